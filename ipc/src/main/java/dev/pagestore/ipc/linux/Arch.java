@@ -1,0 +1,42 @@
+package dev.pagestore.ipc.linux;
+
+/**
+ * The CPU architectures whose Linux system call numbers this project knows. Anything else fails at class load with a
+ * message that names the architecture, rather than calling the wrong system call.
+ */
+public enum Arch {
+    X86_64(202, 332, 425, 426, 427),
+    AARCH64(98, 291, 425, 426, 427);
+
+    /** The architecture of the running JVM. */
+    public static final Arch CURRENT = detect();
+
+    public final long sysFutex;
+    public final long sysStatx;
+    public final long sysIoUringSetup;
+    public final long sysIoUringEnter;
+    public final long sysIoUringRegister;
+
+    Arch(long sysFutex, long sysStatx, long sysIoUringSetup, long sysIoUringEnter, long sysIoUringRegister) {
+        this.sysFutex = sysFutex;
+        this.sysStatx = sysStatx;
+        this.sysIoUringSetup = sysIoUringSetup;
+        this.sysIoUringEnter = sysIoUringEnter;
+        this.sysIoUringRegister = sysIoUringRegister;
+    }
+
+    private static Arch detect() {
+        String os = System.getProperty("os.name");
+        String arch = System.getProperty("os.arch");
+        if (!"Linux".equals(os)) {
+            throw new ExceptionInInitializerError(
+                    "pagestore's native layer needs Linux; this JVM runs on " + os + " (" + arch + ")");
+        }
+        return switch (arch) {
+            case "amd64", "x86_64" -> X86_64;
+            case "aarch64", "arm64" -> AARCH64;
+            default -> throw new ExceptionInInitializerError(
+                    "pagestore knows the Linux system call numbers of x86_64 and aarch64, not of " + arch);
+        };
+    }
+}

@@ -1,0 +1,95 @@
+package dev.pagestore.ipc.linux;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@code futex(2)} wait and wake on a 32-bit word in shared memory, across processes.
+ *
+ * <p>Why not {@code FUTEX_PRIVATE_FLAG}: a private futex is keyed by the virtual address in one process, so a waiter
+ * in the worker and a waker in the manager (which map the word at different addresses) would never meet. Without the
+ * flag the kernel keys the futex by the backing page and offset, which both processes share.
+ *
+ * <p>The word must be 4-byte aligned and lie in a {@code MAP_SHARED} mapping (a {@code /dev/shm} region). Both calls
+ * are safe from any thread and allocate nothing after a thread's first call.
+ */
+public final class Futex {
+    private static final int FUTEX_WAIT = 0;
+    private static final int FUTEX_WAKE = 1;
+
+    /** struct timespec { long tv_sec; long tv_nsec; }, one per thread. */
+    private static final ThreadLocal<MemorySegment> TIMESPEC =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(16, 8));
+
+    /** What ended a {@link #await} call. */
+    public enum WaitResult {
+        /** Woken by {@link #wake}, or a spurious wake-up: the caller re-checks its condition either way. */
+        WOKEN,
+        /** The word did not hold the expected value when the kernel looked (EAGAIN): no sleep happened. */
+        VALUE_CHANGED,
+        /** The timeout passed (ETIMEDOUT). */
+        TIMED_OUT,
+        /** A signal interrupted the sleep (EINTR). */
+        INTERRUPTED
+    }
+
+    private Futex() {
+    }
+
+    /**
+     * Sleeps while {@code word} holds {@code expected}, for at most {@code timeoutNanos} (relative).
+     *
+     * @param word a 4-byte aligned segment of at least 4 bytes in a shared mapping
+     * @param timeoutNanos the longest sleep; zero or less returns {@link WaitResult#TIMED_OUT} without a call
+     */
+    public static WaitResult await(MemorySegment word, int expected, long timeoutNanos) {
+        checkWord(word);
+        if (timeoutNanos <= 0) {
+            return WaitResult.TIMED_OUT;
+        }
+        MemorySegment timespec = TIMESPEC.get();
+        timespec.set(JAVA_LONG, 0, timeoutNanos / 1_000_000_000L);
+        timespec.set(JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
+        long result = Libc.syscall(Arch.CURRENT.sysFutex, word.address(), FUTEX_WAIT, expected & 0xFFFF_FFFFL,
+                timespec.address(), 0, 0);
+        if (result >= 0) {
+            return WaitResult.WOKEN;
+        }
+        int errno = (int) -result;
+        return switch (Errno.of(errno)) {
+            case EAGAIN -> WaitResult.VALUE_CHANGED;  // the value moved before we slept: re-check, no lost wake-up
+            case ETIMEDOUT -> WaitResult.TIMED_OUT;
+            case EINTR -> WaitResult.INTERRUPTED;     // a signal; the caller re-checks and waits again if it must
+            default -> throw new IllegalStateException(
+                    "futex wait at 0x" + Long.toHexString(word.address()) + ": " + Errno.describe(errno));
+        };
+    }
+
+    /**
+     * Wakes up to {@code count} waiters sleeping on {@code word}.
+     *
+     * @return how many were woken
+     */
+    public static int wake(MemorySegment word, int count) {
+        checkWord(word);
+        if (count <= 0) {
+            throw new IllegalArgumentException("count=" + count + " must be positive");
+        }
+        long result = Libc.syscall(Arch.CURRENT.sysFutex, word.address(), FUTEX_WAKE, count, 0, 0, 0);
+        if (result < 0) {
+            // EFAULT or EINVAL here means the word is not mapped or misaligned: a programming error.
+            throw new IllegalStateException(
+                    "futex wake at 0x" + Long.toHexString(word.address()) + ": " + Errno.describe((int) -result));
+        }
+        return (int) result;
+    }
+
+    private static void checkWord(MemorySegment word) {
+        if (!word.isNative() || word.byteSize() < 4 || (word.address() & 3) != 0) {
+            throw new IllegalArgumentException("futex word must be a native, 4-byte aligned segment of 4 bytes: "
+                    + word);
+        }
+    }
+}

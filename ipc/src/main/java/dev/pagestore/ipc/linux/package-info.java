@@ -1,0 +1,12 @@
+/**
+ * Linux bindings through FFM ({@code java.lang.foreign}), the only native interface in pagestore: no JNI, no
+ * {@code sun.misc.Unsafe}, nothing to compile.
+ *
+ * <p>{@link dev.pagestore.ipc.linux.Libc} binds libc once and captures {@code errno} on every call;
+ * {@link dev.pagestore.ipc.linux.Arch} holds the system call numbers. Everything else here is built on those two:
+ * {@link dev.pagestore.ipc.linux.Futex} (cross-process wait/wake), {@link dev.pagestore.ipc.linux.SharedMemoryRegion}
+ * ({@code /dev/shm}), {@link dev.pagestore.ipc.linux.ExclusiveLock} ({@code flock} ownership naming the holder),
+ * {@link dev.pagestore.ipc.linux.DirectIoAlignment} ({@code statx DIOALIGN}), the raw io_uring calls and probes,
+ * and resource limits. Other modules must not bind native functions themselves (DESIGN.md §7).
+ */
+package dev.pagestore.ipc.linux;
