@@ -3,6 +3,7 @@ package dev.pagestore.ipc.linux;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -57,13 +58,14 @@ public final class SharedMemoryRegion implements AutoCloseable {
             throw new IllegalArgumentException("sizeBytes=" + sizeBytes + " must be positive");
         }
         Path path = directory.resolve(name);
-        boolean success = false;
-        try (FileChannel channel = FileChannel.open(path,
+        // CREATE_NEW fails on an existing name before anything is created: only a file made here is removed below.
+        FileChannel channel = FileChannel.open(path,
                 EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE),
-                PosixFilePermissions.asFileAttribute(OWNER_ONLY))) {
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        boolean success = false;
+        try (channel) {
             Files.setPosixFilePermissions(path, OWNER_ONLY);  // umask cannot widen 0600, but say it explicitly
-            channel.truncate(0);
-            channel.position(sizeBytes - 1).write(java.nio.ByteBuffer.allocate(1));
+            channel.position(sizeBytes - 1).write(ByteBuffer.allocate(1));
             SharedMemoryRegion region = map(path, channel, sizeBytes);
             success = true;
             return region;
