@@ -45,11 +45,6 @@ public final class Doctor {
         public Environment withIoUringDisabledSysctl(Path sysctl) {
             return new Environment(dataDir, dataDirExplicit, sharedMemoryDir, sysctl, ioUringProbe, pathEnv);
         }
-
-        public Environment withPathEnv(String path) {
-            return new Environment(dataDir, dataDirExplicit, sharedMemoryDir, ioUringDisabledSysctl, ioUringProbe,
-                    path);
-        }
     }
 
     /** Every check, in report order. */
