@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
         commandListHeading = "%nCommands:%n",
         optionListHeading = "%nOptions:%n",
         footerHeading = "%n",
-        footer = "Read further: README.md, docs/operations.md and DESIGN.md in the repository.")
+        footer = "Read further: README.md, docs/operations.md and docs/DESIGN.md in the repository.")
 public final class PageStoreCli implements Runnable {
 
     @Spec
