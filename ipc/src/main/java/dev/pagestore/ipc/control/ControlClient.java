@@ -88,7 +88,12 @@ public final class ControlClient implements AutoCloseable {
             }
             ControlClient client = new ControlClient(socketPath, channel, request, listener);
             client.reader.start();
-            client.write(request);
+            try {
+                client.write(request);
+            } catch (IOException e) {
+                throw new IOException("the manager at " + socketPath + " closed the connection before ATTACH was"
+                        + " sent (" + e.getMessage() + "); it may be at its limit of pending connections", e);
+            }
             client.awaitAttached(timeout);
             success = true;
             return client;

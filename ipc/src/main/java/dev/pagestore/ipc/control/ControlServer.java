@@ -53,13 +53,13 @@ public final class ControlServer implements AutoCloseable {
     private final AtomicLong protocolErrors = new AtomicLong();
     private final AtomicLong sessionsEnded = new AtomicLong();
     private volatile boolean closing;
-    private volatile int attachedCount;
+    private volatile int attachedCount;  // written by the control thread only; volatile for the accessor
 
     // Control thread only.
     private final Set<ServerConnection> connections = new HashSet<>();
     private long nextAttachId = 1;
     private long nextConnectionNumber = 1;
-    private int pendingCount;
+    private volatile int pendingCount;  // written by the control thread only; volatile for the accessor
 
     private ControlServer(ControlServerOptions options, AttachHandler handler, ControlSocketFile socketFile,
                           Selector selector) {
@@ -115,6 +115,11 @@ public final class ControlServer implements AutoCloseable {
     /** Workers attached now. */
     public int attachedCount() {
         return attachedCount;
+    }
+
+    /** Connections open that have not attached (yet). */
+    public int pendingConnectionCount() {
+        return pendingCount;
     }
 
     /** Connections closed for protocol errors (including handshake timeouts) since start. */
