@@ -43,6 +43,7 @@ public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
     private static final int BACKLOG = 64;
     private static final long JOIN_TIMEOUT_MILLIS = 10_000;
+    private static final long ACCEPT_PAUSE_MILLIS = 100;
 
     private final ControlServerOptions options;
     private final AttachHandler handler;
@@ -59,6 +60,8 @@ public final class ControlServer implements AutoCloseable {
     private final Set<ServerConnection> connections = new HashSet<>();
     private long nextAttachId = 1;
     private long nextConnectionNumber = 1;
+    private boolean acceptPaused;
+    private long acceptPausedUntilNanos;
     private volatile int pendingCount;  // written by the control thread only; volatile for the accessor
 
     private ControlServer(ControlServerOptions options, AttachHandler handler, ControlSocketFile socketFile,
@@ -140,7 +143,7 @@ public final class ControlServer implements AutoCloseable {
     private void run() {
         try {
             while (!closing) {
-                long timeoutMillis = expireHandshakes();
+                long timeoutMillis = resumeAccepting(expireHandshakes());
                 selector.select(timeoutMillis);
                 Iterator<SelectionKey> ready = selector.selectedKeys().iterator();
                 while (ready.hasNext()) {
@@ -173,23 +176,72 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    private void acceptAll() throws IOException {
+    private void acceptAll() {
         SocketChannel accepted;
-        while ((accepted = socketFile.channel().accept()) != null) {
+        while (true) {
+            try {
+                accepted = socketFile.channel().accept();
+            } catch (IOException e) {
+                // EMFILE/ENFILE (out of descriptors) and the like: the pending connection stays in the backlog and
+                // the selector would report it again at once, so stop accepting for a moment instead of spinning.
+                // Attached workers keep being served.
+                LOG.warn("accepting a control connection failed; pausing accepts for {} ms: {}",
+                        ACCEPT_PAUSE_MILLIS, e.toString());
+                acceptKey().interestOps(0);
+                acceptPausedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ACCEPT_PAUSE_MILLIS);
+                acceptPaused = true;
+                return;
+            }
+            if (accepted == null) {
+                return;
+            }
             if (pendingCount >= options.maxPendingConnections()) {
                 LOG.warn("closing a new control connection: {} connections have not attached yet (the maximum)",
                         pendingCount);
-                accepted.close();
+                closeQuietly(accepted);
                 continue;
             }
-            accepted.configureBlocking(false);
             long now = System.nanoTime();
             ServerConnection connection = new ServerConnection(this, accepted, nextConnectionNumber++, now,
                     now + options.handshakeTimeout().toNanos());
-            connection.registered(accepted.register(selector, SelectionKey.OP_READ, connection));
+            try {
+                accepted.configureBlocking(false);
+                connection.registered(accepted.register(selector, SelectionKey.OP_READ, connection));
+            } catch (IOException e) {
+                LOG.warn("dropping a new control connection that could not be registered: {}", e.toString());
+                closeQuietly(accepted);
+                continue;
+            }
             connections.add(connection);
             pendingCount++;
         }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // a socket we never used; nothing to recover
+        }
+    }
+
+    private SelectionKey acceptKey() {
+        return socketFile.channel().keyFor(selector);
+    }
+
+    /** Re-enables accepting after a pause; returns the select timeout, shortened to the end of a pause. */
+    private long resumeAccepting(long timeoutMillis) {
+        if (!acceptPaused) {
+            return timeoutMillis;
+        }
+        long left = acceptPausedUntilNanos - System.nanoTime();
+        if (left <= 0) {
+            acceptPaused = false;
+            acceptKey().interestOps(SelectionKey.OP_ACCEPT);
+            return timeoutMillis;
+        }
+        long pauseMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left) + 1);
+        return timeoutMillis == 0 ? pauseMillis : Math.min(timeoutMillis, pauseMillis);
     }
 
     /** Closes connections past their handshake deadline; returns the select timeout until the next deadline. */
