@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -27,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * <h2>What it does not do</h2>
  * It does not know what a channel is: the {@link AttachHandler} decides each attach and is told of each end. It does
  * not decide which manager owns a directory: the caller holds the directory's {@code flock}
- * ({@link dev.pagestore.ipc.linux.ExclusiveLock}) before starting it (see {@link ControlSocketFile} for how a stale
+ * ({@link dev.pagestore.ipc.linux.ExclusiveLock}) before starting it (see {@code ControlSocketFile} for how a stale
  * socket file is replaced).
  *
  * <h2>Robustness</h2>
@@ -53,6 +56,7 @@ public final class ControlServer implements AutoCloseable {
     private final Thread thread;
     private final AtomicLong protocolErrors = new AtomicLong();
     private final AtomicLong sessionsEnded = new AtomicLong();
+    private final Map<Long, ControlSession> attachedSessions = new ConcurrentHashMap<>();
     private volatile boolean closing;
     private volatile int attachedCount;  // written by the control thread only; volatile for the accessor
 
@@ -76,7 +80,7 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /**
-     * Binds the socket (mode 0600, replacing a stale file; see {@link ControlSocketFile}) and starts the control
+     * Binds the socket (mode 0600, replacing a stale file; see {@code ControlSocketFile}) and starts the control
      * thread. The caller must already hold the data directory's exclusive lock.
      */
     public static ControlServer start(ControlServerOptions options, AttachHandler handler) throws IOException {
@@ -118,6 +122,11 @@ public final class ControlServer implements AutoCloseable {
     /** Workers attached now. */
     public int attachedCount() {
         return attachedCount;
+    }
+
+    /** A snapshot of the attached sessions (worker pid, start time, grant), for diagnostics. */
+    public List<ControlSession> attachedSessions() {
+        return List.copyOf(attachedSessions.values());
     }
 
     /** Connections open that have not attached (yet). */
@@ -297,6 +306,7 @@ public final class ControlServer implements AutoCloseable {
             }
             case AttachGrant grant -> {
                 session.granted(grant);
+                attachedSessions.put(session.attachId(), session);
                 pendingCount--;
                 attachedCount++;
                 LOG.info("attached {}: channel {}", session, grant.channelName());
@@ -310,6 +320,7 @@ public final class ControlServer implements AutoCloseable {
         assert previous != ServerConnection.State.CLOSED;
         connections.remove(connection);
         if (connection.session() != null) {
+            attachedSessions.remove(connection.session().attachId());
             attachedCount--;
         } else {
             pendingCount--;

@@ -6,7 +6,8 @@ import java.time.Duration;
 /**
  * How a {@link ControlServer} runs.
  *
- * @param socketPath where the socket file is made; at most {@link ControlSocketFile#PATH_BYTES_MAX} bytes
+ * @param socketPath where the socket file is made; at most 107 bytes (the {@code sun_path} limit), and its directory
+ *        plus about 30 bytes must fit too (the socket is bound in a private directory there first)
  * @param maxWorkers attached sessions allowed at once; the next attach is refused with
  *        {@link RefusalCode#TOO_MANY_WORKERS}
  * @param maxPendingConnections connections allowed to be open without having attached yet; more are closed at once

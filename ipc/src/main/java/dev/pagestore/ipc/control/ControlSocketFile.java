@@ -79,7 +79,7 @@ final class ControlSocketFile implements AutoCloseable {
         ServerSocketChannel channel = null;
         boolean success = false;
         try {
-            checkLength(privatePath, "the private bind path (socketPath's directory plus ~25 bytes)");
+            checkLength(privatePath, "the private bind path (socketPath's directory plus ~30 bytes)");
             channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             channel.bind(UnixDomainSocketAddress.of(privatePath), backlog);
             Files.setPosixFilePermissions(privatePath, PosixFilePermissions.fromString("rw-------"));

@@ -6,7 +6,7 @@
  * <h2>Who is who</h2>
  * <ul>
  *   <li>{@link dev.pagestore.ipc.control.ControlServer} (manager side): one control thread with a selector serves
- *       every connection. It owns the socket file (mode 0600, see {@link dev.pagestore.ipc.control.ControlSocketFile}
+ *       every connection. It owns the socket file (mode 0600, see {@code ControlSocketFile}
  *       for how the file is made owner-only atomically, how a stale file left by a dead manager is replaced, and why
  *       the caller's {@code flock} is the real ownership rule) and unlinks it on close.</li>
  *   <li>{@link dev.pagestore.ipc.control.AttachHandler}: the manager's policy. The server knows nothing about

@@ -120,6 +120,7 @@ class ControlServerTest {
         assertEquals(attach.session().attachId(), client.attachId());
         assertEquals(ProcessIdentity.current(), client.manager());
         assertEquals(1, server.attachedCount());
+        assertEquals(List.of(attach.session()), server.attachedSessions());
 
         client.detach(WAIT);
         RecordingHandler.Detach detach = handler.nextDetach();
@@ -127,6 +128,7 @@ class ControlServerTest {
         assertEquals(attach.session(), detach.session());
         assertTrue(detach.session().endedAtNanos() != 0);
         awaitCondition(() -> server.attachedCount() == 0, "attached count returns to 0");
+        assertEquals(List.of(), server.attachedSessions());
         assertNull(gone.poll(100, TimeUnit.MILLISECONDS), "an orderly detach is not a manager-gone event");
         assertEquals(0, server.protocolErrorCount());
     }
