@@ -5,6 +5,8 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,12 +82,8 @@ public final class ControlClient implements AutoCloseable {
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         boolean success = false;
         try {
-            try {
-                channel.connect(UnixDomainSocketAddress.of(socketPath));
-            } catch (IOException e) {
-                throw new IOException("cannot connect to the manager's control socket " + socketPath + ": "
-                        + e.getMessage() + " (is a manager running on this directory?)", e);
-            }
+            long deadlineNanos = System.nanoTime() + timeout.toNanos();
+            connect(channel, socketPath, timeout);
             ControlClient client = new ControlClient(socketPath, channel, request, listener);
             client.reader.start();
             try {
@@ -94,7 +92,7 @@ public final class ControlClient implements AutoCloseable {
                 throw new IOException("the manager at " + socketPath + " closed the connection before ATTACH was"
                         + " sent (" + e.getMessage() + "); it may be at its limit of pending connections", e);
             }
-            client.awaitAttached(timeout);
+            client.awaitAttached(Duration.ofNanos(Math.max(1, deadlineNanos - System.nanoTime())), timeout);
             success = true;
             return client;
         } finally {
@@ -104,13 +102,39 @@ public final class ControlClient implements AutoCloseable {
         }
     }
 
-    private void awaitAttached(Duration timeout) throws IOException {
+    /**
+     * Connects within {@code timeout}. A blocking connect to a Unix socket whose listener has a full backlog (a
+     * manager that stopped accepting) would wait forever; a non-blocking connect with a selector cannot.
+     */
+    private static void connect(SocketChannel channel, Path socketPath, Duration timeout) throws IOException {
+        try {
+            channel.configureBlocking(false);
+            boolean connected = channel.connect(UnixDomainSocketAddress.of(socketPath));
+            if (!connected) {
+                try (Selector selector = Selector.open()) {
+                    channel.register(selector, SelectionKey.OP_CONNECT);
+                    if (selector.select(Math.max(1, timeout.toMillis())) == 0) {
+                        throw new IOException("no connection within " + timeout
+                                + " (the manager is not accepting connections)");
+                    }
+                }
+                channel.finishConnect();
+            }
+            channel.configureBlocking(true);  // the reader thread blocks in read; that is the liveness watch
+        } catch (IOException e) {
+            throw new IOException("cannot connect to the manager's control socket " + socketPath + ": "
+                    + e.getMessage() + " (is a manager running on this directory, and accepting?)", e);
+        }
+    }
+
+    private void awaitAttached(Duration timeout, Duration requestedTimeout) throws IOException {
         ControlMessage answer;
         try {
             answer = reply.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             abandon();
-            throw new IOException("the manager at " + socketPath + " did not answer ATTACH within " + timeout);
+            throw new IOException("the manager at " + socketPath + " did not answer ATTACH within "
+                    + requestedTimeout);
         } catch (ExecutionException e) {
             abandon();
             throw new IOException("attach to " + socketPath + " failed: " + e.getCause().getMessage(), e.getCause());

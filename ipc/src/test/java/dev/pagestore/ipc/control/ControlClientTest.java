@@ -115,6 +115,21 @@ class ControlClientTest {
     }
 
     @Test
+    void shouldNotHangWhenTheManagerStopsAcceptingConnections() throws Exception {
+        fakeManager.close();
+        fakeManager = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        java.nio.file.Files.delete(socketPath);
+        fakeManager.bind(UnixDomainSocketAddress.of(socketPath), 1);  // never accepts: the backlog fills up
+        for (int attempt = 0; attempt < 4; attempt++) {
+            long startNanos = System.nanoTime();
+            IOException e = assertThrows(IOException.class, () -> ControlClient.attach(socketPath,
+                    AttachRequest.fromCurrentProcess(4096, 64, "queued"), gone::add, Duration.ofMillis(300)));
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+            assertTrue(tookMillis < 5_000, "attempt " + attempt + " took " + tookMillis + " ms: " + e.getMessage());
+        }
+    }
+
+    @Test
     void shouldFailAttachWhenTheManagerHangsUpBeforeAnswering() throws Exception {
         CompletableFuture<ControlClient> attach = attachAsync(WAIT);
         acceptAttach().close();
