@@ -182,7 +182,8 @@ public final class ControlMessageDescriptor {
 
     /** {@code null} when {@code ringCapacity} is a power of two in range, else a message naming the value. */
     public static String checkRingCapacity(int ringCapacity) {
-        if (ringCapacity < RING_CAPACITY_MIN || ringCapacity > RING_CAPACITY_MAX || Integer.bitCount(ringCapacity) != 1) {
+        if (ringCapacity < RING_CAPACITY_MIN || ringCapacity > RING_CAPACITY_MAX
+                || Integer.bitCount(ringCapacity) != 1) {
             return "ringCapacity=" + ringCapacity + " is not a power of two in [" + RING_CAPACITY_MIN + ", "
                     + RING_CAPACITY_MAX + "]";
         }

@@ -21,7 +21,9 @@ public final class ControlProtocolException extends IOException {
 
     /** The refusal a manager sends back (best effort) before closing the offending connection. */
     Refusal toRefusal() {
-        RefusalCode code = problem == ProtocolProblem.BAD_VERSION ? RefusalCode.BAD_VERSION : RefusalCode.PROTOCOL_ERROR;
+        RefusalCode code = problem == ProtocolProblem.BAD_VERSION
+                ? RefusalCode.BAD_VERSION
+                : RefusalCode.PROTOCOL_ERROR;
         return Refusal.truncating(code, getMessage());
     }
 }

@@ -28,7 +28,8 @@ public record ControlServerOptions(Path socketPath, int maxWorkers, int maxPendi
             throw new IllegalArgumentException("maxWorkers=" + maxWorkers + " must be at least 1");
         }
         if (maxPendingConnections < 1) {
-            throw new IllegalArgumentException("maxPendingConnections=" + maxPendingConnections + " must be at least 1");
+            throw new IllegalArgumentException(
+                    "maxPendingConnections=" + maxPendingConnections + " must be at least 1");
         }
         if (handshakeTimeout == null || handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
             throw new IllegalArgumentException("handshakeTimeout=" + handshakeTimeout + " must be positive");

@@ -113,13 +113,14 @@ class ControlCodecTest {
     @Test
     void shouldRejectAttachWithBadClientName() {
         assertProblem(ProtocolProblem.BAD_FIELD, attachNamed(new byte[0]));
-        assertProblem(ProtocolProblem.BAD_FIELD, attachNamed(new byte[ControlMessageDescriptor.CLIENT_NAME_BYTES_MAX + 1]));
+        byte[] tooLong = "n".repeat(ControlMessageDescriptor.CLIENT_NAME_BYTES_MAX + 1).getBytes(StandardCharsets.UTF_8);
+        assertProblem(ProtocolProblem.BAD_FIELD, attachNamed(tooLong));
         assertProblem(ProtocolProblem.BAD_FIELD, attachNamed(new byte[] {'a', (byte) 0xC3}));  // cut UTF-8 sequence
         assertProblem(ProtocolProblem.BAD_FIELD, attachNamed(new byte[] {'a', (byte) 0xFF, 'b'}));
         assertProblem(ProtocolProblem.BAD_FIELD, attachNamed(new byte[] {'a', '\n', 'b'}));
         // A name length that points past the body is truncation, not a bad value.
-        assertProblem(ProtocolProblem.TRUNCATED, attach(b -> b.putShort(ControlMessageDescriptor.ATTACH_CLIENT_NAME_OFFSET,
-                (short) 40)));
+        assertProblem(ProtocolProblem.TRUNCATED,
+                attach(b -> b.putShort(ControlMessageDescriptor.ATTACH_CLIENT_NAME_OFFSET, (short) 40)));
     }
 
     @Test
@@ -169,7 +170,8 @@ class ControlCodecTest {
         assertThrows(IllegalArgumentException.class, () -> new AttachGrant("a b", 4096, 64));
         assertThrows(IllegalArgumentException.class, () -> new AttachGrant("ok", 4097, 64));
         assertThrows(IllegalArgumentException.class, () -> new AttachGrant("ok", 4096, 1 << 17));
-        assertThrows(IllegalArgumentException.class, () -> new AttachedReply(0, MANAGER, new AttachGrant("ok", 4096, 2)));
+        assertThrows(IllegalArgumentException.class,
+                () -> new AttachedReply(0, MANAGER, new AttachGrant("ok", 4096, 2)));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new AttachGrant("ok", 3000, 64));
         assertTrue(e.getMessage().contains("pageSizeBytes=3000"), e.getMessage());

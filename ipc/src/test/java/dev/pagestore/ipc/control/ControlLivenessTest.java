@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Latency is measured from just before {@code destroyForcibly()} (SIGKILL) to the callback in this process. The
  * issue's target is 50 ms; on a shared 2-core machine the assertion is a generous 500 ms and the measured figures are
- * printed (median and maximum). {@code -Dpagestore.control.kills=20} kills 20 of each kind (default 4).
+ * printed (median and maximum), next to a reference: when this JVM's process reaper sees the killed child exit. The
+ * kernel closes a dying process's sockets before it reports the exit, so the socket cannot be beaten by watching the
+ * process; when both figures are high, the machine is busy (the dying process's threads must be scheduled to exit).
+ * {@code -Dpagestore.control.kills=20} kills 20 of each kind (default 4).
  */
 class ControlLivenessTest {
     private static final Duration START = Duration.ofSeconds(60);
@@ -95,6 +99,7 @@ class ControlLivenessTest {
     void shouldReportAKilledWorkerToTheHandlerPromptly() throws Exception {
         RecordingHandler handler = new RecordingHandler();
         long[] latencies = new long[KILLS];
+        long[] exits = new long[KILLS];
         try (ControlServer server = ControlServer.start(ControlServerOptions.at(directory.resolve("m.sock")),
                 handler)) {
             for (int first = 0; first < KILLS; first += BATCH) {
@@ -108,11 +113,14 @@ class ControlLivenessTest {
                 }
                 for (int i = 0; i < batch.size(); i++) {
                     ChildJvm worker = batch.get(i);
+                    CompletableFuture<Long> exitSeenAtNanos =
+                            worker.process().onExit().thenApply(p -> System.nanoTime());
                     long killedAtNanos = System.nanoTime();
                     worker.process().destroyForcibly();
                     RecordingHandler.Detach detach = handler.nextDetach();
                     long latency = detach.atNanos() - killedAtNanos;
                     latencies[first + i] = latency;
+                    exits[first + i] = exitSeenAtNanos.get(START.toSeconds(), TimeUnit.SECONDS) - killedAtNanos;
                     assertEquals(worker.pid(), detach.session().worker().pid(), "the dead worker's session ended");
                     assertEquals(DetachReason.PEER_DIED, detach.reason(), detach.detail());
                     assertTrue(detach.session().endedAtNanos() - killedAtNanos <= latency);
@@ -125,11 +133,13 @@ class ControlLivenessTest {
             assertEquals(0, server.protocolErrorCount());
         }
         report("worker kill -9 -> manager onDetach(PEER_DIED)", latencies);
+        report("  reference: worker kill -9 -> the JDK sees the worker's exit (waitpid)", exits);
     }
 
     @Test
     void shouldTellAWorkerPromptlyWhenItsManagerIsKilled() throws Exception {
         long[] latencies = new long[KILLS];
+        long[] exits = new long[KILLS];
         for (int first = 0; first < KILLS; first += BATCH) {
             List<ChildJvm> managers = new ArrayList<>();
             List<Path> sockets = new ArrayList<>();
@@ -154,12 +164,15 @@ class ControlLivenessTest {
                 assertTrue(manager.awaitLineStartingWith("ATTACH ", START)
                         .startsWith("ATTACH " + ProcessHandle.current().pid() + " "));
 
+                CompletableFuture<Long> exitSeenAtNanos =
+                        manager.process().onExit().thenApply(p -> System.nanoTime());
                 long killedAtNanos = System.nanoTime();
                 manager.process().destroyForcibly();
                 Long called = calledAtNanos.poll(START.toSeconds(), TimeUnit.SECONDS);
                 assertNotNull(called, "no manager-gone event after kill -9 of manager " + manager.pid());
                 long latency = called - killedAtNanos;
                 latencies[first + i] = latency;
+                exits[first + i] = exitSeenAtNanos.get(START.toSeconds(), TimeUnit.SECONDS) - killedAtNanos;
                 ManagerGoneEvent event = events.take();
                 assertEquals(client.attachId(), event.attachId());
                 assertEquals(manager.pid(), event.manager().pid());
@@ -181,6 +194,7 @@ class ControlLivenessTest {
             }
         }
         report("manager kill -9 -> worker ManagerGoneListener", latencies);
+        report("  reference: manager kill -9 -> the JDK sees the manager's exit (waitpid)", exits);
     }
 
     private static double millis(long nanos) {

@@ -106,7 +106,8 @@ final class RawPeer implements AutoCloseable {
             ByteBuffer in = ByteBuffer.wrap(bytes);
             while (in.remaining() >= ControlMessageDescriptor.HEADER_LENGTH) {
                 ControlCodec.Header header = ControlCodec.decodeHeader(in);
-                ByteBuffer frame = in.slice(in.position(), ControlMessageDescriptor.HEADER_LENGTH + header.bodyLength());
+                int frameLength = ControlMessageDescriptor.HEADER_LENGTH + header.bodyLength();
+                ByteBuffer frame = in.slice(in.position(), frameLength);
                 in.position(in.position() + frame.remaining());
                 messages.add(ControlCodec.decode(frame));
             }
