@@ -113,7 +113,8 @@ class ControlCodecTest {
     @Test
     void shouldRejectAttachWithBadClientName() {
         assertProblem(ProtocolProblem.BAD_FIELD, attachNamed(new byte[0]));
-        byte[] tooLong = "n".repeat(ControlMessageDescriptor.CLIENT_NAME_BYTES_MAX + 1).getBytes(StandardCharsets.UTF_8);
+        byte[] tooLong = "n".repeat(ControlMessageDescriptor.CLIENT_NAME_BYTES_MAX + 1)
+                .getBytes(StandardCharsets.UTF_8);
         assertProblem(ProtocolProblem.BAD_FIELD, attachNamed(tooLong));
         assertProblem(ProtocolProblem.BAD_FIELD, attachNamed(new byte[] {'a', (byte) 0xC3}));  // cut UTF-8 sequence
         assertProblem(ProtocolProblem.BAD_FIELD, attachNamed(new byte[] {'a', (byte) 0xFF, 'b'}));

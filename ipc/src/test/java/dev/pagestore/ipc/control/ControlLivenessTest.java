@@ -27,15 +27,17 @@ import org.junit.jupiter.api.io.TempDir;
  * is noticed by the other side through its socket, with no heartbeat.
  *
  * <p>Latency is measured from just before {@code destroyForcibly()} (SIGKILL) to the callback in this process. The
- * issue's target is 50 ms; on a shared 2-core machine the assertion is a generous 500 ms and the measured figures are
- * printed (median and maximum), next to a reference: when this JVM's process reaper sees the killed child exit. The
- * kernel closes a dying process's sockets before it reports the exit, so the socket cannot be beaten by watching the
- * process; when both figures are high, the machine is busy (the dying process's threads must be scheduled to exit).
- * {@code -Dpagestore.control.kills=20} kills 20 of each kind (default 4).
+ * issue's target is 50 ms; on a shared 2-core machine the assertion is a generous 500 ms (see {@link #assertPrompt})
+ * and the measured figures are printed (median and maximum), next to a reference: when this JVM's process reaper
+ * sees the killed child exit. The kernel closes a dying process's sockets before it reports the exit, so watching the
+ * process cannot beat the socket; when both figures are high, the machine is busy (the dying process's threads must
+ * be scheduled to exit). {@code -Dpagestore.control.kills=20} kills 20 of each kind (default 4).
  */
 class ControlLivenessTest {
     private static final Duration START = Duration.ofSeconds(60);
     private static final long BOUND_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long HARD_BOUND_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int KILLS = Integer.getInteger("pagestore.control.kills", 4);
     private static final int BATCH = 5;
     /** Small, quick-starting children: the test measures the socket, not JVM start-up. */
@@ -124,8 +126,7 @@ class ControlLivenessTest {
                     assertEquals(worker.pid(), detach.session().worker().pid(), "the dead worker's session ended");
                     assertEquals(DetachReason.PEER_DIED, detach.reason(), detach.detail());
                     assertTrue(detach.session().endedAtNanos() - killedAtNanos <= latency);
-                    assertTrue(latency < BOUND_NANOS, "onDetach(PEER_DIED) came " + millis(latency)
-                            + " ms after kill -9 of worker " + worker.pid());
+                    assertPrompt("onDetach(PEER_DIED) for worker " + worker.pid(), latency, exits[first + i]);
                     worker.process().waitFor();
                 }
             }
@@ -178,8 +179,7 @@ class ControlLivenessTest {
                 assertEquals(manager.pid(), event.manager().pid());
                 assertTrue(event.cause() == ManagerGoneEvent.Cause.CONNECTION_CLOSED
                         || event.cause() == ManagerGoneEvent.Cause.CONNECTION_RESET, event.toString());
-                assertTrue(latency < BOUND_NANOS, "manager-gone event came " + millis(latency)
-                        + " ms after kill -9 of manager " + manager.pid());
+                assertPrompt("manager-gone event for manager " + manager.pid(), latency, exits[first + i]);
                 assertTrue(client.isManagerGone());
                 client.close();
                 manager.process().waitFor();
@@ -195,6 +195,19 @@ class ControlLivenessTest {
         }
         report("manager kill -9 -> worker ManagerGoneListener", latencies);
         report("  reference: manager kill -9 -> the JDK sees the manager's exit (waitpid)", exits);
+    }
+
+    /**
+     * Detection within {@link #BOUND_NANOS} of the kill; or, on a machine so busy that the killed process itself
+     * took longer to die, no later than {@link #SLACK_NANOS} after this JVM saw it exit. The kernel closes a dying
+     * process's sockets before it reports the exit, so a detector built on the socket is never legitimately later
+     * than that (a heartbeat-based one would be, by its period).
+     */
+    private static void assertPrompt(String what, long latencyNanos, long exitSeenNanos) {
+        assertTrue(latencyNanos < BOUND_NANOS || latencyNanos < exitSeenNanos + SLACK_NANOS,
+                what + " came " + millis(latencyNanos) + " ms after kill -9; the exit was seen after "
+                        + millis(exitSeenNanos) + " ms");
+        assertTrue(latencyNanos < HARD_BOUND_NANOS, what + " came " + millis(latencyNanos) + " ms after kill -9");
     }
 
     private static double millis(long nanos) {
