@@ -1,0 +1,27 @@
+package dev.pagestore.ipc.control;
+
+/**
+ * The manager's end of an attached worker's control connection closed without a DETACHED: the manager died (the
+ * kernel closed its sockets), closed its server, or broke the protocol. The worker must stop using the channel: fail
+ * its pending requests with a clear error and, if it wants, attach again when a manager is back.
+ *
+ * @param attachId the attachment that ended
+ * @param manager the manager process that granted it
+ * @param channelName the channel it granted (now to be abandoned)
+ * @param cause how the end showed up on the socket
+ * @param detail a human-readable account
+ * @param detectedAtNanos {@link System#nanoTime()} when the reader thread saw it, before calling the listener
+ */
+public record ManagerGoneEvent(long attachId, ProcessIdentity manager, String channelName, Cause cause,
+                               String detail, long detectedAtNanos) {
+
+    /** How the manager's end of the connection went away. */
+    public enum Cause {
+        /** End of stream: the manager process died or closed the connection. */
+        CONNECTION_CLOSED,
+        /** The connection was reset. */
+        CONNECTION_RESET,
+        /** The manager sent bytes this worker could not accept; the worker closed the connection. */
+        PROTOCOL_ERROR
+    }
+}
