@@ -654,6 +654,11 @@ public abstract class QueuePair implements AutoCloseable {
     protected void onSlotReleased(int slot) {
     }
 
+    /** The command slot (0..queueDepth-1) a cid names; backends may index their own per-command state by it. */
+    protected final int slotOf(int cid) {
+        return table.slotOf(cid);
+    }
+
     /** Releases the backend. When it returns the device must not touch any caller buffer again. */
     protected abstract void closeBackend();
 
