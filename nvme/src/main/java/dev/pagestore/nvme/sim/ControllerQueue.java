@@ -78,6 +78,7 @@ final class ControllerQueue {
             device.countInvalidDoorbell();  // NVMe: "invalid doorbell write value" asynchronous event
             return;
         }
+        observePowerLoss();  // commands fetched from here on were submitted after the power came back
         // Bounded: at most one pass over the queue.
         for (int fetched = 0; sqHead != tail && fetched < sqEntries; fetched++) {
             fetch(sqHead * (long) NvmeSqeDescriptor.SIZE);
@@ -108,6 +109,20 @@ final class ControllerQueue {
         pending.add(p);
     }
 
+    /** Aborts every command fetched before a power failure this queue has not yet seen; none of them runs. */
+    private void observePowerLoss() {
+        int powerEpoch = device.powerEpoch();
+        if (powerEpoch != seenPowerEpoch) {
+            seenPowerEpoch = powerEpoch;
+            for (Pending p : pending) {
+                p.statusField = NvmeStatus.ABORTED_POWER_LOSS;
+                p.fault = null;
+                p.heldEpoch = -1;
+                p.dueTick = tick;
+            }
+        }
+    }
+
     /** CQ head doorbell: the host consumed entries up to {@code head}. */
     void ringCqDoorbell(int head) {
         if (head < 0 || head >= cqEntries) {
@@ -123,16 +138,7 @@ final class ControllerQueue {
             return;
         }
         tick++;
-        int powerEpoch = device.powerEpoch();
-        if (powerEpoch != seenPowerEpoch) {
-            seenPowerEpoch = powerEpoch;
-            for (Pending p : pending) {  // power lost: nothing fetched runs; everything aborts
-                p.statusField = NvmeStatus.ABORTED_POWER_LOSS;
-                p.fault = null;
-                p.heldEpoch = -1;
-                p.dueTick = tick;
-            }
-        }
+        observePowerLoss();
         for (FaultInjector.Spurious s : device.faults().takeSpurious(queueId)) {
             if (cqFree() > 0) {
                 post(0, s.cid(), s.statusField());
