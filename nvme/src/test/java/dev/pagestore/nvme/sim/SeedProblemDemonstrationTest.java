@@ -92,15 +92,18 @@ class SeedProblemDemonstrationTest {
         }
     }
 
+    /**
+     * Two threads submit and poll on one queue pair with the check off. A round ends when the detector fires or the
+     * command table is so torn that its invariants fail (an AssertionError under -ea); a torn queue pair is then
+     * abandoned and a fresh one started, until unmapped completions have been seen or the bounds run out.
+     */
     @Test
     void shouldDetectTornQueueStateWhenTwoThreadsShareAQueuePairWithTheCheckOff() throws Exception {
         try (SimulatedNvmeDevice device = SimulatedNvmeDevice.builder().capacityBytes(1 << 20).seed(seed)
                 .latency(LatencyModel.uniformTicks(0, 3)).build();
              Arena arena = Arena.ofShared()) {
-            QueuePair qp = device.openQueuePair(16);
-            qp.disableOwnershipCheckForTesting();
             List<String> unmappedEvents = Collections.synchronizedList(new ArrayList<>());
-            qp.listener(new QueuePairListener() {
+            QueuePairListener listener = new QueuePairListener() {
                 @Override
                 public void onUnmappedCompletion(int queuePairId, int cid, IoStatus status, int detail) {
                     if (unmappedEvents.size() < 5) {
@@ -108,72 +111,82 @@ class SeedProblemDemonstrationTest {
                                 + " status " + status);
                     }
                 }
-            });
-            Set<Long> completedTags = ConcurrentHashMap.newKeySet();
+            };
             AtomicLong completedTwice = new AtomicLong();
             AtomicLong tornExceptions = new AtomicLong();
             List<String> tornSamples = Collections.synchronizedList(new ArrayList<>());
-            AtomicBoolean stop = new AtomicBoolean();
-            CompletionHandler handler = (tag, status, bytes, detail) -> {
-                if (!completedTags.add(tag)) {
-                    completedTwice.incrementAndGet();
-                }
-            };
-            CountDownLatch start = new CountDownLatch(1);
-            long end = System.nanoTime() + RUN_LIMIT_NANOS;
             AtomicLong ops = new AtomicLong();
-            Runnable driver = () -> {
-                long id = Thread.currentThread().getName().endsWith("a") ? 1 : 2;
-                MemorySegment buffers = arena.allocate(4L * BLOCK, BLOCK);
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                for (long i = 0; !stop.get(); i++) {
+            long unmapped = 0;
+            long duplicates = 0;
+            int rounds = 0;
+            long end = System.nanoTime() + RUN_LIMIT_NANOS;
+            while (unmapped == 0 && ops.get() < OPS_LIMIT && System.nanoTime() < end) {
+                rounds++;
+                QueuePair qp = device.openQueuePair(16);
+                qp.disableOwnershipCheckForTesting();
+                qp.listener(listener);
+                Set<Long> completedTags = ConcurrentHashMap.newKeySet();
+                CompletionHandler handler = (tag, status, bytes, detail) -> {
+                    if (!completedTags.add(tag)) {
+                        completedTwice.incrementAndGet();
+                    }
+                };
+                AtomicLong roundExceptions = new AtomicLong();
+                AtomicBoolean stop = new AtomicBoolean();
+                CountDownLatch start = new CountDownLatch(1);
+                Runnable driver = () -> {
+                    long id = Thread.currentThread().getName().endsWith("a") ? 1 : 2;
+                    MemorySegment buffers = arena.allocate(4L * BLOCK, BLOCK);
                     try {
-                        long tag = id << 40 | i;
-                        MemorySegment b = buffers.asSlice((i & 3) * BLOCK, BLOCK);
-                        if (qp.prepareWrite(tag, b, (id * 64 + (i & 63)) * BLOCK, BLOCK, QueuePair.NO_DEADLINE)) {
-                            qp.submit();
+                        start.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    for (long i = 0; !stop.get(); i++) {
+                        try {
+                            long tag = id << 40 | i;
+                            MemorySegment b = buffers.asSlice((i & 3) * BLOCK, BLOCK);
+                            if (qp.prepareWrite(tag, b, (id * 64 + (i & 63)) * BLOCK, BLOCK, QueuePair.NO_DEADLINE)) {
+                                qp.submit();
+                            }
+                            qp.poll(8, handler);
+                        } catch (Throwable t) {  // AssertionError from -ea invariants, index errors: the table tore
+                            roundExceptions.incrementAndGet();
+                            if (tornExceptions.incrementAndGet() <= 3) {
+                                tornSamples.add(Thread.currentThread().getName() + ": " + t);
+                            }
                         }
-                        qp.poll(8, handler);
-                    } catch (Throwable t) {  // AssertionError from -ea invariants, index errors: the table tore
-                        if (tornExceptions.incrementAndGet() <= 3) {
-                            tornSamples.add(Thread.currentThread().getName() + ": " + t);
+                        long total = ops.incrementAndGet();
+                        if (qp.metrics().unmappedCompletions() > 0 || roundExceptions.get() > 1000
+                                || total > OPS_LIMIT || System.nanoTime() > end) {
+                            stop.set(true);
                         }
                     }
-                    long total = ops.incrementAndGet();
-                    boolean detected = qp.metrics().unmappedCompletions() > 0;
-                    if (detected || total > OPS_LIMIT || System.nanoTime() > end) {
-                        stop.set(true);
-                    }
+                };
+                Thread a = new Thread(driver, "submitter-a");
+                Thread b = new Thread(driver, "submitter-b");
+                a.start();
+                b.start();
+                start.countDown();
+                a.join();
+                b.join();
+                unmapped += qp.metrics().unmappedCompletions();
+                duplicates += qp.metrics().duplicateCompletions();
+                try {
+                    qp.close(CompletionHandler.DISCARD, 0);
+                } catch (Throwable ignored) {
+                    // the queue state is torn; the queue pair is abandoned
                 }
-            };
-            Thread a = new Thread(driver, "submitter-a");
-            Thread b = new Thread(driver, "submitter-b");
-            a.start();
-            b.start();
-            start.countDown();
-            a.join();
-            b.join();
-
-            long unmapped = qp.metrics().unmappedCompletions();
-            long duplicates = qp.metrics().duplicateCompletions();
-            String report = "seed=" + seed + " after " + ops.get() + " operations: unmapped completions " + unmapped
-                    + ", duplicate completions " + duplicates + ", tags completed twice " + completedTwice.get()
-                    + ", torn-state exceptions " + tornExceptions.get() + ", invalid doorbells "
-                    + device.invalidDoorbellCount() + "; " + qp.metrics() + "; first events " + unmappedEvents
-                    + "; first exceptions " + tornSamples;
+            }
+            String report = "seed=" + seed + " after " + ops.get() + " operations in " + rounds + " rounds: unmapped "
+                    + "completions " + unmapped + ", duplicate completions " + duplicates + ", tags completed twice "
+                    + completedTwice.get() + ", torn-state exceptions " + tornExceptions.get() + ", invalid doorbells "
+                    + device.invalidDoorbellCount() + "; first events " + unmappedEvents + "; first exceptions "
+                    + tornSamples;
             System.out.println("[seed problem demonstration] " + report);
             long detectedTotal = unmapped + duplicates + completedTwice.get() + tornExceptions.get()
                     + device.invalidDoorbellCount();
             assertTrue(detectedTotal > 0, "two threads on one queue pair went undetected: " + report);
-            try {
-                qp.close(CompletionHandler.DISCARD, 0);
-            } catch (Throwable ignored) {
-                // the queue state is torn; the device is discarded below
-            }
         }
     }
 }
