@@ -367,4 +367,41 @@ class SimulatedFaultInjectionTest {
             return r.completions.stream().mapToLong(RecordingHandler.Completion::tag).toArray();
         }
     }
+
+    @Test
+    void shouldReleaseTheFenceAtOnceWhenTheDeviceHonoursTheAbort() throws IOException {
+        try (SimulatedNvmeDevice d = SimulatedNvmeDevice.builder().capacityBytes(1 << 20).seed(seed)
+                .latency(LatencyModel.IMMEDIATE).honourAborts(true).clock(clock).build()) {
+            QueuePair q = d.openQueuePair(4);
+            RecordingHandler r = new RecordingHandler(context());
+            q.listener(r);
+            d.faults().delayNext(NvmeOpcodes.READ, 1, 1_000);
+            q.prepareRead(1, block(1, 0), 0, BLOCK, clock.nanoTime() + MS);
+            q.submit();
+            clock.advanceNanos(2 * MS);
+            r.pollTimes(q, 1);
+            assertEquals(IoStatus.TIMEOUT, r.get(1).status(), context());
+            assertTrue(q.isFenced(1), context() + ": fenced until the abort's completion arrives");
+            r.pollTimes(q, 2);
+            assertFalse(q.isFenced(1), context() + ": the aborted command's completion released the fence");
+            assertEquals(1, d.abortRequestCount(), context());
+            assertEquals(1, r.completions.size(), context());
+            q.close();
+        }
+    }
+
+    @Test
+    void shouldRejectAnImpossibleDeviceConfiguration() {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SimulatedNvmeDevice.builder().logicalBlockSizeBytes(1000).build());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SimulatedNvmeDevice.builder().capacityBytes(4097).build());
+        assertTrue(e.getMessage().contains("capacityBytes=4097"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> device.faults().failNext(NvmeOpcodes.READ, 0, NvmeStatus.INTERNAL_ERROR));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> device.faults().failNext(0x55, 1, NvmeStatus.INTERNAL_ERROR));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> device.faults().failNext(NvmeOpcodes.READ, 1, NvmeStatus.SUCCESS));
+    }
 }
