@@ -166,11 +166,37 @@ public final class DeviceFile implements AutoCloseable {
      * caller owns and closes it.
      */
     public FileChannel openChannel() throws IOException {
-        OpenOption[] options = directIo
-                ? new OpenOption[] {StandardOpenOption.READ, StandardOpenOption.WRITE,
-                        com.sun.nio.file.ExtendedOpenOption.DIRECT}
+        OpenOption[] options = directIo && DIRECT_OPTION != null
+                ? new OpenOption[] {StandardOpenOption.READ, StandardOpenOption.WRITE, DIRECT_OPTION}
                 : new OpenOption[] {StandardOpenOption.READ, StandardOpenOption.WRITE};
         return FileChannel.open(path, options);
+    }
+
+    /** Whether {@link #openChannel()} gives a channel with {@code O_DIRECT}. */
+    public boolean channelDirectIo() {
+        return directIo && DIRECT_OPTION != null;
+    }
+
+    /**
+     * {@code com.sun.nio.file.ExtendedOpenOption.DIRECT} (module jdk.unsupported), looked up once so that a JDK
+     * without it falls back to buffered channels with one log line instead of failing to link.
+     */
+    private static final OpenOption DIRECT_OPTION = lookUpDirectOption();
+
+    private static OpenOption lookUpDirectOption() {
+        try {
+            Class<?> type = Class.forName("com.sun.nio.file.ExtendedOpenOption");
+            for (Object constant : type.getEnumConstants()) {
+                if (((Enum<?>) constant).name().equals("DIRECT")) {
+                    return (OpenOption) constant;
+                }
+            }
+        } catch (ClassNotFoundException e) {
+            // reported below
+        }
+        LOG.log(System.Logger.Level.WARNING, "this JDK has no ExtendedOpenOption.DIRECT: FileChannel devices use "
+                + "buffered I/O");
+        return null;
     }
 
     /**

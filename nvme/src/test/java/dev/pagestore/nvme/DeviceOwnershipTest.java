@@ -31,6 +31,7 @@ class DeviceOwnershipTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void shouldRefuseASecondOpenerInAnotherProcessNamingTheOwnersPid() throws Exception {
         Path file = directory.resolve("device.img");
         try (ChildJvm child = ChildJvm.start(Holder.class, file.toString())) {
@@ -50,6 +51,7 @@ class DeviceOwnershipTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void shouldRefuseASecondOpenerInThisProcess() throws Exception {
         Path file = directory.resolve("device.img");
         try (PortableBlockDevice first = PortableBlockDevice.open(file, DeviceFile.Options.create(1 << 20))) {
@@ -60,6 +62,7 @@ class DeviceOwnershipTest {
     }
 
     @Test
+    @SuppressWarnings("try")
     void shouldRefuseASecondSimulatedDeviceOnTheSameBackingFile() throws Exception {
         Path file = directory.resolve("sim.img");
         try (SimulatedNvmeDevice first = SimulatedNvmeDevice.builder().capacityBytes(1 << 20).backingFile(file)

@@ -47,7 +47,7 @@ public final class PortableBlockDevice implements BlockDevice {
         this.file = file;
         this.channel = channel;
         this.clock = clock;
-        int storeBlock = file.directIo() ? (int) Math.min(1 << 20, Files.getFileStore(file.path()).getBlockSize()) : 1;
+        int storeBlock = file.channelDirectIo() ? (int) Math.min(1 << 20, Files.getFileStore(file.path()).getBlockSize()) : 1;
         this.memoryAlignmentBytes = Math.max(file.memoryAlignmentBytes(), storeBlock);
         this.offsetAlignmentBytes = Math.max(file.offsetAlignmentBytes(), storeBlock);
         this.capacityBytes = file.capacityBytes() - file.capacityBytes() % offsetAlignmentBytes;
