@@ -637,12 +637,19 @@ public abstract class QueuePair implements AutoCloseable {
      */
     protected abstract void issue(int cid, IoOpcode opcode, MemorySegment buffer, long deviceOffset, int lengthBytes);
 
-    /** Tells the device about the {@code issuedCount} commands issued since the last doorbell: one doorbell. */
+    /**
+     * Tells the device about the {@code issuedCount} commands issued since the last doorbell: one doorbell (one
+     * {@code io_uring_enter}, one SQ tail write). A command the backend cannot hand to the device must still be
+     * completed, with an error status, through a later {@link #drainCompletions}; it must never be dropped.
+     */
     protected abstract void ringDoorbell(int issuedCount);
 
     /**
      * Moves up to {@code max} completions from the device's completion queue into {@link #reaped}, stopping when it
-     * returns false. Must not call back into this queue pair otherwise. Returns the number moved.
+     * returns false. Must not call back into this queue pair otherwise. Returns the number moved. Completions of the
+     * backend's own housekeeping (for example an io_uring cancel request's own CQE) are consumed here and not
+     * passed on; everything that claims to be a command's completion is passed on unfiltered, so that the command
+     * table, not the backend, decides whether it maps to an outstanding command.
      */
     protected abstract int drainCompletions(int max);
 
