@@ -353,7 +353,7 @@ public abstract class QueuePair implements AutoCloseable {
         }
         table.inFlightCount--;
         if (status != IoStatus.OK && !closed) {
-            long backoff = retryPolicy.backoffNanos(status, detail, table.attempts[slot]);
+            long backoff = retryPolicy.backoffNanos(opcode, status, detail, table.attempts[slot]);
             if (backoff >= 0 && now + backoff < table.deadlineNanos[slot]) {
                 table.attempts[slot]++;
                 table.state[slot] = CommandTable.RETRY_WAIT;

@@ -35,23 +35,31 @@ class StatusAndRetryTest {
     @Test
     void shouldBackOffExponentiallyWithinTheBound() {
         RetryPolicy policy = RetryPolicy.exponential(4, 100, 500);
-        assertEquals(100, policy.backoffNanos(IoStatus.IO_ERROR, StatusDetail.NONE, 0));
-        assertEquals(200, policy.backoffNanos(IoStatus.IO_ERROR, StatusDetail.NONE, 1));
-        assertEquals(400, policy.backoffNanos(IoStatus.IO_ERROR, StatusDetail.NONE, 2));
-        assertEquals(500, policy.backoffNanos(IoStatus.IO_ERROR, StatusDetail.NONE, 3), "capped");
-        assertTrue(policy.backoffNanos(IoStatus.IO_ERROR, StatusDetail.NONE, 4) < 0, "bounded attempts");
+        assertEquals(100, policy.backoffNanos(IoOpcode.READ, IoStatus.IO_ERROR, StatusDetail.NONE, 0));
+        assertEquals(200, policy.backoffNanos(IoOpcode.READ, IoStatus.IO_ERROR, StatusDetail.NONE, 1));
+        assertEquals(400, policy.backoffNanos(IoOpcode.READ, IoStatus.IO_ERROR, StatusDetail.NONE, 2));
+        assertEquals(500, policy.backoffNanos(IoOpcode.READ, IoStatus.IO_ERROR, StatusDetail.NONE, 3), "capped");
+        assertTrue(policy.backoffNanos(IoOpcode.READ, IoStatus.IO_ERROR, StatusDetail.NONE, 4) < 0, "bounded attempts");
     }
 
     @Test
     void shouldNeverRetryDoNotRetryOrPermanentStatuses() {
         RetryPolicy policy = RetryPolicy.defaultPolicy();
         int dnr = StatusDetail.nvme(StatusDetail.nvmeField(0, 0x06, true));
-        assertTrue(policy.backoffNanos(IoStatus.IO_ERROR, dnr, 0) < 0);
-        assertTrue(policy.backoffNanos(IoStatus.INVALID, StatusDetail.NONE, 0) < 0);
-        assertTrue(policy.backoffNanos(IoStatus.NO_SPACE, StatusDetail.NONE, 0) < 0);
-        assertTrue(policy.backoffNanos(IoStatus.TIMEOUT, StatusDetail.NONE, 0) < 0);
-        assertTrue(policy.backoffNanos(IoStatus.SHORT_TRANSFER, StatusDetail.NONE, 0) >= 0);
-        assertTrue(RetryPolicy.NONE.backoffNanos(IoStatus.IO_ERROR, StatusDetail.NONE, 0) < 0);
+        assertTrue(policy.backoffNanos(IoOpcode.READ, IoStatus.IO_ERROR, dnr, 0) < 0);
+        assertTrue(policy.backoffNanos(IoOpcode.READ, IoStatus.INVALID, StatusDetail.NONE, 0) < 0);
+        assertTrue(policy.backoffNanos(IoOpcode.READ, IoStatus.NO_SPACE, StatusDetail.NONE, 0) < 0);
+        assertTrue(policy.backoffNanos(IoOpcode.READ, IoStatus.TIMEOUT, StatusDetail.NONE, 0) < 0);
+        assertTrue(policy.backoffNanos(IoOpcode.READ, IoStatus.SHORT_TRANSFER, StatusDetail.NONE, 0) >= 0);
+        assertTrue(RetryPolicy.NONE.backoffNanos(IoOpcode.READ, IoStatus.IO_ERROR, StatusDetail.NONE, 0) < 0);
+    }
+
+    @Test
+    void shouldNeverRetryAFailedFlush() {
+        RetryPolicy policy = RetryPolicy.exponential(5, 0, 0);
+        assertTrue(policy.backoffNanos(IoOpcode.FLUSH, IoStatus.IO_ERROR, StatusDetail.NONE, 0) < 0,
+                "a retried fsync can report success for lost data (fsyncgate)");
+        assertTrue(policy.backoffNanos(IoOpcode.WRITE, IoStatus.IO_ERROR, StatusDetail.NONE, 0) >= 0);
     }
 
     @Test

@@ -404,4 +404,17 @@ class SimulatedFaultInjectionTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> device.faults().failNext(NvmeOpcodes.READ, 1, NvmeStatus.SUCCESS));
     }
+
+    @Test
+    void shouldSurfaceAFailedFlushWithoutRetryingIt() {
+        qp.retryPolicy(RetryPolicy.exponential(5, 0, 0));
+        write(1, block(1, 0x31), 0);
+        device.faults().failNext(NvmeOpcodes.FLUSH, 1, NvmeStatus.INTERNAL_ERROR);
+        qp.prepareFlush(2, deadline());
+        qp.submit();
+        h.pollUntil(qp, 2);
+        assertEquals(IoStatus.IO_ERROR, h.get(2).status(), context());
+        assertEquals(0, qp.metrics().retries(), context() + ": a failed flush is never retried (fsyncgate)");
+        assertEquals(1, device.dirtyBlockCount(), context() + ": the failed flush made nothing durable");
+    }
 }
