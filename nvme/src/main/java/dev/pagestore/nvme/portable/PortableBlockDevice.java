@@ -145,6 +145,8 @@ public final class PortableBlockDevice implements BlockDevice {
 
     @Override
     public String toString() {
-        return "PortableBlockDevice " + file;
+        return "PortableBlockDevice " + file.path() + " (" + capacityBytes + " bytes, align mem " + memoryAlignmentBytes
+                + " offset " + offsetAlignmentBytes + (file.channelDirectIo() ? ", O_DIRECT" : ", buffered")
+                + "; claimed as " + file + ")";
     }
 }
