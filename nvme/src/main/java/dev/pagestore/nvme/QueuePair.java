@@ -237,9 +237,10 @@ public abstract class QueuePair implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------- completion
 
     /**
-     * Reaps up to {@code max} device completions, applies deadlines and retries, then delivers completions to
-     * {@code handler} and events to the listener. Returns the number of completions delivered (timeouts included).
-     * Never blocks.
+     * Reaps up to {@code max} device completions (at most twice the queue depth), applies deadlines and retries,
+     * then delivers completions to {@code handler} and events to the listener. Timeouts found by this poll are
+     * delivered in addition to the {@code max} reaped completions. Returns the number of completions delivered
+     * (timeouts included). Never blocks.
      *
      * @throws IllegalStateException when called from inside a handler (no re-entry)
      */
