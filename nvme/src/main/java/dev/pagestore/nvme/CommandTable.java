@@ -49,6 +49,8 @@ final class CommandTable {
     final long[] retryAtNanos;
     final int[] attempts;
     final int[] generation;
+    /** How many times each slot has been issued, saturating: tells "previous use" from "never used". */
+    final byte[] issues;
 
     private final int[] freeSlots;
     private int freeCount;
@@ -76,6 +78,7 @@ final class CommandTable {
         retryAtNanos = new long[depth];
         attempts = new int[depth];
         generation = new int[depth];
+        issues = new byte[depth];
         freeSlots = new int[depth];
         for (int i = 0; i < depth; i++) {
             freeSlots[i] = depth - 1 - i;  // slot 0 is handed out first
@@ -112,6 +115,9 @@ final class CommandTable {
 
     /** Advances the slot's generation (on every issue) and returns the new cid. */
     int nextCid(int slot) {
+        if (issues[slot] < Byte.MAX_VALUE) {
+            issues[slot]++;
+        }
         generation[slot] = (generation[slot] + 1) & generationMask;
         return cid(slot);
     }

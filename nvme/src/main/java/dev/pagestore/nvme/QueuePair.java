@@ -335,9 +335,11 @@ public abstract class QueuePair implements AutoCloseable {
 
     /** A completion for the slot's last finished attempt, or for its previous use while it is busy again. */
     private boolean isDuplicate(byte state, boolean current, int generation, int slot) {
+        int issues = table.issues[slot];
         return switch (state) {
-            case CommandTable.FREE, CommandTable.RETRY_WAIT, CommandTable.PREPARED -> current;
-            case CommandTable.IN_FLIGHT, CommandTable.FENCED -> generation == table.previousGeneration(slot);
+            case CommandTable.FREE, CommandTable.RETRY_WAIT, CommandTable.PREPARED -> current && issues >= 1;
+            case CommandTable.IN_FLIGHT, CommandTable.FENCED ->
+                    generation == table.previousGeneration(slot) && issues >= 2;
             default -> false;
         };
     }

@@ -249,10 +249,13 @@ class SimulatedFaultInjectionTest {
         int slotBits = 3;
         device.faults().spuriousCompletion(qp.id(), 5 << slotBits, NvmeStatus.SUCCESS);
         device.faults().spuriousCompletion(qp.id(), 0xffff, NvmeStatus.SUCCESS);
+        device.faults().spuriousCompletion(qp.id(), 7, NvmeStatus.SUCCESS);  // slot 7, never used
+        device.faults().spuriousCompletion(qp.id(), 0, NvmeStatus.SUCCESS);  // slot 0, generation 0: before its use
         h.pollTimes(qp, 3);
         assertEquals(0, h.completions.size(), context() + ": a spurious completion completes nothing");
-        assertEquals(2, qp.metrics().unmappedCompletions(), context());
-        assertEquals(java.util.List.of(5 << slotBits, 0xffff), h.unmappedCids, context());
+        assertEquals(4, qp.metrics().unmappedCompletions(), context());
+        assertEquals(0, qp.metrics().duplicateCompletions(), context());
+        assertEquals(java.util.List.of(5 << slotBits, 0xffff, 7, 0), h.unmappedCids, context());
         assertEquals(2, qp.inFlightCount(), context());
         device.faults().releaseHeld();
         h.pollUntil(qp, 2);
@@ -416,5 +419,24 @@ class SimulatedFaultInjectionTest {
         assertEquals(IoStatus.IO_ERROR, h.get(2).status(), context());
         assertEquals(0, qp.metrics().retries(), context() + ": a failed flush is never retried (fsyncgate)");
         assertEquals(1, device.dirtyBlockCount(), context() + ": the failed flush made nothing durable");
+    }
+
+    @Test
+    void shouldNotLetAStaleCompletionCompleteTheCommandNowInItsSlot() {
+        int slotBits = 3;  // queue depth 8
+        write(1, block(1, 0x41), 0);               // slot 0, generation 1
+        int staleCid = 1 << slotBits;
+        device.faults().holdNext(NvmeOpcodes.WRITE, 1);
+        qp.prepareWrite(2, block(1, 0x42), 0, BLOCK, deadline());  // slot 0 again, generation 2
+        qp.submit();
+        device.faults().spuriousCompletion(qp.id(), staleCid, NvmeStatus.SUCCESS);  // a late repeat of command 1
+        h.pollTimes(qp, 3);
+        assertFalse(h.byTag.containsKey(2L), context() + ": the stale completion must not complete command 2");
+        assertEquals(1, qp.metrics().duplicateCompletions(), context());
+        assertEquals(java.util.List.of(staleCid), h.duplicateCids, context());
+        device.faults().releaseHeld();
+        h.pollUntil(qp, 2);
+        assertEquals(IoStatus.OK, h.get(2).status(), context());
+        assertArrayEquals(filled(BLOCK, 0x42), read(3, 0, BLOCK), context());
     }
 }
