@@ -188,7 +188,7 @@ final class ControllerQueue {
                 if (p.opcode == NvmeOpcodes.READ) {
                     device.media().read(offset, buffer, transfer);
                 } else {
-                    int persist = transfer;
+                    int persist = transfer / blockSize * blockSize;  // media is written in whole blocks
                     if (kind == FaultInjector.Kind.TORN_WRITE) {
                         persist = Math.min(bytes, p.fault.bytes() / blockSize * blockSize);
                     }

@@ -65,6 +65,7 @@ public final class FaultInjector {
     private final List<Spurious> spurious = new ArrayList<>();
     private volatile int releaseEpoch;
     private int injected;
+    private final int[] injectedByKind = new int[Kind.values().length];
 
     /** The next {@code count} commands of {@code opcode} are not executed and complete with {@code statusField}. */
     public synchronized void failNext(int opcode, int count, int statusField) {
@@ -140,6 +141,11 @@ public final class FaultInjector {
         return injected;
     }
 
+    /** Commands a rule of this kind has been applied to so far (for tests that reconcile counters). */
+    synchronized int injectedCount(Kind kind) {
+        return injectedByKind[kind.ordinal()];
+    }
+
     private void add(Fault fault, int opcode, int count) {
         if (count <= 0) {
             throw new IllegalArgumentException("count=" + count + " must be positive");
@@ -159,6 +165,7 @@ public final class FaultInjector {
                     it.remove();
                 }
                 injected++;
+                injectedByKind[rule.fault.kind().ordinal()]++;
                 return rule.fault;
             }
         }
