@@ -142,6 +142,8 @@ final class ControllerQueue {
         for (FaultInjector.Spurious s : device.faults().takeSpurious(queueId)) {
             if (cqFree() > 0) {
                 post(0, s.cid(), s.statusField());
+            } else {
+                device.faults().spuriousCompletion(queueId, s.cid(), s.statusField());  // no room: next tick
             }
         }
         int releaseEpoch = device.faults().releaseEpoch();
