@@ -21,6 +21,8 @@ final class CompletionBatch {
     private final int[] detail;
     private final long[] extra;
     private int size;
+    /** The next entry to dispatch: entries before it were handed out (a throwing handler leaves the rest). */
+    private int next;
 
     CompletionBatch(int capacity) {
         kind = new byte[capacity];
@@ -42,6 +44,7 @@ final class CompletionBatch {
 
     void add(byte kind, long tag, int cid, IoStatus status, int transferredBytes, int detail, long extra) {
         assert size < this.kind.length : "completion batch overflow at " + size;
+        assert next == 0 : "adding to a batch with undelivered entries";
         int i = size++;
         this.kind[i] = kind;
         this.tag[i] = tag;
@@ -52,15 +55,20 @@ final class CompletionBatch {
         this.extra[i] = extra;
     }
 
+    /** Whether entries remain from a dispatch that a throwing handler or listener interrupted. */
+    boolean hasUndelivered() {
+        return next < size;
+    }
+
     /**
      * Runs the handler for every completion (timeouts included) and the listener for every event, in the order
-     * found, then empties the batch. Returns the number of completions delivered.
+     * found, then empties the batch. Returns the number of completions delivered. If a callback throws, the entry
+     * that threw counts as delivered and the rest stay for the next dispatch.
      */
     int dispatch(int queuePairId, CompletionHandler handler, QueuePairListener listener) {
         int delivered = 0;
-        int n = size;
-        size = 0;  // emptied first: a handler that throws must not see its batch delivered twice
-        for (int i = 0; i < n; i++) {
+        while (next < size) {
+            int i = next++;  // advanced first: an entry whose callback throws is not delivered twice
             switch (kind[i]) {
                 case COMPLETION -> {
                     delivered++;
@@ -79,6 +87,8 @@ final class CompletionBatch {
             }
             status[i] = null;
         }
+        size = 0;
+        next = 0;
         return delivered;
     }
 }

@@ -3,8 +3,8 @@ package dev.pagestore.nvme;
 /**
  * Receives the completions {@link QueuePair#poll} reaps, on the queue pair's owner thread, after the drain of the
  * completion queue has finished (so a handler may prepare and submit new commands, but may not call
- * {@code poll} again). A handler must not throw: an exception propagates out of {@code poll} and the rest of that
- * poll's batch is not delivered (its commands are already released).
+ * {@code poll} again). A handler should not throw; if it does, the exception propagates out of {@code poll} and the
+ * rest of that poll's batch is delivered by the next {@code poll}, before anything new is reaped.
  */
 @FunctionalInterface
 public interface CompletionHandler {

@@ -257,6 +257,9 @@ public abstract class QueuePair implements AutoCloseable {
         }
         inPoll = true;
         try {
+            if (batch.hasUndelivered()) {
+                return deliver(handler);  // a callback threw last time: finish that batch before reaping more
+            }
             collect(max);
             return deliver(handler);
         } finally {
@@ -565,6 +568,10 @@ public abstract class QueuePair implements AutoCloseable {
         }
         int failed = 0;
         closed = true;  // from here, failures are not retried
+        CompletionHandler counting = countingHandler(handler);
+        if (batch.hasUndelivered()) {
+            deliver(counting);  // what a throwing handler left behind comes first
+        }
         for (int i = 0; i < table.preparedCount; i++) {
             int slot = preparedSlots[i];
             batch.add(CompletionBatch.COMPLETION, table.tag[slot], table.cid(slot), IoStatus.ABORTED, 0,
@@ -582,7 +589,6 @@ public abstract class QueuePair implements AutoCloseable {
                 failed++;
             }
         }
-        CompletionHandler counting = countingHandler(handler);
         inPoll = true;
         try {
             deliver(counting);
