@@ -1,0 +1,141 @@
+package dev.pagestore.nvme;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Every command a {@link QueuePair} has accepted and not yet released, in fixed columns sized by the queue depth at
+ * construction: nothing is allocated per I/O.
+ *
+ * <h2>Command ids</h2>
+ * A command id (cid) is 16 bits, as in NVMe: the low {@code slotBits} bits are the slot, the rest a generation that
+ * advances every time the slot is issued (a retry included). A completion is matched on the whole cid, so a late or
+ * repeated completion for a slot's previous use cannot complete the command that now occupies the slot: it is
+ * recognised as a duplicate (it names the slot's previous generation) or as unmapped (anything else). Generations
+ * wrap, so a stale completion more than {@code 2^(16-slotBits) - 1} uses old could alias; the queue depth limit of
+ * {@value #QUEUE_DEPTH_MAX} keeps at least 16 generations.
+ *
+ * <h2>Slot states</h2>
+ * <pre>
+ *   FREE ──prepare──► PREPARED ──submit──► IN_FLIGHT ──completion──► FREE
+ *                                            │   ▲ (retry issued)
+ *                                 transient  ▼   │
+ *                                          RETRY_WAIT ──deadline──► FREE (TIMEOUT)
+ *                       IN_FLIGHT ──deadline──► FENCED ──real completion──► FREE (fence released)
+ * </pre>
+ * Not thread-safe: owned by the queue pair's owner thread.
+ */
+final class CommandTable {
+    static final int QUEUE_DEPTH_MAX = 4096;
+    static final int CID_BITS = 16;
+
+    static final byte FREE = 0;
+    static final byte PREPARED = 1;
+    static final byte IN_FLIGHT = 2;
+    static final byte RETRY_WAIT = 3;
+    static final byte FENCED = 4;
+
+    final int depth;
+    final int slotBits;
+    final int slotMask;
+    final int generationMask;
+
+    final byte[] state;
+    final byte[] opcode;
+    final long[] tag;
+    final MemorySegment[] buffer;
+    final long[] deviceOffset;
+    final int[] length;
+    final long[] deadlineNanos;
+    final long[] retryAtNanos;
+    final int[] attempts;
+    final int[] generation;
+    /** How many times each slot has been issued, saturating: tells "previous use" from "never used". */
+    final byte[] issues;
+
+    private final int[] freeSlots;
+    private int freeCount;
+    int inFlightCount;
+    int retryWaitCount;
+    int fencedCount;
+    int preparedCount;
+
+    CommandTable(int depth) {
+        if (depth < 1 || depth > QUEUE_DEPTH_MAX) {
+            throw new IllegalArgumentException("queueDepth=" + depth + " is outside 1.." + QUEUE_DEPTH_MAX);
+        }
+        this.depth = depth;
+        this.slotBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(depth - 1));
+        this.slotMask = (1 << slotBits) - 1;
+        this.generationMask = (1 << (CID_BITS - slotBits)) - 1;
+        assert generationMask >= 15 : "too few generation bits for depth " + depth;
+        state = new byte[depth];
+        opcode = new byte[depth];
+        tag = new long[depth];
+        buffer = new MemorySegment[depth];
+        deviceOffset = new long[depth];
+        length = new int[depth];
+        deadlineNanos = new long[depth];
+        retryAtNanos = new long[depth];
+        attempts = new int[depth];
+        generation = new int[depth];
+        issues = new byte[depth];
+        freeSlots = new int[depth];
+        for (int i = 0; i < depth; i++) {
+            freeSlots[i] = depth - 1 - i;  // slot 0 is handed out first
+        }
+        freeCount = depth;
+    }
+
+    int freeCount() {
+        return freeCount;
+    }
+
+    /** Takes a free slot, or -1 when every slot is in use. */
+    int allocate() {
+        if (freeCount == 0) {
+            return -1;
+        }
+        int slot = freeSlots[--freeCount];
+        assert state[slot] == FREE : "slot " + slot + " on the free list is in state " + state[slot];
+        return slot;
+    }
+
+    void release(int slot) {
+        assert state[slot] != FREE : "double release of slot " + slot;
+        state[slot] = FREE;
+        buffer[slot] = null;
+        assert freeCount < depth : "free list overflow releasing slot " + slot;
+        freeSlots[freeCount++] = slot;
+    }
+
+    /** The cid for the slot's current generation. */
+    int cid(int slot) {
+        return generation[slot] << slotBits | slot;
+    }
+
+    /** Advances the slot's generation (on every issue) and returns the new cid. */
+    int nextCid(int slot) {
+        if (issues[slot] < Byte.MAX_VALUE) {
+            issues[slot]++;
+        }
+        generation[slot] = (generation[slot] + 1) & generationMask;
+        return cid(slot);
+    }
+
+    int slotOf(int cid) {
+        return cid & slotMask;
+    }
+
+    int generationOf(int cid) {
+        return (cid >>> slotBits) & generationMask;
+    }
+
+    int previousGeneration(int slot) {
+        return (generation[slot] - 1) & generationMask;
+    }
+
+    /** Whether {@code cid} is a well-formed 16-bit id naming a slot of this table. */
+    boolean inRange(int cid) {
+        return cid >= 0 && cid >>> CID_BITS == 0 && slotOf(cid) < depth;
+    }
+}

@@ -1,0 +1,20 @@
+package dev.pagestore.nvme.sim;
+
+import dev.pagestore.nvme.BlockDevice;
+import dev.pagestore.nvme.QueuePairContractTest;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** The queue pair contract on the simulated controller over a file, with a volatile write cache. */
+class SimulatedFileQueuePairTest extends QueuePairContractTest {
+    @Override
+    protected BlockDevice openDevice(Path directory, long seed) throws IOException {
+        return SimulatedNvmeDevice.builder()
+                .capacityBytes(CAPACITY_BYTES)
+                .seed(seed)
+                .backingFile(directory.resolve("simulated.img"))
+                .volatileWriteCache(true)
+                .build();
+    }
+}
