@@ -236,12 +236,18 @@ public final class Channel implements AutoCloseable {
         }
     }
 
-    /** The page buffer of {@code slot}: {@code pageSizeBytes} long, page aligned. Allocates nothing. */
+    /**
+     * The page buffer of {@code slot}: {@code pageSizeBytes} long, at a 4096-aligned address (the mapping is page
+     * aligned and the buffer's file offset is a multiple of the page size). Allocates nothing.
+     */
     public MemorySegment buffer(int slot) {
         return buffers[java.util.Objects.checkIndex(slot, buffers.length)];
     }
 
-    /** All buffers, contiguous and aligned to {@code max(4096, pageSize)} (for io_uring fixed-buffer registration). */
+    /**
+     * All buffers, contiguous: at a 4096-aligned address and a file offset aligned to {@code max(4096, pageSize)} (for
+     * O_DIRECT and io_uring fixed-buffer registration).
+     */
     public MemorySegment slab() {
         return slab;
     }

@@ -52,8 +52,9 @@ import java.lang.foreign.MemorySegment;
  * ({@code INITIALISING -> CREATED}); the worker reads the state with an acquire load before any other field, then moves
  * it {@code CREATED -> ATTACHED} with a CAS, so two workers can never attach one channel. The worker-written block
  * (attacher identity) sits two cache lines away from the manager's fields, and the state word two lines further. The
- * rings start on 4096-byte boundaries; the slab starts on a boundary of {@code max(4096, pageSize)}, so every buffer is
- * page aligned and usable for {@code O_DIRECT} and io_uring fixed buffers. Offsets and sizes are stored even though
+ * rings start on 4096-byte boundaries; the slab starts on a file offset aligned to {@code max(4096, pageSize)}; since a
+ * mapping starts on a 4096-byte page, every buffer sits at a 4096-aligned address, which is what {@code O_DIRECT} and
+ * io_uring fixed buffers ask of memory. Offsets and sizes are stored even though
  * they follow from the parameters: attach recomputes them and refuses any difference, which catches a corrupt or
  * foreign header before a ring is touched.
  */
