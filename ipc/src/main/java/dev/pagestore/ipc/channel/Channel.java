@@ -142,6 +142,11 @@ public final class Channel implements AutoCloseable {
         return attach(SharedMemoryRegion.SHM_ROOT, name, expected, WaitStrategy.defaultStrategy());
     }
 
+    /** As {@link #attach(String, ChannelParameters)}, accepting any legal parameters the header holds. */
+    public static Channel attach(String name) throws IOException {
+        return attach(name, null);
+    }
+
     /** As {@link #attach(String, ChannelParameters)}, in {@code directory}, waiting with {@code waitStrategy}. */
     public static Channel attach(Path directory, String name, ChannelParameters expected, WaitStrategy waitStrategy)
             throws IOException {
