@@ -17,7 +17,7 @@ import java.util.Objects;
  * checked before use: it may only move forward and never more than {@code capacity} ahead of what was consumed; anything
  * else is a {@link RingProtocolException}, never a loop. Releasing is one release store of the consumer sequence (the
  * entries' loads stay before it, so the producer cannot overwrite an entry still being read), then the wake-up check
- * of {@link WaitPoint#wakeIfWaiting()} for a producer that sleeps on a full ring.
+ * of {@link WaitPoint#wakeIfWaiting(long)} for a producer that sleeps on a full ring.
  *
  * <h2>Use</h2>
  * <pre>{@code
@@ -141,7 +141,7 @@ public final class RingConsumer {
         // Release: our loads of the released entries happen-before the producer's acquire load of this sequence, so it
         // cannot overwrite an entry we are still reading.
         OrderedAccess.setLongRelease(ring, RingDescriptor.CONSUMER_SEQUENCE_OFFSET, consumed);
-        producerWaitPoint.wakeIfWaiting();
+        producerWaitPoint.wakeIfWaiting(consumed);
     }
 
     /**

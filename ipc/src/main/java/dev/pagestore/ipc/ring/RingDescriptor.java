@@ -21,9 +21,11 @@ import java.lang.foreign.MemorySegment;
  *     136   120  padding
  *     256     8  consumerSequence          consumer        producer (acquire); consumer store is release
  *     264   120  padding
- *     384     4  producerWaitingFlag       producer        consumer, before it wakes the producer
+ *     384     4  producerWaitingFlag       producer raises/    consumer, after each release; it clears the flag
+ *                                          lowers              by CAS before it wakes the producer
  *     388   124  padding
- *     512     4  consumerWaitingFlag       consumer        producer, before it wakes the consumer
+ *     512     4  consumerWaitingFlag       consumer raises/    producer, after each publish; it clears the flag
+ *                                          lowers              by CAS before it wakes the consumer
  *     516   124  padding
  *     640     .  entries[capacity], each entrySizeBytes, entry i at 640 + i * entrySizeBytes
  * </pre>
@@ -37,7 +39,8 @@ import java.lang.foreign.MemorySegment;
  * cache. Cached copies of the remote sequence live in the Java objects of each end, never in shared memory.
  *
  * <p>The futex word of a sequence is its low 32 bits (little endian: the same address), so a sleeper waits on the very
- * word the peer publishes.
+ * word the peer publishes. A raised waiting flag is {@code 0x8000_0000 | (seen & 0x7FFF_FFFF)}, the sequence value the
+ * sleeper saw; 0 means nobody sleeps ({@link dev.pagestore.ipc.wait.WaitPoint} explains the handshake).
  */
 public final class RingDescriptor {
     /** x86_64 and aarch64 cache line. */

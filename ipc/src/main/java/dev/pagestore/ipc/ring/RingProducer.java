@@ -18,7 +18,7 @@ import java.util.Objects;
  * {@code SingleProducerSequencer.next}). Each value read from the other process is checked before use: the consumer
  * sequence may only move forward and never past what was published; anything else is a {@link RingProtocolException},
  * never a loop. Publishing is one release store of the new sequence (the entries' plain stores stay before it), then
- * the wake-up check of {@link WaitPoint#wakeIfWaiting()} (one fence and one load; a syscall only if the consumer
+ * the wake-up check of {@link WaitPoint#wakeIfWaiting(long)} (one fence and one load; a syscall only if the consumer
  * sleeps).
  *
  * <h2>Use</h2>
@@ -141,7 +141,7 @@ public final class RingProducer {
         claimed -= count;
         // Release: the entries' plain stores above happen-before a consumer's acquire load of this sequence.
         OrderedAccess.setLongRelease(ring, RingDescriptor.PRODUCER_SEQUENCE_OFFSET, published);
-        consumerWaitPoint.wakeIfWaiting();
+        consumerWaitPoint.wakeIfWaiting(published);
     }
 
     private void refreshConsumer() {

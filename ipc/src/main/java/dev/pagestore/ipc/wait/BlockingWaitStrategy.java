@@ -43,7 +43,7 @@ public final class BlockingWaitStrategy implements WaitStrategy {
             if (remainingNanos <= 0) {
                 return WaitOutcome.TIMED_OUT;
             }
-            point.announceWaiting();  // raises the flag, then StoreLoad fence
+            point.announceWaiting(seen);  // raises the flag naming seen, then StoreLoad fence
             try {
                 if (point.sequenceAcquire() != seen) {
                     return WaitOutcome.CHANGED;  // published between our check and the flag: no sleep needed

@@ -10,7 +10,7 @@ import java.lang.invoke.VarHandle;
  * 32-bit <b>waiting flag</b> that the other side raises before it sleeps on that sequence.
  *
  * <h2>Design: no lost wake-up without a syscall per publish</h2>
- * The waiter stores {@code waiting = 1}, issues a StoreLoad fence, re-reads the sequence and only then sleeps in
+ * The waiter raises its waiting flag, issues a StoreLoad fence, re-reads the sequence and only then sleeps in
  * {@code futex(FUTEX_WAIT)} on the sequence's low 32 bits. The advancing side stores the sequence (release), issues a
  * StoreLoad fence and reads the flag; only when it is set does it call {@code futex(FUTEX_WAKE)}. This is Dekker's
  * handshake: with both fences, at least one side sees the other's store, so either the waiter sees the new sequence and
@@ -19,13 +19,28 @@ import java.lang.invoke.VarHandle;
  * value the waiter saw, and a publish always changes the low 32 bits (a ring never advances by 2^32 at once).
  * io_uring's {@code IORING_SQ_NEED_WAKEUP} is the same idea: the fast path reads a flag, the syscall is for sleepers.
  *
- * <p>Only the waiter writes its flag (raises it before sleeping, lowers it after). The advancing side never clears
- * it: a waker that cleared the flag could erase a later episode's flag and lose that wake-up.
+ * <h2>One wake per sleep, not one per publish</h2>
+ * The flag is not just "waiting": it holds {@code WAITING_BIT | (seen & 0x7FFF_FFFF)}, the value the waiter is waiting
+ * to see change. The advancing side wakes only if the value it has just published differs from that {@code seen}
+ * (otherwise the waiter has already seen this publish and is waiting for the next one), and it first clears the flag
+ * with a CAS from exactly the value it read; only the CAS winner calls {@code FUTEX_WAKE}. So a waiter that takes tens
+ * of microseconds to be scheduled after its wake does not draw a syscall from every publish in the meantime. Why the
+ * clearing CAS cannot lose a wake-up: the published value differs from {@code seen} and was stored before the wake, so
+ * {@code futex} guarantees the sleeper on {@code seen} either is woken or finds the word changed (EAGAIN); a flag
+ * raised again later with the same {@code seen} is covered by the same argument, and one raised with a new
+ * {@code seen} is a new value that the CAS does not match. Sequences of one ring never differ by 2^31 or more between
+ * a waiter's {@code seen} and the published value (capacity is at most 2^24), so 31 bits identify {@code seen}.
+ * The waiter lowers its own flag after every sleep; that never erases another episode's flag, since only the waiter
+ * raises it.
  *
  * <p>Thread safety: an instance belongs to one ring end and is used by that end's single thread. Both processes
  * build their own instance over the same shared words.
  */
 public final class WaitPoint {
+    /** Set in every raised flag, so that a raised flag is never 0 whatever {@code seen} is. */
+    static final int WAITING_BIT = 0x8000_0000;
+    private static final int SEEN_MASK = 0x7FFF_FFFF;
+
     private final MemorySegment segment;
     private final long sequenceOffset;
     private final long waitingFlagOffset;
@@ -56,11 +71,11 @@ public final class WaitPoint {
     }
 
     /**
-     * Waiter side: raises the waiting flag and fences, so that a re-read of the sequence after this call cannot be
-     * satisfied before the flag is visible to the advancing side.
+     * Waiter side: raises the waiting flag, naming {@code seen} (the value it waits to change), and fences, so that a
+     * re-read of the sequence after this call cannot be satisfied before the flag is visible to the advancing side.
      */
-    public void announceWaiting() {
-        OrderedAccess.setIntRelease(segment, waitingFlagOffset, 1);
+    public void announceWaiting(long seen) {
+        OrderedAccess.setIntRelease(segment, waitingFlagOffset, WAITING_BIT | ((int) seen & SEEN_MASK));
         VarHandle.fullFence();  // StoreLoad: publish the waiting flag before re-checking the sequence (Dekker)
     }
 
@@ -79,14 +94,19 @@ public final class WaitPoint {
     }
 
     /**
-     * Advancing side: call right after the release store of the sequence. Wakes the waiter only if its flag is up.
+     * Advancing side: call right after the release store of {@code published} to the sequence. Wakes the waiter only
+     * if its flag is up and names a value other than {@code published}, and only if this call clears the flag.
      *
      * @return whether a {@code futex} wake was issued
      */
-    public boolean wakeIfWaiting() {
+    public boolean wakeIfWaiting(long published) {
         VarHandle.fullFence();  // StoreLoad: the new sequence must be visible before we read the waiting flag (Dekker)
-        if (OrderedAccess.getIntAcquire(segment, waitingFlagOffset) == 0) {
-            return false;
+        int flag = OrderedAccess.getIntAcquire(segment, waitingFlagOffset);
+        if (flag == 0 || (flag & SEEN_MASK) == ((int) published & SEEN_MASK)) {
+            return false;  // nobody waits, or the waiter already saw this value and waits for the next one
+        }
+        if (!OrderedAccess.compareAndSetInt(segment, waitingFlagOffset, flag, 0)) {
+            return false;  // the waiter lowered or re-raised its flag: it is awake and re-checks (see class comment)
         }
         wakeCount++;
         Futex.wake(futexWord, 1);  // single consumer or single producer: at most one sleeper per flag

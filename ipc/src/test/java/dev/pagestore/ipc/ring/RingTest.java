@@ -226,7 +226,7 @@ class RingTest {
                 sleepMillis(50);
                 rings.segment.set(JAVA_LONG, RingDescriptor.PRODUCER_SEQUENCE_OFFSET, -1);  // a broken producer
                 new WaitPoint(rings.segment, RingDescriptor.PRODUCER_SEQUENCE_OFFSET,
-                        RingDescriptor.CONSUMER_WAITING_OFFSET).wakeIfWaiting();
+                        RingDescriptor.CONSUMER_WAITING_OFFSET).wakeIfWaiting(-1);
             });
             long start = System.nanoTime();
             assertThrows(RingProtocolException.class,

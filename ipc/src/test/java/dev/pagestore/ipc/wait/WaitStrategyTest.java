@@ -78,7 +78,7 @@ class WaitStrategyTest {
                     Thread.onSpinWait();  // wait until the waiter has announced itself
                 }
                 OrderedAccess.setLongRelease(words, SEQUENCE, 1);
-                return publisher.wakeIfWaiting();
+                return publisher.wakeIfWaiting(1);
             });
             long start = System.nanoTime();
             assertEquals(WaitOutcome.CHANGED,
@@ -94,8 +94,35 @@ class WaitStrategyTest {
     void shouldNotCallFutexWakeWhenNobodyWaits() {
         try (Arena arena = Arena.ofConfined()) {
             WaitPoint publisher = new WaitPoint(arena.allocate(512, 128), SEQUENCE, FLAG);
-            assertFalse(publisher.wakeIfWaiting());
+            assertFalse(publisher.wakeIfWaiting(1));
             assertEquals(0, publisher.wakeCount());
+        }
+    }
+
+    @Test
+    void shouldWakeOncePerAnnouncedSleepNotOncePerPublish() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment words = arena.allocate(512, 128);
+            WaitPoint waiter = new WaitPoint(words, SEQUENCE, FLAG);
+            WaitPoint publisher = new WaitPoint(words, SEQUENCE, FLAG);
+            waiter.announceWaiting(0);  // as a sleeper on sequence 0 would
+            assertTrue(publisher.wakeIfWaiting(1), "first publish after the announcement wakes");
+            assertFalse(waiter.waitingFlagRaised(), "the waker cleared the flag it acted on");
+            assertFalse(publisher.wakeIfWaiting(2), "later publishes before the next announcement make no syscall");
+            assertEquals(1, publisher.wakeCount());
+        }
+    }
+
+    @Test
+    void shouldNotWakeAWaiterForAValueItHasAlreadySeen() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment words = arena.allocate(512, 128);
+            WaitPoint waiter = new WaitPoint(words, SEQUENCE, FLAG);
+            WaitPoint publisher = new WaitPoint(words, SEQUENCE, FLAG);
+            waiter.announceWaiting(5);  // the waiter saw 5 and waits for 6
+            assertFalse(publisher.wakeIfWaiting(5));
+            assertTrue(waiter.waitingFlagRaised(), "the flag stays up for the next publish");
+            assertTrue(publisher.wakeIfWaiting(6));
         }
     }
 
