@@ -73,6 +73,45 @@ class CrossProcessChannelTest {
     }
 
     @Test
+    void shouldCarryPageDataThroughSharedSlotsWithoutCopying() throws Exception {
+        ChannelParameters parameters = new ChannelParameters(8192, 8, 8, 4);
+        int writes = 2_000;
+        try (Channel manager = Channel.create(TestChannels.SHM, name, parameters, WaitStrategy.blocking());
+                ChildJvm worker = ChildJvm.start(PageWriteWorker.class, name, Integer.toString(writes))) {
+            assertEquals("attached", worker.awaitLine(Duration.ofSeconds(30)));
+            RingConsumer requests = manager.requestConsumer();
+            RingProducer completions = manager.completionProducer();
+            int handled = 0;
+            while (handled < writes) {
+                int ready = requests.awaitAvailable(8, System.nanoTime() + TimeUnit.SECONDS.toNanos(20));
+                if (ready == 0) {
+                    fail("stalled after " + handled + " writes; child alive=" + worker.process().isAlive());
+                }
+                assertEquals(ready, completions.claim(ready, System.nanoTime() + TimeUnit.SECONDS.toNanos(20)),
+                        "the worker keeps at most slotCount writes outstanding, so completions always fit");
+                for (int i = 0; i < ready; i++) {
+                    long offset = requests.entryOffset(i);
+                    assertEquals(RequestDescriptor.Violation.VALID, RequestDescriptor.validate(requests.segment(),
+                            offset, parameters.slotCount(), 1, Long.MAX_VALUE));
+                    long id = RequestDescriptor.requestId(requests.segment(), offset);
+                    int slot = RequestDescriptor.bufferSlot(requests.segment(), offset);
+                    assertEquals(handled, id, "request order");
+                    assertEquals(RequestDescriptor.checksum(requests.segment(), offset),
+                            PageWriteWorker.crc32c(manager.buffer(slot)), "page " + id + " in slot " + slot
+                                    + " arrived intact");
+                    CompletionDescriptor.write(completions.segment(), completions.entryOffset(i), id,
+                            CompletionDescriptor.STATUS_OK, slot, parameters.pageSizeBytes(), 0);
+                    handled++;
+                }
+                requests.release(ready);
+                completions.publish(ready);
+            }
+            assertEquals("written " + writes, worker.awaitLineStartingWith("written", Duration.ofSeconds(30)));
+            assertEquals(0, worker.awaitExit(Duration.ofSeconds(30)), "worker exit code");
+        }
+    }
+
+    @Test
     void shouldHandOffThroughFutexSleepAndWakeWithoutAStall() throws Exception {
         ChannelParameters parameters = new ChannelParameters(4096, 16, 16, 1);
         WaitStrategy sleepAtOnce = WaitStrategy.blocking(0);
