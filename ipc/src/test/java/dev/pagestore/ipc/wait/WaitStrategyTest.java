@@ -58,6 +58,24 @@ class WaitStrategyTest {
     }
 
     @Test
+    void shouldNotKeepACoreBusyWhileIdleWithTheDefaultStrategy() {
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        try (Arena arena = Arena.ofConfined()) {
+            WaitPoint point = new WaitPoint(arena.allocate(512, 128), SEQUENCE, FLAG);
+            long cpuBefore = threads.getCurrentThreadCpuTime();
+            long start = System.nanoTime();
+            assertEquals(WaitOutcome.TIMED_OUT, WaitStrategy.defaultStrategy().await(point, 0,
+                    start + TimeUnit.MILLISECONDS.toNanos(500)));
+            long wallNanos = System.nanoTime() - start;
+            long cpuNanos = threads.getCurrentThreadCpuTime() - cpuBefore;
+            // A spinning waiter would use about as much CPU as wall time; a sleeping one uses next to none.
+            assertTrue(cpuNanos < wallNanos / 20, "idle wait used " + cpuNanos / 1_000_000 + " ms of CPU in "
+                    + wallNanos / 1_000_000 + " ms");
+            assertTrue(point.sleepCount() >= 1, "it slept in futex");
+        }
+    }
+
+    @Test
     void shouldTimeOutAtOnceForADeadlineInThePast() {
         try (Arena arena = Arena.ofConfined()) {
             WaitPoint point = new WaitPoint(arena.allocate(512, 128), SEQUENCE, FLAG);
