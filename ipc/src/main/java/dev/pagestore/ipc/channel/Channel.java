@@ -1,0 +1,330 @@
+package dev.pagestore.ipc.channel;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.pagestore.ipc.linux.SharedMemoryRegion;
+import dev.pagestore.ipc.memory.OrderedAccess;
+import dev.pagestore.ipc.ring.CompletionDescriptor;
+import dev.pagestore.ipc.ring.RequestDescriptor;
+import dev.pagestore.ipc.ring.RingConsumer;
+import dev.pagestore.ipc.ring.RingDescriptor;
+import dev.pagestore.ipc.ring.RingProducer;
+import dev.pagestore.ipc.ring.RingProtocolException;
+import dev.pagestore.ipc.wait.WaitStrategy;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One worker's data plane to the manager: a {@code /dev/shm} file (mode 0600) laid out by {@link ChannelDescriptor},
+ * holding a request ring (worker to manager), a completion ring (manager to worker) and a slab of page buffers, one per
+ * request slot.
+ *
+ * <h2>Who may touch what</h2>
+ * <ul>
+ *   <li>The <b>manager</b> {@linkplain #create creates} the file, formats it, and is the request ring's consumer and
+ *       the completion ring's producer. It reads and writes the buffers of slots named by requests it accepted (the
+ *       device reads into and writes from them), and validates every request field before use.</li>
+ *   <li>The <b>worker</b> {@linkplain #attach attaches}, and is the request ring's producer and the completion ring's
+ *       consumer. It writes a slot's buffer before publishing a write request for it, and reads it only after the
+ *       request's completion; it never touches a slot that has a request outstanding.</li>
+ * </ul>
+ * One file per worker means a worker maps only its own rings and buffers; a buggy worker cannot scribble on another's.
+ * Nothing here is a lock: the ring ends are single-threaded (one thread per side), and the slot ownership rule above is
+ * the whole contract for the buffers. Liveness (peer death) belongs to the control plane, not to this class.
+ *
+ * <p>Thread safety: the accessors are safe from any thread; each ring end is used by one thread. {@link #close()}
+ * once, after every user.
+ */
+public final class Channel implements AutoCloseable {
+    /** Which side of the channel this process is. */
+    public enum Role { MANAGER, WORKER }
+
+    private final SharedMemoryRegion region;
+    private final MemorySegment segment;
+    private final Role role;
+    private final ChannelParameters parameters;
+    private final RingProducer requestProducer;
+    private final RingConsumer requestConsumer;
+    private final RingProducer completionProducer;
+    private final RingConsumer completionConsumer;
+    private final MemorySegment slab;
+    /** One slice per slot, made once so that {@link #buffer} allocates nothing. */
+    private final MemorySegment[] buffers;
+
+    private Channel(SharedMemoryRegion region, Role role, ChannelParameters parameters, WaitStrategy waitStrategy) {
+        this.region = region;
+        this.segment = region.segment();
+        this.role = role;
+        this.parameters = parameters;
+        ChannelDescriptor.Layout layout = ChannelDescriptor.layoutOf(parameters);
+        MemorySegment requestRing = segment.asSlice(layout.requestRingOffset(),
+                RingDescriptor.requiredBytes(parameters.requestRingCapacity(), RequestDescriptor.SIZE_BYTES));
+        MemorySegment completionRing = segment.asSlice(layout.completionRingOffset(),
+                RingDescriptor.requiredBytes(parameters.completionRingCapacity(), CompletionDescriptor.SIZE_BYTES));
+        String requestName = "request ring of channel " + region.name();
+        String completionName = "completion ring of channel " + region.name();
+        if (role == Role.WORKER) {
+            requestProducer = RingProducer.open(requestRing, requestName, parameters.requestRingCapacity(),
+                    RequestDescriptor.SIZE_BYTES, waitStrategy);
+            completionConsumer = RingConsumer.open(completionRing, completionName,
+                    parameters.completionRingCapacity(), CompletionDescriptor.SIZE_BYTES, waitStrategy);
+            requestConsumer = null;
+            completionProducer = null;
+        } else {
+            requestConsumer = RingConsumer.open(requestRing, requestName, parameters.requestRingCapacity(),
+                    RequestDescriptor.SIZE_BYTES, waitStrategy);
+            completionProducer = RingProducer.open(completionRing, completionName,
+                    parameters.completionRingCapacity(), CompletionDescriptor.SIZE_BYTES, waitStrategy);
+            requestProducer = null;
+            completionConsumer = null;
+        }
+        long slabBytes = (long) parameters.slotCount() * parameters.pageSizeBytes();
+        this.slab = segment.asSlice(layout.slabOffset(), slabBytes);
+        this.buffers = new MemorySegment[parameters.slotCount()];
+        for (int slot = 0; slot < buffers.length; slot++) {
+            buffers[slot] = slab.asSlice((long) slot * parameters.pageSizeBytes(), parameters.pageSizeBytes());
+        }
+        assert (slab.address() & (ChannelDescriptor.SECTION_ALIGNMENT_BYTES - 1)) == 0 : "slab must be page aligned";
+    }
+
+    /**
+     * Manager side: creates {@code /dev/shm/NAME} (mode 0600), formats header and rings, and marks it
+     * {@code CREATED}, ready for one worker to attach. Uses the {@linkplain WaitStrategy#defaultStrategy() default}
+     * wait strategy.
+     *
+     * @throws java.nio.file.FileAlreadyExistsException when the name is taken
+     */
+    public static Channel create(String name, ChannelParameters parameters) throws IOException {
+        return create(SharedMemoryRegion.SHM_ROOT, name, parameters, WaitStrategy.defaultStrategy());
+    }
+
+    /** As {@link #create(String, ChannelParameters)}, in {@code directory}, waiting with {@code waitStrategy}. */
+    public static Channel create(Path directory, String name, ChannelParameters parameters,
+            WaitStrategy waitStrategy) throws IOException {
+        Objects.requireNonNull(parameters, "parameters");
+        Objects.requireNonNull(waitStrategy, "waitStrategy");
+        ChannelDescriptor.Layout layout = ChannelDescriptor.layoutOf(parameters);
+        SharedMemoryRegion region = SharedMemoryRegion.create(directory, name, layout.totalSizeBytes());
+        boolean success = false;
+        try {
+            MemorySegment segment = region.segment();
+            ChannelDescriptor.writeHeader(segment, parameters, layout, ProcessIdentity.current());
+            RingDescriptor.format(segment.asSlice(layout.requestRingOffset()), parameters.requestRingCapacity(),
+                    RequestDescriptor.SIZE_BYTES);
+            RingDescriptor.format(segment.asSlice(layout.completionRingOffset()),
+                    parameters.completionRingCapacity(), CompletionDescriptor.SIZE_BYTES);
+            Channel channel = new Channel(region, Role.MANAGER, parameters, waitStrategy);
+            // Release, last: a worker that reads CREATED with an acquire load sees every field written above.
+            OrderedAccess.setIntRelease(segment, ChannelDescriptor.STATE_OFFSET, ChannelDescriptor.STATE_CREATED);
+            success = true;
+            return channel;
+        } finally {
+            if (!success) {
+                region.close();
+                region.unlink();
+            }
+        }
+    }
+
+    /**
+     * Worker side: maps {@code /dev/shm/NAME}, validates every header field, and moves the state
+     * {@code CREATED -> ATTACHED}, recording this process as the attacher.
+     *
+     * @param expected the parameters the control plane announced, or {@code null} to accept any legal ones
+     * @throws ChannelFormatException when the file is not a channel, is truncated, has another version or shape than
+     *         expected, or is not open for attach (the message says what was expected and what was found)
+     * @throws java.nio.file.NoSuchFileException when there is no such file
+     */
+    public static Channel attach(String name, ChannelParameters expected) throws IOException {
+        return attach(SharedMemoryRegion.SHM_ROOT, name, expected, WaitStrategy.defaultStrategy());
+    }
+
+    /** As {@link #attach(String, ChannelParameters)}, accepting any legal parameters the header holds. */
+    public static Channel attach(String name) throws IOException {
+        return attach(name, null);
+    }
+
+    /** As {@link #attach(String, ChannelParameters)}, in {@code directory}, waiting with {@code waitStrategy}. */
+    public static Channel attach(Path directory, String name, ChannelParameters expected, WaitStrategy waitStrategy)
+            throws IOException {
+        Objects.requireNonNull(waitStrategy, "waitStrategy");
+        SharedMemoryRegion region;
+        try {
+            region = SharedMemoryRegion.attach(directory, name);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            if (java.nio.file.Files.size(directory.resolve(name)) == 0) {
+                throw new ChannelFormatException(ChannelFormatException.Reason.TRUNCATED, "channel " + name
+                        + " is truncated: expected at least a " + ChannelDescriptor.HEADER_SIZE_BYTES
+                        + "-byte header, found an empty file", e);
+            }
+            throw e;
+        }
+        boolean success = false;
+        try {
+            MemorySegment segment = region.segment();
+            ChannelParameters parameters = ChannelDescriptor.checkHeader(segment, name, expected);
+            Channel channel;
+            try {
+                channel = new Channel(region, Role.WORKER, parameters, waitStrategy);
+            } catch (RingProtocolException e) {
+                throw new ChannelFormatException(ChannelFormatException.Reason.CORRUPT, "channel " + name
+                        + " has a corrupt ring: " + e.getMessage(), e);
+            }
+            int previous = OrderedAccess.compareAndExchangeInt(segment, ChannelDescriptor.STATE_OFFSET,
+                    ChannelDescriptor.STATE_CREATED, ChannelDescriptor.STATE_ATTACHED);
+            if (previous != ChannelDescriptor.STATE_CREATED) {
+                throw new ChannelFormatException(ChannelFormatException.Reason.WRONG_STATE, "channel " + name
+                        + ": expected state CREATED (open for attach), found " + ChannelDescriptor.stateName(previous)
+                        + attacherDescription(segment));
+            }
+            ProcessIdentity self = ProcessIdentity.current();
+            segment.set(JAVA_LONG, ChannelDescriptor.ATTACHER_START_TIME_OFFSET, self.startTimeTicks());
+            // Release: the start time is visible no later than the pid that names it (diagnostics read pid first).
+            OrderedAccess.setLongRelease(segment, ChannelDescriptor.ATTACHER_PID_OFFSET, self.pid());
+            success = true;
+            return channel;
+        } finally {
+            if (!success) {
+                region.close();
+            }
+        }
+    }
+
+    private static String attacherDescription(MemorySegment segment) {
+        return readIdentity(segment, ChannelDescriptor.ATTACHER_PID_OFFSET,
+                ChannelDescriptor.ATTACHER_START_TIME_OFFSET).map(id -> " (attached by " + id + ")").orElse("");
+    }
+
+    private static Optional<ProcessIdentity> readIdentity(MemorySegment segment, long pidOffset, long startOffset) {
+        long pid = OrderedAccess.getLongAcquire(segment, pidOffset);
+        long start = segment.get(JAVA_LONG, startOffset);
+        // Validated: written by another process, so it may hold anything.
+        if (pid <= 0 || pid > Integer.MAX_VALUE || start < 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new ProcessIdentity(pid, start));
+    }
+
+    /** Worker only: the request ring's producing end. */
+    public RingProducer requestProducer() {
+        requireRole(Role.WORKER, "requestProducer");
+        return requestProducer;
+    }
+
+    /** Worker only: the completion ring's consuming end. */
+    public RingConsumer completionConsumer() {
+        requireRole(Role.WORKER, "completionConsumer");
+        return completionConsumer;
+    }
+
+    /** Manager only: the request ring's consuming end. */
+    public RingConsumer requestConsumer() {
+        requireRole(Role.MANAGER, "requestConsumer");
+        return requestConsumer;
+    }
+
+    /** Manager only: the completion ring's producing end. */
+    public RingProducer completionProducer() {
+        requireRole(Role.MANAGER, "completionProducer");
+        return completionProducer;
+    }
+
+    private void requireRole(Role required, String what) {
+        if (role != required) {
+            throw new IllegalStateException(what + " belongs to the " + required + " side; this end of channel "
+                    + name() + " is the " + role);
+        }
+    }
+
+    /**
+     * The page buffer of {@code slot}: {@code pageSizeBytes} long, at a 4096-aligned address (the mapping is page
+     * aligned and the buffer's file offset is a multiple of the page size). Allocates nothing.
+     */
+    public MemorySegment buffer(int slot) {
+        return buffers[java.util.Objects.checkIndex(slot, buffers.length)];
+    }
+
+    /**
+     * All buffers, contiguous: at a 4096-aligned address and a file offset aligned to {@code max(4096, pageSize)} (for
+     * O_DIRECT and io_uring fixed-buffer registration).
+     */
+    public MemorySegment slab() {
+        return slab;
+    }
+
+    public ChannelParameters parameters() {
+        return parameters;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    /** The name under {@code /dev/shm}. */
+    public String name() {
+        return region.name();
+    }
+
+    public Path path() {
+        return region.path();
+    }
+
+    /** The whole mapping (tests and diagnostics). */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /** The state word now, as {@link ChannelDescriptor#stateName}. */
+    public String state() {
+        return ChannelDescriptor.stateName(ChannelDescriptor.stateAcquire(segment));
+    }
+
+    /** The manager process that created the channel, as recorded in the header (validated; empty if garbage). */
+    public Optional<ProcessIdentity> creator() {
+        return readIdentity(segment, ChannelDescriptor.CREATOR_PID_OFFSET,
+                ChannelDescriptor.CREATOR_START_TIME_OFFSET);
+    }
+
+    /** The worker process that attached, as recorded in the header (validated; empty before attach or if garbage). */
+    public Optional<ProcessIdentity> attacher() {
+        return readIdentity(segment, ChannelDescriptor.ATTACHER_PID_OFFSET,
+                ChannelDescriptor.ATTACHER_START_TIME_OFFSET);
+    }
+
+    /** Removes the name from {@code /dev/shm}; mappings stay valid. Manager side, after the worker is gone. */
+    public void unlink() throws IOException {
+        region.unlink();
+    }
+
+    /**
+     * Marks the channel {@code DETACHED} (worker) or {@code CLOSED} (manager) and unmaps it. The manager also unlinks
+     * the file. Every ring end and buffer of this object is unusable afterwards.
+     */
+    @Override
+    public void close() throws IOException {
+        if (!region.segment().scope().isAlive()) {
+            return;
+        }
+        try {
+            if (role == Role.WORKER) {
+                OrderedAccess.compareAndSetInt(segment, ChannelDescriptor.STATE_OFFSET,
+                        ChannelDescriptor.STATE_ATTACHED, ChannelDescriptor.STATE_DETACHED);
+            } else {
+                OrderedAccess.setIntRelease(segment, ChannelDescriptor.STATE_OFFSET, ChannelDescriptor.STATE_CLOSED);
+                region.unlink();
+            }
+        } finally {
+            region.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Channel{" + name() + ", " + role + ", " + parameters + "}";
+    }
+}

@@ -1,0 +1,75 @@
+package dev.pagestore.ipc.channel;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A process as Linux names it for diagnostics: its pid and its start time in clock ticks since boot (field 22 of
+ * {@code /proc/PID/stat}). A pid alone can be reused after the process dies; the pair cannot, so a channel header that
+ * records both says exactly which process created or attached it.
+ *
+ * @param pid              the process id, positive
+ * @param startTimeTicks   start time after boot in {@code sysconf(_SC_CLK_TCK)} ticks; 0 when it could not be read
+ */
+public record ProcessIdentity(long pid, long startTimeTicks) {
+    private static final int START_TIME_FIELD = 22;
+
+    public ProcessIdentity {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid=" + pid + " must be positive");
+        }
+        if (startTimeTicks < 0) {
+            throw new IllegalArgumentException("startTimeTicks=" + startTimeTicks + " must not be negative");
+        }
+    }
+
+    /** This process. */
+    public static ProcessIdentity current() {
+        long pid = ProcessHandle.current().pid();
+        return new ProcessIdentity(pid, startTimeTicks(pid).orElse(0L));
+    }
+
+    /** The live process with {@code pid}, or empty when there is none (or {@code /proc} cannot say). */
+    public static Optional<ProcessIdentity> ofLive(long pid) {
+        return startTimeTicks(pid).map(ticks -> new ProcessIdentity(pid, ticks));
+    }
+
+    /** Whether this exact process (same pid and start time) is still running. */
+    public boolean isAlive() {
+        return startTimeTicks(pid).map(ticks -> ticks == startTimeTicks).orElse(false);
+    }
+
+    private static Optional<Long> startTimeTicks(long pid) {
+        if (pid <= 0) {
+            return Optional.empty();
+        }
+        String stat;
+        try {
+            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        } catch (IOException e) {
+            return Optional.empty();  // no such process, or no /proc: the caller reports "unknown"
+        }
+        // The command name (field 2) is in parentheses and may contain spaces: count fields after the last ')'.
+        int end = stat.lastIndexOf(')');
+        if (end < 0) {
+            return Optional.empty();
+        }
+        String[] fields = stat.substring(end + 1).trim().split(" ");
+        int index = START_TIME_FIELD - 3;  // fields[0] is field 3 (state)
+        if (fields.length <= index) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Long.parseLong(fields[index]));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "pid " + pid + " (started at tick " + startTimeTicks + ")";
+    }
+}
