@@ -54,11 +54,28 @@ public final class WalRecovery {
     /** Scans the log in {@code directory} from {@code redoLsn}, applying pages through {@code replayer}. */
     public static RecoveryReport recover(LogDirectory directory, WalConfig config, long redoLsn, PageReplayer replayer)
             throws IOException {
-        return scan(directory, config, redoLsn, replayer).report();
+        return scan(directory, config, redoLsn, replayer, RecordVisitor.NONE).report();
     }
 
-    static Resume scan(LogDirectory directory, WalConfig config, long redoLsn, PageReplayer replayer)
-            throws IOException {
+    /** As {@link #recover(LogDirectory, WalConfig, long, PageReplayer)}, showing every valid record to {@code visitor}. */
+    public static RecoveryReport recover(LogDirectory directory, WalConfig config, long redoLsn, PageReplayer replayer,
+                                         RecordVisitor visitor) throws IOException {
+        return scan(directory, config, redoLsn, replayer, visitor).report();
+    }
+
+    /** The redo point recorded in the control file of {@code directory}. */
+    public static long redoLsn(LogDirectory directory, WalConfig config) throws IOException {
+        try (LogDevice device = directory.open(ControlFileDescriptor.FILE_NAME, false)) {
+            ControlFileDescriptor.State state = ControlFile.readState(device);
+            if (state == null) {
+                throw new IOException("control file in " + directory.describe() + " has no valid slot");
+            }
+            return state.redoLsn();
+        }
+    }
+
+    static Resume scan(LogDirectory directory, WalConfig config, long redoLsn, PageReplayer replayer,
+                       RecordVisitor visitor) throws IOException {
         long started = System.nanoTime();
         long segmentSize = config.segmentSizeBytes();
         Set<String> names = new HashSet<>(directory.list());
@@ -148,6 +165,7 @@ public final class WalRecovery {
                         continue scan;
                     }
                     int count = WalRecordDescriptor.pageCount(buffer, at);
+                    visitor.onRecord(position, buffer.asSlice(at, WalRecordDescriptor.totalLength(buffer, at)));
                     for (int i = 0; i < count; i++) {
                         lastImage.put(WalRecordDescriptor.pageNumber(buffer, at, i),
                                 new ImageLocation(position, i, count));

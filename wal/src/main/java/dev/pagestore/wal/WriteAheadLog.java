@@ -86,7 +86,7 @@ public final class WriteAheadLog implements AutoCloseable {
         boolean success = false;
         try {
             long redoLsn = control.current().redoLsn();
-            WalRecovery.Resume resume = WalRecovery.scan(directory, config, redoLsn, replayer);
+            WalRecovery.Resume resume = WalRecovery.scan(directory, config, redoLsn, replayer, RecordVisitor.NONE);
             SegmentFiles segments = new SegmentFiles(directory, config);
             long redoSegment = redoLsn / segmentSize;
             for (String name : directory.list()) {
