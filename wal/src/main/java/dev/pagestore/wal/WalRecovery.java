@@ -23,7 +23,8 @@ import java.util.Set;
  *       salt is the segment's, its {@code lsn} is its own position, its {@code prevLsn} is the previous valid record
  *       (not checked for the first record after the redo point, whose predecessor was not read) and its CRC-32C
  *       matches. {@code SEGMENT_END} moves the scan to the next segment's first record.</li>
- *   <li>The scan stops at the first invalid record. Then it looks ahead up to {@code scanAheadBytes} (8-byte steps,
+ *   <li>The scan stops at the first invalid record. Then it looks ahead up to {@code scanAheadBytes}, and at least
+ *       one largest record, (8-byte steps,
  *       same segment) for a valid record: one whose {@code syncedLsn} is past the invalid record proves that the
  *       invalid record had been made durable before &mdash; {@link StopReason#CORRUPTION}. Valid records written in
  *       the same un-synced window (a torn write persisted out of order), or nothing valid, mean a
@@ -226,7 +227,9 @@ public final class WalRecovery {
     private static long[] scanAhead(MemorySegment buffer, long at, long length, int salt, long base, long position,
                                     WalConfig config) {
         long[] verdict = {-1, -1};
-        long limit = Math.min(length - HEADER_LENGTH, at + config.scanAheadBytes());
+        // at least one largest record past the invalid one, so the record after a damaged maximal group is reached
+        long window = Math.max(config.scanAheadBytes(), config.maxRecordBytes() + HEADER_LENGTH);
+        long limit = Math.min(length - HEADER_LENGTH, at + window);
         for (long q = at + RECORD_ALIGNMENT_BYTES; q <= limit; q += RECORD_ALIGNMENT_BYTES) {
             if (WalRecordDescriptor.lsn(buffer, q) != base + q || WalRecordDescriptor.salt(buffer, q) != salt
                     || WalRecordDescriptor.checkShape(buffer, q, length - q) != null
