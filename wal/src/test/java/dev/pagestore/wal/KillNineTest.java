@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * {@code wal/target} and prints every acknowledged record; the parent kills it at a random moment 100-500 ms after
  * it is ready, recovers the log, and checks that every acknowledged record is present, at its LSN, intact, and that
  * every recovered record is whole. The next child recovers the same log and appends after it, so every kill also
- * tests resuming after a crash. A fresh log every 25 kills keeps the scan short.
+ * tests resuming after a crash. A fresh log every 25 kills keeps the scan short. Each child JVM is started while
+ * the previous one runs and receives its work on stdin, so JVM start-up does not add to every kill.
  *
  * <p>20 kills in the suite; the long run (1,000 kills, about half an hour on a loaded 2-core machine):
  * <pre>
@@ -32,8 +33,16 @@ import org.junit.jupiter.api.Test;
  */
 class KillNineTest {
     private static final int PAGE_SIZE = 4096;
-    private static final long SEGMENT_SIZE = 4L << 20;
+    private static final long SEGMENT_SIZE = 1L << 20;
     private static final int KILLS_PER_LOG = 25;
+
+    /** Child JVMs started ahead, so their start-up (seconds on a loaded 2-core box) overlaps earlier kills. */
+    private static final int PRESTARTED = 2;
+
+    private static ChildJvm startChild() throws IOException {
+        // C1 only and the serial collector: a child lives for half a second, start-up cost is what matters
+        return ChildJvm.start(WalKillChild.class, java.util.List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+    }
 
     static WalConfig config(int pageSize, long segmentSize) {
         return WalConfig.defaults(pageSize).withSegmentSizeBytes(segmentSize).withMaxPagesPerGroup(8)
@@ -51,6 +60,10 @@ class KillNineTest {
         Map<Long, long[]> pagesOf = new HashMap<>();
         Path directory = null;
         long totalAcks = 0;
+        java.util.ArrayDeque<ChildJvm> started = new java.util.ArrayDeque<>();
+        for (int i = 0; i < Math.min(PRESTARTED, kills); i++) {
+            started.add(startChild());
+        }
         for (int kill = 0; kill < kills; kill++) {
             if (kill % KILLS_PER_LOG == 0) {
                 directory = root.resolve("log-" + kill);
@@ -60,17 +73,26 @@ class KillNineTest {
             }
             String where = "seed " + seed + " kill " + kill + " in " + directory + ": ";
             long firstId = kill * 100_000_000L;
-            try (ChildJvm child = ChildJvm.start(WalKillChild.class, directory.toString(), Integer.toString(PAGE_SIZE),
-                    Long.toString(SEGMENT_SIZE), Integer.toString(1 + random.nextInt(8)), Long.toString(firstId),
-                    Long.toString(random.nextLong()))) {
+            long readyMillis;
+            String readyLine;
+            try (ChildJvm child = started.poll()) {
+                child.send(directory + " " + PAGE_SIZE + " " + SEGMENT_SIZE + " " + (1 + random.nextInt(8)) + " "
+                        + firstId + " " + random.nextLong());
+                long t0 = System.nanoTime();
                 String ready = child.awaitLineStartingWith("READY", Duration.ofSeconds(120));
+                readyMillis = (System.nanoTime() - t0) / 1_000_000;
+                readyLine = ready;
                 assertTrue(!ready.contains("CORRUPTION"), where + "child recovered " + ready);
+                // a later child's JVM starts while this one appends
+                if (kill + PRESTARTED < kills) {
+                    started.add(startChild());
+                }
                 Thread.sleep(100 + random.nextInt(400));
                 child.kill9();
                 while (true) { // drain what the child printed before it died
                     String line;
                     try {
-                        line = child.awaitLine(Duration.ofMillis(300));
+                        line = child.awaitLine(Duration.ofMillis(100));
                     } catch (AssertionError drained) {
                         break;
                     }
@@ -83,7 +105,10 @@ class KillNineTest {
                     }
                 }
             }
+            long t2 = System.nanoTime();
             verify(where, new FileLogDirectory(directory), config, acknowledged, pagesOf);
+            System.out.printf("kill %d: ready %d ms (%s), verify %d ms%n", kill, readyMillis, readyLine,
+                    (System.nanoTime() - t2) / 1_000_000);
         }
         System.out.println("KillNineTest: " + kills + " kills, " + totalAcks + " acknowledged records verified");
         if (Boolean.parseBoolean(System.getProperty("pagestore.wal.keepKillLogs", "false"))) {

@@ -8,24 +8,32 @@ import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
 /**
- * Child JVM of {@link KillNineTest}: opens (and so recovers) the WAL in {@code args[0]} on real files, then appends
+ * Child JVM of {@link KillNineTest}: opens (and so recovers) the WAL named on its first stdin line on real files, then appends
  * from several threads until it is killed, printing {@code ACK <id> <lsn> <page,page,...>} for each acknowledged
- * (durable) record. Args: directory, page size, segment size, appender threads, first record id, seed.
+ * (durable) record. That line: directory, page size, segment size, appender threads, first record id, seed.
  */
 public final class WalKillChild {
     private WalKillChild() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] ignored) throws Exception {
+        // started ahead of time (JVM start-up overlaps the previous child's run); the work arrives on stdin
+        String go = new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+        if (go == null) {
+            System.exit(0); // the parent no longer needs this child
+        }
+        String[] args = go.split(" ");
         Path directory = Path.of(args[0]);
         int pageSize = Integer.parseInt(args[1]);
         long segmentSize = Long.parseLong(args[2]);
         int threads = Integer.parseInt(args[3]);
         long firstId = Long.parseLong(args[4]);
         long seed = Long.parseLong(args[5]);
+        long openStarted = System.nanoTime();
         WalConfig config = KillNineTest.config(pageSize, segmentSize);
         WriteAheadLog wal = WriteAheadLog.open(new FileLogDirectory(directory), config, PageReplayer.NONE);
-        System.out.println("READY " + wal.recoveryReport().stopReason() + " " + wal.recoveryReport().endLsn());
+        System.out.println("READY " + wal.recoveryReport().stopReason() + " " + wal.recoveryReport().endLsn() + " openMillis="
+                + (System.nanoTime() - openStarted) / 1_000_000);
         AtomicLong ids = new AtomicLong(firstId);
         SplittableRandom root = new SplittableRandom(seed);
         for (int t = 0; t < threads; t++) {
