@@ -230,7 +230,7 @@ public final class WalBench {
         RecoveryReport last = null;
         for (int run = 0; run < runs; run++) {
             String json = fio(List.of("fio", "--name=seqread", "--rw=read", "--bs=1M", "--direct=1", "--readonly",
-                    "--file_service_type=sequential", "--filename=" + String.join(":", segments)
+                    "--file_service_type=sequential", "--filename=" + String.join(":", segments),
                     "--output-format=json"));
             fioRates.add(section(json, "read", "bw_bytes") / (1 << 20));
             long[] applied = {0};
