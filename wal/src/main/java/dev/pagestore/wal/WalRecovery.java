@@ -101,7 +101,11 @@ public final class WalRecovery {
         StopReason reason;
         String detail;
 
-        try (Arena arena = Arena.ofConfined()) {
+        // a record is checked once this much is read past its start; the look-ahead after an invalid record covers at
+        // least one largest record, so the record after a damaged maximal group is reached
+        long recordWindow = config.maxRecordBytes() + HEADER_LENGTH;
+        long scanAheadWindow = Math.max(config.scanAheadBytes(), recordWindow);
+        try (Arena arena = Arena.ofShared()) { // shared: the prefetch thread fills it
             MemorySegment buffer = arena.allocate(segmentSize, 4096);
             scan:
             while (true) {
@@ -112,73 +116,79 @@ public final class WalRecovery {
                     segmentUsable = false;
                     break;
                 }
-                long length;
-                try (LogDevice device = directory.open(name, false)) {
-                    length = device.read(0, buffer);
-                }
                 segments++;
-                String headerProblem = WalSegmentDescriptor.check(
-                        buffer.asSlice(0, Math.min(length, WalSegmentDescriptor.HEADER_REGION_BYTES)),
-                        segmentNumber, segmentSize);
-                if (headerProblem != null) {
-                    reason = StopReason.CORRUPTION;
-                    detail = "segment " + name + " header invalid: " + headerProblem;
-                    segmentUsable = false;
-                    break;
-                }
-                salt = WalSegmentDescriptor.salt(buffer);
-                segmentUsable = true;
-                boolean truncated = length < segmentSize; // segments are preallocated: a short file lost its tail
-                long base = segmentNumber * segmentSize;
-                while (true) {
-                    long at = position - base;
-                    String problem = checkRecord(buffer, at, length - at, salt, position, expectedPrev, config);
-                    if (problem != null) {
-                        long[] verdict = scanAhead(buffer, at, length, salt, base, position, config);
-                        boolean zeroed = WalRecordDescriptor.totalLength(buffer, at) == 0
-                                && WalRecordDescriptor.type(buffer, at) == 0;
-                        if (verdict[0] >= 0) {
+                try (LogDevice device = directory.open(name, false)) {
+                    long fileLength = Math.min(device.size(), segmentSize);
+                    try (SegmentPrefetcher prefetch = new SegmentPrefetcher(device, buffer, fileLength)) {
+                        long length = prefetch.awaitAvailable(WalSegmentDescriptor.HEADER_REGION_BYTES);
+                        String headerProblem = WalSegmentDescriptor.check(
+                                buffer.asSlice(0, Math.min(length, WalSegmentDescriptor.HEADER_REGION_BYTES)),
+                                segmentNumber, segmentSize);
+                        if (headerProblem != null) {
                             reason = StopReason.CORRUPTION;
-                            detail = "invalid record at lsn " + position + " (" + problem + ") but a valid record at lsn "
-                                    + (base + verdict[0]) + " was written after it was durable (syncedLsn="
-                                    + WalRecordDescriptor.syncedLsn(buffer, verdict[0]) + ")";
-                        } else if (verdict[1] >= 0) {
-                            reason = StopReason.TORN_TAIL;
-                            detail = "invalid record at lsn " + position + " (" + problem + "); the valid record at lsn "
-                                    + (base + verdict[1]) + " belongs to the same un-synced write (torn out of order)";
-                        } else if (zeroed) {
-                            reason = StopReason.END_OF_LOG;
-                            detail = "zeroed space at lsn " + position;
-                        } else {
-                            reason = StopReason.TORN_TAIL;
-                            detail = "invalid record at lsn " + position + " (" + problem + "), nothing valid in the next "
-                                    + config.scanAheadBytes() + " bytes";
+                            detail = "segment " + name + " header invalid: " + headerProblem;
+                            segmentUsable = false;
+                            break;
                         }
-                        if (truncated) {
-                            reason = StopReason.CORRUPTION;
-                            detail = "segment " + name + " is truncated to " + length + " of " + segmentSize
-                                    + " bytes; " + detail;
+                        salt = WalSegmentDescriptor.salt(buffer);
+                        segmentUsable = true;
+                        boolean truncated = fileLength < segmentSize; // preallocated: a short file lost its tail
+                        long base = segmentNumber * segmentSize;
+                        while (true) {
+                            long at = position - base;
+                            length = prefetch.awaitAvailable(at + recordWindow);
+                            String problem = checkRecord(buffer, at, length - at, salt, position, expectedPrev, config);
+                            if (problem != null) {
+                                length = prefetch.awaitAvailable(at + scanAheadWindow + recordWindow);
+                                long[] verdict = scanAhead(buffer, at, length, salt, base, position, scanAheadWindow);
+                                boolean zeroed = length - at >= 8 && WalRecordDescriptor.totalLength(buffer, at) == 0
+                                        && WalRecordDescriptor.type(buffer, at) == 0;
+                                if (verdict[0] >= 0) {
+                                    reason = StopReason.CORRUPTION;
+                                    detail = "invalid record at lsn " + position + " (" + problem
+                                            + ") but a valid record at lsn " + (base + verdict[0])
+                                            + " was written after it was durable (syncedLsn="
+                                            + WalRecordDescriptor.syncedLsn(buffer, verdict[0]) + ")";
+                                } else if (verdict[1] >= 0) {
+                                    reason = StopReason.TORN_TAIL;
+                                    detail = "invalid record at lsn " + position + " (" + problem
+                                            + "); the valid record at lsn " + (base + verdict[1])
+                                            + " belongs to the same un-synced write (torn out of order)";
+                                } else if (zeroed) {
+                                    reason = StopReason.END_OF_LOG;
+                                    detail = "zeroed space at lsn " + position;
+                                } else {
+                                    reason = StopReason.TORN_TAIL;
+                                    detail = "invalid record at lsn " + position + " (" + problem
+                                            + "), nothing valid in the next " + scanAheadWindow + " bytes";
+                                }
+                                if (truncated) {
+                                    reason = StopReason.CORRUPTION;
+                                    detail = "segment " + name + " is truncated to " + fileLength + " of "
+                                            + segmentSize + " bytes; " + detail;
+                                }
+                                break scan;
+                            }
+                            long aligned = WalRecordDescriptor.alignedLength(WalRecordDescriptor.totalLength(buffer, at));
+                            records++;
+                            bytes += aligned;
+                            lastValid = position;
+                            expectedPrev = position;
+                            if (WalRecordDescriptor.type(buffer, at) == WalRecordDescriptor.TYPE_SEGMENT_END) {
+                                segmentNumber++;
+                                position = segmentNumber * segmentSize + WalSegmentDescriptor.HEADER_REGION_BYTES;
+                                continue scan;
+                            }
+                            int count = WalRecordDescriptor.pageCount(buffer, at);
+                            visitor.onRecord(position, buffer.asSlice(at, WalRecordDescriptor.totalLength(buffer, at)));
+                            for (int i = 0; i < count; i++) {
+                                lastImage.put(WalRecordDescriptor.pageNumber(buffer, at, i),
+                                        new ImageLocation(position, i, count));
+                            }
+                            images += count;
+                            position += aligned;
                         }
-                        break scan;
                     }
-                    long aligned = WalRecordDescriptor.alignedLength(WalRecordDescriptor.totalLength(buffer, at));
-                    records++;
-                    bytes += aligned;
-                    lastValid = position;
-                    expectedPrev = position;
-                    if (WalRecordDescriptor.type(buffer, at) == WalRecordDescriptor.TYPE_SEGMENT_END) {
-                        segmentNumber++;
-                        position = segmentNumber * segmentSize + WalSegmentDescriptor.HEADER_REGION_BYTES;
-                        continue scan;
-                    }
-                    int count = WalRecordDescriptor.pageCount(buffer, at);
-                    visitor.onRecord(position, buffer.asSlice(at, WalRecordDescriptor.totalLength(buffer, at)));
-                    for (int i = 0; i < count; i++) {
-                        lastImage.put(WalRecordDescriptor.pageNumber(buffer, at, i),
-                                new ImageLocation(position, i, count));
-                    }
-                    images += count;
-                    position += aligned;
                 }
             }
         }
@@ -225,10 +235,8 @@ public final class WalRecovery {
      *          offset of the first valid record of the same un-synced window, or -1}
      */
     private static long[] scanAhead(MemorySegment buffer, long at, long length, int salt, long base, long position,
-                                    WalConfig config) {
+                                    long window) {
         long[] verdict = {-1, -1};
-        // at least one largest record past the invalid one, so the record after a damaged maximal group is reached
-        long window = Math.max(config.scanAheadBytes(), config.maxRecordBytes() + HEADER_LENGTH);
         long limit = Math.min(length - HEADER_LENGTH, at + window);
         for (long q = at + RECORD_ALIGNMENT_BYTES; q <= limit; q += RECORD_ALIGNMENT_BYTES) {
             if (WalRecordDescriptor.lsn(buffer, q) != base + q || WalRecordDescriptor.salt(buffer, q) != salt
