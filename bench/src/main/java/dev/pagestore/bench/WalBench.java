@@ -58,39 +58,39 @@ public final class WalBench {
                 runs, Runtime.getRuntime().availableProcessors(), Runtime.version());
         System.out.println("# CPU: " + cpuModel() + "; file system: " + fileSystemOf(root));
 
-        // peers
-        for (int pageSize : PAGE_SIZES) {
-            List<Double> fio = new ArrayList<>();
-            List<Result> naive = new ArrayList<>();
-            for (int run = 0; run < runs; run++) {
-                fio.add(fioFdatasyncIops(root, pageSize, seconds));
-                naive.add(naive(root, pageSize, seconds));
-            }
-            System.out.printf("fio --rw=write --bs=%dk --fdatasync=1: %.0f writes/s (median)%n", pageSize / 1024,
-                    median(fio));
-            Result n = medianResult(naive);
-            System.out.printf("naive pwrite+fdatasync %d KiB: %.0f ops/s p50 %.0f us p99 %.0f us%n", pageSize / 1024,
-                    n.opsPerSecond(), n.p50Micros(), n.p99Micros());
-        }
-
-        // the WAL
+        // peers and the WAL interleaved run by run, so a slow phase of the shared disk hits all of them alike
         for (int pageSize : PAGE_SIZES) {
             Path directory = root.resolve("wal-" + pageSize);
             WalConfig config = WalConfig.defaults(pageSize);
-            try (WriteAheadLog wal = WriteAheadLog.open(new FileLogDirectory(directory), config, PageReplayer.NONE)) {
-                for (int appenders : APPENDERS) {
-                    List<Result> results = new ArrayList<>();
-                    for (int run = 0; run < runs; run++) {
-                        results.add(walRun(wal, pageSize, appenders, seconds));
+            List<Double> fio = new ArrayList<>();
+            List<Result> naive = new ArrayList<>();
+            List<List<Result>> wal = new ArrayList<>();
+            for (int ignored : APPENDERS) {
+                wal.add(new ArrayList<>());
+            }
+            try (WriteAheadLog log = WriteAheadLog.open(new FileLogDirectory(directory), config, PageReplayer.NONE)) {
+                for (int run = 0; run < runs; run++) {
+                    fio.add(fioFdatasyncIops(root, pageSize, seconds));
+                    naive.add(naive(root, pageSize, seconds));
+                    for (int a = 0; a < APPENDERS.length; a++) {
+                        wal.get(a).add(walRun(log, pageSize, APPENDERS[a], seconds));
                     }
-                    Result r = medianResult(results);
-                    System.out.printf("WAL %d KiB, %2d appenders: %8.0f appends/s  p50 %7.0f us  p99 %7.0f us  "
-                                    + "mean batch %.1f   runs %s%n", pageSize / 1024, appenders, r.opsPerSecond(),
-                            r.p50Micros(), r.p99Micros(), r.meanBatch(),
-                            results.stream().map(x -> String.format("%.0f", x.opsPerSecond())).toList());
                 }
             }
             deleteRecursively(directory);
+            System.out.printf("fio --rw=write --bs=%dk --fdatasync=1: %.0f writes/s (median) runs %s%n",
+                    pageSize / 1024, median(fio), fio.stream().map(x -> String.format("%.0f", x)).toList());
+            Result n = medianResult(naive);
+            System.out.printf("naive pwrite+fdatasync %d KiB: %.0f ops/s p50 %.0f us p99 %.0f us   runs %s%n",
+                    pageSize / 1024, n.opsPerSecond(), n.p50Micros(), n.p99Micros(),
+                    naive.stream().map(x -> String.format("%.0f", x.opsPerSecond())).toList());
+            for (int a = 0; a < APPENDERS.length; a++) {
+                Result r = medianResult(wal.get(a));
+                System.out.printf("WAL %d KiB, %2d appenders: %8.0f appends/s  p50 %7.0f us  p99 %7.0f us  "
+                                + "mean batch %.1f   runs %s%n", pageSize / 1024, APPENDERS[a], r.opsPerSecond(),
+                        r.p50Micros(), r.p99Micros(), r.meanBatch(),
+                        wal.get(a).stream().map(x -> String.format("%.0f", x.opsPerSecond())).toList());
+            }
         }
 
         // sequential bandwidth and recovery
