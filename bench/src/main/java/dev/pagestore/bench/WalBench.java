@@ -1,0 +1,311 @@
+package dev.pagestore.bench;
+
+import dev.pagestore.wal.FileLogDevice;
+import dev.pagestore.wal.FileLogDirectory;
+import dev.pagestore.wal.PageReplayer;
+import dev.pagestore.wal.RecoveryReport;
+import dev.pagestore.wal.WalConfig;
+import dev.pagestore.wal.WalRecovery;
+import dev.pagestore.wal.WriteAheadLog;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * WAL benchmark (issue 5): durable page-image appends per second with 1, 8 and 64 appenders for 4 KiB and 8 KiB
+ * pages, p50/p99 commit latency and mean batch size; peers in the same run: a naive write + fdatasync per record and
+ * {@code fio --rw=write --bs=8k --fdatasync=1}; then recovery of a 1 GiB WAL read with {@code O_DIRECT} against
+ * {@code fio --rw=read --bs=1M --direct=1} on the same files. Every figure is the median of {@code runs} runs.
+ *
+ * <pre>
+ * ./mvnw -q -pl bench -am package -DskipTests
+ * /usr/lib/jvm/temurin-25-jdk-amd64/bin/java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
+ *     dev.pagestore.bench.WalBench bench/target/walbench 5 3 1024
+ * </pre>
+ * Arguments: directory on the disk under test (not tmpfs), seconds per measurement, runs, recovery WAL size in MiB.
+ */
+public final class WalBench {
+    private static final int[] PAGE_SIZES = {4096, 8192};
+    private static final int[] APPENDERS = {1, 8, 64};
+
+    private record Result(double opsPerSecond, double p50Micros, double p99Micros, double meanBatch) {
+    }
+
+    private WalBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(args.length > 0 ? args[0] : "bench/target/walbench").toAbsolutePath();
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        int runs = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        long recoveryMiB = args.length > 3 ? Long.parseLong(args[3]) : 1024;
+        deleteRecursively(root);
+        Files.createDirectories(root);
+        System.out.printf("# WalBench: %s, %d s per measurement, median of %d runs, nproc=%d, JDK %s%n", root, seconds,
+                runs, Runtime.getRuntime().availableProcessors(), Runtime.version());
+        System.out.println("# CPU: " + cpuModel() + "; file system: " + fileSystemOf(root));
+
+        // peers and the WAL interleaved run by run, so a slow phase of the shared disk hits all of them alike
+        for (int pageSize : PAGE_SIZES) {
+            Path directory = root.resolve("wal-" + pageSize);
+            WalConfig config = WalConfig.defaults(pageSize);
+            List<Double> fio = new ArrayList<>();
+            List<Result> naive = new ArrayList<>();
+            List<List<Result>> wal = new ArrayList<>();
+            for (int ignored : APPENDERS) {
+                wal.add(new ArrayList<>());
+            }
+            try (WriteAheadLog log = WriteAheadLog.open(new FileLogDirectory(directory), config, PageReplayer.NONE)) {
+                for (int run = 0; run < runs; run++) {
+                    fio.add(fioFdatasyncIops(root, pageSize, seconds));
+                    naive.add(naive(root, pageSize, seconds));
+                    for (int a = 0; a < APPENDERS.length; a++) {
+                        wal.get(a).add(walRun(log, pageSize, APPENDERS[a], seconds));
+                    }
+                }
+            }
+            deleteRecursively(directory);
+            System.out.printf("fio --rw=write --bs=%dk --fdatasync=1: %.0f writes/s (median) runs %s%n",
+                    pageSize / 1024, median(fio), fio.stream().map(x -> String.format("%.0f", x)).toList());
+            Result n = medianResult(naive);
+            System.out.printf("naive pwrite+fdatasync %d KiB: %.0f ops/s p50 %.0f us p99 %.0f us   runs %s%n",
+                    pageSize / 1024, n.opsPerSecond(), n.p50Micros(), n.p99Micros(),
+                    naive.stream().map(x -> String.format("%.0f", x.opsPerSecond())).toList());
+            for (int a = 0; a < APPENDERS.length; a++) {
+                Result r = medianResult(wal.get(a));
+                System.out.printf("WAL %d KiB, %2d appenders: %8.0f appends/s  p50 %7.0f us  p99 %7.0f us  "
+                                + "mean batch %.1f   runs %s%n", pageSize / 1024, APPENDERS[a], r.opsPerSecond(),
+                        r.p50Micros(), r.p99Micros(), r.meanBatch(),
+                        wal.get(a).stream().map(x -> String.format("%.0f", x.opsPerSecond())).toList());
+            }
+        }
+
+        // sequential bandwidth and recovery
+        if (recoveryMiB > 0) {
+            recovery(root, recoveryMiB, runs);
+        }
+    }
+
+    private static Result walRun(WriteAheadLog wal, int pageSize, int appenders, int seconds) throws Exception {
+        AtomicBoolean measuring = new AtomicBoolean();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong operations = new AtomicLong();
+        Histogram[] histograms = new Histogram[appenders];
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < appenders; t++) {
+            int thread = t;
+            histograms[t] = new Histogram(3_600_000_000L, 3);
+            threads.add(Thread.ofPlatform().start(() -> {
+                MemorySegment image = Arena.ofAuto().allocate(pageSize, 4096);
+                image.fill((byte) thread);
+                long page = thread * 1_000_000L;
+                while (!stop.get()) {
+                    long start = System.nanoTime();
+                    wal.append(page++, image).join();
+                    if (measuring.get()) {
+                        histograms[thread].recordValue((System.nanoTime() - start) / 1000);
+                        operations.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        Thread.sleep(1000); // warm-up
+        long batches = wal.metrics().batches();
+        long records = wal.metrics().records();
+        measuring.set(true);
+        long started = System.nanoTime();
+        Thread.sleep(seconds * 1000L);
+        measuring.set(false);
+        long elapsed = System.nanoTime() - started;
+        long measured = operations.get();
+        double meanBatch = (double) (wal.metrics().records() - records) / Math.max(1, wal.metrics().batches() - batches);
+        stop.set(true);
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        Histogram all = new Histogram(3_600_000_000L, 3);
+        for (Histogram h : histograms) {
+            all.add(h);
+        }
+        return new Result(measured / (elapsed / 1e9), all.getValueAtPercentile(50), all.getValueAtPercentile(99),
+                meanBatch);
+    }
+
+    private static Result naive(Path root, int pageSize, int seconds) throws IOException {
+        Path file = root.resolve("naive.dat");
+        Files.deleteIfExists(file);
+        Histogram histogram = new Histogram(3_600_000_000L, 3);
+        try (FileLogDevice device = FileLogDevice.open(file, true); Arena arena = Arena.ofConfined()) {
+            MemorySegment record = arena.allocate(pageSize, 4096);
+            record.fill((byte) 7);
+            long offset = 0;
+            long warmEnd = System.nanoTime() + 1_000_000_000L;
+            while (System.nanoTime() < warmEnd) {
+                device.write(offset, record);
+                device.datasync();
+                offset += pageSize;
+            }
+            long count = 0;
+            long started = System.nanoTime();
+            long end = started + seconds * 1_000_000_000L;
+            long now = started;
+            while (now < end) {
+                device.write(offset, record);
+                device.datasync();
+                offset += pageSize;
+                long after = System.nanoTime();
+                histogram.recordValue((after - now) / 1000);
+                now = after;
+                count++;
+            }
+            return new Result(count / ((now - started) / 1e9), histogram.getValueAtPercentile(50),
+                    histogram.getValueAtPercentile(99), 1);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static double fioFdatasyncIops(Path root, int pageSize, int seconds) throws IOException,
+            InterruptedException {
+        Path file = root.resolve("fio-fdatasync.dat");
+        String json = fio(List.of("fio", "--name=fdatasync", "--rw=write", "--bs=" + pageSize / 1024 + "k",
+                "--fdatasync=1", "--size=256m", "--time_based=0", "--runtime=" + seconds,
+                "--filename=" + file, "--output-format=json"));
+        Files.deleteIfExists(file);
+        return section(json, "write", "iops");
+    }
+
+    private static void recovery(Path root, long mebibytes, int runs) throws Exception {
+        Path directory = root.resolve("recovery");
+        int pageSize = 8192;
+        WalConfig config = WalConfig.defaults(pageSize);
+        long target = mebibytes << 20;
+        long pages = 0;
+        long writeStarted = System.nanoTime();
+        try (WriteAheadLog wal = WriteAheadLog.open(new FileLogDirectory(directory), config, PageReplayer.NONE);
+             Arena arena = Arena.ofShared()) {
+            int group = config.maxPagesPerGroup();
+            MemorySegment[] images = new MemorySegment[group];
+            for (int i = 0; i < group; i++) {
+                images[i] = arena.allocate(pageSize, 4096);
+                images[i].fill((byte) i);
+            }
+            List<CompletableFuture<Long>> inFlight = new ArrayList<>();
+            while (wal.durableLsn() < target) {
+                long[] numbers = new long[group];
+                for (int i = 0; i < group; i++) {
+                    numbers[i] = (pages++) % 100_000; // 100,000 distinct pages, each logged several times
+                }
+                inFlight.add(wal.appendGroup(numbers, images));
+                if (inFlight.size() == 32) {
+                    inFlight.forEach(CompletableFuture::join);
+                    inFlight.clear();
+                }
+            }
+            inFlight.forEach(CompletableFuture::join);
+        }
+        System.out.printf("recovery: wrote a %d MiB WAL (%d page images) in %.1f s%n", mebibytes, pages,
+                (System.nanoTime() - writeStarted) / 1e9);
+
+        List<String> segments;
+        try (Stream<Path> files = Files.list(directory)) {
+            segments = files.map(Path::toString).filter(n -> n.endsWith(".wal")).sorted().toList();
+        }
+        List<Double> walRates = new ArrayList<>();
+        List<Double> fioRates = new ArrayList<>();
+        List<Double> totalSeconds = new ArrayList<>();
+        RecoveryReport last = null;
+        for (int run = 0; run < runs; run++) {
+            String json = fio(List.of("fio", "--name=seqread", "--rw=read", "--bs=1M", "--direct=1", "--readonly",
+                    "--file_service_type=sequential", "--filename=" + String.join(":", segments),
+                    "--output-format=json"));
+            fioRates.add(section(json, "read", "bw_bytes") / (1 << 20));
+            long[] applied = {0};
+            long started = System.nanoTime();
+            FileLogDirectory direct = new FileLogDirectory(directory, true);
+            last = WalRecovery.recover(direct, config, WalRecovery.redoLsn(direct, config),
+                    (page, image, lsn) -> applied[0]++);
+            totalSeconds.add((System.nanoTime() - started) / 1e9);
+            walRates.add(last.bytesScanned() / (last.scanNanos() / 1e9) / (1 << 20));
+        }
+        System.out.printf("fio --rw=read --bs=1M --direct=1 over the segments: %.0f MiB/s (median) %s%n",
+                median(fioRates), fioRates);
+        System.out.printf("WAL recovery scan (O_DIRECT, CRC-checked): %.0f MiB/s (median) %s; %s%n", median(walRates),
+                walRates, last);
+        System.out.printf("WAL recovery total incl. applying %d distinct pages once each: %.1f s (median); %d images "
+                + "scanned%n", last.pagesApplied(), median(totalSeconds), last.pageImagesScanned());
+        String json = fio(List.of("fio", "--name=seqwrite", "--rw=write", "--bs=1M", "--direct=1", "--size=512m",
+                "--filename=" + root.resolve("fio-seqwrite.dat"), "--output-format=json"));
+        Files.deleteIfExists(root.resolve("fio-seqwrite.dat"));
+        System.out.printf("fio --rw=write --bs=1M --direct=1 (sequential write bandwidth): %.0f MiB/s%n",
+                section(json, "write", "bw_bytes") / (1 << 20));
+        deleteRecursively(directory);
+    }
+
+    private static String fio(List<String> command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(false).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IOException("fio failed: " + command + "\n" + err + out);
+        }
+        return out.substring(out.indexOf('{'));
+    }
+
+    /** The number after {@code "key" :} inside the {@code "section" : {} object of fio's JSON job output. */
+    private static double section(String json, String section, String key) {
+        int at = json.indexOf("\"" + section + "\" : {");
+        Matcher m = Pattern.compile("\"" + key + "\" : ([0-9.eE+-]+)").matcher(json);
+        if (at < 0 || !m.find(at)) {
+            throw new IllegalStateException("no " + section + "." + key + " in fio output");
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static double median(List<Double> values) {
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return sorted[sorted.length / 2];
+    }
+
+    private static Result medianResult(List<Result> results) {
+        List<Result> sorted = new ArrayList<>(results);
+        sorted.sort(Comparator.comparingDouble(Result::opsPerSecond));
+        return sorted.get(sorted.size() / 2);
+    }
+
+    private static String cpuModel() throws IOException {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).findFirst().map(l -> l.substring(l.indexOf(':') + 2))
+                    .orElse("unknown");
+        }
+    }
+
+    private static String fileSystemOf(Path path) throws IOException {
+        return Files.getFileStore(path).type() + " (" + Files.getFileStore(path).name() + ")";
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+}

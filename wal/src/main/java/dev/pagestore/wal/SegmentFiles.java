@@ -1,0 +1,94 @@
+package dev.pagestore.wal;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.security.SecureRandom;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Creates and recycles segment files.
+ *
+ * <p>A new segment is built under a temporary name (preallocated, zero filled so later overwrites need no extent
+ * conversion and no journal commit in fdatasync &mdash; PostgreSQL's {@code wal_init_zero}, header written and
+ * fdatasync'ed), then renamed to its final name and the directory fsync'ed: the final name never points at a file
+ * without a durable header. A recycled segment (one wholly before the redo point, handed over by a checkpoint) gets
+ * a new header with a new salt, fdatasync'ed, then is renamed and the directory fsync'ed; its old records keep the
+ * old salt and old LSNs, so recovery can never take them for new ones. A crash between the header write and the
+ * rename leaves a file whose header names another segment: recovery treats it as spare.
+ *
+ * <p>Thread safety: {@link #prepare} is called by one thread at a time (the opener, then the WAL writer thread);
+ * {@link #offerSpare} may be called from any thread (checkpoints).
+ */
+final class SegmentFiles {
+    /** A segment open for appending. */
+    record OpenSegment(long number, int salt, LogDevice device) {
+    }
+
+    private static final int ZERO_CHUNK_BYTES = 1 << 20;
+
+    private final LogDirectory directory;
+    private final WalConfig config;
+    private final SplittableRandom saltRandom;
+    private final ConcurrentLinkedQueue<Long> spares = new ConcurrentLinkedQueue<>();
+
+    SegmentFiles(LogDirectory directory, WalConfig config) {
+        this.directory = directory;
+        this.config = config;
+        this.saltRandom = new SplittableRandom(config.saltSeed() != 0 ? config.saltSeed() : new SecureRandom().nextLong());
+    }
+
+    /** Hands over segment file {@code number} for reuse; it must be wholly before the redo point. */
+    void offerSpare(long number) {
+        spares.add(number);
+    }
+
+    int spareCount() {
+        return spares.size();
+    }
+
+    /** Makes segment {@code number} ready for appending (recycled from a spare when one is available). */
+    OpenSegment prepare(long number) throws IOException {
+        String name = WalSegmentDescriptor.fileName(number);
+        int salt = nextSalt();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment header = arena.allocate(WalSegmentDescriptor.HEADER_REGION_BYTES, config.writeAlignmentBytes());
+            WalSegmentDescriptor.write(header, salt, number, config.segmentSizeBytes());
+            Long spare = spares.poll();
+            if (spare != null) {
+                String spareName = WalSegmentDescriptor.fileName(spare);
+                try (LogDevice device = directory.open(spareName, false)) {
+                    device.write(0, header);
+                    device.datasync();
+                }
+                directory.rename(spareName, name);
+            } else {
+                String temp = name + ".tmp";
+                directory.delete(temp);
+                try (LogDevice device = directory.open(temp, true)) {
+                    device.truncate(0);
+                    device.preallocate(config.segmentSizeBytes());
+                    MemorySegment zeros = arena.allocate(ZERO_CHUNK_BYTES, config.writeAlignmentBytes());
+                    for (long at = WalSegmentDescriptor.HEADER_REGION_BYTES; at < config.segmentSizeBytes();
+                         at += ZERO_CHUNK_BYTES) {
+                        device.write(at, zeros.asSlice(0, Math.min(ZERO_CHUNK_BYTES, config.segmentSizeBytes() - at)));
+                    }
+                    device.write(0, header);
+                    device.datasync();
+                }
+                directory.rename(temp, name);
+            }
+            directory.sync();
+        }
+        return new OpenSegment(number, salt, directory.open(name, false));
+    }
+
+    private int nextSalt() {
+        int salt;
+        do {
+            salt = saltRandom.nextInt();
+        } while (salt == 0); // zero-filled space must never carry a matching salt
+        return salt;
+    }
+}

@@ -1,0 +1,293 @@
+package dev.pagestore.wal;
+
+import static dev.pagestore.wal.WalRecordDescriptor.HEADER_LENGTH;
+import static dev.pagestore.wal.WalRecordDescriptor.RECORD_ALIGNMENT_BYTES;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Crash recovery: scans the log from the redo point and hands each page's last image to a {@link PageReplayer}.
+ *
+ * <h2>Rules</h2>
+ * <ol>
+ *   <li>Start at the redo point of the control file, in segment {@code redoLsn / segmentSize}.</li>
+ *   <li>A record is valid when its shape is consistent (type, length inside the segment, page count and size), its
+ *       salt is the segment's, its {@code lsn} is its own position, its {@code prevLsn} is the previous valid record
+ *       (not checked for the first record after the redo point, whose predecessor was not read) and its CRC-32C
+ *       matches. {@code SEGMENT_END} moves the scan to the next segment's first record.</li>
+ *   <li>The scan stops at the first invalid record. Then it looks ahead up to {@code scanAheadBytes}, and at least
+ *       one largest record, (8-byte steps,
+ *       same segment) for a valid record: one whose {@code syncedLsn} is past the invalid record proves that the
+ *       invalid record had been made durable before &mdash; {@link StopReason#CORRUPTION}. Valid records written in
+ *       the same un-synced window (a torn write persisted out of order), or nothing valid, mean a
+ *       {@link StopReason#TORN_TAIL}; zero-filled space with nothing after it is {@link StopReason#END_OF_LOG}.</li>
+ *   <li>Nothing at or after the stop point is applied. An atomic group is one record under one CRC, so a torn or
+ *       damaged group is never applied in part.</li>
+ *   <li><b>Each page is written once.</b> The scan keeps, per page number, the position of its latest image (record
+ *       LSN and index in the record); after the scan the images are read back in log order and applied once each.
+ *       A page logged a thousand times after the redo point costs one page write, not a thousand.</li>
+ * </ol>
+ *
+ * <p>Segments are read whole into one buffer of {@code segmentSize} bytes (aligned, so an {@code O_DIRECT} device can
+ * read straight into it).
+ */
+public final class WalRecovery {
+
+    /** Where appending continues after recovery. */
+    record Resume(RecoveryReport report, long segmentNumber, boolean segmentUsable, int salt, long nextLsn,
+                  long lastLsn) {
+    }
+
+    private record ImageLocation(long recordLsn, int index, int pageCount) {
+    }
+
+    private WalRecovery() {
+    }
+
+    /** Scans the log in {@code directory} from {@code redoLsn}, applying pages through {@code replayer}. */
+    public static RecoveryReport recover(LogDirectory directory, WalConfig config, long redoLsn, PageReplayer replayer)
+            throws IOException {
+        return scan(directory, config, redoLsn, replayer, RecordVisitor.NONE).report();
+    }
+
+    /** As {@link #recover(LogDirectory, WalConfig, long, PageReplayer)}, showing every valid record to {@code visitor}. */
+    public static RecoveryReport recover(LogDirectory directory, WalConfig config, long redoLsn, PageReplayer replayer,
+                                         RecordVisitor visitor) throws IOException {
+        return scan(directory, config, redoLsn, replayer, visitor).report();
+    }
+
+    /** The redo point recorded in the control file of {@code directory}. */
+    public static long redoLsn(LogDirectory directory, WalConfig config) throws IOException {
+        try (LogDevice device = directory.open(ControlFileDescriptor.FILE_NAME, false)) {
+            ControlFileDescriptor.State state = ControlFile.readState(device);
+            if (state == null) {
+                throw new IOException("control file in " + directory.describe() + " has no valid slot");
+            }
+            return state.redoLsn();
+        }
+    }
+
+    /** The control file's redo point, or the first record position of a log that has no control file yet. */
+    public static long redoLsnOrStart(LogDirectory directory, WalConfig config) throws IOException {
+        return directory.list().contains(ControlFileDescriptor.FILE_NAME)
+                ? redoLsn(directory, config) : WalSegmentDescriptor.HEADER_REGION_BYTES;
+    }
+
+    static Resume scan(LogDirectory directory, WalConfig config, long redoLsn, PageReplayer replayer,
+                       RecordVisitor visitor) throws IOException {
+        long started = System.nanoTime();
+        long segmentSize = config.segmentSizeBytes();
+        Set<String> names = new HashSet<>(directory.list());
+        Map<Long, ImageLocation> lastImage = new HashMap<>();
+
+        long segmentNumber = redoLsn / segmentSize;
+        long position = redoLsn;
+        long expectedPrev = -1;
+        long lastValid = -1;
+        long records = 0;
+        long images = 0;
+        long bytes = 0;
+        long segments = 0;
+        boolean segmentUsable = false;
+        int salt = 0;
+        StopReason reason;
+        String detail;
+
+        // a record is checked once this much is read past its start; the look-ahead after an invalid record covers at
+        // least one largest record, so the record after a damaged maximal group is reached
+        long recordWindow = config.maxRecordBytes() + HEADER_LENGTH;
+        long scanAheadWindow = Math.max(config.scanAheadBytes(), recordWindow);
+        try (Arena arena = Arena.ofShared()) { // shared: the prefetch thread fills it
+            MemorySegment buffer = arena.allocate(segmentSize, 4096);
+            scan:
+            while (true) {
+                String name = WalSegmentDescriptor.fileName(segmentNumber);
+                if (!names.contains(name)) {
+                    reason = StopReason.END_OF_LOG;
+                    detail = "segment " + name + " does not exist";
+                    segmentUsable = false;
+                    break;
+                }
+                segments++;
+                try (LogDevice device = directory.open(name, false)) {
+                    long fileLength = Math.min(device.size(), segmentSize);
+                    try (SegmentPrefetcher prefetch = new SegmentPrefetcher(device, buffer, fileLength)) {
+                        long length = prefetch.awaitAvailable(WalSegmentDescriptor.HEADER_REGION_BYTES);
+                        String headerProblem = WalSegmentDescriptor.check(
+                                buffer.asSlice(0, Math.min(length, WalSegmentDescriptor.HEADER_REGION_BYTES)),
+                                segmentNumber, segmentSize);
+                        if (headerProblem != null) {
+                            reason = StopReason.CORRUPTION;
+                            detail = "segment " + name + " header invalid: " + headerProblem;
+                            segmentUsable = false;
+                            break;
+                        }
+                        salt = WalSegmentDescriptor.salt(buffer);
+                        segmentUsable = true;
+                        boolean truncated = fileLength < segmentSize; // preallocated: a short file lost its tail
+                        long base = segmentNumber * segmentSize;
+                        while (true) {
+                            long at = position - base;
+                            length = prefetch.awaitAvailable(at + recordWindow);
+                            String problem = checkRecord(buffer, at, length - at, salt, position, expectedPrev, config);
+                            if (problem != null) {
+                                length = prefetch.awaitAvailable(at + scanAheadWindow + recordWindow);
+                                long[] verdict = scanAhead(buffer, at, length, salt, base, position, scanAheadWindow);
+                                boolean zeroed = length - at >= 8 && WalRecordDescriptor.totalLength(buffer, at) == 0
+                                        && WalRecordDescriptor.type(buffer, at) == 0;
+                                if (verdict[0] >= 0) {
+                                    reason = StopReason.CORRUPTION;
+                                    detail = "invalid record at lsn " + position + " (" + problem
+                                            + ") but a valid record at lsn " + (base + verdict[0])
+                                            + " was written after it was durable (syncedLsn="
+                                            + WalRecordDescriptor.syncedLsn(buffer, verdict[0]) + ")";
+                                } else if (verdict[1] >= 0) {
+                                    reason = StopReason.TORN_TAIL;
+                                    detail = "invalid record at lsn " + position + " (" + problem
+                                            + "); the valid record at lsn " + (base + verdict[1])
+                                            + " belongs to the same un-synced write (torn out of order)";
+                                } else if (zeroed) {
+                                    reason = StopReason.END_OF_LOG;
+                                    detail = "zeroed space at lsn " + position;
+                                } else {
+                                    reason = StopReason.TORN_TAIL;
+                                    detail = "invalid record at lsn " + position + " (" + problem
+                                            + "), nothing valid in the next " + scanAheadWindow + " bytes";
+                                }
+                                if (truncated) {
+                                    reason = StopReason.CORRUPTION;
+                                    detail = "segment " + name + " is truncated to " + fileLength + " of "
+                                            + segmentSize + " bytes; " + detail;
+                                }
+                                break scan;
+                            }
+                            long aligned = WalRecordDescriptor.alignedLength(WalRecordDescriptor.totalLength(buffer, at));
+                            records++;
+                            bytes += aligned;
+                            lastValid = position;
+                            expectedPrev = position;
+                            if (WalRecordDescriptor.type(buffer, at) == WalRecordDescriptor.TYPE_SEGMENT_END) {
+                                segmentNumber++;
+                                position = segmentNumber * segmentSize + WalSegmentDescriptor.HEADER_REGION_BYTES;
+                                continue scan;
+                            }
+                            int count = WalRecordDescriptor.pageCount(buffer, at);
+                            visitor.onRecord(position, buffer.asSlice(at, WalRecordDescriptor.totalLength(buffer, at)));
+                            for (int i = 0; i < count; i++) {
+                                lastImage.put(WalRecordDescriptor.pageNumber(buffer, at, i),
+                                        new ImageLocation(position, i, count));
+                            }
+                            images += count;
+                            position += aligned;
+                        }
+                    }
+                }
+            }
+        }
+        long scanNanos = System.nanoTime() - started;
+
+        long applied = applyLastImages(directory, config, lastImage, replayer);
+        RecoveryReport report = new RecoveryReport(redoLsn, records, images, applied, bytes, segments, lastValid,
+                position, reason, detail, scanNanos);
+        return new Resume(report, segmentNumber, segmentUsable, salt, position, Math.max(lastValid, 0));
+    }
+
+    /** Validates the record at {@code at}; null when valid, otherwise the first failed check. */
+    static String checkRecord(MemorySegment buffer, long at, long available, int salt, long position,
+                              long expectedPrev, WalConfig config) {
+        String shape = WalRecordDescriptor.checkShape(buffer, at, available);
+        if (shape != null) {
+            return shape;
+        }
+        if (WalRecordDescriptor.salt(buffer, at) != salt) {
+            return "salt " + Integer.toHexString(WalRecordDescriptor.salt(buffer, at)) + " is not the segment's "
+                    + Integer.toHexString(salt);
+        }
+        if (WalRecordDescriptor.lsn(buffer, at) != position) {
+            return "lsn field " + WalRecordDescriptor.lsn(buffer, at) + " is not its position " + position;
+        }
+        if (expectedPrev >= 0 && WalRecordDescriptor.prevLsn(buffer, at) != expectedPrev) {
+            return "prevLsn " + WalRecordDescriptor.prevLsn(buffer, at) + " does not link to " + expectedPrev;
+        }
+        if (WalRecordDescriptor.type(buffer, at) == WalRecordDescriptor.TYPE_PAGE_IMAGES
+                && WalRecordDescriptor.pageSize(buffer, at) != config.pageSizeBytes()) {
+            return "pageSize " + WalRecordDescriptor.pageSize(buffer, at) + " is not the log's "
+                    + config.pageSizeBytes();
+        }
+        if (!WalRecordDescriptor.crcMatches(buffer, at)) {
+            return "CRC-32C mismatch";
+        }
+        return null;
+    }
+
+    /**
+     * Looks for valid records after an invalid one at {@code at}.
+     *
+     * @return {offset of the first valid record written after {@code position} was durable, or -1;
+     *          offset of the first valid record of the same un-synced window, or -1}
+     */
+    private static long[] scanAhead(MemorySegment buffer, long at, long length, int salt, long base, long position,
+                                    long window) {
+        long[] verdict = {-1, -1};
+        long limit = Math.min(length - HEADER_LENGTH, at + window);
+        for (long q = at + RECORD_ALIGNMENT_BYTES; q <= limit; q += RECORD_ALIGNMENT_BYTES) {
+            if (WalRecordDescriptor.lsn(buffer, q) != base + q || WalRecordDescriptor.salt(buffer, q) != salt
+                    || WalRecordDescriptor.checkShape(buffer, q, length - q) != null
+                    || !WalRecordDescriptor.crcMatches(buffer, q)) {
+                continue;
+            }
+            if (WalRecordDescriptor.syncedLsn(buffer, q) > position) {
+                verdict[0] = q;
+                return verdict;
+            }
+            if (verdict[1] < 0) {
+                verdict[1] = q;
+            }
+        }
+        return verdict;
+    }
+
+    private static long applyLastImages(LogDirectory directory, WalConfig config, Map<Long, ImageLocation> lastImage,
+                                        PageReplayer replayer) throws IOException {
+        List<Map.Entry<Long, ImageLocation>> entries = new ArrayList<>(lastImage.entrySet());
+        entries.sort((a, b) -> {
+            int byRecord = Long.compare(a.getValue().recordLsn(), b.getValue().recordLsn());
+            return byRecord != 0 ? byRecord : Integer.compare(a.getValue().index(), b.getValue().index());
+        });
+        long segmentSize = config.segmentSizeBytes();
+        int pageSize = config.pageSizeBytes();
+        Map<Long, LogDevice> devices = new HashMap<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment page = arena.allocate(pageSize, 4096);
+            for (Map.Entry<Long, ImageLocation> entry : entries) {
+                ImageLocation location = entry.getValue();
+                long segmentNumber = location.recordLsn() / segmentSize;
+                LogDevice device = devices.get(segmentNumber);
+                if (device == null) {
+                    device = directory.open(WalSegmentDescriptor.fileName(segmentNumber), false);
+                    devices.put(segmentNumber, device);
+                }
+                long offset = location.recordLsn() % segmentSize
+                        + WalRecordDescriptor.pageImageOffset(location.index(), location.pageCount(), pageSize);
+                long n = device.read(offset, page);
+                if (n != pageSize) {
+                    throw new IOException("segment " + segmentNumber + " shrank under recovery: short read at " + offset);
+                }
+                replayer.applyPage(entry.getKey(), page, location.recordLsn());
+            }
+        } finally {
+            for (LogDevice device : devices.values()) {
+                device.close();
+            }
+        }
+        return entries.size();
+    }
+}

@@ -1,0 +1,277 @@
+package dev.pagestore.wal;
+
+import com.lmax.disruptor.PhasedBackoffWaitStrategy;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The write-ahead log (DESIGN.md §5): full page images, atomic multi-page groups, group commit on a Disruptor ring,
+ * checkpoints and crash recovery.
+ *
+ * <h2>Design</h2>
+ * <ul>
+ *   <li>Appenders (any thread) claim a slot in a multi-producer Disruptor ring, publish the page images and get a
+ *       {@link CompletableFuture} of the record's LSN, completed once the record is durable. The single
+ *       {@link WalWriter} thread turns each Disruptor batch into one write and one fdatasync.</li>
+ *   <li>The durable LSN is a {@link Sequence} (release store by the writer, acquire read by anyone), the value reactors
+ *       watch: every record below it is on stable storage.</li>
+ *   <li>{@link #open} first recovers ({@link WalRecovery}), then appends after the last valid record; a torn tail or
+ *       a damaged region is zero-filled first so it can never be mistaken for records later.</li>
+ *   <li>A write or fdatasync failure is final for this instance (PostgreSQL fsyncgate, 2018): see
+ *       {@link WalFailedException}.</li>
+ * </ul>
+ *
+ * <h2>Contract</h2>
+ * An append's page images must stay unchanged until its future completes (the writer copies them). Futures are
+ * completed on the writer thread; attach only cheap actions, or use the {@code ...Async} variants. Checkpoints may be
+ * called from any thread (serialised internally). {@link #close} waits for every published append to complete.
+ */
+public final class WriteAheadLog implements AutoCloseable {
+    /**
+     * How the writer waits for appends: spin 10 us, then yield up to 100 us, then block on a lock. The short spin
+     * catches an appender that re-appends right after its acknowledgement (one wake-up saved per record at low
+     * concurrency); blocking afterwards keeps an idle log from burning a core on a 2-core machine. Not a delay: an
+     * event is taken the moment it is seen.
+     */
+    private static final java.util.function.Supplier<com.lmax.disruptor.WaitStrategy> WAIT_STRATEGY_FACTORY =
+            () -> PhasedBackoffWaitStrategy.withLock(10, 100, java.util.concurrent.TimeUnit.MICROSECONDS);
+
+    private final LogDirectory directory;
+    private final WalConfig config;
+    private final ControlFile controlFile;
+    private final SegmentFiles segments;
+    private final WalWriter writer;
+    private final WalMetrics metrics = new WalMetrics();
+    private final Sequence durableLsn = new Sequence(0);
+    private final Disruptor<AppendEvent> disruptor;
+    private final RingBuffer<AppendEvent> ring;
+    private final RecoveryReport recoveryReport;
+    private final ReentrantLock checkpointLock = new ReentrantLock();
+    private final AtomicInteger appendersInside = new AtomicInteger();
+    private volatile boolean closed;
+    private long oldestLiveSegment;
+
+    private WriteAheadLog(LogDirectory directory, WalConfig config, ControlFile controlFile, SegmentFiles segments,
+                          RecoveryReport report, SegmentFiles.OpenSegment current, long nextLsn, long lastLsn,
+                          boolean eraseTail, long oldestLiveSegment) throws IOException {
+        this.directory = directory;
+        this.config = config;
+        this.controlFile = controlFile;
+        this.segments = segments;
+        this.recoveryReport = report;
+        this.oldestLiveSegment = oldestLiveSegment;
+        this.writer = new WalWriter(config, segments, metrics, durableLsn);
+        writer.resume(current, nextLsn, lastLsn);
+        if (eraseTail) {
+            writer.eraseTail();
+        }
+        durableLsn.set(nextLsn);
+        this.disruptor = new Disruptor<>(() -> new AppendEvent(config.maxPagesPerGroup()), config.ringSize(),
+                runnable -> {
+                    Thread thread = new Thread(runnable, "wal-writer");
+                    thread.setDaemon(true);
+                    return thread;
+                }, ProducerType.MULTI, WAIT_STRATEGY_FACTORY.get());
+        disruptor.handleEventsWith(writer);
+        this.ring = disruptor.start();
+    }
+
+    /**
+     * Opens (creating if empty) the log in {@code directory}, recovers it through {@code replayer}, and starts the
+     * writer. The report is available from {@link #recoveryReport()}; the caller decides whether a
+     * {@link StopReason#CORRUPTION} is acceptable (the log continues after the last valid record either way).
+     */
+    public static WriteAheadLog open(LogDirectory directory, WalConfig config, PageReplayer replayer)
+            throws IOException {
+        long segmentSize = config.segmentSizeBytes();
+        ControlFile control = ControlFile.openOrCreate(directory, segmentSize, WalSegmentDescriptor.HEADER_REGION_BYTES);
+        boolean success = false;
+        try {
+            long redoLsn = control.current().redoLsn();
+            WalRecovery.Resume resume = WalRecovery.scan(directory, config, redoLsn, replayer, RecordVisitor.NONE);
+            SegmentFiles segments = new SegmentFiles(directory, config);
+            long redoSegment = redoLsn / segmentSize;
+            for (String name : directory.list()) {
+                long number = WalSegmentDescriptor.parseFileName(name);
+                if (name.endsWith(".tmp")) {
+                    directory.delete(name); // a creation that never reached its rename
+                } else if (number >= 0 && number < redoSegment) {
+                    segments.offerSpare(number);
+                } else if (number > resume.segmentNumber()
+                        || (number == resume.segmentNumber() && !resume.segmentUsable())) {
+                    directory.delete(name); // past the end of the log: never acknowledged, must not resurface
+                }
+            }
+            directory.sync();
+            SegmentFiles.OpenSegment current;
+            if (resume.segmentUsable()) {
+                current = new SegmentFiles.OpenSegment(resume.segmentNumber(), resume.salt(),
+                        directory.open(WalSegmentDescriptor.fileName(resume.segmentNumber()), false));
+            } else {
+                current = segments.prepare(resume.segmentNumber());
+            }
+            boolean eraseTail = resume.segmentUsable() && resume.report().stopReason() != StopReason.END_OF_LOG;
+            WriteAheadLog wal = new WriteAheadLog(directory, config, control, segments, resume.report(), current,
+                    resume.nextLsn(), resume.lastLsn(), eraseTail, redoSegment);
+            success = true;
+            return wal;
+        } finally {
+            if (!success) {
+                control.close();
+            }
+        }
+    }
+
+    /** Logs a full image of one page; the future completes with the record's LSN once it is durable. */
+    public CompletableFuture<Long> append(long pageNumber, MemorySegment image) {
+        return publish(new long[] {pageNumber}, new MemorySegment[] {image}, 1, false);
+    }
+
+    /**
+     * Logs several pages as one atomic group: after any crash either all of them are recovered or none. The future
+     * completes with the group's LSN once it is durable.
+     */
+    public CompletableFuture<Long> appendGroup(long[] pageNumbers, MemorySegment[] images) {
+        if (pageNumbers.length != images.length) {
+            throw new IllegalArgumentException("pageNumbers.length=" + pageNumbers.length + " but images.length="
+                    + images.length);
+        }
+        return publish(pageNumbers, images, pageNumbers.length, true);
+    }
+
+    private CompletableFuture<Long> publish(long[] pageNumbers, MemorySegment[] images, int count, boolean group) {
+        if (count < 1 || count > config.maxPagesPerGroup()) {
+            throw new IllegalArgumentException("pageCount=" + count + " outside [1, " + config.maxPagesPerGroup() + "]");
+        }
+        for (int i = 0; i < count; i++) {
+            if (pageNumbers[i] < 0) {
+                throw new IllegalArgumentException("pageNumber=" + pageNumbers[i] + " is negative");
+            }
+            if (images[i].byteSize() != config.pageSizeBytes()) {
+                throw new IllegalArgumentException("image " + i + " is " + images[i].byteSize() + " bytes, pageSize="
+                        + config.pageSizeBytes());
+            }
+        }
+        appendersInside.incrementAndGet();
+        try {
+            if (closed) {
+                throw new IllegalStateException("WAL in " + directory.describe() + " is closed");
+            }
+            WalFailedException failure = writer.failure();
+            if (failure != null) {
+                return CompletableFuture.failedFuture(failure);
+            }
+            CompletableFuture<Long> future = new CompletableFuture<>();
+            long sequence = ring.next();
+            try {
+                ring.get(sequence).set(pageNumbers, images, count, group, future);
+            } finally {
+                ring.publish(sequence);
+            }
+            return future;
+        } finally {
+            appendersInside.decrementAndGet();
+        }
+    }
+
+    /** Every record below this LSN is durable (acquire read of the writer's release store). */
+    public long durableLsn() {
+        return durableLsn.get();
+    }
+
+    /**
+     * Checkpoint: takes the durable LSN as the redo point, lets {@code flusher} make the data file reflect every
+     * record before it, records the redo point durably in the control file, then hands the segments wholly before it
+     * to the writer for recycling.
+     *
+     * @return the redo point recorded
+     */
+    public long checkpoint(DataPageFlusher flusher) throws IOException {
+        checkpointLock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("WAL in " + directory.describe() + " is closed");
+            }
+            WalFailedException failure = writer.failure();
+            if (failure != null) {
+                throw failure;
+            }
+            long redoLsn = durableLsn.get();
+            flusher.flushDataPagesUpTo(redoLsn);
+            controlFile.write(redoLsn);
+            long redoSegment = redoLsn / config.segmentSizeBytes();
+            for (long number = oldestLiveSegment; number < redoSegment; number++) {
+                segments.offerSpare(number);
+            }
+            oldestLiveSegment = Math.max(oldestLiveSegment, redoSegment);
+            return redoLsn;
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+
+    /** The redo point in the control file. */
+    public long redoLsn() {
+        checkpointLock.lock();
+        try {
+            return controlFile.current().redoLsn();
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+
+    public RecoveryReport recoveryReport() {
+        return recoveryReport;
+    }
+
+    public WalMetrics metrics() {
+        return metrics;
+    }
+
+    /** The failure that stopped the log, or null while it works. */
+    public WalFailedException failure() {
+        return writer.failure();
+    }
+
+    public WalConfig config() {
+        return config;
+    }
+
+    /** Segment files waiting to be recycled. */
+    public int spareSegmentCount() {
+        return segments.spareCount();
+    }
+
+    /** Stops accepting appends, lets every published append complete, stops the writer and releases the files. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        while (appendersInside.get() > 0) {
+            Thread.onSpinWait(); // an appender between its closed check and publish: let it publish
+        }
+        disruptor.shutdown();
+        try {
+            writer.awaitStopped();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while closing the WAL writer", e);
+        } finally {
+            checkpointLock.lock();
+            try {
+                controlFile.close();
+            } finally {
+                checkpointLock.unlock();
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.pagestore.wal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class ControlFileTest {
+    private static final long SEGMENT = 64 << 10;
+
+    @Test
+    void shouldAlternateSlotsAndReadTheHighestSequence() throws IOException {
+        FaultyLogDirectory directory = new FaultyLogDirectory(1);
+        try (ControlFile control = ControlFile.openOrCreate(directory, SEGMENT, 4096)) {
+            assertEquals(1, control.current().sequence());
+            control.write(10_000);
+            control.write(20_000);
+        }
+        try (ControlFile control = ControlFile.openOrCreate(directory, SEGMENT, 4096)) {
+            assertEquals(3, control.current().sequence());
+            assertEquals(20_000, control.current().redoLsn());
+        }
+    }
+
+    @Test
+    void shouldFallBackToTheOtherSlotWhenOneIsCorrupt() throws IOException {
+        FaultyLogDirectory directory = new FaultyLogDirectory(2);
+        try (ControlFile control = ControlFile.openOrCreate(directory, SEGMENT, 4096)) {
+            control.write(10_000); // sequence 2, slot 0
+            control.write(20_000); // sequence 3, slot 1
+        }
+        directory.device(ControlFileDescriptor.FILE_NAME)
+                .flipBit(ControlFileDescriptor.SLOT_STRIDE_BYTES + ControlFileDescriptor.REDO_LSN_OFFSET, 3);
+        try (ControlFile control = ControlFile.openOrCreate(directory, SEGMENT, 4096)) {
+            assertEquals(2, control.current().sequence());
+            assertEquals(10_000, control.current().redoLsn());
+        }
+    }
+
+    @Test
+    void shouldSurviveATornSlotWriteAtEveryByte() throws IOException {
+        for (int cut = 0; cut <= ControlFileDescriptor.SLOT_LENGTH; cut++) {
+            FaultyLogDirectory directory = new FaultyLogDirectory(3);
+            try (ControlFile control = ControlFile.openOrCreate(directory, SEGMENT, 4096)) {
+                control.write(10_000); // sequence 2 in slot 0
+            }
+            // sequence 3 goes to slot 1; only its first 'cut' bytes reach the media
+            LogDevice device = directory.open(ControlFileDescriptor.FILE_NAME, false);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment slot = arena.allocate(ControlFileDescriptor.SLOT_STRIDE_BYTES);
+                ControlFileDescriptor.write(slot, 1, new ControlFileDescriptor.State(3, 20_000, SEGMENT));
+                if (cut > 0) {
+                    device.write(ControlFileDescriptor.SLOT_STRIDE_BYTES, slot.asSlice(0, cut));
+                }
+            }
+            try (ControlFile control = ControlFile.openOrCreate(directory, SEGMENT, 4096)) {
+                // the last 4 bytes are zero padding, already zero on the media
+                long expected = cut >= ControlFileDescriptor.CRC_OFFSET + 4 ? 20_000 : 10_000;
+                assertEquals(expected, control.current().redoLsn(), "torn at byte " + cut);
+            }
+        }
+    }
+
+    @Test
+    void shouldKeepThePreviousRedoPointWhenPowerFailsDuringASlotWrite() throws IOException {
+        SplittableRandom seeds = new SplittableRandom(4);
+        for (int trial = 0; trial < 50; trial++) {
+            long seed = seeds.nextLong();
+            FaultyLogDirectory directory = new FaultyLogDirectory(seed);
+            try (ControlFile control = ControlFile.openOrCreate(directory, SEGMENT, 4096)) {
+                control.write(10_000);
+                FaultyLogDevice device = directory.device(ControlFileDescriptor.FILE_NAME);
+                device.failNextDatasyncs(1);
+                assertThrows(IOException.class, () -> control.write(20_000));
+                directory.powerFail();
+                directory.powerOn();
+            }
+            try (ControlFile control = ControlFile.openOrCreate(directory, SEGMENT, 4096)) {
+                long redo = control.current().redoLsn();
+                assertTrue(redo == 10_000 || redo == 20_000, "seed " + seed + ": redo " + redo);
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseAControlFileWithNoValidSlot() throws IOException {
+        FaultyLogDirectory directory = new FaultyLogDirectory(5);
+        try (ControlFile control = ControlFile.openOrCreate(directory, SEGMENT, 4096)) {
+            control.write(10_000);
+        }
+        FaultyLogDevice device = directory.device(ControlFileDescriptor.FILE_NAME);
+        device.flipBit(ControlFileDescriptor.SEQUENCE_OFFSET, 0);
+        device.flipBit(ControlFileDescriptor.SLOT_STRIDE_BYTES + ControlFileDescriptor.SEQUENCE_OFFSET, 0);
+        IOException e = assertThrows(IOException.class, () -> ControlFile.openOrCreate(directory, SEGMENT, 4096));
+        assertTrue(e.getMessage().contains("no valid slot"), e.getMessage());
+    }
+}

@@ -1,0 +1,266 @@
+package dev.pagestore.wal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class WriteAheadLogTest {
+    private static final WalConfig CONFIG = WalTestSupport.smallConfig(11);
+    private static final int PAGE = CONFIG.pageSizeBytes();
+
+    /** Collects what recovery applies: page number -> record id of the image, and how often each page came. */
+    static final class Collector implements PageReplayer {
+        final Map<Long, Long> recordIdByPage = new HashMap<>();
+        final Map<Long, Integer> applications = new HashMap<>();
+
+        @Override
+        public void applyPage(long pageNumber, MemorySegment image, long lsn) {
+            assertTrue(WalTestSupport.intact(image, pageNumber), "page " + pageNumber + " damaged");
+            recordIdByPage.put(pageNumber, WalTestSupport.recordIdOf(image));
+            applications.merge(pageNumber, 1, Integer::sum);
+        }
+    }
+
+    private static long appendAndWait(WriteAheadLog wal, Arena arena, long recordId, long pageNumber) {
+        return wal.append(pageNumber, WalTestSupport.page(arena, PAGE, recordId, pageNumber)).join();
+    }
+
+    @Test
+    void shouldRecoverEveryAcknowledgedPageAfterReopen() throws IOException {
+        FaultyLogDirectory directory = new FaultyLogDirectory(1);
+        try (Arena arena = Arena.ofShared()) {
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+                assertEquals(StopReason.END_OF_LOG, wal.recoveryReport().stopReason());
+                long previous = -1;
+                for (int i = 0; i < 20; i++) {
+                    long lsn = appendAndWait(wal, arena, i, i % 7);
+                    assertTrue(lsn > previous, "LSNs increase");
+                    assertTrue(wal.durableLsn() > lsn, "durable LSN passes the acknowledged record");
+                    previous = lsn;
+                }
+            }
+            Collector collector = new Collector();
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, collector)) {
+                RecoveryReport report = wal.recoveryReport();
+                assertEquals(StopReason.END_OF_LOG, report.stopReason(), report.detail());
+                assertEquals(20, report.recordsReplayed());
+                assertEquals(20, report.pageImagesScanned());
+                assertEquals(7, report.pagesApplied());
+            }
+            for (long page = 0; page < 7; page++) {
+                long last = page + 7 * ((19 - page) / 7);
+                assertEquals(last, collector.recordIdByPage.get(page), "page " + page + " has its last image");
+            }
+        }
+    }
+
+    @Test
+    void shouldApplyEachPageOnceWithItsLastImage() throws IOException {
+        FaultyLogDirectory directory = new FaultyLogDirectory(2);
+        try (Arena arena = Arena.ofShared()) {
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+                for (int i = 0; i < 300; i++) { // several segments' worth, all for three pages
+                    appendAndWait(wal, arena, i, i % 3);
+                }
+            }
+            Collector collector = new Collector();
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, collector)) {
+                assertEquals(300, wal.recoveryReport().pageImagesScanned());
+                assertEquals(3, wal.recoveryReport().pagesApplied());
+            }
+            assertEquals(Map.of(0L, 1, 1L, 1, 2L, 1), collector.applications);
+            assertEquals(Map.of(0L, 297L, 1L, 298L, 2L, 299L), collector.recordIdByPage);
+        }
+    }
+
+    @Test
+    void shouldRollOverSegmentsAndRecoverAcrossThem() throws IOException {
+        FaultyLogDirectory directory = new FaultyLogDirectory(3);
+        long records = 600; // ~560 B each: about six 64 KiB segments
+        try (Arena arena = Arena.ofShared()) {
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+                List<CompletableFuture<Long>> futures = new ArrayList<>();
+                for (int i = 0; i < records; i++) {
+                    futures.add(wal.append(i, WalTestSupport.page(arena, PAGE, i, i)));
+                }
+                futures.forEach(CompletableFuture::join);
+                assertTrue(wal.metrics().segmentsPrepared() >= 5, wal.metrics().toString());
+            }
+            long segmentFiles = directory.list().stream().filter(n -> n.endsWith(".wal")).count();
+            assertTrue(segmentFiles >= 6, "segments: " + directory.list());
+            Collector collector = new Collector();
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, collector)) {
+                RecoveryReport report = wal.recoveryReport();
+                assertEquals(records, report.pagesApplied(), report.toString());
+                assertEquals(segmentFiles, report.segmentsScanned(), report.toString());
+                assertEquals(records + segmentFiles - 1, report.recordsReplayed(), "records plus SEGMENT_ENDs");
+            }
+            for (long i = 0; i < records; i++) {
+                assertEquals(i, collector.recordIdByPage.get(i));
+            }
+        }
+    }
+
+    @Test
+    void shouldRecycleSegmentsAfterCheckpointWithANewSalt() throws IOException {
+        FaultyLogDirectory directory = new FaultyLogDirectory(4);
+        Map<Long, Long> dataFile = new HashMap<>(); // the "data file": page -> record id, as flushed by checkpoints
+        Map<Long, Long> latest = new HashMap<>();
+        try (Arena arena = Arena.ofShared()) {
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+                long id = 0;
+                for (int round = 0; round < 6; round++) {
+                    for (int i = 0; i < 250; i++, id++) {
+                        long page = id % 50;
+                        appendAndWait(wal, arena, id, page);
+                        latest.put(page, id);
+                    }
+                    long redo = wal.checkpoint(upTo -> dataFile.putAll(latest));
+                    assertEquals(redo, wal.redoLsn());
+                }
+                long segmentFiles = directory.list().stream().filter(n -> n.endsWith(".wal")).count();
+                assertTrue(wal.metrics().segmentsPrepared() > segmentFiles,
+                        "segments were reused: prepared " + wal.metrics().segmentsPrepared() + ", files "
+                                + segmentFiles);
+                assertTrue(segmentFiles <= 6, "recycling bounds the files: " + directory.list());
+                for (int i = 0; i < 30; i++, id++) {
+                    long page = id % 50;
+                    appendAndWait(wal, arena, id, page);
+                    latest.put(page, id);
+                }
+            }
+            Collector collector = new Collector();
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, collector)) {
+                assertEquals(30, wal.recoveryReport().pageImagesScanned(), wal.recoveryReport().toString());
+                assertEquals(StopReason.END_OF_LOG, wal.recoveryReport().stopReason());
+            }
+            dataFile.putAll(collector.recordIdByPage);
+            assertEquals(latest, dataFile);
+        }
+    }
+
+    @Test
+    void shouldFailEveryPendingAndLaterAppendAfterADatasyncFailureAndNeverRetryIt() throws Exception {
+        FaultyLogDirectory directory = new FaultyLogDirectory(5);
+        try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+            appendAndWait(wal, arena, 0, 0);
+            FaultyLogDevice segment = directory.device(WalSegmentDescriptor.fileName(0));
+            long syncsBefore = segment.datasyncCount();
+            segment.failNextDatasyncs(1);
+            CompletableFuture<Long> doomed = wal.append(1, WalTestSupport.page(arena, PAGE, 1, 1));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> doomed.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(WalFailedException.class, e.getCause());
+            assertTrue(e.getCause().getCause().getMessage().contains("injected EIO"), e.getCause().toString());
+            assertNotEquals(null, wal.failure());
+            for (int i = 2; i < 10; i++) {
+                CompletableFuture<Long> later = wal.append(i, WalTestSupport.page(arena, PAGE, i, i));
+                CompletionException ce = assertThrows(CompletionException.class, later::join);
+                assertInstanceOf(WalFailedException.class, ce.getCause());
+            }
+            assertEquals(syncsBefore, segment.datasyncCount(), "a failed fdatasync is never retried");
+            assertThrows(WalFailedException.class, () -> wal.checkpoint(upTo -> { }));
+        }
+    }
+
+    @Test
+    void shouldFailAppendsAfterAWriteFailure() throws Exception {
+        FaultyLogDirectory directory = new FaultyLogDirectory(6);
+        try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+            directory.device(WalSegmentDescriptor.fileName(0)).failNextWrites(1);
+            CompletionException e = assertThrows(CompletionException.class,
+                    () -> wal.append(1, WalTestSupport.page(arena, PAGE, 1, 1)).join());
+            assertInstanceOf(WalFailedException.class, e.getCause());
+            assertThrows(CompletionException.class, () -> wal.append(2, WalTestSupport.page(arena, PAGE, 2, 2)).join());
+        }
+    }
+
+    @Test
+    void shouldRecoverWholeGroupsAndContinueAfterATornTail() throws IOException {
+        FaultyLogDirectory directory = new FaultyLogDirectory(7);
+        try (Arena arena = Arena.ofShared()) {
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+                wal.appendGroup(new long[] {1, 2, 3}, new MemorySegment[] {WalTestSupport.page(arena, PAGE, 10, 1),
+                        WalTestSupport.page(arena, PAGE, 10, 2), WalTestSupport.page(arena, PAGE, 10, 3)}).join();
+            }
+            // a write that never reached fdatasync: power fails with it in the cache (lost or torn)
+            FaultyLogDevice segment = directory.device(WalSegmentDescriptor.fileName(0));
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment junk = a.allocate(4096);
+                junk.fill((byte) 0x5A);
+                segment.write(WalSegmentDescriptor.HEADER_REGION_BYTES + 8192, junk);
+            }
+            directory.powerFail();
+            directory.powerOn();
+            Collector first = new Collector();
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, first)) {
+                assertEquals(3, wal.recoveryReport().pagesApplied());
+                wal.appendGroup(new long[] {3, 4}, new MemorySegment[] {WalTestSupport.page(arena, PAGE, 11, 3),
+                        WalTestSupport.page(arena, PAGE, 11, 4)}).join();
+            }
+            Collector second = new Collector();
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, second)) {
+                assertEquals(StopReason.END_OF_LOG, wal.recoveryReport().stopReason(), wal.recoveryReport().detail());
+            }
+            assertEquals(Map.of(1L, 10L, 2L, 10L, 3L, 11L, 4L, 11L), second.recordIdByPage);
+        }
+    }
+
+    @Test
+    void shouldGroupConcurrentAppendsIntoFewerCommits() throws Exception {
+        FaultyLogDirectory directory = new FaultyLogDirectory(8);
+        int threads = 8;
+        int perThread = 200;
+        try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory,
+                CONFIG.withSegmentSizeBytes(1 << 20), PageReplayer.NONE)) {
+            List<Thread> appenders = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                appenders.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < perThread; i++) {
+                        long id = thread * 10_000L + i;
+                        appendAndWait(wal, arena, id, id % 97);
+                    }
+                }));
+            }
+            for (Thread appender : appenders) {
+                appender.join();
+            }
+            WalMetrics metrics = wal.metrics();
+            assertEquals(threads * perThread, metrics.records());
+            assertTrue(metrics.batches() <= metrics.records());
+            assertTrue(metrics.meanBatchSize() >= 1.0);
+            System.out.println("group commit with " + threads + " appenders on FaultyLogDevice: " + metrics);
+        }
+    }
+
+    @Test
+    void shouldRejectInvalidAppendsAtTheBoundary() throws IOException {
+        FaultyLogDirectory directory = new FaultyLogDirectory(9);
+        try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+            IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+                    () -> wal.append(1, arena.allocate(100)));
+            assertTrue(size.getMessage().contains("100 bytes"), size.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> wal.append(-1, arena.allocate(PAGE)));
+            assertThrows(IllegalArgumentException.class, () -> wal.appendGroup(new long[9], new MemorySegment[9]));
+            assertThrows(IllegalArgumentException.class,
+                    () -> new WalConfig(64 << 10, 3000, 8, 64, 12 << 10, 4096, 4096, 1));
+            assertThrows(IllegalArgumentException.class,
+                    () -> new WalConfig(64 << 10, 4096, 64, 64, 12 << 10, 4096, 4096, 1));
+        }
+    }
+}
