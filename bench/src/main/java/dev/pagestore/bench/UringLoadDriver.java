@@ -46,8 +46,10 @@ public final class UringLoadDriver {
     private final long blockCount;
     private final boolean fixed;
     private final long seed;
+    private final boolean singleIssuer;
 
-    private UringLoadDriver(DirectIoFile file, boolean write, int queueDepth, int blockBytes, boolean fixed, long seed) {
+    private UringLoadDriver(DirectIoFile file, boolean write, int queueDepth, int blockBytes, boolean fixed, long seed,
+                            boolean singleIssuer) {
         this.file = file;
         this.write = write;
         this.queueDepth = queueDepth;
@@ -55,6 +57,7 @@ public final class UringLoadDriver {
         this.blockCount = file.sizeBytes() / blockBytes;
         this.fixed = fixed;
         this.seed = seed;
+        this.singleIssuer = singleIssuer;
     }
 
     /** One measured window. */
@@ -123,7 +126,7 @@ public final class UringLoadDriver {
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         try (Arena arena = Arena.ofConfined();
-             IoUring ring = IoUring.open(IoUringOptions.of(entries))) {
+             IoUring ring = IoUring.open(IoUringOptions.of(entries).withSetupFlags(singleIssuer, singleIssuer))) {
             MemorySegment slab = arena.allocate((long) queueDepth * blockBytes,
                     Math.max(4096, file.alignment().memoryAlignBytes()));
             SplittableRandom fill = new SplittableRandom(seed ^ 0x9e3779b97f4a7c15L);
@@ -205,7 +208,7 @@ public final class UringLoadDriver {
     private static Map<String, String> parse(String[] args) {
         Map<String, String> options = new HashMap<>(Map.of("mode", "randread", "qd", "32", "seconds", "10",
                 "warmup-seconds", "2", "repetitions", "3", "fixed", "false", "block-bytes", "4096", "size-mib", "0",
-                "seed", "42"));
+                "seed", "42", "single-issuer", "true"));
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("expected --name value, got '" + args[i] + "'");
@@ -231,7 +234,8 @@ public final class UringLoadDriver {
             System.err.println(e.getMessage());
             System.err.println("usage: UringLoadDriver --file PATH [--mode randread|randwrite] [--qd 32] [--seconds 10]"
                     + " [--warmup-seconds 2] [--repetitions 3] [--fixed true|false] [--block-bytes 4096]"
-                    + " [--size-mib 0 (keep the file's size)] [--seed 42]");
+                    + " [--size-mib 0 (keep the file's size)] [--seed 42]"
+                    + " [--single-issuer true|false (SINGLE_ISSUER+DEFER_TASKRUN where the kernel has them)]");
             System.exit(2);
             return;
         }
@@ -248,7 +252,7 @@ public final class UringLoadDriver {
                 Long.parseLong(options.get("size-mib")) << 20, false)) {
             UringLoadDriver driver = new UringLoadDriver(file, mode.equals("randwrite"), queueDepth,
                     Integer.parseInt(options.get("block-bytes")), Boolean.parseBoolean(options.get("fixed")),
-                    Long.parseLong(options.get("seed")));
+                    Long.parseLong(options.get("seed")), Boolean.parseBoolean(options.get("single-issuer")));
             Figures[] figures = driver.run(Integer.parseInt(options.get("warmup-seconds")),
                     Integer.parseInt(options.get("seconds")), Integer.parseInt(options.get("repetitions")));
             System.out.println("MEDIAN mode=" + mode + " qd=" + queueDepth + " fixed=" + options.get("fixed") + " "
