@@ -45,7 +45,7 @@ command -v python3 >/dev/null 2>&1 || { echo "python3 is needed to read fio's JS
 [[ -f "$jar" ]] || { echo "missing $jar; build it: ./mvnw -q -pl bench -am package -DskipTests" >&2; exit 2; }
 
 mkdir -p "$(dirname "$file")"
-fstype="$(stat -f -c %T "$(dirname "$file")")"
+fstype="$(df -T --output=fstype "$(dirname "$file")" | tail -1 | tr -d ' ')"
 if [[ "$fstype" == "tmpfs" ]]; then
   echo "$file is on tmpfs: O_DIRECT there measures memory copies, not a device; choose a disk file system" >&2
   exit 2

@@ -505,10 +505,10 @@ public final class IoUring implements AutoCloseable {
         }
         int fd = fileDescriptorField(file);
         byte flags = file.registered() ? SqeDescriptor.IOSQE_FIXED_FILE : 0;
+        int fixed = fixedBufferIndex(buffer.address(), buffer.byteSize());
         if (!reserve()) {
             return false;
         }
-        int fixed = fixedBufferIndex(buffer.address(), buffer.byteSize());
         byte opcode;
         if (fixed >= 0) {
             opcode = op == UringOp.READ ? SqeDescriptor.IORING_OP_READ_FIXED : SqeDescriptor.IORING_OP_WRITE_FIXED;
@@ -637,7 +637,7 @@ public final class IoUring implements AutoCloseable {
         if (sqTailLocal == sqTailPublished) {
             return 0;
         }
-        return enter(0, false, -1);
+        return enter(0, false, -1, true);
     }
 
     /**
@@ -651,7 +651,7 @@ public final class IoUring implements AutoCloseable {
         checkOwner();
         checkOpen();
         checkWaitable(minComplete);
-        return enter(minComplete, true, -1);
+        return enter(minComplete, true, -1, true);
     }
 
     /**
@@ -667,34 +667,35 @@ public final class IoUring implements AutoCloseable {
             throw new IllegalArgumentException("timeoutNanos=" + timeoutNanos + " is negative");
         }
         if ((features & IoUringParamsDescriptor.FEAT_EXT_ARG) != 0) {
-            return enter(minComplete, true, timeoutNanos);
+            return enter(minComplete, true, timeoutNanos, true);
         }
         if (LOGGED_NO_EXT_ARG.compareAndSet(false, true)) {
             LOG.info("io_uring: kernel lacks IORING_FEAT_EXT_ARG (Linux 5.11+); timed waits poll every 50 us");
         }
         long deadline = System.nanoTime() + timeoutNanos;
-        int consumed = enter(0, true, -1);
+        int consumed = enter(0, true, -1, true);
         while (completionsReady() < minComplete && System.nanoTime() - deadline < 0) {
             LockSupport.parkNanos(50_000);
-            consumed += enter(0, true, -1);
+            consumed += enter(0, true, -1, true);
         }
         return consumed;
     }
 
     private void checkWaitable(int minComplete) {
         int prepared = sqTailLocal - sqTailPublished;
-        if (minComplete < 0 || minComplete > inFlight + prepared + completionsReady()) {
+        // inFlight already counts completions posted but not yet reaped, which io_uring_enter counts towards min.
+        if (minComplete < 0 || minComplete > inFlight + prepared) {
             throw new IllegalArgumentException("minComplete=" + minComplete + " but only " + (inFlight + prepared)
                     + " operations are prepared or in flight on ring fd=" + ringFd + "; the wait could never end");
         }
     }
 
     /**
-     * Publishes the local SQ tail and calls {@code io_uring_enter} until the kernel has consumed every published
-     * entry (normally once). {@code timeoutNanos < 0} waits without a timeout.
+     * Publishes the local SQ tail (when {@code publish}) and calls {@code io_uring_enter} until the kernel has
+     * consumed every published entry (normally once). {@code timeoutNanos < 0} waits without a timeout.
      */
-    private int enter(int minComplete, boolean getEvents, long timeoutNanos) {
-        if (sqTailLocal != sqTailPublished) {
+    private int enter(int minComplete, boolean getEvents, long timeoutNanos, boolean publish) {
+        if (publish && sqTailLocal != sqTailPublished) {
             // Release: every plain SQE store above happens-before the kernel's acquire load of the tail.
             U32.setRelease(sqRing, sqTailOffset, sqTailLocal);
             sqTailPublished = sqTailLocal;
@@ -813,7 +814,7 @@ public final class IoUring implements AutoCloseable {
         }
         int ready = completionsReady();
         if (ready == 0 && inFlight > 0 && (setupFlags & IoUringSyscalls.SETUP_DEFER_TASKRUN) != 0) {
-            enter(0, true, -1);
+            enter(0, true, -1, false);  // run the deferred completion work; prepared entries stay unsubmitted
             ready = completionsReady();
         }
         int count = Math.min(Math.min(ready, max), reapResults.length);

@@ -222,6 +222,25 @@ class IoUringTest {
     }
 
     @Test
+    void shouldNotSubmitPreparedEntriesWhenReapingRunsDeferredCompletionWork() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
+            ring.prepareNop(1);
+            ring.submit();
+            ring.prepareNop(2);  // prepared, not submitted
+            RecordingHandler handler = new RecordingHandler();
+            while (handler.completions.isEmpty()) {
+                ring.reap(8, handler);  // with DEFER_TASKRUN this enters the kernel to post NOP 1's completion
+            }
+            assertEquals(1, handler.completions.size());
+            assertEquals(1, handler.completions.getFirst().callerId());
+            assertEquals(1, ring.prepared(), "reap left the prepared NOP for the caller's next submit");
+            assertEquals(0, ring.inFlight());
+            ring.submit();
+            assertEquals(2, RecordingHandler.reapAll(ring, 1).completions.getFirst().callerId());
+        }
+    }
+
+    @Test
     void shouldRejectCallerIdsThatDoNotFitUserData() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
