@@ -14,6 +14,8 @@
 #   REPETITIONS        runs per tool and point; the median is reported (default 3)
 #   POINTS             space-separated mode:qd list (default "randread:1 randread:32 randread:128 randwrite:32")
 #   FIXED_MODES        "false true" (default): without, then with --fixedbufs --registerfiles / fixed buffers
+#   FIO_EXTRA          extra fio options for every fio run, e.g. "--iodepth_batch_submit=16
+#                      --iodepth_batch_complete_max=128" (fio submits one I/O per io_uring_enter by default)
 #   JAVA               java 25 binary (default /usr/lib/jvm/temurin-25-jdk-amd64/bin/java, else java on PATH)
 #
 # Needs: fio (Debian/Ubuntu: apt-get install -y fio), python3, and bench/target/benchmarks.jar
@@ -45,7 +47,7 @@ command -v python3 >/dev/null 2>&1 || { echo "python3 is needed to read fio's JS
 [[ -f "$jar" ]] || { echo "missing $jar; build it: ./mvnw -q -pl bench -am package -DskipTests" >&2; exit 2; }
 
 mkdir -p "$(dirname "$file")"
-fstype="$(df -T --output=fstype "$(dirname "$file")" | tail -1 | tr -d ' ')"
+fstype="$(df --output=fstype "$(dirname "$file")" | tail -1 | tr -d ' ')"
 if [[ "$fstype" == "tmpfs" ]]; then
   echo "$file is on tmpfs: O_DIRECT there measures memory copies, not a device; choose a disk file system" >&2
   exit 2
@@ -63,6 +65,7 @@ printf 'tool\tmode\tqd\tfixed\trep\tiops\tmean_us\tp99_us\tcpu_us_per_io\n' > "$
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
 echo "# java: $("$JAVA" -version 2>&1 | head -1); fio: $(fio --version)"
 echo "# file: $file ($fstype); ${seconds}s per run after ${warmup}s warm-up, $reps repetitions, medians"
+[[ -n "${FIO_EXTRA:-}" ]] && echo "# fio extra options: $FIO_EXTRA"
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 run_ours() {  # mode qd fixed rep
@@ -85,7 +88,7 @@ run_fio() {  # mode qd fixed rep
   if [[ "$3" == "true" ]]; then extra=(--fixedbufs --registerfiles); fi
   fio --name=compare --filename="$file" --size=1G --ioengine=io_uring --direct=1 --rw="$1" --bs=4k \
     --iodepth="$2" --numjobs=1 --time_based --runtime="$seconds" --ramp_time="$warmup" --norandommap \
-    --randrepeat=0 --lat_percentiles=1 "${extra[@]}" --output-format=json > "$json"
+    --randrepeat=0 --lat_percentiles=1 "${extra[@]}" ${FIO_EXTRA:-} --output-format=json > "$json"
   python3 - "$json" "$1" "$2" "$3" "$4" >> "$results" <<'EOF'
 import json, sys
 path, mode, qd, fixed, rep = sys.argv[1:]
