@@ -290,7 +290,8 @@ public final class IoUring implements AutoCloseable {
         return 0;
     }
 
-    private static IOException setupFailure(int errno, int entries) {
+    /** The exception for a failed {@code io_uring_setup}: one actionable message when the kernel refuses io_uring. */
+    static IOException setupFailure(int errno, int entries) {
         if (errno == Errno.ENOSYS.number()) {
             return new IoUringUnavailableException("io_uring is not available: io_uring_setup failed with "
                     + Errno.describe(errno) + ". The kernel is older than 5.1, or a seccomp profile (for example a "
