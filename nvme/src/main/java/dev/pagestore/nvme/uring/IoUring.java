@@ -612,7 +612,7 @@ public final class IoUring implements AutoCloseable {
         return true;
     }
 
-    /** Writes the SQE at the local tail and advances it; published by the next {@link #publishTail()}. */
+    /** Writes the SQE at the local tail and advances it; the next submit publishes it with a release store. */
     private void push(byte opcode, byte flags, int fd, long off, long addr, int len, int opFlags, long userData,
                       short bufIndex) {
         long sqeOffset = (long) SqeDescriptor.SIZE * (sqTailLocal & sqMask);
