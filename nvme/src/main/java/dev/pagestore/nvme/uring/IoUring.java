@@ -187,6 +187,7 @@ public final class IoUring implements AutoCloseable {
      * @throws IoUringUnavailableException when the kernel refuses io_uring ({@code ENOSYS}, {@code EPERM})
      * @throws ErrnoException              for any other setup or mmap failure, naming the call
      */
+    @SuppressWarnings("restricted")  // reinterpret: the ring mappings have exactly the sizes mmap was given
     public static IoUring open(IoUringOptions options) throws IOException {
         Objects.requireNonNull(options, "options");
         Arena arena = Arena.ofConfined();
