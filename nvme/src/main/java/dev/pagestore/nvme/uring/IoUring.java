@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.linux.ErrnoException;
-import dev.pagestore.ipc.linux.IoUringProbe;
 import dev.pagestore.ipc.linux.IoUringSyscalls;
 import dev.pagestore.ipc.linux.Libc;
 import java.io.IOException;
@@ -77,9 +76,6 @@ public final class IoUring implements AutoCloseable {
     /** {@code _NSIG / 8}: the signal mask size the kernel expects even when no mask is passed. */
     private static final int SIGSET_SIZE = 8;
 
-    private static final AtomicBoolean LOGGED_NO_DEFER_TASKRUN = new AtomicBoolean();
-    private static final AtomicBoolean LOGGED_NO_SINGLE_ISSUER = new AtomicBoolean();
-    private static final AtomicBoolean LOGGED_NO_SUBMIT_ALL = new AtomicBoolean();
     private static final AtomicBoolean LOGGED_BUFFER_FALLBACK = new AtomicBoolean();
     private static final AtomicBoolean LOGGED_FILE_FALLBACK = new AtomicBoolean();
     private static final AtomicBoolean LOGGED_NO_EXT_ARG = new AtomicBoolean();
@@ -187,137 +183,26 @@ public final class IoUring implements AutoCloseable {
      * @throws IoUringUnavailableException when the kernel refuses io_uring ({@code ENOSYS}, {@code EPERM})
      * @throws ErrnoException              for any other setup or mmap failure, naming the call
      */
-    @SuppressWarnings("restricted")  // reinterpret: the ring mappings have exactly the sizes mmap was given
     public static IoUring open(IoUringOptions options) throws IOException {
         Objects.requireNonNull(options, "options");
         Arena arena = Arena.ofConfined();
+        IoUringSetup.Mapped mapped = null;
         boolean success = false;
-        int ringFd = -1;
-        long sqRingAddress = 0;
-        long sqRingSize = 0;
-        long cqRingAddress = 0;
-        long cqRingSize = 0;
-        long sqesAddress = 0;
-        long sqesSize = 0;
         try {
-            MemorySegment params = arena.allocate(IoUringParamsDescriptor.SIZE, 8);
-            int flags = IoUringSyscalls.SETUP_SUBMIT_ALL
-                    | (options.singleIssuer() ? IoUringSyscalls.SETUP_SINGLE_ISSUER : 0)
-                    | (options.deferTaskrun() ? IoUringSyscalls.SETUP_DEFER_TASKRUN : 0);
-            while (true) {
-                params.fill((byte) 0);
-                params.set(JAVA_INT, IoUringParamsDescriptor.FLAGS_OFFSET, flags);
-                ringFd = IoUringSyscalls.setup(options.entries(), params);
-                if (ringFd >= 0) {
-                    break;
-                }
-                int errno = -ringFd;
-                if (errno == Errno.EINVAL.number() && flags != 0) {
-                    flags = dropNewestFlag(flags, options);  // the kernel predates a flag we asked for
-                    continue;
-                }
-                throw setupFailure(errno, options.entries());
-            }
-            IoUringParamsDescriptor.checkFilledByKernel(params);
-            int sq = IoUringParamsDescriptor.SQ_OFF_OFFSET;
-            int cq = IoUringParamsDescriptor.CQ_OFF_OFFSET;
-            int sqEntries = IoUringParamsDescriptor.u32(params, IoUringParamsDescriptor.SQ_ENTRIES_OFFSET);
-            int cqEntries = IoUringParamsDescriptor.u32(params, IoUringParamsDescriptor.CQ_ENTRIES_OFFSET);
-            int features = IoUringParamsDescriptor.u32(params, IoUringParamsDescriptor.FEATURES_OFFSET);
-            sqRingSize = IoUringParamsDescriptor.u32(params, sq + IoUringParamsDescriptor.SQ_OFF_ARRAY) + 4L * sqEntries;
-            cqRingSize = IoUringParamsDescriptor.u32(params, cq + IoUringParamsDescriptor.CQ_OFF_CQES)
-                    + (long) CqeDescriptor.SIZE * cqEntries;
-            boolean singleMmap = (features & IoUringParamsDescriptor.FEAT_SINGLE_MMAP) != 0;
-            if (singleMmap) {
-                sqRingSize = Math.max(sqRingSize, cqRingSize);
-                cqRingSize = sqRingSize;
-            }
-            sqRingAddress = map(ringFd, sqRingSize, IoUringParamsDescriptor.IORING_OFF_SQ_RING, "SQ ring");
-            cqRingAddress = singleMmap ? sqRingAddress
-                    : map(ringFd, cqRingSize, IoUringParamsDescriptor.IORING_OFF_CQ_RING, "CQ ring");
-            sqesSize = (long) SqeDescriptor.SIZE * sqEntries;
-            sqesAddress = map(ringFd, sqesSize, IoUringParamsDescriptor.IORING_OFF_SQES, "SQE array");
-            MemorySegment sqRing = MemorySegment.ofAddress(sqRingAddress).reinterpret(sqRingSize);
-            MemorySegment cqRing = singleMmap ? sqRing : MemorySegment.ofAddress(cqRingAddress).reinterpret(cqRingSize);
-            MemorySegment sqes = MemorySegment.ofAddress(sqesAddress).reinterpret(sqesSize);
-            IoUring ring = new IoUring(options, ringFd, flags, params, sqRing, cqRing, sqes, singleMmap, arena);
-            LOG.debug("io_uring fd={} sq={} cq={} flags=0x{} features=0x{}", ringFd, sqEntries, cqEntries,
-                    Integer.toHexString(flags), Integer.toHexString(features));
+            mapped = IoUringSetup.create(options, arena);
+            IoUring ring = new IoUring(options, mapped.ringFd(), mapped.setupFlags(), mapped.params(),
+                    mapped.sqRing(), mapped.cqRing(), mapped.sqes(), mapped.singleMmap(), arena);
+            LOG.debug("opened {} features=0x{}", ring, Integer.toHexString(ring.features));
             success = true;
             return ring;
         } finally {
             if (!success) {
-                if (sqesAddress > 0) {
-                    Libc.munmap(sqesAddress, sqesSize);
-                }
-                if (cqRingAddress > 0 && cqRingAddress != sqRingAddress) {
-                    Libc.munmap(cqRingAddress, cqRingSize);
-                }
-                if (sqRingAddress > 0) {
-                    Libc.munmap(sqRingAddress, sqRingSize);
-                }
-                if (ringFd >= 0) {
-                    Libc.close(ringFd);
+                if (mapped != null) {
+                    mapped.unmapAndClose();
                 }
                 arena.close();
             }
         }
-    }
-
-    /** Removes the newest setup flag still requested, logging the fallback once per JVM. */
-    private static int dropNewestFlag(int flags, IoUringOptions options) {
-        if ((flags & IoUringSyscalls.SETUP_DEFER_TASKRUN) != 0) {
-            if (LOGGED_NO_DEFER_TASKRUN.compareAndSet(false, true)) {
-                LOG.info("io_uring: kernel refuses IORING_SETUP_DEFER_TASKRUN (needs Linux 6.1+); completion work "
-                        + "will run as ordinary task work");
-            }
-            return flags & ~IoUringSyscalls.SETUP_DEFER_TASKRUN;
-        }
-        if ((flags & IoUringSyscalls.SETUP_SINGLE_ISSUER) != 0) {
-            if (LOGGED_NO_SINGLE_ISSUER.compareAndSet(false, true)) {
-                LOG.info("io_uring: kernel refuses IORING_SETUP_SINGLE_ISSUER (needs Linux 6.0+); ring ownership is "
-                        + "enforced by pagestore's owner-thread check only");
-            }
-            return flags & ~IoUringSyscalls.SETUP_SINGLE_ISSUER;
-        }
-        if ((flags & IoUringSyscalls.SETUP_SUBMIT_ALL) != 0) {
-            if (LOGGED_NO_SUBMIT_ALL.compareAndSet(false, true)) {
-                LOG.info("io_uring: kernel refuses IORING_SETUP_SUBMIT_ALL (needs Linux 5.18+); a batch stops at a "
-                        + "malformed entry and the rest is submitted by another io_uring_enter");
-            }
-            return flags & ~IoUringSyscalls.SETUP_SUBMIT_ALL;
-        }
-        assert false : "no flag left to drop from 0x" + Integer.toHexString(flags);
-        return 0;
-    }
-
-    /** The exception for a failed {@code io_uring_setup}: one actionable message when the kernel refuses io_uring. */
-    static IOException setupFailure(int errno, int entries) {
-        if (errno == Errno.ENOSYS.number()) {
-            return new IoUringUnavailableException("io_uring is not available: io_uring_setup failed with "
-                    + Errno.describe(errno) + ". The kernel is older than 5.1, or a seccomp profile (for example a "
-                    + "container runtime's default) blocks io_uring system calls. Allow io_uring_setup/enter/register "
-                    + "in the profile, or use the portable backend.");
-        }
-        if (errno == Errno.EPERM.number()) {
-            String sysctl = IoUringProbe.readSysctl();
-            return new IoUringUnavailableException("io_uring is not available: io_uring_setup failed with "
-                    + Errno.describe(errno) + "; " + IoUringProbe.DISABLED_SYSCTL + " is "
-                    + (sysctl.isEmpty() ? "absent" : sysctl) + ". Set it to 0 (sysctl -w kernel.io_uring_disabled=0),"
-                    + " or with 1 add this user to kernel.io_uring_group, or use the portable backend.");
-        }
-        if (errno == Errno.ENOMEM.number()) {
-            return new ErrnoException("io_uring_setup", "entries=" + entries + " (ring memory counts against "
-                    + "RLIMIT_MEMLOCK before Linux 5.12; raise ulimit -l or use fewer entries)", errno);
-        }
-        return new ErrnoException("io_uring_setup", "entries=" + entries, errno);
-    }
-
-    private static long map(int ringFd, long size, long offset, String what) throws ErrnoException {
-        long address = Libc.mmap(0, size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_POPULATE,
-                ringFd, offset);
-        return Libc.check(address, "mmap", "io_uring " + what + " (" + size + " bytes at 0x"
-                + Long.toHexString(offset) + ")");
     }
 
     // ------------------------------------------------------------------------------------------------ registration

@@ -242,16 +242,16 @@ class IoUringTest {
 
     @Test
     void shouldExplainAKernelThatRefusesIoUringInOneActionableMessage() {
-        java.io.IOException noSyscall = IoUring.setupFailure(Errno.ENOSYS.number(), 64);
+        java.io.IOException noSyscall = IoUringSetup.setupFailure(Errno.ENOSYS.number(), 64);
         assertTrue(noSyscall instanceof IoUringUnavailableException);
         assertTrue(noSyscall.getMessage().contains("ENOSYS") && noSyscall.getMessage().contains("seccomp")
                 && noSyscall.getMessage().contains("portable backend"), noSyscall.getMessage());
-        java.io.IOException disabled = IoUring.setupFailure(Errno.EPERM.number(), 64);
+        java.io.IOException disabled = IoUringSetup.setupFailure(Errno.EPERM.number(), 64);
         assertTrue(disabled instanceof IoUringUnavailableException);
         assertTrue(disabled.getMessage().contains("EPERM")
                 && disabled.getMessage().contains("/proc/sys/kernel/io_uring_disabled")
                 && disabled.getMessage().contains("kernel.io_uring_disabled=0"), disabled.getMessage());
-        java.io.IOException other = IoUring.setupFailure(Errno.EMFILE.number(), 64);
+        java.io.IOException other = IoUringSetup.setupFailure(Errno.EMFILE.number(), 64);
         assertFalse(other instanceof IoUringUnavailableException, "running out of descriptors is not 'no io_uring'");
         assertTrue(other.getMessage().startsWith("io_uring_setup entries=64: EMFILE"), other.getMessage());
     }
