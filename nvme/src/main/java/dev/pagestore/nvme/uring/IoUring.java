@@ -76,8 +76,6 @@ public final class IoUring implements AutoCloseable {
     /** {@code _NSIG / 8}: the signal mask size the kernel expects even when no mask is passed. */
     private static final int SIGSET_SIZE = 8;
 
-    private static final AtomicBoolean LOGGED_BUFFER_FALLBACK = new AtomicBoolean();
-    private static final AtomicBoolean LOGGED_FILE_FALLBACK = new AtomicBoolean();
     private static final AtomicBoolean LOGGED_NO_EXT_ARG = new AtomicBoolean();
 
     private final Thread owner;
@@ -120,10 +118,7 @@ public final class IoUring implements AutoCloseable {
     private final long[] reapUserData;
     private final int[] reapResults;
 
-    private long[] registeredBufferAddresses = new long[0];
-    private long[] registeredBufferSizes = new long[0];
-    private int[] registeredFds = new int[0];
-    private String bufferRegistrationFailure = "";
+    private final RingRegistrations registrations;
 
     private long enterCalls;
     private long enterRetries;
@@ -175,6 +170,7 @@ public final class IoUring implements AutoCloseable {
         this.geteventsTimespec = arena.allocate(TIMESPEC_SIZE, 8);
         this.reapUserData = new long[cqEntries];
         this.reapResults = new int[cqEntries];
+        this.registrations = new RingRegistrations(ringFd);
     }
 
     /**
@@ -216,45 +212,7 @@ public final class IoUring implements AutoCloseable {
     public RingFile[] registerFiles(int... fds) {
         checkOwner();
         checkOpen();
-        Objects.requireNonNull(fds, "fds");
-        if (fds.length == 0) {
-            throw new IllegalArgumentException("fds is empty; nothing to register");
-        }
-        if (registeredFds.length > 0) {
-            throw new IllegalStateException("ring fd=" + ringFd + " already has " + registeredFds.length
-                    + " registered files");
-        }
-        RingFile[] files = new RingFile[fds.length];
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment table = scratch.allocate(4L * fds.length, 4);
-            for (int i = 0; i < fds.length; i++) {
-                if (fds[i] < 0) {
-                    throw new IllegalArgumentException("fds[" + i + "]=" + fds[i] + " is not a file descriptor");
-                }
-                table.setAtIndex(JAVA_INT, i, fds[i]);
-            }
-            int result = IoUringSyscalls.register(ringFd, IoUringSyscalls.REGISTER_FILES, table.address(), fds.length);
-            if (result < 0) {
-                int errno = -result;
-                if (errno == Errno.EBADF.number()) {
-                    throw new IllegalArgumentException("io_uring_register(FILES): a descriptor in "
-                            + java.util.Arrays.toString(fds) + " is not open (" + Errno.describe(errno) + ")");
-                }
-                if (LOGGED_FILE_FALLBACK.compareAndSet(false, true)) {
-                    LOG.warn("io_uring: registering {} file(s) failed with {}; using plain descriptors "
-                            + "(one file-table lookup per I/O)", fds.length, Errno.describe(errno));
-                }
-                for (int i = 0; i < fds.length; i++) {
-                    files[i] = RingFile.unregistered(fds[i]);
-                }
-                return files;
-            }
-        }
-        registeredFds = fds.clone();
-        for (int i = 0; i < fds.length; i++) {
-            files[i] = new RingFile(fds[i], i);
-        }
-        return files;
+        return registrations.registerFiles(fds);
     }
 
     /**
@@ -269,87 +227,20 @@ public final class IoUring implements AutoCloseable {
     public boolean registerBuffers(MemorySegment... buffers) {
         checkOwner();
         checkOpen();
-        Objects.requireNonNull(buffers, "buffers");
-        if (buffers.length == 0 || buffers.length > REGISTERED_BUFFERS_MAX) {
-            throw new IllegalArgumentException("buffers.length=" + buffers.length + " must be in [1, "
-                    + REGISTERED_BUFFERS_MAX + "]");
-        }
-        if (registeredBufferAddresses.length > 0) {
-            throw new IllegalStateException("ring fd=" + ringFd + " already has " + registeredBufferAddresses.length
-                    + " registered buffers");
-        }
-        long[] addresses = new long[buffers.length];
-        long[] sizes = new long[buffers.length];
-        long totalBytes = 0;
-        for (int i = 0; i < buffers.length; i++) {
-            MemorySegment buffer = Objects.requireNonNull(buffers[i], "buffers[i]");
-            if (!buffer.isNative() || buffer.byteSize() == 0) {
-                throw new IllegalArgumentException("buffers[" + i + "]=" + buffer + " must be a non-empty native segment");
-            }
-            addresses[i] = buffer.address();
-            sizes[i] = buffer.byteSize();
-            totalBytes += sizes[i];
-        }
-        int result;
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment iovecs = scratch.allocate(16L * buffers.length, 8);
-            for (int i = 0; i < buffers.length; i++) {
-                iovecs.set(JAVA_LONG, 16L * i, addresses[i]);        // iov_base
-                iovecs.set(JAVA_LONG, 16L * i + 8, sizes[i]);        // iov_len
-            }
-            result = IoUringSyscalls.register(ringFd, IoUringSyscalls.REGISTER_BUFFERS, iovecs.address(),
-                    buffers.length);
-        }
-        if (result < 0) {
-            int errno = -result;
-            if (errno == Errno.EBUSY.number() || errno == Errno.EBADF.number()) {
-                throw new IllegalStateException("io_uring_register(BUFFERS) on ring fd=" + ringFd + ": "
-                        + Errno.describe(errno));
-            }
-            // ENOMEM (RLIMIT_MEMLOCK), EFAULT/EOPNOTSUPP (memory that cannot be pinned long-term), EINVAL (a buffer
-            // over 1 GiB, an old kernel): all leave the ring fully usable with plain buffer addresses.
-            bufferRegistrationFailure = Errno.describe(errno);
-            if (LOGGED_BUFFER_FALLBACK.compareAndSet(false, true)) {
-                LOG.warn("io_uring: registering {} buffer(s) of {} bytes failed with {}; using unregistered reads and "
-                        + "writes (IORING_OP_READ/WRITE), which pin pages on every I/O. For fixed buffers raise "
-                        + "RLIMIT_MEMLOCK (ulimit -l) or register memory the kernel can pin (anonymous or /dev/shm).",
-                        buffers.length, totalBytes, bufferRegistrationFailure);
-            }
-            return false;
-        }
-        registeredBufferAddresses = addresses;
-        registeredBufferSizes = sizes;
-        return true;
+        return registrations.registerBuffers(buffers);
     }
 
     /** Why the last {@link #registerBuffers} fell back, or empty. */
     public String bufferRegistrationFailure() {
-        return bufferRegistrationFailure;
+        return registrations.bufferRegistrationFailure();
     }
 
     public boolean buffersRegistered() {
-        return registeredBufferAddresses.length > 0;
+        return registrations.buffersRegistered();
     }
 
     public boolean filesRegistered() {
-        return registeredFds.length > 0;
-    }
-
-    /** The registered buffer containing {@code [address, address+length)}, or -1. */
-    private int fixedBufferIndex(long address, long length) {
-        long[] starts = registeredBufferAddresses;
-        for (int i = 0; i < starts.length; i++) {
-            long end = starts[i] + registeredBufferSizes[i];
-            if (address >= starts[i] && address < end) {
-                if (address + length > end) {
-                    throw new IllegalArgumentException("buffer [0x" + Long.toHexString(address) + ", +" + length
-                            + ") starts inside registered buffer " + i + " but runs past its end 0x"
-                            + Long.toHexString(end));
-                }
-                return i;
-            }
-        }
-        return -1;
+        return registrations.filesRegistered();
     }
 
     // ------------------------------------------------------------------------------------------------ prepare
@@ -392,7 +283,7 @@ public final class IoUring implements AutoCloseable {
         }
         int fd = fileDescriptorField(file);
         byte flags = file.registered() ? SqeDescriptor.IOSQE_FIXED_FILE : 0;
-        int fixed = fixedBufferIndex(buffer.address(), buffer.byteSize());
+        int fixed = registrations.fixedBufferIndex(buffer.address(), buffer.byteSize());
         if (!reserve()) {
             return false;
         }
@@ -472,14 +363,7 @@ public final class IoUring implements AutoCloseable {
     }
 
     private int fileDescriptorField(RingFile file) {
-        Objects.requireNonNull(file, "file");
-        if (file.registered()) {
-            if (file.fixedIndex() >= registeredFds.length || registeredFds[file.fixedIndex()] != file.fd()) {
-                throw new IllegalArgumentException(file + " is not registered with ring fd=" + ringFd);
-            }
-            return file.fixedIndex();
-        }
-        return file.fd();
+        return registrations.fileDescriptorField(file);
     }
 
     /**
@@ -896,15 +780,7 @@ public final class IoUring implements AutoCloseable {
 
     private void release() {
         closed = true;
-        if (registeredBufferAddresses.length > 0) {
-            logIfFailed(IoUringSyscalls.register(ringFd, IoUringSyscalls.UNREGISTER_BUFFERS, 0, 0), "unregister buffers");
-            registeredBufferAddresses = new long[0];
-            registeredBufferSizes = new long[0];
-        }
-        if (registeredFds.length > 0) {
-            logIfFailed(IoUringSyscalls.register(ringFd, IoUringSyscalls.UNREGISTER_FILES, 0, 0), "unregister files");
-            registeredFds = new int[0];
-        }
+        registrations.unregisterAll();
         logIfFailed(Libc.munmap(sqes.address(), sqes.byteSize()), "munmap SQEs");
         if (!singleMmap) {
             logIfFailed(Libc.munmap(cqRing.address(), cqRing.byteSize()), "munmap CQ ring");
