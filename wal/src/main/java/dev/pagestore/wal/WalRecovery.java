@@ -111,8 +111,12 @@ public final class WalRecovery {
             while (true) {
                 String name = WalSegmentDescriptor.fileName(segmentNumber);
                 if (!names.contains(name)) {
-                    reason = StopReason.END_OF_LOG;
-                    detail = "segment " + name + " does not exist";
+                    long missing = segmentNumber;
+                    boolean laterExists = names.stream()
+                            .anyMatch(n -> WalSegmentDescriptor.parseFileName(n) > missing);
+                    // a segment is durably named before anything points into it: a gap means lost files
+                    reason = laterExists ? StopReason.CORRUPTION : StopReason.END_OF_LOG;
+                    detail = "segment " + name + " does not exist" + (laterExists ? " but later segments do" : "");
                     segmentUsable = false;
                     break;
                 }

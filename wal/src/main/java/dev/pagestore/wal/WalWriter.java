@@ -269,8 +269,4 @@ final class WalWriter implements EventHandler<AppendEvent> {
             // closing after the last sync (or after a failure) loses nothing further
         }
     }
-
-    long nextLsn() {
-        return nextLsn;
-    }
 }

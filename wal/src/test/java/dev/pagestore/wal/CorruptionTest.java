@@ -135,6 +135,22 @@ class CorruptionTest {
     }
 
     @Test
+    void shouldReportAMissingSegmentFollowedByLaterOnesAsCorruption() throws IOException {
+        long seed = 44;
+        WalConfig config = WalTestSupport.smallConfig(seed);
+        FaultyLogDirectory directory = new FaultyLogDirectory(seed);
+        List<Written> written = buildLog(directory, config, new SplittableRandom(seed));
+        assertTrue(written.getLast().lsn() >= 2 * config.segmentSizeBytes(), "the log spans three segments");
+        directory.delete(WalSegmentDescriptor.fileName(1));
+        Recovered recovered = recover(directory, config);
+        assertEquals(StopReason.CORRUPTION, recovered.report().stopReason(), recovered.report().toString());
+        assertTrue(recovered.report().detail().contains("later segments"), recovered.report().detail());
+        for (Written w : written) {
+            assertEquals(w.lsn() < config.segmentSizeBytes(), recovered.recordLsns().contains(w.lsn()));
+        }
+    }
+
+    @Test
     void shouldEraseTheDamagedTailWhenAppendingResumes() throws IOException {
         long seed = 43;
         WalConfig config = WalTestSupport.smallConfig(seed);
