@@ -57,6 +57,7 @@ public final class WriteAheadLog implements AutoCloseable {
     private final AtomicInteger appendersInside = new AtomicInteger();
     private volatile boolean closed;
     private long oldestLiveSegment;
+    private WalFailedException controlFileFailure; // guarded by checkpointLock
 
     private WriteAheadLog(LogDirectory directory, WalConfig config, ControlFile controlFile, SegmentFiles segments,
                           RecoveryReport report, SegmentFiles.OpenSegment current, long nextLsn, long lastLsn,
@@ -189,7 +190,8 @@ public final class WriteAheadLog implements AutoCloseable {
     /**
      * Checkpoint: takes the durable LSN as the redo point, lets {@code flusher} make the data file reflect every
      * record before it, records the redo point durably in the control file, then hands the segments wholly before it
-     * to the writer for recycling.
+     * to the writer for recycling. A failed control-file write or fdatasync is final: it and every later checkpoint
+     * throw {@link WalFailedException} (appends continue: the previous redo point is still valid).
      *
      * @return the redo point recorded
      */
@@ -203,9 +205,19 @@ public final class WriteAheadLog implements AutoCloseable {
             if (failure != null) {
                 throw failure;
             }
+            if (controlFileFailure != null) {
+                throw controlFileFailure;
+            }
             long redoLsn = durableLsn.get();
             flusher.flushDataPagesUpTo(redoLsn);
-            controlFile.write(redoLsn);
+            try {
+                controlFile.write(redoLsn);
+            } catch (IOException e) {
+                // fsyncgate again: the slot's state is unknown; no later checkpoint may pretend otherwise
+                controlFileFailure = new WalFailedException("control file write or fdatasync failed; checkpoints "
+                        + "are refused until the log is recovered: " + e, e);
+                throw controlFileFailure;
+            }
             long redoSegment = redoLsn / config.segmentSizeBytes();
             for (long number = oldestLiveSegment; number < redoSegment; number++) {
                 segments.offerSpare(number);

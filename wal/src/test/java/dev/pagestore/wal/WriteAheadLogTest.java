@@ -178,6 +178,21 @@ class WriteAheadLogTest {
     }
 
     @Test
+    void shouldRefuseCheckpointsAfterAControlFileSyncFailure() throws IOException {
+        FaultyLogDirectory directory = new FaultyLogDirectory(10);
+        try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+            appendAndWait(wal, arena, 0, 0);
+            long redo = wal.checkpoint(upTo -> { });
+            directory.device(ControlFileDescriptor.FILE_NAME).failNextDatasyncs(1);
+            appendAndWait(wal, arena, 1, 1);
+            assertThrows(WalFailedException.class, () -> wal.checkpoint(upTo -> { }));
+            assertThrows(WalFailedException.class, () -> wal.checkpoint(upTo -> { }), "never retried");
+            assertEquals(redo, wal.redoLsn(), "the previous redo point stays in force");
+            appendAndWait(wal, arena, 2, 2); // the log itself still works
+        }
+    }
+
+    @Test
     void shouldFailAppendsAfterAWriteFailure() throws Exception {
         FaultyLogDirectory directory = new FaultyLogDirectory(6);
         try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
