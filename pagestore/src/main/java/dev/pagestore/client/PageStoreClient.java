@@ -21,8 +21,8 @@ import java.util.concurrent.TimeoutException;
  * A worker process's connection to the page store: reads and writes pages through the manager, over one channel.
  *
  * <h2>One owner thread</h2>
- * A channel's request ring has one producer, like a queue pair has one owner: the first thread that issues a request
- * owns this client, and any other thread is refused with an {@link IllegalStateException} naming both. Threads that
+ * A channel's request ring has one producer, like a queue pair has one owner: the thread that attached owns this
+ * client, and any other thread is refused with an {@link IllegalStateException} naming both. Threads that
  * all want the store use {@link PageStore}, which gives each thread its own client. Futures complete on the client's
  * reaper thread; keep callbacks short (or use the {@code ...Async} variants of {@link CompletableFuture}).
  *
@@ -51,7 +51,8 @@ public final class PageStoreClient implements AutoCloseable {
     private volatile Connection nextConnection;
     private volatile Thread reattacher;
     private volatile boolean closed;
-    private Thread owner;
+    /** The thread that attached: the only one that may issue requests. */
+    private final Thread owner;
     private long nextBatchId = 1;
 
     private PageStoreClient(Path directory, Path socket, ClientOptions options, Connection connection) {
@@ -59,6 +60,7 @@ public final class PageStoreClient implements AutoCloseable {
         this.socket = socket;
         this.options = options;
         this.connection = connection;
+        this.owner = Thread.currentThread();
     }
 
     /**
@@ -295,13 +297,6 @@ public final class PageStoreClient implements AutoCloseable {
 
     private void checkOwner() {
         Thread current = Thread.currentThread();
-        if (owner == null) {
-            synchronized (this) {
-                if (owner == null) {
-                    owner = current;
-                }
-            }
-        }
         if (owner != current) {
             throw new IllegalStateException("a PageStoreClient has one owner thread (like a queue pair): owned by '"
                     + owner.getName() + "', called from '" + current.getName() + "'; use PageStore for many threads");

@@ -1,0 +1,193 @@
+package dev.pagestore.manager;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pagestore.client.ClientOptions;
+import dev.pagestore.client.ErrorCode;
+import dev.pagestore.client.PageStore;
+import dev.pagestore.client.PageStoreClient;
+import dev.pagestore.client.PageStoreException;
+import dev.pagestore.nvme.sim.NvmeOpcodes;
+import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
+import dev.pagestore.status.StatusRegionDescriptor;
+import dev.pagestore.status.StatusView;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The manager and the client in one JVM: the API's contract, deadlines, batches, restart with recovery. */
+class PageStoreManagerTest {
+    @TempDir
+    Path directory;
+
+    private ManagerConfig config() {
+        return ManagerConfig.defaults(directory).withCapacityPages(1024).withCheckpointIntervalMillis(0);
+    }
+
+    static byte[] page(int size, long pageNumber, long sequence) {
+        byte[] data = new byte[size];
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(data);
+        for (int i = 0; i + 16 <= size; i += 16) {
+            b.putLong(i, pageNumber);
+            b.putLong(i + 8, sequence);
+        }
+        return data;
+    }
+
+    @Test
+    void shouldReadZerosThenWhatWasWritten() throws Exception {
+        try (PageStoreManager manager = PageStoreManager.start(config());
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            assertEquals(4096, client.pageSizeBytes());
+            assertEquals(1024, client.capacityPages());
+            assertArrayEquals(new byte[4096], client.read(5));
+            long before = client.versions().version(5);
+            client.write(5, page(4096, 5, 1));
+            assertNotEquals(before, client.versions().version(5), "an acknowledged write bumps the page version");
+            assertArrayEquals(page(4096, 5, 1), client.read(5));
+            List<CompletableFuture<Void>> writes = new ArrayList<>();
+            for (int p = 0; p < 40; p++) {
+                writes.add(client.writeAsync(p, page(4096, p, 2)));
+            }
+            CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get();
+            List<byte[]> pages = client.readMany(new long[] {0, 7, 39});
+            assertArrayEquals(page(4096, 0, 2), pages.get(0));
+            assertArrayEquals(page(4096, 7, 2), pages.get(1));
+            assertArrayEquals(page(4096, 39, 2), pages.get(2));
+            assertTrue(client.flush() > 0);
+            assertEquals(0, client.unmappedCompletions());
+        }
+    }
+
+    @Test
+    void shouldKeepWritesToOnePageInOrder() throws Exception {
+        try (PageStoreManager manager = PageStoreManager.start(config());
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            List<CompletableFuture<Void>> writes = new ArrayList<>();
+            for (int s = 1; s <= 50; s++) {
+                writes.add(client.writeAsync(3, page(4096, 3, s)));
+            }
+            CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get();
+            assertArrayEquals(page(4096, 3, 50), client.read(3), "the last accepted write wins");
+        }
+    }
+
+    @Test
+    void shouldApplyAtomicBatchAndRejectBrokenOne() throws Exception {
+        try (PageStoreManager manager = PageStoreManager.start(config());
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            client.writeBatch(new long[] {10, 11, 12}, new byte[][] {page(4096, 10, 1), page(4096, 11, 1),
+                    page(4096, 12, 1)});
+            for (int p = 10; p <= 12; p++) {
+                assertArrayEquals(page(4096, p, 1), client.read(p));
+            }
+            PageStoreException duplicate = assertThrows(PageStoreException.class, () -> client.writeBatch(
+                    new long[] {20, 20}, new byte[][] {page(4096, 20, 1), page(4096, 20, 2)}));
+            assertEquals(ErrorCode.INVALID, duplicate.code());
+            assertArrayEquals(new byte[4096], client.read(20), "an INVALID batch writes nothing");
+        }
+    }
+
+    @Test
+    void shouldRecoverAcknowledgedWritesAfterRestart() throws Exception {
+        try (PageStoreManager manager = PageStoreManager.start(config());
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            for (int p = 0; p < 20; p++) {
+                client.write(p, page(4096, p, 7));
+            }
+        }
+        long epoch;
+        try (PageStoreManager manager = PageStoreManager.start(config());
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            epoch = manager.epoch();
+            for (int p = 0; p < 20; p++) {
+                assertArrayEquals(page(4096, p, 7), client.read(p));
+            }
+            assertEquals(epoch, client.epoch());
+            assertEquals(epoch << 32, client.versions().version(1000) & ~0xFFFF_FFFFL,
+                    "versions start at epoch << 32");
+        }
+    }
+
+    @Test
+    void shouldAnswerTimeoutForHeldCommandAndReleaseSlotLater() throws Exception {
+        AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
+        ManagerConfig config = config().withBackend(DeviceFactory.simulated(42, device::set));
+        try (PageStoreManager manager = PageStoreManager.start(config);
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            client.write(1, page(4096, 1, 1));
+            device.get().faults().holdNext(NvmeOpcodes.READ, 1);
+            long start = System.nanoTime();
+            PageStoreException timeout = assertThrows(PageStoreException.class,
+                    () -> client.read(1, Duration.ofMillis(200)));
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(ErrorCode.TIMEOUT, timeout.code());
+            assertTrue(tookMillis < 2000, "TIMEOUT came after " + tookMillis + " ms for a 200 ms deadline");
+            device.get().faults().releaseHeld();
+            assertArrayEquals(page(4096, 1, 1), client.read(1), "the store works after the held command");
+            try (StatusView status = StatusView.open(directory)) {
+                assertTrue(status.sumReactors(StatusRegionDescriptor.TIMEOUTS) >= 1);
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseSecondManagerNamingThePid() throws Exception {
+        try (PageStoreManager manager = PageStoreManager.start(config())) {
+            ManagerAlreadyRunningException refused = assertThrows(ManagerAlreadyRunningException.class,
+                    () -> PageStoreManager.start(config()));
+            assertTrue(refused.getMessage().contains("pid " + ProcessHandle.current().pid()), refused.getMessage());
+        }
+    }
+
+    @Test
+    void shouldGiveEachThreadItsOwnChannelThroughTheFacade() throws Exception {
+        try (PageStoreManager manager = PageStoreManager.start(config());
+                PageStore store = PageStore.open(directory, ClientOptions.defaults())) {
+            List<Thread> threads = new ArrayList<>();
+            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (int t = 0; t < 3; t++) {
+                int first = t * 100;
+                Thread thread = new Thread(() -> {
+                    try {
+                        for (int p = first; p < first + 30; p++) {
+                            store.write(p, page(4096, p, 3));
+                            assertArrayEquals(page(4096, p, 3), store.read(p));
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                });
+                threads.add(thread);
+                thread.start();
+            }
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            assertEquals(List.of(), failures);
+            PageStoreClient mine = store.client();
+            Thread other = new Thread(() -> {
+                try {
+                    mine.read(0);
+                    failures.add(new AssertionError("a client used from a second thread must refuse"));
+                } catch (IllegalStateException expected) {
+                    // the one-owner rule
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            other.start();
+            other.join();
+            assertEquals(List.of(), failures);
+        }
+    }
+}
