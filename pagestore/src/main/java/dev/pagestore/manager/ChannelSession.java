@@ -21,6 +21,8 @@ final class ChannelSession {
     final RingProducer completions;
     final int slotCount;
     final int capacity;
+    /** The reactor serving this channel (set once, before the session is handed to it). */
+    Reactor reactor;
 
     /** Ids of requests accepted and not yet finally completed. */
     final Set<Long> outstandingIds = new HashSet<>();

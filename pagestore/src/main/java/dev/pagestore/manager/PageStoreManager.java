@@ -303,6 +303,7 @@ public final class PageStoreManager implements AutoCloseable {
             ChannelSession channelSession = new ChannelSession(channel, session, request.clientName() + " (pid "
                     + request.worker().pid() + ")");
             Reactor reactor = reactors.get(nextReactor++ % reactors.size());
+            channelSession.reactor = reactor;
             sessions.put(session.attachId(), channelSession);
             reactor.add(channelSession);
             LOG.info("attached {} to reactor {}", channelSession, reactor.index());
@@ -316,9 +317,7 @@ public final class PageStoreManager implements AutoCloseable {
                 return;
             }
             LOG.info("{} left: {} ({})", channelSession, reason, detail);
-            for (Reactor reactor : reactors) {
-                reactor.detach(channelSession);  // only the reactor serving it finds it in its list
-            }
+            channelSession.reactor.detach(channelSession);
         }
     }
 

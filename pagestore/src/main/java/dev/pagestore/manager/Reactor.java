@@ -93,7 +93,9 @@ final class Reactor implements Runnable {
     private int idleRounds;
     private int sleepCursor;
     private long nextDeadlineScanNanos;
-    private final long[] pageScratch = new long[4096];
+    /** Private copy of the request being handled (see {@link #drainRequests}). */
+    private final MemorySegment requestCopy = java.lang.foreign.Arena.ofAuto().allocate(RequestDescriptor.SIZE_BYTES,
+            8);
 
     Reactor(int index, BlockDevice device, int queueDepth, WriteAheadLog wal, StatusRegion status,
             PageStripes stripes, UnappliedWrites unapplied, int pageSizeBytes, long capacityPages, int pageCountMax,
@@ -154,7 +156,11 @@ final class Reactor implements Runnable {
         LockSupport.unpark(thread);
         MemorySegment word = sleepingOn;
         if (word != null) {
-            Futex.wake(word, 1);
+            try {
+                Futex.wake(word, 1);
+            } catch (IllegalStateException e) {
+                // the reactor woke and reclaimed that channel meanwhile: the unpark above is enough
+            }
         }
     }
 
@@ -233,7 +239,12 @@ final class Reactor implements Runnable {
         work += startDeferred();
         work += prepareAwaitingDevice();
         for (int i = 0; i < sessions.size(); i++) {
-            work += drainRequests(sessions.get(i));
+            ChannelSession session = sessions.get(i);
+            try {
+                work += drainRequests(session);
+            } catch (RuntimeException e) {
+                abandon(session, e);
+            }
         }
         if (queuePair.submit() > 0) {
             status.addReactor(index, StatusRegionDescriptor.DOORBELLS, 1);
@@ -246,7 +257,12 @@ final class Reactor implements Runnable {
             nextDeadlineScanNanos = now + 200_000;
         }
         for (int i = 0; i < sessions.size(); i++) {
-            work += sessions.get(i).flushCompletions();
+            ChannelSession session = sessions.get(i);
+            try {
+                work += session.flushCompletions();
+            } catch (RuntimeException e) {
+                abandon(session, e);
+            }
         }
         work += reclaimDetached();
         status.setReactor(index, StatusRegionDescriptor.IN_FLIGHT, liveOps);
@@ -265,12 +281,7 @@ final class Reactor implements Runnable {
             work++;
         }
         while ((session = detached.poll()) != null) {
-            session.detaching = true;
-            session.detachedAtNanos = System.nanoTime();
-            if (session.openBatch != null) {
-                releaseOp(session.openBatch);
-                session.openBatch = null;
-            }
+            markDetaching(session);
             work++;
         }
         Op op;
@@ -280,6 +291,28 @@ final class Reactor implements Runnable {
             work++;
         }
         return work;
+    }
+
+    /**
+     * A worker broke its ring (a sequence moved backwards or past capacity): stop serving it; its channel is reclaimed
+     * once its work has ended, and it sees only its own deadlines expire.
+     */
+    private void abandon(ChannelSession session, RuntimeException e) {
+        LOG.warn("{} broke the ring protocol; no longer served: {}", session, e.getMessage());
+        markDetaching(session);
+    }
+
+    private void markDetaching(ChannelSession session) {
+        if (session.detaching) {
+            return;
+        }
+        session.detaching = true;
+        session.detachedAtNanos = System.nanoTime();
+        if (session.openBatch != null) {
+            Op batch = session.openBatch;
+            session.openBatch = null;
+            releaseOp(batch);
+        }
     }
 
     private int reclaimDetached() {
@@ -325,7 +358,10 @@ final class Reactor implements Runnable {
         MemorySegment entries = ring.segment();
         long now = System.nanoTime();
         for (int i = 0; i < n; i++) {
-            onRequest(session, entries, ring.entryOffset(i), now);
+            // Copy first, then validate and use the copy: the worker can still write the shared entry, and a field
+            // changed between validation and use must not reach the device (time-of-check to time-of-use).
+            MemorySegment.copy(entries, ring.entryOffset(i), requestCopy, 0, RequestDescriptor.SIZE_BYTES);
+            onRequest(session, requestCopy, 0, now);
         }
         ring.release(n);
         return n;
