@@ -25,6 +25,9 @@ final class ChildProcess implements AutoCloseable {
         command.add(ProcessHandle.current().info().command().orElseThrow());
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-Xmx256m");
+        // Agrona (a bench-only peer) reaches jdk.internal.misc.Unsafe; the product itself uses FFM only.
+        command.add("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED");
+        command.add("--sun-misc-unsafe-memory-access=allow");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(main.getName());

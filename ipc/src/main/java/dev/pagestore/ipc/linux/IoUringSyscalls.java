@@ -48,4 +48,18 @@ public final class IoUringSyscalls {
     public static int register(int ringFd, int opcode, long argAddress, int count) {
         return (int) Libc.syscall(Arch.CURRENT.sysIoUringRegister, ringFd, opcode, argAddress, count, 0, 0);
     }
+
+    /**
+     * {@code io_uring_enter(fd, toSubmit, minComplete, flags, arg, argSize)}: the six-argument form, used with
+     * {@link #ENTER_EXT_ARG} to pass a {@code struct io_uring_getevents_arg} (a wait timeout) (Linux 5.11+).
+     *
+     * @return SQEs consumed or {@code -errno} ({@code -ETIME} when the wait timed out)
+     */
+    public static int enter(int ringFd, int toSubmit, int minComplete, int flags, long argAddress, long argSize) {
+        return (int) Libc.syscall(Arch.CURRENT.sysIoUringEnter, ringFd, toSubmit, minComplete, flags, argAddress,
+                argSize);
+    }
+
+    /** {@code IORING_ENTER_EXT_ARG}: the fifth argument is a {@code struct io_uring_getevents_arg}. */
+    public static final int ENTER_EXT_ARG = 1 << 3;
 }

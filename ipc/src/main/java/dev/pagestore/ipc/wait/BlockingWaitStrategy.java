@@ -14,24 +14,43 @@ package dev.pagestore.ipc.wait;
  * waiter then sleeps until the next wake or the deadline, and the re-check after it reports the change.
  */
 public final class BlockingWaitStrategy implements WaitStrategy {
-    /** About a microsecond or two of spinning: covers a peer that is already running, without burning a core. */
+    /** The shortest spin before a sleep, in checks of the sequence. */
     public static final int DEFAULT_SPIN_ITERATIONS = 200;
-    static final BlockingWaitStrategy DEFAULT = new BlockingWaitStrategy(DEFAULT_SPIN_ITERATIONS);
+    /**
+     * How long the default spins before it sleeps: longer than a round trip to a peer that is awake (about a
+     * microsecond between two cores), so a busy ping-pong never pays for a futex sleep and wake, and short enough that
+     * an idle end goes to sleep at once in human terms. Measured by RingRoundTripBench (bench/RESULTS.md).
+     */
+    public static final long DEFAULT_SPIN_NANOS = 20_000;
+    static final BlockingWaitStrategy DEFAULT = new BlockingWaitStrategy(DEFAULT_SPIN_ITERATIONS, DEFAULT_SPIN_NANOS);
 
     private final int spinIterations;
+    private final long spinNanos;
 
     BlockingWaitStrategy(int spinIterations) {
-        if (spinIterations < 0) {
-            throw new IllegalArgumentException("spinIterations=" + spinIterations + " must not be negative");
+        this(spinIterations, 0);
+    }
+
+    BlockingWaitStrategy(int spinIterations, long spinNanos) {
+        if (spinIterations < 0 || spinNanos < 0) {
+            throw new IllegalArgumentException("spinIterations=" + spinIterations + " and spinNanos=" + spinNanos
+                    + " must not be negative");
         }
         this.spinIterations = spinIterations;
+        this.spinNanos = spinNanos;
     }
 
     @Override
     public WaitOutcome await(WaitPoint point, long seen, long deadlineNanos) {
-        for (int spins = 0; spins < spinIterations; spins++) {
+        long spinStart = spinNanos > 0 ? System.nanoTime() : 0;
+        for (int spins = 0; ; spins++) {
             if (point.sequenceAcquire() != seen) {
                 return WaitOutcome.CHANGED;
+            }
+            // Spin at least spinIterations checks, then for at most spinNanos (the clock is read every 64 checks).
+            if (spins >= spinIterations && (spinNanos == 0
+                    || ((spins & 63) == 0 && System.nanoTime() - spinStart >= spinNanos))) {
+                break;
             }
             Thread.onSpinWait();
         }
@@ -59,6 +78,6 @@ public final class BlockingWaitStrategy implements WaitStrategy {
 
     @Override
     public String toString() {
-        return "blocking(" + spinIterations + ")";
+        return "blocking(" + spinIterations + " spins, " + spinNanos + " ns)";
     }
 }

@@ -1,0 +1,206 @@
+package dev.pagestore.nvme.uring;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.pagestore.ipc.linux.Errno;
+import dev.pagestore.ipc.linux.IoUringSyscalls;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The files and buffers registered with one ring ({@code IORING_REGISTER_FILES}, {@code IORING_REGISTER_BUFFERS}),
+ * with the fallback to plain descriptors and buffer addresses when the kernel refuses, said once per JVM in the log.
+ * Owned by its {@link IoUring}, which checks the owner thread before every call.
+ */
+final class RingRegistrations {
+    private static final Logger LOG = LoggerFactory.getLogger(IoUring.class);
+    private static final AtomicBoolean LOGGED_BUFFER_FALLBACK = new AtomicBoolean();
+    private static final AtomicBoolean LOGGED_FILE_FALLBACK = new AtomicBoolean();
+
+    private final int ringFd;
+    private long[] bufferAddresses = new long[0];
+    private long[] bufferSizes = new long[0];
+    private int[] registeredFds = new int[0];
+    private String bufferRegistrationFailure = "";
+
+    RingRegistrations(int ringFd) {
+        this.ringFd = ringFd;
+    }
+
+    /**
+     * Registers {@code fds} as the ring's file table ({@code IORING_REGISTER_FILES}); once per ring.
+     *
+     * @return one handle per descriptor, in order: registered ones use {@code IOSQE_FIXED_FILE}; when the kernel
+     *         refuses registration the handles are unregistered and the fallback is logged once
+     */
+    RingFile[] registerFiles(int... fds) {
+        Objects.requireNonNull(fds, "fds");
+        if (fds.length == 0) {
+            throw new IllegalArgumentException("fds is empty; nothing to register");
+        }
+        if (registeredFds.length > 0) {
+            throw new IllegalStateException("ring fd=" + ringFd + " already has " + registeredFds.length
+                    + " registered files");
+        }
+        RingFile[] files = new RingFile[fds.length];
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment table = scratch.allocate(4L * fds.length, 4);
+            for (int i = 0; i < fds.length; i++) {
+                if (fds[i] < 0) {
+                    throw new IllegalArgumentException("fds[" + i + "]=" + fds[i] + " is not a file descriptor");
+                }
+                table.setAtIndex(JAVA_INT, i, fds[i]);
+            }
+            int result = IoUringSyscalls.register(ringFd, IoUringSyscalls.REGISTER_FILES, table.address(), fds.length);
+            if (result < 0) {
+                int errno = -result;
+                if (errno == Errno.EBADF.number()) {
+                    throw new IllegalArgumentException("io_uring_register(FILES): a descriptor in "
+                            + java.util.Arrays.toString(fds) + " is not open (" + Errno.describe(errno) + ")");
+                }
+                if (LOGGED_FILE_FALLBACK.compareAndSet(false, true)) {
+                    LOG.warn("io_uring: registering {} file(s) failed with {}; using plain descriptors "
+                            + "(one file-table lookup per I/O)", fds.length, Errno.describe(errno));
+                }
+                for (int i = 0; i < fds.length; i++) {
+                    files[i] = RingFile.unregistered(fds[i]);
+                }
+                return files;
+            }
+        }
+        registeredFds = fds.clone();
+        for (int i = 0; i < fds.length; i++) {
+            files[i] = new RingFile(fds[i], i);
+        }
+        return files;
+    }
+
+    /**
+     * Registers {@code buffers} as fixed buffers ({@code IORING_REGISTER_BUFFERS}); once per ring. Any later read or
+     * write whose buffer lies inside one of them uses {@code READ_FIXED/WRITE_FIXED}. Buffers may live anywhere the
+     * kernel can pin: the native heap, anonymous memory, {@code /dev/shm} mappings.
+     *
+     * @return {@code true} when registered; {@code false} when the kernel refused (for example {@code ENOMEM} from
+     *         {@code RLIMIT_MEMLOCK}, or memory it cannot pin), in which case I/O uses plain buffer addresses, the
+     *         fallback is logged once and {@link IoUring#bufferRegistrationFailure()} says why
+     */
+    boolean registerBuffers(MemorySegment... buffers) {
+        Objects.requireNonNull(buffers, "buffers");
+        if (buffers.length == 0 || buffers.length > IoUring.REGISTERED_BUFFERS_MAX) {
+            throw new IllegalArgumentException("buffers.length=" + buffers.length + " must be in [1, "
+                    + IoUring.REGISTERED_BUFFERS_MAX + "]");
+        }
+        if (bufferAddresses.length > 0) {
+            throw new IllegalStateException("ring fd=" + ringFd + " already has " + bufferAddresses.length
+                    + " registered buffers");
+        }
+        long[] addresses = new long[buffers.length];
+        long[] sizes = new long[buffers.length];
+        long totalBytes = 0;
+        for (int i = 0; i < buffers.length; i++) {
+            MemorySegment buffer = Objects.requireNonNull(buffers[i], "buffers[i]");
+            if (!buffer.isNative() || buffer.byteSize() == 0) {
+                throw new IllegalArgumentException("buffers[" + i + "]=" + buffer + " must be a non-empty native segment");
+            }
+            addresses[i] = buffer.address();
+            sizes[i] = buffer.byteSize();
+            totalBytes += sizes[i];
+        }
+        int result;
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment iovecs = scratch.allocate(16L * buffers.length, 8);
+            for (int i = 0; i < buffers.length; i++) {
+                iovecs.set(JAVA_LONG, 16L * i, addresses[i]);        // iov_base
+                iovecs.set(JAVA_LONG, 16L * i + 8, sizes[i]);        // iov_len
+            }
+            result = IoUringSyscalls.register(ringFd, IoUringSyscalls.REGISTER_BUFFERS, iovecs.address(),
+                    buffers.length);
+        }
+        if (result < 0) {
+            int errno = -result;
+            if (errno == Errno.EBUSY.number() || errno == Errno.EBADF.number()) {
+                throw new IllegalStateException("io_uring_register(BUFFERS) on ring fd=" + ringFd + ": "
+                        + Errno.describe(errno));
+            }
+            // ENOMEM (RLIMIT_MEMLOCK), EFAULT/EOPNOTSUPP (memory that cannot be pinned long-term), EINVAL (a buffer
+            // over 1 GiB, an old kernel): all leave the ring fully usable with plain buffer addresses.
+            bufferRegistrationFailure = Errno.describe(errno);
+            if (LOGGED_BUFFER_FALLBACK.compareAndSet(false, true)) {
+                LOG.warn("io_uring: registering {} buffer(s) of {} bytes failed with {}; using unregistered reads and "
+                        + "writes (IORING_OP_READ/WRITE), which pin pages on every I/O. For fixed buffers raise "
+                        + "RLIMIT_MEMLOCK (ulimit -l) or register memory the kernel can pin (anonymous or /dev/shm).",
+                        buffers.length, totalBytes, bufferRegistrationFailure);
+            }
+            return false;
+        }
+        bufferAddresses = addresses;
+        bufferSizes = sizes;
+        return true;
+    }
+
+    /** Why the last {@link #registerBuffers} fell back, or empty. */
+    String bufferRegistrationFailure() {
+        return bufferRegistrationFailure;
+    }
+
+    boolean buffersRegistered() {
+        return bufferAddresses.length > 0;
+    }
+
+    boolean filesRegistered() {
+        return registeredFds.length > 0;
+    }
+
+    /** The registered buffer containing {@code [address, address+length)}, or -1. */
+    int fixedBufferIndex(long address, long length) {
+        long[] starts = bufferAddresses;
+        for (int i = 0; i < starts.length; i++) {
+            long end = starts[i] + bufferSizes[i];
+            if (address >= starts[i] && address < end) {
+                if (address + length > end) {
+                    throw new IllegalArgumentException("buffer [0x" + Long.toHexString(address) + ", +" + length
+                            + ") starts inside registered buffer " + i + " but runs past its end 0x"
+                            + Long.toHexString(end));
+                }
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The SQE fd field for {@code file}: its registered index, or its descriptor. */
+    int fileDescriptorField(RingFile file) {
+        Objects.requireNonNull(file, "file");
+        if (file.registered()) {
+            if (file.fixedIndex() >= registeredFds.length || registeredFds[file.fixedIndex()] != file.fd()) {
+                throw new IllegalArgumentException(file + " is not registered with ring fd=" + ringFd);
+            }
+            return file.fixedIndex();
+        }
+        return file.fd();
+    }
+
+    /** Unregisters whatever is registered (close path); failures are logged, not thrown. */
+    void unregisterAll() {
+        if (bufferAddresses.length > 0) {
+            logIfFailed(IoUringSyscalls.register(ringFd, IoUringSyscalls.UNREGISTER_BUFFERS, 0, 0), "unregister buffers");
+            bufferAddresses = new long[0];
+            bufferSizes = new long[0];
+        }
+        if (registeredFds.length > 0) {
+            logIfFailed(IoUringSyscalls.register(ringFd, IoUringSyscalls.UNREGISTER_FILES, 0, 0), "unregister files");
+            registeredFds = new int[0];
+        }
+    }
+
+    private void logIfFailed(int result, String what) {
+        if (result < 0) {
+            LOG.warn("io_uring ring fd={}: {} failed: {}", ringFd, what, Errno.describe(-result));
+        }
+    }
+}

@@ -1,0 +1,324 @@
+package dev.pagestore.nvme.uring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.pagestore.ipc.linux.Errno;
+import dev.pagestore.ipc.linux.IoUringSyscalls;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** Ring mechanics that need no data file: NOPs, timers, batching, ownership, capacity, close. */
+class IoUringTest {
+
+    @Test
+    void shouldRoundTripNopWithCallerIdAndOperation() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
+            assertTrue(ring.prepareNop(IoUring.CALLER_ID_MAX));
+            assertTrue(ring.prepareNop(42));
+            assertEquals(2, ring.submit());
+            RecordingHandler handler = RecordingHandler.reapAll(ring, 2);
+            assertEquals(0, handler.find(UringOp.NOP, IoUring.CALLER_ID_MAX).result());
+            assertEquals(0, handler.find(UringOp.NOP, 42).result());
+            assertEquals(0, ring.inFlight());
+            assertEquals(2, ring.stats().cqesReaped());
+        }
+    }
+
+    @Test
+    void shouldCreateRingWithSingleIssuerAndDeferTaskrunWhereTheKernelHasThem() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(4))) {
+            assertEquals(4, ring.sqEntries());
+            assertTrue(ring.cqEntries() >= ring.sqEntries());
+            boolean kernelHas = dev.pagestore.ipc.linux.IoUringProbe.run().deferTaskrun();
+            assertEquals(kernelHas, ring.deferTaskrun(), "flag accepted iff the probe says the kernel has it");
+            assertEquals(kernelHas, ring.singleIssuer() && ring.deferTaskrun());
+        }
+        try (IoUring ring = IoUring.open(IoUringOptions.of(4).withSetupFlags(false, false))) {
+            assertFalse(ring.singleIssuer());
+            assertEquals(0, ring.setupFlags() & (IoUringSyscalls.SETUP_SINGLE_ISSUER
+                    | IoUringSyscalls.SETUP_DEFER_TASKRUN));
+        }
+    }
+
+    @Test
+    void shouldIssueExactlyOneEnterForABatchOfPreparedOperations() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(64))) {
+            int batch = 48;
+            for (int i = 0; i < batch; i++) {
+                assertTrue(ring.prepareNop(i));
+            }
+            long entersBefore = ring.stats().enterCalls();
+            assertEquals(batch, ring.submit());
+            assertEquals(1, ring.stats().enterCalls() - entersBefore, "one io_uring_enter for the whole batch");
+            assertEquals(batch, ring.stats().sqesSubmitted());
+            RecordingHandler handler = RecordingHandler.reapAll(ring, batch);
+            Set<Long> ids = new HashSet<>();
+            handler.completions.forEach(c -> ids.add(c.callerId()));
+            assertEquals(batch, ids.size(), "every caller id completes exactly once");
+            long entersBeforeIdle = ring.stats().enterCalls();
+            assertEquals(0, ring.submit(), "nothing prepared");
+            assertEquals(entersBeforeIdle, ring.stats().enterCalls(), "an empty submit makes no system call");
+        }
+    }
+
+    @Test
+    void shouldRefuseACallFromAnotherThreadNamingBothThreads() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread intruder = new Thread(() -> {
+                try {
+                    ring.prepareNop(1);
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            }, "intruder-thread");
+            intruder.start();
+            intruder.join();
+            Throwable t = thrown.get();
+            assertTrue(t instanceof WrongThreadException, "got " + t);
+            String owner = Thread.currentThread().getName();
+            assertTrue(t.getMessage().contains("'" + owner + "'"), t.getMessage());
+            assertTrue(t.getMessage().contains("'intruder-thread'"), t.getMessage());
+            assertEquals(0, ring.prepared(), "the refused call wrote nothing");
+            assertTrue(ring.prepareNop(2), "the owner still uses the ring");
+            ring.submit();
+            assertEquals(2, RecordingHandler.reapAll(ring, 1).completions.getFirst().callerId());
+        }
+    }
+
+    @Test
+    void shouldShowTheKernelRefusingASecondIssuerOnASingleIssuerRing() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
+            assumeTrue(ring.singleIssuer(), "kernel without IORING_SETUP_SINGLE_ISSUER");
+            AtomicInteger result = new AtomicInteger();
+            // Bypass the Java owner check with the raw system call: the kernel's own check must fire.
+            Thread other = new Thread(() -> result.set(IoUringSyscalls.enter(ring.ringFd(), 1, 0, 0)), "second-issuer");
+            other.start();
+            other.join();
+            assertEquals(-Errno.EEXIST.number(), result.get(), "kernel answer: " + Errno.describe(-result.get()));
+        }
+    }
+
+    @Test
+    void shouldRefusePrepareBeyondQueueCapacityWithoutCorruptingQueuedEntries() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
+            int sq = ring.sqEntries();
+            for (int i = 0; i < sq; i++) {
+                assertTrue(ring.prepareNop(100 + i));
+            }
+            assertFalse(ring.prepareNop(999), "SQ full");
+            assertEquals(1, ring.stats().queueFullRefusals());
+            assertEquals(sq, ring.prepared());
+            assertEquals(sq, ring.submit());
+            // The CQ budget: completions not yet reaped count, so in-flight never exceeds the CQ.
+            int accepted = 0;
+            while (ring.prepareNop(200 + accepted)) {
+                accepted++;
+                if (ring.prepared() == sq) {
+                    ring.submit();
+                }
+            }
+            ring.submit();
+            assertEquals(ring.cqEntries(), ring.inFlight() + ring.prepared(), "filled exactly to the CQ size");
+            RecordingHandler handler = RecordingHandler.reapAll(ring, ring.cqEntries());
+            Set<Long> ids = new HashSet<>();
+            handler.completions.forEach(c -> ids.add(c.callerId()));
+            for (int i = 0; i < sq; i++) {
+                assertTrue(ids.contains(100L + i), "first batch id " + (100 + i) + " completed");
+            }
+            for (int i = 0; i < accepted; i++) {
+                assertTrue(ids.contains(200L + i), "second batch id " + (200 + i) + " completed");
+            }
+            assertFalse(ids.contains(999L), "the refused NOP never reached the kernel");
+            assertEquals(ring.cqEntries(), ids.size());
+            assertTrue(ring.prepareNop(1), "room again after reaping");
+        }
+    }
+
+    @Test
+    void shouldCancelAnInFlightTimerAndReportBothCompletions() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
+            assertTrue(ring.prepareTimeout(Duration.ofSeconds(30).toNanos(), 7));
+            ring.submit();
+            assertTrue(ring.prepareCancel(UringOp.TIMEOUT, 7, 8));
+            ring.submit();
+            RecordingHandler handler = RecordingHandler.reapAll(ring, 2);
+            assertEquals(CompletionStatus.OK, CompletionStatus.of(UringOp.ASYNC_CANCEL,
+                    handler.find(UringOp.ASYNC_CANCEL, 8).result()), "cancel found its target");
+            assertEquals(CompletionStatus.CANCELED, CompletionStatus.of(UringOp.TIMEOUT,
+                    handler.find(UringOp.TIMEOUT, 7).result()));
+        }
+    }
+
+    @Test
+    void shouldReportCancelOfAnUnknownTargetAsNotFound() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
+            assertTrue(ring.prepareCancel(UringOp.READ, 12345, 1));
+            ring.submit();
+            int result = RecordingHandler.reapAll(ring, 1).completions.getFirst().result();
+            assertEquals(CompletionStatus.CANCEL_TARGET_NOT_FOUND, CompletionStatus.of(UringOp.ASYNC_CANCEL, result));
+        }
+    }
+
+    @Test
+    void shouldFireATimerAndReturnFromATimedWaitWhenNothingCompletes() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
+            assertTrue(ring.prepareTimeout(Duration.ofMillis(20).toNanos(), 3));
+            assertTrue(ring.prepareTimeout(Duration.ofSeconds(30).toNanos(), 4));
+            ring.submit();
+            RecordingHandler first = RecordingHandler.reapAll(ring, 1);
+            assertEquals(3, first.completions.getFirst().callerId());
+            assertEquals(CompletionStatus.TIMER_EXPIRED, CompletionStatus.of(UringOp.TIMEOUT,
+                    first.completions.getFirst().result()));
+            long start = System.nanoTime();
+            ring.submitAndWait(1, Duration.ofMillis(50).toNanos());
+            long waitedNanos = System.nanoTime() - start;
+            assertEquals(0, ring.completionsReady(), "the 30 s timer is still pending");
+            assertTrue(waitedNanos >= Duration.ofMillis(40).toNanos(), "waited " + waitedNanos + " ns");
+            assertEquals(1, ring.inFlight());
+            ring.prepareCancel(UringOp.TIMEOUT, 4, 5);
+            ring.submit();
+            RecordingHandler.reapAll(ring, 2);
+            assertEquals(0, ring.inFlight());
+        }
+    }
+
+    @Test
+    void shouldRefuseToReapFromInsideACompletionHandler() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
+            ring.prepareNop(1);
+            ring.prepareNop(2);
+            ring.submitAndWait(2);
+            AtomicInteger delivered = new AtomicInteger();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> ring.reap(8, (id, op, res) -> {
+                delivered.incrementAndGet();
+                ring.reap(1, (i, o, r) -> { });
+            }));
+            assertTrue(e.getMessage().contains("no re-entry"), e.getMessage());
+            assertEquals(2, delivered.get(), "the rest of the batch is still delivered");
+            assertEquals(0, ring.completionsReady());
+        }
+    }
+
+    @Test
+    void shouldLetAHandlerPrepareAndSubmitFollowUpWork() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
+            ring.prepareNop(1);
+            ring.submitAndWait(1);
+            ring.reap(8, (id, op, res) -> {
+                assertTrue(ring.prepareNop(id + 1));
+                ring.submit();
+            });
+            assertEquals(2, RecordingHandler.reapAll(ring, 1).completions.getFirst().callerId());
+        }
+    }
+
+    @Test
+    void shouldNotSubmitPreparedEntriesWhenReapingRunsDeferredCompletionWork() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
+            ring.prepareNop(1);
+            ring.submit();
+            ring.prepareNop(2);  // prepared, not submitted
+            RecordingHandler handler = new RecordingHandler();
+            while (handler.completions.isEmpty()) {
+                ring.reap(8, handler);  // with DEFER_TASKRUN this enters the kernel to post NOP 1's completion
+            }
+            assertEquals(1, handler.completions.size());
+            assertEquals(1, handler.completions.getFirst().callerId());
+            assertEquals(1, ring.prepared(), "reap left the prepared NOP for the caller's next submit");
+            assertEquals(0, ring.inFlight());
+            ring.submit();
+            assertEquals(2, RecordingHandler.reapAll(ring, 1).completions.getFirst().callerId());
+        }
+    }
+
+    @Test
+    void shouldExplainAKernelThatRefusesIoUringInOneActionableMessage() {
+        java.io.IOException noSyscall = IoUringSetup.setupFailure(Errno.ENOSYS.number(), 64);
+        assertTrue(noSyscall instanceof IoUringUnavailableException);
+        assertTrue(noSyscall.getMessage().contains("ENOSYS") && noSyscall.getMessage().contains("seccomp")
+                && noSyscall.getMessage().contains("portable backend"), noSyscall.getMessage());
+        java.io.IOException disabled = IoUringSetup.setupFailure(Errno.EPERM.number(), 64);
+        assertTrue(disabled instanceof IoUringUnavailableException);
+        assertTrue(disabled.getMessage().contains("EPERM")
+                && disabled.getMessage().contains("/proc/sys/kernel/io_uring_disabled")
+                && disabled.getMessage().contains("kernel.io_uring_disabled=0"), disabled.getMessage());
+        java.io.IOException other = IoUringSetup.setupFailure(Errno.EMFILE.number(), 64);
+        assertFalse(other instanceof IoUringUnavailableException, "running out of descriptors is not 'no io_uring'");
+        assertTrue(other.getMessage().startsWith("io_uring_setup entries=64: EMFILE"), other.getMessage());
+    }
+
+    @Test
+    void shouldRefuseToRegisterADescriptorThatIsNotOpen() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ring.registerFiles(1_000_000));
+            assertTrue(e.getMessage().contains("not open"), e.getMessage());
+            assertFalse(ring.filesRegistered());
+        }
+    }
+
+    @Test
+    void shouldRejectCallerIdsThatDoNotFitUserData() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ring.prepareNop(IoUring.CALLER_ID_MAX + 1));
+            assertTrue(e.getMessage().contains("callerId=" + (IoUring.CALLER_ID_MAX + 1)), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> ring.prepareNop(-1));
+            assertThrows(IllegalArgumentException.class, () -> ring.submitAndWait(1), "nothing in flight");
+        }
+    }
+
+    @Test
+    void shouldWaitForInFlightOperationsOnCloseAndBeIdempotent() throws Exception {
+        IoUring ring = IoUring.open(IoUringOptions.of(8));
+        ring.prepareTimeout(Duration.ofMillis(30).toNanos(), 9);
+        ring.submit();
+        RecordingHandler handler = new RecordingHandler();
+        assertEquals(0, ring.close(Duration.ofSeconds(10), handler));
+        assertEquals(1, handler.completions.size(), "close drained the timer's completion");
+        assertTrue(ring.isClosed());
+        ring.close();  // idempotent
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ring.prepareNop(1));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+
+    @Test
+    void shouldReportOperationsStillInFlightWhenTheCloseWaitRunsOut() throws Exception {
+        IoUring ring = IoUring.open(IoUringOptions.of(8));
+        ring.prepareTimeout(Duration.ofSeconds(60).toNanos(), 1);
+        ring.prepareNop(2);
+        ring.submit();
+        ring.prepareNop(3);  // prepared, never submitted: dropped
+        RecordingHandler handler = new RecordingHandler();
+        assertEquals(1, ring.close(Duration.ofMillis(50), handler), "the 60 s timer is reported as abandoned");
+        assertEquals(1, handler.completions.size());
+        assertEquals(2, handler.completions.getFirst().callerId());
+    }
+
+    @Test
+    void shouldRefuseCloseFromAnotherThread() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread other = new Thread(() -> {
+                try {
+                    ring.close();
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            }, "closer");
+            other.start();
+            other.join();
+            assertTrue(thrown.get() instanceof WrongThreadException, "got " + thrown.get());
+            assertFalse(ring.isClosed());
+        }
+    }
+}
