@@ -64,7 +64,12 @@ public final class ManagerCommand implements Callable<Integer> {
         } else if (capacityPages != null) {
             pages = capacityPages;
         } else if (capacity != null) {
-            pages = parseBytes(capacity) / pageSize;
+            try {
+                pages = parseBytes(capacity) / pageSize;
+            } catch (IllegalArgumentException e) {
+                System.err.println("pagestore manager: " + e.getMessage());
+                return 2;
+            }
         } else {
             pages = existing.map(StoreMetadata::capacityPages)
                     .orElse(ManagerConfig.DEFAULT_CAPACITY_PAGES * ManagerConfig.DEFAULT_PAGE_SIZE / pageSize);
