@@ -39,9 +39,9 @@ import org.slf4j.LoggerFactory;
  * doorbell); reap; bump page versions and post completions, one publish per channel; expire deadlines; sleep when idle.
  *
  * <h2>Order</h2>
- * A request touching a page that has a write in progress here waits (in arrival order) until that write ends, so writes
- * to one page are logged, written and acknowledged in the order they were accepted, and a read never races a write of
- * its page on the device. Across reactors, {@link PageStripes} keeps a page's writes in one reactor at a time.
+ * A request touching a page that has a write in progress here waits (in arrival order) until that write ends, and a
+ * write waits for reads of its pages already on the device, so writes to one page are logged, written and acknowledged
+ * in the order they were accepted, and a read never races a write of its page on the device (within a reactor). Across reactors, {@link PageStripes} keeps a page's writes in one reactor at a time.
  *
  * <h2>Idle</h2>
  * Spin briefly, then yield, then: with device or WAL work outstanding, park 50 us (WAL completions unpark at once);
@@ -84,6 +84,8 @@ final class Reactor implements Runnable {
     private final ArrayDeque<Op> deferred = new ArrayDeque<>();
     private final ArrayDeque<Op> awaitingDevice = new ArrayDeque<>();
     private final Map<Long, Integer> busyPages = new HashMap<>();
+    /** Pages with a read on the device here: a write to one waits, so a read never races a write of its page. */
+    private final Map<Long, Integer> readingPages = new HashMap<>();
     private final Set<Long> blockedThisPass = new HashSet<>();
     private final int[] stripeCounts = new int[PageStripes.STRIPES];
     private Op[] ops = new Op[64];
@@ -560,7 +562,8 @@ final class Reactor implements Runnable {
     private boolean tryStart(Op op) {
         for (int m = 0; m < op.memberCount; m++) {
             for (int k = 0; k < op.pageCounts[m]; k++) {
-                if (busyPages.containsKey(op.firstPages[m] + k)) {
+                long page = op.firstPages[m] + k;
+                if (busyPages.containsKey(page) || (op.kind == Op.WRITE && readingPages.containsKey(page))) {
                     return false;
                 }
             }
@@ -569,12 +572,13 @@ final class Reactor implements Runnable {
             return false;
         }
         op.started = true;
-        if (op.kind == Op.WRITE) {
-            for (int m = 0; m < op.memberCount; m++) {
-                for (int k = 0; k < op.pageCounts[m]; k++) {
-                    busyPages.merge(op.firstPages[m] + k, 1, Integer::sum);
-                }
+        Map<Long, Integer> marks = op.kind == Op.WRITE ? busyPages : readingPages;
+        for (int m = 0; m < op.memberCount; m++) {
+            for (int k = 0; k < op.pageCounts[m]; k++) {
+                marks.merge(op.firstPages[m] + k, 1, Integer::sum);
             }
+        }
+        if (op.kind == Op.WRITE) {
             appendToWal(op);
         } else {
             awaitingDevice.add(op);
@@ -612,14 +616,17 @@ final class Reactor implements Runnable {
     }
 
     private void releasePages(Op op) {
-        if (op.kind != Op.WRITE || !op.started) {
+        if (!op.started) {
             return;
         }
+        Map<Long, Integer> marks = op.kind == Op.WRITE ? busyPages : readingPages;
         for (int m = 0; m < op.memberCount; m++) {
             for (int k = 0; k < op.pageCounts[m]; k++) {
                 long page = op.firstPages[m] + k;
-                busyPages.computeIfPresent(page, (p, c) -> c == 1 ? null : c - 1);
-                stripes.release(PageStripes.stripeOf(page), index, stripeCounts);
+                marks.computeIfPresent(page, (p, c) -> c == 1 ? null : c - 1);
+                if (op.kind == Op.WRITE) {
+                    stripes.release(PageStripes.stripeOf(page), index, stripeCounts);
+                }
             }
         }
     }
