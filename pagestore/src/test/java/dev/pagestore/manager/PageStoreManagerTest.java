@@ -234,4 +234,37 @@ class PageStoreManagerTest {
             }
         }
     }
+
+    @Test
+    void shouldFailWithManagerGoneThenReattachAutomaticallyWhenManagerIsBack() throws Exception {
+        PageStoreManager first = PageStoreManager.start(config());
+        try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults()
+                .withAutoReattach(true))) {
+            client.write(2, page(4096, 2, 1));
+            long firstEpoch = client.epoch();
+            first.close();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (client.isConnected() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            PageStoreException gone = assertThrows(PageStoreException.class, () -> client.read(2));
+            assertEquals(ErrorCode.MANAGER_GONE, gone.code());
+            try (PageStoreManager second = PageStoreManager.start(config())) {
+                byte[] back = null;
+                deadline = System.nanoTime() + 10_000_000_000L;
+                while (back == null && System.nanoTime() < deadline) {
+                    try {
+                        back = client.read(2);
+                    } catch (PageStoreException e) {
+                        assertEquals(ErrorCode.MANAGER_GONE, e.code());
+                        Thread.sleep(20);
+                    }
+                }
+                assertArrayEquals(page(4096, 2, 1), back, "the re-attached client reads the new manager's store");
+                assertEquals(firstEpoch + 1, client.epoch());
+            }
+        } finally {
+            first.close();
+        }
+    }
 }
