@@ -34,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MultiProcessTest {
     private static final Duration STARTUP = Duration.ofSeconds(60);
     private static final long CAPACITY = 4096;
+    private static final long[] BATCH_PAGES = {1000, 1001, 1002, 1003};
 
     @TempDir
     Path directory;
@@ -161,11 +162,30 @@ class MultiProcessTest {
                 }
                 long page = sequence % 200;
                 long seq = ++sequence;
-                issued.put(page, seq);
-                CompletableFuture<Void> f = client.writeAsync(page, WorkerMain.stamp(4096, page, seq));
+                CompletableFuture<Void> f;
+                if (seq % 8 == 0) {
+                    // An atomic batch over the same four pages each time: after recovery all four must agree.
+                    byte[][] images = new byte[BATCH_PAGES.length][];
+                    for (int i = 0; i < images.length; i++) {
+                        images[i] = WorkerMain.stamp(4096, BATCH_PAGES[i], seq);
+                        issued.put(BATCH_PAGES[i], seq);
+                    }
+                    f = client.writeBatchAsync(BATCH_PAGES, images, Duration.ofSeconds(5));
+                    page = BATCH_PAGES[0];
+                } else {
+                    issued.put(page, seq);
+                    f = client.writeAsync(page, WorkerMain.stamp(4096, page, seq));
+                }
+                long acknowledgedPage = page;
                 f.whenComplete((v, e) -> {
                     if (e == null) {
-                        acknowledged.merge(page, seq, Math::max);
+                        if (acknowledgedPage == BATCH_PAGES[0]) {
+                            for (long batchPage : BATCH_PAGES) {
+                                acknowledged.merge(batchPage, seq, Math::max);
+                            }
+                        } else {
+                            acknowledged.merge(acknowledgedPage, seq, Math::max);
+                        }
                     } else {
                         Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
                         if (cause instanceof PageStoreException p && p.code() == ErrorCode.MANAGER_GONE) {
@@ -197,6 +217,15 @@ class MultiProcessTest {
             ChildJvm restarted = managerProcess();
             try {
                 client.reattach(Duration.ofSeconds(30));
+                long batchSequence = -1;
+                for (long batchPage : BATCH_PAGES) {
+                    long seq = ByteBuffer.wrap(client.read(batchPage)).getLong(8);
+                    if (batchSequence >= 0) {
+                        assertEquals(batchSequence, seq, "atomic batch pages disagree after recovery: page "
+                                + batchPage);
+                    }
+                    batchSequence = seq;
+                }
                 for (Map.Entry<Long, Long> entry : acknowledged.entrySet()) {
                     byte[] data = client.read(entry.getKey());
                     long seq = ByteBuffer.wrap(data).getLong(8);
