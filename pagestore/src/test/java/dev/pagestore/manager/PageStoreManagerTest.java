@@ -65,6 +65,33 @@ class PageStoreManagerTest {
             assertArrayEquals(page(4096, 39, 2), pages.get(2));
             assertTrue(client.flush() > 0);
             assertEquals(0, client.unmappedCompletions());
+            try (StatusView status = StatusView.open(directory)) {
+                assertEquals(StatusRegionDescriptor.STATE_RUNNING, status.state());
+                assertEquals(ProcessHandle.current().pid(), status.managerPid());
+                assertEquals(manager.epoch(), status.epoch());
+                assertTrue(status.sumReactors(StatusRegionDescriptor.WRITE_REQUESTS) >= 41);
+                assertTrue(status.sumReactors(StatusRegionDescriptor.READ_REQUESTS) >= 5);
+                long p50 = status.latencyPercentileNanos(0.5);
+                long p99 = status.latencyPercentileNanos(0.99);
+                assertTrue(p50 > 0 && p50 <= p99, "p50=" + p50 + " p99=" + p99);
+                System.out.println("in-process latency (log2 bucket bounds): p50 <= " + p50 + " ns, p99 <= " + p99
+                        + " ns");
+            }
+            long start = System.nanoTime();
+            for (int i = 0; i < 2000; i++) {
+                client.read(i % 40);
+            }
+            long readMicros = (System.nanoTime() - start) / 2000 / 1000;
+            start = System.nanoTime();
+            for (int i = 0; i < 50; i++) {
+                client.write(i % 40, page(4096, i % 40, 3));
+            }
+            long writeMicros = (System.nanoTime() - start) / 50 / 1000;
+            System.out.println("sequential round trips (portable backend, informational): read " + readMicros
+                    + " us, write " + writeMicros + " us");
+            for (int p = 0; p < 10; p++) {
+                assertArrayEquals(page(4096, p, 3), client.read(p));
+            }
         }
     }
 
