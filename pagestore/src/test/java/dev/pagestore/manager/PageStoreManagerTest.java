@@ -294,4 +294,47 @@ class PageStoreManagerTest {
             first.close();
         }
     }
+
+    @Test
+    void shouldFenceTimedOutWriteSlotUntilTheDeviceFinishesThenApplyIt() throws Exception {
+        AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
+        ManagerConfig config = config().withBackend(DeviceFactory.simulated(7, device::set));
+        try (PageStoreManager manager = PageStoreManager.start(config);
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults()
+                        .withRingCapacity(16))) {
+            device.get().faults().holdNext(NvmeOpcodes.WRITE, 1);
+            PageStoreException timeout = assertThrows(PageStoreException.class,
+                    () -> client.write(4, page(4096, 4, 1), Duration.ofMillis(200)));
+            assertEquals(ErrorCode.TIMEOUT, timeout.code());
+            // The slot of the timed-out write is still the device's: only 15 of 16 requests can be outstanding
+            // (the reads are held too, so that they stay outstanding).
+            device.get().faults().holdNext(NvmeOpcodes.READ, 15);
+            List<CompletableFuture<byte[]>> reads = new ArrayList<>();
+            for (int i = 0; i < 15; i++) {
+                reads.add(client.readAsync(100 + i, Duration.ofSeconds(5)));
+            }
+            PageStoreException full = assertThrows(PageStoreException.class,
+                    () -> client.readAsync(200, Duration.ofMillis(100)));
+            assertEquals(ErrorCode.TIMEOUT, full.code(), "no slot may be handed out while one is fenced");
+            device.get().faults().releaseHeld();
+            for (CompletableFuture<byte[]> read : reads) {
+                read.get();
+            }
+            // The held write completes: its slot comes back and, since its WAL record was durable, it is applied.
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            byte[] back = client.read(4);
+            while (!java.util.Arrays.equals(back, page(4096, 4, 1)) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+                back = client.read(4);
+            }
+            assertArrayEquals(page(4096, 4, 1), back, "a timed-out write may still be applied (outcome unknown)");
+            List<CompletableFuture<byte[]>> all = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                all.add(client.readAsync(100 + i, Duration.ofSeconds(5)));
+            }
+            for (CompletableFuture<byte[]> read : all) {
+                read.get();
+            }
+        }
+    }
 }
