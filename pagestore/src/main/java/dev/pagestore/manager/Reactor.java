@@ -67,6 +67,8 @@ final class Reactor implements Runnable {
     private final long capacityPages;
     private final int pageCountMax;
     private final boolean pin;
+    /** Told when the WAL fails: the manager stops (fsyncgate: never pretend a write is durable). */
+    private final java.util.function.Consumer<Throwable> onFatal;
     private final Thread thread;
     final CountDownLatch started = new CountDownLatch(1);
     volatile Throwable startFailure;
@@ -102,7 +104,8 @@ final class Reactor implements Runnable {
 
     Reactor(int index, BlockDevice device, int queueDepth, WriteAheadLog wal, StatusRegion status,
             PageStripes stripes, UnappliedWrites unapplied, int pageSizeBytes, long capacityPages, int pageCountMax,
-            boolean pin) {
+            boolean pin, java.util.function.Consumer<Throwable> onFatal) {
+        this.onFatal = onFatal;
         this.index = index;
         this.device = device;
         this.queueDepth = queueDepth;
@@ -666,6 +669,7 @@ final class Reactor implements Runnable {
         if (op.walFailure != null) {
             LOG.error("WAL append failed; the write is answered IO_ERROR", op.walFailure);
             unapplied.end(op.ticket);
+            onFatal.accept(op.walFailure);
             op.status = CompletionDescriptor.STATUS_IO_ERROR;
             finish(op);
             return;

@@ -3,6 +3,7 @@ package dev.pagestore.manager;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -335,6 +336,31 @@ class PageStoreManagerTest {
             for (CompletableFuture<byte[]> read : all) {
                 read.get();
             }
+        }
+    }
+
+    @Test
+    void shouldStopItselfWhenTheWalFailsAndAnswerIoError() throws Exception {
+        dev.pagestore.wal.FaultyLogDirectory wal = new dev.pagestore.wal.FaultyLogDirectory(5);
+        PageStoreManager manager = PageStoreManager.start(config(), wal);
+        try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            client.write(1, page(4096, 1, 1));
+            for (String name : wal.list()) {
+                if (name.endsWith(".wal")) {
+                    wal.device(name).failNextDatasyncs(1);
+                }
+            }
+            PageStoreException failed = assertThrows(PageStoreException.class,
+                    () -> client.write(2, page(4096, 2, 1)));
+            assertTrue(failed.code() == ErrorCode.IO_ERROR || failed.code() == ErrorCode.MANAGER_GONE,
+                    "a write the WAL could not make durable is never acknowledged: " + failed.code());
+            assertTrue(manager.awaitStopped(20, java.util.concurrent.TimeUnit.SECONDS),
+                    "the manager stops after a WAL failure (fsyncgate)");
+            assertNotNull(manager.fatalCause());
+            PageStoreException gone = assertThrows(PageStoreException.class, () -> client.read(1));
+            assertEquals(ErrorCode.MANAGER_GONE, gone.code());
+        } finally {
+            manager.close();
         }
     }
 }
