@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "pagestore",
         mixinStandardHelpOptions = true,
         versionProvider = PageStoreCli.VersionProvider.class,
-        subcommands = {DoctorCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DoctorCommand.class, ManagerCommand.class, CommandLine.HelpCommand.class},
         headerHeading = "%n",
         header = "pagestore: a page storage layer for databases on NVMe.",
         synopsisHeading = "%nUsage: ",

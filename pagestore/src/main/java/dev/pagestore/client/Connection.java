@@ -1,0 +1,333 @@
+package dev.pagestore.client;
+
+import dev.pagestore.ipc.channel.Channel;
+import dev.pagestore.ipc.channel.ChannelParameters;
+import dev.pagestore.ipc.control.AttachGrant;
+import dev.pagestore.ipc.control.AttachRequest;
+import dev.pagestore.ipc.control.ControlClient;
+import dev.pagestore.ipc.control.ManagerGoneEvent;
+import dev.pagestore.ipc.ring.CompletionDescriptor;
+import dev.pagestore.ipc.ring.RequestDescriptor;
+import dev.pagestore.ipc.ring.RingConsumer;
+import dev.pagestore.ipc.ring.RingProducer;
+import dev.pagestore.protocol.PageStoreProtocol;
+import dev.pagestore.status.StatusView;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One attachment to one manager: the control connection, the channel, the read-only status view, and the reaper
+ * thread that consumes completions. A {@link PageStoreClient} replaces its connection when the manager comes back.
+ *
+ * <h2>Threads</h2>
+ * The request ring's producer is the client's owner thread. The completion ring's consumer is this connection's
+ * reaper thread, which completes the futures (so callbacks run there: keep them short). The control client's reader
+ * thread fails every pending future with {@code MANAGER_GONE} the moment the manager's socket closes. Slots and
+ * permits pass between threads through concurrent queues.
+ *
+ * <h2>Slots</h2>
+ * Every request holds one permit (at most {@code capacity} outstanding, so the manager can always answer) and every
+ * data request one buffer slot, both returned at its final completion. A timed-out request keeps its slot until the
+ * manager's {@link PageStoreProtocol#RESULT_SLOT_RELEASED} completion: the device may still be using it.
+ */
+final class Connection {
+    private static final long REAPER_WAIT_NANOS = 20_000_000;
+
+    final ControlClient control;
+    final Channel channel;
+    final StatusView status;
+    final int capacity;
+    final int pageSizeBytes;
+    final long capacityPages;
+    final RingProducer requests;
+    private final RingConsumer completions;
+    private final Semaphore permits;
+    private final ArrayBlockingQueue<Integer> freeSlots;
+    final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final Thread reaper;
+    volatile boolean gone;
+    volatile String goneDetail;
+    private volatile boolean closing;
+    final AtomicLong unmappedCompletions = new AtomicLong();
+    long nextRequestId = 1;
+
+    /** What a request waits for. */
+    static final class Pending {
+        final CompletableFuture<Object> future = new CompletableFuture<>();
+        final int slot;
+        final byte opcode;
+        final long pageNumber;
+        /** For reads: where the page goes (null: a new byte[] is the result). */
+        final MemorySegment destination;
+        volatile boolean fenced;
+
+        Pending(int slot, byte opcode, long pageNumber, MemorySegment destination) {
+            this.slot = slot;
+            this.opcode = opcode;
+            this.pageNumber = pageNumber;
+            this.destination = destination;
+        }
+    }
+
+    private Connection(ControlClient control, Channel channel, StatusView status) {
+        this.control = control;
+        this.channel = channel;
+        this.status = status;
+        ChannelParameters parameters = channel.parameters();
+        this.capacity = Math.min(parameters.completionRingCapacity(), parameters.slotCount());
+        this.pageSizeBytes = parameters.pageSizeBytes();
+        this.capacityPages = status.capacityPages();
+        this.requests = channel.requestProducer();
+        this.completions = channel.completionConsumer();
+        this.permits = new Semaphore(capacity);
+        this.freeSlots = new ArrayBlockingQueue<>(parameters.slotCount());
+        for (int slot = 0; slot < parameters.slotCount(); slot++) {
+            freeSlots.add(slot);
+        }
+        // The attaching thread touched no ring end; let the owner and the reaper bind on first use.
+        requests.unbindThread();
+        completions.unbindThread();
+        this.reaper = new Thread(this::reap, "pagestore-client-reaper-" + channel.name());
+        this.reaper.setDaemon(true);
+    }
+
+    /** Attaches to the manager of {@code directory}. */
+    static Connection open(Path directory, Path socket, ClientOptions options) throws IOException {
+        // Set once the connection exists; read by the control client's reader thread (hence atomic).
+        java.util.concurrent.atomic.AtomicReference<Connection> self = new java.util.concurrent.atomic.AtomicReference<>();
+        ControlClient control = ControlClient.attach(socket,
+                AttachRequest.fromCurrentProcess(pageSizeOf(directory), options.ringCapacity(),
+                        options.clientName()),
+                event -> {
+                    Connection connection = self.get();
+                    if (connection != null) {
+                        connection.managerGone(event);
+                    }
+                }, options.attachTimeout());
+        Channel channel = null;
+        StatusView status = null;
+        boolean success = false;
+        try {
+            AttachGrant grant = control.grant();
+            channel = Channel.attach(grant.channelName(), new ChannelParameters(grant.pageSizeBytes(),
+                    grant.ringCapacity(), grant.ringCapacity(), grant.ringCapacity()));
+            status = StatusView.open(directory);
+            Connection connection = new Connection(control, channel, status);
+            self.set(connection);
+            if (control.isManagerGone()) {
+                connection.gone = true;
+                connection.goneDetail = "the manager went away during attach";
+            }
+            connection.reaper.start();
+            success = true;
+            return connection;
+        } finally {
+            if (!success) {
+                if (status != null) {
+                    status.close();
+                }
+                if (channel != null) {
+                    channel.close();
+                }
+                control.close();
+            }
+        }
+    }
+
+    private static int pageSizeOf(Path directory) throws IOException {
+        try (StatusView view = StatusView.open(directory)) {
+            return view.pageSizeBytes();
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException("no pagestore manager runs on " + directory + " (no status region " + e.getFile()
+                    + ")", e);
+        }
+    }
+
+    /** Takes a permit (and a slot when {@code withSlot}), waiting until {@code deadlineNanos}; -2 when no slot needed. */
+    int acquire(boolean withSlot, long deadlineNanos) throws PageStoreException {
+        while (true) {
+            checkUsable();
+            try {
+                long waitNanos = Math.min(deadlineNanos - System.nanoTime(), 10_000_000);
+                if (waitNanos <= 0 && deadlineNanos - System.nanoTime() <= 0) {
+                    throw new PageStoreException(ErrorCode.TIMEOUT, "no free request slot before the deadline ("
+                            + capacity + " requests outstanding)");
+                }
+                if (permits.tryAcquire(Math.max(waitNanos, 1), TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PageStoreException(ErrorCode.TIMEOUT, "interrupted while waiting for a request slot", e);
+            }
+        }
+        if (!withSlot) {
+            return -2;
+        }
+        Integer slot = freeSlots.poll();
+        assert slot != null : "a permit guarantees a slot: slots " + channel.parameters().slotCount()
+                + " >= permits " + capacity;
+        return slot;
+    }
+
+    /** Returns a permit and slot taken by {@link #acquire} for a request that was never published. */
+    void giveBack(int slot) {
+        if (slot >= 0) {
+            freeSlots.add(slot);
+        }
+        permits.release();
+    }
+
+    void checkUsable() throws PageStoreException {
+        if (gone) {
+            throw new PageStoreException(ErrorCode.MANAGER_GONE, goneDetail);
+        }
+        if (closing) {
+            throw new PageStoreException(ErrorCode.CLOSED, "the client is closed");
+        }
+    }
+
+    /** Writes one request into the ring (owner thread) and publishes it. */
+    void publish(byte opcode, byte flags, long requestId, long pageNumber, int pageCount, int slot,
+            long deadlineNanos, long batchId) throws PageStoreException {
+        int claimed = requests.claim(1, deadlineNanos);
+        if (claimed == 0) {
+            throw new PageStoreException(ErrorCode.TIMEOUT, "request ring full until the deadline");
+        }
+        RequestDescriptor.write(requests.segment(), requests.entryOffset(0), opcode, flags, requestId, pageNumber,
+                pageCount, slot, 0, deadlineNanos, batchId, 0);
+        requests.publish(1);
+    }
+
+    MemorySegment buffer(int slot) {
+        return channel.buffer(slot);
+    }
+
+    private void reap() {
+        MemorySegment entries = completions.segment();
+        int slotCount = channel.parameters().slotCount();
+        while (!gone && !closing) {
+            int n;
+            try {
+                n = completions.awaitAvailable(64, System.nanoTime() + REAPER_WAIT_NANOS);
+            } catch (RuntimeException e) {
+                failAll(ErrorCode.PROTOCOL_ERROR, "completion ring broken: " + e.getMessage());
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                long offset = completions.entryOffset(i);
+                long requestId = CompletionDescriptor.requestId(entries, offset);
+                if (!CompletionDescriptor.isWellFormed(entries, offset, slotCount)) {
+                    unmappedCompletions.incrementAndGet();
+                    continue;
+                }
+                Pending p = pending.get(requestId);
+                if (p == null) {
+                    unmappedCompletions.incrementAndGet();
+                    continue;
+                }
+                onCompletion(requestId, p, CompletionDescriptor.status(entries, offset),
+                        CompletionDescriptor.result(entries, offset));
+            }
+            if (n > 0) {
+                completions.release(n);
+            }
+        }
+    }
+
+    private void onCompletion(long requestId, Pending p, int statusCode, long result) {
+        if (statusCode == CompletionDescriptor.STATUS_TIMEOUT && result == PageStoreProtocol.RESULT_SLOT_FENCED) {
+            p.fenced = true;
+            p.future.completeExceptionally(new PageStoreException(ErrorCode.TIMEOUT, "request " + requestId
+                    + " (page " + p.pageNumber + ") passed its deadline"));
+            return;
+        }
+        pending.remove(requestId);
+        if (statusCode == CompletionDescriptor.STATUS_OK) {
+            if (p.opcode == RequestDescriptor.OPCODE_READ) {
+                MemorySegment source = channel.buffer(p.slot);
+                if (p.destination != null) {
+                    p.destination.copyFrom(source);
+                    p.future.complete(p.destination);
+                } else {
+                    p.future.complete(source.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                }
+            } else {
+                p.future.complete(result);
+            }
+        } else {
+            p.future.completeExceptionally(new PageStoreException(ErrorCode.ofStatus(statusCode), "request "
+                    + requestId + " (" + opcodeName(p.opcode) + " page " + p.pageNumber + ") failed"));
+        }
+        if (p.slot >= 0) {
+            freeSlots.add(p.slot);
+        }
+        permits.release();
+    }
+
+    static String opcodeName(byte opcode) {
+        return switch (opcode) {
+            case RequestDescriptor.OPCODE_READ -> "read";
+            case RequestDescriptor.OPCODE_WRITE -> "write";
+            case RequestDescriptor.OPCODE_FLUSH -> "flush";
+            case RequestDescriptor.OPCODE_BATCH_BEGIN -> "batch begin";
+            case RequestDescriptor.OPCODE_BATCH_END -> "batch end";
+            default -> "opcode " + opcode;
+        };
+    }
+
+    private void managerGone(ManagerGoneEvent event) {
+        goneDetail = "the manager (" + event.manager() + ") is gone: " + event.cause() + " (" + event.detail() + ")";
+        gone = true;
+        failAll(ErrorCode.MANAGER_GONE, goneDetail);
+    }
+
+    private void failAll(ErrorCode code, String detail) {
+        gone = true;
+        if (goneDetail == null) {
+            goneDetail = detail;
+        }
+        for (Map.Entry<Long, Pending> entry : pending.entrySet()) {
+            entry.getValue().future.completeExceptionally(new PageStoreException(code, "request " + entry.getKey()
+                    + " (" + opcodeName(entry.getValue().opcode) + " page " + entry.getValue().pageNumber + "): "
+                    + detail));
+        }
+        pending.clear();
+    }
+
+    /** Detaches (when the manager is still there) and unmaps everything. Owner thread. */
+    void close(Duration detachTimeout) {
+        closing = true;
+        failAll(ErrorCode.CLOSED, "the client was closed");
+        try {
+            reaper.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            if (!control.isManagerGone()) {
+                control.detach(detachTimeout);
+            }
+        } catch (IOException | RuntimeException e) {
+            // the manager may be gone already; the socket close below is the goodbye then
+        }
+        control.close();
+        try {
+            if (!reaper.isAlive()) {
+                channel.close();
+            }
+        } catch (IOException e) {
+            // unmapping a file can only fail if it is already gone
+        }
+        status.close();
+    }
+}

@@ -1,0 +1,443 @@
+package dev.pagestore.client;
+
+import dev.pagestore.ipc.ring.RequestDescriptor;
+import dev.pagestore.protocol.PageStoreProtocol;
+import dev.pagestore.status.PageVersions;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A worker process's connection to the page store: reads and writes pages through the manager, over one channel.
+ *
+ * <h2>One owner thread</h2>
+ * A channel's request ring has one producer, like a queue pair has one owner: the thread that attached owns this
+ * client, and any other thread is refused with an {@link IllegalStateException} naming both. Threads that
+ * all want the store use {@link PageStore}, which gives each thread its own client. Futures complete on the client's
+ * reaper thread; keep callbacks short (or use the {@code ...Async} variants of {@link CompletableFuture}).
+ *
+ * <h2>Errors and deadlines</h2>
+ * Every call has a deadline (its {@code timeout}, or {@link ClientOptions#defaultTimeout()}); failures are
+ * {@link PageStoreException}s with an {@link ErrorCode}. When the manager dies every pending call fails with
+ * {@code MANAGER_GONE} at once (the control socket closes); with {@link ClientOptions#autoReattach()} the client
+ * attaches again in the background and later calls go to the new manager.
+ *
+ * <pre>{@code
+ * try (PageStoreClient store = PageStoreClient.attach(Path.of("/var/lib/pagestore"), ClientOptions.defaults())) {
+ *     byte[] page = new byte[store.pageSizeBytes()];
+ *     page[0] = 42;
+ *     store.write(7, page);                              // durable when it returns
+ *     byte[] back = store.read(7);
+ *     store.writeBatch(new long[] {1, 2}, new byte[][] {page, page});   // both or neither after a crash
+ *     CompletableFuture<byte[]> later = store.readAsync(9);
+ * }
+ * }</pre>
+ */
+public final class PageStoreClient implements AutoCloseable {
+    private final Path directory;
+    private final Path socket;
+    private final ClientOptions options;
+    private volatile Connection connection;
+    private volatile Connection nextConnection;
+    private volatile Thread reattacher;
+    private volatile boolean closed;
+    /** The thread that attached: the only one that may issue requests. */
+    private final Thread owner;
+    private long nextBatchId = 1;
+
+    private PageStoreClient(Path directory, Path socket, ClientOptions options, Connection connection) {
+        this.directory = directory;
+        this.socket = socket;
+        this.options = options;
+        this.connection = connection;
+        this.owner = Thread.currentThread();
+    }
+
+    /**
+     * Attaches to the manager of a data directory, or of a control socket ({@code DIR/manager.sock}).
+     *
+     * @throws PageStoreException with {@code MANAGER_GONE} when no manager answers there
+     */
+    public static PageStoreClient attach(Path directoryOrSocket, ClientOptions options) throws IOException {
+        Objects.requireNonNull(directoryOrSocket, "directoryOrSocket");
+        Objects.requireNonNull(options, "options");
+        Path directory = Files.isDirectory(directoryOrSocket) ? directoryOrSocket : directoryOrSocket.getParent();
+        if (directory == null || !Files.isDirectory(directory)) {
+            throw new IllegalArgumentException("directoryOrSocket=" + directoryOrSocket
+                    + " is neither a data directory nor a socket in one");
+        }
+        directory = directory.toRealPath();
+        Path socket = Files.isDirectory(directoryOrSocket) ? PageStoreProtocol.socketPath(directory)
+                : directoryOrSocket;
+        PageStoreClient client = new PageStoreClient(directory, socket, options, connect(directory, socket, options));
+        if (client.connection.gone && options.autoReattach()) {
+            client.startReattach();
+        }
+        return client;
+    }
+
+    private static Connection connect(Path directory, Path socket, ClientOptions options)
+            throws PageStoreException {
+        try {
+            return Connection.open(directory, socket, options);
+        } catch (dev.pagestore.ipc.control.AttachRefusedException e) {
+            throw new PageStoreException(e.code() == dev.pagestore.ipc.control.RefusalCode.SHUTTING_DOWN
+                    ? ErrorCode.SHUTTING_DOWN : ErrorCode.INVALID, "the manager refused to attach: "
+                    + e.getMessage(), e);
+        } catch (PageStoreException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new PageStoreException(ErrorCode.MANAGER_GONE, "no manager answers on " + socket + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ reads
+
+    /** Reads page {@code pageNumber} (never-written pages read as zeros). */
+    public byte[] read(long pageNumber) throws PageStoreException {
+        return read(pageNumber, options.defaultTimeout());
+    }
+
+    public byte[] read(long pageNumber, Duration timeout) throws PageStoreException {
+        return await(readAsync(pageNumber, timeout), timeout);
+    }
+
+    /** Reads page {@code pageNumber} into {@code destination} ({@link #pageSizeBytes()} bytes). */
+    public void read(long pageNumber, MemorySegment destination, Duration timeout) throws PageStoreException {
+        await(readAsync(pageNumber, destination, timeout), timeout);
+    }
+
+    public CompletableFuture<byte[]> readAsync(long pageNumber) throws PageStoreException {
+        return readAsync(pageNumber, options.defaultTimeout());
+    }
+
+    public CompletableFuture<byte[]> readAsync(long pageNumber, Duration timeout) throws PageStoreException {
+        return submit(RequestDescriptor.OPCODE_READ, pageNumber, null, null, timeout, (byte) 0, 0)
+                .thenApply(o -> (byte[]) o);
+    }
+
+    public CompletableFuture<MemorySegment> readAsync(long pageNumber, MemorySegment destination, Duration timeout)
+            throws PageStoreException {
+        checkLength(destination, "destination");
+        return submit(RequestDescriptor.OPCODE_READ, pageNumber, null, destination, timeout, (byte) 0, 0)
+                .thenApply(o -> (MemorySegment) o);
+    }
+
+    /** Reads several pages, all issued before the first is awaited; the list is in {@code pageNumbers} order. */
+    public List<byte[]> readMany(long[] pageNumbers) throws PageStoreException {
+        return readMany(pageNumbers, options.defaultTimeout());
+    }
+
+    public List<byte[]> readMany(long[] pageNumbers, Duration timeout) throws PageStoreException {
+        return await(readManyAsync(pageNumbers, timeout), timeout);
+    }
+
+    public CompletableFuture<List<byte[]>> readManyAsync(long[] pageNumbers, Duration timeout)
+            throws PageStoreException {
+        List<CompletableFuture<byte[]>> futures = new ArrayList<>(pageNumbers.length);
+        for (long page : pageNumbers) {
+            futures.add(readAsync(page, timeout));
+        }
+        return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+                .thenApply(v -> futures.stream().map(CompletableFuture::join).toList());
+    }
+
+    // ------------------------------------------------------------------------------------------------ writes
+
+    /** Writes page {@code pageNumber}; durable (in the WAL) when this returns. */
+    public void write(long pageNumber, byte[] data) throws PageStoreException {
+        write(pageNumber, data, options.defaultTimeout());
+    }
+
+    public void write(long pageNumber, byte[] data, Duration timeout) throws PageStoreException {
+        await(writeAsync(pageNumber, data, timeout), timeout);
+    }
+
+    public void write(long pageNumber, MemorySegment data, Duration timeout) throws PageStoreException {
+        await(writeAsync(pageNumber, data, timeout), timeout);
+    }
+
+    public CompletableFuture<Void> writeAsync(long pageNumber, byte[] data) throws PageStoreException {
+        return writeAsync(pageNumber, data, options.defaultTimeout());
+    }
+
+    public CompletableFuture<Void> writeAsync(long pageNumber, byte[] data, Duration timeout)
+            throws PageStoreException {
+        return writeAsync(pageNumber, MemorySegment.ofArray(Objects.requireNonNull(data, "data")), timeout);
+    }
+
+    public CompletableFuture<Void> writeAsync(long pageNumber, MemorySegment data, Duration timeout)
+            throws PageStoreException {
+        checkLength(data, "data");
+        return submit(RequestDescriptor.OPCODE_WRITE, pageNumber, data, null, timeout, (byte) 0, 0)
+                .thenApply(o -> null);
+    }
+
+    /**
+     * Writes several pages atomically: after any crash either all of them are there or none. The pages must differ;
+     * at most {@link #batchPagesMax()} of them.
+     */
+    public void writeBatch(long[] pageNumbers, byte[][] data) throws PageStoreException {
+        writeBatch(pageNumbers, data, options.defaultTimeout());
+    }
+
+    public void writeBatch(long[] pageNumbers, byte[][] data, Duration timeout) throws PageStoreException {
+        await(writeBatchAsync(pageNumbers, data, timeout), timeout);
+    }
+
+    public CompletableFuture<Void> writeBatchAsync(long[] pageNumbers, byte[][] data, Duration timeout)
+            throws PageStoreException {
+        if (pageNumbers.length != data.length || pageNumbers.length == 0) {
+            throw new IllegalArgumentException("pageNumbers.length=" + pageNumbers.length + " and data.length="
+                    + data.length + " must be equal and positive");
+        }
+        if (pageNumbers.length > batchPagesMax()) {
+            throw new IllegalArgumentException("a batch of " + pageNumbers.length + " pages exceeds batchPagesMax="
+                    + batchPagesMax());
+        }
+        for (byte[] page : data) {
+            checkLength(MemorySegment.ofArray(page), "data");
+        }
+        long batchId = nextBatchId++;
+        List<CompletableFuture<Object>> parts = new ArrayList<>(pageNumbers.length + 2);
+        parts.add(submit(RequestDescriptor.OPCODE_BATCH_BEGIN, 0, null, null, timeout, RequestDescriptor.FLAG_IN_BATCH,
+                batchId));
+        for (int i = 0; i < pageNumbers.length; i++) {
+            parts.add(submit(RequestDescriptor.OPCODE_WRITE, pageNumbers[i], MemorySegment.ofArray(data[i]), null,
+                    timeout, RequestDescriptor.FLAG_IN_BATCH, batchId));
+        }
+        parts.add(submit(RequestDescriptor.OPCODE_BATCH_END, 0, null, null, timeout, RequestDescriptor.FLAG_IN_BATCH,
+                batchId));
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> null);
+    }
+
+    /** Waits until every acknowledged write is durable (they already are) and returns the WAL's durable LSN. */
+    public long flush() throws PageStoreException {
+        return (Long) await(submit(RequestDescriptor.OPCODE_FLUSH, 0, null, null, options.defaultTimeout(), (byte) 0,
+                0), options.defaultTimeout());
+    }
+
+    // ------------------------------------------------------------------------------------------------ core
+
+    private CompletableFuture<Object> submit(byte opcode, long pageNumber, MemorySegment writeData,
+            MemorySegment readDestination, Duration timeout, byte flags, long batchId) throws PageStoreException {
+        checkOwner();
+        Objects.requireNonNull(timeout, "timeout");
+        Connection c = current();
+        boolean data = opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE;
+        if (data && (pageNumber < 0 || pageNumber >= c.capacityPages)) {
+            throw new IllegalArgumentException("pageNumber=" + pageNumber + " is outside [0, " + c.capacityPages
+                    + ")");
+        }
+        long deadlineNanos = System.nanoTime() + timeout.toNanos();
+        int slot = c.acquire(data, deadlineNanos);
+        long requestId = c.nextRequestId++;
+        Connection.Pending p = new Connection.Pending(data ? slot : -1, opcode, pageNumber, readDestination);
+        if (writeData != null) {
+            c.buffer(slot).copyFrom(writeData);
+        }
+        c.pending.put(requestId, p);
+        try {
+            c.publish(opcode, flags, requestId, data ? pageNumber : 0, data ? 1 : 0, data ? slot : 0, deadlineNanos,
+                    batchId);
+        } catch (PageStoreException | RuntimeException e) {
+            c.pending.remove(requestId);
+            c.giveBack(data ? slot : -1);
+            throw e;
+        }
+        if (c.gone && c.pending.remove(requestId) != null) {
+            // The manager went between the check and the registration: nobody else will fail this one.
+            p.future.completeExceptionally(new PageStoreException(ErrorCode.MANAGER_GONE, c.goneDetail));
+        }
+        return p.future;
+    }
+
+    private static <T> T await(CompletableFuture<T> future, Duration timeout) throws PageStoreException {
+        try {
+            // The manager answers TIMEOUT at the deadline; the grace covers a manager that cannot answer at all.
+            return future.get(timeout.toNanos() + 2_000_000_000L, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException | CompletionException e) {
+            Throwable cause = e.getCause();
+            while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                    && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof PageStoreException p) {
+                throw new PageStoreException(p.code(), p.getMessage().substring(p.code().name().length() + 2), p);
+            }
+            throw new PageStoreException(ErrorCode.PROTOCOL_ERROR, "unexpected failure: " + cause, cause);
+        } catch (TimeoutException e) {
+            throw new PageStoreException(ErrorCode.TIMEOUT, "no answer from the manager within " + timeout
+                    + " plus 2 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PageStoreException(ErrorCode.TIMEOUT, "interrupted while waiting", e);
+        }
+    }
+
+    private void checkLength(MemorySegment segment, String what) {
+        Objects.requireNonNull(segment, what);
+        int pageSize = connection.pageSizeBytes;
+        if (segment.byteSize() != pageSize) {
+            throw new IllegalArgumentException(what + " is " + segment.byteSize() + " bytes; pageSizeBytes="
+                    + pageSize);
+        }
+    }
+
+    private void checkOwner() {
+        Thread current = Thread.currentThread();
+        if (owner != current) {
+            throw new IllegalStateException("a PageStoreClient has one owner thread (like a queue pair): owned by '"
+                    + owner.getName() + "', called from '" + current.getName() + "'; use PageStore for many threads");
+        }
+    }
+
+    /** The connection to use now: swaps in a re-attached one, or fails with MANAGER_GONE / CLOSED. */
+    private Connection current() throws PageStoreException {
+        if (closed) {
+            throw new PageStoreException(ErrorCode.CLOSED, "the client is closed");
+        }
+        Connection c = connection;
+        if (c.gone) {
+            Connection next = nextConnection;
+            if (next != null) {
+                nextConnection = null;
+                connection = next;
+                c.close(Duration.ofMillis(100));
+                return next;
+            }
+            if (options.autoReattach()) {
+                startReattach();
+            }
+            c.checkUsable();
+        }
+        return c;
+    }
+
+    private synchronized void startReattach() {
+        if (reattacher != null && reattacher.isAlive()) {
+            return;
+        }
+        reattacher = new Thread(() -> {
+            long backoffMillis = 10;
+            while (!closed && nextConnection == null) {
+                try {
+                    Thread.sleep(backoffMillis);
+                    nextConnection = Connection.open(directory, socket, options);
+                    return;
+                } catch (IOException e) {
+                    backoffMillis = Math.min(1000, backoffMillis * 2);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "pagestore-client-reattach");
+        reattacher.setDaemon(true);
+        reattacher.start();
+    }
+
+    /**
+     * Attaches again now (owner thread), after the manager was gone; waits up to {@code timeout} for a manager.
+     *
+     * @throws PageStoreException with {@code MANAGER_GONE} when none answered in time
+     */
+    public void reattach(Duration timeout) throws PageStoreException {
+        checkOwner();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        PageStoreException last = null;
+        while (System.nanoTime() < deadline) {
+            Connection next = nextConnection;
+            if (next != null) {
+                nextConnection = null;
+                Connection old = connection;
+                connection = next;
+                old.close(Duration.ofMillis(100));
+                return;
+            }
+            try {
+                Connection fresh = connect(directory, socket, options);
+                Connection old = connection;
+                connection = fresh;
+                old.close(Duration.ofMillis(100));
+                return;
+            } catch (PageStoreException e) {
+                last = e;
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        throw last != null ? last : new PageStoreException(ErrorCode.MANAGER_GONE, "no manager within " + timeout);
+    }
+
+    // ------------------------------------------------------------------------------------------------ facts
+
+    public int pageSizeBytes() {
+        return connection.pageSizeBytes;
+    }
+
+    public long capacityPages() {
+        return connection.capacityPages;
+    }
+
+    /** Pages one atomic batch may hold (two ring entries are the batch's markers). */
+    public int batchPagesMax() {
+        return Math.min(64, connection.capacity - 2);
+    }
+
+    /** The page-version table of the manager this client is attached to (see {@code StatusRegionDescriptor}). */
+    public PageVersions versions() {
+        return connection.status;
+    }
+
+    /** The epoch of the manager this client is attached to. */
+    public long epoch() {
+        return connection.status.epoch();
+    }
+
+    /** Whether the current connection's manager is still there. */
+    public boolean isConnected() {
+        return !connection.gone;
+    }
+
+    /** Completions that named no outstanding request (a manager protocol violation; should stay 0). */
+    public long unmappedCompletions() {
+        return connection.unmappedCompletions.get();
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /** Detaches and unmaps; pending calls fail with {@code CLOSED}. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Thread r = reattacher;
+        if (r != null) {
+            r.interrupt();
+        }
+        connection.close(Duration.ofSeconds(1));
+        Connection next = nextConnection;
+        if (next != null) {
+            next.close(Duration.ofMillis(100));
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.pagestore.manager;
+
+import dev.pagestore.ipc.channel.Channel;
+import dev.pagestore.ipc.control.ControlSession;
+import dev.pagestore.ipc.ring.CompletionDescriptor;
+import dev.pagestore.ipc.ring.RingConsumer;
+import dev.pagestore.ipc.ring.RingProducer;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The manager's state for one attached worker's channel, owned by the reactor that serves it: the outstanding
+ * request ids (a reused id is INVALID), the completions waiting for room in the completion ring, and the atomic batch
+ * being collected. Created on the control thread, handed to the reactor through its queue.
+ */
+final class ChannelSession {
+    final Channel channel;
+    final ControlSession control;
+    final String workerName;
+    final RingConsumer requests;
+    final RingProducer completions;
+    final int slotCount;
+    final int capacity;
+    /** The reactor serving this channel (set once, before the session is handed to it). */
+    Reactor reactor;
+
+    /** Ids of requests accepted and not yet finally completed. */
+    final Set<Long> outstandingIds = new HashSet<>();
+    /** Requests accepted whose work (device or WAL) has not ended; the channel is reclaimed only at zero. */
+    int inProgressOps;
+    /** Completions to post, in order: id, status, slot, result, tag (parallel ring buffer, bounded by capacity*2). */
+    private final long[] pendingIds;
+    private final int[] pendingStatus;
+    private final int[] pendingSlots;
+    private final long[] pendingResults;
+    private final int[] pendingTags;
+    private int pendingHead;
+    private int pendingCount;
+
+    /** The batch being collected, or null. */
+    Op openBatch;
+    long openBatchId;
+    boolean openBatchInvalid;
+
+    /** Set by the reactor when the control plane says the worker is gone. */
+    boolean detaching;
+    long detachedAtNanos;
+
+    ChannelSession(Channel channel, ControlSession control, String workerName) {
+        this.channel = channel;
+        this.control = control;
+        this.workerName = workerName;
+        this.requests = channel.requestConsumer();
+        this.completions = channel.completionProducer();
+        this.slotCount = channel.parameters().slotCount();
+        this.capacity = channel.parameters().completionRingCapacity();
+        int pendingMax = 4 * capacity;
+        pendingIds = new long[pendingMax];
+        pendingStatus = new int[pendingMax];
+        pendingSlots = new int[pendingMax];
+        pendingResults = new long[pendingMax];
+        pendingTags = new int[pendingMax];
+    }
+
+    /** Requests this reactor still owes an answer or a slot release, plus completions not yet posted. */
+    int load() {
+        return outstandingIds.size() + pendingCount;
+    }
+
+    int pendingCompletions() {
+        return pendingCount;
+    }
+
+    /** Queues a completion; posted by {@link #flushCompletions}. Dropped once the worker is gone. */
+    void complete(long requestId, int status, int slot, long result, int tag) {
+        if (detaching) {
+            return;
+        }
+        if (pendingCount == pendingIds.length) {
+            // Bounded by the admission rule (load < capacity); reaching it means that rule broke.
+            throw new IllegalStateException("completion backlog of channel " + channel.name() + " is full ("
+                    + pendingCount + ")");
+        }
+        int i = (pendingHead + pendingCount) % pendingIds.length;
+        pendingIds[i] = requestId;
+        pendingStatus[i] = status;
+        pendingSlots[i] = slot >= 0 && slot < slotCount ? slot : -1;
+        pendingResults[i] = result;
+        pendingTags[i] = tag;
+        pendingCount++;
+    }
+
+    /** Posts as many queued completions as the ring has room for, with one publish. Returns how many. */
+    int flushCompletions() {
+        if (pendingCount == 0 || detaching) {
+            return 0;
+        }
+        int n = completions.tryClaim(Math.min(pendingCount, capacity));
+        for (int k = 0; k < n; k++) {
+            int i = pendingHead;
+            CompletionDescriptor.write(completions.segment(), completions.entryOffset(k), pendingIds[i],
+                    pendingStatus[i], pendingSlots[i], pendingResults[i], pendingTags[i]);
+            pendingHead = (pendingHead + 1) % pendingIds.length;
+            pendingCount--;
+        }
+        completions.publish(n);
+        return n;
+    }
+
+    @Override
+    public String toString() {
+        return "channel " + channel.name() + " of " + workerName;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.pagestore.manager;
+
+import dev.pagestore.nvme.BlockDevice;
+import dev.pagestore.nvme.DeviceFile;
+import dev.pagestore.nvme.portable.PortableBlockDevice;
+import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * Opens the data file as a {@link BlockDevice}; the manager then opens one queue pair per reactor, on that reactor's
+ * thread. Any backend plugs in here (the io_uring one included, once it exists: {@link #named}).
+ */
+@FunctionalInterface
+public interface DeviceFactory {
+    /** Opens (creating or extending to {@code capacityBytes}) the data file {@code path}. */
+    BlockDevice open(Path path, long capacityBytes) throws IOException;
+
+    /** A name for logs and messages. */
+    default String name() {
+        return getClass().getSimpleName();
+    }
+
+    /** FileChannel positional I/O ({@code O_DIRECT} where available). */
+    static DeviceFactory portable() {
+        return new DeviceFactory() {
+            @Override
+            public BlockDevice open(Path path, long capacityBytes) throws IOException {
+                return PortableBlockDevice.open(path, DeviceFile.Options.create(capacityBytes));
+            }
+
+            @Override
+            public String name() {
+                return "portable";
+            }
+        };
+    }
+
+    /**
+     * The simulated NVMe controller over the data file (no volatile cache); {@code onOpen} sees the device (tests use
+     * it to inject faults).
+     */
+    static DeviceFactory simulated(long seed, Consumer<SimulatedNvmeDevice> onOpen) {
+        return new DeviceFactory() {
+            @Override
+            public BlockDevice open(Path path, long capacityBytes) throws IOException {
+                SimulatedNvmeDevice device = SimulatedNvmeDevice.builder().name("sim:" + path.getFileName())
+                        .capacityBytes(capacityBytes).seed(seed).backingFile(path).build();
+                onOpen.accept(device);
+                return device;
+            }
+
+            @Override
+            public String name() {
+                return "simulated";
+            }
+        };
+    }
+
+    /**
+     * The backend called {@code name} on the command line: {@code portable}, {@code simulated}, or {@code io_uring}.
+     * The io_uring backend is looked up as {@code dev.pagestore.nvme.uring.IoUringBlockDevice} with a static
+     * {@code open(Path, DeviceFile.Options)}; while it is not in the build, asking for it fails with a message.
+     */
+    static DeviceFactory named(String name) {
+        return switch (name) {
+            case "portable" -> portable();
+            case "simulated" -> simulated(Long.getLong(SimulatedNvmeDevice.SEED_PROPERTY, 1L), device -> { });
+            case "io_uring" -> new DeviceFactory() {
+                @Override
+                public BlockDevice open(Path path, long capacityBytes) throws IOException {
+                    try {
+                        Class<?> type = Class.forName("dev.pagestore.nvme.uring.IoUringBlockDevice");
+                        return (BlockDevice) type.getMethod("open", Path.class, DeviceFile.Options.class)
+                                .invoke(null, path, DeviceFile.Options.create(capacityBytes));
+                    } catch (ClassNotFoundException | NoSuchMethodException e) {
+                        throw new IOException("the io_uring backend is not in this build (" + e.getMessage()
+                                + "); run with --backend portable");
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        if (e.getCause() instanceof IOException io) {
+                            throw io;
+                        }
+                        throw new IOException("io_uring backend failed to open " + path + ": " + e.getCause(),
+                                e.getCause());
+                    } catch (IllegalAccessException e) {
+                        throw new IOException("io_uring backend: " + e, e);
+                    }
+                }
+
+                @Override
+                public String name() {
+                    return "io_uring";
+                }
+            };
+            default -> throw new IllegalArgumentException("backend=" + name
+                    + " must be one of io_uring, portable, simulated");
+        };
+    }
+}

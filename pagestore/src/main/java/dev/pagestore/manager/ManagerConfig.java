@@ -1,0 +1,103 @@
+package dev.pagestore.manager;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * How a {@link PageStoreManager} runs. Checked on construction, with messages naming the value.
+ *
+ * @param directory           the data directory (created when missing); owned exclusively by one manager
+ * @param pageSizeBytes       4096, 8192 or 16384
+ * @param capacityPages       pages in the store; the data file is created sparse at this size
+ * @param reactorCount        reactor threads, each owning one queue pair, in [1, 64]
+ * @param queueDepth          commands per queue pair, in [1, 4096]
+ * @param backend             which {@link DeviceFactory} opens the data file
+ * @param pin                 pin reactors with OpenHFT Affinity when there are more than reactors + 2 CPUs
+ * @param ringCapacity        entries per worker ring and slots per worker channel (power of two, 16..65536)
+ * @param versionBucketCount  buckets of the page-version table (power of two)
+ * @param checkpointIntervalMillis time between periodic checkpoints (0: only at shutdown)
+ */
+public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPages, int reactorCount, int queueDepth,
+        DeviceFactory backend, boolean pin, int ringCapacity, int versionBucketCount, long checkpointIntervalMillis) {
+
+    public static final int DEFAULT_PAGE_SIZE = 4096;
+    public static final long DEFAULT_CAPACITY_PAGES = 262_144;  // 1 GiB of 4 KiB pages
+    public static final int DEFAULT_QUEUE_DEPTH = 64;
+    public static final int DEFAULT_RING_CAPACITY = 64;
+    public static final int DEFAULT_VERSION_BUCKETS = 1 << 16;
+
+    public ManagerConfig {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(backend, "backend");
+        if (pageSizeBytes != 4096 && pageSizeBytes != 8192 && pageSizeBytes != 16384) {
+            throw new IllegalArgumentException("pageSizeBytes=" + pageSizeBytes + " must be 4096, 8192 or 16384");
+        }
+        if (capacityPages < 1 || capacityPages > (Long.MAX_VALUE / pageSizeBytes)) {
+            throw new IllegalArgumentException("capacityPages=" + capacityPages + " must be positive");
+        }
+        if (reactorCount < 1 || reactorCount > 64) {
+            throw new IllegalArgumentException("reactorCount=" + reactorCount + " must be in [1, 64]");
+        }
+        if (queueDepth < 1 || queueDepth > 4096) {
+            throw new IllegalArgumentException("queueDepth=" + queueDepth + " must be in [1, 4096]");
+        }
+        if (ringCapacity < 16 || ringCapacity > 65536 || Integer.bitCount(ringCapacity) != 1) {
+            throw new IllegalArgumentException("ringCapacity=" + ringCapacity
+                    + " must be a power of two in [16, 65536]");
+        }
+        if (versionBucketCount < 1 || Integer.bitCount(versionBucketCount) != 1) {
+            throw new IllegalArgumentException("versionBucketCount=" + versionBucketCount
+                    + " must be a power of two");
+        }
+        if (checkpointIntervalMillis < 0) {
+            throw new IllegalArgumentException("checkpointIntervalMillis=" + checkpointIntervalMillis
+                    + " must not be negative");
+        }
+    }
+
+    /** Defaults for everything but the directory: 4 KiB pages, 1 GiB, one reactor, depth 64, portable backend. */
+    public static ManagerConfig defaults(Path directory) {
+        return new ManagerConfig(directory, DEFAULT_PAGE_SIZE, DEFAULT_CAPACITY_PAGES, 1, DEFAULT_QUEUE_DEPTH,
+                DeviceFactory.portable(), false, DEFAULT_RING_CAPACITY, DEFAULT_VERSION_BUCKETS, 30_000);
+    }
+
+    public ManagerConfig withPageSizeBytes(int value) {
+        return new ManagerConfig(directory, value, capacityPages, reactorCount, queueDepth, backend, pin,
+                ringCapacity, versionBucketCount, checkpointIntervalMillis);
+    }
+
+    public ManagerConfig withCapacityPages(long value) {
+        return new ManagerConfig(directory, pageSizeBytes, value, reactorCount, queueDepth, backend, pin,
+                ringCapacity, versionBucketCount, checkpointIntervalMillis);
+    }
+
+    public ManagerConfig withReactorCount(int value) {
+        return new ManagerConfig(directory, pageSizeBytes, capacityPages, value, queueDepth, backend, pin,
+                ringCapacity, versionBucketCount, checkpointIntervalMillis);
+    }
+
+    public ManagerConfig withQueueDepth(int value) {
+        return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, value, backend, pin,
+                ringCapacity, versionBucketCount, checkpointIntervalMillis);
+    }
+
+    public ManagerConfig withBackend(DeviceFactory value) {
+        return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, value, pin,
+                ringCapacity, versionBucketCount, checkpointIntervalMillis);
+    }
+
+    public ManagerConfig withPin(boolean value) {
+        return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, value,
+                ringCapacity, versionBucketCount, checkpointIntervalMillis);
+    }
+
+    public ManagerConfig withRingCapacity(int value) {
+        return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
+                value, versionBucketCount, checkpointIntervalMillis);
+    }
+
+    public ManagerConfig withCheckpointIntervalMillis(long value) {
+        return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
+                ringCapacity, versionBucketCount, value);
+    }
+}

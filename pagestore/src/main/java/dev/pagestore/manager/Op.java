@@ -1,0 +1,111 @@
+package dev.pagestore.manager;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One unit of reactor work: a read request, a write request, or a whole atomic batch (BEGIN, its writes, END). Its
+ * members are the worker requests to complete when it ends; its pages are what it reads or writes.
+ *
+ * <p>Owned by one reactor thread; the WAL writer thread only sets {@link #lsn}/{@link #walFailure} before handing it
+ * back through the reactor's queue (a happens-before edge).
+ */
+final class Op {
+    static final byte READ = 1;
+    static final byte WRITE = 2;
+
+    final int id;
+    byte kind;
+    ChannelSession session;
+    long startNanos;
+    /** Earliest member deadline, {@code 0} for none. */
+    long deadlineNanos;
+    boolean timedOut;
+    boolean cancelled;
+    int status;
+    long lsn = -1;
+    /** {@link UnappliedWrites} ticket of a write, -1 when none. */
+    long ticket = -1;
+    /** Whether this op holds its page stripes and busy marks. */
+    boolean started;
+    Throwable walFailure;
+
+    // members: requests completed together when the op ends
+    int memberCount;
+    long[] requestIds = new long[4];
+    int[] slots = new int[4];
+    int[] tags = new int[4];
+    /** First page and page count of the member's data (count 0 for BEGIN/END markers). */
+    long[] firstPages = new long[4];
+    int[] pageCounts = new int[4];
+    byte[] opcodes = new byte[4];
+
+    // device stage
+    int nextMemberToPrepare;
+    int devicePending;
+
+    Op(int id) {
+        this.id = id;
+    }
+
+    void reset(byte kind, ChannelSession session, long nowNanos) {
+        this.kind = kind;
+        this.session = session;
+        this.startNanos = nowNanos;
+        this.deadlineNanos = 0;
+        this.timedOut = false;
+        this.cancelled = false;
+        this.status = 0;
+        this.lsn = -1;
+        this.ticket = -1;
+        this.started = false;
+        this.walFailure = null;
+        this.memberCount = 0;
+        this.nextMemberToPrepare = 0;
+        this.devicePending = 0;
+    }
+
+    void addMember(byte opcode, long requestId, int slot, int tag, long firstPage, int pageCount, long deadline) {
+        if (memberCount == requestIds.length) {
+            int n = memberCount * 2;
+            requestIds = java.util.Arrays.copyOf(requestIds, n);
+            slots = java.util.Arrays.copyOf(slots, n);
+            tags = java.util.Arrays.copyOf(tags, n);
+            firstPages = java.util.Arrays.copyOf(firstPages, n);
+            pageCounts = java.util.Arrays.copyOf(pageCounts, n);
+            opcodes = java.util.Arrays.copyOf(opcodes, n);
+        }
+        requestIds[memberCount] = requestId;
+        slots[memberCount] = slot;
+        tags[memberCount] = tag;
+        firstPages[memberCount] = firstPage;
+        pageCounts[memberCount] = pageCount;
+        opcodes[memberCount] = opcode;
+        memberCount++;
+        if (deadline != 0 && (deadlineNanos == 0 || deadline < deadlineNanos)) {
+            deadlineNanos = deadline;
+        }
+    }
+
+    int totalPages() {
+        int total = 0;
+        for (int m = 0; m < memberCount; m++) {
+            total += pageCounts[m];
+        }
+        return total;
+    }
+
+    /** Whether page {@code page} is one this op reads or writes. */
+    boolean touches(long page) {
+        for (int m = 0; m < memberCount; m++) {
+            if (page >= firstPages[m] && page < firstPages[m] + pageCounts[m]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The buffer of member {@code m}: its slots, contiguous in the slab. */
+    MemorySegment memberBuffer(int m, int pageSizeBytes) {
+        return session.channel.slab().asSlice((long) slots[m] * pageSizeBytes, (long) pageCounts[m] * pageSizeBytes);
+    }
+}

@@ -1,0 +1,456 @@
+package dev.pagestore.manager;
+
+import dev.pagestore.ipc.channel.Channel;
+import dev.pagestore.ipc.channel.ChannelParameters;
+import dev.pagestore.ipc.control.AttachDecision;
+import dev.pagestore.ipc.control.AttachGrant;
+import dev.pagestore.ipc.control.AttachHandler;
+import dev.pagestore.ipc.control.AttachRequest;
+import dev.pagestore.ipc.control.ControlServer;
+import dev.pagestore.ipc.control.ControlServerOptions;
+import dev.pagestore.ipc.control.ControlSession;
+import dev.pagestore.ipc.control.DetachReason;
+import dev.pagestore.ipc.control.Refusal;
+import dev.pagestore.ipc.control.RefusalCode;
+import dev.pagestore.ipc.linux.ExclusiveLock;
+import dev.pagestore.ipc.linux.SharedMemoryRegion;
+import dev.pagestore.nvme.BlockDevice;
+import dev.pagestore.protocol.PageStoreProtocol;
+import dev.pagestore.status.StatusRegionDescriptor;
+import dev.pagestore.wal.FileLogDirectory;
+import dev.pagestore.wal.LogDirectory;
+import dev.pagestore.wal.RecoveryReport;
+import dev.pagestore.wal.StopReason;
+import dev.pagestore.wal.WalConfig;
+import dev.pagestore.wal.WalMetrics;
+import dev.pagestore.wal.WriteAheadLog;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The manager process's core for one data directory: the only owner of the data file, every queue pair and the WAL.
+ *
+ * <h2>Start</h2>
+ * Take the directory exclusively ({@code flock} on {@code DIR/.lock}; a second manager is refused with the holder's
+ * pid), check or write {@code store.properties} and bump the epoch, run WAL recovery into the data file (its report is
+ * logged; a CORRUPTION stop refuses to start), open the device, start the reactors (each opens its queue pair on its
+ * own thread), publish the status region, then listen on {@code DIR/manager.sock}.
+ *
+ * <h2>Stop</h2>
+ * {@link #close()}: refuse new attaches, let each reactor answer new requests {@code SHUTTING_DOWN} and finish those in
+ * progress, close the control server (workers see the manager gone), checkpoint (so the next start replays nothing),
+ * close the WAL and the device, remove the status region, release the lock. A {@code kill -9} at any point instead
+ * leaves the WAL to the next start's recovery: every acknowledged write was durable in it.
+ *
+ * <p>Thread safety: {@link #start} once; {@link #close} from any thread, idempotent.
+ */
+public final class PageStoreManager implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PageStoreManager.class);
+    public static final String DATA_FILE = "data.pages";
+    public static final String WAL_DIRECTORY = "wal";
+    private static final int WAL_GROUP_PAGES_MAX = 64;
+
+    private final ManagerConfig config;
+    private final Path directory;
+    private final ExclusiveLock lock;
+    private final StoreMetadata metadata;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Map<Long, ChannelSession> sessions = new ConcurrentHashMap<>();
+    private final UnappliedWrites unapplied = new UnappliedWrites();
+    private final String channelPrefix;
+    private volatile boolean accepting = true;
+    private WriteAheadLog wal;
+    private RecoveryReport recoveryReport;
+    private long recoveryNanos;
+    private BlockDevice device;
+    private StatusRegion status;
+    private final List<Reactor> reactors = new ArrayList<>();
+    private ControlServer control;
+    private ScheduledExecutorService housekeeping;
+    private int nextReactor;
+    private long checkpoints;
+    private LogDirectory walDirectoryOverride;
+    private volatile Throwable fatalCause;
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+
+    private PageStoreManager(ManagerConfig config, Path directory, ExclusiveLock lock, StoreMetadata metadata) {
+        this.config = config;
+        this.directory = directory;
+        this.lock = lock;
+        this.metadata = metadata;
+        String regionName = StatusRegionDescriptor.regionName(directory);
+        this.channelPrefix = "pagestore-ch-" + regionName.substring("pagestore-status-".length()) + "-";
+    }
+
+    /**
+     * Starts a manager on {@code config.directory()}.
+     *
+     * @throws ManagerAlreadyRunningException when another manager runs there (the message names its pid)
+     * @throws IllegalArgumentException when the directory was created with another page size or a larger capacity
+     * @throws IOException when recovery finds corruption or the device, WAL or socket cannot be opened
+     */
+    public static PageStoreManager start(ManagerConfig config) throws IOException {
+        return start(config, null);
+    }
+
+    /** As {@link #start(ManagerConfig)}, with the WAL in {@code walDirectory} instead of {@code DIR/wal} (tests). */
+    static PageStoreManager start(ManagerConfig config, LogDirectory walDirectory) throws IOException {
+        Files.createDirectories(config.directory());
+        Path directory = config.directory().toRealPath();
+        ExclusiveLock lock;
+        try {
+            lock = ExclusiveLock.acquire(directory, "pagestore data directory");
+        } catch (ExclusiveLock.OwnedByAnotherProcessException e) {
+            throw new ManagerAlreadyRunningException("another pagestore manager runs on " + directory + ": "
+                    + e.holder(), e.holder(), e);
+        }
+        boolean success = false;
+        PageStoreManager manager = null;
+        try {
+            StoreMetadata previous = StoreMetadata.read(directory).orElse(null);
+            if (previous != null && previous.pageSizeBytes() != config.pageSizeBytes()) {
+                throw new IllegalArgumentException("pageSizeBytes=" + config.pageSizeBytes() + " but " + directory
+                        + " was created with pageSizeBytes=" + previous.pageSizeBytes());
+            }
+            if (previous != null && previous.capacityPages() > config.capacityPages()) {
+                throw new IllegalArgumentException("capacityPages=" + config.capacityPages() + " is less than the "
+                        + previous.capacityPages() + " pages " + directory + " already has (a store never shrinks)");
+            }
+            StoreMetadata metadata = new StoreMetadata(config.pageSizeBytes(), config.capacityPages(),
+                    previous == null ? 1 : previous.epoch() + 1);
+            metadata.write(directory);
+            manager = new PageStoreManager(config, directory, lock, metadata);
+            manager.walDirectoryOverride = walDirectory;
+            manager.open();
+            success = true;
+            return manager;
+        } finally {
+            if (!success) {
+                if (manager != null) {
+                    manager.close();
+                } else {
+                    lock.close();
+                }
+            }
+        }
+    }
+
+    private void open() throws IOException {
+        int pageSize = config.pageSizeBytes();
+        long capacityBytes = config.capacityPages() * pageSize;
+        Path dataFile = directory.resolve(DATA_FILE);
+        try (RandomAccessFile file = new RandomAccessFile(dataFile.toFile(), "rw")) {
+            if (file.length() < capacityBytes) {
+                file.setLength(capacityBytes);  // sparse: blocks are allocated as pages are first written
+            }
+        }
+        removeStaleChannels();
+
+        // 1. Recovery: replay the log's page images into the data file before anything serves.
+        long recoveryStart = System.nanoTime();
+        try (FileChannel data = FileChannel.open(dataFile, StandardOpenOption.WRITE)) {
+            LogDirectory logDirectory = walDirectoryOverride;
+            if (logDirectory == null) {
+                Path walDirectory = directory.resolve(WAL_DIRECTORY);
+                Files.createDirectories(walDirectory);
+                logDirectory = new FileLogDirectory(walDirectory);
+            }
+            wal = WriteAheadLog.open(logDirectory,
+                    WalConfig.defaults(pageSize).withMaxPagesPerGroup(WAL_GROUP_PAGES_MAX),
+                    (pageNumber, image, lsn) -> {
+                        if (pageNumber < 0 || pageNumber >= config.capacityPages()) {
+                            throw new IOException("WAL record at lsn " + lsn + " names page " + pageNumber
+                                    + ", outside the store's " + config.capacityPages() + " pages");
+                        }
+                        java.nio.ByteBuffer buffer = image.asByteBuffer();
+                        long position = pageNumber * pageSize;
+                        while (buffer.hasRemaining()) {
+                            position += data.write(buffer, position);
+                        }
+                    });
+            data.force(false);
+        }
+        recoveryNanos = System.nanoTime() - recoveryStart;
+        recoveryReport = wal.recoveryReport();
+        LOG.info("recovery of {}: {} pages applied from {} records ({} bytes scanned, {} segments) in {} ms; stopped:"
+                        + " {} ({})", directory, recoveryReport.pagesApplied(), recoveryReport.recordsReplayed(),
+                recoveryReport.bytesScanned(), recoveryReport.segmentsScanned(), recoveryNanos / 1_000_000,
+                recoveryReport.stopReason(), recoveryReport.detail());
+        if (recoveryReport.stopReason() == StopReason.CORRUPTION) {
+            throw new IOException("WAL recovery in " + directory + " found corruption (" + recoveryReport.detail()
+                    + "): acknowledged data may be damaged; refusing to serve until an operator decides");
+        }
+
+        // 2. The device, the status region and the reactors.
+        device = config.backend().open(dataFile, capacityBytes);
+        status = StatusRegion.create(directory, pageSize, config.capacityPages(), config.reactorCount(),
+                config.versionBucketCount(), metadata.epoch());
+        status.setGlobal(StatusRegionDescriptor.RECOVERY_NANOS, recoveryNanos);
+        status.setGlobal(StatusRegionDescriptor.RECOVERED_PAGES, recoveryReport.pagesApplied());
+        boolean pin = config.pin();
+        if (pin && Runtime.getRuntime().availableProcessors() <= config.reactorCount() + 2) {
+            LOG.info("not pinning reactors: {} CPUs, need more than {} (reactors + 2)",
+                    Runtime.getRuntime().availableProcessors(), config.reactorCount() + 2);
+            pin = false;
+        }
+        int pageCountMax = Math.min(Math.min(config.ringCapacity(), WAL_GROUP_PAGES_MAX),
+                Math.max(1, device.maxTransferBytes() / pageSize));
+        PageStripes stripes = new PageStripes();
+        for (int r = 0; r < config.reactorCount(); r++) {
+            Reactor reactor = new Reactor(r, device, config.queueDepth(), wal, status, stripes, unapplied, pageSize,
+                    config.capacityPages(), pageCountMax, pin, this::onFatal);
+            reactors.add(reactor);
+            reactor.start();
+        }
+        for (Reactor reactor : reactors) {
+            try {
+                reactor.started.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while starting reactors", e);
+            }
+            if (reactor.startFailure != null) {
+                throw new IOException("reactor " + reactor.index() + " could not open its queue pair on "
+                        + device.name() + ": " + reactor.startFailure, reactor.startFailure);
+            }
+        }
+
+        // 3. Listen.
+        control = ControlServer.start(ControlServerOptions.at(PageStoreProtocol.socketPath(directory)),
+                new Handler());
+        housekeeping = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "pagestore-housekeeping");
+            thread.setDaemon(true);
+            return thread;
+        });
+        housekeeping.scheduleWithFixedDelay(this::publishGlobals, 100, 100, TimeUnit.MILLISECONDS);
+        if (config.checkpointIntervalMillis() > 0) {
+            housekeeping.scheduleWithFixedDelay(this::periodicCheckpoint, config.checkpointIntervalMillis(),
+                    config.checkpointIntervalMillis(), TimeUnit.MILLISECONDS);
+        }
+        status.state(StatusRegionDescriptor.STATE_RUNNING);
+        LOG.info("pagestore manager pid {} epoch {} serving {} ({} pages of {} bytes, backend {}, {} reactor(s),"
+                        + " queue depth {}) on {}", ProcessHandle.current().pid(), metadata.epoch(), directory,
+                config.capacityPages(), pageSize, config.backend().name(), config.reactorCount(),
+                config.queueDepth(), control.socketPath());
+    }
+
+    /**
+     * A WAL write or fdatasync failed: the log can no longer make writes durable, and after a failed fsync the kernel
+     * may have dropped the dirty pages (PostgreSQL's fsyncgate), so the manager stops rather than pretend. Workers see
+     * it gone; the next start recovers from what the log holds.
+     */
+    private void onFatal(Throwable cause) {
+        synchronized (this) {
+            if (fatalCause != null) {
+                return;
+            }
+            fatalCause = cause;
+        }
+        LOG.error("the WAL failed; the manager of {} stops (the next start recovers from the log)", directory, cause);
+        Thread stopper = new Thread(this::close, "pagestore-fatal-stop");
+        stopper.setDaemon(false);
+        stopper.start();
+    }
+
+    /** Why the manager stopped by itself (a WAL failure), or null. */
+    public Throwable fatalCause() {
+        return fatalCause;
+    }
+
+    /** Waits until {@link #close()} has finished (called by anyone, or after a fatal WAL failure). */
+    public boolean awaitStopped(long timeout, TimeUnit unit) throws InterruptedException {
+        return stopped.await(timeout, unit);
+    }
+
+    private void removeStaleChannels() throws IOException {
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(SharedMemoryRegion.SHM_ROOT,
+                channelPrefix + "*")) {
+            for (Path stale : stream) {
+                Files.deleteIfExists(stale);  // left by a manager of this directory that died (we hold the lock)
+            }
+        }
+    }
+
+    private void publishGlobals() {
+        try {
+            WalMetrics metrics = wal.metrics();
+            status.setGlobal(StatusRegionDescriptor.ATTACHED_WORKERS, sessions.size());
+            status.setGlobal(StatusRegionDescriptor.WAL_DATASYNCS, metrics.datasyncs());
+            status.setGlobal(StatusRegionDescriptor.WAL_BATCHES, metrics.batches());
+            status.setGlobal(StatusRegionDescriptor.WAL_RECORDS, metrics.records());
+            status.setGlobal(StatusRegionDescriptor.WAL_BYTES, metrics.bytesWritten());
+            status.setGlobal(StatusRegionDescriptor.DURABLE_LSN, wal.durableLsn());
+            status.setGlobal(StatusRegionDescriptor.CHECKPOINTS, checkpoints);
+        } catch (RuntimeException e) {
+            LOG.warn("publishing status: {}", e.toString());
+        }
+    }
+
+    private void periodicCheckpoint() {
+        try {
+            checkpoint();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("periodic checkpoint failed", e);
+        }
+    }
+
+    /**
+     * Checkpoint: waits until every write logged before the redo point is in the data file, fdatasyncs the data
+     * file, records the redo point, and lets the WAL recycle older segments.
+     */
+    public synchronized long checkpoint() throws IOException {
+        long redo = wal.checkpoint(redoLsn -> {
+            unapplied.awaitAllBegunBefore(30_000_000_000L);
+            try (FileChannel data = FileChannel.open(directory.resolve(DATA_FILE), StandardOpenOption.WRITE)) {
+                data.force(false);
+            }
+        });
+        checkpoints++;
+        return redo;
+    }
+
+    private final class Handler implements AttachHandler {
+        @Override
+        public AttachDecision onAttach(ControlSession session, AttachRequest request) throws Exception {
+            if (!accepting) {
+                return new Refusal(RefusalCode.SHUTTING_DOWN, "the manager of " + directory + " is stopping");
+            }
+            if (request.pageSizeBytes() != config.pageSizeBytes()) {
+                return new Refusal(RefusalCode.BAD_PAGE_SIZE, "pageSizeBytes=" + request.pageSizeBytes()
+                        + " but the store at " + directory + " has pageSizeBytes=" + config.pageSizeBytes());
+            }
+            int capacity = Math.min(config.ringCapacity(), Integer.highestOneBit(Math.max(16,
+                    request.ringCapacity())));
+            capacity = Math.max(16, capacity);
+            String name = channelPrefix + metadata.epoch() + "-" + session.attachId();
+            Files.deleteIfExists(SharedMemoryRegion.SHM_ROOT.resolve(name));
+            Channel channel = Channel.create(name, new ChannelParameters(config.pageSizeBytes(), capacity, capacity,
+                    capacity));
+            ChannelSession channelSession = new ChannelSession(channel, session, request.clientName() + " (pid "
+                    + request.worker().pid() + ")");
+            Reactor reactor = reactors.get(nextReactor++ % reactors.size());
+            channelSession.reactor = reactor;
+            sessions.put(session.attachId(), channelSession);
+            reactor.add(channelSession);
+            LOG.info("attached {} to reactor {}", channelSession, reactor.index());
+            return new AttachGrant(name, config.pageSizeBytes(), capacity);
+        }
+
+        @Override
+        public void onDetach(ControlSession session, DetachReason reason, String detail) {
+            ChannelSession channelSession = sessions.remove(session.attachId());
+            if (channelSession == null) {
+                return;
+            }
+            LOG.info("{} left: {} ({})", channelSession, reason, detail);
+            channelSession.reactor.detach(channelSession);
+        }
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    public ManagerConfig config() {
+        return config;
+    }
+
+    public long epoch() {
+        return metadata.epoch();
+    }
+
+    public RecoveryReport recoveryReport() {
+        return recoveryReport;
+    }
+
+    public long recoveryNanos() {
+        return recoveryNanos;
+    }
+
+    public BlockDevice device() {
+        return device;
+    }
+
+    public int attachedWorkers() {
+        return sessions.size();
+    }
+
+    public Path socketPath() {
+        return PageStoreProtocol.socketPath(directory);
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        accepting = false;
+        if (status != null) {
+            status.state(StatusRegionDescriptor.STATE_STOPPING);
+        }
+        for (Reactor reactor : reactors) {
+            reactor.beginDrain();
+        }
+        for (Reactor reactor : reactors) {
+            try {
+                reactor.join(15_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (control != null) {
+            control.close();
+        }
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+        }
+        if (wal != null) {
+            try {
+                if (wal.failure() == null) {
+                    long redo = checkpoint();
+                    LOG.info("shutdown checkpoint at lsn {}", redo);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.error("shutdown checkpoint failed; the next start recovers from the WAL", e);
+            }
+            try {
+                wal.close();
+            } catch (IOException e) {
+                LOG.warn("closing the WAL: {}", e.toString());
+            }
+        }
+        if (device != null) {
+            try {
+                device.close();
+            } catch (IOException e) {
+                LOG.warn("closing the device: {}", e.toString());
+            }
+        }
+        if (status != null) {
+            try {
+                status.close();
+            } catch (IOException e) {
+                LOG.warn("removing the status region: {}", e.toString());
+            }
+        }
+        lock.close();
+        LOG.info("pagestore manager of {} stopped", directory);
+        stopped.countDown();
+    }
+}

@@ -1,0 +1,914 @@
+package dev.pagestore.manager;
+
+import dev.pagestore.ipc.linux.Futex;
+import dev.pagestore.ipc.ring.CompletionDescriptor;
+import dev.pagestore.ipc.ring.RequestDescriptor;
+import dev.pagestore.ipc.ring.RingConsumer;
+import dev.pagestore.ipc.ring.RingDescriptor;
+import dev.pagestore.ipc.wait.WaitPoint;
+import dev.pagestore.nvme.BlockDevice;
+import dev.pagestore.nvme.IoStatus;
+import dev.pagestore.nvme.QueuePair;
+import dev.pagestore.nvme.QueuePairListener;
+import dev.pagestore.protocol.PageStoreProtocol;
+import dev.pagestore.status.StatusRegionDescriptor;
+import dev.pagestore.wal.WriteAheadLog;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One reactor thread: owns one {@link QueuePair} (opened on this thread, so the queue pair's ownership check names
+ * it) and serves the channels assigned to it.
+ *
+ * <h2>Loop</h2>
+ * Take new channels, detaches and WAL-durable writes from the queue other threads feed; start deferred work in order;
+ * drain each channel's request ring in a batch, validating every descriptor (anything malformed is answered
+ * {@code INVALID}: nothing a worker writes reaches the device or memory outside its channel); send writes through the
+ * WAL group commit, and once durable, the data write; prepare reads straight into the worker's slot; submit once (one
+ * doorbell); reap; bump page versions and post completions, one publish per channel; expire deadlines; sleep when idle.
+ *
+ * <h2>Order</h2>
+ * A request touching a page that has a write in progress here waits (in arrival order) until that write ends, and a
+ * write waits for reads of its pages already on the device, so writes to one page are logged, written and acknowledged
+ * in the order they were accepted, and a read never races a write of its page on the device (within a reactor). Across reactors, {@link PageStripes} keeps a page's writes in one reactor at a time.
+ *
+ * <h2>Idle</h2>
+ * Spin briefly, then yield, then: with device or WAL work outstanding, park 50 us (WAL completions unpark at once);
+ * otherwise sleep in {@code futex} on the channels' request rings (a worker's publish wakes it, through its ring's
+ * waiting flag), at most 10 ms: with several channels on all of them at once through {@code futex_waitv}
+ * ({@link FutexWaitv}), or, on kernels without it, on one ring at a time for at most 1 ms.
+ */
+final class Reactor implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(Reactor.class);
+    private static final int DRAIN_BATCH = 32;
+    private static final long DEEP_SLEEP_ONE_CHANNEL_NANOS = 10_000_000;
+    private static final long DEEP_SLEEP_SEVERAL_CHANNELS_NANOS = 1_000_000;
+    private static final long DRAIN_TIMEOUT_NANOS = 10_000_000_000L;
+
+    private final int index;
+    private final BlockDevice device;
+    private final int queueDepth;
+    private final WriteAheadLog wal;
+    private final StatusRegion status;
+    private final PageStripes stripes;
+    private final UnappliedWrites unapplied;
+    private final int pageSizeBytes;
+    private final long capacityPages;
+    private final int pageCountMax;
+    private final boolean pin;
+    /** Told when the WAL fails: the manager stops (fsyncgate: never pretend a write is durable). */
+    private final java.util.function.Consumer<Throwable> onFatal;
+    private final Thread thread;
+    final CountDownLatch started = new CountDownLatch(1);
+    volatile Throwable startFailure;
+
+    // Fed by other threads.
+    private final ConcurrentLinkedQueue<ChannelSession> newSessions = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<ChannelSession> detached = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Op> walDone = new ConcurrentLinkedQueue<>();
+    private volatile boolean draining;
+    private volatile MemorySegment sleepingOn;
+
+    // Reactor thread only.
+    private QueuePair queuePair;
+    private final List<ChannelSession> sessions = new ArrayList<>();
+    private final ArrayDeque<Op> deferred = new ArrayDeque<>();
+    private final ArrayDeque<Op> awaitingDevice = new ArrayDeque<>();
+    private final Map<Long, Integer> busyPages = new HashMap<>();
+    /** Pages with a read on the device here: a write to one waits, so a read never races a write of its page. */
+    private final Map<Long, Integer> readingPages = new HashMap<>();
+    private final Set<Long> blockedThisPass = new HashSet<>();
+    private final int[] stripeCounts = new int[PageStripes.STRIPES];
+    private Op[] ops = new Op[64];
+    private final ArrayDeque<Op> freeOps = new ArrayDeque<>();
+    private int liveOps;
+    private int walPending;
+    private int idleRounds;
+    private int sleepCursor;
+    private final FutexWaitv waitv = new FutexWaitv();
+    private long nextDeadlineScanNanos;
+    /** Private copy of the request being handled (see {@link #drainRequests}). */
+    private final MemorySegment requestCopy = java.lang.foreign.Arena.ofAuto().allocate(RequestDescriptor.SIZE_BYTES,
+            8);
+
+    Reactor(int index, BlockDevice device, int queueDepth, WriteAheadLog wal, StatusRegion status,
+            PageStripes stripes, UnappliedWrites unapplied, int pageSizeBytes, long capacityPages, int pageCountMax,
+            boolean pin, java.util.function.Consumer<Throwable> onFatal) {
+        this.onFatal = onFatal;
+        this.index = index;
+        this.device = device;
+        this.queueDepth = queueDepth;
+        this.wal = wal;
+        this.status = status;
+        this.stripes = stripes;
+        this.unapplied = unapplied;
+        this.pageSizeBytes = pageSizeBytes;
+        this.capacityPages = capacityPages;
+        this.pageCountMax = pageCountMax;
+        this.pin = pin;
+        this.thread = new Thread(this, "pagestore-reactor-" + index);
+        for (int i = 0; i < ops.length; i++) {
+            ops[i] = new Op(i);
+            freeOps.add(ops[i]);
+        }
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    Thread thread() {
+        return thread;
+    }
+
+    int index() {
+        return index;
+    }
+
+    /** Control thread: serve {@code session} from now on. */
+    void add(ChannelSession session) {
+        newSessions.add(session);
+        wake();
+    }
+
+    /** Control thread: the worker of {@code session} is gone; reclaim its channel once its work has ended. */
+    void detach(ChannelSession session) {
+        detached.add(session);
+        wake();
+    }
+
+    /** Stop accepting requests (answered SHUTTING_DOWN), finish the work in progress, close the queue pair, exit. */
+    void beginDrain() {
+        draining = true;
+        wake();
+    }
+
+    void join(long millis) throws InterruptedException {
+        thread.join(millis);
+    }
+
+    private void wake() {
+        LockSupport.unpark(thread);
+        MemorySegment word = sleepingOn;
+        if (word != null) {
+            try {
+                Futex.wake(word, 1);
+            } catch (IllegalStateException e) {
+                // the reactor woke and reclaimed that channel meanwhile: the unpark above is enough
+            }
+        }
+    }
+
+    @Override
+    public void run() {
+        Object affinity = null;
+        try {
+            if (pin) {
+                affinity = net.openhft.affinity.AffinityLock.acquireLock();
+                LOG.info("reactor {} pinned: {}", index, affinity);
+            }
+            queuePair = device.openQueuePair(queueDepth);
+            queuePair.listener(new QueuePairListener() {
+                @Override
+                public void onUnmappedCompletion(int queuePairId, int cid, IoStatus s, int detail) {
+                    status.addReactor(index, StatusRegionDescriptor.UNMAPPED_COMPLETIONS, 1);
+                }
+            });
+        } catch (Throwable e) {
+            startFailure = e;
+            started.countDown();
+            return;
+        }
+        started.countDown();
+        long drainStart = 0;
+        try {
+            while (true) {
+                int work = loopOnce();
+                if (draining) {
+                    if (drainStart == 0) {
+                        drainStart = System.nanoTime();
+                    }
+                    if (liveOps == 0 && walPending == 0 && allCompletionsPosted()) {
+                        break;
+                    }
+                    if (System.nanoTime() - drainStart > DRAIN_TIMEOUT_NANOS) {
+                        LOG.warn("reactor {}: {} requests still in progress after the drain timeout", index, liveOps);
+                        break;
+                    }
+                }
+                if (work == 0) {
+                    idle();
+                } else {
+                    idleRounds = 0;
+                }
+            }
+        } catch (Throwable e) {
+            LOG.error("reactor {} failed; its channels get no more answers", index, e);
+        } finally {
+            try {
+                queuePair.close();
+            } catch (RuntimeException e) {
+                LOG.warn("reactor {}: closing the queue pair: {}", index, e.toString());
+            }
+            for (ChannelSession session : sessions) {
+                closeChannel(session);
+            }
+            sessions.clear();
+            if (affinity != null) {
+                ((net.openhft.affinity.AffinityLock) affinity).release();
+            }
+        }
+    }
+
+    private boolean allCompletionsPosted() {
+        for (ChannelSession session : sessions) {
+            if (session.pendingCompletions() > 0 && !session.detaching) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    int loopOnce() {
+        int work = takeInbox();
+        work += startDeferred();
+        work += prepareAwaitingDevice();
+        for (int i = 0; i < sessions.size(); i++) {
+            ChannelSession session = sessions.get(i);
+            try {
+                work += drainRequests(session);
+            } catch (RuntimeException e) {
+                abandon(session, e);
+            }
+        }
+        if (queuePair.submit() > 0) {
+            status.addReactor(index, StatusRegionDescriptor.DOORBELLS, 1);
+            work++;
+        }
+        work += queuePair.poll(2 * queueDepth, this::onDeviceCompletion);
+        long now = System.nanoTime();
+        if (now >= nextDeadlineScanNanos) {
+            work += expireDeadlines(now);
+            nextDeadlineScanNanos = now + 200_000;
+        }
+        for (int i = 0; i < sessions.size(); i++) {
+            ChannelSession session = sessions.get(i);
+            try {
+                work += session.flushCompletions();
+            } catch (RuntimeException e) {
+                abandon(session, e);
+            }
+        }
+        work += reclaimDetached();
+        status.setReactor(index, StatusRegionDescriptor.IN_FLIGHT, liveOps);
+        status.addReactor(index, StatusRegionDescriptor.LOOPS, 1);
+        return work;
+    }
+
+    // ------------------------------------------------------------------------------------------------ inbox
+
+    private int takeInbox() {
+        int work = 0;
+        ChannelSession session;
+        while ((session = newSessions.poll()) != null) {
+            sessions.add(session);
+            status.setReactor(index, StatusRegionDescriptor.CHANNELS, sessions.size());
+            work++;
+        }
+        while ((session = detached.poll()) != null) {
+            markDetaching(session);
+            work++;
+        }
+        Op op;
+        while ((op = walDone.poll()) != null) {
+            walPending--;
+            onWalDurable(op);
+            work++;
+        }
+        return work;
+    }
+
+    /**
+     * A worker broke its ring (a sequence moved backwards or past capacity): stop serving it; its channel is reclaimed
+     * once its work has ended, and it sees only its own deadlines expire.
+     */
+    private void abandon(ChannelSession session, RuntimeException e) {
+        LOG.warn("{} broke the ring protocol; no longer served: {}", session, e.getMessage());
+        markDetaching(session);
+    }
+
+    private void markDetaching(ChannelSession session) {
+        if (session.detaching) {
+            return;
+        }
+        session.detaching = true;
+        session.detachedAtNanos = System.nanoTime();
+        if (session.openBatch != null) {
+            Op batch = session.openBatch;
+            session.openBatch = null;
+            releaseOp(batch);
+        }
+    }
+
+    private int reclaimDetached() {
+        int work = 0;
+        for (int i = sessions.size() - 1; i >= 0; i--) {
+            ChannelSession session = sessions.get(i);
+            if (session.detaching && session.inProgressOps == 0) {
+                sessions.remove(i);
+                closeChannel(session);
+                status.setReactor(index, StatusRegionDescriptor.CHANNELS, sessions.size());
+                LOG.info("reclaimed {} ({} ms after the worker left)", session,
+                        (System.nanoTime() - session.detachedAtNanos) / 1_000_000);
+                work++;
+            }
+        }
+        return work;
+    }
+
+    private void closeChannel(ChannelSession session) {
+        try {
+            session.channel.close();
+        } catch (Exception e) {
+            LOG.warn("closing {}: {}", session, e.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ requests
+
+    private int drainRequests(ChannelSession session) {
+        if (session.detaching) {
+            return 0;
+        }
+        // Admission: never owe a worker more answers than its completion ring holds, whatever it publishes.
+        int room = session.capacity - session.load();
+        if (room <= 0) {
+            return 0;
+        }
+        RingConsumer ring = session.requests;
+        int n = ring.available(Math.min(DRAIN_BATCH, room));
+        if (n == 0) {
+            return 0;
+        }
+        MemorySegment entries = ring.segment();
+        long now = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            // Copy first, then validate and use the copy: the worker can still write the shared entry, and a field
+            // changed between validation and use must not reach the device (time-of-check to time-of-use).
+            MemorySegment.copy(entries, ring.entryOffset(i), requestCopy, 0, RequestDescriptor.SIZE_BYTES);
+            onRequest(session, requestCopy, 0, now);
+        }
+        ring.release(n);
+        return n;
+    }
+
+    private void onRequest(ChannelSession s, MemorySegment e, long off, long now) {
+        RequestDescriptor.Violation violation = RequestDescriptor.validate(e, off, s.slotCount, pageCountMax,
+                capacityPages);
+        byte opcode = RequestDescriptor.opcode(e, off);
+        long requestId = RequestDescriptor.requestId(e, off);
+        int slot = RequestDescriptor.bufferSlot(e, off);
+        int tag = RequestDescriptor.clientTag(e, off);
+        if (violation != RequestDescriptor.Violation.VALID || s.outstandingIds.contains(requestId)) {
+            invalid(s, requestId, slot, tag);
+            if (s.openBatch != null && (RequestDescriptor.flags(e, off) & RequestDescriptor.FLAG_IN_BATCH) != 0) {
+                s.openBatchInvalid = true;
+            }
+            return;
+        }
+        byte flags = RequestDescriptor.flags(e, off);
+        long page = RequestDescriptor.pageNumber(e, off);
+        int count = RequestDescriptor.pageCount(e, off);
+        long deadline = RequestDescriptor.deadlineNanos(e, off);
+        long batchId = RequestDescriptor.batchId(e, off);
+        boolean inBatch = (flags & RequestDescriptor.FLAG_IN_BATCH) != 0;
+        int dataSlot = (opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE) ? slot : -1;
+
+        if (draining) {
+            s.complete(requestId, CompletionDescriptor.STATUS_SHUTTING_DOWN, dataSlot, 0, tag);
+            return;
+        }
+        if (s.openBatch != null) {
+            Op batch = s.openBatch;
+            if (opcode == RequestDescriptor.OPCODE_WRITE && inBatch && batchId == s.openBatchId) {
+                if (batch.totalPages() + count > pageCountMax || overlapsBatch(batch, page, count)) {
+                    s.openBatchInvalid = true;
+                }
+                s.outstandingIds.add(requestId);
+                batch.addMember(opcode, requestId, slot, tag, page, count, deadline);
+                return;
+            }
+            if (opcode == RequestDescriptor.OPCODE_BATCH_END && batchId == s.openBatchId) {
+                s.outstandingIds.add(requestId);
+                batch.addMember(opcode, requestId, -1, tag, 0, 0, deadline);
+                s.openBatch = null;
+                if (s.openBatchInvalid || batch.totalPages() == 0) {
+                    finishImmediately(batch, CompletionDescriptor.STATUS_INVALID);
+                } else {
+                    accept(batch, now);
+                }
+                return;
+            }
+            // Anything else inside an open batch breaks it: the batch and this request are INVALID.
+            s.openBatch = null;
+            finishImmediately(batch, CompletionDescriptor.STATUS_INVALID);
+            invalid(s, requestId, dataSlot, tag);
+            return;
+        }
+        switch (opcode) {
+            case RequestDescriptor.OPCODE_READ, RequestDescriptor.OPCODE_WRITE -> {
+                if (inBatch) {
+                    invalid(s, requestId, slot, tag);
+                    return;
+                }
+                if (deadline != 0 && deadline <= now) {
+                    s.complete(requestId, CompletionDescriptor.STATUS_TIMEOUT, slot, 0, tag);
+                    status.addReactor(index, StatusRegionDescriptor.TIMEOUTS, 1);
+                    return;
+                }
+                Op op = allocateOp(opcode == RequestDescriptor.OPCODE_READ ? Op.READ : Op.WRITE, s, now);
+                s.outstandingIds.add(requestId);
+                op.addMember(opcode, requestId, slot, tag, page, count, deadline);
+                accept(op, now);
+            }
+            case RequestDescriptor.OPCODE_FLUSH ->
+                // Every acknowledged write is already durable in the WAL: a flush has nothing left to wait for.
+                s.complete(requestId, CompletionDescriptor.STATUS_OK, -1, wal.durableLsn(), tag);
+            case RequestDescriptor.OPCODE_BATCH_BEGIN -> {
+                Op batch = allocateOp(Op.WRITE, s, now);
+                s.outstandingIds.add(requestId);
+                batch.addMember(opcode, requestId, -1, tag, 0, 0, deadline);
+                s.openBatch = batch;
+                s.openBatchId = batchId;
+                s.openBatchInvalid = false;
+            }
+            default -> invalid(s, requestId, -1, tag);  // BATCH_END without BEGIN
+        }
+    }
+
+    private static boolean overlapsBatch(Op batch, long page, int count) {
+        for (long p = page; p < page + count; p++) {
+            if (batch.touches(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void invalid(ChannelSession s, long requestId, int slot, int tag) {
+        s.complete(requestId, CompletionDescriptor.STATUS_INVALID, slot, 0, tag);
+        status.addReactor(index, StatusRegionDescriptor.INVALID_REQUESTS, 1);
+    }
+
+    private Op allocateOp(byte kind, ChannelSession session, long now) {
+        Op op = freeOps.poll();
+        if (op == null) {
+            int old = ops.length;
+            ops = java.util.Arrays.copyOf(ops, old * 2);
+            for (int i = old; i < ops.length; i++) {
+                ops[i] = new Op(i);
+                freeOps.add(ops[i]);
+            }
+            op = freeOps.poll();
+        }
+        op.reset(kind, session, now);
+        session.inProgressOps++;
+        liveOps++;
+        return op;
+    }
+
+    private void releaseOp(Op op) {
+        op.session.inProgressOps--;
+        liveOps--;
+        op.session = null;
+        freeOps.add(op);
+    }
+
+    /** Completes every member with {@code statusCode} and frees the op; for ops that never started. */
+    private void finishImmediately(Op op, int statusCode) {
+        ChannelSession s = op.session;
+        for (int m = 0; m < op.memberCount; m++) {
+            s.outstandingIds.remove(op.requestIds[m]);
+            s.complete(op.requestIds[m], statusCode, op.slots[m], 0, op.tags[m]);
+        }
+        if (statusCode == CompletionDescriptor.STATUS_INVALID) {
+            status.addReactor(index, StatusRegionDescriptor.INVALID_REQUESTS, op.memberCount);
+        }
+        releaseOp(op);
+    }
+
+    // ------------------------------------------------------------------------------------------------ ordering
+
+    private void accept(Op op, long now) {
+        if (!deferred.isEmpty() || !tryStart(op)) {
+            deferred.add(op);
+        }
+    }
+
+    private int startDeferred() {
+        if (deferred.isEmpty()) {
+            return 0;
+        }
+        int started = 0;
+        blockedThisPass.clear();
+        int n = deferred.size();
+        for (int i = 0; i < n; i++) {
+            Op op = deferred.poll();
+            if (op.cancelled) {
+                releaseOp(op);
+                started++;
+                continue;
+            }
+            if (!touchesBlocked(op) && tryStart(op)) {
+                started++;
+            } else {
+                markBlocked(op);
+                deferred.add(op);
+            }
+        }
+        return started;
+    }
+
+    private boolean touchesBlocked(Op op) {
+        if (blockedThisPass.isEmpty()) {
+            return false;
+        }
+        for (int m = 0; m < op.memberCount; m++) {
+            for (int k = 0; k < op.pageCounts[m]; k++) {
+                if (blockedThisPass.contains(op.firstPages[m] + k)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private void markBlocked(Op op) {
+        for (int m = 0; m < op.memberCount; m++) {
+            for (int k = 0; k < op.pageCounts[m]; k++) {
+                blockedThisPass.add(op.firstPages[m] + k);
+            }
+        }
+    }
+
+    /** Starts {@code op} unless one of its pages has a write in progress here or, for a write, in another reactor. */
+    private boolean tryStart(Op op) {
+        for (int m = 0; m < op.memberCount; m++) {
+            for (int k = 0; k < op.pageCounts[m]; k++) {
+                long page = op.firstPages[m] + k;
+                if (busyPages.containsKey(page) || (op.kind == Op.WRITE && readingPages.containsKey(page))) {
+                    return false;
+                }
+            }
+        }
+        if (op.kind == Op.WRITE && !acquireStripes(op)) {
+            return false;
+        }
+        op.started = true;
+        Map<Long, Integer> marks = op.kind == Op.WRITE ? busyPages : readingPages;
+        for (int m = 0; m < op.memberCount; m++) {
+            for (int k = 0; k < op.pageCounts[m]; k++) {
+                marks.merge(op.firstPages[m] + k, 1, Integer::sum);
+            }
+        }
+        if (op.kind == Op.WRITE) {
+            appendToWal(op);
+        } else {
+            awaitingDevice.add(op);
+            prepareAwaitingDevice();
+        }
+        return true;
+    }
+
+    private boolean acquireStripes(Op op) {
+        int acquired = 0;
+        int total = 0;
+        boolean ok = true;
+        outer:
+        for (int m = 0; m < op.memberCount; m++) {
+            for (int k = 0; k < op.pageCounts[m]; k++) {
+                total++;
+                if (!stripes.tryAcquire(PageStripes.stripeOf(op.firstPages[m] + k), index, stripeCounts)) {
+                    ok = false;
+                    break outer;
+                }
+                acquired++;
+            }
+        }
+        if (!ok) {
+            int released = 0;
+            for (int m = 0; m < op.memberCount && released < acquired; m++) {
+                for (int k = 0; k < op.pageCounts[m] && released < acquired; k++) {
+                    stripes.release(PageStripes.stripeOf(op.firstPages[m] + k), index, stripeCounts);
+                    released++;
+                }
+            }
+        }
+        assert ok || acquired < total;
+        return ok;
+    }
+
+    private void releasePages(Op op) {
+        if (!op.started) {
+            return;
+        }
+        Map<Long, Integer> marks = op.kind == Op.WRITE ? busyPages : readingPages;
+        for (int m = 0; m < op.memberCount; m++) {
+            for (int k = 0; k < op.pageCounts[m]; k++) {
+                long page = op.firstPages[m] + k;
+                marks.computeIfPresent(page, (p, c) -> c == 1 ? null : c - 1);
+                if (op.kind == Op.WRITE) {
+                    stripes.release(PageStripes.stripeOf(page), index, stripeCounts);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ WAL
+
+    private void appendToWal(Op op) {
+        int total = op.totalPages();
+        long[] pages = new long[total];
+        MemorySegment[] images = new MemorySegment[total];
+        int i = 0;
+        for (int m = 0; m < op.memberCount; m++) {
+            for (int k = 0; k < op.pageCounts[m]; k++) {
+                pages[i] = op.firstPages[m] + k;
+                images[i] = op.session.channel.buffer(op.slots[m] + k);
+                i++;
+            }
+        }
+        op.ticket = unapplied.begin();
+        walPending++;
+        java.util.concurrent.CompletableFuture<Long> future;
+        try {
+            future = total == 1 ? wal.append(pages[0], images[0]) : wal.appendGroup(pages, images);
+        } catch (RuntimeException e) {
+            future = java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        future.whenComplete((lsn, failure) -> {
+            op.lsn = lsn == null ? -1 : lsn;
+            op.walFailure = failure;
+            walDone.add(op);  // release: the fields above are visible to the reactor that polls it
+            wake();
+        });
+    }
+
+    private void onWalDurable(Op op) {
+        if (op.walFailure != null) {
+            LOG.error("WAL append failed; the write is answered IO_ERROR", op.walFailure);
+            unapplied.end(op.ticket);
+            onFatal.accept(op.walFailure);
+            op.status = CompletionDescriptor.STATUS_IO_ERROR;
+            finish(op);
+            return;
+        }
+        // Durable in the log: now the data write (always done, even past the deadline, so that the data file
+        // matches the log for every later read).
+        awaitingDevice.add(op);
+        prepareAwaitingDevice();
+    }
+
+    // ------------------------------------------------------------------------------------------------ device
+
+    private int prepareAwaitingDevice() {
+        int prepared = 0;
+        while (!awaitingDevice.isEmpty()) {
+            Op op = awaitingDevice.peek();
+            while (op.nextMemberToPrepare < op.memberCount) {
+                int m = op.nextMemberToPrepare;
+                if (op.pageCounts[m] == 0) {
+                    op.nextMemberToPrepare++;
+                    continue;
+                }
+                long tag = ((long) op.id << 20) | m;
+                MemorySegment buffer = op.memberBuffer(m, pageSizeBytes);
+                long offset = op.firstPages[m] * pageSizeBytes;
+                int length = op.pageCounts[m] * pageSizeBytes;
+                boolean ok = op.kind == Op.READ
+                        ? queuePair.prepareRead(tag, buffer, offset, length, QueuePair.NO_DEADLINE)
+                        : queuePair.prepareWrite(tag, buffer, offset, length, QueuePair.NO_DEADLINE);
+                if (!ok) {
+                    return prepared;  // queue pair full: continue after the next reap
+                }
+                op.devicePending++;
+                op.nextMemberToPrepare++;
+                prepared++;
+            }
+            awaitingDevice.poll();
+        }
+        return prepared;
+    }
+
+    private void onDeviceCompletion(long tag, IoStatus ioStatus, int transferredBytes, int detail) {
+        Op op = ops[(int) (tag >>> 20)];
+        assert op.devicePending > 0 : "completion for op " + op.id + " with nothing pending";
+        if (!ioStatus.isOk() && op.status == 0) {
+            op.status = switch (ioStatus) {
+                case NO_SPACE -> CompletionDescriptor.STATUS_NO_SPACE;
+                case TIMEOUT -> CompletionDescriptor.STATUS_TIMEOUT;
+                default -> CompletionDescriptor.STATUS_IO_ERROR;
+            };
+            status.addReactor(index, StatusRegionDescriptor.ERRORS, 1);
+        }
+        op.devicePending--;
+        if (op.devicePending == 0 && op.nextMemberToPrepare == op.memberCount) {
+            if (op.ticket >= 0) {
+                unapplied.end(op.ticket);
+            }
+            finish(op);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ completion
+
+    private void finish(Op op) {
+        ChannelSession s = op.session;
+        int result = op.status == 0 ? CompletionDescriptor.STATUS_OK : op.status;
+        if (op.kind == Op.WRITE && result == CompletionDescriptor.STATUS_OK) {
+            // Before the completions are published: whoever sees the acknowledgement sees the new version.
+            for (int m = 0; m < op.memberCount; m++) {
+                for (int k = 0; k < op.pageCounts[m]; k++) {
+                    status.bumpVersion(op.firstPages[m] + k);
+                }
+            }
+        }
+        releasePages(op);
+        int pages = op.totalPages();
+        if (op.kind == Op.READ) {
+            status.addReactor(index, StatusRegionDescriptor.READ_REQUESTS, op.memberCount);
+            status.addReactor(index, StatusRegionDescriptor.PAGES_READ, pages);
+        } else {
+            status.addReactor(index, StatusRegionDescriptor.WRITE_REQUESTS, op.memberCount);
+            status.addReactor(index, StatusRegionDescriptor.PAGES_WRITTEN, pages);
+        }
+        status.recordLatency(index, System.nanoTime() - op.startNanos);
+        for (int m = 0; m < op.memberCount; m++) {
+            s.outstandingIds.remove(op.requestIds[m]);
+            if (op.timedOut) {
+                s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m],
+                        PageStoreProtocol.RESULT_SLOT_RELEASED, op.tags[m]);
+            } else {
+                long value = op.opcodes[m] == RequestDescriptor.OPCODE_BATCH_END ? op.lsn
+                        : (long) op.pageCounts[m] * pageSizeBytes;
+                s.complete(op.requestIds[m], result, op.slots[m], result == CompletionDescriptor.STATUS_OK
+                        ? value : 0, op.tags[m]);
+            }
+        }
+        releaseOp(op);
+    }
+
+    private int expireDeadlines(long now) {
+        int expired = 0;
+        for (Op op : ops) {
+            if (op.session == null || op.timedOut || op.cancelled || op.deadlineNanos == 0
+                    || op.deadlineNanos > now || op == op.session.openBatch) {
+                continue;
+            }
+            ChannelSession s = op.session;
+            status.addReactor(index, StatusRegionDescriptor.TIMEOUTS, op.memberCount);
+            expired++;
+            if (!op.started) {
+                // Never reached the WAL or the device: nothing holds its slots.
+                op.cancelled = true;
+                for (int m = 0; m < op.memberCount; m++) {
+                    s.outstandingIds.remove(op.requestIds[m]);
+                    s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m], 0, op.tags[m]);
+                }
+                continue;  // freed when it leaves the deferred queue
+            }
+            op.timedOut = true;
+            for (int m = 0; m < op.memberCount; m++) {
+                s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m],
+                        PageStoreProtocol.RESULT_SLOT_FENCED, op.tags[m]);
+            }
+        }
+        return expired;
+    }
+
+    // ------------------------------------------------------------------------------------------------ idle
+
+    private void idle() {
+        idleRounds++;
+        if (idleRounds < 50) {
+            Thread.onSpinWait();
+            return;
+        }
+        if (idleRounds < 100) {
+            Thread.yield();
+            return;
+        }
+        if (draining || walPending > 0 || queuePair.inFlightCount() > 0 || !deferred.isEmpty()
+                || !awaitingDevice.isEmpty()) {
+            LockSupport.parkNanos(50_000);
+            return;
+        }
+        int live = 0;
+        ChannelSession only = null;
+        for (int i = 0; i < sessions.size(); i++) {
+            ChannelSession s = sessions.get(i);
+            if (!s.detaching) {
+                live++;
+                only = s;
+            }
+        }
+        if (live == 0) {
+            LockSupport.parkNanos(DEEP_SLEEP_ONE_CHANNEL_NANOS);
+            return;
+        }
+        if (live > 1 && waitv.available()) {
+            sleepOnAll();
+            return;
+        }
+        ChannelSession target = only;
+        if (live > 1) {
+            // No futex_waitv: sleep on one ring (rotating) with a short bound, noticing the others at the timeout.
+            for (int i = 0; i < sessions.size(); i++) {
+                ChannelSession s = sessions.get((sleepCursor + i) % sessions.size());
+                if (!s.detaching) {
+                    target = s;
+                    break;
+                }
+            }
+            sleepCursor++;
+        }
+        RingConsumer ring = target.requests;
+        WaitPoint point = ring.entriesWaitPoint();
+        long seen = point.sequenceAcquire();
+        if (seen != ring.sequence()) {
+            return;  // requests are waiting
+        }
+        point.announceWaiting(seen);
+        sleepingOn = ring.segment().asSlice(RingDescriptor.PRODUCER_SEQUENCE_OFFSET, 4);
+        try {
+            if (point.sequenceAcquire() == seen && nothingQueued()) {
+                point.sleep(seen, live == 1 ? DEEP_SLEEP_ONE_CHANNEL_NANOS : DEEP_SLEEP_SEVERAL_CHANNELS_NANOS);
+            }
+        } finally {
+            sleepingOn = null;
+            point.withdrawWaiting();
+        }
+    }
+
+    private boolean nothingQueued() {
+        return newSessions.isEmpty() && detached.isEmpty() && walDone.isEmpty() && !draining;
+    }
+
+    /**
+     * Sleeps on every served channel's request ring at once ({@code futex_waitv}): raise each ring's waiting flag
+     * naming the sequence seen, fence, re-check them all, then sleep until any worker's publish wakes its ring's word
+     * (the same Dekker handshake as {@link WaitPoint}, once per ring).
+     */
+    private void sleepOnAll() {
+        waitv.clear();
+        int announced = 0;
+        try {
+            for (int i = 0; i < sessions.size() && announced < FutexWaitv.WAITERS_MAX; i++) {
+                ChannelSession s = sessions.get(i);
+                if (s.detaching) {
+                    continue;
+                }
+                RingConsumer ring = s.requests;
+                WaitPoint point = ring.entriesWaitPoint();
+                long seen = point.sequenceAcquire();
+                if (seen != ring.sequence()) {
+                    return;  // requests are waiting
+                }
+                point.announceWaiting(seen);  // includes the StoreLoad fence before the re-check below
+                announced++;
+                MemorySegment word = ring.segment().asSlice(RingDescriptor.PRODUCER_SEQUENCE_OFFSET, 4);
+                if (point.sequenceAcquire() != seen) {
+                    return;
+                }
+                waitv.add(word, (int) seen);
+                if (sleepingOn == null) {
+                    sleepingOn = word;  // other manager threads wake us through this word
+                }
+            }
+            if (nothingQueued()) {
+                waitv.await(System.nanoTime() + DEEP_SLEEP_ONE_CHANNEL_NANOS);
+            }
+        } finally {
+            sleepingOn = null;
+            int withdrawn = 0;
+            for (int i = 0; i < sessions.size() && withdrawn < announced; i++) {
+                ChannelSession s = sessions.get(i);
+                if (!s.detaching) {
+                    s.requests.entriesWaitPoint().withdrawWaiting();
+                    withdrawn++;
+                }
+            }
+        }
+    }
+}

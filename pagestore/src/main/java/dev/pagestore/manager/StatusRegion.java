@@ -1,0 +1,131 @@
+package dev.pagestore.manager;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.pagestore.ipc.channel.ProcessIdentity;
+import dev.pagestore.ipc.linux.SharedMemoryRegion;
+import dev.pagestore.ipc.memory.OrderedAccess;
+import dev.pagestore.status.StatusRegionDescriptor;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The manager's writable side of the status region ({@link StatusRegionDescriptor}). Each reactor writes only its own
+ * block (single writer: plain read, release store); the version table is bumped with an atomic add, since several
+ * reactors may share a bucket.
+ *
+ * <p>Thread safety: {@link #bumpVersion} from any thread; reactor counters from their reactor only; global counters
+ * from one thread at a time (housekeeping or control).
+ */
+public final class StatusRegion implements AutoCloseable {
+    private static final VarHandle LONG_HANDLE = JAVA_LONG.varHandle();
+
+    private final SharedMemoryRegion region;
+    private final MemorySegment segment;
+    private final int bucketCount;
+    private final long tableOffset;
+    private final long epoch;
+
+    private StatusRegion(SharedMemoryRegion region, int bucketCount, long epoch) {
+        this.region = region;
+        this.segment = region.segment();
+        this.bucketCount = bucketCount;
+        this.tableOffset = StatusRegionDescriptor.versionTableOffset();
+        this.epoch = epoch;
+    }
+
+    /**
+     * Creates the region of {@code realDirectory} (replacing one a dead manager left behind: the caller holds the
+     * directory's lock, so no live manager uses it), formats it and leaves it in state STARTING.
+     */
+    public static StatusRegion create(Path realDirectory, int pageSizeBytes, long capacityPages, int reactorCount,
+            int bucketCount, long epoch) throws IOException {
+        if (Integer.bitCount(bucketCount) != 1) {
+            throw new IllegalArgumentException("bucketCount=" + bucketCount + " is not a power of two");
+        }
+        if (reactorCount < 1 || reactorCount > StatusRegionDescriptor.REACTORS_MAX) {
+            throw new IllegalArgumentException("reactorCount=" + reactorCount + " is outside [1, "
+                    + StatusRegionDescriptor.REACTORS_MAX + "]");
+        }
+        String name = StatusRegionDescriptor.regionName(realDirectory);
+        Files.deleteIfExists(SharedMemoryRegion.SHM_ROOT.resolve(name));
+        SharedMemoryRegion region = SharedMemoryRegion.create(name, StatusRegionDescriptor.sizeBytes(bucketCount));
+        MemorySegment s = region.segment();
+        ProcessIdentity self = ProcessIdentity.current();
+        s.set(JAVA_LONG, StatusRegionDescriptor.MAGIC_OFFSET, StatusRegionDescriptor.MAGIC);
+        s.set(JAVA_INT, StatusRegionDescriptor.LAYOUT_VERSION_OFFSET, StatusRegionDescriptor.LAYOUT_VERSION);
+        s.set(JAVA_INT, StatusRegionDescriptor.PAGE_SIZE_OFFSET, pageSizeBytes);
+        s.set(JAVA_LONG, StatusRegionDescriptor.MANAGER_PID_OFFSET, self.pid());
+        s.set(JAVA_LONG, StatusRegionDescriptor.MANAGER_START_TICKS_OFFSET, self.startTimeTicks());
+        s.set(JAVA_LONG, StatusRegionDescriptor.EPOCH_OFFSET, epoch);
+        s.set(JAVA_LONG, StatusRegionDescriptor.CAPACITY_PAGES_OFFSET, capacityPages);
+        s.set(JAVA_INT, StatusRegionDescriptor.REACTOR_COUNT_OFFSET, reactorCount);
+        s.set(JAVA_INT, StatusRegionDescriptor.VERSION_BUCKET_COUNT_OFFSET, bucketCount);
+        long table = StatusRegionDescriptor.versionTableOffset();
+        for (int b = 0; b < bucketCount; b++) {
+            s.set(JAVA_LONG, table + (long) b * Long.BYTES, epoch << 32);
+        }
+        // Release, last: a reader that sees STARTING with an acquire load sees every field above.
+        OrderedAccess.setIntRelease(s, StatusRegionDescriptor.STATE_OFFSET, StatusRegionDescriptor.STATE_STARTING);
+        return new StatusRegion(region, bucketCount, epoch);
+    }
+
+    /** Bumps the version of {@code pageNumber}'s bucket; call before publishing the write's completion. */
+    public void bumpVersion(long pageNumber) {
+        int bucket = StatusRegionDescriptor.bucketOf(pageNumber, bucketCount);
+        // Volatile RMW: ordered before the completion's release store that follows it in program order.
+        LONG_HANDLE.getAndAdd(segment, tableOffset + (long) bucket * Long.BYTES, 1L);
+    }
+
+    public long version(long pageNumber) {
+        int bucket = StatusRegionDescriptor.bucketOf(pageNumber, bucketCount);
+        return OrderedAccess.getLongAcquire(segment, tableOffset + (long) bucket * Long.BYTES);
+    }
+
+    public void state(int state) {
+        OrderedAccess.setIntRelease(segment, StatusRegionDescriptor.STATE_OFFSET, state);
+    }
+
+    public void setGlobal(long field, long value) {
+        OrderedAccess.setLongRelease(segment, StatusRegionDescriptor.GLOBAL_OFFSET + field, value);
+    }
+
+    /** Single-writer add to reactor {@code reactor}'s counter (that reactor's thread only). */
+    public void addReactor(int reactor, long field, long delta) {
+        long offset = StatusRegionDescriptor.reactorOffset(reactor) + field;
+        OrderedAccess.setLongRelease(segment, offset, segment.get(JAVA_LONG, offset) + delta);
+    }
+
+    public void setReactor(int reactor, long field, long value) {
+        OrderedAccess.setLongRelease(segment, StatusRegionDescriptor.reactorOffset(reactor) + field, value);
+    }
+
+    /** Counts one request latency in reactor {@code reactor}'s histogram (that reactor's thread only). */
+    public void recordLatency(int reactor, long latencyNanos) {
+        addReactor(reactor, StatusRegionDescriptor.HISTOGRAM_OFFSET
+                + (long) StatusRegionDescriptor.histogramBucketOf(latencyNanos) * Long.BYTES, 1);
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    public Path path() {
+        return region.path();
+    }
+
+    /** Marks the region STOPPED, unlinks and unmaps it. */
+    @Override
+    public void close() throws IOException {
+        state(StatusRegionDescriptor.STATE_STOPPED);
+        try {
+            region.unlink();
+        } finally {
+            region.close();
+        }
+    }
+}

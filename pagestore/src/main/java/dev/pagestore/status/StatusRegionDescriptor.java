@@ -1,0 +1,214 @@
+package dev.pagestore.status;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+/**
+ * The manager's status region: one {@code /dev/shm} file per data directory, written only by the manager and mapped
+ * read-only by workers and by {@code pagestore stat}. It says who runs the store (pid, start time, epoch), how it is
+ * doing (counters, latency histograms per reactor, WAL figures) and, for worker page caches, the page-version table.
+ *
+ * <pre>
+ *  header, offset 0 (128 bytes)
+ *  offset  size  field                meaning
+ *       0     8  magic                {@link #MAGIC} "PGSTATUS" little endian
+ *       8     4  layoutVersion        {@link #LAYOUT_VERSION}
+ *      12     4  pageSizeBytes        4096, 8192 or 16384
+ *      16     8  managerPid
+ *      24     8  managerStartTicks    /proc/PID/stat start time (pid + start time name a process unambiguously)
+ *      32     8  epoch                bumped on every manager start in this directory (never repeats)
+ *      40     8  capacityPages
+ *      48     4  reactorCount         in [1, {@link #REACTORS_MAX}]
+ *      52     4  versionBucketCount   a power of two
+ *      56     4  state                {@link #STATE_STARTING} .. {@link #STATE_STOPPED}, release store, written last
+ *      60     4  reserved
+ *      64    64  reserved
+ *
+ *  global counters, offset {@link #GLOBAL_OFFSET} (two cache lines, 16 x u64, each written by the manager's
+ *  housekeeping or control thread with a release store)
+ *       +0  attachedWorkers   +8  walDatasyncs   +16 walBatches   +24 walRecords   +32 walBytes
+ *      +40  recoveryNanos    +48 recoveredPages  +56 checkpoints  +64 durableLsn   +72..+127 reserved
+ *
+ *  reactor blocks, offset {@link #REACTORS_OFFSET} + r x {@link #REACTOR_BLOCK_BYTES} (one writer each: reactor r)
+ *       +0  readRequests      +8  writeRequests  +16 pagesRead      +24 pagesWritten   +32 errors
+ *      +40  invalidRequests  +48 timeouts       +56 unmappedCompletions +64 inFlight  +72 channels
+ *      +80  doorbells        +88 loops          +96..+127 reserved
+ *     +128  latency histogram: {@link #HISTOGRAM_BUCKETS} x u64; bucket b counts requests whose latency in
+ *           nanoseconds has its highest set bit at b (b = 63 - numberOfLeadingZeros(latency|1))
+ *
+ *  page-version table, offset {@link #versionTableOffset} (4096-aligned): versionBucketCount x u64
+ *           bucket {@link #bucketOf}(page) holds (epoch << 32) + writes acknowledged to pages hashing there
+ * </pre>
+ *
+ * <h2>Page versions</h2>
+ * Every acknowledged write bumps its page's bucket (atomic add) before the completion is published (release), so a
+ * worker that saw the completion, or a later one, sees the bumped version. A page cache reads the bucket version
+ * (acquire) <em>before</em> it issues the read of a page and stores the page with that version; the entry is valid
+ * while {@code version(page)} still returns it. A write in flight while the read ran bumps the bucket later, so the
+ * entry is dropped: stale data is never served after an acknowledgement, at the price of false invalidations among
+ * pages sharing a bucket. Buckets start at {@code epoch << 32}, so a version never repeats across manager restarts.
+ */
+public final class StatusRegionDescriptor {
+    public static final long MAGIC = 0x5355_5441_5453_4750L;  // "PGSTATUS" read as a little-endian u64
+    public static final int LAYOUT_VERSION = 1;
+    public static final int REACTORS_MAX = 64;
+    public static final int HISTOGRAM_BUCKETS = 48;
+    public static final int CACHE_LINE = 64;
+
+    public static final int STATE_STARTING = 1;
+    public static final int STATE_RUNNING = 2;
+    public static final int STATE_STOPPING = 3;
+    public static final int STATE_STOPPED = 4;
+
+    public static final long MAGIC_OFFSET;
+    public static final long LAYOUT_VERSION_OFFSET;
+    public static final long PAGE_SIZE_OFFSET;
+    public static final long MANAGER_PID_OFFSET;
+    public static final long MANAGER_START_TICKS_OFFSET;
+    public static final long EPOCH_OFFSET;
+    public static final long CAPACITY_PAGES_OFFSET;
+    public static final long REACTOR_COUNT_OFFSET;
+    public static final long VERSION_BUCKET_COUNT_OFFSET;
+    public static final long STATE_OFFSET;
+    public static final long HEADER_BYTES;
+
+    public static final long GLOBAL_OFFSET;
+    public static final long ATTACHED_WORKERS = 0;
+    public static final long WAL_DATASYNCS = 8;
+    public static final long WAL_BATCHES = 16;
+    public static final long WAL_RECORDS = 24;
+    public static final long WAL_BYTES = 32;
+    public static final long RECOVERY_NANOS = 40;
+    public static final long RECOVERED_PAGES = 48;
+    public static final long CHECKPOINTS = 56;
+    public static final long DURABLE_LSN = 64;
+    public static final long GLOBAL_BYTES = 2 * CACHE_LINE;
+
+    public static final long REACTORS_OFFSET;
+    public static final long READ_REQUESTS = 0;
+    public static final long WRITE_REQUESTS = 8;
+    public static final long PAGES_READ = 16;
+    public static final long PAGES_WRITTEN = 24;
+    public static final long ERRORS = 32;
+    public static final long INVALID_REQUESTS = 40;
+    public static final long TIMEOUTS = 48;
+    public static final long UNMAPPED_COMPLETIONS = 56;
+    public static final long IN_FLIGHT = 64;
+    public static final long CHANNELS = 72;
+    public static final long DOORBELLS = 80;
+    public static final long LOOPS = 88;
+    public static final long HISTOGRAM_OFFSET = 2 * CACHE_LINE;
+    public static final long REACTOR_BLOCK_BYTES;
+
+    static {
+        long offset = 0;
+        MAGIC_OFFSET = offset;
+        offset += Long.BYTES;
+        LAYOUT_VERSION_OFFSET = offset;
+        offset += Integer.BYTES;
+        PAGE_SIZE_OFFSET = offset;
+        offset += Integer.BYTES;
+        MANAGER_PID_OFFSET = offset;
+        offset += Long.BYTES;
+        MANAGER_START_TICKS_OFFSET = offset;
+        offset += Long.BYTES;
+        EPOCH_OFFSET = offset;
+        offset += Long.BYTES;
+        CAPACITY_PAGES_OFFSET = offset;
+        offset += Long.BYTES;
+        REACTOR_COUNT_OFFSET = offset;
+        offset += Integer.BYTES;
+        VERSION_BUCKET_COUNT_OFFSET = offset;
+        offset += Integer.BYTES;
+        STATE_OFFSET = offset;
+        offset += Integer.BYTES;
+        offset += Integer.BYTES;       // reserved
+        offset += CACHE_LINE;          // reserved line
+        HEADER_BYTES = offset;
+        GLOBAL_OFFSET = offset;
+        offset += GLOBAL_BYTES;
+        REACTORS_OFFSET = offset;
+        REACTOR_BLOCK_BYTES = HISTOGRAM_OFFSET + (long) HISTOGRAM_BUCKETS * Long.BYTES;
+
+        assert HEADER_BYTES == 2 * CACHE_LINE : "header must be two cache lines, built " + HEADER_BYTES;
+        assert EPOCH_OFFSET % 8 == 0 && CAPACITY_PAGES_OFFSET % 8 == 0 && STATE_OFFSET % 4 == 0;
+        assert REACTORS_OFFSET % (2 * CACHE_LINE) == 0 && REACTOR_BLOCK_BYTES % (2 * CACHE_LINE) == 0
+                : "reactor blocks (one writer each) must not share cache lines";
+        assert DURABLE_LSN + 8 <= GLOBAL_BYTES && LOOPS + 8 <= HISTOGRAM_OFFSET;
+    }
+
+    private StatusRegionDescriptor() {
+    }
+
+    /** Offset of reactor {@code r}'s block. */
+    public static long reactorOffset(int reactor) {
+        return REACTORS_OFFSET + reactor * REACTOR_BLOCK_BYTES;
+    }
+
+    /** Offset of the page-version table: after {@link #REACTORS_MAX} reactor blocks, 4096-aligned. */
+    public static long versionTableOffset() {
+        long end = REACTORS_OFFSET + REACTORS_MAX * REACTOR_BLOCK_BYTES;
+        return (end + 4095) & ~4095L;
+    }
+
+    /** Total size of a region with {@code bucketCount} version buckets. */
+    public static long sizeBytes(int bucketCount) {
+        return versionTableOffset() + (long) bucketCount * Long.BYTES;
+    }
+
+    /** The bucket of {@code pageNumber}: a 64-bit mix (Stafford variant 13), masked; {@code bucketCount} a power of 2. */
+    public static int bucketOf(long pageNumber, int bucketCount) {
+        long z = pageNumber;
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        z = z ^ (z >>> 31);
+        return (int) z & (bucketCount - 1);
+    }
+
+    /** The histogram bucket of a latency: the index of its highest set bit. */
+    public static int histogramBucketOf(long latencyNanos) {
+        int bucket = 63 - Long.numberOfLeadingZeros(latencyNanos | 1);
+        return Math.min(bucket, HISTOGRAM_BUCKETS - 1);
+    }
+
+    /**
+     * The region's name under {@code /dev/shm} for a data directory: derived from the directory's real path, so the
+     * manager and every worker find it without asking.
+     */
+    public static String regionName(Path realDirectory) {
+        CRC32C crc = new CRC32C();
+        crc.update(realDirectory.toString().getBytes(StandardCharsets.UTF_8));
+        return "pagestore-status-" + Long.toHexString(crc.getValue()) + "-"
+                + Integer.toHexString(realDirectory.toString().hashCode());
+    }
+
+    /** Checks the header of a mapped region; returns null when it is usable, else what is wrong. */
+    public static String checkHeader(MemorySegment segment) {
+        if (segment.byteSize() < versionTableOffset()) {
+            return "status region is " + segment.byteSize() + " bytes, less than the " + versionTableOffset()
+                    + "-byte fixed part";
+        }
+        long magic = segment.get(JAVA_LONG, MAGIC_OFFSET);
+        if (magic != MAGIC) {
+            return "status region magic is 0x" + Long.toHexString(magic) + ", expected 0x" + Long.toHexString(MAGIC);
+        }
+        int version = segment.get(JAVA_INT, LAYOUT_VERSION_OFFSET);
+        if (version != LAYOUT_VERSION) {
+            return "status region layout version is " + version + ", expected " + LAYOUT_VERSION;
+        }
+        int buckets = segment.get(JAVA_INT, VERSION_BUCKET_COUNT_OFFSET);
+        if (buckets < 1 || Integer.bitCount(buckets) != 1 || sizeBytes(buckets) > segment.byteSize()) {
+            return "status region version bucket count " + buckets + " is not a power of two fitting the region";
+        }
+        int reactors = segment.get(JAVA_INT, REACTOR_COUNT_OFFSET);
+        if (reactors < 1 || reactors > REACTORS_MAX) {
+            return "status region reactor count " + reactors + " is outside [1, " + REACTORS_MAX + "]";
+        }
+        return null;
+    }
+}
