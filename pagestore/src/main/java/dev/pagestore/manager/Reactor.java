@@ -1,6 +1,7 @@
 package dev.pagestore.manager;
 
 import dev.pagestore.ipc.linux.Futex;
+import dev.pagestore.ipc.linux.FutexWaitv;
 import dev.pagestore.ipc.ring.CompletionDescriptor;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.ipc.ring.RingConsumer;

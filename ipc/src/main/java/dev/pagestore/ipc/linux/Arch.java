@@ -5,8 +5,8 @@ package dev.pagestore.ipc.linux;
  * message that names the architecture, rather than calling the wrong system call.
  */
 public enum Arch {
-    X86_64(202, 332, 425, 426, 427),
-    AARCH64(98, 291, 425, 426, 427);
+    X86_64(202, 332, 425, 426, 427, 449),
+    AARCH64(98, 291, 425, 426, 427, 449);
 
     /** The architecture of the running JVM. */
     public static final Arch CURRENT = detect();
@@ -16,13 +16,16 @@ public enum Arch {
     public final long sysIoUringSetup;
     public final long sysIoUringEnter;
     public final long sysIoUringRegister;
+    public final long sysFutexWaitv;
 
-    Arch(long sysFutex, long sysStatx, long sysIoUringSetup, long sysIoUringEnter, long sysIoUringRegister) {
+    Arch(long sysFutex, long sysStatx, long sysIoUringSetup, long sysIoUringEnter, long sysIoUringRegister,
+         long sysFutexWaitv) {
         this.sysFutex = sysFutex;
         this.sysStatx = sysStatx;
         this.sysIoUringSetup = sysIoUringSetup;
         this.sysIoUringEnter = sysIoUringEnter;
         this.sysIoUringRegister = sysIoUringRegister;
+        this.sysFutexWaitv = sysFutexWaitv;
     }
 
     private static Arch detect() {

@@ -1,10 +1,8 @@
-package dev.pagestore.manager;
+package dev.pagestore.ipc.linux;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import dev.pagestore.ipc.linux.Errno;
-import dev.pagestore.ipc.linux.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -13,16 +11,15 @@ import java.lang.foreign.MemorySegment;
  * serving several channels sleeps on all their request rings at once, so a worker's ordinary {@code FUTEX_WAKE} on its
  * own ring wakes it, whichever channel it is.
  *
- * <p>Goes through {@link Libc#syscall} (the one place native functions are bound); the syscall number is 449 on both
- * x86_64 and aarch64 (it was added after the generic syscall table was unified). On an older kernel the first call
+ * <p>Goes through {@link Libc#syscall}; the syscall number is {@link Arch#sysFutexWaitv} (449 on both x86_64 and
+ * aarch64: it was added after the generic syscall table was unified). On an older kernel the first call
  * reports {@code ENOSYS} and {@link #available()} turns false; the reactor then falls back to one ring with a short
  * timeout.
  *
  * <p>Thread safety: one instance per reactor thread (the waiter array is reused).
  */
-final class FutexWaitv {
-    static final int WAITERS_MAX = 128;
-    private static final long SYS_FUTEX_WAITV = 449;
+public final class FutexWaitv {
+    public static final int WAITERS_MAX = 128;
     private static final int FUTEX2_SIZE_U32 = 0x02;
     private static final int CLOCK_MONOTONIC = 1;
     /** struct futex_waitv { u64 val; u64 uaddr; u32 flags; u32 reserved; } */
@@ -34,16 +31,16 @@ final class FutexWaitv {
     private boolean available = true;
 
     /** Whether the kernel has {@code futex_waitv} (as far as known). */
-    boolean available() {
+    public boolean available() {
         return available;
     }
 
-    void clear() {
+    public void clear() {
         count = 0;
     }
 
     /** Adds a word to wait on while it holds {@code expected}; false when the array is full. */
-    boolean add(MemorySegment word, int expected) {
+    public boolean add(MemorySegment word, int expected) {
         if (count == WAITERS_MAX) {
             return false;
         }
@@ -61,13 +58,13 @@ final class FutexWaitv {
      * Sleeps until a wake on any added word, a change of one, a signal, or {@code deadlineNanos}
      * ({@link System#nanoTime()}, which is {@code CLOCK_MONOTONIC} on Linux).
      */
-    void await(long deadlineNanos) {
+    public void await(long deadlineNanos) {
         if (count == 0) {
             return;
         }
         timespec.set(JAVA_LONG, 0, deadlineNanos / 1_000_000_000L);
         timespec.set(JAVA_LONG, 8, deadlineNanos % 1_000_000_000L);
-        long result = Libc.syscall(SYS_FUTEX_WAITV, waiters.address(), count, 0, timespec.address(),
+        long result = Libc.syscall(Arch.CURRENT.sysFutexWaitv, waiters.address(), count, 0, timespec.address(),
                 CLOCK_MONOTONIC, 0);
         if (result >= 0) {
             return;
