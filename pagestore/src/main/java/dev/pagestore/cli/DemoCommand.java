@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo",
         mixinStandardHelpOptions = true,
         description = {"Run the store end to end: start a manager, start worker processes doing a mixed page"
-                + " workload (70% reads, 30% writes, some atomic batches) through their page caches, kill the"
+                + " workload (70%% reads, 30%% writes, some atomic batches) through their page caches, kill the"
                 + " manager with SIGKILL midway and restart it, then verify from a fresh client that every"
                 + " acknowledged write survived, and print throughput, latency percentiles, cache hit rate, WAL"
                 + " group-commit figures and recovery time.",
@@ -28,7 +28,7 @@ public final class DemoCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--dir", defaultValue = "pagestore-data",
-            description = "Data directory, emptied at start (default ./${DEFAULT-VALUE}).")
+            description = "Data directory, emptied at start (default: ${DEFAULT-VALUE} in the current directory).")
     Path directory;
 
     @Option(names = "--seconds", defaultValue = "20", description = "How long the workers run (default ${DEFAULT-VALUE}).")

@@ -62,12 +62,8 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
         ChildProcess manager = null;
         try {
             long t0 = System.nanoTime();
-            manager = startManager(dir, logs, 1);
-            if (manager == null) {
-                out.println("FAIL: the manager did not start; see " + logs.resolve("manager-1.log"));
-                return 1;
-            }
-            out.printf("  manager pid %d ready in %d ms%n", manager.pid(), (System.nanoTime() - t0) / 1_000_000);
+            // Worker JVMs start while the manager starts (2 cores: JVM start-up is most of the wait), and attach
+            // once it is ready.
             List<ChildProcess> workerProcesses = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
                 ChildProcess worker = ChildProcess.start("worker-" + w, CHILD_JVM_OPTIONS,
@@ -77,6 +73,19 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
                         logs.resolve("worker-" + w + ".log"));
                 workerProcesses.add(worker);
                 children.add(worker);
+            }
+            manager = startManager(dir, logs, 1);
+            if (manager == null) {
+                out.println("FAIL: the manager did not start; see " + logs.resolve("manager-1.log"));
+                return 1;
+            }
+            out.printf("  manager pid %d ready in %d ms%n", manager.pid(), (System.nanoTime() - t0) / 1_000_000);
+            for (ChildProcess worker : workerProcesses) {
+                if (worker.awaitLineStartingWith("STARTED", START_TIMEOUT_MILLIS) == null) {
+                    out.println("FAIL: " + worker.name() + " did not start; see " + logs);
+                    return 1;
+                }
+                worker.send("ATTACH");
             }
             for (ChildProcess worker : workerProcesses) {
                 if (worker.awaitLineStartingWith("READY", START_TIMEOUT_MILLIS) == null) {
@@ -313,7 +322,7 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
         if (loop.killNanos != 0) {
             out.printf("  recovery        manager SIGKILLed at %.1f s; restarted manager ready %d ms after the kill"
                     + " (WAL recovery inside it: %.1f ms, %,d pages replayed); longest worker stall %d ms;"
-                    + " %,d operations retried after MANAGER_GONE%n", killAtSeconds, loop.restartReadyMillis,
+                    + " %,d failed attempts retried (MANAGER_GONE while no manager ran)%n", killAtSeconds, loop.restartReadyMillis,
                     loop.recoveryNanosInManager / 1e6, loop.recoveredPages, outageMillis, retried);
         }
         out.printf("  verification    %,d pages read from a fresh client: %,d with acknowledged writes, all holding"

@@ -36,7 +36,8 @@ import org.HdrHistogram.Histogram;
  * Every read is checked: an own page must hold its last acknowledged write (or a later one whose outcome is unknown),
  * any other page a whole stamp of that page by its owner, or zeros.
  *
- * <p>Protocol on stdout, one line each: {@code READY} after attaching; then, after {@code GO} on stdin,
+ * <p>Protocol, one line each: {@code STARTED} on stdout once the JVM runs (the demo starts workers while the
+ * manager starts); {@code ATTACH} on stdin, then {@code READY} after attaching; then, after {@code GO} on stdin,
  * {@code PROGRESS ops retried violations} about every 250 ms; {@code VIOLATION text} (at most 20); at the end
  * {@code DONE key=value ...}, {@code HIST base64} (an HdrHistogram of successful operations' latencies in ns,
  * compressed), {@code ACKED page:sequence ...} and {@code UNKNOWN page:sequence ...} lines, and {@code END}.
@@ -69,6 +70,7 @@ public final class DemoWorker {
     private long outageStartNanos;
     private long outageMaxNanos;
     private long hardDeadlineNanos;
+    private long nextProgressNanos;
 
     private DemoWorker(PageStoreClient client, int worker, int workers, long pages, long seed, long cacheBytes,
             PrintStream out) {
@@ -100,11 +102,18 @@ public final class DemoWorker {
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         ClientOptions options = ClientOptions.defaults().withClientName("demo-worker-" + worker)
                 .withAutoReattach(true).withDefaultTimeout(Duration.ofSeconds(2));
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        out.println("STARTED");
+        out.flush();
+        String attach = in.readLine();
+        if (!"ATTACH".equals(attach)) {
+            System.err.println("demo worker " + worker + ": expected ATTACH, got " + attach);
+            System.exit(2);
+        }
         try (PageStoreClient client = PageStoreClient.attach(directory, options)) {
             DemoWorker w = new DemoWorker(client, worker, workers, pages, seed, cacheBytes, out);
             out.println("READY");
             out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             String go = in.readLine();
             if (!"GO".equals(go)) {
                 System.err.println("demo worker " + worker + ": expected GO, got " + go);
@@ -119,7 +128,7 @@ public final class DemoWorker {
         long start = System.nanoTime();
         long end = start + durationNanos;
         hardDeadlineNanos = end + 15_000_000_000L;
-        long nextProgress = start;
+        nextProgressNanos = start;
         while (System.nanoTime() < end) {
             double r = random.nextDouble();
             if (r < 0.70) {
@@ -130,14 +139,19 @@ public final class DemoWorker {
             } else {
                 doBatch();
             }
-            long now = System.nanoTime();
-            if (now >= nextProgress) {
-                out.println("PROGRESS " + ops + " " + retried + " " + violations);
-                out.flush();
-                nextProgress = now + 250_000_000L;
-            }
+            progress();
         }
         report();
+    }
+
+    /** A PROGRESS line at most every 250 ms (also while an operation waits for a manager to come back). */
+    private void progress() {
+        long now = System.nanoTime();
+        if (now >= nextProgressNanos) {
+            out.println("PROGRESS " + ops + " " + retried + " " + violations);
+            out.flush();
+            nextProgressNanos = now + 250_000_000L;
+        }
     }
 
     /** 80% of picks in the first 20% of [0, n), the rest uniform. */
@@ -184,6 +198,7 @@ public final class DemoWorker {
                     return false;
                 }
                 retried++;
+                progress();
                 sleepMillis(10);
             } catch (IOException e) {
                 gaveUp++;
