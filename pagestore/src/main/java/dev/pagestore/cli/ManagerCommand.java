@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,6 +23,9 @@ import picocli.CommandLine.Option;
                 + " pairs and the WAL. Workers attach through DIR/manager.sock. Stops cleanly on SIGTERM.",
                 "Page size and capacity default to those the directory was created with (else 4096 and 1 GiB)."})
 public final class ManagerCommand implements Callable<Integer> {
+    /** Exit code when the manager stopped itself because the WAL failed. */
+    static final int EXIT_WAL_FAILED = 3;
+
     @Option(names = "--dir", required = true, description = "Data directory (created when missing).")
     Path directory;
 
@@ -90,17 +93,22 @@ public final class ManagerCommand implements Callable<Integer> {
             System.err.println("pagestore manager: " + e.getMessage());
             return 1;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             manager.close();
-            stopped.countDown();
-            Runtime.getRuntime().halt(0);  // SIGTERM handled: a clean stop exits 0, not 143
+            // SIGTERM handled: a clean stop exits 0 (not 143); a stop forced by a WAL failure exits 3.
+            Runtime.getRuntime().halt(manager.fatalCause() == null ? 0 : EXIT_WAL_FAILED);
         }, "pagestore-shutdown"));
         System.out.println("pagestore manager pid " + ProcessHandle.current().pid() + " ready on "
                 + manager.socketPath());
         System.out.flush();
-        stopped.await();
-        return 0;
+        while (!manager.awaitStopped(1, TimeUnit.SECONDS)) {
+            // runs until SIGTERM (the hook above) or a fatal WAL failure (the manager stops itself)
+        }
+        if (manager.fatalCause() == null) {
+            return 0;  // stopped by the shutdown hook, which sets the exit code itself
+        }
+        System.err.println("pagestore manager: stopped after a WAL failure: " + manager.fatalCause());
+        return EXIT_WAL_FAILED;
     }
 
     static long parseBytes(String text) {

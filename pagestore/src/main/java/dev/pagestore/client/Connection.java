@@ -102,12 +102,13 @@ final class Connection {
 
     /** Attaches to the manager of {@code directory}. */
     static Connection open(Path directory, Path socket, ClientOptions options) throws IOException {
-        Connection[] self = new Connection[1];
+        // Set once the connection exists; read by the control client's reader thread (hence atomic).
+        java.util.concurrent.atomic.AtomicReference<Connection> self = new java.util.concurrent.atomic.AtomicReference<>();
         ControlClient control = ControlClient.attach(socket,
                 AttachRequest.fromCurrentProcess(pageSizeOf(directory), options.ringCapacity(),
                         options.clientName()),
                 event -> {
-                    Connection connection = self[0];
+                    Connection connection = self.get();
                     if (connection != null) {
                         connection.managerGone(event);
                     }
@@ -121,7 +122,7 @@ final class Connection {
                     grant.ringCapacity(), grant.ringCapacity(), grant.ringCapacity()));
             status = StatusView.open(directory);
             Connection connection = new Connection(control, channel, status);
-            self[0] = connection;
+            self.set(connection);
             if (control.isManagerGone()) {
                 connection.gone = true;
                 connection.goneDetail = "the manager went away during attach";

@@ -18,6 +18,7 @@ import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.StatusRegionDescriptor;
 import dev.pagestore.wal.FileLogDirectory;
+import dev.pagestore.wal.LogDirectory;
 import dev.pagestore.wal.RecoveryReport;
 import dev.pagestore.wal.StopReason;
 import dev.pagestore.wal.WalConfig;
@@ -83,6 +84,9 @@ public final class PageStoreManager implements AutoCloseable {
     private ScheduledExecutorService housekeeping;
     private int nextReactor;
     private long checkpoints;
+    private LogDirectory walDirectoryOverride;
+    private volatile Throwable fatalCause;
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
     private PageStoreManager(ManagerConfig config, Path directory, ExclusiveLock lock, StoreMetadata metadata) {
         this.config = config;
@@ -101,6 +105,11 @@ public final class PageStoreManager implements AutoCloseable {
      * @throws IOException when recovery finds corruption or the device, WAL or socket cannot be opened
      */
     public static PageStoreManager start(ManagerConfig config) throws IOException {
+        return start(config, null);
+    }
+
+    /** As {@link #start(ManagerConfig)}, with the WAL in {@code walDirectory} instead of {@code DIR/wal} (tests). */
+    static PageStoreManager start(ManagerConfig config, LogDirectory walDirectory) throws IOException {
         Files.createDirectories(config.directory());
         Path directory = config.directory().toRealPath();
         ExclusiveLock lock;
@@ -126,6 +135,7 @@ public final class PageStoreManager implements AutoCloseable {
                     previous == null ? 1 : previous.epoch() + 1);
             metadata.write(directory);
             manager = new PageStoreManager(config, directory, lock, metadata);
+            manager.walDirectoryOverride = walDirectory;
             manager.open();
             success = true;
             return manager;
@@ -154,9 +164,13 @@ public final class PageStoreManager implements AutoCloseable {
         // 1. Recovery: replay the log's page images into the data file before anything serves.
         long recoveryStart = System.nanoTime();
         try (FileChannel data = FileChannel.open(dataFile, StandardOpenOption.WRITE)) {
-            Path walDirectory = directory.resolve(WAL_DIRECTORY);
-            Files.createDirectories(walDirectory);
-            wal = WriteAheadLog.open(new FileLogDirectory(walDirectory),
+            LogDirectory logDirectory = walDirectoryOverride;
+            if (logDirectory == null) {
+                Path walDirectory = directory.resolve(WAL_DIRECTORY);
+                Files.createDirectories(walDirectory);
+                logDirectory = new FileLogDirectory(walDirectory);
+            }
+            wal = WriteAheadLog.open(logDirectory,
                     WalConfig.defaults(pageSize).withMaxPagesPerGroup(WAL_GROUP_PAGES_MAX),
                     (pageNumber, image, lsn) -> {
                         if (pageNumber < 0 || pageNumber >= config.capacityPages()) {
@@ -199,7 +213,7 @@ public final class PageStoreManager implements AutoCloseable {
         PageStripes stripes = new PageStripes();
         for (int r = 0; r < config.reactorCount(); r++) {
             Reactor reactor = new Reactor(r, device, config.queueDepth(), wal, status, stripes, unapplied, pageSize,
-                    config.capacityPages(), pageCountMax, pin);
+                    config.capacityPages(), pageCountMax, pin, this::onFatal);
             reactors.add(reactor);
             reactor.start();
         }
@@ -234,6 +248,34 @@ public final class PageStoreManager implements AutoCloseable {
                         + " queue depth {}) on {}", ProcessHandle.current().pid(), metadata.epoch(), directory,
                 config.capacityPages(), pageSize, config.backend().name(), config.reactorCount(),
                 config.queueDepth(), control.socketPath());
+    }
+
+    /**
+     * A WAL write or fdatasync failed: the log can no longer make writes durable, and after a failed fsync the kernel
+     * may have dropped the dirty pages (PostgreSQL's fsyncgate), so the manager stops rather than pretend. Workers see
+     * it gone; the next start recovers from what the log holds.
+     */
+    private void onFatal(Throwable cause) {
+        synchronized (this) {
+            if (fatalCause != null) {
+                return;
+            }
+            fatalCause = cause;
+        }
+        LOG.error("the WAL failed; the manager of {} stops (the next start recovers from the log)", directory, cause);
+        Thread stopper = new Thread(this::close, "pagestore-fatal-stop");
+        stopper.setDaemon(false);
+        stopper.start();
+    }
+
+    /** Why the manager stopped by itself (a WAL failure), or null. */
+    public Throwable fatalCause() {
+        return fatalCause;
+    }
+
+    /** Waits until {@link #close()} has finished (called by anyone, or after a fatal WAL failure). */
+    public boolean awaitStopped(long timeout, TimeUnit unit) throws InterruptedException {
+        return stopped.await(timeout, unit);
     }
 
     private void removeStaleChannels() throws IOException {
@@ -409,5 +451,6 @@ public final class PageStoreManager implements AutoCloseable {
         }
         lock.close();
         LOG.info("pagestore manager of {} stopped", directory);
+        stopped.countDown();
     }
 }

@@ -45,9 +45,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Idle</h2>
  * Spin briefly, then yield, then: with device or WAL work outstanding, park 50 us (WAL completions unpark at once);
- * otherwise sleep in {@code futex} on a channel's request ring (the worker's publish wakes it, through the ring's
- * waiting flag), for at most 10 ms with one channel and 1 ms with several (a worker on another channel is noticed at
- * the next timeout; a reactor-level doorbell word would remove that delay).
+ * otherwise sleep in {@code futex} on the channels' request rings (a worker's publish wakes it, through its ring's
+ * waiting flag), at most 10 ms: with several channels on all of them at once through {@code futex_waitv}
+ * ({@link FutexWaitv}), or, on kernels without it, on one ring at a time for at most 1 ms.
  */
 final class Reactor implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Reactor.class);
@@ -67,6 +67,8 @@ final class Reactor implements Runnable {
     private final long capacityPages;
     private final int pageCountMax;
     private final boolean pin;
+    /** Told when the WAL fails: the manager stops (fsyncgate: never pretend a write is durable). */
+    private final java.util.function.Consumer<Throwable> onFatal;
     private final Thread thread;
     final CountDownLatch started = new CountDownLatch(1);
     volatile Throwable startFailure;
@@ -94,6 +96,7 @@ final class Reactor implements Runnable {
     private int walPending;
     private int idleRounds;
     private int sleepCursor;
+    private final FutexWaitv waitv = new FutexWaitv();
     private long nextDeadlineScanNanos;
     /** Private copy of the request being handled (see {@link #drainRequests}). */
     private final MemorySegment requestCopy = java.lang.foreign.Arena.ofAuto().allocate(RequestDescriptor.SIZE_BYTES,
@@ -101,7 +104,8 @@ final class Reactor implements Runnable {
 
     Reactor(int index, BlockDevice device, int queueDepth, WriteAheadLog wal, StatusRegion status,
             PageStripes stripes, UnappliedWrites unapplied, int pageSizeBytes, long capacityPages, int pageCountMax,
-            boolean pin) {
+            boolean pin, java.util.function.Consumer<Throwable> onFatal) {
+        this.onFatal = onFatal;
         this.index = index;
         this.device = device;
         this.queueDepth = queueDepth;
@@ -665,6 +669,7 @@ final class Reactor implements Runnable {
         if (op.walFailure != null) {
             LOG.error("WAL append failed; the write is answered IO_ERROR", op.walFailure);
             unapplied.end(op.ticket);
+            onFatal.accept(op.walFailure);
             op.status = CompletionDescriptor.STATUS_IO_ERROR;
             finish(op);
             return;
@@ -809,21 +814,34 @@ final class Reactor implements Runnable {
             LockSupport.parkNanos(50_000);
             return;
         }
-        ChannelSession target = null;
         int live = 0;
+        ChannelSession only = null;
         for (int i = 0; i < sessions.size(); i++) {
-            ChannelSession s = sessions.get((sleepCursor + i) % sessions.size());
+            ChannelSession s = sessions.get(i);
             if (!s.detaching) {
                 live++;
-                if (target == null) {
-                    target = s;
-                }
+                only = s;
             }
         }
-        sleepCursor++;
-        if (target == null) {
+        if (live == 0) {
             LockSupport.parkNanos(DEEP_SLEEP_ONE_CHANNEL_NANOS);
             return;
+        }
+        if (live > 1 && waitv.available()) {
+            sleepOnAll();
+            return;
+        }
+        ChannelSession target = only;
+        if (live > 1) {
+            // No futex_waitv: sleep on one ring (rotating) with a short bound, noticing the others at the timeout.
+            for (int i = 0; i < sessions.size(); i++) {
+                ChannelSession s = sessions.get((sleepCursor + i) % sessions.size());
+                if (!s.detaching) {
+                    target = s;
+                    break;
+                }
+            }
+            sleepCursor++;
         }
         RingConsumer ring = target.requests;
         WaitPoint point = ring.entriesWaitPoint();
@@ -834,13 +852,63 @@ final class Reactor implements Runnable {
         point.announceWaiting(seen);
         sleepingOn = ring.segment().asSlice(RingDescriptor.PRODUCER_SEQUENCE_OFFSET, 4);
         try {
-            if (point.sequenceAcquire() == seen && newSessions.isEmpty() && detached.isEmpty() && walDone.isEmpty()
-                    && !draining) {
+            if (point.sequenceAcquire() == seen && nothingQueued()) {
                 point.sleep(seen, live == 1 ? DEEP_SLEEP_ONE_CHANNEL_NANOS : DEEP_SLEEP_SEVERAL_CHANNELS_NANOS);
             }
         } finally {
             sleepingOn = null;
             point.withdrawWaiting();
+        }
+    }
+
+    private boolean nothingQueued() {
+        return newSessions.isEmpty() && detached.isEmpty() && walDone.isEmpty() && !draining;
+    }
+
+    /**
+     * Sleeps on every served channel's request ring at once ({@code futex_waitv}): raise each ring's waiting flag
+     * naming the sequence seen, fence, re-check them all, then sleep until any worker's publish wakes its ring's word
+     * (the same Dekker handshake as {@link WaitPoint}, once per ring).
+     */
+    private void sleepOnAll() {
+        waitv.clear();
+        int announced = 0;
+        try {
+            for (int i = 0; i < sessions.size() && announced < FutexWaitv.WAITERS_MAX; i++) {
+                ChannelSession s = sessions.get(i);
+                if (s.detaching) {
+                    continue;
+                }
+                RingConsumer ring = s.requests;
+                WaitPoint point = ring.entriesWaitPoint();
+                long seen = point.sequenceAcquire();
+                if (seen != ring.sequence()) {
+                    return;  // requests are waiting
+                }
+                point.announceWaiting(seen);  // includes the StoreLoad fence before the re-check below
+                announced++;
+                MemorySegment word = ring.segment().asSlice(RingDescriptor.PRODUCER_SEQUENCE_OFFSET, 4);
+                if (point.sequenceAcquire() != seen) {
+                    return;
+                }
+                waitv.add(word, (int) seen);
+                if (sleepingOn == null) {
+                    sleepingOn = word;  // other manager threads wake us through this word
+                }
+            }
+            if (nothingQueued()) {
+                waitv.await(System.nanoTime() + DEEP_SLEEP_ONE_CHANNEL_NANOS);
+            }
+        } finally {
+            sleepingOn = null;
+            int withdrawn = 0;
+            for (int i = 0; i < sessions.size() && withdrawn < announced; i++) {
+                ChannelSession s = sessions.get(i);
+                if (!s.detaching) {
+                    s.requests.entriesWaitPoint().withdrawWaiting();
+                    withdrawn++;
+                }
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.pagestore.manager;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,6 +66,33 @@ class PageStoreManagerTest {
             assertArrayEquals(page(4096, 39, 2), pages.get(2));
             assertTrue(client.flush() > 0);
             assertEquals(0, client.unmappedCompletions());
+            try (StatusView status = StatusView.open(directory)) {
+                assertEquals(StatusRegionDescriptor.STATE_RUNNING, status.state());
+                assertEquals(ProcessHandle.current().pid(), status.managerPid());
+                assertEquals(manager.epoch(), status.epoch());
+                assertTrue(status.sumReactors(StatusRegionDescriptor.WRITE_REQUESTS) >= 41);
+                assertTrue(status.sumReactors(StatusRegionDescriptor.READ_REQUESTS) >= 5);
+                long p50 = status.latencyPercentileNanos(0.5);
+                long p99 = status.latencyPercentileNanos(0.99);
+                assertTrue(p50 > 0 && p50 <= p99, "p50=" + p50 + " p99=" + p99);
+                System.out.println("in-process latency (log2 bucket bounds): p50 <= " + p50 + " ns, p99 <= " + p99
+                        + " ns");
+            }
+            long start = System.nanoTime();
+            for (int i = 0; i < 2000; i++) {
+                client.read(i % 40);
+            }
+            long readMicros = (System.nanoTime() - start) / 2000 / 1000;
+            start = System.nanoTime();
+            for (int i = 0; i < 50; i++) {
+                client.write(i % 40, page(4096, i % 40, 3));
+            }
+            long writeMicros = (System.nanoTime() - start) / 50 / 1000;
+            System.out.println("sequential round trips (portable backend, informational): read " + readMicros
+                    + " us, write " + writeMicros + " us");
+            for (int p = 0; p < 10; p++) {
+                assertArrayEquals(page(4096, p, 3), client.read(p));
+            }
         }
     }
 
@@ -265,6 +293,74 @@ class PageStoreManagerTest {
             }
         } finally {
             first.close();
+        }
+    }
+
+    @Test
+    void shouldFenceTimedOutWriteSlotUntilTheDeviceFinishesThenApplyIt() throws Exception {
+        AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
+        ManagerConfig config = config().withBackend(DeviceFactory.simulated(7, device::set));
+        try (PageStoreManager manager = PageStoreManager.start(config);
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults()
+                        .withRingCapacity(16))) {
+            device.get().faults().holdNext(NvmeOpcodes.WRITE, 1);
+            PageStoreException timeout = assertThrows(PageStoreException.class,
+                    () -> client.write(4, page(4096, 4, 1), Duration.ofMillis(200)));
+            assertEquals(ErrorCode.TIMEOUT, timeout.code());
+            // The slot of the timed-out write is still the device's: only 15 of 16 requests can be outstanding
+            // (the reads are held too, so that they stay outstanding).
+            device.get().faults().holdNext(NvmeOpcodes.READ, 15);
+            List<CompletableFuture<byte[]>> reads = new ArrayList<>();
+            for (int i = 0; i < 15; i++) {
+                reads.add(client.readAsync(100 + i, Duration.ofSeconds(5)));
+            }
+            PageStoreException full = assertThrows(PageStoreException.class,
+                    () -> client.readAsync(200, Duration.ofMillis(100)));
+            assertEquals(ErrorCode.TIMEOUT, full.code(), "no slot may be handed out while one is fenced");
+            device.get().faults().releaseHeld();
+            for (CompletableFuture<byte[]> read : reads) {
+                read.get();
+            }
+            // The held write completes: its slot comes back and, since its WAL record was durable, it is applied.
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            byte[] back = client.read(4);
+            while (!java.util.Arrays.equals(back, page(4096, 4, 1)) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+                back = client.read(4);
+            }
+            assertArrayEquals(page(4096, 4, 1), back, "a timed-out write may still be applied (outcome unknown)");
+            List<CompletableFuture<byte[]>> all = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                all.add(client.readAsync(100 + i, Duration.ofSeconds(5)));
+            }
+            for (CompletableFuture<byte[]> read : all) {
+                read.get();
+            }
+        }
+    }
+
+    @Test
+    void shouldStopItselfWhenTheWalFailsAndAnswerIoError() throws Exception {
+        dev.pagestore.wal.FaultyLogDirectory wal = new dev.pagestore.wal.FaultyLogDirectory(5);
+        PageStoreManager manager = PageStoreManager.start(config(), wal);
+        try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            client.write(1, page(4096, 1, 1));
+            for (String name : wal.list()) {
+                if (name.endsWith(".wal")) {
+                    wal.device(name).failNextDatasyncs(1);
+                }
+            }
+            PageStoreException failed = assertThrows(PageStoreException.class,
+                    () -> client.write(2, page(4096, 2, 1)));
+            assertTrue(failed.code() == ErrorCode.IO_ERROR || failed.code() == ErrorCode.MANAGER_GONE,
+                    "a write the WAL could not make durable is never acknowledged: " + failed.code());
+            assertTrue(manager.awaitStopped(20, java.util.concurrent.TimeUnit.SECONDS),
+                    "the manager stops after a WAL failure (fsyncgate)");
+            assertNotNull(manager.fatalCause());
+            PageStoreException gone = assertThrows(PageStoreException.class, () -> client.read(1));
+            assertEquals(ErrorCode.MANAGER_GONE, gone.code());
+        } finally {
+            manager.close();
         }
     }
 }
