@@ -31,7 +31,8 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Data directory, emptied at start (default: ${DEFAULT-VALUE} in the current directory).")
     Path directory;
 
-    @Option(names = "--seconds", defaultValue = "20", description = "How long the workers run (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seconds", defaultValue = "20",
+            description = "How long the workers run (default ${DEFAULT-VALUE}).")
     double seconds;
 
     @Option(names = "--workers", defaultValue = "4", description = "Worker processes (default ${DEFAULT-VALUE}).")
@@ -57,7 +58,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         double killAt = killAtSeconds != null ? killAtSeconds : seconds / 2;
         try {
-            return new DemoRun(directory, seconds, workers, pages, killAt, seed).run(out, System.console() != null);
+            boolean terminal = System.console() != null && System.console().isTerminal();
+            return new DemoRun(directory, seconds, workers, pages, killAt, seed).run(out, terminal);
         } catch (IOException e) {
             out.flush();
             spec.commandLine().getErr().println("pagestore demo: " + e.getMessage());

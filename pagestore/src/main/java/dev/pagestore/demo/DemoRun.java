@@ -39,6 +39,8 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
     private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-Xmx128m", "-Xshare:auto");
     private static final long CACHE_BYTES_PER_WORKER = 2L << 20;
+    /** The manager runs as its own process, by its command line ({@code pagestore manager}). */
+    private static final String MANAGER_MAIN = "dev.pagestore.cli.PageStoreCli";
     /** Marks a directory the demo created, so a later run may empty it even if the manager never started there. */
     private static final String MARKER = ".pagestore-demo";
 
@@ -249,7 +251,7 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
     }
 
     private ChildProcess startManager(Path dir, Path logs, int incarnation) throws IOException, InterruptedException {
-        ChildProcess m = ChildProcess.start("manager", CHILD_JVM_OPTIONS.subList(0, 1), "dev.pagestore.cli.PageStoreCli",
+        ChildProcess m = ChildProcess.start("manager", CHILD_JVM_OPTIONS.subList(0, 1), MANAGER_MAIN,
                 List.of("manager", "--dir", dir.toString(), "--capacity-pages", Long.toString(pages),
                         "--checkpoint-interval-ms", "5000"),
                 logs.resolve("manager-" + incarnation + ".log"));
@@ -322,7 +324,8 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
         if (loop.killNanos != 0) {
             out.printf("  recovery        manager SIGKILLed at %.1f s; restarted manager ready %d ms after the kill"
                     + " (WAL recovery inside it: %.1f ms, %,d pages replayed); longest worker stall %d ms;"
-                    + " %,d failed attempts retried (MANAGER_GONE while no manager ran)%n", killAtSeconds, loop.restartReadyMillis,
+                    + " %,d failed attempts retried (MANAGER_GONE while no manager ran)%n", killAtSeconds,
+                    loop.restartReadyMillis,
                     loop.recoveryNanosInManager / 1e6, loop.recoveredPages, outageMillis, retried);
         }
         out.printf("  verification    %,d pages read from a fresh client: %,d with acknowledged writes, all holding"
