@@ -1,0 +1,194 @@
+package dev.pagestore.cli;
+
+import static dev.pagestore.status.StatusRegionDescriptor.*;
+
+import dev.pagestore.status.StatusRegionDescriptor;
+import dev.pagestore.status.StatusView;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pagestore stat --dir DIR}: a live view of a running manager from its status region, like {@code iostat}:
+ * every interval one line per reactor (IOPS as deltas of its counters, requests in flight, latency percentiles from
+ * the interval's histogram buckets, errors) and one line for the manager (attached workers, WAL fdatasyncs per
+ * second and mean records per group commit, epoch).
+ */
+@Command(name = "stat",
+        mixinStandardHelpOptions = true,
+        description = {"Show a running manager's figures every interval, from its read-only status region: per"
+                + " reactor IOPS, in-flight requests, latency p50/p99/p99.9, errors, invalid requests, timeouts and"
+                + " unmapped completions; attached workers, WAL fdatasyncs/s and mean group-commit size.",
+                "Latencies come from log2 buckets: a figure is the upper bound of its bucket."})
+public final class StatCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--dir", required = true, description = "The manager's data directory.")
+    Path directory;
+
+    @Option(names = "--interval", defaultValue = "1s",
+            description = "Time between reports: 500ms, 1s, 2s... (default ${DEFAULT-VALUE}).")
+    String interval;
+
+    @Option(names = "--count", defaultValue = "0", description = "Reports to print, then exit (0: until Ctrl-C).")
+    long count;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        long intervalMillis;
+        try {
+            intervalMillis = parseMillis(interval);
+        } catch (IllegalArgumentException e) {
+            err.println("pagestore stat: " + e.getMessage());
+            return 2;
+        }
+        if (!Files.isDirectory(directory)) {
+            err.println("pagestore stat: " + directory + " is not a directory");
+            return 1;
+        }
+        StatusView status;
+        try {
+            status = StatusView.open(directory);
+        } catch (IOException e) {
+            err.println("pagestore stat: no manager runs on " + directory + " (no status region: " + e.getMessage()
+                    + "); start one with 'pagestore manager --dir " + directory + "'");
+            return 1;
+        }
+        try (status) {
+            long pid = status.managerPid();
+            if (status.state() == STATE_STOPPED || ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)) {
+                err.println("pagestore stat: no manager runs on " + directory + " (the status region names pid " + pid
+                        + ", which is " + (status.state() == STATE_STOPPED ? "stopped" : "gone") + ")");
+                return 1;
+            }
+            out.printf("manager pid %d on %s: epoch %d, %d reactor(s), page %d B, %,d pages%n", pid, directory,
+                    status.epoch(), status.reactorCount(), status.pageSizeBytes(), status.capacityPages());
+            Sample previous = Sample.of(status);
+            for (long n = 0; count == 0 || n < count; n++) {
+                Thread.sleep(intervalMillis);
+                if (ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)) {
+                    err.println("pagestore stat: manager pid " + pid + " is gone");
+                    return 1;
+                }
+                Sample now = Sample.of(status);
+                print(out, previous, now, status.reactorCount());
+                previous = now;
+            }
+        }
+        return 0;
+    }
+
+    /** One reading of every counter. */
+    private record Sample(long nanos, long[][] reactors, long[][] histograms, long[] global) {
+        static final long[] REACTOR_FIELDS = {READ_REQUESTS, WRITE_REQUESTS, PAGES_READ, PAGES_WRITTEN, ERRORS,
+                INVALID_REQUESTS, TIMEOUTS, UNMAPPED_COMPLETIONS, IN_FLIGHT, CHANNELS};
+        static final long[] GLOBAL_FIELDS = {ATTACHED_WORKERS, WAL_DATASYNCS, WAL_BATCHES, WAL_RECORDS};
+
+        static Sample of(StatusView status) {
+            int r = status.reactorCount();
+            long[][] reactors = new long[r][REACTOR_FIELDS.length];
+            long[][] histograms = new long[r][HISTOGRAM_BUCKETS];
+            for (int i = 0; i < r; i++) {
+                for (int f = 0; f < REACTOR_FIELDS.length; f++) {
+                    reactors[i][f] = status.reactor(i, REACTOR_FIELDS[f]);
+                }
+                for (int b = 0; b < HISTOGRAM_BUCKETS; b++) {
+                    histograms[i][b] = status.histogram(i, b);
+                }
+            }
+            long[] global = new long[GLOBAL_FIELDS.length];
+            for (int f = 0; f < GLOBAL_FIELDS.length; f++) {
+                global[f] = status.global(GLOBAL_FIELDS[f]);
+            }
+            return new Sample(System.nanoTime(), reactors, histograms, global);
+        }
+    }
+
+    private static void print(PrintWriter out, Sample before, Sample now, int reactorCount) {
+        double seconds = (now.nanos - before.nanos) / 1e9;
+        out.printf("%n%s  %8s %8s %6s %9s %9s %9s %6s %7s %7s %8s %5s%n",
+                LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")), "reads/s", "writes/s", "queue",
+                "p50", "p99", "p99.9", "errors", "invalid", "timeout", "unmapped", "chans");
+        for (int r = 0; r < reactorCount; r++) {
+            long[] a = before.reactors[r];
+            long[] b = now.reactors[r];
+            long[] histogram = new long[HISTOGRAM_BUCKETS];
+            for (int i = 0; i < HISTOGRAM_BUCKETS; i++) {
+                histogram[i] = now.histograms[r][i] - before.histograms[r][i];
+            }
+            out.printf("reactor %-2d %8.0f %8.0f %6d %9s %9s %9s %6d %7d %7d %8d %5d%n", r, (b[0] - a[0]) / seconds,
+                    (b[1] - a[1]) / seconds, b[8], percentile(histogram, 0.50), percentile(histogram, 0.99),
+                    percentile(histogram, 0.999), b[4], b[5], b[6], b[7], b[9]);
+        }
+        long datasyncs = now.global[1] - before.global[1];
+        long batches = now.global[2] - before.global[2];
+        long records = now.global[3] - before.global[3];
+        out.printf("workers %d  WAL %.0f fdatasyncs/s, mean batch %s records%n", now.global[0], datasyncs / seconds,
+                batches == 0 ? "-" : String.format("%.1f", (double) records / batches));
+        out.flush();
+    }
+
+    /** The upper bound of the log2 bucket holding quantile {@code q} of the interval's requests, or "-". */
+    static String percentile(long[] histogram, double q) {
+        long total = 0;
+        for (long c : histogram) {
+            total += c;
+        }
+        if (total == 0) {
+            return "-";
+        }
+        long rank = (long) Math.ceil(q * total);
+        long seen = 0;
+        for (int b = 0; b < histogram.length; b++) {
+            seen += histogram[b];
+            if (seen >= rank) {
+                return "<" + duration(1L << Math.min(62, b + 1));
+            }
+        }
+        return "-";
+    }
+
+    private static String duration(long nanos) {
+        if (nanos < 1_000) {
+            return nanos + "ns";
+        } else if (nanos < 1_000_000) {
+            return nanos / 1_000 + "us";
+        } else if (nanos < 1_000_000_000) {
+            return nanos / 1_000_000 + "ms";
+        }
+        return nanos / 1_000_000_000 + "s";
+    }
+
+    static long parseMillis(String text) {
+        String t = text.trim();
+        try {
+            if (t.endsWith("ms")) {
+                return positive(Long.parseLong(t.substring(0, t.length() - 2)), text);
+            } else if (t.endsWith("s")) {
+                return positive(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000), text);
+            }
+            return positive(Duration.parse(t).toMillis(), text);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("interval=" + text + " is not a duration like 500ms or 1s");
+        }
+    }
+
+    private static long positive(long millis, String text) {
+        if (millis <= 0) {
+            throw new IllegalArgumentException("interval=" + text + " must be positive");
+        }
+        return millis;
+    }
+}

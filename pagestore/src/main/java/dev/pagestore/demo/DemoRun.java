@@ -1,0 +1,415 @@
+package dev.pagestore.demo;
+
+import dev.pagestore.client.ClientOptions;
+import dev.pagestore.client.PageStoreClient;
+import dev.pagestore.status.StatusRegionDescriptor;
+import dev.pagestore.status.StatusView;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * One run of {@code pagestore demo}: a manager process, worker processes under load, the manager killed with SIGKILL
+ * midway and restarted, then a check from a fresh client that no acknowledged write was lost, and a report.
+ *
+ * <h2>What "not lost" means here</h2>
+ * Worker {@code w} alone writes the pages {@code p % workers == w}, one write at a time, each with the page's next
+ * sequence number, and reports per page the last sequence whose write was acknowledged ({@code a}) and the sequences
+ * written after it whose outcome stayed unknown ({@code U}: the worker gave up retrying them). The page must then
+ * hold exactly sequence {@code a}, or one of {@code U} (a write that was applied but never acknowledged); zeros only
+ * when {@code a = 0}. An older sequence means an acknowledged write was lost; a torn or foreign image means
+ * corruption. Either is FAIL.
+ *
+ * @param directory    the data directory (recreated: every run starts empty)
+ * @param seconds      how long workers run
+ * @param workers      worker processes
+ * @param pages        pages in the store (all of them are used)
+ * @param killAtSeconds when the manager gets SIGKILL (0: never)
+ * @param seed         the workload's seed
+ */
+public record DemoRun(Path directory, double seconds, int workers, long pages, double killAtSeconds, long seed) {
+    private static final long START_TIMEOUT_MILLIS = 60_000;
+    private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-Xmx128m", "-Xshare:auto");
+    private static final long CACHE_BYTES_PER_WORKER = 2L << 20;
+    /** The manager runs as its own process, by its command line ({@code pagestore manager}). */
+    private static final String MANAGER_MAIN = "dev.pagestore.cli.PageStoreCli";
+    /** Marks a directory the demo created, so a later run may empty it even if the manager never started there. */
+    private static final String MARKER = ".pagestore-demo";
+
+    /** Figures read from a manager's status region. */
+    private record WalFigures(long datasyncs, long batches, long records, long bytes) {
+        WalFigures plus(WalFigures o) {
+            return new WalFigures(datasyncs + o.datasyncs, batches + o.batches, records + o.records, bytes + o.bytes);
+        }
+    }
+
+    /** Runs the demo, printing progress and the report to {@code out}; returns the exit code (0 PASS, 1 FAIL). */
+    public int run(PrintWriter out, boolean terminal) throws IOException, InterruptedException {
+        Path dir = directory.toAbsolutePath().normalize();
+        recreate(dir, out);
+        Path logs = Files.createDirectories(dir.resolve("logs"));
+        out.printf("pagestore demo: %d workers, %,d pages of 4 KiB, %.0f s, manager SIGKILL at %.0f s%n", workers,
+                pages, seconds, killAtSeconds);
+        out.printf("  data directory %s (emptied at start: every run starts from nothing); logs in %s%n", dir, logs);
+        out.flush();
+        List<ChildProcess> children = new ArrayList<>();
+        ChildProcess manager = null;
+        try {
+            long t0 = System.nanoTime();
+            // Worker JVMs start while the manager starts (2 cores: JVM start-up is most of the wait), and attach
+            // once it is ready.
+            List<ChildProcess> workerProcesses = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                ChildProcess worker = ChildProcess.start("worker-" + w, CHILD_JVM_OPTIONS,
+                        DemoWorker.class.getName(), List.of(dir.toString(), Integer.toString(w),
+                                Integer.toString(workers), Long.toString(pages), Double.toString(seconds),
+                                Long.toString(seed * 1000 + w), Long.toString(CACHE_BYTES_PER_WORKER)),
+                        logs.resolve("worker-" + w + ".log"));
+                workerProcesses.add(worker);
+                children.add(worker);
+            }
+            manager = startManager(dir, logs, 1);
+            if (manager == null) {
+                out.println("FAIL: the manager did not start; see " + logs.resolve("manager-1.log"));
+                return 1;
+            }
+            out.printf("  manager pid %d ready in %d ms%n", manager.pid(), (System.nanoTime() - t0) / 1_000_000);
+            for (ChildProcess worker : workerProcesses) {
+                if (worker.awaitLineStartingWith("STARTED", START_TIMEOUT_MILLIS) == null) {
+                    out.println("FAIL: " + worker.name() + " did not start; see " + logs);
+                    return 1;
+                }
+                worker.send("ATTACH");
+            }
+            for (ChildProcess worker : workerProcesses) {
+                if (worker.awaitLineStartingWith("READY", START_TIMEOUT_MILLIS) == null) {
+                    out.println("FAIL: " + worker.name() + " did not attach; see " + logs);
+                    return 1;
+                }
+            }
+            out.printf("  %d workers attached (each: one client, a %d MiB page cache)%n", workers,
+                    CACHE_BYTES_PER_WORKER >> 20);
+            out.flush();
+            for (ChildProcess worker : workerProcesses) {
+                worker.send("GO");
+            }
+            Loop loop = new Loop(workerProcesses, new ProgressBar(out, terminal));
+            ChildProcess[] managerRef = {manager};
+            int code = loop.run(dir, logs, managerRef, children);
+            manager = managerRef[0];
+            if (code != 0) {
+                return code;
+            }
+            return finish(out, dir, loop, manager);
+        } finally {
+            if (manager != null) {
+                manager.destroy();
+            }
+            for (ChildProcess child : children) {
+                child.destroy();
+            }
+        }
+    }
+
+    /** The run loop: progress, the kill and restart, and collecting the workers' results. */
+    private final class Loop {
+        final List<ChildProcess> workerProcesses;
+        final ProgressBar bar;
+        final WorkerResult[] results;
+        final long[] progressOps;
+        final long[] progressRetried;
+        final long[] progressViolations;
+        WalFigures walBeforeKill = new WalFigures(0, 0, 0, 0);
+        long killNanos;
+        long restartReadyMillis = -1;
+        long recoveryNanosInManager = -1;
+        long recoveredPages = -1;
+        long runNanos;
+        volatile ChildProcess restarted;
+        volatile boolean restartFailed;
+
+        Loop(List<ChildProcess> workerProcesses, ProgressBar bar) {
+            this.workerProcesses = workerProcesses;
+            this.bar = bar;
+            this.results = new WorkerResult[workerProcesses.size()];
+            this.progressOps = new long[results.length];
+            this.progressRetried = new long[results.length];
+            this.progressViolations = new long[results.length];
+            for (int i = 0; i < results.length; i++) {
+                results[i] = new WorkerResult();
+            }
+        }
+
+        int run(Path dir, Path logs, ChildProcess[] manager, List<ChildProcess> children)
+                throws IOException, InterruptedException {
+            long start = System.nanoTime();
+            long hardEnd = start + (long) ((seconds + 60) * 1e9);
+            boolean killed = killAtSeconds <= 0;
+            while (true) {
+                boolean allEnded = true;
+                for (int i = 0; i < results.length; i++) {
+                    String line;
+                    while (!results[i].ended && (line = workerProcesses.get(i).poll(0)) != null) {
+                        if (line.startsWith("PROGRESS ")) {
+                            String[] f = line.split(" ");
+                            progressOps[i] = Long.parseLong(f[1]);
+                            progressRetried[i] = Long.parseLong(f[2]);
+                            progressViolations[i] = Long.parseLong(f[3]);
+                        } else if (results[i].accept(line) && runNanos == 0) {
+                            runNanos = System.nanoTime() - start;
+                        }
+                    }
+                    if (!results[i].ended && !workerProcesses.get(i).isAlive()
+                            && workerProcesses.get(i).poll(200) == null) {
+                        bar.finish();
+                        System.out.flush();
+                        return fail(workerProcesses.get(i).name() + " exited before reporting; see " + logs);
+                    }
+                    allEnded &= results[i].ended;
+                }
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                if (!killed && elapsed >= killAtSeconds) {
+                    killed = true;
+                    walBeforeKill = walFigures(dir);
+                    killNanos = System.nanoTime();
+                    manager[0].kill9();
+                    startRestart(dir, logs);
+                }
+                if (restarted != null && manager[0] != restarted) {
+                    manager[0] = restarted;
+                    restartReadyMillis = (System.nanoTime() - killNanos) / 1_000_000;
+                    try (StatusView status = StatusView.open(dir)) {
+                        recoveryNanosInManager = status.global(StatusRegionDescriptor.RECOVERY_NANOS);
+                        recoveredPages = status.global(StatusRegionDescriptor.RECOVERED_PAGES);
+                    } catch (IOException e) {
+                        recoveryNanosInManager = -1;
+                    }
+                }
+                if (restartFailed) {
+                    bar.finish();
+                    return fail("the restarted manager did not become ready; see " + logs.resolve("manager-2.log"));
+                }
+                String state = !killed ? "up (pid " + manager[0].pid() + ")"
+                        : restarted == null ? "KILLED (SIGKILL), restarting..."
+                        : "restarted (pid " + restarted.pid() + ", ready " + restartReadyMillis + " ms after the kill)";
+                bar.draw(Math.min(elapsed, seconds), seconds, sum(progressOps), sum(progressRetried),
+                        sum(progressViolations), state);
+                if (allEnded) {
+                    bar.finish();
+                    for (ChildProcess w : workerProcesses) {
+                        w.awaitExit(10_000);
+                    }
+                    return 0;
+                }
+                if (System.nanoTime() > hardEnd) {
+                    bar.finish();
+                    return fail("workers did not finish within " + (seconds + 60) + " s");
+                }
+                Thread.sleep(100);
+            }
+        }
+
+        private void startRestart(Path dir, Path logs) {
+            Thread t = new Thread(() -> {
+                try {
+                    ChildProcess m = startManager(dir, logs, 2);
+                    if (m == null) {
+                        restartFailed = true;
+                    } else {
+                        restarted = m;
+                    }
+                } catch (IOException | InterruptedException e) {
+                    restartFailed = true;
+                }
+            }, "demo-manager-restart");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private int fail(String why) {
+            failure = why;
+            return 1;
+        }
+
+        String failure;
+    }
+
+    private static long sum(long[] values) {
+        long s = 0;
+        for (long v : values) {
+            s += v;
+        }
+        return s;
+    }
+
+    private ChildProcess startManager(Path dir, Path logs, int incarnation) throws IOException, InterruptedException {
+        ChildProcess m = ChildProcess.start("manager", CHILD_JVM_OPTIONS.subList(0, 1), MANAGER_MAIN,
+                List.of("manager", "--dir", dir.toString(), "--capacity-pages", Long.toString(pages),
+                        "--checkpoint-interval-ms", "5000"),
+                logs.resolve("manager-" + incarnation + ".log"));
+        if (m.awaitLineStartingWith("pagestore manager pid", START_TIMEOUT_MILLIS) == null) {
+            m.destroy();
+            return null;
+        }
+        return m;
+    }
+
+    private static WalFigures walFigures(Path dir) {
+        try (StatusView status = StatusView.open(dir)) {
+            return new WalFigures(status.global(StatusRegionDescriptor.WAL_DATASYNCS),
+                    status.global(StatusRegionDescriptor.WAL_BATCHES),
+                    status.global(StatusRegionDescriptor.WAL_RECORDS), status.global(StatusRegionDescriptor.WAL_BYTES));
+        } catch (IOException e) {
+            return new WalFigures(0, 0, 0, 0);
+        }
+    }
+
+    private int finish(PrintWriter out, Path dir, Loop loop, ChildProcess manager)
+            throws IOException, InterruptedException {
+        if (loop.failure != null) {
+            out.println("FAIL: " + loop.failure);
+            return 1;
+        }
+        WalFigures wal = loop.walBeforeKill.plus(walFigures(dir));
+        Verification verification = verify(dir, loop.results);
+        int managerExit = manager.terminate(30_000);
+
+        long ops = 0;
+        long reads = 0;
+        long writes = 0;
+        long batches = 0;
+        long retried = 0;
+        long gaveUp = 0;
+        long violations = 0;
+        long hits = 0;
+        long misses = 0;
+        long outageMillis = 0;
+        Histogram latency = new Histogram(60_000_000_000L, 3);
+        for (WorkerResult r : loop.results) {
+            ops += r.counter("ops");
+            reads += r.counter("reads");
+            writes += r.counter("writes");
+            batches += r.counter("batches");
+            retried += r.counter("retried");
+            gaveUp += r.counter("gaveUp");
+            violations += r.counter("violations");
+            hits += r.counter("hits");
+            misses += r.counter("misses");
+            outageMillis = Math.max(outageMillis, r.counter("outageMillis"));
+            if (r.latency != null) {
+                latency.add(r.latency);
+            }
+        }
+        double runSeconds = loop.runNanos / 1e9;
+        out.println();
+        out.println("Report");
+        out.printf("  throughput      %,.0f ops/s (%,d ops in %.1f s: %,d reads, %,d writes, %,d atomic batches of"
+                + " 4 pages; the outage included)%n", ops / runSeconds, ops, runSeconds, reads, writes, batches);
+        out.printf("  latency         p50 %s  p99 %s  p99.9 %s  max %s (successful operations, %d workers merged)%n",
+                micros(latency.getValueAtPercentile(50)), micros(latency.getValueAtPercentile(99)),
+                micros(latency.getValueAtPercentile(99.9)), micros(latency.getMaxValue()), loop.results.length);
+        out.printf("  page cache      hit rate %.1f%% (%,d hits, %,d misses; %d MiB per worker, W-TinyLFU)%n",
+                100.0 * hits / Math.max(1, hits + misses), hits, misses, CACHE_BYTES_PER_WORKER >> 20);
+        out.printf("  WAL             %,d fdatasyncs, %,d group commits, mean %.2f records per commit, %,d KiB"
+                + " logged (both manager lives)%n", wal.datasyncs, wal.batches,
+                (double) wal.records / Math.max(1, wal.batches), wal.bytes >> 10);
+        if (loop.killNanos != 0) {
+            out.printf("  recovery        manager SIGKILLed at %.1f s; restarted manager ready %d ms after the kill"
+                    + " (WAL recovery inside it: %.1f ms, %,d pages replayed); longest worker stall %d ms;"
+                    + " %,d failed attempts retried (MANAGER_GONE while no manager ran)%n", killAtSeconds,
+                    loop.restartReadyMillis,
+                    loop.recoveryNanosInManager / 1e6, loop.recoveredPages, outageMillis, retried);
+        }
+        out.printf("  verification    %,d pages read from a fresh client: %,d with acknowledged writes, all holding"
+                + " the last acknowledged write: %s%n", pages, verification.pagesWithAcks,
+                verification.failures.isEmpty() ? "yes" : "NO");
+        out.printf("                  in-run read checks: %,d violations; operations given up: %,d; manager exit on"
+                + " SIGTERM: %d%n", violations, gaveUp, managerExit);
+        List<String> problems = new ArrayList<>(verification.failures);
+        for (WorkerResult r : loop.results) {
+            problems.addAll(r.violations);
+        }
+        if (violations > 0 && problems.isEmpty()) {
+            problems.add(violations + " in-run read check violations");
+        }
+        if (problems.isEmpty()) {
+            out.println("PASS: no acknowledged write was lost across the manager's SIGKILL");
+            out.flush();
+            return 0;
+        }
+        problems.stream().limit(20).forEach(p -> out.println("  " + p));
+        out.println("FAIL: " + problems.size() + " problem(s)");
+        out.flush();
+        return 1;
+    }
+
+    private record Verification(long pagesWithAcks, List<String> failures) {
+    }
+
+    private Verification verify(Path dir, WorkerResult[] results) throws IOException {
+        List<String> failures = new ArrayList<>();
+        long withAcks = 0;
+        try (PageStoreClient client = PageStoreClient.attach(dir, ClientOptions.defaults()
+                .withClientName("demo-verifier").withDefaultTimeout(Duration.ofSeconds(10)))) {
+            int chunk = 32;
+            for (long first = 0; first < pages; first += chunk) {
+                int n = (int) Math.min(chunk, pages - first);
+                long[] numbers = new long[n];
+                for (int i = 0; i < n; i++) {
+                    numbers[i] = first + i;
+                }
+                List<byte[]> images = client.readMany(numbers);
+                for (int i = 0; i < n; i++) {
+                    long page = numbers[i];
+                    int owner = (int) (page % workers);
+                    long acked = results[owner].acked.getOrDefault(page, 0L);
+                    List<Long> unknown = results[owner].unknown.getOrDefault(page, List.of());
+                    withAcks += acked > 0 ? 1 : 0;
+                    long found = PageStamp.sequenceOf(images.get(i), page, owner);
+                    if (found < 0) {
+                        failures.add("page " + page + " is torn or foreign (owner worker " + owner + ")");
+                    } else if (found != acked && !(found > acked && unknown.contains(found))) {
+                        failures.add("page " + page + " holds sequence " + found + " but worker " + owner
+                                + "'s last acknowledged write is " + acked
+                                + (found < acked ? ": an acknowledged write was LOST" : ""));
+                    }
+                }
+            }
+        }
+        return new Verification(withAcks, failures);
+    }
+
+    private static String micros(long nanos) {
+        return nanos < 10_000_000 ? String.format("%.0f µs", nanos / 1e3) : String.format("%.1f ms", nanos / 1e6);
+    }
+
+    /** Empties the data directory, refusing anything that is not (or no longer) a pagestore directory. */
+    private static void recreate(Path dir, PrintWriter out) throws IOException {
+        if (Files.exists(dir)) {
+            boolean empty;
+            try (Stream<Path> entries = Files.list(dir)) {
+                empty = entries.findAny().isEmpty();
+            }
+            if (!empty && !Files.exists(dir.resolve("store.properties")) && !Files.exists(dir.resolve(MARKER))) {
+                throw new IOException(dir + " exists and is neither a pagestore data directory nor a demo's"
+                        + " (no store.properties, no " + MARKER + "); the demo empties its directory, so choose"
+                        + " another --dir");
+            }
+            try (Stream<Path> walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.createDirectories(dir);
+        Files.createFile(dir.resolve(MARKER));
+    }
+}

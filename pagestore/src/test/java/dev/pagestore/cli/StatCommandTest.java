@@ -1,0 +1,73 @@
+package dev.pagestore.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pagestore.client.ClientOptions;
+import dev.pagestore.client.PageStoreClient;
+import dev.pagestore.manager.ManagerConfig;
+import dev.pagestore.manager.PageStoreManager;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class StatCommandTest {
+    @TempDir
+    Path directory;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = PageStoreCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void shouldPrintOneReportOfARunningManager() throws Exception {
+        try (PageStoreManager manager = PageStoreManager.start(ManagerConfig.defaults(directory)
+                .withCapacityPages(1024).withCheckpointIntervalMillis(0));
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            Thread writer = new Thread(() -> {
+                try (PageStoreClient c = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+                    byte[] page = new byte[c.pageSizeBytes()];
+                    long end = System.nanoTime() + 1_500_000_000L;
+                    for (long p = 0; System.nanoTime() < end; p = (p + 1) % 1024) {
+                        c.write(p, page);
+                        c.read(p);
+                    }
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            writer.start();
+            int code = run("stat", "--dir", directory.toString(), "--interval", "500ms", "--count", "1");
+            writer.join();
+            assertEquals(0, code, err.toString());
+            String text = out.toString();
+            assertTrue(text.contains("manager pid " + ProcessHandle.current().pid()), text);
+            assertTrue(text.contains("reactor 0"), text);
+            assertTrue(text.matches("(?s).*workers 2 +WAL \\d+ fdatasyncs/s, mean batch [0-9.]+ records.*"), text);
+            String reactorLine = text.lines().filter(l -> l.startsWith("reactor 0")).findFirst().orElseThrow();
+            String[] f = reactorLine.trim().split("\\s+");
+            assertTrue(Double.parseDouble(f[3]) > 0, "writes/s in " + reactorLine);
+            assertTrue(f[5].startsWith("<"), "a p50 in " + reactorLine);
+        }
+    }
+
+    @Test
+    void shouldSaySoWhenNoManagerRuns() {
+        assertEquals(1, run("stat", "--dir", directory.toString(), "--count", "1"));
+        assertTrue(err.toString().contains("no manager runs on " + directory), err.toString());
+    }
+
+    @Test
+    void shouldRejectABadInterval() {
+        assertEquals(2, run("stat", "--dir", directory.toString(), "--interval", "soon"));
+    }
+}
