@@ -367,6 +367,29 @@ public final class IoUringQueuePair extends QueuePair {
         }
     }
 
+    // ---------------------------------------------------------------------------------------------- waiting
+
+    /**
+     * Blocks in {@code io_uring_enter} until at least one completion is ready to {@link #poll}, or {@code timeoutNanos}
+     * has passed, or at once when nothing is in the kernel; for a reactor with nothing else to do, instead of spinning
+     * on {@link #poll}. The caller bounds {@code timeoutNanos} by its nearest command deadline (deadlines are checked
+     * only while polling). Owner thread only; not from a completion handler. Returns the completions ready.
+     */
+    public int awaitCompletions(long timeoutNanos) {
+        checkOwnerThread();
+        if (timeoutNanos < 0) {
+            throw new IllegalArgumentException("timeoutNanos=" + timeoutNanos + " is negative");
+        }
+        if (isClosed()) {
+            throw new IllegalStateException(name() + " is closed");
+        }
+        IoUring r = ringForCaller();
+        if (r.completionsReady() == 0 && r.inFlight() > 0) {
+            r.submitAndWait(1, timeoutNanos);
+        }
+        return r.completionsReady();
+    }
+
     // ---------------------------------------------------------------------------------------------- observability
 
     /** The ring's counters ({@code io_uring_enter} calls, fixed vs plain buffer I/Os); owner thread only. */
