@@ -22,11 +22,11 @@ import org.HdrHistogram.Histogram;
  * through {@link IoUringBlockDevice} and {@link IoUringQueuePair} — command table, deadlines, completion mapping,
  * ownership checks and all — rather than the bare ring.
  *
- * <p>Loop shape: keep {@code qd} commands outstanding. Each iteration is {@code submit()} (one {@code io_uring_enter}
- * for the commands re-prepared by the previous batch's handlers), then {@code awaitCompletions} (one
- * {@code io_uring_enter} waiting for at least one CQE, none when some are already ready), then {@code poll(qd)}, which
- * finds the CQ non-empty and reaps without a system call. So two enters per iteration where the bare-ring driver
- * makes one ({@code submitAndWait}): the queue pair keeps "one enter per submit" as its contract.
+ * <p>Loop shape: keep {@code qd} commands outstanding. Each iteration is {@code submitAndAwait} (one
+ * {@code io_uring_enter} that submits the commands re-prepared by the previous batch's handlers and waits for at least
+ * one CQE unless some are ready), then {@code poll(qd)}, which finds the CQ non-empty and reaps without a system call:
+ * one enter per iteration, like the bare-ring driver's {@code submitAndWait}. ({@code --loop split} keeps the earlier
+ * shape, {@code submit()} then {@code awaitCompletions}, two enters per iteration.)
  * Every command carries a deadline 10 s out, so the deadline bookkeeping is on the measured path. Latency is per
  * command from prepare to completion callback (fio's {@code lat}).
  */
@@ -42,9 +42,10 @@ final class QueuePairLoadDriver {
     private final boolean fixed;
     private final long seed;
     private final boolean singleIssuer;
+    private final boolean fusedLoop;
 
     QueuePairLoadDriver(Path path, boolean write, int queueDepth, int blockBytes, boolean fixed, long seed,
-                        boolean singleIssuer) {
+                        boolean singleIssuer, boolean fusedLoop) {
         this.path = path;
         this.write = write;
         this.queueDepth = queueDepth;
@@ -52,6 +53,7 @@ final class QueuePairLoadDriver {
         this.fixed = fixed;
         this.seed = seed;
         this.singleIssuer = singleIssuer;
+        this.fusedLoop = fusedLoop;
     }
 
     /** The completion side: records latency and re-prepares the slot at once (no allocation per I/O). */
@@ -133,7 +135,8 @@ final class QueuePairLoadDriver {
             UringLoadDriver.Figures[] figures = new UringLoadDriver.Figures[repetitions];
             for (int rep = 0; rep < repetitions; rep++) {
                 figures[rep] = measure(qp, slots, seconds, threads, os);
-                System.out.println("RESULT api=queuepair mode=" + (write ? "randwrite" : "randread") + " qd="
+                System.out.println("RESULT api=queuepair loop=" + (fusedLoop ? "fused" : "split") + " mode="
+                        + (write ? "randwrite" : "randread") + " qd="
                         + queueDepth + " fixed=" + fixed + " rep=" + (rep + 1) + " " + figures[rep].format());
             }
             slots.refill = false;
@@ -162,8 +165,12 @@ final class QueuePairLoadDriver {
         long deadline = start + seconds * 1_000_000_000L;
         long now = start;
         while (now - deadline < 0) {
-            qp.submit();
-            qp.awaitCompletions(WAIT_NANOS);  // returns at once when completions are already ready
+            if (fusedLoop) {
+                qp.submitAndAwait(WAIT_NANOS);  // one enter: submit the batch, wait for a CQE unless some are ready
+            } else {
+                qp.submit();
+                qp.awaitCompletions(WAIT_NANOS);
+            }
             qp.poll(queueDepth, slots);
             now = System.nanoTime();
         }

@@ -213,6 +213,7 @@ public final class UringLoadDriver {
                 "warmup-seconds", "2", "repetitions", "3", "fixed", "false", "block-bytes", "4096", "size-mib", "0",
                 "seed", "42", "single-issuer", "true"));
         options.put("api", "ring");
+        options.put("loop", "fused");
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("expected --name value, got '" + args[i] + "'");
@@ -240,7 +241,8 @@ public final class UringLoadDriver {
                     + " [--warmup-seconds 2] [--repetitions 3] [--fixed true|false] [--block-bytes 4096]"
                     + " [--size-mib 0 (keep the file's size)] [--seed 42]"
                     + " [--single-issuer true|false (SINGLE_ISSUER+DEFER_TASKRUN where the kernel has them)]"
-                    + " [--api ring|queuepair (the bare IoUring, or the product path IoUringQueuePair)]");
+                    + " [--api ring|queuepair (the bare IoUring, or the product path IoUringQueuePair)]"
+                    + " [--loop fused|split (queuepair: submitAndAwait, or submit then awaitCompletions)]");
             System.exit(2);
             return;
         }
@@ -258,7 +260,7 @@ public final class UringLoadDriver {
             QueuePairLoadDriver driver = new QueuePairLoadDriver(Path.of(options.get("file")),
                     mode.equals("randwrite"), queueDepth, Integer.parseInt(options.get("block-bytes")),
                     Boolean.parseBoolean(options.get("fixed")), Long.parseLong(options.get("seed")),
-                    Boolean.parseBoolean(options.get("single-issuer")));
+                    Boolean.parseBoolean(options.get("single-issuer")), !options.get("loop").equals("split"));
             Figures[] figures = driver.run(Integer.parseInt(options.get("warmup-seconds")),
                     Integer.parseInt(options.get("seconds")), Integer.parseInt(options.get("repetitions")));
             System.out.println("MEDIAN api=queuepair mode=" + mode + " qd=" + queueDepth + " fixed="

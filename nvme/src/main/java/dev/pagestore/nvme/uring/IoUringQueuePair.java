@@ -87,6 +87,7 @@ public final class IoUringQueuePair extends QueuePair {
     private long cancelsTooLate;
     private long programmingErrors;
     private long delayNextNanosForTesting;
+    private boolean doorbellDeferred;
 
     IoUringQueuePair(IoUringBlockDevice device, int id, int queueDepth, NanoClock clock) throws IOException {
         super(device, id, queueDepth, clock);
@@ -226,6 +227,9 @@ public final class IoUringQueuePair extends QueuePair {
 
     @Override
     protected void ringDoorbell(int issuedCount) {
+        if (doorbellDeferred) {
+            return;  // submitAndAwait makes the one io_uring_enter that submits and waits
+        }
         // One io_uring_enter for the batch. Failures here are programming errors (closed ring, bad argument) and
         // throw; EINTR/EAGAIN/EBUSY are retried inside the ring.
         ringForCaller().submit();
@@ -388,6 +392,34 @@ public final class IoUringQueuePair extends QueuePair {
             r.submitAndWait(1, timeoutNanos);
         }
         return r.completionsReady();
+    }
+
+    /**
+     * {@link #submit()} and {@link #awaitCompletions} in one {@code io_uring_enter}: hands every prepared command to
+     * the kernel and, unless completions are already ready (or nothing is in the kernel), waits up to
+     * {@code timeoutNanos} for one. The reactor's loop when it has nothing else to do between batches. Returns the
+     * number of commands submitted.
+     */
+    public int submitAndAwait(long timeoutNanos) {
+        checkOwnerThread();
+        if (timeoutNanos < 0) {
+            throw new IllegalArgumentException("timeoutNanos=" + timeoutNanos + " is negative");
+        }
+        IoUring r = ringForCaller();
+        int submitted;
+        doorbellDeferred = true;
+        try {
+            submitted = submit();  // issues into the SQ; the doorbell is the enter below
+        } finally {
+            doorbellDeferred = false;
+        }
+        boolean wait = r.completionsReady() == 0 && r.inFlight() + r.prepared() > 0;
+        if (wait) {
+            r.submitAndWait(1, timeoutNanos);
+        } else if (r.prepared() > 0) {
+            r.submit();
+        }
+        return submitted;
     }
 
     // ---------------------------------------------------------------------------------------------- observability

@@ -389,4 +389,24 @@ class IoUringQueuePairTest extends QueuePairContractTest {
         assertEquals(dev.pagestore.nvme.Backend.IO_URING, dev.pagestore.nvme.Backend.defaultForThisMachine(),
                 context() + ": io_uring works on this machine (the contract tests above used it)");
     }
+
+    @Test
+    void shouldSubmitAndWaitInOneIoUringEnter() throws Exception {
+        int depth = 8;
+        try (IoUringQueuePair qp = open(depth)) {
+            RecordingHandler h = new RecordingHandler(context());
+            MemorySegment slab = buffer(depth * BLOCK);
+            for (int i = 0; i < depth; i++) {
+                qp.prepareRead(i, slab.asSlice((long) i * BLOCK, BLOCK), randomBlockOffset(BLOCK), BLOCK, deadline());
+            }
+            IoUringStats before = qp.ringStats();
+            assertEquals(depth, qp.submitAndAwait(5_000_000_000L), context());
+            IoUringStats after = qp.ringStats();
+            assertEquals(1, after.enterCalls() - before.enterCalls(), context() + ": submit and wait share one enter");
+            assertEquals(depth, after.sqesSubmitted() - before.sqesSubmitted(), context());
+            assertTrue(qp.ring().completionsReady() >= 1, context() + ": it returned with a completion ready");
+            h.pollUntil(qp, depth);
+            assertEquals(1, qp.metrics().doorbells(), context() + ": still one doorbell for the batch");
+        }
+    }
 }
