@@ -16,6 +16,9 @@
 #   FIXED_MODES        "false true" (default): without, then with --fixedbufs --registerfiles / fixed buffers
 #   FIO_EXTRA          extra fio options for every fio run, e.g. "--iodepth_batch_submit=16
 #                      --iodepth_batch_complete_max=128" (fio submits one I/O per io_uring_enter by default)
+#   API                ring (default): the bare IoUring; queuepair: the product path, IoUringQueuePair
+#   LOOP               queuepair loop: fused (default, submitAndAwait: one enter per iteration) or split (submit, then
+#                      awaitCompletions: two)
 #   JAVA               java 25 binary (default /usr/lib/jvm/temurin-25-jdk-amd64/bin/java, else java on PATH)
 #
 # Needs: fio (Debian/Ubuntu: apt-get install -y fio), python3, and bench/target/benchmarks.jar
@@ -29,6 +32,8 @@ file="${1:-$root/bench/target/fio-compare/data.bin}"
 seconds="${SECONDS_PER_POINT:-10}"
 warmup="${WARMUP_SECONDS:-2}"
 reps="${REPETITIONS:-3}"
+api="${API:-ring}"
+loop="${LOOP:-fused}"
 points="${POINTS:-randread:1 randread:32 randread:128 randwrite:32}"
 fixed_modes="${FIXED_MODES:-false true}"
 jar="$root/bench/target/benchmarks.jar"
@@ -64,6 +69,7 @@ printf 'tool\tmode\tqd\tfixed\trep\tiops\tmean_us\tp99_us\tcpu_us_per_io\n' > "$
 
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
 echo "# java: $("$JAVA" -version 2>&1 | head -1); fio: $(fio --version)"
+echo "# ours: --api $api --loop $loop"
 echo "# file: $file ($fstype); ${seconds}s per run after ${warmup}s warm-up, $reps repetitions, medians"
 [[ -n "${FIO_EXTRA:-}" ]] && echo "# fio extra options: $FIO_EXTRA"
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -72,7 +78,7 @@ run_ours() {  # mode qd fixed rep
   local log="$out/ours-$1-qd$2-fixed$3-rep$4.log"
   "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.pagestore.bench.UringLoadDriver \
     --file "$file" --mode "$1" --qd "$2" --fixed "$3" --seconds "$seconds" --warmup-seconds "$warmup" \
-    --repetitions 1 > "$log" 2>&1
+    --repetitions 1 --api "$api" --loop "$loop" > "$log" 2>&1
   python3 - "$log" "$1" "$2" "$3" "$4" >> "$results" <<'EOF'
 import sys
 log, mode, qd, fixed, rep = sys.argv[1:]

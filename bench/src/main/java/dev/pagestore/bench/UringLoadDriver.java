@@ -33,6 +33,9 @@ import org.HdrHistogram.Histogram;
  *     --file /path/on/disk/data.bin --mode randread --qd 32 --seconds 10 --repetitions 3 --fixed true
  * </pre>
  *
+ * {@code --api queuepair} runs the same load through the product path instead ({@link QueuePairLoadDriver}:
+ * {@code IoUringBlockDevice} and {@code IoUringQueuePair}).
+ *
  * Prints one {@code RESULT} line per repetition and a {@code MEDIAN} line (medians of each figure) as
  * {@code key=value} pairs. The file must exist with real data (reads of unwritten extents never reach the device).
  */
@@ -209,6 +212,8 @@ public final class UringLoadDriver {
         Map<String, String> options = new HashMap<>(Map.of("mode", "randread", "qd", "32", "seconds", "10",
                 "warmup-seconds", "2", "repetitions", "3", "fixed", "false", "block-bytes", "4096", "size-mib", "0",
                 "seed", "42", "single-issuer", "true"));
+        options.put("api", "ring");
+        options.put("loop", "fused");
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("expected --name value, got '" + args[i] + "'");
@@ -235,7 +240,9 @@ public final class UringLoadDriver {
             System.err.println("usage: UringLoadDriver --file PATH [--mode randread|randwrite] [--qd 32] [--seconds 10]"
                     + " [--warmup-seconds 2] [--repetitions 3] [--fixed true|false] [--block-bytes 4096]"
                     + " [--size-mib 0 (keep the file's size)] [--seed 42]"
-                    + " [--single-issuer true|false (SINGLE_ISSUER+DEFER_TASKRUN where the kernel has them)]");
+                    + " [--single-issuer true|false (SINGLE_ISSUER+DEFER_TASKRUN where the kernel has them)]"
+                    + " [--api ring|queuepair (the bare IoUring, or the product path IoUringQueuePair)]"
+                    + " [--loop fused|split (queuepair: submitAndAwait, or submit then awaitCompletions)]");
             System.exit(2);
             return;
         }
@@ -247,6 +254,21 @@ public final class UringLoadDriver {
         if (queueDepth < 1 || queueDepth > IoUringOptions.ENTRIES_MAX) {
             throw new IllegalArgumentException("--qd " + queueDepth + " must be in [1, " + IoUringOptions.ENTRIES_MAX
                     + "]");
+        }
+        String api = options.get("api");
+        if (api.equals("queuepair")) {
+            QueuePairLoadDriver driver = new QueuePairLoadDriver(Path.of(options.get("file")),
+                    mode.equals("randwrite"), queueDepth, Integer.parseInt(options.get("block-bytes")),
+                    Boolean.parseBoolean(options.get("fixed")), Long.parseLong(options.get("seed")),
+                    Boolean.parseBoolean(options.get("single-issuer")), !options.get("loop").equals("split"));
+            Figures[] figures = driver.run(Integer.parseInt(options.get("warmup-seconds")),
+                    Integer.parseInt(options.get("seconds")), Integer.parseInt(options.get("repetitions")));
+            System.out.println("MEDIAN api=queuepair mode=" + mode + " qd=" + queueDepth + " fixed="
+                    + options.get("fixed") + " " + median(figures).format());
+            return;
+        }
+        if (!api.equals("ring")) {
+            throw new IllegalArgumentException("--api " + api + " must be ring or queuepair");
         }
         try (DirectIoFile file = DirectIoFile.open(Path.of(options.get("file")),
                 Long.parseLong(options.get("size-mib")) << 20, false)) {

@@ -35,6 +35,8 @@ public enum CompletionStatus {
     CANCEL_TARGET_NOT_FOUND,
     /** {@code EALREADY} on an ASYNC_CANCEL: the target is running and cannot be stopped; its completion will come. */
     CANCEL_TARGET_RUNNING,
+    /** {@code EOPNOTSUPP} on a FALLOCATE: the file system cannot zero a range this way. */
+    UNSUPPORTED,
     /** An errno this mapping does not know for this operation. */
     UNKNOWN_ERROR;
 
@@ -75,6 +77,18 @@ public enum CompletionStatus {
                     yield INVALID;
                 }
                 yield UNKNOWN_ERROR;
+            }
+            case FALLOCATE -> {
+                if (errno == Errno.EIO.number()) {
+                    yield IO_ERROR;
+                }
+                if (errno == Errno.ENOSPC.number() || errno == Errno.EDQUOT.number()) {
+                    yield NO_SPACE;
+                }
+                if (errno == Errno.EOPNOTSUPP.number()) {
+                    yield UNSUPPORTED;
+                }
+                yield errno == Errno.EINVAL.number() ? INVALID : UNKNOWN_ERROR;
             }
             case TIMEOUT -> errno == ETIME ? TIMER_EXPIRED : UNKNOWN_ERROR;
             case ASYNC_CANCEL -> {

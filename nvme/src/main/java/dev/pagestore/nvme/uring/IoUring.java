@@ -181,7 +181,9 @@ public final class IoUring implements AutoCloseable {
      */
     public static IoUring open(IoUringOptions options) throws IOException {
         Objects.requireNonNull(options, "options");
-        Arena arena = Arena.ofConfined();
+        // Shared, not confined: a queue pair handed to a new owner thread while idle closes its old ring from that
+        // thread (closeIdleFromSuccessor); nothing else touches the arena off the owner thread.
+        Arena arena = Arena.ofShared();
         IoUringSetup.Mapped mapped = null;
         boolean success = false;
         try {
@@ -263,27 +265,50 @@ public final class IoUring implements AutoCloseable {
      * @return {@code false} (and nothing written) when the queue is full
      */
     public boolean prepareRead(RingFile file, MemorySegment buffer, long fileOffset, long callerId) {
-        return prepareTransfer(UringOp.READ, file, buffer, fileOffset, callerId);
+        return prepareTransfer(UringOp.READ, file, buffer, checkedSize(buffer), fileOffset, callerId);
     }
 
     /** As {@link #prepareRead} for a write of {@code buffer} at {@code fileOffset}. */
     public boolean prepareWrite(RingFile file, MemorySegment buffer, long fileOffset, long callerId) {
-        return prepareTransfer(UringOp.WRITE, file, buffer, fileOffset, callerId);
+        return prepareTransfer(UringOp.WRITE, file, buffer, checkedSize(buffer), fileOffset, callerId);
     }
 
-    private boolean prepareTransfer(UringOp op, RingFile file, MemorySegment buffer, long fileOffset, long callerId) {
+    /**
+     * As {@link #prepareRead} for the first {@code lengthBytes} of {@code buffer} (no slice object per I/O).
+     *
+     * @throws IllegalArgumentException when {@code lengthBytes} is not in [1, buffer size]
+     */
+    public boolean prepareRead(RingFile file, MemorySegment buffer, int lengthBytes, long fileOffset, long callerId) {
+        return prepareTransfer(UringOp.READ, file, buffer, lengthBytes, fileOffset, callerId);
+    }
+
+    /** As {@link #prepareRead(RingFile, MemorySegment, int, long, long)} for a write. */
+    public boolean prepareWrite(RingFile file, MemorySegment buffer, int lengthBytes, long fileOffset, long callerId) {
+        return prepareTransfer(UringOp.WRITE, file, buffer, lengthBytes, fileOffset, callerId);
+    }
+
+    private static int checkedSize(MemorySegment buffer) {
+        Objects.requireNonNull(buffer, "buffer");
+        if (buffer.byteSize() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("buffer " + buffer + " is larger than " + Integer.MAX_VALUE + " bytes");
+        }
+        return (int) buffer.byteSize();
+    }
+
+    private boolean prepareTransfer(UringOp op, RingFile file, MemorySegment buffer, int lengthBytes, long fileOffset,
+                                    long callerId) {
         checkCall(callerId);
         Objects.requireNonNull(buffer, "buffer");
-        if (!buffer.isNative() || buffer.byteSize() == 0 || buffer.byteSize() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(op + " buffer " + buffer + " must be native, 1.." + Integer.MAX_VALUE
-                    + " bytes");
+        if (!buffer.isNative() || lengthBytes <= 0 || lengthBytes > buffer.byteSize()) {
+            throw new IllegalArgumentException(op + " lengthBytes=" + lengthBytes + " of buffer " + buffer
+                    + " must be in [1, buffer size] of native memory");
         }
         if (fileOffset < 0) {
             throw new IllegalArgumentException(op + " fileOffset=" + fileOffset + " is negative");
         }
         int fd = fileDescriptorField(file);
         byte flags = file.registered() ? SqeDescriptor.IOSQE_FIXED_FILE : 0;
-        int fixed = registrations.fixedBufferIndex(buffer.address(), buffer.byteSize());
+        int fixed = registrations.fixedBufferIndex(buffer.address(), lengthBytes);
         if (!reserve()) {
             return false;
         }
@@ -295,7 +320,7 @@ public final class IoUring implements AutoCloseable {
             opcode = op == UringOp.READ ? SqeDescriptor.IORING_OP_READ : SqeDescriptor.IORING_OP_WRITE;
             plainBufferIos++;
         }
-        push(opcode, flags, fd, fileOffset, buffer.address(), (int) buffer.byteSize(), 0, userData(op, callerId),
+        push(opcode, flags, fd, fileOffset, buffer.address(), lengthBytes, 0, userData(op, callerId),
                 (short) Math.max(fixed, 0));
         return true;
     }
@@ -315,6 +340,29 @@ public final class IoUring implements AutoCloseable {
         }
         push(SqeDescriptor.IORING_OP_FSYNC, flags, fd, 0, 0, 0, dataOnly ? SqeDescriptor.IORING_FSYNC_DATASYNC : 0,
                 userData(UringOp.FSYNC, callerId), (short) 0);
+        return true;
+    }
+
+    /**
+     * Prepares {@code fallocate(file, mode, offset, length)} ({@code IORING_OP_FALLOCATE}, Linux 5.6+); with
+     * {@code FALLOC_FL_ZERO_RANGE} it zeroes a range without a buffer. The SQE carries the length in {@code addr} and
+     * the mode in {@code len}, as the kernel's {@code io_fallocate_prep} reads them.
+     *
+     * @return {@code false} (and nothing written) when the queue is full
+     */
+    public boolean prepareFallocate(RingFile file, int mode, long fileOffset, long lengthBytes, long callerId) {
+        checkCall(callerId);
+        if (fileOffset < 0 || lengthBytes <= 0) {
+            throw new IllegalArgumentException("FALLOCATE fileOffset=" + fileOffset + " lengthBytes=" + lengthBytes
+                    + ": the offset must be non-negative and the length positive");
+        }
+        int fd = fileDescriptorField(file);
+        byte flags = file.registered() ? SqeDescriptor.IOSQE_FIXED_FILE : 0;
+        if (!reserve()) {
+            return false;
+        }
+        push(SqeDescriptor.IORING_OP_FALLOCATE, flags, fd, fileOffset, lengthBytes, mode, 0,
+                userData(UringOp.FALLOCATE, callerId), (short) 0);
         return true;
     }
 
@@ -345,6 +393,20 @@ public final class IoUring implements AutoCloseable {
      * @return {@code false} (and nothing written) when the queue is full
      */
     public boolean prepareTimeout(long delayNanos, long callerId) {
+        return prepareTimeout(delayNanos, callerId, (byte) 0);
+    }
+
+    /**
+     * TEST HOOK: a timer hard-linked to the next prepared operation ({@code IOSQE_IO_HARDLINK}), so that operation
+     * starts only when the timer has fired: a real read or write made slow on purpose, to test deadlines and fences
+     * against the kernel. Both complete; the timer with {@code -ETIME}. The caller must prepare the linked operation
+     * next, before submitting.
+     */
+    boolean prepareDelayOfNext(long delayNanos, long callerId) {
+        return prepareTimeout(delayNanos, callerId, SqeDescriptor.IOSQE_IO_HARDLINK);
+    }
+
+    private boolean prepareTimeout(long delayNanos, long callerId, byte sqeFlags) {
         checkCall(callerId);
         if (delayNanos < 0) {
             throw new IllegalArgumentException("delayNanos=" + delayNanos + " is negative");
@@ -357,7 +419,7 @@ public final class IoUring implements AutoCloseable {
         long specOffset = (long) TIMESPEC_SIZE * (sqTailLocal & sqMask);
         timeoutSpecs.set(JAVA_LONG, specOffset, delayNanos / 1_000_000_000L);
         timeoutSpecs.set(JAVA_LONG, specOffset + 8, delayNanos % 1_000_000_000L);
-        push(SqeDescriptor.IORING_OP_TIMEOUT, (byte) 0, -1, 0, timeoutSpecs.address() + specOffset, 1, 0,
+        push(SqeDescriptor.IORING_OP_TIMEOUT, sqeFlags, -1, 0, timeoutSpecs.address() + specOffset, 1, 0,
                 userData(UringOp.TIMEOUT, callerId), (short) 0);
         return true;
     }
@@ -776,6 +838,33 @@ public final class IoUring implements AutoCloseable {
             release();
         }
         return abandoned;
+    }
+
+    /**
+     * Closes an idle ring from the thread its queue pair was handed to (the queue pair's new owner). Only an idle ring
+     * may be closed this way: nothing prepared, nothing in flight, nothing unreaped. Registrations are not undone
+     * one by one (with {@code SINGLE_ISSUER} the kernel refuses {@code io_uring_register} from another task); closing
+     * the ring fd drops them.
+     *
+     * @throws IllegalStateException when the ring is not idle
+     */
+    void closeIdleFromSuccessor() {
+        if (closed) {
+            return;
+        }
+        if (inFlight != 0 || sqTailLocal != sqTailPublished || reaping) {
+            throw new IllegalStateException("io_uring ring fd=" + ringFd + " owned by thread '" + owner.getName()
+                    + "' has " + inFlight + " operation(s) in flight and " + (sqTailLocal - sqTailPublished)
+                    + " prepared; thread '" + Thread.currentThread().getName() + "' cannot close it");
+        }
+        closed = true;
+        logIfFailed(Libc.munmap(sqes.address(), sqes.byteSize()), "munmap SQEs");
+        if (!singleMmap) {
+            logIfFailed(Libc.munmap(cqRing.address(), cqRing.byteSize()), "munmap CQ ring");
+        }
+        logIfFailed(Libc.munmap(sqRing.address(), sqRing.byteSize()), "munmap SQ ring");
+        logIfFailed(Libc.close(ringFd), "close");
+        arena.close();
     }
 
     private void release() {

@@ -58,12 +58,15 @@ public final class SqeDescriptor {
     public static final byte IORING_OP_WRITE_FIXED = 5;
     public static final byte IORING_OP_TIMEOUT = 11;
     public static final byte IORING_OP_ASYNC_CANCEL = 14;
+    public static final byte IORING_OP_FALLOCATE = 17;
     public static final byte IORING_OP_READ = 22;
     public static final byte IORING_OP_WRITE = 23;
 
     // sqe->flags.
     /** {@code fd} is an index into the registered file table. */
     public static final byte IOSQE_FIXED_FILE = 1;
+    /** {@code IOSQE_IO_HARDLINK}: the next SQE starts only after this one completes, even if this one fails. */
+    public static final byte IOSQE_IO_HARDLINK = 8;
 
     // op_flags values.
     /** {@code fsync_flags}: data and the metadata needed to read it back, like {@code fdatasync(2)}. */

@@ -18,7 +18,9 @@ public enum UringOp {
     /** {@code IORING_OP_TIMEOUT}: a ring-level timer that completes with {@code -ETIME} when it fires. */
     TIMEOUT,
     /** {@code IORING_OP_ASYNC_CANCEL}: completes with 0, {@code -ENOENT} or {@code -EALREADY}. */
-    ASYNC_CANCEL;
+    ASYNC_CANCEL,
+    /** {@code IORING_OP_FALLOCATE}: {@code fallocate(2)} through the ring (write-zeroes uses {@code ZERO_RANGE}). */
+    FALLOCATE;
 
     private static final UringOp[] BY_CODE = values();
 

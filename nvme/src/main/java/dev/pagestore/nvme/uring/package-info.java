@@ -13,9 +13,12 @@
  * {@code reap(max, ...)}, mapping {@code (cid, op, res)} through {@link dev.pagestore.nvme.uring.CompletionStatus};
  * a deadline that passes issues {@code prepareCancel(op, cid, cancelId)} and keeps the buffer fenced until the
  * target's own completion is reaped; {@code close()} is {@code close(wait, handler)}, which reports what stayed in
- * flight. Write-zeroes is not offered here (it would be {@code IORING_OP_FALLOCATE} with {@code FALLOC_FL_ZERO_RANGE}).
+ * flight. Write-zeroes is {@code prepareFallocate} with {@code FALLOC_FL_ZERO_RANGE}.
  *
- * <p>This package owns the ring mechanics only. Command ids, outstanding-command tracking, deadlines and retries
+ * <p>{@link dev.pagestore.nvme.uring.IoUringBlockDevice} and {@link dev.pagestore.nvme.uring.IoUringQueuePair} are that
+ * backend: the default {@link dev.pagestore.nvme.QueuePair} on Linux.
+ *
+ * <p>The ring classes own the ring mechanics only. Command ids, outstanding-command tracking, deadlines and retries
  * belong to the queue-pair layer above it, which wraps one {@code IoUring} per queue pair. System calls come from
  * {@code dev.pagestore.ipc.linux} (DESIGN.md §7); nothing here binds native functions itself.
  */

@@ -1,0 +1,412 @@
+package dev.pagestore.nvme.uring;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.pagestore.nvme.BlockDevice;
+import dev.pagestore.nvme.DeviceFile;
+import dev.pagestore.nvme.IoStatus;
+import dev.pagestore.nvme.QueuePair;
+import dev.pagestore.nvme.QueuePairContractTest;
+import dev.pagestore.nvme.QueuePairListener;
+import dev.pagestore.nvme.QueuePairOwnershipException;
+import dev.pagestore.nvme.RecordingHandler;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The queue pair contract on the io_uring backend over a regular file on the build's disk ({@code target/}, ext4 or
+ * xfs with {@code O_DIRECT}; not tmpfs), plus what only io_uring has: one {@code io_uring_enter} per batch, fixed
+ * buffers and their fallback, cancellation of timed-out commands with the fence held until the kernel's own CQE,
+ * ring re-creation on an ownership hand-off, and close with commands still in the kernel.
+ *
+ * <p>Slow commands are real I/O delayed in the kernel by a hard-linked timer
+ * ({@link IoUringQueuePair#delayNextCommandForTesting}); the margins are hundreds of milliseconds.
+ */
+class IoUringQueuePairTest extends QueuePairContractTest {
+    private static final long SLOW_COMMAND_NANOS = 1_000_000_000L;
+    private Path scratch;
+
+    @Override
+    protected BlockDevice openDevice(Path directory, long seed) throws IOException {
+        scratch = UringTestFiles.scratchDirectory();
+        return IoUringBlockDevice.open(scratch.resolve("device.img"), DeviceFile.Options.create(CAPACITY_BYTES));
+    }
+
+    @AfterEach
+    void deleteScratch() throws IOException {
+        UringTestFiles.deleteRecursively(scratch);
+    }
+
+    private static long deadline() {
+        return System.nanoTime() + 10_000_000_000L;
+    }
+
+    private IoUringQueuePair open(int depth) throws IOException {
+        return (IoUringQueuePair) device.openQueuePair(depth);
+    }
+
+    private void writeSync(QueuePair qp, RecordingHandler h, long tag, MemorySegment data, long offset) {
+        assertTrue(qp.prepareWrite(tag, data, offset, (int) data.byteSize(), deadline()), context());
+        qp.submit();
+        h.pollUntil(qp, h.completions.size() + 1);
+        assertEquals(IoStatus.OK, h.get(tag).status(), context() + " write tag " + tag);
+    }
+
+    @Test
+    void shouldIssueOneIoUringEnterPerSubmittedBatch() throws Exception {
+        int depth = 32;
+        try (IoUringQueuePair qp = open(depth)) {
+            RecordingHandler h = new RecordingHandler(context());
+            MemorySegment slab = buffer(depth * BLOCK);
+            for (int batch = 0; batch < 3; batch++) {
+                for (int i = 0; i < depth; i++) {
+                    assertTrue(qp.prepareRead(batch * depth + i, slab.asSlice((long) i * BLOCK, BLOCK),
+                            randomBlockOffset(BLOCK), BLOCK, deadline()), context());
+                }
+                IoUringStats before = qp.ringStats();
+                assertEquals(depth, qp.submit(), context());
+                IoUringStats after = qp.ringStats();
+                assertEquals(1, after.enterCalls() - before.enterCalls(),
+                        context() + ": a batch of " + depth + " must cost exactly one io_uring_enter");
+                assertEquals(depth, after.sqesSubmitted() - before.sqesSubmitted(), context());
+                h.pollUntil(qp, (batch + 1) * depth);
+            }
+            for (RecordingHandler.Completion c : h.completions) {
+                assertEquals(IoStatus.OK, c.status(), context() + " " + c);
+            }
+        }
+    }
+
+    @Test
+    void shouldUseFixedBuffersForIoInsideARegisteredSharedMemoryRegion() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        assumeTrue(Files.isDirectory(shm), "no /dev/shm on this machine");
+        Path slabFile = Files.createTempFile(shm, "pagestore-uqp-test-", ".slab");
+        int slots = 8;
+        try (FileChannel channel = FileChannel.open(slabFile, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             IoUringQueuePair qp = open(slots)) {
+            channel.truncate((long) slots * BLOCK);
+            MemorySegment slab = channel.map(FileChannel.MapMode.READ_WRITE, 0, (long) slots * BLOCK, arena);
+            boolean registered = qp.registerBuffers(slab);
+            assumeTrue(registered, "the kernel refused to register a /dev/shm mapping: "
+                    + qp.bufferRegistrationFailure());
+            assertTrue(qp.buffersRegistered(), context());
+            RecordingHandler h = new RecordingHandler(context());
+            long fixedBefore = qp.ringStats().fixedBufferIos();
+            for (int i = 0; i < slots; i++) {
+                MemorySegment slot = slab.asSlice((long) i * BLOCK, BLOCK);
+                fillRandom(slot);
+                writeSync(qp, h, i, slot, (long) i * BLOCK);
+            }
+            MemorySegment readBack = buffer(slots * BLOCK);  // outside the region: plain READ
+            assertTrue(qp.prepareRead(100, readBack, 0, slots * BLOCK, deadline()), context());
+            qp.submit();
+            h.pollUntil(qp, slots + 1);
+            assertEquals(IoStatus.OK, h.get(100).status(), context());
+            assertArrayEquals(slab.toArray(ValueLayout.JAVA_BYTE), readBack.toArray(ValueLayout.JAVA_BYTE), context());
+            IoUringStats stats = qp.ringStats();
+            assertEquals(slots, stats.fixedBufferIos() - fixedBefore, context() + ": writes from the slab are fixed");
+            assertTrue(stats.plainBufferIos() >= 1, context() + ": the read outside the slab is plain");
+        } finally {
+            Files.deleteIfExists(slabFile);
+        }
+    }
+
+    @Test
+    void shouldFallBackToUnregisteredBuffersWhenRegistrationFails() throws Exception {
+        try (IoUringQueuePair qp = open(4)) {
+            MemorySegment slab = buffer(4 * BLOCK);
+            qp.forceBufferRegistrationFailureForTesting();
+            assertFalse(qp.registerBuffers(slab), context());
+            assertFalse(qp.buffersRegistered(), context());
+            assertFalse(qp.bufferRegistrationFailure().isEmpty(), context() + ": the fallback says why");
+            RecordingHandler h = new RecordingHandler(context());
+            MemorySegment written = slab.asSlice(0, 2 * BLOCK);
+            fillRandom(written);
+            writeSync(qp, h, 1, written, 8 * BLOCK);
+            MemorySegment read = slab.asSlice(2 * BLOCK, 2 * BLOCK);
+            assertTrue(qp.prepareRead(2, read, 8 * BLOCK, 2 * BLOCK, deadline()), context());
+            qp.submit();
+            h.pollUntil(qp, 2);
+            assertEquals(IoStatus.OK, h.get(2).status(), context());
+            assertArrayEquals(written.toArray(ValueLayout.JAVA_BYTE), read.toArray(ValueLayout.JAVA_BYTE), context());
+            IoUringStats stats = qp.ringStats();
+            assertEquals(0, stats.fixedBufferIos(), context() + ": nothing may use READ_FIXED/WRITE_FIXED");
+            assertEquals(2, stats.plainBufferIos(), context());
+        }
+    }
+
+    /** Records fence releases with their status, and forwards everything to {@code h}. */
+    private static final class FenceLog implements QueuePairListener {
+        final RecordingHandler h;
+        final List<IoStatus> releaseStatuses = new ArrayList<>();
+        final List<Long> releaseNanos = new ArrayList<>();
+
+        FenceLog(RecordingHandler h) {
+            this.h = h;
+        }
+
+        @Override
+        public void onTimeout(int queuePairId, int cid, long tag) {
+            h.onTimeout(queuePairId, cid, tag);
+        }
+
+        @Override
+        public void onFenceReleased(int queuePairId, int cid, long tag, IoStatus status) {
+            h.onFenceReleased(queuePairId, cid, tag, status);
+            releaseStatuses.add(status);
+            releaseNanos.add(System.nanoTime());
+        }
+    }
+
+    @Test
+    void shouldTimeOutPromptlyCancelAndKeepTheBufferFencedUntilTheKernelsCompletion() throws Exception {
+        try (IoUringQueuePair qp = open(4)) {
+            RecordingHandler h = new RecordingHandler(context());
+            FenceLog log = new FenceLog(h);
+            qp.listener(log);
+            MemorySegment data = buffer(BLOCK);
+            data.fill((byte) 0x33);
+            writeSync(qp, h, 1, data, 0);
+
+            MemorySegment target = buffer(BLOCK);
+            target.fill((byte) 0x5a);
+            qp.delayNextCommandForTesting(SLOW_COMMAND_NANOS);
+            long submitted = System.nanoTime();
+            assertTrue(qp.prepareRead(2, target, 0, BLOCK, submitted + 30_000_000L), context());
+            qp.submit();
+            h.pollUntil(qp, 2);
+            long timedOutAfter = System.nanoTime() - submitted;
+            assertEquals(IoStatus.TIMEOUT, h.get(2).status(), context());
+            assertTrue(timedOutAfter < SLOW_COMMAND_NANOS, context() + ": TIMEOUT came after " + timedOutAfter
+                    + " ns, not before the slow command could finish");
+            assertTrue(qp.isFenced(2), context() + ": the buffer stays fenced after TIMEOUT");
+            assertEquals(1, qp.fencedCount(), context());
+            assertEquals(1, qp.cancelsSubmitted(), context() + ": ASYNC_CANCEL attempted");
+            assertEquals(3, qp.freeSlotCount(), context() + ": the fenced slot is not free");
+            for (int b = 0; b < BLOCK; b++) {
+                if (target.get(ValueLayout.JAVA_BYTE, b) != 0x5a) {
+                    throw new AssertionError(context() + ": the delayed read wrote the buffer before its deadline");
+                }
+            }
+            long end = System.nanoTime() + 10_000_000_000L;
+            while (log.releaseStatuses.isEmpty() && System.nanoTime() < end) {
+                qp.poll(8, h);
+            }
+            assertEquals(List.of(2L), h.fenceReleasedTags, context() + ": the kernel's own CQE releases the fence");
+            assertFalse(qp.isFenced(2), context());
+            assertEquals(0, qp.fencedCount(), context());
+            assertEquals(4, qp.freeSlotCount(), context());
+            IoStatus late = log.releaseStatuses.getFirst();
+            if (late == IoStatus.OK) {
+                // The cancel missed (the read was waiting behind its timer): the kernel really wrote the buffer,
+                // after TIMEOUT had been delivered — which is why it had to stay fenced.
+                assertEquals(1, qp.cancelsThatMissed(), context());
+                assertArrayEquals(data.toArray(ValueLayout.JAVA_BYTE), target.toArray(ValueLayout.JAVA_BYTE), context());
+            } else {
+                assertEquals(IoStatus.ABORTED, late, context() + ": a cancelled read completes -ECANCELED");
+            }
+            assertEquals(1, h.completions.stream().filter(c -> c.tag() == 2).count(), context()
+                    + ": the late CQE completes nothing to the caller");
+        }
+    }
+
+    @Test
+    void shouldRefuseAnotherThreadNamingBothThreadsWhileTheKernelEnforcesSingleIssuer() throws Exception {
+        try (IoUringQueuePair qp = open(4)) {
+            assertTrue(qp.kernelEnforcesSingleIssuer(), context() + ": SINGLE_ISSUER accepted on Linux 6.0+");
+            assertEquals(Thread.currentThread(), qp.ring().owner(), context());
+            MemorySegment slab = buffer(BLOCK);
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread intruder = new Thread(() -> {
+                try {
+                    qp.registerBuffers(slab);
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            }, "uring-intruder");
+            intruder.start();
+            intruder.join();
+            assertTrue(thrown.get() instanceof QueuePairOwnershipException, context() + ": got " + thrown.get());
+            assertTrue(thrown.get().getMessage().contains("uring-intruder"), thrown.get().getMessage());
+            assertTrue(thrown.get().getMessage().contains(Thread.currentThread().getName()),
+                    thrown.get().getMessage());
+            assertFalse(qp.buffersRegistered(), context() + ": the refused call changed nothing");
+        }
+    }
+
+    @Test
+    void shouldCreateANewRingWhenAnIdleQueuePairIsHandedToAnotherThread() throws Exception {
+        IoUringQueuePair qp = open(4);
+        RecordingHandler h = new RecordingHandler(context());
+        MemorySegment b = buffer(BLOCK);
+        qp.prepareRead(1, b, 0, BLOCK, deadline());
+        qp.submit();
+        h.pollUntil(qp, 1);
+        IoUring first = qp.ring();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicReference<IoUring> second = new AtomicReference<>();
+        Thread reactor = new Thread(() -> {
+            try {
+                qp.prepareRead(2, b, BLOCK, BLOCK, deadline());
+                qp.submit();
+                h.pollUntil(qp, 2);
+                second.set(qp.ring());
+                assertEquals(Thread.currentThread(), qp.ring().owner());
+                qp.close(h, 1_000_000_000L);
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        }, "uring-reactor");
+        qp.transferOwnership(reactor);
+        reactor.start();
+        reactor.join();
+        if (failure.get() != null) {
+            throw new AssertionError(context() + ": the new owner failed", failure.get());
+        }
+        assertEquals(IoStatus.OK, h.get(2).status(), context());
+        assertTrue(first.isClosed(), context() + ": the old ring was closed by the new owner");
+        assertNotSame(first, second.get(), context());
+        assertTrue(second.get().isClosed(), context());
+    }
+
+    @Test
+    void shouldRefuseAHandOffWhileCommandsAreInTheKernelNamingBothThreads() throws Exception {
+        IoUringQueuePair qp = open(4);
+        RecordingHandler h = new RecordingHandler(context());
+        MemorySegment b = buffer(BLOCK);
+        qp.delayNextCommandForTesting(SLOW_COMMAND_NANOS / 2);
+        qp.prepareRead(1, b, 0, BLOCK, deadline());
+        qp.submit();
+        Thread original = Thread.currentThread();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread reactor = new Thread(() -> {
+            try {
+                qp.poll(8, h);
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+            qp.transferOwnership(original);  // give it back so the owner can drain it
+        }, "uring-busy-reactor");
+        qp.transferOwnership(reactor);
+        reactor.start();
+        reactor.join();
+        assertTrue(thrown.get() instanceof IllegalStateException, context() + ": got " + thrown.get());
+        String message = thrown.get().getMessage();
+        assertTrue(message.contains("uring-busy-reactor") && message.contains(original.getName()), message);
+        h.pollUntil(qp, 1);
+        assertEquals(IoStatus.OK, h.get(1).status(), context());
+        qp.close(h, 1_000_000_000L);
+    }
+
+    @Test
+    void shouldWaitForTheKernelBeforeCloseReturnsWhenCommandsAreStillInFlight() throws Exception {
+        IoUringQueuePair qp = open(4);
+        RecordingHandler h = new RecordingHandler(context());
+        MemorySegment data = buffer(BLOCK);
+        data.fill((byte) 0x44);
+        writeSync(qp, h, 1, data, 0);
+        MemorySegment target = buffer(BLOCK);
+        target.fill((byte) 0x11);
+        qp.delayNextCommandForTesting(SLOW_COMMAND_NANOS / 2);
+        qp.prepareRead(2, target, 0, BLOCK, deadline());
+        qp.submit();
+        qp.prepareRead(3, buffer(BLOCK), 0, BLOCK, deadline());  // prepared, never submitted
+        int failed = qp.close(h, 0);  // no drain: the slow read is failed at once
+        assertEquals(2, failed, context());
+        assertEquals(IoStatus.ABORTED, h.get(2).status(), context());
+        assertEquals(IoStatus.ABORTED, h.get(3).status(), context());
+        assertTrue(qp.ring().isClosed(), context());
+        byte[] atClose = target.toArray(ValueLayout.JAVA_BYTE);
+        Thread.sleep(SLOW_COMMAND_NANOS / 1_000_000);
+        assertArrayEquals(atClose, target.toArray(ValueLayout.JAVA_BYTE),
+                context() + ": the kernel touched the buffer after close returned");
+    }
+
+    @Test
+    void shouldDrainASlowCommandOnCloseWhenGivenTime() throws Exception {
+        IoUringQueuePair qp = open(4);
+        RecordingHandler h = new RecordingHandler(context());
+        qp.delayNextCommandForTesting(SLOW_COMMAND_NANOS / 4);
+        qp.prepareRead(1, buffer(BLOCK), 0, BLOCK, deadline());
+        qp.submit();
+        assertEquals(0, qp.close(h, 5_000_000_000L), context());
+        assertEquals(IoStatus.OK, h.get(1).status(), context());
+    }
+
+    @Test
+    void shouldBlockInAwaitCompletionsUntilTheKernelPostsACompletion() throws Exception {
+        try (IoUringQueuePair qp = open(4)) {
+            assertEquals(0, qp.awaitCompletions(5_000_000_000L), context() + ": nothing in flight returns at once");
+            RecordingHandler h = new RecordingHandler(context());
+            qp.delayNextCommandForTesting(SLOW_COMMAND_NANOS / 5);
+            qp.prepareRead(1, buffer(BLOCK), 0, BLOCK, deadline());
+            qp.submit();
+            long start = System.nanoTime();
+            // Bounded: a housekeeping CQE (the delay timer's) may wake the first wait; the read's comes next.
+            for (int i = 0; i < 10 && h.completions.isEmpty(); i++) {
+                qp.awaitCompletions(5_000_000_000L);
+                qp.poll(8, h);
+            }
+            long waited = System.nanoTime() - start;
+            assertEquals(1, h.completions.size(), context());
+            assertEquals(IoStatus.OK, h.get(1).status(), context());
+            assertTrue(waited < 5_000_000_000L, context() + ": woke after " + waited + " ns");
+        }
+    }
+
+    @Test
+    void shouldOpenEveryBackendThroughTheFactory() throws Exception {
+        for (dev.pagestore.nvme.Backend backend : dev.pagestore.nvme.Backend.values()) {
+            Path file = scratch.resolve("factory-" + backend + ".img");
+            try (BlockDevice other = dev.pagestore.nvme.BlockDevices.open(file, backend,
+                    DeviceFile.Options.create(1 << 20));
+                 QueuePair qp = other.openQueuePair(2)) {
+                RecordingHandler h = new RecordingHandler(context() + " backend " + backend);
+                MemorySegment b = arena.allocate(BLOCK, BLOCK);
+                assertTrue(qp.prepareWrite(1, b, 0, BLOCK, deadline()));
+                qp.submit();
+                h.pollUntil(qp, 1);
+                assertEquals(IoStatus.OK, h.get(1).status(), context() + " backend " + backend);
+            }
+        }
+        assertEquals(dev.pagestore.nvme.Backend.IO_URING, dev.pagestore.nvme.Backend.defaultForThisMachine(),
+                context() + ": io_uring works on this machine (the contract tests above used it)");
+    }
+
+    @Test
+    void shouldSubmitAndWaitInOneIoUringEnter() throws Exception {
+        int depth = 8;
+        try (IoUringQueuePair qp = open(depth)) {
+            RecordingHandler h = new RecordingHandler(context());
+            MemorySegment slab = buffer(depth * BLOCK);
+            for (int i = 0; i < depth; i++) {
+                qp.prepareRead(i, slab.asSlice((long) i * BLOCK, BLOCK), randomBlockOffset(BLOCK), BLOCK, deadline());
+            }
+            IoUringStats before = qp.ringStats();
+            assertEquals(depth, qp.submitAndAwait(5_000_000_000L), context());
+            IoUringStats after = qp.ringStats();
+            assertEquals(1, after.enterCalls() - before.enterCalls(), context() + ": submit and wait share one enter");
+            assertEquals(depth, after.sqesSubmitted() - before.sqesSubmitted(), context());
+            assertTrue(qp.ring().completionsReady() >= 1, context() + ": it returned with a completion ready");
+            h.pollUntil(qp, depth);
+            assertEquals(1, qp.metrics().doorbells(), context() + ": still one doorbell for the batch");
+        }
+    }
+}
