@@ -4,13 +4,14 @@ import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.nvme.DeviceFile;
 import dev.pagestore.nvme.portable.PortableBlockDevice;
 import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
+import dev.pagestore.nvme.uring.IoUringBlockDevice;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /**
  * Opens the data file as a {@link BlockDevice}; the manager then opens one queue pair per reactor, on that reactor's
- * thread. Any backend plugs in here (the io_uring one included, once it exists: {@link #named}).
+ * thread. Any backend plugs in here ({@link #named}).
  */
 @FunctionalInterface
 public interface DeviceFactory {
@@ -60,8 +61,6 @@ public interface DeviceFactory {
 
     /**
      * The backend called {@code name} on the command line: {@code portable}, {@code simulated}, or {@code io_uring}.
-     * The io_uring backend is looked up as {@code dev.pagestore.nvme.uring.IoUringBlockDevice} with a static
-     * {@code open(Path, DeviceFile.Options)}; while it is not in the build, asking for it fails with a message.
      */
     static DeviceFactory named(String name) {
         return switch (name) {
@@ -70,22 +69,7 @@ public interface DeviceFactory {
             case "io_uring" -> new DeviceFactory() {
                 @Override
                 public BlockDevice open(Path path, long capacityBytes) throws IOException {
-                    try {
-                        Class<?> type = Class.forName("dev.pagestore.nvme.uring.IoUringBlockDevice");
-                        return (BlockDevice) type.getMethod("open", Path.class, DeviceFile.Options.class)
-                                .invoke(null, path, DeviceFile.Options.create(capacityBytes));
-                    } catch (ClassNotFoundException | NoSuchMethodException e) {
-                        throw new IOException("the io_uring backend is not in this build (" + e.getMessage()
-                                + "); run with --backend portable");
-                    } catch (java.lang.reflect.InvocationTargetException e) {
-                        if (e.getCause() instanceof IOException io) {
-                            throw io;
-                        }
-                        throw new IOException("io_uring backend failed to open " + path + ": " + e.getCause(),
-                                e.getCause());
-                    } catch (IllegalAccessException e) {
-                        throw new IOException("io_uring backend: " + e, e);
-                    }
+                    return IoUringBlockDevice.open(path, DeviceFile.Options.create(capacityBytes));
                 }
 
                 @Override
