@@ -45,6 +45,10 @@ public final class DemoCommand implements Callable<Integer> {
             + " 0: never).")
     Double killAtSeconds;
 
+    @Option(names = "--backend", defaultValue = "portable",
+            description = "The manager's device backend: portable, io_uring or simulated (default ${DEFAULT-VALUE}).")
+    String backend;
+
     @Option(names = "--seed", defaultValue = "1", description = "Workload seed (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -59,7 +63,7 @@ public final class DemoCommand implements Callable<Integer> {
         double killAt = killAtSeconds != null ? killAtSeconds : seconds / 2;
         try {
             boolean terminal = System.console() != null && System.console().isTerminal();
-            return new DemoRun(directory, seconds, workers, pages, killAt, seed).run(out, terminal);
+            return new DemoRun(directory, seconds, workers, pages, killAt, seed, backend).run(out, terminal);
         } catch (IOException e) {
             out.flush();
             spec.commandLine().getErr().println("pagestore demo: " + e.getMessage());

@@ -34,7 +34,8 @@ import org.HdrHistogram.Histogram;
  * @param killAtSeconds when the manager gets SIGKILL (0: never)
  * @param seed         the workload's seed
  */
-public record DemoRun(Path directory, double seconds, int workers, long pages, double killAtSeconds, long seed) {
+public record DemoRun(Path directory, double seconds, int workers, long pages, double killAtSeconds, long seed,
+        String backend) {
     private static final long START_TIMEOUT_MILLIS = 60_000;
     private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-Xmx128m", "-Xshare:auto");
@@ -253,7 +254,7 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
     private ChildProcess startManager(Path dir, Path logs, int incarnation) throws IOException, InterruptedException {
         ChildProcess m = ChildProcess.start("manager", CHILD_JVM_OPTIONS.subList(0, 1), MANAGER_MAIN,
                 List.of("manager", "--dir", dir.toString(), "--capacity-pages", Long.toString(pages),
-                        "--checkpoint-interval-ms", "5000"),
+                        "--checkpoint-interval-ms", "5000", "--backend", backend),
                 logs.resolve("manager-" + incarnation + ".log"));
         if (m.awaitLineStartingWith("pagestore manager pid", START_TIMEOUT_MILLIS) == null) {
             m.destroy();
