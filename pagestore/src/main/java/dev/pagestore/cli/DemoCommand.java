@@ -45,8 +45,9 @@ public final class DemoCommand implements Callable<Integer> {
             + " 0: never).")
     Double killAtSeconds;
 
-    @Option(names = "--backend", defaultValue = "portable",
-            description = "The manager's device backend: portable, io_uring or simulated (default ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "auto",
+            description = "The manager's device backend: auto (io_uring where available), io_uring, portable or"
+                    + " simulated (default ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--seed", defaultValue = "1", description = "Workload seed (default ${DEFAULT-VALUE}).")

@@ -44,8 +44,9 @@ public final class ManagerCommand implements Callable<Integer> {
     @Option(names = "--queue-depth", defaultValue = "64", description = "Commands per queue pair.")
     int queueDepth;
 
-    @Option(names = "--backend", defaultValue = "portable",
-            description = "Device backend: portable, simulated or io_uring (default ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "auto",
+            description = "Device backend: auto (io_uring where the kernel offers it, else portable), io_uring,"
+                    + " portable or simulated (default ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--pin", description = "Pin reactors to CPUs (only when there are more than reactors + 2).")

@@ -1,5 +1,6 @@
 package dev.pagestore.manager;
 
+import dev.pagestore.nvme.Backend;
 import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.nvme.DeviceFile;
 import dev.pagestore.nvme.portable.PortableBlockDevice;
@@ -60,10 +61,12 @@ public interface DeviceFactory {
     }
 
     /**
-     * The backend called {@code name} on the command line: {@code portable}, {@code simulated}, or {@code io_uring}.
+     * The backend called {@code name} on the command line: {@code auto} (io_uring where the kernel offers it, else
+     * portable), {@code portable}, {@code simulated}, or {@code io_uring}.
      */
     static DeviceFactory named(String name) {
         return switch (name) {
+            case "auto" -> named(Backend.defaultForThisMachine() == Backend.IO_URING ? "io_uring" : "portable");
             case "portable" -> portable();
             case "simulated" -> simulated(Long.getLong(SimulatedNvmeDevice.SEED_PROPERTY, 1L), device -> { });
             case "io_uring" -> new DeviceFactory() {
@@ -78,7 +81,7 @@ public interface DeviceFactory {
                 }
             };
             default -> throw new IllegalArgumentException("backend=" + name
-                    + " must be one of io_uring, portable, simulated");
+                    + " must be one of auto, io_uring, portable, simulated");
         };
     }
 }

@@ -10,6 +10,7 @@ import dev.pagestore.ipc.wait.WaitPoint;
 import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.nvme.IoStatus;
 import dev.pagestore.nvme.QueuePair;
+import dev.pagestore.nvme.uring.IoUringQueuePair;
 import dev.pagestore.nvme.QueuePairListener;
 import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.StatusRegionDescriptor;
@@ -808,6 +809,12 @@ final class Reactor implements Runnable {
         }
         if (idleRounds < 100) {
             Thread.yield();
+            return;
+        }
+        if (walPending == 0 && deferred.isEmpty() && queuePair.inFlightCount() > 0
+                && queuePair instanceof IoUringQueuePair uring) {
+            // Only the device owes us anything: wait in io_uring_enter, which returns at the first completion.
+            uring.awaitCompletions(50_000);
             return;
         }
         if (draining || walPending > 0 || queuePair.inFlightCount() > 0 || !deferred.isEmpty()
