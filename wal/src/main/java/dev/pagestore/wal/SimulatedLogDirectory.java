@@ -126,9 +126,15 @@ public final class SimulatedLogDirectory implements LogDirectory, AutoCloseable 
         return directory.describe();
     }
 
-    /** Cuts power to every file and to this directory at once (see the class comment). Idempotent. */
-    public void powerFail() {
-        directory.cutPower(device -> ((SimulatedNvmeDevice) device).powerFail());
+    /**
+     * Cuts power to every file and to this directory at once (see the class comment). Idempotent.
+     *
+     * @return the cached blocks the controllers dropped (0 when the power was already cut)
+     */
+    public int powerFail() {
+        int[] lost = {0};
+        directory.cutPower(device -> lost[0] += ((SimulatedNvmeDevice) device).powerFail());
+        return lost[0];
     }
 
     /** After {@link #powerFail()}: the restarted machine, a new directory over the surviving media. */
