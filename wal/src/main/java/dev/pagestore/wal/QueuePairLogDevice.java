@@ -88,9 +88,12 @@ public final class QueuePairLogDevice implements LogDevice {
     private final PowerGate gate;
     private final Settings settings;
     private final int block;
+    /** Transfers are split into pieces of a multiple of this, so every piece's buffer stays aligned. */
+    private final int pieceUnit;
     private final Completions completions = new Completions();
     private Arena arena;
     private MemorySegment staging;
+    private MemorySegment scratch;
     private QueuePair pinned;
     private IOException failure;
     private boolean closed;
@@ -126,6 +129,11 @@ public final class QueuePairLogDevice implements LogDevice {
         this.gate = gate;
         this.settings = settings;
         this.block = device.offsetAlignmentBytes();
+        this.pieceUnit = Math.max(block, device.memoryAlignmentBytes());
+        if (device.maxTransferBytes() < pieceUnit) {
+            throw new IllegalArgumentException("maxTransferBytes=" + device.maxTransferBytes() + " of " + device.name()
+                    + " is less than its block and memory alignment " + pieceUnit + ": transfers cannot be split");
+        }
         if (pinToCaller) {
             pinned = openQueuePair();
             directory.pinned(Thread.currentThread(), +1);
@@ -395,11 +403,17 @@ public final class QueuePairLogDevice implements LogDevice {
         return now + settings.timeoutNanos() < now ? QueuePair.NO_DEADLINE : now + settings.timeoutNanos();
     }
 
+    /**
+     * The staging buffer: a multiple of {@link #pieceUnit} for data, then one aligned scratch unit where the partly
+     * covered last block of a read-modify-write is read (a block inside the data area may not be memory aligned).
+     */
     private MemorySegment staging() {
         if (staging == null) {
-            long bytes = Math.max(block, Math.min(settings.stagingBytes(), device.maxTransferBytes()) / block * block);
+            long bytes = Math.max(pieceUnit, settings.stagingBytes() / pieceUnit * pieceUnit);
             arena = Arena.ofShared(); // the handle may be used by several threads in turn (one at a time)
-            staging = arena.allocate(bytes, Math.max(block, device.memoryAlignmentBytes()));
+            MemorySegment all = arena.allocate(bytes + pieceUnit, pieceUnit);
+            staging = all.asSlice(0, bytes);
+            scratch = all.asSlice(bytes, pieceUnit);
         }
         return staging;
     }
@@ -435,7 +449,8 @@ public final class QueuePairLogDevice implements LogDevice {
                 transfer(qp, false, buffer, at, block);
             }
             if (to < pieceEnd && (pieceEnd - block > at || from == at)) {
-                transfer(qp, false, buffer.asSlice(pieceEnd - block - at), pieceEnd - block, block);
+                transfer(qp, false, scratch, pieceEnd - block, block);
+                MemorySegment.copy(scratch, 0, buffer, pieceEnd - block - at, block);
             }
             if (source == null) {
                 buffer.asSlice(from - at, to - from).fill((byte) 0);
@@ -474,7 +489,7 @@ public final class QueuePairLogDevice implements LogDevice {
             throws IOException {
         int kind = write ? WRITE : READ;
         completions.reset();
-        int max = device.maxTransferBytes() / block * block;
+        int max = device.maxTransferBytes() / pieceUnit * pieceUnit;
         for (long done = 0; done < length; ) {
             int piece = (int) Math.min(max, length - done);
             prepareOrPoll(qp, kind, buffer.asSlice(done, piece), offset + done, piece);
