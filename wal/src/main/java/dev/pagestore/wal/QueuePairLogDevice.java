@@ -94,7 +94,7 @@ public final class QueuePairLogDevice implements LogDevice {
     private Arena arena;
     private MemorySegment staging;
     private MemorySegment scratch;
-    private QueuePair pinned;
+    private volatile QueuePair pinned; // volatile: ownerThread() and toString() may be read by other threads
     private IOException failure;
     private boolean closed;
 
