@@ -1,6 +1,7 @@
 package dev.pagestore.wal;
 
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -16,6 +17,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 final class PowerGate {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile boolean off;
+    private final AtomicLong stepsUntilArmedCut = new AtomicLong(Long.MAX_VALUE);
+    private volatile Runnable armedCut;
 
     /** Enters a step: read lock held on return; throws when the power is off. Pair with {@link #exit()}. */
     void enter(String operation) throws IOException {
@@ -33,6 +36,27 @@ final class PowerGate {
 
     void exit() {
         lock.readLock().unlock();
+    }
+
+    /**
+     * Arms a cut after {@code steps} more device steps (submits and polls, counted with {@link #stepDone()}), so a test
+     * can land it anywhere, in particular between a write's submission and its completion.
+     */
+    void armCut(long steps, Runnable cut) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps=" + steps + " must be positive");
+        }
+        armedCut = cut;
+        stepsUntilArmedCut.set(steps);
+    }
+
+    /** A step has finished (the read lock is released): runs an armed cut whose count has run out. */
+    void stepDone() {
+        Runnable cut = armedCut;
+        if (cut != null && stepsUntilArmedCut.decrementAndGet() == 0) {
+            armedCut = null;
+            cut.run();
+        }
     }
 
     boolean isOff() {

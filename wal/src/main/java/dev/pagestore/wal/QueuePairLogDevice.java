@@ -545,6 +545,7 @@ public final class QueuePairLogDevice implements LogDevice {
         } finally {
             gate.exit();
         }
+        gate.stepDone();
     }
 
     /**
@@ -562,6 +563,7 @@ public final class QueuePairLogDevice implements LogDevice {
             return n;
         } finally {
             gate.exit();
+            gate.stepDone();
         }
     }
 

@@ -175,6 +175,11 @@ public final class QueuePairLogDirectory implements LogDirectory {
         });
     }
 
+    /** Arms {@link #cutPower} to happen by itself after {@code steps} more device steps (submits and polls). */
+    void cutPowerAfterSteps(long steps, Consumer<dev.pagestore.nvme.BlockDevice> mediaCut) {
+        gate.armCut(steps, () -> cutPower(mediaCut));
+    }
+
     /** After {@link #cutPower}: a new directory over what survived (the durable names, files and sizes). */
     synchronized QueuePairLogDirectory afterPowerCut(String newDescription) {
         if (!gate.isOff()) {

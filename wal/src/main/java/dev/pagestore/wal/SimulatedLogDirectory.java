@@ -63,6 +63,7 @@ public final class SimulatedLogDirectory implements LogDirectory, AutoCloseable 
     private final Settings settings;
     private final int life;
     private final QueuePairLogDirectory directory;
+    private final AtomicLong blocksLost = new AtomicLong();
 
     /** An empty simulated directory. */
     public SimulatedLogDirectory(Settings settings) {
@@ -134,7 +135,22 @@ public final class SimulatedLogDirectory implements LogDirectory, AutoCloseable 
     public int powerFail() {
         int[] lost = {0};
         directory.cutPower(device -> lost[0] += ((SimulatedNvmeDevice) device).powerFail());
+        blocksLost.addAndGet(lost[0]);
         return lost[0];
+    }
+
+    /**
+     * Arms a power failure that happens by itself after {@code steps} more device steps (a submit or a poll of any
+     * handle of this directory), on the thread taking that step: a cut that lands between a write's submission and
+     * its completion, which a cut from outside rarely hits.
+     */
+    public void powerFailAfterSteps(long steps) {
+        directory.cutPowerAfterSteps(steps, device -> blocksLost.addAndGet(((SimulatedNvmeDevice) device).powerFail()));
+    }
+
+    /** Cached blocks the controllers dropped in this life's power failure (0 while it has power). */
+    public long blocksLost() {
+        return blocksLost.get();
     }
 
     /** After {@link #powerFail()}: the restarted machine, a new directory over the surviving media. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,7 +34,9 @@ import org.junit.jupiter.api.Test;
  *   <li>every page's recovered image is at least as new as its newest acknowledged write;</li>
  *   <li>recovery never reports CORRUPTION (a power cut may only tear the un-synced tail).</li>
  * </ul>
- * The controllers vary per seed: write cache of 8, 64 or 4096 blocks (small caches write back part of an unflushed
+ * Half the cuts are armed ({@link SimulatedLogDirectory#powerFailAfterSteps}) to land after a random number of
+ * device steps, on the thread taking it, so they hit writes between submission and completion; the others come from
+ * the test thread after a random number of acknowledgements. The controllers vary per seed: write cache of 8, 64 or 4096 blocks (small caches write back part of an unflushed
  * batch before the flush), commands of 512 B, 4 KiB or 1 MiB (a batch is several commands, torn at the cut).
  *
  * <p>200 seeds x 2 power cuts in the suite. More seeds:
@@ -52,6 +55,7 @@ class QueuePairPowerLossTest {
     private long cachedBlocksLost;
     private long acknowledgedTotal;
     private long tornTails;
+    private long armedCuts;
 
     @Test
     void shouldRecoverEveryAcknowledgedRecordAndNoPartialGroupAfterPowerLossOnTheSimulatedController()
@@ -69,8 +73,9 @@ class QueuePairPowerLossTest {
             }
         }
         System.out.printf("QueuePairPowerLossTest: %d seeds x %d power cuts in %.1f s: %d acknowledged records, "
-                        + "%d cached blocks lost, %d torn tails%n", seeds, CYCLES, (System.nanoTime() - started) / 1e9,
-                acknowledgedTotal, cachedBlocksLost, tornTails);
+                        + "%d cached blocks lost, %d torn tails, %d cuts armed to land after a random device step%n",
+                seeds, CYCLES, (System.nanoTime() - started) / 1e9, acknowledgedTotal, cachedBlocksLost, tornTails,
+                armedCuts);
         if (seeds >= 50) {
             assertTrue(cachedBlocksLost > 0, "no power cut lost any cached block: the model was not exercised");
         }
@@ -181,34 +186,31 @@ class QueuePairPowerLossTest {
             }));
         }
         int target = 1 + random.nextInt(120);
-        if (random.nextBoolean()) {
-            awaitAcks(where, acks, random.nextInt(target));
-            long firstIdOfCycle = cycleStartId;
-            wal.checkpoint(upTo -> {
-                // every append of this cycle started so far; later ones get LSNs at or past upTo
-                long endId = ids.get();
-                for (long id = firstIdOfCycle; id < endId; id++) {
-                    CompletableFuture<Long> future;
-                    while ((future = futures.get(id)) == null) {
-                        Thread.onSpinWait(); // its appender is between append() and recording the future
-                    }
-                    long lsn = future.join(); // power is on: every published append completes
-                    if (lsn < upTo) {
-                        for (long page : submitted.get(id)) {
-                            Flushed old = dataFile.get(page);
-                            if (old == null || old.lsn() < lsn) {
-                                dataFile.put(page, new Flushed(lsn, id));
-                            }
-                        }
-                    }
-                }
-            });
+        boolean armed = random.nextBoolean();
+        if (armed) {
+            directory.powerFailAfterSteps(1 + random.nextInt(3000)); // lands anywhere, mid-write included
         }
-        awaitAcks(where, acks, target);
+        if (random.nextBoolean()) {
+            awaitAcksOrCut(where, acks, random.nextInt(target), directory);
+            long firstIdOfCycle = cycleStartId;
+            try {
+                checkpoint(wal, futures, submitted, dataFile, ids, firstIdOfCycle);
+            } catch (IOException | RuntimeException e) {
+                if (!directory.isPowerCut()) {
+                    throw e;
+                }
+                // the armed cut hit the checkpoint: the redo point moved or not, both are covered by the checks
+            }
+        }
+        awaitAcksOrCut(where, acks, target, directory);
         if (random.nextBoolean()) {
             Thread.sleep(0, random.nextInt(500_000)); // somewhere inside a batch, not just after an acknowledgement
         }
-        cachedBlocksLost += directory.powerFail();
+        directory.powerFail(); // does nothing when the armed cut came first
+        cachedBlocksLost += directory.blocksLost();
+        if (armed) {
+            armedCuts++;
+        }
         stop.set(true);
         for (Thread appender : appenders) {
             appender.join(TimeUnit.SECONDS.toMillis(30));
@@ -220,9 +222,39 @@ class QueuePairPowerLossTest {
         acknowledgedTotal += acks.get();
     }
 
-    private static void awaitAcks(String where, AtomicInteger acks, int target) throws InterruptedException {
+    private static void checkpoint(WriteAheadLog wal, Map<Long, CompletableFuture<Long>> futures,
+                                   Map<Long, long[]> submitted, Map<Long, Flushed> dataFile, AtomicLong ids,
+                                   long firstIdOfCycle) throws IOException {
+        wal.checkpoint(upTo -> {
+                // every append of this cycle started so far; later ones get LSNs at or past upTo
+                long endId = ids.get();
+                for (long id = firstIdOfCycle; id < endId; id++) {
+                    CompletableFuture<Long> future;
+                    while ((future = futures.get(id)) == null) {
+                        Thread.onSpinWait(); // its appender is between append() and recording the future
+                    }
+                    long lsn;
+                    try {
+                        lsn = future.join(); // every published append completes, durably or failed
+                    } catch (RuntimeException failed) {
+                        continue; // an armed power cut failed it: never acknowledged, not below upTo
+                    }
+                    if (lsn < upTo) {
+                        for (long page : submitted.get(id)) {
+                            Flushed old = dataFile.get(page);
+                            if (old == null || old.lsn() < lsn) {
+                                dataFile.put(page, new Flushed(lsn, id));
+                            }
+                        }
+                    }
+                }
+            });
+    }
+
+    private static void awaitAcksOrCut(String where, AtomicInteger acks, int target, SimulatedLogDirectory directory)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (acks.get() < target) {
+        while (acks.get() < target && !directory.isPowerCut()) {
             if (System.nanoTime() > deadline) {
                 fail(where + "only " + acks.get() + " of " + target + " appends acknowledged in 30 s");
             }
