@@ -46,6 +46,14 @@ public interface LogDevice extends AutoCloseable {
     /** Sets the size to {@code sizeBytes}, cutting or extending with zeros. */
     void truncate(long sizeBytes) throws IOException;
 
+    /**
+     * Hands the device to {@code next}, which becomes its only user (the WAL calls it, on the thread that prepared the
+     * current segment, for the WAL writer thread before that thread starts). A device bound to an owner thread (a
+     * {@link QueuePairLogDevice}, whose queue pair enforces it) moves its binding; the default does nothing.
+     */
+    default void transferOwnership(Thread next) {
+    }
+
     /** Releases the device. Does not imply {@link #datasync}. */
     @Override
     void close() throws IOException;

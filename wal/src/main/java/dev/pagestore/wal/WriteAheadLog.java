@@ -78,6 +78,7 @@ public final class WriteAheadLog implements AutoCloseable {
                 runnable -> {
                     Thread thread = new Thread(runnable, "wal-writer");
                     thread.setDaemon(true);
+                    current.device().transferOwnership(thread); // before start: the writer owns the segment
                     return thread;
                 }, ProducerType.MULTI, WAIT_STRATEGY_FACTORY.get());
         disruptor.handleEventsWith(writer);

@@ -1,0 +1,232 @@
+package dev.pagestore.wal;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A {@link LogDirectory} whose files are {@link dev.pagestore.nvme.BlockDevice}s driven through queue pairs
+ * ({@link QueuePairLogDevice}): the WAL's segments and control file go through the nvme module, so a simulated
+ * controller's power-loss and fault model covers the log.
+ *
+ * <h2>How files map to devices</h2>
+ * Each file is its own block device, made by a {@link LogBlockDeviceFactory} when the file is created, with the
+ * capacity the factory gives it (the largest size the file may reach: the segment size for segments). A file's size
+ * is metadata kept beside its device ({@link LogFile}). A rename moves the device to the new name; a recycled segment
+ * keeps its device. Devices are never freed while the directory's media lives (they are closed by
+ * {@link #closeDevices()}).
+ *
+ * <h2>Names and crash semantics</h2>
+ * The namespace is kept in memory, in two versions, as a POSIX directory behaves: the visible names (what
+ * {@link #list} shows) and the durable names, copied from the visible ones by {@link #sync()} (the directory fsync).
+ * A create, rename or delete not followed by a sync is lost when the power is cut. File data and sizes are volatile
+ * until the file's own {@code datasync} (a flush command). A power cut ({@link #cutPower}) is atomic with respect to
+ * every device step ({@link PowerGate}); afterwards this directory and every handle from it fail every call with
+ * {@link IOException}, and a new directory over the surviving media is made with {@link #afterPowerCut}.
+ *
+ * <p>Because the names live in memory, this directory models a namespace rather than persisting one: it is what
+ * the simulated controller needs ({@link SimulatedLogDirectory}). A persistent namespace over real devices (names in
+ * a superblock, or one device carved into segment regions) is not built yet.
+ *
+ * <p>Thread safety: safe for use from several threads; each handle follows {@link QueuePairLogDevice}'s rules.
+ */
+public final class QueuePairLogDirectory implements LogDirectory {
+    private final String description;
+    private final LogBlockDeviceFactory factory;
+    private final QueuePairLogDevice.Settings settings;
+    private final List<LogFile> allFiles;
+    private final PowerGate gate = new PowerGate();
+    private final Map<Thread, Integer> pinnedHandles = new HashMap<>();
+    private Map<String, LogFile> names;
+    private Map<String, LogFile> durableNames;
+
+    /** An empty directory whose files {@code factory} makes. */
+    public QueuePairLogDirectory(String description, LogBlockDeviceFactory factory,
+                                 QueuePairLogDevice.Settings settings) {
+        this(description, factory, settings, new HashMap<>(), new ArrayList<>());
+    }
+
+    private QueuePairLogDirectory(String description, LogBlockDeviceFactory factory,
+                                  QueuePairLogDevice.Settings settings, Map<String, LogFile> durable,
+                                  List<LogFile> allFiles) {
+        if (factory == null || settings == null) {
+            throw new IllegalArgumentException("factory and settings are required");
+        }
+        this.description = description;
+        this.factory = factory;
+        this.settings = settings;
+        this.allFiles = allFiles;
+        this.names = new HashMap<>(durable);
+        this.durableNames = new HashMap<>(durable);
+    }
+
+    @Override
+    public List<String> list() throws IOException {
+        gate.enter("list " + description);
+        try {
+            synchronized (this) {
+                return new ArrayList<>(names.keySet());
+            }
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /**
+     * Opens a handle on {@code name}. The handle is pinned to the calling thread when that thread already holds a
+     * pinned handle of this directory (the WAL writer opening its next segment), else unpinned
+     * ({@link QueuePairLogDevice}).
+     */
+    @Override
+    public LogDevice open(String name, boolean create) throws IOException {
+        LogFile file;
+        gate.enter("open " + name + " in " + description);
+        try {
+            synchronized (this) {
+                file = names.get(name);
+                if (file == null) {
+                    if (!create) {
+                        throw new NoSuchFileException(name + " in " + description);
+                    }
+                    file = new LogFile(name, factory.create(name));
+                    allFiles.add(file);
+                    names.put(name, file);
+                }
+            }
+        } finally {
+            gate.exit();
+        }
+        return new QueuePairLogDevice(name, file, this, gate, settings, pinsHeldBy(Thread.currentThread()) > 0);
+    }
+
+    @Override
+    public void rename(String from, String to) throws IOException {
+        gate.enter("rename " + from + " in " + description);
+        try {
+            synchronized (this) {
+                LogFile file = names.remove(from);
+                if (file == null) {
+                    throw new NoSuchFileException(from + " in " + description);
+                }
+                names.put(to, file);
+            }
+        } finally {
+            gate.exit();
+        }
+    }
+
+    @Override
+    public void delete(String name) throws IOException {
+        gate.enter("delete " + name + " in " + description);
+        try {
+            synchronized (this) {
+                names.remove(name);
+            }
+        } finally {
+            gate.exit();
+        }
+    }
+
+    @Override
+    public void sync() throws IOException {
+        gate.enter("sync " + description);
+        try {
+            synchronized (this) {
+                durableNames = new HashMap<>(names);
+            }
+        } finally {
+            gate.exit();
+        }
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    /** The block device behind {@code name} now, or null. */
+    public synchronized dev.pagestore.nvme.BlockDevice blockDevice(String name) {
+        LogFile file = names.get(name);
+        return file == null ? null : file.device();
+    }
+
+    /** Whether the power of this directory has been cut. */
+    public boolean isPowerCut() {
+        return gate.isOff();
+    }
+
+    /**
+     * Cuts the power between two device steps: {@code mediaCut} runs for the device of every file ever created (the
+     * simulated controller drops its volatile write cache), every file returns to its durable size, and this
+     * directory and all its handles fail from now on.
+     */
+    void cutPower(Consumer<dev.pagestore.nvme.BlockDevice> mediaCut) {
+        gate.cut(() -> {
+            synchronized (this) {
+                for (LogFile file : allFiles) {
+                    mediaCut.accept(file.device());
+                    file.powerLost();
+                }
+            }
+        });
+    }
+
+    /** Arms {@link #cutPower} to happen by itself after {@code steps} more device steps (submits and polls). */
+    void cutPowerAfterSteps(long steps, Consumer<dev.pagestore.nvme.BlockDevice> mediaCut) {
+        gate.armCut(steps, () -> cutPower(mediaCut));
+    }
+
+    /** After {@link #cutPower}: a new directory over what survived (the durable names, files and sizes). */
+    synchronized QueuePairLogDirectory afterPowerCut(String newDescription) {
+        if (!gate.isOff()) {
+            throw new IllegalStateException(description + " still has power; cut it first");
+        }
+        return new QueuePairLogDirectory(newDescription, factory, settings, durableNames, allFiles);
+    }
+
+    /** Closes the device of every file ever created (handles must be closed, or abandoned after a power cut). */
+    synchronized void closeDevices() throws IOException {
+        IOException first = null;
+        for (LogFile file : allFiles) {
+            try {
+                file.device().close();
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
+        }
+        allFiles.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Every device ever created, in creation order (for fault injection). */
+    synchronized List<dev.pagestore.nvme.BlockDevice> allDevices() {
+        return allFiles.stream().map(LogFile::device).toList();
+    }
+
+    // ------------------------------------------------------------------------------------------------ pinning
+
+    synchronized void pinned(Thread thread, int delta) {
+        int count = pinnedHandles.getOrDefault(thread, 0) + delta;
+        assert count >= 0 : "pin count of " + thread + " went negative";
+        if (count == 0) {
+            pinnedHandles.remove(thread);
+        } else {
+            pinnedHandles.put(thread, count);
+        }
+    }
+
+    private synchronized int pinsHeldBy(Thread thread) {
+        return pinnedHandles.getOrDefault(thread, 0);
+    }
+
+    @Override
+    public String toString() {
+        return "QueuePairLogDirectory[" + description + "]";
+    }
+}

@@ -1,0 +1,185 @@
+package dev.pagestore.wal;
+
+import dev.pagestore.nvme.BlockDevice;
+import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A {@link QueuePairLogDirectory} whose every file is an in-memory {@link SimulatedNvmeDevice} with a volatile write
+ * cache: the machine the WAL's power-loss tests run on, with the nvme module's controller model instead of a WAL-only
+ * fake.
+ *
+ * <h2>Power model</h2>
+ * {@link #powerFail()} cuts power to every device at once, between two device steps: each controller drops its
+ * volatile write cache (completed but unflushed writes are lost, except blocks the cache had already written back
+ * when it overflowed, oldest first) and aborts, unrun, every command fetched and not completed (a write split into
+ * several commands is torn at command granularity); every file returns to its durable size; creates, renames and
+ * deletes not followed by a directory sync are lost. This directory and all its handles then fail every call.
+ * {@link #reopen()} is the restart: a new directory over the same devices (the durable media survives, the queue
+ * pairs are gone) for recovery.
+ *
+ * <p>Deterministic per seed as far as the devices go (each file's controller gets a seed derived from the directory's
+ * and the file's creation order); the WAL's threads are not.
+ *
+ * <p>Thread safety: as {@link QueuePairLogDirectory}; {@link #powerFail()} may be called from any thread at any time.
+ */
+public final class SimulatedLogDirectory implements LogDirectory, AutoCloseable {
+    /**
+     * How the simulated files are made.
+     *
+     * @param seed             the directory's seed; file {@code i}'s controller is seeded from it and {@code i}
+     * @param capacityBytes    every file's capacity (at least the WAL's segment size)
+     * @param blockSizeBytes   the LBA size, 512 or 4096
+     * @param maxTransferBytes the largest command; smaller than the WAL's writes means a batch is several commands
+     * @param cacheBlocks      the volatile write cache; smaller than a batch means write-backs before the flush
+     * @param device           the queue pair settings of every handle
+     */
+    public record Settings(long seed, long capacityBytes, int blockSizeBytes, int maxTransferBytes, int cacheBlocks,
+                           QueuePairLogDevice.Settings device) {
+        /** Files of {@code capacityBytes}, 512-byte blocks, 4 KiB commands, a 4096-block cache. */
+        public static Settings of(long seed, long capacityBytes) {
+            return new Settings(seed, capacityBytes, 512, 4096, 4096, QueuePairLogDevice.Settings.defaults());
+        }
+
+        public Settings withCacheBlocks(int value) {
+            return new Settings(seed, capacityBytes, blockSizeBytes, maxTransferBytes, value, device);
+        }
+
+        public Settings withMaxTransferBytes(int value) {
+            return new Settings(seed, capacityBytes, blockSizeBytes, value, cacheBlocks, device);
+        }
+
+        public Settings withBlockSizeBytes(int value) {
+            return new Settings(seed, capacityBytes, value, maxTransferBytes, cacheBlocks, device);
+        }
+
+        public Settings withDevice(QueuePairLogDevice.Settings value) {
+            return new Settings(seed, capacityBytes, blockSizeBytes, maxTransferBytes, cacheBlocks, value);
+        }
+    }
+
+    private final Settings settings;
+    private final int life;
+    private final QueuePairLogDirectory directory;
+    private final AtomicLong blocksLost = new AtomicLong();
+
+    /** An empty simulated directory. */
+    public SimulatedLogDirectory(Settings settings) {
+        this.settings = settings;
+        this.life = 0;
+        AtomicLong created = new AtomicLong();
+        this.directory = new QueuePairLogDirectory(describe(settings, 0), name -> makeDevice(settings, name,
+                created.getAndIncrement()), settings.device());
+    }
+
+    private SimulatedLogDirectory(Settings settings, int life, QueuePairLogDirectory directory) {
+        this.settings = settings;
+        this.life = life;
+        this.directory = directory;
+    }
+
+    private static String describe(Settings settings, int life) {
+        return "SimulatedLogDirectory(seed=" + settings.seed() + ", life " + life + ")";
+    }
+
+    private static BlockDevice makeDevice(Settings settings, String name, long index) throws IOException {
+        return SimulatedNvmeDevice.builder()
+                .name("wal-file-" + index + "-" + name)
+                .seed(settings.seed() * 1_000_003L + index)
+                .capacityBytes(settings.capacityBytes())
+                .logicalBlockSizeBytes(settings.blockSizeBytes())
+                .memoryAlignmentBytes(settings.blockSizeBytes())
+                .maxTransferBytes(settings.maxTransferBytes())
+                .volatileWriteCache(true)
+                .cacheBlocks(settings.cacheBlocks())
+                .build();
+    }
+
+    @Override
+    public List<String> list() throws IOException {
+        return directory.list();
+    }
+
+    @Override
+    public LogDevice open(String name, boolean create) throws IOException {
+        return directory.open(name, create);
+    }
+
+    @Override
+    public void rename(String from, String to) throws IOException {
+        directory.rename(from, to);
+    }
+
+    @Override
+    public void delete(String name) throws IOException {
+        directory.delete(name);
+    }
+
+    @Override
+    public void sync() throws IOException {
+        directory.sync();
+    }
+
+    @Override
+    public String describe() {
+        return directory.describe();
+    }
+
+    /**
+     * Cuts power to every file and to this directory at once (see the class comment). Idempotent.
+     *
+     * @return the cached blocks the controllers dropped (0 when the power was already cut)
+     */
+    public int powerFail() {
+        int[] lost = {0};
+        directory.cutPower(device -> lost[0] += ((SimulatedNvmeDevice) device).powerFail());
+        blocksLost.addAndGet(lost[0]);
+        return lost[0];
+    }
+
+    /**
+     * Arms a power failure that happens by itself after {@code steps} more device steps (a submit or a poll of any
+     * handle of this directory), on the thread taking that step: a cut that lands between a write's submission and
+     * its completion, which a cut from outside rarely hits.
+     */
+    public void powerFailAfterSteps(long steps) {
+        directory.cutPowerAfterSteps(steps, device -> blocksLost.addAndGet(((SimulatedNvmeDevice) device).powerFail()));
+    }
+
+    /** Cached blocks the controllers dropped in this life's power failure (0 while it has power). */
+    public long blocksLost() {
+        return blocksLost.get();
+    }
+
+    /** After {@link #powerFail()}: the restarted machine, a new directory over the surviving media. */
+    public SimulatedLogDirectory reopen() {
+        return new SimulatedLogDirectory(settings, life + 1, directory.afterPowerCut(describe(settings, life + 1)));
+    }
+
+    /** The simulated controller behind {@code name} now (for fault injection), or null. */
+    public SimulatedNvmeDevice simulatedDevice(String name) {
+        return (SimulatedNvmeDevice) directory.blockDevice(name);
+    }
+
+    /** Every simulated controller made so far, in creation order. */
+    public List<SimulatedNvmeDevice> simulatedDevices() {
+        return directory.allDevices().stream().map(d -> (SimulatedNvmeDevice) d).toList();
+    }
+
+    public boolean isPowerCut() {
+        return directory.isPowerCut();
+    }
+
+    /** Frees every device (of every life of this machine). Handles must be closed or abandoned first. */
+    @Override
+    public void close() throws IOException {
+        directory.closeDevices();
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}
