@@ -130,7 +130,15 @@ public final class FaultInjector {
         spurious.add(new Spurious(queuePairId, cid, statusField));
     }
 
-    /** Removes every rule not yet used up (held commands stay held until released). */
+    /** Spurious completions planned but not yet posted (a full completion queue defers one to the next tick). */
+    synchronized int pendingSpuriousCount() {
+        return spurious.size();
+    }
+
+    /**
+     * Removes every rule not yet used up (held commands stay held until released), and every spurious completion not
+     * yet posted.
+     */
     public synchronized void clear() {
         rules.clear();
         spurious.clear();
