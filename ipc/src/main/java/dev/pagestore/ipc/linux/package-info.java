@@ -1,6 +1,6 @@
 /**
  * Linux bindings through FFM ({@code java.lang.foreign}), the only native interface in pagestore: no JNI, no
- * {@code sun.misc.Unsafe}, nothing to compile.
+ * {@code Unsafe} memory access, nothing to compile.
  *
  * <p>{@link dev.pagestore.ipc.linux.Libc} binds libc once and captures {@code errno} on every call;
  * {@link dev.pagestore.ipc.linux.Arch} holds the system call numbers. Everything else here is built on those two:
