@@ -19,6 +19,8 @@
 #   API                ring (default): the bare IoUring; queuepair: the product path, IoUringQueuePair
 #   LOOP               queuepair loop: fused (default, submitAndAwait: one enter per iteration) or split (submit, then
 #                      awaitCompletions: two)
+#   REAP_BATCH         queuepair: completions reaped (and commands re-issued) per enter; default the queue depth,
+#                      1 = hand each command to the kernel at once, the way fio's iodepth_batch_submit=1 does
 #   JAVA               java 25 binary (default /usr/lib/jvm/temurin-25-jdk-amd64/bin/java, else java on PATH)
 #
 # Needs: fio (Debian/Ubuntu: apt-get install -y fio), python3, and bench/target/benchmarks.jar
@@ -69,14 +71,15 @@ printf 'tool\tmode\tqd\tfixed\trep\tiops\tmean_us\tp99_us\tcpu_us_per_io\n' > "$
 
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
 echo "# java: $("$JAVA" -version 2>&1 | head -1); fio: $(fio --version)"
-echo "# ours: --api $api --loop $loop"
+echo "# ours: --api $api --loop $loop, reap batch ${REAP_BATCH:-qd}"
 echo "# file: $file ($fstype); ${seconds}s per run after ${warmup}s warm-up, $reps repetitions, medians"
 [[ -n "${FIO_EXTRA:-}" ]] && echo "# fio extra options: $FIO_EXTRA"
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 run_ours() {  # mode qd fixed rep
   local log="$out/ours-$1-qd$2-fixed$3-rep$4.log"
-  "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.pagestore.bench.UringLoadDriver \
+  "$JAVA" --enable-native-access=ALL-UNNAMED -Dpagestore.bench.reapBatch="${REAP_BATCH:-$2}" -cp "$jar" \
+    dev.pagestore.bench.UringLoadDriver \
     --file "$file" --mode "$1" --qd "$2" --fixed "$3" --seconds "$seconds" --warmup-seconds "$warmup" \
     --repetitions 1 --api "$api" --loop "$loop" > "$log" 2>&1
   python3 - "$log" "$1" "$2" "$3" "$4" >> "$results" <<'EOF'

@@ -157,6 +157,9 @@ final class QueuePairLoadDriver {
     private UringLoadDriver.Figures measure(IoUringQueuePair qp, Slots slots, int seconds, ThreadMXBean threads,
                                             com.sun.management.OperatingSystemMXBean os) {
         slots.histogram.reset();
+        // Completions reaped (and so commands re-issued) per enter: the queue depth by default; 1 hands each re-issued
+        // command to the kernel at once, as fio's default iodepth_batch_submit=1 does (-Dpagestore.bench.reapBatch=1).
+        int reapBatch = Math.max(1, Math.min(queueDepth, Integer.getInteger("pagestore.bench.reapBatch", queueDepth)));
         long completedBefore = slots.completed;
         long entersBefore = qp.ringStats().enterCalls();
         long threadCpuBefore = threads.getCurrentThreadCpuTime();
@@ -171,7 +174,7 @@ final class QueuePairLoadDriver {
                 qp.submit();
                 qp.awaitCompletions(WAIT_NANOS);
             }
-            qp.poll(queueDepth, slots);
+            qp.poll(reapBatch, slots);
             now = System.nanoTime();
         }
         long elapsed = now - start;
