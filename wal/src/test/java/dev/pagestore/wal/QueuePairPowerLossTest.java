@@ -8,16 +8,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -156,35 +153,10 @@ class QueuePairPowerLossTest {
             throws Exception {
         int threads = 1 + random.nextInt(4);
         long cycleStartId = ids.get();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicInteger acks = new AtomicInteger();
-        Map<Long, CompletableFuture<Long>> futures = new ConcurrentHashMap<>();
-        List<Thread> appenders = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            SplittableRandom own = random.split();
-            appenders.add(Thread.ofPlatform().name("appender-" + t).start(() -> {
-                while (!stop.get()) {
-                    int count = own.nextInt(10) < 3 ? 2 + own.nextInt(config.maxPagesPerGroup() - 1) : 1;
-                    long id = ids.getAndIncrement();
-                    long[] pages = own.ints(0, PAGES).distinct().limit(count).asLongStream().toArray();
-                    MemorySegment[] images = new MemorySegment[count];
-                    for (int p = 0; p < count; p++) {
-                        images[p] = MemorySegment.ofArray(new byte[pageSize]);
-                        WalTestSupport.fill(images[p], id, pages[p]);
-                    }
-                    submitted.put(id, pages);
-                    CompletableFuture<Long> future = count == 1 && own.nextBoolean()
-                            ? wal.append(pages[0], images[0]) : wal.appendGroup(pages, images);
-                    futures.put(id, future);
-                    try {
-                        acknowledged.put(id, future.join());
-                        acks.incrementAndGet();
-                    } catch (RuntimeException e) {
-                        return; // the power is gone: the WAL failed this append
-                    }
-                }
-            }));
-        }
+        RandomAppenders appenders = new RandomAppenders(threads, random, wal, config, PAGES, pageSize, ids,
+                submitted, acknowledged);
+        AtomicInteger acks = appenders.acks();
+        Map<Long, CompletableFuture<Long>> futures = appenders.futures();
         int target = 1 + random.nextInt(120);
         boolean armed = random.nextBoolean();
         if (armed) {
@@ -211,13 +183,7 @@ class QueuePairPowerLossTest {
         if (armed) {
             armedCuts++;
         }
-        stop.set(true);
-        for (Thread appender : appenders) {
-            appender.join(TimeUnit.SECONDS.toMillis(30));
-            if (appender.isAlive()) {
-                fail(where + appender.getName() + " hung after the power failure");
-            }
-        }
+        appenders.stopAndJoin(where);
         wal.close();
         acknowledgedTotal += acks.get();
     }
