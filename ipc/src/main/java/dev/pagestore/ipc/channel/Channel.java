@@ -33,7 +33,9 @@ import java.util.Optional;
  * </ul>
  * One file per worker means a worker maps only its own rings and buffers; a buggy worker cannot scribble on another's.
  * Nothing here is a lock: the ring ends are single-threaded (one thread per side), and the slot ownership rule above is
- * the whole contract for the buffers. Liveness (peer death) belongs to the control plane, not to this class.
+ * the whole contract for the buffers. Liveness (peer death) belongs to the control plane, with one exception: the
+ * manager holds the channel's {@link Lifeline} while the channel lives, so that a worker that
+ * {@linkplain #watchManager watches} it learns of the manager's death within a millisecond.
  *
  * <p>Thread safety: the accessors are safe from any thread; each ring end is used by one thread. {@link #close()}
  * once, after every user.
@@ -53,6 +55,10 @@ public final class Channel implements AutoCloseable {
     private final MemorySegment slab;
     /** One slice per slot, made once so that {@link #buffer} allocates nothing. */
     private final MemorySegment[] buffers;
+    /** Manager side: whether this process holds the lifeline (and must release it before unmapping). */
+    private boolean lifelineHeld;
+    /** Worker side: the watch started by {@link #watchManager}, closed before unmapping. */
+    private Lifeline.Watch lifelineWatch;
 
     private Channel(SharedMemoryRegion region, Role role, ChannelParameters parameters, WaitStrategy waitStrategy) {
         this.region = region;
@@ -117,6 +123,8 @@ public final class Channel implements AutoCloseable {
             RingDescriptor.format(segment.asSlice(layout.completionRingOffset()),
                     parameters.completionRingCapacity(), CompletionDescriptor.SIZE_BYTES);
             Channel channel = new Channel(region, Role.MANAGER, parameters, waitStrategy);
+            Lifeline.hold(segment);
+            channel.lifelineHeld = true;
             // Release, last: a worker that reads CREATED with an acquire load sees every field written above.
             OrderedAccess.setIntRelease(segment, ChannelDescriptor.STATE_OFFSET, ChannelDescriptor.STATE_CREATED);
             success = true;
@@ -296,6 +304,21 @@ public final class Channel implements AutoCloseable {
                 ChannelDescriptor.ATTACHER_START_TIME_OFFSET);
     }
 
+    /**
+     * Worker side: tells {@code onManagerDied} (once, on a daemon thread, with a detail) if the manager process dies
+     * while this channel is attached. A second call is refused.
+     */
+    public synchronized void watchManager(java.util.function.Consumer<String> onManagerDied) {
+        Objects.requireNonNull(onManagerDied, "onManagerDied");
+        if (role != Role.WORKER) {
+            throw new IllegalStateException("only the worker side watches the manager's lifeline");
+        }
+        if (lifelineWatch != null) {
+            throw new IllegalStateException("the manager's lifeline of " + name() + " is already watched");
+        }
+        lifelineWatch = Lifeline.watch(segment, name(), onManagerDied);
+    }
+
     /** Removes the name from {@code /dev/shm}; mappings stay valid. Manager side, after the worker is gone. */
     public void unlink() throws IOException {
         region.unlink();
@@ -306,9 +329,17 @@ public final class Channel implements AutoCloseable {
      * the file. Every ring end and buffer of this object is unusable afterwards.
      */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         if (!region.segment().scope().isAlive()) {
             return;
+        }
+        // The lifeline lives in this mapping: stop waiting on it, or let go of it, before the unmap below.
+        if (lifelineWatch != null) {
+            lifelineWatch.close();
+        }
+        if (lifelineHeld) {
+            Lifeline.release(segment);  // on failure the mapping stays: unmapping a held robust mutex is unsafe
+            lifelineHeld = false;
         }
         try {
             if (role == Role.WORKER) {

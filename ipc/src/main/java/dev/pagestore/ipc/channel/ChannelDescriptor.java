@@ -44,7 +44,10 @@ import java.lang.foreign.MemorySegment;
  *     136     8  attacherStartTimeTicks     worker (attach)
  *     144   112  reserved (zero)
  *     256     4  state                      both, by CAS        {@link #STATE_INITIALISING} .. {@link #STATE_CLOSED}
- *     260  3836  reserved (zero)
+ *     260   252  reserved (zero)
+ *     512    64  managerLifeline            manager (create)    robust process-shared pthread mutex, held by the
+ *                                                                  manager while the channel lives ({@link Lifeline})
+ *     576  3520  reserved (zero)
  * </pre>
  *
  * <h2>Design</h2>
@@ -61,7 +64,7 @@ import java.lang.foreign.MemorySegment;
 public final class ChannelDescriptor {
     /** "PGSCHAN\0" read as a little-endian long. */
     public static final long MAGIC = 0x004E414843534750L;
-    public static final int LAYOUT_VERSION = 1;
+    public static final int LAYOUT_VERSION = 2;
     public static final int HEADER_SIZE_BYTES = 4096;
     /** Alignment of the rings and the smallest alignment of the slab: a page, and O_DIRECT's usual requirement. */
     public static final int SECTION_ALIGNMENT_BYTES = 4096;
@@ -90,6 +93,7 @@ public final class ChannelDescriptor {
     public static final long ATTACHER_PID_OFFSET;
     public static final long ATTACHER_START_TIME_OFFSET;
     public static final long STATE_OFFSET;
+    public static final long LIFELINE_OFFSET;
 
     static {
         long offset = 0;
@@ -132,10 +136,13 @@ public final class ChannelDescriptor {
         offset = 2L * RingDescriptor.SEPARATION_BYTES;  // state word, CAS'd by both sides, on lines of its own
         STATE_OFFSET = offset;
         offset += Integer.BYTES;
+        offset = 4L * RingDescriptor.SEPARATION_BYTES;  // lifeline mutex: its futex word is written on every lock
+        LIFELINE_OFFSET = offset;
+        offset += dev.pagestore.ipc.linux.RobustMutex.SIZE_BYTES;
 
         assert offset <= HEADER_SIZE_BYTES;
         assert TOTAL_SIZE_OFFSET == 64 && CREATOR_START_TIME_OFFSET == 80 && ATTACHER_PID_OFFSET == 128
-                && STATE_OFFSET == 256 : "offsets drifted from the diagram";
+                && STATE_OFFSET == 256 && LIFELINE_OFFSET == 512 : "offsets drifted from the diagram";
         assert REQUEST_RING_OFFSET_OFFSET % 8 == 0 && CREATOR_PID_OFFSET % 8 == 0 && ATTACHER_PID_OFFSET % 8 == 0;
         assert RequestDescriptor.SIZE_BYTES == 64 && CompletionDescriptor.SIZE_BYTES == 32;
         assert MAGIC == readMagicBytes() : "MAGIC must spell PGSCHAN\\0";

@@ -359,6 +359,15 @@ public final class ControlClient implements AutoCloseable {
     }
 
     /** The connection ended (or must end) as seen by the reader; decides who hears of it. */
+    /**
+     * Reports that the manager process died, learned outside this connection (the channel's lifeline): ends the
+     * connection at once and tells the listener, as an end of stream would, without waiting for the socket to close.
+     * Does nothing once the connection has ended.
+     */
+    public void reportManagerDied(String detail) {
+        ended(ManagerGoneEvent.Cause.PROCESS_DIED, detail, null);
+    }
+
     private void ended(ManagerGoneEvent.Cause cause, String detail, Exception error) {
         long detectedAtNanos = System.nanoTime();
         ManagerGoneEvent event = null;
@@ -372,6 +381,14 @@ public final class ControlClient implements AutoCloseable {
                 phase = Phase.ENDED;
             }
         }
+        if (event != null) {
+            // The listener first: it fails the worker's pending calls, which must not wait for closing or logging.
+            try {
+                listener.onManagerGone(event);
+            } catch (RuntimeException e) {
+                LOG.error("manager-gone listener failed", e);
+            }
+        }
         IOException failure = new IOException("control connection to " + socketPath + " ended: " + detail, error);
         reply.completeExceptionally(failure);
         detached.completeExceptionally(failure);
@@ -383,11 +400,6 @@ public final class ControlClient implements AutoCloseable {
         if (event != null) {
             LOG.warn("manager {} gone ({}: {}); channel {} must be abandoned", event.manager(), cause, detail,
                     event.channelName());
-            try {
-                listener.onManagerGone(event);
-            } catch (RuntimeException e) {
-                LOG.error("manager-gone listener failed", e);
-            }
         }
     }
 }

@@ -8,7 +8,7 @@ package dev.pagestore.ipc.control;
  * @param attachId the attachment that ended
  * @param manager the manager process that granted it
  * @param channelName the channel it granted (now to be abandoned)
- * @param cause how the end showed up on the socket
+ * @param cause how the end showed up (on the socket, or through the channel's lifeline)
  * @param detail a human-readable account
  * @param detectedAtNanos {@link System#nanoTime()} when the reader thread saw it, before calling the listener
  */
@@ -17,6 +17,11 @@ public record ManagerGoneEvent(long attachId, ProcessIdentity manager, String ch
 
     /** How the manager's end of the connection went away. */
     public enum Cause {
+        /**
+         * The manager process died: the kernel handed its channel lifeline to this worker as owner-dead
+         * ({@link dev.pagestore.ipc.channel.Lifeline}), which it does before the dead process's sockets close.
+         */
+        PROCESS_DIED,
         /** End of stream: the manager process died or closed the connection. */
         CONNECTION_CLOSED,
         /** The connection was reset. */

@@ -168,7 +168,7 @@ class ChannelTest {
             manager.segment().set(JAVA_INT, ChannelDescriptor.LAYOUT_VERSION_OFFSET, 7);
             var e = assertThrows(ChannelFormatException.class, () -> attach(name, PARAMETERS));
             assertEquals(Reason.VERSION_MISMATCH, e.reason());
-            assertTrue(e.getMessage().contains("expected layout version 1, found 7"), e.getMessage());
+            assertTrue(e.getMessage().contains("expected layout version " + ChannelDescriptor.LAYOUT_VERSION + ", found 7"), e.getMessage());
         }
     }
 
