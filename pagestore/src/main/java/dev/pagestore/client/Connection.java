@@ -30,8 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <h2>Threads</h2>
  * The request ring's producer is the client's owner thread. The completion ring's consumer is this connection's
- * reaper thread, which completes the futures (so callbacks run there: keep them short). The control client's reader
- * thread fails every pending future with {@code MANAGER_GONE} the moment the manager's socket closes. Slots and
+ * reaper thread, which completes the futures (so callbacks run there: keep them short). Every pending future fails
+ * with {@code MANAGER_GONE} the moment the manager is known dead: from the channel's lifeline watch thread, which
+ * hears of the death within a millisecond, or from the control client's reader thread when the socket closes
+ * (which, for a large manager, waits tens of milliseconds for the kernel to free its memory). Slots and
  * permits pass between threads through concurrent queues.
  *
  * <h2>Slots</h2>
@@ -121,6 +123,8 @@ final class Connection {
             channel = Channel.attach(grant.channelName(), new ChannelParameters(grant.pageSizeBytes(),
                     grant.ringCapacity(), grant.ringCapacity(), grant.ringCapacity()));
             status = StatusView.open(directory);
+            // The lifeline tells of the manager's death before its socket closes (which waits for its memory to go).
+            channel.watchManager(control::reportManagerDied);
             Connection connection = new Connection(control, channel, status);
             self.set(connection);
             if (control.isManagerGone()) {
