@@ -3,10 +3,11 @@ package dev.pagestore.manager;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
- * Keeps writes to one page in one reactor at a time, so that for every page the WAL order, the data-file order and the
- * acknowledgement order agree even with several reactors. Pages map to stripes; a reactor owns a stripe while it has
- * writes in progress on pages of it (counted locally), and another reactor's write to that stripe waits. Within a
- * reactor, same-page order is kept by the reactor's busy-page check.
+ * Keeps the device work on one page in one reactor at a time, so that for every page the WAL order, the data-file
+ * order and the acknowledgement order agree even with several reactors, and no read is on the device while another
+ * reactor writes the page. Pages map to stripes; a reactor owns a stripe while it has reads or writes in progress on
+ * pages of it (counted locally), and another reactor's operation on that stripe waits. Within a reactor, same-page
+ * order is kept by the reactor's busy-page check.
  *
  * <p>Thread safety: {@link #tryAcquire}/{@link #release} from reactor threads; each reactor passes its own counts.
  */

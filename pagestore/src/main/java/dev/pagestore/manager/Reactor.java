@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Order</h2>
  * A request touching a page that has a write in progress here waits (in arrival order) until that write ends, and a
  * write waits for reads of its pages already on the device, so writes to one page are logged, written and acknowledged
- * in the order they were accepted, and a read never races a write of its page on the device (within a reactor). Across reactors, {@link PageStripes} keeps a page's writes in one reactor at a time.
+ * in the order they were accepted, and a read never races a write of its page on the device. Across reactors,
+ * {@link PageStripes} keeps a page's reads and writes in one reactor at a time.
  *
  * <h2>Idle</h2>
  * Spin briefly, then yield, then: with device or WAL work outstanding, park 50 us (WAL completions unpark at once);
@@ -564,7 +565,11 @@ final class Reactor implements Runnable {
         }
     }
 
-    /** Starts {@code op} unless one of its pages has a write in progress here or, for a write, in another reactor. */
+    /**
+     * Starts {@code op} unless one of its pages has a write in progress here (or, for a write, a read), or its stripe
+     * is held by another reactor: reads take stripes too, so that no read is ever on the device while another
+     * reactor writes the same page (a torn image for pages larger than the device's atomic write unit).
+     */
     private boolean tryStart(Op op) {
         for (int m = 0; m < op.memberCount; m++) {
             for (int k = 0; k < op.pageCounts[m]; k++) {
@@ -574,7 +579,7 @@ final class Reactor implements Runnable {
                 }
             }
         }
-        if (op.kind == Op.WRITE && !acquireStripes(op)) {
+        if (!acquireStripes(op)) {
             return false;
         }
         op.started = true;
@@ -630,9 +635,7 @@ final class Reactor implements Runnable {
             for (int k = 0; k < op.pageCounts[m]; k++) {
                 long page = op.firstPages[m] + k;
                 marks.computeIfPresent(page, (p, c) -> c == 1 ? null : c - 1);
-                if (op.kind == Op.WRITE) {
-                    stripes.release(PageStripes.stripeOf(page), index, stripeCounts);
-                }
+                stripes.release(PageStripes.stripeOf(page), index, stripeCounts);
             }
         }
     }

@@ -107,6 +107,9 @@ final class ControllerQueue {
             }
         }
         pending.add(p);
+        if (p.statusField == 0 && (p.opcode == NvmeOpcodes.READ || p.opcode == NvmeOpcodes.WRITE)) {
+            device.inFlight().begin(p, p.opcode == NvmeOpcodes.WRITE, p.slba, p.blocks);
+        }
     }
 
     /** Aborts every command fetched before a power failure this queue has not yet seen; none of them runs. */
@@ -161,6 +164,7 @@ final class ControllerQueue {
             }
             int transferred = execute(p);
             pending.remove(i);
+            device.inFlight().end(p);
             if (!lost) {
                 post(transferred, p.cid, p.statusField);
                 if (duplicate) {
@@ -247,6 +251,9 @@ final class ControllerQueue {
     /** Delete I/O SQ and CQ: fetched commands are dropped and nothing touches host memory afterwards. */
     void delete() {
         deleted = true;
+        for (Pending p : pending) {
+            device.inFlight().end(p);
+        }
         pending.clear();
         java.util.Arrays.fill(dmaWindow, null);
     }

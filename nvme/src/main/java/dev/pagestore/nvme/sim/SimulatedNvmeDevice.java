@@ -54,6 +54,7 @@ public final class SimulatedNvmeDevice implements BlockDevice {
     private final AtomicInteger powerEpoch = new AtomicInteger();
     private final AtomicLong abortRequests = new AtomicLong();
     private final AtomicLong invalidDoorbells = new AtomicLong();
+    private final InFlightRanges inFlight = new InFlightRanges();
 
     private SimulatedNvmeDevice(Builder b, SimulatedMedia media, ExclusiveLock lock) {
         this.seed = b.seed;
@@ -329,6 +330,19 @@ public final class SimulatedNvmeDevice implements BlockDevice {
 
     SimulatedMedia media() {
         return media;
+    }
+
+    /**
+     * Data commands fetched while a command over an overlapping block range, one of the two a write, was still in
+     * flight on any queue: on a real device such a read may return a mix of old and new blocks. A correct host keeps
+     * this at 0.
+     */
+    public long overlappingCommands() {
+        return inFlight.overlaps();
+    }
+
+    InFlightRanges inFlight() {
+        return inFlight;
     }
 
     LatencyModel latency() {
