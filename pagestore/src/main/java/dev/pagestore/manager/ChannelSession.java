@@ -5,8 +5,6 @@ import dev.pagestore.ipc.control.ControlSession;
 import dev.pagestore.ipc.ring.CompletionDescriptor;
 import dev.pagestore.ipc.ring.RingConsumer;
 import dev.pagestore.ipc.ring.RingProducer;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * The manager's state for one attached worker's channel, owned by the reactor that serves it: the outstanding
@@ -25,7 +23,7 @@ final class ChannelSession {
     Reactor reactor;
 
     /** Ids of requests accepted and not yet finally completed. */
-    final Set<Long> outstandingIds = new HashSet<>();
+    final LongCounts outstandingIds;
     /** Requests accepted whose work (device or WAL) has not ended; the channel is reclaimed only at zero. */
     int inProgressOps;
     /** Completions to post, in order: id, status, slot, result, tag (parallel ring buffer, bounded by capacity*2). */
@@ -54,6 +52,7 @@ final class ChannelSession {
         this.completions = channel.completionProducer();
         this.slotCount = channel.parameters().slotCount();
         this.capacity = channel.parameters().completionRingCapacity();
+        this.outstandingIds = new LongCounts(capacity);
         int pendingMax = 4 * capacity;
         pendingIds = new long[pendingMax];
         pendingStatus = new int[pendingMax];

@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
  * members are the worker requests to complete when it ends; its pages are what it reads or writes.
  *
  * <p>Owned by one reactor thread; the WAL writer thread only sets {@link #lsn}/{@link #walFailure} before handing it
- * back through the reactor's queue (a happens-before edge).
+ * back through the reactor's {@link DurableOps} (a happens-before edge).
  */
 final class Op {
     static final byte READ = 1;
@@ -28,6 +28,10 @@ final class Op {
     /** Whether this op holds its page stripes and busy marks. */
     boolean started;
     Throwable walFailure;
+    /** Link in the reactor's {@link DurableOps}; set by the pushing thread, read by the reactor. */
+    Op nextDurable;
+    /** Tells the reactor when this op's WAL record is durable; made once with the op, reused for every write. */
+    dev.pagestore.wal.AppendCallback walCallback;
 
     // members: requests completed together when the op ends
     int memberCount;
@@ -104,8 +108,14 @@ final class Op {
         return false;
     }
 
-    /** The buffer of member {@code m}: its slots, contiguous in the slab. */
+    /**
+     * The buffer of member {@code m}: its slots, contiguous in the slab. A one-page member uses the channel's
+     * ready-made slice; only a multi-page read or write makes a new one.
+     */
     MemorySegment memberBuffer(int m, int pageSizeBytes) {
+        if (pageCounts[m] == 1) {
+            return session.channel.buffer(slots[m]);
+        }
         return session.channel.slab().asSlice((long) slots[m] * pageSizeBytes, (long) pageCounts[m] * pageSizeBytes);
     }
 }

@@ -18,11 +18,7 @@ import dev.pagestore.wal.WriteAheadLog;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
@@ -79,7 +75,10 @@ final class Reactor implements Runnable {
     // Fed by other threads.
     private final ConcurrentLinkedQueue<ChannelSession> newSessions = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<ChannelSession> detached = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<Op> walDone = new ConcurrentLinkedQueue<>();
+    private final DurableOps walDone = new DurableOps();
+    /** Page numbers and images of the write being appended; the WAL copies them, so one pair serves every append. */
+    private final long[] walPages;
+    private final MemorySegment[] walImages;
     private volatile boolean draining;
     private volatile MemorySegment sleepingOn;
 
@@ -88,10 +87,10 @@ final class Reactor implements Runnable {
     private final List<ChannelSession> sessions = new ArrayList<>();
     private final ArrayDeque<Op> deferred = new ArrayDeque<>();
     private final ArrayDeque<Op> awaitingDevice = new ArrayDeque<>();
-    private final Map<Long, Integer> busyPages = new HashMap<>();
+    private final LongCounts busyPages = new LongCounts(1024);
     /** Pages with a read on the device here: a write to one waits, so a read never races a write of its page. */
-    private final Map<Long, Integer> readingPages = new HashMap<>();
-    private final Set<Long> blockedThisPass = new HashSet<>();
+    private final LongCounts readingPages = new LongCounts(1024);
+    private final LongCounts blockedThisPass = new LongCounts(1024);
     private final int[] stripeCounts = new int[PageStripes.STRIPES];
     private Op[] ops = new Op[64];
     private final ArrayDeque<Op> freeOps = new ArrayDeque<>();
@@ -104,6 +103,8 @@ final class Reactor implements Runnable {
     /** Private copy of the request being handled (see {@link #drainRequests}). */
     private final MemorySegment requestCopy = java.lang.foreign.Arena.ofAuto().allocate(RequestDescriptor.SIZE_BYTES,
             8);
+    /** Made once: a method reference written in the loop would allocate on every pass. */
+    private final dev.pagestore.nvme.CompletionHandler deviceCompletions = this::onDeviceCompletion;
 
     Reactor(int index, BlockDevice device, int queueDepth, WriteAheadLog wal, StatusRegion status,
             PageStripes stripes, UnappliedWrites unapplied, int pageSizeBytes, long capacityPages, int pageCountMax,
@@ -119,10 +120,12 @@ final class Reactor implements Runnable {
         this.pageSizeBytes = pageSizeBytes;
         this.capacityPages = capacityPages;
         this.pageCountMax = pageCountMax;
+        this.walPages = new long[pageCountMax];
+        this.walImages = new MemorySegment[pageCountMax];
         this.pin = pin;
         this.thread = new Thread(this, "pagestore-reactor-" + index);
         for (int i = 0; i < ops.length; i++) {
-            ops[i] = new Op(i);
+            ops[i] = newOp(i);
             freeOps.add(ops[i]);
         }
     }
@@ -259,7 +262,7 @@ final class Reactor implements Runnable {
             status.addReactor(index, StatusRegionDescriptor.DOORBELLS, 1);
             work++;
         }
-        work += queuePair.poll(2 * queueDepth, this::onDeviceCompletion);
+        work += queuePair.poll(2 * queueDepth, deviceCompletions);
         long now = System.nanoTime();
         if (now >= nextDeadlineScanNanos) {
             work += expireDeadlines(now);
@@ -293,11 +296,14 @@ final class Reactor implements Runnable {
             markDetaching(session);
             work++;
         }
-        Op op;
-        while ((op = walDone.poll()) != null) {
+        Op op = walDone.takeAll();
+        while (op != null) {
+            Op next = op.nextDurable;
+            op.nextDurable = null;
             walPending--;
             onWalDurable(op);
             work++;
+            op = next;
         }
         return work;
     }
@@ -408,12 +414,12 @@ final class Reactor implements Runnable {
                 if (batch.totalPages() + count > pageCountMax || overlapsBatch(batch, page, count)) {
                     s.openBatchInvalid = true;
                 }
-                s.outstandingIds.add(requestId);
+                s.outstandingIds.increment(requestId);
                 batch.addMember(opcode, requestId, slot, tag, page, count, deadline);
                 return;
             }
             if (opcode == RequestDescriptor.OPCODE_BATCH_END && batchId == s.openBatchId) {
-                s.outstandingIds.add(requestId);
+                s.outstandingIds.increment(requestId);
                 batch.addMember(opcode, requestId, -1, tag, 0, 0, deadline);
                 s.openBatch = null;
                 if (s.openBatchInvalid || batch.totalPages() == 0) {
@@ -441,7 +447,7 @@ final class Reactor implements Runnable {
                     return;
                 }
                 Op op = allocateOp(opcode == RequestDescriptor.OPCODE_READ ? Op.READ : Op.WRITE, s, now);
-                s.outstandingIds.add(requestId);
+                s.outstandingIds.increment(requestId);
                 op.addMember(opcode, requestId, slot, tag, page, count, deadline);
                 accept(op, now);
             }
@@ -450,7 +456,7 @@ final class Reactor implements Runnable {
                 s.complete(requestId, CompletionDescriptor.STATUS_OK, -1, wal.durableLsn(), tag);
             case RequestDescriptor.OPCODE_BATCH_BEGIN -> {
                 Op batch = allocateOp(Op.WRITE, s, now);
-                s.outstandingIds.add(requestId);
+                s.outstandingIds.increment(requestId);
                 batch.addMember(opcode, requestId, -1, tag, 0, 0, deadline);
                 s.openBatch = batch;
                 s.openBatchId = batchId;
@@ -480,7 +486,7 @@ final class Reactor implements Runnable {
             int old = ops.length;
             ops = java.util.Arrays.copyOf(ops, old * 2);
             for (int i = old; i < ops.length; i++) {
-                ops[i] = new Op(i);
+                ops[i] = newOp(i);
                 freeOps.add(ops[i]);
             }
             op = freeOps.poll();
@@ -502,7 +508,7 @@ final class Reactor implements Runnable {
     private void finishImmediately(Op op, int statusCode) {
         ChannelSession s = op.session;
         for (int m = 0; m < op.memberCount; m++) {
-            s.outstandingIds.remove(op.requestIds[m]);
+            s.outstandingIds.decrement(op.requestIds[m]);
             s.complete(op.requestIds[m], statusCode, op.slots[m], 0, op.tags[m]);
         }
         if (statusCode == CompletionDescriptor.STATUS_INVALID) {
@@ -560,7 +566,7 @@ final class Reactor implements Runnable {
     private void markBlocked(Op op) {
         for (int m = 0; m < op.memberCount; m++) {
             for (int k = 0; k < op.pageCounts[m]; k++) {
-                blockedThisPass.add(op.firstPages[m] + k);
+                blockedThisPass.increment(op.firstPages[m] + k);
             }
         }
     }
@@ -574,7 +580,7 @@ final class Reactor implements Runnable {
         for (int m = 0; m < op.memberCount; m++) {
             for (int k = 0; k < op.pageCounts[m]; k++) {
                 long page = op.firstPages[m] + k;
-                if (busyPages.containsKey(page) || (op.kind == Op.WRITE && readingPages.containsKey(page))) {
+                if (busyPages.contains(page) || (op.kind == Op.WRITE && readingPages.contains(page))) {
                     return false;
                 }
             }
@@ -583,10 +589,10 @@ final class Reactor implements Runnable {
             return false;
         }
         op.started = true;
-        Map<Long, Integer> marks = op.kind == Op.WRITE ? busyPages : readingPages;
+        LongCounts marks = op.kind == Op.WRITE ? busyPages : readingPages;
         for (int m = 0; m < op.memberCount; m++) {
             for (int k = 0; k < op.pageCounts[m]; k++) {
-                marks.merge(op.firstPages[m] + k, 1, Integer::sum);
+                marks.increment(op.firstPages[m] + k);
             }
         }
         if (op.kind == Op.WRITE) {
@@ -630,11 +636,11 @@ final class Reactor implements Runnable {
         if (!op.started) {
             return;
         }
-        Map<Long, Integer> marks = op.kind == Op.WRITE ? busyPages : readingPages;
+        LongCounts marks = op.kind == Op.WRITE ? busyPages : readingPages;
         for (int m = 0; m < op.memberCount; m++) {
             for (int k = 0; k < op.pageCounts[m]; k++) {
                 long page = op.firstPages[m] + k;
-                marks.computeIfPresent(page, (p, c) -> c == 1 ? null : c - 1);
+                marks.decrement(page);
                 stripes.release(PageStripes.stripeOf(page), index, stripeCounts);
             }
         }
@@ -643,31 +649,54 @@ final class Reactor implements Runnable {
     // ------------------------------------------------------------------------------------------------ WAL
 
     private void appendToWal(Op op) {
-        int total = op.totalPages();
-        long[] pages = new long[total];
-        MemorySegment[] images = new MemorySegment[total];
-        int i = 0;
+        int total = 0;
         for (int m = 0; m < op.memberCount; m++) {
             for (int k = 0; k < op.pageCounts[m]; k++) {
-                pages[i] = op.firstPages[m] + k;
-                images[i] = op.session.channel.buffer(op.slots[m] + k);
-                i++;
+                walPages[total] = op.firstPages[m] + k;
+                walImages[total] = op.session.channel.buffer(op.slots[m] + k);
+                total++;
             }
         }
         op.ticket = unapplied.begin();
         walPending++;
-        java.util.concurrent.CompletableFuture<Long> future;
         try {
-            future = total == 1 ? wal.append(pages[0], images[0]) : wal.appendGroup(pages, images);
+            wal.append(walPages, walImages, total, op.walCallback);
         } catch (RuntimeException e) {
-            future = java.util.concurrent.CompletableFuture.failedFuture(e);
+            op.walCallback.onFailed(e);
+        } finally {
+            java.util.Arrays.fill(walImages, 0, total, null);  // keep no channel buffer reachable from here
         }
-        future.whenComplete((lsn, failure) -> {
-            op.lsn = lsn == null ? -1 : lsn;
-            op.walFailure = failure;
-            walDone.add(op);  // release: the fields above are visible to the reactor that polls it
+    }
+
+    /** An op's WAL callback: records the outcome and hands the op back to this reactor (any thread). */
+    private final class WalCallback implements dev.pagestore.wal.AppendCallback {
+        private final Op op;
+
+        WalCallback(Op op) {
+            this.op = op;
+        }
+
+        @Override
+        public void onDurable(long lsn) {
+            op.lsn = lsn;
+            op.walFailure = null;
+            walDone.push(op);  // release: the fields above are visible to the reactor that takes it
             wake();
-        });
+        }
+
+        @Override
+        public void onFailed(Throwable failure) {
+            op.lsn = -1;
+            op.walFailure = failure;
+            walDone.push(op);
+            wake();
+        }
+    }
+
+    private Op newOp(int id) {
+        Op op = new Op(id);
+        op.walCallback = new WalCallback(op);
+        return op;
     }
 
     private void onWalDurable(Op op) {
@@ -760,7 +789,7 @@ final class Reactor implements Runnable {
         }
         status.recordLatency(index, System.nanoTime() - op.startNanos);
         for (int m = 0; m < op.memberCount; m++) {
-            s.outstandingIds.remove(op.requestIds[m]);
+            s.outstandingIds.decrement(op.requestIds[m]);
             if (op.timedOut) {
                 s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m],
                         PageStoreProtocol.RESULT_SLOT_RELEASED, op.tags[m]);
@@ -788,7 +817,7 @@ final class Reactor implements Runnable {
                 // Never reached the WAL or the device: nothing holds its slots.
                 op.cancelled = true;
                 for (int m = 0; m < op.memberCount; m++) {
-                    s.outstandingIds.remove(op.requestIds[m]);
+                    s.outstandingIds.decrement(op.requestIds[m]);
                     s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m], 0, op.tags[m]);
                 }
                 continue;  // freed when it leaves the deferred queue

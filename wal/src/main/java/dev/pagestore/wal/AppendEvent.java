@@ -1,10 +1,9 @@
 package dev.pagestore.wal;
 
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.CompletableFuture;
 
 /**
- * One slot of the append ring: the pages of one record (one page, or an atomic group) and the appender's future.
+ * One slot of the append ring: the pages of one record (one page, or an atomic group) and the appender's callback.
  * Slots are allocated once with the ring; the writer clears the image references after copying them so the ring
  * does not keep callers' buffers alive.
  */
@@ -13,24 +12,24 @@ final class AppendEvent {
     final MemorySegment[] images;
     int pageCount;
     boolean group;
-    CompletableFuture<Long> future;
+    AppendCallback callback;
 
     AppendEvent(int maxPagesPerGroup) {
         this.pageNumbers = new long[maxPagesPerGroup];
         this.images = new MemorySegment[maxPagesPerGroup];
     }
 
-    void set(long[] numbers, MemorySegment[] pageImages, int count, boolean isGroup, CompletableFuture<Long> waiter) {
+    void set(long[] numbers, MemorySegment[] pageImages, int count, boolean isGroup, AppendCallback waiter) {
         System.arraycopy(numbers, 0, pageNumbers, 0, count);
         System.arraycopy(pageImages, 0, images, 0, count);
         pageCount = count;
         group = isGroup;
-        future = waiter;
+        callback = waiter;
     }
 
     void clear() {
         java.util.Arrays.fill(images, 0, pageCount, null);
         pageCount = 0;
-        future = null;
+        callback = null;
     }
 }

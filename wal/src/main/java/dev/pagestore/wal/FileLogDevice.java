@@ -78,12 +78,14 @@ public final class FileLogDevice implements LogDevice {
         long done = 0;
         long length = source.byteSize();
         while (done < length) {
-            long n = Libc.pwrite(fd, source.asSlice(done), length - done, offset + done);
+            long n = Libc.pwrite(fd, done == 0 ? source : source.asSlice(done), length - done, offset + done);
             if (n == -Errno.EINTR.number()) {
                 continue; // interrupted before transferring anything: retry is safe
             }
             assert n != -Errno.EBADF.number() && n != -Errno.EFAULT.number() : "pwrite programming error " + n;
-            Libc.check(n, "pwrite", path + " @" + (offset + done));
+            if (n < 0) {  // the message only on failure: building it for every write was garbage per record
+                Libc.check(n, "pwrite", path + " @" + (offset + done));
+            }
             if (n == 0) {
                 throw new IOException("pwrite wrote 0 bytes to " + path + " @" + (offset + done));
             }

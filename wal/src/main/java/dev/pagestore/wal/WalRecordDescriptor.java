@@ -203,6 +203,24 @@ public final class WalRecordDescriptor {
         assert crcMatches(segment, at) : "record at " + at + " fails its own CRC just after sealing";
     }
 
+    /**
+     * As {@link #sealCrc(MemorySegment, long)} without allocating, for the writer's per-record path: {@code view} is a
+     * ByteBuffer over exactly {@code segment}'s memory (its position and limit are moved), {@code crc} a CRC32C to
+     * reuse.
+     */
+    public static void sealCrc(MemorySegment segment, long at, java.nio.ByteBuffer view, CRC32C crc) {
+        int length = totalLength(segment, at);
+        int start = Math.toIntExact(at);
+        crc.reset();
+        view.limit(start + CRC_OFFSET).position(start);
+        crc.update(view);
+        crc.update(FOUR_ZEROS, 0, 4);
+        view.limit(start + length).position(start + CRC_OFFSET + 4);
+        crc.update(view);
+        segment.set(INT, at + CRC_OFFSET, (int) crc.getValue());
+        assert crcMatches(segment, at) : "record at " + at + " fails its own CRC just after sealing";
+    }
+
     /** True when the stored CRC matches the record's bytes; the caller has checked that the length fits. */
     public static boolean crcMatches(MemorySegment segment, long at) {
         return crc(segment, at) == computeCrc(segment, at, totalLength(segment, at));

@@ -9,7 +9,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -19,7 +18,7 @@ import java.util.concurrent.CountDownLatch;
  * Group commit without a timer. Each event is copied, as one record, into an aligned staging buffer and given the
  * next LSN (LSN order is ring order, so no appender contends for LSNs). At {@code endOfBatch} &mdash; the Disruptor's
  * signal that no further event is published yet &mdash; the writer issues one write for the whole batch and one
- * fdatasync, publishes the durable LSN with a release store, and completes the appenders' futures in LSN order. While
+ * fdatasync, publishes the durable LSN with a release store, and tells the appenders' callbacks in LSN order. While
  * it syncs, new appenders queue in the ring and become the next batch: the batch size adapts to the fsync latency with
  * no artificial delay (the shape of PostgreSQL's and InnoDB's group commit, with the ring as the queue).
  *
@@ -31,12 +30,18 @@ import java.util.concurrent.CountDownLatch;
  * pretend): every pending and later append completes with {@link WalFailedException}.
  */
 final class WalWriter implements EventHandler<AppendEvent> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WalWriter.class);
     private final WalConfig config;
     private final SegmentFiles segments;
     private final WalMetrics metrics;
     private final Sequence durableLsn;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment staging;
+    /** The staging buffer as a ByteBuffer, made once, for the CRC (whose position and limit each record moves). */
+    private final java.nio.ByteBuffer stagingView;
+    private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    /** Zeros to pad a record to the write alignment without slicing the staging buffer. */
+    private final MemorySegment zeros;
     private final int align;
     private final long segmentSize;
     private final int pageSize;
@@ -49,7 +54,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
     private long lastLsn;
     private long syncedLsn;
     private final List<LogDevice> retired = new ArrayList<>();
-    private final CompletableFuture<Long>[] pendingFutures;
+    private final AppendCallback[] pendingCallbacks;
     private final long[] pendingLsns;
     private int pendingCount;
     private long batchBytes;
@@ -67,7 +72,9 @@ final class WalWriter implements EventHandler<AppendEvent> {
         this.segmentSize = config.segmentSizeBytes();
         this.pageSize = config.pageSizeBytes();
         this.staging = arena.allocate(config.stagingBufferBytes(), align);
-        this.pendingFutures = new CompletableFuture[config.ringSize()];
+        this.stagingView = staging.asByteBuffer();
+        this.zeros = arena.allocate(align, align);
+        this.pendingCallbacks = new AppendCallback[config.ringSize()];
         this.pendingLsns = new long[config.ringSize()];
     }
 
@@ -119,16 +126,16 @@ final class WalWriter implements EventHandler<AppendEvent> {
 
     @Override
     public void onEvent(AppendEvent event, long sequence, boolean endOfBatch) {
-        CompletableFuture<Long> future = event.future;
+        AppendCallback callback = event.callback;
         try {
             if (failure != null) {
-                future.completeExceptionally(failure);
+                failed(callback, failure);
             } else {
-                append(event, future);
+                append(event, callback);
             }
         } catch (Throwable t) {
             fail(t);
-            future.completeExceptionally(failure);
+            failed(callback, failure);
         } finally {
             event.clear();
         }
@@ -137,7 +144,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
         }
     }
 
-    private void append(AppendEvent event, CompletableFuture<Long> future) throws IOException {
+    private void append(AppendEvent event, AppendCallback callback) throws IOException {
         int count = event.pageCount;
         int length = (int) WalRecordDescriptor.pageImagesLength(count, pageSize);
         long aligned = WalRecordDescriptor.alignedLength(length);
@@ -157,11 +164,11 @@ final class WalWriter implements EventHandler<AppendEvent> {
             MemorySegment.copy(event.images[i], 0, staging,
                     at + WalRecordDescriptor.pageImageOffset(i, count, pageSize), pageSize);
         }
-        staging.asSlice(at + length, aligned - length).fill((byte) 0);
-        WalRecordDescriptor.sealCrc(staging, at);
+        MemorySegment.copy(zeros, 0, staging, at + length, aligned - length);
+        WalRecordDescriptor.sealCrc(staging, at, stagingView, crc);
 
-        assert pendingCount < pendingFutures.length : "batch larger than the ring";
-        pendingFutures[pendingCount] = future;
+        assert pendingCount < pendingCallbacks.length : "batch larger than the ring";
+        pendingCallbacks[pendingCount] = callback;
         pendingLsns[pendingCount] = nextLsn;
         pendingCount++;
         lastLsn = nextLsn;
@@ -174,7 +181,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
         long at = stagingUsed;
         WalRecordDescriptor.writeHeader(staging, at, HEADER_LENGTH, WalRecordDescriptor.TYPE_SEGMENT_END, (short) 0,
                 nextLsn, lastLsn, syncedLsn, current.salt(), 0, 0);
-        WalRecordDescriptor.sealCrc(staging, at);
+        WalRecordDescriptor.sealCrc(staging, at, stagingView, crc);
         lastLsn = nextLsn;
         stagingUsed += HEADER_LENGTH;
         batchBytes += HEADER_LENGTH;
@@ -209,14 +216,14 @@ final class WalWriter implements EventHandler<AppendEvent> {
         try {
             flushStaging();
             int syncs = 0;
-            for (LogDevice device : retired) {
-                device.datasync();
+            for (int i = 0; i < retired.size(); i++) {  // indexed: an iterator per commit is garbage
+                retired.get(i).datasync();
                 syncs++;
             }
             current.device().datasync();
             syncs++;
-            for (LogDevice device : retired) {
-                device.close();
+            for (int i = 0; i < retired.size(); i++) {
+                retired.get(i).close();
             }
             retired.clear();
             syncedLsn = nextLsn;
@@ -224,13 +231,30 @@ final class WalWriter implements EventHandler<AppendEvent> {
             metrics.onCommit(pendingCount, batchBytes, syncs);
             batchBytes = 0;
             for (int i = 0; i < pendingCount; i++) { // in LSN order
-                CompletableFuture<Long> future = pendingFutures[i];
-                pendingFutures[i] = null;
-                future.complete(pendingLsns[i]);
+                AppendCallback callback = pendingCallbacks[i];
+                pendingCallbacks[i] = null;
+                durable(callback, pendingLsns[i]);
             }
             pendingCount = 0;
         } catch (Throwable t) {
             fail(t);
+        }
+    }
+
+    /** A callback that throws must not stop the writer: the append is durable whatever the caller does with it. */
+    private static void durable(AppendCallback callback, long lsn) {
+        try {
+            callback.onDurable(lsn);
+        } catch (RuntimeException e) {
+            LOG.error("an append callback failed on lsn {}; the record is durable", lsn, e);
+        }
+    }
+
+    private static void failed(AppendCallback callback, Throwable failure) {
+        try {
+            callback.onFailed(failure);
+        } catch (RuntimeException e) {
+            LOG.error("an append callback failed while told of a failure", e);
         }
     }
 
@@ -240,8 +264,8 @@ final class WalWriter implements EventHandler<AppendEvent> {
                     + "); no append is accepted until the log is recovered: " + cause, cause);
         }
         for (int i = 0; i < pendingCount; i++) {
-            pendingFutures[i].completeExceptionally(failure);
-            pendingFutures[i] = null;
+            failed(pendingCallbacks[i], failure);
+            pendingCallbacks[i] = null;
         }
         pendingCount = 0;
     }

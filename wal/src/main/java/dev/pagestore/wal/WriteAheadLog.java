@@ -18,7 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Design</h2>
  * <ul>
  *   <li>Appenders (any thread) claim a slot in a multi-producer Disruptor ring, publish the page images and get a
- *       {@link CompletableFuture} of the record's LSN, completed once the record is durable. The single
+ *       {@link CompletableFuture} of the record's LSN (or tell an {@link AppendCallback}), completed once the record
+ *       is durable. The single
  *       {@link WalWriter} thread turns each Disruptor batch into one write and one fdatasync.</li>
  *   <li>The durable LSN is a {@link Sequence} (release store by the writer, acquire read by anyone), the value reactors
  *       watch: every record below it is on stable storage.</li>
@@ -133,7 +134,9 @@ public final class WriteAheadLog implements AutoCloseable {
 
     /** Logs a full image of one page; the future completes with the record's LSN once it is durable. */
     public CompletableFuture<Long> append(long pageNumber, MemorySegment image) {
-        return publish(new long[] {pageNumber}, new MemorySegment[] {image}, 1, false);
+        FutureAppendCallback future = new FutureAppendCallback();
+        publish(new long[] {pageNumber}, new MemorySegment[] {image}, 1, false, future);
+        return future;
     }
 
     /**
@@ -145,10 +148,26 @@ public final class WriteAheadLog implements AutoCloseable {
             throw new IllegalArgumentException("pageNumbers.length=" + pageNumbers.length + " but images.length="
                     + images.length);
         }
-        return publish(pageNumbers, images, pageNumbers.length, true);
+        FutureAppendCallback future = new FutureAppendCallback();
+        publish(pageNumbers, images, pageNumbers.length, true, future);
+        return future;
     }
 
-    private CompletableFuture<Long> publish(long[] pageNumbers, MemorySegment[] images, int count, boolean group) {
+    /**
+     * Logs the first {@code count} pages of the arrays (one page: a single record; more: one atomic group) and tells
+     * {@code whenDurable}; allocates nothing. The arrays are copied before this returns and may be reused at once;
+     * the images must stay unchanged until the callback.
+     */
+    public void append(long[] pageNumbers, MemorySegment[] images, int count, AppendCallback whenDurable) {
+        if (whenDurable == null || count > pageNumbers.length || count > images.length) {
+            throw new IllegalArgumentException("count=" + count + " with " + pageNumbers.length + " page numbers and "
+                    + images.length + " images, callback " + whenDurable);
+        }
+        publish(pageNumbers, images, count, count > 1, whenDurable);
+    }
+
+    private void publish(long[] pageNumbers, MemorySegment[] images, int count, boolean group,
+                         AppendCallback whenDurable) {
         if (count < 1 || count > config.maxPagesPerGroup()) {
             throw new IllegalArgumentException("pageCount=" + count + " outside [1, " + config.maxPagesPerGroup() + "]");
         }
@@ -168,16 +187,15 @@ public final class WriteAheadLog implements AutoCloseable {
             }
             WalFailedException failure = writer.failure();
             if (failure != null) {
-                return CompletableFuture.failedFuture(failure);
+                whenDurable.onFailed(failure);
+                return;
             }
-            CompletableFuture<Long> future = new CompletableFuture<>();
             long sequence = ring.next();
             try {
-                ring.get(sequence).set(pageNumbers, images, count, group, future);
+                ring.get(sequence).set(pageNumbers, images, count, group, whenDurable);
             } finally {
                 ring.publish(sequence);
             }
-            return future;
         } finally {
             appendersInside.decrementAndGet();
         }
