@@ -8,7 +8,8 @@ import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
 /**
- * Child JVM of {@link KillNineTest}: opens (and so recovers) the WAL named on its first stdin line on real files, then appends
+ * Child JVM of {@link KillNineTest}: opens (and so recovers) the WAL named on its first stdin line on real files
+ * (through {@link KillNineTest#logDirectory}: io_uring where available), then appends
  * from several threads until it is killed, printing {@code ACK <id> <lsn> <page,page,...>} for each acknowledged
  * (durable) record. That line: directory, page size, segment size, appender threads, first record id, seed.
  */
@@ -31,9 +32,10 @@ public final class WalKillChild {
         long seed = Long.parseLong(args[5]);
         long openStarted = System.nanoTime();
         WalConfig config = KillNineTest.config(pageSize, segmentSize);
-        WriteAheadLog wal = WriteAheadLog.open(new FileLogDirectory(directory), config, PageReplayer.NONE);
+        LogDirectory logDirectory = KillNineTest.logDirectory(directory);
+        WriteAheadLog wal = WriteAheadLog.open(logDirectory, config, PageReplayer.NONE);
         System.out.println("READY " + wal.recoveryReport().stopReason() + " " + wal.recoveryReport().endLsn() + " openMillis="
-                + (System.nanoTime() - openStarted) / 1_000_000);
+                + (System.nanoTime() - openStarted) / 1_000_000 + " via=" + logDirectory.getClass().getSimpleName());
         AtomicLong ids = new AtomicLong(firstId);
         SplittableRandom root = new SplittableRandom(seed);
         for (int t = 0; t < threads; t++) {
