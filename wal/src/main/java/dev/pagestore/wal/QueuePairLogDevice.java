@@ -15,7 +15,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * A {@link LogDevice} whose file lives on a {@link BlockDevice} (one device per file, capacity = the largest size the
  * file may reach) and whose every read, write and flush goes through a {@link QueuePair}: prepare the commands, one
- * submit (one doorbell), poll until all complete or their deadline passes.
+ * submit (one doorbell), poll until all complete or their deadline passes. Where the file's size lives is the
+ * directory's business ({@link LogFile}): in memory beside a block device ({@link QueuePairLogDirectory}), or the
+ * kernel's for a regular file driven through io_uring ({@link IoUringLogDirectory}).
  *
  * <h2>Ownership: pinned and one-shot queue pairs</h2>
  * A queue pair has one owner thread (SPDK issues 3187, 3557; {@link QueuePairOwnershipException}). The WAL hands its
