@@ -7,7 +7,6 @@ import dev.pagestore.nvme.uring.IoUringBlockDevice;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -36,11 +35,11 @@ import java.util.List;
  *   <li><b>Buffered by default, {@code O_DIRECT} on request.</b> The WAL's writes are aligned
  *       ({@link WalConfig#writeAlignmentBytes()}) from aligned buffers, so {@code O_DIRECT} is possible, and
  *       {@code fdatasync} is needed either way (file size, extent state and the disk's volatile cache). On this
- *       machine's ext4 the two measured within noise of each other for the WAL (wal/README.md, "io_uring directory");
- *       buffered wins where it matters most (small unaligned control-file writes need no read-modify-write, recovery
- *       reads benefit from the page cache right after a restart), so it is the default, and {@link Options#directIo}
- *       is there for disks where bypassing the cache measures better. Where a file system refuses {@code O_DIRECT}
- *       (tmpfs) the file is opened buffered.</li>
+ *       machine's ext4 the append rates of the two did not separate beyond the disk's run-to-run noise (wal/README.md,
+ *       "io_uring directory: buffered or O_DIRECT"), while recovery's page-by-page reads were about three times
+ *       faster buffered and small unaligned writes (control-file slots) need no read-modify-write; so buffered is the
+ *       default, and {@link Options#directIo} is there for disks where bypassing the cache measures better. Where a
+ *       file system refuses {@code O_DIRECT} (tmpfs) the file is opened buffered.</li>
  * </ul>
  *
  * <p>Thread safety: safe for use from several threads; each handle follows {@link QueuePairLogDevice}'s rules. There
@@ -64,8 +63,7 @@ public final class IoUringLogDirectory implements LogDirectory {
 
         /** Buffered I/O, SINGLE_ISSUER + DEFER_TASKRUN rings with the file registered, default queue pair settings. */
         public static Options defaults() {
-            return new Options(false, new IoUringBlockDevice.Settings(true, true, true, Duration.ofSeconds(5)),
-                    QueuePairLogDevice.Settings.defaults());
+            return new Options(false, IoUringBlockDevice.Settings.defaults(), QueuePairLogDevice.Settings.defaults());
         }
 
         public Options withDirectIo(boolean value) {
