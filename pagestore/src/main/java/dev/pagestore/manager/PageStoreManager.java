@@ -85,6 +85,7 @@ public final class PageStoreManager implements AutoCloseable {
     private int nextReactor;
     private long checkpoints;
     private LogDirectory walDirectoryOverride;
+    private LogDirectory walDirectory;
     private volatile Throwable fatalCause;
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
@@ -173,6 +174,7 @@ public final class PageStoreManager implements AutoCloseable {
                 boolean ioUring = "io_uring".equals(config.backend().name());
                 logDirectory = LogDirectories.open(walDirectory, ioUring);
             }
+            walDirectory = logDirectory;
             LOG.info("WAL in {} through {}", logDirectory.describe(), logDirectory);
             wal = WriteAheadLog.open(logDirectory,
                     WalConfig.defaults(pageSize).withMaxPagesPerGroup(WAL_GROUP_PAGES_MAX),
@@ -377,6 +379,11 @@ public final class PageStoreManager implements AutoCloseable {
 
     public long epoch() {
         return metadata.epoch();
+    }
+
+    /** The directory the WAL runs on (tests: which one the backend chose). */
+    LogDirectory walDirectory() {
+        return walDirectory;
     }
 
     public RecoveryReport recoveryReport() {
