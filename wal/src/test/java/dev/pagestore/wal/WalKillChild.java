@@ -19,6 +19,9 @@ public final class WalKillChild {
 
     public static void main(String[] ignored) throws Exception {
         // started ahead of time (JVM start-up overlaps the previous child's run); the work arrives on stdin
+        if (KillNineTest.IO_URING) {
+            warmUpIoUring(); // class loading and FFM linking of the io_uring path, also while the previous child runs
+        }
         String go = new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
         if (go == null) {
             System.exit(0); // the parent no longer needs this child
@@ -58,5 +61,23 @@ public final class WalKillChild {
         }
         Thread.sleep(120_000); // the parent kills us long before
         System.exit(3);
+    }
+
+    /** One file written, fdatasync'ed and read through {@link IoUringLogDirectory} in a scratch directory. */
+    private static void warmUpIoUring() throws java.io.IOException {
+        Path scratch = java.nio.file.Files.createTempDirectory("walkill-warmup");
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            LogDirectory directory = KillNineTest.logDirectory(scratch);
+            try (LogDevice device = directory.open("warm-up", true)) {
+                MemorySegment block = arena.allocate(4096, 4096);
+                device.preallocate(1 << 16);
+                device.write(0, block);
+                device.datasync();
+                device.read(0, block);
+            }
+            directory.delete("warm-up");
+        } finally {
+            java.nio.file.Files.deleteIfExists(scratch);
+        }
     }
 }
