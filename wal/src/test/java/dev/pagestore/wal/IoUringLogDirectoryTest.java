@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagestore.ipc.linux.IoUringProbe;
 import dev.pagestore.nvme.QueuePairOwnershipException;
+import dev.pagestore.nvme.uring.IoUringQueuePair;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -98,6 +99,9 @@ class IoUringLogDirectoryTest {
                     next.datasync();
                 }
                 assertTrue(device.queuePairMetrics().completions() >= 2, "write and flush went through its queue pair");
+                IoUringQueuePair ring = (IoUringQueuePair) device.pinnedQueuePair();
+                assertEquals(IoUringProbe.run().singleIssuer(), ring.kernelEnforcesSingleIssuer(),
+                        "the writer's ring is SINGLE_ISSUER wherever the kernel has it");
                 device.close();
             } catch (Throwable t) {
                 problem.set(t);
