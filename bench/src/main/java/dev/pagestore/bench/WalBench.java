@@ -2,6 +2,8 @@ package dev.pagestore.bench;
 
 import dev.pagestore.wal.FileLogDevice;
 import dev.pagestore.wal.FileLogDirectory;
+import dev.pagestore.wal.IoUringLogDirectory;
+import dev.pagestore.wal.LogDirectory;
 import dev.pagestore.wal.PageReplayer;
 import dev.pagestore.wal.RecoveryReport;
 import dev.pagestore.wal.WalConfig;
@@ -36,12 +38,38 @@ import org.HdrHistogram.Histogram;
  *     dev.pagestore.bench.WalBench bench/target/walbench 5 3 1024
  * </pre>
  * Arguments: directory on the disk under test (not tmpfs), seconds per measurement, runs, recovery WAL size in MiB.
+ *
+ * <p>{@code -Dpagestore.walbench.directory=} chooses the WAL's {@link LogDirectory} for the WAL rows and the recovery
+ * WAL: {@code file} (default: {@link FileLogDirectory}, {@code pwrite} + {@code fdatasync} on the WAL writer thread),
+ * {@code uring} ({@link IoUringLogDirectory}, buffered: the writer writes and {@code fdatasync}s through an io_uring
+ * queue pair it owns) or {@code uring-direct} (the same with {@code O_DIRECT}). The recovery scan reads with
+ * {@code O_DIRECT} through {@link FileLogDirectory} for {@code file} and through io_uring for the others.
  */
 public final class WalBench {
     private static final int[] PAGE_SIZES = {4096, 8192};
     private static final int[] APPENDERS = {1, 8, 64};
 
     private record Result(double opsPerSecond, double p50Micros, double p99Micros, double meanBatch) {
+    }
+
+    private static final String DIRECTORY_KIND = System.getProperty("pagestore.walbench.directory", "file");
+
+    /** The WAL's directory of the kind chosen by {@code -Dpagestore.walbench.directory}. */
+    private static LogDirectory walDirectory(Path directory) throws IOException {
+        return switch (DIRECTORY_KIND) {
+            case "file" -> new FileLogDirectory(directory);
+            case "uring" -> new IoUringLogDirectory(directory);
+            case "uring-direct" -> new IoUringLogDirectory(directory, IoUringLogDirectory.Options.defaults()
+                    .withDirectIo(true));
+            default -> throw new IllegalArgumentException("pagestore.walbench.directory=" + DIRECTORY_KIND
+                    + " is not one of file, uring, uring-direct");
+        };
+    }
+
+    /** The directory the recovery scan reads through, with {@code O_DIRECT}. */
+    private static LogDirectory recoveryDirectory(Path directory) throws IOException {
+        return DIRECTORY_KIND.equals("file") ? new FileLogDirectory(directory, true)
+                : new IoUringLogDirectory(directory, IoUringLogDirectory.Options.defaults().withDirectIo(true));
     }
 
     private WalBench() {
@@ -56,7 +84,9 @@ public final class WalBench {
         Files.createDirectories(root);
         System.out.printf("# WalBench: %s, %d s per measurement, median of %d runs, nproc=%d, JDK %s%n", root, seconds,
                 runs, Runtime.getRuntime().availableProcessors(), Runtime.version());
-        System.out.println("# CPU: " + cpuModel() + "; file system: " + fileSystemOf(root));
+        System.out.println("# CPU: " + cpuModel() + "; file system: " + fileSystemOf(root) + "; WAL directory: "
+                + walDirectory(root.resolve("probe")));
+        deleteRecursively(root.resolve("probe"));
 
         // peers and the WAL interleaved run by run, so a slow phase of the shared disk hits all of them alike
         for (int pageSize : PAGE_SIZES) {
@@ -68,7 +98,7 @@ public final class WalBench {
             for (int ignored : APPENDERS) {
                 wal.add(new ArrayList<>());
             }
-            try (WriteAheadLog log = WriteAheadLog.open(new FileLogDirectory(directory), config, PageReplayer.NONE)) {
+            try (WriteAheadLog log = WriteAheadLog.open(walDirectory(directory), config, PageReplayer.NONE)) {
                 for (int run = 0; run < runs; run++) {
                     fio.add(fioFdatasyncIops(root, pageSize, seconds));
                     naive.add(naive(root, pageSize, seconds));
@@ -195,7 +225,7 @@ public final class WalBench {
         long target = mebibytes << 20;
         long pages = 0;
         long writeStarted = System.nanoTime();
-        try (WriteAheadLog wal = WriteAheadLog.open(new FileLogDirectory(directory), config, PageReplayer.NONE);
+        try (WriteAheadLog wal = WriteAheadLog.open(walDirectory(directory), config, PageReplayer.NONE);
              Arena arena = Arena.ofShared()) {
             int group = config.maxPagesPerGroup();
             MemorySegment[] images = new MemorySegment[group];
@@ -235,7 +265,7 @@ public final class WalBench {
             fioRates.add(section(json, "read", "bw_bytes") / (1 << 20));
             long[] applied = {0};
             long started = System.nanoTime();
-            FileLogDirectory direct = new FileLogDirectory(directory, true);
+            LogDirectory direct = recoveryDirectory(directory);
             last = WalRecovery.recover(direct, config, WalRecovery.redoLsn(direct, config),
                     (page, image, lsn) -> applied[0]++);
             totalSeconds.add((System.nanoTime() - started) / 1e9);
@@ -243,7 +273,7 @@ public final class WalBench {
         }
         System.out.printf("fio --rw=read --bs=1M --direct=1 over the segments: %.0f MiB/s (median) %s%n",
                 median(fioRates), fioRates);
-        System.out.printf("WAL recovery scan (O_DIRECT, CRC-checked): %.0f MiB/s (median) %s; %s%n", median(walRates),
+        System.out.printf("WAL recovery scan (O_DIRECT, CRC-checked, " + DIRECTORY_KIND + "): %.0f MiB/s (median) %s; %s%n", median(walRates),
                 walRates, last);
         System.out.printf("WAL recovery total incl. applying %d distinct pages once each: %.1f s (median); %d images "
                 + "scanned%n", last.pagesApplied(), median(totalSeconds), last.pageImagesScanned());

@@ -17,7 +17,7 @@ import dev.pagestore.ipc.linux.SharedMemoryRegion;
 import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.StatusRegionDescriptor;
-import dev.pagestore.wal.FileLogDirectory;
+import dev.pagestore.wal.LogDirectories;
 import dev.pagestore.wal.LogDirectory;
 import dev.pagestore.wal.RecoveryReport;
 import dev.pagestore.wal.StopReason;
@@ -85,6 +85,7 @@ public final class PageStoreManager implements AutoCloseable {
     private int nextReactor;
     private long checkpoints;
     private LogDirectory walDirectoryOverride;
+    private LogDirectory walDirectory;
     private volatile Throwable fatalCause;
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
@@ -168,8 +169,13 @@ public final class PageStoreManager implements AutoCloseable {
             if (logDirectory == null) {
                 Path walDirectory = directory.resolve(WAL_DIRECTORY);
                 Files.createDirectories(walDirectory);
-                logDirectory = new FileLogDirectory(walDirectory);
+                // The WAL writer thread writes and fdatasyncs through an io_uring queue pair it owns when the data
+                // path is io_uring (issue 5); otherwise plain pwrite + fdatasync. Same files, same format.
+                boolean ioUring = "io_uring".equals(config.backend().name());
+                logDirectory = LogDirectories.open(walDirectory, ioUring);
             }
+            walDirectory = logDirectory;
+            LOG.info("WAL in {} through {}", logDirectory.describe(), logDirectory);
             wal = WriteAheadLog.open(logDirectory,
                     WalConfig.defaults(pageSize).withMaxPagesPerGroup(WAL_GROUP_PAGES_MAX),
                     (pageNumber, image, lsn) -> {
@@ -373,6 +379,11 @@ public final class PageStoreManager implements AutoCloseable {
 
     public long epoch() {
         return metadata.epoch();
+    }
+
+    /** The directory the WAL runs on (tests: which one the backend chose). */
+    LogDirectory walDirectory() {
+        return walDirectory;
     }
 
     public RecoveryReport recoveryReport() {

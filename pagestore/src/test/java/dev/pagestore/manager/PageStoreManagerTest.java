@@ -126,6 +126,40 @@ class PageStoreManagerTest {
     }
 
     @Test
+    void shouldRunTheWalThroughIoUringWhenTheBackendIsIoUringAndKeepItsFormat() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.pagestore.ipc.linux.IoUringProbe.run().available(),
+                "io_uring unavailable here");
+        ManagerConfig uring = config().withBackend(DeviceFactory.named("io_uring"));
+        try (PageStoreManager manager = PageStoreManager.start(uring);
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            assertTrue(manager.walDirectory() instanceof dev.pagestore.wal.IoUringLogDirectory,
+                    "WAL directory " + manager.walDirectory());
+            for (int p = 0; p < 20; p++) {
+                client.write(p, page(4096, p, 9));
+            }
+        }
+        try (PageStoreManager manager = PageStoreManager.start(config().withBackend(DeviceFactory.portable()));
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            assertTrue(manager.walDirectory() instanceof dev.pagestore.wal.FileLogDirectory,
+                    "WAL directory " + manager.walDirectory());
+            assertEquals(dev.pagestore.wal.StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
+                    manager.recoveryReport().detail());
+            for (int p = 0; p < 20; p++) {
+                assertArrayEquals(page(4096, p, 9), client.read(p));
+                client.write(p, page(4096, p, 10));
+            }
+        }
+        try (PageStoreManager manager = PageStoreManager.start(uring);
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            assertEquals(dev.pagestore.wal.StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
+                    manager.recoveryReport().detail());
+            for (int p = 0; p < 20; p++) {
+                assertArrayEquals(page(4096, p, 10), client.read(p));
+            }
+        }
+    }
+
+    @Test
     void shouldRecoverAcknowledgedWritesAfterRestart() throws Exception {
         try (PageStoreManager manager = PageStoreManager.start(config());
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {

@@ -1,66 +1,68 @@
 package dev.pagestore.wal;
 
 import dev.pagestore.nvme.BlockDevice;
+import java.io.IOException;
 
 /**
- * One file of a {@link QueuePairLogDirectory}: its storage, a {@link BlockDevice} of fixed capacity (the largest the
- * file can grow to), and its size, which a block device does not have and which is therefore kept here, like an
- * inode's size, with the same crash semantics as the data: the visible size changes at once, the durable size only at
- * a successful flush ({@code fdatasync} persists the size a read needs), and a power cut returns the file to its
- * durable size.
+ * What a {@link QueuePairLogDevice} needs to know about the file it drives, besides the {@link BlockDevice} holding its
+ * bytes: where the file's size lives. Two answers:
+ * <ul>
+ *   <li>{@link ModelledLogFile}: a file that is a whole block device of fixed capacity (the simulated controller); a
+ *       block device has no size, so the file's size is kept in memory, with the crash semantics of an inode's.</li>
+ *   <li>{@link FileSystemLogFile}: a regular file of a real directory driven through io_uring; its size is the
+ *       kernel's ({@code lseek(SEEK_END)} on its descriptor), so it is right after a crash and a reopen, and the file
+ *       system keeps it durable ({@code fdatasync} persists a size that reads need).</li>
+ * </ul>
  *
- * <p>{@code writtenLimit} is the highest byte any write may have reached (volatile or not, in this life or a previous
- * one): the device reads as zeros beyond it. When a file grows over bytes below it (after a shrink or a power cut),
- * {@link QueuePairLogDevice} zeroes them first, so a grown file always reads as zeros past its old end.
- *
- * <p>Thread safety: all methods are {@code synchronized}; the media outlives every handle and every directory
- * incarnation.
+ * <p>Thread safety: as the handle using it (one thread at a time); {@link ModelledLogFile} is shared by the handles of
+ * one name and synchronized.
  */
-final class LogFile {
-    private final String createdAs;
-    private final BlockDevice device;
-    private long visibleSize;
-    private long durableSize;
-    private long writtenLimit;
+interface LogFile {
 
-    LogFile(String createdAs, BlockDevice device) {
-        this.createdAs = createdAs;
-        this.device = device;
-    }
+    /** The device holding the file's bytes at offsets {@code [0, capacity)}. */
+    BlockDevice device();
 
-    BlockDevice device() {
-        return device;
-    }
+    /** The size a read sees now. */
+    long visibleSize() throws IOException;
 
-    String createdAs() {
-        return createdAs;
-    }
+    /** Sets the size a read sees (cut, or extended with bytes that read as zeros once {@link #writtenLimit} allows). */
+    void visibleSize(long size) throws IOException;
 
-    synchronized long visibleSize() {
-        return visibleSize;
-    }
-
-    synchronized void visibleSize(long size) {
-        visibleSize = size;
-    }
-
-    synchronized long writtenLimit() {
-        return writtenLimit;
-    }
+    /**
+     * The highest byte any write may have reached on the device; past the visible size and below this limit the device
+     * may hold stale bytes that must be zeroed before the file grows over them. 0 when the file system zeroes for us.
+     */
+    long writtenLimit();
 
     /** A write reached {@code end}; the file is at least that long now. */
-    synchronized void written(long end) {
-        writtenLimit = Math.max(writtenLimit, end);
-        visibleSize = Math.max(visibleSize, end);
+    void written(long end);
+
+    /** A flush covering {@code size} completed. */
+    void sizeDurable(long size);
+
+    /**
+     * Reserves space for {@code [0, sizeBytes)} before {@link QueuePairLogDevice} grows the file there; a file whose
+     * capacity is its block device's has nothing to reserve.
+     */
+    default void reserve(long sizeBytes) throws IOException {
     }
 
-    /** A flush completed: the size it covered is durable. */
-    synchronized void sizeDurable(long size) {
-        durableSize = size;
+    /**
+     * Whether a read that reaches past the visible size may transfer fewer bytes than asked (a regular file ends
+     * there); the missing bytes read as zeros. False for a block device, which has bytes up to its capacity.
+     */
+    default boolean readsEndAtSize() {
+        return false;
     }
 
-    /** The power was cut: the file is back to its durable size. */
-    synchronized void powerLost() {
-        visibleSize = durableSize;
+    /**
+     * A block-granular write (read-modify-write of a partly covered last block) may have extended a regular file to
+     * the end of that block: put its size back to {@code size}. A block device's size does not change.
+     */
+    default void restoreSize(long size) throws IOException {
+    }
+
+    /** The handle using this file was closed: release what belongs to that handle alone (a descriptor). */
+    default void handleClosed() throws IOException {
     }
 }

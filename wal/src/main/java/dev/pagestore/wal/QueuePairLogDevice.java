@@ -7,6 +7,7 @@ import dev.pagestore.nvme.QueuePair;
 import dev.pagestore.nvme.QueuePairMetrics;
 import dev.pagestore.nvme.QueuePairOwnershipException;
 import dev.pagestore.nvme.RetryPolicy;
+import dev.pagestore.nvme.uring.IoUringQueuePair;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -14,7 +15,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * A {@link LogDevice} whose file lives on a {@link BlockDevice} (one device per file, capacity = the largest size the
  * file may reach) and whose every read, write and flush goes through a {@link QueuePair}: prepare the commands, one
- * submit (one doorbell), poll until all complete or their deadline passes.
+ * submit (one doorbell), poll until all complete or their deadline passes. Where the file's size lives is the
+ * directory's business ({@link LogFile}): in memory beside a block device ({@link QueuePairLogDirectory}), or the
+ * kernel's for a regular file driven through io_uring ({@link IoUringLogDirectory}).
  *
  * <h2>Ownership: pinned and one-shot queue pairs</h2>
  * A queue pair has one owner thread (SPDK issues 3187, 3557; {@link QueuePairOwnershipException}). The WAL hands its
@@ -84,7 +87,7 @@ public final class QueuePairLogDevice implements LogDevice {
     private final String name;
     private final LogFile file;
     private final BlockDevice device;
-    private final QueuePairLogDirectory directory;
+    private final HandlePins pins;
     private final PowerGate gate;
     private final Settings settings;
     private final int block;
@@ -103,29 +106,33 @@ public final class QueuePairLogDevice implements LogDevice {
         int outstanding;
         IoStatus failedStatus;
         int failedDetail;
+        /** A read reaching past the end of a regular file: fewer bytes than asked is its end, not a failure. */
+        boolean shortReadIsEnd;
 
         void reset() {
             outstanding = 0;
             failedStatus = null;
             failedDetail = 0;
+            shortReadIsEnd = false;
         }
 
         @Override
         public void onCompletion(long tag, IoStatus status, int transferredBytes, int detail) {
             outstanding--;
-            if (!status.isOk() && failedStatus == null) {
+            boolean ok = status.isOk() || (shortReadIsEnd && status == IoStatus.SHORT_TRANSFER);
+            if (!ok && failedStatus == null) {
                 failedStatus = status;
                 failedDetail = detail;
             }
         }
     }
 
-    QueuePairLogDevice(String name, LogFile file, QueuePairLogDirectory directory, PowerGate gate, Settings settings,
+    QueuePairLogDevice(String name, LogFile file, HandlePins pins, PowerGate gate, Settings settings,
                        boolean pinToCaller) throws IOException {
         this.name = name;
         this.file = file;
         this.device = file.device();
-        this.directory = directory;
+        this.pins = pins;
         this.gate = gate;
         this.settings = settings;
         this.block = device.offsetAlignmentBytes();
@@ -136,7 +143,7 @@ public final class QueuePairLogDevice implements LogDevice {
         }
         if (pinToCaller) {
             pinned = openQueuePair();
-            directory.pinned(Thread.currentThread(), +1);
+            pins.pinned(Thread.currentThread(), +1);
         }
     }
 
@@ -155,12 +162,15 @@ public final class QueuePairLogDevice implements LogDevice {
             }
             long end = offset + length;
             checkCapacity("write", end);
-            growTo(qp, end);
+            long size = growTo(qp, end);
             if (source.isNative() && source.address() % device.memoryAlignmentBytes() == 0
                     && offset % block == 0 && length % block == 0) {
                 transfer(qp, true, source, offset, length);
             } else {
                 stagedWrite(qp, offset, source, length);
+                if (end % block != 0) {
+                    file.restoreSize(size); // the partly covered last block was written whole
+                }
             }
             file.written(end);
         } catch (IOException | RuntimeException e) {
@@ -221,6 +231,7 @@ public final class QueuePairLogDevice implements LogDevice {
         QueuePair qp = begin("preallocate");
         try {
             checkCapacity("preallocate", sizeBytes);
+            file.reserve(sizeBytes);
             growTo(qp, sizeBytes);
         } catch (IOException | RuntimeException e) {
             throw fail(e);
@@ -268,10 +279,10 @@ public final class QueuePairLogDevice implements LogDevice {
                 pinned = openQueuePair();
             } else {
                 checkOwner();
-                directory.pinned(pinned.ownerThread(), -1);
+                pins.pinned(pinned.ownerThread(), -1);
             }
             pinned.transferOwnership(next);
-            directory.pinned(next, +1);
+            pins.pinned(next, +1);
         } catch (IOException e) {
             throw new IllegalStateException("cannot open a queue pair on " + device.name() + " for " + name, e);
         }
@@ -292,7 +303,7 @@ public final class QueuePairLogDevice implements LogDevice {
         closed = true;
         try {
             if (pinned != null) {
-                directory.pinned(pinned.ownerThread(), -1);
+                pins.pinned(pinned.ownerThread(), -1);
                 closeQueuePair(pinned);
             }
         } finally {
@@ -300,6 +311,7 @@ public final class QueuePairLogDevice implements LogDevice {
             if (arena != null) {
                 arena.close();
             }
+            file.handleClosed();
         }
     }
 
@@ -315,6 +327,11 @@ public final class QueuePairLogDevice implements LogDevice {
     public QueuePairMetrics queuePairMetrics() {
         QueuePair qp = pinned;
         return qp == null ? null : qp.metrics();
+    }
+
+    /** The pinned queue pair, or null when unpinned (tests: which ring the owner thread drives). */
+    QueuePair pinnedQueuePair() {
+        return pinned;
     }
 
     /** The file name this handle was opened under. */
@@ -418,11 +435,15 @@ public final class QueuePairLogDevice implements LogDevice {
         return staging;
     }
 
-    /** Before the file grows to {@code end}: zero what a previous life may have left between its end and there. */
-    private void growTo(QueuePair qp, long end) throws IOException {
+    /**
+     * Before the file grows to {@code end}: zero what a previous life may have left between its end and there.
+     *
+     * @return the size after growing
+     */
+    private long growTo(QueuePair qp, long end) throws IOException {
         long size = file.visibleSize();
         if (end <= size) {
-            return;
+            return size;
         }
         long dirtyEnd = Math.min(end, file.writtenLimit());
         if (size < dirtyEnd) {
@@ -434,6 +455,7 @@ public final class QueuePairLogDevice implements LogDevice {
         } finally {
             gate.exit();
         }
+        return end;
     }
 
     /** Writes {@code length} bytes of {@code source} (zeros when null) at {@code offset} through the staging buffer. */
@@ -489,6 +511,14 @@ public final class QueuePairLogDevice implements LogDevice {
             throws IOException {
         int kind = write ? WRITE : READ;
         completions.reset();
+        if (!write && file.readsEndAtSize()) {
+            long size = file.visibleSize();
+            if (offset + length > size) {
+                // A block read across the end of a regular file transfers only what exists: the rest reads as zeros.
+                buffer.asSlice(Math.max(0, size - offset), length - Math.max(0, size - offset)).fill((byte) 0);
+                completions.shortReadIsEnd = true;
+            }
+        }
         int max = device.maxTransferBytes() / pieceUnit * pieceUnit;
         for (long done = 0; done < length; ) {
             int piece = (int) Math.min(max, length - done);
@@ -532,10 +562,24 @@ public final class QueuePairLogDevice implements LogDevice {
         // Bounded: each command completes, or is completed as TIMEOUT at its deadline.
         while (completions.outstanding > 0) {
             if (pollOnce(qp, kind, offset, length, durableSizeOnSuccess) == 0) {
-                Thread.onSpinWait();
+                awaitCompletion(qp);
             }
         }
         throwIfFailed(kind, offset, length);
+    }
+
+    /**
+     * Waits for a completion without burning a core: an io_uring queue pair blocks in {@code io_uring_enter} (an
+     * {@code fdatasync} takes milliseconds, and the WAL writer shares a 2-core machine with the reactors); deadlines
+     * are still enforced by the next poll, since the wait is bounded by the command timeout. Other backends complete
+     * in memory or at submit: a spin hint is enough.
+     */
+    private void awaitCompletion(QueuePair qp) {
+        if (qp instanceof IoUringQueuePair uring) {
+            uring.awaitCompletions(settings.timeoutNanos());
+        } else {
+            Thread.onSpinWait();
+        }
     }
 
     private void submit(QueuePair qp, int kind, long offset, long length) throws IOException {

@@ -16,8 +16,8 @@ import java.util.function.Consumer;
  * <h2>How files map to devices</h2>
  * Each file is its own block device, made by a {@link LogBlockDeviceFactory} when the file is created, with the
  * capacity the factory gives it (the largest size the file may reach: the segment size for segments). A file's size
- * is metadata kept beside its device ({@link LogFile}). A rename moves the device to the new name; a recycled segment
- * keeps its device. Devices are never freed while the directory's media lives (they are closed by
+ * is metadata kept beside its device ({@link ModelledLogFile}). A rename moves the device to the new name; a
+ * recycled segment keeps its device. Devices are never freed while the directory's media lives (they are closed by
  * {@link #closeDevices()}).
  *
  * <h2>Names and crash semantics</h2>
@@ -29,8 +29,10 @@ import java.util.function.Consumer;
  * {@link IOException}, and a new directory over the surviving media is made with {@link #afterPowerCut}.
  *
  * <p>Because the names live in memory, this directory models a namespace rather than persisting one: it is what
- * the simulated controller needs ({@link SimulatedLogDirectory}). A persistent namespace over real devices (names in
- * a superblock, or one device carved into segment regions) is not built yet.
+ * the simulated controller needs ({@link SimulatedLogDirectory}). On real disks the persistent namespace is the file
+ * system's: {@link IoUringLogDirectory} keeps names in a real directory (as {@link FileLogDirectory} does) and drives
+ * each file's data through the same {@link QueuePairLogDevice}, over an io_uring queue pair, with the file's size
+ * taken from the kernel ({@link FileSystemLogFile}).
  *
  * <p>Thread safety: safe for use from several threads; each handle follows {@link QueuePairLogDevice}'s rules.
  */
@@ -38,11 +40,11 @@ public final class QueuePairLogDirectory implements LogDirectory {
     private final String description;
     private final LogBlockDeviceFactory factory;
     private final QueuePairLogDevice.Settings settings;
-    private final List<LogFile> allFiles;
+    private final List<ModelledLogFile> allFiles;
     private final PowerGate gate = new PowerGate();
-    private final Map<Thread, Integer> pinnedHandles = new HashMap<>();
-    private Map<String, LogFile> names;
-    private Map<String, LogFile> durableNames;
+    private final HandlePins pins = new HandlePins();
+    private Map<String, ModelledLogFile> names;
+    private Map<String, ModelledLogFile> durableNames;
 
     /** An empty directory whose files {@code factory} makes. */
     public QueuePairLogDirectory(String description, LogBlockDeviceFactory factory,
@@ -51,8 +53,8 @@ public final class QueuePairLogDirectory implements LogDirectory {
     }
 
     private QueuePairLogDirectory(String description, LogBlockDeviceFactory factory,
-                                  QueuePairLogDevice.Settings settings, Map<String, LogFile> durable,
-                                  List<LogFile> allFiles) {
+                                  QueuePairLogDevice.Settings settings, Map<String, ModelledLogFile> durable,
+                                  List<ModelledLogFile> allFiles) {
         if (factory == null || settings == null) {
             throw new IllegalArgumentException("factory and settings are required");
         }
@@ -83,7 +85,7 @@ public final class QueuePairLogDirectory implements LogDirectory {
      */
     @Override
     public LogDevice open(String name, boolean create) throws IOException {
-        LogFile file;
+        ModelledLogFile file;
         gate.enter("open " + name + " in " + description);
         try {
             synchronized (this) {
@@ -92,7 +94,7 @@ public final class QueuePairLogDirectory implements LogDirectory {
                     if (!create) {
                         throw new NoSuchFileException(name + " in " + description);
                     }
-                    file = new LogFile(name, factory.create(name));
+                    file = new ModelledLogFile(name, factory.create(name));
                     allFiles.add(file);
                     names.put(name, file);
                 }
@@ -100,7 +102,7 @@ public final class QueuePairLogDirectory implements LogDirectory {
         } finally {
             gate.exit();
         }
-        return new QueuePairLogDevice(name, file, this, gate, settings, pinsHeldBy(Thread.currentThread()) > 0);
+        return new QueuePairLogDevice(name, file, pins, gate, settings, pins.holdsAny(Thread.currentThread()));
     }
 
     @Override
@@ -108,7 +110,7 @@ public final class QueuePairLogDirectory implements LogDirectory {
         gate.enter("rename " + from + " in " + description);
         try {
             synchronized (this) {
-                LogFile file = names.remove(from);
+                ModelledLogFile file = names.remove(from);
                 if (file == null) {
                     throw new NoSuchFileException(from + " in " + description);
                 }
@@ -150,7 +152,7 @@ public final class QueuePairLogDirectory implements LogDirectory {
 
     /** The block device behind {@code name} now, or null. */
     public synchronized dev.pagestore.nvme.BlockDevice blockDevice(String name) {
-        LogFile file = names.get(name);
+        ModelledLogFile file = names.get(name);
         return file == null ? null : file.device();
     }
 
@@ -167,7 +169,7 @@ public final class QueuePairLogDirectory implements LogDirectory {
     void cutPower(Consumer<dev.pagestore.nvme.BlockDevice> mediaCut) {
         gate.cut(() -> {
             synchronized (this) {
-                for (LogFile file : allFiles) {
+                for (ModelledLogFile file : allFiles) {
                     mediaCut.accept(file.device());
                     file.powerLost();
                 }
@@ -191,7 +193,7 @@ public final class QueuePairLogDirectory implements LogDirectory {
     /** Closes the device of every file ever created (handles must be closed, or abandoned after a power cut). */
     synchronized void closeDevices() throws IOException {
         IOException first = null;
-        for (LogFile file : allFiles) {
+        for (ModelledLogFile file : allFiles) {
             try {
                 file.device().close();
             } catch (IOException e) {
@@ -206,23 +208,7 @@ public final class QueuePairLogDirectory implements LogDirectory {
 
     /** Every device ever created, in creation order (for fault injection). */
     synchronized List<dev.pagestore.nvme.BlockDevice> allDevices() {
-        return allFiles.stream().map(LogFile::device).toList();
-    }
-
-    // ------------------------------------------------------------------------------------------------ pinning
-
-    synchronized void pinned(Thread thread, int delta) {
-        int count = pinnedHandles.getOrDefault(thread, 0) + delta;
-        assert count >= 0 : "pin count of " + thread + " went negative";
-        if (count == 0) {
-            pinnedHandles.remove(thread);
-        } else {
-            pinnedHandles.put(thread, count);
-        }
-    }
-
-    private synchronized int pinsHeldBy(Thread thread) {
-        return pinnedHandles.getOrDefault(thread, 0);
+        return allFiles.stream().map(ModelledLogFile::device).toList();
     }
 
     @Override

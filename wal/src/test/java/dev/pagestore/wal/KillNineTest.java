@@ -19,14 +19,16 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Real {@code kill -9}: a child JVM ({@link WalKillChild}) appends with {@link FileLogDevice} to real files under
- * {@code wal/target} and prints every acknowledged record; the parent kills it at a random moment 100-500 ms after
- * it is ready, recovers the log, and checks that every acknowledged record is present, at its LSN, intact, and that
+ * Real {@code kill -9}: a child JVM ({@link WalKillChild}) appends to real files under {@code wal/target} through
+ * {@link IoUringLogDirectory} (the WAL writer thread writing and {@code fdatasync}ing through an io_uring queue pair
+ * it owns; {@link FileLogDirectory} with one printed line where io_uring is unavailable) and prints every acknowledged record; the parent kills it at a random moment 100-500 ms after
+ * it is ready, recovers the log through the same kind of directory, and checks that every acknowledged record is present, at its LSN, intact, and that
  * every recovered record is whole. The next child recovers the same log and appends after it, so every kill also
  * tests resuming after a crash. A fresh log every 25 kills keeps the scan short. Each child JVM is started while
  * the previous one runs and receives its work on stdin, so JVM start-up does not add to every kill.
  *
- * <p>20 kills in the suite; the long run (1,000 kills, about half an hour on a loaded 2-core machine):
+ * <p>{@code -Dpagestore.wal.kill.directory=file} runs the same test through {@link FileLogDirectory}. 20 kills in the
+ * suite; the long run (1,000 kills, about half an hour on a loaded 2-core machine):
  * <pre>
  * ./mvnw -q -pl wal -am test -Dtest=KillNineTest -Dsurefire.failIfNoSpecifiedTests=false -Dpagestore.wal.kills=1000
  * </pre>
@@ -41,8 +43,18 @@ class KillNineTest {
 
     private static ChildJvm startChild() throws IOException {
         // C1 only and the serial collector: a child lives for half a second, start-up cost is what matters
-        return ChildJvm.start(WalKillChild.class, java.util.List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        return ChildJvm.start(WalKillChild.class, java.util.List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-Dpagestore.wal.kill.directory=" + (IO_URING ? "uring" : "file")));
     }
+
+    /** The directory both the child and the parent use: io_uring where this kernel has it ({@link LogDirectories}). */
+    static LogDirectory logDirectory(Path directory) throws IOException {
+        return LogDirectories.open(directory, IO_URING);
+    }
+
+    /** io_uring where available, unless {@code -Dpagestore.wal.kill.directory=file} asks for the plain-file path. */
+    static final boolean IO_URING = !"file".equals(System.getProperty("pagestore.wal.kill.directory"))
+            && dev.pagestore.ipc.linux.IoUringProbe.run().available();
 
     static WalConfig config(int pageSize, long segmentSize) {
         return WalConfig.defaults(pageSize).withSegmentSizeBytes(segmentSize).withMaxPagesPerGroup(8)
@@ -60,6 +72,12 @@ class KillNineTest {
         Map<Long, long[]> pagesOf = new HashMap<>();
         Path directory = null;
         long totalAcks = 0;
+        if (!IO_URING) {
+            System.out.println("KillNineTest: appending through FileLogDirectory ("
+                    + ("file".equals(System.getProperty("pagestore.wal.kill.directory")) ? "asked for"
+                    : "io_uring unavailable: " + dev.pagestore.ipc.linux.IoUringProbe.run().unavailableReason()) + ")");
+        }
+        String expectedDirectory = IO_URING ? "IoUringLogDirectory" : "FileLogDirectory";
         java.util.ArrayDeque<ChildJvm> started = new java.util.ArrayDeque<>();
         for (int i = 0; i < Math.min(PRESTARTED, kills); i++) {
             started.add(startChild());
@@ -83,6 +101,7 @@ class KillNineTest {
                 readyMillis = (System.nanoTime() - t0) / 1_000_000;
                 readyLine = ready;
                 assertTrue(!ready.contains("CORRUPTION"), where + "child recovered " + ready);
+                assertTrue(ready.contains("via=" + expectedDirectory), where + "child appends through " + ready);
                 // a later child's JVM starts while this one appends
                 if (kill + PRESTARTED < kills) {
                     started.add(startChild());
@@ -106,7 +125,7 @@ class KillNineTest {
                 }
             }
             long t2 = System.nanoTime();
-            verify(where, new FileLogDirectory(directory), config, acknowledged, pagesOf);
+            verify(where, logDirectory(directory), config, acknowledged, pagesOf);
             System.out.printf("kill %d: ready %d ms (%s), verify %d ms%n", kill, readyMillis, readyLine,
                     (System.nanoTime() - t2) / 1_000_000);
         }

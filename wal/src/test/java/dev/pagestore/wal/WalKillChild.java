@@ -8,7 +8,8 @@ import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
 /**
- * Child JVM of {@link KillNineTest}: opens (and so recovers) the WAL named on its first stdin line on real files, then appends
+ * Child JVM of {@link KillNineTest}: opens (and so recovers) the WAL named on its first stdin line on real files
+ * (through {@link KillNineTest#logDirectory}: io_uring where available), then appends
  * from several threads until it is killed, printing {@code ACK <id> <lsn> <page,page,...>} for each acknowledged
  * (durable) record. That line: directory, page size, segment size, appender threads, first record id, seed.
  */
@@ -18,6 +19,9 @@ public final class WalKillChild {
 
     public static void main(String[] ignored) throws Exception {
         // started ahead of time (JVM start-up overlaps the previous child's run); the work arrives on stdin
+        if (KillNineTest.IO_URING) {
+            warmUpIoUring(); // class loading and FFM linking of the io_uring path, also while the previous child runs
+        }
         String go = new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
         if (go == null) {
             System.exit(0); // the parent no longer needs this child
@@ -31,9 +35,10 @@ public final class WalKillChild {
         long seed = Long.parseLong(args[5]);
         long openStarted = System.nanoTime();
         WalConfig config = KillNineTest.config(pageSize, segmentSize);
-        WriteAheadLog wal = WriteAheadLog.open(new FileLogDirectory(directory), config, PageReplayer.NONE);
+        LogDirectory logDirectory = KillNineTest.logDirectory(directory);
+        WriteAheadLog wal = WriteAheadLog.open(logDirectory, config, PageReplayer.NONE);
         System.out.println("READY " + wal.recoveryReport().stopReason() + " " + wal.recoveryReport().endLsn() + " openMillis="
-                + (System.nanoTime() - openStarted) / 1_000_000);
+                + (System.nanoTime() - openStarted) / 1_000_000 + " via=" + logDirectory.getClass().getSimpleName());
         AtomicLong ids = new AtomicLong(firstId);
         SplittableRandom root = new SplittableRandom(seed);
         for (int t = 0; t < threads; t++) {
@@ -56,5 +61,23 @@ public final class WalKillChild {
         }
         Thread.sleep(120_000); // the parent kills us long before
         System.exit(3);
+    }
+
+    /** One file written, fdatasync'ed and read through {@link IoUringLogDirectory} in a scratch directory. */
+    private static void warmUpIoUring() throws java.io.IOException {
+        Path scratch = java.nio.file.Files.createTempDirectory("walkill-warmup");
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            LogDirectory directory = KillNineTest.logDirectory(scratch);
+            try (LogDevice device = directory.open("warm-up", true)) {
+                MemorySegment block = arena.allocate(4096, 4096);
+                device.preallocate(1 << 16);
+                device.write(0, block);
+                device.datasync();
+                device.read(0, block);
+            }
+            directory.delete("warm-up");
+        } finally {
+            java.nio.file.Files.deleteIfExists(scratch);
+        }
     }
 }

@@ -277,4 +277,23 @@ public final class Libc {
         }
         return result;
     }
+    /** {@code lseek(2)} whence: the offset is relative to the end of the file. */
+    public static final int SEEK_END = 2;
+
+    private static final MethodHandle LSEEK = bind("lseek",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+
+    /**
+     * {@code lseek(2)}; returns the resulting offset or {@code -errno}. {@code lseek(fd, 0, SEEK_END)} is the size of
+     * a regular file as the kernel sees it now (what {@code fstat} would say), through a descriptor that stays right
+     * after a rename.
+     */
+    public static long lseek(int fd, long offset, int whence) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return orErrno((long) LSEEK.invokeExact(state, fd, offset, whence), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
 }

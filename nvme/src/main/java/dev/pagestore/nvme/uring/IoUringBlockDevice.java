@@ -30,7 +30,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class IoUringBlockDevice implements BlockDevice {
     static final int MAX_TRANSFER_BYTES = 1 << 20;
 
-    private final DeviceFile file;
+    private final DeviceFile file;  // null for an adopted descriptor (ofDescriptor)
+    private final String name;
+    private final long capacityBytes;
+    private final int memoryAlignmentBytes;
+    private final int offsetAlignmentBytes;
     private final int fd;
     private final NanoClock clock;
     private final Settings settings;
@@ -63,8 +67,13 @@ public final class IoUringBlockDevice implements BlockDevice {
         }
     }
 
-    private IoUringBlockDevice(DeviceFile file, int fd, NanoClock clock, Settings settings) {
+    private IoUringBlockDevice(DeviceFile file, String name, long capacityBytes, int memoryAlignmentBytes,
+                               int offsetAlignmentBytes, int fd, NanoClock clock, Settings settings) {
         this.file = file;
+        this.name = name;
+        this.capacityBytes = capacityBytes;
+        this.memoryAlignmentBytes = memoryAlignmentBytes;
+        this.offsetAlignmentBytes = offsetAlignmentBytes;
         this.fd = fd;
         this.clock = clock;
         this.settings = settings;
@@ -94,7 +103,8 @@ public final class IoUringBlockDevice implements BlockDevice {
                 throw new ErrnoException("open", file.path() + (file.directIo() ? " (O_RDWR|O_DIRECT)" : " (O_RDWR)"),
                         -fd);
             }
-            IoUringBlockDevice device = new IoUringBlockDevice(file, fd, clock, settings);
+            IoUringBlockDevice device = new IoUringBlockDevice(file, file.path().toString(), file.capacityBytes(),
+                    file.memoryAlignmentBytes(), file.offsetAlignmentBytes(), fd, clock, settings);
             success = true;
             return device;
         } finally {
@@ -104,7 +114,33 @@ public final class IoUringBlockDevice implements BlockDevice {
         }
     }
 
-    /** The claimed file: its path, lock and what {@code statx} said. */
+    /**
+     * A device over a descriptor the caller opened and hands over (this device closes it), with the geometry the
+     * caller gives, and no ownership claim: for a file that is one of many in a directory the caller already owns
+     * (a WAL segment), where a lock file beside each would be wrong. {@code capacityBytes} bounds the offsets of
+     * commands; a regular file grows as writes reach past its end.
+     */
+    public static IoUringBlockDevice ofDescriptor(String name, int fd, long capacityBytes, int memoryAlignmentBytes,
+                                                  int offsetAlignmentBytes, Settings settings) {
+        if (name == null || settings == null) {
+            throw new IllegalArgumentException("name and settings are required");
+        }
+        if (fd < 0) {
+            throw new IllegalArgumentException("fd=" + fd + " of " + name + " is negative");
+        }
+        if (Integer.bitCount(memoryAlignmentBytes) != 1 || Integer.bitCount(offsetAlignmentBytes) != 1) {
+            throw new IllegalArgumentException("memoryAlignmentBytes=" + memoryAlignmentBytes
+                    + " and offsetAlignmentBytes=" + offsetAlignmentBytes + " of " + name + " must be powers of two");
+        }
+        if (capacityBytes <= 0 || capacityBytes % offsetAlignmentBytes != 0) {
+            throw new IllegalArgumentException("capacityBytes=" + capacityBytes + " of " + name
+                    + " must be a positive multiple of " + offsetAlignmentBytes);
+        }
+        return new IoUringBlockDevice(null, name, capacityBytes, memoryAlignmentBytes, offsetAlignmentBytes, fd,
+                NanoClock.SYSTEM, settings);
+    }
+
+    /** The claimed file: its path, lock and what {@code statx} said; null for {@link #ofDescriptor}. */
     public DeviceFile file() {
         return file;
     }
@@ -120,27 +156,27 @@ public final class IoUringBlockDevice implements BlockDevice {
 
     @Override
     public String name() {
-        return file.path().toString();
+        return name;
     }
 
     @Override
     public long capacityBytes() {
-        return file.capacityBytes();
+        return capacityBytes;
     }
 
     @Override
     public int logicalBlockSizeBytes() {
-        return file.logicalBlockSizeBytes();
+        return offsetAlignmentBytes;
     }
 
     @Override
     public int memoryAlignmentBytes() {
-        return file.memoryAlignmentBytes();
+        return memoryAlignmentBytes;
     }
 
     @Override
     public int offsetAlignmentBytes() {
-        return file.offsetAlignmentBytes();
+        return offsetAlignmentBytes;
     }
 
     @Override
@@ -170,14 +206,16 @@ public final class IoUringBlockDevice implements BlockDevice {
         }
         closed = true;
         try {
-            Libc.check(Libc.close(fd), "close", file.path().toString());
+            Libc.check(Libc.close(fd), "close", name);
         } finally {
-            file.close();
+            if (file != null) {
+                file.close();
+            }
         }
     }
 
     @Override
     public String toString() {
-        return "IoUringBlockDevice " + file;
+        return "IoUringBlockDevice " + (file != null ? file : name + " (adopted descriptor)");
     }
 }

@@ -1,0 +1,71 @@
+package dev.pagestore.wal;
+
+import dev.pagestore.nvme.BlockDevice;
+
+/**
+ * One file of a {@link QueuePairLogDirectory}: its storage, a {@link BlockDevice} of fixed capacity (the largest the
+ * file can grow to), and its size, which a block device does not have and which is therefore kept here, like an
+ * inode's size, with the same crash semantics as the data: the visible size changes at once, the durable size only at
+ * a successful flush ({@code fdatasync} persists the size a read needs), and a power cut returns the file to its
+ * durable size.
+ *
+ * <p>{@code writtenLimit} is the highest byte any write may have reached (volatile or not, in this life or a previous
+ * one): the device reads as zeros beyond it. When a file grows over bytes below it (after a shrink or a power cut),
+ * {@link QueuePairLogDevice} zeroes them first, so a grown file always reads as zeros past its old end.
+ *
+ * <p>Thread safety: all methods are {@code synchronized}; the media outlives every handle and every directory
+ * incarnation.
+ */
+final class ModelledLogFile implements LogFile {
+    private final String createdAs;
+    private final BlockDevice device;
+    private long visibleSize;
+    private long durableSize;
+    private long writtenLimit;
+
+    ModelledLogFile(String createdAs, BlockDevice device) {
+        this.createdAs = createdAs;
+        this.device = device;
+    }
+
+    @Override
+    public BlockDevice device() {
+        return device;
+    }
+
+    String createdAs() {
+        return createdAs;
+    }
+
+    @Override
+    public synchronized long visibleSize() {
+        return visibleSize;
+    }
+
+    @Override
+    public synchronized void visibleSize(long size) {
+        visibleSize = size;
+    }
+
+    @Override
+    public synchronized long writtenLimit() {
+        return writtenLimit;
+    }
+
+    @Override
+    public synchronized void written(long end) {
+        writtenLimit = Math.max(writtenLimit, end);
+        visibleSize = Math.max(visibleSize, end);
+    }
+
+    /** A flush completed: the size it covered is durable. */
+    @Override
+    public synchronized void sizeDurable(long size) {
+        durableSize = size;
+    }
+
+    /** The power was cut: the file is back to its durable size. */
+    synchronized void powerLost() {
+        visibleSize = durableSize;
+    }
+}
