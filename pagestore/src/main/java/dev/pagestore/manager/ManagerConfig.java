@@ -55,10 +55,13 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
         }
     }
 
-    /** Defaults for everything but the directory: 4 KiB pages, 1 GiB, one reactor, depth 64, portable backend. */
+    /**
+     * Defaults for everything but the directory: 4 KiB pages, 1 GiB, one reactor, depth 64, and the {@code auto}
+     * backend (io_uring where the kernel offers it, else portable), as on the command line.
+     */
     public static ManagerConfig defaults(Path directory) {
         return new ManagerConfig(directory, DEFAULT_PAGE_SIZE, DEFAULT_CAPACITY_PAGES, 1, DEFAULT_QUEUE_DEPTH,
-                DeviceFactory.portable(), false, DEFAULT_RING_CAPACITY, DEFAULT_VERSION_BUCKETS, 30_000);
+                DeviceFactory.named("auto"), false, DEFAULT_RING_CAPACITY, DEFAULT_VERSION_BUCKETS, 30_000);
     }
 
     public ManagerConfig withPageSizeBytes(int value) {
