@@ -37,7 +37,8 @@ import org.HdrHistogram.Histogram;
  * /usr/lib/jvm/temurin-25-jdk-amd64/bin/java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
  *     dev.pagestore.bench.WalBench bench/target/walbench 5 3 1024
  * </pre>
- * Arguments: directory on the disk under test (not tmpfs), seconds per measurement, runs, recovery WAL size in MiB.
+ * Arguments: directory on the disk under test (not tmpfs), seconds per measurement (0: recovery only), runs,
+ * recovery WAL size in MiB.
  *
  * <p>{@code -Dpagestore.walbench.directory=} chooses the WAL's {@link LogDirectory} for the WAL rows and the recovery
  * WAL: {@code file} (default: {@link FileLogDirectory}, {@code pwrite} + {@code fdatasync} on the WAL writer thread),
@@ -88,8 +89,9 @@ public final class WalBench {
                 + walDirectory(root.resolve("probe")));
         deleteRecursively(root.resolve("probe"));
 
-        // peers and the WAL interleaved run by run, so a slow phase of the shared disk hits all of them alike
-        for (int pageSize : PAGE_SIZES) {
+        // peers and the WAL interleaved run by run, so a slow phase of the shared disk hits all of them alike;
+        // SECONDS 0 skips the appends and measures recovery only
+        for (int pageSize : seconds > 0 ? PAGE_SIZES : new int[0]) {
             Path directory = root.resolve("wal-" + pageSize);
             WalConfig config = WalConfig.defaults(pageSize);
             List<Double> fio = new ArrayList<>();

@@ -7,7 +7,8 @@ import java.lang.foreign.MemorySegment;
 @FunctionalInterface
 public interface PageReplayer {
     /**
-     * Applies {@code image} (valid only during the call) as page {@code pageNumber}'s content.
+     * Applies {@code image} (valid only during the call, at no particular memory alignment) as page
+     * {@code pageNumber}'s content.
      *
      * @param lsn the record that carried this image
      */
