@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * ends. The worker side ({@link Watch}) is one daemon thread per channel that waits in bounded slices, so that
  * closing the channel can stop it before the memory is unmapped.
  *
+ * <h2>Limit</h2>
+ * A dying thread's robust list is walked for at most 2048 entries (the kernel's {@code ROBUST_LIST_LIMIT}), so a
+ * manager holding more lifelines than that leaves the workers beyond it to learn of its death from their sockets.
+ * The control server admits 256 workers by default ({@code ControlServerOptions.DEFAULT_MAX_WORKERS}).
+ *
  * <p>Thread safety: {@link #hold} and {@link #release} from any thread; a {@link Watch} is closed once.
  */
 public final class Lifeline {
