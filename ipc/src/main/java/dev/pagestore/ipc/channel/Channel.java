@@ -316,6 +316,9 @@ public final class Channel implements AutoCloseable {
         if (lifelineWatch != null) {
             throw new IllegalStateException("the manager's lifeline of " + name() + " is already watched");
         }
+        if (!region.segment().scope().isAlive()) {
+            throw new IllegalStateException("channel " + name() + " is closed");
+        }
         lifelineWatch = Lifeline.watch(segment, name(), onManagerDied);
     }
 
@@ -329,28 +332,40 @@ public final class Channel implements AutoCloseable {
      * the file. Every ring end and buffer of this object is unusable afterwards.
      */
     @Override
-    public synchronized void close() throws IOException {
-        if (!region.segment().scope().isAlive()) {
-            return;
+    public void close() throws IOException {
+        // The lifeline watch lives on this mapping: stop it first, outside this object's monitor, because its callback
+        // (the client failing its calls) may run user code that closes this channel too.
+        Lifeline.Watch watch;
+        synchronized (this) {
+            watch = lifelineWatch;
+            lifelineWatch = null;
         }
-        // The lifeline lives in this mapping: stop waiting on it, or let go of it, before the unmap below.
-        if (lifelineWatch != null) {
-            lifelineWatch.close();
+        if (watch != null) {
+            watch.close();
         }
-        if (lifelineHeld) {
-            Lifeline.release(segment);  // on failure the mapping stays: unmapping a held robust mutex is unsafe
-            lifelineHeld = false;
-        }
-        try {
-            if (role == Role.WORKER) {
-                OrderedAccess.compareAndSetInt(segment, ChannelDescriptor.STATE_OFFSET,
-                        ChannelDescriptor.STATE_ATTACHED, ChannelDescriptor.STATE_DETACHED);
-            } else {
-                OrderedAccess.setIntRelease(segment, ChannelDescriptor.STATE_OFFSET, ChannelDescriptor.STATE_CLOSED);
-                region.unlink();
+        synchronized (this) {
+            if (!region.segment().scope().isAlive()) {
+                return;
             }
-        } finally {
-            region.close();
+            try {
+                if (lifelineHeld) {
+                    lifelineHeld = false;
+                    Lifeline.release(segment);  // before the unmap: the manager's robust list links this entry
+                }
+            } finally {
+                try {
+                    if (role == Role.WORKER) {
+                        OrderedAccess.compareAndSetInt(segment, ChannelDescriptor.STATE_OFFSET,
+                                ChannelDescriptor.STATE_ATTACHED, ChannelDescriptor.STATE_DETACHED);
+                    } else {
+                        OrderedAccess.setIntRelease(segment, ChannelDescriptor.STATE_OFFSET,
+                                ChannelDescriptor.STATE_CLOSED);
+                        region.unlink();
+                    }
+                } finally {
+                    region.close();
+                }
+            }
         }
     }
 

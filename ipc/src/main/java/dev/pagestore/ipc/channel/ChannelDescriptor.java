@@ -45,8 +45,10 @@ import java.lang.foreign.MemorySegment;
  *     144   112  reserved (zero)
  *     256     4  state                      both, by CAS        {@link #STATE_INITIALISING} .. {@link #STATE_CLOSED}
  *     260   252  reserved (zero)
- *     512    64  managerLifeline            manager (create)    robust process-shared pthread mutex, held by the
- *                                                                  manager while the channel lives ({@link Lifeline})
+ *     512     8  lifelineLink               manager only        robust futex entry ({@link Lifeline}): the link
+ *                                                                  of the manager's robust list; never read by Java
+ *     520     4  lifelineWord               manager, worker     0 free, else manager thread id | WAITERS | OWNER_DIED
+ *     524    52  reserved (zero)
  *     576  3520  reserved (zero)
  * </pre>
  *
@@ -138,7 +140,8 @@ public final class ChannelDescriptor {
         offset += Integer.BYTES;
         offset = 4L * RingDescriptor.SEPARATION_BYTES;  // lifeline mutex: its futex word is written on every lock
         LIFELINE_OFFSET = offset;
-        offset += dev.pagestore.ipc.linux.RobustMutex.SIZE_BYTES;
+        offset += 64;  // a 16-byte robust futex entry on a cache line of its own
+        assert dev.pagestore.ipc.linux.RobustFutexList.ENTRY_BYTES <= 64;
 
         assert offset <= HEADER_SIZE_BYTES;
         assert TOTAL_SIZE_OFFSET == 64 && CREATOR_START_TIME_OFFSET == 80 && ATTACHER_PID_OFFSET == 128

@@ -1,7 +1,9 @@
 package dev.pagestore.ipc.channel;
 
 import dev.pagestore.ipc.linux.ErrnoException;
-import dev.pagestore.ipc.linux.RobustMutex;
+import dev.pagestore.ipc.linux.Futex;
+import dev.pagestore.ipc.linux.RobustFutexList;
+import dev.pagestore.ipc.memory.OrderedAccess;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
@@ -12,19 +14,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The manager's lifeline in a channel: a {@link RobustMutex} in the channel header
- * ({@link ChannelDescriptor#LIFELINE_OFFSET}) that the manager holds for as long as the channel lives, and that the
- * worker waits on. If the manager process dies, the kernel hands the mutex to the worker as owner-dead within a
- * millisecond, long before the manager's sockets close (see {@link RobustMutex} for the figures), so pending calls can
- * fail with "manager gone" at once. If the manager closes the channel normally, it unlocks first and the worker's
- * wait ends quietly.
+ * The manager's lifeline in a channel: a robust futex entry in the channel header
+ * ({@link ChannelDescriptor#LIFELINE_OFFSET}, layout in {@link RobustFutexList}) that the manager holds for as long as
+ * the channel lives, and that the worker waits on. If the manager process dies, the kernel marks it owner-dead and
+ * wakes the worker within a millisecond, long before the manager's sockets close (figures in {@link RobustFutexList}),
+ * so pending calls can fail with "manager gone" at once. If the manager closes the channel normally, it frees the word
+ * first and the worker's wait ends quietly.
  *
  * <h2>Who holds it</h2>
- * A robust mutex belongs to a thread, and a thread that ends holding one reads to the kernel as a death. So the
+ * A robust futex belongs to a thread, and a thread that ends holding one reads to the kernel as a death. So the
  * manager holds every channel's lifeline on one thread that lives as long as the process,
- * {@code pagestore-lifeline-holder}, which locks and unlocks on request ({@link #hold}, {@link #release}) and never
- * ends. The worker side ({@link Watch}) is one daemon thread per channel that waits in bounded slices, so that
- * closing the channel can stop it before the memory is unmapped.
+ * {@code pagestore-lifeline-holder}, with its own {@link RobustFutexList}; it takes and frees lifelines on request
+ * ({@link #hold}, {@link #release}) and never ends. The worker side ({@link Watch}) is one daemon thread per channel
+ * that sleeps on the word in bounded slices, so that closing the channel can stop it before the memory is unmapped.
+ * Nothing the worker writes into the entry can make the manager write elsewhere: the manager never follows the
+ * entry's link (see {@link RobustFutexList}).
  *
  * <h2>Limit</h2>
  * A dying thread's robust list is walked for at most 2048 entries (the kernel's {@code ROBUST_LIST_LIMIT}), so a
@@ -41,20 +45,14 @@ public final class Lifeline {
     private Lifeline() {
     }
 
-    /** Manager side: formats the lifeline in {@code header} and locks it on the holder thread. */
+    /** Manager side: takes the (zeroed) lifeline in {@code header} on the holder thread. */
     static void hold(MemorySegment header) throws IOException {
-        Holder.INSTANCE.run(() -> {
-            RobustMutex mutex = RobustMutex.initialize(lifelineOf(header));
-            RobustMutex.Outcome outcome = mutex.lock();
-            if (outcome != RobustMutex.Outcome.ACQUIRED) {
-                throw new IOException("a freshly formatted lifeline locked as " + outcome);
-            }
-        });
+        Holder.INSTANCE.run(list -> list.hold(lifelineOf(header)));
     }
 
-    /** Manager side: unlocks the lifeline in {@code header}; must come before the channel is unmapped. */
+    /** Manager side: frees the lifeline in {@code header}; must come before the channel is unmapped. */
     static void release(MemorySegment header) throws IOException {
-        Holder.INSTANCE.run(() -> RobustMutex.at(lifelineOf(header)).unlock());
+        Holder.INSTANCE.run(list -> list.release(lifelineOf(header)));
     }
 
     /**
@@ -62,25 +60,27 @@ public final class Lifeline {
      * lifeline in {@code header} dies. Close the watch before unmapping {@code header}.
      */
     static Watch watch(MemorySegment header, String channelName, Consumer<String> onManagerDied) {
-        Watch watch = new Watch(RobustMutex.at(lifelineOf(header)), channelName, onManagerDied);
+        Watch watch = new Watch(lifelineOf(header), channelName, onManagerDied);
         watch.thread.start();
         return watch;
     }
 
     private static MemorySegment lifelineOf(MemorySegment header) {
-        return header.asSlice(ChannelDescriptor.LIFELINE_OFFSET, RobustMutex.SIZE_BYTES);
+        return header.asSlice(ChannelDescriptor.LIFELINE_OFFSET, RobustFutexList.ENTRY_BYTES);
     }
 
     /** A worker's wait on one channel's lifeline. */
     public static final class Watch implements AutoCloseable {
-        private final RobustMutex mutex;
+        private final MemorySegment entry;
+        private final MemorySegment word;
         private final String channelName;
         private final Consumer<String> onManagerDied;
         private final Thread thread;
         private volatile boolean closing;
 
-        private Watch(RobustMutex mutex, String channelName, Consumer<String> onManagerDied) {
-            this.mutex = mutex;
+        private Watch(MemorySegment entry, String channelName, Consumer<String> onManagerDied) {
+            this.entry = entry;
+            this.word = entry.asSlice(RobustFutexList.WORD_OFFSET, Integer.BYTES);
             this.channelName = channelName;
             this.onManagerDied = onManagerDied;
             this.thread = new Thread(this::run, "pagestore-lifeline-watch-" + channelName);
@@ -90,30 +90,26 @@ public final class Lifeline {
         private void run() {
             try {
                 while (!closing) {
-                    RobustMutex.Outcome outcome = mutex.lockWithin(WATCH_SLICE_NANOS);
-                    switch (outcome) {
-                        case TIMED_OUT -> {
-                            // the manager still holds it
+                    int value = OrderedAccess.getIntAcquire(entry, RobustFutexList.WORD_OFFSET);
+                    if ((value & RobustFutexList.FUTEX_OWNER_DIED) != 0) {
+                        if (!closing) {
+                            onManagerDied.accept("the manager process died holding the lifeline of channel "
+                                    + channelName + " (robust futex owner-dead)");
                         }
-                        case ACQUIRED -> {
-                            // The manager closed the channel and let go: not a death. Give it straight back.
-                            mutex.unlock();
-                            return;
-                        }
-                        case OWNER_DIED, NOT_RECOVERABLE -> {
-                            if (outcome == RobustMutex.Outcome.OWNER_DIED) {
-                                // Leaves it not recoverable: the channel is dead and nobody may trust it again.
-                                mutex.unlock();
-                            }
-                            if (!closing) {
-                                onManagerDied.accept("the manager process died holding the lifeline of channel "
-                                        + channelName + " (robust mutex " + outcome + ")");
-                            }
-                            return;
-                        }
+                        return;
                     }
+                    if (value == 0) {
+                        return;  // the manager closed the channel and let go: not a death
+                    }
+                    if ((value & RobustFutexList.FUTEX_WAITERS) == 0) {
+                        // Announce the wait, so that a release or the kernel's owner-dead marking wakes this thread.
+                        OrderedAccess.compareAndSetInt(entry, RobustFutexList.WORD_OFFSET, value,
+                                value | RobustFutexList.FUTEX_WAITERS);
+                        continue;
+                    }
+                    Futex.await(word, value, WATCH_SLICE_NANOS);
                 }
-            } catch (ErrnoException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 LOG.warn("lifeline watch of channel {} stopped: {}", channelName, e.toString());
             }
         }
@@ -147,7 +143,7 @@ public final class Lifeline {
 
         @FunctionalInterface
         interface Action {
-            void run() throws IOException;
+            void run(RobustFutexList list) throws IOException;
         }
 
         private record Task(Action action, CompletableFuture<Void> done) {
@@ -169,11 +165,11 @@ public final class Lifeline {
                         task.done.get();
                         return;
                     } catch (InterruptedException e) {
-                        interrupted = true;  // the lock or unlock runs regardless; wait for its outcome
+                        interrupted = true;  // the take or free runs regardless; wait for its outcome
                     } catch (ExecutionException e) {
                         Throwable cause = e.getCause();
                         throw cause instanceof IOException io ? io
-                                : new IOException("lifeline " + cause.getMessage(), cause);
+                                : new IOException("lifeline: " + cause.getMessage(), cause);
                     }
                 }
             } finally {
@@ -184,18 +180,26 @@ public final class Lifeline {
         }
 
         private void loop() {
+            RobustFutexList list = null;
+            try {
+                list = RobustFutexList.registerForCurrentThread();
+            } catch (ErrnoException | RuntimeException e) {
+                LOG.warn("no robust futex list ({}): workers will learn of this manager's death from their sockets"
+                        + " only", e.toString());
+            }
             while (true) {
-                Task task;
                 try {
-                    task = tasks.take();
-                } catch (InterruptedException e) {
-                    continue;  // nobody may stop this thread: ending it would read as the manager's death
-                }
-                try {
-                    task.action.run();
-                    task.done.complete(null);
+                    Task task = tasks.take();
+                    try {
+                        if (list != null) {
+                            task.action.run(list);
+                        }
+                        task.done.complete(null);
+                    } catch (Throwable t) {
+                        task.done.completeExceptionally(t);
+                    }
                 } catch (Throwable t) {
-                    task.done.completeExceptionally(t);
+                    // Nothing may end this thread: ending it would read to every worker as the manager's death.
                 }
             }
         }

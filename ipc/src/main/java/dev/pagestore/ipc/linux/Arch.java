@@ -5,8 +5,8 @@ package dev.pagestore.ipc.linux;
  * message that names the architecture, rather than calling the wrong system call.
  */
 public enum Arch {
-    X86_64(202, 332, 425, 426, 427, 449),
-    AARCH64(98, 291, 425, 426, 427, 449);
+    X86_64(202, 332, 425, 426, 427, 449, 186, 273),
+    AARCH64(98, 291, 425, 426, 427, 449, 178, 99);
 
     /** The architecture of the running JVM. */
     public static final Arch CURRENT = detect();
@@ -17,15 +17,19 @@ public enum Arch {
     public final long sysIoUringEnter;
     public final long sysIoUringRegister;
     public final long sysFutexWaitv;
+    public final long sysGettid;
+    public final long sysSetRobustList;
 
     Arch(long sysFutex, long sysStatx, long sysIoUringSetup, long sysIoUringEnter, long sysIoUringRegister,
-         long sysFutexWaitv) {
+         long sysFutexWaitv, long sysGettid, long sysSetRobustList) {
         this.sysFutex = sysFutex;
         this.sysStatx = sysStatx;
         this.sysIoUringSetup = sysIoUringSetup;
         this.sysIoUringEnter = sysIoUringEnter;
         this.sysIoUringRegister = sysIoUringRegister;
         this.sysFutexWaitv = sysFutexWaitv;
+        this.sysGettid = sysGettid;
+        this.sysSetRobustList = sysSetRobustList;
     }
 
     private static Arch detect() {

@@ -67,4 +67,9 @@ public final class OrderedAccess {
     public static int compareAndExchangeInt(MemorySegment segment, long offset, int expected, int value) {
         return (int) INT.compareAndExchange(segment, offset, expected, value);
     }
+
+    /** Atomic exchange of a 32-bit word (volatile semantics); returns the value it replaced. */
+    public static int getAndSetInt(MemorySegment segment, long offset, int value) {
+        return (int) INT.getAndSet(segment, offset, value);
+    }
 }
