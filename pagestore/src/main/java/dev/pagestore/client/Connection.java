@@ -300,12 +300,15 @@ final class Connection {
         if (goneDetail == null) {
             goneDetail = detail;
         }
-        for (Map.Entry<Long, Pending> entry : pending.entrySet()) {
-            entry.getValue().future.completeExceptionally(new PageStoreException(code, "request " + entry.getKey()
-                    + " (" + opcodeName(entry.getValue().opcode) + " page " + entry.getValue().pageNumber + "): "
-                    + detail));
+        // Remove each entry and fail only what this thread removed: a clear() could drop an entry a submitter put
+        // meanwhile and is about to fail itself (it removes its own entry when it sees `gone`).
+        for (Long requestId : pending.keySet()) {
+            Pending p = pending.remove(requestId);
+            if (p != null) {
+                p.future.completeExceptionally(new PageStoreException(code, "request " + requestId + " ("
+                        + opcodeName(p.opcode) + " page " + p.pageNumber + "): " + detail));
+            }
         }
-        pending.clear();
     }
 
     /** Detaches (when the manager is still there) and unmaps everything. Owner thread. */

@@ -605,6 +605,7 @@ final class Reactor implements Runnable {
     }
 
     private boolean acquireStripes(Op op) {
+        long now = System.nanoTime();
         int acquired = 0;
         int total = 0;
         boolean ok = true;
@@ -612,7 +613,7 @@ final class Reactor implements Runnable {
         for (int m = 0; m < op.memberCount; m++) {
             for (int k = 0; k < op.pageCounts[m]; k++) {
                 total++;
-                if (!stripes.tryAcquire(PageStripes.stripeOf(op.firstPages[m] + k), index, stripeCounts)) {
+                if (!stripes.tryAcquire(PageStripes.stripeOf(op.firstPages[m] + k), index, stripeCounts, now)) {
                     ok = false;
                     break outer;
                 }

@@ -350,6 +350,58 @@ class PageStoreManagerTest {
     }
 
     @Test
+    void shouldServeAPageOnOneReactorWhileAnotherReactorKeepsReadingIt() throws Exception {
+        try (PageStoreManager manager = PageStoreManager.start(config().withReactorCount(2));
+                PageStoreClient other = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            // Channels alternate between the reactors: "other" is on one, "hot" (attached by its own thread, its
+            // owner) on the other. "hot" keeps 16 overlapping reads of page 7 in flight, so its reactor always has
+            // work on that page's stripe.
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.CountDownLatch attached = new java.util.concurrent.CountDownLatch(1);
+            CompletableFuture<Long> hotReads = new CompletableFuture<>();
+            Thread hotThread = new Thread(() -> {
+                try (PageStoreClient hot = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+                    attached.countDown();
+                    List<CompletableFuture<byte[]>> inFlight = new ArrayList<>();
+                    long reads = 0;
+                    while (!stop.get()) {
+                        reads += inFlight.size();
+                        inFlight.removeIf(CompletableFuture::isDone);
+                        reads -= inFlight.size();
+                        while (inFlight.size() < 16) {
+                            inFlight.add(hot.readAsync(7));
+                        }
+                        Thread.onSpinWait();
+                    }
+                    CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).join();
+                    hotReads.complete(reads);
+                } catch (Throwable e) {
+                    hotReads.completeExceptionally(e);
+                }
+            });
+            hotThread.start();
+            assertTrue(attached.await(30, java.util.concurrent.TimeUnit.SECONDS));
+            Thread.sleep(200);
+            long slowest = 0;
+            try {
+                for (int s = 1; s <= 100; s++) {
+                    long start = System.nanoTime();
+                    other.write(7, page(4096, 7, s), java.time.Duration.ofSeconds(2));
+                    assertArrayEquals(page(4096, 7, s), other.read(7, java.time.Duration.ofSeconds(2)));
+                    slowest = Math.max(slowest, System.nanoTime() - start);
+                }
+            } finally {
+                stop.set(true);
+                hotThread.join();
+            }
+            long reads = hotReads.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            System.out.printf("other reactor's write+read of a page read non-stop elsewhere (%,d reads): slowest"
+                    + " %.2f ms%n", reads, slowest / 1e6);
+            assertTrue(reads > 100, "the hot reader kept reading");
+        }
+    }
+
+    @Test
     void shouldFailWithManagerGoneThenReattachAutomaticallyWhenManagerIsBack() throws Exception {
         PageStoreManager first = PageStoreManager.start(config());
         try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults()

@@ -281,7 +281,9 @@ public final class WalRecovery {
             // Entries are in log order, so a run of them usually sits in one stretch of one segment: read each stretch
             // with one call (at most APPLY_WINDOW_BYTES) rather than one read per page; a queue-pair device pays a
             // ring round trip per read.
-            MemorySegment window = arena.allocate(APPLY_WINDOW_BYTES, 4096);
+            // At least one page and its misalignment, for configurations with pages of 4 MiB or more.
+            long windowBytes = Math.max(APPLY_WINDOW_BYTES, pageSize + 4096L);
+            MemorySegment window = arena.allocate(windowBytes, 4096);
             int i = 0;
             while (i < entries.size()) {
                 ImageLocation first = entries.get(i).getValue();
@@ -292,7 +294,7 @@ public final class WalRecovery {
                 while (end < entries.size()) {
                     ImageLocation next = entries.get(end).getValue();
                     long nextEnd = imageOffset(next, segmentSize, pageSize) + pageSize;
-                    if (next.recordLsn() / segmentSize != segmentNumber || nextEnd - start > APPLY_WINDOW_BYTES) {
+                    if (next.recordLsn() / segmentSize != segmentNumber || nextEnd - start > windowBytes) {
                         break;
                     }
                     stretchEnd = Math.max(stretchEnd, nextEnd);
