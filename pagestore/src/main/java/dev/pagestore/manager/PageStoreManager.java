@@ -348,10 +348,17 @@ public final class PageStoreManager implements AutoCloseable {
             Files.deleteIfExists(SharedMemoryRegion.SHM_ROOT.resolve(name));
             Channel channel = Channel.create(name, new ChannelParameters(config.pageSizeBytes(), capacity, capacity,
                     capacity));
-            ChannelSession channelSession = new ChannelSession(channel, session, request.clientName() + " (pid "
-                    + request.worker().pid() + ")");
-            Reactor reactor = reactors.get(nextReactor++ % reactors.size());
-            channelSession.reactor = reactor;
+            ChannelSession channelSession;
+            Reactor reactor;
+            try {
+                channelSession = new ChannelSession(channel, session, request.clientName() + " (pid "
+                        + request.worker().pid() + ")");
+                reactor = reactors.get(nextReactor++ % reactors.size());
+                channelSession.reactor = reactor;
+            } catch (RuntimeException e) {
+                channel.close();  // frees its lifeline and unlinks the file; the attach is refused by the caller
+                throw e;
+            }
             sessions.put(session.attachId(), channelSession);
             reactor.add(channelSession);
             LOG.info("attached {} to reactor {}", channelSession, reactor.index());
