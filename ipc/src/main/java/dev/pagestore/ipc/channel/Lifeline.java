@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * manager holds every channel's lifeline on one thread that lives as long as the process,
  * {@code pagestore-lifeline-holder}, with its own {@link RobustFutexList}; it takes and frees lifelines on request
  * ({@link #hold}, {@link #release}) and never ends. The worker side ({@link Watch}) is one daemon thread per channel
- * that sleeps on the word in bounded slices, so that closing the channel can stop it before the memory is unmapped.
+ * that sleeps on the word, woken by a release, a death or its own close, so that closing the channel stops it before
+ * the memory is unmapped.
  * Nothing the worker writes into the entry can make the manager write elsewhere: the manager never follows the
  * entry's link (see {@link RobustFutexList}).
  *
@@ -39,8 +40,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Lifeline {
     private static final Logger LOG = LoggerFactory.getLogger(Lifeline.class);
-    /** How long one worker-side wait lasts before it checks whether the channel is closing. */
-    static final long WATCH_SLICE_NANOS = 20_000_000L;
+    /**
+     * The longest worker-side sleep before it checks whether the channel is closing. Closing wakes the watch at once;
+     * the slice only bounds the rare close whose wake lands just before the watch goes to sleep.
+     */
+    static final long WATCH_SLICE_NANOS = 100_000_000L;
 
     private Lifeline() {
     }
@@ -121,6 +125,7 @@ public final class Lifeline {
             if (Thread.currentThread() == thread) {
                 return;
             }
+            Futex.wake(word, 1);  // the watch re-checks `closing` and ends; the word itself is the manager's
             boolean interrupted = false;
             while (thread.isAlive()) {
                 try {
