@@ -47,6 +47,27 @@ class LogDirectoryContractTest {
     @TempDir
     Path dir;
 
+    /** Aligned or unaligned offsets and native buffers at any alignment, as the WAL and recovery use them. */
+    private static final LogDeviceModel.Buffers CONTRACT_BUFFERS = new LogDeviceModel.Buffers() {
+        @Override
+        public long[] writeAt(SplittableRandom random, int span) {
+            boolean aligned = random.nextBoolean();
+            int length = aligned ? 4096 * (1 + random.nextInt(4)) : 1 + random.nextInt(20_000);
+            long offset = aligned ? 4096L * random.nextInt((span - length) / 4096) : random.nextLong(span - length);
+            return new long[] {offset, length};
+        }
+
+        @Override
+        public MemorySegment writeSource(int length, SplittableRandom random, Arena arena) {
+            return random.nextBoolean() ? arena.allocate(length, 4096) : arena.allocate(length + 1, 8).asSlice(1);
+        }
+
+        @Override
+        public MemorySegment readDestination(int length, SplittableRandom random, Arena arena) {
+            return random.nextBoolean() ? arena.allocate(length + 1, 8).asSlice(1) : arena.allocate(length, 4096);
+        }
+    };
+
     @ParameterizedTest
     @EnumSource(Kind.class)
     void shouldMatchAByteModelUnderRandomUnalignedWritesReadsTruncatesAndPreallocations(Kind kind) throws Exception {
@@ -55,65 +76,20 @@ class LogDirectoryContractTest {
             String where = kind + " seed " + seed + " (rerun: -Dpagestore.test.seed=" + seed + "): ";
             SplittableRandom random = new SplittableRandom(seed);
             int span = 64 << 10;
-            byte[] model = new byte[span];
-            long size = 0;
+            LogDeviceModel model = new LogDeviceModel(span);
             String name = "f" + seed;
             try (Arena arena = Arena.ofShared(); LogDevice device = directory.open(name, true)) {
                 assertEquals(0, device.size(), where + "a new file is empty");
-                for (int step = 0; step < 150; step++) {
-                    int op = random.nextInt(10);
-                    if (op < 5) {
-                        boolean aligned = random.nextBoolean();
-                        int length = aligned ? 4096 * (1 + random.nextInt(4)) : 1 + random.nextInt(20_000);
-                        long offset = aligned ? 4096L * random.nextInt((span - length) / 4096)
-                                : random.nextLong(span - length);
-                        byte[] bytes = new byte[length];
-                        random.nextBytes(bytes);
-                        MemorySegment source = aligned || random.nextBoolean() ? arena.allocate(length, 4096)
-                                : arena.allocate(length + 1, 8).asSlice(1); // native memory, as the WAL uses
-                        MemorySegment.copy(bytes, 0, source, ValueLayout.JAVA_BYTE, 0, length);
-                        device.write(offset, source);
-                        if (offset > size) {
-                            Arrays.fill(model, (int) size, (int) offset, (byte) 0);
-                        }
-                        System.arraycopy(bytes, 0, model, (int) offset, length);
-                        size = Math.max(size, offset + length);
-                    } else if (op < 8) {
-                        long offset = random.nextLong(span);
-                        int length = 1 + random.nextInt(20_000);
-                        MemorySegment destination = random.nextBoolean()
-                                ? arena.allocate(length + 1, 8).asSlice(1) : arena.allocate(length, 4096);
-                        long n = device.read(offset, destination);
-                        long expected = Math.max(0, Math.min(length, size - offset));
-                        assertEquals(expected, n, where + "read length at " + offset);
-                        byte[] got = destination.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
-                        assertArrayEquals(Arrays.copyOfRange(model, (int) offset, (int) (offset + n)), got,
-                                where + "step " + step + " read " + n + " @" + offset);
-                    } else if (op == 8) {
-                        long newSize = random.nextLong(span + 1);
-                        device.truncate(newSize);
-                        if (newSize > size) {
-                            Arrays.fill(model, (int) size, (int) newSize, (byte) 0);
-                        }
-                        size = newSize;
-                    } else {
-                        long newSize = random.nextLong(span + 1);
-                        device.preallocate(newSize);
-                        if (newSize > size) {
-                            Arrays.fill(model, (int) size, (int) newSize, (byte) 0);
-                            size = newSize;
-                        }
-                    }
-                    assertEquals(size, device.size(), where + "size after step " + step);
-                }
+                model.randomSteps(device, random, arena, 150, CONTRACT_BUFFERS, where);
                 device.datasync();
             }
             try (LogDevice again = directory.open(name, false); Arena arena = Arena.ofConfined()) {
+                long size = model.size;
                 assertEquals(size, again.size(), where + "size seen by a new handle");
                 MemorySegment all = arena.allocate(span, 4096);
                 long n = again.read(0, all);
                 assertEquals(size, n, where + "whole-file read");
-                assertArrayEquals(Arrays.copyOf(model, (int) size), all.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE),
+                assertArrayEquals(Arrays.copyOf(model.bytes, (int) size), all.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE),
                         where + "content seen by a new handle");
             }
         }

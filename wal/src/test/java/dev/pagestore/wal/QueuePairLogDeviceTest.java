@@ -32,6 +32,29 @@ class QueuePairLogDeviceTest {
                 .memoryAlignmentBytes(4096).maxTransferBytes(maxTransfer).build(), settings);
     }
 
+    /** Unaligned offsets; heap, unaligned native and aligned native buffers: the device stages what it must. */
+    private static final LogDeviceModel.Buffers ANY_MEMORY = new LogDeviceModel.Buffers() {
+        @Override
+        public long[] writeAt(SplittableRandom random, int span) {
+            int length = 1 + random.nextInt(20_000);
+            return new long[] {random.nextLong(span - length), length};
+        }
+
+        @Override
+        public MemorySegment writeSource(int length, SplittableRandom random, Arena arena) {
+            return switch (random.nextInt(3)) {
+                case 0 -> MemorySegment.ofArray(new byte[length]);
+                case 1 -> arena.allocate(length + 1, 1).asSlice(1);
+                default -> arena.allocate(length, 4096);
+            };
+        }
+
+        @Override
+        public MemorySegment readDestination(int length, SplittableRandom random, Arena arena) {
+            return random.nextBoolean() ? MemorySegment.ofArray(new byte[length]) : arena.allocate(length, 4096);
+        }
+    };
+
     @Test
     void shouldMatchAByteModelUnderRandomUnalignedWritesReadsTruncatesAndPreallocations() throws Exception {
         for (long seed = SEED; seed < SEED + 20; seed++) {
@@ -42,56 +65,9 @@ class QueuePairLogDeviceTest {
                     10_000_000_000L, 100_000_000L, 4096 << random.nextInt(3));
             QueuePairLogDirectory directory = directory(seed, random.nextBoolean() ? 512 : 4096, 8192, capacity,
                     settings);
-            byte[] model = new byte[(int) capacity];
-            long size = 0;
+            LogDeviceModel model = new LogDeviceModel((int) capacity);
             try (Arena arena = Arena.ofShared(); LogDevice device = directory.open("f", true)) {
-                for (int step = 0; step < 300; step++) {
-                    int op = random.nextInt(10);
-                    if (op < 5) {
-                        int length = 1 + random.nextInt(20_000);
-                        long offset = random.nextLong(capacity - length);
-                        byte[] bytes = new byte[length];
-                        random.nextBytes(bytes);
-                        MemorySegment source = switch (random.nextInt(3)) {
-                            case 0 -> MemorySegment.ofArray(bytes);
-                            case 1 -> arena.allocate(length + 1, 1).asSlice(1);
-                            default -> arena.allocate(length, 4096);
-                        };
-                        MemorySegment.copy(bytes, 0, source, ValueLayout.JAVA_BYTE, 0, length);
-                        device.write(offset, source);
-                        if (offset > size) {
-                            Arrays.fill(model, (int) size, (int) offset, (byte) 0);
-                        }
-                        System.arraycopy(bytes, 0, model, (int) offset, length);
-                        size = Math.max(size, offset + length);
-                    } else if (op < 8) {
-                        long offset = random.nextLong(capacity);
-                        int length = 1 + random.nextInt(20_000);
-                        MemorySegment destination = random.nextBoolean()
-                                ? MemorySegment.ofArray(new byte[length]) : arena.allocate(length, 4096);
-                        long n = device.read(offset, destination);
-                        long expected = Math.max(0, Math.min(length, size - offset));
-                        assertEquals(expected, n, where + "read length at " + offset);
-                        byte[] got = destination.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
-                        assertArrayEquals(Arrays.copyOfRange(model, (int) offset, (int) (offset + n)), got,
-                                where + "step " + step + " read " + n + " @" + offset);
-                    } else if (op == 8) {
-                        long newSize = random.nextLong(capacity + 1);
-                        device.truncate(newSize);
-                        if (newSize > size) {
-                            Arrays.fill(model, (int) size, (int) newSize, (byte) 0);
-                        }
-                        size = newSize;
-                    } else {
-                        long newSize = random.nextLong(capacity + 1);
-                        device.preallocate(newSize);
-                        if (newSize > size) {
-                            Arrays.fill(model, (int) size, (int) newSize, (byte) 0);
-                            size = newSize;
-                        }
-                    }
-                    assertEquals(size, device.size(), where + "size after step " + step);
-                }
+                model.randomSteps(device, random, arena, 300, ANY_MEMORY, where);
                 device.datasync();
                 QueuePairIoException full = assertThrows(QueuePairIoException.class,
                         () -> device.write(capacity - 100, MemorySegment.ofArray(new byte[200])));
