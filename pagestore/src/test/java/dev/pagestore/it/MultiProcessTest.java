@@ -44,8 +44,13 @@ class MultiProcessTest {
     }
 
     private ChildJvm loadWorker(long first, int count, long millis, long seed) throws Exception {
+        return loadWorker(first, count, millis, seed, Long.MAX_VALUE);
+    }
+
+    /** A load worker that only reads, without checking, the pages at or above {@code foreignFrom}. */
+    private ChildJvm loadWorker(long first, int count, long millis, long seed, long foreignFrom) throws Exception {
         ChildJvm child = ChildJvm.start(WorkerMain.class, directory.toString(), "load", Long.toString(first),
-                Integer.toString(count), Long.toString(millis), Long.toString(seed));
+                Integer.toString(count), Long.toString(millis), Long.toString(seed), Long.toString(foreignFrom));
         assertEquals("READY", child.awaitLine(STARTUP), "worker " + first + " did not attach");
         return child;
     }
@@ -86,7 +91,8 @@ class MultiProcessTest {
     void shouldAnswerInvalidToGarbageDescriptorsWhileOthersKeepWorking() throws Exception {
         long descriptors = Long.getLong("pagestore.fuzz.descriptors", 100_000);
         try (PageStoreManager manager = PageStoreManager.start(config());
-                ChildJvm good = loadWorker(0, 64, 4000, 3);
+                // The fuzzer's valid writes land at CAPACITY / 2 and above, with whatever its slots hold.
+                ChildJvm good = loadWorker(0, 64, 4000, 3, CAPACITY / 2);
                 ChildJvm garbage = ChildJvm.start(GarbageWorkerMain.class, directory.toString(),
                         Long.toString(descriptors), "77", Long.toString(CAPACITY / 2), Long.toString(CAPACITY),
                         "4096")) {

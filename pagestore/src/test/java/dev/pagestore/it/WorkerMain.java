@@ -10,9 +10,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A worker process for the multi-process tests: {@code DIR load FIRST COUNT MILLIS SEED}. Writes its own pages
- * [FIRST, FIRST + COUNT) with (page, sequence) stamps, several in flight, reads each back after its acknowledgement,
- * and reads random pages of the whole store checking that each is zeros or stamped with its own page number. Prints
+ * A worker process for the multi-process tests: {@code DIR load FIRST COUNT MILLIS SEED [FOREIGN]}. Writes its own
+ * pages [FIRST, FIRST + COUNT) with (page, sequence) stamps, several in flight, reads each back after its
+ * acknowledgement, and reads random pages of the whole store checking that each is zeros or stamped with its own page
+ * number, except pages at or above FOREIGN (default: none), which another process writes with any content (the
+ * garbage worker copies whatever its valid reads brought into its slots) and which are only read. Prints
  * {@code READY} after attaching and {@code DONE writes=W reads=R} at the end; a mismatch prints {@code FAIL ...} and
  * exits 1.
  */
@@ -23,6 +25,7 @@ public final class WorkerMain {
         int count = Integer.parseInt(args[3]);
         long millis = Long.parseLong(args[4]);
         SplittableRandom random = new SplittableRandom(Long.parseLong(args[5]));
+        long foreignFrom = args.length > 6 ? Long.parseLong(args[6]) : Long.MAX_VALUE;
         try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults()
                 .withClientName("load-" + first))) {
             System.out.println("READY");
@@ -55,7 +58,9 @@ public final class WorkerMain {
                 long any = random.nextLong(capacity);
                 byte[] other = client.read(any);
                 reads++;
-                check(other, any, 0, Long.MAX_VALUE);
+                if (any < foreignFrom) {
+                    check(other, any, 0, Long.MAX_VALUE);
+                }
             }
             System.out.println("DONE writes=" + writes + " reads=" + reads);
             System.out.flush();
