@@ -209,15 +209,7 @@ public final class WalRecordDescriptor {
      * reuse.
      */
     public static void sealCrc(MemorySegment segment, long at, java.nio.ByteBuffer view, CRC32C crc) {
-        int length = totalLength(segment, at);
-        int start = Math.toIntExact(at);
-        crc.reset();
-        view.limit(start + CRC_OFFSET).position(start);
-        crc.update(view);
-        crc.update(FOUR_ZEROS, 0, 4);
-        view.limit(start + length).position(start + CRC_OFFSET + 4);
-        crc.update(view);
-        segment.set(INT, at + CRC_OFFSET, (int) crc.getValue());
+        segment.set(INT, at + CRC_OFFSET, crcOf(view, Math.toIntExact(at), totalLength(segment, at), crc));
         assert crcMatches(segment, at) : "record at " + at + " fails its own CRC just after sealing";
     }
 
@@ -228,10 +220,17 @@ public final class WalRecordDescriptor {
 
     /** CRC-32C over {@code [at, at+length)} with the CRC field taken as zero. */
     public static int computeCrc(MemorySegment segment, long at, int length) {
-        CRC32C crc = new CRC32C();
-        crc.update(segment.asSlice(at, CRC_OFFSET).asByteBuffer());
+        return crcOf(segment.asSlice(at, length).asByteBuffer(), 0, length, new CRC32C());
+    }
+
+    /** The one CRC rule: {@code [start, start+length)} of {@code view} with the CRC field taken as zero. */
+    private static int crcOf(java.nio.ByteBuffer view, int start, int length, CRC32C crc) {
+        crc.reset();
+        view.limit(start + CRC_OFFSET).position(start);
+        crc.update(view);
         crc.update(FOUR_ZEROS, 0, 4);
-        crc.update(segment.asSlice(at + CRC_OFFSET + 4, length - CRC_OFFSET - 4L).asByteBuffer());
+        view.limit(start + length).position(start + CRC_OFFSET + 4);
+        crc.update(view);
         return (int) crc.getValue();
     }
 
