@@ -68,33 +68,15 @@ class ManagerGoneLatencyTest {
                         "600000", Long.toString(round))) {
             assertEquals("READY", load.awaitLine(STARTUP), "the load worker did not attach");
             try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-                AtomicLong lastFailure = new AtomicLong();
-                AtomicReference<Throwable> unexpected = new AtomicReference<>();
-                AtomicReference<String> how = new AtomicReference<>();
+                Outcomes outcomes = new Outcomes();
                 List<CompletableFuture<Void>> inFlight = new ArrayList<>();
                 long killAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(700);
                 long sequence = 0;
-                while (true) {
+                while (System.nanoTime() < killAt) {
                     inFlight.removeIf(CompletableFuture::isDone);
-                    // Top up to 32 in flight; the last top-up happens right before the kill, so calls are pending.
                     while (inFlight.size() < 32) {
                         long page = sequence++ % 1024;
-                        CompletableFuture<Void> f = client.writeAsync(page, WorkerMain.stamp(4096, page, sequence));
-                        f.whenComplete((v, e) -> {
-                            if (e == null) {
-                                return;
-                            }
-                            Throwable cause = e instanceof CompletionException ? e.getCause() : e;
-                            if (cause instanceof PageStoreException p && p.code() == ErrorCode.MANAGER_GONE) {
-                                lastFailure.accumulateAndGet(System.nanoTime(), Math::max);
-                            } else {
-                                unexpected.compareAndSet(null, cause);
-                            }
-                        });
-                        inFlight.add(f);
-                    }
-                    if (System.nanoTime() >= killAt) {
-                        break;
+                        inFlight.add(outcomes.track(client.writeAsync(page, WorkerMain.stamp(4096, page, sequence))));
                     }
                     Thread.onSpinWait();
                 }
@@ -104,15 +86,7 @@ class ManagerGoneLatencyTest {
                 inFlight.removeIf(CompletableFuture::isDone);
                 for (int i = 0; i < 32; i++) {
                     long page = sequence++ % 1024;
-                    CompletableFuture<Void> f = client.writeAsync(page, WorkerMain.stamp(4096, page, sequence));
-                    f.whenComplete((v, e) -> {
-                        if (e != null) {
-                            lastFailure.accumulateAndGet(System.nanoTime(), Math::max);
-                            Throwable cause = e instanceof CompletionException ? e.getCause() : e;
-                            how.compareAndSet(null, cause.getMessage());
-                        }
-                    });
-                    inFlight.add(f);
+                    inFlight.add(outcomes.track(client.writeAsync(page, WorkerMain.stamp(4096, page, sequence))));
                 }
                 Thread.sleep(50);
                 long killed = System.nanoTime();
@@ -124,12 +98,35 @@ class ManagerGoneLatencyTest {
                         // MANAGER_GONE, or acknowledged just before the kill
                     }
                 }
-                assertEquals(null, unexpected.get(), "only MANAGER_GONE failures");
-                assertTrue(lastFailure.get() != 0, "some pending call failed with MANAGER_GONE");
+                assertEquals(null, outcomes.unexpected.get(), "only MANAGER_GONE failures");
+                assertTrue(outcomes.lastFailure.get() != 0, "some pending call failed with MANAGER_GONE");
                 manager.process().waitFor();
-                System.out.println("manager gone, round " + (round + 1) + ": " + how.get());
-                return (lastFailure.get() - killed) / 1e6;
+                System.out.println("manager gone, round " + (round + 1) + ": " + outcomes.how.get());
+                return (outcomes.lastFailure.get() - killed) / 1e6;
             }
+        }
+    }
+
+    /** When the last call failed with MANAGER_GONE, how the first one said it, and any other failure. */
+    private static final class Outcomes {
+        final AtomicLong lastFailure = new AtomicLong();
+        final AtomicReference<String> how = new AtomicReference<>();
+        final AtomicReference<Throwable> unexpected = new AtomicReference<>();
+
+        CompletableFuture<Void> track(CompletableFuture<Void> call) {
+            call.whenComplete((v, e) -> {
+                if (e == null) {
+                    return;
+                }
+                Throwable cause = e instanceof CompletionException ? e.getCause() : e;
+                if (cause instanceof PageStoreException p && p.code() == ErrorCode.MANAGER_GONE) {
+                    lastFailure.accumulateAndGet(System.nanoTime(), Math::max);
+                    how.compareAndSet(null, cause.getMessage());
+                } else {
+                    unexpected.compareAndSet(null, cause);
+                }
+            });
+            return call;
         }
     }
 
