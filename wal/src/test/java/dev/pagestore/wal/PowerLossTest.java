@@ -39,9 +39,6 @@ class PowerLossTest {
     private static final int PAGES = 40;
     private static final int CYCLES = 3;
 
-    private record Flushed(long lsn, long recordId) {
-    }
-
     @Test
     void shouldRecoverEveryAcknowledgedRecordAndNoPartialGroupAfterPowerLoss() throws Exception {
         int seeds = Integer.getInteger("pagestore.wal.seeds", 200);
@@ -67,13 +64,13 @@ class PowerLossTest {
         FaultyLogDirectory directory = new FaultyLogDirectory(seed);
         Map<Long, long[]> submitted = new ConcurrentHashMap<>();
         Map<Long, Long> acknowledged = new ConcurrentHashMap<>(); // record id -> lsn
-        Map<Long, Flushed> dataFile = new HashMap<>();             // page -> image flushed by checkpoints or recovery
+        Map<Long, FlushedPage> dataFile = new HashMap<>();         // page -> image flushed by checkpoints or recovery
         AtomicLong ids = new AtomicLong();
 
         for (int cycle = 0; cycle <= CYCLES; cycle++) {
             String where = "seed " + seed + " cycle " + cycle + ": ";
             Map<Long, Long> seenAt = new HashMap<>();   // lsn -> record id, from the recovery scan
-            Map<Long, Flushed> replayed = new HashMap<>();
+            Map<Long, FlushedPage> replayed = new HashMap<>();
             RecordVisitor visitor = (lsn, record) -> {
                 int count = WalRecordDescriptor.pageCount(record, 0);
                 long[] pages = new long[count];
@@ -92,7 +89,7 @@ class PowerLossTest {
                 seenAt.put(lsn, id);
             };
             PageReplayer replayer = (pageNumber, image, lsn) ->
-                    replayed.put(pageNumber, new Flushed(lsn, WalTestSupport.recordIdOf(image)));
+                    replayed.put(pageNumber, new FlushedPage(lsn, WalTestSupport.recordIdOf(image)));
 
             long redo = WalRecovery.redoLsnOrStart(directory, config);
             WalRecovery.recover(directory, config, redo, PageReplayer.NONE, visitor);
@@ -104,7 +101,7 @@ class PowerLossTest {
             }
             WriteAheadLog wal = WriteAheadLog.open(directory, config, replayer);
             dataFile.putAll(replayed);
-            checkPagesAtLeastAsNewAsAcknowledged(where, submitted, acknowledged, dataFile);
+            FlushedPage.checkAtLeastAsNewAsAcknowledged(where, submitted, acknowledged, dataFile);
             if (cycle == CYCLES) {
                 wal.close();
                 return;
@@ -132,9 +129,9 @@ class PowerLossTest {
                         long lsn = future.join(); // power is on: every published append completes
                         if (lsn < upTo) {
                             for (long page : submitted.get(id)) {
-                                Flushed old = dataFile.get(page);
+                                FlushedPage old = dataFile.get(page);
                                 if (old == null || old.lsn() < lsn) {
-                                    dataFile.put(page, new Flushed(lsn, id));
+                                    dataFile.put(page, new FlushedPage(lsn, id));
                                 }
                             }
                         }
@@ -156,26 +153,6 @@ class PowerLossTest {
                 fail(where + "only " + acks.get() + " of " + target + " appends acknowledged in 30 s");
             }
             Thread.sleep(0, 200_000);
-        }
-    }
-
-    private static void checkPagesAtLeastAsNewAsAcknowledged(String where, Map<Long, long[]> submitted,
-                                                             Map<Long, Long> acknowledged,
-                                                             Map<Long, Flushed> dataFile) {
-        Map<Long, Long> newestAcknowledged = new HashMap<>();
-        for (Map.Entry<Long, Long> ack : acknowledged.entrySet()) {
-            for (long page : submitted.get(ack.getKey())) {
-                newestAcknowledged.merge(page, ack.getValue(), Math::max);
-            }
-        }
-        for (Map.Entry<Long, Long> newest : newestAcknowledged.entrySet()) {
-            Flushed state = dataFile.get(newest.getKey());
-            assertNotNull(state, where + "page " + newest.getKey() + " acknowledged at lsn " + newest.getValue()
-                    + " but absent after recovery");
-            assertTrue(state.lsn() >= newest.getValue(), where + "page " + newest.getKey() + " recovered from lsn "
-                    + state.lsn() + ", older than its acknowledged write at lsn " + newest.getValue());
-            assertTrue(Arrays.stream(submitted.get(state.recordId())).anyMatch(p -> p == newest.getKey()),
-                    where + "page " + newest.getKey() + " holds an image of record " + state.recordId());
         }
     }
 }
