@@ -47,8 +47,19 @@ import org.HdrHistogram.Histogram;
  * {@code O_DIRECT} through {@link FileLogDirectory} for {@code file} and through io_uring for the others.
  */
 public final class WalBench {
-    private static final int[] PAGE_SIZES = {4096, 8192};
-    private static final int[] APPENDERS = {1, 8, 64};
+    private static final int[] PAGE_SIZES = intList("pagestore.walbench.pageSizes", "4096,8192");
+    private static final int[] APPENDERS = intList("pagestore.walbench.appenders", "1,8,64");
+    /** {@code -Dpagestore.walbench.peers=false} skips fio and the naive peer (quick WAL-only reruns). */
+    private static final boolean PEERS = !"false".equals(System.getProperty("pagestore.walbench.peers"));
+
+    private static int[] intList(String property, String defaults) {
+        String value = System.getProperty(property, defaults);
+        try {
+            return java.util.Arrays.stream(value.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(property + "=" + value + " is not a comma-separated list of integers");
+        }
+    }
 
     private record Result(double opsPerSecond, double p50Micros, double p99Micros, double meanBatch) {
     }
@@ -102,20 +113,24 @@ public final class WalBench {
             }
             try (WriteAheadLog log = WriteAheadLog.open(walDirectory(directory), config, PageReplayer.NONE)) {
                 for (int run = 0; run < runs; run++) {
-                    fio.add(fioFdatasyncIops(root, pageSize, seconds));
-                    naive.add(naive(root, pageSize, seconds));
+                    if (PEERS) {
+                        fio.add(fioFdatasyncIops(root, pageSize, seconds));
+                        naive.add(naive(root, pageSize, seconds));
+                    }
                     for (int a = 0; a < APPENDERS.length; a++) {
                         wal.get(a).add(walRun(log, pageSize, APPENDERS[a], seconds));
                     }
                 }
             }
             deleteRecursively(directory);
-            System.out.printf("fio --rw=write --bs=%dk --fdatasync=1: %.0f writes/s (median) runs %s%n",
-                    pageSize / 1024, median(fio), fio.stream().map(x -> String.format("%.0f", x)).toList());
-            Result n = medianResult(naive);
-            System.out.printf("naive pwrite+fdatasync %d KiB: %.0f ops/s p50 %.0f us p99 %.0f us   runs %s%n",
-                    pageSize / 1024, n.opsPerSecond(), n.p50Micros(), n.p99Micros(),
-                    naive.stream().map(x -> String.format("%.0f", x.opsPerSecond())).toList());
+            if (PEERS) {
+                System.out.printf("fio --rw=write --bs=%dk --fdatasync=1: %.0f writes/s (median) runs %s%n",
+                        pageSize / 1024, median(fio), fio.stream().map(x -> String.format("%.0f", x)).toList());
+                Result n = medianResult(naive);
+                System.out.printf("naive pwrite+fdatasync %d KiB: %.0f ops/s p50 %.0f us p99 %.0f us   runs %s%n",
+                        pageSize / 1024, n.opsPerSecond(), n.p50Micros(), n.p99Micros(),
+                        naive.stream().map(x -> String.format("%.0f", x.opsPerSecond())).toList());
+            }
             for (int a = 0; a < APPENDERS.length; a++) {
                 Result r = medianResult(wal.get(a));
                 System.out.printf("WAL %d KiB, %2d appenders: %8.0f appends/s  p50 %7.0f us  p99 %7.0f us  "
@@ -130,6 +145,9 @@ public final class WalBench {
             recovery(root, recoveryMiB, runs);
         }
     }
+
+    /** Appenders wait with {@code appendAndWait} (default) or join a {@code CompletableFuture} per append. */
+    private static final boolean BLOCKING = !"future".equals(System.getProperty("pagestore.walbench.wait"));
 
     private static Result walRun(WriteAheadLog wal, int pageSize, int appenders, int seconds) throws Exception {
         AtomicBoolean measuring = new AtomicBoolean();
@@ -146,7 +164,15 @@ public final class WalBench {
                 long page = thread * 1_000_000L;
                 while (!stop.get()) {
                     long start = System.nanoTime();
-                    wal.append(page++, image).join();
+                    if (BLOCKING) {
+                        try {
+                            wal.appendAndWait(page++, image);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    } else {
+                        wal.append(page++, image).join();
+                    }
                     if (measuring.get()) {
                         histograms[thread].recordValue((System.nanoTime() - start) / 1000);
                         operations.incrementAndGet();

@@ -35,6 +35,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
     private final SegmentFiles segments;
     private final WalMetrics metrics;
     private final Sequence durableLsn;
+    private final CommitSignal commitSignal;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment staging;
     /** The staging buffer as a ByteBuffer, made once, for the CRC (whose position and limit each record moves). */
@@ -63,7 +64,9 @@ final class WalWriter implements EventHandler<AppendEvent> {
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     @SuppressWarnings("unchecked")
-    WalWriter(WalConfig config, SegmentFiles segments, WalMetrics metrics, Sequence durableLsn) {
+    WalWriter(WalConfig config, SegmentFiles segments, WalMetrics metrics, Sequence durableLsn,
+              CommitSignal commitSignal) {
+        this.commitSignal = commitSignal;
         this.config = config;
         this.segments = segments;
         this.metrics = metrics;
@@ -139,8 +142,11 @@ final class WalWriter implements EventHandler<AppendEvent> {
         } finally {
             event.clear();
         }
-        if (endOfBatch && failure == null && pendingCount > 0) {
-            commit();
+        if (endOfBatch) {
+            if (failure == null && pendingCount > 0) {
+                commit();
+            }
+            commitSignal.raise(); // after every outcome of the batch, durable or failed, is told
         }
     }
 

@@ -18,8 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Design</h2>
  * <ul>
  *   <li>Appenders (any thread) claim a slot in a multi-producer Disruptor ring, publish the page images and get a
- *       {@link CompletableFuture} of the record's LSN (or tell an {@link AppendCallback}), completed once the record
- *       is durable. The single
+ *       {@link CompletableFuture} of the record's LSN, tell an {@link AppendCallback}, or block in
+ *       {@link #appendAndWait(long, MemorySegment)}, once the record is durable. The single
  *       {@link WalWriter} thread turns each Disruptor batch into one write and one fdatasync.</li>
  *   <li>The durable LSN is a {@link Sequence} (release store by the writer, acquire read by anyone), the value reactors
  *       watch: every record below it is on stable storage.</li>
@@ -51,6 +51,8 @@ public final class WriteAheadLog implements AutoCloseable {
     private final WalWriter writer;
     private final WalMetrics metrics = new WalMetrics();
     private final Sequence durableLsn = new Sequence(0);
+    private final CommitSignal commitSignal = new CommitSignal();
+    private final ThreadLocal<BlockingAppend> blockingAppends = ThreadLocal.withInitial(BlockingAppend::new);
     private final Disruptor<AppendEvent> disruptor;
     private final RingBuffer<AppendEvent> ring;
     private final RecoveryReport recoveryReport;
@@ -69,7 +71,7 @@ public final class WriteAheadLog implements AutoCloseable {
         this.segments = segments;
         this.recoveryReport = report;
         this.oldestLiveSegment = oldestLiveSegment;
-        this.writer = new WalWriter(config, segments, metrics, durableLsn);
+        this.writer = new WalWriter(config, segments, metrics, durableLsn, commitSignal);
         writer.resume(current, nextLsn, lastLsn);
         if (eraseTail) {
             writer.eraseTail();
@@ -164,6 +166,50 @@ public final class WriteAheadLog implements AutoCloseable {
                     + images.length + " images, callback " + whenDurable);
         }
         publish(pageNumbers, images, count, count > 1, whenDurable);
+    }
+
+    /**
+     * Logs a full image of one page and blocks the calling thread until the record is durable; allocates nothing.
+     * For threads that wait for each append anyway: the writer wakes every such thread of a batch with one system
+     * call ({@link CommitSignal}) instead of one wake-up per record. Not interruptible (the record is in the ring once
+     * this is called; like a {@code write(2)}, the call returns when it is durable or the log has failed).
+     *
+     * @return the record's LSN
+     * @throws WalFailedException if the log failed before the record was durable
+     */
+    public long appendAndWait(long pageNumber, MemorySegment image) throws WalFailedException {
+        BlockingAppend waiter = blockingAppends.get();
+        waiter.onePageNumber[0] = pageNumber;
+        waiter.oneImage[0] = image;
+        try {
+            return appendAndWait(waiter, waiter.onePageNumber, waiter.oneImage, 1);
+        } finally {
+            waiter.oneImage[0] = null; // do not keep the caller's buffer alive
+        }
+    }
+
+    /**
+     * Logs the first {@code count} pages (one page: a single record; more: one atomic group) and blocks the calling
+     * thread until they are durable, as {@link #appendAndWait(long, MemorySegment)}. The arrays may be reused once this
+     * returns.
+     *
+     * @return the record's LSN
+     * @throws WalFailedException if the log failed before the record was durable
+     */
+    public long appendAndWait(long[] pageNumbers, MemorySegment[] images, int count) throws WalFailedException {
+        if (count > pageNumbers.length || count > images.length) {
+            throw new IllegalArgumentException("count=" + count + " with " + pageNumbers.length + " page numbers and "
+                    + images.length + " images");
+        }
+        return appendAndWait(blockingAppends.get(), pageNumbers, images, count);
+    }
+
+    private long appendAndWait(BlockingAppend waiter, long[] pageNumbers, MemorySegment[] images, int count)
+            throws WalFailedException {
+        waiter.arm();
+        publish(pageNumbers, images, count, count > 1, waiter);
+        commitSignal.await(waiter);
+        return waiter.lsnOrThrow();
     }
 
     private void publish(long[] pageNumbers, MemorySegment[] images, int count, boolean group,

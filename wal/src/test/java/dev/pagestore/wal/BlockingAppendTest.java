@@ -1,0 +1,174 @@
+package dev.pagestore.wal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** {@link WriteAheadLog#appendAndWait}: the blocking append whose waiters are woken by one {@link CommitSignal}. */
+class BlockingAppendTest {
+    private static final WalConfig CONFIG = WalTestSupport.smallConfig(11);
+    private static final int PAGE = CONFIG.pageSizeBytes();
+
+    @Test
+    void shouldReturnTheLsnOnlyOnceTheRecordIsDurable() throws Exception {
+        FaultyLogDirectory directory = new FaultyLogDirectory(21);
+        try (Arena arena = Arena.ofShared()) {
+            long previous = -1;
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+                long started = System.nanoTime();
+                for (int i = 0; i < 50; i++) {
+                    long lsn = wal.appendAndWait(i, WalTestSupport.page(arena, PAGE, i, i));
+                    assertTrue(lsn > previous, "LSNs increase: " + lsn + " after " + previous);
+                    assertTrue(wal.durableLsn() > lsn, "durable LSN " + wal.durableLsn() + " passes " + lsn);
+                    previous = lsn;
+                }
+                long elapsed = System.nanoTime() - started;
+                // liveness, not speed: a lost wake-up would leave each waiter asleep until its sleep bound
+                assertTrue(elapsed < 50 * CommitSignal.SLEEP_BOUND_NANOS / 2,
+                        "50 blocking appends took " + elapsed / 1_000_000 + " ms: the writer's wake-up did not arrive");
+            }
+            directory.powerFail(); // only what was fdatasync'ed survives
+            directory.powerOn();
+            WriteAheadLogTest.Collector collector = new WriteAheadLogTest.Collector();
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, collector)) {
+                assertEquals(50, wal.recoveryReport().pagesApplied(), wal.recoveryReport().detail());
+            }
+        }
+    }
+
+    @Test
+    void shouldWakeEveryBlockedAppenderAndRecoverEveryRecordTheyWereToldOf() throws Exception {
+        FaultyLogDirectory directory = new FaultyLogDirectory(22);
+        int threads = 16;
+        int perThread = 300;
+        Map<Long, Long> lsnByRecord = new ConcurrentHashMap<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        try (Arena arena = Arena.ofShared()) {
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG.withSegmentSizeBytes(1 << 20),
+                    PageReplayer.NONE)) {
+                List<Thread> appenders = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    appenders.add(Thread.ofPlatform().start(() -> {
+                        long[] numbers = new long[2];
+                        MemorySegment[] images = new MemorySegment[2];
+                        try {
+                            for (int i = 0; i < perThread; i++) {
+                                long id = thread * 10_000L + i;
+                                long page = 2 * id;
+                                long lsn;
+                                if (i % 3 == 0) { // every third append is a two-page group
+                                    numbers[0] = page;
+                                    numbers[1] = page + 1;
+                                    images[0] = WalTestSupport.page(arena, PAGE, id, page);
+                                    images[1] = WalTestSupport.page(arena, PAGE, id, page + 1);
+                                    lsn = wal.appendAndWait(numbers, images, 2);
+                                } else {
+                                    lsn = wal.appendAndWait(page, WalTestSupport.page(arena, PAGE, id, page));
+                                }
+                                assertTrue(wal.durableLsn() > lsn, "told before durable: " + lsn);
+                                lsnByRecord.put(id, lsn);
+                            }
+                        } catch (Throwable e) {
+                            failure.compareAndSet(null, e);
+                        }
+                    }));
+                }
+                for (Thread appender : appenders) {
+                    appender.join(TimeUnit.SECONDS.toMillis(60));
+                    assertTrue(!appender.isAlive(), "a blocked appender was never woken");
+                }
+                if (failure.get() != null) {
+                    throw new AssertionError("an appender failed", failure.get());
+                }
+            }
+            assertEquals(threads * perThread, lsnByRecord.size());
+            assertEquals(threads * perThread, new java.util.HashSet<>(lsnByRecord.values()).size(), "LSNs are unique");
+            directory.powerFail();
+            directory.powerOn();
+            WriteAheadLogTest.Collector collector = new WriteAheadLogTest.Collector();
+            try (WriteAheadLog ignored = WriteAheadLog.open(directory, CONFIG.withSegmentSizeBytes(1 << 20),
+                    collector)) {
+                Map<Long, Long> expected = new HashMap<>();
+                lsnByRecord.forEach((id, lsn) -> {
+                    expected.put(2 * id, id);
+                    if ((id % 10_000L) % 3 == 0) {
+                        expected.put(2 * id + 1, id);
+                    }
+                });
+                assertEquals(expected, collector.recordIdByPage);
+            }
+        }
+    }
+
+    @Test
+    void shouldThrowWalFailedExceptionToEveryBlockedAppenderWhenADatasyncFails() throws Exception {
+        FaultyLogDirectory directory = new FaultyLogDirectory(23);
+        int threads = 8;
+        try (Arena arena = Arena.ofShared();
+             WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+            wal.appendAndWait(0, WalTestSupport.page(arena, PAGE, 0, 0));
+            directory.device(WalSegmentDescriptor.fileName(0)).failNextDatasyncs(1);
+            CountDownLatch done = new CountDownLatch(threads);
+            List<Throwable> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (int t = 0; t < threads; t++) {
+                long page = 100 + t;
+                Thread.ofPlatform().start(() -> {
+                    try {
+                        while (true) { // until the failure reaches this thread
+                            wal.appendAndWait(page, WalTestSupport.page(arena, PAGE, page, page));
+                        }
+                    } catch (Throwable e) {
+                        outcomes.add(e);
+                    } finally {
+                        done.countDown();
+                    }
+                });
+            }
+            assertTrue(done.await(30, TimeUnit.SECONDS), "every blocked appender hears of the failure");
+            assertEquals(threads, outcomes.size());
+            for (Throwable outcome : outcomes) {
+                WalFailedException e = assertInstanceOf(WalFailedException.class, outcome);
+                assertNotNull(e.getCause(), "the log's failure is the cause");
+            }
+            assertThrows(WalFailedException.class, () -> wal.appendAndWait(1, WalTestSupport.page(arena, PAGE, 1, 1)),
+                    "later appends fail at once");
+        }
+    }
+
+    @Test
+    void shouldAllocateNothingPerBlockingAppend() throws Exception {
+        FaultyLogDirectory directory = new FaultyLogDirectory(24);
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory,
+                CONFIG.withSegmentSizeBytes(4 << 20), PageReplayer.NONE)) {
+            MemorySegment image = WalTestSupport.page(arena, PAGE, 1, 1);
+            int appends = 20_000;
+            for (int i = 0; i < appends; i++) { // warm-up: class loading, JIT
+                wal.appendAndWait(1, image);
+            }
+            long before = mx.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < appends; i++) {
+                wal.appendAndWait(1, image);
+            }
+            double perAppend = (double) (mx.getCurrentThreadAllocatedBytes() - before) / appends;
+            System.out.printf("appendAndWait allocated %.2f bytes per append on the appending thread%n", perAppend);
+            assertTrue(perAppend < 8, perAppend + " bytes allocated per blocking append");
+        }
+    }
+}
