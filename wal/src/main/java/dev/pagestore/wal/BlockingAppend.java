@@ -13,10 +13,18 @@ final class BlockingAppend implements AppendCallback {
     /** The appending thread's one-element arrays for single-page appends, reused like the callback. */
     final long[] onePageNumber = new long[1];
     final java.lang.foreign.MemorySegment[] oneImage = new java.lang.foreign.MemorySegment[1];
+    /** This thread's bit in the {@link CommitSignal}'s wake mask. */
+    final int wakeBit;
+    private final CommitSignal signal;
     private long lsn;
     private Throwable failure;
     /** Written last by the writer (volatile): publishes {@link #lsn} or {@link #failure} to the waiting thread. */
     private volatile int state = PENDING;
+
+    BlockingAppend(CommitSignal signal) {
+        this.signal = signal;
+        this.wakeBit = signal.assignBit();
+    }
 
     /** Appending thread, before it publishes: arms the callback for one more append. */
     void arm() {
@@ -29,12 +37,14 @@ final class BlockingAppend implements AppendCallback {
     public void onDurable(long durableLsn) {
         lsn = durableLsn;
         state = DURABLE;
+        signal.told(wakeBit); // writer thread: wake this thread at the end of the batch
     }
 
     @Override
     public void onFailed(Throwable cause) {
         failure = cause;
         state = FAILED;
+        signal.told(wakeBit); // writer thread, or this appending thread when the log had already failed
     }
 
     boolean isTold() {

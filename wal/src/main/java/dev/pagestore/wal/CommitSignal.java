@@ -16,7 +16,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * record, done one after another by the writer. With 64 blocked appenders on a 2-vCPU VM that was about 9 us per
  * record, a third of the commit cycle, with the writer preempted by the very threads it woke (bench/RESULTS.md). Here
  * the writer only stores each record's LSN (a volatile write) and then makes one system call; the kernel wakes the
- * sleepers and each checks its own record. A sleeper whose record is in a later batch goes back to sleep.
+ * sleepers and each checks its own record.
+ *
+ * <h2>Only the batch's sleepers</h2>
+ * Each waiting thread has one of 32 wake bits ({@link BlockingAppend}); the writer ORs the bits of the batch's blocking
+ * appends into a mask and wakes with {@code FUTEX_WAKE_BITSET}, so a sleeper whose record is in a later batch sleeps
+ * on. Without the mask, 8 appenders in batches of 4-5 woke each other for nothing on every commit and ran 0.77x the
+ * future-based path (bench/RESULTS.md). Beyond 32 threads two share a bit; a sleeper woken for its neighbour re-checks
+ * and sleeps again.
  *
  * <h2>No lost wake-up</h2>
  * The writer: publish the result (volatile), advance {@code generation} (volatile), read {@code sleepers}. A waiter:
@@ -36,13 +43,51 @@ final class CommitSignal {
      */
     private final MemorySegment generation = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
     private final AtomicInteger sleepers = new AtomicInteger();
+    private static final VarHandle PENDING_BITS;
 
-    /** Writer side: wakes every sleeper; call after the results of the batch are published. */
-    void raise() {
-        WORD.getAndAdd(generation, 0L, 1); // volatile: after the results, before the sleepers read below
-        if (sleepers.get() > 0) {
-            Futex.wake(generation, Integer.MAX_VALUE);
+    static {
+        try {
+            PENDING_BITS = java.lang.invoke.MethodHandles.lookup().findVarHandle(CommitSignal.class, "pendingBits",
+                    int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
+    }
+
+    /**
+     * The wake bits of the appends told since the last raise: set by the writer, and by an appending thread told of an
+     * already failed log at once (hence atomic, not a writer-only field).
+     */
+    @SuppressWarnings("unused") // through PENDING_BITS
+    private volatile int pendingBits;
+    private final AtomicInteger nextBit = new AtomicInteger();
+
+    /** A wake bit for a new waiting thread (spread round-robin over the 32). */
+    int assignBit() {
+        return 1 << (nextBit.getAndIncrement() & 31);
+    }
+
+    /** The append of the waiter with {@code bit} has been told; that waiter is woken at the next raise. */
+    void told(int bit) {
+        PENDING_BITS.getAndBitwiseOr(this, bit);
+    }
+
+    /** Writer thread: wakes the sleepers told since the last raise; call after their outcomes are published. */
+    void raise() {
+        int bits = (int) PENDING_BITS.getAndSet(this, 0);
+        if (bits == 0) {
+            return;
+        }
+        WORD.getAndAdd(generation, 0L, 1); // volatile: after the outcomes, before the sleepers read below
+        if (sleepers.get() > 0) {
+            Futex.wakeBits(generation, Integer.MAX_VALUE, bits);
+        }
+    }
+
+    /** Writer thread, when it stops: wakes every sleeper, whatever it waits for. */
+    void raiseAll() {
+        told(-1);
+        raise();
     }
 
     /** Waiter side: returns once {@code append} is told, durable or failed (told before the writer's raise). */
@@ -52,7 +97,7 @@ final class CommitSignal {
             sleepers.incrementAndGet(); // StoreLoad: announce the sleeper before the re-check of the result
             try {
                 if (!append.isTold()) {
-                    Futex.await(generation, seen, SLEEP_BOUND_NANOS);
+                    Futex.awaitBits(generation, seen, append.wakeBit, SLEEP_BOUND_NANOS);
                 }
             } finally {
                 sleepers.decrementAndGet();

@@ -279,6 +279,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
     @Override
     public void onShutdown() {
         try {
+            commitSignal.raiseAll();
             for (LogDevice device : retired) {
                 closeQuietly(device);
             }

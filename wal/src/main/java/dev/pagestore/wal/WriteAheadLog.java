@@ -52,7 +52,8 @@ public final class WriteAheadLog implements AutoCloseable {
     private final WalMetrics metrics = new WalMetrics();
     private final Sequence durableLsn = new Sequence(0);
     private final CommitSignal commitSignal = new CommitSignal();
-    private final ThreadLocal<BlockingAppend> blockingAppends = ThreadLocal.withInitial(BlockingAppend::new);
+    private final ThreadLocal<BlockingAppend> blockingAppends =
+            ThreadLocal.withInitial(() -> new BlockingAppend(commitSignal));
     private final Disruptor<AppendEvent> disruptor;
     private final RingBuffer<AppendEvent> ring;
     private final RecoveryReport recoveryReport;

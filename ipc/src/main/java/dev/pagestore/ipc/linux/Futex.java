@@ -18,6 +18,8 @@ import java.lang.foreign.MemorySegment;
 public final class Futex {
     private static final int FUTEX_WAIT = 0;
     private static final int FUTEX_WAKE = 1;
+    private static final int FUTEX_WAIT_BITSET = 9;
+    private static final int FUTEX_WAKE_BITSET = 10;
 
     /** struct timespec { long tv_sec; long tv_nsec; }, one per thread. */
     private static final ThreadLocal<MemorySegment> TIMESPEC =
@@ -65,6 +67,63 @@ public final class Futex {
             default -> throw new IllegalStateException(
                     "futex wait at 0x" + Long.toHexString(word.address()) + ": " + Errno.describe(errno));
         };
+    }
+
+    /**
+     * Sleeps while {@code word} holds {@code expected}, until a {@link #wakeBits} whose mask shares a bit with
+     * {@code bits} (or a plain {@link #wake}), for at most {@code timeoutNanos} ({@code FUTEX_WAIT_BITSET}). Lets one
+     * word carry many waiters of which a waker picks some: a waker that knows which waiters its event concerns wakes
+     * only them, in one call.
+     *
+     * @param bits a non-zero mask naming this waiter
+     */
+    public static WaitResult awaitBits(MemorySegment word, int expected, int bits, long timeoutNanos) {
+        checkWord(word);
+        if (bits == 0) {
+            throw new IllegalArgumentException("bits=0: a waiter with no bit could never be woken (EINVAL)");
+        }
+        if (timeoutNanos <= 0) {
+            return WaitResult.TIMED_OUT;
+        }
+        // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, the clock System.nanoTime reads on Linux
+        long deadline = System.nanoTime() + timeoutNanos;
+        MemorySegment timespec = TIMESPEC.get();
+        timespec.set(JAVA_LONG, 0, deadline / 1_000_000_000L);
+        timespec.set(JAVA_LONG, 8, deadline % 1_000_000_000L);
+        long result = Libc.syscall(Arch.CURRENT.sysFutex, word.address(), FUTEX_WAIT_BITSET, expected & 0xFFFF_FFFFL,
+                timespec.address(), 0, bits & 0xFFFF_FFFFL);
+        if (result >= 0) {
+            return WaitResult.WOKEN;
+        }
+        int errno = (int) -result;
+        return switch (Errno.of(errno)) {
+            case EAGAIN -> WaitResult.VALUE_CHANGED;  // the value moved before we slept: re-check, no lost wake-up
+            case ETIMEDOUT -> WaitResult.TIMED_OUT;
+            case EINTR -> WaitResult.INTERRUPTED;     // a signal; the caller re-checks and waits again if it must
+            default -> throw new IllegalStateException(
+                    "futex wait (bitset) at 0x" + Long.toHexString(word.address()) + ": " + Errno.describe(errno));
+        };
+    }
+
+    /**
+     * Wakes up to {@code count} waiters sleeping on {@code word} whose {@link #awaitBits} mask shares a bit with
+     * {@code bits} (every plain {@link #await} waiter matches any mask).
+     *
+     * @return how many were woken
+     */
+    public static int wakeBits(MemorySegment word, int count, int bits) {
+        checkWord(word);
+        if (count <= 0 || bits == 0) {
+            throw new IllegalArgumentException("count=" + count + " must be positive and bits=" + bits
+                    + " non-zero");
+        }
+        long result = Libc.syscall(Arch.CURRENT.sysFutex, word.address(), FUTEX_WAKE_BITSET, count, 0, 0,
+                bits & 0xFFFF_FFFFL);
+        if (result < 0) {
+            throw new IllegalStateException("futex wake (bitset) at 0x" + Long.toHexString(word.address()) + ": "
+                    + Errno.describe((int) -result));
+        }
+        return (int) result;
     }
 
     /**

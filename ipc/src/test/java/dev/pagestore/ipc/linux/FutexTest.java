@@ -58,6 +58,44 @@ class FutexTest {
     }
 
     @Test
+    void shouldWakeOnlyTheWaitersWhoseBitIsInTheMask() throws Exception {
+        java.util.concurrent.CountDownLatch asleep = new java.util.concurrent.CountDownLatch(2);
+        Futex.WaitResult[] results = new Futex.WaitResult[2];
+        Thread[] waiters = new Thread[2];
+        for (int i = 0; i < 2; i++) {
+            int waiter = i;
+            waiters[i] = Thread.ofPlatform().start(() -> {
+                asleep.countDown();
+                results[waiter] = Futex.awaitBits(word, 0, 1 << waiter, TimeUnit.SECONDS.toNanos(5));
+            });
+        }
+        asleep.await();
+        int woken = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+        while (woken == 0 && System.nanoTime() < deadline) { // until waiter 1 is surely asleep on the word
+            woken = Futex.wakeBits(word, Integer.MAX_VALUE, 0b10);
+            Thread.sleep(1);
+        }
+        assertEquals(1, woken, "only the waiter with bit 1 is woken");
+        waiters[1].join();
+        assertEquals(Futex.WaitResult.WOKEN, results[1]);
+        assertTrue(waiters[0].isAlive(), "the waiter with bit 0 sleeps on");
+        assertEquals(1, Futex.wakeBits(word, Integer.MAX_VALUE, 0b01));
+        waiters[0].join();
+        assertEquals(Futex.WaitResult.WOKEN, results[0]);
+    }
+
+    @Test
+    void shouldTimeOutABitsetWaitAfterTheGivenTime() {
+        long started = System.nanoTime();
+        assertEquals(Futex.WaitResult.TIMED_OUT, Futex.awaitBits(word, 0, 1, TimeUnit.MILLISECONDS.toNanos(30)));
+        long elapsed = System.nanoTime() - started;
+        assertTrue(elapsed >= TimeUnit.MILLISECONDS.toNanos(29), "slept only " + elapsed + " ns of 30 ms");
+        assertEquals(Futex.WaitResult.VALUE_CHANGED, Futex.awaitBits(word, 1, 1, TimeUnit.SECONDS.toNanos(1)));
+        assertThrows(IllegalArgumentException.class, () -> Futex.awaitBits(word, 0, 0, 1));
+    }
+
+    @Test
     void shouldRejectMisalignedOrHeapWords() {
         assertThrows(IllegalArgumentException.class, () -> Futex.wake(region.segment().asSlice(1, 4), 1));
         assertThrows(IllegalArgumentException.class, () -> Futex.wake(MemorySegment.ofArray(new int[1]), 1));
