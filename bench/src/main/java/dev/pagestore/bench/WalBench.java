@@ -61,7 +61,8 @@ public final class WalBench {
         }
     }
 
-    private record Result(double opsPerSecond, double p50Micros, double p99Micros, double meanBatch) {
+    private record Result(double opsPerSecond, double p50Micros, double p99Micros, double p999Micros, double maxMicros,
+                          double meanBatch) {
     }
 
     private static final String DIRECTORY_KIND = System.getProperty("pagestore.walbench.directory", "file");
@@ -134,8 +135,9 @@ public final class WalBench {
             for (int a = 0; a < APPENDERS.length; a++) {
                 Result r = medianResult(wal.get(a));
                 System.out.printf("WAL %d KiB, %2d appenders: %8.0f appends/s  p50 %7.0f us  p99 %7.0f us  "
-                                + "mean batch %.1f   runs %s%n", pageSize / 1024, APPENDERS[a], r.opsPerSecond(),
-                        r.p50Micros(), r.p99Micros(), r.meanBatch(),
+                                + "p99.9 %7.0f us  max %7.0f us  mean batch %.1f   runs %s%n", pageSize / 1024,
+                        APPENDERS[a], r.opsPerSecond(), r.p50Micros(), r.p99Micros(), r.p999Micros(), r.maxMicros(),
+                        r.meanBatch(),
                         wal.get(a).stream().map(x -> String.format("%.0f", x.opsPerSecond())).toList());
             }
         }
@@ -199,6 +201,7 @@ public final class WalBench {
             all.add(h);
         }
         return new Result(measured / (elapsed / 1e9), all.getValueAtPercentile(50), all.getValueAtPercentile(99),
+                all.getValueAtPercentile(99.9), all.getMaxValue(),
                 meanBatch);
     }
 
@@ -230,7 +233,8 @@ public final class WalBench {
                 count++;
             }
             return new Result(count / ((now - started) / 1e9), histogram.getValueAtPercentile(50),
-                    histogram.getValueAtPercentile(99), 1);
+                    histogram.getValueAtPercentile(99), histogram.getValueAtPercentile(99.9),
+                    histogram.getMaxValue(), 1);
         } finally {
             Files.deleteIfExists(file);
         }

@@ -18,8 +18,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * old salt and old LSNs, so recovery can never take them for new ones. A crash between the header write and the
  * rename leaves a file whose header names another segment: recovery treats it as spare.
  *
- * <p>Thread safety: {@link #prepare} is called by one thread at a time (the opener, then the WAL writer thread);
- * {@link #offerSpare} may be called from any thread (checkpoints).
+ * <p>Thread safety: {@link #prepare} and {@link #create} are called by one thread at a time (the opener, then the
+ * {@link SegmentPreparer}'s thread, or the writer when nothing was prepared ahead); {@link #open} by the thread that
+ * will append (so a queue-pair handle is pinned to it); {@link #offerSpare} from any thread (checkpoints).
  */
 final class SegmentFiles {
     /** A segment open for appending. */
@@ -48,8 +49,25 @@ final class SegmentFiles {
         return spares.size();
     }
 
-    /** Makes segment {@code number} ready for appending (recycled from a spare when one is available). */
+    /** Makes segment {@code number} ready for appending (recycled from a spare when one is available) and opens it. */
     OpenSegment prepare(long number) throws IOException {
+        return open(number, create(number, false));
+    }
+
+    /** Opens segment {@code number}, made by {@link #create} with {@code salt}, for appending on the calling thread. */
+    OpenSegment open(long number, int salt) throws IOException {
+        return new OpenSegment(number, salt, directory.open(WalSegmentDescriptor.fileName(number), false));
+    }
+
+    /**
+     * Makes segment file {@code number} durable under its final name, with a fresh header and zeros or a recycled
+     * spare's old records behind it, and returns its salt.
+     *
+     * @param paced fdatasync after every {@value #ZERO_CHUNK_BYTES}-byte chunk of zeros, so that a preparation beside a
+     *              running log never queues more than one chunk ahead of the log's own fdatasync (one flush of the
+     *              whole 64 MiB at the end held the log's commits for tens of milliseconds: bench/RESULTS.md)
+     */
+    int create(long number, boolean paced) throws IOException {
         String name = WalSegmentDescriptor.fileName(number);
         int salt = nextSalt();
         try (Arena arena = Arena.ofConfined()) {
@@ -73,6 +91,9 @@ final class SegmentFiles {
                     for (long at = WalSegmentDescriptor.HEADER_REGION_BYTES; at < config.segmentSizeBytes();
                          at += ZERO_CHUNK_BYTES) {
                         device.write(at, zeros.asSlice(0, Math.min(ZERO_CHUNK_BYTES, config.segmentSizeBytes() - at)));
+                        if (paced) {
+                            device.datasync();
+                        }
                     }
                     device.write(0, header);
                     device.datasync();
@@ -81,7 +102,7 @@ final class SegmentFiles {
             }
             directory.sync();
         }
-        return new OpenSegment(number, salt, directory.open(name, false));
+        return salt;
     }
 
     private int nextSalt() {

@@ -32,7 +32,7 @@ import java.util.concurrent.CountDownLatch;
 final class WalWriter implements EventHandler<AppendEvent> {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WalWriter.class);
     private final WalConfig config;
-    private final SegmentFiles segments;
+    private final SegmentPreparer preparer;
     private final WalMetrics metrics;
     private final Sequence durableLsn;
     private final CommitSignal commitSignal;
@@ -68,7 +68,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
               CommitSignal commitSignal) {
         this.commitSignal = commitSignal;
         this.config = config;
-        this.segments = segments;
+        this.preparer = new SegmentPreparer(segments);
         this.metrics = metrics;
         this.durableLsn = durableLsn;
         this.align = config.writeAlignmentBytes();
@@ -125,6 +125,11 @@ final class WalWriter implements EventHandler<AppendEvent> {
     /** Waits until the writer thread has released its devices after the ring halted. */
     void awaitStopped() throws InterruptedException {
         stopped.await();
+    }
+
+    @Override
+    public void onStart() {
+        preparer.startAhead(current.number() + 1);
     }
 
     @Override
@@ -194,7 +199,8 @@ final class WalWriter implements EventHandler<AppendEvent> {
         flushStaging();
         retired.add(current.device());
         long number = current.number() + 1;
-        current = segments.prepare(number);
+        current = preparer.take(number); // prepared ahead: usually only an open(2)
+        preparer.startAhead(number + 1);
         metrics.onSegmentPrepared();
         nextLsn = number * segmentSize + WalSegmentDescriptor.HEADER_REGION_BYTES;
         stagingFileOffset = WalSegmentDescriptor.HEADER_REGION_BYTES;
@@ -279,6 +285,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
     @Override
     public void onShutdown() {
         try {
+            preparer.close();
             commitSignal.raiseAll();
             for (LogDevice device : retired) {
                 closeQuietly(device);

@@ -101,14 +101,16 @@ class WriteAheadLogTest {
                 futures.forEach(CompletableFuture::join);
                 assertTrue(wal.metrics().segmentsPrepared() >= 5, wal.metrics().toString());
             }
+            // the segments that hold records, and the next one, prepared ahead and still empty
             long segmentFiles = directory.list().stream().filter(n -> n.endsWith(".wal")).count();
-            assertTrue(segmentFiles >= 6, "segments: " + directory.list());
+            long usedSegments = segmentFiles - 1;
+            assertTrue(usedSegments >= 6, "segments: " + directory.list());
             Collector collector = new Collector();
             try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, collector)) {
                 RecoveryReport report = wal.recoveryReport();
                 assertEquals(records, report.pagesApplied(), report.toString());
-                assertEquals(segmentFiles, report.segmentsScanned(), report.toString());
-                assertEquals(records + segmentFiles - 1, report.recordsReplayed(), "records plus SEGMENT_ENDs");
+                assertEquals(usedSegments, report.segmentsScanned(), report.toString());
+                assertEquals(records + usedSegments - 1, report.recordsReplayed(), "records plus SEGMENT_ENDs");
             }
             for (long i = 0; i < records; i++) {
                 assertEquals(i, collector.recordIdByPage.get(i));
