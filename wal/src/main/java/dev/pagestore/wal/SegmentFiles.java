@@ -85,6 +85,9 @@ final class SegmentFiles {
                 String temp = name + ".tmp";
                 directory.delete(temp);
                 try (LogDevice device = directory.open(temp, true)) {
+                    // one queue pair for the whole fill (a queue-pair handle opened unpinned makes one per call: 130
+                    // io_uring rings set up and torn down per segment); a no-op for plain files
+                    device.transferOwnership(Thread.currentThread());
                     device.truncate(0);
                     device.preallocate(config.segmentSizeBytes());
                     MemorySegment zeros = arena.allocate(ZERO_CHUNK_BYTES, config.writeAlignmentBytes());
