@@ -88,13 +88,39 @@ public final class WalBench {
     private WalBench() {
     }
 
+    private static final String USAGE = """
+            Usage: WalBench [directory [seconds [runs [recoveryMiB]]]]
+              directory    where the WALs and fio's files go, on the disk under test (default bench/target/walbench).
+                           Emptied first: it must be empty, missing, or made by an earlier WalBench run.
+              seconds      measured seconds per point, after 1 s of warm-up; 0 runs the recovery part only (default 5)
+              runs         runs per point; every figure printed is their median (default 3)
+              recoveryMiB  size of the WAL whose recovery is measured; 0 skips it (default 1024)
+            Properties (-D...):
+              pagestore.walbench.directory  file | uring | uring-direct: the WAL's LogDirectory (default file)
+              pagestore.walbench.appenders  appender thread counts, comma-separated (default 1,8,64)
+              pagestore.walbench.pageSizes  page sizes in bytes, comma-separated (default 4096,8192)
+              pagestore.walbench.peers      false skips fio and the naive peer
+              pagestore.walbench.wait       future: appenders join a CompletableFuture instead of appendAndWait
+            """;
+    /** Marks a directory as WalBench's own, so that a later run may empty it. */
+    private static final String MARKER = ".walbench";
+
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.print(USAGE);
+            return;
+        }
+        if (args.length > 4) {
+            usageError(args.length + " arguments, at most 4 expected");
+        }
         Path root = Path.of(args.length > 0 ? args[0] : "bench/target/walbench").toAbsolutePath();
-        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        int runs = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-        long recoveryMiB = args.length > 3 ? Long.parseLong(args[3]) : 1024;
-        deleteRecursively(root);
-        Files.createDirectories(root);
+        int seconds = args.length > 1 ? nonNegative("seconds", args[1]) : 5;
+        int runs = args.length > 2 ? nonNegative("runs", args[2]) : 3;
+        long recoveryMiB = args.length > 3 ? nonNegative("recoveryMiB", args[3]) : 1024;
+        if (runs == 0) {
+            usageError("runs=0: at least one run is needed for a median");
+        }
+        emptyOwnDirectory(root);
         System.out.printf("# WalBench: %s, %d s per measurement, median of %d runs, nproc=%d, JDK %s%n", root, seconds,
                 runs, Runtime.getRuntime().availableProcessors(), Runtime.version());
         System.out.println("# CPU: " + cpuModel() + "; file system: " + fileSystemOf(root) + "; WAL directory: "
@@ -357,6 +383,45 @@ public final class WalBench {
 
     private static String fileSystemOf(Path path) throws IOException {
         return Files.getFileStore(path).type() + " (" + Files.getFileStore(path).name() + ")";
+    }
+
+    private static int nonNegative(String name, String value) {
+        try {
+            int parsed = Integer.parseInt(value);
+            if (parsed >= 0) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with the usage
+        }
+        usageError(name + "=" + value + " is not a non-negative integer");
+        return -1; // not reached
+    }
+
+    private static void usageError(String message) {
+        System.err.println("WalBench: " + message);
+        System.err.print(USAGE);
+        System.exit(2);
+    }
+
+    /** Empties {@code root} for a run, refusing to delete anything WalBench did not make; leaves the marker in it. */
+    private static void emptyOwnDirectory(Path root) throws IOException {
+        if (Files.exists(root)) {
+            if (!Files.isDirectory(root)) {
+                usageError(root + " is not a directory");
+            }
+            boolean empty;
+            try (var entries = Files.list(root)) {
+                empty = entries.findAny().isEmpty();
+            }
+            if (!empty && !Files.exists(root.resolve(MARKER))) {
+                usageError(root + " is not empty and holds no " + MARKER + " marker from an earlier run: refusing to "
+                        + "delete its contents; name an empty or new directory");
+            }
+            deleteRecursively(root);
+        }
+        Files.createDirectories(root);
+        Files.createFile(root.resolve(MARKER));
     }
 
     private static void deleteRecursively(Path root) throws IOException {
