@@ -43,6 +43,8 @@ final class CommitSignal {
      */
     private final MemorySegment generation = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
     private final AtomicInteger sleepers = new AtomicInteger();
+    /** Sleeps that ended at their bound rather than by a wake-up: zero unless a wake-up was lost (tests check it). */
+    private final java.util.concurrent.atomic.AtomicLong boundedSleeps = new java.util.concurrent.atomic.AtomicLong();
     private static final VarHandle PENDING_BITS;
 
     static {
@@ -84,6 +86,11 @@ final class CommitSignal {
         }
     }
 
+    /** How many sleeps ended at the bound, with no wake-up. */
+    long boundedSleeps() {
+        return boundedSleeps.get();
+    }
+
     /** Writer thread, when it stops: wakes every sleeper, whatever it waits for. */
     void raiseAll() {
         told(-1);
@@ -96,8 +103,10 @@ final class CommitSignal {
             int seen = (int) WORD.getVolatile(generation, 0L);
             sleepers.incrementAndGet(); // StoreLoad: announce the sleeper before the re-check of the result
             try {
-                if (!append.isTold()) {
-                    Futex.awaitBits(generation, seen, append.wakeBit, SLEEP_BOUND_NANOS);
+                if (!append.isTold()
+                        && Futex.awaitBits(generation, seen, append.wakeBit, SLEEP_BOUND_NANOS)
+                                == Futex.WaitResult.TIMED_OUT) {
+                    boundedSleeps.incrementAndGet();
                 }
             } finally {
                 sleepers.decrementAndGet();

@@ -51,7 +51,7 @@ final class SegmentFiles {
 
     /** Makes segment {@code number} ready for appending (recycled from a spare when one is available) and opens it. */
     OpenSegment prepare(long number) throws IOException {
-        return open(number, create(number, false));
+        return open(number, create(number, false, () -> false));
     }
 
     /** Opens segment {@code number}, made by {@link #create} with {@code salt}, for appending on the calling thread. */
@@ -66,8 +66,10 @@ final class SegmentFiles {
      * @param paced fdatasync after every {@value #ZERO_CHUNK_BYTES}-byte chunk of zeros, so that a preparation beside a
      *              running log never queues more than one chunk ahead of the log's own fdatasync (one flush of the
      *              whole 64 MiB at the end held the log's commits for tens of milliseconds: bench/RESULTS.md)
+     * @param cancelled checked between chunks: when it turns true the temporary file is deleted and this throws
+     *                  {@link java.io.InterruptedIOException}, so a closing log is not renamed under
      */
-    int create(long number, boolean paced) throws IOException {
+    int create(long number, boolean paced, java.util.function.BooleanSupplier cancelled) throws IOException {
         String name = WalSegmentDescriptor.fileName(number);
         int salt = nextSalt();
         try (Arena arena = Arena.ofConfined()) {
@@ -96,6 +98,12 @@ final class SegmentFiles {
                         device.write(at, zeros.asSlice(0, Math.min(ZERO_CHUNK_BYTES, config.segmentSizeBytes() - at)));
                         if (paced) {
                             device.datasync();
+                        }
+                        if (cancelled.getAsBoolean()) {
+                            device.close();
+                            directory.delete(temp);
+                            throw new java.io.InterruptedIOException("preparation of segment " + number
+                                    + " cancelled: the log is closing");
                         }
                     }
                     device.write(0, header);

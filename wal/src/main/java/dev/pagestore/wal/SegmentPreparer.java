@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * starts); one preparation runs at a time, on this class's own daemon thread.
  */
 final class SegmentPreparer implements AutoCloseable {
-    private static final long CLOSE_WAIT_SECONDS = 60;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SegmentPreparer.class);
+    private static final long CLOSE_WAIT_SECONDS = 10;
 
     private final SegmentFiles segments;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(runnable -> {
@@ -39,6 +40,7 @@ final class SegmentPreparer implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private volatile boolean closing;
     private long aheadNumber = -1;
     private Future<Integer> ahead;
 
@@ -50,14 +52,15 @@ final class SegmentPreparer implements AutoCloseable {
     void startAhead(long number) {
         assert ahead == null : "segment " + aheadNumber + " is still being prepared";
         aheadNumber = number;
-        ahead = thread.submit(() -> segments.create(number, true)); // paced: beside a running log
+        ahead = thread.submit(() -> segments.create(number, true, () -> closing)); // paced: beside a running log
     }
 
     /**
      * Segment {@code number}, open for appending on the calling thread: the one prepared ahead (waiting for it if it
-     * is not ready), else prepared now on this thread.
+     * is not ready), else prepared now on this thread. A preparation ahead that failed is tried once more here: it
+     * failed on another file than the log's (a full disk that has since been freed, say), so retrying it is safe.
      *
-     * @throws IOException the preparation's failure (the log cannot continue past this segment)
+     * @throws IOException both attempts failed (the log cannot continue past this segment)
      */
     SegmentFiles.OpenSegment take(long number) throws IOException {
         Future<Integer> prepared = ahead;
@@ -67,7 +70,19 @@ final class SegmentPreparer implements AutoCloseable {
         if (prepared == null) {
             return segments.prepare(number);
         }
-        int salt = await(prepared, preparedNumber);
+        int salt;
+        try {
+            salt = await(prepared, preparedNumber);
+        } catch (IOException ahead) {
+            LOG.warn("preparing segment {} ahead failed; preparing it again at the switch", preparedNumber, ahead);
+            try {
+                return segments.prepare(number);
+            } catch (IOException again) {
+                again.addSuppressed(ahead);
+                throw new IOException("preparing segment " + number + " failed ahead and again at the switch: "
+                        + again.getMessage(), again);
+            }
+        }
         if (preparedNumber != number) { // not the sequence the writer follows; never expected, handled all the same
             assert false : "prepared segment " + preparedNumber + " but the writer needs " + number;
             return segments.prepare(number);
@@ -99,19 +114,27 @@ final class SegmentPreparer implements AutoCloseable {
     }
 
     /**
-     * Stops the thread after a preparation in progress has finished (its segment stays on disk, empty, and is deleted
-     * as past the end of the log when the log is next opened).
+     * Cancels a preparation in progress (at its next 1 MiB chunk; its temporary file is deleted) and returns only when
+     * the thread has stopped: once the log is closed nothing may rename a file in its directory, or a reopened log
+     * could find its open segment replaced. A preparation that had finished leaves its segment on disk, empty; the
+     * next open deletes it as past the end of the log.
      */
     @Override
     public void close() {
+        closing = true;
         thread.shutdown();
-        try {
-            if (!thread.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                org.slf4j.LoggerFactory.getLogger(SegmentPreparer.class).warn(
-                        "segment {} still being prepared after {} s; leaving it to its thread", aheadNumber,
-                        CLOSE_WAIT_SECONDS);
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (thread.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    break;
+                }
+                LOG.warn("still waiting for the preparation of segment {} to stop", aheadNumber);
+            } catch (InterruptedException e) {
+                interrupted = true; // the directory must be left alone before this returns: wait on
             }
-        } catch (InterruptedException e) {
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }

@@ -173,7 +173,9 @@ public final class WriteAheadLog implements AutoCloseable {
      * Logs a full image of one page and blocks the calling thread until the record is durable; allocates nothing.
      * For threads that wait for each append anyway: the writer wakes every such thread of a batch with one system
      * call ({@link CommitSignal}) instead of one wake-up per record. Not interruptible (the record is in the ring once
-     * this is called; like a {@code write(2)}, the call returns when it is durable or the log has failed).
+     * this is called; like a {@code write(2)}, the call returns when it is durable or the log has failed). Meant for
+     * platform threads: each calling thread keeps one small callback, and a virtual thread would pin its carrier
+     * while it sleeps in {@code futex(2)}; virtual threads should use {@link #append(long, MemorySegment)}.
      *
      * @return the record's LSN
      * @throws WalFailedException if the log failed before the record was durable
@@ -208,8 +210,14 @@ public final class WriteAheadLog implements AutoCloseable {
     private long appendAndWait(BlockingAppend waiter, long[] pageNumbers, MemorySegment[] images, int count)
             throws WalFailedException {
         waiter.arm();
-        publish(pageNumbers, images, count, count > 1, waiter);
-        commitSignal.await(waiter);
+        try {
+            publish(pageNumbers, images, count, count > 1, waiter);
+            commitSignal.await(waiter);
+        } catch (RuntimeException | Error e) {
+            // the writer may still hold this callback: never reuse it, or a later call could read this record's LSN
+            blockingAppends.remove();
+            throw e;
+        }
         return waiter.lsnOrThrow();
     }
 
@@ -246,6 +254,11 @@ public final class WriteAheadLog implements AutoCloseable {
         } finally {
             appendersInside.decrementAndGet();
         }
+    }
+
+    /** Sleeps of {@link #appendAndWait} callers that ended at their bound instead of a wake-up (tests). */
+    long boundedCommitSleeps() {
+        return commitSignal.boundedSleeps();
     }
 
     /** Every record below this LSN is durable (acquire read of the writer's release store). */

@@ -96,6 +96,8 @@ class BlockingAppendTest {
                 if (failure.get() != null) {
                     throw new AssertionError("an appender failed", failure.get());
                 }
+                // a commit takes microseconds here: a sleep that lasted to its 100 ms bound missed its wake-up
+                assertEquals(0, wal.boundedCommitSleeps(), "blocked appenders slept to their bound: wake-ups lost");
             }
             assertEquals(threads * perThread, lsnByRecord.size());
             assertEquals(threads * perThread, new java.util.HashSet<>(lsnByRecord.values()).size(), "LSNs are unique");

@@ -142,7 +142,8 @@ class QueuePairWalTest {
                     assertTrue(opening.endsWith("pinned to wal-writer"), opening);
                     pinnedSegments++;
                 } else {
-                    // the opener, and the segment preparer's one-shot queue pairs: never left pinned to anyone
+                    // the opener's handles, and the preparer's as opened (it then pins each to itself for the fill
+                    // and closes it): none is handed to the writer pinned to another thread
                     assertTrue(opening.endsWith("pinned to none"), opening);
                     preparedAhead += opening.contains("opened by wal-segment-preparer") ? 1 : 0;
                 }

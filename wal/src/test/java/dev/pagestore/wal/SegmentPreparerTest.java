@@ -16,14 +16,21 @@ class SegmentPreparerTest {
     private static final WalConfig CONFIG = WalTestSupport.smallConfig(31);
     private static final int PAGE = CONFIG.pageSizeBytes();
 
-    /** Delegates to a {@link FaultyLogDirectory}, refusing to create one file name (a full disk, say). */
+    /**
+     * Delegates to a {@link FaultyLogDirectory}, refusing to create one file name (a full disk, say) the first
+     * {@code refusals} times, and making every write to a temporary file take {@code tempWriteMillis}.
+     */
     private static final class RefusingDirectory implements LogDirectory {
         final FaultyLogDirectory inner;
         final String refused;
+        final java.util.concurrent.atomic.AtomicInteger refusals;
+        final long tempWriteMillis;
 
-        RefusingDirectory(FaultyLogDirectory inner, String refused) {
+        RefusingDirectory(FaultyLogDirectory inner, String refused, int refusals, long tempWriteMillis) {
             this.inner = inner;
             this.refused = refused;
+            this.refusals = new java.util.concurrent.atomic.AtomicInteger(refusals);
+            this.tempWriteMillis = tempWriteMillis;
         }
 
         @Override
@@ -33,10 +40,11 @@ class SegmentPreparerTest {
 
         @Override
         public LogDevice open(String name, boolean create) throws IOException {
-            if (create && name.equals(refused)) {
+            if (create && name.equals(refused) && refusals.getAndDecrement() > 0) {
                 throw new IOException("injected ENOSPC creating " + name);
             }
-            return inner.open(name, create);
+            LogDevice device = inner.open(name, create);
+            return name.endsWith(".tmp") && tempWriteMillis > 0 ? new SlowWrites(device, tempWriteMillis) : device;
         }
 
         @Override
@@ -60,6 +68,87 @@ class SegmentPreparerTest {
         }
     }
 
+    /** A device whose writes each take a while: a slow disk under a segment being prepared. */
+    private record SlowWrites(LogDevice inner, long writeMillis) implements LogDevice {
+        @Override
+        public void write(long offset, java.lang.foreign.MemorySegment source) throws IOException {
+            try {
+                Thread.sleep(writeMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inner.write(offset, source);
+        }
+
+        @Override
+        public long read(long offset, java.lang.foreign.MemorySegment destination) throws IOException {
+            return inner.read(offset, destination);
+        }
+
+        @Override
+        public void datasync() throws IOException {
+            inner.datasync();
+        }
+
+        @Override
+        public long size() throws IOException {
+            return inner.size();
+        }
+
+        @Override
+        public void preallocate(long sizeBytes) throws IOException {
+            inner.preallocate(sizeBytes);
+        }
+
+        @Override
+        public void truncate(long sizeBytes) throws IOException {
+            inner.truncate(sizeBytes);
+        }
+
+        @Override
+        public void close() throws IOException {
+            inner.close();
+        }
+    }
+
+    @Test
+    void shouldPrepareTheSegmentAgainAtTheSwitchWhenThePreparationAheadFailed() throws Exception {
+        FaultyLogDirectory faulty = new FaultyLogDirectory(33);
+        RefusingDirectory directory = new RefusingDirectory(faulty, WalSegmentDescriptor.fileName(1) + ".tmp", 1, 0);
+        try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG,
+                PageReplayer.NONE)) {
+            long lsn = -1;
+            for (int i = 0; lsn / CONFIG.segmentSizeBytes() < 2; i++) { // on into segment 2
+                lsn = wal.appendAndWait(i, WalTestSupport.page(arena, PAGE, i, i));
+            }
+            assertEquals(null, wal.failure(), "a failed preparation ahead is not a failed log");
+        }
+    }
+
+    @Test
+    void shouldCancelAPreparationInProgressWhenTheLogCloses() throws Exception {
+        FaultyLogDirectory faulty = new FaultyLogDirectory(34);
+        String next = WalSegmentDescriptor.fileName(1);
+        // 8 chunks of 1 MiB at 200 ms each: the preparation of segment 1 is still running when close is called
+        RefusingDirectory directory = new RefusingDirectory(faulty, "none", 0, 200);
+        WalConfig config = CONFIG.withSegmentSizeBytes(8 << 20);
+        WriteAheadLog wal = WriteAheadLog.open(directory, config, PageReplayer.NONE);
+        try (Arena arena = Arena.ofShared()) {
+            wal.appendAndWait(1, WalTestSupport.page(arena, PAGE, 1, 1));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!faulty.list().contains(next + ".tmp") && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(faulty.list().contains(next + ".tmp"), "segment 1 is being prepared: " + faulty.list());
+        long started = System.nanoTime();
+        wal.close();
+        long closeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        assertTrue(!faulty.list().contains(next) && !faulty.list().contains(next + ".tmp"),
+                "the cancelled preparation left nothing behind: " + faulty.list());
+        assertTrue(closeMillis < 1_000, "close waited " + closeMillis + " ms, as for the whole 1.6 s preparation");
+    }
+
     @Test
     void shouldPrepareTheNextSegmentBeforeTheLogReachesIt() throws Exception {
         FaultyLogDirectory directory = new FaultyLogDirectory(31);
@@ -81,7 +170,8 @@ class SegmentPreparerTest {
     @Test
     void shouldFailTheLogAtTheSwitchWhenTheNextSegmentCouldNotBePrepared() throws Exception {
         FaultyLogDirectory faulty = new FaultyLogDirectory(32);
-        RefusingDirectory directory = new RefusingDirectory(faulty, WalSegmentDescriptor.fileName(1) + ".tmp");
+        RefusingDirectory directory = new RefusingDirectory(faulty, WalSegmentDescriptor.fileName(1) + ".tmp",
+                Integer.MAX_VALUE, 0);
         try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG,
                 PageReplayer.NONE)) {
             long lastGood = -1;
@@ -95,7 +185,8 @@ class SegmentPreparerTest {
             }
             assertInstanceOf(WalFailedException.class, failure, "the switch to the unprepared segment fails the log");
             assertTrue(String.valueOf(rootMessage(failure)).contains("injected ENOSPC"), rootMessage(failure));
-            assertTrue(chainMentions(failure, "preparing segment 1"), "the failure names the segment: " + failure);
+            assertTrue(chainMentions(failure, "preparing segment 1 failed ahead and again at the switch"),
+                    "the failure names the segment and both attempts: " + failure);
             assertEquals(0, lastGood / CONFIG.segmentSizeBytes(), "every acknowledged record is in segment 0");
             assertThrows(WalFailedException.class, () -> wal.appendAndWait(1, WalTestSupport.page(arena, PAGE, 1, 1)),
                     "and the log stays failed");

@@ -86,7 +86,8 @@ public final class Futex {
             return WaitResult.TIMED_OUT;
         }
         // FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, the clock System.nanoTime reads on Linux
-        long deadline = System.nanoTime() + timeoutNanos;
+        long now = System.nanoTime();
+        long deadline = timeoutNanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + timeoutNanos; // "forever"-safe
         MemorySegment timespec = TIMESPEC.get();
         timespec.set(JAVA_LONG, 0, deadline / 1_000_000_000L);
         timespec.set(JAVA_LONG, 8, deadline % 1_000_000_000L);

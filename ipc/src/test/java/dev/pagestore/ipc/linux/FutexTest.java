@@ -70,19 +70,24 @@ class FutexTest {
             });
         }
         asleep.await();
-        int woken = 0;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
-        while (woken == 0 && System.nanoTime() < deadline) { // until waiter 1 is surely asleep on the word
-            woken = Futex.wakeBits(word, Integer.MAX_VALUE, 0b10);
-            Thread.sleep(1);
-        }
-        assertEquals(1, woken, "only the waiter with bit 1 is woken");
+        assertEquals(1, wakeWhenAsleep(0b10), "only the waiter with bit 1 is woken");
         waiters[1].join();
         assertEquals(Futex.WaitResult.WOKEN, results[1]);
         assertTrue(waiters[0].isAlive(), "the waiter with bit 0 sleeps on");
-        assertEquals(1, Futex.wakeBits(word, Integer.MAX_VALUE, 0b01));
+        assertEquals(1, wakeWhenAsleep(0b01));
         waiters[0].join();
         assertEquals(Futex.WaitResult.WOKEN, results[0]);
+    }
+
+    /** Wakes the bitset waiters in {@code bits}, retrying until one is asleep on the word (it may still be on its way). */
+    private int wakeWhenAsleep(int bits) throws InterruptedException {
+        int woken = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+        while (woken == 0 && System.nanoTime() < deadline) {
+            woken = Futex.wakeBits(word, Integer.MAX_VALUE, bits);
+            Thread.sleep(1);
+        }
+        return woken;
     }
 
     @Test
@@ -91,8 +96,12 @@ class FutexTest {
         assertEquals(Futex.WaitResult.TIMED_OUT, Futex.awaitBits(word, 0, 1, TimeUnit.MILLISECONDS.toNanos(30)));
         long elapsed = System.nanoTime() - started;
         assertTrue(elapsed >= TimeUnit.MILLISECONDS.toNanos(29), "slept only " + elapsed + " ns of 30 ms");
+        // the deadline is absolute: a relative reading of it would sleep for the machine's uptime
+        assertTrue(elapsed < TimeUnit.SECONDS.toNanos(5), "slept " + elapsed + " ns for a 30 ms timeout");
         assertEquals(Futex.WaitResult.VALUE_CHANGED, Futex.awaitBits(word, 1, 1, TimeUnit.SECONDS.toNanos(1)));
         assertThrows(IllegalArgumentException.class, () -> Futex.awaitBits(word, 0, 0, 1));
+        // "forever" must not overflow into a deadline in the past (EINVAL); the word differs, so no sleep happens
+        assertEquals(Futex.WaitResult.VALUE_CHANGED, Futex.awaitBits(word, 1, 1, Long.MAX_VALUE));
     }
 
     @Test
