@@ -20,22 +20,16 @@ class SegmentPreparerTest {
      * Delegates to a {@link FaultyLogDirectory}, refusing to create one file name (a full disk, say) the first
      * {@code refusals} times, and making every write to a temporary file take {@code tempWriteMillis}.
      */
-    private static final class RefusingDirectory implements LogDirectory {
-        final FaultyLogDirectory inner;
+    private static final class RefusingDirectory extends ForwardingLogDirectory {
         final String refused;
         final java.util.concurrent.atomic.AtomicInteger refusals;
         final long tempWriteMillis;
 
         RefusingDirectory(FaultyLogDirectory inner, String refused, int refusals, long tempWriteMillis) {
-            this.inner = inner;
+            super(inner);
             this.refused = refused;
             this.refusals = new java.util.concurrent.atomic.AtomicInteger(refusals);
             this.tempWriteMillis = tempWriteMillis;
-        }
-
-        @Override
-        public List<String> list() throws IOException {
-            return inner.list();
         }
 
         @Override
@@ -43,28 +37,13 @@ class SegmentPreparerTest {
             if (create && name.equals(refused) && refusals.getAndDecrement() > 0) {
                 throw new IOException("injected ENOSPC creating " + name);
             }
-            LogDevice device = inner.open(name, create);
+            LogDevice device = super.open(name, create);
             return name.endsWith(".tmp") && tempWriteMillis > 0 ? new SlowWrites(device, tempWriteMillis) : device;
         }
 
         @Override
-        public void rename(String from, String to) throws IOException {
-            inner.rename(from, to);
-        }
-
-        @Override
-        public void delete(String name) throws IOException {
-            inner.delete(name);
-        }
-
-        @Override
-        public void sync() throws IOException {
-            inner.sync();
-        }
-
-        @Override
         public String describe() {
-            return "refusing " + refused + " in " + inner.describe();
+            return "refusing " + refused + " in " + super.describe();
         }
     }
 

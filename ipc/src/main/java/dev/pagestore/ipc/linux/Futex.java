@@ -56,6 +56,11 @@ public final class Futex {
         timespec.set(JAVA_LONG, 8, timeoutNanos % 1_000_000_000L);
         long result = Libc.syscall(Arch.CURRENT.sysFutex, word.address(), FUTEX_WAIT, expected & 0xFFFF_FFFFL,
                 timespec.address(), 0, 0);
+        return waitResult(result, "futex wait", word);
+    }
+
+    /** Maps a {@code FUTEX_WAIT} or {@code FUTEX_WAIT_BITSET} result to what ended the wait. */
+    private static WaitResult waitResult(long result, String operation, MemorySegment word) {
         if (result >= 0) {
             return WaitResult.WOKEN;
         }
@@ -65,7 +70,7 @@ public final class Futex {
             case ETIMEDOUT -> WaitResult.TIMED_OUT;
             case EINTR -> WaitResult.INTERRUPTED;     // a signal; the caller re-checks and waits again if it must
             default -> throw new IllegalStateException(
-                    "futex wait at 0x" + Long.toHexString(word.address()) + ": " + Errno.describe(errno));
+                    operation + " at 0x" + Long.toHexString(word.address()) + ": " + Errno.describe(errno));
         };
     }
 
@@ -93,17 +98,7 @@ public final class Futex {
         timespec.set(JAVA_LONG, 8, deadline % 1_000_000_000L);
         long result = Libc.syscall(Arch.CURRENT.sysFutex, word.address(), FUTEX_WAIT_BITSET, expected & 0xFFFF_FFFFL,
                 timespec.address(), 0, bits & 0xFFFF_FFFFL);
-        if (result >= 0) {
-            return WaitResult.WOKEN;
-        }
-        int errno = (int) -result;
-        return switch (Errno.of(errno)) {
-            case EAGAIN -> WaitResult.VALUE_CHANGED;  // the value moved before we slept: re-check, no lost wake-up
-            case ETIMEDOUT -> WaitResult.TIMED_OUT;
-            case EINTR -> WaitResult.INTERRUPTED;     // a signal; the caller re-checks and waits again if it must
-            default -> throw new IllegalStateException(
-                    "futex wait (bitset) at 0x" + Long.toHexString(word.address()) + ": " + Errno.describe(errno));
-        };
+        return waitResult(result, "futex wait (bitset)", word);
     }
 
     /**

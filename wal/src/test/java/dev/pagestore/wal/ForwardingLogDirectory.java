@@ -1,0 +1,43 @@
+package dev.pagestore.wal;
+
+import java.io.IOException;
+import java.util.List;
+
+/** A {@link LogDirectory} that forwards every call to another: tests override the calls they watch or break. */
+abstract class ForwardingLogDirectory implements LogDirectory {
+    private final LogDirectory inner;
+
+    ForwardingLogDirectory(LogDirectory inner) {
+        this.inner = inner;
+    }
+
+    @Override
+    public List<String> list() throws IOException {
+        return inner.list();
+    }
+
+    @Override
+    public LogDevice open(String name, boolean create) throws IOException {
+        return inner.open(name, create);
+    }
+
+    @Override
+    public void rename(String from, String to) throws IOException {
+        inner.rename(from, to);
+    }
+
+    @Override
+    public void delete(String name) throws IOException {
+        inner.delete(name);
+    }
+
+    @Override
+    public void sync() throws IOException {
+        inner.sync();
+    }
+
+    @Override
+    public String describe() {
+        return inner.describe();
+    }
+}
