@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The zeros are made durable a 1 MiB chunk at a time ({@link SegmentFiles#create} {@code paced}): prepared with one
  * fdatasync at the end, the 64 MiB flush held the log's own fdatasync just as long (max latency 127-153 ms, no better
- * than the synchronous switch); paced, the log waits behind at most one chunk (max 15-29 ms). Smaller chunks made
+ * than the synchronous switch); paced, the log waits behind at most one chunk (max 12-48 ms). Smaller chunks made
  * preparation slower than the log fills a segment. Once checkpoints recycle segments, preparing one is a header
  * rewrite and none of this costs anything.
  *
