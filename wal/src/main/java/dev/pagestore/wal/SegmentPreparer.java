@@ -83,9 +83,8 @@ final class SegmentPreparer implements AutoCloseable {
                         + again.getMessage(), again);
             }
         }
-        if (preparedNumber != number) { // not the sequence the writer follows; never expected, handled all the same
-            assert false : "prepared segment " + preparedNumber + " but the writer needs " + number;
-            return segments.prepare(number);
+        if (preparedNumber != number) { // the salt belongs to the prepared segment: never open another with it
+            throw new IllegalStateException("prepared segment " + preparedNumber + " but the writer needs " + number);
         }
         return segments.open(number, salt);
     }

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Thread safety: as {@link QueuePairLogDirectory}; {@link #powerFail()} may be called from any thread at any time.
  */
-public final class SimulatedLogDirectory implements LogDirectory, AutoCloseable {
+public final class SimulatedLogDirectory extends ForwardingLogDirectory implements AutoCloseable {
     /**
      * How the simulated files are made.
      *
@@ -67,14 +67,17 @@ public final class SimulatedLogDirectory implements LogDirectory, AutoCloseable 
 
     /** An empty simulated directory. */
     public SimulatedLogDirectory(Settings settings) {
-        this.settings = settings;
-        this.life = 0;
+        this(settings, 0, emptyDirectory(settings));
+    }
+
+    private static QueuePairLogDirectory emptyDirectory(Settings settings) {
         AtomicLong created = new AtomicLong();
-        this.directory = new QueuePairLogDirectory(describe(settings, 0), name -> makeDevice(settings, name,
+        return new QueuePairLogDirectory(describe(settings, 0), name -> makeDevice(settings, name,
                 created.getAndIncrement()), settings.device());
     }
 
     private SimulatedLogDirectory(Settings settings, int life, QueuePairLogDirectory directory) {
+        super(directory);
         this.settings = settings;
         this.life = life;
         this.directory = directory;
@@ -95,36 +98,6 @@ public final class SimulatedLogDirectory implements LogDirectory, AutoCloseable 
                 .volatileWriteCache(true)
                 .cacheBlocks(settings.cacheBlocks())
                 .build();
-    }
-
-    @Override
-    public List<String> list() throws IOException {
-        return directory.list();
-    }
-
-    @Override
-    public LogDevice open(String name, boolean create) throws IOException {
-        return directory.open(name, create);
-    }
-
-    @Override
-    public void rename(String from, String to) throws IOException {
-        directory.rename(from, to);
-    }
-
-    @Override
-    public void delete(String name) throws IOException {
-        directory.delete(name);
-    }
-
-    @Override
-    public void sync() throws IOException {
-        directory.sync();
-    }
-
-    @Override
-    public String describe() {
-        return directory.describe();
     }
 
     /**

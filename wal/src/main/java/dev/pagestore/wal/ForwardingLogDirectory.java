@@ -3,7 +3,10 @@ package dev.pagestore.wal;
 import java.io.IOException;
 import java.util.List;
 
-/** A {@link LogDirectory} that forwards every call to another: tests override the calls they watch or break. */
+/**
+ * A {@link LogDirectory} that forwards every call to another: the base of a directory that adds to one it wraps
+ * ({@link SimulatedLogDirectory} over its {@link QueuePairLogDirectory}, and tests that watch or break calls).
+ */
 abstract class ForwardingLogDirectory implements LogDirectory {
     private final LogDirectory inner;
 
