@@ -61,6 +61,8 @@ final class WalWriter implements EventHandler<AppendEvent> {
     private long batchBytes;
 
     private volatile WalFailedException failure;
+    /** Run after every batch ({@link #addAfterBatch}); replaced whole, never changed in place. */
+    private volatile Runnable[] afterBatch = new Runnable[0];
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     @SuppressWarnings("unchecked")
@@ -152,6 +154,10 @@ final class WalWriter implements EventHandler<AppendEvent> {
                 commit();
             }
             commitSignal.raise(); // after every outcome of the batch, durable or failed, is told
+            Runnable[] listeners = afterBatch;
+            for (int i = 0; i < listeners.length; i++) { // indexed: nothing allocated per batch
+                runQuietly(listeners[i]);
+            }
         }
     }
 
@@ -250,6 +256,27 @@ final class WalWriter implements EventHandler<AppendEvent> {
             pendingCount = 0;
         } catch (Throwable t) {
             fail(t);
+        }
+    }
+
+    /** Adds a task run on this thread after every batch's outcomes are all told; any thread, at any time. */
+    synchronized void addAfterBatch(Runnable listener) {
+        Runnable[] grown = java.util.Arrays.copyOf(afterBatch, afterBatch.length + 1);
+        grown[afterBatch.length] = listener;
+        afterBatch = grown; // volatile: the writer sees the whole array or the old one
+    }
+
+    /** Removes a task added by {@link #addAfterBatch} (the same object); it may still run once, for a batch under way. */
+    synchronized void removeAfterBatch(Runnable listener) {
+        Runnable[] kept = java.util.Arrays.stream(afterBatch).filter(l -> l != listener).toArray(Runnable[]::new);
+        afterBatch = kept;
+    }
+
+    private static void runQuietly(Runnable listener) {
+        try {
+            listener.run();
+        } catch (RuntimeException e) {
+            LOG.error("an after-batch listener failed; the log goes on", e);
         }
     }
 

@@ -261,6 +261,24 @@ public final class WriteAheadLog implements AutoCloseable {
         return commitSignal.boundedSleeps();
     }
 
+    /** A task added by {@link #afterEveryBatch}; closing it removes the task. */
+    public interface AfterBatch extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Runs {@code afterBatch} on the WAL writer thread after each batch, once every {@link AppendCallback} of the
+     * batch has been told (durable or failed). For callers that append through callbacks on behalf of one thread (the
+     * manager's reactors): the callback only records the outcome, and this wakes the thread once per batch instead of
+     * once per record. Like a callback, it must be short and must not block or append; one that throws is logged and
+     * the log goes on. Close the returned handle to remove the task (it may run once more, for a batch under way).
+     */
+    public AfterBatch afterEveryBatch(Runnable afterBatch) {
+        writer.addAfterBatch(java.util.Objects.requireNonNull(afterBatch, "afterBatch"));
+        return () -> writer.removeAfterBatch(afterBatch);
+    }
+
     /** Every record below this LSN is durable (acquire read of the writer's release store). */
     public long durableLsn() {
         return durableLsn.get();

@@ -1,0 +1,113 @@
+package dev.pagestore.wal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.lmax.disruptor.Sequence;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The writer's group commit, driven event by event without a ring: one write and one fdatasync at the end of each of
+ * the Disruptor's batches, none in its middle, and the after-batch tasks run once every callback of a batch is told.
+ */
+class WalWriterTest {
+    @TempDir
+    Path directory;
+
+    private final WalConfig config = WalTestSupport.smallConfig(7);
+    private final WalMetrics metrics = new WalMetrics();
+    private final Arena arena = Arena.ofShared();
+    private final List<Long> told = new ArrayList<>();
+    private WalWriter writer;
+
+    @BeforeEach
+    void startWriter() throws Exception {
+        LogDirectory logDirectory = new FileLogDirectory(directory);
+        SegmentFiles segments = new SegmentFiles(logDirectory, config);
+        writer = new WalWriter(config, segments, metrics, new Sequence(), new CommitSignal());
+        writer.resume(segments.prepare(0), WalSegmentDescriptor.HEADER_REGION_BYTES, 0);
+        writer.onStart();
+    }
+
+    @AfterEach
+    void stopWriter() {
+        writer.onShutdown();
+        arena.close();
+    }
+
+    @Test
+    void theEndOfABatchCommitsIt() {
+        writer.onEvent(event(10), 0, true);
+        assertEquals(List.of((long) WalSegmentDescriptor.HEADER_REGION_BYTES), told);
+        assertEquals(1, metrics.datasyncs());
+    }
+
+    @Test
+    void anEventInTheMiddleOfABatchIsCommittedOnlyWithTheBatchInOneFdatasync() {
+        writer.onEvent(event(10), 0, false);
+        writer.onEvent(event(11), 1, false);
+        assertEquals(0, metrics.datasyncs());
+        writer.onEvent(event(12), 2, true);
+        long first = WalSegmentDescriptor.HEADER_REGION_BYTES;
+        long length = WalRecordDescriptor.alignedLength(WalRecordDescriptor.pageImagesLength(1, config.pageSizeBytes()));
+        assertEquals(List.of(first, first + length, first + 2 * length), told, "told once each, in LSN order");
+        assertEquals(1, metrics.datasyncs());
+        assertEquals(1, metrics.batches());
+    }
+
+    @Test
+    void theAfterBatchTaskRunsOnceAtTheEndOfEachBatchWhenEveryCallbackOfItHasBeenTold() {
+        List<Integer> toldWhenRun = new ArrayList<>();
+        writer.addAfterBatch(() -> toldWhenRun.add(told.size()));
+        writer.onEvent(event(10), 0, false);
+        writer.onEvent(event(11), 1, false);
+        assertEquals(List.of(), toldWhenRun, "not in the middle of a batch");
+        writer.onEvent(event(12), 2, true);
+        writer.onEvent(event(13), 3, true);
+        assertEquals(List.of(3, 4), toldWhenRun);
+    }
+
+    @Test
+    void aThrowingAfterBatchTaskIsLoggedAndNeitherStopsTheOthersNorTheLog() {
+        List<String> ran = new ArrayList<>();
+        writer.addAfterBatch(() -> {
+            ran.add("first");
+            throw new IllegalStateException("a broken listener");
+        });
+        Runnable second = () -> ran.add("second");
+        writer.addAfterBatch(second);
+        writer.onEvent(event(10), 0, true);
+        assertEquals(List.of("first", "second"), ran);
+
+        writer.removeAfterBatch(second);
+        writer.onEvent(event(11), 1, true);
+        assertEquals(List.of("first", "second", "first"), ran, "the removed task no longer runs");
+        assertEquals(2, told.size(), "both appends durable");
+        assertEquals(null, writer.failure());
+    }
+
+    private AppendEvent event(long pageNumber) {
+        MemorySegment image = arena.allocate(config.pageSizeBytes(), 4096);
+        WalTestSupport.fill(image, pageNumber, pageNumber);
+        AppendEvent event = new AppendEvent(config.maxPagesPerGroup());
+        event.set(new long[] {pageNumber}, new MemorySegment[] {image}, 1, false, new AppendCallback() {
+            @Override
+            public void onDurable(long lsn) {
+                told.add(lsn);
+            }
+
+            @Override
+            public void onFailed(Throwable failure) {
+                throw new AssertionError("append failed", failure);
+            }
+        });
+        return event;
+    }
+}
