@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * {@link PageStripes} keeps a page's reads and writes in one reactor at a time.
  *
  * <h2>Idle</h2>
- * Spin briefly, then yield, then: with device or WAL work outstanding, park 50 us (WAL completions unpark at once);
+ * Spin briefly, then yield, then: with device or WAL work outstanding, park 50 us (the WAL writer unparks it once
+ * per batch that had its ops);
  * otherwise sleep in {@code futex} on the channels' request rings (a worker's publish wakes it, through its ring's
  * waiting flag), at most 10 ms: with several channels on all of them at once through {@code futex_waitv}
  * ({@link FutexWaitv}), or, on kernels without it, on one ring at a time for at most 1 ms.
@@ -198,6 +199,7 @@ final class Reactor implements Runnable {
         }
         started.countDown();
         long drainStart = 0;
+        WriteAheadLog.AfterBatch walWake = wal.afterEveryBatch(this::wakeAfterWalBatch);
         try {
             while (true) {
                 int work = loopOnce();
@@ -222,6 +224,7 @@ final class Reactor implements Runnable {
         } catch (Throwable e) {
             LOG.error("reactor {} failed; its channels get no more answers", index, e);
         } finally {
+            walWake.close();
             try {
                 queuePair.close();
             } catch (RuntimeException e) {
@@ -669,7 +672,11 @@ final class Reactor implements Runnable {
         }
     }
 
-    /** An op's WAL callback: records the outcome and hands the op back to this reactor (any thread). */
+    /**
+     * An op's WAL callback: records the outcome and hands the op back to this reactor. Called on the WAL writer
+     * thread (or on this reactor, for an append refused at once); the writer wakes this reactor once after the whole
+     * batch ({@link #wakeAfterWalBatch}), not once per op.
+     */
     private final class WalCallback implements dev.pagestore.wal.AppendCallback {
         private final Op op;
 
@@ -682,7 +689,6 @@ final class Reactor implements Runnable {
             op.lsn = lsn;
             op.walFailure = null;
             walDone.push(op);  // release: the fields above are visible to the reactor that takes it
-            wake();
         }
 
         @Override
@@ -690,6 +696,16 @@ final class Reactor implements Runnable {
             op.lsn = -1;
             op.walFailure = failure;
             walDone.push(op);
+        }
+    }
+
+    /**
+     * Run by the WAL writer after each batch: one wake for every op of the batch this reactor had. Woken at each op's
+     * push instead, a reactor took the first few ops while the writer was still telling the rest, and (with an
+     * {@code unpark} plus a possible {@code futex} wake per op) slowed the writer telling them (bench/RESULTS.md).
+     */
+    private void wakeAfterWalBatch() {
+        if (!walDone.isEmpty()) {
             wake();
         }
     }
