@@ -7,6 +7,7 @@ import dev.pagestore.wal.LogDirectory;
 import dev.pagestore.wal.PageReplayer;
 import dev.pagestore.wal.RecoveryReport;
 import dev.pagestore.wal.WalConfig;
+import dev.pagestore.wal.WalRecordDescriptor;
 import dev.pagestore.wal.WalRecovery;
 import dev.pagestore.wal.WriteAheadLog;
 import java.io.IOException;
@@ -28,8 +29,9 @@ import org.HdrHistogram.Histogram;
 
 /**
  * WAL benchmark (issue 5): durable page-image appends per second with 1, 8 and 64 appenders for 4 KiB and 8 KiB
- * pages, p50/p99 commit latency and mean batch size; peers in the same run: a naive write + fdatasync per record and
- * {@code fio --rw=write --bs=8k --fdatasync=1}; then recovery of a 1 GiB WAL read with {@code O_DIRECT} against
+ * pages, p50/p99 commit latency and mean batch size; peers in the same run: a naive write + fdatasync per record,
+ * {@code fio --rw=write --bs=8k --fdatasync=1}, and for each appender count the disk's ceiling ({@link #fioCeiling});
+ * then recovery of a 1 GiB WAL read with {@code O_DIRECT} against
  * {@code fio --rw=read --bs=1M --direct=1} on the same files. Every figure is the median of {@code runs} runs.
  *
  * <pre>
@@ -99,8 +101,16 @@ public final class WalBench {
               pagestore.walbench.directory  file | uring | uring-direct: the WAL's LogDirectory (default file)
               pagestore.walbench.appenders  appender thread counts, comma-separated (default 1,8,64)
               pagestore.walbench.pageSizes  page sizes in bytes, comma-separated (default 4096,8192)
-              pagestore.walbench.peers      false skips fio and the naive peer
-              pagestore.walbench.wait       future: appenders join a CompletableFuture instead of appendAndWait
+              pagestore.walbench.peers      false skips the peers: fio, the naive log and the ceiling
+              pagestore.walbench.wait       block (default): a thread per appender in appendAndWait;
+                                            future: a thread per appender joining a CompletableFuture;
+                                            reactor: N appenders are N appends kept in flight by driver threads
+                                            through the callback API, as the manager's reactors append
+              pagestore.walbench.reactors   driver threads for wait=reactor (default 1)
+              pagestore.walbench.checkpointMillis
+                                            checkpoint every this many ms beside the appenders, so that
+                                            segments are recycled as in a database's steady state (default 0:
+                                            none, every segment is a new zero-filled file)
             """;
     /** Marks a directory as WalBench's own, so that a later run may empty it. */
     private static final String MARKER = ".walbench";
@@ -120,6 +130,15 @@ public final class WalBench {
         if (runs == 0) {
             usageError("runs=0: at least one run is needed for a median");
         }
+        if (!List.of("block", "future", "reactor").contains(WAIT)) {
+            usageError("pagestore.walbench.wait=" + WAIT + " is not one of block, future, reactor");
+        }
+        if (CHECKPOINT_MILLIS < 0) {
+            usageError("pagestore.walbench.checkpointMillis=" + CHECKPOINT_MILLIS + " is negative");
+        }
+        if (REACTORS < 1) {
+            usageError("pagestore.walbench.reactors=" + REACTORS + ": at least one driver thread is needed");
+        }
         emptyOwnDirectory(root);
         System.out.printf("# WalBench: %s, %d s per measurement, median of %d runs, nproc=%d, JDK %s%n", root, seconds,
                 runs, Runtime.getRuntime().availableProcessors(), Runtime.version());
@@ -135,14 +154,19 @@ public final class WalBench {
             List<Double> fio = new ArrayList<>();
             List<Result> naive = new ArrayList<>();
             List<List<Result>> wal = new ArrayList<>();
+            List<List<Double>> ceiling = new ArrayList<>();
             for (int ignored : APPENDERS) {
                 wal.add(new ArrayList<>());
+                ceiling.add(new ArrayList<>());
             }
             try (WriteAheadLog log = WriteAheadLog.open(walDirectory(directory), config, PageReplayer.NONE)) {
                 for (int run = 0; run < runs; run++) {
                     if (PEERS) {
                         fio.add(fioFdatasyncIops(root, pageSize, seconds));
                         naive.add(naive(root, pageSize, seconds));
+                        for (int a = 0; a < APPENDERS.length; a++) {
+                            ceiling.get(a).add(fioCeiling(root, pageSize, APPENDERS[a], seconds));
+                        }
                     }
                     for (int a = 0; a < APPENDERS.length; a++) {
                         wal.get(a).add(walRun(log, pageSize, APPENDERS[a], seconds));
@@ -157,6 +181,12 @@ public final class WalBench {
                 System.out.printf("naive pwrite+fdatasync %d KiB: %.0f ops/s p50 %.0f us p99 %.0f us   runs %s%n",
                         pageSize / 1024, n.opsPerSecond(), n.p50Micros(), n.p99Micros(),
                         naive.stream().map(x -> String.format("%.0f", x.opsPerSecond())).toList());
+            }
+            for (int a = 0; PEERS && a < APPENDERS.length; a++) {
+                System.out.printf("ceiling for %2d appenders, %d KiB: fio --overwrite=1 --bs=%dk --fdatasync=1: %.0f "
+                                + "appends/s (median) runs %s%n", APPENDERS[a], pageSize / 1024,
+                        ceilingBlockBytes(pageSize, APPENDERS[a]) / 1024, median(ceiling.get(a)),
+                        ceiling.get(a).stream().map(x -> String.format("%.0f", x)).toList());
             }
             for (int a = 0; a < APPENDERS.length; a++) {
                 Result r = medianResult(wal.get(a));
@@ -174,16 +204,39 @@ public final class WalBench {
         }
     }
 
-    /** Appenders wait with {@code appendAndWait} (default) or join a {@code CompletableFuture} per append. */
-    private static final boolean BLOCKING = !"future".equals(System.getProperty("pagestore.walbench.wait"));
+    /**
+     * How appenders wait: {@code block} (default) a thread per appender in {@code appendAndWait}; {@code future} a
+     * thread per appender joining a {@code CompletableFuture}; {@code reactor} the appends kept in flight by
+     * {@link WalInFlightDriver}s, as the manager's reactors append.
+     */
+    private static final String WAIT = System.getProperty("pagestore.walbench.wait", "block");
+    /** Driver threads in {@code wait=reactor} mode; the appends in flight are split evenly among them. */
+    private static final int REACTORS = Integer.getInteger("pagestore.walbench.reactors", 1);
+    /**
+     * Milliseconds between checkpoints taken beside the appenders (0: none, the log only grows). There are no data
+     * pages here, so a checkpoint is the control-file write and hands the segments before it back for recycling: what
+     * a database's steady state looks like once its checkpoints keep up.
+     */
+    private static final int CHECKPOINT_MILLIS = Integer.getInteger("pagestore.walbench.checkpointMillis", 0);
 
     private static Result walRun(WriteAheadLog wal, int pageSize, int appenders, int seconds) throws Exception {
         AtomicBoolean measuring = new AtomicBoolean();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong operations = new AtomicLong();
-        Histogram[] histograms = new Histogram[appenders];
+        boolean reactor = WAIT.equals("reactor");
+        int threadCount = reactor ? Math.min(REACTORS, appenders) : appenders;
+        Histogram[] histograms = new Histogram[threadCount];
         List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < appenders; t++) {
+        Arena arena = Arena.ofShared();
+        for (int t = 0; reactor && t < threadCount; t++) {
+            int thread = t;
+            histograms[t] = new Histogram(3_600_000_000L, 3);
+            int slots = appenders / threadCount + (t < appenders % threadCount ? 1 : 0);
+            WalInFlightDriver driver = new WalInFlightDriver(wal, slots, pageSize, t * 100_000_000_000L, arena);
+            threads.add(Thread.ofPlatform().name("walbench-reactor-" + t).start(
+                    () -> operations.addAndGet(driver.run(measuring, stop, histograms[thread]))));
+        }
+        for (int t = 0; !reactor && t < appenders; t++) {
             int thread = t;
             histograms[t] = new Histogram(3_600_000_000L, 3);
             threads.add(Thread.ofPlatform().start(() -> {
@@ -192,7 +245,7 @@ public final class WalBench {
                 long page = thread * 1_000_000L;
                 while (!stop.get()) {
                     long start = System.nanoTime();
-                    if (BLOCKING) {
+                    if (!WAIT.equals("future")) {
                         try {
                             wal.appendAndWait(page++, image);
                         } catch (java.io.IOException e) {
@@ -208,6 +261,20 @@ public final class WalBench {
                 }
             }));
         }
+        Thread checkpointer = CHECKPOINT_MILLIS <= 0 ? null : Thread.ofPlatform().name("walbench-checkpointer")
+                .start(() -> {
+                    try {
+                        while (!stop.get()) {
+                            Thread.sleep(CHECKPOINT_MILLIS);
+                            wal.checkpoint(redoLsn -> { }); // no data file: nothing to flush before the redo point
+                        }
+                    } catch (InterruptedException | IOException e) {
+                        throw new IllegalStateException("checkpoint failed", e);
+                    }
+                });
+        if (checkpointer != null) {
+            threads.add(checkpointer);
+        }
         Thread.sleep(1000); // warm-up
         long batches = wal.metrics().batches();
         long records = wal.metrics().records();
@@ -216,12 +283,13 @@ public final class WalBench {
         Thread.sleep(seconds * 1000L);
         measuring.set(false);
         long elapsed = System.nanoTime() - started;
-        long measured = operations.get();
         double meanBatch = (double) (wal.metrics().records() - records) / Math.max(1, wal.metrics().batches() - batches);
         stop.set(true);
         for (Thread thread : threads) {
             thread.join();
         }
+        arena.close();
+        long measured = operations.get();
         Histogram all = new Histogram(3_600_000_000L, 3);
         for (Histogram h : histograms) {
             all.add(h);
@@ -274,6 +342,28 @@ public final class WalBench {
                 "--filename=" + file, "--output-format=json"));
         Files.deleteIfExists(file);
         return section(json, "write", "iops");
+    }
+
+    /** The bytes one commit of {@code appenders} single-page records writes: their aligned lengths, in whole blocks. */
+    private static long ceilingBlockBytes(int pageSize, int appenders) {
+        long record = WalRecordDescriptor.alignedLength(WalRecordDescriptor.pageImagesLength(1, pageSize));
+        return (appenders * record + 4095) & -4096L;
+    }
+
+    /**
+     * The most any log can do on this disk with {@code appenders} appends in flight, each waiting for its own
+     * durability: every commit carries all of them as one write of {@link #ceilingBlockBytes} into an already written
+     * file (as into a recycled or zero-filled segment), then one fdatasync; no CPU spent on records, no wait between
+     * commits. Returns fio's writes per second times {@code appenders}: appends per second.
+     */
+    private static double fioCeiling(Path root, int pageSize, int appenders, int seconds) throws IOException,
+            InterruptedException {
+        Path file = root.resolve("fio-ceiling.dat");
+        String json = fio(List.of("fio", "--name=ceiling", "--rw=write", "--bs=" + ceilingBlockBytes(pageSize,
+                        appenders) / 1024 + "k", "--fdatasync=1", "--overwrite=1", "--size=256m", "--time_based=1",
+                "--runtime=" + seconds, "--filename=" + file, "--output-format=json"));
+        Files.deleteIfExists(file);
+        return section(json, "write", "iops") * appenders;
     }
 
     private static void recovery(Path root, long mebibytes, int runs) throws Exception {
