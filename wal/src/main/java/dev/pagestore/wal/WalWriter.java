@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.LongPredicate;
 
 /**
  * The WAL writer: the single consumer of the append ring and the only thread that touches the log devices.
@@ -20,7 +21,9 @@ import java.util.concurrent.CountDownLatch;
  * signal that no further event is published yet &mdash; the writer issues one write for the whole batch and one
  * fdatasync, publishes the durable LSN with a release store, and tells the appenders' callbacks in LSN order. While
  * it syncs, new appenders queue in the ring and become the next batch: the batch size adapts to the fsync latency with
- * no artificial delay (the shape of PostgreSQL's and InnoDB's group commit, with the ring as the queue).
+ * no artificial delay (the shape of PostgreSQL's and InnoDB's group commit, with the ring as the queue). An append
+ * already published when the Disruptor's batch ends is taken into the same commit ({@link #takesInNext}): no wait,
+ * only no separate fdatasync for a batch that the ring has already extended.
  *
  * <p>Writes are block aligned: the staging buffer always starts at a block boundary of the segment and the partly
  * filled last block is kept and re-written with the next batch (its bytes unchanged, so a torn re-write at sector
@@ -55,6 +58,8 @@ final class WalWriter implements EventHandler<AppendEvent> {
     private long lastLsn;
     private long syncedLsn;
     private final List<LogDevice> retired = new ArrayList<>();
+    private final int maxTakenIn;
+    private LongPredicate published = sequence -> false;
     private final AppendCallback[] pendingCallbacks;
     private final long[] pendingLsns;
     private int pendingCount;
@@ -79,8 +84,10 @@ final class WalWriter implements EventHandler<AppendEvent> {
         this.staging = arena.allocate(config.stagingBufferBytes(), align);
         this.stagingView = staging.asByteBuffer();
         this.zeros = arena.allocate(align, align);
-        this.pendingCallbacks = new AppendCallback[config.ringSize()];
-        this.pendingLsns = new long[config.ringSize()];
+        // a commit taking in further batches holds fewer than maxTakenIn records and then at most a ring's worth
+        this.maxTakenIn = Math.max(1, config.ringSize() / 4);
+        this.pendingCallbacks = new AppendCallback[maxTakenIn + config.ringSize()];
+        this.pendingLsns = new long[maxTakenIn + config.ringSize()];
     }
 
     /**
@@ -129,6 +136,14 @@ final class WalWriter implements EventHandler<AppendEvent> {
         stopped.await();
     }
 
+    /**
+     * Tells the writer how to see whether a ring sequence is already published (the ring's {@code isAvailable}), so
+     * that a commit can take in appends that are already waiting. Called before the ring starts.
+     */
+    void publishedAhead(LongPredicate published) {
+        this.published = published;
+    }
+
     @Override
     public void onStart() {
         preparer.startAhead(current.number() + 1);
@@ -149,7 +164,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
         } finally {
             event.clear();
         }
-        if (endOfBatch) {
+        if (endOfBatch && !takesInNext(sequence)) {
             if (failure == null && pendingCount > 0) {
                 commit();
             }
@@ -159,6 +174,18 @@ final class WalWriter implements EventHandler<AppendEvent> {
                 runQuietly(listeners[i]);
             }
         }
+    }
+
+    /**
+     * Whether the commit due at the end of the Disruptor's batch ending at {@code sequence} waits for the next
+     * event instead: only when that event is already published (the processor hands it over at once; nothing waits
+     * for an appender that has claimed a slot and not yet filled it), the log works, and fewer than
+     * {@link #maxTakenIn} records are pending. Without it, appends kept in flight by one thread settled into two
+     * cohorts that alternated, each re-published during the other's fdatasync and committed alone: the Disruptor
+     * ends a batch at the sequence that was published when the batch began (bench/RESULTS.md).
+     */
+    private boolean takesInNext(long sequence) {
+        return failure == null && pendingCount > 0 && pendingCount < maxTakenIn && published.test(sequence + 1);
     }
 
     private void append(AppendEvent event, AppendCallback callback) throws IOException {
@@ -184,7 +211,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
         MemorySegment.copy(zeros, 0, staging, at + length, aligned - length);
         WalRecordDescriptor.sealCrc(staging, at, stagingView, crc);
 
-        assert pendingCount < pendingCallbacks.length : "batch larger than the ring";
+        assert pendingCount < pendingCallbacks.length : "a commit larger than maxTakenIn plus a ring";
         pendingCallbacks[pendingCount] = callback;
         pendingLsns[pendingCount] = nextLsn;
         pendingCount++;

@@ -86,6 +86,7 @@ public final class WriteAheadLog implements AutoCloseable {
                     return thread;
                 }, ProducerType.MULTI, WAIT_STRATEGY_FACTORY.get());
         disruptor.handleEventsWith(writer);
+        writer.publishedAhead(disruptor.getRingBuffer()::isAvailable);
         this.ring = disruptor.start();
     }
 

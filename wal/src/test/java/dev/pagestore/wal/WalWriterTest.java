@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The writer's group commit, driven event by event without a ring: one write and one fdatasync at the end of each of
- * the Disruptor's batches, none in its middle, and the after-batch tasks run once every callback of a batch is told.
+ * the Disruptor's batches, none in its middle, none either when the next append is already published (up to a
+ * limit), and the after-batch tasks run once every callback of a batch is told.
  */
 class WalWriterTest {
     @TempDir
@@ -25,6 +27,8 @@ class WalWriterTest {
     private final WalMetrics metrics = new WalMetrics();
     private final Arena arena = Arena.ofShared();
     private final List<Long> told = new ArrayList<>();
+    /** The highest ring sequence the test says is published; -1: none beyond the current event. */
+    private final AtomicLong publishedUpTo = new AtomicLong(-1);
     private WalWriter writer;
 
     @BeforeEach
@@ -33,6 +37,7 @@ class WalWriterTest {
         SegmentFiles segments = new SegmentFiles(logDirectory, config);
         writer = new WalWriter(config, segments, metrics, new Sequence(), new CommitSignal());
         writer.resume(segments.prepare(0), WalSegmentDescriptor.HEADER_REGION_BYTES, 0);
+        writer.publishedAhead(sequence -> sequence <= publishedUpTo.get());
         writer.onStart();
     }
 
@@ -60,6 +65,33 @@ class WalWriterTest {
         assertEquals(List.of(first, first + length, first + 2 * length), told, "told once each, in LSN order");
         assertEquals(1, metrics.datasyncs());
         assertEquals(1, metrics.batches());
+    }
+
+    @Test
+    void aBatchThatEndsWhileTheNextAppendIsAlreadyPublishedIsCommittedTogetherWithIt() {
+        publishedUpTo.set(1);
+        writer.onEvent(event(10), 0, true);
+        assertEquals(List.of(), told, "no callback before the commit that takes in sequence 1");
+        assertEquals(0, metrics.datasyncs());
+
+        writer.onEvent(event(11), 1, true);
+        assertEquals(2, told.size(), "both appends told after one commit");
+        assertEquals(1, metrics.datasyncs());
+        assertEquals(1, metrics.batches());
+    }
+
+    @Test
+    void aCommitTakesInAtMostAQuarterOfTheRingBeforeItSyncs() {
+        publishedUpTo.set(Long.MAX_VALUE); // an endless stream: every batch end sees another append waiting
+        int limit = config.ringSize() / 4;
+        for (int sequence = 0; sequence < limit - 1; sequence++) {
+            writer.onEvent(event(sequence), sequence, true);
+        }
+        assertEquals(0, metrics.datasyncs(), "still taking in");
+
+        writer.onEvent(event(limit), limit - 1, true);
+        assertEquals(limit, told.size(), "the commit came at " + limit + " records although more were waiting");
+        assertEquals(1, metrics.datasyncs());
     }
 
     @Test
