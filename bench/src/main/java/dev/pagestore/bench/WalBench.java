@@ -7,13 +7,11 @@ import dev.pagestore.wal.LogDirectory;
 import dev.pagestore.wal.PageReplayer;
 import dev.pagestore.wal.RecoveryReport;
 import dev.pagestore.wal.WalConfig;
-import dev.pagestore.wal.WalRecordDescriptor;
 import dev.pagestore.wal.WalRecovery;
 import dev.pagestore.wal.WriteAheadLog;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,15 +20,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
 /**
  * WAL benchmark (issue 5): durable page-image appends per second with 1, 8 and 64 appenders for 4 KiB and 8 KiB
  * pages, p50/p99 commit latency and mean batch size; peers in the same run: a naive write + fdatasync per record,
- * {@code fio --rw=write --bs=8k --fdatasync=1}, and for each appender count the disk's ceiling ({@link #fioCeiling});
+ * {@code fio --rw=write --bs=8k --fdatasync=1}, and for each appender count the disk's ceiling ({@link Fio#ceilingAppendsPerSecond});
  * then recovery of a 1 GiB WAL read with {@code O_DIRECT} against
  * {@code fio --rw=read --bs=1M --direct=1} on the same files. Every figure is the median of {@code runs} runs.
  *
@@ -162,10 +158,10 @@ public final class WalBench {
             try (WriteAheadLog log = WriteAheadLog.open(walDirectory(directory), config, PageReplayer.NONE)) {
                 for (int run = 0; run < runs; run++) {
                     if (PEERS) {
-                        fio.add(fioFdatasyncIops(root, pageSize, seconds));
+                        fio.add(Fio.fdatasyncWritesPerSecond(root, pageSize, seconds));
                         naive.add(naive(root, pageSize, seconds));
                         for (int a = 0; a < APPENDERS.length; a++) {
-                            ceiling.get(a).add(fioCeiling(root, pageSize, APPENDERS[a], seconds));
+                            ceiling.get(a).add(Fio.ceilingAppendsPerSecond(root, pageSize, APPENDERS[a], seconds));
                         }
                     }
                     for (int a = 0; a < APPENDERS.length; a++) {
@@ -185,7 +181,7 @@ public final class WalBench {
             for (int a = 0; PEERS && a < APPENDERS.length; a++) {
                 System.out.printf("ceiling for %2d appenders, %d KiB: fio --overwrite=1 --bs=%dk --fdatasync=1: %.0f "
                                 + "appends/s (median) runs %s%n", APPENDERS[a], pageSize / 1024,
-                        ceilingBlockBytes(pageSize, APPENDERS[a]) / 1024, median(ceiling.get(a)),
+                        Fio.ceilingBlockBytes(pageSize, APPENDERS[a]) / 1024, median(ceiling.get(a)),
                         ceiling.get(a).stream().map(x -> String.format("%.0f", x)).toList());
             }
             for (int a = 0; a < APPENDERS.length; a++) {
@@ -334,38 +330,6 @@ public final class WalBench {
         }
     }
 
-    private static double fioFdatasyncIops(Path root, int pageSize, int seconds) throws IOException,
-            InterruptedException {
-        Path file = root.resolve("fio-fdatasync.dat");
-        String json = fio(List.of("fio", "--name=fdatasync", "--rw=write", "--bs=" + pageSize / 1024 + "k",
-                "--fdatasync=1", "--size=256m", "--time_based=0", "--runtime=" + seconds,
-                "--filename=" + file, "--output-format=json"));
-        Files.deleteIfExists(file);
-        return section(json, "write", "iops");
-    }
-
-    /** The bytes one commit of {@code appenders} single-page records writes: their aligned lengths, in whole blocks. */
-    private static long ceilingBlockBytes(int pageSize, int appenders) {
-        long record = WalRecordDescriptor.alignedLength(WalRecordDescriptor.pageImagesLength(1, pageSize));
-        return (appenders * record + 4095) & -4096L;
-    }
-
-    /**
-     * The most any log can do on this disk with {@code appenders} appends in flight, each waiting for its own
-     * durability: every commit carries all of them as one write of {@link #ceilingBlockBytes} into an already written
-     * file (as into a recycled or zero-filled segment), then one fdatasync; no CPU spent on records, no wait between
-     * commits. Returns fio's writes per second times {@code appenders}: appends per second.
-     */
-    private static double fioCeiling(Path root, int pageSize, int appenders, int seconds) throws IOException,
-            InterruptedException {
-        Path file = root.resolve("fio-ceiling.dat");
-        String json = fio(List.of("fio", "--name=ceiling", "--rw=write", "--bs=" + ceilingBlockBytes(pageSize,
-                        appenders) / 1024 + "k", "--fdatasync=1", "--overwrite=1", "--size=256m", "--time_based=1",
-                "--runtime=" + seconds, "--filename=" + file, "--output-format=json"));
-        Files.deleteIfExists(file);
-        return section(json, "write", "iops") * appenders;
-    }
-
     private static void recovery(Path root, long mebibytes, int runs) throws Exception {
         Path directory = root.resolve("recovery");
         int pageSize = 8192;
@@ -407,10 +371,10 @@ public final class WalBench {
         List<Double> totalSeconds = new ArrayList<>();
         RecoveryReport last = null;
         for (int run = 0; run < runs; run++) {
-            String json = fio(List.of("fio", "--name=seqread", "--rw=read", "--bs=1M", "--direct=1", "--readonly",
+            String json = Fio.run(List.of("fio", "--name=seqread", "--rw=read", "--bs=1M", "--direct=1", "--readonly",
                     "--file_service_type=sequential", "--filename=" + String.join(":", segments),
                     "--output-format=json"));
-            fioRates.add(section(json, "read", "bw_bytes") / (1 << 20));
+            fioRates.add(Fio.value(json, "read", "bw_bytes") / (1 << 20));
             long[] applied = {0};
             long started = System.nanoTime();
             LogDirectory direct = recoveryDirectory(directory);
@@ -425,32 +389,12 @@ public final class WalBench {
                 walRates, last);
         System.out.printf("WAL recovery total incl. applying %d distinct pages once each: %.1f s (median); %d images "
                 + "scanned%n", last.pagesApplied(), median(totalSeconds), last.pageImagesScanned());
-        String json = fio(List.of("fio", "--name=seqwrite", "--rw=write", "--bs=1M", "--direct=1", "--size=512m",
+        String json = Fio.run(List.of("fio", "--name=seqwrite", "--rw=write", "--bs=1M", "--direct=1", "--size=512m",
                 "--filename=" + root.resolve("fio-seqwrite.dat"), "--output-format=json"));
         Files.deleteIfExists(root.resolve("fio-seqwrite.dat"));
         System.out.printf("fio --rw=write --bs=1M --direct=1 (sequential write bandwidth): %.0f MiB/s%n",
-                section(json, "write", "bw_bytes") / (1 << 20));
+                Fio.value(json, "write", "bw_bytes") / (1 << 20));
         deleteRecursively(directory);
-    }
-
-    private static String fio(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(false).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (process.waitFor() != 0) {
-            throw new IOException("fio failed: " + command + "\n" + err + out);
-        }
-        return out.substring(out.indexOf('{'));
-    }
-
-    /** The number after {@code "key" :} inside the {@code "section" : {} object of fio's JSON job output. */
-    private static double section(String json, String section, String key) {
-        int at = json.indexOf("\"" + section + "\" : {");
-        Matcher m = Pattern.compile("\"" + key + "\" : ([0-9.eE+-]+)").matcher(json);
-        if (at < 0 || !m.find(at)) {
-            throw new IllegalStateException("no " + section + "." + key + " in fio output");
-        }
-        return Double.parseDouble(m.group(1));
     }
 
     private static double median(List<Double> values) {
