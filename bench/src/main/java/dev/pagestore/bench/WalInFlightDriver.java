@@ -13,12 +13,13 @@ import org.HdrHistogram.Histogram;
  * Keeps a fixed number of single-page appends in flight from one driver thread, the way the manager's reactor appends
  * (WalBench's {@code wait=reactor} mode): every slot has its own image and an allocation-free {@link AppendCallback};
  * the WAL writer pushes each durable slot onto an intrusive lock-free stack and, after the batch
- * ({@link WriteAheadLog#afterEveryBatch}), unparks the driver once; the driver re-appends every slot it takes.
+ * ({@link WriteAheadLog#afterEveryBatch}), unparks the driver once; the driver re-appends every slot it takes. So "64
+ * appenders" here are 64 appends in flight, not 64 threads: the concurrency a reactor with 64 outstanding writes
+ * gives the log.
  *
  * <p>Why once per batch: unparked at the first push, the driver woke while the writer was still telling the batch,
  * took a few slots, and re-appended them into a batch of their own; rounds of 64 split into batches of about 40 and
- * 24, each paying a whole fdatasync (bench/RESULTS.md). So "64 appenders" here are 64 appends in flight, not 64
- * threads: the concurrency a reactor with 64 outstanding writes gives the log.
+ * 24, each paying a whole fdatasync (bench/RESULTS.md).
  *
  * <p>Thread safety: {@link #run} on the driver thread only; the callbacks run on the WAL writer thread. The stack's
  * CAS is a release and the driver's exchange an acquire, so a slot's {@code failure} is visible to the driver.
@@ -53,7 +54,6 @@ final class WalInFlightDriver {
     WalInFlightDriver(WriteAheadLog wal, int inFlight, int pageSize, long firstPage, Arena arena) {
         this.wal = wal;
         this.slots = new Slot[inFlight];
-
         for (int i = 0; i < inFlight; i++) {
             Slot slot = new Slot();
             slot.image[0] = arena.allocate(pageSize, 4096);
