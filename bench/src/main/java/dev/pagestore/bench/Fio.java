@@ -47,6 +47,15 @@ final class Fio {
         return value(json, "write", "iops") * appenders;
     }
 
+    /** The disk's sequential write bandwidth: {@code fio --rw=write --bs=1M --direct=1 --size=512m}, in MiB/s. */
+    static double sequentialWriteMiBPerSecond(Path root) throws IOException, InterruptedException {
+        Path file = root.resolve("fio-seqwrite.dat");
+        String json = run(List.of("fio", "--name=seqwrite", "--rw=write", "--bs=1M", "--direct=1", "--size=512m",
+                "--filename=" + file, "--output-format=json"));
+        Files.deleteIfExists(file);
+        return value(json, "write", "bw_bytes") / (1 << 20);
+    }
+
     /** Runs one fio command and returns its JSON output; a missing fio is named with what to do about it. */
     static String run(List<String> command) throws IOException, InterruptedException {
         Process process;

@@ -7,6 +7,7 @@ import dev.pagestore.wal.LogDirectory;
 import dev.pagestore.wal.PageReplayer;
 import dev.pagestore.wal.RecoveryReport;
 import dev.pagestore.wal.WalConfig;
+import dev.pagestore.wal.WalRecordDescriptor;
 import dev.pagestore.wal.WalRecovery;
 import dev.pagestore.wal.WriteAheadLog;
 import java.io.IOException;
@@ -142,6 +143,18 @@ public final class WalBench {
                 + walDirectory(root.resolve("probe")));
         deleteRecursively(root.resolve("probe"));
 
+        // issue 5's 64-appender target is bounded by 0.8x the disk's sequential write bandwidth
+        double sequentialWrite = -1;
+        if (PEERS && seconds > 0) {
+            List<Double> rates = new ArrayList<>();
+            for (int run = 0; run < runs; run++) {
+                rates.add(Fio.sequentialWriteMiBPerSecond(root));
+            }
+            sequentialWrite = median(rates);
+            System.out.printf("fio --rw=write --bs=1M --direct=1 --size=512m (sequential write): %.0f MiB/s (median) "
+                    + "runs %s%n", sequentialWrite, rates.stream().map(x -> String.format("%.0f", x)).toList());
+        }
+
         // peers and the WAL interleaved run by run, so a slow phase of the shared disk hits all of them alike;
         // SECONDS 0 skips the appends and measures recovery only
         for (int pageSize : seconds > 0 ? PAGE_SIZES : new int[0]) {
@@ -192,11 +205,39 @@ public final class WalBench {
                         r.meanBatch(),
                         wal.get(a).stream().map(x -> String.format("%.0f", x.opsPerSecond())).toList());
             }
+            if (PEERS) {
+                printAgainstTargets(pageSize, wal, ceiling, sequentialWrite);
+            }
         }
 
         // sequential bandwidth and recovery
         if (recoveryMiB > 0) {
             recovery(root, recoveryMiB, runs);
+        }
+    }
+
+    /**
+     * The WAL rows against the ceiling peer, and, when 1 and 64 appenders were measured, against issue 5's target:
+     * 64 appenders at least min(20x the 1-appender rate, 0.8x the sequential write bandwidth in records of this size).
+     */
+    private static void printAgainstTargets(int pageSize, List<List<Result>> wal, List<List<Double>> ceiling,
+                                            double sequentialWriteMiB) {
+        double one = -1;
+        double sixtyFour = -1;
+        for (int a = 0; a < APPENDERS.length; a++) {
+            double rate = medianResult(wal.get(a)).opsPerSecond();
+            System.out.printf("WAL %d KiB, %2d appenders: %.2f of the ceiling%n", pageSize / 1024, APPENDERS[a],
+                    rate / median(ceiling.get(a)));
+            one = APPENDERS[a] == 1 ? rate : one;
+            sixtyFour = APPENDERS[a] == 64 ? rate : sixtyFour;
+        }
+        if (one > 0 && sixtyFour > 0) {
+            long record = WalRecordDescriptor.alignedLength(WalRecordDescriptor.pageImagesLength(1, pageSize));
+            double bandwidthBound = 0.8 * sequentialWriteMiB * (1 << 20) / record;
+            double target = Math.min(20 * one, bandwidthBound);
+            System.out.printf("WAL %d KiB, 64 appenders against the target: %.0f / min(20 x %.0f = %.0f, "
+                            + "0.8 x %.0f MiB/s in %d-byte records = %.0f) = %.2f%n", pageSize / 1024, sixtyFour, one,
+                    20 * one, sequentialWriteMiB, record, bandwidthBound, sixtyFour / target);
         }
     }
 
@@ -279,7 +320,8 @@ public final class WalBench {
         Thread.sleep(seconds * 1000L);
         measuring.set(false);
         long elapsed = System.nanoTime() - started;
-        double meanBatch = (double) (wal.metrics().records() - records) / Math.max(1, wal.metrics().batches() - batches);
+        double meanBatch = (double) (wal.metrics().records() - records)
+                / Math.max(1, wal.metrics().batches() - batches);
         stop.set(true);
         for (Thread thread : threads) {
             thread.join();
@@ -385,15 +427,12 @@ public final class WalBench {
         }
         System.out.printf("fio --rw=read --bs=1M --direct=1 over the segments: %.0f MiB/s (median) %s%n",
                 median(fioRates), fioRates);
-        System.out.printf("WAL recovery scan (O_DIRECT, CRC-checked, " + DIRECTORY_KIND + "): %.0f MiB/s (median) %s; %s%n", median(walRates),
-                walRates, last);
+        System.out.printf("WAL recovery scan (O_DIRECT, CRC-checked, %s): %.0f MiB/s (median) %s; %s%n", DIRECTORY_KIND,
+                median(walRates), walRates, last);
         System.out.printf("WAL recovery total incl. applying %d distinct pages once each: %.1f s (median); %d images "
                 + "scanned%n", last.pagesApplied(), median(totalSeconds), last.pageImagesScanned());
-        String json = Fio.run(List.of("fio", "--name=seqwrite", "--rw=write", "--bs=1M", "--direct=1", "--size=512m",
-                "--filename=" + root.resolve("fio-seqwrite.dat"), "--output-format=json"));
-        Files.deleteIfExists(root.resolve("fio-seqwrite.dat"));
         System.out.printf("fio --rw=write --bs=1M --direct=1 (sequential write bandwidth): %.0f MiB/s%n",
-                Fio.value(json, "write", "bw_bytes") / (1 << 20));
+                Fio.sequentialWriteMiBPerSecond(root));
         deleteRecursively(directory);
     }
 
