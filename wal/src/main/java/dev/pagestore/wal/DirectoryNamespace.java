@@ -10,14 +10,15 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The name operations of a {@link LogDirectory} on a real directory, shared by {@link FileLogDirectory} and
- * {@link IoUringLogDirectory} (whose files differ only in how their data moves): list, atomic rename, delete, and
+ * The name operations of a {@link LogDirectory} on a real directory, the base of {@link FileLogDirectory} and
+ * {@link IoUringLogDirectory} (whose files differ only in how their data moves, so each adds only {@code open}):
+ * list, atomic rename, delete, and
  * {@link #sync()}, which opens the directory {@code O_RDONLY|O_DIRECTORY} and {@code fsync}s it &mdash; what makes a
  * created or renamed name survive a crash on ext4, XFS and every POSIX file system.
  *
  * <p>Thread safety: stateless beyond the path; the file system serialises the operations.
  */
-final class DirectoryNamespace {
+abstract class DirectoryNamespace implements LogDirectory {
     private final Path directory;
 
     /** Creates {@code directory} (and its parents) when missing. */
@@ -29,15 +30,17 @@ final class DirectoryNamespace {
         Files.createDirectories(directory);
     }
 
-    Path path() {
+    public Path path() {
         return directory;
     }
 
-    Path resolve(String name) {
+    /** The path of the file named {@code name} in this directory. */
+    final Path resolve(String name) {
         return directory.resolve(name);
     }
 
-    List<String> list() throws IOException {
+    @Override
+    public List<String> list() throws IOException {
         try (Stream<Path> files = Files.list(directory)) {
             List<String> names = new ArrayList<>();
             files.forEach(p -> names.add(p.getFileName().toString()));
@@ -45,16 +48,19 @@ final class DirectoryNamespace {
         }
     }
 
-    void rename(String from, String to) throws IOException {
+    @Override
+    public void rename(String from, String to) throws IOException {
         Files.move(directory.resolve(from), directory.resolve(to), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
     }
 
-    void delete(String name) throws IOException {
+    @Override
+    public void delete(String name) throws IOException {
         Files.deleteIfExists(directory.resolve(name));
     }
 
-    void sync() throws IOException {
+    @Override
+    public void sync() throws IOException {
         int fd = (int) Libc.check(Libc.open(directory.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0),
                 "open", directory.toString());
         try {
@@ -62,5 +68,10 @@ final class DirectoryNamespace {
         } finally {
             Libc.close(fd);
         }
+    }
+
+    @Override
+    public String describe() {
+        return directory.toString();
     }
 }

@@ -7,7 +7,6 @@ import dev.pagestore.nvme.uring.IoUringBlockDevice;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * A {@link LogDirectory} on a real directory whose files' data moves through io_uring queue pairs of the nvme module:
@@ -45,7 +44,7 @@ import java.util.List;
  * <p>Thread safety: safe for use from several threads; each handle follows {@link QueuePairLogDevice}'s rules. There
  * is no power gate to cut: a real crash (kill -9, power loss) is the test of this directory.
  */
-public final class IoUringLogDirectory implements LogDirectory {
+public final class IoUringLogDirectory extends DirectoryNamespace {
     /** The capacity given to each file's device: offsets of commands stay below it (1 TiB; ext4's limit is 16 TiB). */
     public static final long FILE_CAPACITY_BYTES = 1L << 40;
 
@@ -71,7 +70,6 @@ public final class IoUringLogDirectory implements LogDirectory {
         }
     }
 
-    private final DirectoryNamespace names;
     private final Options options;
     private final HandlePins pins = new HandlePins();
     private final PowerGate gate = new PowerGate(); // never cut: the power of a real directory is the machine's
@@ -83,15 +81,11 @@ public final class IoUringLogDirectory implements LogDirectory {
     }
 
     public IoUringLogDirectory(Path directory, Options options) throws IOException {
+        super(directory);
         if (options == null) {
             throw new IllegalArgumentException("options are required");
         }
-        this.names = new DirectoryNamespace(directory);
         this.options = options;
-    }
-
-    public Path path() {
-        return names.path();
     }
 
     public Options options() {
@@ -103,11 +97,6 @@ public final class IoUringLogDirectory implements LogDirectory {
         return options.directIo() && !directIoRefused;
     }
 
-    @Override
-    public List<String> list() throws IOException {
-        return names.list();
-    }
-
     /**
      * Opens {@code name} (creating it, mode 0600, when asked). The handle is pinned to the calling thread when that
      * thread already holds a pinned handle of this directory (the WAL writer opening its next segment), else unpinned.
@@ -116,7 +105,7 @@ public final class IoUringLogDirectory implements LogDirectory {
      */
     @Override
     public LogDevice open(String name, boolean create) throws IOException {
-        Path path = names.resolve(name);
+        Path path = resolve(name);
         boolean direct = directIo();
         int baseFlags = Libc.O_RDWR | Libc.O_CLOEXEC | (create ? Libc.O_CREAT : 0);
         int fd = Libc.open(path.toString(), baseFlags | (direct ? Libc.O_DIRECT : 0), 0600);
@@ -157,27 +146,7 @@ public final class IoUringLogDirectory implements LogDirectory {
     }
 
     @Override
-    public void rename(String from, String to) throws IOException {
-        names.rename(from, to);
-    }
-
-    @Override
-    public void delete(String name) throws IOException {
-        names.delete(name);
-    }
-
-    @Override
-    public void sync() throws IOException {
-        names.sync();
-    }
-
-    @Override
-    public String describe() {
-        return names.path().toString();
-    }
-
-    @Override
     public String toString() {
-        return "IoUringLogDirectory[" + names.path() + (directIo() ? ", O_DIRECT" : ", buffered") + "]";
+        return "IoUringLogDirectory[" + path() + (directIo() ? ", O_DIRECT" : ", buffered") + "]";
     }
 }
