@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One wake-up for every thread blocked on a commit: the writer raises the signal once per batch, after telling the
- * batch's callbacks, with a single {@code FUTEX_WAKE} however many threads sleep on it.
+ * batch's callbacks (it is the log's first after-batch task, {@link WriteAheadLog#afterEveryBatch}), with a single
+ * {@code FUTEX_WAKE} however many threads sleep on it.
  *
  * <h2>Why</h2>
  * Completing a {@code CompletableFuture} unparks its waiter: a mutex, a condition signal and a cross-CPU wake-up per
@@ -91,7 +92,7 @@ final class CommitSignal {
         return boundedSleeps.get();
     }
 
-    /** Writer thread, when it stops: wakes every sleeper, whatever it waits for. */
+    /** Once the writer has stopped (the log's close): wakes every sleeper, whatever it waits for. */
     void raiseAll() {
         told(-1);
         raise();

@@ -38,7 +38,6 @@ final class WalWriter implements EventHandler<AppendEvent> {
     private final SegmentPreparer preparer;
     private final WalMetrics metrics;
     private final Sequence durableLsn;
-    private final CommitSignal commitSignal;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment staging;
     /** The staging buffer as a ByteBuffer, made once, for the CRC (whose position and limit each record moves). */
@@ -71,9 +70,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     @SuppressWarnings("unchecked")
-    WalWriter(WalConfig config, SegmentFiles segments, WalMetrics metrics, Sequence durableLsn,
-              CommitSignal commitSignal) {
-        this.commitSignal = commitSignal;
+    WalWriter(WalConfig config, SegmentFiles segments, WalMetrics metrics, Sequence durableLsn) {
         this.config = config;
         this.preparer = new SegmentPreparer(segments);
         this.metrics = metrics;
@@ -168,8 +165,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
             if (failure == null && pendingCount > 0) {
                 commit();
             }
-            commitSignal.raise(); // after every outcome of the batch, durable or failed, is told
-            Runnable[] listeners = afterBatch;
+            Runnable[] listeners = afterBatch; // after every outcome of the batch, durable or failed, is told
             for (int i = 0; i < listeners.length; i++) { // indexed: nothing allocated per batch
                 runQuietly(listeners[i]);
             }
@@ -340,7 +336,6 @@ final class WalWriter implements EventHandler<AppendEvent> {
     public void onShutdown() {
         try {
             preparer.close();
-            commitSignal.raiseAll();
             for (LogDevice device : retired) {
                 closeQuietly(device);
             }

@@ -72,7 +72,8 @@ public final class WriteAheadLog implements AutoCloseable {
         this.segments = segments;
         this.recoveryReport = report;
         this.oldestLiveSegment = oldestLiveSegment;
-        this.writer = new WalWriter(config, segments, metrics, durableLsn, commitSignal);
+        this.writer = new WalWriter(config, segments, metrics, durableLsn);
+        writer.addAfterBatch(commitSignal::raise); // appendAndWait's sleepers: one wake for the batch's threads
         writer.resume(current, nextLsn, lastLsn);
         if (eraseTail) {
             writer.eraseTail();
@@ -376,6 +377,7 @@ public final class WriteAheadLog implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while closing the WAL writer", e);
         } finally {
+            commitSignal.raiseAll(); // the writer has stopped: no blocked appender may sleep on
             checkpointLock.lock();
             try {
                 controlFile.close();

@@ -35,7 +35,7 @@ class WalWriterTest {
     void startWriter() throws Exception {
         LogDirectory logDirectory = new FileLogDirectory(directory);
         SegmentFiles segments = new SegmentFiles(logDirectory, config);
-        writer = new WalWriter(config, segments, metrics, new Sequence(), new CommitSignal());
+        writer = new WalWriter(config, segments, metrics, new Sequence());
         writer.resume(segments.prepare(0), WalSegmentDescriptor.HEADER_REGION_BYTES, 0);
         writer.publishedAhead(sequence -> sequence <= publishedUpTo.get());
         writer.onStart();
