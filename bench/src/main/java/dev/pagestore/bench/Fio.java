@@ -35,14 +35,19 @@ final class Fio {
      * The most any log can do on this disk with {@code appenders} appends in flight, each waiting for its own
      * durability: every commit carries all of them as one write of {@link #ceilingBlockBytes} into an already written
      * file (as into a recycled or zero-filled segment), then one fdatasync; no CPU spent on records, no wait between
-     * commits. Returns fio's writes per second times {@code appenders}: appends per second.
+     * commits. {@code engine} are fio options choosing how the writes and fdatasyncs are issued: none for fio's
+     * default ({@code psync}: {@code pwrite} and {@code fdatasync} system calls, as {@code FileLogDirectory} issues
+     * them), {@code --ioengine=io_uring} for the same operations through an io_uring (as {@code IoUringLogDirectory}).
+     * Returns fio's writes per second times {@code appenders}: appends per second.
      */
-    static double ceilingAppendsPerSecond(Path root, int pageSize, int appenders, int seconds) throws IOException,
-            InterruptedException {
+    static double ceilingAppendsPerSecond(Path root, int pageSize, int appenders, int seconds, List<String> engine)
+            throws IOException, InterruptedException {
         Path file = root.resolve("fio-ceiling.dat");
-        String json = run(List.of("fio", "--name=ceiling", "--rw=write", "--bs=" + ceilingBlockBytes(pageSize,
-                        appenders) / 1024 + "k", "--fdatasync=1", "--overwrite=1", "--size=256m", "--time_based=1",
-                "--runtime=" + seconds, "--filename=" + file, "--output-format=json"));
+        List<String> command = new java.util.ArrayList<>(List.of("fio", "--name=ceiling", "--rw=write",
+                "--bs=" + ceilingBlockBytes(pageSize, appenders) / 1024 + "k", "--fdatasync=1", "--overwrite=1",
+                "--size=256m", "--time_based=1", "--runtime=" + seconds, "--filename=" + file, "--output-format=json"));
+        command.addAll(engine);
+        String json = run(command);
         Files.deleteIfExists(file);
         return value(json, "write", "iops") * appenders;
     }

@@ -27,7 +27,8 @@ import org.HdrHistogram.Histogram;
 /**
  * WAL benchmark (issue 5): durable page-image appends per second with 1, 8 and 64 appenders for 4 KiB and 8 KiB
  * pages, p50/p99 commit latency and mean batch size; peers in the same run: a naive write + fdatasync per record,
- * {@code fio --rw=write --bs=8k --fdatasync=1}, and for each appender count the disk's ceiling ({@link Fio#ceilingAppendsPerSecond});
+ * {@code fio --rw=write --bs=8k --fdatasync=1}, and for each appender count the disk's ceiling
+ * ({@link Fio#ceilingAppendsPerSecond}; for the io_uring directories also through fio's io_uring engine);
  * then recovery of a 1 GiB WAL read with {@code O_DIRECT} against
  * {@code fio --rw=read --bs=1M --direct=1} on the same files. Every figure is the median of {@code runs} runs.
  *
@@ -65,6 +66,16 @@ public final class WalBench {
     }
 
     private static final String DIRECTORY_KIND = System.getProperty("pagestore.walbench.directory", "file");
+    /**
+     * fio options issuing the ceiling's writes and fdatasyncs the way the WAL's directory issues them, when that is not
+     * fio's default ({@code psync}): the uring directories get a second ceiling through fio's own io_uring engine, so
+     * that what io_uring itself costs on this kernel is measured apart from what the WAL costs.
+     */
+    private static final List<String> ENGINE_CEILING = switch (DIRECTORY_KIND) {
+        case "uring" -> List.of("--ioengine=io_uring");
+        case "uring-direct" -> List.of("--ioengine=io_uring", "--direct=1");
+        default -> List.of();
+    };
 
     /** The WAL's directory of the kind chosen by {@code -Dpagestore.walbench.directory}. */
     private static LogDirectory walDirectory(Path directory) throws IOException {
@@ -99,6 +110,8 @@ public final class WalBench {
               pagestore.walbench.appenders  appender thread counts, comma-separated (default 1,8,64)
               pagestore.walbench.pageSizes  page sizes in bytes, comma-separated (default 4096,8192)
               pagestore.walbench.peers      false skips the peers: fio, the naive log and the ceiling
+                                            (for uring and uring-direct measured twice: with fio's
+                                            default engine and with --ioengine=io_uring)
               pagestore.walbench.wait       block (default): a thread per appender in appendAndWait;
                                             future: a thread per appender joining a CompletableFuture;
                                             reactor: N appenders are N appends kept in flight by driver threads
@@ -164,9 +177,11 @@ public final class WalBench {
             List<Result> naive = new ArrayList<>();
             List<List<Result>> wal = new ArrayList<>();
             List<List<Double>> ceiling = new ArrayList<>();
+            List<List<Double>> engineCeiling = new ArrayList<>();
             for (int ignored : APPENDERS) {
                 wal.add(new ArrayList<>());
                 ceiling.add(new ArrayList<>());
+                engineCeiling.add(new ArrayList<>());
             }
             try (WriteAheadLog log = WriteAheadLog.open(walDirectory(directory), config, PageReplayer.NONE)) {
                 for (int run = 0; run < runs; run++) {
@@ -174,7 +189,12 @@ public final class WalBench {
                         fio.add(Fio.fdatasyncWritesPerSecond(root, pageSize, seconds));
                         naive.add(naive(root, pageSize, seconds));
                         for (int a = 0; a < APPENDERS.length; a++) {
-                            ceiling.get(a).add(Fio.ceilingAppendsPerSecond(root, pageSize, APPENDERS[a], seconds));
+                            ceiling.get(a).add(Fio.ceilingAppendsPerSecond(root, pageSize, APPENDERS[a], seconds,
+                                    List.of()));
+                            if (!ENGINE_CEILING.isEmpty()) {
+                                engineCeiling.get(a).add(Fio.ceilingAppendsPerSecond(root, pageSize, APPENDERS[a],
+                                        seconds, ENGINE_CEILING));
+                            }
                         }
                     }
                     for (int a = 0; a < APPENDERS.length; a++) {
@@ -196,6 +216,12 @@ public final class WalBench {
                                 + "appends/s (median) runs %s%n", APPENDERS[a], pageSize / 1024,
                         Fio.ceilingBlockBytes(pageSize, APPENDERS[a]) / 1024, median(ceiling.get(a)),
                         ceiling.get(a).stream().map(x -> String.format("%.0f", x)).toList());
+                if (!ENGINE_CEILING.isEmpty()) {
+                    System.out.printf("ceiling for %2d appenders, %d KiB, %s: %.0f appends/s (median) runs %s%n",
+                            APPENDERS[a], pageSize / 1024, String.join(" ", ENGINE_CEILING),
+                            median(engineCeiling.get(a)),
+                            engineCeiling.get(a).stream().map(x -> String.format("%.0f", x)).toList());
+                }
             }
             for (int a = 0; a < APPENDERS.length; a++) {
                 Result r = medianResult(wal.get(a));
@@ -206,7 +232,7 @@ public final class WalBench {
                         wal.get(a).stream().map(x -> String.format("%.0f", x.opsPerSecond())).toList());
             }
             if (PEERS) {
-                printAgainstTargets(pageSize, wal, ceiling, sequentialWrite);
+                printAgainstTargets(pageSize, wal, ceiling, engineCeiling, sequentialWrite);
             }
         }
 
@@ -221,13 +247,15 @@ public final class WalBench {
      * 64 appenders at least min(20x the 1-appender rate, 0.8x the sequential write bandwidth in records of this size).
      */
     private static void printAgainstTargets(int pageSize, List<List<Result>> wal, List<List<Double>> ceiling,
-                                            double sequentialWriteMiB) {
+                                            List<List<Double>> engineCeiling, double sequentialWriteMiB) {
         double one = -1;
         double sixtyFour = -1;
         for (int a = 0; a < APPENDERS.length; a++) {
             double rate = medianResult(wal.get(a)).opsPerSecond();
-            System.out.printf("WAL %d KiB, %2d appenders: %.2f of the ceiling%n", pageSize / 1024, APPENDERS[a],
-                    rate / median(ceiling.get(a)));
+            System.out.printf("WAL %d KiB, %2d appenders: %.2f of the ceiling%s%n", pageSize / 1024, APPENDERS[a],
+                    rate / median(ceiling.get(a)), ENGINE_CEILING.isEmpty() ? "" : String.format(
+                            ", %.2f of the ceiling with %s", rate / median(engineCeiling.get(a)),
+                            String.join(" ", ENGINE_CEILING)));
             one = APPENDERS[a] == 1 ? rate : one;
             sixtyFour = APPENDERS[a] == 64 ? rate : sixtyFour;
         }
