@@ -18,6 +18,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * old salt and old LSNs, so recovery can never take them for new ones. A crash between the header write and the
  * rename leaves a file whose header names another segment: recovery treats it as spare.
  *
+ * <p>A segment file found past the end of the log at open ({@link #offerPastTheEnd}) was never part of an
+ * acknowledged record: most often the segment the last run prepared ahead. It is kept for its own number only, and
+ * when the log reaches that number it gets a new header with a new salt in place (fdatasync'ed; the name already
+ * exists, so there is no rename), instead of zero-filling a new 64 MiB file. Whatever records it holds keep their old
+ * salt and can never pass as new, as in a recycled spare. A file of the wrong size is deleted and made anew.
+ *
  * <p>Thread safety: {@link #prepare} and {@link #create} are called by one thread at a time (the opener, then the
  * {@link SegmentPreparer}'s thread, or the writer when nothing was prepared ahead); {@link #open} by the thread that
  * will append (so a queue-pair handle is pinned to it); {@link #offerSpare} from any thread (checkpoints).
@@ -33,6 +39,8 @@ final class SegmentFiles {
     private final WalConfig config;
     private final SplittableRandom saltRandom;
     private final ConcurrentLinkedQueue<Long> spares = new ConcurrentLinkedQueue<>();
+    /** Past-the-end segment files, each kept for its own number (never renamed, so no spare's name can collide). */
+    private final java.util.Set<Long> pastTheEnd = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     SegmentFiles(LogDirectory directory, WalConfig config) {
         this.directory = directory;
@@ -43,6 +51,11 @@ final class SegmentFiles {
     /** Hands over segment file {@code number} for reuse; it must be wholly before the redo point. */
     void offerSpare(long number) {
         spares.add(number);
+    }
+
+    /** Keeps segment file {@code number}, found past the end of the log at open, to be re-salted for that number. */
+    void offerPastTheEnd(long number) {
+        pastTheEnd.add(number);
     }
 
     int spareCount() {
@@ -75,6 +88,9 @@ final class SegmentFiles {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment header = arena.allocate(WalSegmentDescriptor.HEADER_REGION_BYTES, config.writeAlignmentBytes());
             WalSegmentDescriptor.write(header, salt, number, config.segmentSizeBytes());
+            if (pastTheEnd.remove(number) && resaltInPlace(name, header)) {
+                return salt;
+            }
             Long spare = spares.poll();
             if (spare != null) {
                 String spareName = WalSegmentDescriptor.fileName(spare);
@@ -114,6 +130,22 @@ final class SegmentFiles {
             directory.sync();
         }
         return salt;
+    }
+
+    /**
+     * Writes {@code header} over the one of the existing segment file {@code name} and makes it durable; false (and
+     * the file deleted) when the file is not a whole segment, so that the caller makes one anew.
+     */
+    private boolean resaltInPlace(String name, MemorySegment header) throws IOException {
+        try (LogDevice device = directory.open(name, false)) {
+            if (device.size() == config.segmentSizeBytes()) {
+                device.write(0, header);
+                device.datasync();
+                return true;
+            }
+        }
+        directory.delete(name);
+        return false;
     }
 
     private int nextSalt() {

@@ -114,7 +114,9 @@ public final class WriteAheadLog implements AutoCloseable {
                     segments.offerSpare(number);
                 } else if (number > resume.segmentNumber()
                         || (number == resume.segmentNumber() && !resume.segmentUsable())) {
-                    directory.delete(name); // past the end of the log: never acknowledged, must not resurface
+                    // past the end of the log: never acknowledged, must not resurface. Kept for its own number and
+                    // re-salted when the log reaches it (usually the segment the last run prepared ahead)
+                    segments.offerPastTheEnd(number);
                 }
             }
             directory.sync();

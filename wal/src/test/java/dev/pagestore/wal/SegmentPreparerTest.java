@@ -172,6 +172,48 @@ class SegmentPreparerTest {
         }
     }
 
+    @Test
+    void shouldResaltTheSegmentPreparedAheadInPlaceWhenTheLogIsReopenedInsteadOfMakingItAnew() throws Exception {
+        FaultyLogDirectory faulty = new FaultyLogDirectory(35);
+        String next = WalSegmentDescriptor.fileName(1);
+        int appended = 0;
+        try (Arena arena = Arena.ofShared()) {
+            try (WriteAheadLog wal = WriteAheadLog.open(faulty, CONFIG, PageReplayer.NONE)) {
+                wal.appendAndWait(appended, WalTestSupport.page(arena, PAGE, appended, appended));
+                appended++;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!faulty.list().contains(next) && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertTrue(faulty.list().contains(next), "segment 1 was prepared ahead: " + faulty.list());
+            }
+            int saltBefore = headerSalt(faulty, next);
+            // from here on a new file for segment 1 cannot be made: only the one prepared ahead can serve
+            RefusingDirectory refusing = new RefusingDirectory(faulty, next + ".tmp", Integer.MAX_VALUE, 0);
+            try (WriteAheadLog wal = WriteAheadLog.open(refusing, CONFIG, PageReplayer.NONE)) {
+                long lsn = -1;
+                while (lsn / CONFIG.segmentSizeBytes() < 1) { // on into segment 1
+                    lsn = wal.appendAndWait(appended, WalTestSupport.page(arena, PAGE, appended, appended));
+                    appended++;
+                }
+                assertEquals(null, wal.failure(), "segment 1 served without being made anew");
+            }
+            assertTrue(saltBefore != headerSalt(faulty, next), "segment 1 was given a new salt");
+            try (WriteAheadLog wal = WriteAheadLog.open(faulty, CONFIG, PageReplayer.NONE)) {
+                assertEquals(appended, wal.recoveryReport().pageImagesScanned(), "every record is recovered: "
+                        + wal.recoveryReport());
+            }
+        }
+    }
+
+    private static int headerSalt(LogDirectory directory, String name) throws IOException {
+        try (Arena arena = Arena.ofConfined(); LogDevice device = directory.open(name, false)) {
+            java.lang.foreign.MemorySegment block = arena.allocate(WalSegmentDescriptor.HEADER_REGION_BYTES, 4096);
+            device.read(0, block);
+            return WalSegmentDescriptor.salt(block);
+        }
+    }
+
     private static String rootMessage(Throwable t) {
         while (t.getCause() != null) {
             t = t.getCause();
