@@ -24,8 +24,9 @@ import java.util.concurrent.TimeUnit;
  * rewrite and none of this costs anything.
  *
  * <h2>Crash safety</h2>
- * A segment prepared ahead is a durable, empty segment past the end of the log: recovery deletes every segment after
- * the last one that holds records ({@link WriteAheadLog#open}), so it can never hold a record that looks acknowledged.
+ * A segment prepared ahead is a durable, empty segment past the end of the log. At open, every segment after the last
+ * one that holds records is kept only for its own number and gets a new salt before the log appends to it
+ * ({@link SegmentFiles#offerPastTheEnd}), so it can never hold a record that looks acknowledged.
  *
  * <p>Thread safety: {@link #startAhead} and {@link #take} are called by the log's writer (the opener before the writer
  * starts); one preparation runs at a time, on this class's own daemon thread.
@@ -116,7 +117,7 @@ final class SegmentPreparer implements AutoCloseable {
      * Cancels a preparation in progress (at its next 1 MiB chunk; its temporary file is deleted) and returns only when
      * the thread has stopped: once the log is closed nothing may rename a file in its directory, or a reopened log
      * could find its open segment replaced. A preparation that had finished leaves its segment on disk, empty; the
-     * next open deletes it as past the end of the log.
+     * next open keeps it past the end of the log and re-salts it when the log reaches it.
      */
     @Override
     public void close() {
