@@ -5,6 +5,7 @@ import dev.pagestore.wal.FileLogDirectory;
 import dev.pagestore.wal.IoUringLogDirectory;
 import dev.pagestore.wal.LogDirectory;
 import dev.pagestore.wal.PageReplayer;
+import dev.pagestore.wal.PortableLogDirectory;
 import dev.pagestore.wal.RecoveryReport;
 import dev.pagestore.wal.WalConfig;
 import dev.pagestore.wal.WalRecordDescriptor;
@@ -42,9 +43,11 @@ import org.HdrHistogram.Histogram;
  *
  * <p>{@code -Dpagestore.walbench.directory=} chooses the WAL's {@link LogDirectory} for the WAL rows and the recovery
  * WAL: {@code file} (default: {@link FileLogDirectory}, {@code pwrite} + {@code fdatasync} on the WAL writer thread),
- * {@code uring} ({@link IoUringLogDirectory}, buffered: the writer writes and {@code fdatasync}s through an io_uring
- * queue pair it owns) or {@code uring-direct} (the same with {@code O_DIRECT}). The recovery scan reads with
- * {@code O_DIRECT} through {@link FileLogDirectory} for {@code file} and through io_uring for the others.
+ * {@code portable} ({@link PortableLogDirectory}: the same system calls, made by a synchronous queue pair the writer
+ * owns), {@code uring} ({@link IoUringLogDirectory}, buffered: the writer writes and {@code fdatasync}s through an
+ * io_uring queue pair it owns) or {@code uring-direct} (the same with {@code O_DIRECT}). The recovery scan reads with
+ * {@code O_DIRECT} through {@link FileLogDirectory} for {@code file} and {@code portable}, and through io_uring for
+ * the others.
  */
 public final class WalBench {
     private static final int[] PAGE_SIZES = intList("pagestore.walbench.pageSizes", "4096,8192");
@@ -81,17 +84,18 @@ public final class WalBench {
     private static LogDirectory walDirectory(Path directory) throws IOException {
         return switch (DIRECTORY_KIND) {
             case "file" -> new FileLogDirectory(directory);
+            case "portable" -> new PortableLogDirectory(directory);
             case "uring" -> new IoUringLogDirectory(directory);
             case "uring-direct" -> new IoUringLogDirectory(directory, IoUringLogDirectory.Options.defaults()
                     .withDirectIo(true));
             default -> throw new IllegalArgumentException("pagestore.walbench.directory=" + DIRECTORY_KIND
-                    + " is not one of file, uring, uring-direct");
+                    + " is not one of file, portable, uring, uring-direct");
         };
     }
 
     /** The directory the recovery scan reads through, with {@code O_DIRECT}. */
     private static LogDirectory recoveryDirectory(Path directory) throws IOException {
-        return DIRECTORY_KIND.equals("file") ? new FileLogDirectory(directory, true)
+        return DIRECTORY_KIND.equals("file") || DIRECTORY_KIND.equals("portable") ? new FileLogDirectory(directory, true)
                 : new IoUringLogDirectory(directory, IoUringLogDirectory.Options.defaults().withDirectIo(true));
     }
 
@@ -106,7 +110,8 @@ public final class WalBench {
               runs         runs per point; every figure printed is their median (default 3)
               recoveryMiB  size of the WAL whose recovery is measured; 0 skips it (default 1024)
             Properties (-D...):
-              pagestore.walbench.directory  file | uring | uring-direct: the WAL's LogDirectory (default file)
+              pagestore.walbench.directory  file | portable | uring | uring-direct: the WAL's LogDirectory
+                                            (default file; portable: synchronous queue pairs)
               pagestore.walbench.appenders  appender thread counts, comma-separated (default 1,8,64)
               pagestore.walbench.pageSizes  page sizes in bytes, comma-separated (default 4096,8192)
               pagestore.walbench.peers      false skips the peers: fio, the naive log and the ceiling

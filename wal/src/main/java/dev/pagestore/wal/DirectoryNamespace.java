@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The name operations of a {@link LogDirectory} on a real directory, the base of {@link FileLogDirectory} and
- * {@link IoUringLogDirectory} (whose files differ only in how their data moves, so each adds only {@code open}):
+ * The name operations of a {@link LogDirectory} on a real directory, the base of {@link FileLogDirectory},
+ * {@link PortableLogDirectory} and {@link IoUringLogDirectory} (whose files differ only in how their data moves, so
+ * each adds only {@code open}):
  * list, atomic rename, delete, and
  * {@link #sync()}, which opens the directory {@code O_RDONLY|O_DIRECTORY} and {@code fsync}s it &mdash; what makes a
  * created or renamed name survive a crash on ext4, XFS and every POSIX file system.

@@ -7,8 +7,10 @@ import dev.pagestore.nvme.uring.IoUringBlockDevice;
 import java.io.IOException;
 
 /**
- * One open regular file of an {@link IoUringLogDirectory}: its descriptor, wrapped as an {@link IoUringBlockDevice}
- * for the data path, and its size, which is the kernel's. Nothing is cached: {@link #visibleSize()} is
+ * One open regular file of an {@link IoUringLogDirectory} or a {@link PortableLogDirectory}: its block device for the
+ * data path (an {@link IoUringBlockDevice} adopting the descriptor, or a synchronous
+ * {@link dev.pagestore.nvme.portable.PortableBlockDevice} over a channel of the same file), and its size, which is the
+ * kernel's, read and changed through the descriptor. Nothing is cached: {@link #visibleSize()} is
  * {@code lseek(fd, 0, SEEK_END)} (right after a rename, a crash and a reopen; one cheap syscall beside a write or an
  * {@code fdatasync}), a size change is {@code ftruncate}, a reservation {@code fallocate}. The file system zeroes
  * what a file grows over and makes the size durable with the data ({@code fdatasync} writes the size a read needs),
@@ -24,13 +26,23 @@ import java.io.IOException;
 final class FileSystemLogFile implements LogFile {
     private final String path;
     private final int fd;
-    private final IoUringBlockDevice device;
+    private final BlockDevice device;
+    private final boolean deviceClosesDescriptor;
 
-    /** Takes {@code device}, whose descriptor is {@code fd}; closing the handle closes both. */
+    /** Takes {@code device}, an {@link IoUringBlockDevice} adopting {@code fd}; closing the handle closes both. */
     FileSystemLogFile(String path, int fd, IoUringBlockDevice device) {
+        this(path, fd, device, true);
+    }
+
+    /**
+     * Takes {@code device} and {@code fd}, the descriptor the size is read and changed through; closing the handle
+     * closes the device and, unless the device owns it ({@code deviceClosesDescriptor}), the descriptor.
+     */
+    FileSystemLogFile(String path, int fd, BlockDevice device, boolean deviceClosesDescriptor) {
         this.path = path;
         this.fd = fd;
         this.device = device;
+        this.deviceClosesDescriptor = deviceClosesDescriptor;
     }
 
     @Override
@@ -93,7 +105,13 @@ final class FileSystemLogFile implements LogFile {
 
     @Override
     public void handleClosed() throws IOException {
-        device.close();
+        try {
+            device.close();
+        } finally {
+            if (!deviceClosesDescriptor) {
+                Libc.close(fd);
+            }
+        }
     }
 
     @Override

@@ -22,21 +22,23 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The contract of {@link LogDirectory} and {@link LogDevice} on a real directory, run against every implementation
- * that persists: {@link FileLogDirectory} and {@link IoUringLogDirectory} buffered and {@code O_DIRECT}. (The
+ * that persists: {@link FileLogDirectory}, {@link PortableLogDirectory}, and {@link IoUringLogDirectory} buffered and
+ * {@code O_DIRECT}. (The
  * simulated directory's contract, with power cuts, is {@link QueuePairLogDeviceTest}.)
  */
 class LogDirectoryContractTest {
     private static final long SEED = Long.getLong("pagestore.test.seed", 0xD1_7EC7L);
 
     enum Kind {
-        FILE, IO_URING_BUFFERED, IO_URING_DIRECT;
+        FILE, PORTABLE, IO_URING_BUFFERED, IO_URING_DIRECT;
 
         LogDirectory open(Path path) throws IOException {
-            if (this != FILE) {
+            if (this != FILE && this != PORTABLE) {
                 Assumptions.assumeTrue(IoUringProbe.run().available(), "io_uring unavailable here");
             }
             return switch (this) {
                 case FILE -> new FileLogDirectory(path);
+                case PORTABLE -> new PortableLogDirectory(path);
                 case IO_URING_BUFFERED -> new IoUringLogDirectory(path);
                 case IO_URING_DIRECT -> new IoUringLogDirectory(path, IoUringLogDirectory.Options.defaults()
                         .withDirectIo(true));

@@ -33,7 +33,8 @@ public final class PortableBlockDevice implements BlockDevice {
     static final int MAX_TRANSFER_BYTES = 1 << 20;
     static final int ZERO_CHUNK_BYTES = 64 * 1024;
 
-    private final DeviceFile file;
+    private final DeviceFile file;  // null for an adopted channel (ofChannel)
+    private final String name;
     private final FileChannel channel;
     private final NanoClock clock;
     private final int memoryAlignmentBytes;
@@ -45,6 +46,7 @@ public final class PortableBlockDevice implements BlockDevice {
 
     private PortableBlockDevice(DeviceFile file, FileChannel channel, NanoClock clock) throws IOException {
         this.file = file;
+        this.name = file.path().toString();
         this.channel = channel;
         this.clock = clock;
         int storeBlock = file.channelDirectIo() ? (int) Math.min(1 << 20, Files.getFileStore(file.path()).getBlockSize()) : 1;
@@ -52,6 +54,33 @@ public final class PortableBlockDevice implements BlockDevice {
         this.offsetAlignmentBytes = Math.max(file.offsetAlignmentBytes(), storeBlock);
         this.capacityBytes = file.capacityBytes() - file.capacityBytes() % offsetAlignmentBytes;
         this.zeroes = arena.allocate(ZERO_CHUNK_BYTES, Math.max(memoryAlignmentBytes, 8));
+    }
+
+    private PortableBlockDevice(String name, FileChannel channel, long capacityBytes) {
+        this.file = null;
+        this.name = name;
+        this.channel = channel;
+        this.clock = NanoClock.SYSTEM;
+        this.memoryAlignmentBytes = 1;
+        this.offsetAlignmentBytes = 1;
+        this.capacityBytes = capacityBytes;
+        this.zeroes = arena.allocate(ZERO_CHUNK_BYTES, 8);
+    }
+
+    /**
+     * Adopts {@code channel}, a buffered channel of a regular file that the caller has opened and whose lifetime the
+     * caller's own lock covers (a WAL segment in a directory the manager holds): no {@link DeviceFile} claim, no
+     * alignment (buffered I/O takes any offset, length and address), writes may grow the file up to
+     * {@code capacityBytes}. Closing the device closes the channel.
+     */
+    public static PortableBlockDevice ofChannel(String name, FileChannel channel, long capacityBytes) {
+        if (name == null || channel == null) {
+            throw new IllegalArgumentException("name and channel are required");
+        }
+        if (capacityBytes <= 0) {
+            throw new IllegalArgumentException("capacityBytes=" + capacityBytes + " of " + name + " must be positive");
+        }
+        return new PortableBlockDevice(name, channel, capacityBytes);
     }
 
     /** Opens {@code path} with the system clock. */
@@ -88,14 +117,14 @@ public final class PortableBlockDevice implements BlockDevice {
         return zeroes;
     }
 
-    /** The claimed file: its path, lock and what {@code statx} said. */
+    /** The claimed file: its path, lock and what {@code statx} said; null for an adopted channel ({@link #ofChannel}). */
     public DeviceFile file() {
         return file;
     }
 
     @Override
     public String name() {
-        return file.path().toString();
+        return name;
     }
 
     @Override
@@ -139,14 +168,16 @@ public final class PortableBlockDevice implements BlockDevice {
             channel.close();
         } finally {
             arena.close();
-            file.close();
+            if (file != null) {
+                file.close();
+            }
         }
     }
 
     @Override
     public String toString() {
-        return "PortableBlockDevice " + file.path() + " (" + capacityBytes + " bytes, align mem " + memoryAlignmentBytes
-                + " offset " + offsetAlignmentBytes + (file.channelDirectIo() ? ", O_DIRECT" : ", buffered")
-                + "; claimed as " + file + ")";
+        return "PortableBlockDevice " + name + " (" + capacityBytes + " bytes, align mem " + memoryAlignmentBytes
+                + " offset " + offsetAlignmentBytes + (file != null && file.channelDirectIo() ? ", O_DIRECT" : ", buffered")
+                + (file != null ? "; claimed as " + file : "; adopted channel") + ")";
     }
 }
