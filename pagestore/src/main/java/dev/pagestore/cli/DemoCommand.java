@@ -50,6 +50,11 @@ public final class DemoCommand implements Callable<Integer> {
                     + " simulated (default ${DEFAULT-VALUE}).")
     String backend;
 
+    @Option(names = "--wal-io", defaultValue = "auto",
+            description = "The manager's WAL I/O: auto, portable, io_uring or file (see 'pagestore manager --help';"
+                    + " default ${DEFAULT-VALUE}).")
+    String walIo;
+
     @Option(names = "--seed", defaultValue = "1", description = "Workload seed (default ${DEFAULT-VALUE}).")
     long seed;
 
@@ -64,7 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
         double killAt = killAtSeconds != null ? killAtSeconds : seconds / 2;
         try {
             boolean terminal = System.console() != null && System.console().isTerminal();
-            return new DemoRun(directory, seconds, workers, pages, killAt, seed, backend).run(out, terminal);
+            return new DemoRun(directory, seconds, workers, pages, killAt, seed, backend, walIo).run(out, terminal);
         } catch (IOException e) {
             out.flush();
             spec.commandLine().getErr().println("pagestore demo: " + e.getMessage());

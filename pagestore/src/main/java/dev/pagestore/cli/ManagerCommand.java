@@ -49,6 +49,13 @@ public final class ManagerCommand implements Callable<Integer> {
                     + " portable or simulated (default ${DEFAULT-VALUE}).")
     String backend;
 
+    @Option(names = "--wal-io", defaultValue = "auto",
+            description = "How the WAL writer moves log data, always through a queue pair it owns unless 'file':"
+                    + " auto (portable for the io_uring and portable backends), portable (synchronous pwrite and"
+                    + " fdatasync on the writer thread), io_uring (an io_uring ring), or file (plain calls, no queue"
+                    + " pair) (default ${DEFAULT-VALUE}).")
+    String walIo;
+
     @Option(names = "--pin", description = "Pin reactors to CPUs (only when there are more than reactors + 2).")
     boolean pin;
 
@@ -82,7 +89,7 @@ public final class ManagerCommand implements Callable<Integer> {
         try {
             config = ManagerConfig.defaults(directory).withPageSizeBytes(pageSize).withCapacityPages(pages)
                     .withReactorCount(reactors).withQueueDepth(queueDepth).withBackend(DeviceFactory.named(backend))
-                    .withPin(pin).withCheckpointIntervalMillis(checkpointIntervalMillis);
+                    .withPin(pin).withCheckpointIntervalMillis(checkpointIntervalMillis).withWalIo(walIo);
         } catch (IllegalArgumentException e) {
             System.err.println("pagestore manager: " + e.getMessage());
             return 2;

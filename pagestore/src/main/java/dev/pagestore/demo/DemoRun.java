@@ -33,9 +33,11 @@ import org.HdrHistogram.Histogram;
  * @param pages        pages in the store (all of them are used)
  * @param killAtSeconds when the manager gets SIGKILL (0: never)
  * @param seed         the workload's seed
+ * @param backend      the manager's {@code --backend}
+ * @param walIo        the manager's {@code --wal-io}
  */
 public record DemoRun(Path directory, double seconds, int workers, long pages, double killAtSeconds, long seed,
-        String backend) {
+        String backend, String walIo) {
     private static final long START_TIMEOUT_MILLIS = 60_000;
     private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-Xmx128m", "-Xshare:auto");
@@ -254,7 +256,7 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
     private ChildProcess startManager(Path dir, Path logs, int incarnation) throws IOException, InterruptedException {
         ChildProcess m = ChildProcess.start("manager", CHILD_JVM_OPTIONS.subList(0, 1), MANAGER_MAIN,
                 List.of("manager", "--dir", dir.toString(), "--capacity-pages", Long.toString(pages),
-                        "--checkpoint-interval-ms", "5000", "--backend", backend),
+                        "--checkpoint-interval-ms", "5000", "--backend", backend, "--wal-io", walIo),
                 logs.resolve("manager-" + incarnation + ".log"));
         if (m.awaitLineStartingWith("pagestore manager pid", START_TIMEOUT_MILLIS) == null) {
             m.destroy();

@@ -1,5 +1,6 @@
 package dev.pagestore.manager;
 
+import dev.pagestore.wal.LogDirectories;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -16,9 +17,12 @@ import java.util.Objects;
  * @param ringCapacity        entries per worker ring and slots per worker channel (power of two, 16..65536)
  * @param versionBucketCount  buckets of the page-version table (power of two)
  * @param checkpointIntervalMillis time between periodic checkpoints (0: only at shutdown)
+ * @param walIo               how the WAL's files move their data: {@code auto} (see {@link #walKind()}), or a
+ *                            {@link LogDirectories.Kind#cliName()}: {@code io_uring}, {@code portable}, {@code file}
  */
 public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPages, int reactorCount, int queueDepth,
-        DeviceFactory backend, boolean pin, int ringCapacity, int versionBucketCount, long checkpointIntervalMillis) {
+        DeviceFactory backend, boolean pin, int ringCapacity, int versionBucketCount, long checkpointIntervalMillis,
+        String walIo) {
 
     public static final int DEFAULT_PAGE_SIZE = 4096;
     public static final long DEFAULT_CAPACITY_PAGES = 262_144;  // 1 GiB of 4 KiB pages
@@ -49,6 +53,10 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
             throw new IllegalArgumentException("versionBucketCount=" + versionBucketCount
                     + " must be a power of two");
         }
+        Objects.requireNonNull(walIo, "walIo");
+        if (!walIo.equals("auto")) {
+            LogDirectories.Kind.named(walIo); // throws, naming the choices
+        }
         if (checkpointIntervalMillis < 0) {
             throw new IllegalArgumentException("checkpointIntervalMillis=" + checkpointIntervalMillis
                     + " must not be negative");
@@ -61,46 +69,67 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
      */
     public static ManagerConfig defaults(Path directory) {
         return new ManagerConfig(directory, DEFAULT_PAGE_SIZE, DEFAULT_CAPACITY_PAGES, 1, DEFAULT_QUEUE_DEPTH,
-                DeviceFactory.named("auto"), false, DEFAULT_RING_CAPACITY, DEFAULT_VERSION_BUCKETS, 30_000);
+                DeviceFactory.named("auto"), false, DEFAULT_RING_CAPACITY, DEFAULT_VERSION_BUCKETS, 30_000, "auto");
     }
 
     public ManagerConfig withPageSizeBytes(int value) {
         return new ManagerConfig(directory, value, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo);
     }
 
     public ManagerConfig withCapacityPages(long value) {
         return new ManagerConfig(directory, pageSizeBytes, value, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo);
     }
 
     public ManagerConfig withReactorCount(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, value, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo);
     }
 
     public ManagerConfig withQueueDepth(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, value, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo);
     }
 
     public ManagerConfig withBackend(DeviceFactory value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, value, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo);
     }
 
     public ManagerConfig withPin(boolean value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, value,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo);
     }
 
     public ManagerConfig withRingCapacity(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                value, versionBucketCount, checkpointIntervalMillis);
+                value, versionBucketCount, checkpointIntervalMillis, walIo);
     }
 
     public ManagerConfig withCheckpointIntervalMillis(long value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, value);
+                ringCapacity, versionBucketCount, value, walIo);
+    }
+
+    public ManagerConfig withWalIo(String value) {
+        return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, value);
+    }
+
+    /**
+     * The WAL directory's kind: {@link #walIo} when named; for {@code auto}, a synchronous queue pair
+     * ({@link LogDirectories.Kind#PORTABLE}) when the data path is io_uring or portable, and plain files otherwise
+     * (the simulated backend's tests). The WAL writer's I/O is strictly serial (write the batch, fdatasync, repeat),
+     * so an asynchronous ring overlaps nothing there, and on ext4 io_uring hands both calls to io-wq workers
+     * (bench/RESULTS.md, "2026-11-26, third session").
+     */
+    public LogDirectories.Kind walKind() {
+        if (!walIo.equals("auto")) {
+            return LogDirectories.Kind.named(walIo);
+        }
+        String data = backend.name();
+        return data.equals("io_uring") || data.equals("portable") ? LogDirectories.Kind.PORTABLE
+                : LogDirectories.Kind.FILE;
     }
 }

@@ -169,10 +169,9 @@ public final class PageStoreManager implements AutoCloseable {
             if (logDirectory == null) {
                 Path walDirectory = directory.resolve(WAL_DIRECTORY);
                 Files.createDirectories(walDirectory);
-                // The WAL writer thread writes and fdatasyncs through an io_uring queue pair it owns when the data
-                // path is io_uring (issue 5); otherwise plain pwrite + fdatasync. Same files, same format.
-                boolean ioUring = "io_uring".equals(config.backend().name());
-                logDirectory = LogDirectories.open(walDirectory, ioUring);
+                // The WAL writer thread writes and fdatasyncs through a queue pair it owns (issue 5): synchronous
+                // by default, io_uring or plain files on request (ManagerConfig.walKind). Same files, same format.
+                logDirectory = LogDirectories.open(walDirectory, config.walKind());
             }
             walDirectory = logDirectory;
             LOG.info("WAL in {} through {}", logDirectory.describe(), logDirectory);

@@ -126,10 +126,10 @@ class PageStoreManagerTest {
     }
 
     @Test
-    void shouldRunTheWalThroughIoUringWhenTheBackendIsIoUringAndKeepItsFormat() throws Exception {
+    void shouldRunTheWalThroughTheIoAskedForAndKeepItsFormatAcrossThem() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(dev.pagestore.ipc.linux.IoUringProbe.run().available(),
                 "io_uring unavailable here");
-        ManagerConfig uring = config().withBackend(DeviceFactory.named("io_uring"));
+        ManagerConfig uring = config().withBackend(DeviceFactory.named("io_uring")).withWalIo("io_uring");
         try (PageStoreManager manager = PageStoreManager.start(uring);
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
             assertTrue(manager.walDirectory() instanceof dev.pagestore.wal.IoUringLogDirectory,
@@ -138,10 +138,11 @@ class PageStoreManagerTest {
                 client.write(p, page(4096, p, 9));
             }
         }
-        try (PageStoreManager manager = PageStoreManager.start(config().withBackend(DeviceFactory.portable()));
+        ManagerConfig auto = config().withBackend(DeviceFactory.named("io_uring"));
+        try (PageStoreManager manager = PageStoreManager.start(auto);
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-            assertTrue(manager.walDirectory() instanceof dev.pagestore.wal.FileLogDirectory,
-                    "WAL directory " + manager.walDirectory());
+            assertTrue(manager.walDirectory() instanceof dev.pagestore.wal.PortableLogDirectory,
+                    "by default the WAL goes through a synchronous queue pair: " + manager.walDirectory());
             assertEquals(dev.pagestore.wal.StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
                     manager.recoveryReport().detail());
             for (int p = 0; p < 20; p++) {
@@ -149,14 +150,33 @@ class PageStoreManagerTest {
                 client.write(p, page(4096, p, 10));
             }
         }
+        try (PageStoreManager manager = PageStoreManager.start(config().withBackend(DeviceFactory.portable())
+                .withWalIo("file"));
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            assertTrue(manager.walDirectory() instanceof dev.pagestore.wal.FileLogDirectory,
+                    "WAL directory " + manager.walDirectory());
+            assertEquals(dev.pagestore.wal.StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
+                    manager.recoveryReport().detail());
+            for (int p = 0; p < 20; p++) {
+                assertArrayEquals(page(4096, p, 10), client.read(p));
+                client.write(p, page(4096, p, 11));
+            }
+        }
         try (PageStoreManager manager = PageStoreManager.start(uring);
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
             assertEquals(dev.pagestore.wal.StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
                     manager.recoveryReport().detail());
             for (int p = 0; p < 20; p++) {
-                assertArrayEquals(page(4096, p, 10), client.read(p));
+                assertArrayEquals(page(4096, p, 11), client.read(p));
             }
         }
+    }
+
+    @Test
+    void shouldRefuseAnUnknownWalIoNamingTheChoices() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> config().withWalIo("aio"));
+        assertTrue(e.getMessage().contains("io_uring, portable, file"), e.getMessage());
     }
 
     @Test

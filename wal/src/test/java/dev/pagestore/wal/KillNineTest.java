@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * tests resuming after a crash. A fresh log every 25 kills keeps the scan short. Each child JVM is started while
  * the previous one runs and receives its work on stdin, so JVM start-up does not add to every kill.
  *
- * <p>{@code -Dpagestore.wal.kill.directory=file} runs the same test through {@link FileLogDirectory}. 20 kills in the
+ * <p>{@code -Dpagestore.wal.kill.directory=file} runs the same test through {@link FileLogDirectory}, and
+ * {@code =portable} through {@link PortableLogDirectory} (the manager's default WAL I/O). 20 kills in the
  * suite; the long run (1,000 kills, about half an hour on a loaded 2-core machine):
  * <pre>
  * ./mvnw -q -pl wal -am test -Dtest=KillNineTest -Dsurefire.failIfNoSpecifiedTests=false -Dpagestore.wal.kills=1000
@@ -44,17 +45,29 @@ class KillNineTest {
     private static ChildJvm startChild() throws IOException {
         // C1 only and the serial collector: a child lives for half a second, start-up cost is what matters
         return ChildJvm.start(WalKillChild.class, java.util.List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-Dpagestore.wal.kill.directory=" + (IO_URING ? "uring" : "file")));
+                "-Dpagestore.wal.kill.directory=" + switch (KIND) {
+                    case IO_URING -> "uring";
+                    case PORTABLE -> "portable";
+                    case FILE -> "file";
+                }));
     }
 
     /** The directory both the child and the parent use: io_uring where this kernel has it ({@link LogDirectories}). */
     static LogDirectory logDirectory(Path directory) throws IOException {
-        return LogDirectories.open(directory, IO_URING);
+        return LogDirectories.open(directory, KIND);
     }
 
-    /** io_uring where available, unless {@code -Dpagestore.wal.kill.directory=file} asks for the plain-file path. */
-    static final boolean IO_URING = !"file".equals(System.getProperty("pagestore.wal.kill.directory"))
-            && dev.pagestore.ipc.linux.IoUringProbe.run().available();
+    /**
+     * io_uring where available, unless {@code -Dpagestore.wal.kill.directory=file} or {@code =portable} asks for
+     * another directory.
+     */
+    static final LogDirectories.Kind KIND = switch (System.getProperty("pagestore.wal.kill.directory", "uring")) {
+        case "file" -> LogDirectories.Kind.FILE;
+        case "portable" -> LogDirectories.Kind.PORTABLE;
+        default -> dev.pagestore.ipc.linux.IoUringProbe.run().available() ? LogDirectories.Kind.IO_URING
+                : LogDirectories.Kind.FILE;
+    };
+    static final boolean IO_URING = KIND == LogDirectories.Kind.IO_URING;
 
     static WalConfig config(int pageSize, long segmentSize) {
         return WalConfig.defaults(pageSize).withSegmentSizeBytes(segmentSize).withMaxPagesPerGroup(8)
@@ -73,11 +86,15 @@ class KillNineTest {
         Path directory = null;
         long totalAcks = 0;
         if (!IO_URING) {
-            System.out.println("KillNineTest: appending through FileLogDirectory ("
-                    + ("file".equals(System.getProperty("pagestore.wal.kill.directory")) ? "asked for"
+            System.out.println("KillNineTest: appending through " + KIND + " ("
+                    + (System.getProperty("pagestore.wal.kill.directory") != null ? "asked for"
                     : "io_uring unavailable: " + dev.pagestore.ipc.linux.IoUringProbe.run().unavailableReason()) + ")");
         }
-        String expectedDirectory = IO_URING ? "IoUringLogDirectory" : "FileLogDirectory";
+        String expectedDirectory = switch (KIND) {
+            case IO_URING -> "IoUringLogDirectory";
+            case PORTABLE -> "PortableLogDirectory";
+            case FILE -> "FileLogDirectory";
+        };
         java.util.ArrayDeque<ChildJvm> started = new java.util.ArrayDeque<>();
         for (int i = 0; i < Math.min(PRESTARTED, kills); i++) {
             started.add(startChild());
