@@ -23,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@link IoUringLogDirectory} with the WAL on top: same on-disk format as {@link FileLogDirectory}, owner thread. */
 class IoUringLogDirectoryTest {
     private static final WalConfig CONFIG = WalTestSupport.smallConfig(23);
-    private static final int PAGE = CONFIG.pageSizeBytes();
 
     @TempDir
     Path dir;
@@ -33,42 +32,22 @@ class IoUringLogDirectoryTest {
         Assumptions.assumeTrue(IoUringProbe.run().available(), "io_uring unavailable here");
     }
 
-    private static void append(WriteAheadLog wal, Arena arena, int from, int to) {
-        for (int i = from; i < to; i++) {
-            wal.append(i % 11, WalTestSupport.page(arena, PAGE, i, i % 11)).join();
-        }
-    }
-
-    private static WriteAheadLogTest.Collector recover(LogDirectory directory, int expectedRecords) throws IOException {
-        WriteAheadLogTest.Collector collector = new WriteAheadLogTest.Collector();
-        try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, collector)) {
-            RecoveryReport report = wal.recoveryReport();
-            assertEquals(StopReason.END_OF_LOG, report.stopReason(), report.detail());
-            assertEquals(expectedRecords, report.pageImagesScanned(), directory + ": " + report);
-        }
-        for (long page = 0; page < 11; page++) {
-            long last = page + 11 * ((expectedRecords - 1 - page) / 11);
-            assertEquals(last, collector.recordIdByPage.get(page), directory + ": page " + page + " has its last image");
-        }
-        return collector;
-    }
-
     @Test
     void shouldShareTheOnDiskFormatWithFileLogDirectoryInBothDirections() throws IOException {
         try (Arena arena = Arena.ofShared()) {
             try (WriteAheadLog wal = WriteAheadLog.open(new IoUringLogDirectory(dir), CONFIG, PageReplayer.NONE)) {
-                append(wal, arena, 0, 300); // several 64 KiB segments: new segments prepared on the writer thread
+                WalTestSupport.appendRoundRobin(wal, CONFIG, arena, 0, 300); // several 64 KiB segments: new segments prepared on the writer thread
             }
-            recover(new FileLogDirectory(dir), 300);
+            WalTestSupport.assertRecoversRoundRobin(new FileLogDirectory(dir), CONFIG, 300);
             try (WriteAheadLog wal = WriteAheadLog.open(new FileLogDirectory(dir), CONFIG, PageReplayer.NONE)) {
-                append(wal, arena, 300, 400);
+                WalTestSupport.appendRoundRobin(wal, CONFIG, arena, 300, 400);
             }
-            recover(new IoUringLogDirectory(dir), 400);
+            WalTestSupport.assertRecoversRoundRobin(new IoUringLogDirectory(dir), CONFIG, 400);
             try (WriteAheadLog wal = WriteAheadLog.open(new IoUringLogDirectory(dir, IoUringLogDirectory.Options
                     .defaults().withDirectIo(true)), CONFIG, PageReplayer.NONE)) {
-                append(wal, arena, 400, 450);
+                WalTestSupport.appendRoundRobin(wal, CONFIG, arena, 400, 450);
             }
-            recover(new FileLogDirectory(dir), 450);
+            WalTestSupport.assertRecoversRoundRobin(new FileLogDirectory(dir), CONFIG, 450);
         }
     }
 

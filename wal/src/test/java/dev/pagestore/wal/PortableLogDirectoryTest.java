@@ -20,41 +20,21 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@link PortableLogDirectory}: the WAL through synchronous queue pairs, same on-disk format, owner thread. */
 class PortableLogDirectoryTest {
     private static final WalConfig CONFIG = WalTestSupport.smallConfig(29);
-    private static final int PAGE = CONFIG.pageSizeBytes();
 
     @TempDir
     Path dir;
-
-    private static void append(WriteAheadLog wal, Arena arena, int from, int to) {
-        for (int i = from; i < to; i++) {
-            wal.append(i % 11, WalTestSupport.page(arena, PAGE, i, i % 11)).join();
-        }
-    }
-
-    private static void recover(LogDirectory directory, int expectedRecords) throws IOException {
-        WriteAheadLogTest.Collector collector = new WriteAheadLogTest.Collector();
-        try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, collector)) {
-            RecoveryReport report = wal.recoveryReport();
-            assertEquals(StopReason.END_OF_LOG, report.stopReason(), report.detail());
-            assertEquals(expectedRecords, report.pageImagesScanned(), directory + ": " + report);
-        }
-        for (long page = 0; page < 11; page++) {
-            long last = page + 11 * ((expectedRecords - 1 - page) / 11);
-            assertEquals(last, collector.recordIdByPage.get(page), directory + ": page " + page + " has its last image");
-        }
-    }
 
     @Test
     void shouldShareTheOnDiskFormatWithFileLogDirectoryInBothDirections() throws IOException {
         try (Arena arena = Arena.ofShared()) {
             try (WriteAheadLog wal = WriteAheadLog.open(new PortableLogDirectory(dir), CONFIG, PageReplayer.NONE)) {
-                append(wal, arena, 0, 300); // several 64 KiB segments: new segments prepared and switched to
+                WalTestSupport.appendRoundRobin(wal, CONFIG, arena, 0, 300); // several 64 KiB segments: new segments prepared and switched to
             }
-            recover(new FileLogDirectory(dir), 300);
+            WalTestSupport.assertRecoversRoundRobin(new FileLogDirectory(dir), CONFIG, 300);
             try (WriteAheadLog wal = WriteAheadLog.open(new FileLogDirectory(dir), CONFIG, PageReplayer.NONE)) {
-                append(wal, arena, 300, 400);
+                WalTestSupport.appendRoundRobin(wal, CONFIG, arena, 300, 400);
             }
-            recover(new PortableLogDirectory(dir), 400);
+            WalTestSupport.assertRecoversRoundRobin(new PortableLogDirectory(dir), CONFIG, 400);
         }
     }
 

@@ -63,4 +63,31 @@ final class WalTestSupport {
         int pageSize = WalRecordDescriptor.pageSize(record, 0);
         return record.asSlice(WalRecordDescriptor.pageImageOffset(index, count, pageSize), pageSize);
     }
+
+    /** Appends records {@code from..to-1}, record i an image of page {@code i % 11}, each waited for. */
+    static void appendRoundRobin(WriteAheadLog wal, WalConfig config, Arena arena, int from, int to) {
+        for (int i = from; i < to; i++) {
+            wal.append(i % 11, page(arena, config.pageSizeBytes(), i, i % 11)).join();
+        }
+    }
+
+    /**
+     * Opens the log in {@code directory} and checks that recovery read {@code expectedRecords} records written by
+     * {@link #appendRoundRobin} to their end, and gave each of the 11 pages its last image.
+     */
+    static void assertRecoversRoundRobin(LogDirectory directory, WalConfig config, int expectedRecords)
+            throws java.io.IOException {
+        WriteAheadLogTest.Collector collector = new WriteAheadLogTest.Collector();
+        try (WriteAheadLog wal = WriteAheadLog.open(directory, config, collector)) {
+            RecoveryReport report = wal.recoveryReport();
+            org.junit.jupiter.api.Assertions.assertEquals(StopReason.END_OF_LOG, report.stopReason(), report.detail());
+            org.junit.jupiter.api.Assertions.assertEquals(expectedRecords, report.pageImagesScanned(),
+                    directory + ": " + report);
+        }
+        for (long page = 0; page < 11; page++) {
+            long last = page + 11 * ((expectedRecords - 1 - page) / 11);
+            org.junit.jupiter.api.Assertions.assertEquals(last, collector.recordIdByPage.get(page),
+                    directory + ": page " + page + " has its last image");
+        }
+    }
 }
