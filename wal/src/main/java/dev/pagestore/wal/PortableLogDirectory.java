@@ -72,8 +72,7 @@ public final class PortableLogDirectory extends DirectoryNamespace {
         FileChannel channel = null;
         boolean success = false;
         try {
-            channel = FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            channel = dataChannel(path, fd);
             PortableBlockDevice device = PortableBlockDevice.ofChannel(path.toString(), channel,
                     IoUringLogDirectory.FILE_CAPACITY_BYTES);
             LogDevice handle = new QueuePairLogDevice(name, new FileSystemLogFile(path.toString(), fd, device, false),
@@ -87,6 +86,17 @@ public final class PortableLogDirectory extends DirectoryNamespace {
                 }
                 Libc.close(fd);
             }
+        }
+    }
+
+    /** A channel on the very file {@code fd} is open on, reopened through {@code /proc/self/fd}. */
+    private static FileChannel dataChannel(Path path, int fd) throws IOException {
+        Path self = Path.of("/proc/self/fd/" + fd);
+        try {
+            return FileChannel.open(self, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new IOException("cannot open the data channel of " + path + " through " + self
+                    + " (PortableLogDirectory needs /proc mounted): " + e, e);
         }
     }
 
