@@ -1,8 +1,10 @@
 package dev.pagestore.wal;
 
+import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.linux.Libc;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -69,6 +71,17 @@ abstract class DirectoryNamespace implements LogDirectory {
         } finally {
             Libc.close(fd);
         }
+    }
+
+    /**
+     * The descriptor {@code result} of an {@code open(2)} of {@code path}, or the error: {@link NoSuchFileException}
+     * for a missing file that was not to be created, else an errno exception naming the path and {@code flags}.
+     */
+    static int opened(int result, Path path, boolean create, String flags) throws IOException {
+        if (result == -Errno.ENOENT.number() && !create) {
+            throw new NoSuchFileException(path.toString());
+        }
+        return (int) Libc.check(result, "open", path + " (" + flags + ")");
     }
 
     @Override

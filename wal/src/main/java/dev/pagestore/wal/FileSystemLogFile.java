@@ -29,11 +29,6 @@ final class FileSystemLogFile implements LogFile {
     private final BlockDevice device;
     private final boolean deviceClosesDescriptor;
 
-    /** Takes {@code device}, an {@link IoUringBlockDevice} adopting {@code fd}; closing the handle closes both. */
-    FileSystemLogFile(String path, int fd, IoUringBlockDevice device) {
-        this(path, fd, device, true);
-    }
-
     /**
      * Takes {@code device} and {@code fd}, the descriptor the size is read and changed through; closing the handle
      * closes the device and, unless the device owns it ({@code deviceClosesDescriptor}), the descriptor.

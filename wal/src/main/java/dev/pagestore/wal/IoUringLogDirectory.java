@@ -114,10 +114,7 @@ public final class IoUringLogDirectory extends DirectoryNamespace {
             direct = false;
             fd = Libc.open(path.toString(), baseFlags, 0600);
         }
-        if (fd == -Errno.ENOENT.number() && !create) {
-            throw new NoSuchFileException(path.toString());
-        }
-        Libc.check(fd, "open", path + (direct ? " (O_RDWR|O_DIRECT)" : " (O_RDWR)"));
+        fd = opened(fd, path, create, direct ? "O_RDWR|O_DIRECT" : "O_RDWR");
         IoUringBlockDevice device = null;
         boolean success = false;
         try {
@@ -130,7 +127,7 @@ public final class IoUringLogDirectory extends DirectoryNamespace {
             }
             device = IoUringBlockDevice.ofDescriptor(path.toString(), fd, FILE_CAPACITY_BYTES, memoryAlignment,
                     offsetAlignment, options.ring());
-            LogDevice handle = new QueuePairLogDevice(name, new FileSystemLogFile(path.toString(), fd, device), pins,
+            LogDevice handle = new QueuePairLogDevice(name, new FileSystemLogFile(path.toString(), fd, device, true), pins,
                     gate, options.queuePair(), pins.holdsAny(Thread.currentThread()));
             success = true;
             return handle;

@@ -1,6 +1,5 @@
 package dev.pagestore.wal;
 
-import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.linux.Libc;
 import dev.pagestore.nvme.portable.PortableBlockDevice;
 import java.io.IOException;
@@ -64,11 +63,8 @@ public final class PortableLogDirectory extends DirectoryNamespace {
     @Override
     public LogDevice open(String name, boolean create) throws IOException {
         Path path = resolve(name);
-        int fd = Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CLOEXEC | (create ? Libc.O_CREAT : 0), 0600);
-        if (fd == -Errno.ENOENT.number() && !create) {
-            throw new NoSuchFileException(path.toString());
-        }
-        Libc.check(fd, "open", path + " (O_RDWR)");
+        int fd = opened(Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CLOEXEC | (create ? Libc.O_CREAT : 0), 0600),
+                path, create, "O_RDWR");
         FileChannel channel = null;
         boolean success = false;
         try {

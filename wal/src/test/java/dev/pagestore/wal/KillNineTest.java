@@ -45,11 +45,7 @@ class KillNineTest {
     private static ChildJvm startChild() throws IOException {
         // C1 only and the serial collector: a child lives for half a second, start-up cost is what matters
         return ChildJvm.start(WalKillChild.class, java.util.List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-Dpagestore.wal.kill.directory=" + switch (KIND) {
-                    case IO_URING -> "uring";
-                    case PORTABLE -> "portable";
-                    case FILE -> "file";
-                }));
+                "-Dpagestore.wal.kill.directory=" + System.getProperty("pagestore.wal.kill.directory", "uring")));
     }
 
     /** The directory both the child and the parent use: io_uring where this kernel has it ({@link LogDirectories}). */
