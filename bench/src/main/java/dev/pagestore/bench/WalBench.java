@@ -8,6 +8,7 @@ import dev.pagestore.wal.PageReplayer;
 import dev.pagestore.wal.PortableLogDirectory;
 import dev.pagestore.wal.RecoveryReport;
 import dev.pagestore.wal.WalConfig;
+import dev.pagestore.wal.WalMetrics;
 import dev.pagestore.wal.WalRecordDescriptor;
 import dev.pagestore.wal.WalRecovery;
 import dev.pagestore.wal.WriteAheadLog;
@@ -65,7 +66,33 @@ public final class WalBench {
     }
 
     private record Result(double opsPerSecond, double p50Micros, double p99Micros, double p999Micros, double maxMicros,
-                          double meanBatch) {
+                          double meanBatch, CommitTime commitTime) {
+    }
+
+    /**
+     * Where the WAL's commits spent their time while measured, per commit: in the device's writes, in fdatasync, and
+     * elsewhere (waiting for the appends, encoding them, telling the appenders); and how many segments were made
+     * anew by zero-filling instead of recycled. {@link #NONE} for the peers.
+     */
+    private record CommitTime(double writeMicros, double syncMicros, double otherMicros, long segmentsZeroFilled,
+                              long segmentsRecycled) {
+        static final CommitTime NONE = new CommitTime(0, 0, 0, 0, 0);
+
+        static CommitTime between(WalMetrics before, long elapsedNanos, WalMetrics after) {
+            long commits = Math.max(1, after.batches() - before.batches());
+            double write = (after.writeNanos() - before.writeNanos()) / 1e3 / commits;
+            double sync = (after.syncNanos() - before.syncNanos()) / 1e3 / commits;
+            return new CommitTime(write, sync, elapsedNanos / 1e3 / commits - write - sync,
+                    after.segmentsZeroFilled() - before.segmentsZeroFilled(),
+                    after.segmentsRecycled() - before.segmentsRecycled());
+        }
+
+        @Override
+        public String toString() {
+            return String.format("commit %.0f us = write %.0f + fdatasync %.0f + other %.0f; segments zero-filled %d,"
+                    + " recycled %d", writeMicros + syncMicros + otherMicros, writeMicros, syncMicros, otherMicros,
+                    segmentsZeroFilled, segmentsRecycled);
+        }
     }
 
     private static final String DIRECTORY_KIND = System.getProperty("pagestore.walbench.directory", "file");
@@ -247,6 +274,7 @@ public final class WalBench {
                         APPENDERS[a], r.opsPerSecond(), r.p50Micros(), r.p99Micros(), r.p999Micros(), r.maxMicros(),
                         r.meanBatch(),
                         wal.get(a).stream().map(x -> String.format("%.0f", x.opsPerSecond())).toList());
+                System.out.printf("    (that run: %s)%n", r.commitTime());
             }
             if (PEERS) {
                 printAgainstTargets(pageSize, wal, ceiling, engineCeiling, sequentialWrite);
@@ -358,15 +386,15 @@ public final class WalBench {
             threads.add(checkpointer);
         }
         Thread.sleep(1000); // warm-up
-        long batches = wal.metrics().batches();
-        long records = wal.metrics().records();
+        WalMetrics before = wal.metrics().snapshot();
         measuring.set(true);
         long started = System.nanoTime();
         Thread.sleep(seconds * 1000L);
         measuring.set(false);
         long elapsed = System.nanoTime() - started;
-        double meanBatch = (double) (wal.metrics().records() - records)
-                / Math.max(1, wal.metrics().batches() - batches);
+        WalMetrics after = wal.metrics().snapshot();
+        double meanBatch = (double) (after.records() - before.records())
+                / Math.max(1, after.batches() - before.batches());
         stop.set(true);
         for (Thread thread : threads) {
             thread.join();
@@ -379,7 +407,7 @@ public final class WalBench {
         }
         return new Result(measured / (elapsed / 1e9), all.getValueAtPercentile(50), all.getValueAtPercentile(99),
                 all.getValueAtPercentile(99.9), all.getMaxValue(),
-                meanBatch);
+                meanBatch, CommitTime.between(before, elapsed, after));
     }
 
     private static Result naive(Path root, int pageSize, int seconds) throws IOException {
@@ -411,7 +439,7 @@ public final class WalBench {
             }
             return new Result(count / ((now - started) / 1e9), histogram.getValueAtPercentile(50),
                     histogram.getValueAtPercentile(99), histogram.getValueAtPercentile(99.9),
-                    histogram.getMaxValue(), 1);
+                    histogram.getMaxValue(), 1, CommitTime.NONE);
         } finally {
             Files.deleteIfExists(file);
         }

@@ -21,13 +21,16 @@ import picocli.CommandLine.Spec;
  * {@code pagestore stat --dir DIR}: a live view of a running manager from its status region, like {@code iostat}:
  * every interval one line per reactor (IOPS as deltas of its counters, requests in flight, latency percentiles from
  * the interval's histogram buckets, errors) and one line for the manager (attached workers, WAL fdatasyncs per
- * second and mean records per group commit, epoch).
+ * second, mean records per group commit, the WAL writer's time in write and in fdatasync per commit, and segments
+ * zero-filled or recycled in the interval).
  */
 @Command(name = "stat",
         mixinStandardHelpOptions = true,
         description = {"Show a running manager's figures every interval, from its read-only status region: per"
                 + " reactor IOPS, in-flight requests, latency p50/p99/p99.9, errors, invalid requests, timeouts and"
-                + " unmapped completions; attached workers, WAL fdatasyncs/s and mean group-commit size.",
+                + " unmapped completions; attached workers, WAL fdatasyncs/s, mean group-commit size, the WAL"
+                + " writer's time in write and fdatasync per commit, and WAL segments zero-filled (checkpoints too"
+                + " seldom for the log's rate) or recycled.",
                 "Latencies come from log2 buckets: a figure is the upper bound of its bucket."})
 public final class StatCommand implements Callable<Integer> {
     @Spec
@@ -94,7 +97,8 @@ public final class StatCommand implements Callable<Integer> {
     private record Sample(long nanos, long[][] reactors, long[][] histograms, long[] global) {
         static final long[] REACTOR_FIELDS = {READ_REQUESTS, WRITE_REQUESTS, PAGES_READ, PAGES_WRITTEN, ERRORS,
                 INVALID_REQUESTS, TIMEOUTS, UNMAPPED_COMPLETIONS, IN_FLIGHT, CHANNELS};
-        static final long[] GLOBAL_FIELDS = {ATTACHED_WORKERS, WAL_DATASYNCS, WAL_BATCHES, WAL_RECORDS};
+        static final long[] GLOBAL_FIELDS = {ATTACHED_WORKERS, WAL_DATASYNCS, WAL_BATCHES, WAL_RECORDS,
+                WAL_WRITE_NANOS, WAL_SYNC_NANOS, WAL_SEGMENTS_ZERO_FILLED, WAL_SEGMENTS_RECYCLED};
 
         static Sample of(StatusView status) {
             int r = status.reactorCount();
@@ -135,9 +139,20 @@ public final class StatCommand implements Callable<Integer> {
         long datasyncs = now.global[1] - before.global[1];
         long batches = now.global[2] - before.global[2];
         long records = now.global[3] - before.global[3];
-        out.printf("workers %d  WAL %.0f fdatasyncs/s, mean batch %s records%n", now.global[0], datasyncs / seconds,
-                batches == 0 ? "-" : String.format("%.1f", (double) records / batches));
+        out.printf("workers %d  WAL %.0f fdatasyncs/s, mean batch %s records, per commit %s, segments zero-filled %d"
+                        + " recycled %d%n", now.global[0], datasyncs / seconds,
+                batches == 0 ? "-" : String.format("%.1f", (double) records / batches),
+                perCommit(batches, now.global[4] - before.global[4], now.global[5] - before.global[5]),
+                now.global[6] - before.global[6], now.global[7] - before.global[7]);
         out.flush();
+    }
+
+    /** "write W us + fdatasync S us": the WAL writer's time in each, per commit of the interval; "-" without one. */
+    static String perCommit(long batches, long writeNanos, long syncNanos) {
+        if (batches == 0) {
+            return "-";
+        }
+        return String.format("write %.0f us + fdatasync %.0f us", writeNanos / 1e3 / batches, syncNanos / 1e3 / batches);
     }
 
     /** The upper bound of the log2 bucket holding quantile {@code q} of the interval's requests, or "-". */

@@ -300,6 +300,10 @@ public final class PageStoreManager implements AutoCloseable {
             status.setGlobal(StatusRegionDescriptor.WAL_BATCHES, metrics.batches());
             status.setGlobal(StatusRegionDescriptor.WAL_RECORDS, metrics.records());
             status.setGlobal(StatusRegionDescriptor.WAL_BYTES, metrics.bytesWritten());
+            status.setGlobal(StatusRegionDescriptor.WAL_WRITE_NANOS, metrics.writeNanos());
+            status.setGlobal(StatusRegionDescriptor.WAL_SYNC_NANOS, metrics.syncNanos());
+            status.setGlobal(StatusRegionDescriptor.WAL_SEGMENTS_ZERO_FILLED, metrics.segmentsZeroFilled());
+            status.setGlobal(StatusRegionDescriptor.WAL_SEGMENTS_RECYCLED, metrics.segmentsRecycled());
             status.setGlobal(StatusRegionDescriptor.DURABLE_LSN, wal.durableLsn());
             status.setGlobal(StatusRegionDescriptor.CHECKPOINTS, checkpoints);
         } catch (RuntimeException e) {

@@ -32,7 +32,10 @@ import java.util.zip.CRC32C;
  *  global counters, offset {@link #GLOBAL_OFFSET} (two cache lines, 16 x u64, each written by the manager's
  *  housekeeping or control thread with a release store)
  *       +0  attachedWorkers   +8  walDatasyncs   +16 walBatches   +24 walRecords   +32 walBytes
- *      +40  recoveryNanos    +48 recoveredPages  +56 checkpoints  +64 durableLsn   +72..+127 reserved
+ *      +40  recoveryNanos    +48 recoveredPages  +56 checkpoints  +64 durableLsn
+ *      +72  walWriteNanos    +80 walSyncNanos    +88 walSegmentsZeroFilled  +96 walSegmentsRecycled
+ *     +104..+127 reserved
+ *           (+72..+96 were reserved before: a manager built earlier leaves them 0, which readers show as such)
  *
  *  reactor blocks, offset {@link #REACTORS_OFFSET} + r x {@link #REACTOR_BLOCK_BYTES} (one writer each: reactor r)
  *       +0  readRequests      +8  writeRequests  +16 pagesRead      +24 pagesWritten   +32 errors
@@ -87,6 +90,14 @@ public final class StatusRegionDescriptor {
     public static final long RECOVERED_PAGES = 48;
     public static final long CHECKPOINTS = 56;
     public static final long DURABLE_LSN = 64;
+    /** Nanoseconds the WAL writer has spent in the log's device writes ({@code WalMetrics.writeNanos}). */
+    public static final long WAL_WRITE_NANOS = 72;
+    /** Nanoseconds the WAL writer has spent in the log's fdatasync calls ({@code WalMetrics.syncNanos}). */
+    public static final long WAL_SYNC_NANOS = 80;
+    /** WAL segments made anew by zero-filling: checkpoints came too seldom to hand back a spare. */
+    public static final long WAL_SEGMENTS_ZERO_FILLED = 88;
+    /** WAL segments recycled from spares that checkpoints handed back. */
+    public static final long WAL_SEGMENTS_RECYCLED = 96;
     public static final long GLOBAL_BYTES = 2 * CACHE_LINE;
 
     public static final long REACTORS_OFFSET;

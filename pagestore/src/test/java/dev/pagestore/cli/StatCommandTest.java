@@ -52,7 +52,8 @@ class StatCommandTest {
             String text = out.toString();
             assertTrue(text.contains("manager pid " + ProcessHandle.current().pid()), text);
             assertTrue(text.contains("reactor 0"), text);
-            assertTrue(text.matches("(?s).*workers 2 +WAL \\d+ fdatasyncs/s, mean batch [0-9.]+ records.*"), text);
+            assertTrue(text.matches("(?s).*workers 2 +WAL \\d+ fdatasyncs/s, mean batch [0-9.]+ records, per commit"
+                    + " write \\d+ us \\+ fdatasync \\d+ us, segments zero-filled \\d+ recycled \\d+\n.*"), text);
             String reactorLine = text.lines().filter(l -> l.startsWith("reactor 0")).findFirst().orElseThrow();
             String[] f = reactorLine.trim().split("\\s+");
             assertTrue(Double.parseDouble(f[3]) > 0, "writes/s in " + reactorLine);

@@ -33,18 +33,23 @@ final class SegmentFiles {
     record OpenSegment(long number, int salt, LogDevice device) {
     }
 
+    /** How {@link #create} made a segment ({@link WalMetrics} counts each). */
+    enum Made { RESALTED, RECYCLED, ZERO_FILLED }
+
     private static final int ZERO_CHUNK_BYTES = 1 << 20;
 
     private final LogDirectory directory;
     private final WalConfig config;
+    private final WalMetrics metrics;
     private final SplittableRandom saltRandom;
     private final ConcurrentLinkedQueue<Long> spares = new ConcurrentLinkedQueue<>();
     /** Past-the-end segment files, each kept for its own number (never renamed, so no spare's name can collide). */
     private final java.util.Set<Long> pastTheEnd = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    SegmentFiles(LogDirectory directory, WalConfig config) {
+    SegmentFiles(LogDirectory directory, WalConfig config, WalMetrics metrics) {
         this.directory = directory;
         this.config = config;
+        this.metrics = metrics;
         this.saltRandom = new SplittableRandom(config.saltSeed() != 0 ? config.saltSeed() : new SecureRandom().nextLong());
     }
 
@@ -89,9 +94,11 @@ final class SegmentFiles {
             MemorySegment header = arena.allocate(WalSegmentDescriptor.HEADER_REGION_BYTES, config.writeAlignmentBytes());
             WalSegmentDescriptor.write(header, salt, number, config.segmentSizeBytes());
             if (pastTheEnd.remove(number) && resaltInPlace(name, header)) {
+                metrics.onSegmentMade(Made.RESALTED);
                 return salt;
             }
             Long spare = spares.poll();
+            Made how = spare != null ? Made.RECYCLED : Made.ZERO_FILLED;
             if (spare != null) {
                 String spareName = WalSegmentDescriptor.fileName(spare);
                 try (LogDevice device = directory.open(spareName, false)) {
@@ -128,6 +135,7 @@ final class SegmentFiles {
                 directory.rename(temp, name);
             }
             directory.sync();
+            metrics.onSegmentMade(how);
         }
         return salt;
     }

@@ -243,7 +243,9 @@ final class WalWriter implements EventHandler<AppendEvent> {
         }
         long end = (stagingUsed + align - 1) & -(long) align;
         staging.asSlice(stagingUsed, end - stagingUsed).fill((byte) 0);
+        long started = System.nanoTime();
         current.device().write(stagingFileOffset, staging.asSlice(0, end));
+        metrics.onWrite(System.nanoTime() - started);
         long keep = stagingUsed & -(long) align;
         if (keep > 0) {
             MemorySegment.copy(staging, keep, staging, 0, stagingUsed - keep);
@@ -257,12 +259,14 @@ final class WalWriter implements EventHandler<AppendEvent> {
         try {
             flushStaging();
             int syncs = 0;
+            long started = System.nanoTime();
             for (int i = 0; i < retired.size(); i++) {  // indexed: an iterator per commit is garbage
                 retired.get(i).datasync();
                 syncs++;
             }
             current.device().datasync();
             syncs++;
+            metrics.onSync(System.nanoTime() - started);
             for (int i = 0; i < retired.size(); i++) {
                 retired.get(i).close();
             }

@@ -49,7 +49,7 @@ public final class WriteAheadLog implements AutoCloseable {
     private final ControlFile controlFile;
     private final SegmentFiles segments;
     private final WalWriter writer;
-    private final WalMetrics metrics = new WalMetrics();
+    private final WalMetrics metrics;
     private final Sequence durableLsn = new Sequence(0);
     private final CommitSignal commitSignal = new CommitSignal();
     private final ThreadLocal<BlockingAppend> blockingAppends =
@@ -65,8 +65,9 @@ public final class WriteAheadLog implements AutoCloseable {
 
     private WriteAheadLog(LogDirectory directory, WalConfig config, ControlFile controlFile, SegmentFiles segments,
                           RecoveryReport report, SegmentFiles.OpenSegment current, long nextLsn, long lastLsn,
-                          boolean eraseTail, long oldestLiveSegment) throws IOException {
+                          boolean eraseTail, long oldestLiveSegment, WalMetrics metrics) throws IOException {
         this.directory = directory;
+        this.metrics = metrics;
         this.config = config;
         this.controlFile = controlFile;
         this.segments = segments;
@@ -104,7 +105,8 @@ public final class WriteAheadLog implements AutoCloseable {
         try {
             long redoLsn = control.current().redoLsn();
             WalRecovery.Resume resume = WalRecovery.scan(directory, config, redoLsn, replayer, RecordVisitor.NONE);
-            SegmentFiles segments = new SegmentFiles(directory, config);
+            WalMetrics metrics = new WalMetrics();
+            SegmentFiles segments = new SegmentFiles(directory, config, metrics);
             long redoSegment = redoLsn / segmentSize;
             for (String name : directory.list()) {
                 long number = WalSegmentDescriptor.parseFileName(name);
@@ -129,7 +131,7 @@ public final class WriteAheadLog implements AutoCloseable {
             }
             boolean eraseTail = resume.segmentUsable() && resume.report().stopReason() != StopReason.END_OF_LOG;
             WriteAheadLog wal = new WriteAheadLog(directory, config, control, segments, resume.report(), current,
-                    resume.nextLsn(), resume.lastLsn(), eraseTail, redoSegment);
+                    resume.nextLsn(), resume.lastLsn(), eraseTail, redoSegment, metrics);
             success = true;
             return wal;
         } finally {

@@ -197,6 +197,7 @@ class SegmentPreparerTest {
                     appended++;
                 }
                 assertEquals(null, wal.failure(), "segment 1 served without being made anew");
+                assertEquals(1, wal.metrics().segmentsResalted(), "and counted as re-salted: " + wal.metrics());
             }
             assertTrue(saltBefore != headerSalt(faulty, next), "segment 1 was given a new salt");
             try (WriteAheadLog wal = WriteAheadLog.open(faulty, CONFIG, PageReplayer.NONE)) {

@@ -136,6 +136,12 @@ class WriteAheadLogTest {
                         appendAndWait(wal, arena, id, page);
                         latest.put(page, id);
                     }
+                    if (round == 0) {
+                        assertEquals(0, wal.metrics().segmentsRecycled(), "no spare before the first checkpoint: "
+                                + wal.metrics());
+                        assertTrue(wal.metrics().segmentsZeroFilled() >= 2, "a new log's segments are made anew: "
+                                + wal.metrics());
+                    }
                     long redo = wal.checkpoint(upTo -> dataFile.putAll(latest));
                     assertEquals(redo, wal.redoLsn());
                 }
@@ -143,6 +149,9 @@ class WriteAheadLogTest {
                 assertTrue(wal.metrics().segmentsPrepared() > segmentFiles,
                         "segments were reused: prepared " + wal.metrics().segmentsPrepared() + ", files "
                                 + segmentFiles);
+                assertTrue(wal.metrics().segmentsRecycled() > 0, "spares were recycled: " + wal.metrics());
+                assertTrue(wal.metrics().writeNanos() > 0 && wal.metrics().syncNanos() > 0,
+                        "the writer's time in write and fdatasync is counted: " + wal.metrics());
                 // the live segments, and the next one prepared ahead
                 assertTrue(segmentFiles <= 7, "recycling bounds the files: " + directory.list());
                 for (int i = 0; i < 30; i++, id++) {
