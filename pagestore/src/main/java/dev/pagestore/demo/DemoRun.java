@@ -48,9 +48,13 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
     private static final String MARKER = ".pagestore-demo";
 
     /** Figures read from a manager's status region. */
-    private record WalFigures(long datasyncs, long batches, long records, long bytes) {
+    private record WalFigures(long datasyncs, long batches, long records, long bytes, long writeNanos,
+                              long syncNanos) {
+        static final WalFigures NONE = new WalFigures(0, 0, 0, 0, 0, 0);
+
         WalFigures plus(WalFigures o) {
-            return new WalFigures(datasyncs + o.datasyncs, batches + o.batches, records + o.records, bytes + o.bytes);
+            return new WalFigures(datasyncs + o.datasyncs, batches + o.batches, records + o.records, bytes + o.bytes,
+                    writeNanos + o.writeNanos, syncNanos + o.syncNanos);
         }
     }
 
@@ -130,7 +134,7 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
         final long[] progressOps;
         final long[] progressRetried;
         final long[] progressViolations;
-        WalFigures walBeforeKill = new WalFigures(0, 0, 0, 0);
+        WalFigures walBeforeKill = WalFigures.NONE;
         long killNanos;
         long restartReadyMillis = -1;
         long recoveryNanosInManager = -1;
@@ -269,9 +273,11 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
         try (StatusView status = StatusView.open(dir)) {
             return new WalFigures(status.global(StatusRegionDescriptor.WAL_DATASYNCS),
                     status.global(StatusRegionDescriptor.WAL_BATCHES),
-                    status.global(StatusRegionDescriptor.WAL_RECORDS), status.global(StatusRegionDescriptor.WAL_BYTES));
+                    status.global(StatusRegionDescriptor.WAL_RECORDS), status.global(StatusRegionDescriptor.WAL_BYTES),
+                    status.global(StatusRegionDescriptor.WAL_WRITE_NANOS),
+                    status.global(StatusRegionDescriptor.WAL_SYNC_NANOS));
         } catch (IOException e) {
-            return new WalFigures(0, 0, 0, 0);
+            return WalFigures.NONE;
         }
     }
 
@@ -322,8 +328,9 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
         out.printf("  page cache      hit rate %.1f%% (%,d hits, %,d misses; %d MiB per worker, W-TinyLFU)%n",
                 100.0 * hits / Math.max(1, hits + misses), hits, misses, CACHE_BYTES_PER_WORKER >> 20);
         out.printf("  WAL             %,d fdatasyncs, %,d group commits, mean %.2f records per commit, %,d KiB"
-                + " logged (both manager lives)%n", wal.datasyncs, wal.batches,
-                (double) wal.records / Math.max(1, wal.batches), wal.bytes >> 10);
+                + " logged, per commit write %.0f us + fdatasync %.0f us (both manager lives)%n", wal.datasyncs,
+                wal.batches, (double) wal.records / Math.max(1, wal.batches), wal.bytes >> 10,
+                wal.writeNanos / 1e3 / Math.max(1, wal.batches), wal.syncNanos / 1e3 / Math.max(1, wal.batches));
         if (loop.killNanos != 0) {
             out.printf("  recovery        manager SIGKILLed at %.1f s; restarted manager ready %d ms after the kill"
                     + " (WAL recovery inside it: %.1f ms, %,d pages replayed); longest worker stall %d ms;"
