@@ -152,7 +152,8 @@ public final class StatCommand implements Callable<Integer> {
         if (batches == 0) {
             return "-";
         }
-        return String.format("write %.0f us + fdatasync %.0f us", writeNanos / 1e3 / batches, syncNanos / 1e3 / batches);
+        return String.format("write %.0f us + fdatasync %.0f us", writeNanos / 1e3 / batches,
+                syncNanos / 1e3 / batches);
     }
 
     /** The upper bound of the log2 bucket holding quantile {@code q} of the interval's requests, or "-". */

@@ -35,7 +35,7 @@ import java.util.zip.CRC32C;
  *      +40  recoveryNanos    +48 recoveredPages  +56 checkpoints  +64 durableLsn
  *      +72  walWriteNanos    +80 walSyncNanos    +88 walSegmentsZeroFilled  +96 walSegmentsRecycled
  *     +104..+127 reserved
- *           (+72..+96 were reserved before: a manager built earlier leaves them 0, which readers show as such)
+ *           (+72..+103 were reserved before: a manager built earlier leaves them 0)
  *
  *  reactor blocks, offset {@link #REACTORS_OFFSET} + r x {@link #REACTOR_BLOCK_BYTES} (one writer each: reactor r)
  *       +0  readRequests      +8  writeRequests  +16 pagesRead      +24 pagesWritten   +32 errors
@@ -150,7 +150,7 @@ public final class StatusRegionDescriptor {
         assert EPOCH_OFFSET % 8 == 0 && CAPACITY_PAGES_OFFSET % 8 == 0 && STATE_OFFSET % 4 == 0;
         assert REACTORS_OFFSET % (2 * CACHE_LINE) == 0 && REACTOR_BLOCK_BYTES % (2 * CACHE_LINE) == 0
                 : "reactor blocks (one writer each) must not share cache lines";
-        assert DURABLE_LSN + 8 <= GLOBAL_BYTES && LOOPS + 8 <= HISTOGRAM_OFFSET;
+        assert WAL_SEGMENTS_RECYCLED + 8 <= GLOBAL_BYTES && LOOPS + 8 <= HISTOGRAM_OFFSET;
     }
 
     private StatusRegionDescriptor() {

@@ -7,6 +7,8 @@ import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.manager.ManagerConfig;
 import dev.pagestore.manager.PageStoreManager;
+import dev.pagestore.status.StatusRegionDescriptor;
+import dev.pagestore.status.StatusView;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -54,11 +56,25 @@ class StatCommandTest {
             assertTrue(text.contains("reactor 0"), text);
             assertTrue(text.matches("(?s).*workers 2 +WAL \\d+ fdatasyncs/s, mean batch [0-9.]+ records, per commit"
                     + " write \\d+ us \\+ fdatasync \\d+ us, segments zero-filled \\d+ recycled \\d+\n.*"), text);
+            try (StatusView status = StatusView.open(directory)) {
+                assertTrue(status.global(StatusRegionDescriptor.WAL_SYNC_NANOS) > 0, "the WAL's fdatasync time");
+                assertTrue(status.global(StatusRegionDescriptor.WAL_WRITE_NANOS) > 0, "the WAL's write time");
+                assertEquals(0, status.global(StatusRegionDescriptor.WAL_SEGMENTS_RECYCLED),
+                        "no checkpoint ran, so no spare was recycled");
+                assertTrue(status.global(StatusRegionDescriptor.WAL_SEGMENTS_ZERO_FILLED) >= 1,
+                        "the segment made at open is zero-filled");
+            }
             String reactorLine = text.lines().filter(l -> l.startsWith("reactor 0")).findFirst().orElseThrow();
             String[] f = reactorLine.trim().split("\\s+");
             assertTrue(Double.parseDouble(f[3]) > 0, "writes/s in " + reactorLine);
             assertTrue(f[5].startsWith("<"), "a p50 in " + reactorLine);
         }
+    }
+
+    @Test
+    void shouldGiveTheWalWritersTimePerCommitOrADashWithoutCommits() {
+        assertEquals("write 12 us + fdatasync 600 us", StatCommand.perCommit(10, 120_000, 6_000_000));
+        assertEquals("-", StatCommand.perCommit(0, 0, 0));
     }
 
     @Test

@@ -10,15 +10,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * the thread that prepares segments ahead, hence atomic increments there.
  *
  * <p><b>Where a commit's time goes.</b> {@link #writeNanos} and {@link #syncNanos} are the time the writer spent in
- * the device's write and fdatasync calls (the shape of PostgreSQL's {@code wal_write_time} and {@code wal_sync_time};
+ * the device's write and fdatasync calls after open (the shape of PostgreSQL's {@code wal_write_time} and
+ * {@code wal_sync_time};
  * {@code System.nanoTime} costs tens of nanoseconds here, against hundreds of microseconds per commit, so they are
  * always on). Wall time per commit minus the two is what the log spent elsewhere: waiting for appends, encoding them,
- * telling the appenders.
+ * telling the appenders, running the after-batch tasks, and at a segment switch waiting for a segment still being
+ * prepared.
  *
  * <p><b>How segments were made.</b> A segment is re-salted in place (it was past the end of the log at open),
- * recycled from a spare that a checkpoint handed back, or zero-filled anew. Zero fills write the whole segment twice
- * and compete with the log's own fdatasync; many of them in a running log mean checkpoints come too seldom for the
- * log's rate (PostgreSQL's {@code log_checkpoints} line reports "WAL file(s) added, removed, recycled" for the same
+ * recycled from a spare that a checkpoint handed back, or zero-filled anew. The counters count segments made: the one
+ * made at open and the one prepared ahead count before the log writes to them. A zero fill writes the whole segment
+ * once before the log does, beside the log's own fdatasync; many of them in a running log mean checkpoints come too
+ * seldom for the log's rate (PostgreSQL's {@code log_checkpoints} line reports "WAL file(s) added, removed, recycled" for the same
  * reason).
  */
 public final class WalMetrics {
@@ -50,7 +53,8 @@ public final class WalMetrics {
         writeNanos.lazySet(writeNanos.get() + nanos);
     }
 
-    /** Writer thread: {@code nanos} spent in one fdatasync. */
+    /** Writer thread: {@code nanos} spent in one commit's fdatasyncs (the current segment's, and at a switch the
+     *  retired ones'). */
     void onSync(long nanos) {
         syncNanos.lazySet(syncNanos.get() + nanos);
     }
@@ -84,12 +88,12 @@ public final class WalMetrics {
         return segmentsPrepared.get();
     }
 
-    /** Nanoseconds the writer spent in device writes of the log (all segments). */
+    /** Nanoseconds the writer spent in device writes of the log since open (all segments). */
     public long writeNanos() {
         return writeNanos.get();
     }
 
-    /** Nanoseconds the writer spent in fdatasync of the log (all segments). */
+    /** Nanoseconds the writer spent in fdatasync of the log since open (all segments). */
     public long syncNanos() {
         return syncNanos.get();
     }
