@@ -296,4 +296,297 @@ public final class Libc {
             throw unexpected(t);
         }
     }
+
+    // ------------------------------------------------------------------------------------------- sockets (AF_UNIX)
+    // Values are the generic Linux ones, the same on x86_64 and aarch64.
+
+    public static final int AF_UNIX = 1;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_NONBLOCK = 04000;
+    public static final int SOCK_CLOEXEC = 02000000;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_PEERCRED = 17;
+    public static final int SCM_RIGHTS = 1;
+    public static final int SHUT_RDWR = 2;
+    public static final int MSG_DONTWAIT = 0x40;
+    public static final int MSG_NOSIGNAL = 0x4000;
+    public static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    /** {@code MSG_CTRUNC} in {@code msg_flags}: the control data (passed descriptors) did not fit. */
+    public static final int MSG_CTRUNC = 0x8;
+
+    // poll(2).
+    public static final short POLLIN = 0x1;
+    public static final short POLLOUT = 0x4;
+    public static final short POLLERR = 0x8;
+    public static final short POLLHUP = 0x10;
+    public static final short POLLNVAL = 0x20;
+
+    // eventfd(2).
+    public static final int EFD_CLOEXEC = 02000000;
+    public static final int EFD_NONBLOCK = 04000;
+
+    // memfd_create(2) and file seals (fcntl(2)).
+    public static final int MFD_CLOEXEC = 0x1;
+    public static final int MFD_ALLOW_SEALING = 0x2;
+    public static final int F_GETFL = 3;
+    public static final int F_SETFL = 4;
+    public static final int F_ADD_SEALS = 1033;
+    public static final int F_GET_SEALS = 1034;
+    public static final int F_SEAL_SEAL = 0x1;
+    public static final int F_SEAL_SHRINK = 0x2;
+    public static final int F_SEAL_GROW = 0x4;
+    public static final int F_SEAL_WRITE = 0x8;
+    /** Linux 5.1+: no new writable mapping and no write(2), while mappings made before stay writable. */
+    public static final int F_SEAL_FUTURE_WRITE = 0x10;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_NOFOLLOW = Arch.CURRENT == Arch.AARCH64 ? 0100000 : 0400000;
+
+    // prctl(2).
+    public static final int PR_SET_PDEATHSIG = 1;
+    public static final int PR_GET_DUMPABLE = 3;
+    public static final int PR_SET_DUMPABLE = 4;
+
+    private static final MethodHandle SOCKET = bind("socket",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle BIND = bind("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle LISTEN = bind("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle ACCEPT4 = bind("accept4",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    private static final MethodHandle CONNECT = bind("connect",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle GETSOCKOPT = bind("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SHUTDOWN = bind("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle READ = bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE = bind("write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle SENDMSG = bind("sendmsg",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle RECVMSG = bind("recvmsg",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle POLL = bind("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle MEMFD_CREATE = bind("memfd_create",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle FCNTL = bind("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle PRCTL = bind("prctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle UMASK = bind("umask", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FCHMOD = bind("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETUID = bind("getuid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETPPID = bind("getppid", FunctionDescriptor.of(JAVA_INT));
+
+    /** {@code socket(2)}; returns the descriptor or {@code -errno}. */
+    public static int socket(int domain, int type, int protocol) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) SOCKET.invokeExact(state, domain, type, protocol), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code bind(2)} to a {@code sockaddr} of {@code length} bytes; returns 0 or {@code -errno}. */
+    public static int bind(int fd, MemorySegment address, int length) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) BIND.invokeExact(state, fd, address, length), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code listen(2)}; returns 0 or {@code -errno}. */
+    public static int listen(int fd, int backlog) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) LISTEN.invokeExact(state, fd, backlog), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code accept4(2)} without the peer's address; returns the new descriptor or {@code -errno}. */
+    public static int accept4(int fd, int flags) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) ACCEPT4.invokeExact(state, fd, MemorySegment.NULL, MemorySegment.NULL, flags),
+                    state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code connect(2)}; returns 0 or {@code -errno}. */
+    public static int connect(int fd, MemorySegment address, int length) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) CONNECT.invokeExact(state, fd, address, length), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * {@code getsockopt(2)} into {@code value}; {@code length} is a 4-byte {@code socklen_t} in and out. Returns 0 or
+     * {@code -errno}.
+     */
+    public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment length) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) GETSOCKOPT.invokeExact(state, fd, level, name, value, length), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code shutdown(2)}; returns 0 or {@code -errno}. */
+    public static int shutdown(int fd, int how) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) SHUTDOWN.invokeExact(state, fd, how), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code read(2)}; returns the bytes read (0 at end of stream) or {@code -errno}. */
+    public static long read(int fd, MemorySegment buffer, long count) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return orErrno((long) READ.invokeExact(state, fd, buffer, count), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code write(2)}; returns the bytes written or {@code -errno}. */
+    public static long write(int fd, MemorySegment buffer, long count) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return orErrno((long) WRITE.invokeExact(state, fd, buffer, count), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code sendmsg(2)} of a {@code struct msghdr} ({@link MessageHeader}); returns bytes sent or {@code -errno}. */
+    public static long sendmsg(int fd, MemorySegment messageHeader, int flags) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return orErrno((long) SENDMSG.invokeExact(state, fd, messageHeader, flags), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code recvmsg(2)} into a {@code struct msghdr} ({@link MessageHeader}); returns bytes or {@code -errno}. */
+    public static long recvmsg(int fd, MemorySegment messageHeader, int flags) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return orErrno((long) RECVMSG.invokeExact(state, fd, messageHeader, flags), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * {@code poll(2)} over {@code count} {@code struct pollfd}s (8 bytes each: int fd, short events, short revents).
+     * Returns how many have events, 0 at the timeout, or {@code -errno}.
+     */
+    public static int poll(MemorySegment pollfds, long count, int timeoutMillis) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) POLL.invokeExact(state, pollfds, count, timeoutMillis), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code eventfd(2)}; returns the descriptor or {@code -errno}. */
+    public static int eventfd(int initialValue, int flags) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) EVENTFD.invokeExact(state, initialValue, flags), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * {@code memfd_create(2)}: an anonymous shared-memory file with no name in any directory, reachable only through
+     * its descriptor. {@code name} shows in {@code /proc/PID/fd} for diagnostics. Returns the descriptor or
+     * {@code -errno}.
+     */
+    public static int memfdCreate(String name, int flags) {
+        MemorySegment state = CALL_STATE.get();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cName = arena.allocateFrom(name);
+            return (int) orErrno((int) MEMFD_CREATE.invokeExact(state, cName, flags), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code fcntl(2)} with an integer argument; returns the command's result or {@code -errno}. */
+    public static int fcntl(int fd, int command, long argument) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) FCNTL.invokeExact(state, fd, command, argument), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code prctl(2)}; returns the option's result or {@code -errno}. */
+    public static int prctl(int option, long a, long b, long c, long d) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) PRCTL.invokeExact(state, option, a, b, c, d), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code umask(2)}: sets the process's file creation mask, returns the previous one (always succeeds). */
+    public static int umask(int mask) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) UMASK.invokeExact(state, mask);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code fchmod(2)}; returns 0 or {@code -errno}. */
+    public static int fchmod(int fd, int mode) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) FCHMOD.invokeExact(state, fd, mode), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code getuid(2)}: this process's real user id (always succeeds). */
+    public static int getuid() {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) GETUID.invokeExact(state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code getppid(2)}: the parent's process id (always succeeds; 1 or a subreaper once the parent died). */
+    public static int getppid() {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) GETPPID.invokeExact(state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
 }
