@@ -202,13 +202,13 @@ final class Connection {
 
     /** Writes one request into the ring (owner thread) and publishes it. */
     void publish(byte opcode, byte flags, long requestId, long pageNumber, int pageCount, int slot,
-            long deadlineNanos, long batchId) throws PageStoreException {
+            long deadlineNanos, long batchId, int checksum) throws PageStoreException {
         int claimed = requests.claim(1, deadlineNanos);
         if (claimed == 0) {
             throw new PageStoreException(ErrorCode.TIMEOUT, "request ring full until the deadline");
         }
         RequestDescriptor.write(requests.segment(), requests.entryOffset(0), opcode, flags, requestId, pageNumber,
-                pageCount, slot, 0, deadlineNanos, batchId, 0);
+                pageCount, slot, 0, deadlineNanos, batchId, checksum);
         requests.publish(1);
     }
 
@@ -239,8 +239,20 @@ final class Connection {
                     unmappedCompletions.incrementAndGet();
                     continue;
                 }
-                onCompletion(requestId, p, CompletionDescriptor.status(entries, offset),
-                        CompletionDescriptor.result(entries, offset));
+                try {
+                    onCompletion(requestId, p, CompletionDescriptor.status(entries, offset),
+                            CompletionDescriptor.result(entries, offset));
+                } catch (Throwable e) {
+                    // A completion that cannot be delivered fails that call only: this thread completes every other
+                    // call of the connection, and a dead reaper would leave them to time out while the client
+                    // still looks connected.
+                    if (e instanceof VirtualMachineError && !(e instanceof InternalError)) {
+                        throw e;
+                    }
+                    p.future.completeExceptionally(new PageStoreException(ErrorCode.INVALID, "request " + requestId
+                            + " (" + opcodeName(p.opcode) + " page " + p.pageNumber + ") completed but its result"
+                            + " could not be delivered: " + e, e));
+                }
             }
             if (n > 0) {
                 completions.release(n);
@@ -256,26 +268,35 @@ final class Connection {
             return;
         }
         pending.remove(requestId);
-        if (statusCode == CompletionDescriptor.STATUS_OK) {
-            if (p.opcode == RequestDescriptor.OPCODE_READ) {
-                MemorySegment source = channel.buffer(p.slot);
-                if (p.destination != null) {
-                    p.destination.copyFrom(source);
-                    p.future.complete(p.destination);
+        try {
+            if (statusCode == CompletionDescriptor.STATUS_OK) {
+                if (p.opcode == RequestDescriptor.OPCODE_READ) {
+                    MemorySegment source = channel.buffer(p.slot);
+                    if (p.destination != null) {
+                        p.destination.copyFrom(source);
+                        p.future.complete(p.destination);
+                    } else {
+                        p.future.complete(source.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                    }
                 } else {
-                    p.future.complete(source.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                    p.future.complete(result);
                 }
             } else {
-                p.future.complete(result);
+                p.future.completeExceptionally(new PageStoreException(ErrorCode.ofStatus(statusCode), "request "
+                        + requestId + " (" + opcodeName(p.opcode) + " page " + p.pageNumber + ") failed"));
             }
-        } else {
-            p.future.completeExceptionally(new PageStoreException(ErrorCode.ofStatus(statusCode), "request "
-                    + requestId + " (" + opcodeName(p.opcode) + " page " + p.pageNumber + ") failed"));
+        } finally {
+            // The slot and permit come back whatever happened above (a destination closed meanwhile, say).
+            if (p.slot >= 0) {
+                freeSlots.add(p.slot);
+            }
+            permits.release();
         }
-        if (p.slot >= 0) {
-            freeSlots.add(p.slot);
-        }
-        permits.release();
+    }
+
+    /** Whether the completion thread may write into {@code destination} (a confined segment belongs to one thread). */
+    boolean completionThreadCanFill(MemorySegment destination) {
+        return destination.isAccessibleBy(reaper);
     }
 
     static String opcodeName(byte opcode) {

@@ -113,8 +113,18 @@ public final class PageStoreClient implements AutoCloseable {
         return await(readAsync(pageNumber, timeout), timeout);
     }
 
-    /** Reads page {@code pageNumber} into {@code destination} ({@link #pageSizeBytes()} bytes). */
+    /**
+     * Reads page {@code pageNumber} into {@code destination} ({@link #pageSizeBytes()} bytes, writable). Any segment
+     * works, including one of a confined {@link java.lang.foreign.Arena} of the calling thread (the page is then copied
+     * on this thread).
+     */
     public void read(long pageNumber, MemorySegment destination, Duration timeout) throws PageStoreException {
+        checkDestination(destination);
+        if (!current().completionThreadCanFill(destination)) {
+            byte[] page = read(pageNumber, timeout);
+            MemorySegment.copy(page, 0, destination, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, page.length);
+            return;
+        }
         await(readAsync(pageNumber, destination, timeout), timeout);
     }
 
@@ -127,9 +137,21 @@ public final class PageStoreClient implements AutoCloseable {
                 .thenApply(o -> (byte[]) o);
     }
 
+    /**
+     * Reads page {@code pageNumber} into {@code destination}, which the client's completion thread fills: it must be
+     * writable and accessible from any thread (global, automatic or shared arena, or a heap array), since a confined
+     * segment can only be filled by its owner (use {@link #read(long, MemorySegment, Duration)} for those).
+     *
+     * @throws IllegalArgumentException when {@code destination} is the wrong size, read-only, closed or confined
+     */
     public CompletableFuture<MemorySegment> readAsync(long pageNumber, MemorySegment destination, Duration timeout)
             throws PageStoreException {
-        checkLength(destination, "destination");
+        checkDestination(destination);
+        if (!current().completionThreadCanFill(destination)) {
+            throw new IllegalArgumentException("destination is confined to another thread's arena; the completion"
+                    + " thread cannot fill it: use read(pageNumber, destination, timeout) or a shared, global or"
+                    + " automatic arena");
+        }
         return submit(RequestDescriptor.OPCODE_READ, pageNumber, null, destination, timeout, (byte) 0, 0)
                 .thenApply(o -> (MemorySegment) o);
     }
@@ -244,13 +266,18 @@ public final class PageStoreClient implements AutoCloseable {
         int slot = c.acquire(data, deadlineNanos);
         long requestId = c.nextRequestId++;
         Connection.Pending p = new Connection.Pending(data ? slot : -1, opcode, pageNumber, readDestination);
+        int checksum = 0;
         if (writeData != null) {
+            // The CRC of the caller's data, checked by the manager against its own copy of the slot: a slot changed
+            // between here and the manager's copy (a stray write in this process) fails as INVALID, never lands.
+            checksum = crc32c(writeData);
+            flags |= RequestDescriptor.FLAG_CHECKSUM;
             c.buffer(slot).copyFrom(writeData);
         }
         c.pending.put(requestId, p);
         try {
             c.publish(opcode, flags, requestId, data ? pageNumber : 0, data ? 1 : 0, data ? slot : 0, deadlineNanos,
-                    batchId);
+                    batchId, checksum);
         } catch (PageStoreException | RuntimeException e) {
             c.pending.remove(requestId);
             c.giveBack(data ? slot : -1);
@@ -261,6 +288,14 @@ public final class PageStoreClient implements AutoCloseable {
             p.future.completeExceptionally(new PageStoreException(ErrorCode.MANAGER_GONE, c.goneDetail));
         }
         return p.future;
+    }
+
+    private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+
+    private int crc32c(MemorySegment data) {
+        crc.reset();
+        crc.update(data.asByteBuffer());  // a heap segment's buffer wraps its array: no copy either way
+        return (int) crc.getValue();
     }
 
     private static <T> T await(CompletableFuture<T> future, Duration timeout) throws PageStoreException {
@@ -283,6 +318,16 @@ public final class PageStoreClient implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PageStoreException(ErrorCode.TIMEOUT, "interrupted while waiting", e);
+        }
+    }
+
+    private void checkDestination(MemorySegment destination) {
+        checkLength(destination, "destination");
+        if (destination.isReadOnly()) {
+            throw new IllegalArgumentException("destination is read-only");
+        }
+        if (!destination.scope().isAlive()) {
+            throw new IllegalArgumentException("destination's arena is closed");
         }
     }
 

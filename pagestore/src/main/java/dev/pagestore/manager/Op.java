@@ -42,6 +42,16 @@ final class Op {
     long[] firstPages = new long[4];
     int[] pageCounts = new int[4];
     byte[] opcodes = new byte[4];
+    /**
+     * Writes: the manager's private copy of each member's pages ({@link StagingBuffers}), taken when the request is
+     * accepted; the WAL and the device read only this, never the worker's slot. Null for reads and markers.
+     */
+    StagingBuffers.Buffer[] staging = new StagingBuffers.Buffer[4];
+    /**
+     * Reads: committed images of this op's pages that the data file does not hold yet ({@link UnwrittenPages}), one
+     * per page in member order, overlaid on what the device read; null (the common case) when there are none.
+     */
+    byte[][] overlays;
 
     // device stage
     int nextMemberToPrepare;
@@ -64,6 +74,7 @@ final class Op {
         this.started = false;
         this.walFailure = null;
         this.memberCount = 0;
+        this.overlays = null;
         this.nextMemberToPrepare = 0;
         this.devicePending = 0;
     }
@@ -77,6 +88,7 @@ final class Op {
             firstPages = java.util.Arrays.copyOf(firstPages, n);
             pageCounts = java.util.Arrays.copyOf(pageCounts, n);
             opcodes = java.util.Arrays.copyOf(opcodes, n);
+            staging = java.util.Arrays.copyOf(staging, n);
         }
         requestIds[memberCount] = requestId;
         slots[memberCount] = slot;
@@ -84,6 +96,7 @@ final class Op {
         firstPages[memberCount] = firstPage;
         pageCounts[memberCount] = pageCount;
         opcodes[memberCount] = opcode;
+        staging[memberCount] = null;
         memberCount++;
         if (deadline != 0 && (deadlineNanos == 0 || deadline < deadlineNanos)) {
             deadlineNanos = deadline;
@@ -109,10 +122,16 @@ final class Op {
     }
 
     /**
-     * The buffer of member {@code m}: its slots, contiguous in the slab. A one-page member uses the channel's
-     * ready-made slice; only a multi-page read or write makes a new one.
+     * The device buffer of member {@code m}: for a write, the private copy; for a read, its slots, contiguous in the
+     * slab (the device reads straight into the worker's memory). A one-page read uses the channel's ready-made slice;
+     * only a multi-page one makes a new one.
      */
     MemorySegment memberBuffer(int m, int pageSizeBytes) {
+        if (staging[m] != null) {
+            MemorySegment copy = staging[m].segment;
+            long bytes = (long) pageCounts[m] * pageSizeBytes;
+            return copy.byteSize() == bytes ? copy : copy.asSlice(0, bytes);
+        }
         if (pageCounts[m] == 1) {
             return session.channel.buffer(slots[m]);
         }

@@ -72,6 +72,7 @@ public final class PageStoreManager implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<Long, ChannelSession> sessions = new ConcurrentHashMap<>();
     private final UnappliedWrites unapplied = new UnappliedWrites();
+    private final UnwrittenPages unwritten = new UnwrittenPages();
     private final String channelPrefix;
     private volatile boolean accepting = true;
     private WriteAheadLog wal;
@@ -217,8 +218,8 @@ public final class PageStoreManager implements AutoCloseable {
                 Math.max(1, device.maxTransferBytes() / pageSize));
         PageStripes stripes = new PageStripes();
         for (int r = 0; r < config.reactorCount(); r++) {
-            Reactor reactor = new Reactor(r, device, config.queueDepth(), wal, status, stripes, unapplied, pageSize,
-                    config.capacityPages(), pageCountMax, pin, this::onFatal);
+            Reactor reactor = new Reactor(r, device, config.queueDepth(), wal, status, stripes, unapplied, unwritten,
+                    pageSize, config.capacityPages(), pageCountMax, pin, this::onFatal);
             reactors.add(reactor);
             reactor.start();
         }
@@ -256,9 +257,10 @@ public final class PageStoreManager implements AutoCloseable {
     }
 
     /**
-     * A WAL write or fdatasync failed: the log can no longer make writes durable, and after a failed fsync the kernel
-     * may have dropped the dirty pages (PostgreSQL's fsyncgate), so the manager stops rather than pretend. Workers see
-     * it gone; the next start recovers from what the log holds.
+     * The manager can no longer serve: a WAL write or fdatasync failed (the log can no longer make writes durable, and
+     * after a failed fsync the kernel may have dropped the dirty pages: PostgreSQL's fsyncgate), or a reactor's loop
+     * failed (its workers would wait for deadlines forever). It stops rather than pretend or stay half alive. Workers
+     * see it gone; the next start recovers from what the log holds.
      */
     private void onFatal(Throwable cause) {
         synchronized (this) {
@@ -267,7 +269,8 @@ public final class PageStoreManager implements AutoCloseable {
             }
             fatalCause = cause;
         }
-        LOG.error("the WAL failed; the manager of {} stops (the next start recovers from the log)", directory, cause);
+        LOG.error("the manager of {} stops: {} (the next start recovers from the log)", directory, cause.toString(),
+                cause);
         Thread stopper = new Thread(this::close, "pagestore-fatal-stop");
         stopper.setDaemon(false);
         stopper.start();
@@ -306,6 +309,7 @@ public final class PageStoreManager implements AutoCloseable {
             status.setGlobal(StatusRegionDescriptor.WAL_SEGMENTS_RECYCLED, metrics.segmentsRecycled());
             status.setGlobal(StatusRegionDescriptor.DURABLE_LSN, wal.durableLsn());
             status.setGlobal(StatusRegionDescriptor.CHECKPOINTS, checkpoints);
+            status.setGlobal(StatusRegionDescriptor.UNWRITTEN_PAGES, unwritten.size());
         } catch (RuntimeException e) {
             LOG.warn("publishing status: {}", e.toString());
         }
@@ -320,13 +324,16 @@ public final class PageStoreManager implements AutoCloseable {
     }
 
     /**
-     * Checkpoint: waits until every write logged before the redo point is in the data file, fdatasyncs the data
-     * file, records the redo point, and lets the WAL recycle older segments.
+     * Checkpoint: waits until every write logged before the redo point has been through the data file, writes the
+     * committed pages whose data-file write failed ({@link UnwrittenPages}), fdatasyncs the data file, records the redo
+     * point, and lets the WAL recycle older segments. If any of those pages still cannot be written, it fails and the
+     * redo point stays where it was, so recovery still replays them from the log.
      */
     public synchronized long checkpoint() throws IOException {
         long redo = wal.checkpoint(redoLsn -> {
             unapplied.awaitAllBegunBefore(30_000_000_000L);
             try (FileChannel data = FileChannel.open(directory.resolve(DATA_FILE), StandardOpenOption.WRITE)) {
+                unwritten.writeTo(data, config.pageSizeBytes());
                 data.force(false);
             }
         });
@@ -406,6 +413,11 @@ public final class PageStoreManager implements AutoCloseable {
 
     public BlockDevice device() {
         return device;
+    }
+
+    /** Committed pages whose data-file write failed, waiting for a checkpoint to write them. */
+    public int unwrittenPages() {
+        return unwritten.size();
     }
 
     public int attachedWorkers() {

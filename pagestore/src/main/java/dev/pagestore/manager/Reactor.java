@@ -63,11 +63,15 @@ final class Reactor implements Runnable {
     private final StatusRegion status;
     private final PageStripes stripes;
     private final UnappliedWrites unapplied;
+    private final UnwrittenPages unwritten;
     private final int pageSizeBytes;
     private final long capacityPages;
     private final int pageCountMax;
     private final boolean pin;
-    /** Told when the WAL fails: the manager stops (fsyncgate: never pretend a write is durable). */
+    /**
+     * Told when the manager can no longer serve: the WAL failed (fsyncgate: never pretend a write is durable), or this
+     * reactor's loop itself failed. The manager stops at once rather than stay half alive.
+     */
     private final java.util.function.Consumer<Throwable> onFatal;
     private final Thread thread;
     final CountDownLatch started = new CountDownLatch(1);
@@ -101,6 +105,14 @@ final class Reactor implements Runnable {
     private int sleepCursor;
     private final FutexWaitv waitv = new FutexWaitv();
     private long nextDeadlineScanNanos;
+    /** Private copies of accepted writes (see {@link StagingBuffers}); reactor thread only, closed when it ends. */
+    private final StagingBuffers staging;
+    private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    /** One log line per second at most for each kind of event a worker causes at will. */
+    private final LogLimiter channelFaultLog = new LogLimiter(1_000_000_000L);
+    private final LogLimiter checksumLog = new LogLimiter(1_000_000_000L);
+    private final LogLimiter batchLog = new LogLimiter(1_000_000_000L);
+    private final LogLimiter dataWriteLog = new LogLimiter(1_000_000_000L);
     /** Private copy of the request being handled (see {@link #drainRequests}). */
     private final MemorySegment requestCopy = java.lang.foreign.Arena.ofAuto().allocate(RequestDescriptor.SIZE_BYTES,
             8);
@@ -108,9 +120,11 @@ final class Reactor implements Runnable {
     private final dev.pagestore.nvme.CompletionHandler deviceCompletions = this::onDeviceCompletion;
 
     Reactor(int index, BlockDevice device, int queueDepth, WriteAheadLog wal, StatusRegion status,
-            PageStripes stripes, UnappliedWrites unapplied, int pageSizeBytes, long capacityPages, int pageCountMax,
-            boolean pin, java.util.function.Consumer<Throwable> onFatal) {
+            PageStripes stripes, UnappliedWrites unapplied, UnwrittenPages unwritten, int pageSizeBytes,
+            long capacityPages, int pageCountMax, boolean pin, java.util.function.Consumer<Throwable> onFatal) {
         this.onFatal = onFatal;
+        this.unwritten = unwritten;
+        this.staging = new StagingBuffers(pageSizeBytes, pageCountMax);
         this.index = index;
         this.device = device;
         this.queueDepth = queueDepth;
@@ -222,7 +236,10 @@ final class Reactor implements Runnable {
                 }
             }
         } catch (Throwable e) {
-            LOG.error("reactor {} failed; its channels get no more answers", index, e);
+            // Not one channel's fault (those are caught per channel): the loop itself broke. A reactor that is gone
+            // while attaches are still routed to it would leave its workers waiting for deadlines forever.
+            LOG.error("reactor {} failed; the manager stops", index, e);
+            onFatal.accept(new IllegalStateException("reactor " + index + " failed: " + e, e));
         } finally {
             walWake.close();
             try {
@@ -236,6 +253,9 @@ final class Reactor implements Runnable {
             sessions.clear();
             if (affinity != null) {
                 ((net.openhft.affinity.AffinityLock) affinity).release();
+            }
+            if (liveOps == 0 && walPending == 0) {
+                staging.close();  // else the WAL writer may still read a copy: leave it to the GC-less process exit
             }
         }
     }
@@ -257,8 +277,8 @@ final class Reactor implements Runnable {
             ChannelSession session = sessions.get(i);
             try {
                 work += drainRequests(session);
-            } catch (RuntimeException e) {
-                abandon(session, e);
+            } catch (Throwable e) {
+                channelFault(session, e);
             }
         }
         if (queuePair.submit() > 0) {
@@ -275,8 +295,8 @@ final class Reactor implements Runnable {
             ChannelSession session = sessions.get(i);
             try {
                 work += session.flushCompletions();
-            } catch (RuntimeException e) {
-                abandon(session, e);
+            } catch (Throwable e) {
+                channelFault(session, e);
             }
         }
         work += reclaimDetached();
@@ -312,11 +332,21 @@ final class Reactor implements Runnable {
     }
 
     /**
-     * A worker broke its ring (a sequence moved backwards or past capacity): stop serving it; its channel is reclaimed
-     * once its work has ended, and it sees only its own deadlines expire.
+     * Serving {@code session} failed: the worker broke its ring (a sequence moved backwards or past capacity), or
+     * touching its memory faulted ({@link InternalError} is how the JVM reports a fault in mapped memory), or a
+     * defect here. It costs that channel only: it is no longer served, its work in progress ends normally, its channel
+     * is reclaimed, and its worker sees its own deadlines expire. Errors that say the JVM itself is failing (out of
+     * memory, stack overflow) are not a channel's doing and stop the reactor.
      */
-    private void abandon(ChannelSession session, RuntimeException e) {
-        LOG.warn("{} broke the ring protocol; no longer served: {}", session, e.getMessage());
+    private void channelFault(ChannelSession session, Throwable e) {
+        if (e instanceof VirtualMachineError && !(e instanceof InternalError)) {
+            throw (VirtualMachineError) e;
+        }
+        status.addReactor(index, StatusRegionDescriptor.CHANNEL_FAULTS, 1);
+        if (channelFaultLog.allow(System.nanoTime())) {
+            LOG.warn("{} is no longer served: {} ({} similar events not logged)", session, e,
+                    channelFaultLog.suppressedSinceLast());
+        }
         markDetaching(session);
     }
 
@@ -417,8 +447,24 @@ final class Reactor implements Runnable {
                 if (batch.totalPages() + count > pageCountMax || overlapsBatch(batch, page, count)) {
                     s.openBatchInvalid = true;
                 }
+                StagingBuffers.Buffer copy = stage(s, e, off, slot, count, flags);
+                if (copy == null) {
+                    s.openBatchInvalid = true;
+                }
                 s.outstandingIds.increment(requestId);
                 batch.addMember(opcode, requestId, slot, tag, page, count, deadline);
+                batch.staging[batch.memberCount - 1] = copy;
+                if (batch.memberCount >= s.capacity) {
+                    // Its END could never be admitted (we never owe a worker more answers than its ring holds): a
+                    // batch this long would hold the channel forever. It fails now, whole.
+                    s.openBatch = null;
+                    if (batchLog.allow(now)) {
+                        LOG.warn("{}: a batch of {} requests cannot end in a ring of {}; answered INVALID ({} similar"
+                                + " events not logged)", s, batch.memberCount, s.capacity,
+                                batchLog.suppressedSinceLast());
+                    }
+                    finishImmediately(batch, CompletionDescriptor.STATUS_INVALID);
+                }
                 return;
             }
             if (opcode == RequestDescriptor.OPCODE_BATCH_END && batchId == s.openBatchId) {
@@ -449,9 +495,18 @@ final class Reactor implements Runnable {
                     status.addReactor(index, StatusRegionDescriptor.TIMEOUTS, 1);
                     return;
                 }
+                StagingBuffers.Buffer copy = null;
+                if (opcode == RequestDescriptor.OPCODE_WRITE) {
+                    copy = stage(s, e, off, slot, count, flags);
+                    if (copy == null) {
+                        invalid(s, requestId, slot, tag);
+                        return;
+                    }
+                }
                 Op op = allocateOp(opcode == RequestDescriptor.OPCODE_READ ? Op.READ : Op.WRITE, s, now);
                 s.outstandingIds.increment(requestId);
                 op.addMember(opcode, requestId, slot, tag, page, count, deadline);
+                op.staging[0] = copy;
                 accept(op, now);
             }
             case RequestDescriptor.OPCODE_FLUSH ->
@@ -466,6 +521,43 @@ final class Reactor implements Runnable {
                 s.openBatchInvalid = false;
             }
             default -> invalid(s, requestId, -1, tag);  // BATCH_END without BEGIN
+        }
+    }
+
+    /**
+     * Copies the {@code count} pages of a write from the worker's slots into a private buffer, once, and checks the
+     * request's CRC-32C against the copy when it carries one. Everything after this reads the copy: what the worker
+     * writes into its slot from now on changes nothing the manager logs or writes.
+     *
+     * @return the copy, or null when the checksum does not match (the request is INVALID)
+     */
+    private StagingBuffers.Buffer stage(ChannelSession s, MemorySegment request, long off, int slot, int count,
+            byte flags) {
+        StagingBuffers.Buffer copy = staging.take(count);
+        long bytes = (long) count * pageSizeBytes;
+        boolean ok = false;
+        try {
+            MemorySegment.copy(s.channel.slab(), (long) slot * pageSizeBytes, copy.segment, 0, bytes);
+            if ((flags & RequestDescriptor.FLAG_CHECKSUM) != 0) {
+                crc.reset();
+                crc.update(copy.view(bytes));
+                int expected = RequestDescriptor.checksum(request, off);
+                if ((int) crc.getValue() != expected) {
+                    if (checksumLog.allow(System.nanoTime())) {
+                        LOG.warn("{}: write of page {} carries CRC-32C {} but its data has {}; answered INVALID ({}"
+                                + " similar events not logged)", s, RequestDescriptor.pageNumber(request, off),
+                                Integer.toHexString(expected), Long.toHexString(crc.getValue()),
+                                checksumLog.suppressedSinceLast());
+                    }
+                    return null;
+                }
+            }
+            ok = true;
+            return copy;
+        } finally {
+            if (!ok) {
+                staging.give(copy);
+            }
         }
     }
 
@@ -501,6 +593,12 @@ final class Reactor implements Runnable {
     }
 
     private void releaseOp(Op op) {
+        for (int m = 0; m < op.memberCount; m++) {
+            if (op.staging[m] != null) {
+                staging.give(op.staging[m]);
+                op.staging[m] = null;
+            }
+        }
         op.session.inProgressOps--;
         liveOps--;
         op.session = null;
@@ -601,6 +699,9 @@ final class Reactor implements Runnable {
         if (op.kind == Op.WRITE) {
             appendToWal(op);
         } else {
+            if (!unwritten.isEmpty()) {
+                snapshotOverlays(op);
+            }
             awaitingDevice.add(op);
             prepareAwaitingDevice();
         }
@@ -657,7 +758,9 @@ final class Reactor implements Runnable {
         for (int m = 0; m < op.memberCount; m++) {
             for (int k = 0; k < op.pageCounts[m]; k++) {
                 walPages[total] = op.firstPages[m] + k;
-                walImages[total] = op.session.channel.buffer(op.slots[m] + k);
+                MemorySegment copy = op.staging[m].segment;
+                walImages[total] = copy.byteSize() == pageSizeBytes ? copy
+                        : copy.asSlice((long) k * pageSizeBytes, pageSizeBytes);
                 total++;
             }
         }
@@ -668,7 +771,7 @@ final class Reactor implements Runnable {
         } catch (RuntimeException e) {
             op.walCallback.onFailed(e);
         } finally {
-            java.util.Arrays.fill(walImages, 0, total, null);  // keep no channel buffer reachable from here
+            java.util.Arrays.fill(walImages, 0, total, null);
         }
     }
 
@@ -727,6 +830,13 @@ final class Reactor implements Runnable {
         }
         // Durable in the log: now the data write (always done, even past the deadline, so that the data file
         // matches the log for every later read).
+        if (!unwritten.isEmpty()) {
+            for (int m = 0; m < op.memberCount; m++) {
+                for (int k = 0; k < op.pageCounts[m]; k++) {
+                    unwritten.beginOverwrite(op.firstPages[m] + k);
+                }
+            }
+        }
         awaitingDevice.add(op);
         prepareAwaitingDevice();
     }
@@ -765,7 +875,11 @@ final class Reactor implements Runnable {
     private void onDeviceCompletion(long tag, IoStatus ioStatus, int transferredBytes, int detail) {
         Op op = ops[(int) (tag >>> 20)];
         assert op.devicePending > 0 : "completion for op " + op.id + " with nothing pending";
-        if (!ioStatus.isOk() && op.status == 0) {
+        if (op.kind == Op.WRITE) {
+            // The write is committed (its record is durable): the answer is OK whatever the data file says. A failed
+            // data write is kept in memory for reads and for the checkpointer to retry (UnwrittenPages).
+            onDataWritten(op, (int) (tag & 0xFFFFF), ioStatus);
+        } else if (!ioStatus.isOk() && op.status == 0) {
             op.status = switch (ioStatus) {
                 case NO_SPACE -> CompletionDescriptor.STATUS_NO_SPACE;
                 case TIMEOUT -> CompletionDescriptor.STATUS_TIMEOUT;
@@ -782,6 +896,44 @@ final class Reactor implements Runnable {
         }
     }
 
+    private void onDataWritten(Op op, int m, IoStatus ioStatus) {
+        if (ioStatus.isOk()) {
+            if (!unwritten.isEmpty()) {
+                for (int k = 0; k < op.pageCounts[m]; k++) {
+                    unwritten.written(op.firstPages[m] + k, op.lsn);
+                }
+            }
+            return;
+        }
+        for (int k = 0; k < op.pageCounts[m]; k++) {
+            unwritten.failed(op.firstPages[m] + k, op.lsn,
+                    op.staging[m].segment.asSlice((long) k * pageSizeBytes, pageSizeBytes));
+        }
+        status.addReactor(index, StatusRegionDescriptor.DEFERRED_DATA_WRITES, 1);
+        if (dataWriteLog.allow(System.nanoTime())) {
+            LOG.warn("reactor {}: data-file write of pages {}..{} failed ({}) after their WAL record (lsn {}) was"
+                    + " durable; the write stands, reads are served from memory and the checkpointer retries it"
+                    + " ({} similar events not logged)", index, op.firstPages[m], op.firstPages[m] + op.pageCounts[m]
+                    - 1, ioStatus, op.lsn, dataWriteLog.suppressedSinceLast());
+        }
+    }
+
+    /** A read about to start: keeps the committed images the data file lacks for its pages, to overlay at the end. */
+    private void snapshotOverlays(Op op) {
+        int page = 0;
+        for (int m = 0; m < op.memberCount; m++) {
+            for (int k = 0; k < op.pageCounts[m]; k++, page++) {
+                byte[] image = unwritten.imageOf(op.firstPages[m] + k);
+                if (image != null) {
+                    if (op.overlays == null) {
+                        op.overlays = new byte[op.totalPages()][];
+                    }
+                    op.overlays[page] = image;
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ completion
 
     private void finish(Op op) {
@@ -793,6 +945,14 @@ final class Reactor implements Runnable {
                 for (int k = 0; k < op.pageCounts[m]; k++) {
                     status.bumpVersion(op.firstPages[m] + k);
                 }
+            }
+        }
+        if (op.kind == Op.READ && op.overlays != null && result == CompletionDescriptor.STATUS_OK
+                && !s.detaching) {
+            try {
+                overlay(op);
+            } catch (Throwable e) {
+                channelFault(s, e);
             }
         }
         releasePages(op);
@@ -820,16 +980,39 @@ final class Reactor implements Runnable {
         releaseOp(op);
     }
 
+    private void overlay(Op op) {
+        int page = 0;
+        for (int m = 0; m < op.memberCount; m++) {
+            for (int k = 0; k < op.pageCounts[m]; k++, page++) {
+                byte[] image = op.overlays[page];
+                if (image != null) {
+                    MemorySegment.copy(image, 0, op.session.channel.buffer(op.slots[m] + k),
+                            java.lang.foreign.ValueLayout.JAVA_BYTE, 0, pageSizeBytes);
+                }
+            }
+        }
+    }
+
     private int expireDeadlines(long now) {
         int expired = 0;
         for (Op op : ops) {
             if (op.session == null || op.timedOut || op.cancelled || op.deadlineNanos == 0
-                    || op.deadlineNanos > now || op == op.session.openBatch) {
+                    || op.deadlineNanos > now) {
                 continue;
             }
             ChannelSession s = op.session;
             status.addReactor(index, StatusRegionDescriptor.TIMEOUTS, op.memberCount);
             expired++;
+            if (op == s.openBatch) {
+                // A batch whose END has not come by its deadline ends here, whole; later parts of it are INVALID.
+                s.openBatch = null;
+                for (int m = 0; m < op.memberCount; m++) {
+                    s.outstandingIds.decrement(op.requestIds[m]);
+                    s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m], 0, op.tags[m]);
+                }
+                releaseOp(op);
+                continue;
+            }
             if (!op.started) {
                 // Never reached the WAL or the device: nothing holds its slots.
                 op.cancelled = true;

@@ -34,13 +34,15 @@ import java.util.zip.CRC32C;
  *       +0  attachedWorkers   +8  walDatasyncs   +16 walBatches   +24 walRecords   +32 walBytes
  *      +40  recoveryNanos    +48 recoveredPages  +56 checkpoints  +64 durableLsn
  *      +72  walWriteNanos    +80 walSyncNanos    +88 walSegmentsZeroFilled  +96 walSegmentsRecycled
- *     +104..+127 reserved
- *           (+72..+103 were reserved before: a manager built earlier leaves them 0)
+ *     +104  unwrittenPages (committed pages whose data-file write failed, waiting for the checkpointer)
+ *     +112..+127 reserved
+ *           (+72..+111 were reserved before: a manager built earlier leaves them 0)
  *
  *  reactor blocks, offset {@link #REACTORS_OFFSET} + r x {@link #REACTOR_BLOCK_BYTES} (one writer each: reactor r)
  *       +0  readRequests      +8  writeRequests  +16 pagesRead      +24 pagesWritten   +32 errors
  *      +40  invalidRequests  +48 timeouts       +56 unmappedCompletions +64 inFlight  +72 channels
- *      +80  doorbells        +88 loops          +96..+127 reserved
+ *      +80  doorbells        +88 loops          +96 channelFaults  +104 deferredDataWrites
+ *     +112..+127 reserved (+96..+111 were reserved before: a manager built earlier leaves them 0)
  *     +128  latency histogram: {@link #HISTOGRAM_BUCKETS} x u64; bucket b counts requests whose latency in
  *           nanoseconds has its highest set bit at b (b = 63 - numberOfLeadingZeros(latency|1))
  *
@@ -98,6 +100,8 @@ public final class StatusRegionDescriptor {
     public static final long WAL_SEGMENTS_ZERO_FILLED = 88;
     /** WAL segments recycled from spares that checkpoints handed back. */
     public static final long WAL_SEGMENTS_RECYCLED = 96;
+    /** Committed pages whose data-file write failed, kept in memory until a checkpoint writes them (a gauge). */
+    public static final long UNWRITTEN_PAGES = 104;
     public static final long GLOBAL_BYTES = 2 * CACHE_LINE;
 
     public static final long REACTORS_OFFSET;
@@ -113,6 +117,10 @@ public final class StatusRegionDescriptor {
     public static final long CHANNELS = 72;
     public static final long DOORBELLS = 80;
     public static final long LOOPS = 88;
+    /** Channels no longer served because serving them failed (a broken ring, a fault in its memory, ...). */
+    public static final long CHANNEL_FAULTS = 96;
+    /** Data-file writes that failed after their WAL record was durable (answered OK; retried by the checkpointer). */
+    public static final long DEFERRED_DATA_WRITES = 104;
     public static final long HISTOGRAM_OFFSET = 2 * CACHE_LINE;
     public static final long REACTOR_BLOCK_BYTES;
 
@@ -150,7 +158,7 @@ public final class StatusRegionDescriptor {
         assert EPOCH_OFFSET % 8 == 0 && CAPACITY_PAGES_OFFSET % 8 == 0 && STATE_OFFSET % 4 == 0;
         assert REACTORS_OFFSET % (2 * CACHE_LINE) == 0 && REACTOR_BLOCK_BYTES % (2 * CACHE_LINE) == 0
                 : "reactor blocks (one writer each) must not share cache lines";
-        assert WAL_SEGMENTS_RECYCLED + 8 <= GLOBAL_BYTES && LOOPS + 8 <= HISTOGRAM_OFFSET;
+        assert UNWRITTEN_PAGES + 8 <= GLOBAL_BYTES && DEFERRED_DATA_WRITES + 8 <= HISTOGRAM_OFFSET;
     }
 
     private StatusRegionDescriptor() {

@@ -24,7 +24,9 @@ import java.lang.foreign.MemorySegment;
  *      28     4  clientTag        opaque to the manager, echoed in the completion
  *      32     8  deadlineNanos    CLOCK_MONOTONIC nanoseconds (System.nanoTime on Linux HotSpot); 0 = none
  *      40     8  batchId          groups requests between BATCH_BEGIN and BATCH_END; 0 = not in a batch
- *      48     4  checksum         CRC-32C of the payload when FLAG_CHECKSUM is set (write data), else 0
+ *      48     4  checksum         CRC-32C of the pages in the slots when FLAG_CHECKSUM is set (writes only;
+ *                                 the manager checks it against its private copy and answers INVALID on a
+ *                                 mismatch), else 0
  *      52     4  reserved         zero
  *      56     8  reserved         zero
  * </pre>
@@ -195,8 +197,8 @@ public final class RequestDescriptor {
         if (opcode < OPCODE_READ || opcode > OPCODE_MAX) {
             return Violation.UNKNOWN_OPCODE;
         }
-        if ((flags & ~FLAGS_KNOWN) != 0) {
-            return Violation.UNKNOWN_FLAGS;
+        if ((flags & ~FLAGS_KNOWN) != 0 || ((flags & FLAG_CHECKSUM) != 0 && opcode != OPCODE_WRITE)) {
+            return Violation.UNKNOWN_FLAGS;  // a checksum covers write data only
         }
         if (entries.get(JAVA_SHORT, offset + RESERVED_16_OFFSET) != 0
                 || entries.get(JAVA_INT, offset + RESERVED_32_OFFSET) != 0

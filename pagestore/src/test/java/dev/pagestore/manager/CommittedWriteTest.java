@@ -1,0 +1,77 @@
+package dev.pagestore.manager;
+
+import static dev.pagestore.manager.PageStoreManagerTest.page;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.pagestore.client.ClientOptions;
+import dev.pagestore.client.PageStoreClient;
+import dev.pagestore.nvme.sim.NvmeOpcodes;
+import dev.pagestore.nvme.sim.NvmeStatus;
+import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An answer means what it says: once a write's WAL record is durable the write is committed, and a data-file write
+ * that fails afterwards is the checkpointer's to retry, not the writer's to hear about (issue 14, item 10).
+ */
+class CommittedWriteTest {
+    private static final int DEVICE_WRITE_FAILURES = 1_000;
+
+    @TempDir
+    Path directory;
+
+    private ManagerConfig config(AtomicReference<SimulatedNvmeDevice> device) {
+        return ManagerConfig.defaults(directory).withCapacityPages(1024).withCheckpointIntervalMillis(0)
+                .withBackend(DeviceFactory.simulated(7, device::set));
+    }
+
+    private static int writeFault() {
+        return NvmeStatus.withDoNotRetry(NvmeStatus.WRITE_FAULT);  // no retry can cure it
+    }
+
+    @Test
+    void shouldAcknowledgeACommittedWriteWhoseDataWriteFailedAndServeItUntilTheCheckpointWritesIt() throws Exception {
+        AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
+        try (PageStoreManager manager = PageStoreManager.start(config(device));
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            client.write(5, page(4096, 5, 1));
+            device.get().faults().failNext(NvmeOpcodes.WRITE, DEVICE_WRITE_FAILURES, writeFault());
+
+            client.write(5, page(4096, 5, 2));  // must not throw: the WAL holds it
+            assertEquals(1, manager.unwrittenPages(), "the failed data write waits for the checkpointer");
+            assertArrayEquals(page(4096, 5, 2), client.read(5), "reads see the committed write, not the file");
+
+            manager.checkpoint();
+            assertEquals(0, manager.unwrittenPages(), "the checkpoint wrote it to the data file");
+            assertArrayEquals(page(4096, 5, 2), client.read(5));
+        }
+        assertArrayEquals(page(4096, 5, 2), pageInDataFile(5), "the data file holds it after a clean stop");
+    }
+
+    @Test
+    void shouldLetALaterWriteOfThePageWinOverTheKeptImage() throws Exception {
+        AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
+        try (PageStoreManager manager = PageStoreManager.start(config(device));
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            device.get().faults().failNext(NvmeOpcodes.WRITE, 1, writeFault());
+            client.write(9, page(4096, 9, 1));
+            assertEquals(1, manager.unwrittenPages());
+
+            client.write(9, page(4096, 9, 2));  // reaches the device
+            assertEquals(0, manager.unwrittenPages(), "the newer write made the kept image obsolete");
+            manager.checkpoint();
+            assertArrayEquals(page(4096, 9, 2), client.read(9), "the checkpoint did not write the older image back");
+        }
+        assertArrayEquals(page(4096, 9, 2), pageInDataFile(9));
+    }
+
+    private byte[] pageInDataFile(long pageNumber) throws Exception {
+        byte[] all = Files.readAllBytes(directory.resolve(PageStoreManager.DATA_FILE));
+        return java.util.Arrays.copyOfRange(all, (int) pageNumber * 4096, (int) (pageNumber + 1) * 4096);
+    }
+}
