@@ -380,6 +380,7 @@ public final class Libc {
     private static final MethodHandle GETUID = bind("getuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETPPID = bind("getppid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETEUID = bind("geteuid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle DUP3 = bind("dup3", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SETSOCKOPT = bind("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SOCKETPAIR = bind("socketpair",
@@ -622,6 +623,16 @@ public final class Libc {
         MemorySegment state = CALL_STATE.get();
         try {
             return (int) orErrno((int) SOCKETPAIR.invokeExact(state, domain, type, protocol, fds), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code dup3(2)}: makes {@code newFd} name {@code oldFd}'s file (closing what it named); returns it or -errno. */
+    public static int dup3(int oldFd, int newFd, int flags) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) DUP3.invokeExact(state, oldFd, newFd, flags), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }
