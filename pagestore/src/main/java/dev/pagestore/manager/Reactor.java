@@ -222,7 +222,10 @@ final class Reactor implements Runnable {
                 }
             }
         } catch (Throwable e) {
-            LOG.error("reactor {} failed; its channels get no more answers", index, e);
+            // Not confined to one channel: a manager with a dead reactor would leave its channels unanswered while
+            // looking alive, so the whole manager stops (issue 14).
+            onFatal.accept(new IllegalStateException("reactor " + index + " died (" + e + "); its channels would"
+                    + " get no more answers", e));
         } finally {
             walWake.close();
             try {
@@ -257,8 +260,8 @@ final class Reactor implements Runnable {
             ChannelSession session = sessions.get(i);
             try {
                 work += drainRequests(session);
-            } catch (RuntimeException e) {
-                abandon(session, e);
+            } catch (RuntimeException | Error e) {
+                abandon(session, e);  // whatever serving one channel throws, Errors included, costs that channel
             }
         }
         if (queuePair.submit() > 0) {
@@ -275,7 +278,7 @@ final class Reactor implements Runnable {
             ChannelSession session = sessions.get(i);
             try {
                 work += session.flushCompletions();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 abandon(session, e);
             }
         }
@@ -312,11 +315,16 @@ final class Reactor implements Runnable {
     }
 
     /**
-     * A worker broke its ring (a sequence moved backwards or past capacity): stop serving it; its channel is reclaimed
-     * once its work has ended, and it sees only its own deadlines expire.
+     * A worker broke its ring (a sequence moved backwards or past capacity), or serving its channel failed in any other
+     * way: stop serving it; its channel is reclaimed once its work has ended, and it sees only its own deadlines
+     * expire. Other channels are not affected.
      */
-    private void abandon(ChannelSession session, RuntimeException e) {
-        LOG.warn("{} broke the ring protocol; no longer served: {}", session, e.getMessage());
+    private void abandon(ChannelSession session, Throwable e) {
+        if (e instanceof dev.pagestore.ipc.ring.RingProtocolException) {
+            LOG.warn("{} broke the ring protocol; no longer served: {}", session, e.getMessage());
+        } else {
+            LOG.error("serving {} failed; it is no longer served", session, e);
+        }
         markDetaching(session);
     }
 

@@ -58,12 +58,4 @@ class StatusRegionDescriptorTest {
             assertTrue(StatusRegionDescriptor.checkHeader(region).contains("bucket count"));
         }
     }
-
-    @Test
-    void shouldNameRegionAfterTheDirectory() {
-        String a = StatusRegionDescriptor.regionName(Path.of("/var/lib/a"));
-        assertEquals(a, StatusRegionDescriptor.regionName(Path.of("/var/lib/a")));
-        assertTrue(!a.equals(StatusRegionDescriptor.regionName(Path.of("/var/lib/b"))));
-        assertTrue(a.matches("[A-Za-z0-9._-]{1,200}"), a);
-    }
 }
