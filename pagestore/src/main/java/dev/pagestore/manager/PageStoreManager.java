@@ -451,6 +451,14 @@ public final class PageStoreManager implements AutoCloseable {
         return sessions.size();
     }
 
+    /**
+     * The attached workers as the kernel identifies them ({@code SO_PEERCRED} pid, start time from
+     * {@code /proc/PID/stat}), never as they describe themselves: for diagnostics.
+     */
+    public List<ProcessIdentity> attachedWorkerProcesses() {
+        return sessions.values().stream().map(session -> session.control.worker()).toList();
+    }
+
     public Path socketPath() {
         return PageStoreProtocol.socketPath(directory);
     }

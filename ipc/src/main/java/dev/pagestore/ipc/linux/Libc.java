@@ -330,6 +330,8 @@ public final class Libc {
     // memfd_create(2) and file seals (fcntl(2)).
     public static final int MFD_CLOEXEC = 0x1;
     public static final int MFD_ALLOW_SEALING = 0x2;
+    /** {@code fcntl(2)}: duplicate to the lowest free descriptor at or above the argument, close-on-exec. */
+    public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int F_GETFL = 3;
     public static final int F_SETFL = 4;
     public static final int F_ADD_SEALS = 1033;

@@ -148,7 +148,7 @@ class ControlServerTest {
             assertThrows(IllegalStateException.class, first::takeChannelDescriptor, "a descriptor is taken once");
             int statusFd = first.takeStatusDescriptor();
             IOException writable = assertThrows(IOException.class,
-                    () -> MemfdRegion.map(Libc.fcntl(statusFd, 1030, 0), "status", MemfdRegion.READ_ONLY_SEALS,
+                    () -> MemfdRegion.map(Libc.fcntl(statusFd, Libc.F_DUPFD_CLOEXEC, 0), "status", MemfdRegion.READ_ONLY_SEALS,
                             true));
             assertTrue(writable.getMessage().contains("mmap"), writable.getMessage());
             try (MemfdRegion status = MemfdRegion.map(statusFd, "status", MemfdRegion.READ_ONLY_SEALS, false)) {

@@ -63,7 +63,7 @@ class MemfdRegionTest {
             } finally {
                 Libc.close(reopened);
             }
-            int passed = (int) Libc.check(Libc.fcntl(fd, 1030 /* F_DUPFD_CLOEXEC */, 0), "dup", "");
+            int passed = (int) Libc.check(Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, 0), "dup", "");
             try (MemfdRegion view = MemfdRegion.map(passed, "view", MemfdRegion.READ_ONLY_SEALS, false)) {
                 assertEquals(7, view.segment().get(JAVA_LONG, 0));
                 region.segment().set(JAVA_LONG, 8, 9);
@@ -79,7 +79,7 @@ class MemfdRegionTest {
     @Test
     void shouldRefuseToMapAFileWithoutTheSealsItNeeds() throws Exception {
         try (MemfdRegion unsealed = MemfdRegion.create("test-unsealed", 4096, 0)) {
-            int passed = (int) Libc.check(Libc.fcntl(unsealed.descriptor(), 1030, 0), "dup", "");
+            int passed = (int) Libc.check(Libc.fcntl(unsealed.descriptor(), Libc.F_DUPFD_CLOEXEC, 0), "dup", "");
             IOException e = assertThrows(IOException.class,
                     () -> MemfdRegion.map(passed, "unsealed", MemfdRegion.SIZE_SEALS, true));
             assertTrue(e.getMessage().contains("expected seals 0x7, found 0x0"), e.getMessage());
