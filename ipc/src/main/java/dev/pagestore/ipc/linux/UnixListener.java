@@ -1,6 +1,5 @@
 package dev.pagestore.ipc.linux;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 
 /**
