@@ -33,10 +33,14 @@ import org.junit.jupiter.api.io.TempDir;
  * the truncation faulted the manager (SIGBUS on its mapping) or killed a reactor; now the kernel refuses each attempt
  * (seals), the manager serves on, and it records the hostile worker under the pid the kernel gave it. Nothing is
  * under {@code /dev/shm}: both processes map only memfds.
+ *
+ * <p>The hostile worker scribbles for 2 s in the suite; {@code -Dpagestore.hostile.scribbleMillis=60000} (with the
+ * well-behaved worker's load stretched to match) is the longer soak.
  */
 class HostileWorkerTest {
     private static final Duration STARTUP = Duration.ofSeconds(60);
     private static final long CAPACITY = 4096;
+    private static final long SCRIBBLE_MILLIS = Long.getLong("pagestore.hostile.scribbleMillis", 2000);
 
     @TempDir
     Path directory;
@@ -47,11 +51,11 @@ class HostileWorkerTest {
                 .withCheckpointIntervalMillis(0);
         try (PageStoreManager manager = PageStoreManager.start(config);
              // Pages at CAPACITY / 2 and above are the hostile worker's: the good one only reads them, unchecked.
-             ChildJvm good = ChildJvm.start(WorkerMain.class, directory.toString(), "load", "0", "64", "5000", "14",
-                     Long.toString(CAPACITY / 2))) {
+             ChildJvm good = ChildJvm.start(WorkerMain.class, directory.toString(), "load", "0", "64",
+                     Long.toString(SCRIBBLE_MILLIS + 3000), "14", Long.toString(CAPACITY / 2))) {
             assertEquals("READY", good.awaitLine(STARTUP), "the well-behaved worker attached");
             try (ChildJvm hostile = ChildJvm.start(HostileWorkerMain.class, directory.toString(),
-                    Long.toString(CAPACITY - 1), "2000")) {
+                    Long.toString(CAPACITY - 1), Long.toString(SCRIBBLE_MILLIS))) {
                 Map<String, String> attempts = fields(hostile.awaitLineStartingWith("ATTEMPTS", STARTUP));
                 // (a) its channel's size is sealed, whatever descriptor it uses, with a write in flight
                 for (String attempt : List.of("channelShrink", "channelShrinkToHeader", "channelGrow",
@@ -69,7 +73,8 @@ class HostileWorkerTest {
                 assertTrue(pids.contains(hostile.pid()), "kernel pid " + hostile.pid() + " among " + pids);
                 assertFalse(pids.contains(1L), "the claimed pid 1 is not recorded: " + pids);
 
-                String scribbled = hostile.awaitLineStartingWith("SCRIBBLED", STARTUP);
+                String scribbled = hostile.awaitLineStartingWith("SCRIBBLED",
+                        STARTUP.plusMillis(SCRIBBLE_MILLIS));
                 System.out.println("hostile worker: " + scribbled);
                 // (d) no /dev/shm anywhere: the worker maps the two memfds it was sent, and nothing else
                 assertEquals("MAPS devshm=0 memfd=2", hostile.awaitLineStartingWith("MAPS", STARTUP));
@@ -89,7 +94,7 @@ class HostileWorkerTest {
                 }
 
                 // (c) the well-behaved worker saw nothing of it, and the manager still serves
-                String done = good.awaitLine(STARTUP);
+                String done = good.awaitLine(STARTUP.plusMillis(SCRIBBLE_MILLIS));
                 assertTrue(done.startsWith("DONE"), "the well-behaved worker: " + done);
                 assertEquals(0, good.awaitExit(STARTUP));
                 assertNull(manager.fatalCause(), "the manager did not stop");
