@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code pagestore stat --dir DIR}: a live view of a running manager from its status region, like {@code iostat}:
+ * {@code pagestore stat --dir DIR}: a live view of a running manager from its status region, like {@code iostat}. The
+ * region has no name: the manager sends it over its control socket (OBSERVE), read-only, to a process of its own user.
  * every interval one line per reactor (IOPS as deltas of its counters, requests in flight, latency percentiles from
  * the interval's histogram buckets, errors) and one line for the manager (attached workers, WAL fdatasyncs per
  * second, mean records per group commit, the WAL writer's time in write and in fdatasync per commit, and segments
@@ -63,9 +64,9 @@ public final class StatCommand implements Callable<Integer> {
         }
         StatusView status;
         try {
-            status = StatusView.open(directory);
+            status = StatusView.observe(directory);
         } catch (IOException e) {
-            err.println("pagestore stat: no manager runs on " + directory + " (no status region: " + e.getMessage()
+            err.println("pagestore stat: no manager runs on " + directory + " (" + e.getMessage()
                     + "); start one with 'pagestore manager --dir " + directory + "'");
             return 1;
         }

@@ -7,7 +7,9 @@ import java.time.Duration;
  *
  * @param clientName        a label for the manager's logs (1..64 bytes)
  * @param defaultTimeout    the deadline of calls that name none
- * @param ringCapacity      requested ring entries and buffer slots (the manager may grant fewer)
+ * @param ringCapacity      requested ring entries and buffer slots: a power of two from 16 up to the manager's
+ *                          {@code ringCapacity} (a larger one is refused, not cut down), or 0 (the default) for
+ *                          the manager's
  * @param attachTimeout     how long to wait for the manager's answer to ATTACH
  * @param autoReattach      after the manager is gone, attach again in the background (backoff 10 ms doubling to
  *                          1 s); calls fail with MANAGER_GONE until it succeeds
@@ -21,17 +23,18 @@ public record ClientOptions(String clientName, Duration defaultTimeout, int ring
         if (defaultTimeout == null || defaultTimeout.isNegative() || defaultTimeout.isZero()) {
             throw new IllegalArgumentException("defaultTimeout=" + defaultTimeout + " must be positive");
         }
-        if (ringCapacity < 16 || Integer.bitCount(ringCapacity) != 1) {
-            throw new IllegalArgumentException("ringCapacity=" + ringCapacity + " must be a power of two >= 16");
+        if (ringCapacity != 0 && (ringCapacity < 16 || Integer.bitCount(ringCapacity) != 1)) {
+            throw new IllegalArgumentException("ringCapacity=" + ringCapacity
+                    + " must be a power of two >= 16, or 0 for the manager's");
         }
         if (attachTimeout == null || attachTimeout.isNegative() || attachTimeout.isZero()) {
             throw new IllegalArgumentException("attachTimeout=" + attachTimeout + " must be positive");
         }
     }
 
-    /** 5 s default deadline, 64 slots, no automatic re-attach. */
+    /** 5 s default deadline, the manager's ring capacity (64 by default), no automatic re-attach. */
     public static ClientOptions defaults() {
-        return new ClientOptions("worker-" + ProcessHandle.current().pid(), Duration.ofSeconds(5), 64,
+        return new ClientOptions("worker-" + ProcessHandle.current().pid(), Duration.ofSeconds(5), 0,
                 Duration.ofSeconds(5), false);
     }
 

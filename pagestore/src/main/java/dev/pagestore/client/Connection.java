@@ -2,10 +2,10 @@ package dev.pagestore.client;
 
 import dev.pagestore.ipc.channel.Channel;
 import dev.pagestore.ipc.channel.ChannelParameters;
-import dev.pagestore.ipc.control.AttachGrant;
 import dev.pagestore.ipc.control.AttachRequest;
 import dev.pagestore.ipc.control.ControlClient;
 import dev.pagestore.ipc.control.ManagerGoneEvent;
+import dev.pagestore.ipc.linux.Libc;
 import dev.pagestore.ipc.ring.CompletionDescriptor;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.ipc.ring.RingConsumer;
@@ -27,6 +27,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One attachment to one manager: the control connection, the channel, the read-only status view, and the reaper
  * thread that consumes completions. A {@link PageStoreClient} replaces its connection when the manager comes back.
+ *
+ * <h2>Memory</h2>
+ * The channel and the status region come as two sealed memfds with the manager's ATTACHED: the channel is mapped
+ * read-write, the status region read-only, and both descriptors are closed once mapped. Nothing is looked up by name,
+ * so no other process can hand this worker a channel, and this worker can reach no other's.
  *
  * <h2>Threads</h2>
  * The request ring's producer is the client's owner thread. The completion ring's consumer is this connection's
@@ -107,7 +112,7 @@ final class Connection {
         // Set once the connection exists; read by the control client's reader thread (hence atomic).
         java.util.concurrent.atomic.AtomicReference<Connection> self = new java.util.concurrent.atomic.AtomicReference<>();
         ControlClient control = ControlClient.attach(socket,
-                AttachRequest.fromCurrentProcess(pageSizeOf(directory), options.ringCapacity(),
+                AttachRequest.fromCurrentProcess(AttachRequest.MANAGER_CHOOSES, options.ringCapacity(),
                         options.clientName()),
                 event -> {
                     Connection connection = self.get();
@@ -117,12 +122,16 @@ final class Connection {
                 }, options.attachTimeout());
         Channel channel = null;
         StatusView status = null;
+        int statusDescriptor = -1;
         boolean success = false;
         try {
-            AttachGrant grant = control.grant();
-            channel = Channel.attach(grant.channelName(), new ChannelParameters(grant.pageSizeBytes(),
-                    grant.ringCapacity(), grant.ringCapacity(), grant.ringCapacity()));
-            status = StatusView.open(directory);
+            int capacity = control.ringCapacity();
+            statusDescriptor = control.takeStatusDescriptor();
+            channel = Channel.attach(control.takeChannelDescriptor(), "pagestore-channel-" + control.attachId(),
+                    new ChannelParameters(control.pageSizeBytes(), capacity, capacity, capacity));
+            int descriptor = statusDescriptor;
+            statusDescriptor = -1;  // StatusView.map owns it from here, whatever happens
+            status = StatusView.map(descriptor);
             // The lifeline tells of the manager's death before its socket closes (which waits for its memory to go).
             channel.watchManager(control::reportManagerDied);
             Connection connection = new Connection(control, channel, status);
@@ -136,6 +145,9 @@ final class Connection {
             return connection;
         } finally {
             if (!success) {
+                if (statusDescriptor >= 0) {
+                    Libc.close(statusDescriptor);
+                }
                 if (status != null) {
                     status.close();
                 }
@@ -144,15 +156,6 @@ final class Connection {
                 }
                 control.close();
             }
-        }
-    }
-
-    private static int pageSizeOf(Path directory) throws IOException {
-        try (StatusView view = StatusView.open(directory)) {
-            return view.pageSizeBytes();
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new IOException("no pagestore manager runs on " + directory + " (no status region " + e.getFile()
-                    + ")", e);
         }
     }
 

@@ -193,7 +193,7 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
                 if (restarted != null && manager[0] != restarted) {
                     manager[0] = restarted;
                     restartReadyMillis = (System.nanoTime() - killNanos) / 1_000_000;
-                    try (StatusView status = StatusView.open(dir)) {
+                    try (StatusView status = StatusView.observe(dir)) {
                         recoveryNanosInManager = status.global(StatusRegionDescriptor.RECOVERY_NANOS);
                         recoveredPages = status.global(StatusRegionDescriptor.RECOVERED_PAGES);
                     } catch (IOException e) {
@@ -270,7 +270,7 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
     }
 
     private static WalFigures walFigures(Path dir) {
-        try (StatusView status = StatusView.open(dir)) {
+        try (StatusView status = StatusView.observe(dir)) {
             return new WalFigures(status.global(StatusRegionDescriptor.WAL_DATASYNCS),
                     status.global(StatusRegionDescriptor.WAL_BATCHES),
                     status.global(StatusRegionDescriptor.WAL_RECORDS), status.global(StatusRegionDescriptor.WAL_BYTES),

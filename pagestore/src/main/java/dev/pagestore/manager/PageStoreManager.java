@@ -10,10 +10,16 @@ import dev.pagestore.ipc.control.ControlServer;
 import dev.pagestore.ipc.control.ControlServerOptions;
 import dev.pagestore.ipc.control.ControlSession;
 import dev.pagestore.ipc.control.DetachReason;
+import dev.pagestore.ipc.control.ObserveDecision;
+import dev.pagestore.ipc.control.ObserveGrant;
+import dev.pagestore.ipc.control.ObserveRequest;
+import dev.pagestore.ipc.control.ProcessIdentity;
 import dev.pagestore.ipc.control.Refusal;
 import dev.pagestore.ipc.control.RefusalCode;
+import dev.pagestore.ipc.linux.Errno;
+import dev.pagestore.ipc.linux.ErrnoException;
 import dev.pagestore.ipc.linux.ExclusiveLock;
-import dev.pagestore.ipc.linux.SharedMemoryRegion;
+import dev.pagestore.ipc.linux.Libc;
 import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.StatusRegionDescriptor;
@@ -27,7 +33,6 @@ import dev.pagestore.wal.WriteAheadLog;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -51,6 +56,15 @@ import org.slf4j.LoggerFactory;
  * logged; a CORRUPTION stop refuses to start), open the device, start the reactors (each opens its queue pair on its
  * own thread), publish the status region, then listen on {@code DIR/manager.sock}.
  *
+ * <h2>What other processes can reach</h2>
+ * Only the control socket (owner-only; a peer whose uid is neither the manager's nor root's is turned away). Every
+ * worker's channel and the status region are anonymous sealed memfds that reach exactly the worker that attached (or
+ * the tool that observed) as descriptors over that socket: nothing under {@code /dev/shm} to open, squat or truncate,
+ * and no process holding one can shrink it under the manager's mappings or write the status region (issue 14). The
+ * manager also makes itself non-dumpable ({@code prctl(PR_SET_DUMPABLE, 0)}) before it creates any of them, so that
+ * same-user processes can neither open its descriptors through {@code /proc/PID/fd} nor {@code ptrace} it (nor,
+ * as a side effect, attach {@code jcmd}/{@code jstack} to it, except as root; it writes no core dump).
+ *
  * <h2>Stop</h2>
  * {@link #close()}: refuse new attaches, let each reactor answer new requests {@code SHUTTING_DOWN} and finish those in
  * progress, close the control server (workers see the manager gone), checkpoint (so the next start replays nothing),
@@ -64,6 +78,8 @@ public final class PageStoreManager implements AutoCloseable {
     public static final String DATA_FILE = "data.pages";
     public static final String WAL_DIRECTORY = "wal";
     private static final int WAL_GROUP_PAGES_MAX = 64;
+    /** The smallest ring a worker may ask for. */
+    private static final int RING_CAPACITY_MIN = 16;
 
     private final ManagerConfig config;
     private final Path directory;
@@ -73,7 +89,6 @@ public final class PageStoreManager implements AutoCloseable {
     private final Map<Long, ChannelSession> sessions = new ConcurrentHashMap<>();
     private final UnappliedWrites unapplied = new UnappliedWrites();
     private final UnwrittenPages unwritten = new UnwrittenPages();
-    private final String channelPrefix;
     private volatile boolean accepting = true;
     private WriteAheadLog wal;
     private RecoveryReport recoveryReport;
@@ -95,8 +110,6 @@ public final class PageStoreManager implements AutoCloseable {
         this.directory = directory;
         this.lock = lock;
         this.metadata = metadata;
-        String regionName = StatusRegionDescriptor.regionName(directory);
-        this.channelPrefix = "pagestore-ch-" + regionName.substring("pagestore-status-".length()) + "-";
     }
 
     /**
@@ -161,7 +174,7 @@ public final class PageStoreManager implements AutoCloseable {
                 file.setLength(capacityBytes);  // sparse: blocks are allocated as pages are first written
             }
         }
-        removeStaleChannels();
+        hideFromSameUserProcesses();
 
         // 1. Recovery: replay the log's page images into the data file before anything serves.
         long recoveryStart = System.nanoTime();
@@ -204,7 +217,7 @@ public final class PageStoreManager implements AutoCloseable {
 
         // 2. The device, the status region and the reactors.
         device = config.backend().open(dataFile, capacityBytes);
-        status = StatusRegion.create(directory, pageSize, config.capacityPages(), config.reactorCount(),
+        status = StatusRegion.create(pageSize, config.capacityPages(), config.reactorCount(),
                 config.versionBucketCount(), metadata.epoch());
         status.setGlobal(StatusRegionDescriptor.RECOVERY_NANOS, recoveryNanos);
         status.setGlobal(StatusRegionDescriptor.RECOVERED_PAGES, recoveryReport.pagesApplied());
@@ -238,7 +251,8 @@ public final class PageStoreManager implements AutoCloseable {
 
         // 3. Listen.
         control = ControlServer.start(ControlServerOptions.at(PageStoreProtocol.socketPath(directory)),
-                new Handler());
+                new Handler(), cause -> onFatal(new IllegalStateException("the control thread died (" + cause
+                        + "); no worker could attach or be told of anything any more", cause)));
         housekeeping = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "pagestore-housekeeping");
             thread.setDaemon(true);
@@ -257,10 +271,10 @@ public final class PageStoreManager implements AutoCloseable {
     }
 
     /**
-     * The manager can no longer serve: a WAL write or fdatasync failed (the log can no longer make writes durable, and
-     * after a failed fsync the kernel may have dropped the dirty pages: PostgreSQL's fsyncgate), or a reactor's loop
-     * failed (its workers would wait for deadlines forever). It stops rather than pretend or stay half alive. Workers
-     * see it gone; the next start recovers from what the log holds.
+     * Something the manager cannot serve without failed: a WAL write or fdatasync (the log can no longer make writes
+     * durable, and after a failed fsync the kernel may have dropped the dirty pages: PostgreSQL's fsyncgate), a
+     * reactor thread or the control thread that died. The manager stops at once rather than stay half alive or
+     * pretend. Workers see it gone; the next start recovers from what the log holds.
      */
     private void onFatal(Throwable cause) {
         synchronized (this) {
@@ -269,14 +283,14 @@ public final class PageStoreManager implements AutoCloseable {
             }
             fatalCause = cause;
         }
-        LOG.error("the manager of {} stops: {} (the next start recovers from the log)", directory, cause.toString(),
-                cause);
+        LOG.error("fatal: {}; the manager of {} stops (the next start recovers from the log)", cause.getMessage(),
+                directory, cause);
         Thread stopper = new Thread(this::close, "pagestore-fatal-stop");
         stopper.setDaemon(false);
         stopper.start();
     }
 
-    /** Why the manager stopped by itself (a WAL failure), or null. */
+    /** Why the manager stopped by itself (a WAL failure, a reactor or control thread that died), or null. */
     public Throwable fatalCause() {
         return fatalCause;
     }
@@ -286,13 +300,12 @@ public final class PageStoreManager implements AutoCloseable {
         return stopped.await(timeout, unit);
     }
 
-    private void removeStaleChannels() throws IOException {
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(SharedMemoryRegion.SHM_ROOT,
-                channelPrefix + "*")) {
-            for (Path stale : stream) {
-                Files.deleteIfExists(stale);  // left by a manager of this directory that died (we hold the lock)
-            }
-        }
+    /**
+     * {@code prctl(PR_SET_DUMPABLE, 0)}: same-user processes can no longer open this process's descriptors (its
+     * memfds) through {@code /proc/PID/fd} nor {@code ptrace} it. Before any memfd exists.
+     */
+    private static void hideFromSameUserProcesses() throws IOException {
+        Libc.check(Libc.prctl(Libc.PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl", "PR_SET_DUMPABLE 0");
     }
 
     private void publishGlobals() {
@@ -347,32 +360,48 @@ public final class PageStoreManager implements AutoCloseable {
             if (!accepting) {
                 return new Refusal(RefusalCode.SHUTTING_DOWN, "the manager of " + directory + " is stopping");
             }
-            if (request.pageSizeBytes() != config.pageSizeBytes()) {
+            int pageSize = request.pageSizeBytes() == AttachRequest.MANAGER_CHOOSES ? config.pageSizeBytes()
+                    : request.pageSizeBytes();
+            if (pageSize != config.pageSizeBytes()) {
                 return new Refusal(RefusalCode.BAD_PAGE_SIZE, "pageSizeBytes=" + request.pageSizeBytes()
-                        + " but the store at " + directory + " has pageSizeBytes=" + config.pageSizeBytes());
+                        + " but the store at " + directory + " has pageSizeBytes=" + config.pageSizeBytes()
+                        + " (0 asks for the store's)");
             }
-            int capacity = Math.min(config.ringCapacity(), Integer.highestOneBit(Math.max(16,
-                    request.ringCapacity())));
-            capacity = Math.max(16, capacity);
-            String name = channelPrefix + metadata.epoch() + "-" + session.attachId();
-            Files.deleteIfExists(SharedMemoryRegion.SHM_ROOT.resolve(name));
-            Channel channel = Channel.create(name, new ChannelParameters(config.pageSizeBytes(), capacity, capacity,
-                    capacity));
+            // Refused, never adjusted (issue 14 item 8): a worker must know the depth it really got.
+            int capacity = request.ringCapacity() == AttachRequest.MANAGER_CHOOSES ? config.ringCapacity()
+                    : request.ringCapacity();
+            if (capacity < RING_CAPACITY_MIN || capacity > config.ringCapacity() || Integer.bitCount(capacity) != 1) {
+                return new Refusal(RefusalCode.BAD_RING_CAPACITY, "ringCapacity=" + request.ringCapacity()
+                        + " is not a power of two in [" + RING_CAPACITY_MIN + ", " + config.ringCapacity()
+                        + "] (this manager's ringCapacity; 0 asks for it)");
+            }
+            ChannelParameters parameters = new ChannelParameters(pageSize, capacity, capacity, capacity);
+            Channel channel;
+            try {
+                channel = Channel.createSealed("pagestore-channel-" + session.attachId(), parameters);
+            } catch (ErrnoException e) {
+                boolean shortage = e.errno() == Errno.ENOMEM || e.errno() == Errno.ENOSPC;
+                LOG.warn("refusing {}: its channel could not be created: {}", session, e.getMessage());
+                return Refusal.truncating(shortage ? RefusalCode.NO_SHARED_MEMORY : RefusalCode.INTERNAL_ERROR,
+                        "the manager could not create a channel of " + parameters + ": " + e.getMessage());
+            }
             ChannelSession channelSession;
             Reactor reactor;
+            int channelDescriptor;
             try {
+                channelDescriptor = channel.descriptor();
                 channelSession = new ChannelSession(channel, session, request.clientName() + " (pid "
-                        + request.worker().pid() + ")");
+                        + session.worker().pid() + ")");
                 reactor = reactors.get(nextReactor++ % reactors.size());
                 channelSession.reactor = reactor;
-            } catch (RuntimeException e) {
-                channel.close();  // frees its lifeline and unlinks the file; the attach is refused by the caller
+            } catch (RuntimeException | Error e) {
+                channel.close();  // frees its lifeline and its memory; the attach is refused by the caller
                 throw e;
             }
             sessions.put(session.attachId(), channelSession);
             reactor.add(channelSession);
             LOG.info("attached {} to reactor {}", channelSession, reactor.index());
-            return new AttachGrant(name, config.pageSizeBytes(), capacity);
+            return new AttachGrant(pageSize, capacity, channelDescriptor, status.descriptor());
         }
 
         @Override
@@ -383,6 +412,14 @@ public final class PageStoreManager implements AutoCloseable {
             }
             LOG.info("{} left: {} ({})", channelSession, reason, detail);
             channelSession.reactor.detach(channelSession);
+        }
+
+        @Override
+        public ObserveDecision onObserve(ProcessIdentity observer, ObserveRequest request) {
+            if (!accepting) {
+                return new Refusal(RefusalCode.SHUTTING_DOWN, "the manager of " + directory + " is stopping");
+            }
+            return new ObserveGrant(status.descriptor());
         }
     }
 
@@ -422,6 +459,14 @@ public final class PageStoreManager implements AutoCloseable {
 
     public int attachedWorkers() {
         return sessions.size();
+    }
+
+    /**
+     * The attached workers as the kernel identifies them ({@code SO_PEERCRED} pid, start time from
+     * {@code /proc/PID/stat}), never as they describe themselves: for diagnostics.
+     */
+    public List<ProcessIdentity> attachedWorkerProcesses() {
+        return sessions.values().stream().map(session -> session.control.worker()).toList();
     }
 
     public Path socketPath() {
@@ -476,11 +521,7 @@ public final class PageStoreManager implements AutoCloseable {
             }
         }
         if (status != null) {
-            try {
-                status.close();
-            } catch (IOException e) {
-                LOG.warn("removing the status region: {}", e.toString());
-            }
+            status.close();
         }
         lock.close();
         LOG.info("pagestore manager of {} stopped", directory);

@@ -4,19 +4,24 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.pagestore.ipc.channel.ProcessIdentity;
-import dev.pagestore.ipc.linux.SharedMemoryRegion;
+import dev.pagestore.ipc.linux.MemfdRegion;
 import dev.pagestore.ipc.memory.OrderedAccess;
 import dev.pagestore.status.StatusRegionDescriptor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * The manager's writable side of the status region ({@link StatusRegionDescriptor}). Each reactor writes only its own
  * block (single writer: plain read, release store); the version table is bumped with an atomic add, since several
  * reactors may share a bucket.
+ *
+ * <h2>Nobody else can write or shrink it</h2>
+ * The region is an anonymous memfd ({@link MemfdRegion}), reserved up front and sealed
+ * {@link MemfdRegion#READ_ONLY_SEALS} right after the manager maps it: this mapping stays writable, but no process that
+ * receives the descriptor (workers with ATTACHED, tools with OBSERVED) can map it writable, {@code write(2)} it,
+ * punch holes in it or change its size, so a reactor's version bump can never fault on it (issue 14). It has no name:
+ * nothing under {@code /dev/shm} to squat, open or truncate.
  *
  * <p>Thread safety: {@link #bumpVersion} from any thread; reactor counters from their reactor only; global counters
  * from one thread at a time (housekeeping or control).
@@ -24,13 +29,13 @@ import java.nio.file.Path;
 public final class StatusRegion implements AutoCloseable {
     private static final VarHandle LONG_HANDLE = JAVA_LONG.varHandle();
 
-    private final SharedMemoryRegion region;
+    private final MemfdRegion region;
     private final MemorySegment segment;
     private final int bucketCount;
     private final long tableOffset;
     private final long epoch;
 
-    private StatusRegion(SharedMemoryRegion region, int bucketCount, long epoch) {
+    private StatusRegion(MemfdRegion region, int bucketCount, long epoch) {
         this.region = region;
         this.segment = region.segment();
         this.bucketCount = bucketCount;
@@ -39,11 +44,12 @@ public final class StatusRegion implements AutoCloseable {
     }
 
     /**
-     * Creates the region of {@code realDirectory} (replacing one a dead manager left behind: the caller holds the
-     * directory's lock, so no live manager uses it), formats it and leaves it in state STARTING.
+     * Creates the region (a sealed memfd, every page reserved), formats it and leaves it in state STARTING.
+     *
+     * @throws dev.pagestore.ipc.linux.ErrnoException ENOMEM or ENOSPC when its memory cannot be reserved
      */
-    public static StatusRegion create(Path realDirectory, int pageSizeBytes, long capacityPages, int reactorCount,
-            int bucketCount, long epoch) throws IOException {
+    public static StatusRegion create(int pageSizeBytes, long capacityPages, int reactorCount, int bucketCount,
+            long epoch) throws IOException {
         if (Integer.bitCount(bucketCount) != 1) {
             throw new IllegalArgumentException("bucketCount=" + bucketCount + " is not a power of two");
         }
@@ -51,9 +57,8 @@ public final class StatusRegion implements AutoCloseable {
             throw new IllegalArgumentException("reactorCount=" + reactorCount + " is outside [1, "
                     + StatusRegionDescriptor.REACTORS_MAX + "]");
         }
-        String name = StatusRegionDescriptor.regionName(realDirectory);
-        Files.deleteIfExists(SharedMemoryRegion.SHM_ROOT.resolve(name));
-        SharedMemoryRegion region = SharedMemoryRegion.create(name, StatusRegionDescriptor.sizeBytes(bucketCount));
+        MemfdRegion region = MemfdRegion.create("pagestore-status", StatusRegionDescriptor.sizeBytes(bucketCount),
+                MemfdRegion.READ_ONLY_SEALS);
         MemorySegment s = region.segment();
         ProcessIdentity self = ProcessIdentity.current();
         s.set(JAVA_LONG, StatusRegionDescriptor.MAGIC_OFFSET, StatusRegionDescriptor.MAGIC);
@@ -114,18 +119,18 @@ public final class StatusRegion implements AutoCloseable {
         return epoch;
     }
 
-    public Path path() {
-        return region.path();
+    /** The memfd to send to workers and tools; this region keeps owning it until {@link #close()}. */
+    public int descriptor() {
+        return region.descriptor();
     }
 
-    /** Marks the region STOPPED, unlinks and unmaps it. */
+    /**
+     * Marks the region STOPPED and unmaps it. Workers and tools that mapped it keep their mappings (and see STOPPED);
+     * the memory goes when the last of them unmaps.
+     */
     @Override
-    public void close() throws IOException {
+    public void close() {
         state(StatusRegionDescriptor.STATE_STOPPED);
-        try {
-            region.unlink();
-        } finally {
-            region.close();
-        }
+        region.close();
     }
 }

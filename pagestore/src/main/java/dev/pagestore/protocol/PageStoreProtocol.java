@@ -20,8 +20,8 @@ import java.nio.file.Path;
  * batch {@code INVALID}.
  *
  * <h2>Where things are</h2>
- * The control socket is {@code DIR/}{@link #SOCKET_FILE}; the status region is {@code /dev/shm/} plus
- * {@code StatusRegionDescriptor.regionName(realpath(DIR))}.
+ * The control socket is {@code DIR/}{@link #SOCKET_FILE}, and nothing else has a name: the channel and the status
+ * region are memfds that come with ATTACHED (a tool gets the status region with OBSERVED).
  */
 public final class PageStoreProtocol {
     /** TIMEOUT result: the request's slots stay with the manager until a {@link #RESULT_SLOT_RELEASED} completion. */

@@ -4,13 +4,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.zip.CRC32C;
 
 /**
- * The manager's status region: one {@code /dev/shm} file per data directory, written only by the manager and mapped
- * read-only by workers and by {@code pagestore stat}. It says who runs the store (pid, start time, epoch), how it is
+ * The manager's status region: one sealed, anonymous memfd per manager, written only by the manager and mapped
+ * read-only by workers (it comes with ATTACHED) and by {@code pagestore stat} (it comes with OBSERVED). It says who runs the store (pid, start time, epoch), how it is
  * doing (counters, latency histograms per reactor, WAL figures) and, for worker page caches, the page-version table.
  *
  * <pre>
@@ -193,17 +190,6 @@ public final class StatusRegionDescriptor {
     public static int histogramBucketOf(long latencyNanos) {
         int bucket = 63 - Long.numberOfLeadingZeros(latencyNanos | 1);
         return Math.min(bucket, HISTOGRAM_BUCKETS - 1);
-    }
-
-    /**
-     * The region's name under {@code /dev/shm} for a data directory: derived from the directory's real path, so the
-     * manager and every worker find it without asking.
-     */
-    public static String regionName(Path realDirectory) {
-        CRC32C crc = new CRC32C();
-        crc.update(realDirectory.toString().getBytes(StandardCharsets.UTF_8));
-        return "pagestore-status-" + Long.toHexString(crc.getValue()) + "-"
-                + Integer.toHexString(realDirectory.toString().hashCode());
     }
 
     /** Checks the header of a mapped region; returns null when it is usable, else what is wrong. */

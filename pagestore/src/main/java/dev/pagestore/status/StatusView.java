@@ -3,58 +3,87 @@ package dev.pagestore.status;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import dev.pagestore.ipc.linux.SharedMemoryRegion;
+import dev.pagestore.ipc.control.ControlObserver;
+import dev.pagestore.ipc.linux.MemfdRegion;
 import dev.pagestore.ipc.memory.OrderedAccess;
+import dev.pagestore.protocol.PageStoreProtocol;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 
 /**
  * A read-only mapping of a manager's status region ({@link StatusRegionDescriptor}): what workers, their page caches
  * and {@code pagestore stat} read. Every read is an acquire load of a word one manager thread writes.
  *
+ * <p>The region has no name: a worker maps the descriptor that came with its ATTACHED ({@link #map}), a tool asks the
+ * manager over the control socket ({@link #observe}). Either way the memfd must carry
+ * {@link MemfdRegion#READ_ONLY_SEALS} (nobody can write or resize it but the manager) and is mapped
+ * {@code PROT_READ}; the descriptor is closed once mapped.
+ *
  * <p>Thread safety: any thread may read; {@link #close()} once, after every reader.
  */
 public final class StatusView implements PageVersions, AutoCloseable {
-    private final Path path;
-    private final Arena arena;
+    /** How long {@link #observe} waits for the manager's answer. */
+    private static final Duration OBSERVE_TIMEOUT = Duration.ofSeconds(5);
+
+    private final MemfdRegion region;
+    private final ControlObserver observer;
     private final MemorySegment segment;
     private final int bucketCount;
     private final long tableOffset;
 
-    private StatusView(Path path, Arena arena, MemorySegment segment) {
-        this.path = path;
-        this.arena = arena;
-        this.segment = segment;
+    private StatusView(MemfdRegion region, ControlObserver observer) {
+        this.region = region;
+        this.observer = observer;
+        this.segment = region.segment();
         this.bucketCount = segment.get(JAVA_INT, StatusRegionDescriptor.VERSION_BUCKET_COUNT_OFFSET);
         this.tableOffset = StatusRegionDescriptor.versionTableOffset();
     }
 
-    /** Maps the status region of the data directory {@code directory} read-only, after checking its header. */
-    public static StatusView open(Path directory) throws IOException {
-        Path real = directory.toRealPath();
-        return openRegion(SharedMemoryRegion.SHM_ROOT.resolve(StatusRegionDescriptor.regionName(real)));
+    /**
+     * Maps the status region memfd {@code descriptor} (received from the manager) read-only, after checking its seals
+     * and header. Takes ownership of the descriptor: it is closed before this returns or throws.
+     */
+    public static StatusView map(int descriptor) throws IOException {
+        return map(descriptor, null);
     }
 
-    /** Maps the region file {@code path} read-only. */
-    public static StatusView openRegion(Path path) throws IOException {
-        Arena arena = Arena.ofShared();
+    private static StatusView map(int descriptor, ControlObserver observer) throws IOException {
+        MemfdRegion region = MemfdRegion.map(descriptor, "status region", MemfdRegion.READ_ONLY_SEALS, false);
         boolean success = false;
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment segment = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
-            String problem = StatusRegionDescriptor.checkHeader(segment);
+        try {
+            String problem = StatusRegionDescriptor.checkHeader(region.segment());
             if (problem != null) {
-                throw new IOException(path + ": " + problem);
+                throw new IOException(problem);
             }
-            StatusView view = new StatusView(path, arena, segment);
+            StatusView view = new StatusView(region, observer);
             success = true;
             return view;
         } finally {
             if (!success) {
-                arena.close();
+                region.close();
+            }
+        }
+    }
+
+    /**
+     * Asks the manager of data directory {@code directory} for its status region over its control socket
+     * (OBSERVE) and maps it read-only. The observer connection stays open until {@link #close()}.
+     *
+     * @throws IOException when no manager runs there (nothing listens on {@code DIR/manager.sock}) or it refuses
+     */
+    public static StatusView observe(Path directory) throws IOException {
+        ControlObserver observer = ControlObserver.observe(PageStoreProtocol.socketPath(directory),
+                "observer-" + ProcessHandle.current().pid(), OBSERVE_TIMEOUT);
+        boolean success = false;
+        try {
+            StatusView view = map(observer.takeStatusDescriptor(), observer);
+            success = true;
+            return view;
+        } finally {
+            if (!success) {
+                observer.close();
             }
         }
     }
@@ -145,14 +174,12 @@ public final class StatusView implements PageVersions, AutoCloseable {
         return Long.MAX_VALUE;
     }
 
-    public Path path() {
-        return path;
-    }
-
+    /** Unmaps, and hangs up the observer connection if this view came from {@link #observe}. Idempotent. */
     @Override
     public void close() {
-        if (segment.scope().isAlive()) {
-            arena.close();
+        region.close();
+        if (observer != null) {
+            observer.close();
         }
     }
 }

@@ -56,7 +56,7 @@ class StatCommandTest {
             assertTrue(text.contains("reactor 0"), text);
             assertTrue(text.matches("(?s).*workers 2 +WAL \\d+ fdatasyncs/s, mean batch [0-9.]+ records, per commit"
                     + " write \\d+ us \\+ fdatasync \\d+ us, segments zero-filled \\d+ recycled \\d+\n.*"), text);
-            try (StatusView status = StatusView.open(directory)) {
+            try (StatusView status = StatusView.observe(directory)) {
                 assertTrue(status.global(StatusRegionDescriptor.WAL_SYNC_NANOS) > 0, "the WAL's fdatasync time");
                 assertTrue(status.global(StatusRegionDescriptor.WAL_WRITE_NANOS) > 0, "the WAL's write time");
                 assertEquals(0, status.global(StatusRegionDescriptor.WAL_SEGMENTS_RECYCLED),

@@ -6,9 +6,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.pagestore.ipc.channel.Channel;
 import dev.pagestore.ipc.channel.ChannelParameters;
-import dev.pagestore.ipc.control.AttachGrant;
 import dev.pagestore.ipc.control.AttachRequest;
 import dev.pagestore.ipc.control.ControlClient;
+import dev.pagestore.ipc.linux.Libc;
 import dev.pagestore.ipc.ring.CompletionDescriptor;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.ipc.ring.RingConsumer;
@@ -42,10 +42,10 @@ public final class GarbageWorkerMain {
                     System.out.flush();
                     System.exit(1);
                 }, Duration.ofSeconds(5));
-        AttachGrant grant = control.grant();
-        int cap = grant.ringCapacity();
-        try (Channel channel = Channel.attach(grant.channelName(), new ChannelParameters(grant.pageSizeBytes(), cap,
-                cap, cap))) {
+        int cap = control.ringCapacity();
+        Libc.close(control.takeStatusDescriptor());
+        try (Channel channel = Channel.attach(control.takeChannelDescriptor(), "garbage",
+                new ChannelParameters(control.pageSizeBytes(), cap, cap, cap))) {
             System.out.println("READY");
             System.out.flush();
             RingProducer requests = channel.requestProducer();

@@ -79,7 +79,7 @@ class MultiProcessTest {
                 ChildJvm b = loadWorker(64, 64, 3000, 2)) {
             assertDone(a, "worker a");
             assertDone(b, "worker b");
-            try (StatusView status = StatusView.open(directory)) {
+            try (StatusView status = StatusView.observe(directory)) {
                 assertTrue(status.sumReactors(StatusRegionDescriptor.WRITE_REQUESTS) > 0);
                 assertEquals(0, status.sumReactors(StatusRegionDescriptor.ERRORS));
                 assertEquals(0, status.sumReactors(StatusRegionDescriptor.INVALID_REQUESTS));
@@ -103,7 +103,7 @@ class MultiProcessTest {
             System.out.println("fuzz: " + line);
             assertEquals(0, garbage.awaitExit(STARTUP));
             assertDone(good, "the well-behaved worker");
-            try (StatusView status = StatusView.open(directory);
+            try (StatusView status = StatusView.observe(directory);
                     PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
                 assertTrue(status.sumReactors(StatusRegionDescriptor.INVALID_REQUESTS) > descriptors / 4,
                         "most garbage is INVALID");
@@ -126,20 +126,15 @@ class MultiProcessTest {
                 Thread.sleep(10);
             }
             assertEquals(1, manager.attachedWorkers(), "the killed worker's session ends");
-            deadline = System.nanoTime() + 10_000_000_000L;
-            while (channelFiles() > 1 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
+            try (StatusView status = StatusView.observe(directory)) {
+                deadline = System.nanoTime() + 10_000_000_000L;
+                while (status.sumReactors(StatusRegionDescriptor.CHANNELS) > 1 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertEquals(1, status.sumReactors(StatusRegionDescriptor.CHANNELS),
+                        "the killed worker's channel is reclaimed");
             }
-            assertEquals(1, channelFiles(), "the killed worker's channel file is reclaimed");
             assertDone(survivor, "the surviving worker");
-        }
-    }
-
-    private long channelFiles() throws Exception {
-        String prefix = "pagestore-ch-" + StatusRegionDescriptor.regionName(directory.toRealPath())
-                .substring("pagestore-status-".length());
-        try (var files = java.nio.file.Files.list(Path.of("/dev/shm"))) {
-            return files.filter(f -> f.getFileName().toString().startsWith(prefix)).count();
         }
     }
 

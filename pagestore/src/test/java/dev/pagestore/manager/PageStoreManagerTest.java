@@ -66,7 +66,7 @@ class PageStoreManagerTest {
             assertArrayEquals(page(4096, 39, 2), pages.get(2));
             assertTrue(client.flush() > 0);
             assertEquals(0, client.unmappedCompletions());
-            try (StatusView status = StatusView.open(directory)) {
+            try (StatusView status = StatusView.observe(directory)) {
                 assertEquals(StatusRegionDescriptor.STATE_RUNNING, status.state());
                 assertEquals(ProcessHandle.current().pid(), status.managerPid());
                 assertEquals(manager.epoch(), status.epoch());
@@ -216,7 +216,7 @@ class PageStoreManagerTest {
             assertTrue(tookMillis < 2000, "TIMEOUT came after " + tookMillis + " ms for a 200 ms deadline");
             device.get().faults().releaseHeld();
             assertArrayEquals(page(4096, 1, 1), client.read(1), "the store works after the held command");
-            try (StatusView status = StatusView.open(directory)) {
+            try (StatusView status = StatusView.observe(directory)) {
                 assertTrue(status.sumReactors(StatusRegionDescriptor.TIMEOUTS) >= 1);
             }
         }

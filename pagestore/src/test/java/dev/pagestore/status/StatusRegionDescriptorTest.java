@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** The status region layout: class-load asserts, offsets, hashing, header checks. */
@@ -57,13 +56,5 @@ class StatusRegionDescriptorTest {
             region.set(ValueLayout.JAVA_INT, StatusRegionDescriptor.VERSION_BUCKET_COUNT_OFFSET, 1 << 20);
             assertTrue(StatusRegionDescriptor.checkHeader(region).contains("bucket count"));
         }
-    }
-
-    @Test
-    void shouldNameRegionAfterTheDirectory() {
-        String a = StatusRegionDescriptor.regionName(Path.of("/var/lib/a"));
-        assertEquals(a, StatusRegionDescriptor.regionName(Path.of("/var/lib/a")));
-        assertTrue(!a.equals(StatusRegionDescriptor.regionName(Path.of("/var/lib/b"))));
-        assertTrue(a.matches("[A-Za-z0-9._-]{1,200}"), a);
     }
 }

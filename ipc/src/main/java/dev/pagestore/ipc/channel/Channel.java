@@ -2,6 +2,8 @@ package dev.pagestore.ipc.channel;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.pagestore.ipc.linux.MappedRegion;
+import dev.pagestore.ipc.linux.MemfdRegion;
 import dev.pagestore.ipc.linux.SharedMemoryRegion;
 import dev.pagestore.ipc.memory.OrderedAccess;
 import dev.pagestore.ipc.ring.CompletionDescriptor;
@@ -18,9 +20,15 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One worker's data plane to the manager: a {@code /dev/shm} file (mode 0600) laid out by {@link ChannelDescriptor},
- * holding a request ring (worker to manager), a completion ring (manager to worker) and a slab of page buffers, one per
- * request slot.
+ * One worker's data plane to the manager: shared memory laid out by {@link ChannelDescriptor}, holding a request ring
+ * (worker to manager), a completion ring (manager to worker) and a slab of page buffers, one per request slot.
+ *
+ * <h2>Two kinds of memory</h2>
+ * The manager and its workers use an anonymous, sealed memfd ({@link #createSealed}, {@link #attach(int, String,
+ * ChannelParameters)}): it has no name anywhere, reaches the worker only as a descriptor over the control socket, and
+ * its size is sealed, so no process holding it can shrink it under the manager's mapping (issue 14). Ring tests and
+ * benchmarks still use a named {@code /dev/shm} file (mode 0600; {@link #create(String, ChannelParameters)},
+ * {@link #attach(String, ChannelParameters)}), which any same-user process can open; the layout is the same.
  *
  * <h2>Who may touch what</h2>
  * <ul>
@@ -44,7 +52,7 @@ public final class Channel implements AutoCloseable {
     /** Which side of the channel this process is. */
     public enum Role { MANAGER, WORKER }
 
-    private final SharedMemoryRegion region;
+    private final MappedRegion region;
     private final MemorySegment segment;
     private final Role role;
     private final ChannelParameters parameters;
@@ -60,7 +68,7 @@ public final class Channel implements AutoCloseable {
     /** Worker side: the watch started by {@link #watchManager}, closed before unmapping. */
     private Lifeline.Watch lifelineWatch;
 
-    private Channel(SharedMemoryRegion region, Role role, ChannelParameters parameters, WaitStrategy waitStrategy) {
+    private Channel(MappedRegion region, Role role, ChannelParameters parameters, WaitStrategy waitStrategy) {
         this.region = region;
         this.segment = region.segment();
         this.role = role;
@@ -116,6 +124,52 @@ public final class Channel implements AutoCloseable {
         SharedMemoryRegion region = SharedMemoryRegion.create(directory, name, layout.totalSizeBytes());
         boolean success = false;
         try {
+            Channel channel = format(region, parameters, waitStrategy);
+            success = true;
+            return channel;
+        } finally {
+            if (!success) {
+                region.close();
+                region.unlink();
+            }
+        }
+    }
+
+    /**
+     * Manager side: creates the channel in an anonymous memfd named {@code label} (diagnostics only: it shows in
+     * {@code /proc/PID/maps}), with every page reserved up front and its size sealed ({@link MemfdRegion#SIZE_SEALS}),
+     * formats it and marks it {@code CREATED}. Pass {@link #descriptor()} to the one worker that may attach.
+     *
+     * @throws dev.pagestore.ipc.linux.ErrnoException ENOMEM or ENOSPC when the memory cannot be reserved
+     */
+    public static Channel createSealed(String label, ChannelParameters parameters, WaitStrategy waitStrategy)
+            throws IOException {
+        Objects.requireNonNull(parameters, "parameters");
+        Objects.requireNonNull(waitStrategy, "waitStrategy");
+        ChannelDescriptor.Layout layout = ChannelDescriptor.layoutOf(parameters);
+        MemfdRegion region = MemfdRegion.create(label, layout.totalSizeBytes(), MemfdRegion.SIZE_SEALS);
+        boolean success = false;
+        try {
+            Channel channel = format(region, parameters, waitStrategy);
+            success = true;
+            return channel;
+        } finally {
+            if (!success) {
+                region.close();
+            }
+        }
+    }
+
+    /** As {@link #createSealed(String, ChannelParameters, WaitStrategy)} with the default wait strategy. */
+    public static Channel createSealed(String label, ChannelParameters parameters) throws IOException {
+        return createSealed(label, parameters, WaitStrategy.defaultStrategy());
+    }
+
+    private static Channel format(MappedRegion region, ChannelParameters parameters, WaitStrategy waitStrategy)
+            throws IOException {
+        ChannelDescriptor.Layout layout = ChannelDescriptor.layoutOf(parameters);
+        boolean success = false;
+        try {
             MemorySegment segment = region.segment();
             ChannelDescriptor.writeHeader(segment, parameters, layout, ProcessIdentity.current());
             RingDescriptor.format(segment.asSlice(layout.requestRingOffset()), parameters.requestRingCapacity(),
@@ -131,8 +185,7 @@ public final class Channel implements AutoCloseable {
             return channel;
         } finally {
             if (!success) {
-                region.close();
-                region.unlink();
+                region.close();  // the caller removes a name, if the region has one
             }
         }
     }
@@ -172,6 +225,32 @@ public final class Channel implements AutoCloseable {
             }
             throw e;
         }
+        return open(region, name, expected, waitStrategy);
+    }
+
+    /**
+     * Worker side: maps the sealed channel memfd {@code descriptor} received from the manager (after checking that
+     * its size is sealed, so it cannot shrink under this mapping), validates every header field and moves the state
+     * {@code CREATED -> ATTACHED}. Takes ownership of {@code descriptor}: it is closed before this returns or throws,
+     * so that afterwards this process reaches the channel only through its mapping.
+     *
+     * @param label a name for messages and thread names
+     * @param expected the parameters the control plane announced, or {@code null} to accept any legal ones
+     */
+    public static Channel attach(int descriptor, String label, ChannelParameters expected,
+            WaitStrategy waitStrategy) throws IOException {
+        Objects.requireNonNull(waitStrategy, "waitStrategy");
+        MemfdRegion region = MemfdRegion.map(descriptor, label, MemfdRegion.SIZE_SEALS, true);
+        return open(region, label, expected, waitStrategy);
+    }
+
+    /** As {@link #attach(int, String, ChannelParameters, WaitStrategy)} with the default wait strategy. */
+    public static Channel attach(int descriptor, String label, ChannelParameters expected) throws IOException {
+        return attach(descriptor, label, expected, WaitStrategy.defaultStrategy());
+    }
+
+    private static Channel open(MappedRegion region, String name, ChannelParameters expected,
+            WaitStrategy waitStrategy) throws IOException {
         boolean success = false;
         try {
             MemorySegment segment = region.segment();
@@ -273,13 +352,26 @@ public final class Channel implements AutoCloseable {
         return role;
     }
 
-    /** The name under {@code /dev/shm}. */
+    /** The name under {@code /dev/shm}, or the memfd's label. */
     public String name() {
         return region.name();
     }
 
+    /** The {@code /dev/shm} file of a named channel; {@code null} for a memfd channel. */
     public Path path() {
-        return region.path();
+        return region instanceof SharedMemoryRegion named ? named.path() : null;
+    }
+
+    /**
+     * Manager side of a memfd channel: its descriptor, to pass to the worker (this channel keeps owning it, until
+     * {@link #close()}).
+     */
+    public int descriptor() {
+        if (!(region instanceof MemfdRegion memfd) || role != Role.MANAGER) {
+            throw new IllegalStateException("channel " + name() + " has no descriptor to pass (only the manager's"
+                    + " end of a memfd channel has)");
+        }
+        return memfd.descriptor();
     }
 
     /** The whole mapping (tests and diagnostics). */
@@ -322,9 +414,14 @@ public final class Channel implements AutoCloseable {
         lifelineWatch = Lifeline.watch(segment, name(), onManagerDied);
     }
 
-    /** Removes the name from {@code /dev/shm}; mappings stay valid. Manager side, after the worker is gone. */
+    /**
+     * Removes the name from {@code /dev/shm}; mappings stay valid. Manager side, after the worker is gone. Nothing to
+     * do for a memfd channel.
+     */
     public void unlink() throws IOException {
-        region.unlink();
+        if (region instanceof SharedMemoryRegion named) {
+            named.unlink();
+        }
     }
 
     /**
@@ -360,7 +457,7 @@ public final class Channel implements AutoCloseable {
                     } else {
                         OrderedAccess.setIntRelease(segment, ChannelDescriptor.STATE_OFFSET,
                                 ChannelDescriptor.STATE_CLOSED);
-                        region.unlink();
+                        unlink();
                     }
                 } finally {
                     region.close();

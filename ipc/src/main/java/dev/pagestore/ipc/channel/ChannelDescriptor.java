@@ -9,8 +9,9 @@ import dev.pagestore.ipc.ring.RingDescriptor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Layout of a channel file ({@code /dev/shm/NAME}, one per worker): a 4 KiB header, the request ring, the completion
- * ring, and the buffer slab.
+ * Layout of a channel (one per worker: a sealed memfd, or {@code /dev/shm/NAME} in ring tests and benchmarks): a 4 KiB
+ * header, the request ring, the completion ring, and the buffer slab. The size is fixed by the parameters and, for a
+ * memfd, sealed, so the mapping can never shrink under the manager; every field is still validated on attach.
  *
  * <pre>
  *  file offset                     size                             content

@@ -1,29 +1,31 @@
 package dev.pagestore.ipc.control;
 
 /**
- * What the manager does when a worker attaches and when it goes: the control server knows nothing about channels,
- * it only asks this handler. The manager implements it to create a worker's channel on attach and to reclaim it on
- * detach.
+ * What the manager does when a worker attaches, when it goes, and when a tool asks to observe: the control server
+ * knows nothing about channels, it only asks this handler. The manager implements it to create a worker's channel on
+ * attach, to reclaim it on detach, and to hand out its status region.
  *
  * <h2>Contract</h2>
  * <ul>
- *   <li>Both methods run on the server's single control thread, one call at a time; a slow call delays every other
+ *   <li>Every method runs on the server's single control thread, one call at a time; a slow call delays every other
  *       connection's attach and death detection, so they should take milliseconds, not seconds.</li>
  *   <li>{@link #onDetach} is called exactly once for every session whose {@link #onAttach} returned a grant, and
  *       never for a session that was refused or whose {@code onAttach} threw.</li>
- *   <li>The request is already validated as a frame (pid, start time, client name). Page size and ring capacity are
- *       as the worker sent them: the handler judges them and refuses with
- *       {@link RefusalCode#BAD_PAGE_SIZE} / {@link RefusalCode#BAD_RING_CAPACITY} (see
- *       {@link ControlMessageDescriptor#checkPageSize} and {@link ControlMessageDescriptor#checkRingCapacity}).</li>
- *   <li>An exception from {@code onAttach} is logged and refuses the worker with {@link RefusalCode#INTERNAL_ERROR};
- *       an exception from {@code onDetach} is logged. Neither stops the server.</li>
+ *   <li>The request is already validated as a frame (claimed pid, start time, client name), and the session names the
+ *       worker as the kernel sees it ({@link ControlSession#worker()}). Page size and ring capacity are as the worker
+ *       sent them: the handler judges them and refuses with {@link RefusalCode#BAD_PAGE_SIZE} /
+ *       {@link RefusalCode#BAD_RING_CAPACITY}.</li>
+ *   <li>Anything {@code onAttach} or {@code onObserve} throws, {@link Error}s included, is logged and refuses that
+ *       one connection with {@link RefusalCode#INTERNAL_ERROR}; anything {@code onDetach} throws is logged. None of
+ *       it stops the server.</li>
+ *   <li>The descriptors in a grant belong to the handler (see {@link AttachGrant}, {@link ObserveGrant}).</li>
  * </ul>
  */
 public interface AttachHandler {
     /**
      * A worker asks for a channel.
      *
-     * @param session the would-be session (its attach id can name the channel)
+     * @param session the would-be session (its attach id can label the channel; its worker is the kernel's)
      * @param request the worker's validated request
      * @return the grant the worker receives, or the refusal it receives
      */
@@ -36,4 +38,12 @@ public interface AttachHandler {
      * @param detail a human-readable account (e.g. "connection reset by peer")
      */
     void onDetach(ControlSession session, DetachReason reason, String detail) throws Exception;
+
+    /**
+     * A tool asks for read-only access to the status region.
+     *
+     * @param observer the tool's process, as the kernel identifies it
+     * @return the status region's descriptor to send, or a refusal
+     */
+    ObserveDecision onObserve(ProcessIdentity observer, ObserveRequest request) throws Exception;
 }

@@ -1,13 +1,13 @@
 package dev.pagestore.ipc.control;
 
+import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.UnixSocket;
+import dev.pagestore.ipc.linux.UnixSocketAddress;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -18,8 +18,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker's side of the control plane: attaches to a manager over its Unix domain socket, keeps the connection
- * open for as long as the worker uses its channel, and detaches.
+ * The worker's side of the control plane: attaches to a manager over its Unix domain socket, receives the channel and
+ * status-region memfds with the grant, keeps the connection open for as long as the worker uses its channel, and
+ * detaches.
+ *
+ * <h2>Descriptors</h2>
+ * ATTACHED arrives with exactly two descriptors (the channel, then the status region), installed close-on-exec; any
+ * other number, or a descriptor with any other frame, is a protocol error and every such descriptor is closed. The
+ * worker takes each once ({@link #takeChannelDescriptor()}, {@link #takeStatusDescriptor()}) and then owns it; the
+ * client closes whatever was not taken when it closes.
  *
  * <h2>Liveness</h2>
  * The open connection is the signal, both ways. One daemon reader thread per client sits blocked in {@code read}
@@ -37,7 +44,7 @@ public final class ControlClient implements AutoCloseable {
     private enum Phase { HANDSHAKE, ATTACHED, DETACHING, ENDED }
 
     private final Path socketPath;
-    private final SocketChannel channel;
+    private final UnixSocket socket;
     private final AttachRequest request;
     private final ManagerGoneListener listener;
     private final Thread reader;
@@ -51,10 +58,12 @@ public final class ControlClient implements AutoCloseable {
     private boolean closedByUs;
     private ManagerGoneEvent goneEvent;
     private AttachedReply attachment;
+    private int channelDescriptor = -1;
+    private int statusDescriptor = -1;
 
-    private ControlClient(Path socketPath, SocketChannel channel, AttachRequest request, ManagerGoneListener listener) {
+    private ControlClient(Path socketPath, UnixSocket socket, AttachRequest request, ManagerGoneListener listener) {
         this.socketPath = socketPath;
-        this.channel = channel;
+        this.socket = socket;
         this.request = request;
         this.listener = listener;
         this.reader = new Thread(this::readLoop, "pagestore-control-client");
@@ -66,7 +75,8 @@ public final class ControlClient implements AutoCloseable {
      *
      * @param listener told if the manager goes away while this client is attached
      * @param timeout how long to wait for the manager's answer
-     * @return the attached client; its {@link #grant()} names the channel
+     * @return the attached client; take its descriptors with {@link #takeChannelDescriptor()} and
+     *         {@link #takeStatusDescriptor()}
      * @throws AttachRefusedException when the manager refuses (bad version, bad page size, too many workers, ...)
      * @throws IOException when no manager listens at the path, it does not answer in time, or the connection ends
      */
@@ -79,48 +89,36 @@ public final class ControlClient implements AutoCloseable {
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout=" + timeout + " must be positive");
         }
-        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        long deadlineNanos = System.nanoTime() + timeout.toNanos();
+        UnixSocket socket = connect(socketPath, timeout);
         boolean success = false;
         try {
-            long deadlineNanos = System.nanoTime() + timeout.toNanos();
-            connect(channel, socketPath, timeout);
-            ControlClient client = new ControlClient(socketPath, channel, request, listener);
+            ControlClient client = new ControlClient(socketPath, socket, request, listener);
             client.reader.start();
             try {
                 client.write(request);
             } catch (IOException e) {
+                client.abandon();
                 throw new IOException("the manager at " + socketPath + " closed the connection before ATTACH was"
-                        + " sent (" + e.getMessage() + "); it may be at its limit of pending connections", e);
+                        + " sent (" + e.getMessage() + ")", e);
             }
             client.awaitAttached(Duration.ofNanos(Math.max(1, deadlineNanos - System.nanoTime())), timeout);
             success = true;
             return client;
         } finally {
             if (!success) {
-                channel.close();
+                socket.close();
             }
         }
     }
 
     /**
-     * Connects within {@code timeout}. A blocking connect to a Unix socket whose listener has a full backlog (a
-     * manager that stopped accepting) would wait forever; a non-blocking connect with a selector cannot.
+     * Connects within {@code timeout}: a connect to a Unix socket whose listener has a full backlog (a manager that
+     * stopped accepting) waits at most that long.
      */
-    private static void connect(SocketChannel channel, Path socketPath, Duration timeout) throws IOException {
+    static UnixSocket connect(Path socketPath, Duration timeout) throws IOException {
         try {
-            channel.configureBlocking(false);
-            boolean connected = channel.connect(UnixDomainSocketAddress.of(socketPath));
-            if (!connected) {
-                try (Selector selector = Selector.open()) {
-                    channel.register(selector, SelectionKey.OP_CONNECT);
-                    if (selector.select(Math.max(1, timeout.toMillis())) == 0) {
-                        throw new IOException("no connection within " + timeout
-                                + " (the manager is not accepting connections)");
-                    }
-                }
-                channel.finishConnect();
-            }
-            channel.configureBlocking(true);  // the reader thread blocks in read; that is the liveness watch
+            return UnixSocket.connect(UnixSocketAddress.ofPath(socketPath), timeout);
         } catch (IOException e) {
             throw new IOException("cannot connect to the manager's control socket " + socketPath + ": "
                     + e.getMessage() + " (is a manager running on this directory, and accepting?)", e);
@@ -152,9 +150,49 @@ public final class ControlClient implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ accessors
 
-    /** The channel and parameters the manager granted. */
-    public AttachGrant grant() {
-        return attachment().grant();
+    /** What the manager granted: attach id, manager, page size and ring capacity. */
+    public AttachedReply attached() {
+        return attachment();
+    }
+
+    /** The granted page size. */
+    public int pageSizeBytes() {
+        return attachment().pageSizeBytes();
+    }
+
+    /** The granted ring capacity (entries per ring, buffer slots). */
+    public int ringCapacity() {
+        return attachment().ringCapacity();
+    }
+
+    /**
+     * The channel's memfd received with ATTACHED; the caller owns it from now on (maps it, then closes it). Once.
+     *
+     * @throws IllegalStateException when it was taken already or the client is closed
+     */
+    public int takeChannelDescriptor() {
+        synchronized (lock) {
+            int fd = channelDescriptor;
+            if (fd < 0) {
+                throw new IllegalStateException("the channel descriptor of " + socketPath
+                        + " was taken already, or the client is closed");
+            }
+            channelDescriptor = -1;
+            return fd;
+        }
+    }
+
+    /** The status region's memfd received with ATTACHED; as {@link #takeChannelDescriptor()}. */
+    public int takeStatusDescriptor() {
+        synchronized (lock) {
+            int fd = statusDescriptor;
+            if (fd < 0) {
+                throw new IllegalStateException("the status descriptor of " + socketPath
+                        + " was taken already, or the client is closed");
+            }
+            statusDescriptor = -1;
+            return fd;
+        }
     }
 
     /** The manager's number for this attachment. */
@@ -169,7 +207,7 @@ public final class ControlClient implements AutoCloseable {
 
     /** This worker, as stated in ATTACH. */
     public ProcessIdentity worker() {
-        return request.worker();
+        return request.claimedWorker();
     }
 
     public Path socketPath() {
@@ -245,24 +283,43 @@ public final class ControlClient implements AutoCloseable {
         abandon();
     }
 
-    /** Closes the connection without a goodbye and without an event. */
+    /** Closes the connection without a goodbye and without an event, and any descriptor not taken. */
     private void abandon() {
         synchronized (lock) {
             closedByUs = true;
             phase = Phase.ENDED;
+            closeUntakenDescriptors();
         }
-        try {
-            channel.close();
-        } catch (IOException e) {
-            LOG.debug("closing control connection to {}", socketPath, e);
+        socket.close();  // wakes the reader thread with end of stream
+    }
+
+    /** Caller holds {@code lock}. */
+    private void closeUntakenDescriptors() {
+        if (channelDescriptor >= 0) {
+            Libc.close(channelDescriptor);
+            channelDescriptor = -1;
+        }
+        if (statusDescriptor >= 0) {
+            Libc.close(statusDescriptor);
+            statusDescriptor = -1;
         }
     }
 
     private void write(ControlMessage message) throws IOException {
+        send(socket, writeLock, message);
+    }
+
+    /** Sends one whole frame, waiting (at most the socket's send timeout) for room. */
+    static void send(UnixSocket socket, Object writeLock, ControlMessage message) throws IOException {
         ByteBuffer frame = ControlCodec.encode(message);
         synchronized (writeLock) {
-            while (frame.hasRemaining()) {
-                channel.write(frame);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment bytes = arena.allocate(frame.remaining());
+                bytes.asByteBuffer().put(frame);
+                long sent = 0;
+                while (sent < bytes.byteSize()) {
+                    sent += socket.send(bytes.asSlice(sent), bytes.byteSize() - sent, true);
+                }
             }
         }
     }
@@ -270,27 +327,17 @@ public final class ControlClient implements AutoCloseable {
     // ------------------------------------------------------------------------------------------------- reader
 
     private void readLoop() {
-        ByteBuffer header = ByteBuffer.allocate(ControlMessageDescriptor.HEADER_LENGTH)
-                .order(ControlMessageDescriptor.BYTE_ORDER);
+        FrameReader frames = new FrameReader(socket);
         try {
             while (true) {
-                header.clear();
-                if (!readFully(header)) {
-                    ended(ManagerGoneEvent.Cause.CONNECTION_CLOSED, header.position() == 0
+                FrameReader.Frame frame = frames.read(Long.MAX_VALUE);
+                if (frame == null) {
+                    ended(ManagerGoneEvent.Cause.CONNECTION_CLOSED, frames.bytesIntoFrame() == 0
                             ? "end of stream from the manager"
-                            : "end of stream " + header.position() + " bytes into a frame header", null);
+                            : "end of stream " + frames.bytesIntoFrame() + " bytes into a frame", null);
                     return;
                 }
-                header.flip();
-                ControlCodec.Header checked = ControlCodec.decodeHeader(header);
-                ByteBuffer body = ByteBuffer.allocate(checked.bodyLength());
-                if (!readFully(body)) {
-                    ended(ManagerGoneEvent.Cause.CONNECTION_CLOSED, "end of stream in the middle of a "
-                            + checked.type() + " frame", null);
-                    return;
-                }
-                body.flip();
-                if (!onMessage(ControlCodec.decodeBody(checked.type(), body))) {
+                if (!onMessage(frame)) {
                     return;
                 }
             }
@@ -298,31 +345,41 @@ public final class ControlClient implements AutoCloseable {
             LOG.error("manager at {} broke the control protocol: {}", socketPath, e.getMessage());
             ended(ManagerGoneEvent.Cause.PROTOCOL_ERROR, e.getMessage(), e);
         } catch (ClosedChannelException e) {
-            // This client closed the channel (abandon, detach, close): ended() stays silent for closedByUs.
+            // This client closed the socket (abandon, detach, close): ended() stays silent for closedByUs.
             ended(ManagerGoneEvent.Cause.CONNECTION_CLOSED, "connection closed", e);
         } catch (IOException e) {
             ended(ManagerGoneEvent.Cause.CONNECTION_RESET, "connection reset (" + e.getMessage() + ")", e);
+        } catch (RuntimeException | Error e) {
+            LOG.error("control client reader of {} failed", socketPath, e);
+            ended(ManagerGoneEvent.Cause.PROTOCOL_ERROR, "reader failed: " + e, null);
         }
     }
 
-    /** Reads until {@code buffer} is full; false on end of stream first (the position says how far it got). */
-    private boolean readFully(ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            if (channel.read(buffer) < 0) {
-                return false;
-            }
+    /** Checks that {@code frame} carries exactly {@code expected} descriptors; closes them all when not. */
+    private static void expectDescriptors(FrameReader.Frame frame, int expected) throws ControlProtocolException {
+        if (frame.descriptors().length != expected) {
+            frame.closeDescriptors();
+            throw new ControlProtocolException(ProtocolProblem.BAD_FIELD, frame.message().type() + " came with "
+                    + frame.descriptors().length + " descriptors, expected " + expected);
         }
-        return true;
     }
 
-    /** Handles one message; false when the reader should stop. */
-    private boolean onMessage(ControlMessage message) throws ControlProtocolException {
+    /** Handles one frame; false when the reader should stop. */
+    private boolean onMessage(FrameReader.Frame frame) throws ControlProtocolException {
+        ControlMessage message = frame.message();
+        expectDescriptors(frame, message instanceof AttachedReply ? ControlMessageDescriptor.ATTACHED_DESCRIPTORS : 0);
         Phase now;
         synchronized (lock) {
             now = phase;
-            if (now == Phase.HANDSHAKE && message instanceof AttachedReply attached) {
-                attachment = attached;
-                phase = Phase.ATTACHED;
+            if (message instanceof AttachedReply attached) {
+                if (now == Phase.HANDSHAKE) {
+                    attachment = attached;
+                    channelDescriptor = frame.descriptors()[0];
+                    statusDescriptor = frame.descriptors()[1];
+                    phase = Phase.ATTACHED;
+                } else {
+                    frame.closeDescriptors();  // out of order: refused below
+                }
             }
         }
         switch (now) {
@@ -373,8 +430,8 @@ public final class ControlClient implements AutoCloseable {
         ManagerGoneEvent event = null;
         synchronized (lock) {
             if (!closedByUs && phase == Phase.ATTACHED && goneEvent == null) {
-                event = new ManagerGoneEvent(attachment.attachId(), attachment.manager(),
-                        attachment.grant().channelName(), cause, detail, detectedAtNanos);
+                event = new ManagerGoneEvent(attachment.attachId(), attachment.manager(), cause, detail,
+                        detectedAtNanos);
                 goneEvent = event;
             }
             if (phase != Phase.ENDED) {
@@ -392,14 +449,10 @@ public final class ControlClient implements AutoCloseable {
         IOException failure = new IOException("control connection to " + socketPath + " ended: " + detail, error);
         reply.completeExceptionally(failure);
         detached.completeExceptionally(failure);
-        try {
-            channel.close();
-        } catch (IOException e) {
-            LOG.debug("closing control connection to {}", socketPath, e);
-        }
+        socket.close();
         if (event != null) {
-            LOG.warn("manager {} gone ({}: {}); channel {} must be abandoned", event.manager(), cause, detail,
-                    event.channelName());
+            LOG.warn("manager {} gone ({}: {}); attachment {} must be abandoned", event.manager(), cause, detail,
+                    event.attachId());
         }
     }
 }

@@ -37,8 +37,8 @@ public final class ControlCodec {
         ByteBuffer body = ByteBuffer.allocate(BODY_LENGTH_MAX).order(BYTE_ORDER);
         switch (message) {
             case AttachRequest attach -> {
-                body.putLong(attach.worker().pid());
-                body.putLong(attach.worker().startTimeMillis());
+                body.putLong(attach.claimedWorker().pid());
+                body.putLong(attach.claimedWorker().startTimeMillis());
                 body.putInt(attach.pageSizeBytes());
                 body.putInt(attach.ringCapacity());
                 putString(body, attach.clientName());
@@ -49,11 +49,19 @@ public final class ControlCodec {
                 body.putLong(attached.attachId());
                 body.putLong(attached.manager().pid());
                 body.putLong(attached.manager().startTimeMillis());
-                body.putInt(attached.grant().pageSizeBytes());
-                body.putInt(attached.grant().ringCapacity());
-                putString(body, attached.grant().channelName());
-                assert body.position() == ControlMessageDescriptor.ATTACHED_FIXED_LENGTH
-                        + utf8Length(attached.grant().channelName());
+                body.putInt(attached.pageSizeBytes());
+                body.putInt(attached.ringCapacity());
+                assert body.position() == ControlMessageDescriptor.ATTACHED_LENGTH;
+            }
+            case ObserveRequest observe -> {
+                putString(body, observe.clientName());
+                assert body.position() == ControlMessageDescriptor.OBSERVE_FIXED_LENGTH
+                        + utf8Length(observe.clientName());
+            }
+            case ObservedReply observed -> {
+                body.putLong(observed.manager().pid());
+                body.putLong(observed.manager().startTimeMillis());
+                assert body.position() == ControlMessageDescriptor.OBSERVED_LENGTH;
             }
             case Refusal refusal -> {
                 body.putShort((short) refusal.code().code());
@@ -146,27 +154,38 @@ public final class ControlCodec {
                 int pageSize = in.getInt();
                 int ringCapacity = in.getInt();
                 String name = getString(in, type, "clientName", ControlMessageDescriptor.CLIENT_NAME_BYTES_MAX);
-                check(ControlMessageDescriptor.checkPid("workerPid", pid));
-                check(ControlMessageDescriptor.checkStartTime("workerStartTimeMillis", start));
+                check(ControlMessageDescriptor.checkPid("claimedPid", pid));
+                check(ControlMessageDescriptor.checkStartTime("claimedStartTimeMillis", start));
                 check(ControlMessageDescriptor.checkClientName(name));
                 yield new AttachRequest(new ProcessIdentity(pid, start), pageSize, ringCapacity, name);
             }
             case ATTACHED -> {
-                need(in, ControlMessageDescriptor.ATTACHED_FIXED_LENGTH, type);
+                need(in, ControlMessageDescriptor.ATTACHED_LENGTH, type);
                 long attachId = in.getLong();
                 long pid = in.getLong();
                 long start = in.getLong();
                 int pageSize = in.getInt();
                 int ringCapacity = in.getInt();
-                String name = getString(in, type, "channelName", ControlMessageDescriptor.CHANNEL_NAME_BYTES_MAX);
                 check(attachId > 0 ? null : "attachId=" + attachId + " must be positive");
                 check(ControlMessageDescriptor.checkPid("managerPid", pid));
                 check(ControlMessageDescriptor.checkStartTime("managerStartTimeMillis", start));
-                check(ControlMessageDescriptor.checkChannelName(name));
                 check(ControlMessageDescriptor.checkPageSize(pageSize));
                 check(ControlMessageDescriptor.checkRingCapacity(ringCapacity));
-                yield new AttachedReply(attachId, new ProcessIdentity(pid, start),
-                        new AttachGrant(name, pageSize, ringCapacity));
+                yield new AttachedReply(attachId, new ProcessIdentity(pid, start), pageSize, ringCapacity);
+            }
+            case OBSERVE -> {
+                need(in, ControlMessageDescriptor.OBSERVE_FIXED_LENGTH, type);
+                String name = getString(in, type, "clientName", ControlMessageDescriptor.CLIENT_NAME_BYTES_MAX);
+                check(ControlMessageDescriptor.checkClientName(name));
+                yield new ObserveRequest(name);
+            }
+            case OBSERVED -> {
+                need(in, ControlMessageDescriptor.OBSERVED_LENGTH, type);
+                long pid = in.getLong();
+                long start = in.getLong();
+                check(ControlMessageDescriptor.checkPid("managerPid", pid));
+                check(ControlMessageDescriptor.checkStartTime("managerStartTimeMillis", start));
+                yield new ObservedReply(new ProcessIdentity(pid, start));
             }
             case REFUSED -> {
                 need(in, ControlMessageDescriptor.REFUSED_FIXED_LENGTH, type);

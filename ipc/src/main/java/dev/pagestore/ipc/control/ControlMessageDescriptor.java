@@ -2,7 +2,6 @@ package dev.pagestore.ipc.control;
 
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.regex.Pattern;
 
 /**
  * The bytes of a control message on the manager's Unix domain socket. Every message is one frame: a fixed 12-byte
@@ -13,23 +12,40 @@ import java.util.regex.Pattern;
  * header (every frame)
  *  0        4         6        8              12
  *  +--------+---------+--------+---------------+
- *  | magic  | version | type   | bodyLength    |   magic 'PGCT' 0x50474354, version 1,
+ *  | magic  | version | type   | bodyLength    |   magic 'PGCT' 0x50474354, version 2,
  *  | u32    | u16     | u16    | s32           |   type = MessageType code, 0 <= bodyLength <= 4096
  *  +--------+---------+--------+---------------+
  *
  * ATTACH body (worker → manager)
  *  0              8                16          20            24        26
  *  +--------------+----------------+-----------+-------------+---------+-----------------+
- *  | workerPid    | workerStart    | pageSize  | ringCapacity| nameLen | clientName      |
+ *  | claimedPid   | claimedStart   | pageSize  | ringCapacity| nameLen | clientName      |
  *  | s64          | s64 epoch ms   | s32 bytes | s32 entries | u16     | UTF-8, 1..64 B  |
  *  +--------------+----------------+-----------+-------------+---------+-----------------+
+ *  claimedPid and claimedStart are what the worker says of itself, for diagnostics only: the manager takes the
+ *  worker's identity from the kernel (SO_PEERCRED, /proc/PID/stat). pageSize 0 and ringCapacity 0 ask for the
+ *  store's page size and the manager's ring capacity.
  *
- * ATTACHED body (manager → worker)
- *  0           8             16              24          28            32        34
- *  +-----------+-------------+---------------+-----------+-------------+---------+------------------+
- *  | attachId  | managerPid  | managerStart  | pageSize  | ringCapacity| nameLen | channelName      |
- *  | s64 > 0   | s64         | s64 epoch ms  | s32 bytes | s32 entries | u16     | [A-Za-z0-9._-]   |
- *  +-----------+-------------+---------------+-----------+-------------+---------+ 1..200 B --------+
+ * ATTACHED body (manager → worker), sent with 2 descriptors (SCM_RIGHTS): the channel memfd, then the status memfd
+ *  0           8             16              24          28            32
+ *  +-----------+-------------+---------------+-----------+-------------+
+ *  | attachId  | managerPid  | managerStart  | pageSize  | ringCapacity|
+ *  | s64 > 0   | s64         | s64 epoch ms  | s32 bytes | s32 entries |
+ *  +-----------+-------------+---------------+-----------+-------------+
+ *
+ * OBSERVE body (a tool → manager): read-only access to the status region, no channel
+ *  0         2
+ *  +---------+-----------------+
+ *  | nameLen | clientName      |
+ *  | u16     | UTF-8, 1..64 B  |
+ *  +---------+-----------------+
+ *
+ * OBSERVED body (manager → tool), sent with 1 descriptor: the status memfd
+ *  0             8               16
+ *  +-------------+---------------+
+ *  | managerPid  | managerStart  |
+ *  | s64         | s64 epoch ms  |
+ *  +-------------+---------------+
  *
  * REFUSED body (manager → worker)
  *  0        2            4
@@ -41,12 +57,18 @@ import java.util.regex.Pattern;
  * DETACH, DETACHED: empty body (bodyLength 0)
  * </pre>
  *
+ * <h2>Descriptors</h2>
+ * Only ATTACHED and OBSERVED carry descriptors, exactly {@link #ATTACHED_DESCRIPTORS} and
+ * {@link #OBSERVED_DESCRIPTORS}, with the first byte of their frame. A receiver closes every descriptor that arrives
+ * with any other frame, or in another number, and treats it as a protocol error; the manager accepts none at all.
+ *
  * <h2>Validation</h2>
  * A receiver checks, in this order: magic, version, type, body length, then every field of the body, and that the
  * body holds exactly its fields (no more, no fewer). Pids lie in {@code 1..}{@link #PID_MAX}; a start time is epoch
- * milliseconds or {@link ProcessIdentity#UNKNOWN_START_TIME}. Page size and ring capacity are decoded as sent and
- * judged by the manager, which refuses a bad one with {@link RefusalCode#BAD_PAGE_SIZE} or
- * {@link RefusalCode#BAD_RING_CAPACITY} (a refusal the worker can act on, not a broken frame).
+ * milliseconds or {@link ProcessIdentity#UNKNOWN_START_TIME}. In ATTACH, page size and ring capacity are decoded
+ * as sent and judged by the manager, which refuses a bad one with {@link RefusalCode#BAD_PAGE_SIZE} or
+ * {@link RefusalCode#BAD_RING_CAPACITY} (a refusal the worker can act on, not a broken frame); in ATTACHED they must
+ * be legal.
  *
  * <h2>Compatibility</h2>
  * The header layout and the REFUSED body are frozen across versions, so that a manager can always tell a worker of
@@ -55,7 +77,8 @@ import java.util.regex.Pattern;
 public final class ControlMessageDescriptor {
     /** 'PGCT': PaGestore ConTrol. */
     public static final int MAGIC = 0x50474354;
-    public static final int VERSION = 1;
+    /** 2: the channel and status region travel as descriptors (no names), OBSERVE, kernel identities. */
+    public static final int VERSION = 2;
     public static final ByteOrder BYTE_ORDER = ByteOrder.BIG_ENDIAN;
 
     public static final int MAGIC_OFFSET;
@@ -82,8 +105,20 @@ public final class ControlMessageDescriptor {
     public static final int ATTACHED_MANAGER_START_OFFSET;
     public static final int ATTACHED_PAGE_SIZE_OFFSET;
     public static final int ATTACHED_RING_CAPACITY_OFFSET;
-    public static final int ATTACHED_CHANNEL_NAME_OFFSET;
-    public static final int ATTACHED_FIXED_LENGTH;
+    public static final int ATTACHED_LENGTH;
+    /** Descriptors sent with ATTACHED: the channel memfd, then the status-region memfd. */
+    public static final int ATTACHED_DESCRIPTORS = 2;
+
+    // OBSERVE body.
+    public static final int OBSERVE_CLIENT_NAME_OFFSET;
+    public static final int OBSERVE_FIXED_LENGTH;
+
+    // OBSERVED body.
+    public static final int OBSERVED_MANAGER_PID_OFFSET;
+    public static final int OBSERVED_MANAGER_START_OFFSET;
+    public static final int OBSERVED_LENGTH;
+    /** Descriptors sent with OBSERVED: the status-region memfd. */
+    public static final int OBSERVED_DESCRIPTORS = 1;
 
     // REFUSED body.
     public static final int REFUSED_CODE_OFFSET;
@@ -93,7 +128,6 @@ public final class ControlMessageDescriptor {
     /** Bytes of a string's length prefix. */
     public static final int STRING_LENGTH_BYTES = Short.BYTES;
     public static final int CLIENT_NAME_BYTES_MAX = 64;
-    public static final int CHANNEL_NAME_BYTES_MAX = 200;
     public static final int REFUSAL_MESSAGE_BYTES_MAX = 1024;
 
     /** Linux's PID_MAX_LIMIT on 64-bit ({@code 4 * 1024 * 1024}); {@code /proc/sys/kernel/pid_max} cannot exceed it. */
@@ -102,9 +136,6 @@ public final class ControlMessageDescriptor {
     public static final int[] PAGE_SIZES_BYTES = {4096, 8192, 16384};
     public static final int RING_CAPACITY_MIN = 2;
     public static final int RING_CAPACITY_MAX = 1 << 16;
-
-    /** The characters of a channel name: those of a {@code /dev/shm} file name that need no quoting. */
-    static final Pattern CHANNEL_NAME = Pattern.compile("[A-Za-z0-9._-]{1," + CHANNEL_NAME_BYTES_MAX + "}");
 
     static {
         int offset = 0;
@@ -143,9 +174,19 @@ public final class ControlMessageDescriptor {
         offset += Integer.BYTES;
         ATTACHED_RING_CAPACITY_OFFSET = offset;
         offset += Integer.BYTES;
-        ATTACHED_CHANNEL_NAME_OFFSET = offset;
+        ATTACHED_LENGTH = offset;
+
+        offset = 0;
+        OBSERVE_CLIENT_NAME_OFFSET = offset;
         offset += STRING_LENGTH_BYTES;
-        ATTACHED_FIXED_LENGTH = offset;
+        OBSERVE_FIXED_LENGTH = offset;
+
+        offset = 0;
+        OBSERVED_MANAGER_PID_OFFSET = offset;
+        offset += Long.BYTES;
+        OBSERVED_MANAGER_START_OFFSET = offset;
+        offset += Long.BYTES;
+        OBSERVED_LENGTH = offset;
 
         offset = 0;
         REFUSED_CODE_OFFSET = offset;
@@ -157,10 +198,10 @@ public final class ControlMessageDescriptor {
         // Layout facts, asserted once when the class loads.
         assert HEADER_LENGTH == 12 : "header is " + HEADER_LENGTH + " bytes, the diagram says 12";
         assert ATTACH_FIXED_LENGTH == 26 : "ATTACH fixed part is " + ATTACH_FIXED_LENGTH + " bytes, not 26";
-        assert ATTACHED_FIXED_LENGTH == 34 : "ATTACHED fixed part is " + ATTACHED_FIXED_LENGTH + " bytes, not 34";
+        assert ATTACHED_LENGTH == 32 : "ATTACHED is " + ATTACHED_LENGTH + " bytes, not 32";
+        assert OBSERVE_FIXED_LENGTH == 2 && OBSERVED_LENGTH == 16 : "OBSERVE/OBSERVED drifted from the diagram";
         assert REFUSED_FIXED_LENGTH == 4 : "REFUSED fixed part is " + REFUSED_FIXED_LENGTH + " bytes, not 4";
         assert ATTACH_FIXED_LENGTH + CLIENT_NAME_BYTES_MAX <= BODY_LENGTH_MAX : "ATTACH cannot fit its longest name";
-        assert ATTACHED_FIXED_LENGTH + CHANNEL_NAME_BYTES_MAX <= BODY_LENGTH_MAX : "ATTACHED cannot fit its name";
         assert REFUSED_FIXED_LENGTH + REFUSAL_MESSAGE_BYTES_MAX <= BODY_LENGTH_MAX : "REFUSED cannot fit its message";
         assert Integer.bitCount(RING_CAPACITY_MIN) == 1 && Integer.bitCount(RING_CAPACITY_MAX) == 1
                 : "ring capacity bounds must be powers of two";
@@ -170,7 +211,10 @@ public final class ControlMessageDescriptor {
     private ControlMessageDescriptor() {
     }
 
-    /** {@code null} when {@code pageSizeBytes} is one pagestore supports, else a message naming the value. */
+    /**
+     * {@code null} when {@code pageSizeBytes} is one pagestore supports, else a message naming the value (ATTACH may
+     * also send 0; the manager judges that).
+     */
     public static String checkPageSize(int pageSizeBytes) {
         for (int supported : PAGE_SIZES_BYTES) {
             if (pageSizeBytes == supported) {
@@ -217,15 +261,6 @@ public final class ControlMessageDescriptor {
             }
         }
         return null;
-    }
-
-    /** {@code null} when {@code name} is a valid channel name, else a message naming the value. */
-    public static String checkChannelName(String name) {
-        if (name == null) {
-            return "channelName is null";
-        }
-        return CHANNEL_NAME.matcher(name).matches() ? null
-                : "channelName='" + printable(name) + "' is not 1.." + CHANNEL_NAME_BYTES_MAX + " of [A-Za-z0-9._-]";
     }
 
     /** {@code name} with control characters escaped and cut to 80 characters, for messages. */

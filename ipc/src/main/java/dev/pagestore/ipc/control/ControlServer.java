@@ -1,80 +1,122 @@
 package dev.pagestore.ipc.control;
 
+import dev.pagestore.ipc.linux.ErrnoException;
+import dev.pagestore.ipc.linux.EventFd;
+import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.PeerCredentials;
+import dev.pagestore.ipc.linux.PollSet;
+import dev.pagestore.ipc.linux.UnixSocket;
 import java.io.IOException;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Iterator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The manager's side of the control plane: a Unix domain socket where workers attach and detach, served by one
- * control thread with a selector.
+ * The manager's side of the control plane: a Unix domain socket where workers attach and detach and tools observe,
+ * served by one control thread in a {@code poll(2)} loop (woken by an {@link EventFd} to close).
  *
  * <h2>Why a socket, and why no heartbeats</h2>
  * The open connection is the liveness signal. When a worker process dies, however it dies ({@code kill -9}
  * included), the kernel closes its descriptors, and the manager's end of the socket becomes readable with end of
- * stream (or a reset when unread data was pending). The selector wakes at once, so the handler hears of the death
+ * stream (or a reset when unread data was pending). {@code poll} wakes at once, so the handler hears of the death
  * within milliseconds, with no heartbeat period to wait out and no false alarm from a worker paused by GC.
+ *
+ * <h2>Why FFM sockets rather than the JDK's</h2>
+ * The grant is a pair of memfd descriptors ({@code SCM_RIGHTS}), and the worker's identity must come from the kernel
+ * ({@code SO_PEERCRED}), not from what it claims; the JDK's Unix socket channels can do neither (issue 14, item 3).
+ *
+ * <h2>Who may connect</h2>
+ * The socket file is owner-only ({@link ControlSocketFile}); beyond that, at accept the peer's effective uid must be
+ * this process's or root's, or the connection is closed without a word. The session's worker identity is the
+ * kernel's pid (and its start time from {@code /proc/PID/stat}); the pid in ATTACH is only logged when it differs.
+ *
+ * <h2>Fairness</h2>
+ * See {@link ControlServerOptions}: a per-process cap on connections that have not sent their first frame, a short
+ * handshake deadline, and eviction of the oldest such connection when the global cap is reached, so a flood of idle or
+ * dribbling connections from one process cannot keep another worker from attaching (issue 14, item 7).
+ *
+ * <h2>Robustness</h2>
+ * Every frame is validated ({@link ControlCodec}); a peer that sends garbage, an oversized length, an unknown type, a
+ * truncated frame, a message out of order or file descriptors gets a best-effort {@link Refusal} and has its
+ * connection closed, and nothing else changes. Anything thrown while serving one connection, {@link Error}s
+ * included, closes that connection only (and a handler failure refuses that attach). If the control thread dies
+ * anyway, the server closes everything and tells the {@code onFailure} callback given to {@link #start}, so that its
+ * owner can stop instead of staying half alive.
  *
  * <h2>What it does not do</h2>
  * It does not know what a channel is: the {@link AttachHandler} decides each attach and is told of each end. It does
  * not decide which manager owns a directory: the caller holds the directory's {@code flock}
- * ({@link dev.pagestore.ipc.linux.ExclusiveLock}) before starting it (see {@code ControlSocketFile} for how a stale
- * socket file is replaced).
- *
- * <h2>Robustness</h2>
- * Every frame is validated ({@link ControlCodec}); a peer that sends garbage, an oversized length, an unknown type, a
- * truncated frame or a message out of order gets a best-effort {@link Refusal} and has its connection closed, and
- * nothing else changes. A connection that does not attach within the handshake timeout is closed, and the number of
- * such connections is bounded.
+ * ({@link dev.pagestore.ipc.linux.ExclusiveLock}) before starting it.
  *
  * <p>Thread safety: {@link #close()} and the accessors may be called from any thread; the handler is called on the
  * control thread only.
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
-    private static final int BACKLOG = 64;
+    private static final int BACKLOG = 128;
     private static final long JOIN_TIMEOUT_MILLIS = 10_000;
     private static final long ACCEPT_PAUSE_MILLIS = 100;
+    /** Accepts per loop pass, so that a flood of connects cannot starve the connections already open. */
+    private static final int ACCEPTS_PER_PASS = 64;
+    private static final long FLOOD_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final ControlServerOptions options;
     private final AttachHandler handler;
+    private final Consumer<Throwable> onFailure;
     private final ProcessIdentity manager;
+    private final int managerUid;
     private final ControlSocketFile socketFile;
-    private final Selector selector;
+    private final EventFd wakeup;
     private final Thread thread;
     private final AtomicLong protocolErrors = new AtomicLong();
     private final AtomicLong sessionsEnded = new AtomicLong();
+    private final AtomicLong refusedPeers = new AtomicLong();
+    private final AtomicLong evictedConnections = new AtomicLong();
     private final Map<Long, ControlSession> attachedSessions = new ConcurrentHashMap<>();
     private volatile boolean closing;
     private volatile int attachedCount;  // written by the control thread only; volatile for the accessor
+    private volatile int pendingCount;   // same
+    private volatile int observerCount;  // same
 
     // Control thread only.
-    private final Set<ServerConnection> connections = new HashSet<>();
+    private final MemorySegment scratch = Arena.ofAuto().allocate(ControlMessageDescriptor.FRAME_LENGTH_MAX, 8);
+    private final PollSet pollSet = new PollSet(Arena.ofAuto(), 64);
+    private final LinkedHashSet<ServerConnection> connections = new LinkedHashSet<>();
+    /** Connections without a first frame, oldest first (deadlines are in this order too). */
+    private final LinkedHashSet<ServerConnection> pending = new LinkedHashSet<>();
+    private final Map<Integer, Integer> pendingByPid = new HashMap<>();
+    /** Observer connections, oldest first. */
+    private final LinkedHashSet<ServerConnection> observers = new LinkedHashSet<>();
     private long nextAttachId = 1;
     private long nextConnectionNumber = 1;
     private boolean acceptPaused;
     private long acceptPausedUntilNanos;
-    private volatile int pendingCount;  // written by the control thread only; volatile for the accessor
+    private long floodLoggedAtNanos;
+    private long floodSuppressed;
 
-    private ControlServer(ControlServerOptions options, AttachHandler handler, ControlSocketFile socketFile,
-                          Selector selector) {
+    private ControlServer(ControlServerOptions options, AttachHandler handler, Consumer<Throwable> onFailure,
+                          ControlSocketFile socketFile, EventFd wakeup) {
         this.options = options;
         this.handler = handler;
+        this.onFailure = onFailure;
         this.manager = ProcessIdentity.current();
+        this.managerUid = Libc.geteuid();
         this.socketFile = socketFile;
-        this.selector = selector;
+        this.wakeup = wakeup;
         this.thread = new Thread(this::run, "pagestore-control-" + socketFile.path().getFileName());
         this.thread.setDaemon(true);
     }
@@ -82,31 +124,38 @@ public final class ControlServer implements AutoCloseable {
     /**
      * Binds the socket (mode 0600, replacing a stale file; see {@code ControlSocketFile}) and starts the control
      * thread. The caller must already hold the data directory's exclusive lock.
+     *
+     * @param onFailure told (on the control thread, once) if the control thread dies of something it could not
+     *        confine to one connection; the server has closed by then. Not told for {@link #close()}.
      */
-    public static ControlServer start(ControlServerOptions options, AttachHandler handler) throws IOException {
-        if (options == null || handler == null) {
-            throw new IllegalArgumentException("options=" + options + " and handler=" + handler + " must not be null");
-        }
+    public static ControlServer start(ControlServerOptions options, AttachHandler handler,
+                                      Consumer<Throwable> onFailure) throws IOException {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(onFailure, "onFailure");
         ControlSocketFile socketFile = ControlSocketFile.bind(options.socketPath(), BACKLOG);
-        Selector selector = null;
         boolean success = false;
+        EventFd wakeup = null;
         try {
-            selector = Selector.open();
-            socketFile.channel().configureBlocking(false);
-            socketFile.channel().register(selector, SelectionKey.OP_ACCEPT);
-            ControlServer server = new ControlServer(options, handler, socketFile, selector);
+            wakeup = EventFd.create();
+            ControlServer server = new ControlServer(options, handler, onFailure, socketFile, wakeup);
             server.thread.start();
             success = true;
             LOG.info("control server of manager {} listening on {}", server.manager, socketFile.path());
             return server;
         } finally {
             if (!success) {
-                if (selector != null) {
-                    selector.close();
+                if (wakeup != null) {
+                    wakeup.close();
                 }
                 socketFile.close();
             }
         }
+    }
+
+    /** As {@link #start(ControlServerOptions, AttachHandler, Consumer)}, logging a failure of the control thread. */
+    public static ControlServer start(ControlServerOptions options, AttachHandler handler) throws IOException {
+        return start(options, handler, cause -> LOG.error("control server failed", cause));
     }
 
     /** The socket file workers connect to (absolute). */
@@ -124,19 +173,37 @@ public final class ControlServer implements AutoCloseable {
         return attachedCount;
     }
 
-    /** A snapshot of the attached sessions (worker pid, start time, grant), for diagnostics. */
+    /** A snapshot of the attached sessions (kernel identity, request, grant), for diagnostics. */
     public List<ControlSession> attachedSessions() {
         return List.copyOf(attachedSessions.values());
     }
 
-    /** Connections open that have not attached (yet). */
+    /** Connections open that have not sent their first frame (yet). */
     public int pendingConnectionCount() {
         return pendingCount;
     }
 
-    /** Connections closed for protocol errors (including handshake timeouts) since start. */
+    /** Observer connections open. */
+    public int observerCount() {
+        return observerCount;
+    }
+
+    /** Connections closed for protocol errors (including handshake timeouts and evictions) since start. */
     public long protocolErrorCount() {
         return protocolErrors.get();
+    }
+
+    /** Connections closed at accept because their peer's uid is neither this process's nor root's. */
+    public long refusedPeerCount() {
+        return refusedPeers.get();
+    }
+
+    /**
+     * Pending connections closed to make room for newer ones since start (a process's own oldest when it is at its
+     * cap, else the oldest of all).
+     */
+    public long evictedConnectionCount() {
+        return evictedConnections.get();
     }
 
     /** Sessions whose end was reported to the handler since start. */
@@ -149,54 +216,88 @@ public final class ControlServer implements AutoCloseable {
         return thread.isAlive() && !closing;
     }
 
+    MemorySegment scratch() {
+        return scratch;
+    }
+
+    // ------------------------------------------------------------------------------------------------------ loop
+
     private void run() {
+        Throwable failure = null;
         try {
+            ServerConnection[] polled = new ServerConnection[64];
             while (!closing) {
-                long timeoutMillis = resumeAccepting(expireHandshakes());
-                selector.select(timeoutMillis);
-                Iterator<SelectionKey> ready = selector.selectedKeys().iterator();
-                while (ready.hasNext()) {
-                    SelectionKey key = ready.next();
-                    ready.remove();
-                    if (!key.isValid()) {
-                        continue;
+                int timeoutMillis = pauseTimeout(expireHandshakes(System.nanoTime()));
+                pollSet.clear();
+                pollSet.add(wakeup.pollDescriptor(), Libc.POLLIN);
+                int listenerIndex = acceptPaused ? -1 : pollSet.add(socketFile.listener().pollDescriptor(),
+                        Libc.POLLIN);
+                if (polled.length < connections.size()) {
+                    polled = new ServerConnection[2 * connections.size()];
+                }
+                int base = pollSet.size();
+                int count = 0;
+                for (ServerConnection connection : connections) {
+                    polled[count++] = connection;
+                    pollSet.add(connection.pollDescriptor(), connection.interest());
+                }
+                if (pollSet.poll(timeoutMillis) == 0) {
+                    continue;
+                }
+                if (pollSet.readyEvents(0) != 0) {
+                    wakeup.drain();
+                }
+                for (int i = 0; i < count && !closing; i++) {
+                    short events = pollSet.readyEvents(base + i);
+                    if (events != 0 && polled[i].state() != ServerConnection.State.CLOSED) {
+                        serve(polled[i], events);
                     }
-                    if (key.isAcceptable()) {
-                        acceptAll();
-                    } else {
-                        serve((ServerConnection) key.attachment());
-                    }
+                    polled[i] = null;
+                }
+                if (!closing && listenerIndex >= 0 && pollSet.readyEvents(listenerIndex) != 0) {
+                    acceptAll();
                 }
             }
-        } catch (IOException | RuntimeException | Error e) {
-            LOG.error("control server on {} failed; closing it", socketFile.path(), e);
+        } catch (Throwable e) {
+            failure = e;
         } finally {
             shutdown();
         }
+        if (failure != null) {
+            LOG.error("the control thread of {} died; the control server is closed", socketFile.path(), failure);
+            try {
+                onFailure.accept(failure);
+            } catch (Throwable t) {
+                LOG.error("the control server's failure callback failed", t);
+            }
+        }
     }
 
-    private void serve(ServerConnection connection) {
+    /** Serves one connection; whatever it throws costs that connection only. */
+    private void serve(ServerConnection connection, short events) {
         try {
-            connection.onReady();
-        } catch (RuntimeException e) {
-            // A defect while serving one connection must not take the others down: drop this one, loudly.
+            connection.onReady(events, scratch);
+        } catch (Throwable e) {
             LOG.error("internal error serving {}; closing it", connection, e);
-            connection.close(System.nanoTime(), DetachReason.PROTOCOL_ERROR, "manager internal error: " + e);
+            try {
+                connection.close(System.nanoTime(), DetachReason.PROTOCOL_ERROR, "manager internal error: " + e);
+            } catch (Throwable again) {
+                LOG.error("closing {} failed too", connection, again);
+            }
         }
     }
 
     private void acceptAll() {
-        SocketChannel accepted;
-        while (true) {
+        for (int i = 0; i < ACCEPTS_PER_PASS; i++) {
+            UnixSocket accepted;
             try {
-                accepted = socketFile.channel().accept();
-            } catch (IOException e) {
-                // EMFILE/ENFILE (out of descriptors) and the like: the pending connection stays in the backlog and
-                // the selector would report it again at once, so stop accepting for a moment instead of spinning.
-                // Attached workers keep being served.
+                accepted = socketFile.listener().accept();
+            } catch (ErrnoException e) {
+                // EMFILE/ENFILE (out of descriptors) and the like: the connection stays in the backlog and poll
+                // would report it again at once, so stop accepting for a moment instead of spinning. Attached
+                // workers keep being served.
                 LOG.warn("accepting a control connection failed; pausing accepts for {} ms: {}",
-                        ACCEPT_PAUSE_MILLIS, e.toString());
-                acceptKey().interestOps(0);
+                        ACCEPT_PAUSE_MILLIS, e.getMessage());
                 acceptPausedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ACCEPT_PAUSE_MILLIS);
                 acceptPaused = true;
                 return;
@@ -204,80 +305,123 @@ public final class ControlServer implements AutoCloseable {
             if (accepted == null) {
                 return;
             }
-            if (pendingCount >= options.maxPendingConnections()) {
-                LOG.warn("closing a new control connection: {} connections have not attached yet (the maximum)",
-                        pendingCount);
-                closeQuietly(accepted);
-                continue;
-            }
-            long now = System.nanoTime();
-            ServerConnection connection = new ServerConnection(this, accepted, nextConnectionNumber++, now,
-                    now + options.handshakeTimeout().toNanos());
             try {
-                accepted.configureBlocking(false);
-                connection.registered(accepted.register(selector, SelectionKey.OP_READ, connection));
-            } catch (IOException e) {
-                LOG.warn("dropping a new control connection that could not be registered: {}", e.toString());
-                closeQuietly(accepted);
-                continue;
+                admit(accepted);
+            } catch (Throwable e) {
+                LOG.error("admitting a control connection failed; closing it", e);
+                accepted.close();
             }
-            connections.add(connection);
-            pendingCount++;
         }
     }
 
-    private static void closeQuietly(SocketChannel channel) {
+    /** A new connection: check who it is, make room, and read its first frame if it is there already. */
+    private void admit(UnixSocket socket) {
+        PeerCredentials peer;
         try {
-            channel.close();
-        } catch (IOException ignored) {
-            // a socket we never used; nothing to recover
+            peer = socket.peerCredentials();
+        } catch (IOException e) {
+            LOG.warn("closing a control connection whose peer the kernel cannot name: {}", e.getMessage());
+            socket.close();
+            return;
+        }
+        if (peer.uid() != managerUid && peer.uid() != 0) {
+            refusedPeers.incrementAndGet();
+            warnFlood("closing a control connection from uid " + peer.uid() + " (pid " + peer.pid()
+                    + "): only uid " + managerUid + " and root may connect");
+            socket.close();
+            return;
+        }
+        int fromPid = pendingByPid.getOrDefault(peer.pid(), 0);
+        if (fromPid >= options.maxPendingPerProcess()) {
+            // The process's own oldest idle connection makes room: another process's newcomer never pays for it.
+            ServerConnection oldestOfPid = null;
+            for (ServerConnection candidate : pending) {
+                if (candidate.peer().pid() == peer.pid()) {
+                    oldestOfPid = candidate;
+                    break;
+                }
+            }
+            assert oldestOfPid != null : "pid " + peer.pid() + " counted " + fromPid + " pending, none found";
+            evict(oldestOfPid, "pid " + peer.pid() + " holds " + fromPid + " connections that have not attached"
+                    + " (maxPendingPerProcess); its oldest makes room");
+        } else if (pending.size() >= options.maxPendingConnections()) {
+            evict(pending.iterator().next(), pending.size() + " connections have not attached"
+                    + " (maxPendingConnections); the oldest makes room");
+        }
+        long now = System.nanoTime();
+        ServerConnection connection = new ServerConnection(this, socket, peer, nextConnectionNumber++, now,
+                System.currentTimeMillis(), now + options.handshakeTimeout().toNanos());
+        connections.add(connection);
+        pending.add(connection);
+        pendingByPid.merge(peer.pid(), 1, Integer::sum);
+        pendingCount = pending.size();
+        serve(connection, Libc.POLLIN);  // a worker sends ATTACH right after connecting: it is usually here
+    }
+
+    private void evict(ServerConnection connection, String why) {
+        evictedConnections.incrementAndGet();
+        protocolErrors.incrementAndGet();
+        warnFlood("evicting " + connection + ": " + why);
+        connection.closeUnanswered("evicted by a newer connection");
+    }
+
+    /** One warning per second at most about refused or evicted connections, with how many were not logged. */
+    private void warnFlood(String message) {
+        long now = System.nanoTime();
+        if (now - floodLoggedAtNanos >= FLOOD_LOG_INTERVAL_NANOS || floodLoggedAtNanos == 0) {
+            LOG.warn(floodSuppressed == 0 ? message : message + " (and " + floodSuppressed + " more like it)");
+            floodLoggedAtNanos = now;
+            floodSuppressed = 0;
+        } else {
+            floodSuppressed++;
         }
     }
 
-    private SelectionKey acceptKey() {
-        return socketFile.channel().keyFor(selector);
-    }
-
-    /** Re-enables accepting after a pause; returns the select timeout, shortened to the end of a pause. */
-    private long resumeAccepting(long timeoutMillis) {
+    /** Re-enables accepting after a pause; returns the poll timeout, shortened to the end of a pause. */
+    private int pauseTimeout(int timeoutMillis) {
         if (!acceptPaused) {
             return timeoutMillis;
         }
         long left = acceptPausedUntilNanos - System.nanoTime();
         if (left <= 0) {
             acceptPaused = false;
-            acceptKey().interestOps(SelectionKey.OP_ACCEPT);
             return timeoutMillis;
         }
-        long pauseMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left) + 1);
-        return timeoutMillis == 0 ? pauseMillis : Math.min(timeoutMillis, pauseMillis);
+        int pauseMillis = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(left) + 1);
+        return timeoutMillis < 0 ? pauseMillis : Math.min(timeoutMillis, pauseMillis);
     }
 
-    /** Closes connections past their handshake deadline; returns the select timeout until the next deadline. */
-    private long expireHandshakes() {
-        if (pendingCount == 0) {
-            return 0;  // select() without a timeout
-        }
-        long now = System.nanoTime();
-        long nextDeadline = Long.MAX_VALUE;
-        for (ServerConnection connection : new ArrayList<>(connections)) {
-            if (connection.state() != ServerConnection.State.AWAITING_ATTACH) {
-                continue;
+    /**
+     * Closes connections past their handshake deadline (oldest first: deadlines are in accept order); returns the
+     * poll timeout until the next deadline, or -1 for none.
+     */
+    private int expireHandshakes(long now) {
+        while (!pending.isEmpty()) {
+            ServerConnection oldest = pending.iterator().next();
+            long left = oldest.handshakeDeadlineNanos() - now;
+            if (left > 0) {
+                return (int) Math.min(Integer.MAX_VALUE, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left) + 1));
             }
-            long deadline = connection.handshakeDeadlineNanos();
-            if (deadline - now <= 0) {
-                LOG.warn("closing {}: no ATTACH within {}", connection, options.handshakeTimeout());
-                protocolErrors.incrementAndGet();
-                connection.handshakeExpired("no ATTACH within " + options.handshakeTimeout());
-            } else {
-                nextDeadline = Math.min(nextDeadline, deadline - now);
-            }
+            protocolErrors.incrementAndGet();
+            warnFlood("closing " + oldest + ": no ATTACH or OBSERVE within " + options.handshakeTimeout());
+            oldest.closeUnanswered("no ATTACH or OBSERVE within " + options.handshakeTimeout());
         }
-        return nextDeadline == Long.MAX_VALUE ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextDeadline) + 1);
+        return -1;
+    }
+
+    // ---------------------------------------------------------------------------------------- called by connections
+
+    /** {@code connection} sent its first frame: it is no longer pending. */
+    private void leavePending(ServerConnection connection) {
+        if (pending.remove(connection)) {
+            pendingByPid.computeIfPresent(connection.peer().pid(), (pid, n) -> n == 1 ? null : n - 1);
+            pendingCount = pending.size();
+        }
     }
 
     /** A well-formed ATTACH arrived on {@code connection}: decide it. */
     void attach(ServerConnection connection, AttachRequest request) {
+        leavePending(connection);
         if (closing) {
             connection.refuse(new Refusal(RefusalCode.SHUTTING_DOWN, "the manager is shutting down"));
             return;
@@ -287,14 +431,22 @@ public final class ControlServer implements AutoCloseable {
                     + " workers, its maximum (maxWorkers=" + options.maxWorkers() + ")"));
             return;
         }
-        ControlSession session = new ControlSession(nextAttachId++, request, connection.connectedAtNanos());
+        PeerCredentials peer = connection.peer();
+        ProcessIdentity worker = ProcessIdentity.ofPeer(peer.pid(), connection.connectedAtMillis());
+        if (request.claimedWorker().pid() != peer.pid()) {
+            LOG.warn("ATTACH '{}' claims pid {}, but the kernel says pid {} connected; recording the kernel's",
+                    ControlMessageDescriptor.printable(request.clientName()), request.claimedWorker().pid(),
+                    peer.pid());
+        }
+        ControlSession session = new ControlSession(nextAttachId++, request, peer, worker,
+                connection.connectedAtNanos());
         AttachDecision decision;
         try {
             decision = handler.onAttach(session, request);
             if (decision == null) {
                 throw new IllegalStateException("AttachHandler.onAttach returned null");
             }
-        } catch (Exception e) {
+        } catch (Throwable e) {
             LOG.error("attach handler failed for {}; refusing it", session, e);
             decision = Refusal.truncating(RefusalCode.INTERNAL_ERROR,
                     "the manager failed to prepare a channel: " + e);
@@ -307,23 +459,59 @@ public final class ControlServer implements AutoCloseable {
             case AttachGrant grant -> {
                 session.granted(grant);
                 attachedSessions.put(session.attachId(), session);
-                pendingCount--;
                 attachedCount++;
-                LOG.info("attached {}: channel {}", session, grant.channelName());
-                connection.attached(session, new AttachedReply(session.attachId(), manager, grant));
+                LOG.info("attached {}: page size {}, ring capacity {}", session, grant.pageSizeBytes(),
+                        grant.ringCapacity());
+                connection.attached(session, new AttachedReply(session.attachId(), manager, grant.pageSizeBytes(),
+                        grant.ringCapacity()), grant.channelDescriptor(), grant.statusDescriptor());
             }
         }
     }
 
-    /** {@code connection} closed; it was in {@code previous} state. */
-    void closed(ServerConnection connection, ServerConnection.State previous) {
-        assert previous != ServerConnection.State.CLOSED;
+    /** A well-formed OBSERVE arrived on {@code connection}: decide it. */
+    void observe(ServerConnection connection, ObserveRequest request) {
+        leavePending(connection);
+        if (closing) {
+            connection.refuse(new Refusal(RefusalCode.SHUTTING_DOWN, "the manager is shutting down"));
+            return;
+        }
+        ProcessIdentity observer = ProcessIdentity.ofPeer(connection.peer().pid(), connection.connectedAtMillis());
+        ObserveDecision decision;
+        try {
+            decision = handler.onObserve(observer, request);
+            if (decision == null) {
+                throw new IllegalStateException("AttachHandler.onObserve returned null");
+            }
+        } catch (Throwable e) {
+            LOG.error("observe handler failed for {}; refusing it", connection, e);
+            decision = Refusal.truncating(RefusalCode.INTERNAL_ERROR, "the manager failed to answer OBSERVE: " + e);
+        }
+        switch (decision) {
+            case Refusal refusal -> connection.refuse(refusal);
+            case ObserveGrant grant -> {
+                if (observers.size() >= options.maxObservers()) {
+                    ServerConnection oldest = observers.iterator().next();
+                    LOG.info("closing the oldest observer {} to make room (maxObservers={}); its tool keeps its"
+                            + " mapping", oldest, options.maxObservers());
+                    oldest.closeUnanswered("replaced by a newer observer");
+                }
+                observers.add(connection);
+                observerCount = observers.size();
+                LOG.debug("observer '{}' of {}", ControlMessageDescriptor.printable(request.clientName()), observer);
+                connection.observed(new ObservedReply(manager), grant.statusDescriptor());
+            }
+        }
+    }
+
+    /** {@code connection} closed. */
+    void closed(ServerConnection connection) {
         connections.remove(connection);
-        if (connection.session() != null) {
-            attachedSessions.remove(connection.session().attachId());
+        leavePending(connection);
+        if (observers.remove(connection)) {
+            observerCount = observers.size();
+        }
+        if (connection.session() != null && attachedSessions.remove(connection.session().attachId()) != null) {
             attachedCount--;
-        } else {
-            pendingCount--;
         }
         assert attachedCount >= 0 && pendingCount >= 0 : "attached " + attachedCount + ", pending " + pendingCount;
     }
@@ -338,7 +526,7 @@ public final class ControlServer implements AutoCloseable {
         }
         try {
             handler.onDetach(session, reason, detail);
-        } catch (Exception e) {
+        } catch (Throwable e) {
             LOG.error("detach handler failed for {} ({})", session, reason, e);
         }
     }
@@ -348,21 +536,31 @@ public final class ControlServer implements AutoCloseable {
         LOG.warn("closing {}: {}", connection, e.getMessage());
     }
 
+    /** One non-blocking send of {@code frame} (a best-effort refusal before a close); no descriptors. */
+    void sendOnce(UnixSocket socket, ByteBuffer frame) throws IOException {
+        int length = frame.remaining();
+        byte[] bytes = new byte[length];
+        frame.get(bytes);
+        MemorySegment.copy(bytes, 0, scratch, ValueLayout.JAVA_BYTE, 0, length);
+        socket.send(scratch, length, false);
+    }
+
     private void shutdown() {
         closing = true;
         for (ServerConnection connection : new ArrayList<>(connections)) {
-            connection.close(System.nanoTime(), DetachReason.SERVER_CLOSED, "the manager's control server closed");
-        }
-        try {
-            selector.close();
-        } catch (IOException e) {
-            LOG.warn("closing the control selector failed", e);
+            try {
+                connection.close(System.nanoTime(), DetachReason.SERVER_CLOSED,
+                        "the manager's control server closed");
+            } catch (Throwable e) {
+                LOG.error("closing {} failed", connection, e);
+            }
         }
         try {
             socketFile.close();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.warn("closing control socket {} failed", socketFile.path(), e);
         }
+        wakeup.close();  // a racing close() then signals nothing (GuardedDescriptor)
         LOG.info("control server on {} closed", socketFile.path());
     }
 
@@ -374,7 +572,7 @@ public final class ControlServer implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        selector.wakeup();
+        wakeup.signal();
         if (Thread.currentThread() == thread) {
             return;
         }

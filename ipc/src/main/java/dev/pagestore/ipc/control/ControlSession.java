@@ -1,24 +1,31 @@
 package dev.pagestore.ipc.control;
 
+import dev.pagestore.ipc.linux.PeerCredentials;
+
 /**
- * One attached worker as the manager's control server sees it: who it is, what it asked for and what it was
- * granted. Created when the {@link AttachHandler} grants an attach; ended exactly once, with
- * {@link AttachHandler#onDetach}.
+ * One attached worker as the manager's control server sees it: who it is, as the kernel says (not as it claims),
+ * what it asked for and what it was granted. Created when a well-formed ATTACH arrives; ended exactly once, with
+ * {@link AttachHandler#onDetach}, if the handler granted it.
  *
- * <p>Immutable apart from {@link #endedAtNanos()}, which the control thread sets when the session ends; safe to read
+ * <p>Immutable apart from {@link #grant()} and {@link #endedAtNanos()}, which the control thread sets; safe to read
  * from any thread.
  */
 public final class ControlSession {
     private final long attachId;
     private final AttachRequest request;
+    private final PeerCredentials peer;
+    private final ProcessIdentity worker;
     private final long connectedAtNanos;
     private volatile AttachGrant grant;
     private volatile long endedAtNanos;
 
-    ControlSession(long attachId, AttachRequest request, long connectedAtNanos) {
+    ControlSession(long attachId, AttachRequest request, PeerCredentials peer, ProcessIdentity worker,
+                   long connectedAtNanos) {
         assert attachId > 0 : "attachId " + attachId;
         this.attachId = attachId;
         this.request = request;
+        this.peer = peer;
+        this.worker = worker;
         this.connectedAtNanos = connectedAtNanos;
     }
 
@@ -27,9 +34,18 @@ public final class ControlSession {
         return attachId;
     }
 
-    /** The worker's pid and start time, as it stated them in ATTACH. */
+    /**
+     * The worker process as the kernel identifies it: the pid from {@code SO_PEERCRED} (recorded when it connected)
+     * and its start time from {@code /proc/PID/stat}. Never what the ATTACH body claims
+     * ({@link AttachRequest#claimedWorker()}).
+     */
     public ProcessIdentity worker() {
-        return request.worker();
+        return worker;
+    }
+
+    /** The kernel's record of the connecting process: pid, effective uid and gid at {@code connect(2)}. */
+    public PeerCredentials peer() {
+        return peer;
     }
 
     public AttachRequest request() {
@@ -65,6 +81,7 @@ public final class ControlSession {
 
     @Override
     public String toString() {
-        return "session " + attachId + " '" + request.clientName() + "' of worker " + request.worker();
+        return "session " + attachId + " '" + ControlMessageDescriptor.printable(request.clientName())
+                + "' of worker " + worker;
     }
 }

@@ -1,12 +1,13 @@
 package dev.pagestore.ipc.control;
 
+import dev.pagestore.ipc.linux.Errno;
+import dev.pagestore.ipc.linux.ErrnoException;
+import dev.pagestore.ipc.linux.UnixListener;
+import dev.pagestore.ipc.linux.UnixSocket;
+import dev.pagestore.ipc.linux.UnixSocketAddress;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -20,12 +21,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The manager's listening socket file: bound owner-only, replacing a stale file left by a dead manager, unlinked on
- * close.
+ * The manager's listening socket file ({@link UnixListener}, non-blocking): bound owner-only, replacing a stale file
+ * left by a dead manager, unlinked on close.
  *
  * <h2>Owner-only from the first instant</h2>
- * The JDK binds with the process umask, and changing the mode after {@code bind} leaves a window in which another user
- * could connect. So the socket is bound inside a fresh private directory (mode 0700, made next to the target so both
+ * {@code bind(2)} creates the file with the process umask, and changing the mode after {@code bind} leaves a window in
+ * which another user could connect. So the socket is bound inside a fresh private directory (mode 0700, made next to the target so both
  * are on one file system), set to 0600 there, and then {@code rename(2)}d onto the target path. The rename is atomic:
  * a worker sees either the old file or the new, listening, owner-only socket, never a half-made one. The socket
  * keeps working after the rename because a Unix socket is found through its inode, not its name.
@@ -48,15 +49,18 @@ final class ControlSocketFile implements AutoCloseable {
     private static final int FILE_TYPE_MASK = 0170000;    // S_IFMT
     private static final Logger LOG = LoggerFactory.getLogger(ControlSocketFile.class);
 
+    /** How long the probe of an existing socket waits for a listener with a full backlog. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
+
     private final Path path;
     private final Object fileKey;
-    private final ServerSocketChannel channel;
+    private final UnixListener listener;
     private boolean closed;
 
-    private ControlSocketFile(Path path, Object fileKey, ServerSocketChannel channel) {
+    private ControlSocketFile(Path path, Object fileKey, UnixListener listener) {
         this.path = path;
         this.fileKey = fileKey;
-        this.channel = channel;
+        this.listener = listener;
     }
 
     /**
@@ -76,25 +80,24 @@ final class ControlSocketFile implements AutoCloseable {
         Path privateDirectory = Files.createTempDirectory(directory, ".ctl",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path privatePath = privateDirectory.resolve("s");
-        ServerSocketChannel channel = null;
+        UnixListener listener = null;
         boolean success = false;
         try {
             checkLength(privatePath, "the private bind path (socketPath's directory plus ~30 bytes)");
-            channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            channel.bind(UnixDomainSocketAddress.of(privatePath), backlog);
+            listener = UnixListener.bind(UnixSocketAddress.ofPath(privatePath), backlog);
             Files.setPosixFilePermissions(privatePath, PosixFilePermissions.fromString("rw-------"));
             checkReplaceable(path);
             // rename(2): atomically replaces a stale socket file, so the path never names a half-made socket.
             Files.move(privatePath, path, StandardCopyOption.ATOMIC_MOVE);
             Object key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-            ControlSocketFile file = new ControlSocketFile(path, key, channel);
+            ControlSocketFile file = new ControlSocketFile(path, key, listener);
             success = true;
             return file;
         } finally {
             Files.deleteIfExists(privatePath);
             Files.deleteIfExists(privateDirectory);
-            if (!success && channel != null) {
-                channel.close();
+            if (!success && listener != null) {
+                listener.close();
             }
         }
     }
@@ -119,9 +122,12 @@ final class ControlSocketFile implements AutoCloseable {
             throw new FileAlreadyExistsException(path.toString(), null,
                     "exists and is not a socket; refusing to replace it with the control socket");
         }
-        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            probe.connect(UnixDomainSocketAddress.of(path));
-        } catch (ConnectException e) {
+        try (UnixSocket probe = UnixSocket.connect(UnixSocketAddress.ofPath(path), PROBE_TIMEOUT)) {
+            LOG.debug("probed {}: {} listens", path, probe);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ECONNREFUSED) {
+                throw e;  // EAGAIN: a live listener whose backlog is full; EACCES: someone else's socket
+            }
             // ECONNREFUSED: a socket file with no listener, left by a manager that died without closing.
             LOG.info("replacing stale control socket {} (nothing listens on it)", path);
             return;
@@ -146,8 +152,8 @@ final class ControlSocketFile implements AutoCloseable {
         return path;
     }
 
-    ServerSocketChannel channel() {
-        return channel;
+    UnixListener listener() {
+        return listener;
     }
 
     /** Closes the listening socket and unlinks the path if it still names this socket. Idempotent. */
@@ -158,7 +164,7 @@ final class ControlSocketFile implements AutoCloseable {
         }
         closed = true;
         try {
-            channel.close();
+            listener.close();
         } finally {
             try {
                 Object key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();

@@ -7,13 +7,12 @@ package dev.pagestore.ipc.control;
  *
  * @param attachId the attachment that ended
  * @param manager the manager process that granted it
- * @param channelName the channel it granted (now to be abandoned)
  * @param cause how the end showed up (on the socket, or through the channel's lifeline)
  * @param detail a human-readable account
  * @param detectedAtNanos {@link System#nanoTime()} when the reader thread saw it, before calling the listener
  */
-public record ManagerGoneEvent(long attachId, ProcessIdentity manager, String channelName, Cause cause,
-                               String detail, long detectedAtNanos) {
+public record ManagerGoneEvent(long attachId, ProcessIdentity manager, Cause cause, String detail,
+                               long detectedAtNanos) {
 
     /** How the manager's end of the connection went away. */
     public enum Cause {

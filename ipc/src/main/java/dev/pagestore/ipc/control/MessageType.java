@@ -7,14 +7,21 @@ package dev.pagestore.ipc.control;
 public enum MessageType {
     /** Worker → manager: "give me a channel" ({@link AttachRequest}). */
     ATTACH(1),
-    /** Manager → worker: the channel's name and granted parameters ({@link AttachedReply}). */
+    /**
+     * Manager → worker: the granted parameters ({@link AttachedReply}), with the channel and status-region memfds
+     * as descriptors.
+     */
     ATTACHED(2),
     /** Manager → worker: the attach (or the frame) was refused, with a code and a message ({@link Refusal}). */
     REFUSED(3),
     /** Worker → manager: orderly goodbye; the manager may reclaim the channel ({@link DetachRequest}). */
     DETACH(4),
     /** Manager → worker: the goodbye was seen; the manager closes the connection next ({@link DetachedReply}). */
-    DETACHED(5);
+    DETACHED(5),
+    /** A tool → manager: "let me read your status region" ({@link ObserveRequest}); no channel. */
+    OBSERVE(6),
+    /** Manager → tool: who it is ({@link ObservedReply}), with the status-region memfd as a descriptor. */
+    OBSERVED(7);
 
     private static final MessageType[] BY_CODE;
 

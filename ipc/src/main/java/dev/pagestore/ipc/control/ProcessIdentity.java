@@ -30,6 +30,21 @@ public record ProcessIdentity(long pid, long startTimeMillis) {
         return of(ProcessHandle.current());
     }
 
+    /**
+     * The process {@code pid} that connected to a socket at {@code connectedAtMillis} (epoch milliseconds), as the
+     * kernel describes it now: its start time from {@code /proc/PID/stat}, or {@link #UNKNOWN_START_TIME} when it is
+     * gone, or when the process now holding the pid started after the connection (the pid was reused).
+     */
+    public static ProcessIdentity ofPeer(long pid, long connectedAtMillis) {
+        long start = ProcessHandle.of(pid).flatMap(p -> p.info().startInstant()).map(Instant::toEpochMilli)
+                .orElse(UNKNOWN_START_TIME);
+        // Start times have clock-tick precision and come from the boot time; a second of slack absorbs both.
+        if (start != UNKNOWN_START_TIME && start > connectedAtMillis + 1_000) {
+            start = UNKNOWN_START_TIME;
+        }
+        return new ProcessIdentity(pid, start);
+    }
+
     /** {@code process} as the OS describes it now. */
     public static ProcessIdentity of(ProcessHandle process) {
         long start = process.info().startInstant().map(Instant::toEpochMilli).orElse(UNKNOWN_START_TIME);

@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
  * @param code why, as a number the worker can act on
  * @param message why, for a human: at most {@link ControlMessageDescriptor#REFUSAL_MESSAGE_BYTES_MAX} UTF-8 bytes
  */
-public record Refusal(RefusalCode code, String message) implements ControlMessage, AttachDecision {
+public record Refusal(RefusalCode code, String message)
+        implements ControlMessage, AttachDecision, ObserveDecision {
     public Refusal {
         if (code == null || message == null) {
             throw new IllegalArgumentException("code=" + code + " and message=" + message + " must not be null");

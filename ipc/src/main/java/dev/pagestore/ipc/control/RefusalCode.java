@@ -18,7 +18,9 @@ public enum RefusalCode {
     /** The manager is shutting down. */
     SHUTTING_DOWN(6),
     /** The manager failed while preparing the channel (its log says why). */
-    INTERNAL_ERROR(7);
+    INTERNAL_ERROR(7),
+    /** The manager could not reserve the channel's shared memory (memory is short, or a cgroup limit reached). */
+    NO_SHARED_MEMORY(8);
 
     private static final RefusalCode[] BY_CODE;
 

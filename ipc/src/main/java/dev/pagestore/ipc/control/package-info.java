@@ -1,45 +1,66 @@
 /**
- * The control plane between the manager and its workers: a Unix domain socket where a worker attaches (and learns
- * its channel's name and parameters) and detaches, and whose open connection is the liveness signal both ways
- * (DESIGN.md §2).
+ * The control plane between the manager and its workers: a Unix domain socket where a worker attaches (and receives
+ * its channel and the status region as sealed memfd descriptors) and detaches, where a tool observes (receives the
+ * status region only), and whose open connection is the liveness signal both ways (DESIGN.md §2).
  *
  * <h2>Who is who</h2>
  * <ul>
- *   <li>{@link dev.pagestore.ipc.control.ControlServer} (manager side): one control thread with a selector serves
- *       every connection. It owns the socket file (mode 0600, see {@code ControlSocketFile}
+ *   <li>{@link dev.pagestore.ipc.control.ControlServer} (manager side): one control thread in a {@code poll(2)}
+ *       loop serves every connection, over FFM sockets ({@code dev.pagestore.ipc.linux.UnixSocket}) because the
+ *       JDK's cannot pass descriptors or read {@code SO_PEERCRED}. It owns the socket file (mode 0600, see {@code ControlSocketFile}
  *       for how the file is made owner-only atomically, how a stale file left by a dead manager is replaced, and why
  *       the caller's {@code flock} is the real ownership rule) and unlinks it on close.</li>
  *   <li>{@link dev.pagestore.ipc.control.AttachHandler}: the manager's policy. The server knows nothing about
  *       channels; the handler creates one on attach (or refuses) and reclaims it when told the session ended.</li>
- *   <li>{@link dev.pagestore.ipc.control.ControlClient} (worker side): connects, attaches, keeps one daemon reader
- *       thread blocked in {@code read} for the whole attachment, and detaches.</li>
+ *   <li>{@link dev.pagestore.ipc.control.ControlClient} (worker side): connects, attaches, takes the two
+ *       descriptors, keeps one daemon reader thread blocked in {@code recvmsg} for the whole attachment, and
+ *       detaches. {@link dev.pagestore.ipc.control.ControlObserver}: a tool's OBSERVE.</li>
  * </ul>
- * This package uses no other pagestore package at run time (it names {@code ExclusiveLock} only in documentation);
- * the channels themselves are built elsewhere and only their names and parameters pass through here.
+ * The channels themselves are built elsewhere ({@code dev.pagestore.ipc.channel}); only their parameters and
+ * descriptors pass through here.
+ *
+ * <h2>Who may connect, and who is who (issue 14)</h2>
+ * The socket file is owner-only, and at accept a peer whose effective uid ({@code SO_PEERCRED}) is neither the
+ * manager's nor root's is closed without a word. A session's worker identity is the kernel's: the pid recorded at
+ * {@code connect(2)} and that process's start time from {@code /proc/PID/stat}; the pid an ATTACH states is only
+ * logged when it differs. Nothing a worker receives is reachable by name: a channel reaches exactly the process that
+ * attached. A peer that sends descriptors breaks the protocol (they are closed).
+ *
+ * <h2>Handshakes cannot be exhausted</h2>
+ * A connection has 2 s from its accept to send ATTACH or OBSERVE, however it dribbles; a process may hold at most 8
+ * such connections (its newest replaces its oldest); when 64 are pending the oldest of all makes room for a
+ * newcomer ({@link dev.pagestore.ipc.control.ControlServerOptions}). Observers are bounded too (16; the oldest is
+ * closed, keeping its mapping).
  *
  * <h2>Protocol</h2>
- * Length-prefixed binary frames, versioned; every byte is drawn in
+ * Length-prefixed binary frames, versioned (version 2); every byte is drawn in
  * {@link dev.pagestore.ipc.control.ControlMessageDescriptor}. A 12-byte header (magic {@code 'PGCT'}, version,
- * type, body length ≤ 4096) precedes a body. The conversation is fixed:
+ * type, body length ≤ 4096) precedes a body. The conversations are fixed:
  * <pre>
  *   worker                                  manager
- *     ATTACH(pid, start time, page size,  ──►
- *            ring capacity, client name)
- *                                         ◄──  ATTACHED(attach id, manager pid, start time,
- *                                                       channel name, granted page size, ring capacity)
+ *     ATTACH(claimed pid, start time,     ──►
+ *            page size or 0, ring capacity or 0, client name)
+ *                                         ◄──  ATTACHED(attach id, manager pid, start time, page size,
+ *                                                       ring capacity) + [channel memfd, status memfd]
  *                                         or   REFUSED(code, message), then close
  *     ... the channel is in use; nothing is sent; the open connection says "alive" ...
  *     DETACH                              ──►
  *                                         ◄──  DETACHED, then close
+ *
+ *   tool
+ *     OBSERVE(client name)                ──►
+ *                                         ◄──  OBSERVED(manager pid, start time) + [status memfd]
+ *     ... until the tool closes (or sends DETACH) ...
  * </pre>
- * Every received frame is validated (magic, version, type, length bound, every field, exact body length, order).
- * Malformed input from a peer gets a best-effort REFUSED (code {@code PROTOCOL_ERROR} or {@code BAD_VERSION}) and
- * the close of that one connection; the server keeps serving every other. A connection that does not attach within
- * the handshake timeout is closed, and the number of not-yet-attached connections is bounded.
+ * Every received frame is validated (magic, version, type, length bound, every field, exact body length, order,
+ * descriptor count). Malformed input from a peer gets a best-effort REFUSED (code {@code PROTOCOL_ERROR} or
+ * {@code BAD_VERSION}) and the close of that one connection; the server keeps serving every other. Anything thrown
+ * while serving one connection, {@code Error}s included, costs that connection only; a control thread that dies
+ * anyway closes the server and tells its owner (the manager then stops).
  *
  * <h2>Liveness rule</h2>
  * No heartbeats. A process that dies, by any means including {@code kill -9}, has its sockets closed by the kernel;
- * the peer's blocked read (worker) or selector (manager) wakes at once with end of stream or a reset:
+ * the peer's blocked read (worker) or poll (manager) wakes at once with end of stream or a reset:
  * <ul>
  *   <li>worker death → the manager's handler gets {@code onDetach(session, PEER_DIED, detail)} and reclaims the
  *       channel;</li>
@@ -56,8 +77,8 @@
  * detection is the job of request deadlines, not of this layer.
  *
  * <h2>Diagnostics</h2>
- * Both sides state their pid and process start time ({@link dev.pagestore.ipc.control.ProcessIdentity}); pid plus
- * start time names a process unambiguously even after pid reuse. The channel will carry them too.
+ * Processes are named by pid and start time ({@link dev.pagestore.ipc.control.ProcessIdentity}), which names a
+ * process unambiguously even after pid reuse; the manager's view of a worker comes from the kernel.
  *
  * <h2>Tests</h2>
  * {@code ./mvnw -q -pl ipc -am verify -Dtest='Control*Test' -Dsurefire.failIfNoSpecifiedTests=false}. The liveness

@@ -306,6 +306,8 @@ public final class Libc {
     public static final int SOCK_CLOEXEC = 02000000;
     public static final int SOL_SOCKET = 1;
     public static final int SO_PEERCRED = 17;
+    /** Send timeout ({@code struct timeval}); for {@code AF_UNIX} it also bounds a blocking {@code connect(2)}. */
+    public static final int SO_SNDTIMEO = 21;
     public static final int SCM_RIGHTS = 1;
     public static final int SHUT_RDWR = 2;
     public static final int MSG_DONTWAIT = 0x40;
@@ -328,6 +330,8 @@ public final class Libc {
     // memfd_create(2) and file seals (fcntl(2)).
     public static final int MFD_CLOEXEC = 0x1;
     public static final int MFD_ALLOW_SEALING = 0x2;
+    /** {@code fcntl(2)}: duplicate to the lowest free descriptor at or above the argument, close-on-exec. */
+    public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int F_GETFL = 3;
     public static final int F_SETFL = 4;
     public static final int F_ADD_SEALS = 1033;
@@ -377,6 +381,12 @@ public final class Libc {
     private static final MethodHandle FCHMOD = bind("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle GETUID = bind("getuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETPPID = bind("getppid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETEUID = bind("geteuid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle DUP3 = bind("dup3", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = bind("setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SOCKETPAIR = bind("socketpair",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
 
     /** {@code socket(2)}; returns the descriptor or {@code -errno}. */
     public static int socket(int domain, int type, int protocol) {
@@ -585,6 +595,46 @@ public final class Libc {
         MemorySegment state = CALL_STATE.get();
         try {
             return (int) GETPPID.invokeExact(state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code geteuid(2)}: this process's effective user id, the one {@code SO_PEERCRED} reports (always succeeds). */
+    public static int geteuid() {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) GETEUID.invokeExact(state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code setsockopt(2)} with {@code length} bytes of {@code value}; returns 0 or {@code -errno}. */
+    public static int setsockopt(int fd, int level, int name, MemorySegment value, int length) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) SETSOCKOPT.invokeExact(state, fd, level, name, value, length), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code socketpair(2)} into {@code fds} (two ints); returns 0 or {@code -errno}. */
+    public static int socketpair(int domain, int type, int protocol, MemorySegment fds) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) SOCKETPAIR.invokeExact(state, domain, type, protocol, fds), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code dup3(2)}: makes {@code newFd} name {@code oldFd}'s file (closing what it named); returns it or -errno. */
+    public static int dup3(int oldFd, int newFd, int flags) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) DUP3.invokeExact(state, oldFd, newFd, flags), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -18,6 +18,10 @@ import java.util.regex.Pattern;
 /**
  * A POSIX shared-memory region: a file under {@code /dev/shm} mapped {@code MAP_SHARED} as a {@link MemorySegment}.
  *
+ * <p>Named regions are for tests, benchmarks and probes only. A name in {@code /dev/shm} can be opened by any process
+ * of the same user (and squatted by anyone before it exists), and the file can be truncated under a mapping, which
+ * then faults with {@code SIGBUS}; the manager and its workers use {@link MemfdRegion} instead (issue 14).
+ *
  * <p>The creator makes the file with mode 0600 (only the same user can attach), sizes it, and maps it; an attacher
  * maps an existing file. The mapping is page aligned. {@link #close()} unmaps (the shared arena is closed once, by
  * the owner of this object); {@link #unlink()} removes the name so nobody new can attach while existing mappings stay
@@ -25,7 +29,7 @@ import java.util.regex.Pattern;
  *
  * <p>Thread safety: the segment may be used from any thread; {@code close} must be called once, after every user.
  */
-public final class SharedMemoryRegion implements AutoCloseable {
+public final class SharedMemoryRegion implements MappedRegion {
     /** Where POSIX shared memory lives on Linux. */
     public static final Path SHM_ROOT = Path.of("/dev/shm");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
@@ -121,6 +125,7 @@ public final class SharedMemoryRegion implements AutoCloseable {
     }
 
     /** The mapping, page aligned, {@link #sizeBytes()} long. */
+    @Override
     public MemorySegment segment() {
         return segment;
     }
@@ -134,6 +139,7 @@ public final class SharedMemoryRegion implements AutoCloseable {
     }
 
     /** The name under {@code /dev/shm}. */
+    @Override
     public String name() {
         return path.getFileName().toString();
     }

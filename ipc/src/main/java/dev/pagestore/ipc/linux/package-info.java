@@ -4,8 +4,11 @@
  *
  * <p>{@link dev.pagestore.ipc.linux.Libc} binds libc once and captures {@code errno} on every call;
  * {@link dev.pagestore.ipc.linux.Arch} holds the system call numbers. Everything else here is built on those two:
- * {@link dev.pagestore.ipc.linux.Futex} (cross-process wait/wake), {@link dev.pagestore.ipc.linux.SharedMemoryRegion}
- * ({@code /dev/shm}), {@link dev.pagestore.ipc.linux.ExclusiveLock} ({@code flock} ownership naming the holder),
+ * {@link dev.pagestore.ipc.linux.Futex} (cross-process wait/wake), {@link dev.pagestore.ipc.linux.MemfdRegion}
+ * (sealed anonymous shared memory, the manager's), {@link dev.pagestore.ipc.linux.SharedMemoryRegion} ({@code /dev/shm},
+ * tests and benchmarks), {@link dev.pagestore.ipc.linux.UnixSocket} and {@link dev.pagestore.ipc.linux.UnixListener}
+ * (descriptor passing, {@code SO_PEERCRED}), {@link dev.pagestore.ipc.linux.PollSet} and
+ * {@link dev.pagestore.ipc.linux.EventFd}, {@link dev.pagestore.ipc.linux.ExclusiveLock} ({@code flock} ownership naming the holder),
  * {@link dev.pagestore.ipc.linux.DirectIoAlignment} ({@code statx DIOALIGN}), the raw io_uring calls and probes,
  * and resource limits. Other modules must not bind native functions themselves (DESIGN.md §7).
  */

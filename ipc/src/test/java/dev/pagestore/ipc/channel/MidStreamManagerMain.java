@@ -8,6 +8,11 @@ import dev.pagestore.ipc.control.ControlServer;
 import dev.pagestore.ipc.control.ControlServerOptions;
 import dev.pagestore.ipc.control.ControlSession;
 import dev.pagestore.ipc.control.DetachReason;
+import dev.pagestore.ipc.control.ObserveDecision;
+import dev.pagestore.ipc.control.ObserveGrant;
+import dev.pagestore.ipc.control.ObserveRequest;
+import dev.pagestore.ipc.control.ProcessIdentity;
+import dev.pagestore.ipc.linux.MemfdRegion;
 import dev.pagestore.ipc.ring.RingConsumer;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -24,14 +29,20 @@ public final class MidStreamManagerMain {
 
     public static void main(String[] args) throws Exception {
         CompletableFuture<Channel> created = new CompletableFuture<>();
+        MemfdRegion status = MemfdRegion.create("test-status", 4096, MemfdRegion.READ_ONLY_SEALS);
         AttachHandler handler = new AttachHandler() {
             @Override
             public AttachDecision onAttach(ControlSession session, AttachRequest request) throws Exception {
-                String name = "pagestore-test-midstream-" + ProcessHandle.current().pid();
-                Channel channel = Channel.create(name, new ChannelParameters(4096, PeerDeathMidStreamTest.RING_CAPACITY,
-                        PeerDeathMidStreamTest.RING_CAPACITY, 16));
+                Channel channel = Channel.createSealed("test-midstream", new ChannelParameters(4096,
+                        PeerDeathMidStreamTest.RING_CAPACITY, PeerDeathMidStreamTest.RING_CAPACITY, 16));
                 created.complete(channel);
-                return new AttachGrant(name, 4096, PeerDeathMidStreamTest.RING_CAPACITY);
+                return new AttachGrant(4096, PeerDeathMidStreamTest.RING_CAPACITY, channel.descriptor(),
+                        status.descriptor());
+            }
+
+            @Override
+            public ObserveDecision onObserve(ProcessIdentity observer, ObserveRequest request) {
+                return new ObserveGrant(status.descriptor());
             }
 
             @Override

@@ -14,6 +14,13 @@ import dev.pagestore.ipc.control.ControlServer;
 import dev.pagestore.ipc.control.ControlServerOptions;
 import dev.pagestore.ipc.control.ControlSession;
 import dev.pagestore.ipc.control.DetachReason;
+import dev.pagestore.ipc.control.ObserveDecision;
+import dev.pagestore.ipc.control.ObserveRequest;
+import dev.pagestore.ipc.control.ProcessIdentity;
+import dev.pagestore.ipc.control.Refusal;
+import dev.pagestore.ipc.control.RefusalCode;
+import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.MemfdRegion;
 import dev.pagestore.ipc.memory.OrderedAccess;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.ipc.ring.RingConsumer;
@@ -45,14 +52,20 @@ class PeerDeathMidStreamTest {
 
     @Test
     void shouldReportAKilledProducerAndKeepEveryEntryItPublished() throws Exception {
+        MemfdRegion status = MemfdRegion.create("test-status", 4096, MemfdRegion.READ_ONLY_SEALS);
         AtomicReference<Channel> channel = new AtomicReference<>();
         CompletableFuture<Long> diedAtNanos = new CompletableFuture<>();
         AttachHandler handler = new AttachHandler() {
             @Override
             public AttachDecision onAttach(ControlSession session, AttachRequest request) throws Exception {
-                String name = "pagestore-test-midstream-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-                channel.set(Channel.create(name, new ChannelParameters(4096, RING_CAPACITY, RING_CAPACITY, 16)));
-                return new AttachGrant(name, 4096, RING_CAPACITY);
+                channel.set(Channel.createSealed("test-midstream", new ChannelParameters(4096, RING_CAPACITY,
+                        RING_CAPACITY, 16)));
+                return new AttachGrant(4096, RING_CAPACITY, channel.get().descriptor(), status.descriptor());
+            }
+
+            @Override
+            public ObserveDecision onObserve(ProcessIdentity observer, ObserveRequest request) {
+                return new Refusal(RefusalCode.INTERNAL_ERROR, "not in this test");
             }
 
             @Override
@@ -62,8 +75,8 @@ class PeerDeathMidStreamTest {
                 }
             }
         };
-        try (ControlServer server = ControlServer.start(ControlServerOptions.at(directory.resolve("m.sock")), handler);
-             ChildJvm worker = ChildJvm.start(MidStreamWorkerMain.class, server.socketPath().toString())) {
+        try (status; ControlServer server = ControlServer.start(ControlServerOptions.at(directory.resolve("m.sock")),
+                handler); ChildJvm worker = ChildJvm.start(MidStreamWorkerMain.class, server.socketPath().toString())) {
             assertEquals("streaming", worker.awaitLine(Duration.ofSeconds(30)));
             Channel manager = channel.get();
             try {
@@ -80,7 +93,6 @@ class PeerDeathMidStreamTest {
                 consumed = drain(requests, consumed, Long.MAX_VALUE);
                 assertEquals(published, consumed, "every entry published before the kill was consumed, intact");
             } finally {
-                manager.unlink();
                 manager.close();
             }
         }
@@ -95,7 +107,8 @@ class PeerDeathMidStreamTest {
             ControlClient client = ControlClient.attach(socket,
                     AttachRequest.fromCurrentProcess(4096, RING_CAPACITY, "mid-stream-consumer"),
                     event -> goneAtNanos.complete(System.nanoTime()), Duration.ofSeconds(30));
-            try (Channel channel = Channel.attach(client.grant().channelName(), null)) {
+            Libc.close(client.takeStatusDescriptor());
+            try (Channel channel = Channel.attach(client.takeChannelDescriptor(), "channel", null)) {
                 assertEquals("consuming", manager.awaitLine(Duration.ofSeconds(30)));
                 RingProducer requests = channel.requestProducer();
                 long published = 0;
@@ -123,7 +136,6 @@ class PeerDeathMidStreamTest {
                     long offset = RingDescriptor.entryOffset(s, RING_CAPACITY, RequestDescriptor.SIZE_BYTES);
                     assertNull(StreamEntries.check(requests.segment(), offset, s));
                 }
-                channel.unlink();
             } finally {
                 client.close();
             }

@@ -15,14 +15,18 @@ import org.junit.jupiter.api.Test;
 class ControlCodecTest {
     private static final ProcessIdentity WORKER = new ProcessIdentity(4242, 1_700_000_000_123L);
     private static final ProcessIdentity MANAGER = new ProcessIdentity(77, ProcessIdentity.UNKNOWN_START_TIME);
+    private static final int V = ControlMessageDescriptor.VERSION;
 
     @Test
     void shouldRoundTripEveryMessageType() throws Exception {
         List<ControlMessage> messages = List.of(
                 new AttachRequest(WORKER, 8192, 256, "worker-1 ü"),
                 new AttachRequest(WORKER, 3000, 7, "x".repeat(ControlMessageDescriptor.CLIENT_NAME_BYTES_MAX)),
-                new AttachedReply(Long.MAX_VALUE, MANAGER, new AttachGrant("pagestore-ch-1.a_b", 16384, 65536)),
-                new AttachedReply(1, WORKER, new AttachGrant("c".repeat(200), 4096, 2)),
+                new AttachRequest(WORKER, AttachRequest.MANAGER_CHOOSES, AttachRequest.MANAGER_CHOOSES, "any"),
+                new AttachedReply(Long.MAX_VALUE, MANAGER, 16384, 65536),
+                new AttachedReply(1, WORKER, 4096, 2),
+                new ObserveRequest("pagestore stat"),
+                new ObservedReply(MANAGER),
                 new Refusal(RefusalCode.TOO_MANY_WORKERS, "too many ✓"),
                 new Refusal(RefusalCode.BAD_VERSION, ""),
                 new DetachRequest(),
@@ -61,21 +65,22 @@ class ControlCodecTest {
 
     @Test
     void shouldRejectUnsupportedVersion() {
-        assertProblem(ProtocolProblem.BAD_VERSION, frame(2, MessageType.DETACH.code(), new byte[0]));
+        assertProblem(ProtocolProblem.BAD_VERSION, frame(1, MessageType.DETACH.code(), new byte[0]));
+        assertProblem(ProtocolProblem.BAD_VERSION, frame(3, MessageType.DETACH.code(), new byte[0]));
         assertProblem(ProtocolProblem.BAD_VERSION, frame(0, MessageType.DETACH.code(), new byte[0]));
     }
 
     @Test
     void shouldRejectUnknownType() {
-        assertProblem(ProtocolProblem.UNKNOWN_TYPE, frame(1, 0, new byte[0]));
-        assertProblem(ProtocolProblem.UNKNOWN_TYPE, frame(1, 99, new byte[0]));
-        assertProblem(ProtocolProblem.UNKNOWN_TYPE, frame(1, 0xFFFF, new byte[0]));
+        assertProblem(ProtocolProblem.UNKNOWN_TYPE, frame(V, 0, new byte[0]));
+        assertProblem(ProtocolProblem.UNKNOWN_TYPE, frame(V, 99, new byte[0]));
+        assertProblem(ProtocolProblem.UNKNOWN_TYPE, frame(V, 0xFFFF, new byte[0]));
     }
 
     @Test
     void shouldRejectOversizedOrNegativeLengthBeforeReadingTheBody() {
         for (int length : new int[] {ControlMessageDescriptor.BODY_LENGTH_MAX + 1, Integer.MAX_VALUE, -1}) {
-            ByteBuffer header = ControlCodec.frame(ControlMessageDescriptor.MAGIC, 1, MessageType.ATTACH.code(),
+            ByteBuffer header = ControlCodec.frame(ControlMessageDescriptor.MAGIC, V, MessageType.ATTACH.code(),
                     ByteBuffer.allocate(0));
             header.putInt(ControlMessageDescriptor.BODY_LENGTH_OFFSET, length);
             assertProblem(ProtocolProblem.OVERSIZED_LENGTH, header);
@@ -95,8 +100,8 @@ class ControlCodecTest {
         ByteBuffer whole = ControlCodec.encode(new DetachRequest());
         ByteBuffer longer = ByteBuffer.allocate(whole.limit() + 1).put(whole).put((byte) 0).flip();
         assertProblem(ProtocolProblem.TRAILING_BYTES, longer);
-        assertProblem(ProtocolProblem.TRAILING_BYTES, frame(1, MessageType.DETACH.code(), new byte[1]));
-        assertProblem(ProtocolProblem.TRAILING_BYTES, frame(1, MessageType.DETACHED.code(), new byte[3]));
+        assertProblem(ProtocolProblem.TRAILING_BYTES, frame(V, MessageType.DETACH.code(), new byte[1]));
+        assertProblem(ProtocolProblem.TRAILING_BYTES, frame(V, MessageType.DETACHED.code(), new byte[3]));
         assertProblem(ProtocolProblem.TRAILING_BYTES, attach(body -> body.put((byte) 0)));
     }
 
@@ -134,14 +139,19 @@ class ControlCodecTest {
 
     @Test
     void shouldRejectAttachedWithBadFields() {
-        AttachedReply good = new AttachedReply(9, MANAGER, new AttachGrant("ch-9", 4096, 64));
+        AttachedReply good = new AttachedReply(9, MANAGER, 4096, 64);
         int base = ControlMessageDescriptor.HEADER_LENGTH;
         assertProblem(ProtocolProblem.BAD_FIELD, corrupt(good, f -> f.putLong(base, 0)));
         assertProblem(ProtocolProblem.BAD_FIELD, corrupt(good, f -> f.putLong(base + 8, 0)));
         assertProblem(ProtocolProblem.BAD_FIELD, corrupt(good, f -> f.putLong(base + 16, -9)));
         assertProblem(ProtocolProblem.BAD_FIELD, corrupt(good, f -> f.putInt(base + 24, 3000)));
         assertProblem(ProtocolProblem.BAD_FIELD, corrupt(good, f -> f.putInt(base + 28, 48)));
-        assertProblem(ProtocolProblem.BAD_FIELD, corrupt(good, f -> f.put(base + 34 + 2, (byte) '/')));
+        assertProblem(ProtocolProblem.BAD_FIELD, corrupt(good, f -> f.putInt(base + 28, 0)));
+        assertEquals(32, ControlCodec.encode(good).getInt(ControlMessageDescriptor.BODY_LENGTH_OFFSET),
+                "ATTACHED has no name any more: the channel travels as a descriptor");
+        ObservedReply observed = new ObservedReply(MANAGER);
+        assertProblem(ProtocolProblem.BAD_FIELD, corrupt(observed, f -> f.putLong(base, -1)));
+        assertProblem(ProtocolProblem.BAD_FIELD, corrupt(new ObserveRequest("tool"), f -> f.put(base + 2, (byte) 7)));
     }
 
     @Test
@@ -150,7 +160,7 @@ class ControlCodecTest {
                 f -> f.putShort(ControlMessageDescriptor.HEADER_LENGTH, (short) 999)));
         byte[] body = new byte[4 + 1025];
         ByteBuffer.wrap(body).putShort((short) RefusalCode.INTERNAL_ERROR.code()).putShort((short) 1025);
-        assertProblem(ProtocolProblem.BAD_FIELD, frame(1, MessageType.REFUSED.code(), body));
+        assertProblem(ProtocolProblem.BAD_FIELD, frame(V, MessageType.REFUSED.code(), body));
     }
 
     @Test
@@ -168,13 +178,14 @@ class ControlCodecTest {
         assertThrows(IllegalArgumentException.class, () -> new ProcessIdentity(0, 0));
         assertThrows(IllegalArgumentException.class, () -> new ProcessIdentity(1, -3));
         assertThrows(IllegalArgumentException.class, () -> new AttachRequest(WORKER, 4096, 64, ""));
-        assertThrows(IllegalArgumentException.class, () -> new AttachGrant("a b", 4096, 64));
-        assertThrows(IllegalArgumentException.class, () -> new AttachGrant("ok", 4097, 64));
-        assertThrows(IllegalArgumentException.class, () -> new AttachGrant("ok", 4096, 1 << 17));
-        assertThrows(IllegalArgumentException.class,
-                () -> new AttachedReply(0, MANAGER, new AttachGrant("ok", 4096, 2)));
+        assertThrows(IllegalArgumentException.class, () -> new AttachGrant(4096, 64, -1, 3));
+        assertThrows(IllegalArgumentException.class, () -> new AttachGrant(4097, 64, 3, 4));
+        assertThrows(IllegalArgumentException.class, () -> new AttachGrant(4096, 1 << 17, 3, 4));
+        assertThrows(IllegalArgumentException.class, () -> new AttachedReply(0, MANAGER, 4096, 2));
+        assertThrows(IllegalArgumentException.class, () -> new AttachedReply(1, MANAGER, 0, 2));
+        assertThrows(IllegalArgumentException.class, () -> new ObserveGrant(-1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new AttachGrant("ok", 3000, 64));
+                () -> new AttachGrant(3000, 64, 3, 4));
         assertTrue(e.getMessage().contains("pageSizeBytes=3000"), e.getMessage());
     }
 
@@ -191,7 +202,7 @@ class ControlCodecTest {
                 .putShort((short) 3).put("abc".getBytes(StandardCharsets.US_ASCII));
         edit.accept(body);
         body.flip();
-        return ControlCodec.frame(ControlMessageDescriptor.MAGIC, 1, MessageType.ATTACH.code(), body);
+        return ControlCodec.frame(ControlMessageDescriptor.MAGIC, V, MessageType.ATTACH.code(), body);
     }
 
     private static ByteBuffer attachNamed(byte[] name) {
@@ -199,7 +210,7 @@ class ControlCodecTest {
         body.putLong(WORKER.pid()).putLong(WORKER.startTimeMillis()).putInt(4096).putInt(64)
                 .putShort((short) name.length).put(name);
         body.flip();
-        return ControlCodec.frame(ControlMessageDescriptor.MAGIC, 1, MessageType.ATTACH.code(), body);
+        return ControlCodec.frame(ControlMessageDescriptor.MAGIC, V, MessageType.ATTACH.code(), body);
     }
 
     private static ByteBuffer corrupt(ControlMessage message, Consumer<ByteBuffer> edit) {

@@ -82,7 +82,8 @@ class ControlLivenessTest {
 
             // The child received the grant and the manager's identity (this process).
             assertEquals(String.valueOf(attach.session().attachId()), attached[1]);
-            assertEquals("ch-" + attach.session().attachId(), attached[2]);
+            assertEquals(String.valueOf(attach.session().attachId()), attached[2],
+                    "the child mapped the channel memfd it received and read the mark this handler wrote in it");
             assertEquals("8192", attached[3]);
             assertEquals("128", attached[4]);
             assertEquals(String.valueOf(ProcessHandle.current().pid()), attached[5]);
@@ -94,6 +95,8 @@ class ControlLivenessTest {
             assertEquals(DetachReason.ORDERLY, detach.reason());
             assertEquals(attach.session(), detach.session());
             assertEquals(0, worker.awaitExit(START));
+        } finally {
+            handler.close();
         }
     }
 

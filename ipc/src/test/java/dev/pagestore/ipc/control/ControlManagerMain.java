@@ -17,14 +17,15 @@ public final class ControlManagerMain {
     public static void main(String[] args) throws Exception {
         RecordingHandler recording = new RecordingHandler() {
             @Override
-            public AttachDecision onAttach(ControlSession session, AttachRequest request) {
-                System.out.println("ATTACH " + request.worker().pid() + " " + request.worker().startTimeMillis()
+            public AttachDecision onAttach(ControlSession session, AttachRequest request) throws Exception {
+                System.out.println("ATTACH " + session.worker().pid() + " " + session.worker().startTimeMillis()
                         + " " + request.clientName());
                 return super.onAttach(session, request);
             }
 
             @Override
             public void onDetach(ControlSession session, DetachReason reason, String detail) {
+                super.onDetach(session, reason, detail);
                 System.out.println("DETACH " + session.attachId() + " " + reason);
             }
         };

@@ -13,7 +13,10 @@ class ControlMessageDescriptorTest {
         // Loading the class runs its static asserts (tests run with -ea).
         assertEquals(12, ControlMessageDescriptor.HEADER_LENGTH);
         assertEquals(26, ControlMessageDescriptor.ATTACH_FIXED_LENGTH);
-        assertEquals(34, ControlMessageDescriptor.ATTACHED_FIXED_LENGTH);
+        assertEquals(32, ControlMessageDescriptor.ATTACHED_LENGTH);
+        assertEquals(2, ControlMessageDescriptor.OBSERVE_FIXED_LENGTH);
+        assertEquals(16, ControlMessageDescriptor.OBSERVED_LENGTH);
+        assertEquals(2, ControlMessageDescriptor.VERSION, "version 2: descriptors instead of channel names");
         assertEquals(4, ControlMessageDescriptor.REFUSED_FIXED_LENGTH);
         assertEquals(12 + 4096, ControlMessageDescriptor.FRAME_LENGTH_MAX);
     }

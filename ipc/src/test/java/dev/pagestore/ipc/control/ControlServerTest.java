@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.testing.ChildJvm;
+import dev.pagestore.ipc.linux.MemfdRegion;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -50,6 +53,7 @@ class ControlServerTest {
     @AfterEach
     void stop() {
         server.close();
+        handler.close();
     }
 
     private ControlClient attach(String name) throws IOException {
@@ -82,14 +86,14 @@ class ControlServerTest {
         assertTrue(Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS), "the JDK leaves the file on close");
         server = ControlServer.start(ControlServerOptions.at(socketPath), handler);
         try (ControlClient client = attach("after-stale")) {
-            assertEquals("ch-1", client.grant().channelName());
+            assertEquals(1, RecordingHandler.channelMark(client));
         }
     }
 
     @Test
     void shouldNotReplaceTheSocketOfALiveManager() throws Exception {
         FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
-                () -> ControlServer.start(ControlServerOptions.at(socketPath), new RecordingHandler()));
+                () -> ControlServer.start(ControlServerOptions.at(socketPath), handler));
         assertTrue(e.getMessage().contains("live"), e.getMessage());
         try (ControlClient client = attach("still-served")) {
             assertEquals(server.manager(), client.manager(), "the first manager still serves");
@@ -101,7 +105,7 @@ class ControlServerTest {
         Path file = directory.resolve("data");
         Files.writeString(file, "precious");
         assertThrows(FileAlreadyExistsException.class,
-                () -> ControlServer.start(ControlServerOptions.at(file), new RecordingHandler()));
+                () -> ControlServer.start(ControlServerOptions.at(file), handler));
         assertEquals("precious", Files.readString(file));
         try (var listing = Files.list(directory)) {
             assertEquals(2, listing.count(), "no private bind directory is left behind");
@@ -114,9 +118,12 @@ class ControlServerTest {
     void shouldAttachAndDetachWithBothIdentitiesRecorded() throws Exception {
         ControlClient client = attach("in-process");
         RecordingHandler.Attach attach = handler.nextAttach();
-        assertEquals(ProcessIdentity.current(), attach.session().worker());
+        assertEquals(ProcessIdentity.current().pid(), attach.session().worker().pid());
+        assertEquals(ProcessHandle.current().pid(), attach.session().peer().pid());
+        assertEquals(Libc.geteuid(), attach.session().peer().uid());
         assertEquals("in-process", attach.request().clientName());
-        assertEquals(new AttachGrant("ch-1", 4096, 64), client.grant());
+        assertEquals(new AttachedReply(attach.session().attachId(), ProcessIdentity.current(), 4096, 64),
+                client.attached());
         assertEquals(attach.session().attachId(), client.attachId());
         assertEquals(ProcessIdentity.current(), client.manager());
         assertEquals(1, server.attachedCount());
@@ -134,9 +141,90 @@ class ControlServerTest {
     }
 
     @Test
+    void shouldSendTheChannelAndTheReadOnlyStatusMemfdsWithTheGrant() throws Exception {
+        try (ControlClient first = attach("first"); ControlClient second = attach("second")) {
+            assertEquals(1, RecordingHandler.channelMark(first), "each worker gets its own channel");
+            assertEquals(2, RecordingHandler.channelMark(second));
+            assertThrows(IllegalStateException.class, first::takeChannelDescriptor, "a descriptor is taken once");
+            int statusFd = first.takeStatusDescriptor();
+            IOException writable = assertThrows(IOException.class,
+                    () -> MemfdRegion.map(Libc.fcntl(statusFd, Libc.F_DUPFD_CLOEXEC, 0), "status", MemfdRegion.READ_ONLY_SEALS,
+                            true));
+            assertTrue(writable.getMessage().contains("mmap"), writable.getMessage());
+            try (MemfdRegion status = MemfdRegion.map(statusFd, "status", MemfdRegion.READ_ONLY_SEALS, false)) {
+                assertEquals(RecordingHandler.STATUS_MARK, status.segment().get(java.lang.foreign.ValueLayout.JAVA_LONG,
+                        0));
+            }
+        }
+    }
+
+    @Test
+    void shouldRecordTheKernelsPidAndNotTheOneAttachClaims() throws Exception {
+        try (RawPeer peer = RawPeer.connect(socketPath)) {
+            peer.send(new AttachRequest(new ProcessIdentity(1, 0), 4096, 64, "liar"));
+            List<ControlMessage> replies = peer.read(WAIT, 1).messages();
+            assertInstanceOf(AttachedReply.class, replies.getFirst());
+            assertEquals(2, peer.descriptorsReceived(), "the channel and the status region came with ATTACHED");
+            RecordingHandler.Attach attach = handler.nextAttach();
+            assertEquals(1, attach.request().claimedWorker().pid(), "what it claimed is kept, for diagnostics");
+            assertEquals(ProcessHandle.current().pid(), attach.session().worker().pid(), "who it is, per the kernel");
+            assertEquals(ProcessIdentity.current().startTimeMillis(), attach.session().worker().startTimeMillis(),
+                    "the start time is the kernel's too (/proc/PID/stat)");
+        }
+    }
+
+    @Test
+    void shouldCloseDescriptorsAPeerSendsAndRefuseIt() throws Exception {
+        try (RawPeer peer = RawPeer.connect(socketPath);
+             MemfdRegion sent = MemfdRegion.create("test-unwanted", 4096, MemfdRegion.SIZE_SEALS)) {
+            peer.send(ControlCodec.encode(AttachRequest.fromCurrentProcess(4096, 64, "sender")), sent.descriptor());
+            Refusal refusal = refusalThenEof(peer);
+            assertEquals(RefusalCode.PROTOCOL_ERROR, refusal.code());
+            assertTrue(refusal.message().contains("file descriptors"), refusal.message());
+        }
+        assertTrue(handler.attaches.isEmpty(), "the ATTACH that came with a descriptor was not served");
+        assertServerStillServes(1);
+    }
+
+    @Test
+    void shouldLetAToolObserveTheStatusRegionWithoutAChannel() throws Exception {
+        try (ControlObserver observer = ControlObserver.observe(socketPath, "stat", WAIT)) {
+            assertEquals(ProcessIdentity.current(), observer.manager());
+            assertEquals(ProcessHandle.current().pid(), handler.observers.poll(10, TimeUnit.SECONDS).pid());
+            try (MemfdRegion status = MemfdRegion.map(observer.takeStatusDescriptor(), "status",
+                    MemfdRegion.READ_ONLY_SEALS, false)) {
+                assertEquals(RecordingHandler.STATUS_MARK, status.segment().get(java.lang.foreign.ValueLayout.JAVA_LONG,
+                        0));
+            }
+            assertEquals(1, server.observerCount());
+            assertEquals(0, server.attachedCount(), "an observer is not a worker");
+            assertTrue(handler.attaches.isEmpty());
+        }
+        awaitCondition(() -> server.observerCount() == 0, "the observer's close is seen");
+    }
+
+    @Test
+    void shouldKeepABoundedNumberOfObserversClosingTheOldest() throws Exception {
+        server.close();
+        server = ControlServer.start(ControlServerOptions.at(socketPath).withMaxObservers(2), handler);
+        try (RawPeer a = RawPeer.connect(socketPath); RawPeer b = RawPeer.connect(socketPath);
+             RawPeer c = RawPeer.connect(socketPath)) {
+            for (RawPeer peer : List.of(a, b, c)) {
+                peer.send(new ObserveRequest("tool"));
+                assertInstanceOf(ObservedReply.class, peer.read(WAIT, 1).messages().getFirst());
+                assertEquals(1, peer.descriptorsReceived());
+            }
+            assertTrue(a.readUntilEof(WAIT).eof(), "the oldest observer makes room");
+            assertFalse(c.readUntilEof(Duration.ofMillis(100)).eof(), "the newest is kept");
+            assertEquals(2, server.observerCount());
+        }
+    }
+
+    @Test
     void shouldRefuseWhatTheHandlerRefusesWithItsCode() throws Exception {
         AttachRefusedException e = assertThrows(AttachRefusedException.class, () -> ControlClient.attach(socketPath,
                 AttachRequest.fromCurrentProcess(3000, 64, "odd-pages"), gone::add, WAIT));
+        assertEquals(0, handler.channels.size(), "no channel was made for a refused attach");
         assertEquals(RefusalCode.BAD_PAGE_SIZE, e.code());
         assertTrue(e.getMessage().contains("pageSizeBytes=3000"), e.getMessage());
         e = assertThrows(AttachRefusedException.class, () -> ControlClient.attach(socketPath,
@@ -164,22 +252,85 @@ class ControlServerTest {
     @Test
     void shouldRefuseWithInternalErrorWhenTheHandlerThrowsAndKeepServing() throws Exception {
         server.close();
-        AttachHandler failing = new RecordingHandler() {
+        RecordingHandler failing = new RecordingHandler() {
             @Override
-            public AttachDecision onAttach(ControlSession session, AttachRequest request) {
-                if (request.clientName().equals("boom")) {
-                    throw new IllegalStateException("no shared memory left");
+            public AttachDecision onAttach(ControlSession session, AttachRequest request) throws Exception {
+                switch (request.clientName()) {
+                    case "boom" -> throw new IllegalStateException("no shared memory left");
+                    // An Error while preparing a channel (issue 14: "Errors included") costs that attach only.
+                    case "error" -> throw new InternalError("a fault in a memory access");
+                    case "oom" -> throw new OutOfMemoryError("simulated: Java heap space");
+                    default -> {
+                        return super.onAttach(session, request);
+                    }
                 }
-                return super.onAttach(session, request);
             }
         };
-        server = ControlServer.start(ControlServerOptions.at(socketPath), failing);
-        AttachRefusedException e = assertThrows(AttachRefusedException.class, () -> attach("boom"));
-        assertEquals(RefusalCode.INTERNAL_ERROR, e.code());
-        assertTrue(e.getMessage().contains("no shared memory left"), e.getMessage());
-        try (ControlClient client = attach("fine")) {
-            assertEquals("ch-2", client.grant().channelName(), "the refused attach consumed id 1; serving goes on");
+        try {
+            server = ControlServer.start(ControlServerOptions.at(socketPath), failing);
+            AttachRefusedException e = assertThrows(AttachRefusedException.class, () -> attach("boom"));
+            assertEquals(RefusalCode.INTERNAL_ERROR, e.code());
+            assertTrue(e.getMessage().contains("no shared memory left"), e.getMessage());
+            e = assertThrows(AttachRefusedException.class, () -> attach("error"));
+            assertEquals(RefusalCode.INTERNAL_ERROR, e.code());
+            assertTrue(e.getMessage().contains("a fault in a memory access"), e.getMessage());
+            e = assertThrows(AttachRefusedException.class, () -> attach("oom"));
+            assertEquals(RefusalCode.INTERNAL_ERROR, e.code());
+            assertTrue(server.isRunning(), "the control thread survived all three");
+            try (ControlClient client = attach("fine")) {
+                assertEquals(4, RecordingHandler.channelMark(client), "refused attaches consumed ids 1-3");
+            }
+            assertTrue(failing.detaches.stream().noneMatch(d -> d.session().attachId() < 4),
+                    "a refused attach never ends a session");
+        } finally {
+            server.close();
+            failing.close();
         }
+    }
+
+    @Test
+    void shouldCloseEverythingAndTellTheOwnerWhenTheControlThreadDies() throws Exception {
+        server.close();
+        java.util.Set<String> before = eventFds();
+        java.util.concurrent.CompletableFuture<Throwable> failure = new java.util.concurrent.CompletableFuture<>();
+        server = ControlServer.start(ControlServerOptions.at(socketPath), handler, failure::complete);
+        ControlClient client = attach("witness");
+        java.util.Set<String> ours = eventFds();
+        ours.removeAll(before);
+        assertEquals(1, ours.size(), "the server's wake-up eventfd: " + ours);
+        // Make the control thread's own wake-up descriptor fail under it (a directory: poll says readable, read
+        // says EISDIR), a failure no connection can be blamed for.
+        int directory = (int) Libc.check(Libc.open("/", Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0),
+                "open", "/");
+        try {
+            Libc.check(Libc.dup3(directory, Integer.parseInt(ours.iterator().next()), Libc.O_CLOEXEC), "dup3", "");
+        } finally {
+            Libc.close(directory);
+        }
+        RawPeer.connect(socketPath).close();  // wakes the loop, which polls the replaced descriptor next
+        Throwable cause = failure.get(10, TimeUnit.SECONDS);
+        assertTrue(cause.getMessage().contains("EISDIR"), cause.toString());
+        assertFalse(server.isRunning());
+        assertFalse(Files.exists(socketPath, LinkOption.NOFOLLOW_LINKS), "the socket is gone: nobody can attach");
+        assertEquals(DetachReason.SERVER_CLOSED, handler.nextDetach().reason(), "attached sessions were ended");
+        assertEquals(ManagerGoneEvent.Cause.CONNECTION_CLOSED, gone.poll(10, TimeUnit.SECONDS).cause());
+        client.close();
+    }
+
+    private static java.util.Set<String> eventFds() throws IOException {
+        java.util.Set<String> fds = new java.util.HashSet<>();
+        try (var listing = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : listing.toList()) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().equals("anon_inode:[eventfd]")) {
+                        fds.add(fd.getFileName().toString());
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return fds;
     }
 
     @Test
@@ -191,7 +342,6 @@ class ControlServerTest {
         ManagerGoneEvent event = gone.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         assertEquals(ManagerGoneEvent.Cause.CONNECTION_CLOSED, event.cause());
         assertEquals(client.attachId(), event.attachId());
-        assertEquals("ch-1", event.channelName());
         assertTrue(client.isManagerGone());
         assertThrows(IOException.class, () -> client.detach(WAIT));
         client.close();
@@ -226,13 +376,17 @@ class ControlServerTest {
         List<Case> cases = List.of(
                 new Case(ControlCodec.frame(ControlMessageDescriptor.MAGIC, 9, MessageType.ATTACH.code(),
                         ByteBuffer.allocate(0)), RefusalCode.BAD_VERSION, ProtocolProblem.BAD_VERSION),
-                new Case(ControlCodec.frame(ControlMessageDescriptor.MAGIC, 1, 77, ByteBuffer.allocate(0)),
+                new Case(ControlCodec.frame(ControlMessageDescriptor.MAGIC, 1, MessageType.ATTACH.code(),
+                        ByteBuffer.allocate(0)), RefusalCode.BAD_VERSION, ProtocolProblem.BAD_VERSION),
+                new Case(ControlCodec.frame(ControlMessageDescriptor.MAGIC, ControlMessageDescriptor.VERSION, 77,
+                        ByteBuffer.allocate(0)),
                         RefusalCode.PROTOCOL_ERROR, ProtocolProblem.UNKNOWN_TYPE),
                 new Case(oversized, RefusalCode.PROTOCOL_ERROR, ProtocolProblem.OVERSIZED_LENGTH),
                 new Case(ControlCodec.encode(new DetachRequest()), RefusalCode.PROTOCOL_ERROR,
                         ProtocolProblem.UNEXPECTED_MESSAGE),
-                new Case(ControlCodec.frame(ControlMessageDescriptor.MAGIC, 1, MessageType.ATTACH.code(),
-                        ByteBuffer.allocate(3)), RefusalCode.PROTOCOL_ERROR, ProtocolProblem.TRUNCATED));
+                new Case(ControlCodec.frame(ControlMessageDescriptor.MAGIC, ControlMessageDescriptor.VERSION,
+                        MessageType.ATTACH.code(), ByteBuffer.allocate(3)), RefusalCode.PROTOCOL_ERROR,
+                        ProtocolProblem.TRUNCATED));
         for (Case c : cases) {
             try (RawPeer peer = RawPeer.connect(socketPath)) {
                 peer.send(c.frame());
@@ -275,17 +429,67 @@ class ControlServerTest {
     }
 
     @Test
-    void shouldBoundConnectionsThatHaveNotAttached() throws Exception {
+    void shouldLetAProcessAtItsPendingCapReplaceItsOwnOldestConnection() throws Exception {
         server.close();
-        server = ControlServer.start(ControlServerOptions.at(socketPath).withMaxPendingConnections(2), handler);
-        try (RawPeer a = RawPeer.connect(socketPath); RawPeer b = RawPeer.connect(socketPath);
-             RawPeer c = RawPeer.connect(socketPath)) {
-            assertTrue(c.readUntilEof(WAIT).eof(), "the third pending connection is closed at once");
-            assertFalse(a.readUntilEof(Duration.ofMillis(100)).eof(), "the first two are kept");
-            assertEquals(2, server.pendingConnectionCount());
+        server = ControlServer.start(ControlServerOptions.at(socketPath).withMaxPendingPerProcess(2), handler);
+        try (RawPeer a = RawPeer.connect(socketPath); RawPeer b = RawPeer.connect(socketPath)) {
+            awaitCondition(() -> server.pendingConnectionCount() == 2, "two idle connections are pending");
+            try (RawPeer c = RawPeer.connect(socketPath)) {
+                assertTrue(a.readUntilEof(WAIT).eof(), "the process's oldest idle connection makes room");
+                assertFalse(c.readUntilEof(Duration.ofMillis(100)).eof(), "its newcomer is kept");
+                assertFalse(b.readUntilEof(Duration.ofMillis(10)).eof());
+                assertEquals(2, server.pendingConnectionCount());
+                assertEquals(1, server.evictedConnectionCount());
+                // A connection that attaches at once gets its grant, though this process's slots were all taken.
+                try (ControlClient client = attach("newcomer")) {
+                    assertTrue(b.readUntilEof(WAIT).eof(), "the oldest idler made room for it");
+                    assertTrue(client.attachId() > 0);
+                }
+            }
         }
         awaitCondition(() -> server.pendingConnectionCount() == 0, "the server saw the pending connections close");
-        assertServerStillServes(0);
+        assertServerStillServes(2);
+    }
+
+    @Test
+    void shouldEvictTheOldestPendingConnectionOfAnotherProcessWhenAllAreTaken() throws Exception {
+        server.close();
+        server = ControlServer.start(ControlServerOptions.at(socketPath).withMaxPendingConnections(4)
+                .withMaxPendingPerProcess(3), handler);
+        try (ChildJvm idler = ChildJvm.start(IdleConnectionsMain.class, socketPath.toString(), "3", "0")) {
+            assertEquals("HELD 3", idler.awaitLine(Duration.ofSeconds(60)));
+            awaitCondition(() -> server.pendingConnectionCount() == 3, "the other process's three are pending");
+            try (RawPeer mine = RawPeer.connect(socketPath)) {
+                awaitCondition(() -> server.pendingConnectionCount() == 4, "all four pending slots are taken");
+                try (ControlClient client = attach("newcomer")) {
+                    assertEquals("CLOSED 0", idler.awaitLine(WAIT), "the oldest of all made room");
+                    assertEquals(1, server.evictedConnectionCount());
+                    assertFalse(mine.readUntilEof(Duration.ofMillis(50)).eof(), "a younger idler is kept");
+                    assertTrue(client.attachId() > 0);
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldCloseADribblingConnectionAtItsHandshakeDeadline() throws Exception {
+        server.close();
+        server = ControlServer.start(ControlServerOptions.at(socketPath)
+                .withHandshakeTimeout(Duration.ofMillis(300)), handler);
+        ByteBuffer attach = ControlCodec.encode(AttachRequest.fromCurrentProcess(4096, 64, "slow"));
+        try (RawPeer slow = RawPeer.connect(socketPath)) {
+            long startNanos = System.nanoTime();
+            boolean closed = false;
+            for (int i = 0; i < attach.limit() - 1 && !closed; i++) {
+                slow.send(attach.slice(i, 1));  // a byte every 50 ms: the deadline counts from the accept
+                closed = slow.readUntilEof(Duration.ofMillis(50)).eof();
+            }
+            closed = closed || slow.readUntilEof(WAIT).eof();
+            long tookMillis = (System.nanoTime() - startNanos) / 1_000_000;
+            assertTrue(closed && tookMillis < 3_000, "closed after " + tookMillis + " ms");
+        }
+        assertTrue(handler.attaches.isEmpty());
+        assertServerStillServes(1);
     }
 
     @Test
@@ -328,7 +532,7 @@ class ControlServerTest {
     private void assertServerStillServes(long expectedProtocolErrors) throws Exception {
         assertTrue(server.isRunning());
         try (ControlClient client = attach("after")) {
-            assertTrue(client.grant().channelName().startsWith("ch-"));
+            assertEquals(client.attachId(), RecordingHandler.channelMark(client));
         }
         assertEquals(expectedProtocolErrors, server.protocolErrorCount());
     }

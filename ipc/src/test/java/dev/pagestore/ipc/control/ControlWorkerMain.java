@@ -1,5 +1,6 @@
 package dev.pagestore.ipc.control;
 
+import dev.pagestore.ipc.linux.Libc;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +9,8 @@ import java.time.Duration;
 
 /**
  * A worker process for {@link ControlLivenessTest}: attaches to the manager at {@code args[0]} as {@code args[1]},
- * prints {@code ATTACHED attachId channelName pageSize ringCapacity managerPid managerStartMillis}, then obeys stdin:
+ * prints {@code ATTACHED attachId channelMark pageSize ringCapacity managerPid managerStartMillis} (the mark is what
+ * the test handler wrote at the start of the channel memfd this worker received), then obeys stdin:
  * {@code detach} (orderly goodbye, prints {@code DETACHED}, exits 0). It prints {@code GONE cause} if the manager
  * goes away, and otherwise waits to be killed.
  */
@@ -21,8 +23,9 @@ public final class ControlWorkerMain {
         ControlClient client = ControlClient.attach(socketPath,
                 AttachRequest.fromCurrentProcess(8192, 128, args[1]),
                 event -> System.out.println("GONE " + event.cause()), Duration.ofSeconds(30));
-        System.out.println("ATTACHED " + client.attachId() + " " + client.grant().channelName() + " "
-                + client.grant().pageSizeBytes() + " " + client.grant().ringCapacity() + " "
+        Libc.close(client.takeStatusDescriptor());
+        System.out.println("ATTACHED " + client.attachId() + " " + RecordingHandler.channelMark(client) + " "
+                + client.pageSizeBytes() + " " + client.ringCapacity() + " "
                 + client.manager().pid() + " " + client.manager().startTimeMillis());
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;

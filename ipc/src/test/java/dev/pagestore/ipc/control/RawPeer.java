@@ -1,35 +1,44 @@
 package dev.pagestore.ipc.control;
 
+import dev.pagestore.ipc.linux.UnixSocket;
+import dev.pagestore.ipc.linux.UnixSocketAddress;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A test peer that speaks raw bytes to a control socket, to send what a real client never would. */
+/**
+ * A test peer that speaks raw bytes (and, if asked, descriptors) to a control socket, to send what a real client never
+ * would. Descriptors it receives are closed.
+ */
 final class RawPeer implements AutoCloseable {
-    private final SocketChannel channel;
+    private final UnixSocket socket;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment buffer = arena.allocate(8192);
+    private int descriptorsReceived;
 
-    private RawPeer(SocketChannel channel) {
-        this.channel = channel;
+    private RawPeer(UnixSocket socket) {
+        this.socket = socket;
     }
 
     static RawPeer connect(Path socketPath) throws IOException {
-        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        channel.connect(UnixDomainSocketAddress.of(socketPath));
-        return new RawPeer(channel);
+        return new RawPeer(UnixSocket.connect(UnixSocketAddress.ofPath(socketPath), Duration.ofSeconds(10)));
     }
 
-    void send(ByteBuffer bytes) throws IOException {
-        while (bytes.hasRemaining()) {
-            channel.write(bytes);
+    /** Sends {@code bytes}, with {@code descriptors} on the first byte. */
+    void send(ByteBuffer bytes, int... descriptors) throws IOException {
+        byte[] copy = new byte[bytes.remaining()];
+        bytes.get(copy);
+        MemorySegment.copy(copy, 0, buffer, ValueLayout.JAVA_BYTE, 0, copy.length);
+        long sent = 0;
+        while (sent < copy.length) {
+            sent += socket.send(buffer.asSlice(sent), copy.length - sent, true, sent == 0 ? descriptors : new int[0]);
         }
     }
 
@@ -49,33 +58,37 @@ final class RawPeer implements AutoCloseable {
     Received read(Duration timeout, int frames) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         long deadline = System.nanoTime() + timeout.toNanos();
-        channel.configureBlocking(false);
-        try (Selector selector = Selector.open()) {
-            channel.register(selector, SelectionKey.OP_READ);
-            ByteBuffer buffer = ByteBuffer.allocate(8192);
-            while (true) {
-                if (countFrames(bytes.toByteArray()) >= frames) {
+        while (true) {
+            if (countFrames(bytes.toByteArray()) >= frames) {
+                return new Received(bytes.toByteArray(), false);
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !socket.awaitReadable((int) Math.max(1, left / 1_000_000))) {
+                if (deadline - System.nanoTime() <= 0) {
                     return new Received(bytes.toByteArray(), false);
                 }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return new Received(bytes.toByteArray(), false);
-                }
-                selector.select(Math.max(1, left / 1_000_000));
-                selector.selectedKeys().clear();
-                buffer.clear();
-                int read;
-                try {
-                    read = channel.read(buffer);
-                } catch (IOException e) {
-                    return new Received(bytes.toByteArray(), true);  // reset counts as the end
-                }
-                if (read < 0) {
-                    return new Received(bytes.toByteArray(), true);
-                }
-                bytes.write(buffer.array(), 0, read);
+                continue;
+            }
+            UnixSocket.Received received;
+            try {
+                received = socket.receive(buffer, buffer.byteSize(), false);
+            } catch (IOException e) {
+                return new Received(bytes.toByteArray(), true);  // reset counts as the end
+            }
+            descriptorsReceived += received.descriptors().length;
+            received.closeDescriptors();
+            if (received.bytes() == 0) {
+                return new Received(bytes.toByteArray(), true);
+            }
+            if (received.bytes() > 0) {
+                bytes.write(buffer.asSlice(0, received.bytes()).toArray(ValueLayout.JAVA_BYTE));
             }
         }
+    }
+
+    /** Descriptors that arrived (and were closed) so far. */
+    int descriptorsReceived() {
+        return descriptorsReceived;
     }
 
     private static int countFrames(byte[] bytes) {
@@ -94,8 +107,9 @@ final class RawPeer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
-        channel.close();
+    public void close() {
+        socket.close();
+        arena.close();
     }
 
     /** Bytes received and whether the server closed the connection. */
@@ -107,6 +121,9 @@ final class RawPeer implements AutoCloseable {
             while (in.remaining() >= ControlMessageDescriptor.HEADER_LENGTH) {
                 ControlCodec.Header header = ControlCodec.decodeHeader(in);
                 int frameLength = ControlMessageDescriptor.HEADER_LENGTH + header.bodyLength();
+                if (in.remaining() < frameLength) {
+                    break;
+                }
                 ByteBuffer frame = in.slice(in.position(), frameLength);
                 in.position(in.position() + frame.remaining());
                 messages.add(ControlCodec.decode(frame));

@@ -1,0 +1,105 @@
+package dev.pagestore.ipc.linux;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sealed memfds: what the seals forbid to anyone holding the file (also through a reopen of {@code /proc/self/fd/N}),
+ * what the creator keeps, and what a receiver checks before it maps.
+ */
+class MemfdRegionTest {
+    private static final int EPERM = -Errno.EPERM.number();
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void shouldFixTheSizeForEveryHolderOfTheFile() throws Exception {
+        try (MemfdRegion region = MemfdRegion.create("test-size", 3 * 4096, MemfdRegion.SIZE_SEALS)) {
+            assertEquals(MemfdRegion.SIZE_SEALS, region.seals());
+            int fd = region.descriptor();
+            assertEquals(EPERM, Libc.ftruncate(fd, 0), "shrink");
+            assertEquals(EPERM, Libc.ftruncate(fd, 4 * 4096), "grow");
+            assertEquals(EPERM, Libc.fallocate(fd, 0, 0, 8 * 4096), "grow by fallocate");
+            assertEquals(EPERM, Libc.fcntl(fd, Libc.F_ADD_SEALS, Libc.F_SEAL_WRITE), "the seals are sealed");
+            int reopened = (int) Libc.check(Libc.open("/proc/self/fd/" + fd, Libc.O_RDWR | Libc.O_CLOEXEC, 0),
+                    "open", "/proc/self/fd/" + fd);
+            try {
+                assertEquals(EPERM, Libc.ftruncate(reopened, 0), "a reopened descriptor is bound by the same seals");
+            } finally {
+                Libc.close(reopened);
+            }
+            assertEquals(3 * 4096, Libc.lseek(fd, 0, Libc.SEEK_END));
+            region.segment().set(JAVA_LONG, 3 * 4096 - 8, 42);  // every byte stays backed
+        }
+    }
+
+    @Test
+    void shouldLetOnlyTheCreatorsMappingWriteAReadOnlySealedRegion() throws Exception {
+        try (MemfdRegion region = MemfdRegion.create("test-read-only", 4096, MemfdRegion.READ_ONLY_SEALS);
+             Arena arena = Arena.ofConfined()) {
+            int fd = region.descriptor();
+            region.segment().set(JAVA_LONG, 0, 7);  // the creator's mapping predates the seal
+            MemorySegment bytes = arena.allocate(8);
+            assertEquals(EPERM, Libc.pwrite(fd, bytes, 8, 0), "write(2)");
+            assertEquals(-Errno.EPERM.number(), Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE,
+                    Libc.MAP_SHARED, fd, 0), "a new writable shared mapping");
+            assertEquals(EPERM, Libc.fallocate(fd, 0x02 | 0x01, 0, 4096), "punching a hole");
+            int reopened = (int) Libc.check(Libc.open("/proc/self/fd/" + fd, Libc.O_RDWR | Libc.O_CLOEXEC, 0),
+                    "open", "/proc/self/fd/" + fd);
+            try {
+                assertEquals(EPERM, Libc.pwrite(reopened, bytes, 8, 0), "write(2) through a reopen");
+            } finally {
+                Libc.close(reopened);
+            }
+            int passed = (int) Libc.check(Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, 0), "dup", "");
+            try (MemfdRegion view = MemfdRegion.map(passed, "view", MemfdRegion.READ_ONLY_SEALS, false)) {
+                assertEquals(7, view.segment().get(JAVA_LONG, 0));
+                region.segment().set(JAVA_LONG, 8, 9);
+                assertEquals(9, view.segment().get(JAVA_LONG, 8), "one file, two mappings");
+                assertTrue(view.segment().isReadOnly(), "a Java store cannot reach the PROT_READ mapping");
+                assertThrows(IllegalArgumentException.class, () -> view.segment().set(JAVA_LONG, 0, 1));
+                assertEquals(-Errno.EBADF.number(), Libc.fcntl(passed, Libc.F_GET_SEALS, 0),
+                        "the receiver closed the descriptor once mapped");
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseToMapAFileWithoutTheSealsItNeeds() throws Exception {
+        try (MemfdRegion unsealed = MemfdRegion.create("test-unsealed", 4096, 0)) {
+            int passed = (int) Libc.check(Libc.fcntl(unsealed.descriptor(), Libc.F_DUPFD_CLOEXEC, 0), "dup", "");
+            IOException e = assertThrows(IOException.class,
+                    () -> MemfdRegion.map(passed, "unsealed", MemfdRegion.SIZE_SEALS, true));
+            assertTrue(e.getMessage().contains("expected seals 0x7, found 0x0"), e.getMessage());
+            assertEquals(-Errno.EBADF.number(), Libc.fcntl(passed, Libc.F_GET_SEALS, 0), "closed when refused too");
+        }
+        Path plain = Files.writeString(directory.resolve("plain"), "not shared memory");
+        int fd = (int) Libc.check(Libc.open(plain.toString(), Libc.O_RDWR | Libc.O_CLOEXEC, 0), "open", "");
+        ErrnoException e = assertThrows(ErrnoException.class,
+                () -> MemfdRegion.map(fd, "plain file", MemfdRegion.SIZE_SEALS, true));
+        assertEquals(Errno.EINVAL, e.errno(), e.getMessage());
+    }
+
+    @Test
+    void shouldUnmapAndCloseOnClose() throws Exception {
+        MemfdRegion region = MemfdRegion.create("test-close", 4096, MemfdRegion.SIZE_SEALS);
+        int fd = region.descriptor();
+        region.segment().set(JAVA_BYTE, 0, (byte) 1);
+        region.close();
+        region.close();
+        assertThrows(IllegalStateException.class, () -> region.segment().get(JAVA_BYTE, 0));
+        assertEquals(-Errno.EBADF.number(), Libc.fcntl(fd, Libc.F_GET_SEALS, 0));
+    }
+}
