@@ -87,6 +87,8 @@ public final class ControlServer implements AutoCloseable {
     private final AtomicLong refusedPeers = new AtomicLong();
     private final AtomicLong evictedConnections = new AtomicLong();
     private final Map<Long, ControlSession> attachedSessions = new ConcurrentHashMap<>();
+    /** Attached sessions per kernel pid (control thread only). */
+    private final Map<Integer, Integer> attachedByPid = new java.util.HashMap<>();
     private volatile boolean closing;
     private volatile int attachedCount;  // written by the control thread only; volatile for the accessor
     private volatile int pendingCount;   // same
@@ -432,6 +434,13 @@ public final class ControlServer implements AutoCloseable {
             return;
         }
         PeerCredentials peer = connection.peer();
+        int ofThisProcess = attachedByPid.getOrDefault(peer.pid(), 0);
+        if (ofThisProcess >= options.maxWorkersPerProcess()) {
+            connection.refuse(new Refusal(RefusalCode.TOO_MANY_WORKERS, "pid " + peer.pid() + " already holds "
+                    + ofThisProcess + " attachments, the most one process may (maxWorkersPerProcess="
+                    + options.maxWorkersPerProcess() + ")"));
+            return;
+        }
         ProcessIdentity worker = ProcessIdentity.ofPeer(peer.pid(), connection.connectedAtMillis());
         if (request.claimedWorker().pid() != peer.pid()) {
             LOG.warn("ATTACH '{}' claims pid {}, but the kernel says pid {} connected; recording the kernel's",
@@ -459,6 +468,7 @@ public final class ControlServer implements AutoCloseable {
             case AttachGrant grant -> {
                 session.granted(grant);
                 attachedSessions.put(session.attachId(), session);
+                attachedByPid.merge(peer.pid(), 1, Integer::sum);
                 attachedCount++;
                 LOG.info("attached {}: page size {}, ring capacity {}", session, grant.pageSizeBytes(),
                         grant.ringCapacity());
@@ -511,6 +521,7 @@ public final class ControlServer implements AutoCloseable {
             observerCount = observers.size();
         }
         if (connection.session() != null && attachedSessions.remove(connection.session().attachId()) != null) {
+            attachedByPid.computeIfPresent(connection.peer().pid(), (pid, n) -> n == 1 ? null : n - 1);
             attachedCount--;
         }
         assert attachedCount >= 0 && pendingCount >= 0 : "attached " + attachedCount + ", pending " + pendingCount;

@@ -18,6 +18,9 @@ import java.time.Duration;
  *        plus about 30 bytes must fit too (the socket is bound in a private directory there first)
  * @param maxWorkers attached sessions allowed at once; the next attach is refused with
  *        {@link RefusalCode#TOO_MANY_WORKERS}
+ * @param maxWorkersPerProcess attached sessions one process (the kernel's pid) may hold at once, so that one process
+ *        cannot take every session and every channel's memory from the others; the next is refused
+ *        {@link RefusalCode#TOO_MANY_WORKERS}
  * @param maxPendingConnections connections allowed to be open without a first frame; a newcomer beyond it evicts the
  *        oldest
  * @param maxPendingPerProcess pending connections one process may hold; its newcomer evicts its own oldest
@@ -26,9 +29,11 @@ import java.time.Duration;
  * @param handshakeTimeout how long a connection may stay open without completing its first frame before it is
  *        closed; attached sessions have no timeout, their liveness is the socket
  */
-public record ControlServerOptions(Path socketPath, int maxWorkers, int maxPendingConnections,
-                                   int maxPendingPerProcess, int maxObservers, Duration handshakeTimeout) {
+public record ControlServerOptions(Path socketPath, int maxWorkers, int maxWorkersPerProcess,
+                                   int maxPendingConnections, int maxPendingPerProcess, int maxObservers,
+                                   Duration handshakeTimeout) {
     public static final int DEFAULT_MAX_WORKERS = 256;
+    public static final int DEFAULT_MAX_WORKERS_PER_PROCESS = 64;
     public static final int DEFAULT_MAX_PENDING_CONNECTIONS = 64;
     public static final int DEFAULT_MAX_PENDING_PER_PROCESS = 8;
     public static final int DEFAULT_MAX_OBSERVERS = 16;
@@ -40,6 +45,10 @@ public record ControlServerOptions(Path socketPath, int maxWorkers, int maxPendi
         }
         if (maxWorkers < 1) {
             throw new IllegalArgumentException("maxWorkers=" + maxWorkers + " must be at least 1");
+        }
+        if (maxWorkersPerProcess < 1 || maxWorkersPerProcess > maxWorkers) {
+            throw new IllegalArgumentException("maxWorkersPerProcess=" + maxWorkersPerProcess + " must be in [1, "
+                    + maxWorkers + "] (maxWorkers)");
         }
         if (maxPendingConnections < 1) {
             throw new IllegalArgumentException(
@@ -59,33 +68,42 @@ public record ControlServerOptions(Path socketPath, int maxWorkers, int maxPendi
 
     /** Defaults for everything but the path. */
     public static ControlServerOptions at(Path socketPath) {
-        return new ControlServerOptions(socketPath, DEFAULT_MAX_WORKERS, DEFAULT_MAX_PENDING_CONNECTIONS,
+        return new ControlServerOptions(socketPath, DEFAULT_MAX_WORKERS, DEFAULT_MAX_WORKERS_PER_PROCESS,
+                DEFAULT_MAX_PENDING_CONNECTIONS,
                 DEFAULT_MAX_PENDING_PER_PROCESS, DEFAULT_MAX_OBSERVERS, DEFAULT_HANDSHAKE_TIMEOUT);
     }
 
+    /** Also lowers {@link #maxWorkersPerProcess} to {@code workers} when it was larger. */
     public ControlServerOptions withMaxWorkers(int workers) {
-        return new ControlServerOptions(socketPath, workers, maxPendingConnections, maxPendingPerProcess,
-                maxObservers, handshakeTimeout);
+        return new ControlServerOptions(socketPath, workers, Math.min(maxWorkersPerProcess, workers),
+                maxPendingConnections, maxPendingPerProcess, maxObservers, handshakeTimeout);
+    }
+
+    public ControlServerOptions withMaxWorkersPerProcess(int workers) {
+        return new ControlServerOptions(socketPath, maxWorkers, workers, maxPendingConnections,
+                maxPendingPerProcess, maxObservers, handshakeTimeout);
     }
 
     /** Also lowers {@link #maxPendingPerProcess} to {@code pending} when it was larger. */
     public ControlServerOptions withMaxPendingConnections(int pending) {
-        return new ControlServerOptions(socketPath, maxWorkers, pending, Math.min(maxPendingPerProcess, pending),
+        return new ControlServerOptions(socketPath, maxWorkers, maxWorkersPerProcess, pending,
+                Math.min(maxPendingPerProcess, pending),
                 maxObservers, handshakeTimeout);
     }
 
     public ControlServerOptions withMaxPendingPerProcess(int pending) {
-        return new ControlServerOptions(socketPath, maxWorkers, maxPendingConnections, pending, maxObservers,
+        return new ControlServerOptions(socketPath, maxWorkers, maxWorkersPerProcess, maxPendingConnections, pending,
+                maxObservers,
                 handshakeTimeout);
     }
 
     public ControlServerOptions withMaxObservers(int observers) {
-        return new ControlServerOptions(socketPath, maxWorkers, maxPendingConnections, maxPendingPerProcess,
-                observers, handshakeTimeout);
+        return new ControlServerOptions(socketPath, maxWorkers, maxWorkersPerProcess, maxPendingConnections,
+                maxPendingPerProcess, observers, handshakeTimeout);
     }
 
     public ControlServerOptions withHandshakeTimeout(Duration timeout) {
-        return new ControlServerOptions(socketPath, maxWorkers, maxPendingConnections, maxPendingPerProcess,
-                maxObservers, timeout);
+        return new ControlServerOptions(socketPath, maxWorkers, maxWorkersPerProcess, maxPendingConnections,
+                maxPendingPerProcess, maxObservers, timeout);
     }
 }

@@ -250,6 +250,26 @@ class ControlServerTest {
     }
 
     @Test
+    void shouldCapTheAttachmentsOfOneProcessWhileAnotherProcessStillAttaches() throws Exception {
+        server.close();
+        server = ControlServer.start(ControlServerOptions.at(socketPath).withMaxWorkersPerProcess(2), handler);
+        ControlClient first = attach("first");
+        try (ControlClient second = attach("second")) {
+            AttachRefusedException refused = assertThrows(AttachRefusedException.class, () -> attach("third"));
+            assertEquals(RefusalCode.TOO_MANY_WORKERS, refused.code());
+            assertTrue(refused.getMessage().contains("maxWorkersPerProcess=2"), refused.getMessage());
+            try (ChildJvm other = ChildJvm.start(
+                    ControlWorkerMain.class, socketPath.toString(), "other-process")) {
+                String line = other.awaitLine(WAIT);
+                assertTrue(line != null && line.startsWith("ATTACHED"), "another process attaches: " + line);
+            }
+            first.detach(WAIT);
+            awaitCondition(() -> server.attachedCount() <= 1, "the first attachment is gone");
+            attach("fourth").close();
+        }
+    }
+
+    @Test
     void shouldRefuseWithInternalErrorWhenTheHandlerThrowsAndKeepServing() throws Exception {
         server.close();
         RecordingHandler failing = new RecordingHandler() {
