@@ -97,9 +97,10 @@ public final class StatCommand implements Callable<Integer> {
     /** One reading of every counter. */
     private record Sample(long nanos, long[][] reactors, long[][] histograms, long[] global) {
         static final long[] REACTOR_FIELDS = {READ_REQUESTS, WRITE_REQUESTS, PAGES_READ, PAGES_WRITTEN, ERRORS,
-                INVALID_REQUESTS, TIMEOUTS, UNMAPPED_COMPLETIONS, IN_FLIGHT, CHANNELS};
+                INVALID_REQUESTS, TIMEOUTS, UNMAPPED_COMPLETIONS, IN_FLIGHT, CHANNELS, CHANNEL_FAULTS,
+                DEFERRED_DATA_WRITES};
         static final long[] GLOBAL_FIELDS = {ATTACHED_WORKERS, WAL_DATASYNCS, WAL_BATCHES, WAL_RECORDS,
-                WAL_WRITE_NANOS, WAL_SYNC_NANOS, WAL_SEGMENTS_ZERO_FILLED, WAL_SEGMENTS_RECYCLED};
+                WAL_WRITE_NANOS, WAL_SYNC_NANOS, WAL_SEGMENTS_ZERO_FILLED, WAL_SEGMENTS_RECYCLED, UNWRITTEN_PAGES};
 
         static Sample of(StatusView status) {
             int r = status.reactorCount();
@@ -123,9 +124,9 @@ public final class StatCommand implements Callable<Integer> {
 
     private static void print(PrintWriter out, Sample before, Sample now, int reactorCount) {
         double seconds = (now.nanos - before.nanos) / 1e9;
-        out.printf("%n%s  %8s %8s %6s %9s %9s %9s %6s %7s %7s %8s %5s%n",
+        out.printf("%n%s  %8s %8s %6s %9s %9s %9s %6s %7s %7s %8s %5s %6s%n",
                 LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")), "reads/s", "writes/s", "queue",
-                "p50", "p99", "p99.9", "errors", "invalid", "timeout", "unmapped", "chans");
+                "p50", "p99", "p99.9", "errors", "invalid", "timeout", "unmapped", "chans", "faults");
         for (int r = 0; r < reactorCount; r++) {
             long[] a = before.reactors[r];
             long[] b = now.reactors[r];
@@ -133,9 +134,19 @@ public final class StatCommand implements Callable<Integer> {
             for (int i = 0; i < HISTOGRAM_BUCKETS; i++) {
                 histogram[i] = now.histograms[r][i] - before.histograms[r][i];
             }
-            out.printf("reactor %-2d %8.0f %8.0f %6d %9s %9s %9s %6d %7d %7d %8d %5d%n", r, (b[0] - a[0]) / seconds,
-                    (b[1] - a[1]) / seconds, b[8], percentile(histogram, 0.50), percentile(histogram, 0.99),
-                    percentile(histogram, 0.999), b[4], b[5], b[6], b[7], b[9]);
+            out.printf("reactor %-2d %8.0f %8.0f %6d %9s %9s %9s %6d %7d %7d %8d %5d %6d%n", r,
+                    (b[0] - a[0]) / seconds, (b[1] - a[1]) / seconds, b[8], percentile(histogram, 0.50),
+                    percentile(histogram, 0.99), percentile(histogram, 0.999), b[4], b[5], b[6], b[7], b[9], b[10]);
+        }
+        long deferred = 0;
+        for (int r = 0; r < reactorCount; r++) {
+            deferred += now.reactors[r][11];
+        }
+        if (deferred > 0 || now.global[8] > 0) {
+            // Committed writes whose data-file write failed: the WAL holds them and reads are served from memory, but
+            // the data file is behind until a checkpoint writes them (docs/operations.md).
+            out.printf("data file behind: %d committed page(s) wait for the checkpointer (%d failed data-file writes"
+                    + " since start)%n", now.global[8], deferred);
         }
         long datasyncs = now.global[1] - before.global[1];
         long batches = now.global[2] - before.global[2];

@@ -9,6 +9,8 @@ import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.nvme.sim.NvmeOpcodes;
 import dev.pagestore.nvme.sim.NvmeStatus;
 import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
+import dev.pagestore.status.StatusRegionDescriptor;
+import dev.pagestore.status.StatusView;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
@@ -45,6 +47,14 @@ class CommittedWriteTest {
             client.write(5, page(4096, 5, 2));  // must not throw: the WAL holds it
             assertEquals(1, manager.unwrittenPages(), "the failed data write waits for the checkpointer");
             assertArrayEquals(page(4096, 5, 2), client.read(5), "reads see the committed write, not the file");
+            try (StatusView status = StatusView.observe(directory)) {
+                assertEquals(1, status.sumReactors(StatusRegionDescriptor.DEFERRED_DATA_WRITES));
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (status.global(StatusRegionDescriptor.UNWRITTEN_PAGES) != 1 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);  // housekeeping publishes the gauge every 100 ms
+                }
+                assertEquals(1, status.global(StatusRegionDescriptor.UNWRITTEN_PAGES), "pagestore stat shows it");
+            }
 
             manager.checkpoint();
             assertEquals(0, manager.unwrittenPages(), "the checkpoint wrote it to the data file");
