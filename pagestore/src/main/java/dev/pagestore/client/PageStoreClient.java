@@ -429,6 +429,19 @@ public final class PageStoreClient implements AutoCloseable {
         throw last != null ? last : new PageStoreException(ErrorCode.MANAGER_GONE, "no manager within " + timeout);
     }
 
+    /**
+     * Makes this worker process non-dumpable ({@code prctl(PR_SET_DUMPABLE, 0)}), as the manager makes itself: other
+     * processes of the same user can then no longer read its memory ({@code /proc/PID/mem}, {@code ptrace}) or open
+     * its descriptors, the one way left for them to reach this worker's page buffers (docs/SECURITY.md). It also stops
+     * core dumps of this process, which is why it is a choice and not a default. Any thread, any time, idempotent.
+     *
+     * @throws IOException when the kernel refuses
+     */
+    public static void protectProcessMemory() throws IOException {
+        dev.pagestore.ipc.linux.Libc.check(dev.pagestore.ipc.linux.Libc.prctl(
+                dev.pagestore.ipc.linux.Libc.PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl", "PR_SET_DUMPABLE 0");
+    }
+
     // ------------------------------------------------------------------------------------------------ facts
 
     public int pageSizeBytes() {
