@@ -589,4 +589,21 @@ public final class Libc {
             throw unexpected(t);
         }
     }
+
+    // ------------------------------------------------------------------------------------ identity (issue 14)
+
+    private static final MethodHandle GETEUID = bind("geteuid", FunctionDescriptor.of(JAVA_INT));
+
+    /**
+     * {@code geteuid(2)}: this process's effective user id, the one the kernel checks file permissions against and
+     * records in {@code SO_PEERCRED} (always succeeds).
+     */
+    public static int geteuid() {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) GETEUID.invokeExact(state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
 }
