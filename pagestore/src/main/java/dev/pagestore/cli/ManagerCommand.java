@@ -16,7 +16,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code pagestore manager --dir DIR ...}: runs the manager of a data directory until SIGTERM (or SIGINT), then
@@ -90,16 +92,23 @@ public final class ManagerCommand implements Callable<Integer> {
                     + " has ended, however it ended: for supervisors that may be killed (the demo uses it).")
     Long parentPid;
 
+    @Spec
+    CommandSpec spec;
+
+    private java.io.PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
     @Override
     public Integer call() throws Exception {
         if (parentPid != null) {
             if (parentPid <= 0) {
-                System.err.println("pagestore manager: --exit-with-parent " + parentPid + " is not a process id");
+                err().println("pagestore manager: --exit-with-parent " + parentPid + " is not a process id");
                 return EXIT_USAGE;
             }
             long parent = parentPid;
             ParentWatch.start(parent, () -> {
-                System.err.println("pagestore manager: process " + parent + ", which started it, has ended:"
+                err().println("pagestore manager: process " + parent + ", which started it, has ended:"
                         + " stopping");
                 System.exit(0);  // the shutdown hook stops the manager as on SIGTERM and sets the exit code
             });
@@ -109,14 +118,14 @@ public final class ManagerCommand implements Callable<Integer> {
             existing = Files.isDirectory(directory) ? StoreMetadata.read(directory.toAbsolutePath())
                     : Optional.empty();
         } catch (IOException e) {
-            System.err.println("pagestore manager: " + e.getMessage());
+            err().println("pagestore manager: " + e.getMessage());
             return EXIT_REFUSED;
         }
         int pageSize = pageSizeBytes != null ? pageSizeBytes
                 : existing.map(StoreMetadata::pageSizeBytes).orElse(ManagerConfig.DEFAULT_PAGE_SIZE);
         long pages;
         if (capacityPages != null && capacity != null) {
-            System.err.println("pagestore manager: give --capacity-pages or --capacity, not both");
+            err().println("pagestore manager: give --capacity-pages or --capacity, not both");
             return EXIT_USAGE;
         } else if (capacityPages != null) {
             pages = capacityPages;
@@ -124,13 +133,13 @@ public final class ManagerCommand implements Callable<Integer> {
             try {
                 long bytes = parseBytes(capacity);
                 if (bytes < pageSize || bytes % pageSize != 0) {
-                    System.err.println("pagestore manager: --capacity " + capacity + " is not a whole number of "
+                    err().println("pagestore manager: --capacity " + capacity + " is not a whole number of "
                             + pageSize + "-byte pages: give a multiple of the page size");
                     return EXIT_USAGE;
                 }
                 pages = bytes / pageSize;
             } catch (IllegalArgumentException e) {
-                System.err.println("pagestore manager: " + e.getMessage());
+                err().println("pagestore manager: " + e.getMessage());
                 return EXIT_USAGE;
             }
         } else {
@@ -143,17 +152,17 @@ public final class ManagerCommand implements Callable<Integer> {
                     .withReactorCount(reactors).withQueueDepth(queueDepth).withBackend(DeviceFactory.named(backend))
                     .withPin(pin).withCheckpointIntervalMillis(checkpointIntervalMillis).withWalIo(walIo);
         } catch (IllegalArgumentException e) {
-            System.err.println("pagestore manager: " + e.getMessage());
+            err().println("pagestore manager: " + e.getMessage());
             return EXIT_USAGE;
         }
         PageStoreManager manager;
         try {
             manager = PageStoreManager.start(config);
         } catch (ManagerAlreadyRunningException | StoreRefusedException | IllegalArgumentException e) {
-            System.err.println("pagestore manager: " + e.getMessage());
+            err().println("pagestore manager: " + e.getMessage());
             return EXIT_REFUSED;
         } catch (IOException e) {
-            System.err.println("pagestore manager: could not start on " + directory + ": " + e.getMessage());
+            err().println("pagestore manager: could not start on " + directory + ": " + e.getMessage());
             return EXIT_REFUSED;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

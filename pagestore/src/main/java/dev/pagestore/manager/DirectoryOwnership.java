@@ -57,11 +57,14 @@ public final class DirectoryOwnership implements AutoCloseable {
     private final ExclusiveLock lock;
     private final FileStatus directoryStatus;
     private final FileStatus lockStatus;
+    /** {@code DIR/.lock} did not exist before {@link #acquire}: {@link #abandon} removes it again. */
+    private final boolean lockFileCreated;
     private boolean closed;
 
-    private DirectoryOwnership(Path directory, AbstractNameClaim name, int directoryFd, ExclusiveLock lock)
-            throws ErrnoException {
+    private DirectoryOwnership(Path directory, AbstractNameClaim name, int directoryFd, ExclusiveLock lock,
+            boolean lockFileCreated) throws ErrnoException {
         this.directory = directory;
+        this.lockFileCreated = lockFileCreated;
         this.name = name;
         this.directoryFd = directoryFd;
         this.lock = lock;
@@ -114,12 +117,14 @@ public final class DirectoryOwnership implements AutoCloseable {
                 String holder = holderOfLockFile(realDirectory.resolve(LOCK_FILE));
                 throw new ManagerAlreadyRunningException(alreadyRunning(realDirectory, holder), holder, null);
             }
+            boolean lockFileCreated = !Files.exists(realDirectory.resolve(LOCK_FILE), LinkOption.NOFOLLOW_LINKS);
             try {
                 lock = ExclusiveLock.acquireLockFile(realDirectory.resolve(LOCK_FILE), "pagestore data directory");
             } catch (ExclusiveLock.OwnedByAnotherProcessException e) {
                 throw new ManagerAlreadyRunningException(alreadyRunning(realDirectory, e.holder()), e.holder(), e);
             }
-            DirectoryOwnership ownership = new DirectoryOwnership(realDirectory, name, directoryFd, lock);
+            DirectoryOwnership ownership = new DirectoryOwnership(realDirectory, name, directoryFd, lock,
+                    lockFileCreated);
             success = true;
             return ownership;
         } finally {
@@ -275,6 +280,21 @@ public final class DirectoryOwnership implements AutoCloseable {
 
     public Path directory() {
         return directory;
+    }
+
+    /**
+     * Releases after a refused start, leaving the directory as it was found: removes {@code DIR/.lock} when
+     * {@link #acquire} created it (while still holding everything, so no other manager is in between), then closes.
+     */
+    public synchronized void abandon() {
+        if (!closed && lockFileCreated) {
+            try {
+                Files.deleteIfExists(lock.lockFile());
+            } catch (IOException e) {
+                LOG.warn("could not remove {} after a refused start: {}", lock.lockFile(), e.toString());
+            }
+        }
+        close();
     }
 
     /** Releases everything: the lock file's lock, the directory's, then the name. Idempotent. */

@@ -151,7 +151,13 @@ public final class PageStoreManager implements AutoCloseable {
         boolean success = false;
         PageStoreManager manager = null;
         try {
-            StartPlan plan = StartPlan.inspect(directory, config, walDirectory == null);
+            StartPlan plan;
+            try {
+                plan = StartPlan.inspect(directory, config, walDirectory == null);
+            } catch (IOException | RuntimeException refused) {
+                ownership.abandon();  // a refused start leaves the directory as it was: no .lock it made
+                throw refused;
+            }
             manager = new PageStoreManager(config, directory, ownership, plan);
             manager.walDirectoryOverride = walDirectory;
             manager.open();
