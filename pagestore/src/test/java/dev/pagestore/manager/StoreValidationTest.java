@@ -311,6 +311,18 @@ class StoreValidationTest {
     }
 
     @Test
+    void shouldRefuseADirectoryOfAnotherUser() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.pagestore.ipc.linux.Libc.geteuid() == 0,
+                "needs root to give the directory to another user");
+        makeStore();
+        Files.setAttribute(store(), "unix:uid", 65534);
+        Map<String, String> before = snapshot();
+        StoreRefusedException e = refused(config());
+        assertTrue(e.getMessage().contains("belongs to uid 65534, not to this user (uid 0)"), e.getMessage());
+        assertEquals(before, snapshot());
+    }
+
+    @Test
     void shouldTakeGroupAndOtherBitsFromFilesAnOlderVersionLeftReadable() throws Exception {
         makeStore();
         Path data = store().resolve(PageStoreManager.DATA_FILE);
