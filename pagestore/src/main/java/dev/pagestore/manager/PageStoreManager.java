@@ -95,7 +95,7 @@ public final class PageStoreManager implements AutoCloseable {
     private final Path directory;
     private final DirectoryOwnership ownership;
     private final StartPlan plan;
-    private StoreMetadata metadata;
+    private volatile StoreMetadata metadata;  // the plan's until open() has bumped the epoch
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<Long, ChannelSession> sessions = new ConcurrentHashMap<>();
     private final UnappliedWrites unapplied = new UnappliedWrites();

@@ -88,6 +88,11 @@ abstract class DirectoryNamespace implements LogDirectory {
     }
 
     @Override
+    public long usableSpaceBytes() throws IOException {
+        return Files.getFileStore(directory).getUsableSpace();
+    }
+
+    @Override
     public String describe() {
         return directory.toString();
     }

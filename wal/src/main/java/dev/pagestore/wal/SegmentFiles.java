@@ -109,6 +109,13 @@ final class SegmentFiles {
             } else {
                 String temp = name + ".tmp";
                 directory.delete(temp);
+                // Asked first: a preallocation bound to fail takes all the free space while it lasts (tmpfs gives it
+                // back only when it fails, ext4 keeps what it got), and other writers on the disk fail meanwhile.
+                long free = directory.usableSpaceBytes();
+                if (free < config.segmentSizeBytes()) {
+                    throw new WalNoSpaceException("segment " + number + " needs " + config.segmentSizeBytes()
+                            + " bytes but " + directory.describe() + " has " + free + " free", null);
+                }
                 boolean made = false;
                 try (LogDevice device = directory.open(temp, true)) {
                     // one queue pair for the whole fill (a queue-pair handle opened unpinned makes one per call: 130
