@@ -1,5 +1,6 @@
 package dev.pagestore.cli;
 
+import dev.pagestore.demo.DemoRefusedException;
 import dev.pagestore.demo.DemoRun;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -22,13 +23,18 @@ import picocli.CommandLine.Spec;
                 + " manager with SIGKILL midway and restart it, then verify from a fresh client that every"
                 + " acknowledged write survived, and print throughput, latency percentiles, cache hit rate, WAL"
                 + " group-commit figures and recovery time.",
-                "The data directory is emptied at the start of every run. Exit code 0 on PASS, 1 on FAIL."})
+                "DIR is emptied at the start of every run, but only when it is new, empty or a demo's (marked"
+                        + " .pagestore-demo, its store the one the demo made) and no manager holds it; anything else"
+                        + " is refused. The store is DIR/store, the logs DIR/logs. Stopping the demo (SIGTERM, Ctrl-C,"
+                        + " even SIGKILL) ends its manager and workers.",
+                "Exit code 0 on PASS, 1 on FAIL, 2 for a bad command line or a refused directory."})
 public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Option(names = "--dir", defaultValue = "pagestore-data",
-            description = "Data directory, emptied at start (default: ${DEFAULT-VALUE} in the current directory).")
+            description = "The demo's directory, emptied at start when it is the demo's (default: ${DEFAULT-VALUE} in the"
+                    + " current directory).")
     Path directory;
 
     @Option(names = "--seconds", defaultValue = "20",
@@ -70,6 +76,10 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             boolean terminal = System.console() != null && System.console().isTerminal();
             return new DemoRun(directory, seconds, workers, pages, killAt, seed, backend, walIo).run(out, terminal);
+        } catch (DemoRefusedException e) {
+            out.flush();
+            spec.commandLine().getErr().println("pagestore demo: " + e.getMessage());
+            return 2;
         } catch (IOException e) {
             out.flush();
             spec.commandLine().getErr().println("pagestore demo: " + e.getMessage());

@@ -1,32 +1,56 @@
 package dev.pagestore.cli;
 
+import dev.pagestore.ipc.linux.ParentWatch;
+import dev.pagestore.manager.DataDirectoryLostException;
 import dev.pagestore.manager.DeviceFactory;
 import dev.pagestore.manager.ManagerAlreadyRunningException;
 import dev.pagestore.manager.ManagerConfig;
 import dev.pagestore.manager.PageStoreManager;
 import dev.pagestore.manager.StoreMetadata;
+import dev.pagestore.manager.StoreRefusedException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code pagestore manager --dir DIR ...}: runs the manager of a data directory until SIGTERM (or SIGINT), then
- * drains, checkpoints and exits 0.
+ * drains, checkpoints and exits 0, or with one of the codes below when something went wrong.
  */
 @Command(name = "manager",
         mixinStandardHelpOptions = true,
         description = {"Run the manager of a data directory: the one process that owns the data file, the queue"
                 + " pairs and the WAL. Workers attach through DIR/manager.sock. Stops cleanly on SIGTERM.",
-                "Page size and capacity default to those the directory was created with (else 4096 and 1 GiB)."})
+                "Page size and capacity default to those of the store in DIR; a new store (created only in an empty"
+                        + " or new directory, owner-only) gets 4096 and 1 GiB. A start checks everything before it"
+                        + " changes anything, and refuses with one line saying what is wrong and what to do."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+                "0:stopped by SIGTERM or SIGINT after a clean shutdown checkpoint",
+                "1:refused to start, nothing changed: another manager runs on DIR, or DIR or its files cannot be"
+                        + " served safely (the message says what to do)",
+                "2:a bad command line",
+                "3:the WAL failed (a write or fdatasync): stopped; the next start recovers from the log",
+                "4:stopped by SIGTERM or SIGINT, but the shutdown checkpoint failed: the next start replays the WAL",
+                "5:DIR was deleted, moved or replaced under the manager: it stopped at once"})
 public final class ManagerCommand implements Callable<Integer> {
+    static final int EXIT_REFUSED = 1;
+    static final int EXIT_USAGE = 2;
     /** Exit code when the manager stopped itself because the WAL failed. */
     static final int EXIT_WAL_FAILED = 3;
+    /** Exit code when a stop by signal could not checkpoint (the data is safe in the WAL, but say so). */
+    static final int EXIT_CHECKPOINT_FAILED = 4;
+    /** Exit code when the manager stopped itself because its directory was deleted, moved or replaced. */
+    static final int EXIT_DIRECTORY_LOST = 5;
 
-    @Option(names = "--dir", required = true, description = "Data directory (created when missing).")
+    @Option(names = "--dir", required = true, description = "Data directory (created owner-only when missing).")
     Path directory;
 
     @Option(names = "--page-size", description = "Page size in bytes: 4096, 8192 or 16384.")
@@ -63,26 +87,63 @@ public final class ManagerCommand implements Callable<Integer> {
             description = "Time between periodic checkpoints (0: only at shutdown).")
     long checkpointIntervalMillis;
 
+    @Option(names = "--exit-with-parent", paramLabel = "PID",
+            description = "Stop (as on SIGTERM) once process PID, which must be the one that started this manager,"
+                    + " has ended, however it ended: for supervisors that may be killed (the demo uses it).")
+    Long parentPid;
+
+    @Spec
+    CommandSpec spec;
+
+    private java.io.PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
     @Override
     public Integer call() throws Exception {
-        Optional<StoreMetadata> existing = StoreMetadata.read(directory.toAbsolutePath());
+        if (parentPid != null) {
+            if (parentPid <= 0) {
+                err().println("pagestore manager: --exit-with-parent " + parentPid + " is not a process id");
+                return EXIT_USAGE;
+            }
+            long parent = parentPid;
+            ParentWatch.start(parent, () -> {
+                err().println("pagestore manager: process " + parent + ", which started it, has ended:"
+                        + " stopping");
+                System.exit(0);  // the shutdown hook stops the manager as on SIGTERM and sets the exit code
+            });
+        }
+        Optional<StoreMetadata> existing;
+        try {
+            existing = Files.isDirectory(directory) ? StoreMetadata.read(directory.toAbsolutePath())
+                    : Optional.empty();
+        } catch (IOException e) {
+            err().println("pagestore manager: " + e.getMessage());
+            return EXIT_REFUSED;
+        }
         int pageSize = pageSizeBytes != null ? pageSizeBytes
                 : existing.map(StoreMetadata::pageSizeBytes).orElse(ManagerConfig.DEFAULT_PAGE_SIZE);
         long pages;
         if (capacityPages != null && capacity != null) {
-            System.err.println("pagestore manager: give --capacity-pages or --capacity, not both");
-            return 2;
+            err().println("pagestore manager: give --capacity-pages or --capacity, not both");
+            return EXIT_USAGE;
         } else if (capacityPages != null) {
             pages = capacityPages;
         } else if (capacity != null) {
             try {
-                pages = parseBytes(capacity) / pageSize;
+                long bytes = parseBytes(capacity);
+                if (bytes < pageSize || bytes % pageSize != 0) {
+                    err().println("pagestore manager: --capacity " + capacity + " is not a whole number of "
+                            + pageSize + "-byte pages: give a multiple of the page size");
+                    return EXIT_USAGE;
+                }
+                pages = bytes / pageSize;
             } catch (IllegalArgumentException e) {
-                System.err.println("pagestore manager: " + e.getMessage());
-                return 2;
+                err().println("pagestore manager: " + e.getMessage());
+                return EXIT_USAGE;
             }
         } else {
-            pages = existing.map(StoreMetadata::capacityPages)
+            pages = existing.map(StoreMetadata::targetCapacityPages)
                     .orElse(ManagerConfig.DEFAULT_CAPACITY_PAGES * ManagerConfig.DEFAULT_PAGE_SIZE / pageSize);
         }
         ManagerConfig config;
@@ -91,32 +152,54 @@ public final class ManagerCommand implements Callable<Integer> {
                     .withReactorCount(reactors).withQueueDepth(queueDepth).withBackend(DeviceFactory.named(backend))
                     .withPin(pin).withCheckpointIntervalMillis(checkpointIntervalMillis).withWalIo(walIo);
         } catch (IllegalArgumentException e) {
-            System.err.println("pagestore manager: " + e.getMessage());
-            return 2;
+            err().println("pagestore manager: " + e.getMessage());
+            return EXIT_USAGE;
         }
         PageStoreManager manager;
         try {
             manager = PageStoreManager.start(config);
-        } catch (ManagerAlreadyRunningException | IllegalArgumentException e) {
-            System.err.println("pagestore manager: " + e.getMessage());
-            return 1;
+        } catch (ManagerAlreadyRunningException | StoreRefusedException | IllegalArgumentException e) {
+            err().println("pagestore manager: " + e.getMessage());
+            return EXIT_REFUSED;
+        } catch (IOException e) {
+            err().println("pagestore manager: could not start on " + directory + ": " + e.getMessage());
+            return EXIT_REFUSED;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             manager.close();
-            // SIGTERM handled: a clean stop exits 0 (not 143); a stop forced by a WAL failure exits 3.
-            Runtime.getRuntime().halt(manager.fatalCause() == null ? 0 : EXIT_WAL_FAILED);
+            // SIGTERM handled: a clean stop exits 0 (not 143), anything else with its own code and one line
+            int code = exitCode(manager);
+            if (code == EXIT_CHECKPOINT_FAILED) {
+                System.err.println("pagestore manager: the shutdown checkpoint failed ("
+                        + manager.shutdownCheckpointFailure() + "); nothing is lost, the next start replays the WAL");
+            }
+            System.err.flush();
+            Runtime.getRuntime().halt(code);
         }, "pagestore-shutdown"));
         System.out.println("pagestore manager pid " + ProcessHandle.current().pid() + " ready on "
                 + manager.socketPath());
         System.out.flush();
         while (!manager.awaitStopped(1, TimeUnit.SECONDS)) {
-            // runs until SIGTERM (the hook above) or a fatal WAL failure (the manager stops itself)
+            // runs until SIGTERM (the hook above), or a fatal WAL failure or the loss of DIR (it stops itself)
         }
         if (manager.fatalCause() == null) {
             return 0;  // stopped by the shutdown hook, which sets the exit code itself
         }
-        System.err.println("pagestore manager: stopped after a WAL failure: " + manager.fatalCause());
-        return EXIT_WAL_FAILED;
+        System.err.println("pagestore manager: stopped: " + (manager.fatalCause() instanceof DataDirectoryLostException
+                ? manager.fatalCause().getMessage() : "the WAL failed: " + manager.fatalCause()));
+        return exitCode(manager);
+    }
+
+    /** The exit code for a manager that has stopped (see the command's exit code list). */
+    static int exitCode(PageStoreManager manager) {
+        Throwable fatal = manager.fatalCause();
+        if (fatal instanceof DataDirectoryLostException) {
+            return EXIT_DIRECTORY_LOST;
+        }
+        if (fatal != null) {
+            return EXIT_WAL_FAILED;
+        }
+        return manager.shutdownCheckpointFailure() != null ? EXIT_CHECKPOINT_FAILED : 0;
     }
 
     static long parseBytes(String text) {
@@ -131,10 +214,16 @@ public final class ManagerCommand implements Callable<Integer> {
                 break;
             }
         }
+        long value;
         try {
-            return Math.multiplyExact(Long.parseLong(t), unit);
-        } catch (NumberFormatException | ArithmeticException e) {
+            value = Long.parseLong(t);
+        } catch (NumberFormatException e) {
             throw new IllegalArgumentException("capacity=" + text + " is not a size like 1GiB or 4096");
         }
+        if (value < 0 || value > ManagerConfig.CAPACITY_BYTES_MAX / unit) {
+            throw new IllegalArgumentException("capacity=" + text + " is " + (value < 0 ? "negative" : "more than the"
+                    + " largest store, 1 PiB (" + ManagerConfig.CAPACITY_BYTES_MAX + " bytes)"));
+        }
+        return value * unit;
     }
 }

@@ -6,18 +6,39 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A JVM the demo starts with its own {@code java} executable, class path and native access: stdout lines are queued
- * for the demo, stderr goes to a log file (the manager's log, a worker's complaints).
+ * for the demo, stderr goes to a log file (the manager's log, a worker's complaints), created owner-only.
+ *
+ * <h2>No child outlives the demo</h2>
+ * However the demo ends. On SIGTERM or SIGINT the JVM runs no {@code finally}, so a shutdown hook
+ * ({@link #stopAll}) stops every child still running: SIGTERM (the manager checkpoints, a worker exits), then SIGKILL
+ * for one that has not ended within {@value #STOP_WAIT_MILLIS} ms; no child is started once it has begun. A
+ * {@code kill -9} of the demo runs nothing at all, so each child also watches its parent and ends when the demo is
+ * gone (the demo passes its pid: {@code pagestore manager --exit-with-parent}, {@link DemoWorker}'s last argument;
+ * {@link dev.pagestore.ipc.linux.ParentWatch}).
  */
 final class ChildProcess {
+    private static final long STOP_WAIT_MILLIS = 10_000;
+    /** Children started and not yet ended. */
+    private static final Set<ChildProcess> RUNNING = ConcurrentHashMap.newKeySet();
+    private static volatile boolean stopping;
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(ChildProcess::stopAll, "demo-stop-children"));
+    }
+
     private final String name;
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -36,6 +57,9 @@ final class ChildProcess {
     /** Starts {@code mainClass args...} in a new JVM, its stderr appended to {@code log}. */
     static ChildProcess start(String name, List<String> jvmOptions, String mainClass, List<String> args, Path log)
             throws IOException {
+        if (stopping) {
+            throw new IOException("the demo is stopping: " + name + " is not started");
+        }
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow(
                 () -> new IOException("cannot find this JVM's java executable")));
@@ -45,10 +69,38 @@ final class ChildProcess {
         command.add(System.getProperty("java.class.path"));
         command.add(mainClass);
         command.addAll(args);
+        if (!Files.exists(log)) {
+            Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
         Process process = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
-        return new ChildProcess(name, process);
+        ChildProcess child = new ChildProcess(name, process);
+        RUNNING.add(child);
+        process.onExit().thenRun(() -> RUNNING.remove(child));
+        return child;
+    }
+
+    /**
+     * Stops every child still running (the shutdown hook): SIGTERM to all, then SIGKILL to any that has not ended
+     * within {@value #STOP_WAIT_MILLIS} ms.
+     */
+    static void stopAll() {
+        stopping = true;
+        List<ChildProcess> children = new ArrayList<>(RUNNING);
+        for (ChildProcess child : children) {
+            child.process.destroy();
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MILLIS);
+        for (ChildProcess child : children) {
+            try {
+                if (!child.process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    child.process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                child.process.destroyForcibly();
+            }
+        }
     }
 
     private void pump() {

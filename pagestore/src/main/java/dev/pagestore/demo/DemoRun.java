@@ -8,11 +8,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -27,7 +26,8 @@ import org.HdrHistogram.Histogram;
  * when {@code a = 0}. An older sequence means an acknowledged write was lost; a torn or foreign image means
  * corruption. Either is FAIL.
  *
- * @param directory    the data directory (recreated: every run starts empty)
+ * @param directory    the demo's directory ({@link DemoDirectory}: emptied when it is the demo's, so that every run
+ *                     starts from nothing; the store is its {@code store/}, the logs its {@code logs/})
  * @param seconds      how long workers run
  * @param workers      worker processes
  * @param pages        pages in the store (all of them are used)
@@ -44,8 +44,6 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
     private static final long CACHE_BYTES_PER_WORKER = 2L << 20;
     /** The manager runs as its own process, by its command line ({@code pagestore manager}). */
     private static final String MANAGER_MAIN = "dev.pagestore.cli.PageStoreCli";
-    /** Marks a directory the demo created, so a later run may empty it even if the manager never started there. */
-    private static final String MARKER = ".pagestore-demo";
 
     /** Figures read from a manager's status region. */
     private record WalFigures(long datasyncs, long batches, long records, long bytes, long writeNanos,
@@ -60,12 +58,13 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
 
     /** Runs the demo, printing progress and the report to {@code out}; returns the exit code (0 PASS, 1 FAIL). */
     public int run(PrintWriter out, boolean terminal) throws IOException, InterruptedException {
-        Path dir = directory.toAbsolutePath().normalize();
-        recreate(dir, out);
-        Path logs = Files.createDirectories(dir.resolve("logs"));
+        Path home = directory.toAbsolutePath().normalize();
+        Path dir = DemoDirectory.prepare(home);  // the store: its manager creates it
+        Path logs = Files.createDirectory(dir.resolveSibling(DemoDirectory.LOGS),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         out.printf("pagestore demo: %d workers, %,d pages of 4 KiB, %.0f s, manager SIGKILL at %.0f s%n", workers,
                 pages, seconds, killAtSeconds);
-        out.printf("  data directory %s (emptied at start: every run starts from nothing); logs in %s%n", dir, logs);
+        out.printf("  store %s (emptied at start: every run starts from nothing); logs in %s%n", dir, logs);
         out.flush();
         List<ChildProcess> children = new ArrayList<>();
         ChildProcess manager = null;
@@ -78,7 +77,8 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
                 ChildProcess worker = ChildProcess.start("worker-" + w, CHILD_JVM_OPTIONS,
                         DemoWorker.class.getName(), List.of(dir.toString(), Integer.toString(w),
                                 Integer.toString(workers), Long.toString(pages), Double.toString(seconds),
-                                Long.toString(seed * 1000 + w), Long.toString(CACHE_BYTES_PER_WORKER)),
+                                Long.toString(seed * 1000 + w), Long.toString(CACHE_BYTES_PER_WORKER),
+                                Long.toString(ProcessHandle.current().pid())),
                         logs.resolve("worker-" + w + ".log"));
                 workerProcesses.add(worker);
                 children.add(worker);
@@ -88,6 +88,7 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
                 out.println("FAIL: the manager did not start; see " + logs.resolve("manager-1.log"));
                 return 1;
             }
+            DemoDirectory.recordStore(home, dir);  // the store is the demo's: a later run may empty it
             out.printf("  manager pid %d ready in %d ms%n", manager.pid(), (System.nanoTime() - t0) / 1_000_000);
             for (ChildProcess worker : workerProcesses) {
                 if (worker.awaitLineStartingWith("STARTED", START_TIMEOUT_MILLIS) == null) {
@@ -260,7 +261,8 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
     private ChildProcess startManager(Path dir, Path logs, int incarnation) throws IOException, InterruptedException {
         ChildProcess m = ChildProcess.start("manager", CHILD_JVM_OPTIONS.subList(0, 1), MANAGER_MAIN,
                 List.of("manager", "--dir", dir.toString(), "--capacity-pages", Long.toString(pages),
-                        "--checkpoint-interval-ms", "5000", "--backend", backend, "--wal-io", walIo),
+                        "--checkpoint-interval-ms", "5000", "--backend", backend, "--wal-io", walIo,
+                        "--exit-with-parent", Long.toString(ProcessHandle.current().pid())),
                 logs.resolve("manager-" + incarnation + ".log"));
         if (m.awaitLineStartingWith("pagestore manager pid", START_TIMEOUT_MILLIS) == null) {
             m.destroy();
@@ -399,27 +401,5 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
 
     private static String micros(long nanos) {
         return nanos < 10_000_000 ? String.format("%.0f µs", nanos / 1e3) : String.format("%.1f ms", nanos / 1e6);
-    }
-
-    /** Empties the data directory, refusing anything that is not (or no longer) a pagestore directory. */
-    private static void recreate(Path dir, PrintWriter out) throws IOException {
-        if (Files.exists(dir)) {
-            boolean empty;
-            try (Stream<Path> entries = Files.list(dir)) {
-                empty = entries.findAny().isEmpty();
-            }
-            if (!empty && !Files.exists(dir.resolve("store.properties")) && !Files.exists(dir.resolve(MARKER))) {
-                throw new IOException(dir + " exists and is neither a pagestore data directory nor a demo's"
-                        + " (no store.properties, no " + MARKER + "); the demo empties its directory, so choose"
-                        + " another --dir");
-            }
-            try (Stream<Path> walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
-        Files.createDirectories(dir);
-        Files.createFile(dir.resolve(MARKER));
     }
 }

@@ -8,6 +8,7 @@ import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.ErrorCode;
 import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.client.PageStoreException;
+import dev.pagestore.ipc.linux.ParentWatch;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -25,7 +26,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * One worker process of {@code pagestore demo}:
- * {@code DemoWorker DIR WORKER WORKERS PAGES SECONDS SEED CACHE_BYTES}.
+ * {@code DemoWorker DIR WORKER WORKERS PAGES SECONDS SEED CACHE_BYTES DEMO_PID}. It ends at once when the demo
+ * ({@code DEMO_PID}, its parent) has ended, however the demo ended.
  *
  * <p>Runs a mixed workload through a {@link PageCache} over one {@link PageStoreClient} (automatic re-attach on):
  * 70% reads (half of them of its own pages, half of any page; 80% of accesses go to the hottest 20% of pages), 27%
@@ -88,8 +90,8 @@ public final class DemoWorker {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 7) {
-            System.err.println("usage: DemoWorker DIR WORKER WORKERS PAGES SECONDS SEED CACHE_BYTES");
+        if (args.length != 8) {
+            System.err.println("usage: DemoWorker DIR WORKER WORKERS PAGES SECONDS SEED CACHE_BYTES DEMO_PID");
             System.exit(2);
         }
         Path directory = Path.of(args[0]);
@@ -99,6 +101,8 @@ public final class DemoWorker {
         double seconds = Double.parseDouble(args[4]);
         long seed = Long.parseLong(args[5]);
         long cacheBytes = Long.parseLong(args[6]);
+        // no worker outlives the demo, even one killed with SIGKILL (ChildProcess)
+        ParentWatch.start(Long.parseLong(args[7]), () -> Runtime.getRuntime().halt(3));
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         ClientOptions options = ClientOptions.defaults().withClientName("demo-worker-" + worker)
                 .withAutoReattach(true).withDefaultTimeout(Duration.ofSeconds(2));

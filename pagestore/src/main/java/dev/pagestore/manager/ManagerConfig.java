@@ -7,9 +7,10 @@ import java.util.Objects;
 /**
  * How a {@link PageStoreManager} runs. Checked on construction, with messages naming the value.
  *
- * @param directory           the data directory (created when missing); owned exclusively by one manager
+ * @param directory           the data directory (created owner-only when missing); owned exclusively by one manager
  * @param pageSizeBytes       4096, 8192 or 16384
- * @param capacityPages       pages in the store; the data file is created sparse at this size
+ * @param capacityPages       pages in the store, at most {@link #CAPACITY_BYTES_MAX} bytes; the data file is created
+ *                            sparse at this size, and an existing store grows to it (never shrinks)
  * @param reactorCount        reactor threads, each owning one queue pair, in [1, 64]
  * @param queueDepth          commands per queue pair, in [1, 4096]
  * @param backend             which {@link DeviceFactory} opens the data file
@@ -29,6 +30,11 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
     public static final int DEFAULT_QUEUE_DEPTH = 64;
     public static final int DEFAULT_RING_CAPACITY = 64;
     public static final int DEFAULT_VERSION_BUCKETS = 1 << 16;
+    /**
+     * The largest store, 1 PiB: far beyond any one data file this layer is meant for (ext4 stops at 16 TiB), and far
+     * from where {@code capacityPages x pageSizeBytes} and page offsets overflow a {@code long}.
+     */
+    public static final long CAPACITY_BYTES_MAX = 1L << 50;
 
     public ManagerConfig {
         Objects.requireNonNull(directory, "directory");
@@ -36,8 +42,13 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
         if (pageSizeBytes != 4096 && pageSizeBytes != 8192 && pageSizeBytes != 16384) {
             throw new IllegalArgumentException("pageSizeBytes=" + pageSizeBytes + " must be 4096, 8192 or 16384");
         }
-        if (capacityPages < 1 || capacityPages > (Long.MAX_VALUE / pageSizeBytes)) {
-            throw new IllegalArgumentException("capacityPages=" + capacityPages + " must be positive");
+        if (capacityPages < 1) {
+            throw new IllegalArgumentException("capacityPages=" + capacityPages + " must be at least 1");
+        }
+        if (capacityPages > CAPACITY_BYTES_MAX / pageSizeBytes) {
+            throw new IllegalArgumentException("capacityPages=" + capacityPages + " of " + pageSizeBytes
+                    + " bytes is more than the largest store, " + CAPACITY_BYTES_MAX / pageSizeBytes + " pages ("
+                    + CAPACITY_BYTES_MAX + " bytes, 1 PiB)");
         }
         if (reactorCount < 1 || reactorCount > 64) {
             throw new IllegalArgumentException("reactorCount=" + reactorCount + " must be in [1, 64]");

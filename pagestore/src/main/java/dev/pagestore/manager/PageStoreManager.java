@@ -18,27 +18,30 @@ import dev.pagestore.ipc.control.Refusal;
 import dev.pagestore.ipc.control.RefusalCode;
 import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.linux.ErrnoException;
-import dev.pagestore.ipc.linux.ExclusiveLock;
 import dev.pagestore.ipc.linux.Libc;
 import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.StatusRegionDescriptor;
 import dev.pagestore.wal.LogDirectories;
 import dev.pagestore.wal.LogDirectory;
+import dev.pagestore.wal.LogIdMismatchException;
 import dev.pagestore.wal.RecoveryReport;
-import dev.pagestore.wal.StopReason;
 import dev.pagestore.wal.WalConfig;
+import dev.pagestore.wal.WalCorruptionException;
 import dev.pagestore.wal.WalMetrics;
+import dev.pagestore.wal.WalOpenOptions;
 import dev.pagestore.wal.WriteAheadLog;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -51,10 +54,30 @@ import org.slf4j.LoggerFactory;
  * The manager process's core for one data directory: the only owner of the data file, every queue pair and the WAL.
  *
  * <h2>Start</h2>
- * Take the directory exclusively ({@code flock} on {@code DIR/.lock}; a second manager is refused with the holder's
- * pid), check or write {@code store.properties} and bump the epoch, run WAL recovery into the data file (its report is
- * logged; a CORRUPTION stop refuses to start), open the device, start the reactors (each opens its queue pair on its
- * own thread), publish the status region, then listen on {@code DIR/manager.sock}.
+ * Nothing is changed before everything is checked, and a start refuses with one line saying what is wrong and what
+ * to do ({@link StoreRefusedException}, {@link ManagerAlreadyRunningException}):
+ * <ol>
+ *   <li>the directory: created 0700 when missing, refused when another user owns it or others may write it
+ *       ({@link OwnerOnly}); the process's umask becomes 077;</li>
+ *   <li>ownership ({@link DirectoryOwnership}: an abstract socket name from the real path, an {@code flock} on the
+ *       directory and one on {@code DIR/.lock}); a second manager is refused naming the holder's pid;</li>
+ *   <li>the plan ({@link StartPlan}, read-only): {@code store.properties} present exactly when the store is, every
+ *       file a regular file of this user's (no links), {@code data.pages} exactly its recorded size, options agreeing
+ *       with the store, creation only in an empty directory;</li>
+ *   <li>only then changes: a new store's {@code store.properties} (with a random store id, epoch 0) and data file;
+ *       WAL recovery into the data file, which first refuses a WAL of another store (the control file records the
+ *       store id) and a CORRUPTION stop, both before applying anything; a checkpoint ending recovery; the epoch
+ *       bumped; the capacity grown when asked (recorded as under way first, so a crash half way is finished by the
+ *       next start);</li>
+ *   <li>then the device, the reactors (each opens its queue pair on its own thread), the status region, the socket
+ *       {@code DIR/manager.sock}.</li>
+ * </ol>
+ *
+ * <h2>Running</h2>
+ * Housekeeping checks every second that the directory and {@code DIR/.lock} are still what was locked: a directory
+ * deleted, moved or replaced under the manager stops it at once ({@link DataDirectoryLostException}), so that it
+ * acknowledges no write nobody can read back. While the WAL has no space for its next segment (writes are answered
+ * {@code NO_SPACE}) housekeeping checkpoints, so that segments the checkpoint frees are recycled.
  *
  * <h2>What other processes can reach</h2>
  * Only the control socket (owner-only; a peer whose uid is neither the manager's nor root's is turned away). Every
@@ -67,9 +90,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Stop</h2>
  * {@link #close()}: refuse new attaches, let each reactor answer new requests {@code SHUTTING_DOWN} and finish those in
- * progress, close the control server (workers see the manager gone), checkpoint (so the next start replays nothing),
- * close the WAL and the device, remove the status region, release the lock. A {@code kill -9} at any point instead
- * leaves the WAL to the next start's recovery: every acknowledged write was durable in it.
+ * progress, close the control server (workers see the manager gone), checkpoint (so the next start replays nothing;
+ * a failure is kept in {@link #shutdownCheckpointFailure()}), close the WAL and the device, remove the status
+ * region, release the directory. A {@code kill -9} at any point instead leaves the WAL to the next start's recovery:
+ * every acknowledged write was durable in it.
  *
  * <p>Thread safety: {@link #start} once; {@link #close} from any thread, idempotent.
  */
@@ -80,11 +104,13 @@ public final class PageStoreManager implements AutoCloseable {
     private static final int WAL_GROUP_PAGES_MAX = 64;
     /** The smallest ring a worker may ask for. */
     private static final int RING_CAPACITY_MIN = 16;
+    private static final long OWNERSHIP_CHECK_MILLIS = 1000;
 
     private final ManagerConfig config;
     private final Path directory;
-    private final ExclusiveLock lock;
-    private final StoreMetadata metadata;
+    private final DirectoryOwnership ownership;
+    private final StartPlan plan;
+    private volatile StoreMetadata metadata;  // the plan's until open() has bumped the epoch
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<Long, ChannelSession> sessions = new ConcurrentHashMap<>();
     private final UnappliedWrites unapplied = new UnappliedWrites();
@@ -103,21 +129,24 @@ public final class PageStoreManager implements AutoCloseable {
     private LogDirectory walDirectoryOverride;
     private LogDirectory walDirectory;
     private volatile Throwable fatalCause;
+    private volatile Throwable shutdownCheckpointFailure;
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
-    private PageStoreManager(ManagerConfig config, Path directory, ExclusiveLock lock, StoreMetadata metadata) {
+    private PageStoreManager(ManagerConfig config, Path directory, DirectoryOwnership ownership, StartPlan plan) {
         this.config = config;
         this.directory = directory;
-        this.lock = lock;
-        this.metadata = metadata;
+        this.ownership = ownership;
+        this.plan = plan;
+        this.metadata = plan.metadata();
     }
 
     /**
      * Starts a manager on {@code config.directory()}.
      *
      * @throws ManagerAlreadyRunningException when another manager runs there (the message names its pid)
-     * @throws IllegalArgumentException when the directory was created with another page size or a larger capacity
-     * @throws IOException when recovery finds corruption or the device, WAL or socket cannot be opened
+     * @throws StoreRefusedException when the directory or its files refuse a start (see the class comment); nothing
+     *                               was changed
+     * @throws IOException when the device, WAL or socket cannot be opened
      */
     public static PageStoreManager start(ManagerConfig config) throws IOException {
         return start(config, null);
@@ -125,31 +154,24 @@ public final class PageStoreManager implements AutoCloseable {
 
     /** As {@link #start(ManagerConfig)}, with the WAL in {@code walDirectory} instead of {@code DIR/wal} (tests). */
     static PageStoreManager start(ManagerConfig config, LogDirectory walDirectory) throws IOException {
-        Files.createDirectories(config.directory());
+        // Owner-only by default (OwnerOnly): a manager is a process of its own, and nothing it creates, with an
+        // explicit mode or without one (the control socket, a library's temporary file), is for other users.
+        Libc.umask(0077);
+        OwnerOnly.createDirectories(config.directory());
         Path directory = config.directory().toRealPath();
-        ExclusiveLock lock;
-        try {
-            lock = ExclusiveLock.acquire(directory, "pagestore data directory");
-        } catch (ExclusiveLock.OwnedByAnotherProcessException e) {
-            throw new ManagerAlreadyRunningException("another pagestore manager runs on " + directory + ": "
-                    + e.holder(), e.holder(), e);
-        }
+        OwnerOnly.checkDataDirectory(directory);
+        DirectoryOwnership ownership = DirectoryOwnership.acquire(directory);
         boolean success = false;
         PageStoreManager manager = null;
         try {
-            StoreMetadata previous = StoreMetadata.read(directory).orElse(null);
-            if (previous != null && previous.pageSizeBytes() != config.pageSizeBytes()) {
-                throw new IllegalArgumentException("pageSizeBytes=" + config.pageSizeBytes() + " but " + directory
-                        + " was created with pageSizeBytes=" + previous.pageSizeBytes());
+            StartPlan plan;
+            try {
+                plan = StartPlan.inspect(directory, config, walDirectory == null);
+            } catch (IOException | RuntimeException refused) {
+                ownership.abandon();  // a refused start leaves the directory as it was: no .lock it made
+                throw refused;
             }
-            if (previous != null && previous.capacityPages() > config.capacityPages()) {
-                throw new IllegalArgumentException("capacityPages=" + config.capacityPages() + " is less than the "
-                        + previous.capacityPages() + " pages " + directory + " already has (a store never shrinks)");
-            }
-            StoreMetadata metadata = new StoreMetadata(config.pageSizeBytes(), config.capacityPages(),
-                    previous == null ? 1 : previous.epoch() + 1);
-            metadata.write(directory);
-            manager = new PageStoreManager(config, directory, lock, metadata);
+            manager = new PageStoreManager(config, directory, ownership, plan);
             manager.walDirectoryOverride = walDirectory;
             manager.open();
             success = true;
@@ -159,7 +181,7 @@ public final class PageStoreManager implements AutoCloseable {
                 if (manager != null) {
                     manager.close();
                 } else {
-                    lock.close();
+                    ownership.close();
                 }
             }
         }
@@ -167,41 +189,69 @@ public final class PageStoreManager implements AutoCloseable {
 
     private void open() throws IOException {
         int pageSize = config.pageSizeBytes();
-        long capacityBytes = config.capacityPages() * pageSize;
         Path dataFile = directory.resolve(DATA_FILE);
-        try (RandomAccessFile file = new RandomAccessFile(dataFile.toFile(), "rw")) {
-            if (file.length() < capacityBytes) {
-                file.setLength(capacityBytes);  // sparse: blocks are allocated as pages are first written
-            }
+        StoreMetadata found = plan.metadata();
+        // 0. What the plan makes: a new store's metadata first (epoch 0 says "created, never started"), then its data
+        // file; and the store's files made owner-only where an older pagestore left them readable.
+        if (plan.creates()) {
+            found.write(directory);
+            LOG.info("created store {} in {}: {} pages of {} bytes", found.storeId(), directory,
+                    found.capacityPages(), pageSize);
+        }
+        if (plan.createsDataFile()) {
+            createDataFile(dataFile, found.capacityBytes());
+        }
+        int tightened = OwnerOnly.tighten(directory, List.of(StoreMetadata.FILE, DATA_FILE, DATA_FILE + ".lock",
+                DirectoryOwnership.LOCK_FILE, WAL_DIRECTORY));
+        if (tightened > 0) {
+            LOG.info("took group and other permissions away from {} file(s) in {}, made by an older pagestore",
+                    tightened, directory);
         }
         hideFromSameUserProcesses();
 
-        // 1. Recovery: replay the log's page images into the data file before anything serves.
+        // 1. Recovery: replay the log's page images into the data file before anything serves. The WAL refuses, before
+        // applying anything, a log of another store and a CORRUPTION stop.
         long recoveryStart = System.nanoTime();
-        try (FileChannel data = FileChannel.open(dataFile, StandardOpenOption.WRITE)) {
+        UUID storeId = found.storeId();
+        long recoveryCapacityPages = found.capacityPages();
+        try (FileChannel data = FileChannel.open(dataFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             LogDirectory logDirectory = walDirectoryOverride;
             if (logDirectory == null) {
                 Path walDirectory = directory.resolve(WAL_DIRECTORY);
-                Files.createDirectories(walDirectory);
+                OwnerOnly.createDirectories(walDirectory);
                 // The WAL writer thread writes and fdatasyncs through a queue pair it owns (issue 5): synchronous
                 // by default, io_uring or plain files on request (ManagerConfig.walKind). Same files, same format.
                 logDirectory = LogDirectories.open(walDirectory, config.walKind());
             }
             walDirectory = logDirectory;
+            if (storeId == null) {  // store.properties from before store ids: the WAL's id if it has one, else new
+                storeId = WriteAheadLog.readLogId(logDirectory).orElseGet(UUID::randomUUID);
+            }
             LOG.info("WAL in {} through {}", logDirectory.describe(), logDirectory);
-            wal = WriteAheadLog.open(logDirectory,
-                    WalConfig.defaults(pageSize).withMaxPagesPerGroup(WAL_GROUP_PAGES_MAX),
-                    (pageNumber, image, lsn) -> {
-                        if (pageNumber < 0 || pageNumber >= config.capacityPages()) {
-                            throw new IOException("WAL record at lsn " + lsn + " names page " + pageNumber
-                                    + ", outside the store's " + config.capacityPages() + " pages");
-                        }
-                        java.nio.ByteBuffer buffer = image.asByteBuffer();
-                        long position = pageNumber * pageSize;
-                        while (buffer.hasRemaining()) {
-                            position += data.write(buffer, position);
-                        }
-                    });
+            try {
+                wal = WriteAheadLog.open(logDirectory,
+                        WalConfig.defaults(pageSize).withMaxPagesPerGroup(WAL_GROUP_PAGES_MAX),
+                        (pageNumber, image, lsn) -> {
+                            if (pageNumber < 0 || pageNumber >= recoveryCapacityPages) {
+                                throw new IOException("WAL record at lsn " + lsn + " names page " + pageNumber
+                                        + ", outside the store's " + recoveryCapacityPages + " pages");
+                            }
+                            java.nio.ByteBuffer buffer = image.asByteBuffer();
+                            long position = pageNumber * pageSize;
+                            while (buffer.hasRemaining()) {
+                                position += data.write(buffer, position);
+                            }
+                        }, WalOpenOptions.lenient().withLogId(storeId).withRefuseCorruption(true));
+            } catch (LogIdMismatchException e) {
+                throw new StoreRefusedException(logDirectory.describe() + " holds the WAL of store " + e.found()
+                        + " but " + directory.resolve(StoreMetadata.FILE) + " names store " + e.expected() + ": one"
+                        + " of them was copied from another store; restore the store (the whole directory) from a"
+                        + " backup", e);
+            } catch (WalCorruptionException e) {
+                throw new StoreRefusedException("WAL recovery in " + directory + " found corruption ("
+                        + e.report().detail() + "): acknowledged data may be damaged, and nothing was changed;"
+                        + " keep a copy of the directory for investigation, then restore the store from a backup", e);
+            }
             data.force(false);
         }
         recoveryNanos = System.nanoTime() - recoveryStart;
@@ -210,10 +260,26 @@ public final class PageStoreManager implements AutoCloseable {
                         + " {} ({})", directory, recoveryReport.pagesApplied(), recoveryReport.recordsReplayed(),
                 recoveryReport.bytesScanned(), recoveryReport.segmentsScanned(), recoveryNanos / 1_000_000,
                 recoveryReport.stopReason(), recoveryReport.detail());
-        if (recoveryReport.stopReason() == StopReason.CORRUPTION) {
-            throw new IOException("WAL recovery in " + directory + " found corruption (" + recoveryReport.detail()
-                    + "): acknowledged data may be damaged; refusing to serve until an operator decides");
+        // The end of recovery is a checkpoint (as PostgreSQL's): the next start replays none of this, the segments
+        // before it can be recycled (a log that filled the disk then goes on without new space), and a control file
+        // from before store ids records the store's id now.
+        long redo = checkpoint();
+        LOG.debug("end-of-recovery checkpoint at lsn {}", redo);
+
+        // 1b. The epoch (the store has now served), and the capacity asked for: recorded as under way before the data
+        // file grows, so that a crash half way is finished by the next start instead of refused as a damaged file.
+        StoreMetadata next = found.withStoreId(storeId).withEpoch(found.epoch() + 1);
+        long target = plan.targetCapacityPages();
+        if (target > found.capacityPages()) {
+            next = next.withGrowingToPages(target);
+            next.write(directory);
+            resize(dataFile, target * pageSize);
+            LOG.info("grew {} from {} to {} pages", dataFile, found.capacityPages(), target);
+            next = next.withCapacityPages(target).withGrowingToPages(0);
         }
+        next.write(directory);
+        metadata = next;
+        long capacityBytes = config.capacityPages() * pageSize;
 
         // 2. The device, the status region and the reactors.
         device = config.backend().open(dataFile, capacityBytes);
@@ -259,6 +325,8 @@ public final class PageStoreManager implements AutoCloseable {
             return thread;
         });
         housekeeping.scheduleWithFixedDelay(this::publishGlobals, 100, 100, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(this::checkEverySecond, OWNERSHIP_CHECK_MILLIS, OWNERSHIP_CHECK_MILLIS,
+                TimeUnit.MILLISECONDS);
         if (config.checkpointIntervalMillis() > 0) {
             housekeeping.scheduleWithFixedDelay(this::periodicCheckpoint, config.checkpointIntervalMillis(),
                     config.checkpointIntervalMillis(), TimeUnit.MILLISECONDS);
@@ -270,11 +338,37 @@ public final class PageStoreManager implements AutoCloseable {
                 config.queueDepth(), control.socketPath());
     }
 
+    /** A new store's data file: made under a temporary name, owner-only, sparse, then renamed into place. */
+    private static void createDataFile(Path dataFile, long capacityBytes) throws IOException {
+        Path temporary = dataFile.resolveSibling(dataFile.getFileName() + ".tmp");
+        Files.deleteIfExists(temporary);
+        Files.createFile(temporary, OwnerOnly.fileAttribute());
+        resize(temporary, capacityBytes);  // sparse: blocks are allocated as pages are first written
+        Files.move(temporary, dataFile, StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel dir = FileChannel.open(dataFile.getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+    }
+
+    /** Sets {@code file}'s size (never through a symbolic link) and makes it durable. */
+    private static void resize(Path file, long sizeBytes) throws IOException {
+        int fd = (int) Libc.check(Libc.open(file.toString(), Libc.O_WRONLY | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0),
+                "open", file.toString());
+        try {
+            Libc.check(Libc.ftruncate(fd, sizeBytes), "ftruncate", file + " to " + sizeBytes + " bytes");
+            Libc.check(Libc.fsync(fd), "fsync", file.toString());
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
     /**
      * Something the manager cannot serve without failed: a WAL write or fdatasync (the log can no longer make writes
      * durable, and after a failed fsync the kernel may have dropped the dirty pages: PostgreSQL's fsyncgate), a
-     * reactor thread or the control thread that died. The manager stops at once rather than stay half alive or
-     * pretend. Workers see it gone; the next start recovers from what the log holds.
+     * reactor thread or the control thread that died, or the data directory itself ({@link DataDirectoryLostException}:
+     * it was deleted, moved or replaced, and a write acknowledged now could never be read back). The manager stops at
+     * once rather than stay half alive or pretend. Workers see it gone; the next start recovers from what the log
+     * holds.
      */
     private void onFatal(Throwable cause) {
         synchronized (this) {
@@ -283,16 +377,55 @@ public final class PageStoreManager implements AutoCloseable {
             }
             fatalCause = cause;
         }
-        LOG.error("fatal: {}; the manager of {} stops (the next start recovers from the log)", cause.getMessage(),
-                directory, cause);
+        if (cause instanceof DataDirectoryLostException) {
+            LOG.error("{}; the manager stops at once", cause.getMessage());
+        } else {
+            LOG.error("fatal: {}; the manager of {} stops (the next start recovers from the log)", cause.getMessage(),
+                    directory, cause);
+        }
         Thread stopper = new Thread(this::close, "pagestore-fatal-stop");
         stopper.setDaemon(false);
         stopper.start();
     }
 
-    /** Why the manager stopped by itself (a WAL failure, a reactor or control thread that died), or null. */
+    /**
+     * Every second: is the directory still this manager's ({@link DirectoryOwnership#lostReason}), and, while the WAL
+     * has no space for its next segment, a checkpoint, which hands back every segment before the redo point for
+     * recycling (no new space needed).
+     */
+    private void checkEverySecond() {
+        ownership.drainProbes();
+        String lost = ownership.lostReason();
+        if (lost != null) {
+            onFatal(new DataDirectoryLostException(lost));
+            return;
+        }
+        if (wal.outOfSpace() && wal.failure() == null && accepting) {
+            try {
+                long redo = checkpoint();
+                LOG.info("checkpoint at lsn {} while the WAL has no space for its next segment ({} segment(s) to"
+                        + " recycle)", redo, wal.spareSegmentCount());
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("checkpoint while out of space failed: {}", e.toString());
+            }
+        }
+    }
+
+    /**
+     * Why the manager stopped by itself, or null: a WAL failure, a reactor or control thread that died, or a
+     * {@link DataDirectoryLostException} when its directory was deleted, moved or replaced under it.
+     */
     public Throwable fatalCause() {
         return fatalCause;
+    }
+
+    /**
+     * Why the shutdown checkpoint failed, or null when it succeeded or was not tried (after a WAL failure or the
+     * loss of the directory, see {@link #fatalCause()}). Set by {@link #close()}; the next start replays the WAL
+     * instead.
+     */
+    public Throwable shutdownCheckpointFailure() {
+        return shutdownCheckpointFailure;
     }
 
     /** Waits until {@link #close()} has finished (called by anyone, or after a fatal WAL failure). */
@@ -500,11 +633,15 @@ public final class PageStoreManager implements AutoCloseable {
         }
         if (wal != null) {
             try {
-                if (wal.failure() == null) {
+                if (fatalCause instanceof DataDirectoryLostException) {
+                    // its files are gone or someone else's: nothing of them is to be flushed by path
+                    LOG.error("no shutdown checkpoint: {} is no longer this manager's directory", directory);
+                } else if (wal.failure() == null) {
                     long redo = checkpoint();
                     LOG.info("shutdown checkpoint at lsn {}", redo);
                 }
             } catch (IOException | RuntimeException e) {
+                shutdownCheckpointFailure = e;
                 LOG.error("shutdown checkpoint failed; the next start recovers from the WAL", e);
             }
             try {
@@ -523,7 +660,7 @@ public final class PageStoreManager implements AutoCloseable {
         if (status != null) {
             status.close();
         }
-        lock.close();
+        ownership.close();
         LOG.info("pagestore manager of {} stopped", directory);
         stopped.countDown();
     }

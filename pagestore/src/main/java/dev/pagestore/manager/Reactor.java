@@ -820,6 +820,13 @@ final class Reactor implements Runnable {
     }
 
     private void onWalDurable(Op op) {
+        if (op.walFailure instanceof dev.pagestore.wal.WalNoSpaceException) {
+            // no room for the log's next segment: nothing was written and the log works on (the WAL logs it once)
+            unapplied.end(op.ticket);
+            op.status = CompletionDescriptor.STATUS_NO_SPACE;
+            finish(op);
+            return;
+        }
         if (op.walFailure != null) {
             LOG.error("WAL append failed; the write is answered IO_ERROR", op.walFailure);
             unapplied.end(op.ticket);

@@ -48,8 +48,8 @@ class DemoCommandTest {
     void shouldRefuseToEmptyADirectoryThatIsNotAStore() throws Exception {
         Path precious = Files.createDirectories(directory.resolve("precious"));
         Files.writeString(precious.resolve("thesis.txt"), "do not delete");
-        assertEquals(1, run("demo", "--dir", precious.toString(), "--seconds", "1"));
-        assertTrue(err.toString().contains("is neither a pagestore data directory"), err.toString());
+        assertEquals(2, run("demo", "--dir", precious.toString(), "--seconds", "1"));
+        assertTrue(err.toString().contains("is neither empty nor a demo's directory"), err.toString());
         assertTrue(Files.exists(precious.resolve("thesis.txt")));
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -24,13 +25,15 @@ import java.util.stream.Stream;
 abstract class DirectoryNamespace implements LogDirectory {
     private final Path directory;
 
-    /** Creates {@code directory} (and its parents) when missing. */
+    /** Creates {@code directory} (and its parents) when missing, readable and writable by its owner only. */
     DirectoryNamespace(Path directory) throws IOException {
         if (directory == null) {
             throw new IllegalArgumentException("directory is null");
         }
         this.directory = directory;
-        Files.createDirectories(directory);
+        // owner only, whatever the umask: the log holds every page written (the files themselves are made 0600)
+        Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
     }
 
     public Path path() {
@@ -82,6 +85,11 @@ abstract class DirectoryNamespace implements LogDirectory {
             throw new NoSuchFileException(path.toString());
         }
         return (int) Libc.check(result, "open", path + " (" + flags + ")");
+    }
+
+    @Override
+    public long usableSpaceBytes() throws IOException {
+        return Files.getFileStore(directory).getUsableSpace();
     }
 
     @Override

@@ -40,6 +40,11 @@ abstract class ForwardingLogDirectory implements LogDirectory {
     }
 
     @Override
+    public long usableSpaceBytes() throws IOException {
+        return inner.usableSpaceBytes();
+    }
+
+    @Override
     public String describe() {
         return inner.describe();
     }

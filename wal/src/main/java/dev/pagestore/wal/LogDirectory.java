@@ -28,6 +28,16 @@ public interface LogDirectory {
     /** Makes every create, rename and delete so far durable (fsync of the directory). */
     void sync() throws IOException;
 
+    /**
+     * The bytes this directory's file system can still allocate to new files, as {@code statvfs} reports them to an
+     * unprivileged user; {@link Long#MAX_VALUE} where unknown (a directory that is not a file system's). The log
+     * checks it before it makes a new segment, so that an attempt bound to fail does not fill the disk while it lasts
+     * ({@link SegmentFiles}).
+     */
+    default long usableSpaceBytes() throws IOException {
+        return Long.MAX_VALUE;
+    }
+
     /** A human-readable location, for messages. */
     String describe();
 }

@@ -109,6 +109,14 @@ final class SegmentFiles {
             } else {
                 String temp = name + ".tmp";
                 directory.delete(temp);
+                // Asked first: a preallocation bound to fail takes all the free space while it lasts (tmpfs gives it
+                // back only when it fails, ext4 keeps what it got), and other writers on the disk fail meanwhile.
+                long free = directory.usableSpaceBytes();
+                if (free < config.segmentSizeBytes()) {
+                    throw new WalNoSpaceException("segment " + number + " needs " + config.segmentSizeBytes()
+                            + " bytes but " + directory.describe() + " has " + free + " free", null);
+                }
+                boolean made = false;
                 try (LogDevice device = directory.open(temp, true)) {
                     // one queue pair for the whole fill (a queue-pair handle opened unpinned makes one per call: 130
                     // io_uring rings set up and torn down per segment); a no-op for plain files
@@ -131,6 +139,11 @@ final class SegmentFiles {
                     }
                     device.write(0, header);
                     device.datasync();
+                    made = true;
+                } finally {
+                    if (!made) {
+                        deleteQuietly(temp); // a full disk: give back what the attempt allocated before it failed
+                    }
                 }
                 directory.rename(temp, name);
             }
@@ -154,6 +167,14 @@ final class SegmentFiles {
         }
         directory.delete(name);
         return false;
+    }
+
+    private void deleteQuietly(String name) {
+        try {
+            directory.delete(name);
+        } catch (IOException ignored) {
+            // the next attempt deletes it first, and the next open deletes every temporary file
+        }
     }
 
     private int nextSalt() {

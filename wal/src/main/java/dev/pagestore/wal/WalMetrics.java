@@ -35,6 +35,7 @@ public final class WalMetrics {
     private final AtomicLong segmentsResalted = new AtomicLong();
     private final AtomicLong segmentsRecycled = new AtomicLong();
     private final AtomicLong segmentsZeroFilled = new AtomicLong();
+    private final AtomicLong appendsRefusedForSpace = new AtomicLong();
 
     void onCommit(long recordsInBatch, long bytes, int datasyncCount) {
         // single writer: release stores are enough, readers use volatile reads
@@ -59,6 +60,11 @@ public final class WalMetrics {
         syncNanos.lazySet(syncNanos.get() + nanos);
     }
 
+    /** Writer thread: an append failed because its segment could not be made for want of space. */
+    void onNoSpace() {
+        appendsRefusedForSpace.lazySet(appendsRefusedForSpace.get() + 1);
+    }
+
     /** Any thread that makes a segment: how it was made. */
     void onSegmentMade(SegmentFiles.Made how) {
         switch (how) {
@@ -66,6 +72,11 @@ public final class WalMetrics {
             case RECYCLED -> segmentsRecycled.incrementAndGet();
             case ZERO_FILLED -> segmentsZeroFilled.incrementAndGet();
         }
+    }
+
+    /** Appends that failed with {@link WalNoSpaceException}: no space for the segment they needed. */
+    public long appendsRefusedForSpace() {
+        return appendsRefusedForSpace.get();
     }
 
     public long batches() {
@@ -144,6 +155,7 @@ public final class WalMetrics {
                 + String.format("%.2f", meanBatchSize()) + ", bytesWritten=" + bytesWritten() + ", datasyncs="
                 + datasyncs() + ", writeMillis=" + writeNanos() / 1_000_000 + ", syncMillis=" + syncNanos() / 1_000_000
                 + ", segmentsPrepared=" + segmentsPrepared() + " (resalted=" + segmentsResalted() + ", recycled="
-                + segmentsRecycled() + ", zeroFilled=" + segmentsZeroFilled() + ")]";
+                + segmentsRecycled() + ", zeroFilled=" + segmentsZeroFilled() + "), appendsRefusedForSpace="
+                + appendsRefusedForSpace() + "]";
     }
 }

@@ -83,6 +83,16 @@ public final class WalRecovery {
 
     static Resume scan(LogDirectory directory, WalConfig config, long redoLsn, PageReplayer replayer,
                        RecordVisitor visitor) throws IOException {
+        return scan(directory, config, redoLsn, replayer, visitor, false);
+    }
+
+    /**
+     * As {@link #scan(LogDirectory, WalConfig, long, PageReplayer, RecordVisitor)}; with {@code refuseCorruption} a
+     * {@link StopReason#CORRUPTION} stop throws {@link WalCorruptionException} after the scan and before any page is
+     * applied (the scan only reads; applying is the first thing recovery changes).
+     */
+    static Resume scan(LogDirectory directory, WalConfig config, long redoLsn, PageReplayer replayer,
+                       RecordVisitor visitor, boolean refuseCorruption) throws IOException {
         long started = System.nanoTime();
         long segmentSize = config.segmentSizeBytes();
         Set<String> names = new HashSet<>(directory.list());
@@ -197,6 +207,10 @@ public final class WalRecovery {
             }
         }
         long scanNanos = System.nanoTime() - started;
+        if (refuseCorruption && reason == StopReason.CORRUPTION) {
+            throw new WalCorruptionException(directory.describe(), new RecoveryReport(redoLsn, records, images, 0,
+                    bytes, segments, lastValid, position, reason, detail, scanNanos));
+        }
 
         long applied = applyLastImages(directory, config, lastImage, replayer);
         RecoveryReport report = new RecoveryReport(redoLsn, records, images, applied, bytes, segments, lastValid,

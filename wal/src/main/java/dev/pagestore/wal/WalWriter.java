@@ -31,6 +31,13 @@ import java.util.function.LongPredicate;
  *
  * <p>A failed write or fdatasync puts the writer in the failed state for good (fsyncgate: never retry, never
  * pretend): every pending and later append completes with {@link WalFailedException}.
+ *
+ * <p>No space for the next segment is not such a failure. The writer takes the next segment before it writes the
+ * current one's {@code SEGMENT_END}, so when the segment cannot be made the log is exactly as it was: the append that
+ * needed it fails with {@link WalNoSpaceException}, earlier appends of the batch commit as usual, and the next append
+ * that needs the segment tries to make it again (a synchronous attempt on this thread: with the disk full it fails in
+ * a few system calls; once space is back it is one segment's preparation, or a header rewrite when a checkpoint has
+ * handed back a segment to recycle).
  */
 final class WalWriter implements EventHandler<AppendEvent> {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WalWriter.class);
@@ -65,6 +72,8 @@ final class WalWriter implements EventHandler<AppendEvent> {
     private long batchBytes;
 
     private volatile WalFailedException failure;
+    /** The last attempt to make the next segment found no space (cleared by the next one that succeeds). */
+    private volatile boolean outOfSpace;
     /** Run after every batch ({@link #addAfterBatch}); replaced whole, never changed in place. */
     private volatile Runnable[] afterBatch = new Runnable[0];
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -89,13 +98,24 @@ final class WalWriter implements EventHandler<AppendEvent> {
 
     /**
      * Positions the writer after recovery: appending continues at {@code nextLsn} in {@code segment}, whose bytes
-     * from the start of {@code nextLsn}'s block are loaded into the staging buffer. Called before the ring starts.
+     * from the start of {@code nextLsn}'s block are loaded into the staging buffer. A null {@code segment} means the
+     * segment {@code resumeLsn} starts could not be made for want of space: the first append tries again. Called
+     * before the ring starts.
      */
     void resume(SegmentFiles.OpenSegment segment, long resumeLsn, long previousLsn) throws IOException {
         this.current = segment;
         this.nextLsn = resumeLsn;
         this.lastLsn = previousLsn;
         this.syncedLsn = resumeLsn;
+        if (segment == null) {
+            assert resumeLsn % segmentSize == WalSegmentDescriptor.HEADER_REGION_BYTES
+                    : "a log resumed without its segment must start that segment: " + resumeLsn;
+            stagingFileOffset = WalSegmentDescriptor.HEADER_REGION_BYTES;
+            stagingUsed = 0;
+            stagingWritten = 0;
+            staging.fill((byte) 0);
+            return;
+        }
         long offsetInSegment = resumeLsn - segment.number() * segmentSize;
         assert offsetInSegment >= WalSegmentDescriptor.HEADER_REGION_BYTES && offsetInSegment < segmentSize
                 : "resume offset " + offsetInSegment;
@@ -128,6 +148,10 @@ final class WalWriter implements EventHandler<AppendEvent> {
         return failure;
     }
 
+    boolean outOfSpace() {
+        return outOfSpace;
+    }
+
     /** Waits until the writer thread has released its devices after the ring halted. */
     void awaitStopped() throws InterruptedException {
         stopped.await();
@@ -143,7 +167,9 @@ final class WalWriter implements EventHandler<AppendEvent> {
 
     @Override
     public void onStart() {
-        preparer.startAhead(current.number() + 1);
+        if (current != null) { // else open had no space for it: the first append tries to make it
+            preparer.startAhead(current.number() + 1);
+        }
     }
 
     @Override
@@ -155,6 +181,9 @@ final class WalWriter implements EventHandler<AppendEvent> {
             } else {
                 append(event, callback);
             }
+        } catch (WalNoSpaceException e) {
+            metrics.onNoSpace();
+            failed(callback, e); // nothing of this record was written; the log goes on
         } catch (Throwable t) {
             fail(t);
             failed(callback, failure);
@@ -188,6 +217,12 @@ final class WalWriter implements EventHandler<AppendEvent> {
         int count = event.pageCount;
         int length = (int) WalRecordDescriptor.pageImagesLength(count, pageSize);
         long aligned = WalRecordDescriptor.alignedLength(length);
+        if (current == null) { // open had no space for it
+            current = takeSegment(nextLsn / segmentSize);
+            // the writer opened it itself: bind a queue-pair device to this thread, as one handed over at start is
+            current.device().transferOwnership(Thread.currentThread());
+            preparer.startAhead(current.number() + 1);
+        }
         if (nextLsn - current.number() * segmentSize + aligned + HEADER_LENGTH > segmentSize) {
             switchSegment();
         }
@@ -218,23 +253,60 @@ final class WalWriter implements EventHandler<AppendEvent> {
     }
 
     private void switchSegment() throws IOException {
-        long at = stagingUsed;
-        WalRecordDescriptor.writeHeader(staging, at, HEADER_LENGTH, WalRecordDescriptor.TYPE_SEGMENT_END, (short) 0,
-                nextLsn, lastLsn, syncedLsn, current.salt(), 0, 0);
-        WalRecordDescriptor.sealCrc(staging, at, stagingView, crc);
-        lastLsn = nextLsn;
-        stagingUsed += HEADER_LENGTH;
-        batchBytes += HEADER_LENGTH;
-        flushStaging();
-        retired.add(current.device());
         long number = current.number() + 1;
-        current = preparer.take(number); // prepared ahead: usually only an open(2)
+        // the next segment first (prepared ahead: usually only an open(2)): without room for it, nothing is written
+        SegmentFiles.OpenSegment next = takeSegment(number);
+        boolean switched = false;
+        try {
+            long at = stagingUsed;
+            WalRecordDescriptor.writeHeader(staging, at, HEADER_LENGTH, WalRecordDescriptor.TYPE_SEGMENT_END,
+                    (short) 0, nextLsn, lastLsn, syncedLsn, current.salt(), 0, 0);
+            WalRecordDescriptor.sealCrc(staging, at, stagingView, crc);
+            lastLsn = nextLsn;
+            stagingUsed += HEADER_LENGTH;
+            batchBytes += HEADER_LENGTH;
+            flushStaging();
+            retired.add(current.device());
+            current = next;
+            switched = true;
+        } finally {
+            if (!switched) {
+                closeQuietly(next.device());
+            }
+        }
         preparer.startAhead(number + 1);
         metrics.onSegmentPrepared();
         nextLsn = number * segmentSize + WalSegmentDescriptor.HEADER_REGION_BYTES;
         stagingFileOffset = WalSegmentDescriptor.HEADER_REGION_BYTES;
         stagingUsed = 0;
         stagingWritten = 0;
+    }
+
+    /**
+     * Segment {@code number}, open for appending: the one prepared ahead, else made now. Without space for it this
+     * throws {@link WalNoSpaceException} and the log is unchanged; any other failure is the caller's to treat as final.
+     */
+    private SegmentFiles.OpenSegment takeSegment(long number) throws IOException {
+        SegmentFiles.OpenSegment segment;
+        try {
+            segment = preparer.take(number);
+        } catch (IOException e) {
+            if (!WalNoSpaceException.isNoSpace(e)) {
+                throw e;
+            }
+            if (!outOfSpace) {
+                outOfSpace = true;
+                LOG.warn("no space for WAL segment {}: appends that need it fail (NO_SPACE) until space is freed or a"
+                        + " checkpoint hands back a segment; every later append tries again ({})", number,
+                        e.getMessage());
+            }
+            throw new WalNoSpaceException("no space for WAL segment " + number + ": " + e.getMessage(), e);
+        }
+        if (outOfSpace) {
+            outOfSpace = false;
+            LOG.info("WAL segment {} made: appends are accepted again", number);
+        }
+        return segment;
     }
 
     private void flushStaging() throws IOException {

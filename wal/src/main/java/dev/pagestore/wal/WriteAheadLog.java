@@ -24,7 +24,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>The durable LSN is a {@link Sequence} (release store by the writer, acquire read by anyone), the value reactors
  *       watch: every record below it is on stable storage.</li>
  *   <li>{@link #open} first recovers ({@link WalRecovery}), then appends after the last valid record; a torn tail or
- *       a damaged region is zero-filled first so it can never be mistaken for records later.</li>
+ *       a damaged region is zero-filled first so it can never be mistaken for records later. Recovery only reads the
+ *       log; when the log ends where a new segment must begin and there is no space to make it, open succeeds
+ *       without it (a start must succeed whenever recovery can) and the writer makes it when an append needs it.</li>
+ *   <li>No space for the next segment is not a failure of the log: the append that needed it fails with
+ *       {@link WalNoSpaceException}, nothing is written, and the next append that needs the segment tries again
+ *       ({@link #outOfSpace()}), so appends succeed again once space is freed or a checkpoint frees a segment.</li>
  *   <li>A write or fdatasync failure is final for this instance (PostgreSQL fsyncgate, 2018): see
  *       {@link WalFailedException}.</li>
  * </ul>
@@ -41,6 +46,7 @@ public final class WriteAheadLog implements AutoCloseable {
      * concurrency); blocking afterwards keeps an idle log from burning a core on a 2-core machine. Not a delay: an
      * event is taken the moment it is seen.
      */
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WriteAheadLog.class);
     private static final java.util.function.Supplier<com.lmax.disruptor.WaitStrategy> WAIT_STRATEGY_FACTORY =
             () -> PhasedBackoffWaitStrategy.withLock(10, 100, java.util.concurrent.TimeUnit.MICROSECONDS);
 
@@ -84,7 +90,9 @@ public final class WriteAheadLog implements AutoCloseable {
                 runnable -> {
                     Thread thread = new Thread(runnable, "wal-writer");
                     thread.setDaemon(true);
-                    current.device().transferOwnership(thread); // before start: the writer owns the segment
+                    if (current != null) {
+                        current.device().transferOwnership(thread); // before start: the writer owns the segment
+                    }
                     return thread;
                 }, ProducerType.MULTI, WAIT_STRATEGY_FACTORY.get());
         disruptor.handleEventsWith(writer);
@@ -99,12 +107,27 @@ public final class WriteAheadLog implements AutoCloseable {
      */
     public static WriteAheadLog open(LogDirectory directory, WalConfig config, PageReplayer replayer)
             throws IOException {
+        return open(directory, config, replayer, WalOpenOptions.lenient());
+    }
+
+    /**
+     * As {@link #open(LogDirectory, WalConfig, PageReplayer)}, with the checks of {@code options} made before the log
+     * is changed: the owner's id against the control file's, and whether a {@link StopReason#CORRUPTION} stop refuses
+     * to open (with nothing applied or changed).
+     *
+     * @throws LogIdMismatchException when the control file names another owner
+     * @throws WalCorruptionException when recovery found corruption and {@code options.refuseCorruption()}
+     */
+    public static WriteAheadLog open(LogDirectory directory, WalConfig config, PageReplayer replayer,
+            WalOpenOptions options) throws IOException {
         long segmentSize = config.segmentSizeBytes();
-        ControlFile control = ControlFile.openOrCreate(directory, segmentSize, WalSegmentDescriptor.HEADER_REGION_BYTES);
+        ControlFile control = ControlFile.openOrCreate(directory, segmentSize, WalSegmentDescriptor.HEADER_REGION_BYTES,
+                options.logId());
         boolean success = false;
         try {
             long redoLsn = control.current().redoLsn();
-            WalRecovery.Resume resume = WalRecovery.scan(directory, config, redoLsn, replayer, RecordVisitor.NONE);
+            WalRecovery.Resume resume = WalRecovery.scan(directory, config, redoLsn, replayer, RecordVisitor.NONE,
+                    options.refuseCorruption());
             WalMetrics metrics = new WalMetrics();
             SegmentFiles segments = new SegmentFiles(directory, config, metrics);
             long redoSegment = redoLsn / segmentSize;
@@ -127,7 +150,7 @@ public final class WriteAheadLog implements AutoCloseable {
                 current = new SegmentFiles.OpenSegment(resume.segmentNumber(), resume.salt(),
                         directory.open(WalSegmentDescriptor.fileName(resume.segmentNumber()), false));
             } else {
-                current = segments.prepare(resume.segmentNumber());
+                current = prepareOrLeaveToWriter(segments, resume.segmentNumber(), directory);
             }
             boolean eraseTail = resume.segmentUsable() && resume.report().stopReason() != StopReason.END_OF_LOG;
             WriteAheadLog wal = new WriteAheadLog(directory, config, control, segments, resume.report(), current,
@@ -138,6 +161,25 @@ public final class WriteAheadLog implements AutoCloseable {
             if (!success) {
                 control.close();
             }
+        }
+    }
+
+    /**
+     * Segment {@code number}, made now, or null when there is no space for it: a log that ends where a new segment
+     * must begin then opens all the same (recovery only read it), and the writer makes the segment when the first
+     * append needs it, failing appends with {@link WalNoSpaceException} until it can.
+     */
+    private static SegmentFiles.OpenSegment prepareOrLeaveToWriter(SegmentFiles segments, long number,
+            LogDirectory directory) throws IOException {
+        try {
+            return segments.prepare(number);
+        } catch (IOException e) {
+            if (!WalNoSpaceException.isNoSpace(e)) {
+                throw e;
+            }
+            LOG.warn("no space for WAL segment {} in {}: the log opens without it and appends fail (NO_SPACE) until"
+                    + " it can be made ({})", number, directory.describe(), e.getMessage());
+            return null;
         }
     }
 
@@ -330,6 +372,22 @@ public final class WriteAheadLog implements AutoCloseable {
         } finally {
             checkpointLock.unlock();
         }
+    }
+
+    /**
+     * The owner's id in the control file of {@code directory}, read without changing anything: empty when there is no
+     * control file yet or it carries no id (written before ids).
+     */
+    public static java.util.Optional<java.util.UUID> readLogId(LogDirectory directory) throws IOException {
+        return ControlFile.readLogId(directory);
+    }
+
+    /**
+     * Whether the last attempt to make the next segment found no space: appends that need it fail with
+     * {@link WalNoSpaceException} until an attempt succeeds (space freed, or a checkpoint handing a segment back).
+     */
+    public boolean outOfSpace() {
+        return writer.outOfSpace();
     }
 
     /** The redo point in the control file. */

@@ -99,4 +99,49 @@ class ControlFileTest {
         IOException e = assertThrows(IOException.class, () -> ControlFile.openOrCreate(directory, SEGMENT, 4096));
         assertTrue(e.getMessage().contains("no valid slot"), e.getMessage());
     }
+
+    @Test
+    void shouldRecordTheLogIdAndRefuseTheLogOfAnotherOwner() throws IOException {
+        FaultyLogDirectory directory = new FaultyLogDirectory(6);
+        java.util.UUID owner = java.util.UUID.randomUUID();
+        try (ControlFile control = ControlFile.openOrCreate(directory, SEGMENT, 4096, owner)) {
+            control.write(10_000);
+        }
+        assertEquals(java.util.Optional.of(owner), ControlFile.readLogId(directory));
+        try (ControlFile control = ControlFile.openOrCreate(directory, SEGMENT, 4096, owner)) {
+            assertEquals(owner, control.current().logId());
+        }
+        java.util.UUID stranger = java.util.UUID.randomUUID();
+        LogIdMismatchException refused = assertThrows(LogIdMismatchException.class,
+                () -> ControlFile.openOrCreate(directory, SEGMENT, 4096, stranger));
+        assertEquals(owner, refused.found());
+        assertTrue(refused.getMessage().contains(owner.toString()) && refused.getMessage().contains(stranger.toString()),
+                refused.getMessage());
+    }
+
+    @Test
+    void shouldReadAVersionOneSlotAsHavingNoIdAndGiveItTheIdAtTheNextWrite() throws IOException {
+        FaultyLogDirectory directory = new FaultyLogDirectory(7);
+        // the layout before log ids: magic, version 1, slot index, sequence, redo, segment size, CRC-32C at 40
+        try (LogDevice device = directory.open(ControlFileDescriptor.FILE_NAME, true);
+                Arena arena = Arena.ofConfined()) {
+            MemorySegment image = arena.allocate(ControlFileDescriptor.FILE_LENGTH, 512);
+            java.nio.ByteBuffer slot = image.asSlice(0, 48).asByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            slot.putLong(0, ControlFileDescriptor.MAGIC).putInt(8, 1).putInt(12, 0).putLong(16, 2)
+                    .putLong(24, 12_288).putLong(32, SEGMENT);
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(image.asSlice(0, 40).asByteBuffer());
+            slot.putInt(40, (int) crc.getValue());
+            device.write(0, image);
+        }
+        assertEquals(java.util.Optional.empty(), ControlFile.readLogId(directory), "a version 1 slot has no id");
+        java.util.UUID owner = java.util.UUID.randomUUID();
+        try (ControlFile control = ControlFile.openOrCreate(directory, SEGMENT, 4096, owner)) {
+            assertEquals(12_288, control.current().redoLsn(), "the old redo point is read");
+            control.write(20_000);
+        }
+        assertEquals(java.util.Optional.of(owner), ControlFile.readLogId(directory), "the next write records the id");
+        assertThrows(LogIdMismatchException.class,
+                () -> ControlFile.openOrCreate(directory, SEGMENT, 4096, java.util.UUID.randomUUID()));
+    }
 }

@@ -172,4 +172,42 @@ class CorruptionTest {
         assertTrue(recovered.recordLsns().contains(resumed));
         assertEquals(written.size() - 10 + 1, recovered.recordLsns().size());
     }
+
+    @Test
+    void shouldRefuseACorruptLogBeforeApplyingOrChangingAnythingWhenAskedTo() throws IOException {
+        long seed = 45;
+        WalConfig config = WalTestSupport.smallConfig(seed);
+        FaultyLogDirectory directory = new FaultyLogDirectory(seed);
+        List<Written> written = buildLog(directory, config, new SplittableRandom(seed));
+        Written victim = written.get(3); // many valid records written after it was durable: CORRUPTION
+        String name = WalSegmentDescriptor.fileName(victim.lsn() / config.segmentSizeBytes());
+        directory.device(name).flipBit(victim.lsn() % config.segmentSizeBytes() + 60, 1);
+        directory.open("0000000000000009.wal.tmp", true).close(); // evidence a lenient open would delete
+        byte[] before = bytes(directory, name);
+        List<Long> applied = new ArrayList<>();
+
+        WalCorruptionException refused = org.junit.jupiter.api.Assertions.assertThrows(WalCorruptionException.class,
+                () -> WriteAheadLog.open(directory, config, (page, image, lsn) -> applied.add(page),
+                        WalOpenOptions.lenient().withRefuseCorruption(true)));
+        assertEquals(StopReason.CORRUPTION, refused.report().stopReason(), refused.report().toString());
+        assertEquals(victim.lsn(), refused.report().endLsn());
+        assertTrue(applied.isEmpty(), "no page applied before refusing: " + applied);
+        assertTrue(java.util.Arrays.equals(before, bytes(directory, name)), "the damaged segment is as it was");
+        assertTrue(directory.list().contains("0000000000000009.wal.tmp"), "no file deleted: " + directory.list());
+
+        try (WriteAheadLog wal = WriteAheadLog.open(directory, config, (page, image, lsn) -> applied.add(page))) {
+            assertEquals(StopReason.CORRUPTION, wal.recoveryReport().stopReason(), "lenient: reported, and on");
+            assertTrue(!applied.isEmpty());
+            assertTrue(!java.util.Arrays.equals(before, bytes(directory, name)), "the lenient open erased the tail");
+        }
+    }
+
+    private static byte[] bytes(FaultyLogDirectory directory, String name) throws IOException {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined();
+                LogDevice device = directory.open(name, false)) {
+            MemorySegment all = arena.allocate(device.size(), 4096);
+            device.read(0, all);
+            return all.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        }
+    }
 }

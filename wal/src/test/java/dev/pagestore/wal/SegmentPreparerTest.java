@@ -17,8 +17,9 @@ class SegmentPreparerTest {
     private static final int PAGE = CONFIG.pageSizeBytes();
 
     /**
-     * Delegates to a {@link FaultyLogDirectory}, refusing to create one file name (a full disk, say) the first
-     * {@code refusals} times, and making every write to a temporary file take {@code tempWriteMillis}.
+     * Delegates to a {@link FaultyLogDirectory}, refusing to create one file name the first {@code refusals} times
+     * with an untyped {@link IOException} (which the log must treat as final; a typed {@code ENOSPC} is not:
+     * {@link NoSpaceTest}), and making every write to a temporary file take {@code tempWriteMillis}.
      */
     private static final class RefusingDirectory extends ForwardingLogDirectory {
         final String refused;

@@ -29,7 +29,8 @@ class WalRecordDescriptorTest {
     void shouldLoadLayoutWithFortyEightByteHeader() {
         assertEquals(48, WalRecordDescriptor.HEADER_LENGTH);
         assertEquals(40, WalSegmentDescriptor.HEADER_LENGTH);
-        assertEquals(48, ControlFileDescriptor.SLOT_LENGTH);
+        assertEquals(64, ControlFileDescriptor.SLOT_LENGTH); // version 2: 48 bytes of version 1 plus the log id
+        assertEquals(48, ControlFileDescriptor.VERSION_1_SLOT_LENGTH);
         assertEquals(0, WalRecordDescriptor.HEADER_LENGTH % WalRecordDescriptor.RECORD_ALIGNMENT_BYTES);
     }
 

@@ -98,6 +98,18 @@ public final class ExclusiveLock implements AutoCloseable {
         return lockFile;
     }
 
+    /**
+     * The lock file this lock holds, through its descriptor: compared with {@link FileStatus#ofPath} of
+     * {@link #lockFile()} it tells whether the path still names the locked file (an {@code flock} on a file that was
+     * deleted or replaced no longer keeps anyone out).
+     */
+    public FileStatus status() throws ErrnoException {
+        if (fd < 0) {
+            throw new IllegalStateException("lock on " + lockFile + " is closed");
+        }
+        return FileStatus.of(fd);
+    }
+
     /** Releases the lock (closing the descriptor releases the flock). Idempotent. */
     @Override
     public void close() {

@@ -10,6 +10,10 @@
  * (descriptor passing, {@code SO_PEERCRED}), {@link dev.pagestore.ipc.linux.PollSet} and
  * {@link dev.pagestore.ipc.linux.EventFd}, {@link dev.pagestore.ipc.linux.ExclusiveLock} ({@code flock} ownership naming the holder),
  * {@link dev.pagestore.ipc.linux.DirectIoAlignment} ({@code statx DIOALIGN}), the raw io_uring calls and probes,
- * and resource limits. Other modules must not bind native functions themselves (DESIGN.md §7).
+ * resource limits, and what ownership that survives deletion is built from:
+ * {@link dev.pagestore.ipc.linux.FileStatus} ({@code statx} of a descriptor or a path: still the same inode?),
+ * {@link dev.pagestore.ipc.linux.AbstractNameClaim} (an abstract socket name as a token no file operation removes,
+ * its holder named by {@code SO_PEERCRED}) and {@link dev.pagestore.ipc.linux.ParentWatch} (a child that ends with
+ * its parent). Other modules must not bind native functions themselves (DESIGN.md §7).
  */
 package dev.pagestore.ipc.linux;

@@ -48,6 +48,23 @@ public final class LinuxTestChild {
                     System.out.println("ready");
                 }
             }
+            case "claim" -> {
+                AbstractNameClaim.Outcome outcome = AbstractNameClaim.claim(args[1]);
+                System.out.println(outcome instanceof AbstractNameClaim.Claimed ? "ready" : "not claimed: " + outcome);
+                System.out.flush();
+                Thread.sleep(60_000);  // held until the parent kills this process
+            }
+            case "parent-watch" -> {
+                // Ends with exit code 7 once its parent (args[1], the parent's own idea of its pid) has ended.
+                ParentWatch.start(Long.parseLong(args[1]), () -> {
+                    System.out.println("parent gone");
+                    System.out.flush();
+                    Runtime.getRuntime().halt(7);
+                });
+                System.out.println("ready");
+                System.out.flush();
+                Thread.sleep(60_000);
+            }
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
         System.out.flush();

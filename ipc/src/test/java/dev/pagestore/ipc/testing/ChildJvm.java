@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 public final class ChildJvm implements AutoCloseable {
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final List<String> errorLines = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Thread errorPump;
     private final BufferedWriter stdin;
 
     private ChildJvm(Process process) {
@@ -38,6 +40,7 @@ public final class ChildJvm implements AutoCloseable {
         err.setDaemon(true);
         out.start();
         err.start();
+        this.errorPump = err;
     }
 
     /** Starts {@code mainClass} in a new JVM with extra JVM options before the class name. */
@@ -67,6 +70,7 @@ public final class ChildJvm implements AutoCloseable {
                 if (toQueue) {
                     lines.add(line);
                 } else {
+                    errorLines.add(line);
                     System.err.println("[child " + process.pid() + "] " + line);
                 }
             }
@@ -116,6 +120,14 @@ public final class ChildJvm implements AutoCloseable {
         return process.exitValue();
     }
 
+    /**
+     * SIGTERM, keeping the child's output: {@link Process#destroy()} also closes the pipes, so whatever the child
+     * prints while it stops (its shutdown messages) would be lost.
+     */
+    public void sigterm() {
+        process.toHandle().destroy();
+    }
+
     /** {@code kill -9}: the child gets no chance to clean up. Waits until the kernel has reaped it. */
     public void kill9() throws InterruptedException {
         process.destroyForcibly();
@@ -124,6 +136,17 @@ public final class ChildJvm implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    /**
+     * Every stderr line so far (they are also copied to this process's stderr); once the child has exited, all of
+     * them (this waits for the last to be read).
+     */
+    public List<String> errorLines() throws InterruptedException {
+        if (!process.isAlive()) {
+            errorPump.join(10_000);
+        }
+        return List.copyOf(errorLines);
     }
 
     public Process process() {
