@@ -1,5 +1,6 @@
 package dev.pagestore.client;
 
+import dev.pagestore.ipc.linux.Libc;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.PageVersions;
@@ -438,8 +439,7 @@ public final class PageStoreClient implements AutoCloseable {
      * @throws IOException when the kernel refuses
      */
     public static void protectProcessMemory() throws IOException {
-        dev.pagestore.ipc.linux.Libc.check(dev.pagestore.ipc.linux.Libc.prctl(
-                dev.pagestore.ipc.linux.Libc.PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl", "PR_SET_DUMPABLE 0");
+        Libc.check(Libc.prctl(Libc.PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl", "PR_SET_DUMPABLE 0");
     }
 
     // ------------------------------------------------------------------------------------------------ facts

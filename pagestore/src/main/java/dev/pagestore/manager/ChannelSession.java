@@ -24,6 +24,13 @@ final class ChannelSession {
 
     /** Ids of requests accepted and not yet finally completed. */
     final LongCounts outstandingIds;
+    /**
+     * Slots named by accepted data requests that are not yet finally completed. A slot belongs to its request until
+     * then; a worker that names a held slot again is answered INVALID, which also bounds the manager's private copies
+     * of a channel's writes to its slot count (else one worker could post every write from slot 0 and have the
+     * manager copy its 64-page slab a thousand times over).
+     */
+    private final boolean[] slotsHeld;
     /** Requests accepted whose work (device or WAL) has not ended; the channel is reclaimed only at zero. */
     int inProgressOps;
     /** Completions to post, in order: id, status, slot, result, tag (parallel ring buffer, bounded by capacity*2). */
@@ -53,12 +60,34 @@ final class ChannelSession {
         this.slotCount = channel.parameters().slotCount();
         this.capacity = channel.parameters().completionRingCapacity();
         this.outstandingIds = new LongCounts(capacity);
+        this.slotsHeld = new boolean[slotCount];
         int pendingMax = 4 * capacity;
         pendingIds = new long[pendingMax];
         pendingStatus = new int[pendingMax];
         pendingSlots = new int[pendingMax];
         pendingResults = new long[pendingMax];
         pendingTags = new int[pendingMax];
+    }
+
+    /** Takes slots [slot, slot + count) for an accepted request; false (taking none) when any is held already. */
+    boolean holdSlots(int slot, int count) {
+        for (int i = slot; i < slot + count; i++) {
+            if (slotsHeld[i]) {
+                return false;
+            }
+        }
+        for (int i = slot; i < slot + count; i++) {
+            slotsHeld[i] = true;
+        }
+        return true;
+    }
+
+    /** Gives back slots taken by {@link #holdSlots}, at the request's final completion. */
+    void releaseSlots(int slot, int count) {
+        for (int i = slot; i < slot + count; i++) {
+            assert slotsHeld[i] : "slot " + i + " of " + this + " released but not held";
+            slotsHeld[i] = false;
+        }
     }
 
     /** Requests this reactor still owes an answer or a slot release, plus completions not yet posted. */

@@ -114,7 +114,7 @@ public final class PageStoreManager implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<Long, ChannelSession> sessions = new ConcurrentHashMap<>();
     private final UnappliedWrites unapplied = new UnappliedWrites();
-    private final UnwrittenPages unwritten = new UnwrittenPages();
+    private final UnwrittenPages unwritten;
     private volatile boolean accepting = true;
     private WriteAheadLog wal;
     private RecoveryReport recoveryReport;
@@ -126,6 +126,8 @@ public final class PageStoreManager implements AutoCloseable {
     private ScheduledExecutorService housekeeping;
     private int nextReactor;
     private long checkpoints;
+    /** Guarded by this object's monitor (the checkpoint's). */
+    private FileChannel dataSync;
     private LogDirectory walDirectoryOverride;
     private LogDirectory walDirectory;
     private volatile Throwable fatalCause;
@@ -138,6 +140,7 @@ public final class PageStoreManager implements AutoCloseable {
         this.ownership = ownership;
         this.plan = plan;
         this.metadata = plan.metadata();
+        this.unwritten = new UnwrittenPages(config.pageSizeBytes());
     }
 
     /**
@@ -473,18 +476,33 @@ public final class PageStoreManager implements AutoCloseable {
      * Checkpoint: waits until every write logged before the redo point has been through the data file, writes the
      * committed pages whose data-file write failed ({@link UnwrittenPages}), fdatasyncs the data file, records the redo
      * point, and lets the WAL recycle older segments. If any of those pages still cannot be written, it fails and the
-     * redo point stays where it was, so recovery still replays them from the log.
+     * redo point stays where it was, so recovery still replays them from the log. If the fdatasync itself fails, the
+     * manager stops ({@link DataFileSyncException}): the file can no longer be trusted by any later checkpoint.
      */
     public synchronized long checkpoint() throws IOException {
-        long redo = wal.checkpoint(redoLsn -> {
-            unapplied.awaitAllBegunBefore(30_000_000_000L);
-            try (FileChannel data = FileChannel.open(directory.resolve(DATA_FILE), StandardOpenOption.WRITE)) {
-                unwritten.writeTo(data, config.pageSizeBytes());
-                data.force(false);
-            }
-        });
-        checkpoints++;
-        return redo;
+        try {
+            long redo = wal.checkpoint(redoLsn -> {
+                unapplied.awaitAllBegunBefore(30_000_000_000L);
+                unwritten.checkpoint(dataFileForSync(), config.pageSizeBytes());
+            });
+            checkpoints++;
+            return redo;
+        } catch (DataFileSyncException e) {
+            onFatal(e);
+            throw e;
+        }
+    }
+
+    /**
+     * The data file as the checkpointer syncs it: one descriptor for the manager's life, so that a writeback error
+     * reported once is seen by the checkpoint that follows it (a descriptor opened later would not see it).
+     */
+    private FileChannel dataFileForSync() throws IOException {
+        if (dataSync == null) {
+            dataSync = FileChannel.open(directory.resolve(DATA_FILE), StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS);
+        }
+        return dataSync;
     }
 
     private final class Handler implements AttachHandler {
@@ -659,6 +677,15 @@ public final class PageStoreManager implements AutoCloseable {
         }
         if (status != null) {
             status.close();
+        }
+        synchronized (this) {
+            if (dataSync != null) {
+                try {
+                    dataSync.close();
+                } catch (IOException e) {
+                    LOG.warn("closing the data file: {}", e.toString());
+                }
+            }
         }
         ownership.close();
         LOG.info("pagestore manager of {} stopped", directory);

@@ -8,20 +8,27 @@ import dev.pagestore.ipc.ring.RingConsumer;
 import dev.pagestore.ipc.ring.RingDescriptor;
 import dev.pagestore.ipc.wait.WaitPoint;
 import dev.pagestore.nvme.BlockDevice;
+import dev.pagestore.nvme.CompletionHandler;
 import dev.pagestore.nvme.IoStatus;
 import dev.pagestore.nvme.QueuePair;
-import dev.pagestore.nvme.uring.IoUringQueuePair;
 import dev.pagestore.nvme.QueuePairListener;
+import dev.pagestore.nvme.uring.IoUringQueuePair;
 import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.StatusRegionDescriptor;
+import dev.pagestore.wal.AppendCallback;
+import dev.pagestore.wal.WalNoSpaceException;
 import dev.pagestore.wal.WriteAheadLog;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +79,7 @@ final class Reactor implements Runnable {
      * Told when the manager can no longer serve: the WAL failed (fsyncgate: never pretend a write is durable), or this
      * reactor's loop itself failed. The manager stops at once rather than stay half alive.
      */
-    private final java.util.function.Consumer<Throwable> onFatal;
+    private final Consumer<Throwable> onFatal;
     private final Thread thread;
     final CountDownLatch started = new CountDownLatch(1);
     volatile Throwable startFailure;
@@ -105,26 +112,24 @@ final class Reactor implements Runnable {
     private int sleepCursor;
     private final FutexWaitv waitv = new FutexWaitv();
     private long nextDeadlineScanNanos;
-    /** Private copies of accepted writes (see {@link StagingBuffers}); reactor thread only, closed when it ends. */
-    private final StagingBuffers staging;
-    private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    /** Private copies of accepted writes; reactor thread only, closed when it ends. */
+    private final WriteStaging staging;
     /** One log line per second at most for each kind of event a worker causes at will. */
     private final LogLimiter channelFaultLog = new LogLimiter(1_000_000_000L);
-    private final LogLimiter checksumLog = new LogLimiter(1_000_000_000L);
     private final LogLimiter batchLog = new LogLimiter(1_000_000_000L);
     private final LogLimiter dataWriteLog = new LogLimiter(1_000_000_000L);
     /** Private copy of the request being handled (see {@link #drainRequests}). */
-    private final MemorySegment requestCopy = java.lang.foreign.Arena.ofAuto().allocate(RequestDescriptor.SIZE_BYTES,
+    private final MemorySegment requestCopy = Arena.ofAuto().allocate(RequestDescriptor.SIZE_BYTES,
             8);
     /** Made once: a method reference written in the loop would allocate on every pass. */
-    private final dev.pagestore.nvme.CompletionHandler deviceCompletions = this::onDeviceCompletion;
+    private final CompletionHandler deviceCompletions = this::onDeviceCompletion;
 
     Reactor(int index, BlockDevice device, int queueDepth, WriteAheadLog wal, StatusRegion status,
             PageStripes stripes, UnappliedWrites unapplied, UnwrittenPages unwritten, int pageSizeBytes,
-            long capacityPages, int pageCountMax, boolean pin, java.util.function.Consumer<Throwable> onFatal) {
+            long capacityPages, int pageCountMax, boolean pin, Consumer<Throwable> onFatal) {
         this.onFatal = onFatal;
         this.unwritten = unwritten;
-        this.staging = new StagingBuffers(pageSizeBytes, pageCountMax);
+        this.staging = new WriteStaging(pageSizeBytes, pageCountMax);
         this.index = index;
         this.device = device;
         this.queueDepth = queueDepth;
@@ -220,6 +225,7 @@ final class Reactor implements Runnable {
                 if (draining) {
                     if (drainStart == 0) {
                         drainStart = System.nanoTime();
+                        endOpenBatches();
                     }
                     if (liveOps == 0 && walPending == 0 && allCompletionsPosted()) {
                         break;
@@ -256,6 +262,21 @@ final class Reactor implements Runnable {
             }
             if (liveOps == 0 && walPending == 0) {
                 staging.close();  // else the WAL writer may still read a copy: leave it to the GC-less process exit
+            }
+        }
+    }
+
+    /**
+     * The manager is stopping: a batch still waiting for its END will not get one served, so it ends now, whole,
+     * answered SHUTTING_DOWN (else the drain would wait its full timeout for it and its worker would get no answer).
+     */
+    private void endOpenBatches() {
+        for (int i = 0; i < sessions.size(); i++) {
+            ChannelSession session = sessions.get(i);
+            Op batch = session.openBatch;
+            if (batch != null && !session.detaching) {
+                session.openBatch = null;
+                finishImmediately(batch, CompletionDescriptor.STATUS_SHUTTING_DOWN);
             }
         }
     }
@@ -438,6 +459,7 @@ final class Reactor implements Runnable {
         int dataSlot = (opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE) ? slot : -1;
 
         if (draining) {
+            endOpenBatches();  // an END arriving now would find its batch already answered
             s.complete(requestId, CompletionDescriptor.STATUS_SHUTTING_DOWN, dataSlot, 0, tag);
             return;
         }
@@ -447,12 +469,18 @@ final class Reactor implements Runnable {
                 if (batch.totalPages() + count > pageCountMax || overlapsBatch(batch, page, count)) {
                     s.openBatchInvalid = true;
                 }
-                StagingBuffers.Buffer copy = stage(s, e, off, slot, count, flags);
-                if (copy == null) {
+                // A member whose slots are held by another request holds none itself (page count 0 here) and
+                // breaks the batch; a broken batch is never logged, so its members are not copied either.
+                boolean held = s.holdSlots(slot, count);
+                StagingBuffers.Buffer copy = null;
+                if (!held) {
                     s.openBatchInvalid = true;
+                } else if (!s.openBatchInvalid) {
+                    copy = staging.copy(s, e, off, slot, count, flags);
+                    s.openBatchInvalid = copy == null;
                 }
                 s.outstandingIds.increment(requestId);
-                batch.addMember(opcode, requestId, slot, tag, page, count, deadline);
+                batch.addMember(opcode, requestId, slot, tag, page, held ? count : 0, deadline);
                 batch.staging[batch.memberCount - 1] = copy;
                 if (batch.memberCount >= s.capacity) {
                     // Its END could never be admitted (we never owe a worker more answers than its ring holds): a
@@ -495,10 +523,15 @@ final class Reactor implements Runnable {
                     status.addReactor(index, StatusRegionDescriptor.TIMEOUTS, 1);
                     return;
                 }
+                if (!s.holdSlots(slot, count)) {
+                    invalid(s, requestId, slot, tag);  // its slots belong to a request not yet finally answered
+                    return;
+                }
                 StagingBuffers.Buffer copy = null;
                 if (opcode == RequestDescriptor.OPCODE_WRITE) {
-                    copy = stage(s, e, off, slot, count, flags);
+                    copy = staging.copy(s, e, off, slot, count, flags);
                     if (copy == null) {
+                        s.releaseSlots(slot, count);
                         invalid(s, requestId, slot, tag);
                         return;
                     }
@@ -524,43 +557,6 @@ final class Reactor implements Runnable {
         }
     }
 
-    /**
-     * Copies the {@code count} pages of a write from the worker's slots into a private buffer, once, and checks the
-     * request's CRC-32C against the copy when it carries one. Everything after this reads the copy: what the worker
-     * writes into its slot from now on changes nothing the manager logs or writes.
-     *
-     * @return the copy, or null when the checksum does not match (the request is INVALID)
-     */
-    private StagingBuffers.Buffer stage(ChannelSession s, MemorySegment request, long off, int slot, int count,
-            byte flags) {
-        StagingBuffers.Buffer copy = staging.take(count);
-        long bytes = (long) count * pageSizeBytes;
-        boolean ok = false;
-        try {
-            MemorySegment.copy(s.channel.slab(), (long) slot * pageSizeBytes, copy.segment, 0, bytes);
-            if ((flags & RequestDescriptor.FLAG_CHECKSUM) != 0) {
-                crc.reset();
-                crc.update(copy.view(bytes));
-                int expected = RequestDescriptor.checksum(request, off);
-                if ((int) crc.getValue() != expected) {
-                    if (checksumLog.allow(System.nanoTime())) {
-                        LOG.warn("{}: write of page {} carries CRC-32C {} but its data has {}; answered INVALID ({}"
-                                + " similar events not logged)", s, RequestDescriptor.pageNumber(request, off),
-                                Integer.toHexString(expected), Long.toHexString(crc.getValue()),
-                                checksumLog.suppressedSinceLast());
-                    }
-                    return null;
-                }
-            }
-            ok = true;
-            return copy;
-        } finally {
-            if (!ok) {
-                staging.give(copy);
-            }
-        }
-    }
-
     private static boolean overlapsBatch(Op batch, long page, int count) {
         for (long p = page; p < page + count; p++) {
             if (batch.touches(p)) {
@@ -579,7 +575,7 @@ final class Reactor implements Runnable {
         Op op = freeOps.poll();
         if (op == null) {
             int old = ops.length;
-            ops = java.util.Arrays.copyOf(ops, old * 2);
+            ops = Arrays.copyOf(ops, old * 2);
             for (int i = old; i < ops.length; i++) {
                 ops[i] = newOp(i);
                 freeOps.add(ops[i]);
@@ -595,7 +591,7 @@ final class Reactor implements Runnable {
     private void releaseOp(Op op) {
         for (int m = 0; m < op.memberCount; m++) {
             if (op.staging[m] != null) {
-                staging.give(op.staging[m]);
+                staging.release(op.staging[m]);
                 op.staging[m] = null;
             }
         }
@@ -610,6 +606,7 @@ final class Reactor implements Runnable {
         ChannelSession s = op.session;
         for (int m = 0; m < op.memberCount; m++) {
             s.outstandingIds.decrement(op.requestIds[m]);
+            s.releaseSlots(op.slots[m], op.pageCounts[m]);
             s.complete(op.requestIds[m], statusCode, op.slots[m], 0, op.tags[m]);
         }
         if (statusCode == CompletionDescriptor.STATUS_INVALID) {
@@ -771,7 +768,7 @@ final class Reactor implements Runnable {
         } catch (RuntimeException e) {
             op.walCallback.onFailed(e);
         } finally {
-            java.util.Arrays.fill(walImages, 0, total, null);
+            Arrays.fill(walImages, 0, total, null);
         }
     }
 
@@ -780,7 +777,7 @@ final class Reactor implements Runnable {
      * thread (or on this reactor, for an append refused at once); the writer wakes this reactor once after the whole
      * batch ({@link #wakeAfterWalBatch}), not once per op.
      */
-    private final class WalCallback implements dev.pagestore.wal.AppendCallback {
+    private final class WalCallback implements AppendCallback {
         private final Op op;
 
         WalCallback(Op op) {
@@ -820,7 +817,7 @@ final class Reactor implements Runnable {
     }
 
     private void onWalDurable(Op op) {
-        if (op.walFailure instanceof dev.pagestore.wal.WalNoSpaceException) {
+        if (op.walFailure instanceof WalNoSpaceException) {
             // no room for the log's next segment: nothing was written and the log works on (the WAL logs it once)
             unapplied.end(op.ticket);
             op.status = CompletionDescriptor.STATUS_NO_SPACE;
@@ -917,6 +914,12 @@ final class Reactor implements Runnable {
                     op.staging[m].segment.asSlice((long) k * pageSizeBytes, pageSizeBytes));
         }
         status.addReactor(index, StatusRegionDescriptor.DEFERRED_DATA_WRITES, 1);
+        if (unwritten.isFull()) {
+            // The data device fails write after write: keeping every page in memory would end in the heap running
+            // out. Stop while the WAL still holds them all; the next start replays them.
+            onFatal.accept(new IllegalStateException(unwritten.size() + " committed pages could not be written to the"
+                    + " data file (last: " + ioStatus + "); the data device is failing, so the manager stops"));
+        }
         if (dataWriteLog.allow(System.nanoTime())) {
             LOG.warn("reactor {}: data-file write of pages {}..{} failed ({}) after their WAL record (lsn {}) was"
                     + " durable; the write stands, reads are served from memory and the checkpointer retries it"
@@ -974,6 +977,7 @@ final class Reactor implements Runnable {
         status.recordLatency(index, System.nanoTime() - op.startNanos);
         for (int m = 0; m < op.memberCount; m++) {
             s.outstandingIds.decrement(op.requestIds[m]);
+            s.releaseSlots(op.slots[m], op.pageCounts[m]);  // the final answer: the slot is the worker's again
             if (op.timedOut) {
                 s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m],
                         PageStoreProtocol.RESULT_SLOT_RELEASED, op.tags[m]);
@@ -994,7 +998,7 @@ final class Reactor implements Runnable {
                 byte[] image = op.overlays[page];
                 if (image != null) {
                     MemorySegment.copy(image, 0, op.session.channel.buffer(op.slots[m] + k),
-                            java.lang.foreign.ValueLayout.JAVA_BYTE, 0, pageSizeBytes);
+                            ValueLayout.JAVA_BYTE, 0, pageSizeBytes);
                 }
             }
         }
@@ -1015,6 +1019,7 @@ final class Reactor implements Runnable {
                 s.openBatch = null;
                 for (int m = 0; m < op.memberCount; m++) {
                     s.outstandingIds.decrement(op.requestIds[m]);
+                    s.releaseSlots(op.slots[m], op.pageCounts[m]);
                     s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m], 0, op.tags[m]);
                 }
                 releaseOp(op);
@@ -1025,6 +1030,7 @@ final class Reactor implements Runnable {
                 op.cancelled = true;
                 for (int m = 0; m < op.memberCount; m++) {
                     s.outstandingIds.decrement(op.requestIds[m]);
+                    s.releaseSlots(op.slots[m], op.pageCounts[m]);
                     s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m], 0, op.tags[m]);
                 }
                 continue;  // freed when it leaves the deferred queue

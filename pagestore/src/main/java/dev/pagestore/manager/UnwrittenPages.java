@@ -44,8 +44,20 @@ final class UnwrittenPages {
     }
 
     private final Map<Long, Entry> entries = new HashMap<>();
+    /** Beyond this many pages the data device is failing, not hiccuping: a quarter of the heap, 65,536 pages at most. */
+    private final int pagesMax;
     private volatile int size;
     private long failuresTotal;
+
+    UnwrittenPages(int pageSizeBytes) {
+        long quarterOfHeap = Runtime.getRuntime().maxMemory() / 4;
+        this.pagesMax = (int) Math.max(1, Math.min(65_536, quarterOfHeap / pageSizeBytes));
+    }
+
+    /** Whether so many pages wait that the manager should stop rather than keep more in memory. */
+    boolean isFull() {
+        return size >= pagesMax;
+    }
 
     /** Whether no page is waiting; a plain volatile read, for the reactors' fast path. */
     boolean isEmpty() {
@@ -96,19 +108,24 @@ final class UnwrittenPages {
     }
 
     /**
-     * The checkpointer's retry: writes every image not superseded into {@code data} at its page, and removes those
-     * written. The caller forces the file afterwards and records the redo point only if this returned normally.
+     * The checkpointer's part: writes every image not superseded into {@code data} at its page, forces the file, and
+     * only then forgets the images written. An image stays until a force after its write succeeded: a page written to
+     * the page cache whose writeback then failed is not in the file, and after a failed {@code fsync} the kernel may
+     * have dropped it and will not say so again (PostgreSQL's fsyncgate), so dropping it at the write would lose it.
      *
-     * @throws IOException when any page still cannot be written (the message counts them and names the first error)
+     * @param data the data file, one descriptor held for the manager's life (a descriptor opened after a writeback
+     *             error would not see it)
+     * @throws DataFileSyncException when the force fails: the caller must stop (nothing forced since is trustworthy)
+     * @throws IOException when some page still cannot be written (the message counts them and names the first
+     *         error); the images stay, and the checkpoint must not move the redo point
      */
-    void writeTo(FileChannel data, int pageSizeBytes) throws IOException {
+    void checkpoint(FileChannel data, int pageSizeBytes) throws IOException {
         List<Long> pages;
         synchronized (this) {
-            if (entries.isEmpty()) {
-                return;
-            }
             pages = new ArrayList<>(entries.keySet());
         }
+        List<Long> writtenPages = new ArrayList<>();
+        List<Entry> writtenEntries = new ArrayList<>();
         int failedPages = 0;
         IOException first = null;
         for (long page : pages) {
@@ -123,8 +140,8 @@ final class UnwrittenPages {
                     while (buffer.hasRemaining()) {
                         position += data.write(buffer, position);
                     }
-                    entries.remove(page);
-                    size = entries.size();
+                    writtenPages.add(page);
+                    writtenEntries.add(entry);
                 } catch (IOException e) {
                     failedPages++;
                     if (first == null) {
@@ -132,6 +149,20 @@ final class UnwrittenPages {
                     }
                 }
             }
+        }
+        try {
+            data.force(false);
+        } catch (IOException e) {
+            throw new DataFileSyncException("fdatasync of the data file failed: " + e.getMessage(), e);
+        }
+        synchronized (this) {
+            for (int i = 0; i < writtenPages.size(); i++) {
+                // Only the very image written, and only if no newer write has claimed the page meanwhile.
+                if (entries.get(writtenPages.get(i)) == writtenEntries.get(i) && !writtenEntries.get(i).superseded) {
+                    entries.remove(writtenPages.get(i));
+                }
+            }
+            size = entries.size();
         }
         if (first != null) {
             throw new IOException(failedPages + " committed page(s) still cannot be written to the data file (first: "

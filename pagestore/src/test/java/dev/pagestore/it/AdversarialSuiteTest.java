@@ -22,10 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The project's own adversarial suite (issue 14: "goes beyond this list"): a worker process
- * ({@link AdversarialWorkerMain}) attacks the manager through the protocol in twelve ways no test was written for
+ * ({@link AdversarialWorkerMain}) attacks the manager through the protocol in thirteen ways no test was written for
  * before (a batch too long to end, a batch left open past its deadline, a wrong checksum, a checksum on a read,
  * waiting flags held up, the lifeline entry scribbled, holes punched in its own slab, completions never taken, both
- * ring sequences corrupted, attaching until refused, leaving with writes in flight), while a well-behaved worker
+ * ring sequences corrupted, attaching until refused, leaving with writes in flight, the same slots named by every
+ * write), while a well-behaved worker
  * process reads and writes its own pages with content checks next to it. Each attack must be answered as the protocol
  * says; the well-behaved worker must see nothing; the manager must still serve and must not have stopped.
  *
@@ -72,7 +73,7 @@ class AdversarialSuiteTest {
                 assertEquals(0, adversary.awaitExit(STARTUP), "adversary exit code");
             }
             assertTrue(failures.isEmpty(), "attacks answered wrongly (seed " + SEED + "): " + failures);
-            assertEquals(12 * ROUNDS, attacks);
+            assertEquals(13 * ROUNDS, attacks);
 
             String done = good.awaitLine(Duration.ofMillis(goodMillis + 60_000));
             assertNotNull(done, "the well-behaved worker printed nothing");

@@ -54,7 +54,7 @@ public final class AdversarialWorkerMain {
         List<String> names = new ArrayList<>(List.of("batchTooLongToEnd", "batchWithoutEndPastItsDeadline",
                 "checksumMismatch", "checksumOnARead", "waitingFlagsAlwaysRaised", "lifelineScribbled",
                 "holesPunchedInItsOwnSlab", "completionsNeverConsumed", "completionSequenceCorrupted",
-                "requestSequenceJumped", "attachUntilRefused", "leaveWithWritesInFlight"));
+                "requestSequenceJumped", "attachUntilRefused", "leaveWithWritesInFlight", "slotsNamedTwice"));
         for (int round = 0; round < rounds; round++) {
             if (round > 0) {
                 for (int i = names.size() - 1; i > 0; i--) {  // Fisher-Yates with the seed
@@ -90,6 +90,7 @@ public final class AdversarialWorkerMain {
             case "requestSequenceJumped" -> this::requestSequenceJumped;
             case "attachUntilRefused" -> this::attachUntilRefused;
             case "leaveWithWritesInFlight" -> this::leaveWithWritesInFlight;
+            case "slotsNamedTwice" -> this::slotsNamedTwice;
             default -> throw new IllegalArgumentException(name);
         };
     }
@@ -264,28 +265,24 @@ public final class AdversarialWorkerMain {
     /** Holes punched in its own buffer slab (the seals allow it) while writes are in flight. */
     private String holesPunchedInItsOwnSlab() throws Exception {
         try (RawWorker raw = attach()) {
-            MemorySegment all = raw.whole();
-            long slab = raw.channel.slab().address() - all.address();
-            int fd = Libc.open("/proc/self/map_files/" + Long.toHexString(all.address())
-                    + "-" + Long.toHexString(all.address() + all.byteSize()), Libc.O_RDWR, 0);
+            long slab = raw.channel.slab().address() - raw.whole().address();
             List<Long> ids = new ArrayList<>();
             for (int i = 0; i < Math.min(16, raw.capacity); i++) {
                 fill(raw.channel.buffer(i), firstPage + i, 20);
                 ids.add(raw.write(firstPage + i, i, false, deadline(5000)));
             }
-            String punched = "map_files unavailable";
-            if (fd >= 0) {
-                punched = "punch=" + Libc.fallocate(fd,
-                        FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, slab, raw.channel.slab().byteSize());
-                Libc.close(fd);
+            int punched = Libc.fallocate(raw.channelFd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, slab,
+                    raw.channel.slab().byteSize());
+            if (punched != 0) {
+                return "FAIL the hole could not be punched (" + punched + "): the attack did not happen";
             }
             for (long id : ids) {
                 if (raw.await(id, ANSWER) == null) {
-                    return "FAIL write " + id + " unanswered after the hole (" + punched + ")";
+                    return "FAIL write " + id + " unanswered after the hole";
                 }
             }
             String after = roundTrip(raw, page(), 21);
-            return after == null ? "PASS every write answered (" + punched + ")" : "FAIL " + after;
+            return after == null ? "PASS every write answered, the channel serves on" : "FAIL " + after;
         }
     }
 
@@ -359,6 +356,45 @@ public final class AdversarialWorkerMain {
             for (RawWorker raw : held) {
                 raw.close();
             }
+        }
+    }
+
+    /**
+     * Every write names the same slots: each would make the manager take another private copy of them. A slot belongs
+     * to its request until the final answer, so the second and later ones are INVALID and copy nothing.
+     */
+    private String slotsNamedTwice() throws Exception {
+        try (RawWorker raw = attach()) {
+            int pages = Math.min(16, raw.capacity);
+            for (int i = 0; i < pages; i++) {
+                fill(raw.channel.buffer(i), firstPage + 3000 + i, 40);
+            }
+            // The first holds slots [0, pages) until answered; its deadline is long, its page range unique.
+            long first = raw.post(RequestDescriptor.OPCODE_WRITE, (byte) 0, firstPage + 3000, pages, 0,
+                    deadline(10_000), 0, 0);
+            List<Long> again = new ArrayList<>();
+            for (int i = 0; i < raw.capacity - 2; i++) {
+                again.add(raw.post(RequestDescriptor.OPCODE_WRITE, (byte) 0, firstPage + 3100 + i, 1, i % pages,
+                        deadline(10_000), 0, 0));
+            }
+            RawWorker.Answer answer = raw.await(first, ANSWER);
+            if (answer == null || answer.status() != 1) {
+                return "FAIL the first write answered " + RawWorker.statusName(answer);
+            }
+            int invalid = 0;
+            for (long id : again) {
+                RawWorker.Answer a = raw.await(id, ANSWER);
+                if (a != null && a.status() == 2) {
+                    invalid++;
+                }
+            }
+            // Those read after the first write's answer may find its slots free again: most, not all, are refused.
+            if (invalid == 0) {
+                return "FAIL no write naming held slots was refused (" + again.size() + " posted)";
+            }
+            String after = roundTrip(raw, page(), 41);
+            return after == null ? "PASS " + invalid + " of " + again.size() + " writes naming held slots were INVALID"
+                    : "FAIL " + after;
         }
     }
 

@@ -33,12 +33,15 @@ final class RawWorker implements AutoCloseable {
     final RingConsumer completions;
     final int capacity;
     final int pageSizeBytes;
+    /** A copy of the channel's memfd, kept for attacks on the file itself (the mapping closes its own). */
+    final int channelFd;
     private final Map<Long, Answer> answers = new HashMap<>();
     private long nextId = 1;
 
-    private RawWorker(ControlClient control, Channel channel) {
+    private RawWorker(ControlClient control, Channel channel, int channelFd) {
         this.control = control;
         this.channel = channel;
+        this.channelFd = channelFd;
         this.requests = channel.requestProducer();
         this.completions = channel.completionConsumer();
         this.capacity = channel.parameters().completionRingCapacity();
@@ -50,9 +53,11 @@ final class RawWorker implements AutoCloseable {
                 AttachRequest.fromCurrentProcess(0, 0, name), event -> { }, Duration.ofSeconds(30));
         Libc.close(control.takeStatusDescriptor());
         int capacity = control.ringCapacity();
-        Channel channel = Channel.attach(control.takeChannelDescriptor(), name,
+        int fd = control.takeChannelDescriptor();
+        int copy = Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, 0);
+        Channel channel = Channel.attach(fd, name,
                 new ChannelParameters(control.pageSizeBytes(), capacity, capacity, capacity));
-        return new RawWorker(control, channel);
+        return new RawWorker(control, channel, copy);
     }
 
     long nextId() {
@@ -144,6 +149,7 @@ final class RawWorker implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        Libc.close(channelFd);
         channel.close();
         control.close();
     }

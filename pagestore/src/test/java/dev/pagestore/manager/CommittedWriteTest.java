@@ -75,7 +75,7 @@ class CommittedWriteTest {
             client.write(9, page(4096, 9, 2));  // reaches the device
             assertEquals(0, manager.unwrittenPages(), "the newer write made the kept image obsolete");
             manager.checkpoint();
-            assertArrayEquals(page(4096, 9, 2), client.read(9), "the checkpoint did not write the older image back");
+            assertArrayEquals(page(4096, 9, 2), client.read(9), "the page holds the newer write");
         }
         assertArrayEquals(page(4096, 9, 2), pageInDataFile(9));
     }
