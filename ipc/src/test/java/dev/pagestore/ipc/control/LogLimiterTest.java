@@ -1,7 +1,8 @@
-package dev.pagestore.manager;
+package dev.pagestore.ipc.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -28,5 +29,33 @@ class LogLimiterTest {
     void shouldLogTheFirstEventWhateverTheClockReads() {
         LogLimiter limiter = new LogLimiter(SECOND);
         assertTrue(limiter.allow(System.nanoTime() + 1), "nanoTime may be negative; the first event still goes");
+        LogLimiter negative = new LogLimiter(SECOND);
+        assertTrue(negative.allow(Long.MIN_VALUE + 5), "even at the most negative reading");
+        assertFalse(negative.allow(Long.MIN_VALUE + 6));
+        assertTrue(negative.allow(Long.MIN_VALUE + 5 + SECOND));
+    }
+
+    @Test
+    void shouldLetABurstOfRoutineLinesThroughAndThenCountTheRest() {
+        LogLimiter limiter = new LogLimiter(SECOND, 5);
+        long t = 42;
+        for (int i = 0; i < 5; i++) {
+            assertTrue(limiter.allow(t + i), "line " + i + " of the burst");
+        }
+        for (int i = 0; i < 1000; i++) {
+            assertFalse(limiter.allow(t + 10 + i), "event " + i + " beyond the burst");
+        }
+        assertTrue(limiter.allow(t + SECOND), "a new interval, a new burst");
+        assertEquals(1000, limiter.suppressedSinceLast());
+        for (int i = 1; i < 5; i++) {
+            assertTrue(limiter.allow(t + SECOND + i));
+        }
+        assertFalse(limiter.allow(t + SECOND + 5));
+    }
+
+    @Test
+    void shouldRefuseAnIntervalOrBurstThatIsNotPositive() {
+        assertThrows(IllegalArgumentException.class, () -> new LogLimiter(0));
+        assertThrows(IllegalArgumentException.class, () -> new LogLimiter(SECOND, 0));
     }
 }
