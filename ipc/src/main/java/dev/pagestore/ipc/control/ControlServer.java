@@ -322,8 +322,8 @@ public final class ControlServer implements AutoCloseable {
             connection.onReady(events, scratch);
         } catch (Throwable e) {
             if (internalErrorLog.allow(System.nanoTime())) {
-                LOG.error("internal error serving {}; closing it ({} more internal errors not logged)", connection,
-                        internalErrorLog.suppressedSinceLast(), e);
+                LOG.error("internal error serving {}; closing it{}", connection,
+                        internalErrorLog.leftOut("internal errors not logged"), e);
             }
             try {
                 connection.close(System.nanoTime(), DetachReason.PROTOCOL_ERROR, "manager internal error: " + e);
@@ -343,8 +343,8 @@ public final class ControlServer implements AutoCloseable {
                 // would report it again at once, so stop accepting for a moment instead of spinning. Attached
                 // workers keep being served.
                 if (acceptFailureLog.allow(System.nanoTime())) {
-                    LOG.warn("accepting a control connection failed; pausing accepts for {} ms: {} ({} more not"
-                            + " logged)", ACCEPT_PAUSE_MILLIS, e.getMessage(), acceptFailureLog.suppressedSinceLast());
+                    LOG.warn("accepting a control connection failed; pausing accepts for {} ms: {}{}",
+                            ACCEPT_PAUSE_MILLIS, e.getMessage(), acceptFailureLog.leftOut("failures not logged"));
                 }
                 acceptPausedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ACCEPT_PAUSE_MILLIS);
                 acceptPaused = true;
@@ -357,8 +357,8 @@ public final class ControlServer implements AutoCloseable {
                 admit(accepted);
             } catch (Throwable e) {
                 if (internalErrorLog.allow(System.nanoTime())) {
-                    LOG.error("admitting a control connection failed; closing it ({} more internal errors not logged)",
-                            internalErrorLog.suppressedSinceLast(), e);
+                    LOG.error("admitting a control connection failed; closing it{}",
+                            internalErrorLog.leftOut("internal errors not logged"), e);
                 }
                 accepted.close();
             }
@@ -373,8 +373,8 @@ public final class ControlServer implements AutoCloseable {
         } catch (IOException e) {
             refusedPeers.incrementAndGet();
             if (refusedPeerLog.allow(System.nanoTime())) {
-                LOG.warn("closing a control connection whose peer the kernel cannot name: {} ({} more refused peers"
-                        + " not logged)", e.getMessage(), refusedPeerLog.suppressedSinceLast());
+                LOG.warn("closing a control connection whose peer the kernel cannot name: {}{}", e.getMessage(),
+                        refusedPeerLog.leftOut("refused peers not logged"));
             }
             socket.close();
             return;
@@ -383,9 +383,8 @@ public final class ControlServer implements AutoCloseable {
             // Not a word to another user: it learns nothing, not even the protocol version.
             refusedPeers.incrementAndGet();
             if (refusedPeerLog.allow(System.nanoTime())) {
-                LOG.warn("closing a control connection from uid {} (pid {}): only uid {} and root may connect ({} more"
-                        + " refused peers not logged)", peer.uid(), peer.pid(), managerUid,
-                        refusedPeerLog.suppressedSinceLast());
+                LOG.warn("closing a control connection from uid {} (pid {}): only uid {} and root may connect{}",
+                        peer.uid(), peer.pid(), managerUid, refusedPeerLog.leftOut("refused peers not logged"));
             }
             socket.close();
             return;
@@ -398,8 +397,7 @@ public final class ControlServer implements AutoCloseable {
             if (refusedPeerLog.allow(System.nanoTime())) {
                 LOG.warn("closing a control connection from a process of uid {} in a pid namespace this manager"
                         + " cannot see (SO_PEERCRED pid {}); workers must run in the manager's pid namespace or one"
-                        + " below it ({} more refused peers not logged)", peer.uid(), peer.pid(),
-                        refusedPeerLog.suppressedSinceLast());
+                        + " below it{}", peer.uid(), peer.pid(), refusedPeerLog.leftOut("refused peers not logged"));
             }
             refuseAtAccept(socket, new Refusal(RefusalCode.UNIDENTIFIED_PEER, "the manager cannot name your process:"
                     + " it runs in a pid namespace that the manager's pid namespace cannot see (SO_PEERCRED pid "
@@ -437,8 +435,7 @@ public final class ControlServer implements AutoCloseable {
         evictedConnections.incrementAndGet();
         protocolErrors.incrementAndGet();
         if (evictionLog.allow(System.nanoTime())) {
-            LOG.warn("evicting {}: {} ({} more evictions not logged)", connection, why,
-                    evictionLog.suppressedSinceLast());
+            LOG.warn("evicting {}: {}{}", connection, why, evictionLog.leftOut("evictions not logged"));
         }
         connection.closeUnanswered("evicted by a newer connection");
     }
@@ -483,8 +480,8 @@ public final class ControlServer implements AutoCloseable {
             }
             protocolErrors.incrementAndGet();
             if (handshakeTimeoutLog.allow(now)) {
-                LOG.warn("closing {}: no ATTACH or OBSERVE within {} ({} more not logged)", oldest,
-                        options.handshakeTimeout(), handshakeTimeoutLog.suppressedSinceLast());
+                LOG.warn("closing {}: no ATTACH or OBSERVE within {}{}", oldest, options.handshakeTimeout(),
+                        handshakeTimeoutLog.leftOut("timeouts not logged"));
             }
             oldest.closeUnanswered("no ATTACH or OBSERVE within " + options.handshakeTimeout());
         }
@@ -525,9 +522,9 @@ public final class ControlServer implements AutoCloseable {
         if (request.claimedWorker().pid() != peer.pid()) {
             falsePidClaims.incrementAndGet();
             if (falseClaimLog.allow(System.nanoTime())) {
-                LOG.warn("ATTACH '{}' claims pid {}, but the kernel says pid {} connected; recording the kernel's ({}"
-                        + " more false claims not logged)", ControlMessageDescriptor.printable(request.clientName()),
-                        request.claimedWorker().pid(), peer.pid(), falseClaimLog.suppressedSinceLast());
+                LOG.warn("ATTACH '{}' claims pid {}, but the kernel says pid {} connected; recording the kernel's{}",
+                        ControlMessageDescriptor.printable(request.clientName()), request.claimedWorker().pid(),
+                        peer.pid(), falseClaimLog.leftOut("false claims not logged"));
             }
         }
         ControlSession session = new ControlSession(nextAttachId++, request, peer, worker,
@@ -543,8 +540,8 @@ public final class ControlServer implements AutoCloseable {
             }
         } catch (Throwable e) {
             if (internalErrorLog.allow(System.nanoTime())) {
-                LOG.error("attach handler failed for {}; refusing it ({} more internal errors not logged)", session,
-                        internalErrorLog.suppressedSinceLast(), e);
+                LOG.error("attach handler failed for {}; refusing it{}", session,
+                        internalErrorLog.leftOut("internal errors not logged"), e);
             }
             decision = Refusal.truncating(RefusalCode.INTERNAL_ERROR,
                     "the manager failed to prepare a channel: " + e);
@@ -562,9 +559,8 @@ public final class ControlServer implements AutoCloseable {
                 attaches.incrementAndGet();
                 long now = System.nanoTime();
                 if (attachLog.allow(now)) {
-                    LOG.info("attached {}: page size {}, ring capacity {} ({} more attaches logged at debug level"
-                            + " only)", session, grant.pageSizeBytes(), grant.ringCapacity(),
-                            attachLog.suppressedSinceLast());
+                    LOG.info("attached {}: page size {}, ring capacity {}{}", session, grant.pageSizeBytes(),
+                            grant.ringCapacity(), attachLog.leftOut("attaches logged at debug level only"));
                 } else {
                     LOG.debug("attached {}: page size {}, ring capacity {}", session, grant.pageSizeBytes(),
                             grant.ringCapacity());
@@ -584,8 +580,8 @@ public final class ControlServer implements AutoCloseable {
     private void refuse(ServerConnection connection, Object subject, Refusal refusal) {
         refusals.incrementAndGet();
         if (refusalLog.allow(System.nanoTime())) {
-            LOG.info("refused {}: {} {} ({} more refusals not logged)", subject, refusal.code(), refusal.message(),
-                    refusalLog.suppressedSinceLast());
+            LOG.info("refused {}: {} {}{}", subject, refusal.code(), refusal.message(),
+                    refusalLog.leftOut("refusals not logged"));
         }
         connection.refuse(refusal);
     }
@@ -606,8 +602,8 @@ public final class ControlServer implements AutoCloseable {
             }
         } catch (Throwable e) {
             if (internalErrorLog.allow(System.nanoTime())) {
-                LOG.error("observe handler failed for {}; refusing it ({} more internal errors not logged)",
-                        connection, internalErrorLog.suppressedSinceLast(), e);
+                LOG.error("observe handler failed for {}; refusing it{}", connection,
+                        internalErrorLog.leftOut("internal errors not logged"), e);
             }
             decision = Refusal.truncating(RefusalCode.INTERNAL_ERROR, "the manager failed to answer OBSERVE: " + e);
         }
@@ -618,8 +614,8 @@ public final class ControlServer implements AutoCloseable {
                     ServerConnection oldest = observers.iterator().next();
                     if (observerLog.allow(System.nanoTime())) {
                         LOG.info("closing the oldest observer {} to make room (maxObservers={}); its tool keeps its"
-                                + " mapping ({} more not logged)", oldest, options.maxObservers(),
-                                observerLog.suppressedSinceLast());
+                                + " mapping{}", oldest, options.maxObservers(),
+                                observerLog.leftOut("observers closed, not logged"));
                     }
                     oldest.closeUnanswered("replaced by a newer observer");
                 }
@@ -651,11 +647,11 @@ public final class ControlServer implements AutoCloseable {
     void detached(ControlSession session, DetachReason reason, String detail) {
         sessionsEnded.incrementAndGet();
         if (endLog.allow(System.nanoTime())) {
-            long left = endLog.suppressedSinceLast();
+            String left = endLog.leftOut("ends logged at debug level only");
             if (reason == DetachReason.ORDERLY) {
-                LOG.info("{} detached ({} more ends logged at debug level only)", session, left);
+                LOG.info("{} detached{}", session, left);
             } else {
-                LOG.warn("{} ended: {} ({}) ({} more ends logged at debug level only)", session, reason, detail, left);
+                LOG.warn("{} ended: {} ({}){}", session, reason, detail, left);
             }
         } else {
             LOG.debug("{} ended: {} ({})", session, reason, detail);
@@ -664,8 +660,8 @@ public final class ControlServer implements AutoCloseable {
             handler.onDetach(session, reason, detail);
         } catch (Throwable e) {
             if (internalErrorLog.allow(System.nanoTime())) {
-                LOG.error("detach handler failed for {} ({}) ({} more internal errors not logged)", session, reason,
-                        internalErrorLog.suppressedSinceLast(), e);
+                LOG.error("detach handler failed for {} ({}){}", session, reason,
+                        internalErrorLog.leftOut("internal errors not logged"), e);
             }
         }
     }
@@ -673,8 +669,8 @@ public final class ControlServer implements AutoCloseable {
     void countProtocolError(ServerConnection connection, ControlProtocolException e) {
         protocolErrors.incrementAndGet();
         if (protocolErrorLog.allow(System.nanoTime())) {
-            LOG.warn("closing {}: {} ({} more protocol errors not logged)", connection, e.getMessage(),
-                    protocolErrorLog.suppressedSinceLast());
+            LOG.warn("closing {}: {}{}", connection, e.getMessage(),
+                    protocolErrorLog.leftOut("protocol errors not logged"));
         }
     }
 

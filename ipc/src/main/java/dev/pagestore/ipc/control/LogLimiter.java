@@ -53,6 +53,15 @@ public final class LogLimiter {
         return false;
     }
 
+    /**
+     * For the end of the line let through: {@code ""} when no event was left out since the last line, else
+     * {@code " (N more WHAT)"}, for example {@code leftOut("protocol errors not logged")}. Resets the count.
+     */
+    public String leftOut(String what) {
+        long n = suppressedSinceLast();
+        return n == 0 ? "" : " (" + n + " more " + what + ")";
+    }
+
     /** Events not logged since the last one that was; resets the count. */
     public long suppressedSinceLast() {
         long n = suppressed;

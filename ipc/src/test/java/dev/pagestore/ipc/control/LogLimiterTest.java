@@ -54,6 +54,17 @@ class LogLimiterTest {
     }
 
     @Test
+    void shouldSayHowManyWereLeftOutOnlyWhenSomeWere() {
+        LogLimiter limiter = new LogLimiter(SECOND);
+        assertTrue(limiter.allow(0));
+        assertEquals("", limiter.leftOut("refusals not logged"));
+        assertFalse(limiter.allow(1));
+        assertFalse(limiter.allow(2));
+        assertTrue(limiter.allow(SECOND));
+        assertEquals(" (2 more refusals not logged)", limiter.leftOut("refusals not logged"));
+    }
+
+    @Test
     void shouldRefuseAnIntervalOrBurstThatIsNotPositive() {
         assertThrows(IllegalArgumentException.class, () -> new LogLimiter(0));
         assertThrows(IllegalArgumentException.class, () -> new LogLimiter(SECOND, 0));
