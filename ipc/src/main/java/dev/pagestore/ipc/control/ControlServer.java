@@ -43,8 +43,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Who may connect</h2>
  * The socket file is owner-only ({@link ControlSocketFile}); beyond that, at accept the peer's effective uid must be
- * this process's or root's, or the connection is closed without a word. The session's worker identity is the
- * kernel's pid (and its start time from {@code /proc/PID/stat}); the pid in ATTACH is only logged when it differs.
+ * this process's or root's, or the connection is closed without a word; and the kernel must be able to name the peer
+ * in this pid namespace ({@code SO_PEERCRED} pid 0 otherwise), or it is refused with
+ * {@link RefusalCode#UNIDENTIFIED_PEER} and a reason. The session's worker identity is the kernel's pid and its start
+ * time from {@code /proc/PID/stat}, read with nothing else of the peer (see {@link ProcessIdentity}: a peer's command
+ * line is its own memory, and reading it on this thread could stall every other worker); the pid in ATTACH is only
+ * logged when it differs.
  *
  * <h2>Fairness</h2>
  * See {@link ControlServerOptions}: a per-process cap on connections that have not sent their first frame, a short
@@ -59,13 +63,20 @@ import org.slf4j.LoggerFactory;
  * anyway, the server closes everything and tells the {@code onFailure} callback given to {@link #start}, so that its
  * owner can stop instead of staying half alive.
  *
+ * <h2>The log (issue 14 item 8)</h2>
+ * Anything a peer can make happen at will, it can make happen thousands of times a second. Each such kind of line has
+ * its own {@link LogLimiter}: at most one a second, saying how many like it were left out (bad frames, refusals, false
+ * pid claims, evictions, handshake timeouts, refused peers, internal errors); an attach and a session's end are one
+ * line each, at most five a second, and DEBUG beyond. The events are counted ({@link #protocolErrorCount},
+ * {@link #refusedPeerCount}, {@link #refusalCount}, {@link #attachCount}) for the status region.
+ *
  * <h2>What it does not do</h2>
  * It does not know what a channel is: the {@link AttachHandler} decides each attach and is told of each end. It does
  * not decide which manager owns a directory: the caller holds the directory's {@code flock}
  * ({@link dev.pagestore.ipc.linux.ExclusiveLock}) before starting it.
  *
- * <p>Thread safety: {@link #close()} and the accessors may be called from any thread; the handler is called on the
- * control thread only.
+ * <p>Thread safety: {@link #close()}, {@link #endSession} and the accessors may be called from any thread; the
+ * handler is called on the control thread only.
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
