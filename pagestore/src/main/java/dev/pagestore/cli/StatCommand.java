@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
  * every interval one line per reactor (IOPS as deltas of its counters, requests in flight, latency percentiles from
  * the interval's histogram buckets, errors) and one line for the manager (attached workers, WAL fdatasyncs per
  * second, mean records per group commit, the WAL writer's time in write and in fdatasync per commit, and segments
- * zero-filled or recycled in the interval).
+ * zero-filled or recycled in the interval), and one for the control socket (attaches per second, connections turned
+ * away per second and since start).
  */
 @Command(name = "stat",
         mixinStandardHelpOptions = true,
@@ -31,7 +32,8 @@ import picocli.CommandLine.Spec;
                 + " reactor IOPS, in-flight requests, latency p50/p99/p99.9, errors, invalid requests, timeouts and"
                 + " unmapped completions; attached workers, WAL fdatasyncs/s, mean group-commit size, the WAL"
                 + " writer's time in write and fdatasync per commit, and WAL segments zero-filled (checkpoints too"
-                + " seldom for the log's rate) or recycled.",
+                + " seldom for the log's rate) or recycled; attaches per second and control connections refused"
+                + " (bad frames, refused attaches, foreign peers) per second and since start.",
                 "Latencies come from log2 buckets: a figure is the upper bound of its bucket."})
 public final class StatCommand implements Callable<Integer> {
     @Spec
@@ -100,7 +102,8 @@ public final class StatCommand implements Callable<Integer> {
                 INVALID_REQUESTS, TIMEOUTS, UNMAPPED_COMPLETIONS, IN_FLIGHT, CHANNELS, CHANNEL_FAULTS,
                 DEFERRED_DATA_WRITES};
         static final long[] GLOBAL_FIELDS = {ATTACHED_WORKERS, WAL_DATASYNCS, WAL_BATCHES, WAL_RECORDS,
-                WAL_WRITE_NANOS, WAL_SYNC_NANOS, WAL_SEGMENTS_ZERO_FILLED, WAL_SEGMENTS_RECYCLED, UNWRITTEN_PAGES};
+                WAL_WRITE_NANOS, WAL_SYNC_NANOS, WAL_SEGMENTS_ZERO_FILLED, WAL_SEGMENTS_RECYCLED, UNWRITTEN_PAGES,
+                ATTACHES, CONTROL_REFUSALS};
 
         static Sample of(StatusView status) {
             int r = status.reactorCount();
@@ -156,6 +159,11 @@ public final class StatCommand implements Callable<Integer> {
                 batches == 0 ? "-" : String.format("%.1f", (double) records / batches),
                 perCommit(batches, now.global[4] - before.global[4], now.global[5] - before.global[5]),
                 now.global[6] - before.global[6], now.global[7] - before.global[7]);
+        // Workers coming and going, and connections turned away (bad frames, refused attaches, foreign peers): the
+        // manager logs each kind at most once a second, so a flood shows here rather than in its log.
+        out.printf("control  attaches %.0f/s, refused %.0f/s (%d since start)%n",
+                (now.global[9] - before.global[9]) / seconds, (now.global[10] - before.global[10]) / seconds,
+                now.global[10]);
         out.flush();
     }
 

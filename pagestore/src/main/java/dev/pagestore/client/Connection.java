@@ -314,7 +314,9 @@ final class Connection {
     }
 
     private void managerGone(ManagerGoneEvent event) {
-        goneDetail = "the manager (" + event.manager() + ") is gone: " + event.cause() + " (" + event.detail() + ")";
+        goneDetail = event.cause() == ManagerGoneEvent.Cause.SESSION_ENDED
+                ? "the manager (" + event.manager() + ") ended this session: " + event.detail()
+                : "the manager (" + event.manager() + ") is gone: " + event.cause() + " (" + event.detail() + ")";
         gone = true;
         failAll(ErrorCode.MANAGER_GONE, goneDetail);
     }

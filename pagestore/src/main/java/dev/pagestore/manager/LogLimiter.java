@@ -1,43 +1,23 @@
 package dev.pagestore.manager;
 
 /**
- * At most one log line per interval for one kind of event that a worker can cause at will (a malformed request, a
- * checksum mismatch, a broken ring): a faulting or hostile worker must not be able to fill the manager's log, or slow
- * the reactor with logging, at the rate it posts requests. The events themselves are counted in the status region; the
- * line that is let through says how many were left out since the last one.
+ * The reactors' name for {@link dev.pagestore.ipc.control.LogLimiter}, which the control plane shares: one limiter
+ * for every event a worker can cause at will. It only delegates; it goes once {@code Reactor} imports the ipc class.
  *
  * <p>Thread safety: one owner thread.
  */
 final class LogLimiter {
-    private final long intervalNanos;
-    private long nextAllowedNanos;
-    private long suppressed;
+    private final dev.pagestore.ipc.control.LogLimiter limiter;
 
     LogLimiter(long intervalNanos) {
-        if (intervalNanos <= 0) {
-            throw new IllegalArgumentException("intervalNanos=" + intervalNanos + " must be positive");
-        }
-        this.intervalNanos = intervalNanos;
-        this.nextAllowedNanos = System.nanoTime();  // the first event is logged
+        limiter = new dev.pagestore.ipc.control.LogLimiter(intervalNanos);
     }
 
-    /**
-     * Whether this event may be logged now. When it may, {@link #suppressedSinceLast()} says how many were not; when
-     * it may not, the event is counted as suppressed.
-     */
     boolean allow(long nowNanos) {
-        if (nowNanos - nextAllowedNanos >= 0) {
-            nextAllowedNanos = nowNanos + intervalNanos;
-            return true;
-        }
-        suppressed++;
-        return false;
+        return limiter.allow(nowNanos);
     }
 
-    /** Events not logged since the last one that was; resets the count. */
     long suppressedSinceLast() {
-        long n = suppressed;
-        suppressed = 0;
-        return n;
+        return limiter.suppressedSinceLast();
     }
 }

@@ -459,6 +459,9 @@ public final class PageStoreManager implements AutoCloseable {
             status.setGlobal(StatusRegionDescriptor.DURABLE_LSN, wal.durableLsn());
             status.setGlobal(StatusRegionDescriptor.CHECKPOINTS, checkpoints);
             status.setGlobal(StatusRegionDescriptor.UNWRITTEN_PAGES, unwritten.size());
+            status.setGlobal(StatusRegionDescriptor.CONTROL_REFUSALS,
+                    control.protocolErrorCount() + control.refusedPeerCount() + control.refusalCount());
+            status.setGlobal(StatusRegionDescriptor.ATTACHES, control.attachCount());
         } catch (RuntimeException e) {
             LOG.warn("publishing status: {}", e.toString());
         }
@@ -532,7 +535,9 @@ public final class PageStoreManager implements AutoCloseable {
                 channel = Channel.createSealed("pagestore-channel-" + session.attachId(), parameters);
             } catch (ErrnoException e) {
                 boolean shortage = e.errno() == Errno.ENOMEM || e.errno() == Errno.ENOSPC;
-                LOG.warn("refusing {}: its channel could not be created: {}", session, e.getMessage());
+                // The control server logs the refusal, with this reason, within its limit: a worker can ask again
+                // and again.
+                LOG.debug("refusing {}: its channel could not be created: {}", session, e.getMessage());
                 return Refusal.truncating(shortage ? RefusalCode.NO_SHARED_MEMORY : RefusalCode.INTERNAL_ERROR,
                         "the manager could not create a channel of " + parameters + ": " + e.getMessage());
             }
@@ -551,7 +556,8 @@ public final class PageStoreManager implements AutoCloseable {
             }
             sessions.put(session.attachId(), channelSession);
             reactor.add(channelSession);
-            LOG.info("attached {} to reactor {}", channelSession, reactor.index());
+            // The control server logs one line per attach (within its limit: a worker can attach in a loop).
+            LOG.debug("attached {} to reactor {}", channelSession, reactor.index());
             return new AttachGrant(pageSize, capacity, channelDescriptor, status.descriptor());
         }
 
@@ -561,7 +567,7 @@ public final class PageStoreManager implements AutoCloseable {
             if (channelSession == null) {
                 return;
             }
-            LOG.info("{} left: {} ({})", channelSession, reason, detail);
+            LOG.debug("{} left: {} ({})", channelSession, reason, detail);
             channelSession.reactor.detach(channelSession);
         }
 

@@ -32,8 +32,10 @@ import java.lang.foreign.MemorySegment;
  *      +40  recoveryNanos    +48 recoveredPages  +56 checkpoints  +64 durableLsn
  *      +72  walWriteNanos    +80 walSyncNanos    +88 walSegmentsZeroFilled  +96 walSegmentsRecycled
  *     +104  unwrittenPages (committed pages whose data-file write failed, waiting for the checkpointer)
- *     +112..+127 reserved
- *           (+72..+111 were reserved before: a manager built earlier leaves them 0)
+ *     +112  controlRefusals (control connections turned away: bad frames, handshake timeouts and evictions, peers
+ *           of another user or pid namespace, refused ATTACH or OBSERVE)
+ *     +120  attaches (sessions granted since start)
+ *           (+72..+127 were reserved before: a manager built earlier leaves them 0)
  *
  *  reactor blocks, offset {@link #REACTORS_OFFSET} + r x {@link #REACTOR_BLOCK_BYTES} (one writer each: reactor r)
  *       +0  readRequests      +8  writeRequests  +16 pagesRead      +24 pagesWritten   +32 errors
@@ -99,6 +101,14 @@ public final class StatusRegionDescriptor {
     public static final long WAL_SEGMENTS_RECYCLED = 96;
     /** Committed pages whose data-file write failed, kept in memory until a checkpoint writes them (a gauge). */
     public static final long UNWRITTEN_PAGES = 104;
+    /**
+     * Control connections the manager turned away since start: malformed or unexpected frames, handshakes not done in
+     * time or evicted, peers of another user or of a pid namespace it cannot see, and refused ATTACH or OBSERVE
+     * requests. Each kind is logged at most once a second, so this is where a flood shows.
+     */
+    public static final long CONTROL_REFUSALS = 112;
+    /** Sessions granted since start: with {@link #ATTACHED_WORKERS}, how fast workers come and go. */
+    public static final long ATTACHES = 120;
     public static final long GLOBAL_BYTES = 2 * CACHE_LINE;
 
     public static final long REACTORS_OFFSET;
@@ -155,7 +165,8 @@ public final class StatusRegionDescriptor {
         assert EPOCH_OFFSET % 8 == 0 && CAPACITY_PAGES_OFFSET % 8 == 0 && STATE_OFFSET % 4 == 0;
         assert REACTORS_OFFSET % (2 * CACHE_LINE) == 0 && REACTOR_BLOCK_BYTES % (2 * CACHE_LINE) == 0
                 : "reactor blocks (one writer each) must not share cache lines";
-        assert UNWRITTEN_PAGES + 8 <= GLOBAL_BYTES && DEFERRED_DATA_WRITES + 8 <= HISTOGRAM_OFFSET;
+        assert ATTACHES + 8 <= GLOBAL_BYTES && CONTROL_REFUSALS < ATTACHES && UNWRITTEN_PAGES < CONTROL_REFUSALS
+                && DEFERRED_DATA_WRITES + 8 <= HISTOGRAM_OFFSET : "global counters must fit their two lines";
     }
 
     private StatusRegionDescriptor() {

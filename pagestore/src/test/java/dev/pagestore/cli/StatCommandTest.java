@@ -55,9 +55,12 @@ class StatCommandTest {
             assertTrue(text.contains("manager pid " + ProcessHandle.current().pid()), text);
             assertTrue(text.contains("reactor 0"), text);
             assertTrue(text.matches("(?s).*workers 2 +WAL \\d+ fdatasyncs/s, mean batch [0-9.]+ records, per commit"
-                    + " write \\d+ us \\+ fdatasync \\d+ us, segments zero-filled \\d+ recycled \\d+\n.*"), text);
+                    + " write \\d+ us \\+ fdatasync \\d+ us, segments zero-filled \\d+ recycled \\d+\n"
+                    + "control  attaches \\d+/s, refused 0/s \\(0 since start\\)\n.*"), text);
             try (StatusView status = StatusView.observe(directory)) {
                 assertTrue(status.global(StatusRegionDescriptor.WAL_SYNC_NANOS) > 0, "the WAL's fdatasync time");
+                assertEquals(2, status.global(StatusRegionDescriptor.ATTACHES), "two workers attached once each");
+                assertEquals(0, status.global(StatusRegionDescriptor.CONTROL_REFUSALS), "an OBSERVE is no refusal");
                 assertTrue(status.global(StatusRegionDescriptor.WAL_WRITE_NANOS) > 0, "the WAL's write time");
                 assertEquals(0, status.global(StatusRegionDescriptor.WAL_SEGMENTS_RECYCLED),
                         "no checkpoint ran, so no spare was recycled");

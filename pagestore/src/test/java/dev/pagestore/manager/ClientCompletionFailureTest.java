@@ -77,9 +77,17 @@ class ClientCompletionFailureTest {
                 .withBackend(DeviceFactory.simulated(3, device::set)));
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
             client.write(2, page(4096, 2, 1));
+            int injected = device.get().faults().injectedCount();
             device.get().faults().holdNext(NvmeOpcodes.READ, 1);
             Arena arena = Arena.ofShared();
             CompletableFuture<MemorySegment> read = client.readAsync(2, arena.allocate(4096, 4096), TIMEOUT);
+            // releaseHeld frees only commands held before it: wait until the read is held, or on a busy machine
+            // it reaches the device after the release, stays held for good, and the call ends TIMEOUT.
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (device.get().faults().injectedCount() == injected) {
+                assertTrue(System.nanoTime() < deadline, "the read never reached the device");
+                Thread.sleep(1);
+            }
             arena.close();  // the caller's mistake: the page has nowhere to go when it arrives
             device.get().faults().releaseHeld();
 

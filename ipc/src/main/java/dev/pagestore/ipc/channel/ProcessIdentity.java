@@ -1,9 +1,8 @@
 package dev.pagestore.ipc.channel;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.pagestore.ipc.linux.ProcessStartTime;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A process as Linux names it for diagnostics: its pid and its start time in clock ticks since boot (field 22 of
@@ -14,8 +13,6 @@ import java.util.Optional;
  * @param startTimeTicks   start time after boot in {@code sysconf(_SC_CLK_TCK)} ticks; 0 when it could not be read
  */
 public record ProcessIdentity(long pid, long startTimeTicks) {
-    private static final int START_TIME_FIELD = 22;
-
     public ProcessIdentity {
         if (pid <= 0) {
             throw new IllegalArgumentException("pid=" + pid + " must be positive");
@@ -45,27 +42,8 @@ public record ProcessIdentity(long pid, long startTimeTicks) {
         if (pid <= 0) {
             return Optional.empty();
         }
-        String stat;
-        try {
-            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        } catch (IOException e) {
-            return Optional.empty();  // no such process, or no /proc: the caller reports "unknown"
-        }
-        // The command name (field 2) is in parentheses and may contain spaces: count fields after the last ')'.
-        int end = stat.lastIndexOf(')');
-        if (end < 0) {
-            return Optional.empty();
-        }
-        String[] fields = stat.substring(end + 1).trim().split(" ");
-        int index = START_TIME_FIELD - 3;  // fields[0] is field 3 (state)
-        if (fields.length <= index) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Long.parseLong(fields[index]));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
+        OptionalLong ticks = ProcessStartTime.ticks(pid);  // /proc/PID/stat only: never the process's own memory
+        return ticks.isPresent() ? Optional.of(ticks.getAsLong()) : Optional.empty();
     }
 
     @Override

@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * The open connection is the signal, both ways. One daemon reader thread per client sits blocked in {@code read}
  * for the whole attachment; when the manager process dies the kernel closes its end, the read returns end of stream
  * (or fails with a reset) at once, and the thread calls the {@link ManagerGoneListener}, within milliseconds, with
- * no heartbeat. Symmetrically, if this worker dies, the manager sees the same on its side.
+ * no heartbeat. Symmetrically, if this worker dies, the manager sees the same on its side. A manager that ends this
+ * session while alive ({@link ControlServer#endSession}) says why first (REFUSED, {@link RefusalCode#SESSION_ENDED}),
+ * and the listener hears it with {@link ManagerGoneEvent.Cause#SESSION_ENDED} and the reason.
  *
  * <h2>Thread safety</h2>
  * All methods may be called from any thread. The listener runs on the reader thread.
@@ -98,6 +100,19 @@ public final class ControlClient implements AutoCloseable {
             try {
                 client.write(request);
             } catch (IOException e) {
+                // A manager that turns a peer away at accept (one it cannot name) sends REFUSED and closes before
+                // ATTACH is read: the reason may be waiting for the reader. Either it is, or the reader sees the end.
+                if (!client.reply.isDone()) {
+                    try {
+                        client.reply.get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    } catch (ExecutionException | TimeoutException | InterruptedException ignored) {
+                        // no answer: the failed write is the news
+                    }
+                }
+                if (client.reply.getNow(null) instanceof Refusal refusal) {
+                    client.abandon();
+                    throw new AttachRefusedException(refusal);
+                }
                 client.abandon();
                 throw new IOException("the manager at " + socketPath + " closed the connection before ATTACH was"
                         + " sent (" + e.getMessage() + ")", e);
@@ -239,7 +254,9 @@ public final class ControlClient implements AutoCloseable {
     public void detach(Duration timeout) throws IOException {
         synchronized (lock) {
             if (goneEvent != null) {
-                throw new IOException("cannot detach: the manager is gone (" + goneEvent.detail() + ")");
+                throw new IOException(goneEvent.cause() == ManagerGoneEvent.Cause.SESSION_ENDED
+                        ? "cannot detach: the manager ended the session (" + goneEvent.detail() + ")"
+                        : "cannot detach: the manager is gone (" + goneEvent.detail() + ")");
             }
             if (phase != Phase.ATTACHED) {
                 throw new IllegalStateException("cannot detach: the client is " + phase);
@@ -396,14 +413,23 @@ public final class ControlClient implements AutoCloseable {
                     detached.complete(null);
                     return false;
                 }
+                if (message instanceof Refusal refusal) {
+                    // The manager ended the session (or refused a frame) before it read DETACH: the session is over
+                    // either way, and detach() says why.
+                    detached.completeExceptionally(new IOException("the manager ended the session before it read"
+                            + " DETACH: " + refusal.code() + " " + refusal.message()));
+                    return false;
+                }
                 throw new ControlProtocolException(ProtocolProblem.UNEXPECTED_MESSAGE,
                         message.type() + " in answer to DETACH");
             }
             case ATTACHED -> {
                 if (message instanceof Refusal refusal) {
-                    // The manager only refuses an attached worker when it is closing the connection on it.
-                    throw new ControlProtocolException(ProtocolProblem.UNEXPECTED_MESSAGE,
-                            "the manager refused this attached worker: " + refusal.code() + " " + refusal.message());
+                    // The manager closes the connection after it: it ended this session (SESSION_ENDED,
+                    // ControlServer.endSession) or refused something this worker sent. The listener hears why, now,
+                    // rather than from the end of stream a moment later, or from every pending call's deadline.
+                    ended(ManagerGoneEvent.Cause.SESSION_ENDED, refusal.code() + ": " + refusal.message(), null);
+                    return false;
                 }
                 throw new ControlProtocolException(ProtocolProblem.UNEXPECTED_MESSAGE,
                         message.type() + " sent to an attached worker");
@@ -415,7 +441,6 @@ public final class ControlClient implements AutoCloseable {
         throw new AssertionError(now);
     }
 
-    /** The connection ended (or must end) as seen by the reader; decides who hears of it. */
     /**
      * Reports that the manager process died, learned outside this connection (the channel's lifeline): ends the
      * connection at once and tells the listener, as an end of stream would, without waiting for the socket to close.
@@ -425,6 +450,7 @@ public final class ControlClient implements AutoCloseable {
         ended(ManagerGoneEvent.Cause.PROCESS_DIED, detail, null);
     }
 
+    /** The connection ended (or must end) as seen by the reader; decides who hears of it. */
     private void ended(ManagerGoneEvent.Cause cause, String detail, Exception error) {
         long detectedAtNanos = System.nanoTime();
         ManagerGoneEvent event = null;
@@ -451,8 +477,12 @@ public final class ControlClient implements AutoCloseable {
         detached.completeExceptionally(failure);
         socket.close();
         if (event != null) {
-            LOG.warn("manager {} gone ({}: {}); attachment {} must be abandoned", event.manager(), cause, detail,
-                    event.attachId());
+            if (cause == ManagerGoneEvent.Cause.SESSION_ENDED) {
+                LOG.warn("manager {} ended attachment {}: {}", event.manager(), event.attachId(), detail);
+            } else {
+                LOG.warn("manager {} gone ({}: {}); attachment {} must be abandoned", event.manager(), cause, detail,
+                        event.attachId());
+            }
         }
     }
 }

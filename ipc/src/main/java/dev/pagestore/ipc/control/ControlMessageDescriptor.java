@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * header (every frame)
  *  0        4         6        8              12
  *  +--------+---------+--------+---------------+
- *  | magic  | version | type   | bodyLength    |   magic 'PGCT' 0x50474354, version 2,
+ *  | magic  | version | type   | bodyLength    |   magic 'PGCT' 0x50474354, version 3,
  *  | u32    | u16     | u16    | s32           |   type = MessageType code, 0 <= bodyLength <= 4096
  *  +--------+---------+--------+---------------+
  *
@@ -47,7 +47,8 @@ import java.nio.charset.StandardCharsets;
  *  | s64         | s64 epoch ms  |
  *  +-------------+---------------+
  *
- * REFUSED body (manager → worker)
+ * REFUSED body (manager → worker: in answer to ATTACH or OBSERVE, to a bad frame, at accept to a peer it cannot
+ * name, or to an attached worker whose session the manager ends)
  *  0        2            4
  *  +--------+------------+-------------------+
  *  | code   | messageLen | message           |   code = RefusalCode
@@ -77,8 +78,12 @@ import java.nio.charset.StandardCharsets;
 public final class ControlMessageDescriptor {
     /** 'PGCT': PaGestore ConTrol. */
     public static final int MAGIC = 0x50474354;
-    /** 2: the channel and status region travel as descriptors (no names), OBSERVE, kernel identities. */
-    public static final int VERSION = 2;
+    /**
+     * 3: a REFUSED may also end an attached session ({@link RefusalCode#SESSION_ENDED}) or turn a peer away at accept
+     * ({@link RefusalCode#UNIDENTIFIED_PEER}); a version 2 peer would take either code for a broken frame. 2: the
+     * channel and status region travel as descriptors (no names), OBSERVE, kernel identities.
+     */
+    public static final int VERSION = 3;
     public static final ByteOrder BYTE_ORDER = ByteOrder.BIG_ENDIAN;
 
     public static final int MAGIC_OFFSET;

@@ -18,7 +18,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -41,8 +43,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Who may connect</h2>
  * The socket file is owner-only ({@link ControlSocketFile}); beyond that, at accept the peer's effective uid must be
- * this process's or root's, or the connection is closed without a word. The session's worker identity is the
- * kernel's pid (and its start time from {@code /proc/PID/stat}); the pid in ATTACH is only logged when it differs.
+ * this process's or root's, or the connection is closed without a word; and the kernel must be able to name the peer
+ * in this pid namespace ({@code SO_PEERCRED} pid 0 otherwise), or it is refused with
+ * {@link RefusalCode#UNIDENTIFIED_PEER} and a reason. The session's worker identity is the kernel's pid and its start
+ * time from {@code /proc/PID/stat}, read with nothing else of the peer (see {@link ProcessIdentity}: a peer's command
+ * line is its own memory, and reading it on this thread could stall every other worker); the pid in ATTACH is only
+ * logged when it differs.
  *
  * <h2>Fairness</h2>
  * See {@link ControlServerOptions}: a per-process cap on connections that have not sent their first frame, a short
@@ -57,13 +63,20 @@ import org.slf4j.LoggerFactory;
  * anyway, the server closes everything and tells the {@code onFailure} callback given to {@link #start}, so that its
  * owner can stop instead of staying half alive.
  *
+ * <h2>The log (issue 14 item 8)</h2>
+ * Anything a peer can make happen at will, it can make happen thousands of times a second. Each such kind of line has
+ * its own {@link LogLimiter}: at most one a second, saying how many like it were left out (bad frames, refusals, false
+ * pid claims, evictions, handshake timeouts, refused peers, internal errors); an attach and a session's end are one
+ * line each, at most five a second, and DEBUG beyond. The events are counted ({@link #protocolErrorCount},
+ * {@link #refusedPeerCount}, {@link #refusalCount}, {@link #attachCount}) for the status region.
+ *
  * <h2>What it does not do</h2>
  * It does not know what a channel is: the {@link AttachHandler} decides each attach and is told of each end. It does
  * not decide which manager owns a directory: the caller holds the directory's {@code flock}
  * ({@link dev.pagestore.ipc.linux.ExclusiveLock}) before starting it.
  *
- * <p>Thread safety: {@link #close()} and the accessors may be called from any thread; the handler is called on the
- * control thread only.
+ * <p>Thread safety: {@link #close()}, {@link #endSession} and the accessors may be called from any thread; the
+ * handler is called on the control thread only.
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
@@ -72,7 +85,9 @@ public final class ControlServer implements AutoCloseable {
     private static final long ACCEPT_PAUSE_MILLIS = 100;
     /** Accepts per loop pass, so that a flood of connects cannot starve the connections already open. */
     private static final int ACCEPTS_PER_PASS = 64;
-    private static final long FLOOD_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Routine lines (an attach, a session's end) per second: a burst of workers starting, never a loop's rate. */
+    private static final int ROUTINE_LINES_PER_INTERVAL = 5;
 
     private final ControlServerOptions options;
     private final AttachHandler handler;
@@ -86,9 +101,15 @@ public final class ControlServer implements AutoCloseable {
     private final AtomicLong sessionsEnded = new AtomicLong();
     private final AtomicLong refusedPeers = new AtomicLong();
     private final AtomicLong evictedConnections = new AtomicLong();
-    private final Map<Long, ControlSession> attachedSessions = new ConcurrentHashMap<>();
+    private final AtomicLong refusals = new AtomicLong();
+    private final AtomicLong attaches = new AtomicLong();
+    private final AtomicLong falsePidClaims = new AtomicLong();
+    /** Sessions being decided by the handler or attached, by attach id (written by the control thread only). */
+    private final Map<Long, ControlSession> sessions = new ConcurrentHashMap<>();
+    /** Sessions whose end {@link #endSession} asked for, each at most once (so at most one per session). */
+    private final Queue<ControlSession> endRequests = new ConcurrentLinkedQueue<>();
     /** Attached sessions per kernel pid (control thread only). */
-    private final Map<Integer, Integer> attachedByPid = new java.util.HashMap<>();
+    private final Map<Integer, Integer> attachedByPid = new HashMap<>();
     private volatile boolean closing;
     private volatile int attachedCount;  // written by the control thread only; volatile for the accessor
     private volatile int pendingCount;   // same
@@ -103,12 +124,24 @@ public final class ControlServer implements AutoCloseable {
     private final Map<Integer, Integer> pendingByPid = new HashMap<>();
     /** Observer connections, oldest first. */
     private final LinkedHashSet<ServerConnection> observers = new LinkedHashSet<>();
+    /** The connection of each session in {@link #sessions}. */
+    private final Map<Long, ServerConnection> connectionsByAttachId = new HashMap<>();
+    // One limiter per kind of line a peer can cause at will (issue 14 item 8): a flood of one kind hides no other.
+    private final LogLimiter refusedPeerLog = new LogLimiter(LOG_INTERVAL_NANOS);
+    private final LogLimiter evictionLog = new LogLimiter(LOG_INTERVAL_NANOS);
+    private final LogLimiter handshakeTimeoutLog = new LogLimiter(LOG_INTERVAL_NANOS);
+    private final LogLimiter protocolErrorLog = new LogLimiter(LOG_INTERVAL_NANOS);
+    private final LogLimiter refusalLog = new LogLimiter(LOG_INTERVAL_NANOS);
+    private final LogLimiter falseClaimLog = new LogLimiter(LOG_INTERVAL_NANOS);
+    private final LogLimiter observerLog = new LogLimiter(LOG_INTERVAL_NANOS);
+    private final LogLimiter acceptFailureLog = new LogLimiter(LOG_INTERVAL_NANOS);
+    private final LogLimiter internalErrorLog = new LogLimiter(LOG_INTERVAL_NANOS);
+    private final LogLimiter attachLog = new LogLimiter(LOG_INTERVAL_NANOS, ROUTINE_LINES_PER_INTERVAL);
+    private final LogLimiter endLog = new LogLimiter(LOG_INTERVAL_NANOS, ROUTINE_LINES_PER_INTERVAL);
     private long nextAttachId = 1;
     private long nextConnectionNumber = 1;
     private boolean acceptPaused;
     private long acceptPausedUntilNanos;
-    private long floodLoggedAtNanos;
-    private long floodSuppressed;
 
     private ControlServer(ControlServerOptions options, AttachHandler handler, Consumer<Throwable> onFailure,
                           ControlSocketFile socketFile, EventFd wakeup) {
@@ -177,7 +210,7 @@ public final class ControlServer implements AutoCloseable {
 
     /** A snapshot of the attached sessions (kernel identity, request, grant), for diagnostics. */
     public List<ControlSession> attachedSessions() {
-        return List.copyOf(attachedSessions.values());
+        return sessions.values().stream().filter(session -> session.grant() != null).toList();
     }
 
     /** Connections open that have not sent their first frame (yet). */
@@ -195,9 +228,27 @@ public final class ControlServer implements AutoCloseable {
         return protocolErrors.get();
     }
 
-    /** Connections closed at accept because their peer's uid is neither this process's nor root's. */
+    /**
+     * Connections closed at accept because of who their peer is: a uid neither this process's nor root's, or a process
+     * the kernel cannot name in this pid namespace ({@code SO_PEERCRED} pid 0).
+     */
     public long refusedPeerCount() {
         return refusedPeers.get();
+    }
+
+    /** ATTACH and OBSERVE requests refused since start (by the handler, or for too many workers, or at shutdown). */
+    public long refusalCount() {
+        return refusals.get();
+    }
+
+    /** Sessions granted since start. */
+    public long attachCount() {
+        return attaches.get();
+    }
+
+    /** ATTACH requests whose claimed pid was not the kernel's (the kernel's was recorded) since start. */
+    public long falsePidClaimCount() {
+        return falsePidClaims.get();
     }
 
     /**
@@ -229,6 +280,7 @@ public final class ControlServer implements AutoCloseable {
         try {
             ServerConnection[] polled = new ServerConnection[64];
             while (!closing) {
+                endRequestedSessions();
                 int timeoutMillis = pauseTimeout(expireHandshakes(System.nanoTime()));
                 pollSet.clear();
                 pollSet.add(wakeup.pollDescriptor(), Libc.POLLIN);
@@ -280,7 +332,10 @@ public final class ControlServer implements AutoCloseable {
         try {
             connection.onReady(events, scratch);
         } catch (Throwable e) {
-            LOG.error("internal error serving {}; closing it", connection, e);
+            if (internalErrorLog.allow(System.nanoTime())) {
+                LOG.error("internal error serving {}; closing it{}", connection,
+                        internalErrorLog.leftOut("internal errors not logged"), e);
+            }
             try {
                 connection.close(System.nanoTime(), DetachReason.PROTOCOL_ERROR, "manager internal error: " + e);
             } catch (Throwable again) {
@@ -298,8 +353,10 @@ public final class ControlServer implements AutoCloseable {
                 // EMFILE/ENFILE (out of descriptors) and the like: the connection stays in the backlog and poll
                 // would report it again at once, so stop accepting for a moment instead of spinning. Attached
                 // workers keep being served.
-                LOG.warn("accepting a control connection failed; pausing accepts for {} ms: {}",
-                        ACCEPT_PAUSE_MILLIS, e.getMessage());
+                if (acceptFailureLog.allow(System.nanoTime())) {
+                    LOG.warn("accepting a control connection failed; pausing accepts for {} ms: {}{}",
+                            ACCEPT_PAUSE_MILLIS, e.getMessage(), acceptFailureLog.leftOut("failures not logged"));
+                }
                 acceptPausedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ACCEPT_PAUSE_MILLIS);
                 acceptPaused = true;
                 return;
@@ -310,7 +367,10 @@ public final class ControlServer implements AutoCloseable {
             try {
                 admit(accepted);
             } catch (Throwable e) {
-                LOG.error("admitting a control connection failed; closing it", e);
+                if (internalErrorLog.allow(System.nanoTime())) {
+                    LOG.error("admitting a control connection failed; closing it{}",
+                            internalErrorLog.leftOut("internal errors not logged"), e);
+                }
                 accepted.close();
             }
         }
@@ -322,15 +382,37 @@ public final class ControlServer implements AutoCloseable {
         try {
             peer = socket.peerCredentials();
         } catch (IOException e) {
-            LOG.warn("closing a control connection whose peer the kernel cannot name: {}", e.getMessage());
+            refusedPeers.incrementAndGet();
+            if (refusedPeerLog.allow(System.nanoTime())) {
+                LOG.warn("closing a control connection whose peer the kernel cannot name: {}{}", e.getMessage(),
+                        refusedPeerLog.leftOut("refused peers not logged"));
+            }
             socket.close();
             return;
         }
         if (peer.uid() != managerUid && peer.uid() != 0) {
+            // Not a word to another user: it learns nothing, not even the protocol version.
             refusedPeers.incrementAndGet();
-            warnFlood("closing a control connection from uid " + peer.uid() + " (pid " + peer.pid()
-                    + "): only uid " + managerUid + " and root may connect");
+            if (refusedPeerLog.allow(System.nanoTime())) {
+                LOG.warn("closing a control connection from uid {} (pid {}): only uid {} and root may connect{}",
+                        peer.uid(), peer.pid(), managerUid, refusedPeerLog.leftOut("refused peers not logged"));
+            }
             socket.close();
+            return;
+        }
+        if (peer.pid() <= 0) {
+            // SO_PEERCRED gives pid 0 for a process outside this pid namespace and its descendants: the manager could
+            // neither name it nor count its connections and attachments per process, so it cannot serve it. A
+            // worker of our own user deserves to know why.
+            refusedPeers.incrementAndGet();
+            if (refusedPeerLog.allow(System.nanoTime())) {
+                LOG.warn("closing a control connection from a process of uid {} in a pid namespace this manager"
+                        + " cannot see (SO_PEERCRED pid {}); workers must run in the manager's pid namespace or one"
+                        + " below it{}", peer.uid(), peer.pid(), refusedPeerLog.leftOut("refused peers not logged"));
+            }
+            refuseAtAccept(socket, new Refusal(RefusalCode.UNIDENTIFIED_PEER, "the manager cannot name your process:"
+                    + " it runs in a pid namespace that the manager's pid namespace cannot see (SO_PEERCRED pid "
+                    + peer.pid() + "); run workers in the manager's pid namespace or one below it"));
             return;
         }
         int fromPid = pendingByPid.getOrDefault(peer.pid(), 0);
@@ -363,20 +445,23 @@ public final class ControlServer implements AutoCloseable {
     private void evict(ServerConnection connection, String why) {
         evictedConnections.incrementAndGet();
         protocolErrors.incrementAndGet();
-        warnFlood("evicting " + connection + ": " + why);
+        if (evictionLog.allow(System.nanoTime())) {
+            LOG.warn("evicting {}: {}{}", connection, why, evictionLog.leftOut("evictions not logged"));
+        }
         connection.closeUnanswered("evicted by a newer connection");
     }
 
-    /** One warning per second at most about refused or evicted connections, with how many were not logged. */
-    private void warnFlood(String message) {
-        long now = System.nanoTime();
-        if (now - floodLoggedAtNanos >= FLOOD_LOG_INTERVAL_NANOS || floodLoggedAtNanos == 0) {
-            LOG.warn(floodSuppressed == 0 ? message : message + " (and " + floodSuppressed + " more like it)");
-            floodLoggedAtNanos = now;
-            floodSuppressed = 0;
-        } else {
-            floodSuppressed++;
+    /**
+     * Best effort, one non-blocking send of {@code refusal}, then the close of a connection that was never admitted.
+     * The peer may close first, or not read: the close is what matters.
+     */
+    private void refuseAtAccept(UnixSocket socket, Refusal refusal) {
+        try {
+            sendOnce(socket, ControlCodec.encode(refusal));
+        } catch (IOException | RuntimeException ignored) {
+            // the peer is gone or not reading
         }
+        socket.close();
     }
 
     /** Re-enables accepting after a pause; returns the poll timeout, shortened to the end of a pause. */
@@ -405,7 +490,10 @@ public final class ControlServer implements AutoCloseable {
                 return (int) Math.min(Integer.MAX_VALUE, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left) + 1));
             }
             protocolErrors.incrementAndGet();
-            warnFlood("closing " + oldest + ": no ATTACH or OBSERVE within " + options.handshakeTimeout());
+            if (handshakeTimeoutLog.allow(now)) {
+                LOG.warn("closing {}: no ATTACH or OBSERVE within {}{}", oldest, options.handshakeTimeout(),
+                        handshakeTimeoutLog.leftOut("timeouts not logged"));
+            }
             oldest.closeUnanswered("no ATTACH or OBSERVE within " + options.handshakeTimeout());
         }
         return -1;
@@ -425,30 +513,36 @@ public final class ControlServer implements AutoCloseable {
     void attach(ServerConnection connection, AttachRequest request) {
         leavePending(connection);
         if (closing) {
-            connection.refuse(new Refusal(RefusalCode.SHUTTING_DOWN, "the manager is shutting down"));
+            refuse(connection, new Refusal(RefusalCode.SHUTTING_DOWN, "the manager is shutting down"));
             return;
         }
         if (attachedCount >= options.maxWorkers()) {
-            connection.refuse(new Refusal(RefusalCode.TOO_MANY_WORKERS, "the manager serves " + attachedCount
+            refuse(connection, new Refusal(RefusalCode.TOO_MANY_WORKERS, "the manager serves " + attachedCount
                     + " workers, its maximum (maxWorkers=" + options.maxWorkers() + ")"));
             return;
         }
         PeerCredentials peer = connection.peer();
         int ofThisProcess = attachedByPid.getOrDefault(peer.pid(), 0);
         if (ofThisProcess >= options.maxWorkersPerProcess()) {
-            connection.refuse(new Refusal(RefusalCode.TOO_MANY_WORKERS, "pid " + peer.pid() + " already holds "
+            refuse(connection, new Refusal(RefusalCode.TOO_MANY_WORKERS, "pid " + peer.pid() + " already holds "
                     + ofThisProcess + " attachments, the most one process may (maxWorkersPerProcess="
                     + options.maxWorkersPerProcess() + ")"));
             return;
         }
         ProcessIdentity worker = ProcessIdentity.ofPeer(peer.pid(), connection.connectedAtMillis());
         if (request.claimedWorker().pid() != peer.pid()) {
-            LOG.warn("ATTACH '{}' claims pid {}, but the kernel says pid {} connected; recording the kernel's",
-                    ControlMessageDescriptor.printable(request.clientName()), request.claimedWorker().pid(),
-                    peer.pid());
+            falsePidClaims.incrementAndGet();
+            if (falseClaimLog.allow(System.nanoTime())) {
+                LOG.warn("ATTACH '{}' claims pid {}, but the kernel says pid {} connected; recording the kernel's{}",
+                        ControlMessageDescriptor.printable(request.clientName()), request.claimedWorker().pid(),
+                        peer.pid(), falseClaimLog.leftOut("false claims not logged"));
+            }
         }
         ControlSession session = new ControlSession(nextAttachId++, request, peer, worker,
                 connection.connectedAtNanos());
+        // Known from here on, so that endSession can reach a session that a reactor serves before the grant is sent.
+        sessions.put(session.attachId(), session);
+        connectionsByAttachId.put(session.attachId(), connection);
         AttachDecision decision;
         try {
             decision = handler.onAttach(session, request);
@@ -456,33 +550,58 @@ public final class ControlServer implements AutoCloseable {
                 throw new IllegalStateException("AttachHandler.onAttach returned null");
             }
         } catch (Throwable e) {
-            LOG.error("attach handler failed for {}; refusing it", session, e);
+            if (internalErrorLog.allow(System.nanoTime())) {
+                LOG.error("attach handler failed for {}; refusing it{}", session,
+                        internalErrorLog.leftOut("internal errors not logged"), e);
+            }
             decision = Refusal.truncating(RefusalCode.INTERNAL_ERROR,
                     "the manager failed to prepare a channel: " + e);
         }
         switch (decision) {
             case Refusal refusal -> {
-                LOG.info("refused {}: {} {}", session, refusal.code(), refusal.message());
-                connection.refuse(refusal);
+                sessions.remove(session.attachId());
+                connectionsByAttachId.remove(session.attachId());
+                refuse(connection, session, refusal);
             }
             case AttachGrant grant -> {
                 session.granted(grant);
-                attachedSessions.put(session.attachId(), session);
                 attachedByPid.merge(peer.pid(), 1, Integer::sum);
                 attachedCount++;
-                LOG.info("attached {}: page size {}, ring capacity {}", session, grant.pageSizeBytes(),
-                        grant.ringCapacity());
+                attaches.incrementAndGet();
+                long now = System.nanoTime();
+                if (attachLog.allow(now)) {
+                    LOG.info("attached {}: page size {}, ring capacity {}{}", session, grant.pageSizeBytes(),
+                            grant.ringCapacity(), attachLog.leftOut("attaches logged at debug level only"));
+                } else {
+                    LOG.debug("attached {}: page size {}, ring capacity {}", session, grant.pageSizeBytes(),
+                            grant.ringCapacity());
+                }
                 connection.attached(session, new AttachedReply(session.attachId(), manager, grant.pageSizeBytes(),
                         grant.ringCapacity()), grant.channelDescriptor(), grant.statusDescriptor());
             }
         }
     }
 
+    /** Refuses the first frame of {@code connection} (counted, and logged within the limit), then closes it. */
+    private void refuse(ServerConnection connection, Refusal refusal) {
+        refuse(connection, connection, refusal);
+    }
+
+    /** As {@link #refuse(ServerConnection, Refusal)}, naming {@code subject} (the would-be session) in the log. */
+    private void refuse(ServerConnection connection, Object subject, Refusal refusal) {
+        refusals.incrementAndGet();
+        if (refusalLog.allow(System.nanoTime())) {
+            LOG.info("refused {}: {} {}{}", subject, refusal.code(), refusal.message(),
+                    refusalLog.leftOut("refusals not logged"));
+        }
+        connection.refuse(refusal);
+    }
+
     /** A well-formed OBSERVE arrived on {@code connection}: decide it. */
     void observe(ServerConnection connection, ObserveRequest request) {
         leavePending(connection);
         if (closing) {
-            connection.refuse(new Refusal(RefusalCode.SHUTTING_DOWN, "the manager is shutting down"));
+            refuse(connection, new Refusal(RefusalCode.SHUTTING_DOWN, "the manager is shutting down"));
             return;
         }
         ProcessIdentity observer = ProcessIdentity.ofPeer(connection.peer().pid(), connection.connectedAtMillis());
@@ -493,16 +612,22 @@ public final class ControlServer implements AutoCloseable {
                 throw new IllegalStateException("AttachHandler.onObserve returned null");
             }
         } catch (Throwable e) {
-            LOG.error("observe handler failed for {}; refusing it", connection, e);
+            if (internalErrorLog.allow(System.nanoTime())) {
+                LOG.error("observe handler failed for {}; refusing it{}", connection,
+                        internalErrorLog.leftOut("internal errors not logged"), e);
+            }
             decision = Refusal.truncating(RefusalCode.INTERNAL_ERROR, "the manager failed to answer OBSERVE: " + e);
         }
         switch (decision) {
-            case Refusal refusal -> connection.refuse(refusal);
+            case Refusal refusal -> refuse(connection, refusal);
             case ObserveGrant grant -> {
                 if (observers.size() >= options.maxObservers()) {
                     ServerConnection oldest = observers.iterator().next();
-                    LOG.info("closing the oldest observer {} to make room (maxObservers={}); its tool keeps its"
-                            + " mapping", oldest, options.maxObservers());
+                    if (observerLog.allow(System.nanoTime())) {
+                        LOG.info("closing the oldest observer {} to make room (maxObservers={}); its tool keeps its"
+                                + " mapping{}", oldest, options.maxObservers(),
+                                observerLog.leftOut("observers closed, not logged"));
+                    }
                     oldest.closeUnanswered("replaced by a newer observer");
                 }
                 observers.add(connection);
@@ -520,7 +645,9 @@ public final class ControlServer implements AutoCloseable {
         if (observers.remove(connection)) {
             observerCount = observers.size();
         }
-        if (connection.session() != null && attachedSessions.remove(connection.session().attachId()) != null) {
+        ControlSession session = connection.session();
+        if (session != null && sessions.remove(session.attachId()) != null) {
+            connectionsByAttachId.remove(session.attachId());
             attachedByPid.computeIfPresent(connection.peer().pid(), (pid, n) -> n == 1 ? null : n - 1);
             attachedCount--;
         }
@@ -530,21 +657,75 @@ public final class ControlServer implements AutoCloseable {
     /** An attached session ended: tell the handler, exactly once per session (the connection guarantees it). */
     void detached(ControlSession session, DetachReason reason, String detail) {
         sessionsEnded.incrementAndGet();
-        if (reason == DetachReason.ORDERLY) {
-            LOG.info("{} detached", session);
+        if (endLog.allow(System.nanoTime())) {
+            String left = endLog.leftOut("ends logged at debug level only");
+            if (reason == DetachReason.ORDERLY) {
+                LOG.info("{} detached{}", session, left);
+            } else {
+                LOG.warn("{} ended: {} ({}){}", session, reason, detail, left);
+            }
         } else {
-            LOG.warn("{} ended: {} ({})", session, reason, detail);
+            LOG.debug("{} ended: {} ({})", session, reason, detail);
         }
         try {
             handler.onDetach(session, reason, detail);
         } catch (Throwable e) {
-            LOG.error("detach handler failed for {} ({})", session, reason, e);
+            if (internalErrorLog.allow(System.nanoTime())) {
+                LOG.error("detach handler failed for {} ({}){}", session, reason,
+                        internalErrorLog.leftOut("internal errors not logged"), e);
+            }
         }
     }
 
     void countProtocolError(ServerConnection connection, ControlProtocolException e) {
         protocolErrors.incrementAndGet();
-        LOG.warn("closing {}: {}", connection, e.getMessage());
+        if (protocolErrorLog.allow(System.nanoTime())) {
+            LOG.warn("closing {}: {}{}", connection, e.getMessage(),
+                    protocolErrorLog.leftOut("protocol errors not logged"));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ ended by the manager
+
+    /**
+     * Ends the attached session {@code attachId} from the manager's side; any thread may call it. The control thread,
+     * which owns every connection (woken through its eventfd), sends the worker a REFUSED with code
+     * {@link RefusalCode#SESSION_ENDED} and {@code reason}, closes its connection, and tells the handler
+     * {@link AttachHandler#onDetach} with {@link DetachReason#ENDED_BY_MANAGER} and {@code reason}, exactly once per
+     * session as for any end. The worker's {@link ControlClient} reports it to its listener at once
+     * ({@link ManagerGoneEvent.Cause#SESSION_ENDED}, with the reason), so it fails its pending calls instead of
+     * waiting on their deadlines, and the session no longer counts toward {@code maxWorkers} or
+     * {@code maxWorkersPerProcess}.
+     *
+     * <p>For a session the manager no longer serves, for example because a reactor gave up its channel after the
+     * worker broke its ring. A session still being granted (the handler's {@code onAttach} has not returned) is ended
+     * right after its grant is sent.
+     *
+     * @param reason why, for the worker and the log; cut to fit the frame
+     * @return true when this call asked for the end; false when the session is unknown, its end was asked for
+     *         already, or the server is closing. Whichever end comes first (this one, a DETACH, the worker's death) is
+     *         the one the handler is told of, once.
+     */
+    public boolean endSession(long attachId, String reason) {
+        Objects.requireNonNull(reason, "reason");
+        ControlSession session = sessions.get(attachId);
+        if (session == null || closing || !session.requestEnd(reason)) {
+            return false;
+        }
+        endRequests.add(session);
+        wakeup.signal();
+        return true;
+    }
+
+    /** Control thread: ends every session whose end {@link #endSession} asked for. */
+    private void endRequestedSessions() {
+        ControlSession session;
+        while ((session = endRequests.poll()) != null) {
+            ServerConnection connection = connectionsByAttachId.get(session.attachId());
+            if (connection != null) {
+                connection.endByManager(session.endReason());
+            }
+        }
     }
 
     /** One non-blocking send of {@code frame} (a best-effort refusal before a close); no descriptors. */

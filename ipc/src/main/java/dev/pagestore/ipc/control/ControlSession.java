@@ -1,14 +1,15 @@
 package dev.pagestore.ipc.control;
 
 import dev.pagestore.ipc.linux.PeerCredentials;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One attached worker as the manager's control server sees it: who it is, as the kernel says (not as it claims),
  * what it asked for and what it was granted. Created when a well-formed ATTACH arrives; ended exactly once, with
  * {@link AttachHandler#onDetach}, if the handler granted it.
  *
- * <p>Immutable apart from {@link #grant()} and {@link #endedAtNanos()}, which the control thread sets; safe to read
- * from any thread.
+ * <p>Immutable apart from {@link #grant()} and {@link #endedAtNanos()}, which the control thread sets, and the end the
+ * manager may ask for ({@link ControlServer#endSession}); safe to read from any thread.
  */
 public final class ControlSession {
     private final long attachId;
@@ -18,6 +19,8 @@ public final class ControlSession {
     private final long connectedAtNanos;
     private volatile AttachGrant grant;
     private volatile long endedAtNanos;
+    /** Why the manager asked to end this session ({@link ControlServer#endSession}); set once. */
+    private final AtomicReference<String> endReason = new AtomicReference<>();
 
     ControlSession(long attachId, AttachRequest request, PeerCredentials peer, ProcessIdentity worker,
                    long connectedAtNanos) {
@@ -77,6 +80,16 @@ public final class ControlSession {
 
     void ended(long nanos) {
         endedAtNanos = nanos == 0 ? 1 : nanos;
+    }
+
+    /** Records that the manager asked to end this session; false when it asked already. Any thread. */
+    boolean requestEnd(String reason) {
+        return endReason.compareAndSet(null, reason);
+    }
+
+    /** Why the manager asked to end this session, or {@code null}. */
+    String endReason() {
+        return endReason.get();
     }
 
     @Override

@@ -12,5 +12,10 @@ public enum DetachReason {
     /** The worker sent bytes that break the protocol; the manager closed the connection. */
     PROTOCOL_ERROR,
     /** The manager's control server closed while the worker was attached. */
-    SERVER_CLOSED
+    SERVER_CLOSED,
+    /**
+     * The manager ended the session itself ({@link ControlServer#endSession}), for example because it stopped serving
+     * the worker's channel; the worker was sent the reason.
+     */
+    ENDED_BY_MANAGER
 }

@@ -2,8 +2,9 @@ package dev.pagestore.ipc.control;
 
 /**
  * The manager's end of an attached worker's control connection closed without a DETACHED: the manager died (the
- * kernel closed its sockets), closed its server, or broke the protocol. The worker must stop using the channel: fail
- * its pending requests with a clear error and, if it wants, attach again when a manager is back.
+ * kernel closed its sockets), closed its server, broke the protocol, or ended this session itself and said why. The
+ * worker must stop using the channel: fail its pending requests with a clear error and, if it wants, attach again
+ * (a manager that ended one session serves a new one).
  *
  * @param attachId the attachment that ended
  * @param manager the manager process that granted it
@@ -26,6 +27,13 @@ public record ManagerGoneEvent(long attachId, ProcessIdentity manager, Cause cau
         /** The connection was reset. */
         CONNECTION_RESET,
         /** The manager sent bytes this worker could not accept; the worker closed the connection. */
-        PROTOCOL_ERROR
+        PROTOCOL_ERROR,
+        /**
+         * The manager, alive, ended this session and said why (a REFUSED to an attached worker, then the close): for
+         * example it no longer serves the channel because the worker broke its ring
+         * ({@link RefusalCode#SESSION_ENDED}), or it refused a frame the worker sent. The detail holds the code and
+         * the manager's reason.
+         */
+        SESSION_ENDED
     }
 }

@@ -1,8 +1,8 @@
 package dev.pagestore.ipc.control;
 
 /**
- * Why the manager refused an attach or a frame; the unsigned 16-bit code in a {@link MessageType#REFUSED} body.
- * Codes are never reused.
+ * Why the manager refused an attach or a frame, or ended a session; the unsigned 16-bit code in a
+ * {@link MessageType#REFUSED} body. Codes are never reused.
  */
 public enum RefusalCode {
     /** The header's protocol version is not the one the manager speaks. */
@@ -20,7 +20,17 @@ public enum RefusalCode {
     /** The manager failed while preparing the channel (its log says why). */
     INTERNAL_ERROR(7),
     /** The manager could not reserve the channel's shared memory (memory is short, or a cgroup limit reached). */
-    NO_SHARED_MEMORY(8);
+    NO_SHARED_MEMORY(8),
+    /**
+     * The manager cannot name the connecting process: it runs in a pid namespace the manager's cannot see
+     * ({@code SO_PEERCRED} pid 0). Sent at accept, before ATTACH is read.
+     */
+    UNIDENTIFIED_PEER(9),
+    /**
+     * Sent to an attached worker: the manager ended its session and says why (for example, it stopped serving the
+     * channel because the worker broke its ring). The connection closes; the channel is no longer served.
+     */
+    SESSION_ENDED(10);
 
     private static final RefusalCode[] BY_CODE;
 

@@ -17,7 +17,8 @@ import java.util.ArrayDeque;
  *
  * <p>States: {@code AWAITING_FIRST_FRAME} (the first frame must be ATTACH or OBSERVE, before the handshake deadline)
  * → {@code ATTACHED} or {@code OBSERVING} (only DETACH may follow) → {@code CLOSING} (a REFUSED or DETACHED reply is
- * being flushed; input is no longer read) → {@code CLOSED}. Any protocol error closes the connection from any state.
+ * being flushed, also the REFUSED that tells a worker the manager ended its session; input is no longer read) →
+ * {@code CLOSED}. Any protocol error closes the connection from any state.
  *
  * <p>Input is accumulated in a buffer of one maximum frame: a header is checked as soon as its 12 bytes are in, so a
  * bad magic, version, type or length is refused before its body is waited for, and a complete frame always fits. A
@@ -212,6 +213,19 @@ final class ServerConnection {
     /** Sends a refusal and closes (the worker must reconnect to try again). */
     void refuse(Refusal refusal) {
         sendThenClose(refusal);
+    }
+
+    /**
+     * The manager ends this attached session ({@link ControlServer#endSession}): the handler is told, the worker is
+     * sent why (REFUSED, {@link RefusalCode#SESSION_ENDED}), and the connection closes once that is sent. Nothing if
+     * the session is ending already (a DETACH, a protocol error, the peer's death): that end is the one reported.
+     */
+    void endByManager(String reason) {
+        if (state != State.ATTACHED) {
+            return;
+        }
+        reportDetach(System.nanoTime(), DetachReason.ENDED_BY_MANAGER, reason);
+        sendThenClose(Refusal.truncating(RefusalCode.SESSION_ENDED, reason));
     }
 
     private void protocolError(ControlProtocolException e) {

@@ -21,9 +21,12 @@
  *
  * <h2>Who may connect, and who is who (issue 14)</h2>
  * The socket file is owner-only, and at accept a peer whose effective uid ({@code SO_PEERCRED}) is neither the
- * manager's nor root's is closed without a word. A session's worker identity is the kernel's: the pid recorded at
- * {@code connect(2)} and that process's start time from {@code /proc/PID/stat}; the pid an ATTACH states is only
- * logged when it differs. Nothing a worker receives is reachable by name: a channel reaches exactly the process that
+ * manager's nor root's is closed without a word. A peer the kernel cannot name in the manager's pid namespace
+ * ({@code SO_PEERCRED} pid 0: a process of another pid namespace, not below the manager's) is refused at accept with
+ * {@code UNIDENTIFIED_PEER} and a reason. A session's worker identity is the kernel's: the pid recorded at
+ * {@code connect(2)} and that process's start time from {@code /proc/PID/stat}, read with nothing else of the process
+ * ({@link dev.pagestore.ipc.linux.ProcessStartTime}: never its command line, which is its own memory and could stall
+ * the control thread); the pid an ATTACH states is only logged when it differs. Nothing a worker receives is reachable by name: a channel reaches exactly the process that
  * attached. A peer that sends descriptors breaks the protocol (they are closed).
  *
  * <h2>Handshakes cannot be exhausted</h2>
@@ -33,7 +36,7 @@
  * closed, keeping its mapping).
  *
  * <h2>Protocol</h2>
- * Length-prefixed binary frames, versioned (version 2); every byte is drawn in
+ * Length-prefixed binary frames, versioned (version 3); every byte is drawn in
  * {@link dev.pagestore.ipc.control.ControlMessageDescriptor}. A 12-byte header (magic {@code 'PGCT'}, version,
  * type, body length ≤ 4096) precedes a body. The conversations are fixed:
  * <pre>
@@ -46,6 +49,8 @@
  *     ... the channel is in use; nothing is sent; the open connection says "alive" ...
  *     DETACH                              ──►
  *                                         ◄──  DETACHED, then close
+ *   or, when the manager ends the session itself (ControlServer.endSession, any thread):
+ *                                         ◄──  REFUSED(SESSION_ENDED, why), then close
  *
  *   tool
  *     OBSERVE(client name)                ──►
@@ -72,13 +77,20 @@
  * kind on a 2-core machine under a load average of 12 to 17, median 10 ms for either side, maximum 225 ms (worker)
  * and 91 ms (manager). The slow cases track the time the kernel took to finish killing the process (the test prints
  * when this JVM saw the exit, for reference); the socket wakes the peer as soon as the dying process's descriptors
- * are closed, which happens before its exit is reported. A session ended by DETACH is reported {@code ORDERLY}; the client's listener is not
- * called for a detach or close it made itself. A worker that is alive but stuck still holds its connection: hang
+ * are closed, which happens before its exit is reported. A session ended by DETACH is reported {@code ORDERLY}; the
+ * client's listener is not called for a detach or close it made itself. A session the manager ends
+ * ({@link dev.pagestore.ipc.control.ControlServer#endSession}) is reported {@code ENDED_BY_MANAGER} to the handler and
+ * {@code SESSION_ENDED}, with the reason, to the worker's listener, so the worker fails its pending calls at once. A worker that is alive but stuck still holds its connection: hang
  * detection is the job of request deadlines, not of this layer.
  *
  * <h2>Diagnostics</h2>
  * Processes are named by pid and start time ({@link dev.pagestore.ipc.control.ProcessIdentity}), which names a
- * process unambiguously even after pid reuse; the manager's view of a worker comes from the kernel.
+ * process unambiguously even after pid reuse; the manager's view of a worker comes from the kernel. Every line a peer
+ * can cause at will (a bad frame, a refusal, a false pid claim, an eviction, a refused peer) goes through a
+ * {@link dev.pagestore.ipc.control.LogLimiter} of its kind, once a second with the count left out; an attach and a
+ * session's end are one line each, five a second at most, DEBUG beyond. The server counts them
+ * ({@code protocolErrorCount}, {@code refusedPeerCount}, {@code refusalCount}, {@code attachCount}) for the status
+ * region.
  *
  * <h2>Tests</h2>
  * {@code ./mvnw -q -pl ipc -am verify -Dtest='Control*Test' -Dsurefire.failIfNoSpecifiedTests=false}. The liveness

@@ -59,6 +59,9 @@ public final class Libc {
     private static final MethodHandle MMAP = bind("mmap",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle MPROTECT = bind("mprotect",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle SYSCONF = bind("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
 
     // open(2) flags, generic Linux values (x86_64 and aarch64 differ only in O_DIRECT/O_DIRECTORY, handled below).
     public static final int O_RDONLY = 0;
@@ -81,6 +84,7 @@ public final class Libc {
     public static final int PROT_READ = 1;
     public static final int PROT_WRITE = 2;
     public static final int MAP_SHARED = 1;
+    public static final int MAP_PRIVATE = 2;
     public static final int MAP_POPULATE = 0x8000;
     public static final long MAP_FAILED = -1L;
 
@@ -265,6 +269,32 @@ public final class Libc {
         MemorySegment state = CALL_STATE.get();
         try {
             return (int) orErrno((int) MUNMAP.invokeExact(state, address, length), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * {@code mprotect(2)}; returns 0 or {@code -errno} ({@code EACCES} when the mapping may never have that
+     * protection, for example a write-sealed file's shared mapping).
+     */
+    public static int mprotect(long address, long length, int protection) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return (int) orErrno((int) MPROTECT.invokeExact(state, address, length, protection), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code sysconf(3)} name: clock ticks per second, the unit of the times in {@code /proc/PID/stat}. */
+    public static final int SC_CLK_TCK = 2;
+
+    /** {@code sysconf(3)} for a name that always has a value (like {@link #SC_CLK_TCK}); returns it or {@code -errno}. */
+    public static long sysconf(int name) {
+        MemorySegment state = CALL_STATE.get();
+        try {
+            return orErrno((long) SYSCONF.invokeExact(state, name), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }

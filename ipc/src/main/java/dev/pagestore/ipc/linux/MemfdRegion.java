@@ -21,8 +21,13 @@ import java.util.Objects;
  *       byte of every mapping stays backed; nobody can change the seals afterwards.</li>
  *   <li>{@link #READ_ONLY_SEALS} adds {@code F_SEAL_FUTURE_WRITE} (Linux 5.1+): no new writable mapping, no
  *       {@code write(2)}, no hole punching, while the creator's own mapping, made before the seal, stays writable.
- *       The receiver's read-only mapping cannot be {@code mprotect}ed to writable either (the kernel clears
- *       {@code VM_MAYWRITE}).</li>
+ *       The receiver's read-only mapping cannot become writable either: the kernel clears {@code VM_MAYWRITE} on
+ *       every shared mapping of the sealed file, so {@code mprotect} to writable fails ({@code EACCES}), a forced
+ *       write through {@code /proc/PID/mem} fails ({@code EIO}), and a reopen through {@code /proc/PID/fd} or
+ *       {@code /proc/PID/map_files} with {@code O_RDWR} still cannot be mapped writable ({@code EPERM})
+ *       ({@code MemfdRegionTest#shouldNeverLetAReceiversReadOnlyMappingBecomeWritable},
+ *       {@code #shouldRefuseAWritableMappingEvenThroughMapFiles}). A private mapping can be written, but it is a
+ *       copy: nobody else sees it.</li>
  * </ul>
  * Every page is reserved with {@code fallocate(2)} before anyone maps it, so a memory shortage is a clear failure of
  * {@link #create} (ENOMEM or ENOSPC, an {@link ErrnoException}), never a {@code SIGBUS} at some later first touch.

@@ -14,6 +14,8 @@
  * {@link dev.pagestore.ipc.linux.FileStatus} ({@code statx} of a descriptor or a path: still the same inode?),
  * {@link dev.pagestore.ipc.linux.AbstractNameClaim} (an abstract socket name as a token no file operation removes,
  * its holder named by {@code SO_PEERCRED}) and {@link dev.pagestore.ipc.linux.ParentWatch} (a child that ends with
- * its parent). Other modules must not bind native functions themselves (DESIGN.md §7).
+ * its parent), and {@link dev.pagestore.ipc.linux.ProcessStartTime} (when a process started, from
+ * {@code /proc/PID/stat} alone, never from its memory). Other modules must not bind native functions themselves
+ * (DESIGN.md §7).
  */
 package dev.pagestore.ipc.linux;

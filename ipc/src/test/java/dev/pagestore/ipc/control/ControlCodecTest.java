@@ -29,6 +29,8 @@ class ControlCodecTest {
                 new ObservedReply(MANAGER),
                 new Refusal(RefusalCode.TOO_MANY_WORKERS, "too many ✓"),
                 new Refusal(RefusalCode.BAD_VERSION, ""),
+                new Refusal(RefusalCode.UNIDENTIFIED_PEER, "pid 0"),
+                new Refusal(RefusalCode.SESSION_ENDED, "the channel is no longer served"),
                 new DetachRequest(),
                 new DetachedReply());
         for (ControlMessage message : messages) {
@@ -66,7 +68,8 @@ class ControlCodecTest {
     @Test
     void shouldRejectUnsupportedVersion() {
         assertProblem(ProtocolProblem.BAD_VERSION, frame(1, MessageType.DETACH.code(), new byte[0]));
-        assertProblem(ProtocolProblem.BAD_VERSION, frame(3, MessageType.DETACH.code(), new byte[0]));
+        assertProblem(ProtocolProblem.BAD_VERSION, frame(2, MessageType.DETACH.code(), new byte[0]));
+        assertProblem(ProtocolProblem.BAD_VERSION, frame(4, MessageType.DETACH.code(), new byte[0]));
         assertProblem(ProtocolProblem.BAD_VERSION, frame(0, MessageType.DETACH.code(), new byte[0]));
     }
 

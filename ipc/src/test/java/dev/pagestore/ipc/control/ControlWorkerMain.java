@@ -11,8 +11,8 @@ import java.time.Duration;
  * A worker process for {@link ControlLivenessTest}: attaches to the manager at {@code args[0]} as {@code args[1]},
  * prints {@code ATTACHED attachId channelMark pageSize ringCapacity managerPid managerStartMillis} (the mark is what
  * the test handler wrote at the start of the channel memfd this worker received), then obeys stdin:
- * {@code detach} (orderly goodbye, prints {@code DETACHED}, exits 0). It prints {@code GONE cause} if the manager
- * goes away, and otherwise waits to be killed.
+ * {@code detach} (orderly goodbye, prints {@code DETACHED}, exits 0). It prints {@code GONE cause detail} if the
+ * manager goes away or ends its session, and otherwise waits to be killed.
  */
 public final class ControlWorkerMain {
     private ControlWorkerMain() {
@@ -22,7 +22,7 @@ public final class ControlWorkerMain {
         Path socketPath = Path.of(args[0]);
         ControlClient client = ControlClient.attach(socketPath,
                 AttachRequest.fromCurrentProcess(8192, 128, args[1]),
-                event -> System.out.println("GONE " + event.cause()), Duration.ofSeconds(30));
+                event -> System.out.println("GONE " + event.cause() + " " + event.detail()), Duration.ofSeconds(30));
         Libc.close(client.takeStatusDescriptor());
         System.out.println("ATTACHED " + client.attachId() + " " + RecordingHandler.channelMark(client) + " "
                 + client.pageSizeBytes() + " " + client.ringCapacity() + " "

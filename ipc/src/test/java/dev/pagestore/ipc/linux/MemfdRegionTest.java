@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -72,6 +73,98 @@ class MemfdRegionTest {
                 assertThrows(IllegalArgumentException.class, () -> view.segment().set(JAVA_LONG, 0, 1));
                 assertEquals(-Errno.EBADF.number(), Libc.fcntl(passed, Libc.F_GET_SEALS, 0),
                         "the receiver closed the descriptor once mapped");
+            }
+        }
+    }
+
+    /**
+     * The receiver's side of {@link MemfdRegion}'s promise that a read-only mapping of a {@code READ_ONLY_SEALS} region
+     * can never become writable: not by {@code mprotect}, not by a forced write through {@code /proc/self/mem} (the
+     * kernel's {@code FOLL_FORCE}, which debuggers use to write into read-only code), and not by a new writable shared
+     * mapping of the file reopened read-write through {@code /proc/self/fd}. Each refusal is shown against a private
+     * mapping of the same file, which the kernel lets both tricks write (copy on write, the file unchanged), so that
+     * the test fails if the trick itself stops working rather than passing for the wrong reason.
+     */
+    @Test
+    void shouldNeverLetAReceiversReadOnlyMappingBecomeWritable() throws Exception {
+        try (MemfdRegion region = MemfdRegion.create("test-receiver", 4096, MemfdRegion.READ_ONLY_SEALS);
+             Arena arena = Arena.ofConfined()) {
+            region.segment().set(JAVA_LONG, 0, 7);
+            // A dup is what SCM_RIGHTS gives a receiver: another descriptor on the same open file.
+            int passed = (int) Libc.check(Libc.fcntl(region.descriptor(), Libc.F_DUPFD_CLOEXEC, 0), "dup", "");
+            try (MemfdRegion view = MemfdRegion.map(passed, "view", MemfdRegion.READ_ONLY_SEALS, false)) {
+                long shared = view.segment().address();
+                long copy = Libc.check(Libc.mmap(0, 4096, Libc.PROT_READ, Libc.MAP_PRIVATE, region.descriptor(), 0),
+                        "mmap", "a private copy");
+                try {
+                    assertEquals(-Errno.EACCES.number(),
+                            Libc.mprotect(shared, 4096, Libc.PROT_READ | Libc.PROT_WRITE),
+                            "mprotect of the shared read-only mapping to writable");
+                    assertEquals(0, Libc.mprotect(copy, 4096, Libc.PROT_READ | Libc.PROT_WRITE),
+                            "control: a private mapping of the same file may become writable");
+                    Libc.check(Libc.mprotect(copy, 4096, Libc.PROT_READ), "mprotect", "back to read-only");
+
+                    int mem = (int) Libc.check(Libc.open("/proc/self/mem", Libc.O_RDWR | Libc.O_CLOEXEC, 0), "open",
+                            "/proc/self/mem");
+                    try {
+                        MemorySegment bytes = arena.allocate(JAVA_LONG);
+                        bytes.set(JAVA_LONG, 0, 666);
+                        assertEquals(-Errno.EIO.number(), Libc.pwrite(mem, bytes, 8, shared),
+                                "a forced write through /proc/self/mem into the shared read-only mapping");
+                        assertEquals(8, Libc.pwrite(mem, bytes, 8, copy),
+                                "control: a forced write into the read-only private mapping goes through");
+                        assertEquals(666, MemorySegment.ofAddress(copy).reinterpret(8).get(JAVA_LONG, 0));
+                    } finally {
+                        Libc.close(mem);
+                    }
+                    assertEquals(7, view.segment().get(JAVA_LONG, 0), "the file is unchanged");
+                    assertEquals(7, region.segment().get(JAVA_LONG, 0));
+
+                    int reopened = (int) Libc.check(Libc.open("/proc/self/fd/" + region.descriptor(),
+                            Libc.O_RDWR | Libc.O_CLOEXEC, 0), "open", "/proc/self/fd/" + region.descriptor());
+                    try {
+                        assertEquals(-Errno.EPERM.number(), Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE,
+                                Libc.MAP_SHARED, reopened, 0), "a writable shared mapping of a read-write reopen");
+                        long readOnly = Libc.check(Libc.mmap(0, 4096, Libc.PROT_READ, Libc.MAP_SHARED, reopened, 0),
+                                "mmap", "control: a read-only shared mapping of the reopen");
+                        try {
+                            assertEquals(-Errno.EACCES.number(),
+                                    Libc.mprotect(readOnly, 4096, Libc.PROT_READ | Libc.PROT_WRITE),
+                                    "nor can that one be made writable, although the descriptor was opened O_RDWR");
+                        } finally {
+                            Libc.munmap(readOnly, 4096);
+                        }
+                    } finally {
+                        Libc.close(reopened);
+                    }
+                } finally {
+                    Libc.munmap(copy, 4096);
+                }
+            }
+        }
+    }
+
+    /**
+     * Root can open a mapped file through {@code /proc/PID/map_files} (it needs {@code CAP_SYS_ADMIN}), the one way
+     * into a receiver's mapping that needs no descriptor: the seals bind that path too.
+     */
+    @Test
+    void shouldRefuseAWritableMappingEvenThroughMapFiles() throws Exception {
+        assumeTrue(Libc.geteuid() == 0, "opening /proc/self/map_files needs CAP_SYS_ADMIN; this test runs as uid "
+                + Libc.geteuid());
+        try (MemfdRegion region = MemfdRegion.create("test-map-files", 4096, MemfdRegion.READ_ONLY_SEALS)) {
+            int passed = (int) Libc.check(Libc.fcntl(region.descriptor(), Libc.F_DUPFD_CLOEXEC, 0), "dup", "");
+            try (MemfdRegion view = MemfdRegion.map(passed, "view", MemfdRegion.READ_ONLY_SEALS, false)) {
+                long start = view.segment().address();
+                String path = "/proc/self/map_files/" + Long.toHexString(start) + "-" + Long.toHexString(start + 4096);
+                int reopened = (int) Libc.check(Libc.open(path, Libc.O_RDWR | Libc.O_CLOEXEC, 0), "open", path);
+                try {
+                    assertEquals(-Errno.EPERM.number(), Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE,
+                            Libc.MAP_SHARED, reopened, 0), "a writable shared mapping through map_files");
+                    assertEquals(-Errno.EPERM.number(), Libc.ftruncate(reopened, 0), "a shrink through map_files");
+                } finally {
+                    Libc.close(reopened);
+                }
             }
         }
     }

@@ -45,7 +45,17 @@ public final class ChildJvm implements AutoCloseable {
 
     /** Starts {@code mainClass} in a new JVM with extra JVM options before the class name. */
     public static ChildJvm start(Class<?> mainClass, List<String> jvmOptions, String... args) throws IOException {
-        List<String> command = new ArrayList<>();
+        return startWrapped(List.of(), mainClass, jvmOptions, args);
+    }
+
+    /**
+     * Starts {@code mainClass} in a new JVM that {@code wrapper} runs (a command that executes the rest of its
+     * arguments, such as {@code unshare --pid --fork} or {@code nsenter --target PID --pid}); {@link #pid()} is the
+     * wrapper's then.
+     */
+    public static ChildJvm startWrapped(List<String> wrapper, Class<?> mainClass, List<String> jvmOptions,
+                                        String... args) throws IOException {
+        List<String> command = new ArrayList<>(wrapper);
         command.add(ProcessHandle.current().info().command().orElseThrow(
                 () -> new IllegalStateException("cannot find this JVM's java executable")));
         String flags = System.getProperty("pagestore.test.jvmArgs", "-ea --enable-native-access=ALL-UNNAMED");
