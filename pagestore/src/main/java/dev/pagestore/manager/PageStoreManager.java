@@ -58,18 +58,22 @@ import org.slf4j.LoggerFactory;
  * Nothing is changed before everything is checked, and a start refuses with one line saying what is wrong and what
  * to do ({@link StoreRefusedException}, {@link ManagerAlreadyRunningException}):
  * <ol>
- *   <li>the directory: created 0700 when missing, refused when another user owns it or others may write it
- *       ({@link OwnerOnly}); the process's umask becomes 077;</li>
+ *   <li>the directory: refused when missing unless the start may create a store ({@link ManagerConfig#createStore}),
+ *       else created 0700 when missing; refused when another user owns it or others may write it, warned about when
+ *       others may list it ({@link OwnerOnly}); the process's umask becomes 077;</li>
  *   <li>ownership ({@link DirectoryOwnership}: an abstract socket name from the real path, an {@code flock} on the
  *       directory and one on {@code DIR/.lock}); a second manager is refused naming the holder's pid;</li>
  *   <li>the plan ({@link StartPlan}, read-only): {@code store.properties} present exactly when the store is, every
  *       file a regular file of this user's (no links), {@code data.pages} exactly its recorded size, options agreeing
- *       with the store, creation only in an empty directory;</li>
- *   <li>only then changes: a new store's {@code store.properties} (with a random store id, epoch 0) and data file;
- *       WAL recovery into the data file, which first refuses a WAL of another store (the control file records the
- *       store id) and a CORRUPTION stop, both before applying anything; a checkpoint ending recovery; the epoch
- *       bumped; the capacity grown when asked (recorded as under way first, so a crash half way is finished by the
- *       next start);</li>
+ *       with the store, creation only in an empty directory and only when allowed; the WAL's control file, through
+ *       the log directory the WAL will run on: present once the store has served, readable, naming this store;</li>
+ *   <li>WAL recovery's scan, read-only, which refuses a CORRUPTION stop (a damaged record, a missing or wrong-sized
+ *       segment) before applying anything; a refusal here, as one above, leaves no {@code .lock} the start made;</li>
+ *   <li>only then changes: a new store's {@code store.properties} (with a random store id, epoch 0) and data file,
+ *       made before recovery (an empty log cannot refuse); recovery applied into the data file; files an older
+ *       pagestore left readable made owner-only, the process made non-dumpable; a checkpoint ending recovery; the
+ *       epoch bumped; the capacity grown when asked (recorded as under way first, so a crash half way is finished by
+ *       the next start);</li>
  *   <li>then the device, the reactors (each opens its queue pair on its own thread), the status region, the socket
  *       {@code DIR/manager.sock}.</li>
  * </ol>
@@ -78,7 +82,8 @@ import org.slf4j.LoggerFactory;
  * Housekeeping checks every second that the directory and {@code DIR/.lock} are still what was locked: a directory
  * deleted, moved or replaced under the manager stops it at once ({@link DataDirectoryLostException}), so that it
  * acknowledges no write nobody can read back. While the WAL has no space for its next segment (writes are answered
- * {@code NO_SPACE}) housekeeping checkpoints, so that segments the checkpoint frees are recycled.
+ * {@code NO_SPACE}) housekeeping checkpoints, so that segments the checkpoint frees are recycled. Each job runs in a
+ * {@link HousekeepingTask}, so that no exception cancels it.
  *
  * <h2>What other processes can reach</h2>
  * Only the control socket (owner-only; a peer whose uid is neither the manager's nor root's is turned away). Every
