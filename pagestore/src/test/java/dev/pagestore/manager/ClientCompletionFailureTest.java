@@ -77,9 +77,17 @@ class ClientCompletionFailureTest {
                 .withBackend(DeviceFactory.simulated(3, device::set)));
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
             client.write(2, page(4096, 2, 1));
+            int heldBefore = device.get().faults().injectedCount();
             device.get().faults().holdNext(NvmeOpcodes.READ, 1);
             Arena arena = Arena.ofShared();
             CompletableFuture<MemorySegment> read = client.readAsync(2, arena.allocate(4096, 4096), TIMEOUT);
+            // Released only once held: a release that comes first releases nothing, and the read then stays held to
+            // its deadline (TIMEOUT, seen once under a loaded full verify).
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (device.get().faults().injectedCount() == heldBefore) {
+                assertTrue(System.nanoTime() < deadline, "the read reached the device");
+                Thread.sleep(1);
+            }
             arena.close();  // the caller's mistake: the page has nowhere to go when it arrives
             device.get().faults().releaseHeld();
 
