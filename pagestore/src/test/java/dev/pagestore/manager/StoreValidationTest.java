@@ -193,6 +193,25 @@ class StoreValidationTest {
         assertEquals(before, snapshot());
     }
 
+    /** B5 and S4 in one JVM: recovery refuses a log without its redo segment, and leaves no .lock the start made. */
+    @Test
+    void shouldRefuseALogWithoutItsRedoSegmentAndLeaveNoLockBehind() throws Exception {
+        makeStore();
+        Path wal = store().resolve(PageStoreManager.WAL_DIRECTORY);
+        try (Stream<Path> files = Files.list(wal)) {
+            for (Path p : files.filter(p -> p.toString().endsWith(".wal")).toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(store().resolve(DirectoryOwnership.LOCK_FILE));
+        Map<String, String> before = snapshot();
+        StoreRefusedException e = refused(config());
+        assertTrue(e.getMessage().contains("0000000000000000.wal, which holds the redo point")
+                && e.getMessage().contains("does not exist"), e.getMessage());
+        assertOneLine(e.getMessage());
+        assertEquals(before, snapshot(), "no .lock left, nothing else changed");
+    }
+
     @Test
     void shouldRefuseAWalControlFileWithNoValidSlot() throws Exception {
         makeStore();
