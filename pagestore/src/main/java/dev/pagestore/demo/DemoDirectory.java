@@ -54,7 +54,7 @@ final class DemoDirectory {
     static final String LOGS = "logs";
     static final String STORE = "store";
     private static final Set<String> STORE_FILES = Set.of(StoreMetadata.FILE, "data.pages", "wal");
-    /** In {@code store/}, nothing of a store: the lock a manager (or the demo emptying it) takes, a metadata write cut short. */
+    /** In {@code store/}, nothing of a store: the lock a manager (or the demo) takes, a metadata write cut short. */
     private static final Set<String> NOT_STORE_LIKE = Set.of(".lock", StoreMetadata.FILE + ".tmp");
 
     private DemoDirectory() {

@@ -73,8 +73,8 @@ final class OwnerOnly {
 
     /**
      * A one-line warning when group or others may list or enter the data directory (checked by
-     * {@link #checkDataDirectory} first, so they cannot write it), else null. They read none of the store's files, which
-     * are 0600, but see their names and sizes. Warned, not changed: the directory may be the operator's (a mount
+     * {@link #checkDataDirectory} first, so they cannot write it), else null. They read none of the store's files,
+     * which are 0600, but see their names and sizes. Warned, not changed: the directory may be the operator's (a mount
      * point, a directory shared with other files), and pagestore changes no directory it did not create.
      */
     static String othersMayList(Path realDirectory) throws IOException {

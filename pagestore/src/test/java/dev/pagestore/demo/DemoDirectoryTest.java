@@ -32,7 +32,7 @@ class DemoDirectoryTest {
     private static void makeDemosStore(Path home, Path store) throws Exception {
         DemoDirectory.makeStore(home, store, 4096, 64);
         try (PageStoreManager manager = PageStoreManager.start(ManagerConfig.defaults(store).withCapacityPages(64)
-                .withCheckpointIntervalMillis(0).withCreateStore(false))) {  // it exists: nothing for the manager to create
+                .withCheckpointIntervalMillis(0).withCreateStore(false))) {  // it exists: nothing to create
             assertEquals(1, manager.epoch());
         }
     }

@@ -23,9 +23,9 @@ import java.util.concurrent.TimeUnit;
  * java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar dev.pagestore.bench.store.StoreLoad \
  *     DIR WORKERS DEPTH READ_PERCENT WARMUP_S WINDOW_S [PAGES] [manager options...]
  * </pre>
- * DIR must not exist or be empty: the run makes a fresh store in {@code DIR/store} ({@code pagestore manager --create}),
- * the processes' logs in DIR beside it (a manager makes a store only in an empty directory), and removes DIR at the
- * end.
+ * DIR must not exist or be empty: the run makes a fresh store in {@code DIR/store} ({@code pagestore manager
+ * --create}), the processes' logs in DIR beside it (a manager makes a store only in an empty directory), and removes
+ * DIR at the end.
  */
 public final class StoreLoad {
     private static final long CLOCK_TICKS_PER_SECOND = 100;  // USER_HZ on Linux
