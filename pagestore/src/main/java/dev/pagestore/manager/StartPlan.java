@@ -208,8 +208,8 @@ record StartPlan(StoreMetadata metadata, boolean creates, boolean createsDataFil
         try {
             logId = WriteAheadLog.readLogId(log);
         } catch (IOException damaged) {
-            throw new StoreRefusedException(control + " cannot be read (" + damaged.getMessage() + "): the WAL's redo"
-                    + " point is lost; restore the store (the whole directory) from a backup", damaged);
+            throw new StoreRefusedException(control + " cannot be read (" + damaged.getMessage() + "); restore the"
+                    + " store (the whole directory) from a backup", damaged);
         }
         if (logId.isPresent() && metadata.storeId() != null && !logId.get().equals(metadata.storeId())) {
             throw new StoreRefusedException(log.describe() + " holds the WAL of store " + logId.get() + " but "
