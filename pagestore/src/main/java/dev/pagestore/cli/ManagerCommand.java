@@ -8,6 +8,7 @@ import dev.pagestore.manager.ManagerConfig;
 import dev.pagestore.manager.PageStoreManager;
 import dev.pagestore.manager.StoreMetadata;
 import dev.pagestore.manager.StoreRefusedException;
+import dev.pagestore.wal.WalFailedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,18 +29,25 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {"Run the manager of a data directory: the one process that owns the data file, the queue"
                 + " pairs and the WAL. Workers attach through DIR/manager.sock. Stops cleanly on SIGTERM.",
-                "Page size and capacity default to those of the store in DIR; a new store (created only in an empty"
-                        + " or new directory, owner-only) gets 4096 and 1 GiB. A start checks everything before it"
-                        + " changes anything, and refuses with one line saying what is wrong and what to do."},
+                "A new store is made only with --create, and only in an empty or new directory (owner-only): without"
+                        + " it, a DIR that holds no store is refused, so that a mistyped path or an unmounted volume's"
+                        + " empty mount point is never served as a new, empty store. Page size and capacity default to"
+                        + " those of the store in DIR; a new store gets 4096 and 1 GiB. A start checks everything"
+                        + " before it changes anything, and refuses with one line saying what is wrong and what to"
+                        + " do."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:stopped by SIGTERM or SIGINT after a clean shutdown checkpoint",
-                "1:refused to start, nothing changed: another manager runs on DIR, or DIR or its files cannot be"
-                        + " served safely (the message says what to do)",
+                "1:did not start. Refused (another manager runs on DIR, DIR holds no store and --create was not"
+                        + " given, or DIR or its files cannot be served safely; the message says what to do): nothing"
+                        + " in DIR changed. Or could not start (the message says 'could not start'): what the start"
+                        + " did before the failure, a later start does too",
                 "2:a bad command line",
                 "3:the WAL failed (a write or fdatasync): stopped; the next start recovers from the log",
                 "4:stopped by SIGTERM or SIGINT, but the shutdown checkpoint failed: the next start replays the WAL",
-                "5:DIR was deleted, moved or replaced under the manager: it stopped at once"})
+                "5:DIR was deleted, moved or replaced under the manager: it stopped at once",
+                "6:an internal failure (a reactor or the control thread died): stopped at once; the next start"
+                        + " recovers from the log; please report it with the manager's log"})
 public final class ManagerCommand implements Callable<Integer> {
     static final int EXIT_REFUSED = 1;
     static final int EXIT_USAGE = 2;
@@ -49,9 +57,21 @@ public final class ManagerCommand implements Callable<Integer> {
     static final int EXIT_CHECKPOINT_FAILED = 4;
     /** Exit code when the manager stopped itself because its directory was deleted, moved or replaced. */
     static final int EXIT_DIRECTORY_LOST = 5;
+    /** Exit code when the manager stopped itself because a thread of its own died (a reactor, the control thread). */
+    static final int EXIT_INTERNAL_FAILURE = 6;
+    /**
+     * How long the shutdown hook waits for a stop to finish, its own or one a fatal failure began: a drain (15 s a
+     * reactor at most) and the shutdown checkpoint, which waits up to 30 s for data writes in flight.
+     */
+    static final long STOP_WAIT_SECONDS = 120;
 
-    @Option(names = "--dir", required = true, description = "Data directory (created owner-only when missing).")
+    @Option(names = "--dir", required = true, description = "Data directory: a store's, or, with --create, one to"
+            + " make a new store in (created owner-only when missing, used only when empty).")
     Path directory;
+
+    @Option(names = "--create", description = "Make a new store when DIR holds none (DIR missing or empty). Without"
+            + " it such a DIR is refused; on a DIR holding a store it changes nothing.")
+    boolean create;
 
     @Option(names = "--page-size", description = "Page size in bytes: 4096, 8192 or 16384.")
     Integer pageSizeBytes;
@@ -150,7 +170,8 @@ public final class ManagerCommand implements Callable<Integer> {
         try {
             config = ManagerConfig.defaults(directory).withPageSizeBytes(pageSize).withCapacityPages(pages)
                     .withReactorCount(reactors).withQueueDepth(queueDepth).withBackend(DeviceFactory.named(backend))
-                    .withPin(pin).withCheckpointIntervalMillis(checkpointIntervalMillis).withWalIo(walIo);
+                    .withPin(pin).withCheckpointIntervalMillis(checkpointIntervalMillis).withWalIo(walIo)
+                    .withCreateStore(create);
         } catch (IllegalArgumentException e) {
             err().println("pagestore manager: " + e.getMessage());
             return EXIT_USAGE;
@@ -166,13 +187,8 @@ public final class ManagerCommand implements Callable<Integer> {
             return EXIT_REFUSED;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            manager.close();
             // SIGTERM handled: a clean stop exits 0 (not 143), anything else with its own code and one line
-            int code = exitCode(manager);
-            if (code == EXIT_CHECKPOINT_FAILED) {
-                System.err.println("pagestore manager: the shutdown checkpoint failed ("
-                        + manager.shutdownCheckpointFailure() + "); nothing is lost, the next start replays the WAL");
-            }
+            int code = stopForExit(manager, System.err);
             System.err.flush();
             Runtime.getRuntime().halt(code);
         }, "pagestore-shutdown"));
@@ -185,21 +201,65 @@ public final class ManagerCommand implements Callable<Integer> {
         if (manager.fatalCause() == null) {
             return 0;  // stopped by the shutdown hook, which sets the exit code itself
         }
-        System.err.println("pagestore manager: stopped: " + (manager.fatalCause() instanceof DataDirectoryLostException
-                ? manager.fatalCause().getMessage() : "the WAL failed: " + manager.fatalCause()));
-        return exitCode(manager);
+        System.err.println("pagestore manager: stopped: " + stoppedBecause(manager.fatalCause()));
+        return exitCode(manager.fatalCause(), manager.shutdownCheckpointFailure());
     }
 
-    /** The exit code for a manager that has stopped (see the command's exit code list). */
-    static int exitCode(PageStoreManager manager) {
-        Throwable fatal = manager.fatalCause();
+    /**
+     * What the shutdown hook does before it halts: stops the manager, or, when another thread is already stopping it
+     * (after a fatal failure: {@code close()} then returns at once), waits for that stop to finish, so that the
+     * process never halts while the manager still drains or checkpoints. Returns the exit code, and writes the line
+     * that goes with it to {@code err}.
+     */
+    static int stopForExit(PageStoreManager manager, java.io.PrintStream err) {
+        manager.close();
+        boolean stopped;
+        try {
+            stopped = manager.awaitStopped(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopped = false;
+        }
+        int code = exitCode(manager.fatalCause(), manager.shutdownCheckpointFailure());
+        if (!stopped) {
+            err.println("pagestore manager: the stop did not finish within " + STOP_WAIT_SECONDS + " s; exiting"
+                    + " anyway: nothing is lost, the next start replays the WAL");
+            return code != 0 ? code : EXIT_CHECKPOINT_FAILED;
+        }
+        if (code == EXIT_CHECKPOINT_FAILED) {
+            err.println("pagestore manager: the shutdown checkpoint failed (" + manager.shutdownCheckpointFailure()
+                    + "); nothing is lost, the next start replays the WAL");
+        }
+        return code;
+    }
+
+    /**
+     * The exit code for a manager that has stopped (see the command's exit code list), from its
+     * {@link PageStoreManager#fatalCause()} and {@link PageStoreManager#shutdownCheckpointFailure()}.
+     */
+    static int exitCode(Throwable fatal, Throwable shutdownCheckpointFailure) {
         if (fatal instanceof DataDirectoryLostException) {
             return EXIT_DIRECTORY_LOST;
         }
-        if (fatal != null) {
+        if (fatal instanceof WalFailedException) {
             return EXIT_WAL_FAILED;
         }
-        return manager.shutdownCheckpointFailure() != null ? EXIT_CHECKPOINT_FAILED : 0;
+        if (fatal != null) {
+            return EXIT_INTERNAL_FAILURE;
+        }
+        return shutdownCheckpointFailure != null ? EXIT_CHECKPOINT_FAILED : 0;
+    }
+
+    /** Why a manager stopped by itself, for its last line. */
+    static String stoppedBecause(Throwable fatal) {
+        if (fatal instanceof DataDirectoryLostException) {
+            return fatal.getMessage();
+        }
+        if (fatal instanceof WalFailedException) {
+            return "the WAL failed: " + fatal;
+        }
+        return "an internal failure: " + fatal + "; the next start recovers from the log; please report it with the"
+                + " manager's log";
     }
 
     static long parseBytes(String text) {

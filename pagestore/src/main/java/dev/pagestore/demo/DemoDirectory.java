@@ -4,11 +4,14 @@ import dev.pagestore.manager.DirectoryOwnership;
 import dev.pagestore.manager.StoreMetadata;
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -33,23 +36,33 @@ import java.util.stream.Stream;
  * <pre>
  *  HOME/.pagestore-demo   the marker: "made by pagestore demo", and the id of the store it made
  *  HOME/logs/             one log per process
- *  HOME/store/            the store (a manager creates a store only in an empty directory)
+ *  HOME/store/            the store
  * </pre>
- * A store in {@code HOME/store} counts as the demo's only when its {@code storeId} is the one in the marker, recorded
- * by {@link #recordStore} once the demo's manager has created it.
+ *
+ * <h2>Whose store</h2>
+ * A store in {@code HOME/store} counts as the demo's only when its {@code storeId} is the one in the marker. The demo
+ * makes that true by construction ({@link #makeStore}): it picks the id, records it in the marker, and only then
+ * writes the store's {@code store.properties} with it; its manager then starts on that store (a store cut short at
+ * creation: the data file and the WAL are made). So a run interrupted at any point leaves either nothing store-like or
+ * a store the marker names. (Before, the manager created the store and the demo recorded its id afterwards: a run
+ * interrupted in between left a store the next run refused as not its own.) Whatever the demo cannot prove is its own
+ * (store files while the marker names no store, or names another) it never deletes: it refuses, saying what to delete
+ * by hand.
  */
 final class DemoDirectory {
     static final String MARKER = ".pagestore-demo";
     static final String LOGS = "logs";
     static final String STORE = "store";
     private static final Set<String> STORE_FILES = Set.of(StoreMetadata.FILE, "data.pages", "wal");
+    /** In {@code store/}, nothing of a store: the lock a manager (or the demo) takes, a metadata write cut short. */
+    private static final Set<String> NOT_STORE_LIKE = Set.of(".lock", StoreMetadata.FILE + ".tmp");
 
     private DemoDirectory() {
     }
 
     /**
      * Makes {@code home} ready for a run: creates it (owner-only) or empties it, marks it, and returns the store
-     * directory the demo's manager is to create.
+     * directory, which {@link #makeStore} then makes.
      *
      * @throws DemoRefusedException when the directory is not the demo's to empty, or a manager holds it
      */
@@ -115,6 +128,10 @@ final class DemoDirectory {
         }
     }
 
+    /**
+     * Refuses unless {@code store} holds nothing store-like, or the store whose id the marker records. Never guesses:
+     * store files the demo cannot prove are its own are not deleted, whatever made them.
+     */
     private static void checkStoreIsTheDemos(Path dir, Path store) throws IOException {
         if (!Files.exists(store, LinkOption.NOFOLLOW_LINKS)) {
             return;
@@ -123,35 +140,44 @@ final class DemoDirectory {
             throw new DemoRefusedException(store + " is not a directory the demo made: move it away, or give"
                     + " another --dir");
         }
+        Set<String> files = names(store);
+        files.removeAll(NOT_STORE_LIKE);
+        if (files.isEmpty()) {
+            return;  // a run cut short before its store was made: nothing of a store to lose
+        }
+        String deleteByHand = "; it deletes no store it cannot prove is its own: if it is the demo's, delete it by hand"
+                + " (rm -r " + store + "), or give another --dir";
         UUID recorded = recordedStoreId(dir);
+        if (recorded == null) {
+            throw new DemoRefusedException(store + " holds " + String.join(", ", files) + " but " + dir.resolve(MARKER)
+                    + " records no store the demo made" + deleteByHand);
+        }
         Optional<StoreMetadata> metadata;
         try {
             metadata = StoreMetadata.read(store);
         } catch (IOException damaged) {
             throw new DemoRefusedException(store + " holds a store the demo cannot identify (" + damaged.getMessage()
-                    + "); it deletes no store it did not make: delete it by hand, or give another --dir");
+                    + ")" + deleteByHand);
         }
         UUID found = metadata.map(StoreMetadata::storeId).orElse(null);
-        boolean anyStoreFile = !names(store).stream().filter(n -> !n.equals(".lock")).toList().isEmpty();
-        if (found == null && recorded == null) {
-            return;  // never got as far as a store.properties with an id: the demo's own creation cut short
-        }
-        if (found == null ? anyStoreFile : !found.equals(recorded)) {
-            throw new DemoRefusedException(store + " holds " + (found == null ? "store files without store.properties"
-                    : "store " + found) + ", not the store " + recorded + " this demo made; it deletes no store it"
-                    + " did not make: delete it by hand, or give another --dir");
+        if (!recorded.equals(found)) {
+            throw new DemoRefusedException(store + " holds " + (found == null ? String.join(", ", files)
+                    + " without a store id" : "store " + found) + ", not the store " + recorded + " this demo made"
+                    + deleteByHand);
         }
     }
 
     /**
-     * Records in the marker that {@code store}, just created by the demo's manager, is the demo's, so that the next
-     * run may empty it.
+     * Makes the demo's store in {@code store} (made by {@link #prepare}, so it does not exist): records its new id in
+     * the marker first, then creates the directory (owner-only) and its {@code store.properties} (epoch 0: created,
+     * never started), for the demo's manager to start on.
      */
-    static void recordStore(Path home, Path store) throws IOException {
-        Path dir = home.toAbsolutePath().normalize();
-        StoreMetadata metadata = StoreMetadata.read(store).orElseThrow(() -> new IOException(store
-                + " has no store.properties although its manager is ready"));
-        mark(dir, metadata.storeId());
+    static void makeStore(Path home, Path store, int pageSizeBytes, long capacityPages) throws IOException {
+        StoreMetadata metadata = StoreMetadata.create(pageSizeBytes, capacityPages);
+        mark(home.toAbsolutePath().normalize(), metadata.storeId());  // first: whatever exists after names it
+        Files.createDirectory(store, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
+                "rwx------")));
+        metadata.write(store);
     }
 
     private static UUID recordedStoreId(Path dir) {
@@ -165,15 +191,25 @@ final class DemoDirectory {
         }
     }
 
+    /** Writes the marker durably (the store it names is made only after it): temporary file, fsync, rename, fsync. */
     private static void mark(Path dir, UUID storeId) throws IOException {
         Path temporary = dir.resolve(MARKER + ".tmp");
         Files.deleteIfExists(temporary);
-        Files.writeString(Files.createFile(temporary, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rw-------"))),
-                "# made by pagestore demo, which may empty this directory; the store it made:\n"
-                        + (storeId == null ? "" : "storeId=" + storeId + "\n"), StandardCharsets.UTF_8);
+        try (FileChannel channel = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rw-------")))) {
+            ByteBuffer text = StandardCharsets.UTF_8.encode("# made by pagestore demo, which may empty this directory;"
+                    + " the store it made:\n" + (storeId == null ? "" : "storeId=" + storeId + "\n"));
+            while (text.hasRemaining()) {
+                channel.write(text);
+            }
+            channel.force(true);
+        }
         Files.move(temporary, dir.resolve(MARKER), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+            directory.force(true);
+        }
     }
 
     private static Set<String> names(Path dir) throws IOException {

@@ -42,6 +42,7 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
     private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-Xmx128m", "-Xshare:auto");
     private static final long CACHE_BYTES_PER_WORKER = 2L << 20;
+    private static final int PAGE_SIZE_BYTES = 4096;
     /** The manager runs as its own process, by its command line ({@code pagestore manager}). */
     private static final String MANAGER_MAIN = "dev.pagestore.cli.PageStoreCli";
 
@@ -59,7 +60,8 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
     /** Runs the demo, printing progress and the report to {@code out}; returns the exit code (0 PASS, 1 FAIL). */
     public int run(PrintWriter out, boolean terminal) throws IOException, InterruptedException {
         Path home = directory.toAbsolutePath().normalize();
-        Path dir = DemoDirectory.prepare(home);  // the store: its manager creates it
+        Path dir = DemoDirectory.prepare(home);  // the store's directory
+        DemoDirectory.makeStore(home, dir, PAGE_SIZE_BYTES, pages);  // its id in the marker before the store exists
         Path logs = Files.createDirectory(dir.resolveSibling(DemoDirectory.LOGS),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         out.printf("pagestore demo: %d workers, %,d pages of 4 KiB, %.0f s, manager SIGKILL at %.0f s%n", workers,
@@ -88,7 +90,6 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
                 out.println("FAIL: the manager did not start; see " + logs.resolve("manager-1.log"));
                 return 1;
             }
-            DemoDirectory.recordStore(home, dir);  // the store is the demo's: a later run may empty it
             out.printf("  manager pid %d ready in %d ms%n", manager.pid(), (System.nanoTime() - t0) / 1_000_000);
             for (ChildProcess worker : workerProcesses) {
                 if (worker.awaitLineStartingWith("STARTED", START_TIMEOUT_MILLIS) == null) {

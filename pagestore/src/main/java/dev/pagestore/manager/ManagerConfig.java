@@ -20,10 +20,16 @@ import java.util.Objects;
  * @param checkpointIntervalMillis time between periodic checkpoints (0: only at shutdown)
  * @param walIo               how the WAL's files move their data: {@code auto} (see {@link #walKind()}), or a
  *                            {@link LogDirectories.Kind#cliName()}: {@code io_uring}, {@code portable}, {@code file}
+ * @param createStore         whether a start may create a new store where {@code directory} holds none (it must then
+ *                            be missing or empty); false refuses such a start without creating anything. True in
+ *                            {@link #defaults}: a program that names its own directory means it. The command line
+ *                            ({@code pagestore manager}) asks for {@code --create}, so that an operator's mistyped
+ *                            path or an unmounted volume's empty mount point is refused instead of served as a new,
+ *                            empty store
  */
 public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPages, int reactorCount, int queueDepth,
         DeviceFactory backend, boolean pin, int ringCapacity, int versionBucketCount, long checkpointIntervalMillis,
-        String walIo) {
+        String walIo, boolean createStore) {
 
     public static final int DEFAULT_PAGE_SIZE = 4096;
     public static final long DEFAULT_CAPACITY_PAGES = 262_144;  // 1 GiB of 4 KiB pages
@@ -76,56 +82,64 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
 
     /**
      * Defaults for everything but the directory: 4 KiB pages, 1 GiB, one reactor, depth 64, and the {@code auto}
-     * backend (io_uring where the kernel offers it, else portable), as on the command line.
+     * backend (io_uring where the kernel offers it, else portable), as on the command line; a new store is created
+     * where the directory holds none ({@link #createStore}, which the command line leaves false without
+     * {@code --create}).
      */
     public static ManagerConfig defaults(Path directory) {
         return new ManagerConfig(directory, DEFAULT_PAGE_SIZE, DEFAULT_CAPACITY_PAGES, 1, DEFAULT_QUEUE_DEPTH,
-                DeviceFactory.named("auto"), false, DEFAULT_RING_CAPACITY, DEFAULT_VERSION_BUCKETS, 30_000, "auto");
+                DeviceFactory.named("auto"), false, DEFAULT_RING_CAPACITY, DEFAULT_VERSION_BUCKETS, 30_000, "auto",
+                true);
     }
 
     public ManagerConfig withPageSizeBytes(int value) {
         return new ManagerConfig(directory, value, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore);
     }
 
     public ManagerConfig withCapacityPages(long value) {
         return new ManagerConfig(directory, pageSizeBytes, value, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore);
     }
 
     public ManagerConfig withReactorCount(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, value, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore);
     }
 
     public ManagerConfig withQueueDepth(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, value, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore);
     }
 
     public ManagerConfig withBackend(DeviceFactory value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, value, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore);
     }
 
     public ManagerConfig withPin(boolean value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, value,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore);
     }
 
     public ManagerConfig withRingCapacity(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                value, versionBucketCount, checkpointIntervalMillis, walIo);
+                value, versionBucketCount, checkpointIntervalMillis, walIo, createStore);
     }
 
     public ManagerConfig withCheckpointIntervalMillis(long value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, value, walIo);
+                ringCapacity, versionBucketCount, value, walIo, createStore);
     }
 
     public ManagerConfig withWalIo(String value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, value);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, value, createStore);
+    }
+
+    public ManagerConfig withCreateStore(boolean value) {
+        return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, value);
     }
 
     /**

@@ -72,6 +72,22 @@ final class OwnerOnly {
     }
 
     /**
+     * A one-line warning when group or others may list or enter the data directory (checked by
+     * {@link #checkDataDirectory} first, so they cannot write it), else null. They read none of the store's files,
+     * which are 0600, but see their names and sizes. Warned, not changed: the directory may be the operator's (a mount
+     * point, a directory shared with other files), and pagestore changes no directory it did not create.
+     */
+    static String othersMayList(Path realDirectory) throws IOException {
+        int mode = FileStatus.ofPath(realDirectory).permissions();
+        if ((mode & 0077) == 0) {
+            return null;
+        }
+        return realDirectory + " is mode " + String.format("%04o", mode) + ": other users can list the store's files"
+                + " and see their sizes (not read them); chmod 700 " + realDirectory + " to close it (pagestore"
+                + " makes its own directories 0700 and changes no directory it did not create)";
+    }
+
+    /**
      * Takes group and other bits away from the store's own files and directories where a pagestore before issue 14
      * left them (it created them with the umask), and returns how many it changed. Touches only {@code names} in
      * {@code directory} and the files of a {@code wal} directory among them, never follows a link, and leaves files

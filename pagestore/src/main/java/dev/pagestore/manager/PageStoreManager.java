@@ -47,6 +47,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,18 +58,22 @@ import org.slf4j.LoggerFactory;
  * Nothing is changed before everything is checked, and a start refuses with one line saying what is wrong and what
  * to do ({@link StoreRefusedException}, {@link ManagerAlreadyRunningException}):
  * <ol>
- *   <li>the directory: created 0700 when missing, refused when another user owns it or others may write it
- *       ({@link OwnerOnly}); the process's umask becomes 077;</li>
+ *   <li>the directory: refused when missing unless the start may create a store ({@link ManagerConfig#createStore}),
+ *       else created 0700 when missing; refused when another user owns it or others may write it, warned about when
+ *       others may list it ({@link OwnerOnly}); the process's umask becomes 077;</li>
  *   <li>ownership ({@link DirectoryOwnership}: an abstract socket name from the real path, an {@code flock} on the
  *       directory and one on {@code DIR/.lock}); a second manager is refused naming the holder's pid;</li>
  *   <li>the plan ({@link StartPlan}, read-only): {@code store.properties} present exactly when the store is, every
  *       file a regular file of this user's (no links), {@code data.pages} exactly its recorded size, options agreeing
- *       with the store, creation only in an empty directory;</li>
- *   <li>only then changes: a new store's {@code store.properties} (with a random store id, epoch 0) and data file;
- *       WAL recovery into the data file, which first refuses a WAL of another store (the control file records the
- *       store id) and a CORRUPTION stop, both before applying anything; a checkpoint ending recovery; the epoch
- *       bumped; the capacity grown when asked (recorded as under way first, so a crash half way is finished by the
- *       next start);</li>
+ *       with the store, creation only in an empty directory and only when allowed; the WAL's control file, through
+ *       the log directory the WAL will run on: present once the store has served, readable, naming this store;</li>
+ *   <li>WAL recovery's scan, read-only, which refuses a CORRUPTION stop (a damaged record, a missing or wrong-sized
+ *       segment) before applying anything; a refusal here, as one above, leaves no {@code .lock} the start made;</li>
+ *   <li>only then changes: a new store's {@code store.properties} (with a random store id, epoch 0) and data file,
+ *       made before recovery (an empty log cannot refuse); recovery applied into the data file; files an older
+ *       pagestore left readable made owner-only, the process made non-dumpable; a checkpoint ending recovery; the
+ *       epoch bumped; the capacity grown when asked (recorded as under way first, so a crash half way is finished by
+ *       the next start);</li>
  *   <li>then the device, the reactors (each opens its queue pair on its own thread), the status region, the socket
  *       {@code DIR/manager.sock}.</li>
  * </ol>
@@ -77,7 +82,8 @@ import org.slf4j.LoggerFactory;
  * Housekeeping checks every second that the directory and {@code DIR/.lock} are still what was locked: a directory
  * deleted, moved or replaced under the manager stops it at once ({@link DataDirectoryLostException}), so that it
  * acknowledges no write nobody can read back. While the WAL has no space for its next segment (writes are answered
- * {@code NO_SPACE}) housekeeping checkpoints, so that segments the checkpoint frees are recycled.
+ * {@code NO_SPACE}) housekeeping checkpoints, so that segments the checkpoint frees are recycled. Each job runs in a
+ * {@link HousekeepingTask}, so that no exception cancels it.
  *
  * <h2>What other processes can reach</h2>
  * Only the control socket (owner-only; a peer whose uid is neither the manager's nor root's is turned away). Every
@@ -128,17 +134,21 @@ public final class PageStoreManager implements AutoCloseable {
     private long checkpoints;
     /** Guarded by this object's monitor (the checkpoint's). */
     private FileChannel dataSync;
-    private LogDirectory walDirectoryOverride;
+    private final StartPlan.LogOpener logs;
     private LogDirectory walDirectory;
+    /** The start was refused after the plan (by recovery, before any change): close abandons the directory. */
+    private boolean refused;
     private volatile Throwable fatalCause;
     private volatile Throwable shutdownCheckpointFailure;
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
-    private PageStoreManager(ManagerConfig config, Path directory, DirectoryOwnership ownership, StartPlan plan) {
+    private PageStoreManager(ManagerConfig config, Path directory, DirectoryOwnership ownership, StartPlan plan,
+            StartPlan.LogOpener logs) {
         this.config = config;
         this.directory = directory;
         this.ownership = ownership;
         this.plan = plan;
+        this.logs = logs;
         this.metadata = plan.metadata();
         this.unwritten = new UnwrittenPages(config.pageSizeBytes());
     }
@@ -152,40 +162,51 @@ public final class PageStoreManager implements AutoCloseable {
      * @throws IOException when the device, WAL or socket cannot be opened
      */
     public static PageStoreManager start(ManagerConfig config) throws IOException {
-        return start(config, null);
+        return start(config, UnaryOperator.identity());
     }
 
-    /** As {@link #start(ManagerConfig)}, with the WAL in {@code walDirectory} instead of {@code DIR/wal} (tests). */
-    static PageStoreManager start(ManagerConfig config, LogDirectory walDirectory) throws IOException {
+    /**
+     * As {@link #start(ManagerConfig)}, with the WAL's directory ({@code DIR/wal}, opened as {@code config} asks) seen
+     * through {@code walFaults} (tests: a directory whose fdatasyncs fail). Every check runs as for any start.
+     */
+    static PageStoreManager start(ManagerConfig config, UnaryOperator<LogDirectory> walFaults) throws IOException {
+        if (!config.createStore() && !Files.exists(config.directory())) {
+            // before anything is made: a mistyped path is not created, let alone served
+            throw new StoreRefusedException(config.directory() + " does not exist, so it holds no pagestore store;"
+                    + " pass --create to make a new one there");
+        }
         // Owner-only by default (OwnerOnly): a manager is a process of its own, and nothing it creates, with an
         // explicit mode or without one (the control socket, a library's temporary file), is for other users.
         Libc.umask(0077);
         OwnerOnly.createDirectories(config.directory());
         Path directory = config.directory().toRealPath();
         OwnerOnly.checkDataDirectory(directory);
+        String listable = OwnerOnly.othersMayList(directory);
+        if (listable != null) {
+            LOG.warn(listable);
+        }
         DirectoryOwnership ownership = DirectoryOwnership.acquire(directory);
-        boolean success = false;
-        PageStoreManager manager = null;
+        StartPlan.LogOpener logs = wal -> walFaults.apply(LogDirectories.open(wal, config.walKind()));
+        StartPlan plan;
         try {
-            StartPlan plan;
-            try {
-                plan = StartPlan.inspect(directory, config, walDirectory == null);
-            } catch (IOException | RuntimeException refused) {
-                ownership.abandon();  // a refused start leaves the directory as it was: no .lock it made
-                throw refused;
-            }
-            manager = new PageStoreManager(config, directory, ownership, plan);
-            manager.walDirectoryOverride = walDirectory;
+            plan = StartPlan.inspect(directory, config, logs);
+        } catch (IOException | RuntimeException refused) {
+            ownership.abandon();  // a refused start leaves the directory as it was: no .lock it made
+            throw refused;
+        }
+        PageStoreManager manager = new PageStoreManager(config, directory, ownership, plan, logs);
+        boolean success = false;
+        try {
             manager.open();
             success = true;
             return manager;
+        } catch (StoreRefusedException refused) {
+            // refused by recovery before it changed anything (a damaged log): as above, no .lock it made is left
+            manager.refused = true;
+            throw refused;
         } finally {
             if (!success) {
-                if (manager != null) {
-                    manager.close();
-                } else {
-                    ownership.close();
-                }
+                manager.close();
             }
         }
     }
@@ -204,27 +225,21 @@ public final class PageStoreManager implements AutoCloseable {
         if (plan.createsDataFile()) {
             createDataFile(dataFile, found.capacityBytes());
         }
-        int tightened = OwnerOnly.tighten(directory, List.of(StoreMetadata.FILE, DATA_FILE, DATA_FILE + ".lock",
-                DirectoryOwnership.LOCK_FILE, WAL_DIRECTORY));
-        if (tightened > 0) {
-            LOG.info("took group and other permissions away from {} file(s) in {}, made by an older pagestore",
-                    tightened, directory);
-        }
-        hideFromSameUserProcesses();
 
         // 1. Recovery: replay the log's page images into the data file before anything serves. The WAL refuses, before
-        // applying anything, a log of another store and a CORRUPTION stop.
+        // applying anything, a log of another store and a CORRUPTION stop (a damaged record, a missing or wrong-sized
+        // segment), so that nothing below runs on a refused start.
         long recoveryStart = System.nanoTime();
         UUID storeId = found.storeId();
         long recoveryCapacityPages = found.capacityPages();
         try (FileChannel data = FileChannel.open(dataFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-            LogDirectory logDirectory = walDirectoryOverride;
-            if (logDirectory == null) {
-                Path walDirectory = directory.resolve(WAL_DIRECTORY);
-                OwnerOnly.createDirectories(walDirectory);
+            LogDirectory logDirectory = plan.log();
+            if (logDirectory == null) {  // a new store's, or a creation cut short before it was made
+                Path walPath = directory.resolve(WAL_DIRECTORY);
+                OwnerOnly.createDirectories(walPath);
                 // The WAL writer thread writes and fdatasyncs through a queue pair it owns (issue 5): synchronous
                 // by default, io_uring or plain files on request (ManagerConfig.walKind). Same files, same format.
-                logDirectory = LogDirectories.open(walDirectory, config.walKind());
+                logDirectory = logs.open(walPath);
             }
             walDirectory = logDirectory;
             if (storeId == null) {  // store.properties from before store ids: the WAL's id if it has one, else new
@@ -251,12 +266,22 @@ public final class PageStoreManager implements AutoCloseable {
                         + " of them was copied from another store; restore the store (the whole directory) from a"
                         + " backup", e);
             } catch (WalCorruptionException e) {
-                throw new StoreRefusedException("WAL recovery in " + directory + " found corruption ("
-                        + e.report().detail() + "): acknowledged data may be damaged, and nothing was changed;"
-                        + " keep a copy of the directory for investigation, then restore the store from a backup", e);
+                throw new StoreRefusedException("WAL recovery in " + logDirectory.describe() + " found corruption ("
+                        + e.report().detail() + "): acknowledged data may be damaged or lost, and nothing was"
+                        + " changed; keep a copy of the directory for investigation, then restore the store from a"
+                        + " backup", e);
             }
             data.force(false);
         }
+        // Every refusal is behind: only now what a start changes beyond the store's own files. The store's files made
+        // owner-only where an older pagestore left them readable; and the process non-dumpable before any memfd.
+        int tightened = OwnerOnly.tighten(directory, List.of(StoreMetadata.FILE, DATA_FILE, DATA_FILE + ".lock",
+                DirectoryOwnership.LOCK_FILE, WAL_DIRECTORY));
+        if (tightened > 0) {
+            LOG.info("took group and other permissions away from {} file(s) in {}, made by an older pagestore",
+                    tightened, directory);
+        }
+        hideFromSameUserProcesses();
         recoveryNanos = System.nanoTime() - recoveryStart;
         recoveryReport = wal.recoveryReport();
         LOG.info("recovery of {}: {} pages applied from {} records ({} bytes scanned, {} segments) in {} ms; stopped:"
@@ -327,12 +352,16 @@ public final class PageStoreManager implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        housekeeping.scheduleWithFixedDelay(this::publishGlobals, 100, 100, TimeUnit.MILLISECONDS);
-        housekeeping.scheduleWithFixedDelay(this::checkEverySecond, OWNERSHIP_CHECK_MILLIS, OWNERSHIP_CHECK_MILLIS,
+        // each job in a HousekeepingTask: an exception would otherwise cancel it for good, the directory watch too
+        housekeeping.scheduleWithFixedDelay(new HousekeepingTask("publishing the status region", this::publishGlobals),
+                100, 100, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(new HousekeepingTask("checking that the directory is still this"
+                + " manager's", this::checkEverySecond), OWNERSHIP_CHECK_MILLIS, OWNERSHIP_CHECK_MILLIS,
                 TimeUnit.MILLISECONDS);
         if (config.checkpointIntervalMillis() > 0) {
-            housekeeping.scheduleWithFixedDelay(this::periodicCheckpoint, config.checkpointIntervalMillis(),
-                    config.checkpointIntervalMillis(), TimeUnit.MILLISECONDS);
+            housekeeping.scheduleWithFixedDelay(new HousekeepingTask("the periodic checkpoint",
+                    this::periodicCheckpoint), config.checkpointIntervalMillis(), config.checkpointIntervalMillis(),
+                    TimeUnit.MILLISECONDS);
         }
         status.state(StatusRegionDescriptor.STATE_RUNNING);
         LOG.info("pagestore manager pid {} epoch {} serving {} ({} pages of {} bytes, backend {}, {} reactor(s),"
@@ -693,7 +722,11 @@ public final class PageStoreManager implements AutoCloseable {
                 }
             }
         }
-        ownership.close();
+        if (refused) {
+            ownership.abandon();  // nothing was changed: not even a .lock this start made is left
+        } else {
+            ownership.close();
+        }
         LOG.info("pagestore manager of {} stopped", directory);
         stopped.countDown();
     }

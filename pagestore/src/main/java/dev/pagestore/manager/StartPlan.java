@@ -6,13 +6,17 @@ import dev.pagestore.ipc.linux.FileStatus;
 import dev.pagestore.ipc.linux.Libc;
 import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.wal.ControlFileDescriptor;
+import dev.pagestore.wal.LogDirectory;
+import dev.pagestore.wal.WriteAheadLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -32,16 +36,26 @@ import java.util.stream.Stream;
  *       file; a store whose creation was cut short (epoch 0) may lack the data file and the WAL, which are made.</li>
  *   <li>Options agree with the store: the page size is the store's; the capacity is at least the store's (more means
  *       growing it, after recovery).</li>
+ *   <li>A store is created only when the start may create one ({@link ManagerConfig#createStore}, the command
+ *       line's {@code --create}): a directory holding no store is otherwise refused, so that a mistyped path or an
+ *       unmounted volume's empty mount point is never served as a new, empty store.</li>
+ *   <li>The WAL is checked through the {@link LogDirectory} the manager will run it on (whatever it is), after the
+ *       path checks of {@code DIR/wal}: a store that has served has its control file, the control file is readable
+ *       and names this store (or no store yet).</li>
  * </ul>
- * What the files themselves hold is checked where they are read, before anything is changed: the WAL's owner id
- * against {@code storeId} and its corruption stop inside the WAL's open, before recovery applies anything.
+ * What the log's records and segments hold is checked by the WAL's own open, which reads before it changes anything
+ * and refuses a {@code CORRUPTION} stop (a damaged record, a missing or wrong-sized segment) before recovery applies
+ * anything.
  *
  * @param metadata          the store as found, or as it will be created
  * @param creates           the directory is empty: the store is created
  * @param createsDataFile   {@code data.pages} is to be made (a new store, or a creation cut short)
  * @param targetCapacityPages the capacity once the start is done: the store's, or the larger one asked for
+ * @param log               the store's WAL directory as the manager will use it, checked; null when {@code DIR/wal}
+ *                          does not exist yet (a new store, or a creation cut short) and the start makes it
  */
-record StartPlan(StoreMetadata metadata, boolean creates, boolean createsDataFile, long targetCapacityPages) {
+record StartPlan(StoreMetadata metadata, boolean creates, boolean createsDataFile, long targetCapacityPages,
+        LogDirectory log) {
     static final String DATA_FILE = PageStoreManager.DATA_FILE;
     static final String WAL_DIRECTORY = PageStoreManager.WAL_DIRECTORY;
     /** Files of the store other than store.properties: present without it, they mean a store lost its metadata. */
@@ -51,13 +65,19 @@ record StartPlan(StoreMetadata metadata, boolean creates, boolean createsDataFil
     private static final Set<String> IGNORED_WHEN_EMPTY = Set.of(DirectoryOwnership.LOCK_FILE,
             StoreMetadata.FILE + ".tmp");
 
+    /** Opens the store's WAL directory as the manager runs it: the kind it was asked for (and, in tests, faults). */
+    @FunctionalInterface
+    interface LogOpener {
+        LogDirectory open(Path walDirectory) throws IOException;
+    }
+
     /**
      * Inspects {@code directory} (owned by this process: its {@link DirectoryOwnership} is held) for a start with
-     * {@code config}; {@code ownWal} is false when the WAL lives elsewhere (tests give the manager another log).
+     * {@code config}, opening its WAL directory, when there is one, through {@code logs}.
      *
      * @throws StoreRefusedException when the start must not go on; nothing was changed
      */
-    static StartPlan inspect(Path directory, ManagerConfig config, boolean ownWal) throws IOException {
+    static StartPlan inspect(Path directory, ManagerConfig config, LogOpener logs) throws IOException {
         StoreMetadata metadata = StoreMetadata.read(directory).orElse(null);
         if (metadata == null) {
             return forCreation(directory, config);
@@ -75,10 +95,8 @@ record StartPlan(StoreMetadata metadata, boolean creates, boolean createsDataFil
                     + " --capacity out, or ask for at least " + metadata.targetCapacityPages() + " pages");
         }
         boolean createsDataFile = checkDataFile(directory, metadata);
-        if (ownWal) {
-            checkWal(directory, metadata);
-        }
-        return new StartPlan(metadata, false, createsDataFile, config.capacityPages());
+        LogDirectory log = checkWal(directory, metadata, logs);
+        return new StartPlan(metadata, false, createsDataFile, config.capacityPages(), log);
     }
 
     private static StartPlan forCreation(Path directory, ManagerConfig config) throws IOException {
@@ -100,8 +118,16 @@ record StartPlan(StoreMetadata metadata, boolean creates, boolean createsDataFil
                     + ") and is not a store: a store is created only in an empty or new directory; give another"
                     + " --dir");
         }
+        if (!config.createStore()) {
+            throw new StoreRefusedException(noStore(directory));
+        }
         return new StartPlan(StoreMetadata.create(config.pageSizeBytes(), config.capacityPages()), true, true,
-                config.capacityPages());
+                config.capacityPages(), null);
+    }
+
+    /** The refusal of a start without {@link ManagerConfig#createStore} where there is no store. */
+    static String noStore(Path directory) {
+        return directory + " holds no pagestore store; pass --create to make a new one there";
     }
 
     /** Checks {@code data.pages}; true when it is to be made (only in a store whose creation was cut short). */
@@ -128,12 +154,13 @@ record StartPlan(StoreMetadata metadata, boolean creates, boolean createsDataFil
         return false;
     }
 
-    private static void checkWal(Path directory, StoreMetadata metadata) throws IOException {
+    /** Checks {@code DIR/wal} and the log in it; the log directory opened through {@code logs}, or null. */
+    private static LogDirectory checkWal(Path directory, StoreMetadata metadata, LogOpener logs) throws IOException {
         Path wal = directory.resolve(WAL_DIRECTORY);
         FileStatus status = statusOrNull(wal);
         if (status == null) {
             if (metadata.epoch() == 0) {
-                return;  // the creation stopped before the WAL was made: its open makes it
+                return null;  // the creation stopped before the WAL was made: its open makes it
             }
             throw new StoreRefusedException(wal + " is missing from a store that has held data: writes acknowledged"
                     + " since the last checkpoint are lost with it; restore the store (the whole directory) from a"
@@ -158,10 +185,36 @@ record StartPlan(StoreMetadata metadata, boolean creates, boolean createsDataFil
             throw new StoreRefusedException(wal + " holds symbolic links (" + String.join(", ", links) + "); the WAL"
                     + " uses only files of its own: put the files themselves there");
         }
-        if (metadata.epoch() > 0 && statusOrNull(wal.resolve(ControlFileDescriptor.FILE_NAME)) == null) {
-            throw new StoreRefusedException(wal.resolve(ControlFileDescriptor.FILE_NAME) + " is missing: the WAL's"
-                    + " redo point is lost, and recovery would guess where to start; restore the store (the whole"
-                    + " directory) from a backup");
+        LogDirectory log = logs.open(wal);
+        checkLog(log, wal, directory, metadata);
+        return log;
+    }
+
+    /**
+     * The log's own checks, through {@code log} (the directory the WAL will run on, whatever it is), read only: a
+     * store that has served has a control file; the control file has a valid slot and names this store or none.
+     */
+    private static void checkLog(LogDirectory log, Path wal, Path directory, StoreMetadata metadata)
+            throws IOException {
+        Path control = wal.resolve(ControlFileDescriptor.FILE_NAME);
+        if (!log.list().contains(ControlFileDescriptor.FILE_NAME)) {
+            if (metadata.epoch() > 0) {
+                throw new StoreRefusedException(control + " is missing: the WAL's redo point is lost, and recovery"
+                        + " would guess where to start; restore the store (the whole directory) from a backup");
+            }
+            return;  // a creation cut short before the log was made
+        }
+        Optional<UUID> logId;
+        try {
+            logId = WriteAheadLog.readLogId(log);
+        } catch (IOException damaged) {
+            throw new StoreRefusedException(control + " cannot be read (" + damaged.getMessage() + "); restore the"
+                    + " store (the whole directory) from a backup", damaged);
+        }
+        if (logId.isPresent() && metadata.storeId() != null && !logId.get().equals(metadata.storeId())) {
+            throw new StoreRefusedException(log.describe() + " holds the WAL of store " + logId.get() + " but "
+                    + directory.resolve(StoreMetadata.FILE) + " names store " + metadata.storeId() + ": one of them"
+                    + " was copied from another store; restore the store (the whole directory) from a backup");
         }
     }
 

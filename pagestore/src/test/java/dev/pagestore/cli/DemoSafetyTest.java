@@ -48,7 +48,7 @@ class DemoSafetyTest {
     void shouldRefuseALiveStoreAndLeaveItAndItsManagerUntouched() throws Exception {
         Path store = root.resolve("store");
         try (ChildJvm manager = ChildJvm.start(PageStoreCli.class, "manager", "--dir", store.toString(),
-                "--capacity-pages", "256", "--checkpoint-interval-ms", "0")) {
+                "--create", "--capacity-pages", "256", "--checkpoint-interval-ms", "0")) {
             assertNotNull(manager.awaitLineStartingWith("pagestore manager pid", STARTUP));
             try (PageStoreClient client = PageStoreClient.attach(store, ClientOptions.defaults())) {
                 for (long p = 0; p < 8; p++) {

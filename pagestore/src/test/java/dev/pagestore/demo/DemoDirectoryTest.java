@@ -20,9 +20,19 @@ class DemoDirectoryTest {
     @TempDir
     Path root;
 
+    /** A store made by a manager (with a random id, recorded nowhere), or started by one when it exists. */
     private static void makeStore(Path store) throws Exception {
         try (PageStoreManager manager = PageStoreManager.start(ManagerConfig.defaults(store).withCapacityPages(64)
                 .withCheckpointIntervalMillis(0))) {
+            assertEquals(1, manager.epoch());
+        }
+    }
+
+    /** A store as the demo makes it: its id recorded in the marker first, then a manager started on it. */
+    private static void makeDemosStore(Path home, Path store) throws Exception {
+        DemoDirectory.makeStore(home, store, 4096, 64);
+        try (PageStoreManager manager = PageStoreManager.start(ManagerConfig.defaults(store).withCapacityPages(64)
+                .withCheckpointIntervalMillis(0).withCreateStore(false))) {  // it exists: nothing to create
             assertEquals(1, manager.epoch());
         }
     }
@@ -38,8 +48,7 @@ class DemoDirectoryTest {
         Path home = root.resolve("demo");
         Path store = DemoDirectory.prepare(home);
         assertEquals(home.resolve("store"), store);
-        makeStore(store);
-        DemoDirectory.recordStore(home, store);
+        makeDemosStore(home, store);
         Files.createDirectory(home.resolve("logs"));
         Files.writeString(home.resolve("logs/manager-1.log"), "log");
 
@@ -51,11 +60,57 @@ class DemoDirectoryTest {
     void shouldRefuseAStoreInItsDirectoryThatIsNotTheOneItRecorded() throws Exception {
         Path home = root.resolve("demo");
         Path store = DemoDirectory.prepare(home);
-        makeStore(store);  // a store the marker does not name (none recorded)
+        DemoDirectory.makeStore(home, store, 4096, 64);
+        Files.delete(store.resolve(StoreMetadata.FILE));
+        Files.delete(store);
+        makeStore(store);  // another store (a random id) where the demo's was to be
+        List<String> before = names(store);
         DemoRefusedException e = assertThrows(DemoRefusedException.class, () -> DemoDirectory.prepare(home));
-        assertTrue(e.getMessage().contains("not the store") && e.getMessage().contains("deletes no store it did not"
-                + " make"), e.getMessage());
-        assertTrue(Files.exists(store.resolve(StoreMetadata.FILE)), "the store is untouched");
+        assertTrue(e.getMessage().contains("not the store") && e.getMessage().contains("deletes no store it cannot"
+                + " prove is its own") && e.getMessage().contains("rm -r " + store.toRealPath()), e.getMessage());
+        assertEquals(before, names(store), "the store is untouched");
+    }
+
+    /**
+     * Issue 14, B12 (a): a run interrupted after the manager had created the store and before the demo recorded its
+     * id refused its own store on the next run ("not the store null this demo made"). The id is recorded first now,
+     * so a run cut short at any point leaves nothing store-like or a store the marker names.
+     */
+    @Test
+    void shouldEmptyItsOwnStoreWhereverTheRunBeforeWasCutShort() throws Exception {
+        Path home = root.resolve("demo");
+        Path store = DemoDirectory.prepare(home);
+        DemoDirectory.makeStore(home, store, 4096, 64);  // cut short before its manager ever started
+        assertEquals(store, DemoDirectory.prepare(home));
+        assertEquals(List.of(DemoDirectory.MARKER), names(home));
+
+        DemoDirectory.makeStore(home, store, 4096, 64);
+        makeStore(store);  // its manager created the data file and the WAL, then the run was killed
+        assertEquals(store, DemoDirectory.prepare(home));
+        assertEquals(List.of(DemoDirectory.MARKER), names(home));
+
+        Files.writeString(home.resolve(DemoDirectory.MARKER), "storeId=" + java.util.UUID.randomUUID() + "\n");
+        Files.createDirectory(store);  // the id recorded, the store not yet made
+        assertEquals(store, DemoDirectory.prepare(home));
+    }
+
+    /**
+     * Issue 14, B12 (b): with a marker that records no id and a {@code store/} holding {@code data.pages} and
+     * {@code wal/} but no {@code store.properties}, the demo deleted them. It deletes nothing it cannot prove is its
+     * own: it refuses and says what to delete by hand.
+     */
+    @Test
+    void shouldRefuseStoreFilesItCannotProveAreItsOwn() throws Exception {
+        Path home = root.resolve("demo");
+        Path store = DemoDirectory.prepare(home);  // the marker records no store
+        makeStore(store);
+        Files.delete(store.resolve(StoreMetadata.FILE));  // data.pages and wal/ without store.properties
+        List<String> before = names(store);
+        DemoRefusedException e = assertThrows(DemoRefusedException.class, () -> DemoDirectory.prepare(home));
+        assertTrue(e.getMessage().contains("records no store the demo made") && e.getMessage().contains("data.pages")
+                && e.getMessage().contains("delete it by hand (rm -r " + store.toRealPath() + ")"), e.getMessage());
+        assertEquals(before, names(store), "nothing deleted");
+        assertTrue(names(store).contains(PageStoreManager.DATA_FILE) && names(store).contains("wal"));
     }
 
     @Test

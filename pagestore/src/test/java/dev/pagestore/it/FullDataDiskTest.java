@@ -36,7 +36,7 @@ class FullDataDiskTest {
 
     private ChildJvm manager(Path directory) throws Exception {
         ChildJvm manager = ChildJvm.start(PageStoreCli.class, "manager", "--dir", directory.toString(),
-                "--capacity-pages", "16384", "--checkpoint-interval-ms", "0");
+                "--create", "--capacity-pages", "16384", "--checkpoint-interval-ms", "0");
         assertNotNull(manager.awaitLineStartingWith("pagestore manager pid", STARTUP),
                 "the manager process did not start");
         return manager;

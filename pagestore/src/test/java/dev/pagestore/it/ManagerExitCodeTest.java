@@ -37,7 +37,7 @@ class ManagerExitCodeTest {
     Path root;
 
     private ChildJvm managerProcess(Path store, long capacityPages) throws Exception {
-        return ChildJvm.start(PageStoreCli.class, "manager", "--dir", store.toString(), "--capacity-pages",
+        return ChildJvm.start(PageStoreCli.class, "manager", "--dir", store.toString(), "--create", "--capacity-pages",
                 Long.toString(capacityPages), "--checkpoint-interval-ms", "0");
     }
 

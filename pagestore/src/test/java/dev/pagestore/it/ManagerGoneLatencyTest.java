@@ -41,7 +41,7 @@ class ManagerGoneLatencyTest {
 
     private ChildJvm managerProcess() throws Exception {
         ChildJvm manager = ChildJvm.start(PageStoreCli.class, "manager", "--dir", directory.toString(),
-                "--capacity-pages", Long.toString(CAPACITY), "--checkpoint-interval-ms", "0");
+                "--create", "--capacity-pages", Long.toString(CAPACITY), "--checkpoint-interval-ms", "0");
         assertNotNull(manager.awaitLineStartingWith("pagestore manager pid", STARTUP), "the manager did not start");
         return manager;
     }

@@ -63,8 +63,8 @@ class MultiProcessTest {
     }
 
     private ChildJvm managerProcess(String... extra) throws Exception {
-        List<String> args = new ArrayList<>(List.of("manager", "--dir", directory.toString(), "--capacity-pages",
-                Long.toString(CAPACITY), "--checkpoint-interval-ms", "0"));
+        List<String> args = new ArrayList<>(List.of("manager", "--dir", directory.toString(), "--create",
+                "--capacity-pages", Long.toString(CAPACITY), "--checkpoint-interval-ms", "0"));
         args.addAll(List.of(extra));
         ChildJvm manager = ChildJvm.start(PageStoreCli.class, args.toArray(String[]::new));
         String line = manager.awaitLineStartingWith("pagestore manager pid", STARTUP);

@@ -65,7 +65,7 @@ class OwnerOnlyFilesTest {
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path store = root.resolve("store");
         try (ChildJvm manager = ChildJvm.start(PageStoreCli.class, "manager", "--dir", store.toString(),
-                "--capacity-pages", "256", "--checkpoint-interval-ms", "0")) {
+                "--create", "--capacity-pages", "256", "--checkpoint-interval-ms", "0")) {
             assertNotNull(manager.awaitLineStartingWith("pagestore manager pid", STARTUP));
             try (PageStoreClient client = PageStoreClient.attach(store, ClientOptions.defaults())) {
                 client.write(3, new byte[4096]);

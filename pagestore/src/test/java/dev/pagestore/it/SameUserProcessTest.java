@@ -51,7 +51,7 @@ class SameUserProcessTest {
             Path store = Files.createDirectory(root.resolve("store"));
             chown(store);
             Process manager = start(processes, setpriv, classPath, PageStoreCli.class.getName(), "manager", "--dir",
-                    store.toString(), "--capacity-pages", "1024", "--checkpoint-interval-ms", "0");
+                    store.toString(), "--create", "--capacity-pages", "1024", "--checkpoint-interval-ms", "0");
             String ready = awaitLine(manager, "pagestore manager pid");
             assumeTrue(ready != null, "the manager could not run as uid " + UID);
             Process worker = start(processes, setpriv, classPath, IdleWorkerMain.class.getName(), store.toString());

@@ -32,7 +32,7 @@ class SlotChangedAfterPostTest {
 
     private ChildJvm manager() throws Exception {
         ChildJvm manager = ChildJvm.start(PageStoreCli.class, "manager", "--dir", directory.toString(),
-                "--capacity-pages", "4096", "--checkpoint-interval-ms", "0");
+                "--create", "--capacity-pages", "4096", "--checkpoint-interval-ms", "0");
         assertNotNull(manager.awaitLineStartingWith("pagestore manager pid", STARTUP), "the manager did not start");
         return manager;
     }

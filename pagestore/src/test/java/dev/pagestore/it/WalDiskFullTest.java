@@ -41,7 +41,7 @@ class WalDiskFullTest {
 
     private ChildJvm managerProcess(Path store) throws Exception {
         ChildJvm manager = ChildJvm.start(PageStoreCli.class, "manager", "--dir", store.toString(),
-                "--capacity-pages", "256", "--checkpoint-interval-ms", "0");
+                "--create", "--capacity-pages", "256", "--checkpoint-interval-ms", "0");
         assertNotNull(manager.awaitLineStartingWith("pagestore manager pid", STARTUP), "the manager did not start");
         return manager;
     }

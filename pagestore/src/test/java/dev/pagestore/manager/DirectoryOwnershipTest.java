@@ -40,7 +40,7 @@ class DirectoryOwnershipTest {
 
     private ChildJvm managerProcess(Path directory) throws Exception {
         ChildJvm manager = ChildJvm.start(PageStoreCli.class, "manager", "--dir", directory.toString(),
-                "--capacity-pages", "256", "--checkpoint-interval-ms", "0");
+                "--create", "--capacity-pages", "256", "--checkpoint-interval-ms", "0");
         assertNotNull(manager.awaitLineStartingWith("pagestore manager pid", STARTUP), "the manager did not start");
         return manager;
     }

@@ -499,15 +499,12 @@ class PageStoreManagerTest {
 
     @Test
     void shouldStopItselfWhenTheWalFailsAndAnswerIoError() throws Exception {
-        dev.pagestore.wal.FaultyLogDirectory wal = new dev.pagestore.wal.FaultyLogDirectory(5);
-        PageStoreManager manager = PageStoreManager.start(config(), wal);
+        java.util.concurrent.atomic.AtomicReference<FailingLogDirectory> wal =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        PageStoreManager manager = FailingLogDirectory.start(config(), wal);
         try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
             client.write(1, page(4096, 1, 1));
-            for (String name : wal.list()) {
-                if (name.endsWith(".wal")) {
-                    wal.device(name).failNextDatasyncs(1);
-                }
-            }
+            wal.get().failNextSegmentDatasyncs(1);
             PageStoreException failed = assertThrows(PageStoreException.class,
                     () -> client.write(2, page(4096, 2, 1)));
             assertTrue(failed.code() == ErrorCode.IO_ERROR || failed.code() == ErrorCode.MANAGER_GONE,

@@ -193,6 +193,61 @@ class StoreValidationTest {
         assertEquals(before, snapshot());
     }
 
+    /** B5 and S4 in one JVM: recovery refuses a log without its redo segment, and leaves no .lock the start made. */
+    @Test
+    void shouldRefuseALogWithoutItsRedoSegmentAndLeaveNoLockBehind() throws Exception {
+        makeStore();
+        Path wal = store().resolve(PageStoreManager.WAL_DIRECTORY);
+        try (Stream<Path> files = Files.list(wal)) {
+            for (Path p : files.filter(p -> p.toString().endsWith(".wal")).toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(store().resolve(DirectoryOwnership.LOCK_FILE));
+        Map<String, String> before = snapshot();
+        StoreRefusedException e = refused(config());
+        assertTrue(e.getMessage().contains("0000000000000000.wal, which holds the redo point")
+                && e.getMessage().contains("does not exist"), e.getMessage());
+        assertOneLine(e.getMessage());
+        assertEquals(before, snapshot(), "no .lock left, nothing else changed");
+    }
+
+    @Test
+    void shouldRefuseAWalControlFileWithNoValidSlot() throws Exception {
+        makeStore();
+        Path control = store().resolve(PageStoreManager.WAL_DIRECTORY).resolve("wal.control");
+        Files.write(control, new byte[(int) Files.size(control)]);
+        Map<String, String> before = snapshot();
+        StoreRefusedException e = refused(config());
+        assertTrue(e.getMessage().startsWith(control + " cannot be read") && e.getMessage().contains("restore the"
+                + " store"), e.getMessage());
+        assertOneLine(e.getMessage());
+        assertEquals(before, snapshot());
+    }
+
+    /**
+     * S2: a test's log directory (here one that can fail fdatasyncs) used to skip the WAL checks altogether. Whatever
+     * directory the WAL runs on is checked now.
+     */
+    @Test
+    void shouldCheckTheLogDirectoryATestGivesTheManagerAsAnyOther() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<FailingLogDirectory> wal =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        try (PageStoreManager manager = FailingLogDirectory.start(config(), wal);
+                PageStoreClient client = PageStoreClient.attach(store(), ClientOptions.defaults())) {
+            client.write(1, PageStoreManagerTest.page(PAGE, 1, 1));
+            assertEquals(1, manager.epoch());
+        }
+        Files.delete(store().resolve(PageStoreManager.WAL_DIRECTORY).resolve("wal.control"));
+        wal.set(null);
+        Map<String, String> before = snapshot();
+        StoreRefusedException e = assertThrows(StoreRefusedException.class,
+                () -> FailingLogDirectory.start(config(), wal).close());
+        assertTrue(e.getMessage().contains("wal.control is missing"), e.getMessage());
+        assertTrue(wal.get() != null, "checked through the directory the test gave");
+        assertEquals(before, snapshot());
+    }
+
     @Test
     void shouldRefuseAnotherPageSizeAndAShrinkNamingTheStoresValues() throws Exception {
         makeStore();
@@ -277,12 +332,13 @@ class StoreValidationTest {
 
     @Test
     void shouldReportAFailedShutdownCheckpoint() throws Exception {
-        dev.pagestore.wal.FaultyLogDirectory wal = new dev.pagestore.wal.FaultyLogDirectory(9);
-        PageStoreManager manager = PageStoreManager.start(config(), wal);
+        java.util.concurrent.atomic.AtomicReference<FailingLogDirectory> wal =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        PageStoreManager manager = FailingLogDirectory.start(config(), wal);
         try (PageStoreClient client = PageStoreClient.attach(store(), ClientOptions.defaults())) {
             client.write(1, PageStoreManagerTest.page(PAGE, 1, 1));
         }
-        wal.device("wal.control").failNextDatasyncs(1);
+        wal.get().failNextDatasyncs("wal.control", 1);
         manager.close();
         assertTrue(manager.shutdownCheckpointFailure() != null, "close() reports the checkpoint it could not make");
         assertTrue(String.valueOf(manager.shutdownCheckpointFailure()).contains("control file"),

@@ -15,7 +15,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * fdatasync'ed), then renamed to its final name and the directory fsync'ed: the final name never points at a file
  * without a durable header. A recycled segment (one wholly before the redo point, handed over by a checkpoint) gets
  * a new header with a new salt, fdatasync'ed, then is renamed and the directory fsync'ed; its old records keep the
- * old salt and old LSNs, so recovery can never take them for new ones. A crash between the header write and the
+ * old salt and old LSNs, so recovery can never take them for new ones. A spare that is not a whole segment is deleted
+ * instead of recycled. A crash between the header write and the
  * rename leaves a file whose header names another segment: recovery treats it as spare.
  *
  * <p>A segment file found past the end of the log at open ({@link #offerPastTheEnd}) was never part of an
@@ -97,16 +98,14 @@ final class SegmentFiles {
                 metrics.onSegmentMade(Made.RESALTED);
                 return salt;
             }
-            Long spare = spares.poll();
-            Made how = spare != null ? Made.RECYCLED : Made.ZERO_FILLED;
-            if (spare != null) {
-                String spareName = WalSegmentDescriptor.fileName(spare);
-                try (LogDevice device = directory.open(spareName, false)) {
-                    device.write(0, header);
-                    device.datasync();
+            Made how = Made.ZERO_FILLED;
+            for (Long spare = spares.poll(); spare != null; spare = spares.poll()) {
+                if (recycle(spare, name, header)) {
+                    how = Made.RECYCLED;
+                    break;
                 }
-                directory.rename(spareName, name);
-            } else {
+            }
+            if (how == Made.ZERO_FILLED) {
                 String temp = name + ".tmp";
                 directory.delete(temp);
                 // Asked first: a preallocation bound to fail takes all the free space while it lasts (tmpfs gives it
@@ -151,6 +150,31 @@ final class SegmentFiles {
             metrics.onSegmentMade(how);
         }
         return salt;
+    }
+
+    /**
+     * Makes spare {@code spare} segment file {@code name}: {@code header} written over its own and made durable, then
+     * renamed. False, and the spare deleted, when it is not a whole segment (cut short or replaced while it waited):
+     * recycled, it would be a live segment of the wrong size, which recovery refuses. False too when it is gone.
+     */
+    private boolean recycle(long spare, String name, MemorySegment header) throws IOException {
+        String spareName = WalSegmentDescriptor.fileName(spare);
+        boolean whole;
+        try (LogDevice device = directory.open(spareName, false)) {
+            whole = device.size() == config.segmentSizeBytes();
+            if (whole) {
+                device.write(0, header);
+                device.datasync();
+            }
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return false;
+        }
+        if (!whole) {
+            directory.delete(spareName);
+            return false;
+        }
+        directory.rename(spareName, name);
+        return true;
     }
 
     /**

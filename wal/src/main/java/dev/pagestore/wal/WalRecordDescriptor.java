@@ -37,6 +37,10 @@ import java.util.zip.CRC32C;
  *   <li>{@code crc32c}: CRC-32C over the header with this field taken as zero, then the payload.</li>
  *   <li>A {@code PAGE_IMAGES} record with {@code pageCount > 1} is an atomic group: one CRC covers every page, so
  *       recovery applies all of them or none. Its "end" is its last byte.</li>
+ *   <li>{@code flags}: {@link #FLAG_GROUP} on a {@code PAGE_IMAGES} record written as a group;
+ *       {@link #FLAG_NEXT_SEGMENT_DURABLE} on a {@code SEGMENT_END} written once the next segment's file was durable,
+ *       so that recovery can tell a lost next segment from one that was never made (a {@code SEGMENT_END} without
+ *       it was written by a pagestore that wrote the record first).</li>
  * </ul>
  *
  * <p><b>Alignment: 8 bytes.</b> Page images are 4-16 KiB and the header is 48 bytes, so 8-byte alignment wastes at most
@@ -66,6 +70,11 @@ public final class WalRecordDescriptor {
 
     /** Flag on a {@code PAGE_IMAGES} record written by {@code appendGroup}: an atomic multi-page batch. */
     public static final short FLAG_GROUP = 1;
+    /**
+     * Flag on a {@code SEGMENT_END}: the next segment's file was made durable (created or recycled, renamed, the
+     * directory fsync'ed) before this record was written, so a next segment found missing was lost, not never made.
+     */
+    public static final short FLAG_NEXT_SEGMENT_DURABLE = 2;
 
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

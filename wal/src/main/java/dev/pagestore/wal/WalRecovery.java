@@ -29,6 +29,13 @@ import java.util.Set;
  *       invalid record had been made durable before &mdash; {@link StopReason#CORRUPTION}. Valid records written in
  *       the same un-synced window (a torn write persisted out of order), or nothing valid, mean a
  *       {@link StopReason#TORN_TAIL}; zero-filled space with nothing after it is {@link StopReason#END_OF_LOG}.</li>
+ *   <li>Files are whole: a segment the scan reads that is not exactly {@code segmentSize} bytes (every segment is
+ *       preallocated before it is named) stops the scan with {@link StopReason#CORRUPTION} where it stops in it or
+ *       leaves it. A missing segment is {@link StopReason#CORRUPTION} when something proves it existed: it holds the
+ *       redo point a control file records, a later segment exists, or the {@code SEGMENT_END} before it carries
+ *       {@link WalRecordDescriptor#FLAG_NEXT_SEGMENT_DURABLE}. Only a {@code SEGMENT_END} without the flag (written
+ *       by a pagestore that wrote it before making the next segment) may end the log at a segment never made:
+ *       {@link StopReason#END_OF_LOG}.</li>
  *   <li>Nothing at or after the stop point is applied. An atomic group is one record under one CRC, so a torn or
  *       damaged group is never applied in part.</li>
  *   <li><b>Each page is written once.</b> The scan keeps, per page number, the position of its latest image (record
@@ -117,6 +124,7 @@ public final class WalRecovery {
         long scanAheadWindow = Math.max(config.scanAheadBytes(), recordWindow);
         try (Arena arena = Arena.ofShared()) { // shared: the prefetch thread fills it
             MemorySegment buffer = arena.allocate(segmentSize, 4096);
+            boolean nextSegmentWasDurable = false;  // the SEGMENT_END that led to this segment says it was made
             scan:
             while (true) {
                 String name = WalSegmentDescriptor.fileName(segmentNumber);
@@ -124,15 +132,36 @@ public final class WalRecovery {
                     long missing = segmentNumber;
                     boolean laterExists = names.stream()
                             .anyMatch(n -> WalSegmentDescriptor.parseFileName(n) > missing);
-                    // a segment is durably named before anything points into it: a gap means lost files
-                    reason = laterExists ? StopReason.CORRUPTION : StopReason.END_OF_LOG;
-                    detail = "segment " + name + " does not exist" + (laterExists ? " but later segments do" : "");
                     segmentUsable = false;
+                    // A segment is durably named before anything points into it: the control file's redo point (a
+                    // new log's first segment is made before its control file; a checkpoint never records a redo
+                    // point in a segment not yet made), a later segment, or a SEGMENT_END that says so. Then a missing
+                    // one was lost, with every record it held. (Without a control file the log is new and empty.)
+                    if (segments == 0 && names.contains(ControlFileDescriptor.FILE_NAME)) {
+                        reason = StopReason.CORRUPTION;
+                        detail = "segment " + name + ", which holds the redo point (lsn " + redoLsn + "), does not"
+                                + " exist";
+                    } else if (laterExists || nextSegmentWasDurable) {
+                        reason = StopReason.CORRUPTION;
+                        detail = "segment " + name + " does not exist but " + (laterExists ? "later segments do"
+                                : "the log had made it before it moved there (the SEGMENT_END before it says so)");
+                    } else {
+                        // a SEGMENT_END written before its next segment was made (by a pagestore before the flag):
+                        // the log ends where a new segment must begin
+                        reason = StopReason.END_OF_LOG;
+                        detail = "segment " + name + " does not exist: the log ends where it must begin";
+                    }
                     break;
                 }
                 segments++;
                 try (LogDevice device = directory.open(name, false)) {
-                    long fileLength = Math.min(device.size(), segmentSize);
+                    long size = device.size();
+                    long fileLength = Math.min(size, segmentSize);
+                    // every segment file is made whole (preallocated) before it is named: another size means it was
+                    // cut short or replaced
+                    String sizeProblem = size == segmentSize ? null : "segment " + name + " is "
+                            + (size < segmentSize ? "truncated to " + size + " of " + segmentSize + " bytes"
+                            : size + " bytes, longer than a segment's " + segmentSize);
                     try (SegmentPrefetcher prefetch = new SegmentPrefetcher(device, buffer, fileLength)) {
                         long length = prefetch.awaitAvailable(WalSegmentDescriptor.HEADER_REGION_BYTES);
                         String headerProblem = WalSegmentDescriptor.check(
@@ -146,7 +175,6 @@ public final class WalRecovery {
                         }
                         salt = WalSegmentDescriptor.salt(buffer);
                         segmentUsable = true;
-                        boolean truncated = fileLength < segmentSize; // preallocated: a short file lost its tail
                         long base = segmentNumber * segmentSize;
                         while (true) {
                             long at = position - base;
@@ -176,19 +204,28 @@ public final class WalRecovery {
                                     detail = "invalid record at lsn " + position + " (" + problem
                                             + "), nothing valid in the next " + scanAheadWindow + " bytes";
                                 }
-                                if (truncated) {
+                                if (sizeProblem != null) {
                                     reason = StopReason.CORRUPTION;
-                                    detail = "segment " + name + " is truncated to " + fileLength + " of "
-                                            + segmentSize + " bytes; " + detail;
+                                    detail = sizeProblem + "; " + detail;
                                 }
                                 break scan;
                             }
                             long aligned = WalRecordDescriptor.alignedLength(WalRecordDescriptor.totalLength(buffer, at));
+                            boolean segmentEnd = WalRecordDescriptor.type(buffer, at)
+                                    == WalRecordDescriptor.TYPE_SEGMENT_END;
+                            if (segmentEnd && sizeProblem != null) {
+                                reason = StopReason.CORRUPTION;
+                                detail = sizeProblem + "; its records up to its SEGMENT_END at lsn " + position
+                                        + " are intact";
+                                break scan;
+                            }
                             records++;
                             bytes += aligned;
                             lastValid = position;
                             expectedPrev = position;
-                            if (WalRecordDescriptor.type(buffer, at) == WalRecordDescriptor.TYPE_SEGMENT_END) {
+                            if (segmentEnd) {
+                                nextSegmentWasDurable = (WalRecordDescriptor.flags(buffer, at)
+                                        & WalRecordDescriptor.FLAG_NEXT_SEGMENT_DURABLE) != 0;
                                 segmentNumber++;
                                 position = segmentNumber * segmentSize + WalSegmentDescriptor.HEADER_REGION_BYTES;
                                 continue scan;

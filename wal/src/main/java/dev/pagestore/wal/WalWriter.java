@@ -74,6 +74,12 @@ final class WalWriter implements EventHandler<AppendEvent> {
     private volatile WalFailedException failure;
     /** The last attempt to make the next segment found no space (cleared by the next one that succeeds). */
     private volatile boolean outOfSpace;
+    /**
+     * The first LSN of the segment the log resumed in without making it (no space at open), until the writer makes
+     * it; {@link Long#MAX_VALUE} otherwise. Written before any record of that segment is committed, so a durable LSN
+     * past it is always read with this already reset.
+     */
+    private volatile long segmentNotMadeFromLsn = Long.MAX_VALUE;
     /** Run after every batch ({@link #addAfterBatch}); replaced whole, never changed in place. */
     private volatile Runnable[] afterBatch = new Runnable[0];
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -110,6 +116,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
         if (segment == null) {
             assert resumeLsn % segmentSize == WalSegmentDescriptor.HEADER_REGION_BYTES
                     : "a log resumed without its segment must start that segment: " + resumeLsn;
+            segmentNotMadeFromLsn = resumeLsn;
             stagingFileOffset = WalSegmentDescriptor.HEADER_REGION_BYTES;
             stagingUsed = 0;
             stagingWritten = 0;
@@ -150,6 +157,14 @@ final class WalWriter implements EventHandler<AppendEvent> {
 
     boolean outOfSpace() {
         return outOfSpace;
+    }
+
+    /**
+     * The first LSN of a segment the log needs and has not made yet (it resumed there without space for it), or
+     * {@link Long#MAX_VALUE}: a checkpoint must not record a redo point at or past it.
+     */
+    long segmentNotMadeFromLsn() {
+        return segmentNotMadeFromLsn;
     }
 
     /** Waits until the writer thread has released its devices after the ring halted. */
@@ -219,6 +234,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
         long aligned = WalRecordDescriptor.alignedLength(length);
         if (current == null) { // open had no space for it
             current = takeSegment(nextLsn / segmentSize);
+            segmentNotMadeFromLsn = Long.MAX_VALUE;  // durably named now; before any of its records is committed
             // the writer opened it itself: bind a queue-pair device to this thread, as one handed over at start is
             current.device().transferOwnership(Thread.currentThread());
             preparer.startAhead(current.number() + 1);
@@ -259,8 +275,9 @@ final class WalWriter implements EventHandler<AppendEvent> {
         boolean switched = false;
         try {
             long at = stagingUsed;
+            // takeSegment returned a durably named file: the record says so, so recovery knows a missing one was lost
             WalRecordDescriptor.writeHeader(staging, at, HEADER_LENGTH, WalRecordDescriptor.TYPE_SEGMENT_END,
-                    (short) 0, nextLsn, lastLsn, syncedLsn, current.salt(), 0, 0);
+                    WalRecordDescriptor.FLAG_NEXT_SEGMENT_DURABLE, nextLsn, lastLsn, syncedLsn, current.salt(), 0, 0);
             WalRecordDescriptor.sealCrc(staging, at, stagingView, crc);
             lastLsn = nextLsn;
             stagingUsed += HEADER_LENGTH;

@@ -7,6 +7,7 @@ import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -26,7 +27,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>{@link #open} first recovers ({@link WalRecovery}), then appends after the last valid record; a torn tail or
  *       a damaged region is zero-filled first so it can never be mistaken for records later. Recovery only reads the
  *       log; when the log ends where a new segment must begin and there is no space to make it, open succeeds
- *       without it (a start must succeed whenever recovery can) and the writer makes it when an append needs it.</li>
+ *       without it (a start must succeed whenever recovery can) and the writer makes it when an append needs it.
+ *       A new log is the exception: it needs its first segment, made before its control file, so that a control
+ *       file always names a redo point in a segment that was made (a missing one is a lost file).</li>
  *   <li>No space for the next segment is not a failure of the log: the append that needed it fails with
  *       {@link WalNoSpaceException}, nothing is written, and the next append that needs the segment tries again
  *       ({@link #outOfSpace()}), so appends succeed again once space is freed or a checkpoint frees a segment.</li>
@@ -117,10 +120,29 @@ public final class WriteAheadLog implements AutoCloseable {
      *
      * @throws LogIdMismatchException when the control file names another owner
      * @throws WalCorruptionException when recovery found corruption and {@code options.refuseCorruption()}
+     * @throws WalNoSpaceException when a new log has no room for its first segment (nothing is left of it)
      */
     public static WriteAheadLog open(LogDirectory directory, WalConfig config, PageReplayer replayer,
             WalOpenOptions options) throws IOException {
         long segmentSize = config.segmentSizeBytes();
+        WalMetrics metrics = new WalMetrics();
+        SegmentFiles segments = new SegmentFiles(directory, config, metrics);
+        List<String> found = directory.list();
+        if (!found.contains(ControlFileDescriptor.FILE_NAME)
+                && found.stream().noneMatch(name -> WalSegmentDescriptor.parseFileName(name) >= 0)) {
+            // A new log: its first segment exists before a control file names a redo point in it, so that recovery
+            // can take a missing redo segment for what it always is then, a lost file. Without space for it the log
+            // is not created (WalNoSpaceException), and nothing is left of the attempt.
+            try {
+                segments.create(0, false, () -> false);
+            } catch (IOException e) {
+                if (!WalNoSpaceException.isNoSpace(e) || e instanceof WalNoSpaceException) {
+                    throw e;
+                }
+                throw new WalNoSpaceException("no space for the first segment of a new log in "
+                        + directory.describe() + ": " + e.getMessage(), e);
+            }
+        }
         ControlFile control = ControlFile.openOrCreate(directory, segmentSize, WalSegmentDescriptor.HEADER_REGION_BYTES,
                 options.logId());
         boolean success = false;
@@ -128,8 +150,6 @@ public final class WriteAheadLog implements AutoCloseable {
             long redoLsn = control.current().redoLsn();
             WalRecovery.Resume resume = WalRecovery.scan(directory, config, redoLsn, replayer, RecordVisitor.NONE,
                     options.refuseCorruption());
-            WalMetrics metrics = new WalMetrics();
-            SegmentFiles segments = new SegmentFiles(directory, config, metrics);
             long redoSegment = redoLsn / segmentSize;
             for (String name : directory.list()) {
                 long number = WalSegmentDescriptor.parseFileName(name);
@@ -354,6 +374,12 @@ public final class WriteAheadLog implements AutoCloseable {
                 throw controlFileFailure;
             }
             long redoLsn = durableLsn.get();
+            if (redoLsn >= writer.segmentNotMadeFromLsn()) {
+                // The log resumed where a segment must begin and has had no space to make it yet: a redo point there
+                // would name a file that does not exist, which recovery rightly takes for a lost one. The recorded
+                // redo point stays (it is at or before that segment's start, and nothing was logged since).
+                redoLsn = controlFile.current().redoLsn();
+            }
             flusher.flushDataPagesUpTo(redoLsn);
             try {
                 controlFile.write(redoLsn);

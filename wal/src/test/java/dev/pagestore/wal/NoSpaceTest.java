@@ -3,6 +3,7 @@ package dev.pagestore.wal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagestore.ipc.linux.Errno;
@@ -145,10 +146,13 @@ class NoSpaceTest {
                 }
             }
             // The log ends with segment 0's end record, and segment 1 (with the one record that reached it) and the
-            // one prepared after it are gone: a log that stops where a new segment must begin, on a full disk.
+            // one prepared after it are gone: a log that stops where a new segment must begin, on a full disk. Only a
+            // pagestore that wrote SEGMENT_END before it made the next segment left such a log; its end record lacks
+            // FLAG_NEXT_SEGMENT_DURABLE (with the flag, the missing segment is a lost one: MissingSegmentTest).
             records--;
             faulty.delete(WalSegmentDescriptor.fileName(1));
             faulty.delete(WalSegmentDescriptor.fileName(2));
+            MissingSegmentTest.clearNextSegmentFlag(faulty.device(WalSegmentDescriptor.fileName(0)), CONFIG);
             DiskThatFills directory = new DiskThatFills(faulty);
             directory.full = true;
             List<Long> pages = new ArrayList<>();
@@ -188,6 +192,60 @@ class NoSpaceTest {
             assertTrue(wal.metrics().segmentsRecycled() >= 1, wal.metrics().toString());
             assertEquals(zeroFilled, wal.metrics().segmentsZeroFilled(), "no new segment was made: "
                     + wal.metrics());
+        }
+    }
+
+    @Test
+    void shouldKeepTheRedoPointOutOfASegmentNotYetMade() throws Exception {
+        FaultyLogDirectory faulty = new FaultyLogDirectory(44);
+        long redoBefore;
+        try (Arena arena = Arena.ofShared()) {
+            try (WriteAheadLog wal = WriteAheadLog.open(faulty, CONFIG, PageReplayer.NONE)) {
+                long lsn = 0;
+                for (int id = 0; lsn / CONFIG.segmentSizeBytes() < 1; id++) {
+                    lsn = wal.appendAndWait(id, WalTestSupport.page(arena, PAGE, id, id));
+                }
+                redoBefore = wal.redoLsn();
+            }
+            faulty.delete(WalSegmentDescriptor.fileName(1));
+            faulty.delete(WalSegmentDescriptor.fileName(2));
+            MissingSegmentTest.clearNextSegmentFlag(faulty.device(WalSegmentDescriptor.fileName(0)), CONFIG);
+            DiskThatFills directory = new DiskThatFills(faulty);
+            directory.full = true;
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+                assertEquals(CONFIG.segmentSizeBytes() + WalSegmentDescriptor.HEADER_REGION_BYTES, wal.durableLsn(),
+                        "the log resumes where segment 1 must begin");
+                // what a manager does after recovery, and every second while out of space
+                long redo = wal.checkpoint(upTo -> { });
+                assertEquals(redoBefore, redo, "no redo point in segment 1, which does not exist");
+                assertEquals(redoBefore, wal.redoLsn());
+            }
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+                assertEquals(StopReason.END_OF_LOG, wal.recoveryReport().stopReason(),
+                        "a restart still finds the log ending where segment 1 must begin, not a lost redo segment: "
+                                + wal.recoveryReport());
+                directory.full = false;
+                assertEquals(1, appendNoSpace(wal, arena, 99) / CONFIG.segmentSizeBytes());
+                long redo = wal.checkpoint(upTo -> { });
+                assertEquals(1, redo / CONFIG.segmentSizeBytes(), "once segment 1 is made, the redo point moves in");
+            }
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+                assertEquals(StopReason.END_OF_LOG, wal.recoveryReport().stopReason(), wal.recoveryReport().toString());
+            }
+        }
+    }
+
+    @Test
+    void shouldCreateNoLogWithoutRoomForItsFirstSegment() throws Exception {
+        FaultyLogDirectory faulty = new FaultyLogDirectory(45);
+        DiskThatFills directory = new DiskThatFills(faulty);
+        directory.full = true;
+        assertThrows(WalNoSpaceException.class, () -> WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE));
+        assertEquals(List.of(), faulty.list(), "no control file naming a redo point in a segment that was never made");
+        directory.full = false;
+        try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+            assertEquals(StopReason.END_OF_LOG, wal.recoveryReport().stopReason());
+            assertTrue(faulty.list().contains(WalSegmentDescriptor.fileName(0)));
         }
     }
 

@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  * java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar dev.pagestore.bench.store.StoreLoad \
  *     DIR WORKERS DEPTH READ_PERCENT WARMUP_S WINDOW_S [PAGES] [manager options...]
  * </pre>
- * DIR must not exist or be empty (the run makes a fresh store there and removes it at the end).
+ * DIR must not exist or be empty: the run makes a fresh store in {@code DIR/store} ({@code pagestore manager
+ * --create}), the processes' logs in DIR beside it (a manager makes a store only in an empty directory), and removes
+ * DIR at the end.
  */
 public final class StoreLoad {
     private static final long CLOCK_TICKS_PER_SECOND = 100;  // USER_HZ on Linux
@@ -53,11 +55,12 @@ public final class StoreLoad {
             }
         }
         Files.createDirectories(directory);
+        Path store = directory.resolve("store");
         List<Process> children = new ArrayList<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> children.forEach(Process::destroyForcibly)));
         try {
             List<String> manager = new ArrayList<>(List.of("dev.pagestore.cli.PageStoreCli", "manager", "--dir",
-                    directory.toString(), "--capacity-pages", Long.toString(pages)));
+                    store.toString(), "--create", "--capacity-pages", Long.toString(pages)));
             manager.addAll(managerOptions);
             Process managerProcess = start(manager, directory.resolve("manager.log"));
             children.add(managerProcess);
@@ -65,7 +68,7 @@ public final class StoreLoad {
             long windowStart = System.currentTimeMillis() + (long) (warmupSeconds * 1000) + 3_000L;
             List<Process> workerProcesses = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
-                Process worker = start(List.of(StoreLoadWorker.class.getName(), directory.toString(),
+                Process worker = start(List.of(StoreLoadWorker.class.getName(), store.toString(),
                         Integer.toString(w), Integer.toString(depth), Integer.toString(readPercent),
                         Long.toString(pages), Long.toString(windowStart), Double.toString(windowSeconds), "1"),
                         directory.resolve("worker-" + w + ".log"));
