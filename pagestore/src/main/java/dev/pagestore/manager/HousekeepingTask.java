@@ -1,5 +1,6 @@
 package dev.pagestore.manager;
 
+import dev.pagestore.ipc.control.LogLimiter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -128,7 +128,7 @@ public final class PageStoreManager implements AutoCloseable {
     private BlockDevice device;
     private StatusRegion status;
     private final List<Reactor> reactors = new ArrayList<>();
-    private ControlServer control;
+    private volatile ControlServer control;
     private ScheduledExecutorService housekeeping;
     private int nextReactor;
     private long checkpoints;
@@ -326,7 +326,7 @@ public final class PageStoreManager implements AutoCloseable {
         PageStripes stripes = new PageStripes();
         for (int r = 0; r < config.reactorCount(); r++) {
             Reactor reactor = new Reactor(r, device, config.queueDepth(), wal, status, stripes, unapplied, unwritten,
-                    pageSize, config.capacityPages(), pageCountMax, pin, this::onFatal);
+                    pageSize, config.capacityPages(), pageCountMax, pin, this::onFatal, this::endSession);
             reactors.add(reactor);
             reactor.start();
         }
@@ -535,6 +535,14 @@ public final class PageStoreManager implements AutoCloseable {
                     LinkOption.NOFOLLOW_LINKS);
         }
         return dataSync;
+    }
+
+    /** A reactor no longer serves {@code session}'s channel: end its attachment, telling the worker why. */
+    private void endSession(ChannelSession session, String reason) {
+        ControlServer server = control;
+        if (server != null) {
+            server.endSession(session.control.attachId(), reason);
+        }
     }
 
     private final class Handler implements AttachHandler {

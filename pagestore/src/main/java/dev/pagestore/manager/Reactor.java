@@ -1,5 +1,6 @@
 package dev.pagestore.manager;
 
+import dev.pagestore.ipc.control.LogLimiter;
 import dev.pagestore.ipc.linux.Futex;
 import dev.pagestore.ipc.linux.FutexWaitv;
 import dev.pagestore.ipc.ring.CompletionDescriptor;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +82,11 @@ final class Reactor implements Runnable {
      * reactor's loop itself failed. The manager stops at once rather than stay half alive.
      */
     private final Consumer<Throwable> onFatal;
+    /**
+     * Ends a session on the control plane (any thread): a channel this reactor no longer serves must not leave its
+     * worker waiting for deadlines, nor keep counting toward the attach limits.
+     */
+    private final BiConsumer<ChannelSession, String> endSession;
     private final Thread thread;
     final CountDownLatch started = new CountDownLatch(1);
     volatile Throwable startFailure;
@@ -118,6 +125,8 @@ final class Reactor implements Runnable {
     private final LogLimiter channelFaultLog = new LogLimiter(1_000_000_000L);
     private final LogLimiter batchLog = new LogLimiter(1_000_000_000L);
     private final LogLimiter dataWriteLog = new LogLimiter(1_000_000_000L);
+    /** Routine, but a worker attaching and leaving in a loop causes one per cycle: a few a second, DEBUG beyond. */
+    private final LogLimiter reclaimedLog = new LogLimiter(1_000_000_000L, 5);
     /** Private copy of the request being handled (see {@link #drainRequests}). */
     private final MemorySegment requestCopy = Arena.ofAuto().allocate(RequestDescriptor.SIZE_BYTES,
             8);
@@ -126,8 +135,10 @@ final class Reactor implements Runnable {
 
     Reactor(int index, BlockDevice device, int queueDepth, WriteAheadLog wal, StatusRegion status,
             PageStripes stripes, UnappliedWrites unapplied, UnwrittenPages unwritten, int pageSizeBytes,
-            long capacityPages, int pageCountMax, boolean pin, Consumer<Throwable> onFatal) {
+            long capacityPages, int pageCountMax, boolean pin, Consumer<Throwable> onFatal,
+            BiConsumer<ChannelSession, String> endSession) {
         this.onFatal = onFatal;
+        this.endSession = endSession;
         this.unwritten = unwritten;
         this.staging = new WriteStaging(pageSizeBytes, pageCountMax);
         this.index = index;
@@ -368,7 +379,11 @@ final class Reactor implements Runnable {
             LOG.warn("{} is no longer served: {} ({} similar events not logged)", session, e,
                     channelFaultLog.suppressedSinceLast());
         }
+        boolean wasServed = !session.detaching;
         markDetaching(session);
+        if (wasServed) {
+            endSession.accept(session, "reactor " + index + " stopped serving its channel: " + e);
+        }
     }
 
     private void markDetaching(ChannelSession session) {
@@ -392,8 +407,12 @@ final class Reactor implements Runnable {
                 sessions.remove(i);
                 closeChannel(session);
                 status.setReactor(index, StatusRegionDescriptor.CHANNELS, sessions.size());
-                LOG.info("reclaimed {} ({} ms after the worker left)", session,
-                        (System.nanoTime() - session.detachedAtNanos) / 1_000_000);
+                long afterMillis = (System.nanoTime() - session.detachedAtNanos) / 1_000_000;
+                if (reclaimedLog.allow(System.nanoTime())) {
+                    LOG.info("reclaimed {} ({} ms after the worker left)", session, afterMillis);
+                } else {
+                    LOG.debug("reclaimed {} ({} ms after the worker left)", session, afterMillis);
+                }
                 work++;
             }
         }

@@ -1,5 +1,6 @@
 package dev.pagestore.manager;
 
+import dev.pagestore.ipc.control.LogLimiter;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.util.zip.CRC32C;

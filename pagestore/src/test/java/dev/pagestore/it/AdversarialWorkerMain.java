@@ -316,7 +316,7 @@ public final class AdversarialWorkerMain {
                 for (int i = 0; i < 4 * raw.capacity; i++) {
                     long id = raw.write(page(), 0, false, deadline(1000));
                     if (raw.await(id, Duration.ofSeconds(2)) == null) {
-                        return "PASS the channel stopped being served after " + i + " answers";
+                        return toldItsSessionEnded(raw, "the channel stopped being served after " + i + " answers");
                     }
                 }
             } finally {
@@ -333,9 +333,23 @@ public final class AdversarialWorkerMain {
             MemorySegment all = raw.whole();
             long at = raw.requestRingOffset() + RingDescriptor.PRODUCER_SEQUENCE_OFFSET;
             all.set(JAVA_LONG, at, all.get(JAVA_LONG, at) + 1_000_000);
-            Thread.sleep(200);
-            return "PASS (judged by the others)";
+            return toldItsSessionEnded(raw, "the channel is no longer served");
         }
+    }
+
+    /**
+     * A worker whose channel the manager stopped serving must hear of it at once (its session ended, with the
+     * reason), not wait on every deadline while its attachment keeps counting toward the limits.
+     */
+    private static String toldItsSessionEnded(RawWorker raw, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!raw.control.isManagerGone()) {
+            if (System.nanoTime() > deadline) {
+                return "FAIL " + what + ", but the worker was not told its session ended";
+            }
+            Thread.sleep(10);
+        }
+        return "PASS " + what + ", and the worker was told its session ended";
     }
 
     /** Attaches from this one process until the manager refuses. */

@@ -51,7 +51,7 @@ class ForeignPidNamespaceTest {
         long managerPid = 0;
         // --kill-child: the manager (pid 1 of its namespace) dies with the unshare process this test holds.
         try (ChildJvm manager = ChildJvm.startWrapped(List.of(unshare.toString(), "--pid", "--fork",
-                "--kill-child", "--mount-proc"), PageStoreCli.class, List.of("-XX:-UsePerfData"), "manager", "--dir",
+                "--kill-child", "--mount-proc"), PageStoreCli.class, List.of("-XX:-UsePerfData"), "manager", "--create", "--dir",
                 store.toString(), "--capacity-pages", "1024", "--checkpoint-interval-ms", "0")) {
             assertTrue(manager.awaitLineStartingWith("pagestore manager pid", STARTUP)
                     .startsWith("pagestore manager pid 1 "), "the manager is pid 1 of its own namespace");
