@@ -6,8 +6,9 @@
 #   bench/before-after.sh BEFORE_JAR AFTER_JAR OUTDIR [PASSES]
 #
 # A BEFORE build older than StoreLoad gets StoreLoad's classes from AFTER (they use only the public client API and
-# the `pagestore manager` command). Each pass runs BEFORE then AFTER, the next pass AFTER then BEFORE, so a drift of
-# the machine's speed shows as a spread, not as a difference. Raw output lands in OUTDIR; summarize with medians.
+# the `pagestore manager` command; set BEFORE_HAS_CREATE=true when BEFORE's manager knows --create). Each pass runs
+# BEFORE then AFTER, the next pass AFTER then BEFORE, so a drift of the machine's speed shows as a spread, not as a
+# difference. Raw output lands in OUTDIR; summarize with medians.
 set -euo pipefail
 
 if [[ $# -lt 3 ]]; then
@@ -36,8 +37,10 @@ run_ring() {  # name jar
 }
 
 run_store() {  # name jar workers depth read%
-  local dir="$work/store-$1-$pass-$3-$4-$5"
-  "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$2:$storeload" dev.pagestore.bench.store.StoreLoad \
+  local dir="$work/store-$1-$pass-$3-$4-$5" create=true
+  [[ $1 == before ]] && create=${BEFORE_HAS_CREATE:-false}
+  "$JAVA" --enable-native-access=ALL-UNNAMED -Dpagestore.storeload.create="$create" -cp "$2:$storeload" \
+    dev.pagestore.bench.store.StoreLoad \
     "$dir" "$3" "$4" "$5" 3 10 65536 >> "$out/store-$1.txt" 2>&1
   echo "pass $pass $1 $(tail -1 "$out/store-$1.txt")"
 }

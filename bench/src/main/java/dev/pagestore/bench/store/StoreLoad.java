@@ -60,7 +60,11 @@ public final class StoreLoad {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> children.forEach(Process::destroyForcibly)));
         try {
             List<String> manager = new ArrayList<>(List.of("dev.pagestore.cli.PageStoreCli", "manager", "--dir",
-                    store.toString(), "--create", "--capacity-pages", Long.toString(pages)));
+                    store.toString(), "--capacity-pages", Long.toString(pages)));
+            // A build from before --create (compared by bench/before-after.sh) makes the store without being asked.
+            if (Boolean.parseBoolean(System.getProperty("pagestore.storeload.create", "true"))) {
+                manager.add("--create");
+            }
             manager.addAll(managerOptions);
             Process managerProcess = start(manager, directory.resolve("manager.log"));
             children.add(managerProcess);
