@@ -8,7 +8,9 @@
 # A BEFORE build older than StoreLoad gets StoreLoad's classes from AFTER (they use only the public client API and
 # the `pagestore manager` command; set BEFORE_HAS_CREATE=true when BEFORE's manager knows --create). Each pass runs
 # BEFORE then AFTER, the next pass AFTER then BEFORE, so a drift of the machine's speed shows as a spread, not as a
-# difference. Raw output lands in OUTDIR; summarize with medians.
+# difference. Each StoreLoad run warms up 15 s before its 10 s window: with less, the JIT compiler still runs in the
+# window and a build with more code to compile looks slower than it is (bench/RESULTS.md, issue 14). Raw output lands
+# in OUTDIR; summarize with bench/summarize-before-after.py.
 set -euo pipefail
 
 if [[ $# -lt 3 ]]; then
@@ -41,7 +43,7 @@ run_store() {  # name jar workers depth read%
   [[ $1 == before ]] && create=${BEFORE_HAS_CREATE:-false}
   "$JAVA" --enable-native-access=ALL-UNNAMED -Dpagestore.storeload.create="$create" -cp "$2:$storeload" \
     dev.pagestore.bench.store.StoreLoad \
-    "$dir" "$3" "$4" "$5" 3 10 65536 >> "$out/store-$1.txt" 2>&1
+    "$dir" "$3" "$4" "$5" 15 10 65536 >> "$out/store-$1.txt" 2>&1
   echo "pass $pass $1 $(tail -1 "$out/store-$1.txt")"
 }
 
