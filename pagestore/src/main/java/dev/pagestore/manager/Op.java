@@ -21,6 +21,8 @@ final class Op {
     long deadlineNanos;
     boolean timedOut;
     boolean cancelled;
+    /** Whether its completions are posted; a write's are as soon as it is committed, before its data write ends. */
+    boolean answered;
     int status;
     long lsn = -1;
     /** {@link UnappliedWrites} ticket of a write, -1 when none. */
@@ -68,6 +70,7 @@ final class Op {
         this.deadlineNanos = 0;
         this.timedOut = false;
         this.cancelled = false;
+        this.answered = false;
         this.status = 0;
         this.lsn = -1;
         this.ticket = -1;

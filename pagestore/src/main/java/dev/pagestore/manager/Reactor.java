@@ -22,6 +22,7 @@ import dev.pagestore.wal.WriteAheadLog;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -52,11 +53,11 @@ import org.slf4j.LoggerFactory;
  * {@link PageStripes} keeps a page's reads and writes in one reactor at a time.
  *
  * <h2>Idle</h2>
- * Spin briefly, then yield, then: with device or WAL work outstanding, park 50 us (the WAL writer unparks it once
- * per batch that had its ops);
- * otherwise sleep in {@code futex} on the channels' request rings (a worker's publish wakes it, through its ring's
- * waiting flag), at most 10 ms: with several channels on all of them at once through {@code futex_waitv}
- * ({@link FutexWaitv}), or, on kernels without it, on one ring at a time for at most 1 ms.
+ * Spin briefly, then yield, then: with the device owing completions, wait in {@code io_uring_enter} (or park 50 us);
+ * otherwise sleep at most 10 ms in {@code futex_waitv} ({@link FutexWaitv}) on the channels' request rings (a worker's
+ * publish wakes it, through its ring's waiting flag) and on the reactor's own doorbell, which the WAL writer rings
+ * once per batch that had its writes and the control thread when it hands over work. On kernels without
+ * {@code futex_waitv}: park 50 us while the WAL owes an answer, else sleep on one ring at a time for at most 1 ms.
  */
 final class Reactor implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Reactor.class);
@@ -64,6 +65,12 @@ final class Reactor implements Runnable {
     private static final long DEEP_SLEEP_ONE_CHANNEL_NANOS = 10_000_000;
     private static final long DEEP_SLEEP_SEVERAL_CHANNELS_NANOS = 1_000_000;
     private static final long DRAIN_TIMEOUT_NANOS = 10_000_000_000L;
+    private static final VarHandle DOORBELL = ValueLayout.JAVA_INT.varHandle();
+    /**
+     * Committed writes answered before their data write landed, at most: each holds its private copy and its pages'
+     * busy marks, so the data device's backlog (and the memory it pins) stays bounded when the log outpaces it.
+     */
+    private static final int WRITES_BEHIND_MAX = 256;
 
     private final int index;
     private final BlockDevice device;
@@ -100,6 +107,10 @@ final class Reactor implements Runnable {
     private final MemorySegment[] walImages;
     private volatile boolean draining;
     private volatile MemorySegment sleepingOn;
+    /** Rung by {@link #wake}; a futex word in this process's own memory, so no worker can ring it or change it. */
+    private final MemorySegment doorbell = Arena.ofAuto().allocate(4, 4);
+    /** Whether the reactor may be asleep on the doorbell (set before it checks its queues one last time). */
+    private volatile boolean doorbellWatched;
 
     // Reactor thread only.
     private QueuePair queuePair;
@@ -115,6 +126,8 @@ final class Reactor implements Runnable {
     private final ArrayDeque<Op> freeOps = new ArrayDeque<>();
     private int liveOps;
     private int walPending;
+    /** Writes answered at WAL durability whose data write has not landed yet. */
+    private int writesBehind;
     private int idleRounds;
     private int sleepCursor;
     private final FutexWaitv waitv = new FutexWaitv();
@@ -195,7 +208,16 @@ final class Reactor implements Runnable {
         thread.join(millis);
     }
 
+    /**
+     * Any thread, after queueing work for this reactor: ring the doorbell (a sleeping reactor waits on it with the
+     * value it read before it checked its queues, so a ring between that check and the sleep makes the sleep return
+     * at once), and wake it if it sleeps.
+     */
     private void wake() {
+        DOORBELL.getAndAdd(doorbell, 0L, 1);
+        if (doorbellWatched) {
+            Futex.wake(doorbell, 1);
+        }
         LockSupport.unpark(thread);
         MemorySegment word = sleepingOn;
         if (word != null) {
@@ -851,8 +873,14 @@ final class Reactor implements Runnable {
             finish(op);
             return;
         }
-        // Durable in the log: now the data write (always done, even past the deadline, so that the data file
-        // matches the log for every later read).
+        // Durable in the log: the write is committed, so it is answered now unless too many data writes are already
+        // behind (then it is answered when its own lands, which slows the writers to the data device's pace). Its
+        // pages stay busy until the data write lands, so a later read or write of them waits for it here. The data
+        // write is always done, even past the deadline, so that the data file matches the log for every later read.
+        if (writesBehind < WRITES_BEHIND_MAX) {
+            answer(op);
+            writesBehind++;
+        }
         if (!unwritten.isEmpty()) {
             for (int m = 0; m < op.memberCount; m++) {
                 for (int k = 0; k < op.pageCounts[m]; k++) {
@@ -965,7 +993,23 @@ final class Reactor implements Runnable {
 
     // ------------------------------------------------------------------------------------------------ completion
 
+    /** Answers the op (if not done yet), then frees its pages and the op itself. */
     private void finish(Op op) {
+        if (op.answered) {
+            writesBehind--;
+        } else {
+            answer(op);
+        }
+        releasePages(op);
+        releaseOp(op);
+    }
+
+    /**
+     * Posts the op's completions: for a read once its data is in the worker's slots, for a write once its WAL record
+     * is durable (its data write may still be on the device: {@link #onWalDurable}).
+     */
+    private void answer(Op op) {
+        op.answered = true;
         ChannelSession s = op.session;
         int result = op.status == 0 ? CompletionDescriptor.STATUS_OK : op.status;
         if (op.kind == Op.WRITE && result == CompletionDescriptor.STATUS_OK) {
@@ -984,7 +1028,6 @@ final class Reactor implements Runnable {
                 channelFault(s, e);
             }
         }
-        releasePages(op);
         int pages = op.totalPages();
         if (op.kind == Op.READ) {
             status.addReactor(index, StatusRegionDescriptor.READ_REQUESTS, op.memberCount);
@@ -1007,7 +1050,6 @@ final class Reactor implements Runnable {
                         ? value : 0, op.tags[m]);
             }
         }
-        releaseOp(op);
     }
 
     private void overlay(Op op) {
@@ -1026,7 +1068,7 @@ final class Reactor implements Runnable {
     private int expireDeadlines(long now) {
         int expired = 0;
         for (Op op : ops) {
-            if (op.session == null || op.timedOut || op.cancelled || op.deadlineNanos == 0
+            if (op.session == null || op.answered || op.timedOut || op.cancelled || op.deadlineNanos == 0
                     || op.deadlineNanos > now) {
                 continue;
             }
@@ -1081,9 +1123,18 @@ final class Reactor implements Runnable {
             uring.awaitCompletions(50_000);
             return;
         }
-        if (draining || walPending > 0 || queuePair.inFlightCount() > 0 || !deferred.isEmpty()
-                || !awaitingDevice.isEmpty()) {
+        if (draining || queuePair.inFlightCount() > 0 || !awaitingDevice.isEmpty()) {
             LockSupport.parkNanos(50_000);
+            return;
+        }
+        // Nothing on the device: what comes next is a worker's request, the end of a WAL batch or a control event,
+        // and each of them rings (a ring buffer's word or the doorbell).
+        if (waitv.available()) {
+            sleepOnAll();
+            return;
+        }
+        if (walPending > 0 || !deferred.isEmpty()) {
+            LockSupport.parkNanos(50_000);  // no futex_waitv: the WAL's wake is an unpark, seen within 50 us
             return;
         }
         int live = 0;
@@ -1097,10 +1148,6 @@ final class Reactor implements Runnable {
         }
         if (live == 0) {
             LockSupport.parkNanos(DEEP_SLEEP_ONE_CHANNEL_NANOS);
-            return;
-        }
-        if (live > 1 && waitv.available()) {
-            sleepOnAll();
             return;
         }
         ChannelSession target = only;
@@ -1138,15 +1185,19 @@ final class Reactor implements Runnable {
     }
 
     /**
-     * Sleeps on every served channel's request ring at once ({@code futex_waitv}): raise each ring's waiting flag
-     * naming the sequence seen, fence, re-check them all, then sleep until any worker's publish wakes its ring's word
-     * (the same Dekker handshake as {@link WaitPoint}, once per ring).
+     * Sleeps on the doorbell and every served channel's request ring at once ({@code futex_waitv}): raise each ring's
+     * waiting flag naming the sequence seen, fence, re-check them all, then sleep until any worker's publish wakes its
+     * ring's word (the same Dekker handshake as {@link WaitPoint}, once per ring) or another thread rings the
+     * doorbell.
      */
     private void sleepOnAll() {
         waitv.clear();
+        int bell = (int) DOORBELL.getVolatile(doorbell, 0L);
+        doorbellWatched = true;  // before the last look at the queues: a waker after it sees the flag
+        waitv.add(doorbell, bell);
         int announced = 0;
         try {
-            for (int i = 0; i < sessions.size() && announced < FutexWaitv.WAITERS_MAX; i++) {
+            for (int i = 0; i < sessions.size() && announced < FutexWaitv.WAITERS_MAX - 1; i++) {
                 ChannelSession s = sessions.get(i);
                 if (s.detaching) {
                     continue;
@@ -1164,14 +1215,12 @@ final class Reactor implements Runnable {
                     return;
                 }
                 waitv.add(word, (int) seen);
-                if (sleepingOn == null) {
-                    sleepingOn = word;  // other manager threads wake us through this word
-                }
             }
             if (nothingQueued()) {
                 waitv.await(System.nanoTime() + DEEP_SLEEP_ONE_CHANNEL_NANOS);
             }
         } finally {
+            doorbellWatched = false;
             sleepingOn = null;
             int withdrawn = 0;
             for (int i = 0; i < sessions.size() && withdrawn < announced; i++) {

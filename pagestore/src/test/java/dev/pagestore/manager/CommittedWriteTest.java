@@ -3,6 +3,7 @@ package dev.pagestore.manager;
 import static dev.pagestore.manager.PageStoreManagerTest.page;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.PageStoreClient;
@@ -13,6 +14,8 @@ import dev.pagestore.status.StatusRegionDescriptor;
 import dev.pagestore.status.StatusView;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +48,7 @@ class CommittedWriteTest {
             device.get().faults().failNext(NvmeOpcodes.WRITE, DEVICE_WRITE_FAILURES, writeFault());
 
             client.write(5, page(4096, 5, 2));  // must not throw: the WAL holds it
-            assertEquals(1, manager.unwrittenPages(), "the failed data write waits for the checkpointer");
+            awaitUnwritten(manager, 1, "the failed data write waits for the checkpointer");
             assertArrayEquals(page(4096, 5, 2), client.read(5), "reads see the committed write, not the file");
             try (StatusView status = StatusView.observe(directory)) {
                 assertEquals(1, status.sumReactors(StatusRegionDescriptor.DEFERRED_DATA_WRITES));
@@ -70,14 +73,42 @@ class CommittedWriteTest {
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
             device.get().faults().failNext(NvmeOpcodes.WRITE, 1, writeFault());
             client.write(9, page(4096, 9, 1));
-            assertEquals(1, manager.unwrittenPages());
+            awaitUnwritten(manager, 1, "the failed data write is kept");
 
             client.write(9, page(4096, 9, 2));  // reaches the device
-            assertEquals(0, manager.unwrittenPages(), "the newer write made the kept image obsolete");
+            awaitUnwritten(manager, 0, "the newer write made the kept image obsolete");
             manager.checkpoint();
             assertArrayEquals(page(4096, 9, 2), client.read(9), "the page holds the newer write");
         }
         assertArrayEquals(page(4096, 9, 2), pageInDataFile(9));
+    }
+
+    @Test
+    void shouldAnswerAWriteOnceLoggedAndHoldReadsOfItsPageUntilTheDataWriteLands() throws Exception {
+        AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
+        try (PageStoreManager manager = PageStoreManager.start(config(device));
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            client.write(3, page(4096, 3, 1));
+            device.get().faults().holdNext(NvmeOpcodes.WRITE, 1);
+
+            // Answered although its data write is held on the device: the log has it.
+            client.writeAsync(3, page(4096, 3, 2)).get(5, TimeUnit.SECONDS);
+            CompletableFuture<byte[]> read = client.readAsync(3);
+            Thread.sleep(200);
+            assertFalse(read.isDone(), "a read of the page waits for its data write, never reads the old image");
+
+            device.get().faults().releaseHeld();
+            assertArrayEquals(page(4096, 3, 2), read.get(5, TimeUnit.SECONDS));
+        }
+        assertArrayEquals(page(4096, 3, 2), pageInDataFile(3), "the data write landed before the stop");
+    }
+
+    private static void awaitUnwritten(PageStoreManager manager, long expected, String why) throws Exception {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (manager.unwrittenPages() != expected && System.nanoTime() < deadline) {
+            Thread.sleep(5);  // a write is answered when logged; its data write ends a little later
+        }
+        assertEquals(expected, manager.unwrittenPages(), why);
     }
 
     private byte[] pageInDataFile(long pageNumber) throws Exception {
