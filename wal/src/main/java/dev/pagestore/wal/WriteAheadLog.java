@@ -43,15 +43,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * called from any thread (serialised internally). {@link #close} waits for every published append to complete.
  */
 public final class WriteAheadLog implements AutoCloseable {
-    /**
-     * How the writer waits for appends: spin 10 us, then yield up to 100 us, then block on a lock. The short spin
-     * catches an appender that re-appends right after its acknowledgement (one wake-up saved per record at low
-     * concurrency); blocking afterwards keeps an idle log from burning a core on a 2-core machine. Not a delay: an
-     * event is taken the moment it is seen.
-     */
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WriteAheadLog.class);
+    /**
+     * How the writer waits for appends: spin 2 us, yield up to 5 us more, then block on a lock. Appends that arrive
+     * while a commit is on the device are taken into the next commit without any wait; what is left is the gap after
+     * a commit until the next append, which is a round trip to a worker process (tens of microseconds or more when
+     * workers outnumber cores). Spinning or yielding through it cost more CPU per durable write than the wake-up it
+     * saved (bench/RESULTS.md, issue 15). Not a delay: an event is taken the moment it is seen.
+     */
     private static final java.util.function.Supplier<com.lmax.disruptor.WaitStrategy> WAIT_STRATEGY_FACTORY =
-            () -> PhasedBackoffWaitStrategy.withLock(10, 100, java.util.concurrent.TimeUnit.MICROSECONDS);
+            () -> PhasedBackoffWaitStrategy.withLock(2, 5, java.util.concurrent.TimeUnit.MICROSECONDS);
 
     private final LogDirectory directory;
     private final WalConfig config;

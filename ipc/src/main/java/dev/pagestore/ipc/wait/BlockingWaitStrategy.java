@@ -10,6 +10,12 @@ package dev.pagestore.ipc.wait;
  * syscalls (io_uring's {@code NEED_WAKEUP}). See {@link WaitPoint} for why no wake-up is lost. An idle end costs no
  * CPU, which is why this is the default on 2-core machines.
  *
+ * <h2>Adaptive spin</h2>
+ * The time-bounded part of the spin adapts per ring end, as adaptive mutexes do: halved each time it runs out (the
+ * other side was not about to publish, or was not even running: with more runnable threads than cores a spin only
+ * takes the core from the thread that would publish), doubled each time it sees the sequence move, between 1 us and
+ * the configured bound. A busy ping-pong keeps the whole spin; an end whose peer is slow stops burning CPU for it.
+ *
  * <p>A sequence corrupted to a value with the same low 32 bits as {@code seen} cannot be told apart by the kernel; the
  * waiter then sleeps until the next wake or the deadline, and the re-check after it reports the change.
  */
@@ -43,16 +49,23 @@ public final class BlockingWaitStrategy implements WaitStrategy {
     @Override
     public WaitOutcome await(WaitPoint point, long seen, long deadlineNanos) {
         long spinStart = spinNanos > 0 ? System.nanoTime() : 0;
+        long spinFor = spinNanos > 0 ? point.spinNanos(spinNanos) : 0;
         for (int spins = 0; ; spins++) {
             if (point.sequenceAcquire() != seen) {
+                if (spinNanos > 0) {
+                    point.spinPaidOff(spinNanos);
+                }
                 return WaitOutcome.CHANGED;
             }
-            // Spin at least spinIterations checks, then for at most spinNanos (the clock is read every 64 checks).
-            if (spins >= spinIterations && (spinNanos == 0
-                    || ((spins & 63) == 0 && System.nanoTime() - spinStart >= spinNanos))) {
+            // Spin at least spinIterations checks, then for at most spinFor (the clock is read every 64 checks).
+            if (spins >= spinIterations && (spinFor == 0
+                    || ((spins & 63) == 0 && System.nanoTime() - spinStart >= spinFor))) {
                 break;
             }
             Thread.onSpinWait();
+        }
+        if (spinNanos > 0) {
+            point.spinWasted();
         }
         while (true) {
             if (point.sequenceAcquire() != seen) {

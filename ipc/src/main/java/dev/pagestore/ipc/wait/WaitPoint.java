@@ -40,6 +40,7 @@ public final class WaitPoint {
     /** Set in every raised flag, so that a raised flag is never 0 whatever {@code seen} is. */
     static final int WAITING_BIT = 0x8000_0000;
     private static final int SEEN_MASK = 0x7FFF_FFFF;
+    private static final long ADAPTIVE_SPIN_MIN_NANOS = 1_000;
 
     private final MemorySegment segment;
     private final long sequenceOffset;
@@ -48,6 +49,8 @@ public final class WaitPoint {
     private final MemorySegment futexWord;
     private long sleepCount;
     private long wakeCount;
+    /** The spin a {@link BlockingWaitStrategy} allows this end next time, adapted to how its spins end; -1 unset. */
+    private long spinNanos = -1;
 
     /**
      * @param segment           the shared segment holding both words
@@ -116,6 +119,24 @@ public final class WaitPoint {
     /** Whether the waiting flag is currently up (diagnostics and tests). */
     public boolean waitingFlagRaised() {
         return OrderedAccess.getIntAcquire(segment, waitingFlagOffset) != 0;
+    }
+
+    /** The spin to allow next, at most {@code maxNanos} (the waiting thread's own state). */
+    long spinNanos(long maxNanos) {
+        if (spinNanos < 0 || spinNanos > maxNanos) {
+            spinNanos = maxNanos;
+        }
+        return spinNanos;
+    }
+
+    /** A spin saw the sequence move: allow twice as long next time, up to {@code maxNanos}. */
+    void spinPaidOff(long maxNanos) {
+        spinNanos = Math.min(maxNanos, Math.max(ADAPTIVE_SPIN_MIN_NANOS, spinNanos * 2));
+    }
+
+    /** A spin ran out and the waiter slept anyway: allow half as long next time. */
+    void spinWasted() {
+        spinNanos >>= 1;
     }
 
     /** How many times this end entered {@code futex} wait (diagnostics; counted by the owning thread). */
