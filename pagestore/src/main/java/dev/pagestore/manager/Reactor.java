@@ -53,11 +53,13 @@ import org.slf4j.LoggerFactory;
  * {@link PageStripes} keeps a page's reads and writes in one reactor at a time.
  *
  * <h2>Idle</h2>
- * Spin briefly, then yield, then: with the device owing completions, wait in {@code io_uring_enter} (or park 50 us);
- * otherwise sleep at most 10 ms in {@code futex_waitv} ({@link FutexWaitv}) on the channels' request rings (a worker's
- * publish wakes it, through its ring's waiting flag) and on the reactor's own doorbell, which the WAL writer rings
- * once per batch that had its writes and the control thread when it hands over work. On kernels without
- * {@code futex_waitv}: park 50 us while the WAL owes an answer, else sleep on one ring at a time for at most 1 ms.
+ * Spin briefly, then yield, then sleep at most 10 ms until the device completes something, a worker publishes on one
+ * of the served request rings (it wakes the ring's word, since the reactor raised the ring's waiting flag), or another
+ * manager thread rings the reactor's own doorbell (the WAL writer once per batch that had its writes, the control
+ * thread when it hands over work). With io_uring that is one {@code io_uring_enter}, the words watched by an
+ * {@code IORING_OP_FUTEX_WAITV} armed in the same ring; otherwise {@code futex_waitv} ({@link FutexWaitv}) on the
+ * words when nothing is on the device, and 50 us parks while something is. Kernels without {@code futex_waitv}
+ * sleep on one ring at a time for at most 1 ms.
  */
 final class Reactor implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Reactor.class);
@@ -131,6 +133,11 @@ final class Reactor implements Runnable {
     private int idleRounds;
     private int sleepCursor;
     private final FutexWaitv waitv = new FutexWaitv();
+    /** The io_uring queue pair, when the device is one: the reactor then sleeps on its completions and rings at once. */
+    private IoUringQueuePair uring;
+    /** Sessions whose request rings' waiting flags are raised for the futex watch armed in {@link #uring}. */
+    private final List<ChannelSession> watched = new ArrayList<>();
+    private boolean watchRaised;
     private long nextDeadlineScanNanos;
     /** Private copies of accepted writes; reactor thread only, closed when it ends. */
     private final WriteStaging staging;
@@ -238,6 +245,7 @@ final class Reactor implements Runnable {
                 LOG.info("reactor {} pinned: {}", index, affinity);
             }
             queuePair = device.openQueuePair(queueDepth);
+            uring = queuePair instanceof IoUringQueuePair u ? u : null;
             queuePair.listener(new QueuePairListener() {
                 @Override
                 public void onUnmappedCompletion(int queuePairId, int cid, IoStatus s, int detail) {
@@ -340,6 +348,9 @@ final class Reactor implements Runnable {
             work++;
         }
         work += queuePair.poll(2 * queueDepth, deviceCompletions);
+        if (watchRaised && !uring.futexWatchArmed()) {
+            lowerWatch();  // the watch fired: a worker's publish will not need to wake anyone
+        }
         long now = System.nanoTime();
         if (now >= nextDeadlineScanNanos) {
             work += expireDeadlines(now);
@@ -426,6 +437,9 @@ final class Reactor implements Runnable {
         for (int i = sessions.size() - 1; i >= 0; i--) {
             ChannelSession session = sessions.get(i);
             if (session.detaching && session.inProgressOps == 0) {
+                if (watched.remove(session)) {
+                    session.requests.entriesWaitPoint().withdrawWaiting();  // before its memory goes
+                }
                 sessions.remove(i);
                 closeChannel(session);
                 status.setReactor(index, StatusRegionDescriptor.CHANNELS, sessions.size());
@@ -1117,8 +1131,26 @@ final class Reactor implements Runnable {
             Thread.yield();
             return;
         }
-        if (walPending == 0 && deferred.isEmpty() && queuePair.inFlightCount() > 0
-                && queuePair instanceof IoUringQueuePair uring) {
+        if (uring != null && uring.futexWatchSupported() && waitv.available() && !draining) {
+            // Sleep in io_uring_enter until the device completes something or a ring or the doorbell is woken.
+            if (!uring.futexWatchArmed()) {
+                if (watchRaised) {
+                    lowerWatch();
+                }
+                if (!raiseWatch()) {
+                    lowerWatch();
+                    return;  // work arrived while the flags went up
+                }
+                if (!uring.armFutexWatch(waitv.array(), waitv.count())) {
+                    lowerWatch();
+                    LockSupport.parkNanos(50_000);
+                    return;
+                }
+            }
+            uring.awaitCompletions(DEEP_SLEEP_ONE_CHANNEL_NANOS);
+            return;
+        }
+        if (walPending == 0 && deferred.isEmpty() && queuePair.inFlightCount() > 0 && uring != null) {
             // Only the device owes us anything: wait in io_uring_enter, which returns at the first completion.
             uring.awaitCompletions(50_000);
             return;
@@ -1178,6 +1210,47 @@ final class Reactor implements Runnable {
             sleepingOn = null;
             point.withdrawWaiting();
         }
+    }
+
+    /**
+     * Raises the waiting flag of every served request ring (naming the sequence seen, as {@link WaitPoint} does) and
+     * the doorbell's, and fills {@link #waitv} with their words, for a futex watch armed in the queue pair. False when
+     * work is already waiting; the caller lowers what was raised.
+     */
+    private boolean raiseWatch() {
+        waitv.clear();
+        watchRaised = true;
+        int bell = (int) DOORBELL.getVolatile(doorbell, 0L);
+        doorbellWatched = true;  // before the last look at the queues: a waker after it sees the flag
+        waitv.add(doorbell, bell);
+        for (int i = 0; i < sessions.size() && waitv.count() < FutexWaitv.WAITERS_MAX; i++) {
+            ChannelSession s = sessions.get(i);
+            if (s.detaching) {
+                continue;
+            }
+            RingConsumer ring = s.requests;
+            WaitPoint point = ring.entriesWaitPoint();
+            long seen = point.sequenceAcquire();
+            if (seen != ring.sequence()) {
+                return false;
+            }
+            point.announceWaiting(seen);  // includes the StoreLoad fence before the re-check below
+            watched.add(s);
+            if (point.sequenceAcquire() != seen) {
+                return false;
+            }
+            waitv.add(ring.segment().asSlice(RingDescriptor.PRODUCER_SEQUENCE_OFFSET, 4), (int) seen);
+        }
+        return nothingQueued();
+    }
+
+    private void lowerWatch() {
+        doorbellWatched = false;
+        for (int i = 0; i < watched.size(); i++) {
+            watched.get(i).requests.entriesWaitPoint().withdrawWaiting();
+        }
+        watched.clear();
+        watchRaised = false;
     }
 
     private boolean nothingQueued() {

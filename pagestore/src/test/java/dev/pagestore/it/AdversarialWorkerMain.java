@@ -305,23 +305,14 @@ public final class AdversarialWorkerMain {
         try (RawWorker raw = attach()) {
             MemorySegment all = raw.whole();
             long at = raw.completionRingOffset() + RingDescriptor.CONSUMER_SEQUENCE_OFFSET;
-            AtomicBoolean stop = new AtomicBoolean();
-            Thread corrupter = new Thread(() -> {
-                while (!stop.get()) {
-                    all.set(JAVA_LONG, at, 1L << 40);  // over and over: this process's own releases rewrite it
+            for (int i = 0; i < 4 * raw.capacity; i++) {
+                // Before every request: this process's own release after each answer rewrites it. (A thread racing
+                // the releases instead left it to the scheduler whether the manager ever saw the garbage.)
+                all.set(JAVA_LONG, at, 1L << 40);
+                long id = raw.write(page(), 0, false, deadline(1000));
+                if (raw.await(id, Duration.ofSeconds(2)) == null) {
+                    return toldItsSessionEnded(raw, "the channel stopped being served after " + i + " answers");
                 }
-            });
-            corrupter.start();
-            try {
-                for (int i = 0; i < 4 * raw.capacity; i++) {
-                    long id = raw.write(page(), 0, false, deadline(1000));
-                    if (raw.await(id, Duration.ofSeconds(2)) == null) {
-                        return toldItsSessionEnded(raw, "the channel stopped being served after " + i + " answers");
-                    }
-                }
-            } finally {
-                stop.set(true);
-                corrupter.join();
             }
             return "FAIL " + 4 * raw.capacity + " answers through a ring whose consumer sequence is garbage";
         }

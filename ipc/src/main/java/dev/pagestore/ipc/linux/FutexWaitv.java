@@ -39,6 +39,16 @@ public final class FutexWaitv {
         count = 0;
     }
 
+    /** The words added so far, as the {@code struct futex_waitv} array the kernel reads (io_uring takes it too). */
+    public MemorySegment array() {
+        return waiters;
+    }
+
+    /** How many words are added. */
+    public int count() {
+        return count;
+    }
+
     /** Adds a word to wait on while it holds {@code expected}; false when the array is full. */
     public boolean add(MemorySegment word, int expected) {
         if (count == WAITERS_MAX) {

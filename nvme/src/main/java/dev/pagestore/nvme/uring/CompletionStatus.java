@@ -98,6 +98,8 @@ public enum CompletionStatus {
                 yield errno == EALREADY ? CANCEL_TARGET_RUNNING : UNKNOWN_ERROR;
             }
             case NOP -> UNKNOWN_ERROR;
+            case FUTEX_WAITV -> errno == Errno.EINVAL.number() || errno == Errno.EOPNOTSUPP.number() ? UNSUPPORTED
+                    : UNKNOWN_ERROR;
         };
     }
 

@@ -387,6 +387,32 @@ public final class IoUring implements AutoCloseable {
     }
 
     /**
+     * Prepares a wait on {@code count} futex words ({@code IORING_OP_FUTEX_WAITV}, Linux 6.7+), described by
+     * {@code waiters} as for {@code futex_waitv(2)} (24 bytes each: expected value, address, flags). It completes with
+     * 0 when any of the words is woken, with {@code -EAGAIN} at once when one did not hold its expected value, with
+     * {@code -ECANCELED} when cancelled, and with {@code -EINVAL} on a kernel without it. The kernel copies the
+     * array while it consumes the SQE, so the array may be reused once the operation is submitted. It lets a thread
+     * that waits for this ring's completions be woken, in the same {@code io_uring_enter}, by another thread or
+     * process.
+     *
+     * @return {@code false} (and nothing written) when the queue is full
+     */
+    public boolean prepareFutexWaitv(MemorySegment waiters, int count, long callerId) {
+        checkCall(callerId);
+        Objects.requireNonNull(waiters, "waiters");
+        if (count <= 0 || count > 128 || waiters.byteSize() < 24L * count) {
+            throw new IllegalArgumentException("count=" + count + " must be in [1, 128] and fit the " + waiters.byteSize()
+                    + "-byte array");
+        }
+        if (!reserve()) {
+            return false;
+        }
+        push(SqeDescriptor.IORING_OP_FUTEX_WAITV, (byte) 0, 0, 0, waiters.address(), count, 0,
+                userData(UringOp.FUTEX_WAITV, callerId), (short) 0);
+        return true;
+    }
+
+    /**
      * Prepares a timer that completes with {@code -ETIME} ({@link CompletionStatus#TIMER_EXPIRED}) after
      * {@code delayNanos}, or {@code -ECANCELED} when cancelled first.
      *

@@ -59,6 +59,7 @@ public final class IoUringQueuePair extends QueuePair {
     static final int ZERO_RANGE_MODE = 0x01 | 0x10;
     /** The caller id of the ring's housekeeping requests (cancels, test-hook timers); outside the 16-bit cid space. */
     static final long HOUSEKEEPING_ID = 1L << 20;
+    private static final long FUTEX_WATCH_ID = HOUSEKEEPING_ID + 1;
 
     private final IoUringBlockDevice device;
     private final int ringEntries;
@@ -75,6 +76,9 @@ public final class IoUringQueuePair extends QueuePair {
     private final int[] kernelCid;
     private final UringOp[] kernelOp;
     private int commandsInKernel;
+    /** A futex wait armed in the ring by {@link #armFutexWatch} whose completion has not been polled yet. */
+    private boolean futexWatchArmed;
+    private boolean futexWatchSupported = true;
 
     // Commands the ring refused at prepare (it cannot happen with the sizing below; kept so nothing is ever dropped).
     private final int[] refusedCid;
@@ -266,6 +270,14 @@ public final class IoUringQueuePair extends QueuePair {
             case TIMEOUT, NOP -> {
                 // housekeeping: the test hook's delay timers
             }
+            case FUTEX_WAITV -> {
+                futexWatchArmed = false;
+                if (CompletionStatus.of(op, res) == CompletionStatus.UNSUPPORTED) {
+                    futexWatchSupported = false;
+                    LOG.info("{}: this kernel cannot wait on futex words through io_uring ({}); the owner polls"
+                            + " instead", name(), CompletionStatus.describe(op, res));
+                }
+            }
             case READ, WRITE, FSYNC, FALLOCATE -> {
                 int cid = (int) callerId;
                 forgetInKernel(cid);
@@ -315,6 +327,9 @@ public final class IoUringQueuePair extends QueuePair {
         if (r.owner() != Thread.currentThread()) {
             closeOldRing(r);
             return;
+        }
+        if (futexWatchArmed && r.prepareCancel(UringOp.FUTEX_WAITV, FUTEX_WATCH_ID, HOUSEKEEPING_ID)) {
+            r.submit();  // a futex wait ends only when woken: cancel it, or the close below waits for nothing
         }
         if (commandsInKernel > 0) {
             // The core has already failed these to their callers; ask the kernel to stop what it has not started.
@@ -372,6 +387,42 @@ public final class IoUringQueuePair extends QueuePair {
     }
 
     // ---------------------------------------------------------------------------------------------- waiting
+
+    /**
+     * Arms a wait on futex words in the ring ({@link IoUring#prepareFutexWaitv}), so that {@link #awaitCompletions}
+     * also returns when another thread or process wakes one of them: a reactor then sleeps on the device and on its
+     * request rings at once. The wait stays armed until one of the words is woken (or did not hold its expected value
+     * when the kernel looked), and {@link #futexWatchArmed()} turns false when that completion is polled. Owner
+     * thread only.
+     *
+     * @return whether it is armed; false on a kernel without the operation, or when the ring is full
+     */
+    public boolean armFutexWatch(MemorySegment waiters, int count) {
+        checkOwnerThread();
+        if (futexWatchArmed) {
+            return true;
+        }
+        if (!futexWatchSupported) {
+            return false;
+        }
+        IoUring r = ringForCaller();
+        if (!r.prepareFutexWaitv(waiters, count, FUTEX_WATCH_ID)) {
+            return false;
+        }
+        r.submit();
+        futexWatchArmed = true;
+        return true;
+    }
+
+    /** Whether a futex wait armed by {@link #armFutexWatch} has not completed yet (as far as polled). */
+    public boolean futexWatchArmed() {
+        return futexWatchArmed;
+    }
+
+    /** Whether {@link #armFutexWatch} can work here: false once the kernel refused the operation. */
+    public boolean futexWatchSupported() {
+        return futexWatchSupported;
+    }
 
     /**
      * Blocks in {@code io_uring_enter} until at least one completion is ready to {@link #poll}, or {@code timeoutNanos}

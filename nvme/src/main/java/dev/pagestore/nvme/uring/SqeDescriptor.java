@@ -61,6 +61,7 @@ public final class SqeDescriptor {
     public static final byte IORING_OP_FALLOCATE = 17;
     public static final byte IORING_OP_READ = 22;
     public static final byte IORING_OP_WRITE = 23;
+    public static final byte IORING_OP_FUTEX_WAITV = 53;
 
     // sqe->flags.
     /** {@code fd} is an index into the registered file table. */

@@ -20,7 +20,12 @@ public enum UringOp {
     /** {@code IORING_OP_ASYNC_CANCEL}: completes with 0, {@code -ENOENT} or {@code -EALREADY}. */
     ASYNC_CANCEL,
     /** {@code IORING_OP_FALLOCATE}: {@code fallocate(2)} through the ring (write-zeroes uses {@code ZERO_RANGE}). */
-    FALLOCATE;
+    FALLOCATE,
+    /**
+     * {@code IORING_OP_FUTEX_WAITV} (Linux 6.7+): completes with 0 when any of its futex words is woken, at once with
+     * {@code -EAGAIN} when one no longer held its expected value.
+     */
+    FUTEX_WAITV;
 
     private static final UringOp[] BY_CODE = values();
 

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pagestore.ipc.linux.Futex;
+import dev.pagestore.ipc.linux.FutexWaitv;
 import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.nvme.DeviceFile;
 import dev.pagestore.nvme.IoStatus;
@@ -17,6 +19,7 @@ import dev.pagestore.nvme.QueuePairListener;
 import dev.pagestore.nvme.QueuePairOwnershipException;
 import dev.pagestore.nvme.RecordingHandler;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
@@ -26,6 +29,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -66,6 +70,43 @@ class IoUringQueuePairTest extends QueuePairContractTest {
         qp.submit();
         h.pollUntil(qp, h.completions.size() + 1);
         assertEquals(IoStatus.OK, h.get(tag).status(), context() + " write tag " + tag);
+    }
+
+    @Test
+    void shouldReturnFromAwaitCompletionsWhenAWatchedFutexWordIsWoken() throws Exception {
+        try (IoUringQueuePair qp = open(4)) {
+            MemorySegment word = Arena.ofAuto().allocate(4, 4);
+            FutexWaitv waiters = new FutexWaitv();
+            waiters.add(word, 0);
+            assertTrue(qp.armFutexWatch(waiters.array(), waiters.count()), context() + ": Linux 6.7+ can");
+            assertTrue(qp.futexWatchArmed());
+
+            long start = System.nanoTime();
+            qp.awaitCompletions(50_000_000);
+            assertTrue(System.nanoTime() - start >= 40_000_000, "nothing woke it: it waited out its timeout");
+
+            Thread waker = Thread.ofPlatform().start(() -> {
+                LockSupport.parkNanos(20_000_000);
+                Futex.wake(word, 1);
+            });
+            start = System.nanoTime();
+            qp.awaitCompletions(5_000_000_000L);
+            long waited = System.nanoTime() - start;
+            waker.join();
+            assertTrue(waited < 2_000_000_000L, "the wake ended the wait (" + waited / 1_000_000 + " ms)");
+            qp.poll(4, new RecordingHandler(context()));
+            assertFalse(qp.futexWatchArmed(), "its completion was polled");
+
+            // A word that no longer holds its expected value completes the watch at once.
+            word.set(ValueLayout.JAVA_INT, 0, 7);
+            assertTrue(qp.armFutexWatch(waiters.array(), waiters.count()));
+            qp.awaitCompletions(5_000_000_000L);
+            qp.poll(4, new RecordingHandler(context()));
+            assertFalse(qp.futexWatchArmed());
+
+            word.set(ValueLayout.JAVA_INT, 0, 0);
+            assertTrue(qp.armFutexWatch(waiters.array(), waiters.count()), "armed again, then closed armed");
+        }  // close cancels the armed watch rather than waiting for it
     }
 
     @Test
