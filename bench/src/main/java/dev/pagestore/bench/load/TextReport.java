@@ -103,6 +103,11 @@ final class TextReport {
                             : (double) run.extraLatencies().get("fdatasync").getTotalCount()
                             / run.writes().getTotalCount()), 2));
         }
+        if (peer != null && peer.median(RunResult::reportedCpuNanos) >= 0) {
+            out.printf(Locale.ROOT, "%s's own CPU figure (usr_cpu + sys_cpu over its runtime, a cross-check of /proc):"
+                    + " %s us/op%n", peer.tool(), number(peer.median(run -> run.reportedCpuNanos() / 1e3 / run.ops()),
+                    2));
+        }
         errors(ours);
         if (peer != null) {
             errors(peer);

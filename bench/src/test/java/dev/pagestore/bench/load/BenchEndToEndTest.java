@@ -85,6 +85,7 @@ class BenchEndToEndTest {
         assertTrue(text.contains("alternating with fio (io_uring, O_DIRECT, an fdatasync after each write)"), text);
         assertTrue(text.matches("(?s).*fio's fdatasyncs, reported apart .* p99 [0-9,.]+ us, [1-9][0-9.]* per write.*"),
                 text);
+        assertTrue(text.matches("(?s).*fio's own CPU figure .*: [0-9.]+ us/op.*"), text);
         Map<?, ?> root = (Map<?, ?>) Json.parse(Files.readString(json));
         for (Object each : (List<?>) root.get("runs")) {
             Map<?, ?> run = (Map<?, ?>) each;
