@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
         commandListHeading = "%nCommands:%n",
         optionListHeading = "%nOptions:%n",
         footerHeading = "%n",
-        footer = "Read further: README.md, docs/operations.md and docs/DESIGN.md in the repository.")
+        footer = {"bin/pagestore also runs 'bench', the load generator of the bench module (bin/pagestore bench"
+                + " --help).", "Read further: README.md, docs/operations.md and docs/DESIGN.md in the repository."})
 public final class PageStoreCli implements Runnable {
 
     @Spec
