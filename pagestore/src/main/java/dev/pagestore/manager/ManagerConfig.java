@@ -147,7 +147,7 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
      * ({@link LogDirectories.Kind#PORTABLE}) when the data path is io_uring or portable, and plain files otherwise
      * (the simulated backend's tests). The WAL writer's I/O is strictly serial (write the batch, fdatasync, repeat),
      * so an asynchronous ring overlaps nothing there, and on ext4 io_uring hands both calls to io-wq workers
-     * (bench/RESULTS.md, "2026-11-26, third session").
+     * (bench/HISTORY.md, "2026-11-26, third session").
      */
     public LogDirectories.Kind walKind() {
         if (!walIo.equals("auto")) {

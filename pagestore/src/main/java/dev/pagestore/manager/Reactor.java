@@ -873,7 +873,7 @@ final class Reactor implements Runnable {
     /**
      * Run by the WAL writer after each batch: one wake for every op of the batch this reactor had. Woken at each op's
      * push instead, a reactor took the first few ops while the writer was still telling the rest, and (with an
-     * {@code unpark} plus a possible {@code futex} wake per op) slowed the writer telling them (bench/RESULTS.md).
+     * {@code unpark} plus a possible {@code futex} wake per op) slowed the writer telling them (bench/HISTORY.md).
      */
     private void wakeAfterWalBatch() {
         if (!walDone.isEmpty()) {
@@ -1167,7 +1167,7 @@ final class Reactor implements Runnable {
                     return;
                 }
             }
-            uring.awaitCompletions(DEEP_SLEEP_ONE_CHANNEL_NANOS);
+            uring.submitAndAwait(DEEP_SLEEP_ONE_CHANNEL_NANOS);  // arming and sleeping: one io_uring_enter
             return;
         }
         if (walPending == 0 && deferred.isEmpty() && queuePair.inFlightCount() > 0 && uring != null) {

@@ -328,8 +328,11 @@ public final class IoUringQueuePair extends QueuePair {
             closeOldRing(r);
             return;
         }
-        if (futexWatchArmed && r.prepareCancel(UringOp.FUTEX_WAITV, FUTEX_WATCH_ID, HOUSEKEEPING_ID)) {
-            r.submit();  // a futex wait ends only when woken: cancel it, or the close below waits for nothing
+        if (futexWatchArmed) {
+            r.submit();  // it may still be only prepared
+            if (r.prepareCancel(UringOp.FUTEX_WAITV, FUTEX_WATCH_ID, HOUSEKEEPING_ID)) {
+                r.submit();  // a futex wait ends only when woken: cancel it, or the close below waits for nothing
+            }
         }
         if (commandsInKernel > 0) {
             // The core has already failed these to their callers; ask the kernel to stop what it has not started.
@@ -389,7 +392,7 @@ public final class IoUringQueuePair extends QueuePair {
     // ---------------------------------------------------------------------------------------------- waiting
 
     /**
-     * Arms a wait on futex words in the ring ({@link IoUring#prepareFutexWaitv}), so that {@link #awaitCompletions}
+     * Arms a wait on futex words in the ring ({@link IoUring#prepareFutexWaitv}), so that {@link #submitAndAwait}
      * also returns when another thread or process wakes one of them: a reactor then sleeps on the device and on its
      * request rings at once. The wait stays armed until one of the words is woken (or did not hold its expected value
      * when the kernel looked), and {@link #futexWatchArmed()} turns false when that completion is polled. Owner
@@ -409,8 +412,7 @@ public final class IoUringQueuePair extends QueuePair {
         if (!r.prepareFutexWaitv(waiters, count, FUTEX_WATCH_ID)) {
             return false;
         }
-        r.submit();
-        futexWatchArmed = true;
+        futexWatchArmed = true;  // handed to the kernel by the next submit: submitAndAwait sleeps in that same enter
         return true;
     }
 

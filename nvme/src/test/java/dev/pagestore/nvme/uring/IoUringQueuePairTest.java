@@ -82,7 +82,7 @@ class IoUringQueuePairTest extends QueuePairContractTest {
             assertTrue(qp.futexWatchArmed());
 
             long start = System.nanoTime();
-            qp.awaitCompletions(50_000_000);
+            qp.submitAndAwait(50_000_000);
             assertTrue(System.nanoTime() - start >= 40_000_000, "nothing woke it: it waited out its timeout");
 
             Thread waker = Thread.ofPlatform().start(() -> {
@@ -90,7 +90,7 @@ class IoUringQueuePairTest extends QueuePairContractTest {
                 Futex.wake(word, 1);
             });
             start = System.nanoTime();
-            qp.awaitCompletions(5_000_000_000L);
+            qp.submitAndAwait(5_000_000_000L);
             long waited = System.nanoTime() - start;
             waker.join();
             assertTrue(waited < 2_000_000_000L, "the wake ended the wait (" + waited / 1_000_000 + " ms)");
@@ -100,7 +100,7 @@ class IoUringQueuePairTest extends QueuePairContractTest {
             // A word that no longer holds its expected value completes the watch at once.
             word.set(ValueLayout.JAVA_INT, 0, 7);
             assertTrue(qp.armFutexWatch(waiters.array(), waiters.count()));
-            qp.awaitCompletions(5_000_000_000L);
+            qp.submitAndAwait(5_000_000_000L);
             qp.poll(4, new RecordingHandler(context()));
             assertFalse(qp.futexWatchArmed());
 
@@ -402,7 +402,7 @@ class IoUringQueuePairTest extends QueuePairContractTest {
             long start = System.nanoTime();
             // Bounded: a housekeeping CQE (the delay timer's) may wake the first wait; the read's comes next.
             for (int i = 0; i < 10 && h.completions.isEmpty(); i++) {
-                qp.awaitCompletions(5_000_000_000L);
+                qp.submitAndAwait(5_000_000_000L);
                 qp.poll(8, h);
             }
             long waited = System.nanoTime() - start;
