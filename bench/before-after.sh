@@ -9,7 +9,7 @@
 # the `pagestore manager` command; set BEFORE_HAS_CREATE=true when BEFORE's manager knows --create). Each pass runs
 # BEFORE then AFTER, the next pass AFTER then BEFORE, so a drift of the machine's speed shows as a spread, not as a
 # difference. Each StoreLoad run warms up 15 s before its 10 s window: with less, the JIT compiler still runs in the
-# window and a build with more code to compile looks slower than it is (bench/RESULTS.md, issue 14). Raw output lands
+# window and a build with more code to compile looks slower than it is (bench/HISTORY.md, issue 14). Raw output lands
 # in OUTDIR; summarize with bench/summarize-before-after.py.
 set -euo pipefail
 

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>Why</h2>
  * Completing a {@code CompletableFuture} unparks its waiter: a mutex, a condition signal and a cross-CPU wake-up per
  * record, done one after another by the writer. With 64 blocked appenders on a 2-vCPU VM that was about 9 us per
- * record, a third of the commit cycle, with the writer preempted by the very threads it woke (bench/RESULTS.md). Here
+ * record, a third of the commit cycle, with the writer preempted by the very threads it woke (bench/HISTORY.md). Here
  * the writer only stores each record's LSN (a volatile write) and then makes one system call; the kernel wakes the
  * sleepers and each checks its own record.
  *
@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Each waiting thread has one of 32 wake bits ({@link BlockingAppend}); the writer ORs the bits of the batch's blocking
  * appends into a mask and wakes with {@code FUTEX_WAKE_BITSET}, so a sleeper whose record is in a later batch sleeps
  * on. Without the mask, 8 appenders in batches of 4-5 woke each other for nothing on every commit and ran 0.77x the
- * future-based path (bench/RESULTS.md). Beyond 32 threads two share a bit; a sleeper woken for its neighbour re-checks
+ * future-based path (bench/HISTORY.md). Beyond 32 threads two share a bit; a sleeper woken for its neighbour re-checks
  * and sleeps again.
  *
  * <h2>No lost wake-up</h2>

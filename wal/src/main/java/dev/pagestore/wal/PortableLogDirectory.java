@@ -19,7 +19,7 @@ import java.nio.file.StandardOpenOption;
  * asynchronous ring can overlap nothing there. Through io_uring on ext4 both operations are handed to io-wq worker
  * threads (buffered writes do not complete inline, and fsync always blocks), so every commit pays two thread
  * hand-offs: a 256 KiB write took 117-127 us through the ring against 52-64 us with {@code pwrite}, and with 8
- * appends in flight the slower wake-ups split batches (bench/RESULTS.md, "2026-11-26, third session"). Here the
+ * appends in flight the slower wake-ups split batches (bench/HISTORY.md, "2026-11-26, third session"). Here the
  * writer thread makes the system calls itself, as {@link FileLogDirectory} does, and keeps the queue-pair ownership
  * model (one owner thread, enforced; {@link QueuePairLogDevice}'s pinned and unpinned handles).
  *

@@ -84,7 +84,7 @@ final class SegmentFiles {
      *
      * @param paced fdatasync after every {@value #ZERO_CHUNK_BYTES}-byte chunk of zeros, so that a preparation beside a
      *              running log never queues more than one chunk ahead of the log's own fdatasync (one flush of the
-     *              whole 64 MiB at the end held the log's commits for tens of milliseconds: bench/RESULTS.md)
+     *              whole 64 MiB at the end held the log's commits for tens of milliseconds: bench/HISTORY.md)
      * @param cancelled checked between chunks: when it turns true the temporary file is deleted and this throws
      *                  {@link java.io.InterruptedIOException}, so a closing log is not renamed under
      */

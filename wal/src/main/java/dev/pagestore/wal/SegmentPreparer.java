@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * <h2>Why</h2>
  * A new segment is preallocated, zero-filled, fdatasync'ed, renamed and its directory fsync'ed ({@link SegmentFiles}):
  * about 130 ms for 64 MiB on this machine's disk. Done at the switch, on the writer thread, that stalled every
- * appender for 130 ms once per segment: with 64 appenders of 4 KiB pages, every 0.4 s (bench/RESULTS.md). Here the
+ * appender for 130 ms once per segment: with 64 appenders of 4 KiB pages, every 0.4 s (bench/HISTORY.md). Here the
  * writer asks for segment {@code n + 1} as soon as it starts on {@code n}, and at the switch only opens the file
  * (PostgreSQL's checkpointer preallocates WAL segments ahead of need the same way).
  *

@@ -222,7 +222,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
      * for an appender that has claimed a slot and not yet filled it), the log works, and fewer than
      * {@link #maxTakenIn} records are pending. Without it, appends kept in flight by one thread settled into two
      * cohorts that alternated, each re-published during the other's fdatasync and committed alone: the Disruptor
-     * ends a batch at the sequence that was published when the batch began (bench/RESULTS.md).
+     * ends a batch at the sequence that was published when the batch began (bench/HISTORY.md).
      */
     private boolean takesInNext(long sequence) {
         return failure == null && pendingCount > 0 && pendingCount < maxTakenIn && published.test(sequence + 1);

@@ -49,7 +49,7 @@ public final class WriteAheadLog implements AutoCloseable {
      * while a commit is on the device are taken into the next commit without any wait; what is left is the gap after
      * a commit until the next append, which is a round trip to a worker process (tens of microseconds or more when
      * workers outnumber cores). Spinning or yielding through it cost more CPU per durable write than the wake-up it
-     * saved (bench/RESULTS.md, issue 15). Not a delay: an event is taken the moment it is seen.
+     * saved (bench/RESULTS.md). Not a delay: an event is taken the moment it is seen.
      */
     private static final java.util.function.Supplier<com.lmax.disruptor.WaitStrategy> WAIT_STRATEGY_FACTORY =
             () -> PhasedBackoffWaitStrategy.withLock(2, 5, java.util.concurrent.TimeUnit.MICROSECONDS);

@@ -25,7 +25,7 @@ public final class BlockingWaitStrategy implements WaitStrategy {
     /**
      * How long the default spins before it sleeps: longer than a round trip to a peer that is awake (about a
      * microsecond between two cores), so a busy ping-pong never pays for a futex sleep and wake, and short enough that
-     * an idle end goes to sleep at once in human terms. Measured by RingRoundTripBench (bench/RESULTS.md).
+     * an idle end goes to sleep at once in human terms. Measured by RingRoundTripBench (bench/HISTORY.md).
      */
     public static final long DEFAULT_SPIN_NANOS = 20_000;
     static final BlockingWaitStrategy DEFAULT = new BlockingWaitStrategy(DEFAULT_SPIN_ITERATIONS, DEFAULT_SPIN_NANOS);

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * socket's EOF and the shared mapping outliving its writer are what is under test.
  *
  * <p>The issue asks for the event within 50 ms; the assertion allows 500 ms so that a loaded 2-core CI machine does
- * not fail it, and the measured figure is printed (bench/RESULTS.md has the quiet-machine figures).
+ * not fail it, and the measured figure is printed (bench/HISTORY.md has the quiet-machine figures).
  */
 class PeerDeathMidStreamTest {
     static final int RING_CAPACITY = 1024;
