@@ -19,7 +19,7 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Why once per batch: unparked at the first push, the driver woke while the writer was still telling the batch,
  * took a few slots, and re-appended them into a batch of their own; rounds of 64 split into batches of about 40 and
- * 24, each paying a whole fdatasync (bench/RESULTS.md).
+ * 24, each paying a whole fdatasync (bench/HISTORY.md).
  *
  * <p>Thread safety: {@link #run} on the driver thread only; the callbacks run on the WAL writer thread. The stack's
  * CAS is a release and the driver's exchange an acquire, so a slot's {@code failure} is visible to the driver.

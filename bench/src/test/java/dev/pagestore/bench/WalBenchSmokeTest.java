@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The suite's short version of WalBench (the full run is a documented command in {@code bench/RESULTS.md}): one
+ * The suite's short version of WalBench (the full run is a documented command in {@code bench/HISTORY.md}): one
  * second per point, WAL rows only (fio may not be installed), in a child JVM because WalBench reads its properties
  * once per JVM.
  */
