@@ -87,11 +87,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  * <li>{@code outstanding} (read, write, batch, mix): requests each thread keeps in flight. 1 is the synchronous call
  *     ({@code read}, {@code write}, {@code writeBatch}); n &gt; 1 keeps n asynchronous requests in flight: each
- *     invocation waits for the oldest, then issues the next in its place, so throughput counts completions. At most
- *     the manager's ring capacity (64) entries per client; a batch of two takes four.
+ *     invocation waits for the oldest, then issues the next in its place, so throughput counts completions. A
+ *     client's ring holds the manager's ring capacity (64 entries by default; a batch of two takes four): beyond
+ *     it, calls wait for a free entry.
  * <li>{@code pageSizeBytes}: the store's page size ({@code --page-size}: 4096, 8192 or 16384).
- * <li>{@code backend}: the manager's {@code --backend}: io_uring, portable (pread/pwrite), auto or simulated (an
- *     in-memory device: the store's own overheads without a disk).
+ * <li>{@code backend}: the manager's {@code --backend}: io_uring, portable, auto (io_uring where the kernel offers
+ *     it) or simulated (a simulated NVMe controller over the data file, for tests).
  * <li>{@code workingSetPages}: pages the benchmarks touch, uniformly; also the store's capacity, all written in set-up.
  * <li>{@code cachePercent} (mixCached only): each thread's cache holds this share of the working set's bytes.
  * </ul>
