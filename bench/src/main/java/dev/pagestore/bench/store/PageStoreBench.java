@@ -52,7 +52,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code gc.alloc.rate.norm} (bytes per operation; the benchmark code itself allocates nothing per operation,
  * so the figure is the client's, and the page cache's in {@link #mixCached}). Each trial (one benchmark and one
  * set of parameters) makes a fresh store, so a trial costs its warm-up and measurement plus the manager's start
- * and the pre-write of the working set (a few seconds for the default 65,536 pages).
+ * and the pre-write of the working set (6.3 to 6.8 s for the default 65,536 pages on a 2-vCPU VM).
  *
  * <h2>What runs where</h2>
  * The manager is its own JVM, as in production: the {@code pagestore manager} command ({@code PageStoreCli}) on a
