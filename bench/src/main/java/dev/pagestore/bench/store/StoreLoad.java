@@ -23,7 +23,11 @@ import java.util.concurrent.TimeUnit;
  * java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar dev.pagestore.bench.store.StoreLoad \
  *     DIR WORKERS DEPTH READ_PERCENT WARMUP_S WINDOW_S [PAGES] [manager options...]
  * </pre>
- * DIR must not exist or be empty: the run makes a fresh store in {@code DIR/store} ({@code pagestore manager
+ * Pages are not written before the run, so reads of pages no write has reached yet are holes in the data file that
+ * the file system answers without the disk: read-heavy figures measure the path, not the device. For figures against
+ * the device and its peers use {@code pagestore bench}, which writes every page first.
+ *
+ * <p>DIR must not exist or be empty: the run makes a fresh store in {@code DIR/store} ({@code pagestore manager
  * --create}), the processes' logs in DIR beside it (a manager makes a store only in an empty directory), and removes
  * DIR at the end.
  */
