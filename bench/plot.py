@@ -205,8 +205,8 @@ class Workload:
     def workers(self):
         return sorted({w for w, _ in self.runs})
 
-    def max_runs(self):
-        return max(len(runs) for runs in self.runs.values())
+    def run_counts(self):
+        return sorted({len(runs) for runs in self.runs.values()})
 
     def machine_text(self):
         if len(self.machines) != 1:
@@ -484,10 +484,10 @@ def tool_style(tool):
 
 def subtitles(workload):
     tools = workload.tools()
-    runs = workload.max_runs()
+    counts = workload.run_counts()
     versus = " vs ".join(tools)
-    method = (f"{versus}: median of {runs} runs per point, bar from the lowest to the highest run" if runs > 1
-              else f"{versus}: one run per point")
+    method = (f"{versus}: median of {span(counts)} runs per point, bar from the lowest to the highest run"
+              if counts[-1] > 1 else f"{versus}: one run per point")
     more = describe_more(workload.settings, workload.files_settings, tools, sorted(workload.fio_syncs),
                          workload.machine_text())
     return [more, method]
