@@ -24,10 +24,11 @@
 #   SHORT=1    a quick try of the whole chain: WORKERS "1 2 4", RUNS 1, WARMUP 3, DURATION 3 (each still
 #              overridable); its figures are not worth quoting (the JIT compiler is still at work in the window)
 #
-# How long: each point takes about RUNS x T x (WARMUP + DURATION + 6 s of start and stop) + 15 s of filling the
-# store and the peer's file, T = 2 tools (1 with PEER=none). With the defaults, one workload (6 points) is about
-# 6 x (3 x 2 x 31 + 15) s = 20 min, `all` about 80 min; SHORT=1 about 1 min per workload. The script prints its
-# own estimate before it starts.
+# How long: each point takes about RUNS x T x (WARMUP + DURATION + 3 s of starting and stopping processes) + 10 s
+# of filling the store and the peer's file, T = 2 tools (1 with PEER=none); dozens of workers start slower (each is a
+# JVM). Measured on the 2-vCPU VM: 1 worker, RUNS=2, 3 s + 3 s, fio: 34 s (the formula: 46 s); 2 workers, RUNS=1:
+# 29 s (28 s). With the defaults a point is about 3 min, a workload of 6 points about 18 min, `all` about 70 min;
+# SHORT=1 about 30 s a point, 1.5 min a workload. The script prints its own estimate before it starts.
 #
 # A point whose OUTDIR/NAME-wW.json exists is kept, not measured again (delete the file to redo it), so an
 # interrupted series resumes where it stopped. Each point's text report goes to OUTDIR/NAME-wW.txt. A failed point
@@ -116,7 +117,7 @@ for name in "${workloads[@]}"; do
 done
 tools=$([[ $PEER == none ]] && echo 1 || echo 2)
 estimate=$(awk -v p="$points" -v r="$RUNS" -v t="$tools" -v w="$WARMUP" -v d="$DURATION" \
-  'BEGIN { printf "%.0f", p * (r * t * (w + d + 6) + 15) / 60 }')
+  'BEGIN { printf "%.0f", p * (r * t * (w + d + 3) + 10) / 60 }')
 echo "bench/scaling.sh: ${workloads[*]} at workers $WORKERS vs $PEER: $points points to measure x $RUNS runs x" \
   "$tools tools, ${WARMUP} s warm-up + ${DURATION} s measured each: about $estimate min (not counting a first build)" >&2
 
