@@ -157,7 +157,7 @@ def describe_more(settings, files_settings, tools, fio_syncs, cpus_and_fs):
     peers = [t for t in tools if t != OURS]
     if "fio" in peers and fio_syncs:
         parts.append("fio writes: " + "/".join(
-            {"dsync": "O_DSYNC", "fdatasync": "fdatasync after each"}.get(s, s) for s in fio_syncs))
+            {"dsync": "O_DSYNC", "fdatasync": "fdatasync after each, not in its latency"}.get(s, s) for s in fio_syncs))
     return "; ".join(parts)
 
 
