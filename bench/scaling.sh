@@ -16,7 +16,8 @@
 #   WORKERS    worker counts ["1 2 4 8 16 32"]; with writes-sync, WORKERS x DEPTH is at most 256
 #   PEER       fio, rocksdb or none [fio]; fio must be installed (apt-get install fio)
 #   RUNS       runs of the store and as many of the peer, alternating; a point is their median [3]
-#   WARMUP     seconds of load before each run's window [15]: worker JVMs start cold (docs/operations.md)
+#   WARMUP     seconds of load before each run's window [15], raised to 2.5 s per worker: worker JVMs start cold
+#              and compile on the same cores (docs/operations.md)
 #   DURATION   seconds measured per run [10]
 #   DEPTH      requests outstanding per worker, or threads per worker with writes-sync [8]
 #   SCRATCH    parent of each point's scratch --dir, on the file system to measure [OUTDIR/scratch]
@@ -119,7 +120,7 @@ tools=$([[ $PEER == none ]] && echo 1 || echo 2)
 estimate=$(awk -v p="$points" -v r="$RUNS" -v t="$tools" -v w="$WARMUP" -v d="$DURATION" \
   'BEGIN { printf "%.0f", p * (r * t * (w + d + 3) + 10) / 60 }')
 echo "bench/scaling.sh: ${workloads[*]} at workers $WORKERS vs $PEER: $points points to measure x $RUNS runs x" \
-  "$tools tools, ${WARMUP} s warm-up + ${DURATION} s measured each: about $estimate min (not counting a first build)" >&2
+  "$tools tools, ${WARMUP} s warm-up (2.5 s per worker beyond that) + ${DURATION} s measured each: at least $estimate min" >&2
 
 mkdir -p "$out" "$SCRATCH"
 failed=()
@@ -138,10 +139,17 @@ for name in "${workloads[@]}"; do
       failed+=("$name-w$w")
       continue
     fi
-    echo "bench/scaling.sh: $name, workers=$w ($(date +%H:%M:%S))" >&2
+    # Every worker JVM compiles its own code, on the same two cores: at 16 workers a 10 s warm-up left the JIT busy
+    # in the window (20.8 k reads/s at 84 us of CPU each, against 51-54 k at 28 us after 40 s; bench/RESULTS.md).
+    # So the warm-up grows with the workers: at least 2.5 s per worker (unless SHORT).
+    warm=$WARMUP
+    if [[ -z ${SHORT:-} ]]; then
+      warm=$(awk -v a="$WARMUP" -v w="$w" 'BEGIN { b = 2.5 * w; print (a > b ? a : b) }')
+    fi
+    echo "bench/scaling.sh: $name, workers=$w, warm-up ${warm} s ($(date +%H:%M:%S))" >&2
     # shellcheck disable=SC2046,SC2086 # options and BENCH_ARGS are word lists
     if "$ROOT/bin/pagestore" bench --dir "$SCRATCH/$name-w$w" --workers "$w" $(options "$name") \
-        --warmup "$WARMUP" --duration "$DURATION" --runs "$RUNS" --compare "$PEER" $BENCH_ARGS \
+        --warmup "$warm" --duration "$DURATION" --runs "$RUNS" --compare "$PEER" $BENCH_ARGS \
         --json "$json.partial" > "$out/$name-w$w.txt"; then
       mv "$json.partial" "$json"
       jsons+=("$json")
