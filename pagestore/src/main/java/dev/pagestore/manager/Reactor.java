@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * came during them), then sleep at most 10 ms until the device completes something, a worker publishes on one
  * of the served request rings (it wakes the ring's word, since the reactor raised the ring's waiting flag), or another
  * manager thread rings the reactor's own doorbell (the WAL writer once per batch that had its writes, the control
- * thread when it hands over work). With io_uring that is one {@code io_uring_enter}, the words watched by an
+ * thread when it hands over work); at most 1 ms while requests are in progress (deadlines and retries are the
+ * loop's), 50 us while one waits for a page stripe another reactor holds. With io_uring that is one {@code io_uring_enter}, the words watched by an
  * {@code IORING_OP_FUTEX_WAITV} armed in the same ring; otherwise {@code futex_waitv} ({@link FutexWaitv}) on the
  * words when nothing is on the device, and 50 us parks while something is. Kernels without {@code futex_waitv}
  * sleep on one ring at a time for at most 1 ms.
@@ -69,6 +70,8 @@ final class Reactor implements Runnable {
     private static final int IDLE_ROUNDS_MAX = 100;
     private static final int IDLE_SPIN_ROUNDS = 50;
     private static final long DEEP_SLEEP_ONE_CHANNEL_NANOS = 10_000_000;
+    private static final long BUSY_SLEEP_NANOS = 1_000_000;
+    private static final long DEFERRED_RETRY_NANOS = 50_000;
     private static final long DEEP_SLEEP_SEVERAL_CHANNELS_NANOS = 1_000_000;
     private static final long DRAIN_TIMEOUT_NANOS = 10_000_000_000L;
     private static final VarHandle DOORBELL = ValueLayout.JAVA_INT.varHandle();
@@ -1167,7 +1170,7 @@ final class Reactor implements Runnable {
                     return;
                 }
             }
-            uring.submitAndAwait(DEEP_SLEEP_ONE_CHANNEL_NANOS);  // arming and sleeping: one io_uring_enter
+            uring.submitAndAwait(sleepBoundNanos());  // arming and sleeping: one io_uring_enter
             return;
         }
         if (walPending == 0 && deferred.isEmpty() && queuePair.inFlightCount() > 0 && uring != null) {
@@ -1182,7 +1185,7 @@ final class Reactor implements Runnable {
         // Nothing on the device: what comes next is a worker's request, the end of a WAL batch or a control event,
         // and each of them rings (a ring buffer's word or the doorbell).
         if (waitv.available()) {
-            sleepOnAll();
+            sleepOnAll(sleepBoundNanos());
             return;
         }
         if (walPending > 0 || !deferred.isEmpty()) {
@@ -1273,6 +1276,19 @@ final class Reactor implements Runnable {
         watchRaised = false;
     }
 
+    /**
+     * How long an idle reactor may sleep. Nothing wakes it when another reactor frees a page stripe its deferred ops
+     * wait for, and the stripe's waiter claim must be renewed within {@link PageStripes}' freshness window, so those
+     * are retried every 50 us; deadlines and the queue pair's retries are checked only by the loop, so with requests
+     * in progress it sleeps at most 1 ms; otherwise 10 ms.
+     */
+    private long sleepBoundNanos() {
+        if (!deferred.isEmpty()) {
+            return DEFERRED_RETRY_NANOS;
+        }
+        return liveOps > 0 ? BUSY_SLEEP_NANOS : DEEP_SLEEP_ONE_CHANNEL_NANOS;
+    }
+
     private boolean nothingQueued() {
         return newSessions.isEmpty() && detached.isEmpty() && walDone.isEmpty() && !draining;
     }
@@ -1283,7 +1299,7 @@ final class Reactor implements Runnable {
      * ring's word (the same Dekker handshake as {@link WaitPoint}, once per ring) or another thread rings the
      * doorbell.
      */
-    private void sleepOnAll() {
+    private void sleepOnAll(long sleepNanos) {
         waitv.clear();
         int bell = (int) DOORBELL.getVolatile(doorbell, 0L);
         doorbellWatched = true;  // before the last look at the queues: a waker after it sees the flag
@@ -1310,7 +1326,7 @@ final class Reactor implements Runnable {
                 waitv.add(word, (int) seen);
             }
             if (nothingQueued()) {
-                waitv.await(System.nanoTime() + DEEP_SLEEP_ONE_CHANNEL_NANOS);
+                waitv.await(System.nanoTime() + sleepNanos);
             }
         } finally {
             doorbellWatched = false;

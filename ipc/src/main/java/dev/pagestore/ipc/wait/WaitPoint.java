@@ -136,7 +136,7 @@ public final class WaitPoint {
 
     /** A spin ran out and the waiter slept anyway: allow half as long next time. */
     void spinWasted() {
-        spinNanos >>= 1;
+        spinNanos = Math.max(ADAPTIVE_SPIN_MIN_NANOS, spinNanos >> 1);
     }
 
     /** How many times this end entered {@code futex} wait (diagnostics; counted by the owning thread). */

@@ -1,5 +1,6 @@
 package dev.pagestore.nvme.uring;
 
+import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.nvme.IoOpcode;
 import dev.pagestore.nvme.IoStatus;
 import dev.pagestore.nvme.NanoClock;
@@ -272,7 +273,9 @@ public final class IoUringQueuePair extends QueuePair {
             }
             case FUTEX_WAITV -> {
                 futexWatchArmed = false;
-                if (CompletionStatus.of(op, res) == CompletionStatus.UNSUPPORTED) {
+                // Any outcome ends the watch; only a kernel that lacks the operation ends its use (checked by errno:
+                // CompletionStatus.of throws on errors it takes for programming errors, which must not stop a loop).
+                if (res == -Errno.EINVAL.number() || res == -Errno.EOPNOTSUPP.number()) {
                     futexWatchSupported = false;
                     LOG.info("{}: this kernel cannot wait on futex words through io_uring ({}); the owner polls"
                             + " instead", name(), CompletionStatus.describe(op, res));
