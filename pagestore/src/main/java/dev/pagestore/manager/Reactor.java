@@ -1248,7 +1248,9 @@ final class Reactor implements Runnable {
         waitv.add(doorbell, bell);
         for (int i = 0; i < sessions.size() && waitv.count() < FutexWaitv.WAITERS_MAX; i++) {
             ChannelSession s = sessions.get(i);
-            if (s.detaching) {
+            if (s.detaching || s.capacity - s.load() <= 0) {
+                // A ring without room is not drained (drainRequests), so what is published on it is no work now:
+                // counted as waiting work, a worker that publishes past its room would keep this reactor spinning.
                 continue;
             }
             RingConsumer ring = s.requests;
@@ -1308,8 +1310,8 @@ final class Reactor implements Runnable {
         try {
             for (int i = 0; i < sessions.size() && announced < FutexWaitv.WAITERS_MAX - 1; i++) {
                 ChannelSession s = sessions.get(i);
-                if (s.detaching) {
-                    continue;
+                if (s.detaching || s.capacity - s.load() <= 0) {
+                    continue;  // no room: not drained, so not waited for (see raiseWatch)
                 }
                 RingConsumer ring = s.requests;
                 WaitPoint point = ring.entriesWaitPoint();
@@ -1334,7 +1336,7 @@ final class Reactor implements Runnable {
             int withdrawn = 0;
             for (int i = 0; i < sessions.size() && withdrawn < announced; i++) {
                 ChannelSession s = sessions.get(i);
-                if (!s.detaching) {
+                if (!s.detaching && s.capacity - s.load() > 0) {  // the rings announced above: nothing ran since
                     s.requests.entriesWaitPoint().withdrawWaiting();
                     withdrawn++;
                 }
