@@ -101,6 +101,12 @@ public final class HostileWorkerMain {
                 System.out.println("ATTEMPTS " + attempts.entrySet().stream()
                         .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" ")));
                 System.out.flush();
+                // The test checks how the manager recorded this worker before the scribbling makes it end the session.
+                java.nio.file.Path go = java.nio.file.Path.of(args[0], "hostile-go");
+                long goDeadline = System.nanoTime() + 30_000_000_000L;
+                while (!java.nio.file.Files.exists(go) && System.nanoTime() < goDeadline) {
+                    Thread.sleep(5);
+                }
 
                 // Then scribble over everything this worker can write: rings, header, lifeline, every slot.
                 MemorySegment all = channel.segment();

@@ -72,6 +72,7 @@ class HostileWorkerTest {
                 List<Long> pids = manager.attachedWorkerProcesses().stream().map(ProcessIdentity::pid).toList();
                 assertTrue(pids.contains(hostile.pid()), "kernel pid " + hostile.pid() + " among " + pids);
                 assertFalse(pids.contains(1L), "the claimed pid 1 is not recorded: " + pids);
+                java.nio.file.Files.createFile(directory.resolve("hostile-go"));  // now it may scribble
 
                 String scribbled = hostile.awaitLineStartingWith("SCRIBBLED",
                         STARTUP.plusMillis(SCRIBBLE_MILLIS));
