@@ -45,13 +45,12 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class WriteAheadLog implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WriteAheadLog.class);
     /**
-     * How the writer waits for appends: spin, yield briefly, then block on a lock. The bounds are 2 us and 5 us, but
-     * the Disruptor (4.0) reads the clock only every 10,000 spins, so in practice it spins 10,000 checks, yields about
-     * as long, then blocks: tens of microseconds, against the 10 + 100 us before. Appends that arrive
-     * while a commit is on the device are taken into the next commit without any wait; what is left is the gap after
-     * a commit until the next append, which is a round trip to a worker process (tens of microseconds or more when
-     * workers outnumber cores). Spinning or yielding through it cost more CPU per durable write than the wake-up it
-     * saved (bench/RESULTS.md). Not a delay: an event is taken the moment it is seen.
+     * How the writer waits for appends: a short spin, a short yield, then a lock. Appends that arrive while a commit
+     * is on the device join the next commit without any wait; what is left is the gap after a commit until the next
+     * append, a round trip to a worker process, longer still when workers outnumber cores. A long spin or yield
+     * through that gap costs more CPU per durable write than the wake-up it saves. (Disruptor 4.0 reads the clock
+     * only every 10,000 spins, so the bounds below are lower limits.) Not a delay: an event is taken the moment it
+     * is seen.
      */
     private static final java.util.function.Supplier<com.lmax.disruptor.WaitStrategy> WAIT_STRATEGY_FACTORY =
             () -> PhasedBackoffWaitStrategy.withLock(2, 5, java.util.concurrent.TimeUnit.MICROSECONDS);
