@@ -1,10 +1,10 @@
 package dev.pagestore.manager;
 
 import dev.pagestore.wal.LogDevice;
+import dev.pagestore.wal.ForwardingLogDirectory;
 import dev.pagestore.wal.LogDirectory;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -17,7 +17,7 @@ import java.util.function.UnaryOperator;
  * or of every segment, fail with an {@code EIO}-like {@link IOException}; closing a segment can be held until the test
  * lets it go. Everything else goes to the real directory, so the manager's start checks it as any other.
  */
-public final class FailingLogDirectory implements LogDirectory {
+public final class FailingLogDirectory extends ForwardingLogDirectory {
     private static final String SEGMENTS = "*.wal";
 
     private final LogDirectory inner;
@@ -25,6 +25,7 @@ public final class FailingLogDirectory implements LogDirectory {
     private volatile CountDownLatch segmentCloseGate;
 
     private FailingLogDirectory(LogDirectory inner) {
+        super(inner);
         this.inner = inner;
     }
 
@@ -61,11 +62,6 @@ public final class FailingLogDirectory implements LogDirectory {
     private boolean takeFailure(String key) {
         AtomicInteger left = datasyncFailures.get(key);
         return left != null && left.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
-    }
-
-    @Override
-    public List<String> list() throws IOException {
-        return inner.list();
     }
 
     @Override
@@ -124,31 +120,6 @@ public final class FailingLogDirectory implements LogDirectory {
                 device.close();
             }
         };
-    }
-
-    @Override
-    public void rename(String from, String to) throws IOException {
-        inner.rename(from, to);
-    }
-
-    @Override
-    public void delete(String name) throws IOException {
-        inner.delete(name);
-    }
-
-    @Override
-    public void sync() throws IOException {
-        inner.sync();
-    }
-
-    @Override
-    public long usableSpaceBytes() throws IOException {
-        return inner.usableSpaceBytes();
-    }
-
-    @Override
-    public String describe() {
-        return inner.describe();
     }
 
     @Override

@@ -7,10 +7,10 @@ import java.util.List;
  * A {@link LogDirectory} that forwards every call to another: the base of a directory that adds to one it wraps
  * ({@link SimulatedLogDirectory} over its {@link QueuePairLogDirectory}, and tests that watch or break calls).
  */
-abstract class ForwardingLogDirectory implements LogDirectory {
+public abstract class ForwardingLogDirectory implements LogDirectory {
     private final LogDirectory inner;
 
-    ForwardingLogDirectory(LogDirectory inner) {
+    protected ForwardingLogDirectory(LogDirectory inner) {
         this.inner = inner;
     }
 
