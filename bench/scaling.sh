@@ -143,7 +143,7 @@ for name in "${workloads[@]}"; do
     # in the window (20.8 k reads/s at 84 us of CPU each, against 51-54 k at 28 us after 40 s; bench/RESULTS.md).
     # So the warm-up grows with the workers: at least 2.5 s per worker (unless SHORT).
     warm=$WARMUP
-    if [[ -z ${SHORT:-} ]]; then
+    if [[ ${SHORT:-0} != 1 ]]; then
       warm=$(awk -v a="$WARMUP" -v w="$w" 'BEGIN { b = 2.5 * w; print (a > b ? a : b) }')
     fi
     echo "bench/scaling.sh: $name, workers=$w, warm-up ${warm} s ($(date +%H:%M:%S))" >&2
