@@ -480,7 +480,10 @@ public final class ControlServer implements AutoCloseable {
 
     /**
      * Closes connections past their handshake deadline (oldest first: deadlines are in accept order); returns the
-     * poll timeout until the next deadline, or -1 for none.
+     * poll timeout until the next deadline, or -1 for none. A first frame that arrived in time is served first: the
+     * deadline is for a peer that is slow to send, not for this thread being slow to read (a control thread starved
+     * by dozens of worker JVMs starting on two cores served other attaches for seconds while one worker's ATTACH
+     * waited in its socket, and that worker was turned away as silent).
      */
     private int expireHandshakes(long now) {
         while (!pending.isEmpty()) {
@@ -489,14 +492,21 @@ public final class ControlServer implements AutoCloseable {
             if (left > 0) {
                 return (int) Math.min(Integer.MAX_VALUE, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left) + 1));
             }
-            protocolErrors.incrementAndGet();
-            if (handshakeTimeoutLog.allow(now)) {
-                LOG.warn("closing {}: no ATTACH or OBSERVE within {}{}", oldest, options.handshakeTimeout(),
-                        handshakeTimeoutLog.leftOut("timeouts not logged"));
+            serve(oldest, Libc.POLLIN);  // non-blocking: reads what is there, if anything
+            if (pending.contains(oldest)) {
+                expire(oldest, now);
             }
-            oldest.closeUnanswered("no ATTACH or OBSERVE within " + options.handshakeTimeout());
         }
         return -1;
+    }
+
+    private void expire(ServerConnection connection, long now) {
+        protocolErrors.incrementAndGet();
+        if (handshakeTimeoutLog.allow(now)) {
+            LOG.warn("closing {}: no ATTACH or OBSERVE within {}{}", connection, options.handshakeTimeout(),
+                    handshakeTimeoutLog.leftOut("timeouts not logged"));
+        }
+        connection.closeUnanswered("no ATTACH or OBSERVE within " + options.handshakeTimeout());
     }
 
     // ---------------------------------------------------------------------------------------- called by connections

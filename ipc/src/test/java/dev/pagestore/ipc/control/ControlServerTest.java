@@ -449,6 +449,46 @@ class ControlServerTest {
     }
 
     @Test
+    void shouldServeAnAttachThatArrivedInTimeWhileTheServerWasBusyPastItsDeadline() throws Exception {
+        // The control thread is held up in one attach for longer than another connection's handshake timeout (as a
+        // thread starved by dozens of JVMs starting on two cores is); that connection's ATTACH came in time.
+        server.close();
+        java.util.concurrent.CountDownLatch inFirstAttach = new java.util.concurrent.CountDownLatch(1);
+        AttachHandler busy = new AttachHandler() {
+            @Override
+            public AttachDecision onAttach(ControlSession session, AttachRequest request) throws Exception {
+                if (request.clientName().equals("first")) {
+                    inFirstAttach.countDown();
+                    Thread.sleep(1_500);
+                }
+                return handler.onAttach(session, request);
+            }
+
+            @Override
+            public void onDetach(ControlSession session, DetachReason reason, String detail) {
+                handler.onDetach(session, reason, detail);
+            }
+
+            @Override
+            public ObserveDecision onObserve(ProcessIdentity observer, ObserveRequest request) {
+                return handler.onObserve(observer, request);
+            }
+        };
+        server = ControlServer.start(ControlServerOptions.at(socketPath)
+                .withHandshakeTimeout(Duration.ofMillis(500)), busy);
+        try (RawPeer first = RawPeer.connect(socketPath); RawPeer second = RawPeer.connect(socketPath)) {
+            awaitCondition(() -> server.pendingConnectionCount() == 2, "both connections are accepted");
+            first.send(AttachRequest.fromCurrentProcess(4096, 64, "first"));
+            assertTrue(inFirstAttach.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "the first attach is served");
+            second.send(AttachRequest.fromCurrentProcess(4096, 64, "second"));  // well before its deadline
+            assertInstanceOf(AttachedReply.class, first.read(WAIT, 1).messages().getFirst());
+            List<ControlMessage> replies = second.read(WAIT, 1).messages();
+            assertInstanceOf(AttachedReply.class, replies.getFirst(), "an ATTACH that came in time: " + replies);
+        }
+        assertEquals(0, server.protocolErrorCount());
+    }
+
+    @Test
     void shouldLetAProcessAtItsPendingCapReplaceItsOwnOldestConnection() throws Exception {
         server.close();
         server = ControlServer.start(ControlServerOptions.at(socketPath).withMaxPendingPerProcess(2), handler);
