@@ -25,10 +25,11 @@
 #   SHORT=1    a quick try of the whole chain: WORKERS "1 2 4", RUNS 1, WARMUP 3, DURATION 3 (each still
 #              overridable); its figures are not worth quoting (the JIT compiler is still at work in the window)
 #
-# How long: each point takes about RUNS x T x (WARMUP + DURATION + 3 s of starting and stopping processes) + 10 s
-# of filling the store and the peer's file, T = 2 tools (1 with PEER=none); dozens of workers start slower (each is a
-# JVM). Measured on the 2-vCPU VM: 1 worker, RUNS=2, 3 s + 3 s, fio: 34 s (the formula: 46 s); 2 workers, RUNS=1:
-# 29 s (28 s). With the defaults a point is about 3 min, a workload of 6 points about 18 min, `all` about 70 min;
+# How long: each point takes about RUNS x T x (W + DURATION + 3 s of starting and stopping processes) + 10 s of
+# filling the store and the peer's file, T = 2 tools (1 with PEER=none), W = WARMUP or 2.5 s per worker, whichever is
+# longer; dozens of workers start slower (each is a JVM). Measured on the 2-vCPU VM: 1 worker, RUNS=2, 3 s + 3 s,
+# fio: 34 s (the formula: 46 s); with RUNS=3 WARMUP=10 DURATION=8 a workload of 6 points took 22-25 min (32 workers
+# alone about 10). With the defaults a workload is about 27 min, `all` about 1 h 50 min;
 # SHORT=1 about 30 s a point, 1.5 min a workload. The script prints its own estimate before it starts.
 #
 # A point whose OUTDIR/NAME-wW.json exists is kept, not measured again (delete the file to redo it), so an
@@ -110,15 +111,28 @@ options() {  # the bench options of workload $1
 
 # shellcheck disable=SC2206 # WORKERS is a list of numbers
 worker_list=($WORKERS)
+# Every worker JVM compiles its own code, on the same two cores: at 16 workers a 10 s warm-up left the JIT busy in
+# the window (20.8 k reads/s at 84 us of CPU each, against 51-54 k at 28 us after 40 s; bench/HISTORY.md). So the
+# warm-up grows with the workers: at least 2.5 s per worker (unless SHORT).
+warmup_for() {  # the warm-up of a point with $1 workers
+  if [[ ${SHORT:-0} == 1 ]]; then
+    echo "$WARMUP"
+  else
+    awk -v a="$WARMUP" -v w="$1" 'BEGIN { b = 2.5 * w; print (a > b ? a : b) }'
+  fi
+}
+tools=$([[ $PEER == none ]] && echo 1 || echo 2)
 points=0  # those still to measure
+seconds=0
 for name in "${workloads[@]}"; do
   for w in "${worker_list[@]}"; do
-    [[ -f $out/$name-w$w.json ]] || points=$((points + 1))
+    [[ -f $out/$name-w$w.json ]] && continue
+    points=$((points + 1))
+    seconds=$(awk -v s="$seconds" -v r="$RUNS" -v t="$tools" -v w="$(warmup_for "$w")" -v d="$DURATION" \
+      'BEGIN { print s + r * t * (w + d + 3) + 10 }')
   done
 done
-tools=$([[ $PEER == none ]] && echo 1 || echo 2)
-estimate=$(awk -v p="$points" -v r="$RUNS" -v t="$tools" -v w="$WARMUP" -v d="$DURATION" \
-  'BEGIN { printf "%.0f", p * (r * t * (w + d + 3) + 10) / 60 }')
+estimate=$(awk -v s="$seconds" 'BEGIN { printf "%.0f", s / 60 }')
 echo "bench/scaling.sh: ${workloads[*]} at workers $WORKERS vs $PEER: $points points to measure x $RUNS runs x" \
   "$tools tools, ${WARMUP} s warm-up (2.5 s per worker beyond that) + ${DURATION} s measured each: at least $estimate min" >&2
 
@@ -139,13 +153,7 @@ for name in "${workloads[@]}"; do
       failed+=("$name-w$w")
       continue
     fi
-    # Every worker JVM compiles its own code, on the same two cores: at 16 workers a 10 s warm-up left the JIT busy
-    # in the window (20.8 k reads/s at 84 us of CPU each, against 51-54 k at 28 us after 40 s; bench/RESULTS.md).
-    # So the warm-up grows with the workers: at least 2.5 s per worker (unless SHORT).
-    warm=$WARMUP
-    if [[ ${SHORT:-0} != 1 ]]; then
-      warm=$(awk -v a="$WARMUP" -v w="$w" 'BEGIN { b = 2.5 * w; print (a > b ? a : b) }')
-    fi
+    warm=$(warmup_for "$w")
     echo "bench/scaling.sh: $name, workers=$w, warm-up ${warm} s ($(date +%H:%M:%S))" >&2
     # shellcheck disable=SC2046,SC2086 # options and BENCH_ARGS are word lists
     if "$ROOT/bin/pagestore" bench --dir "$SCRATCH/$name-w$w" --workers "$w" $(options "$name") \
