@@ -454,7 +454,10 @@ public final class ControlClient implements AutoCloseable {
     private void ended(ManagerGoneEvent.Cause cause, String detail, Exception error) {
         long detectedAtNanos = System.nanoTime();
         ManagerGoneEvent event = null;
+        boolean duringHandshake;
         synchronized (lock) {
+            duringHandshake = phase == Phase.HANDSHAKE && (cause == ManagerGoneEvent.Cause.CONNECTION_CLOSED
+                    || cause == ManagerGoneEvent.Cause.CONNECTION_RESET);
             if (!closedByUs && phase == Phase.ATTACHED && goneEvent == null) {
                 event = new ManagerGoneEvent(attachment.attachId(), attachment.manager(), cause, detail,
                         detectedAtNanos);
@@ -472,7 +475,12 @@ public final class ControlClient implements AutoCloseable {
                 LOG.error("manager-gone listener failed", e);
             }
         }
-        IOException failure = new IOException("control connection to " + socketPath + " ended: " + detail, error);
+        // A manager closes a connection without a word only before it has read an ATTACH: say which cases those are,
+        // or a worker turned away as silent would read "connection reset" as a crash.
+        IOException failure = new IOException("control connection to " + socketPath + " ended: " + detail
+                + (duringHandshake ? " (before the manager answered: it closes a connection whose ATTACH has not"
+                + " arrived within its handshake timeout, or the oldest idle one when too many wait, or it stopped)"
+                : ""), error);
         reply.completeExceptionally(failure);
         detached.completeExceptionally(failure);
         socket.close();

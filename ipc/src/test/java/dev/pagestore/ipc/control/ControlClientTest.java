@@ -168,6 +168,8 @@ class ControlClientTest {
         acceptAttach().close();
         IOException e = attachFailure(attach);
         assertTrue(e.getMessage().contains("end of stream"), e.getMessage());
+        assertTrue(e.getMessage().contains("before the manager answered") && e.getMessage().contains("handshake"),
+                "names why a manager hangs up on an attach: " + e.getMessage());
     }
 
     @Test
