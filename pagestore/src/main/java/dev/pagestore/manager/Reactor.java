@@ -58,10 +58,10 @@ import org.slf4j.LoggerFactory;
  * of the served request rings (it wakes the ring's word, since the reactor raised the ring's waiting flag), or another
  * manager thread rings the reactor's own doorbell (the WAL writer once per batch that had its writes, the control
  * thread when it hands over work); at most 1 ms while requests are in progress (deadlines and retries are the
- * loop's), 50 us while one waits for a page stripe another reactor holds. With io_uring that is one {@code io_uring_enter}, the words watched by an
- * {@code IORING_OP_FUTEX_WAITV} armed in the same ring; otherwise {@code futex_waitv} ({@link FutexWaitv}) on the
- * words when nothing is on the device, and 50 us parks while something is. Kernels without {@code futex_waitv}
- * sleep on one ring at a time for at most 1 ms.
+ * loop's), 50 us while one waits for a page stripe another reactor holds. With io_uring that is one
+ * {@code io_uring_enter}, the words watched by an {@code IORING_OP_FUTEX_WAITV} armed in the same ring; otherwise
+ * {@code futex_waitv} ({@link FutexWaitv}) on the words when nothing is on the device, and 50 us parks while
+ * something is. Kernels without {@code futex_waitv} sleep on one ring at a time for at most 1 ms.
  */
 final class Reactor implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Reactor.class);
@@ -1248,9 +1248,7 @@ final class Reactor implements Runnable {
         waitv.add(doorbell, bell);
         for (int i = 0; i < sessions.size() && waitv.count() < FutexWaitv.WAITERS_MAX; i++) {
             ChannelSession s = sessions.get(i);
-            if (s.detaching || s.capacity - s.load() <= 0) {
-                // A ring without room is not drained (drainRequests), so what is published on it is no work now:
-                // counted as waiting work, a worker that publishes past its room would keep this reactor spinning.
+            if (!watchable(s)) {
                 continue;
             }
             RingConsumer ring = s.requests;
@@ -1291,6 +1289,15 @@ final class Reactor implements Runnable {
         return liveOps > 0 ? BUSY_SLEEP_NANOS : DEEP_SLEEP_ONE_CHANNEL_NANOS;
     }
 
+    /**
+     * Whether a sleep watches {@code s}'s request ring. A ring without room is not drained ({@link #drainRequests}),
+     * so what is published on it is no work now: counted as waiting work, a worker that publishes past its room would
+     * keep this reactor spinning.
+     */
+    private static boolean watchable(ChannelSession s) {
+        return !s.detaching && s.capacity - s.load() > 0;
+    }
+
     private boolean nothingQueued() {
         return newSessions.isEmpty() && detached.isEmpty() && walDone.isEmpty() && !draining;
     }
@@ -1310,8 +1317,8 @@ final class Reactor implements Runnable {
         try {
             for (int i = 0; i < sessions.size() && announced < FutexWaitv.WAITERS_MAX - 1; i++) {
                 ChannelSession s = sessions.get(i);
-                if (s.detaching || s.capacity - s.load() <= 0) {
-                    continue;  // no room: not drained, so not waited for (see raiseWatch)
+                if (!watchable(s)) {
+                    continue;
                 }
                 RingConsumer ring = s.requests;
                 WaitPoint point = ring.entriesWaitPoint();
@@ -1336,7 +1343,7 @@ final class Reactor implements Runnable {
             int withdrawn = 0;
             for (int i = 0; i < sessions.size() && withdrawn < announced; i++) {
                 ChannelSession s = sessions.get(i);
-                if (!s.detaching && s.capacity - s.load() > 0) {  // the rings announced above: nothing ran since
+                if (watchable(s)) {  // the rings announced above: nothing ran since
                     s.requests.entriesWaitPoint().withdrawWaiting();
                     withdrawn++;
                 }
