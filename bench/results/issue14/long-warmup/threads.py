@@ -1,6 +1,8 @@
 import os,sys,time,re,collections
-# usage: threads.py START_DELAY WINDOW  -> per-thread-name CPU ms over the window for manager / workers
+# usage: threads.py START_DELAY WINDOW [WORKER_CLASS]  -> per-thread-name CPU ms over the window for manager / workers
+# WORKER_CLASS: a string in the workers' command lines (StoreLoadWorker, or load.StoreWorker for pagestore bench)
 delay,window=float(sys.argv[1]),float(sys.argv[2])
+worker=sys.argv[3] if len(sys.argv)>3 else 'StoreLoadWorker'
 time.sleep(delay)
 def snap():
     out={}
@@ -8,7 +10,7 @@ def snap():
         if not pid.isdigit(): continue
         try: cmd=open(f'/proc/{pid}/cmdline').read()
         except: continue
-        role='manager' if 'PageStoreCli' in cmd else 'worker' if 'StoreLoadWorker' in cmd else None
+        role='manager' if 'PageStoreCli' in cmd else 'worker' if worker in cmd else None
         if not role: continue
         for tid in os.listdir(f'/proc/{pid}/task'):
             try:
