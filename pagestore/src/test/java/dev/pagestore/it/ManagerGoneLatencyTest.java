@@ -10,6 +10,7 @@ import dev.pagestore.client.ErrorCode;
 import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.client.PageStoreException;
 import dev.pagestore.ipc.testing.ChildJvm;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,6 +84,7 @@ class ManagerGoneLatencyTest {
                 // Freeze the manager, then post 32 more: a quiet disk acknowledges a write in well under a
                 // millisecond, so only a stopped manager guarantees calls that are pending when SIGKILL lands.
                 signal("STOP", manager.process().pid());
+                awaitStopped(manager.process().pid());
                 inFlight.removeIf(CompletableFuture::isDone);
                 for (int i = 0; i < 32; i++) {
                     long page = sequence++ % 1024;
@@ -99,7 +101,8 @@ class ManagerGoneLatencyTest {
                     }
                 }
                 assertEquals(null, outcomes.unexpected.get(), "only MANAGER_GONE failures");
-                assertTrue(outcomes.lastFailure.get() != 0, "some pending call failed with MANAGER_GONE");
+                assertTrue(outcomes.failures.get() > 0, "some pending call failed with MANAGER_GONE ("
+                        + outcomes.successes.get() + " of the last " + inFlight.size() + " calls succeeded)");
                 manager.process().waitFor();
                 System.out.println("manager gone, round " + (round + 1) + ": " + outcomes.how.get());
                 return (outcomes.lastFailure.get() - killed) / 1e6;
@@ -107,26 +110,62 @@ class ManagerGoneLatencyTest {
         }
     }
 
-    /** When the last call failed with MANAGER_GONE, how the first one said it, and any other failure. */
+    /**
+     * When the last call failed with MANAGER_GONE, how many did and how many succeeded, how the first one said it, and
+     * any other failure. {@link #track} returns the future of the callback itself, so a caller that waited for it
+     * sees the callback's counts (the call's own future completes before its callbacks run).
+     */
     private static final class Outcomes {
-        final AtomicLong lastFailure = new AtomicLong();
+        final AtomicLong lastFailure = new AtomicLong(Long.MIN_VALUE);
+        final AtomicLong failures = new AtomicLong();
+        final AtomicLong successes = new AtomicLong();
         final AtomicReference<String> how = new AtomicReference<>();
         final AtomicReference<Throwable> unexpected = new AtomicReference<>();
 
         CompletableFuture<Void> track(CompletableFuture<Void> call) {
-            call.whenComplete((v, e) -> {
+            return call.whenComplete((v, e) -> {
                 if (e == null) {
+                    successes.incrementAndGet();
                     return;
                 }
                 Throwable cause = e instanceof CompletionException ? e.getCause() : e;
                 if (cause instanceof PageStoreException p && p.code() == ErrorCode.MANAGER_GONE) {
                     lastFailure.accumulateAndGet(System.nanoTime(), Math::max);
+                    failures.incrementAndGet();
                     how.compareAndSet(null, cause.getMessage());
                 } else {
                     unexpected.compareAndSet(null, cause);
                 }
             });
-            return call;
+        }
+    }
+
+    /**
+     * Waits until every thread of {@code pid} is in the stopped state: kill(2) returns once the signal is queued, and
+     * each thread stops only when it next notices it, so a thread may still complete calls just after SIGSTOP.
+     */
+    private static void awaitStopped(long pid) throws Exception {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            boolean allStopped = true;
+            try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+                for (Path task : tasks.toList()) {
+                    String stat;
+                    try {
+                        stat = Files.readString(task.resolve("stat"));
+                    } catch (java.nio.file.NoSuchFileException exited) {
+                        continue;
+                    }
+                    // state is the first field after the parenthesised command, which may itself hold ')'
+                    char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                    allStopped &= state == 'T' || state == 't';
+                }
+            }
+            if (allStopped) {
+                return;
+            }
+            assertTrue(System.nanoTime() < giveUp, "manager " + pid + " did not stop within 30 s of SIGSTOP");
+            Thread.sleep(1);
         }
     }
 
