@@ -19,6 +19,8 @@ final class Op {
     long startNanos;
     /** Earliest member deadline, {@code 0} for none. */
     long deadlineNanos;
+    /** Where this op sits in the reactor's {@link Deadlines}, -1 when it is not there. */
+    int deadlineIndex = -1;
     boolean timedOut;
     boolean cancelled;
     /** Whether its completions are posted; a write's are as soon as it is committed, before its data write ends. */
@@ -68,6 +70,7 @@ final class Op {
         this.session = session;
         this.startNanos = nowNanos;
         this.deadlineNanos = 0;
+        assert deadlineIndex < 0 : "op " + id + " reused while still in the deadline heap";
         this.timedOut = false;
         this.cancelled = false;
         this.answered = false;
@@ -112,6 +115,16 @@ final class Op {
             total += pageCounts[m];
         }
         return total;
+    }
+
+    /** Whether any of pages [page, page + count) is one this op reads or writes. */
+    boolean touchesAny(long page, int count) {
+        for (long p = page; p < page + count; p++) {
+            if (touches(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether page {@code page} is one this op reads or writes. */

@@ -1,6 +1,7 @@
 package dev.pagestore.wal;
 
 import com.lmax.disruptor.PhasedBackoffWaitStrategy;
+import com.lmax.disruptor.InsufficientCapacityException;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.dsl.Disruptor;
@@ -240,6 +241,19 @@ public final class WriteAheadLog implements AutoCloseable {
     }
 
     /**
+     * As {@link #append(long[], MemorySegment[], int, AppendCallback)}, but never waits for room in the log's ring:
+     * false (and nothing logged, the callback not told) when the ring is full. For a thread that serves others and
+     * must not stall on one slow commit (a manager's reactor): it keeps the write and offers it again later.
+     */
+    public boolean tryAppend(long[] pageNumbers, MemorySegment[] images, int count, AppendCallback whenDurable) {
+        if (whenDurable == null || count > pageNumbers.length || count > images.length) {
+            throw new IllegalArgumentException("count=" + count + " with " + pageNumbers.length + " page numbers and "
+                    + images.length + " images, callback " + whenDurable);
+        }
+        return publish(pageNumbers, images, count, count > 1, whenDurable, false);
+    }
+
+    /**
      * Logs a full image of one page and blocks the calling thread until the record is durable; allocates nothing.
      * For threads that wait for each append anyway: the writer wakes every such thread of a batch with one system
      * call ({@link CommitSignal}) instead of one wake-up per record. Not interruptible (the record is in the ring once
@@ -293,6 +307,12 @@ public final class WriteAheadLog implements AutoCloseable {
 
     private void publish(long[] pageNumbers, MemorySegment[] images, int count, boolean group,
                          AppendCallback whenDurable) {
+        publish(pageNumbers, images, count, group, whenDurable, true);
+    }
+
+    /** False only when {@code waitForRoom} is false and the ring is full; then nothing is published. */
+    private boolean publish(long[] pageNumbers, MemorySegment[] images, int count, boolean group,
+                            AppendCallback whenDurable, boolean waitForRoom) {
         if (count < 1 || count > config.maxPagesPerGroup()) {
             throw new IllegalArgumentException("pageCount=" + count + " outside [1, " + config.maxPagesPerGroup() + "]");
         }
@@ -313,14 +333,24 @@ public final class WriteAheadLog implements AutoCloseable {
             WalFailedException failure = writer.failure();
             if (failure != null) {
                 whenDurable.onFailed(failure);
-                return;
+                return true;
             }
-            long sequence = ring.next();
+            long sequence;
+            if (waitForRoom) {
+                sequence = ring.next();
+            } else {
+                try {
+                    sequence = ring.tryNext();
+                } catch (InsufficientCapacityException full) {
+                    return false;  // the Disruptor's one shared instance: nothing allocated
+                }
+            }
             try {
                 ring.get(sequence).set(pageNumbers, images, count, group, whenDurable);
             } finally {
                 ring.publish(sequence);
             }
+            return true;
         } finally {
             appendersInside.decrementAndGet();
         }

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class WriteAheadLogTest {
     private static final WalConfig CONFIG = WalTestSupport.smallConfig(11);
@@ -190,6 +191,47 @@ class WriteAheadLogTest {
             }
             assertEquals(syncsBefore, segment.datasyncCount(), "a failed fdatasync is never retried");
             assertThrows(WalFailedException.class, () -> wal.checkpoint(upTo -> { }));
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)  // a tryAppend that waits never returns
+    void shouldRefuseATryAppendWhileTheRingIsFullWithoutWaitingAndTakeItOnceThereIsRoom() throws Exception {
+        FaultyLogDirectory directory = new FaultyLogDirectory(12);
+        try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+            appendAndWait(wal, arena, 0, 0);
+            FaultyLogDevice segment = directory.device(WalSegmentDescriptor.fileName(0));
+            long[] pages = new long[1];
+            MemorySegment[] images = new MemorySegment[1];
+            List<FutureAppendCallback> taken = new ArrayList<>();
+            FutureAppendCallback refused = null;
+            // The device's methods hold its monitor: holding it here stops the writer in its next write, so the ring
+            // fills and stays full.
+            synchronized (segment) {
+                for (int i = 1; i <= 4 * CONFIG.ringSize() && refused == null; i++) {
+                    pages[0] = i;
+                    images[0] = WalTestSupport.page(arena, PAGE, i, i);
+                    FutureAppendCallback callback = new FutureAppendCallback();
+                    long start = System.nanoTime();
+                    boolean accepted = wal.tryAppend(pages, images, 1, callback);
+                    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "tryAppend waited");
+                    if (accepted) {
+                        taken.add(callback);
+                    } else {
+                        refused = callback;
+                    }
+                }
+            }
+            assertNotEquals(null, refused, "the ring never filled");
+            assertTrue(taken.size() >= CONFIG.ringSize(), taken.size() + " appends taken, ring of " + CONFIG.ringSize());
+            for (FutureAppendCallback callback : taken) {
+                callback.get(10, TimeUnit.SECONDS);
+            }
+            assertTrue(!refused.isDone(), "a refused append's callback is never told");
+            pages[0] = 1;
+            images[0] = WalTestSupport.page(arena, PAGE, 99, 1);
+            assertTrue(wal.tryAppend(pages, images, 1, refused), "room again once the writer moved on");
+            refused.get(10, TimeUnit.SECONDS);
         }
     }
 
