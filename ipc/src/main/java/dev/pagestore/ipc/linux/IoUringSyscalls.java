@@ -19,6 +19,7 @@ public final class IoUringSyscalls {
     public static final int SETUP_CLAMP = 1 << 4;
     public static final int SETUP_SUBMIT_ALL = 1 << 7;
     public static final int SETUP_COOP_TASKRUN = 1 << 8;
+    public static final int SETUP_TASKRUN_FLAG = 1 << 9;
     public static final int SETUP_SINGLE_ISSUER = 1 << 12;
     public static final int SETUP_DEFER_TASKRUN = 1 << 13;
 

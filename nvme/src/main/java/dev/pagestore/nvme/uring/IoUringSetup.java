@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 final class IoUringSetup {
     private static final Logger LOG = LoggerFactory.getLogger(IoUring.class);
 
+    private static final AtomicBoolean LOGGED_NO_TASKRUN_FLAG = new AtomicBoolean();
     private static final AtomicBoolean LOGGED_NO_DEFER_TASKRUN = new AtomicBoolean();
     private static final AtomicBoolean LOGGED_NO_SINGLE_ISSUER = new AtomicBoolean();
     private static final AtomicBoolean LOGGED_NO_SUBMIT_ALL = new AtomicBoolean();
@@ -67,7 +68,8 @@ final class IoUringSetup {
             MemorySegment params = arena.allocate(IoUringParamsDescriptor.SIZE, 8);
             int flags = IoUringSyscalls.SETUP_SUBMIT_ALL
                     | (options.singleIssuer() ? IoUringSyscalls.SETUP_SINGLE_ISSUER : 0)
-                    | (options.deferTaskrun() ? IoUringSyscalls.SETUP_DEFER_TASKRUN : 0);
+                    | (options.deferTaskrun()
+                            ? IoUringSyscalls.SETUP_DEFER_TASKRUN | IoUringSyscalls.SETUP_TASKRUN_FLAG : 0);
             while (true) {
                 params.fill((byte) 0);
                 params.set(JAVA_INT, IoUringParamsDescriptor.FLAGS_OFFSET, flags);
@@ -126,6 +128,13 @@ final class IoUringSetup {
 
     /** Removes the newest setup flag still requested, logging the fallback once per JVM. */
     static int dropNewestFlag(int flags) {
+        if ((flags & IoUringSyscalls.SETUP_TASKRUN_FLAG) != 0) {
+            if (LOGGED_NO_TASKRUN_FLAG.compareAndSet(false, true)) {
+                LOG.info("io_uring: kernel refuses IORING_SETUP_TASKRUN_FLAG with DEFER_TASKRUN; a reap with nothing"
+                        + " in the completion queue enters the kernel to look");
+            }
+            return flags & ~IoUringSyscalls.SETUP_TASKRUN_FLAG;
+        }
         if ((flags & IoUringSyscalls.SETUP_DEFER_TASKRUN) != 0) {
             if (LOGGED_NO_DEFER_TASKRUN.compareAndSet(false, true)) {
                 LOG.info("io_uring: kernel refuses IORING_SETUP_DEFER_TASKRUN (needs Linux 6.1+); completion work "
