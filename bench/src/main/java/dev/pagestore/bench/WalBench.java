@@ -27,7 +27,7 @@ import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
 /**
- * WAL benchmark (issue 5): durable page-image appends per second with 1, 8 and 64 appenders for 4 KiB and 8 KiB
+ * WAL benchmark: durable page-image appends per second with 1, 8 and 64 appenders for 4 KiB and 8 KiB
  * pages, p50/p99 commit latency and mean batch size; peers in the same run: a naive write + fdatasync per record,
  * {@code fio --rw=write --bs=8k --fdatasync=1}, and for each appender count the disk's ceiling
  * ({@link Fio#ceilingAppendsPerSecond}; for the io_uring directories also through fio's io_uring engine);
@@ -192,7 +192,7 @@ public final class WalBench {
                 + walDirectory(root.resolve("probe")));
         deleteRecursively(root.resolve("probe"));
 
-        // issue 5's 64-appender target is bounded by 0.8x the disk's sequential write bandwidth
+        // the 64-appender target is bounded by 0.8x the disk's sequential write bandwidth
         double sequentialWrite = -1;
         if (PEERS && seconds > 0) {
             List<Double> rates = new ArrayList<>();
@@ -288,7 +288,7 @@ public final class WalBench {
     }
 
     /**
-     * The WAL rows against the ceiling peer, and, when 1 and 64 appenders were measured, against issue 5's target:
+     * The WAL rows against the ceiling peer, and, when 1 and 64 appenders were measured, against the WAL's target:
      * 64 appenders at least min(20x the 1-appender rate, 0.8x the sequential write bandwidth in records of this size).
      */
     private static void printAgainstTargets(int pageSize, List<List<Result>> wal, List<List<Double>> ceiling,

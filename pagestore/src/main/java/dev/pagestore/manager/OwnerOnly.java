@@ -88,7 +88,7 @@ final class OwnerOnly {
     }
 
     /**
-     * Takes group and other bits away from the store's own files and directories where a pagestore before issue 14
+     * Takes group and other bits away from the store's own files and directories where an older pagestore
      * left them (it created them with the umask), and returns how many it changed. Touches only {@code names} in
      * {@code directory} and the files of a {@code wal} directory among them, never follows a link, and leaves files
      * of other owners alone (the checks before refused those that matter).

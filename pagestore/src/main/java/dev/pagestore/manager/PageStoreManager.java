@@ -89,7 +89,7 @@ import org.slf4j.LoggerFactory;
  * Only the control socket (owner-only; a peer whose uid is neither the manager's nor root's is turned away). Every
  * worker's channel and the status region are anonymous sealed memfds that reach exactly the worker that attached (or
  * the tool that observed) as descriptors over that socket: nothing under {@code /dev/shm} to open, squat or truncate,
- * and no process holding one can shrink it under the manager's mappings or write the status region (issue 14). The
+ * and no process holding one can shrink it under the manager's mappings or write the status region. The
  * manager also makes itself non-dumpable ({@code prctl(PR_SET_DUMPABLE, 0)}) before it creates any of them, so that
  * same-user processes can neither open its descriptors through {@code /proc/PID/fd} nor {@code ptrace} it (nor,
  * as a side effect, attach {@code jcmd}/{@code jstack} to it, except as root; it writes no core dump).
@@ -237,7 +237,7 @@ public final class PageStoreManager implements AutoCloseable {
             if (logDirectory == null) {  // a new store's, or a creation cut short before it was made
                 Path walPath = directory.resolve(WAL_DIRECTORY);
                 OwnerOnly.createDirectories(walPath);
-                // The WAL writer thread writes and fdatasyncs through a queue pair it owns (issue 5): synchronous
+                // The WAL writer thread writes and fdatasyncs through a queue pair it owns: synchronous
                 // by default, io_uring or plain files on request (ManagerConfig.walKind). Same files, same format.
                 logDirectory = logs.open(walPath);
             }
@@ -558,7 +558,7 @@ public final class PageStoreManager implements AutoCloseable {
                         + " but the store at " + directory + " has pageSizeBytes=" + config.pageSizeBytes()
                         + " (0 asks for the store's)");
             }
-            // Refused, never adjusted (issue 14 item 8): a worker must know the depth it really got.
+            // Refused, never adjusted: a worker must know the depth it really got.
             int capacity = request.ringCapacity() == AttachRequest.MANAGER_CHOOSES ? config.ringCapacity()
                     : request.ringCapacity();
             if (capacity < RING_CAPACITY_MIN || capacity > config.ringCapacity() || Integer.bitCount(capacity) != 1) {

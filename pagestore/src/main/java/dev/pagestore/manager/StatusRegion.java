@@ -20,7 +20,7 @@ import java.lang.invoke.VarHandle;
  * The region is an anonymous memfd ({@link MemfdRegion}), reserved up front and sealed
  * {@link MemfdRegion#READ_ONLY_SEALS} right after the manager maps it: this mapping stays writable, but no process that
  * receives the descriptor (workers with ATTACHED, tools with OBSERVED) can map it writable, {@code write(2)} it,
- * punch holes in it or change its size, so a reactor's version bump can never fault on it (issue 14). It has no name:
+ * punch holes in it or change its size, so a reactor's version bump can never fault on it. It has no name:
  * nothing under {@code /dev/shm} to squat, open or truncate.
  *
  * <p>Thread safety: {@link #bumpVersion} from any thread; reactor counters from their reactor only; global counters

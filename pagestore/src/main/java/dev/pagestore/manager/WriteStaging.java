@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Takes the manager's one private copy of a write's pages out of the worker's slots, and checks it against the
  * request's CRC-32C when it carries one ({@link RequestDescriptor#FLAG_CHECKSUM}). Everything after this reads the copy:
- * what the worker writes into its slot from then on changes nothing the manager logs or writes (issue 14, item 4).
+ * what the worker writes into its slot from then on changes nothing the manager logs or writes.
  *
  * <p>Thread safety: one owner thread (the reactor).
  */

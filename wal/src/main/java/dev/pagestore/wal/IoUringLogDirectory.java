@@ -10,7 +10,7 @@ import java.nio.file.Path;
 
 /**
  * A {@link LogDirectory} on a real directory whose files' data moves through io_uring queue pairs of the nvme module:
- * the WAL writer thread appends and {@code fdatasync}s through a queue pair it owns (issue 5), on real disks.
+ * the WAL writer thread appends and {@code fdatasync}s through a queue pair it owns, on real disks.
  *
  * <h2>Design</h2>
  * <ul>

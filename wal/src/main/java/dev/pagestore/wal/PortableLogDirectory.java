@@ -11,7 +11,7 @@ import java.nio.file.StandardOpenOption;
 /**
  * A {@link LogDirectory} on a real directory whose files' data moves through queue pairs of the nvme module's
  * synchronous backend ({@link PortableBlockDevice}): the WAL writer thread still appends and {@code fdatasync}s through
- * a queue pair it owns (issue 5), and each command runs on that thread, inside the submit, as a positional
+ * a queue pair it owns, and each command runs on that thread, inside the submit, as a positional
  * {@code pwrite} or an {@code fdatasync}.
  *
  * <h2>Why a synchronous queue pair for the log</h2>

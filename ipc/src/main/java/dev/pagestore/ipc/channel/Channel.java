@@ -26,7 +26,7 @@ import java.util.Optional;
  * <h2>Two kinds of memory</h2>
  * The manager and its workers use an anonymous, sealed memfd ({@link #createSealed}, {@link #attach(int, String,
  * ChannelParameters)}): it has no name anywhere, reaches the worker only as a descriptor over the control socket, and
- * its size is sealed, so no process holding it can shrink it under the manager's mapping (issue 14). Ring tests and
+ * its size is sealed, so no process holding it can shrink it under the manager's mapping. Ring tests and
  * benchmarks still use a named {@code /dev/shm} file (mode 0600; {@link #create(String, ChannelParameters)},
  * {@link #attach(String, ChannelParameters)}), which any same-user process can open; the layout is the same.
  *

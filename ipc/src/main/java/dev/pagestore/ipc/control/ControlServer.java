@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Why FFM sockets rather than the JDK's</h2>
  * The grant is a pair of memfd descriptors ({@code SCM_RIGHTS}), and the worker's identity must come from the kernel
- * ({@code SO_PEERCRED}), not from what it claims; the JDK's Unix socket channels can do neither (issue 14, item 3).
+ * ({@code SO_PEERCRED}), not from what it claims; the JDK's Unix socket channels can do neither.
  *
  * <h2>Who may connect</h2>
  * The socket file is owner-only ({@link ControlSocketFile}); beyond that, at accept the peer's effective uid must be
@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * <h2>Fairness</h2>
  * See {@link ControlServerOptions}: a per-process cap on connections that have not sent their first frame, a short
  * handshake deadline, and eviction of the oldest such connection when the global cap is reached, so a flood of idle or
- * dribbling connections from one process cannot keep another worker from attaching (issue 14, item 7).
+ * dribbling connections from one process cannot keep another worker from attaching.
  *
  * <h2>Robustness</h2>
  * Every frame is validated ({@link ControlCodec}); a peer that sends garbage, an oversized length, an unknown type, a
@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * anyway, the server closes everything and tells the {@code onFailure} callback given to {@link #start}, so that its
  * owner can stop instead of staying half alive.
  *
- * <h2>The log (issue 14 item 8)</h2>
+ * <h2>The log</h2>
  * Anything a peer can make happen at will, it can make happen thousands of times a second. Each such kind of line has
  * its own {@link LogLimiter}: at most one a second, saying how many like it were left out (bad frames, refusals, false
  * pid claims, evictions, handshake timeouts, refused peers, internal errors); an attach and a session's end are one
@@ -126,7 +126,7 @@ public final class ControlServer implements AutoCloseable {
     private final LinkedHashSet<ServerConnection> observers = new LinkedHashSet<>();
     /** The connection of each session in {@link #sessions}. */
     private final Map<Long, ServerConnection> connectionsByAttachId = new HashMap<>();
-    // One limiter per kind of line a peer can cause at will (issue 14 item 8): a flood of one kind hides no other.
+    // One limiter per kind of line a peer can cause at will: a flood of one kind hides no other.
     private final LogLimiter refusedPeerLog = new LogLimiter(LOG_INTERVAL_NANOS);
     private final LogLimiter evictionLog = new LogLimiter(LOG_INTERVAL_NANOS);
     private final LogLimiter handshakeTimeoutLog = new LogLimiter(LOG_INTERVAL_NANOS);

@@ -6,7 +6,7 @@ import java.time.Duration;
 /**
  * How a {@link ControlServer} runs.
  *
- * <h2>Handshakes cannot be exhausted by one peer (issue 14, item 7)</h2>
+ * <h2>Handshakes cannot be exhausted by one peer</h2>
  * A connection that has not yet sent ATTACH or OBSERVE is pending. Three bounds together keep any one process from
  * locking others out: a process may hold at most {@code maxPendingPerProcess} pending connections (the kernel's pid,
  * {@code SO_PEERCRED}; its newcomer evicts its own oldest); every pending connection has {@code handshakeTimeout} from

@@ -19,7 +19,7 @@
  * The channels themselves are built elsewhere ({@code dev.pagestore.ipc.channel}); only their parameters and
  * descriptors pass through here.
  *
- * <h2>Who may connect, and who is who (issue 14)</h2>
+ * <h2>Who may connect, and who is who</h2>
  * The socket file is owner-only, and at accept a peer whose effective uid ({@code SO_PEERCRED}) is neither the
  * manager's nor root's is closed without a word. A peer the kernel cannot name in the manager's pid namespace
  * ({@code SO_PEERCRED} pid 0: a process of another pid namespace, not below the manager's) is refused at accept with

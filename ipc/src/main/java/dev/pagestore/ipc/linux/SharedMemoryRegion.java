@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  *
  * <p>Named regions are for tests, benchmarks and probes only. A name in {@code /dev/shm} can be opened by any process
  * of the same user (and squatted by anyone before it exists), and the file can be truncated under a mapping, which
- * then faults with {@code SIGBUS}; the manager and its workers use {@link MemfdRegion} instead (issue 14).
+ * then faults with {@code SIGBUS}; the manager and its workers use {@link MemfdRegion} instead.
  *
  * <p>The creator makes the file with mode 0600 (only the same user can attach), sizes it, and maps it; an attacher
  * maps an existing file. The mapping is page aligned. {@link #close()} unmaps (the shared arena is closed once, by
