@@ -531,15 +531,6 @@ public abstract class QueuePair implements AutoCloseable {
         owner.transferTo(next);
     }
 
-    /**
-     * TEST ONLY: switches the owner-thread check off for this queue pair, so that a test can show what happens
-     * without it (the command table tears; unmapped completions are detected). Refuses unless the JVM runs with
-     * {@code -Dpagestore.nvme.testOnly.allowUnownedQueuePairs=true}. Never call it in production code.
-     */
-    public final void disableOwnershipCheckForTesting() {
-        owner.disableForTesting();
-    }
-
     private void checkCall() {
         owner.check();
         if (closed) {
