@@ -429,20 +429,6 @@ public final class IoUring implements AutoCloseable {
      * @return {@code false} (and nothing written) when the queue is full
      */
     public boolean prepareTimeout(long delayNanos, long callerId) {
-        return prepareTimeout(delayNanos, callerId, (byte) 0);
-    }
-
-    /**
-     * TEST HOOK: a timer hard-linked to the next prepared operation ({@code IOSQE_IO_HARDLINK}), so that operation
-     * starts only when the timer has fired: a real read or write made slow on purpose, to test deadlines and fences
-     * against the kernel. Both complete; the timer with {@code -ETIME}. The caller must prepare the linked operation
-     * next, before submitting.
-     */
-    boolean prepareDelayOfNext(long delayNanos, long callerId) {
-        return prepareTimeout(delayNanos, callerId, SqeDescriptor.IOSQE_IO_HARDLINK);
-    }
-
-    private boolean prepareTimeout(long delayNanos, long callerId, byte sqeFlags) {
         checkCall(callerId);
         if (delayNanos < 0) {
             throw new IllegalArgumentException("delayNanos=" + delayNanos + " is negative");
@@ -455,7 +441,7 @@ public final class IoUring implements AutoCloseable {
         long specOffset = (long) TIMESPEC_SIZE * (sqTailLocal & sqMask);
         timeoutSpecs.set(JAVA_LONG, specOffset, delayNanos / 1_000_000_000L);
         timeoutSpecs.set(JAVA_LONG, specOffset + 8, delayNanos % 1_000_000_000L);
-        push(SqeDescriptor.IORING_OP_TIMEOUT, sqeFlags, -1, 0, timeoutSpecs.address() + specOffset, 1, 0,
+        push(SqeDescriptor.IORING_OP_TIMEOUT, (byte) 0, -1, 0, timeoutSpecs.address() + specOffset, 1, 0,
                 userData(UringOp.TIMEOUT, callerId), (short) 0);
         return true;
     }

@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,11 +53,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class IoUringQueuePair extends QueuePair {
     private static final Logger LOG = LoggerFactory.getLogger(IoUringQueuePair.class);
-    private static final AtomicBoolean LOGGED_FORCED_FALLBACK = new AtomicBoolean();
 
     /** {@code FALLOC_FL_KEEP_SIZE | FALLOC_FL_ZERO_RANGE}: zero a range, never change the file's size. */
     static final int ZERO_RANGE_MODE = 0x01 | 0x10;
-    /** The caller id of the ring's housekeeping requests (cancels, test-hook timers); outside the 16-bit cid space. */
+    /** The caller id of the ring's housekeeping requests (cancels); outside the 16-bit cid space. */
     static final long HOUSEKEEPING_ID = 1L << 20;
     private static final long FUTEX_WATCH_ID = HOUSEKEEPING_ID + 1;
 
@@ -71,7 +69,6 @@ public final class IoUringQueuePair extends QueuePair {
     private MemorySegment[] bufferRegions = new MemorySegment[0];
     private boolean buffersRegistered;
     private String bufferRegistrationFailure = "";
-    private boolean forceBufferRegistrationFailure;
 
     // Commands the kernel holds, by slot: their cid (-1: none) and ring operation, for cancel and close.
     private final int[] kernelCid;
@@ -91,13 +88,12 @@ public final class IoUringQueuePair extends QueuePair {
     private long cancelsNotFound;
     private long cancelsTooLate;
     private long programmingErrors;
-    private long delayNextNanosForTesting;
     private boolean doorbellDeferred;
 
     IoUringQueuePair(IoUringBlockDevice device, int id, int queueDepth, NanoClock clock) throws IOException {
         super(device, id, queueDepth, clock);
         this.device = device;
-        // Room for every command plus one cancel (or test timer) per command: the CQ (twice the SQ) never overflows.
+        // Room for every command plus one cancel per command: the CQ (twice the SQ) never overflows.
         this.ringEntries = Integer.highestOneBit(Math.max(1, 2 * queueDepth - 1)) << 1;
         this.kernelCid = new int[queueDepth];
         Arrays.fill(kernelCid, -1);
@@ -163,15 +159,6 @@ public final class IoUringQueuePair extends QueuePair {
     }
 
     private boolean registerWith(IoUring target) {
-        if (forceBufferRegistrationFailure) {
-            bufferRegistrationFailure = "forced by test (registration not attempted)";
-            if (LOGGED_FORCED_FALLBACK.compareAndSet(false, true)) {
-                LOG.warn("{}: buffer registration forced to fail (test hook); using unregistered reads and writes",
-                        name());
-            }
-            buffersRegistered = false;
-            return false;
-        }
         buffersRegistered = target.registerBuffers(bufferRegions);
         bufferRegistrationFailure = buffersRegistered ? "" : target.bufferRegistrationFailure();
         return buffersRegistered;
@@ -192,10 +179,6 @@ public final class IoUringQueuePair extends QueuePair {
     @Override
     protected void issue(int cid, IoOpcode opcode, MemorySegment buffer, long deviceOffset, int lengthBytes) {
         IoUring r = ringForCaller();
-        if (delayNextNanosForTesting > 0) {
-            r.prepareDelayOfNext(delayNextNanosForTesting, HOUSEKEEPING_ID);
-            delayNextNanosForTesting = 0;
-        }
         UringOp op;
         boolean accepted;
         switch (opcode) {
@@ -269,7 +252,7 @@ public final class IoUringQueuePair extends QueuePair {
                 }
             }
             case TIMEOUT, NOP -> {
-                // housekeeping: the test hook's delay timers
+                // never prepared on a queue pair's ring; a CQE of one names no command, so it completes nothing
             }
             case FUTEX_WAITV -> {
                 futexWatchArmed = false;
@@ -510,23 +493,5 @@ public final class IoUringQueuePair extends QueuePair {
     /** The current ring (tests). */
     IoUring ring() {
         return ring;
-    }
-
-    /**
-     * TEST HOOK: the next command issued waits {@code delayNanos} in the kernel before it starts (a hard-linked
-     * {@code IORING_OP_TIMEOUT} ahead of it), so deadlines, cancellation and fences can be tested with real I/O.
-     */
-    void delayNextCommandForTesting(long delayNanos) {
-        checkOwnerThread();
-        if (delayNanos <= 0) {
-            throw new IllegalArgumentException("delayNanos=" + delayNanos + " must be positive");
-        }
-        delayNextNanosForTesting = delayNanos;
-    }
-
-    /** TEST HOOK: the next {@link #registerBuffers} takes the fallback path as if the kernel had refused. */
-    void forceBufferRegistrationFailureForTesting() {
-        checkOwnerThread();
-        forceBufferRegistrationFailure = true;
     }
 }
