@@ -211,7 +211,7 @@ final class Connection {
             throw new PageStoreException(ErrorCode.TIMEOUT, "request ring full until the deadline");
         }
         RequestDescriptor.write(requests.segment(), requests.entryOffset(0), opcode, flags, requestId, pageNumber,
-                pageCount, slot, 0, deadlineNanos, batchId, checksum);
+                pageCount, slot, deadlineNanos, batchId, checksum);
         requests.publish(1);
     }
 

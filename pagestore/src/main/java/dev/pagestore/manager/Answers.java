@@ -45,8 +45,8 @@ final class Answers {
     }
 
     /** Answers a request that never became an op: malformed, a reused id or a slot already held. */
-    void invalid(ChannelSession s, long requestId, int slot, int tag) {
-        s.complete(requestId, CompletionDescriptor.STATUS_INVALID, slot, 0, tag);
+    void invalid(ChannelSession s, long requestId, int slot) {
+        s.complete(requestId, CompletionDescriptor.STATUS_INVALID, slot, 0);
         status.addReactor(reactor, StatusRegionDescriptor.INVALID_REQUESTS, 1);
     }
 
@@ -56,7 +56,7 @@ final class Answers {
         for (int m = 0; m < op.memberCount; m++) {
             s.outstandingIds.decrement(op.requestIds[m]);
             s.releaseSlots(op.slots[m], op.pageCounts[m]);
-            s.complete(op.requestIds[m], statusCode, op.slots[m], 0, op.tags[m]);
+            s.complete(op.requestIds[m], statusCode, op.slots[m], 0);
         }
         if (statusCode == CompletionDescriptor.STATUS_INVALID) {
             status.addReactor(reactor, StatusRegionDescriptor.INVALID_REQUESTS, op.memberCount);
@@ -127,12 +127,12 @@ final class Answers {
             s.releaseSlots(op.slots[m], op.pageCounts[m]);  // the final answer: the slot is the worker's again
             if (op.timedOut) {
                 s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m],
-                        PageStoreProtocol.RESULT_SLOT_RELEASED, op.tags[m]);
+                        PageStoreProtocol.RESULT_SLOT_RELEASED);
             } else {
                 long value = op.opcodes[m] == RequestDescriptor.OPCODE_BATCH_END ? op.lsn
                         : (long) op.pageCounts[m] * pageSizeBytes;
                 s.complete(op.requestIds[m], result, op.slots[m], result == CompletionDescriptor.STATUS_OK
-                        ? value : 0, op.tags[m]);
+                        ? value : 0);
             }
         }
     }
@@ -177,7 +177,7 @@ final class Answers {
                 op.timedOut = true;
                 for (int m = 0; m < op.memberCount; m++) {
                     s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m],
-                            PageStoreProtocol.RESULT_SLOT_FENCED, op.tags[m]);
+                            PageStoreProtocol.RESULT_SLOT_FENCED);
                 }
             }
         }
@@ -190,7 +190,7 @@ final class Answers {
         for (int m = 0; m < op.memberCount; m++) {
             s.outstandingIds.decrement(op.requestIds[m]);
             s.releaseSlots(op.slots[m], op.pageCounts[m]);
-            s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m], 0, op.tags[m]);
+            s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m], 0);
         }
     }
 }

@@ -33,12 +33,11 @@ final class ChannelSession {
     private final boolean[] slotsHeld;
     /** Requests accepted whose work (device or WAL) has not ended; the channel is reclaimed only at zero. */
     int inProgressOps;
-    /** Completions to post, in order: id, status, slot, result, tag (parallel ring buffer, bounded by capacity*2). */
+    /** Completions to post, in order: id, status, slot, result (parallel ring buffer, bounded by capacity*4). */
     private final long[] pendingIds;
     private final int[] pendingStatus;
     private final int[] pendingSlots;
     private final long[] pendingResults;
-    private final int[] pendingTags;
     private int pendingHead;
     private int pendingCount;
 
@@ -66,7 +65,6 @@ final class ChannelSession {
         pendingStatus = new int[pendingMax];
         pendingSlots = new int[pendingMax];
         pendingResults = new long[pendingMax];
-        pendingTags = new int[pendingMax];
     }
 
     /** Takes slots [slot, slot + count) for an accepted request; false (taking none) when any is held already. */
@@ -100,7 +98,7 @@ final class ChannelSession {
     }
 
     /** Queues a completion; posted by {@link #flushCompletions}. Dropped once the worker is gone. */
-    void complete(long requestId, int status, int slot, long result, int tag) {
+    void complete(long requestId, int status, int slot, long result) {
         if (detaching) {
             return;
         }
@@ -114,7 +112,6 @@ final class ChannelSession {
         pendingStatus[i] = status;
         pendingSlots[i] = slot >= 0 && slot < slotCount ? slot : -1;
         pendingResults[i] = result;
-        pendingTags[i] = tag;
         pendingCount++;
     }
 
@@ -127,7 +124,7 @@ final class ChannelSession {
         for (int k = 0; k < n; k++) {
             int i = pendingHead;
             CompletionDescriptor.write(completions.segment(), completions.entryOffset(k), pendingIds[i],
-                    pendingStatus[i], pendingSlots[i], pendingResults[i], pendingTags[i]);
+                    pendingStatus[i], pendingSlots[i], pendingResults[i]);
             pendingHead = (pendingHead + 1) % pendingIds.length;
             pendingCount--;
         }

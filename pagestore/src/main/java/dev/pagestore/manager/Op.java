@@ -41,7 +41,6 @@ final class Op {
     int memberCount;
     long[] requestIds = new long[4];
     int[] slots = new int[4];
-    int[] tags = new int[4];
     /** First page and page count of the member's data (count 0 for BEGIN/END markers). */
     long[] firstPages = new long[4];
     int[] pageCounts = new int[4];
@@ -85,12 +84,11 @@ final class Op {
         this.devicePending = 0;
     }
 
-    void addMember(byte opcode, long requestId, int slot, int tag, long firstPage, int pageCount, long deadline) {
+    void addMember(byte opcode, long requestId, int slot, long firstPage, int pageCount, long deadline) {
         if (memberCount == requestIds.length) {
             int n = memberCount * 2;
             requestIds = java.util.Arrays.copyOf(requestIds, n);
             slots = java.util.Arrays.copyOf(slots, n);
-            tags = java.util.Arrays.copyOf(tags, n);
             firstPages = java.util.Arrays.copyOf(firstPages, n);
             pageCounts = java.util.Arrays.copyOf(pageCounts, n);
             opcodes = java.util.Arrays.copyOf(opcodes, n);
@@ -98,7 +96,6 @@ final class Op {
         }
         requestIds[memberCount] = requestId;
         slots[memberCount] = slot;
-        tags[memberCount] = tag;
         firstPages[memberCount] = firstPage;
         pageCounts[memberCount] = pageCount;
         opcodes[memberCount] = opcode;

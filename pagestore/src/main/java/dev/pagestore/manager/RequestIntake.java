@@ -102,11 +102,10 @@ final class RequestIntake {
         byte opcode = RequestDescriptor.opcode(e, 0);
         long requestId = RequestDescriptor.requestId(e, 0);
         int slot = RequestDescriptor.bufferSlot(e, 0);
-        int tag = RequestDescriptor.clientTag(e, 0);
         byte flags = RequestDescriptor.flags(e, 0);
         boolean inBatch = (flags & RequestDescriptor.FLAG_IN_BATCH) != 0;
         if (violation != RequestDescriptor.Violation.VALID || s.outstandingIds.contains(requestId)) {
-            answers.invalid(s, requestId, slot, tag);
+            answers.invalid(s, requestId, slot);
             if (s.openBatch != null && inBatch) {
                 s.openBatchInvalid = true;
             }
@@ -119,7 +118,7 @@ final class RequestIntake {
                 s.openBatch = null;
                 answers.finishImmediately(batch, CompletionDescriptor.STATUS_SHUTTING_DOWN);
             }
-            s.complete(requestId, CompletionDescriptor.STATUS_SHUTTING_DOWN, dataSlot, 0, tag);
+            s.complete(requestId, CompletionDescriptor.STATUS_SHUTTING_DOWN, dataSlot, 0);
             return;
         }
         if (s.openBatch != null) {
@@ -132,16 +131,16 @@ final class RequestIntake {
         switch (opcode) {
             case RequestDescriptor.OPCODE_READ, RequestDescriptor.OPCODE_WRITE -> {
                 if (inBatch) {
-                    answers.invalid(s, requestId, slot, tag);
+                    answers.invalid(s, requestId, slot);
                     return;
                 }
                 if (deadline != 0 && deadline <= now) {
-                    s.complete(requestId, CompletionDescriptor.STATUS_TIMEOUT, slot, 0, tag);
+                    s.complete(requestId, CompletionDescriptor.STATUS_TIMEOUT, slot, 0);
                     status.addReactor(reactor, StatusRegionDescriptor.TIMEOUTS, 1);
                     return;
                 }
                 if (!s.holdSlots(slot, count)) {
-                    answers.invalid(s, requestId, slot, tag);  // its slots belong to a request not yet answered
+                    answers.invalid(s, requestId, slot);  // its slots belong to a request not yet answered
                     return;
                 }
                 StagingBuffers.Buffer copy = null;
@@ -149,30 +148,30 @@ final class RequestIntake {
                     copy = staging.copy(s, e, 0, slot, count, flags);
                     if (copy == null) {
                         s.releaseSlots(slot, count);
-                        answers.invalid(s, requestId, slot, tag);
+                        answers.invalid(s, requestId, slot);
                         return;
                     }
                 }
                 Op op = pool.allocate(opcode == RequestDescriptor.OPCODE_READ ? Op.READ : Op.WRITE, s, now);
                 s.outstandingIds.increment(requestId);
-                op.addMember(opcode, requestId, slot, tag, page, count, deadline);
+                op.addMember(opcode, requestId, slot, page, count, deadline);
                 op.staging[0] = copy;
                 deadlines.track(op);
                 order.accept(op);
             }
             case RequestDescriptor.OPCODE_FLUSH ->
                 // Every acknowledged write is already durable in the WAL: a flush has nothing left to wait for.
-                s.complete(requestId, CompletionDescriptor.STATUS_OK, -1, durableLsn.getAsLong(), tag);
+                s.complete(requestId, CompletionDescriptor.STATUS_OK, -1, durableLsn.getAsLong());
             case RequestDescriptor.OPCODE_BATCH_BEGIN -> {
                 Op batch = pool.allocate(Op.WRITE, s, now);
                 s.outstandingIds.increment(requestId);
-                batch.addMember(opcode, requestId, -1, tag, 0, 0, deadline);
+                batch.addMember(opcode, requestId, -1, 0, 0, deadline);
                 deadlines.track(batch);
                 s.openBatch = batch;
                 s.openBatchId = RequestDescriptor.batchId(e, 0);
                 s.openBatchInvalid = false;
             }
-            default -> answers.invalid(s, requestId, -1, tag);  // BATCH_END without BEGIN
+            default -> answers.invalid(s, requestId, -1);  // BATCH_END without BEGIN
         }
     }
 
@@ -182,7 +181,6 @@ final class RequestIntake {
         byte opcode = RequestDescriptor.opcode(e, 0);
         long requestId = RequestDescriptor.requestId(e, 0);
         int slot = RequestDescriptor.bufferSlot(e, 0);
-        int tag = RequestDescriptor.clientTag(e, 0);
         byte flags = RequestDescriptor.flags(e, 0);
         long page = RequestDescriptor.pageNumber(e, 0);
         int count = RequestDescriptor.pageCount(e, 0);
@@ -204,7 +202,7 @@ final class RequestIntake {
                 s.openBatchInvalid = copy == null;
             }
             s.outstandingIds.increment(requestId);
-            batch.addMember(opcode, requestId, slot, tag, page, held ? count : 0, deadline);
+            batch.addMember(opcode, requestId, slot, page, held ? count : 0, deadline);
             batch.staging[batch.memberCount - 1] = copy;
             deadlines.track(batch);
             if (batch.memberCount >= s.capacity) {
@@ -221,7 +219,7 @@ final class RequestIntake {
         }
         if (opcode == RequestDescriptor.OPCODE_BATCH_END && RequestDescriptor.batchId(e, 0) == s.openBatchId) {
             s.outstandingIds.increment(requestId);
-            batch.addMember(opcode, requestId, -1, tag, 0, 0, deadline);
+            batch.addMember(opcode, requestId, -1, 0, 0, deadline);
             deadlines.track(batch);
             s.openBatch = null;
             if (s.openBatchInvalid || batch.totalPages() == 0) {
@@ -235,6 +233,6 @@ final class RequestIntake {
         s.openBatch = null;
         answers.finishImmediately(batch, CompletionDescriptor.STATUS_INVALID);
         int dataSlot = (opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE) ? slot : -1;
-        answers.invalid(s, requestId, dataSlot, tag);
+        answers.invalid(s, requestId, dataSlot);
     }
 }

@@ -63,7 +63,7 @@ public final class GarbageWorkerMain {
                         && requests.tryClaim(1) == 1) {
                     // An open batch holds its members' answers until something closes it: a FLUSH does.
                     RequestDescriptor.write(requests.segment(), requests.entryOffset(0),
-                            RequestDescriptor.OPCODE_FLUSH, (byte) 0, nextId++, 0, 0, 0, 0, 0, 0, 0);
+                            RequestDescriptor.OPCODE_FLUSH, (byte) 0, nextId++, 0, 0, 0, 0, 0, 0);
                     requests.publish(1);
                     sent++;
                     lastProgressNanos = System.nanoTime();
@@ -76,7 +76,7 @@ public final class GarbageWorkerMain {
                         long offset = requests.entryOffset(i);
                         if (sent + i == count) {
                             RequestDescriptor.write(requests.segment(), offset, RequestDescriptor.OPCODE_FLUSH,
-                                    (byte) 0, nextId++, 0, 0, 0, 0, 0, 0, 0);
+                                    (byte) 0, nextId++, 0, 0, 0, 0, 0, 0);
                             n = i + 1;
                             flushed = true;
                             break;
@@ -166,7 +166,7 @@ public final class GarbageWorkerMain {
             default -> random.nextLong();
         };
         long batch = random.nextInt(3) == 0 ? 0 : random.nextLong(1, 4);
-        RequestDescriptor.write(s, offset, opcode, flags, id, page, pages, slot, random.nextInt(), deadline, batch, 0);
+        RequestDescriptor.write(s, offset, opcode, flags, id, page, pages, slot, deadline, batch, 0);
         if (random.nextInt(8) == 0) {
             s.set(JAVA_INT, offset + RequestDescriptor.RESERVED_32_OFFSET, random.nextInt());
         }

@@ -84,7 +84,7 @@ public final class HostileWorkerMain {
                 RingProducer requests = channel.requestProducer();
                 if (requests.claim(1, System.nanoTime() + 5_000_000_000L) == 1) {
                     RequestDescriptor.write(requests.segment(), requests.entryOffset(0),
-                            RequestDescriptor.OPCODE_WRITE, (byte) 0, 1, page, 1, 0, 0,
+                            RequestDescriptor.OPCODE_WRITE, (byte) 0, 1, page, 1, 0,
                             System.nanoTime() + 5_000_000_000L, 0, 0);
                     requests.publish(1);
                 }

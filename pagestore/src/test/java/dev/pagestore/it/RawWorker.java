@@ -72,7 +72,7 @@ final class RawWorker implements AutoCloseable {
             throw new IllegalStateException("request ring full for 10 s");
         }
         RequestDescriptor.write(requests.segment(), requests.entryOffset(0), opcode, flags, id, pageNumber,
-                pageCount, slot, 0, deadlineNanos, batchId, checksum);
+                pageCount, slot, deadlineNanos, batchId, checksum);
         requests.publish(1);
         return id;
     }

@@ -34,7 +34,7 @@ class WalStageTest {
             for (int i = 0; i < 8 * RING; i++) {
                 Op op = new Op(i);
                 op.walCallback = stage.callbackFor(op);
-                op.addMember(RequestDescriptor.OPCODE_WRITE, i, i, 0, i, 1, 0);
+                op.addMember(RequestDescriptor.OPCODE_WRITE, i, i, i, 1, 0);
                 op.staging[0] = buffers.take(1);
                 op.staging[0].segment.fill((byte) i);
                 ops.add(op);

@@ -92,8 +92,7 @@ public final class RingPeerMain {
                         return;
                     }
                     CompletionDescriptor.write(completionRing, completions.entryOffset(i), id,
-                            CompletionDescriptor.STATUS_OK, RequestDescriptor.bufferSlot(requestRing, request), 0,
-                            RequestDescriptor.clientTag(requestRing, request));
+                            CompletionDescriptor.STATUS_OK, RequestDescriptor.bufferSlot(requestRing, request), 0);
                 }
                 completions.publish(claimed);
                 requests.release(claimed);

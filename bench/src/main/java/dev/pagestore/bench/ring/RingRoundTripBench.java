@@ -81,7 +81,7 @@ public class RingRoundTripBench {
         long roundTrip(long id) {
             requests.claim(1, Long.MAX_VALUE);
             RequestDescriptor.write(requestRing, requests.entryOffset(0), RequestDescriptor.OPCODE_READ, (byte) 0,
-                    id, id, 1, 0, 0, 0, 0, 0);
+                    id, id, 1, 0, 0, 0, 0);
             requests.publish(1);
             completions.awaitAvailable(1, Long.MAX_VALUE);
             long answered = CompletionDescriptor.requestId(completionRing, completions.entryOffset(0));
@@ -94,7 +94,7 @@ public class RingRoundTripBench {
             latency.print(System.out, "pagestore channel, " + waitStrategy);
             requests.claim(1, Long.MAX_VALUE);
             RequestDescriptor.write(requestRing, requests.entryOffset(0), RequestDescriptor.OPCODE_READ, (byte) 0,
-                    RingPeerMain.STOP_REQUEST_ID, 0, 1, 0, 0, 0, 0, 0);
+                    RingPeerMain.STOP_REQUEST_ID, 0, 1, 0, 0, 0, 0);
             requests.publish(1);
             manager.close();
             channel.close();

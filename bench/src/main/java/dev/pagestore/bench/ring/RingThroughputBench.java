@@ -86,7 +86,7 @@ public class RingThroughputBench {
                 int claimed = producer.claim(remaining, Long.MAX_VALUE);
                 for (int i = 0; i < claimed; i++) {
                     RequestDescriptor.write(ring, producer.entryOffset(i), RequestDescriptor.OPCODE_READ, (byte) 0,
-                            nextId++, nextId, 1, 0, 0, 0, 0, 0);
+                            nextId++, nextId, 1, 0, 0, 0, 0);
                 }
                 producer.publish(claimed);
                 remaining -= claimed;
@@ -98,7 +98,7 @@ public class RingThroughputBench {
             int claimed = producer.claim(1, Long.MAX_VALUE);
             assert claimed == 1;
             RequestDescriptor.write(ring, producer.entryOffset(0), RequestDescriptor.OPCODE_READ, (byte) 0,
-                    RingPeerMain.STOP_REQUEST_ID, 0, 1, 0, 0, 0, 0, 0);
+                    RingPeerMain.STOP_REQUEST_ID, 0, 1, 0, 0, 0, 0);
             producer.publish(1);
             consumer.close();
             region.unlink();

@@ -38,7 +38,7 @@ public class CompletionPublicationOrderTest {
     public void managerCompletes() {
         if (manager.tryClaim(1) == 1) {
             CompletionDescriptor.write(manager.segment(), manager.entryOffset(0), 42, CompletionDescriptor.STATUS_OK,
-                    0, 4096, 0);
+                    0, 4096);
             manager.publish(1);
         }
     }

@@ -40,7 +40,7 @@ public class RequestPublicationOrderTest {
     public void workerPublishes() {
         if (worker.tryClaim(1) == 1) {
             RequestDescriptor.write(worker.segment(), worker.entryOffset(0), RequestDescriptor.OPCODE_READ, (byte) 0,
-                    42, 7, 1, 0, 0, 0, 0, 0);
+                    42, 7, 1, 0, 0, 0, 0);
             worker.publish(1);
         }
     }

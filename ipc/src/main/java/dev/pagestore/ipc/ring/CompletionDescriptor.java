@@ -16,8 +16,7 @@ import java.lang.foreign.MemorySegment;
  *       8     4  status       {@link #STATUS_OK} .. ; 0 is never a status (zeroed memory is not a completion)
  *      12     4  bufferSlot   the request's first buffer slot, echoed (-1 when it had none)
  *      16     8  result       bytes moved for read/write; the durable LSN for flush and BATCH_END
- *      24     4  clientTag    the request's client tag, echoed
- *      28     4  reserved     zero
+ *      24     8  reserved     zero
  * </pre>
  *
  * <p>The worker validates what it reads: a completion whose {@code requestId} matches no outstanding request is a
@@ -41,7 +40,6 @@ public final class CompletionDescriptor {
     public static final long STATUS_OFFSET;
     public static final long BUFFER_SLOT_OFFSET;
     public static final long RESULT_OFFSET;
-    public static final long CLIENT_TAG_OFFSET;
     public static final long RESERVED_OFFSET;
 
     static {
@@ -54,10 +52,8 @@ public final class CompletionDescriptor {
         offset += Integer.BYTES;
         RESULT_OFFSET = offset;
         offset += Long.BYTES;
-        CLIENT_TAG_OFFSET = offset;
-        offset += Integer.BYTES;
         RESERVED_OFFSET = offset;
-        offset += Integer.BYTES;
+        offset += Long.BYTES;
 
         assert offset == SIZE_BYTES : "completion descriptor must be 32 bytes, built " + offset;
         assert REQUEST_ID_OFFSET % 8 == 0 && RESULT_OFFSET % 8 == 0 : "longs must be naturally aligned";
@@ -69,13 +65,12 @@ public final class CompletionDescriptor {
 
     /** Writes a whole completion at {@code offset}, reserved field zeroed. */
     public static void write(MemorySegment entries, long offset, long requestId, int status, int bufferSlot,
-            long result, int clientTag) {
+            long result) {
         entries.set(JAVA_LONG, offset + REQUEST_ID_OFFSET, requestId);
         entries.set(JAVA_INT, offset + STATUS_OFFSET, status);
         entries.set(JAVA_INT, offset + BUFFER_SLOT_OFFSET, bufferSlot);
         entries.set(JAVA_LONG, offset + RESULT_OFFSET, result);
-        entries.set(JAVA_INT, offset + CLIENT_TAG_OFFSET, clientTag);
-        entries.set(JAVA_INT, offset + RESERVED_OFFSET, 0);
+        entries.set(JAVA_LONG, offset + RESERVED_OFFSET, 0L);
     }
 
     public static long requestId(MemorySegment entries, long offset) {
@@ -94,9 +89,6 @@ public final class CompletionDescriptor {
         return entries.get(JAVA_LONG, offset + RESULT_OFFSET);
     }
 
-    public static int clientTag(MemorySegment entries, long offset) {
-        return entries.get(JAVA_INT, offset + CLIENT_TAG_OFFSET);
-    }
 
     /** Whether {@code status} is one this layout version defines. */
     public static boolean isKnownStatus(int status) {
@@ -104,13 +96,13 @@ public final class CompletionDescriptor {
     }
 
     /**
-     * Worker-side check of a completion: a known status, a slot that is -1 or in [0, slotCount), and a zero reserved
-     * word. The request id is checked by the caller against its outstanding requests.
+     * Worker-side check of a completion: a known status, a slot that is -1 or in [0, slotCount), and zero reserved
+     * bytes. The request id is checked by the caller against its outstanding requests.
      */
     public static boolean isWellFormed(MemorySegment entries, long offset, int slotCount) {
         int slot = bufferSlot(entries, offset);
         return isKnownStatus(status(entries, offset))
                 && slot >= -1 && slot < slotCount
-                && entries.get(JAVA_INT, offset + RESERVED_OFFSET) == 0;
+                && entries.get(JAVA_LONG, offset + RESERVED_OFFSET) == 0;
     }
 }

@@ -15,13 +15,13 @@ import java.lang.foreign.MemorySegment;
  *  offset  size  field            meaning
  *  ------  ----  ---------------  ---------------------------------------------------------------------------
  *       0     1  opcode           {@link #OPCODE_READ} .. {@link #OPCODE_BATCH_END}; 0 is never valid
- *       1     1  flags            {@link #FLAG_FORCE_UNIT_ACCESS} | {@link #FLAG_IN_BATCH} | {@link #FLAG_CHECKSUM}
+ *       1     1  flags            {@link #FLAG_IN_BATCH} | {@link #FLAG_CHECKSUM}
  *       2     2  reserved         zero
  *       4     4  pageCount        pages to read or write (1 ..); 0 for flush and batch markers
  *       8     8  requestId        chosen by the worker, unique among its outstanding requests; echoed back
  *      16     8  pageNumber       first page; page p is at byte p * pageSize of the store
  *      24     4  bufferSlot       first buffer slot of the channel's slab; pages use slots [slot, slot + count)
- *      28     4  clientTag        opaque to the manager, echoed in the completion
+ *      28     4  reserved         zero
  *      32     8  deadlineNanos    CLOCK_MONOTONIC nanoseconds (System.nanoTime on Linux HotSpot); 0 = none
  *      40     8  batchId          groups requests between BATCH_BEGIN and BATCH_END; 0 = not in a batch
  *      48     4  checksum         CRC-32C of the pages in the slots when FLAG_CHECKSUM is set (writes only;
@@ -48,13 +48,11 @@ public final class RequestDescriptor {
     public static final byte OPCODE_BATCH_END = 5;
     private static final byte OPCODE_MAX = OPCODE_BATCH_END;
 
-    /** Write through the device cache (NVMe FUA). */
-    public static final byte FLAG_FORCE_UNIT_ACCESS = 1;
     /** Part of the batch named by {@code batchId}. */
     public static final byte FLAG_IN_BATCH = 2;
     /** {@code checksum} holds the CRC-32C of the request's payload. */
     public static final byte FLAG_CHECKSUM = 4;
-    private static final int FLAGS_KNOWN = FLAG_FORCE_UNIT_ACCESS | FLAG_IN_BATCH | FLAG_CHECKSUM;
+    private static final int FLAGS_KNOWN = FLAG_IN_BATCH | FLAG_CHECKSUM;
 
     public static final long OPCODE_OFFSET;
     public static final long FLAGS_OFFSET;
@@ -63,7 +61,7 @@ public final class RequestDescriptor {
     public static final long REQUEST_ID_OFFSET;
     public static final long PAGE_NUMBER_OFFSET;
     public static final long BUFFER_SLOT_OFFSET;
-    public static final long CLIENT_TAG_OFFSET;
+    public static final long RESERVED_28_OFFSET;
     public static final long DEADLINE_NANOS_OFFSET;
     public static final long BATCH_ID_OFFSET;
     public static final long CHECKSUM_OFFSET;
@@ -86,7 +84,7 @@ public final class RequestDescriptor {
         offset += Long.BYTES;
         BUFFER_SLOT_OFFSET = offset;
         offset += Integer.BYTES;
-        CLIENT_TAG_OFFSET = offset;
+        RESERVED_28_OFFSET = offset;
         offset += Integer.BYTES;
         DEADLINE_NANOS_OFFSET = offset;
         offset += Long.BYTES;
@@ -113,8 +111,7 @@ public final class RequestDescriptor {
      * so a partial write would leak an older request's fields.
      */
     public static void write(MemorySegment entries, long offset, byte opcode, byte flags, long requestId,
-            long pageNumber, int pageCount, int bufferSlot, int clientTag, long deadlineNanos, long batchId,
-            int checksum) {
+            long pageNumber, int pageCount, int bufferSlot, long deadlineNanos, long batchId, int checksum) {
         entries.set(JAVA_BYTE, offset + OPCODE_OFFSET, opcode);
         entries.set(JAVA_BYTE, offset + FLAGS_OFFSET, flags);
         entries.set(JAVA_SHORT, offset + RESERVED_16_OFFSET, (short) 0);
@@ -122,7 +119,7 @@ public final class RequestDescriptor {
         entries.set(JAVA_LONG, offset + REQUEST_ID_OFFSET, requestId);
         entries.set(JAVA_LONG, offset + PAGE_NUMBER_OFFSET, pageNumber);
         entries.set(JAVA_INT, offset + BUFFER_SLOT_OFFSET, bufferSlot);
-        entries.set(JAVA_INT, offset + CLIENT_TAG_OFFSET, clientTag);
+        entries.set(JAVA_INT, offset + RESERVED_28_OFFSET, 0);
         entries.set(JAVA_LONG, offset + DEADLINE_NANOS_OFFSET, deadlineNanos);
         entries.set(JAVA_LONG, offset + BATCH_ID_OFFSET, batchId);
         entries.set(JAVA_INT, offset + CHECKSUM_OFFSET, checksum);
@@ -154,9 +151,6 @@ public final class RequestDescriptor {
         return entries.get(JAVA_INT, offset + BUFFER_SLOT_OFFSET);
     }
 
-    public static int clientTag(MemorySegment entries, long offset) {
-        return entries.get(JAVA_INT, offset + CLIENT_TAG_OFFSET);
-    }
 
     public static long deadlineNanos(MemorySegment entries, long offset) {
         return entries.get(JAVA_LONG, offset + DEADLINE_NANOS_OFFSET);
@@ -201,6 +195,7 @@ public final class RequestDescriptor {
             return Violation.UNKNOWN_FLAGS;  // a checksum covers write data only
         }
         if (entries.get(JAVA_SHORT, offset + RESERVED_16_OFFSET) != 0
+                || entries.get(JAVA_INT, offset + RESERVED_28_OFFSET) != 0
                 || entries.get(JAVA_INT, offset + RESERVED_32_OFFSET) != 0
                 || entries.get(JAVA_LONG, offset + RESERVED_64_OFFSET) != 0) {
             return Violation.RESERVED_NOT_ZERO;

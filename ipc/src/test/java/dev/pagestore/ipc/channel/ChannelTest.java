@@ -97,7 +97,7 @@ class ChannelTest {
             RingProducer requests = worker.requestProducer();
             assertEquals(1, requests.tryClaim(1));
             RequestDescriptor.write(requests.segment(), requests.entryOffset(0), RequestDescriptor.OPCODE_READ,
-                    (byte) 0, 77, 5, 1, 3, 9, 0, 0, 0);
+                    (byte) 0, 77, 5, 1, 3, 0, 0, 0);
             requests.publish(1);
 
             RingConsumer incoming = manager.requestConsumer();
@@ -112,7 +112,7 @@ class ChannelTest {
             RingProducer completions = manager.completionProducer();
             completions.claim(1, deadline);
             CompletionDescriptor.write(completions.segment(), completions.entryOffset(0), 77,
-                    CompletionDescriptor.STATUS_OK, 3, 4096, 9);
+                    CompletionDescriptor.STATUS_OK, 3, 4096);
             completions.publish(1);
             RingConsumer results = worker.completionConsumer();
             assertEquals(1, results.awaitAvailable(1, deadline));

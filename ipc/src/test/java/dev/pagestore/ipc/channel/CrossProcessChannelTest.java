@@ -100,7 +100,7 @@ class CrossProcessChannelTest {
                             PageWriteWorker.crc32c(manager.buffer(slot)), "page " + id + " in slot " + slot
                                     + " arrived intact");
                     CompletionDescriptor.write(completions.segment(), completions.entryOffset(i), id,
-                            CompletionDescriptor.STATUS_OK, slot, parameters.pageSizeBytes(), 0);
+                            CompletionDescriptor.STATUS_OK, slot, parameters.pageSizeBytes());
                     handled++;
                 }
                 requests.release(ready);
@@ -135,7 +135,7 @@ class CrossProcessChannelTest {
                     fail("stalled: completion ring full in round " + round);
                 }
                 CompletionDescriptor.write(completions.segment(), completions.entryOffset(0), id,
-                        CompletionDescriptor.STATUS_OK, -1, 3L * round, 0);
+                        CompletionDescriptor.STATUS_OK, -1, 3L * round);
                 // Publish only once the worker has announced that it waits: every hand-off crosses the sleep path.
                 if (!PingPongWorker.awaitFlag(completions.consumerWaitPoint(), System.nanoTime() + stallNanos)) {
                     fail("stalled: the worker never announced waiting for completion " + round);

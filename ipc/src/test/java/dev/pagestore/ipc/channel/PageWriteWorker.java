@@ -52,7 +52,7 @@ public final class PageWriteWorker {
                     }
                     RequestDescriptor.write(requests.segment(), requests.entryOffset(0),
                             RequestDescriptor.OPCODE_WRITE, RequestDescriptor.FLAG_CHECKSUM, submitted,
-                            submitted, 1, slot, 0, 0, 0, crc32c(page));
+                            submitted, 1, slot, 0, 0, crc32c(page));
                     requests.publish(1);
                     submitted++;
                     continue;

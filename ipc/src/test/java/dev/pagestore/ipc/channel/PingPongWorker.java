@@ -35,7 +35,7 @@ public final class PingPongWorker {
                     stall("request ring full", round);
                 }
                 RequestDescriptor.write(requests.segment(), requests.entryOffset(0), RequestDescriptor.OPCODE_READ,
-                        (byte) 0, round, round, 1, 0, 0, 0, 0, 0);
+                        (byte) 0, round, round, 1, 0, 0, 0, 0);
                 if (!awaitFlag(requests.consumerWaitPoint(), System.nanoTime() + stallNanos)) {
                     stall("manager never announced waiting for a request", round);
                 }

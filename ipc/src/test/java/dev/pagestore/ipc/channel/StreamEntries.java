@@ -19,22 +19,20 @@ final class StreamEntries {
         return x ^ (x >>> 31);
     }
 
-    private static int checksum(long requestId, long pageNumber, int pageCount, int slot, int tag, long deadline,
-            long batchId) {
+    private static int checksum(long requestId, long pageNumber, int pageCount, int slot, long deadline, long batchId) {
         long h = mix(requestId ^ mix(pageNumber ^ mix(deadline ^ mix(batchId))));
-        return (int) (h ^ (h >>> 32)) ^ (pageCount * 31 + slot * 131 + tag);
+        return (int) (h ^ (h >>> 32)) ^ (pageCount * 31 + slot * 131);
     }
 
     static void write(MemorySegment ring, long offset, long seq) {
         long pageNumber = mix(seq) & 0xFFFF_FFFFFL;
         int pageCount = 1 + (int) (seq & 3);
         int slot = (int) (seq & 7);
-        int tag = (int) mix(seq ^ 0x55);
         long deadline = mix(seq + 1);
         long batchId = mix(seq + 2);
         RequestDescriptor.write(ring, offset, (seq & 1) == 0 ? RequestDescriptor.OPCODE_READ
-                : RequestDescriptor.OPCODE_WRITE, (byte) 0, seq, pageNumber, pageCount, slot, tag, deadline, batchId,
-                checksum(seq, pageNumber, pageCount, slot, tag, deadline, batchId));
+                : RequestDescriptor.OPCODE_WRITE, (byte) 0, seq, pageNumber, pageCount, slot, deadline, batchId,
+                checksum(seq, pageNumber, pageCount, slot, deadline, batchId));
     }
 
     /** Null when the entry at {@code offset} is entry {@code expectedSeq}, whole; else what is wrong. */
@@ -43,7 +41,6 @@ final class StreamEntries {
         long pageNumber = RequestDescriptor.pageNumber(ring, offset);
         int pageCount = RequestDescriptor.pageCount(ring, offset);
         int slot = RequestDescriptor.bufferSlot(ring, offset);
-        int tag = RequestDescriptor.clientTag(ring, offset);
         long deadline = RequestDescriptor.deadlineNanos(ring, offset);
         long batchId = RequestDescriptor.batchId(ring, offset);
         int checksum = RequestDescriptor.checksum(ring, offset);
@@ -51,7 +48,7 @@ final class StreamEntries {
             return "expected entry " + expectedSeq + ", found " + requestId
                     + (requestId < expectedSeq ? " (duplicate or reordered)" : " (lost entries)");
         }
-        if (checksum != checksum(requestId, pageNumber, pageCount, slot, tag, deadline, batchId)) {
+        if (checksum != checksum(requestId, pageNumber, pageCount, slot, deadline, batchId)) {
             return "entry " + expectedSeq + " is torn: checksum " + checksum + " does not match its fields";
         }
         if (pageNumber != (mix(expectedSeq) & 0xFFFF_FFFFFL) || deadline != mix(expectedSeq + 1)

@@ -1,6 +1,7 @@
 package dev.pagestore.ipc.ring;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -18,6 +19,7 @@ class RequestDescriptorTest {
         Class.forName(RequestDescriptor.class.getName(), true, getClass().getClassLoader());
         assertEquals(64, RequestDescriptor.SIZE_BYTES);
         assertEquals(8, RequestDescriptor.REQUEST_ID_OFFSET);
+        assertEquals(28, RequestDescriptor.RESERVED_28_OFFSET);
         assertEquals(56, RequestDescriptor.RESERVED_64_OFFSET);
     }
 
@@ -27,14 +29,13 @@ class RequestDescriptorTest {
             MemorySegment entries = arena.allocate(128, 64);
             entries.fill((byte) 0x7F);
             RequestDescriptor.write(entries, 64, RequestDescriptor.OPCODE_WRITE, RequestDescriptor.FLAG_CHECKSUM,
-                    0x1122334455667788L, 998, 2, 14, -7, 123_456_789L, 0, 0xCAFEBABE);
+                    0x1122334455667788L, 998, 2, 14, 123_456_789L, 0, 0xCAFEBABE);
             assertEquals(RequestDescriptor.OPCODE_WRITE, RequestDescriptor.opcode(entries, 64));
             assertEquals(RequestDescriptor.FLAG_CHECKSUM, RequestDescriptor.flags(entries, 64));
             assertEquals(0x1122334455667788L, RequestDescriptor.requestId(entries, 64));
             assertEquals(998, RequestDescriptor.pageNumber(entries, 64));
             assertEquals(2, RequestDescriptor.pageCount(entries, 64));
             assertEquals(14, RequestDescriptor.bufferSlot(entries, 64));
-            assertEquals(-7, RequestDescriptor.clientTag(entries, 64));
             assertEquals(123_456_789L, RequestDescriptor.deadlineNanos(entries, 64));
             assertEquals(0, RequestDescriptor.batchId(entries, 64));
             assertEquals(0xCAFEBABE, RequestDescriptor.checksum(entries, 64));
@@ -79,11 +80,16 @@ class RequestDescriptorTest {
             assertEquals(Violation.VALID, RequestDescriptor.validate(e, 0, SLOTS, SLOTS, PAGES));
             e.set(JAVA_LONG, RequestDescriptor.RESERVED_64_OFFSET, 1);
             assertEquals(Violation.RESERVED_NOT_ZERO, RequestDescriptor.validate(e, 0, SLOTS, SLOTS, PAGES));
+            write(e, RequestDescriptor.OPCODE_BATCH_END, (byte) 0, 0, 0, 0, 42);
+            e.set(JAVA_INT, RequestDescriptor.RESERVED_28_OFFSET, -7);  // where an older layout had a client tag
+            assertEquals(Violation.RESERVED_NOT_ZERO, RequestDescriptor.validate(e, 0, SLOTS, SLOTS, PAGES));
+            write(e, RequestDescriptor.OPCODE_READ, (byte) 1, 1, 1, 0, 0);  // an older layout's FUA flag
+            assertEquals(Violation.UNKNOWN_FLAGS, RequestDescriptor.validate(e, 0, SLOTS, SLOTS, PAGES));
         }
     }
 
     private static void write(MemorySegment e, byte opcode, byte flags, int pageCount, long pageNumber, int slot,
             long batchId) {
-        RequestDescriptor.write(e, 0, opcode, flags, 1, pageNumber, pageCount, slot, 0, 0, batchId, 0);
+        RequestDescriptor.write(e, 0, opcode, flags, 1, pageNumber, pageCount, slot, 0, batchId, 0);
     }
 }
