@@ -34,7 +34,7 @@ import java.nio.file.Path;
  *   <li><b>Buffered by default, {@code O_DIRECT} on request.</b> The WAL's writes are aligned
  *       ({@link WalConfig#writeAlignmentBytes()}) from aligned buffers, so {@code O_DIRECT} is possible, and
  *       {@code fdatasync} is needed either way (file size, extent state and the disk's volatile cache). On this
- *       machine's ext4 the append rates of the two did not separate beyond the disk's run-to-run noise (wal/README.md,
+ *       machine's ext4 the append rates of the two did not separate beyond the disk's run-to-run noise (bench/HISTORY.md,
  *       "io_uring directory: buffered or O_DIRECT"), while recovery's page-by-page reads were about three times
  *       faster buffered and small unaligned writes (control-file slots) need no read-modify-write; so buffered is the
  *       default, and {@link Options#directIo} is there for disks where bypassing the cache measures better. Where a
