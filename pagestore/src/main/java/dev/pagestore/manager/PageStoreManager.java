@@ -1,48 +1,22 @@
 package dev.pagestore.manager;
 
-import dev.pagestore.ipc.channel.Channel;
-import dev.pagestore.ipc.channel.ChannelParameters;
-import dev.pagestore.ipc.control.AttachDecision;
-import dev.pagestore.ipc.control.AttachGrant;
-import dev.pagestore.ipc.control.AttachHandler;
-import dev.pagestore.ipc.control.AttachRequest;
 import dev.pagestore.ipc.control.ControlServer;
 import dev.pagestore.ipc.control.ControlServerOptions;
-import dev.pagestore.ipc.control.ControlSession;
-import dev.pagestore.ipc.control.DetachReason;
-import dev.pagestore.ipc.control.ObserveDecision;
-import dev.pagestore.ipc.control.ObserveGrant;
-import dev.pagestore.ipc.control.ObserveRequest;
 import dev.pagestore.ipc.control.ProcessIdentity;
-import dev.pagestore.ipc.control.Refusal;
-import dev.pagestore.ipc.control.RefusalCode;
-import dev.pagestore.ipc.linux.Errno;
-import dev.pagestore.ipc.linux.ErrnoException;
 import dev.pagestore.ipc.linux.Libc;
 import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.StatusRegionDescriptor;
 import dev.pagestore.wal.LogDirectories;
 import dev.pagestore.wal.LogDirectory;
-import dev.pagestore.wal.LogIdMismatchException;
 import dev.pagestore.wal.RecoveryReport;
-import dev.pagestore.wal.WalConfig;
-import dev.pagestore.wal.WalCorruptionException;
 import dev.pagestore.wal.WalMetrics;
-import dev.pagestore.wal.WalOpenOptions;
 import dev.pagestore.wal.WriteAheadLog;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -107,9 +81,6 @@ public final class PageStoreManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PageStoreManager.class);
     public static final String DATA_FILE = "data.pages";
     public static final String WAL_DIRECTORY = "wal";
-    private static final int WAL_GROUP_PAGES_MAX = 64;
-    /** The smallest ring a worker may ask for. */
-    private static final int RING_CAPACITY_MIN = 16;
     private static final long OWNERSHIP_CHECK_MILLIS = 1000;
 
     private final ManagerConfig config;
@@ -118,7 +89,6 @@ public final class PageStoreManager implements AutoCloseable {
     private final StartPlan plan;
     private volatile StoreMetadata metadata;  // the plan's until open() has bumped the epoch
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Map<Long, ChannelSession> sessions = new ConcurrentHashMap<>();
     private final UnappliedWrites unapplied = new UnappliedWrites();
     private final UnwrittenPages unwritten;
     private volatile boolean accepting = true;
@@ -128,12 +98,11 @@ public final class PageStoreManager implements AutoCloseable {
     private BlockDevice device;
     private StatusRegion status;
     private final List<Reactor> reactors = new ArrayList<>();
+    private final Attachments attachments;
     private volatile ControlServer control;
     private ScheduledExecutorService housekeeping;
-    private int nextReactor;
-    private long checkpoints;
-    /** Guarded by this object's monitor (the checkpoint's). */
-    private FileChannel dataSync;
+    /** Made once recovery has opened the WAL. */
+    private volatile Checkpoints checkpoints;
     private final StartPlan.LogOpener logs;
     private LogDirectory walDirectory;
     /** The start was refused after the plan (by recovery, before any change): close abandons the directory. */
@@ -151,6 +120,7 @@ public final class PageStoreManager implements AutoCloseable {
         this.logs = logs;
         this.metadata = plan.metadata();
         this.unwritten = new UnwrittenPages(config.pageSizeBytes());
+        this.attachments = new Attachments(directory, config, reactors, () -> status.descriptor(), () -> accepting);
     }
 
     /**
@@ -223,56 +193,16 @@ public final class PageStoreManager implements AutoCloseable {
                     found.capacityPages(), pageSize);
         }
         if (plan.createsDataFile()) {
-            createDataFile(dataFile, found.capacityBytes());
+            DataFiles.create(dataFile, found.capacityBytes());
         }
 
-        // 1. Recovery: replay the log's page images into the data file before anything serves. The WAL refuses, before
-        // applying anything, a log of another store and a CORRUPTION stop (a damaged record, a missing or wrong-sized
-        // segment), so that nothing below runs on a refused start.
+        // 1. Recovery: replay the log's page images into the data file before anything serves (StoreRecovery).
         long recoveryStart = System.nanoTime();
-        UUID storeId = found.storeId();
-        long recoveryCapacityPages = found.capacityPages();
-        try (FileChannel data = FileChannel.open(dataFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-            LogDirectory logDirectory = plan.log();
-            if (logDirectory == null) {  // a new store's, or a creation cut short before it was made
-                Path walPath = directory.resolve(WAL_DIRECTORY);
-                OwnerOnly.createDirectories(walPath);
-                // The WAL writer thread writes and fdatasyncs through a queue pair it owns: synchronous
-                // by default, io_uring or plain files on request (ManagerConfig.walKind). Same files, same format.
-                logDirectory = logs.open(walPath);
-            }
-            walDirectory = logDirectory;
-            if (storeId == null) {  // store.properties from before store ids: the WAL's id if it has one, else new
-                storeId = WriteAheadLog.readLogId(logDirectory).orElseGet(UUID::randomUUID);
-            }
-            LOG.info("WAL in {} through {}", logDirectory.describe(), logDirectory);
-            try {
-                wal = WriteAheadLog.open(logDirectory,
-                        WalConfig.defaults(pageSize).withMaxPagesPerGroup(WAL_GROUP_PAGES_MAX),
-                        (pageNumber, image, lsn) -> {
-                            if (pageNumber < 0 || pageNumber >= recoveryCapacityPages) {
-                                throw new IOException("WAL record at lsn " + lsn + " names page " + pageNumber
-                                        + ", outside the store's " + recoveryCapacityPages + " pages");
-                            }
-                            java.nio.ByteBuffer buffer = image.asByteBuffer();
-                            long position = pageNumber * pageSize;
-                            while (buffer.hasRemaining()) {
-                                position += data.write(buffer, position);
-                            }
-                        }, WalOpenOptions.lenient().withLogId(storeId).withRefuseCorruption(true));
-            } catch (LogIdMismatchException e) {
-                throw new StoreRefusedException(logDirectory.describe() + " holds the WAL of store " + e.found()
-                        + " but " + directory.resolve(StoreMetadata.FILE) + " names store " + e.expected() + ": one"
-                        + " of them was copied from another store; restore the store (the whole directory) from a"
-                        + " backup", e);
-            } catch (WalCorruptionException e) {
-                throw new StoreRefusedException("WAL recovery in " + logDirectory.describe() + " found corruption ("
-                        + e.report().detail() + "): acknowledged data may be damaged or lost, and nothing was"
-                        + " changed; keep a copy of the directory for investigation, then restore the store from a"
-                        + " backup", e);
-            }
-            data.force(false);
-        }
+        StoreRecovery.Recovered recovered = StoreRecovery.run(directory, dataFile, plan.log(), logs, found.storeId(),
+                found.capacityPages(), pageSize);
+        wal = recovered.wal();
+        walDirectory = recovered.walDirectory();
+        checkpoints = new Checkpoints(dataFile, pageSize, wal, unapplied, unwritten, this::onFatal);
         // Every refusal is behind: only now what a start changes beyond the store's own files. The store's files made
         // owner-only where an older pagestore left them readable; and the process non-dumpable before any memfd.
         int tightened = OwnerOnly.tighten(directory, List.of(StoreMetadata.FILE, DATA_FILE, DATA_FILE + ".lock",
@@ -296,12 +226,12 @@ public final class PageStoreManager implements AutoCloseable {
 
         // 1b. The epoch (the store has now served), and the capacity asked for: recorded as under way before the data
         // file grows, so that a crash half way is finished by the next start instead of refused as a damaged file.
-        StoreMetadata next = found.withStoreId(storeId).withEpoch(found.epoch() + 1);
+        StoreMetadata next = found.withStoreId(recovered.storeId()).withEpoch(found.epoch() + 1);
         long target = plan.targetCapacityPages();
         if (target > found.capacityPages()) {
             next = next.withGrowingToPages(target);
             next.write(directory);
-            resize(dataFile, target * pageSize);
+            DataFiles.resize(dataFile, target * pageSize);
             LOG.info("grew {} from {} to {} pages", dataFile, found.capacityPages(), target);
             next = next.withCapacityPages(target).withGrowingToPages(0);
         }
@@ -321,12 +251,12 @@ public final class PageStoreManager implements AutoCloseable {
                     Runtime.getRuntime().availableProcessors(), config.reactorCount() + 2);
             pin = false;
         }
-        int pageCountMax = Math.min(Math.min(config.ringCapacity(), WAL_GROUP_PAGES_MAX),
+        int pageCountMax = Math.min(Math.min(config.ringCapacity(), StoreRecovery.WAL_GROUP_PAGES_MAX),
                 Math.max(1, device.maxTransferBytes() / pageSize));
         PageStripes stripes = new PageStripes();
         for (int r = 0; r < config.reactorCount(); r++) {
             Reactor reactor = new Reactor(r, device, config.queueDepth(), wal, status, stripes, unapplied, unwritten,
-                    pageSize, config.capacityPages(), pageCountMax, pin, this::onFatal, this::endSession);
+                    pageSize, config.capacityPages(), pageCountMax, pin, this::onFatal, attachments::endSession);
             reactors.add(reactor);
             reactor.start();
         }
@@ -345,8 +275,9 @@ public final class PageStoreManager implements AutoCloseable {
 
         // 3. Listen.
         control = ControlServer.start(ControlServerOptions.at(PageStoreProtocol.socketPath(directory)),
-                new Handler(), cause -> onFatal(new IllegalStateException("the control thread died (" + cause
+                attachments, cause -> onFatal(new IllegalStateException("the control thread died (" + cause
                         + "); no worker could attach or be told of anything any more", cause)));
+        attachments.servedBy(control);
         housekeeping = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "pagestore-housekeeping");
             thread.setDaemon(true);
@@ -360,38 +291,14 @@ public final class PageStoreManager implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
         if (config.checkpointIntervalMillis() > 0) {
             housekeeping.scheduleWithFixedDelay(new HousekeepingTask("the periodic checkpoint",
-                    this::periodicCheckpoint), config.checkpointIntervalMillis(), config.checkpointIntervalMillis(),
-                    TimeUnit.MILLISECONDS);
+                    () -> checkpoints.checkpointLoggingFailure("periodic")), config.checkpointIntervalMillis(),
+                    config.checkpointIntervalMillis(), TimeUnit.MILLISECONDS);
         }
         status.state(StatusRegionDescriptor.STATE_RUNNING);
         LOG.info("pagestore manager pid {} epoch {} serving {} ({} pages of {} bytes, backend {}, {} reactor(s),"
                         + " queue depth {}) on {}", ProcessHandle.current().pid(), metadata.epoch(), directory,
                 config.capacityPages(), pageSize, config.backend().name(), config.reactorCount(),
                 config.queueDepth(), control.socketPath());
-    }
-
-    /** A new store's data file: made under a temporary name, owner-only, sparse, then renamed into place. */
-    private static void createDataFile(Path dataFile, long capacityBytes) throws IOException {
-        Path temporary = dataFile.resolveSibling(dataFile.getFileName() + ".tmp");
-        Files.deleteIfExists(temporary);
-        Files.createFile(temporary, OwnerOnly.fileAttribute());
-        resize(temporary, capacityBytes);  // sparse: blocks are allocated as pages are first written
-        Files.move(temporary, dataFile, StandardCopyOption.ATOMIC_MOVE);
-        try (FileChannel dir = FileChannel.open(dataFile.getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
-        }
-    }
-
-    /** Sets {@code file}'s size (never through a symbolic link) and makes it durable. */
-    private static void resize(Path file, long sizeBytes) throws IOException {
-        int fd = (int) Libc.check(Libc.open(file.toString(), Libc.O_WRONLY | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0),
-                "open", file.toString());
-        try {
-            Libc.check(Libc.ftruncate(fd, sizeBytes), "ftruncate", file + " to " + sizeBytes + " bytes");
-            Libc.check(Libc.fsync(fd), "fsync", file.toString());
-        } finally {
-            Libc.close(fd);
-        }
     }
 
     /**
@@ -476,7 +383,7 @@ public final class PageStoreManager implements AutoCloseable {
     private void publishGlobals() {
         try {
             WalMetrics metrics = wal.metrics();
-            status.setGlobal(StatusRegionDescriptor.ATTACHED_WORKERS, sessions.size());
+            status.setGlobal(StatusRegionDescriptor.ATTACHED_WORKERS, attachments.attachedWorkers());
             status.setGlobal(StatusRegionDescriptor.WAL_DATASYNCS, metrics.datasyncs());
             status.setGlobal(StatusRegionDescriptor.WAL_BATCHES, metrics.batches());
             status.setGlobal(StatusRegionDescriptor.WAL_RECORDS, metrics.records());
@@ -486,7 +393,7 @@ public final class PageStoreManager implements AutoCloseable {
             status.setGlobal(StatusRegionDescriptor.WAL_SEGMENTS_ZERO_FILLED, metrics.segmentsZeroFilled());
             status.setGlobal(StatusRegionDescriptor.WAL_SEGMENTS_RECYCLED, metrics.segmentsRecycled());
             status.setGlobal(StatusRegionDescriptor.DURABLE_LSN, wal.durableLsn());
-            status.setGlobal(StatusRegionDescriptor.CHECKPOINTS, checkpoints);
+            status.setGlobal(StatusRegionDescriptor.CHECKPOINTS, checkpoints.count());
             status.setGlobal(StatusRegionDescriptor.UNWRITTEN_PAGES, unwritten.size());
             status.setGlobal(StatusRegionDescriptor.CONTROL_REFUSALS,
                     control.protocolErrorCount() + control.refusedPeerCount() + control.refusalCount());
@@ -496,125 +403,9 @@ public final class PageStoreManager implements AutoCloseable {
         }
     }
 
-    private void periodicCheckpoint() {
-        try {
-            checkpoint();
-        } catch (IOException | RuntimeException e) {
-            LOG.error("periodic checkpoint failed", e);
-        }
-    }
-
-    /**
-     * Checkpoint: waits until every write logged before the redo point has been through the data file, writes the
-     * committed pages whose data-file write failed ({@link UnwrittenPages}), fdatasyncs the data file, records the redo
-     * point, and lets the WAL recycle older segments. If any of those pages still cannot be written, it fails and the
-     * redo point stays where it was, so recovery still replays them from the log. If the fdatasync itself fails, the
-     * manager stops ({@link DataFileSyncException}): the file can no longer be trusted by any later checkpoint.
-     */
-    public synchronized long checkpoint() throws IOException {
-        try {
-            long redo = wal.checkpoint(redoLsn -> {
-                unapplied.awaitAllBegunBefore(30_000_000_000L);
-                unwritten.checkpoint(dataFileForSync(), config.pageSizeBytes());
-            });
-            checkpoints++;
-            return redo;
-        } catch (DataFileSyncException e) {
-            onFatal(e);
-            throw e;
-        }
-    }
-
-    /**
-     * The data file as the checkpointer syncs it: one descriptor for the manager's life, so that a writeback error
-     * reported once is seen by the checkpoint that follows it (a descriptor opened later would not see it).
-     */
-    private FileChannel dataFileForSync() throws IOException {
-        if (dataSync == null) {
-            dataSync = FileChannel.open(directory.resolve(DATA_FILE), StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS);
-        }
-        return dataSync;
-    }
-
-    /** A reactor no longer serves {@code session}'s channel: end its attachment, telling the worker why. */
-    private void endSession(ChannelSession session, String reason) {
-        ControlServer server = control;
-        if (server != null) {
-            server.endSession(session.control.attachId(), reason);
-        }
-    }
-
-    private final class Handler implements AttachHandler {
-        @Override
-        public AttachDecision onAttach(ControlSession session, AttachRequest request) throws Exception {
-            if (!accepting) {
-                return new Refusal(RefusalCode.SHUTTING_DOWN, "the manager of " + directory + " is stopping");
-            }
-            int pageSize = request.pageSizeBytes() == AttachRequest.MANAGER_CHOOSES ? config.pageSizeBytes()
-                    : request.pageSizeBytes();
-            if (pageSize != config.pageSizeBytes()) {
-                return new Refusal(RefusalCode.BAD_PAGE_SIZE, "pageSizeBytes=" + request.pageSizeBytes()
-                        + " but the store at " + directory + " has pageSizeBytes=" + config.pageSizeBytes()
-                        + " (0 asks for the store's)");
-            }
-            // Refused, never adjusted: a worker must know the depth it really got.
-            int capacity = request.ringCapacity() == AttachRequest.MANAGER_CHOOSES ? config.ringCapacity()
-                    : request.ringCapacity();
-            if (capacity < RING_CAPACITY_MIN || capacity > config.ringCapacity() || Integer.bitCount(capacity) != 1) {
-                return new Refusal(RefusalCode.BAD_RING_CAPACITY, "ringCapacity=" + request.ringCapacity()
-                        + " is not a power of two in [" + RING_CAPACITY_MIN + ", " + config.ringCapacity()
-                        + "] (this manager's ringCapacity; 0 asks for it)");
-            }
-            ChannelParameters parameters = new ChannelParameters(pageSize, capacity, capacity, capacity);
-            Channel channel;
-            try {
-                channel = Channel.createSealed("pagestore-channel-" + session.attachId(), parameters);
-            } catch (ErrnoException e) {
-                boolean shortage = e.errno() == Errno.ENOMEM || e.errno() == Errno.ENOSPC;
-                // The control server logs the refusal, with this reason, within its limit: a worker can ask again
-                // and again.
-                LOG.debug("refusing {}: its channel could not be created: {}", session, e.getMessage());
-                return Refusal.truncating(shortage ? RefusalCode.NO_SHARED_MEMORY : RefusalCode.INTERNAL_ERROR,
-                        "the manager could not create a channel of " + parameters + ": " + e.getMessage());
-            }
-            ChannelSession channelSession;
-            Reactor reactor;
-            int channelDescriptor;
-            try {
-                channelDescriptor = channel.descriptor();
-                channelSession = new ChannelSession(channel, session, request.clientName() + " (pid "
-                        + session.worker().pid() + ")");
-                reactor = reactors.get(nextReactor++ % reactors.size());
-                channelSession.reactor = reactor;
-            } catch (RuntimeException | Error e) {
-                channel.close();  // frees its lifeline and its memory; the attach is refused by the caller
-                throw e;
-            }
-            sessions.put(session.attachId(), channelSession);
-            reactor.add(channelSession);
-            // The control server logs one line per attach (within its limit: a worker can attach in a loop).
-            LOG.debug("attached {} to reactor {}", channelSession, reactor.index());
-            return new AttachGrant(pageSize, capacity, channelDescriptor, status.descriptor());
-        }
-
-        @Override
-        public void onDetach(ControlSession session, DetachReason reason, String detail) {
-            ChannelSession channelSession = sessions.remove(session.attachId());
-            if (channelSession == null) {
-                return;
-            }
-            LOG.debug("{} left: {} ({})", channelSession, reason, detail);
-            channelSession.reactor.detach(channelSession);
-        }
-
-        @Override
-        public ObserveDecision onObserve(ProcessIdentity observer, ObserveRequest request) {
-            if (!accepting) {
-                return new Refusal(RefusalCode.SHUTTING_DOWN, "the manager of " + directory + " is stopping");
-            }
-            return new ObserveGrant(status.descriptor());
-        }
+    /** Takes a checkpoint now ({@link Checkpoints}) and returns its redo LSN. */
+    public long checkpoint() throws IOException {
+        return checkpoints.checkpoint();
     }
 
     public Path directory() {
@@ -652,7 +443,7 @@ public final class PageStoreManager implements AutoCloseable {
     }
 
     public int attachedWorkers() {
-        return sessions.size();
+        return attachments.attachedWorkers();
     }
 
     /**
@@ -660,7 +451,7 @@ public final class PageStoreManager implements AutoCloseable {
      * {@code /proc/PID/stat}), never as they describe themselves: for diagnostics.
      */
     public List<ProcessIdentity> attachedWorkerProcesses() {
-        return sessions.values().stream().map(session -> session.control.worker()).toList();
+        return attachments.attachedWorkerProcesses();
     }
 
     public Path socketPath() {
@@ -721,14 +512,8 @@ public final class PageStoreManager implements AutoCloseable {
         if (status != null) {
             status.close();
         }
-        synchronized (this) {
-            if (dataSync != null) {
-                try {
-                    dataSync.close();
-                } catch (IOException e) {
-                    LOG.warn("closing the data file: {}", e.toString());
-                }
-            }
+        if (checkpoints != null) {
+            checkpoints.close();
         }
         if (refused) {
             ownership.abandon();  // nothing was changed: not even a .lock this start made is left

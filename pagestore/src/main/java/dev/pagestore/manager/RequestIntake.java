@@ -111,7 +111,7 @@ final class RequestIntake {
             }
             return;
         }
-        int dataSlot = (opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE) ? slot : -1;
+        int dataSlot = isData(opcode) ? slot : -1;
         if (draining) {
             if (s.openBatch != null) {
                 Op batch = s.openBatch;  // an END arriving now would find its batch already answered
@@ -232,7 +232,11 @@ final class RequestIntake {
         // Anything else inside an open batch breaks it: the batch and this request are INVALID.
         s.openBatch = null;
         answers.finishImmediately(batch, CompletionDescriptor.STATUS_INVALID);
-        int dataSlot = (opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE) ? slot : -1;
+        int dataSlot = isData(opcode) ? slot : -1;
         answers.invalid(s, requestId, dataSlot);
+    }
+
+    private static boolean isData(byte opcode) {
+        return opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE;
     }
 }
