@@ -1,5 +1,7 @@
 package dev.pagestore.nvme;
 
+import dev.pagestore.ipc.owner.OwnerThreadException;
+import dev.pagestore.ipc.owner.SingleOwner;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -10,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  * threads or processes share one saw {@code cpl does not map to outstanding cmd} after tens of thousands of I/Os
  * (SPDK issues 3187, 3557): the command table was torn and completions named commands nobody tracked. This class
  * makes the rule enforced rather than documented (every call checks the owner thread and throws
- * {@link QueuePairOwnershipException} naming both threads), and makes the symptom impossible to miss (a completion
+ * {@link OwnerThreadException} naming both threads), and makes the symptom impossible to miss (a completion
  * whose command id maps to nothing outstanding, or a second completion for one command, is counted and reported to
  * the {@link QueuePairListener}, and completes nothing).
  *
@@ -53,7 +55,14 @@ public abstract class QueuePair implements AutoCloseable {
     private final int id;
     private final String name;
     private final NanoClock clock;
-    private final OwnerGuard owner;
+    /**
+     * Why the owner check exists, said where it fires: SPDK documents that a qpair belongs to one thread and calls
+     * breaking the rule undefined behaviour; the users who broke it got {@code cpl does not map to outstanding cmd}
+     * after tens of thousands of I/Os. Here the first foreign call throws instead.
+     */
+    public static final String QUEUE_PAIR_ADVICE = "a queue pair must be used by its owner thread only (hand it off"
+            + " with QueuePair.transferOwnership from the owner)";
+    private final SingleOwner owner;
     private final CommandTable table;
     private final CompletionBatch batch;
     private final QueuePairMetrics metrics = new QueuePairMetrics();
@@ -90,7 +99,7 @@ public abstract class QueuePair implements AutoCloseable {
         this.name = "QueuePair " + id + " of " + device.name();
         this.clock = clock;
         this.table = new CommandTable(queueDepth);
-        this.owner = new OwnerGuard(name, Thread.currentThread());
+        this.owner = SingleOwner.ofCurrentThread(name, QUEUE_PAIR_ADVICE);
         int rawCapacity = 2 * queueDepth;
         rawCid = new int[rawCapacity];
         rawStatus = new IoStatus[rawCapacity];

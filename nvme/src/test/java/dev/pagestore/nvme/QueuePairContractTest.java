@@ -1,5 +1,6 @@
 package dev.pagestore.nvme;
 
+import dev.pagestore.ipc.owner.OwnerThreadException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -261,7 +262,7 @@ public abstract class QueuePairContractTest {
             }, "intruder-thread");
             intruder.start();
             intruder.join();
-            assertTrue(thrown.get() instanceof QueuePairOwnershipException, context() + ": got " + thrown.get());
+            assertTrue(thrown.get() instanceof OwnerThreadException, context() + ": got " + thrown.get());
             String message = thrown.get().getMessage();
             assertTrue(message.contains("intruder-thread"), message);
             assertTrue(message.contains(Thread.currentThread().getName()), message);
@@ -292,7 +293,7 @@ public abstract class QueuePairContractTest {
             }
         }, "reactor-0");
         qp.transferOwnership(reactor);
-        assertThrows(QueuePairOwnershipException.class, () -> qp.prepareFlush(9, deadline()),
+        assertThrows(OwnerThreadException.class, () -> qp.prepareFlush(9, deadline()),
                 context() + ": the previous owner is refused after the hand-off");
         reactor.start();
         reactor.join();

@@ -1,5 +1,6 @@
 package dev.pagestore.client;
 
+import dev.pagestore.ipc.owner.OwnerThreadException;
 import dev.pagestore.ipc.linux.Libc;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.protocol.PageStoreProtocol;
@@ -344,8 +345,8 @@ public final class PageStoreClient implements AutoCloseable {
     private void checkOwner() {
         Thread current = Thread.currentThread();
         if (owner != current) {
-            throw new IllegalStateException("a PageStoreClient has one owner thread (like a queue pair): owned by '"
-                    + owner.getName() + "', called from '" + current.getName() + "'; use PageStore for many threads");
+            throw new OwnerThreadException("a PageStoreClient (one owner thread, like a queue pair)", owner, current,
+                    "use PageStore for many threads");
         }
     }
 

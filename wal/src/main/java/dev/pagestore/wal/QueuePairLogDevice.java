@@ -5,7 +5,7 @@ import dev.pagestore.nvme.CompletionHandler;
 import dev.pagestore.nvme.IoStatus;
 import dev.pagestore.nvme.QueuePair;
 import dev.pagestore.nvme.QueuePairMetrics;
-import dev.pagestore.nvme.QueuePairOwnershipException;
+import dev.pagestore.ipc.owner.OwnerThreadException;
 import dev.pagestore.nvme.RetryPolicy;
 import dev.pagestore.nvme.uring.IoUringQueuePair;
 import java.io.IOException;
@@ -20,13 +20,13 @@ import java.lang.foreign.MemorySegment;
  * kernel's for a regular file driven through io_uring ({@link IoUringLogDirectory}).
  *
  * <h2>Ownership: pinned and one-shot queue pairs</h2>
- * A queue pair has one owner thread (SPDK issues 3187, 3557; {@link QueuePairOwnershipException}). The WAL hands its
+ * A queue pair has one owner thread (SPDK issues 3187, 3557; {@link OwnerThreadException}). The WAL hands its
  * devices between threads (recovery reads on a helper thread, the control file is written by whichever thread
  * checkpoints, the first segment is prepared by the opener and then written by the WAL writer thread), so a handle
  * works in one of two modes:
  * <ul>
  *   <li><b>Pinned</b> to one thread, through one long-lived queue pair that thread owns: every call from another
- *       thread is refused with {@link QueuePairOwnershipException} before anything is touched. A handle becomes pinned
+ *       thread is refused with {@link OwnerThreadException} before anything is touched. A handle becomes pinned
  *       by {@link #transferOwnership} (the WAL calls it when it hands the current segment to the writer thread, whose
  *       queue pair is then opened by the current user and transferred with {@link QueuePair#transferOwnership}), or
  *       by being opened on a thread that already holds a pinned handle of the same directory (the writer thread
@@ -376,14 +376,14 @@ public final class QueuePairLogDevice implements LogDevice {
     private void checkOwner() {
         Thread owner = pinned.ownerThread();
         if (owner != Thread.currentThread()) {
-            throw new QueuePairOwnershipException(pinned.name() + " (log file " + name + ")", owner,
-                    Thread.currentThread());
+            throw new OwnerThreadException(pinned.name() + " (log file " + name + ")", owner,
+                    Thread.currentThread(), QueuePair.QUEUE_PAIR_ADVICE);
         }
     }
 
     /** Records the first failure (the handle is not used again) and returns it for throwing. */
     private IOException fail(Exception e) {
-        if (e instanceof IllegalArgumentException | e instanceof QueuePairOwnershipException) {
+        if (e instanceof IllegalArgumentException | e instanceof OwnerThreadException) {
             throw (RuntimeException) e; // the caller's mistake, found before any command: nothing to fail
         }
         IOException io = e instanceof IOException x ? x : new IOException(name + ": " + e, e);

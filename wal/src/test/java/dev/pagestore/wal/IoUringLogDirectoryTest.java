@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagestore.ipc.linux.IoUringProbe;
-import dev.pagestore.nvme.QueuePairOwnershipException;
+import dev.pagestore.ipc.owner.OwnerThreadException;
 import dev.pagestore.nvme.uring.IoUringQueuePair;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -88,10 +88,10 @@ class IoUringLogDirectoryTest {
         });
         device.transferOwnership(writer); // the WAL's hand-off, before the writer starts
         writer.start();
-        QueuePairOwnershipException e = assertThrows(QueuePairOwnershipException.class,
+        OwnerThreadException e = assertThrows(OwnerThreadException.class,
                 () -> device.write(0, MemorySegment.ofArray(new byte[4096])));
         assertTrue(e.getMessage().contains("wal-writer-under-test"), e.getMessage());
-        assertThrows(QueuePairOwnershipException.class, device::datasync);
+        assertThrows(OwnerThreadException.class, device::datasync);
         try (LogDevice mine = directory.open("mine", true)) {
             assertNull(((QueuePairLogDevice) mine).ownerThread(), "this thread holds no pinned handle");
         }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pagestore.nvme.QueuePairOwnershipException;
+import dev.pagestore.ipc.owner.OwnerThreadException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -84,7 +84,7 @@ class PortableLogDirectoryTest {
             }
         });
         device.transferOwnership(writer); // the WAL's hand-off, before the writer starts
-        QueuePairOwnershipException e = assertThrows(QueuePairOwnershipException.class,
+        OwnerThreadException e = assertThrows(OwnerThreadException.class,
                 () -> device.write(0, MemorySegment.ofArray(new byte[4096])));
         assertTrue(e.getMessage().contains("wal-writer-under-test"), e.getMessage());
         writer.start();

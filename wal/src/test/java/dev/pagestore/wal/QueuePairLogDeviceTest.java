@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagestore.nvme.IoStatus;
-import dev.pagestore.nvme.QueuePairOwnershipException;
+import dev.pagestore.ipc.owner.OwnerThreadException;
 import dev.pagestore.nvme.sim.NvmeOpcodes;
 import dev.pagestore.nvme.sim.NvmeStatus;
 import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
@@ -195,11 +195,11 @@ class QueuePairLogDeviceTest {
             writer.start();
             assertEquals(writer, device.ownerThread());
             handedOver.countDown();
-            QueuePairOwnershipException e = assertThrows(QueuePairOwnershipException.class,
+            OwnerThreadException e = assertThrows(OwnerThreadException.class,
                     () -> device.write(0, MemorySegment.ofArray(new byte[512])));
             assertTrue(e.getMessage().contains("pinned-writer"), e.getMessage());
-            assertThrows(QueuePairOwnershipException.class, device::size);
-            assertThrows(QueuePairOwnershipException.class, () -> device.transferOwnership(Thread.currentThread()));
+            assertThrows(OwnerThreadException.class, device::size);
+            assertThrows(OwnerThreadException.class, () -> device.transferOwnership(Thread.currentThread()));
             try (LogDevice mine = directory.open("h", true)) {
                 assertNull(((QueuePairLogDevice) mine).ownerThread(), "this thread holds no pinned handle");
             }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagestore.nvme.IoStatus;
-import dev.pagestore.nvme.QueuePairOwnershipException;
+import dev.pagestore.ipc.owner.OwnerThreadException;
 import dev.pagestore.nvme.sim.NvmeOpcodes;
 import dev.pagestore.nvme.sim.NvmeStatus;
 import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
@@ -74,13 +74,13 @@ class QueuePairWalTest {
                     .filter(d -> d.fileName().equals(ControlFileDescriptor.FILE_NAME)).findFirst().orElseThrow();
             assertNull(control.ownerThread(), "the control file is used by whichever thread checkpoints");
 
-            QueuePairOwnershipException refused = assertThrows(QueuePairOwnershipException.class, segment::datasync);
+            OwnerThreadException refused = assertThrows(OwnerThreadException.class, segment::datasync);
             assertTrue(refused.ownerThread().contains("wal-writer"), refused.getMessage());
             assertTrue(refused.callerThread().contains(Thread.currentThread().getName()), refused.getMessage());
             MemorySegment block = arena.allocate(4096, 4096);
-            assertThrows(QueuePairOwnershipException.class, () -> segment.write(4096, block));
-            assertThrows(QueuePairOwnershipException.class, () -> segment.read(0, block));
-            assertThrows(QueuePairOwnershipException.class, segment::close);
+            assertThrows(OwnerThreadException.class, () -> segment.write(4096, block));
+            assertThrows(OwnerThreadException.class, () -> segment.read(0, block));
+            assertThrows(OwnerThreadException.class, segment::close);
 
             long next = wal.append(2, WalTestSupport.page(arena, config.pageSizeBytes(), 2, 2)).get(10, TimeUnit.SECONDS);
             assertTrue(next > lsn, "the refused calls did not disturb the writer");

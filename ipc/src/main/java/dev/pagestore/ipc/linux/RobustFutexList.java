@@ -1,5 +1,6 @@
 package dev.pagestore.ipc.linux;
 
+import dev.pagestore.ipc.owner.OwnerThreadException;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.pagestore.ipc.memory.OrderedAccess;
@@ -149,8 +150,8 @@ public final class RobustFutexList {
 
     private void checkOwner() {
         if (Thread.currentThread() != owner) {
-            throw new IllegalStateException("robust futex list of thread " + owner.getName() + " used from "
-                    + Thread.currentThread().getName());
+            throw new OwnerThreadException("the robust futex list of thread '" + owner.getName() + "'", owner,
+                    Thread.currentThread(), "the kernel walks a list only for the thread that registered it");
         }
     }
 

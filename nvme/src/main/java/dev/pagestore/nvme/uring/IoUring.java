@@ -1,5 +1,6 @@
 package dev.pagestore.nvme.uring;
 
+import dev.pagestore.ipc.owner.OwnerThreadException;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * A submission/completion queue pair has no locks; used from two threads at once its head/tail bookkeeping tears and
  * completions stop mapping to what was submitted (SPDK issues 3557 and 3187 show the symptom:
  * {@code cpl does not map to outstanding cmd}). So a ring has exactly one owner, the thread that created it; every
- * method checks the calling thread and throws {@link WrongThreadException} naming both threads. The kernel enforces
+ * method checks the calling thread and throws {@link OwnerThreadException} naming both threads. The kernel enforces
  * the same rule through {@code IORING_SETUP_SINGLE_ISSUER} (and {@code DEFER_TASKRUN}, which also keeps completion
  * work on the owner thread instead of interrupting it); where the kernel refuses a flag ({@code EINVAL}), setup
  * drops it and says so once in the log.
@@ -802,13 +803,12 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
-    /** Throws {@link WrongThreadException} naming both threads unless the caller is the owner. */
+    /** Throws {@link OwnerThreadException} naming both threads unless the caller is the owner. */
     private void checkOwner() {
         Thread current = Thread.currentThread();
         if (current != owner) {
-            throw new WrongThreadException("io_uring ring fd=" + ringFd + " is owned by thread '" + owner.getName()
-                    + "' (id " + owner.threadId() + "); refused a call from thread '" + current.getName() + "' (id "
-                    + current.threadId() + ")");
+            throw new OwnerThreadException("io_uring ring fd=" + ringFd, owner, current,
+                    "a ring has one issuing thread (IORING_SETUP_SINGLE_ISSUER)");
         }
     }
 

@@ -5,7 +5,7 @@ import dev.pagestore.nvme.IoOpcode;
 import dev.pagestore.nvme.IoStatus;
 import dev.pagestore.nvme.NanoClock;
 import dev.pagestore.nvme.QueuePair;
-import dev.pagestore.nvme.QueuePairOwnershipException;
+import dev.pagestore.ipc.owner.OwnerThreadException;
 import dev.pagestore.nvme.StatusDetail;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -131,7 +131,7 @@ public final class IoUringQueuePair extends QueuePair {
      *
      * @return {@code true} when registered; {@code false} when the kernel refused and I/O uses unregistered buffers
      *         (logged once; {@link #bufferRegistrationFailure()} says why)
-     * @throws QueuePairOwnershipException when called from a thread other than the owner
+     * @throws OwnerThreadException when called from a thread other than the owner
      */
     public boolean registerBuffers(MemorySegment... regions) {
         checkOwnerThread();
@@ -371,7 +371,7 @@ public final class IoUringQueuePair extends QueuePair {
     private void checkOwnerThread() {
         Thread current = Thread.currentThread();
         if (current != ownerThread()) {
-            throw new QueuePairOwnershipException(name(), ownerThread(), current);
+            throw new OwnerThreadException(name(), ownerThread(), current, QueuePair.QUEUE_PAIR_ADVICE);
         }
     }
 

@@ -7,7 +7,7 @@ import dev.pagestore.nvme.CompletionHandler;
 import dev.pagestore.nvme.IoStatus;
 import dev.pagestore.nvme.QueuePair;
 import dev.pagestore.nvme.QueuePairListener;
-import dev.pagestore.nvme.QueuePairOwnershipException;
+import dev.pagestore.ipc.owner.OwnerThreadException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -57,7 +57,7 @@ class SeedProblemDemonstrationTest {
             }, "second-submitter");
             second.start();
             second.join();
-            assertTrue(refused.get() instanceof QueuePairOwnershipException, "seed=" + seed + ": " + refused.get());
+            assertTrue(refused.get() instanceof OwnerThreadException, "seed=" + seed + ": " + refused.get());
             assertEquals(1, callsMade.get(), "refused at its first call");
             String message = refused.get().getMessage();
             assertTrue(message.contains("'second-submitter'"), message);

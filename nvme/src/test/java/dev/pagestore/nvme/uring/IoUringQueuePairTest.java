@@ -17,7 +17,7 @@ import dev.pagestore.nvme.IoStatus;
 import dev.pagestore.nvme.QueuePair;
 import dev.pagestore.nvme.QueuePairContractTest;
 import dev.pagestore.nvme.QueuePairListener;
-import dev.pagestore.nvme.QueuePairOwnershipException;
+import dev.pagestore.ipc.owner.OwnerThreadException;
 import dev.pagestore.nvme.RecordingHandler;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -285,7 +285,7 @@ class IoUringQueuePairTest extends QueuePairContractTest {
             }, "uring-intruder");
             intruder.start();
             intruder.join();
-            assertTrue(thrown.get() instanceof QueuePairOwnershipException, context() + ": got " + thrown.get());
+            assertTrue(thrown.get() instanceof OwnerThreadException, context() + ": got " + thrown.get());
             assertTrue(thrown.get().getMessage().contains("uring-intruder"), thrown.get().getMessage());
             assertTrue(thrown.get().getMessage().contains(Thread.currentThread().getName()),
                     thrown.get().getMessage());

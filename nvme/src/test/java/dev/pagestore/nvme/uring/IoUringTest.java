@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pagestore.ipc.linux.Errno;
+import dev.pagestore.ipc.owner.OwnerThreadException;
 import dev.pagestore.ipc.linux.IoUringSyscalls;
 import java.time.Duration;
 import java.util.HashSet;
@@ -83,7 +84,7 @@ class IoUringTest {
             intruder.start();
             intruder.join();
             Throwable t = thrown.get();
-            assertTrue(t instanceof WrongThreadException, "got " + t);
+            assertTrue(t instanceof OwnerThreadException, "got " + t);
             String owner = Thread.currentThread().getName();
             assertTrue(t.getMessage().contains("'" + owner + "'"), t.getMessage());
             assertTrue(t.getMessage().contains("'intruder-thread'"), t.getMessage());
@@ -345,7 +346,7 @@ class IoUringTest {
             }, "closer");
             other.start();
             other.join();
-            assertTrue(thrown.get() instanceof WrongThreadException, "got " + thrown.get());
+            assertTrue(thrown.get() instanceof OwnerThreadException, "got " + thrown.get());
             assertFalse(ring.isClosed());
         }
     }
