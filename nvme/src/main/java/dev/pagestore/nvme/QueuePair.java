@@ -540,6 +540,11 @@ public abstract class QueuePair implements AutoCloseable {
         owner.transferTo(next);
     }
 
+    /** Throws {@link dev.pagestore.ipc.owner.OwnerThreadException} unless the caller is the owner thread. */
+    public final void checkOwnerThread() {
+        owner.check();
+    }
+
     private void checkCall() {
         owner.check();
         if (closed) {

@@ -1,6 +1,6 @@
 package dev.pagestore.client;
 
-import dev.pagestore.ipc.owner.OwnerThreadException;
+import dev.pagestore.ipc.owner.SingleOwner;
 import dev.pagestore.ipc.linux.Libc;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.protocol.PageStoreProtocol;
@@ -54,7 +54,7 @@ public final class PageStoreClient implements AutoCloseable {
     private volatile Thread reattacher;
     private volatile boolean closed;
     /** The thread that attached: the only one that may issue requests. */
-    private final Thread owner;
+    private final SingleOwner owner;
     private long nextBatchId = 1;
 
     private PageStoreClient(Path directory, Path socket, ClientOptions options, Connection connection) {
@@ -62,7 +62,8 @@ public final class PageStoreClient implements AutoCloseable {
         this.socket = socket;
         this.options = options;
         this.connection = connection;
-        this.owner = Thread.currentThread();
+        this.owner = SingleOwner.ofCurrentThread("a PageStoreClient (one owner thread, like a queue pair)",
+                "use PageStore for many threads");
     }
 
     /**
@@ -343,11 +344,7 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     private void checkOwner() {
-        Thread current = Thread.currentThread();
-        if (owner != current) {
-            throw new OwnerThreadException("a PageStoreClient (one owner thread, like a queue pair)", owner, current,
-                    "use PageStore for many threads");
-        }
+        owner.check();
     }
 
     /** The connection to use now: swaps in a re-attached one, or fails with MANAGER_GONE / CLOSED. */

@@ -52,12 +52,7 @@ final class Answers {
 
     /** Completes every member with {@code statusCode} and frees the op; for ops that never started. */
     void finishImmediately(Op op, int statusCode) {
-        ChannelSession s = op.session;
-        for (int m = 0; m < op.memberCount; m++) {
-            s.outstandingIds.decrement(op.requestIds[m]);
-            s.releaseSlots(op.slots[m], op.pageCounts[m]);
-            s.complete(op.requestIds[m], statusCode, op.slots[m], 0);
-        }
+        answerUnstarted(op, statusCode);
         if (statusCode == CompletionDescriptor.STATUS_INVALID) {
             status.addReactor(reactor, StatusRegionDescriptor.INVALID_REQUESTS, op.memberCount);
         }
@@ -168,11 +163,11 @@ final class Answers {
             expired++;
             if (op == s.openBatch) {
                 s.openBatch = null;
-                timeOutUnstarted(op);
+                answerUnstarted(op, CompletionDescriptor.STATUS_TIMEOUT);
                 pool.release(op);
             } else if (!op.started) {
                 op.cancelled = true;
-                timeOutUnstarted(op);
+                answerUnstarted(op, CompletionDescriptor.STATUS_TIMEOUT);
             } else {
                 op.timedOut = true;
                 for (int m = 0; m < op.memberCount; m++) {
@@ -184,13 +179,13 @@ final class Answers {
         return expired;
     }
 
-    /** Never reached the WAL or the device: nothing holds its slots, so they go back with the answer. */
-    private void timeOutUnstarted(Op op) {
+    /** An op that never reached the WAL or the device: nothing holds its slots, so they go back with the answer. */
+    private static void answerUnstarted(Op op, int statusCode) {
         ChannelSession s = op.session;
         for (int m = 0; m < op.memberCount; m++) {
             s.outstandingIds.decrement(op.requestIds[m]);
             s.releaseSlots(op.slots[m], op.pageCounts[m]);
-            s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m], 0);
+            s.complete(op.requestIds[m], statusCode, op.slots[m], 0);
         }
     }
 }

@@ -280,9 +280,9 @@ final class Reactor implements Runnable {
     }
 
     /**
-     * Run by the WAL writer after each batch: one wake for every op of the batch this reactor had. Woken at each op's
-     * push instead, a reactor took the first few ops while the writer was still telling the rest, and (with an
-     * {@code unpark} plus a possible {@code futex} wake per op) slowed the writer telling them.
+     * Run by the WAL writer after each batch: one wake for every op of the batch this reactor had. A wake per op
+     * would cost the writer an {@code unpark} and maybe a {@code futex} wake each, and the reactor would take the
+     * first ops while the writer still tells the rest.
      */
     private void wakeAfterWalBatch() {
         if (walStage.hasDone()) {

@@ -34,6 +34,15 @@ final class StoreRecovery {
     private StoreRecovery() {
     }
 
+    /** A start that fails after the log is open closes it: its writer threads and segment files go with the start. */
+    private static void closeAfterFailure(WriteAheadLog wal, Exception failure) {
+        try {
+            wal.close();
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
     /**
      * Replays the log into {@code dataFile} (made durable before this returns) and leaves it open for appends.
      *
@@ -42,6 +51,7 @@ final class StoreRecovery {
      */
     static Recovered run(Path directory, Path dataFile, LogDirectory log, StartPlan.LogOpener logs, UUID storeId,
             long capacityPages, int pageSize) throws IOException {
+        WriteAheadLog wal = null;
         try (FileChannel data = FileChannel.open(dataFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             LogDirectory logDirectory = log;
             if (logDirectory == null) {  // a new store's, or a creation cut short before it was made
@@ -54,7 +64,6 @@ final class StoreRecovery {
             UUID id = storeId != null ? storeId
                     : WriteAheadLog.readLogId(logDirectory).orElseGet(UUID::randomUUID);
             LOG.info("WAL in {} through {}", logDirectory.describe(), logDirectory);
-            WriteAheadLog wal;
             try {
                 wal = WriteAheadLog.open(logDirectory,
                         WalConfig.defaults(pageSize).withMaxPagesPerGroup(WAL_GROUP_PAGES_MAX),
@@ -82,6 +91,11 @@ final class StoreRecovery {
             }
             data.force(false);
             return new Recovered(wal, logDirectory, id);
+        } catch (IOException | RuntimeException e) {
+            if (wal != null) {  // failed after the log opened (syncing or closing the data file)
+                closeAfterFailure(wal, e);
+            }
+            throw e;
         }
     }
 }

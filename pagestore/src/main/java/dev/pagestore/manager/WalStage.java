@@ -9,7 +9,7 @@ import java.util.Arrays;
 /**
  * The reactor's hand-off to the WAL group commit: a started write's private copy is appended without waiting, and
  * its outcome comes back on the WAL writer thread through the op's own {@link AppendCallback}, which only records it
- * and pushes the op onto {@link DurableOps}; the writer wakes the reactor once per batch it had ops in.
+ * and pushes the op onto {@link DurableOps} ({@link #hasDone} tells the reactor's after-batch wake whether to wake).
  *
  * <p>The append never blocks: when the log's ring is full the write waits here, in order, and is offered again on the
  * next pass, so one slow commit never stops the reactor serving reads and other channels. Reactor thread, except

@@ -153,8 +153,8 @@ class ManagerGoneLatencyTest {
                     String stat;
                     try {
                         stat = Files.readString(task.resolve("stat"));
-                    } catch (java.nio.file.NoSuchFileException exited) {
-                        continue;
+                    } catch (java.io.IOException exited) {
+                        continue;  // the thread ended meanwhile (ENOENT or ESRCH)
                     }
                     // state is the first field after the parenthesised command, which may itself hold ')'
                     char state = stat.charAt(stat.lastIndexOf(')') + 2);

@@ -3,6 +3,7 @@ package dev.pagestore.manager;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -82,7 +83,7 @@ class DeadlinesTest {
                     assertSame(expected, due, "step " + step);
                     tracked.remove(due);
                 }
-                assertEquals(model.isEmpty() || model.firstKey() > now, true, "a due op was left at step " + step);
+                assertTrue(model.isEmpty() || model.firstKey() > now, "a due op was left at step " + step);
             }
             assertEquals(model.size(), deadlines.size(), "step " + step);
         }

@@ -374,11 +374,7 @@ public final class QueuePairLogDevice implements LogDevice {
     }
 
     private void checkOwner() {
-        Thread owner = pinned.ownerThread();
-        if (owner != Thread.currentThread()) {
-            throw new OwnerThreadException(pinned.name() + " (log file " + name + ")", owner,
-                    Thread.currentThread(), QueuePair.QUEUE_PAIR_ADVICE);
-        }
+        pinned.checkOwnerThread();
     }
 
     /** Records the first failure (the handle is not used again) and returns it for throwing. */

@@ -67,7 +67,7 @@ import java.lang.foreign.MemorySegment;
 public final class ChannelDescriptor {
     /** "PGSCHAN\0" read as a little-endian long. */
     public static final long MAGIC = 0x004E414843534750L;
-    /** 3: requests and completions carry no client tag (bytes 28-31 of a request and 24-31 of a completion are zero). */
+    /** Bytes 28-31 of a request and 24-31 of a completion are reserved (zero) in this layout. */
     public static final int LAYOUT_VERSION = 3;
     public static final int HEADER_SIZE_BYTES = 4096;
     /** Alignment of the rings and the smallest alignment of the slab: a page, and O_DIRECT's usual requirement. */

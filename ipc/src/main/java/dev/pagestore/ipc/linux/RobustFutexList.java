@@ -1,6 +1,6 @@
 package dev.pagestore.ipc.linux;
 
-import dev.pagestore.ipc.owner.OwnerThreadException;
+import dev.pagestore.ipc.owner.SingleOwner;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.pagestore.ipc.memory.OrderedAccess;
@@ -59,14 +59,15 @@ public final class RobustFutexList {
     private static final long HEAD_FUTEX_OFFSET = 8;
     private static final long HEAD_PENDING = 16;
 
-    private final Thread owner;
+    private final SingleOwner owner;
     private final int tid;
     private final MemorySegment head;
     /** The held entries in list order (the head links to the first). */
     private final List<MemorySegment> held = new ArrayList<>();
 
     private RobustFutexList(Thread owner, int tid, MemorySegment head) {
-        this.owner = owner;
+        this.owner = new SingleOwner("the robust futex list of thread '" + owner.getName() + "'",
+                "the kernel walks a list only for the thread that registered it", owner);
         this.tid = tid;
         this.head = head;
     }
@@ -149,10 +150,7 @@ public final class RobustFutexList {
     }
 
     private void checkOwner() {
-        if (Thread.currentThread() != owner) {
-            throw new OwnerThreadException("the robust futex list of thread '" + owner.getName() + "'", owner,
-                    Thread.currentThread(), "the kernel walks a list only for the thread that registered it");
-        }
+        owner.check();
     }
 
     private static void checkEntry(MemorySegment entry) {

@@ -1,6 +1,7 @@
 package dev.pagestore.nvme.uring;
 
 import dev.pagestore.ipc.owner.OwnerThreadException;
+import dev.pagestore.ipc.owner.SingleOwner;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -71,9 +72,10 @@ public final class IoUring implements AutoCloseable {
     /** Set by the kernel in the SQ flags when completion work waits for the owner ({@code TASKRUN_FLAG}). */
     private static final int IORING_SQ_TASKRUN = 4;
     /**
-     * One {@code io_uring_enter} runs at most this many deferred completions (the kernel's
-     * {@code IO_LOCAL_TW_DEFAULT_MAX} is 20) and keeps the rest without raising {@link #IORING_SQ_TASKRUN} again:
-     * after a run this large, the next empty reap enters anyway.
+     * One {@code io_uring_enter} runs a bounded number of deferred completions (the kernel's
+     * {@code IO_LOCAL_TW_DEFAULT_MAX}, 20) and keeps the rest for the next. Current kernels raise
+     * {@link #IORING_SQ_TASKRUN} again for what they kept; after a run this large, the next empty reap enters anyway,
+     * so a kernel that did not could never strand completions. It costs at most one enter per large run.
      */
     private static final int LOCAL_WORK_RUN_HINT = 16;
     /** EINTR/EAGAIN/EBUSY from io_uring_enter are retried this many times before the ring gives up. */
@@ -87,7 +89,7 @@ public final class IoUring implements AutoCloseable {
 
     private static final AtomicBoolean LOGGED_NO_EXT_ARG = new AtomicBoolean();
 
-    private final Thread owner;
+    private final SingleOwner owner;
     private final IoUringOptions options;
     private final int ringFd;
     private final int setupFlags;
@@ -141,7 +143,8 @@ public final class IoUring implements AutoCloseable {
 
     private IoUring(IoUringOptions options, int ringFd, int setupFlags, MemorySegment params, MemorySegment sqRing,
                     MemorySegment cqRing, MemorySegment sqes, boolean singleMmap, Arena arena) {
-        this.owner = Thread.currentThread();
+        this.owner = SingleOwner.ofCurrentThread("io_uring ring fd=" + ringFd,
+                "a ring has one issuing thread (IORING_SETUP_SINGLE_ISSUER)");
         this.options = options;
         this.ringFd = ringFd;
         this.setupFlags = setupFlags;
@@ -627,7 +630,7 @@ public final class IoUring implements AutoCloseable {
             // SINGLE_ISSUER/DEFER_TASKRUN: the kernel saw a task other than the ring's submitter.
             return new IllegalStateException("io_uring_enter " + subject + ": " + Errno.describe(errno)
                     + " — the kernel refused a thread that is not the ring's single issuer (owner '"
-                    + owner.getName() + "', caller '" + Thread.currentThread().getName() + "')");
+                    + owner.owner().getName() + "', caller '" + Thread.currentThread().getName() + "')");
         }
         if (errno == Errno.EBADF.number() || errno == Errno.EFAULT.number() || errno == Errno.EINVAL.number()
                 || errno == Errno.EOPNOTSUPP.number()) {
@@ -772,7 +775,7 @@ public final class IoUring implements AutoCloseable {
     }
 
     public Thread owner() {
-        return owner;
+        return owner.owner();
     }
 
     /** The ring's file descriptor (tests use it to show the kernel's own single-issuer check). */
@@ -805,11 +808,7 @@ public final class IoUring implements AutoCloseable {
 
     /** Throws {@link OwnerThreadException} naming both threads unless the caller is the owner. */
     private void checkOwner() {
-        Thread current = Thread.currentThread();
-        if (current != owner) {
-            throw new OwnerThreadException("io_uring ring fd=" + ringFd, owner, current,
-                    "a ring has one issuing thread (IORING_SETUP_SINGLE_ISSUER)");
-        }
+        owner.check();
     }
 
     private void checkOpen() {
@@ -892,8 +891,8 @@ public final class IoUring implements AutoCloseable {
             return;
         }
         if (inFlight != 0 || sqTailLocal != sqTailPublished || reaping) {
-            throw new IllegalStateException("io_uring ring fd=" + ringFd + " owned by thread '" + owner.getName()
-                    + "' has " + inFlight + " operation(s) in flight and " + (sqTailLocal - sqTailPublished)
+            throw new IllegalStateException("io_uring ring fd=" + ringFd + " owned by thread '"
+                    + owner.owner().getName() + "' has " + inFlight + " operation(s) in flight and " + (sqTailLocal - sqTailPublished)
                     + " prepared; thread '" + Thread.currentThread().getName() + "' cannot close it");
         }
         closed = true;
@@ -927,6 +926,6 @@ public final class IoUring implements AutoCloseable {
     @Override
     public String toString() {
         return "IoUring[fd=" + ringFd + ", sq=" + sqEntries + ", cq=" + cqEntries + ", flags=0x"
-                + Integer.toHexString(setupFlags) + ", owner=" + owner.getName() + (closed ? ", closed" : "") + "]";
+                + Integer.toHexString(setupFlags) + ", owner=" + owner.owner().getName() + (closed ? ", closed" : "") + "]";
     }
 }

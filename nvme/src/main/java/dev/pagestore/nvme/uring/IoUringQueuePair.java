@@ -368,13 +368,6 @@ public final class IoUringQueuePair extends QueuePair {
         }
     }
 
-    private void checkOwnerThread() {
-        Thread current = Thread.currentThread();
-        if (current != ownerThread()) {
-            throw new OwnerThreadException(name(), ownerThread(), current, QueuePair.QUEUE_PAIR_ADVICE);
-        }
-    }
-
     // ---------------------------------------------------------------------------------------------- waiting
 
     /**

@@ -130,8 +130,8 @@ final class IoUringSetup {
     static int dropNewestFlag(int flags) {
         if ((flags & IoUringSyscalls.SETUP_TASKRUN_FLAG) != 0) {
             if (LOGGED_NO_TASKRUN_FLAG.compareAndSet(false, true)) {
-                LOG.info("io_uring: kernel refuses IORING_SETUP_TASKRUN_FLAG with DEFER_TASKRUN; a reap with nothing"
-                        + " in the completion queue enters the kernel to look");
+                LOG.info("io_uring: kernel refuses the ring's setup flags; trying without IORING_SETUP_TASKRUN_FLAG (then"
+                        + " a reap that finds the completion queue empty enters the kernel to look)");
             }
             return flags & ~IoUringSyscalls.SETUP_TASKRUN_FLAG;
         }
