@@ -25,6 +25,29 @@ public enum Backend {
     private static final Logger LOG = LoggerFactory.getLogger(Backend.class);
     private static final AtomicBoolean LOGGED_FALLBACK = new AtomicBoolean();
 
+    /** The name on the command line and in logs: {@code io_uring}, {@code portable}, {@code simulated}. */
+    public String cliName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * The backend called {@code name} on the command line: {@code auto} ({@link #defaultForThisMachine}), or one of
+     * the {@link #cliName}s.
+     *
+     * @throws IllegalArgumentException naming the choices, for any other name
+     */
+    public static Backend named(String name) {
+        if ("auto".equals(name)) {
+            return defaultForThisMachine();
+        }
+        for (Backend backend : values()) {
+            if (backend.cliName().equals(name)) {
+                return backend;
+            }
+        }
+        throw new IllegalArgumentException("backend=" + name + " must be one of auto, io_uring, portable, simulated");
+    }
+
     /**
      * {@link #IO_URING} when {@link IoUringProbe} says the kernel sets up rings, else {@link #PORTABLE} with one log
      * line saying why (the first time). Probes on every call (a tiny ring, created and closed): call it once at

@@ -2,10 +2,9 @@ package dev.pagestore.manager;
 
 import dev.pagestore.nvme.Backend;
 import dev.pagestore.nvme.BlockDevice;
+import dev.pagestore.nvme.BlockDevices;
 import dev.pagestore.nvme.DeviceFile;
-import dev.pagestore.nvme.portable.PortableBlockDevice;
 import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
-import dev.pagestore.nvme.uring.IoUringBlockDevice;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.Consumer;
@@ -26,15 +25,20 @@ public interface DeviceFactory {
 
     /** FileChannel positional I/O ({@code O_DIRECT} where available). */
     static DeviceFactory portable() {
+        return of(Backend.PORTABLE);
+    }
+
+    /** {@code backend} as {@link BlockDevices#open} makes it, the data file created or extended to the capacity. */
+    static DeviceFactory of(Backend backend) {
         return new DeviceFactory() {
             @Override
             public BlockDevice open(Path path, long capacityBytes) throws IOException {
-                return PortableBlockDevice.open(path, DeviceFile.Options.create(capacityBytes));
+                return BlockDevices.open(path, backend, DeviceFile.Options.create(capacityBytes));
             }
 
             @Override
             public String name() {
-                return "portable";
+                return backend.cliName();
             }
         };
     }
@@ -61,27 +65,14 @@ public interface DeviceFactory {
     }
 
     /**
-     * The backend called {@code name} on the command line: {@code auto} (io_uring where the kernel offers it, else
-     * portable), {@code portable}, {@code simulated}, or {@code io_uring}.
+     * The backend called {@code name} on the command line ({@link Backend#named}): {@code auto} (io_uring where the
+     * kernel offers it, else portable), {@code portable}, {@code simulated} (seeded by
+     * {@link SimulatedNvmeDevice#SEED_PROPERTY}), or {@code io_uring}.
      */
     static DeviceFactory named(String name) {
-        return switch (name) {
-            case "auto" -> named(Backend.defaultForThisMachine() == Backend.IO_URING ? "io_uring" : "portable");
-            case "portable" -> portable();
-            case "simulated" -> simulated(Long.getLong(SimulatedNvmeDevice.SEED_PROPERTY, 1L), device -> { });
-            case "io_uring" -> new DeviceFactory() {
-                @Override
-                public BlockDevice open(Path path, long capacityBytes) throws IOException {
-                    return IoUringBlockDevice.open(path, DeviceFile.Options.create(capacityBytes));
-                }
-
-                @Override
-                public String name() {
-                    return "io_uring";
-                }
-            };
-            default -> throw new IllegalArgumentException("backend=" + name
-                    + " must be one of auto, io_uring, portable, simulated");
-        };
+        Backend backend = Backend.named(name);
+        return backend == Backend.SIMULATED
+                ? simulated(Long.getLong(SimulatedNvmeDevice.SEED_PROPERTY, 1L), device -> { })
+                : of(backend);
     }
 }
