@@ -1,6 +1,6 @@
 package dev.pagestore.bench;
 
-import dev.pagestore.nvme.uring.CompletionHandler;
+import dev.pagestore.nvme.uring.CqeHandler;
 import dev.pagestore.nvme.uring.CompletionStatus;
 import dev.pagestore.nvme.uring.DirectIoFile;
 import dev.pagestore.nvme.uring.IoUring;
@@ -75,7 +75,7 @@ public final class UringLoadDriver {
     }
 
     /** Completion side of the loop: records latency and immediately re-prepares the slot (no allocation). */
-    private final class Slots implements CompletionHandler {
+    private final class Slots implements CqeHandler {
         final IoUring ring;
         final RingFile ringFile;
         final MemorySegment[] buffers;

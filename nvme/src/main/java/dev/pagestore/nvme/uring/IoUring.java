@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bounds: at most {@code sqEntries} operations are prepared and not yet submitted, and at most {@code cqEntries}
  * are prepared or in flight, so the CQ can never overflow; a prepare beyond that returns {@code false} and writes
- * nothing. Completions are collected first and handed to the {@link CompletionHandler} after the drain (TigerBeetle's
+ * nothing. Completions are collected first and handed to the {@link CqeHandler} after the drain (TigerBeetle's
  * {@code linux.zig} loop shape), so a handler never observes a half-drained queue and cannot re-enter {@code reap}.
  *
  * <p>Buffers and files: {@link #registerBuffers} pins buffers once ({@code IORING_REGISTER_BUFFERS}) so reads and
@@ -660,7 +660,7 @@ public final class IoUring implements AutoCloseable {
      * @return the number of completions delivered
      * @throws IllegalStateException when called from a handler (re-entry)
      */
-    public int reap(int max, CompletionHandler handler) {
+    public int reap(int max, CqeHandler handler) {
         checkOwner();
         checkOpen();
         Objects.requireNonNull(handler, "handler");
@@ -821,7 +821,7 @@ public final class IoUring implements AutoCloseable {
 
     /**
      * Waits (up to {@link IoUringOptions#closeWaitTimeout()}) for operations in flight, discarding their completions,
-     * then unregisters, unmaps and closes. See {@link #close(Duration, CompletionHandler)}.
+     * then unregisters, unmaps and closes. See {@link #close(Duration, CqeHandler)}.
      */
     @Override
     public void close() {
@@ -837,7 +837,7 @@ public final class IoUring implements AutoCloseable {
      *         kernel cancels or finishes them after the ring fd closes, so their buffers must not be freed or reused
      *         until the process has confirmed they are gone (a started disk I/O cannot be stopped).
      */
-    public int close(Duration wait, CompletionHandler handler) {
+    public int close(Duration wait, CqeHandler handler) {
         if (closed) {
             return 0;
         }

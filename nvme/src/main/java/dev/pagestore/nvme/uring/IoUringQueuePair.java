@@ -82,7 +82,7 @@ public final class IoUringQueuePair extends QueuePair {
     private final int[] refusedCid;
     private int refusedCount;
 
-    private final CompletionHandler cqeHandler = this::onCqe;
+    private final CqeHandler cqeHandler = this::onCqe;
 
     private long cancelsSubmitted;
     private long cancelsNotFound;

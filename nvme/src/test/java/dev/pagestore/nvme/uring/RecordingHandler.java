@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Collects completions for assertions. */
-final class RecordingHandler implements CompletionHandler {
+final class RecordingHandler implements CqeHandler {
     record Completion(long callerId, UringOp op, int result) {
     }
 

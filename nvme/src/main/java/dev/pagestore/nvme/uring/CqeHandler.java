@@ -1,12 +1,12 @@
 package dev.pagestore.nvme.uring;
 
 /**
- * Receives completions from {@link IoUring#reap(int, CompletionHandler)}, on the ring's owner thread, after the
+ * Receives completions from {@link IoUring#reap(int, CqeHandler)}, on the ring's owner thread, after the
  * whole batch has been drained from the completion queue (no re-entry: a handler may prepare and submit, but must not
  * reap or close the ring).
  */
 @FunctionalInterface
-public interface CompletionHandler {
+public interface CqeHandler {
     /**
      * @param callerId the id passed when the operation was prepared
      * @param op       the operation that completed
