@@ -11,7 +11,7 @@ for d in sys.argv[1:]:
                     v = float(line[len(k):].split()[0].replace(',', ''))
                     vals.setdefault((b, k), []).append(v)
     print(f"## {os.path.basename(d)} (runs: {len(vals.get(('base', keys[0]), []))} base, {len(vals.get(('after', keys[0]), []))} after)")
-    print('| figure | base (3fb4bb4) | after | after / base |')
+    print('| figure | base | after | after / base |')
     print('|---|---|---|---|')
     for k in keys:
         b = vals.get(('base', k)); a = vals.get(('after', k))
