@@ -496,14 +496,7 @@ public final class IoUring implements AutoCloseable {
         if (sqTailLocal == sqTailPublished) {
             return 0;
         }
-        // Completion work the kernel holds for this thread runs in the same system call: the reap that follows a
-        // submit then finds it in the queue instead of entering again.
-        boolean runCompletionWork = inFlight > 0 && completionWorkMayWait();
-        int submitted = enter(0, runCompletionWork, -1, true);
-        if (runCompletionWork) {
-            localWorkMayRemain = completionsReady() >= LOCAL_WORK_RUN_HINT;
-        }
-        return submitted;
+        return enter(0, false, -1, true);
     }
 
     /**
