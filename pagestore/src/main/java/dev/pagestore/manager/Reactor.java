@@ -198,8 +198,7 @@ final class Reactor implements Runnable {
                 }
             }
             if (work == 0) {
-                sleep.idle(draining, walStage.pending() > 0 || order.hasDeferred(),
-                        order.hasDeferred() || walStage.hasWaiting(), deviceStage, pool.live() > 0);
+                sleep.idle(draining, walStage, order, deviceStage, pool.live() > 0);
             } else {
                 sleep.worked();
             }

@@ -127,15 +127,13 @@ final class ReactorSleep {
     }
 
     /**
-     * One idle round.
+     * One idle round. The stages say what is still owed: ops waiting for a stripe or for room in the WAL's ring are
+     * retried within 50 us; while the WAL writer owes outcomes, a sleep must also wake on its doorbell.
      *
-     * @param draining      the manager is stopping (no deep sleep: the drain polls)
-     * @param othersOwe     the WAL writer owes writes' outcomes, or ops wait for stripes or WAL room
-     * @param retrySoon     ops wait for stripes or WAL room (sleep 50 us at most)
-     * @param device        the device stage (what it has in flight or still to prepare)
+     * @param draining       the manager is stopping (no deep sleep: the drain polls)
      * @param workInProgress ops are in progress (sleep 1 ms at most)
      */
-    void idle(boolean draining, boolean othersOwe, boolean retrySoon, DeviceStage device, boolean workInProgress) {
+    void idle(boolean draining, WalStage wal, PageOrder order, DeviceStage device, boolean workInProgress) {
         idleRounds++;
         if (idleRounds < idleBudget) {
             if (idleRounds < IDLE_SPIN_ROUNDS) {
@@ -149,6 +147,8 @@ final class ReactorSleep {
             sleptSinceWork = true;
             idleBudget = Math.max(IDLE_ROUNDS_MIN, idleBudget / 2);
         }
+        boolean retrySoon = order.hasDeferred() || wal.hasWaiting();
+        boolean othersOwe = wal.pending() > 0 || order.hasDeferred();
         long bound = retrySoon ? RETRY_SLEEP_NANOS : workInProgress ? BUSY_SLEEP_NANOS : DEEP_SLEEP_NANOS;
         if (uring != null && uring.futexWatchSupported() && waitv.available() && !draining) {
             sleepInRing(bound);

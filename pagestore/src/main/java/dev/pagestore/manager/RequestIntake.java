@@ -122,7 +122,7 @@ final class RequestIntake {
             return;
         }
         if (s.openBatch != null) {
-            inOpenBatch(s, e, now);
+            inOpenBatch(s, e, opcode, requestId, slot, inBatch, now);
             return;
         }
         long page = RequestDescriptor.pageNumber(e, 0);
@@ -176,17 +176,14 @@ final class RequestIntake {
     }
 
     /** A valid request while {@code s} collects a batch: a member, its END, or anything else, which breaks it. */
-    private void inOpenBatch(ChannelSession s, MemorySegment e, long now) {
+    private void inOpenBatch(ChannelSession s, MemorySegment e, byte opcode, long requestId, int slot, boolean inBatch,
+            long now) {
         Op batch = s.openBatch;
-        byte opcode = RequestDescriptor.opcode(e, 0);
-        long requestId = RequestDescriptor.requestId(e, 0);
-        int slot = RequestDescriptor.bufferSlot(e, 0);
         byte flags = RequestDescriptor.flags(e, 0);
         long page = RequestDescriptor.pageNumber(e, 0);
         int count = RequestDescriptor.pageCount(e, 0);
         long deadline = RequestDescriptor.deadlineNanos(e, 0);
-        boolean ours = (flags & RequestDescriptor.FLAG_IN_BATCH) != 0
-                && RequestDescriptor.batchId(e, 0) == s.openBatchId;
+        boolean ours = inBatch && RequestDescriptor.batchId(e, 0) == s.openBatchId;
         if (opcode == RequestDescriptor.OPCODE_WRITE && ours) {
             if (batch.totalPages() + count > pageCountMax || batch.touchesAny(page, count)) {
                 s.openBatchInvalid = true;
