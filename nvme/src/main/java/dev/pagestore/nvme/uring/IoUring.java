@@ -71,13 +71,6 @@ public final class IoUring implements AutoCloseable {
     private static final int IORING_SQ_CQ_OVERFLOW = 2;
     /** Set by the kernel in the SQ flags when completion work waits for the owner ({@code TASKRUN_FLAG}). */
     private static final int IORING_SQ_TASKRUN = 4;
-    /**
-     * One {@code io_uring_enter} runs a bounded number of deferred completions (the kernel's
-     * {@code IO_LOCAL_TW_DEFAULT_MAX}, 20) and keeps the rest for the next. Current kernels raise
-     * {@link #IORING_SQ_TASKRUN} again for what they kept; after a run this large, the next empty reap enters anyway,
-     * so a kernel that did not could never strand completions. It costs at most one enter per large run.
-     */
-    private static final int LOCAL_WORK_RUN_HINT = 16;
     /** EINTR/EAGAIN/EBUSY from io_uring_enter are retried this many times before the ring gives up. */
     private static final int ENTER_RETRIES_MAX = 10_000;
     /** {@code sizeof(struct io_uring_getevents_arg)}. */
@@ -135,8 +128,6 @@ public final class IoUring implements AutoCloseable {
     private long enterRetries;
     private long sqesSubmitted;
     private long cqesReaped;
-    /** The last run of deferred completion work was large enough that the kernel may have kept some back. */
-    private boolean localWorkMayRemain;
     private long fixedBufferIos;
     private long plainBufferIos;
     private long queueFullRefusals;
@@ -675,7 +666,6 @@ public final class IoUring implements AutoCloseable {
         if (ready == 0 && inFlight > 0 && completionWorkMayWait()) {
             enter(0, true, -1, false);  // run the deferred completion work; prepared entries stay unsubmitted
             ready = completionsReady();
-            localWorkMayRemain = ready >= LOCAL_WORK_RUN_HINT;
         }
         int count = Math.min(Math.min(ready, max), reapResults.length);
         int head = cqHeadLocal;
@@ -744,13 +734,13 @@ public final class IoUring implements AutoCloseable {
      * Whether completions may be waiting for this thread to enter the kernel. With {@code DEFER_TASKRUN} the kernel
      * posts them only then; with {@code TASKRUN_FLAG} too it says when there are some, so a reap that finds the
      * queue empty makes a system call only when it will find something (a reactor polling with commands in flight
-     * would otherwise make one per pass).
+     * would otherwise make one per pass). Work one enter leaves over raises the flag again, so none is stranded.
      */
     private boolean completionWorkMayWait() {
         if ((setupFlags & IoUringSyscalls.SETUP_DEFER_TASKRUN) == 0) {
             return false;
         }
-        if ((setupFlags & IoUringSyscalls.SETUP_TASKRUN_FLAG) == 0 || localWorkMayRemain) {
+        if ((setupFlags & IoUringSyscalls.SETUP_TASKRUN_FLAG) == 0) {
             return true;
         }
         return ((int) U32.getAcquire(sqRing, sqFlagsOffset) & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW)) != 0;
