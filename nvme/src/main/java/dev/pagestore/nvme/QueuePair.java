@@ -55,11 +55,7 @@ public abstract class QueuePair implements AutoCloseable {
     private final int id;
     private final String name;
     private final NanoClock clock;
-    /**
-     * Why the owner check exists, said where it fires: SPDK documents that a qpair belongs to one thread and calls
-     * breaking the rule undefined behaviour; the users who broke it got {@code cpl does not map to outstanding cmd}
-     * after tens of thousands of I/Os. Here the first foreign call throws instead.
-     */
+    /** What the owner check's message tells a caller from another thread to do instead. */
     public static final String QUEUE_PAIR_ADVICE = "a queue pair must be used by its owner thread only (hand it off"
             + " with QueuePair.transferOwnership from the owner)";
     private final SingleOwner owner;

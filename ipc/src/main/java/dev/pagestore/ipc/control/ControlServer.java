@@ -481,9 +481,8 @@ public final class ControlServer implements AutoCloseable {
     /**
      * Closes connections past their handshake deadline (oldest first: deadlines are in accept order); returns the
      * poll timeout until the next deadline, or -1 for none. A first frame that arrived in time is served first: the
-     * deadline is for a peer that is slow to send, not for this thread being slow to read (a control thread starved
-     * by dozens of worker JVMs starting on two cores served other attaches for seconds while one worker's ATTACH
-     * waited in its socket, and that worker was turned away as silent).
+     * deadline is for a peer that is slow to send, not for this thread being slow to read: a control thread starved
+     * of CPU must not turn away as silent a worker whose ATTACH waits in its socket.
      */
     private int expireHandshakes(long now) {
         while (!pending.isEmpty()) {
