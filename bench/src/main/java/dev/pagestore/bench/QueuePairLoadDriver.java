@@ -6,7 +6,7 @@ import dev.pagestore.nvme.IoStatus;
 import dev.pagestore.nvme.QueuePair;
 import dev.pagestore.nvme.StatusDetail;
 import dev.pagestore.nvme.uring.IoUringBlockDevice;
-import dev.pagestore.nvme.uring.IoUringQueuePair;
+import dev.pagestore.nvme.uring.IoUringBackend;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,7 +19,7 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The product path of {@link UringLoadDriver} ({@code --api queuepair}): random block I/O at a fixed queue depth
- * through {@link IoUringBlockDevice} and {@link IoUringQueuePair} — command table, deadlines, completion mapping,
+ * through {@link IoUringBlockDevice} and its {@link QueuePair} over {@link IoUringBackend} — command table, deadlines, completion mapping,
  * ownership checks and all — rather than the bare ring.
  *
  * <p>Loop shape: keep {@code qd} commands outstanding. Each iteration is {@code submitAndAwait} (one
@@ -114,7 +114,7 @@ final class QueuePairLoadDriver {
         try (Arena arena = Arena.ofConfined();
              IoUringBlockDevice device = IoUringBlockDevice.open(path, DeviceFile.Options.existing(),
                      dev.pagestore.nvme.NanoClock.SYSTEM, settings)) {
-            IoUringQueuePair qp = device.openQueuePair(queueDepth);
+            QueuePair qp = device.openQueuePair(queueDepth);
             MemorySegment slab = arena.allocate((long) queueDepth * blockBytes,
                     Math.max(4096, device.memoryAlignmentBytes()));
             SplittableRandom fill = new SplittableRandom(seed ^ 0x9e3779b97f4a7c15L);
@@ -154,14 +154,15 @@ final class QueuePairLoadDriver {
         }
     }
 
-    private UringLoadDriver.Figures measure(IoUringQueuePair qp, Slots slots, int seconds, ThreadMXBean threads,
+    private UringLoadDriver.Figures measure(QueuePair qp, Slots slots, int seconds, ThreadMXBean threads,
                                             com.sun.management.OperatingSystemMXBean os) {
         slots.histogram.reset();
         // Completions reaped (and so commands re-issued) per enter: the queue depth by default; 1 hands each re-issued
         // command to the kernel at once, as fio's default iodepth_batch_submit=1 does (-Dpagestore.bench.reapBatch=1).
         int reapBatch = Math.max(1, Math.min(queueDepth, Integer.getInteger("pagestore.bench.reapBatch", queueDepth)));
         long completedBefore = slots.completed;
-        long entersBefore = qp.ringStats().enterCalls();
+        IoUringBackend ring = (IoUringBackend) qp.backend();  // the device above is io_uring: its enter count
+        long entersBefore = ring.ringStats().enterCalls();
         long threadCpuBefore = threads.getCurrentThreadCpuTime();
         long processCpuBefore = os.getProcessCpuTime();
         long start = System.nanoTime();
@@ -184,6 +185,6 @@ final class QueuePairLoadDriver {
         Histogram h = slots.histogram;
         return new UringLoadDriver.Figures(ios * 1e9 / elapsed, h.getMean() / 1000.0,
                 h.getValueAtPercentile(99.0) / 1000.0, processCpuMicros / ios, threadCpuMicros / ios, ios,
-                qp.ringStats().enterCalls() - entersBefore);
+                ring.ringStats().enterCalls() - entersBefore);
     }
 }

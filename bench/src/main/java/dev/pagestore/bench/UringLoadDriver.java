@@ -34,7 +34,7 @@ import org.HdrHistogram.Histogram;
  * </pre>
  *
  * {@code --api queuepair} runs the same load through the product path instead ({@link QueuePairLoadDriver}:
- * {@code IoUringBlockDevice} and {@code IoUringQueuePair}).
+ * {@code IoUringBlockDevice} and its {@code QueuePair}).
  *
  * Prints one {@code RESULT} line per repetition and a {@code MEDIAN} line (medians of each figure) as
  * {@code key=value} pairs. The file must exist with real data (reads of unwritten extents never reach the device).
@@ -241,7 +241,7 @@ public final class UringLoadDriver {
                     + " [--warmup-seconds 2] [--repetitions 3] [--fixed true|false] [--block-bytes 4096]"
                     + " [--size-mib 0 (keep the file's size)] [--seed 42]"
                     + " [--single-issuer true|false (SINGLE_ISSUER+DEFER_TASKRUN where the kernel has them)]"
-                    + " [--api ring|queuepair (the bare IoUring, or the product path IoUringQueuePair)]"
+                    + " [--api ring|queuepair (the bare IoUring, or the product path QueuePair over io_uring)]"
                     + " [--loop fused|split (queuepair: submitAndAwait, or submit then awaitCompletions)]");
             System.exit(2);
             return;

@@ -21,7 +21,9 @@ import java.lang.foreign.MemorySegment;
  *                                 transient  ▼   │
  *                                          RETRY_WAIT ──deadline──► FREE (TIMEOUT)
  *                       IN_FLIGHT ──deadline──► FENCED ──real completion──► FREE (fence released)
+ *   PREPARED, RETRY_WAIT ──close──► FREE (ABORTED)      IN_FLIGHT, FENCED ──close gave up──► FREE (ABORTED)
  * </pre>
+ * Each arrow is one method below, which also keeps the per-state counts.
  * Not thread-safe: owned by the queue pair's owner thread.
  */
 final class CommandTable {
@@ -90,18 +92,98 @@ final class CommandTable {
         return freeCount;
     }
 
-    /** Takes a free slot, or -1 when every slot is in use. */
-    int allocate() {
+    // ------------------------------------------------------------------ transitions: the diagram above, one each
+
+    /** FREE ──prepare──► PREPARED: takes a free slot for a command, or returns -1 when every slot is in use. */
+    int prepare(IoOpcode op, long tag, MemorySegment buffer, long deviceOffset, int length, long deadline) {
         if (freeCount == 0) {
             return -1;
         }
         int slot = freeSlots[--freeCount];
         assert state[slot] == FREE : "slot " + slot + " on the free list is in state " + state[slot];
+        state[slot] = PREPARED;
+        opcode[slot] = (byte) op.ordinal();
+        this.tag[slot] = tag;
+        this.buffer[slot] = buffer;
+        this.deviceOffset[slot] = deviceOffset;
+        this.length[slot] = length;
+        deadlineNanos[slot] = deadline;
+        attempts[slot] = 0;
+        preparedCount++;
         return slot;
     }
 
-    void release(int slot) {
-        assert state[slot] != FREE : "double release of slot " + slot;
+    /** PREPARED or RETRY_WAIT ──submit──► IN_FLIGHT: returns the cid of this attempt (a new generation). */
+    int issue(int slot) {
+        byte from = state[slot];
+        assert from == PREPARED || from == RETRY_WAIT : "issue of slot " + slot + " in state " + from;
+        if (from == PREPARED) {
+            preparedCount--;
+        } else {
+            retryWaitCount--;
+        }
+        state[slot] = IN_FLIGHT;
+        inFlightCount++;
+        return nextCid(slot);
+    }
+
+    /** IN_FLIGHT ──completion──► FREE. */
+    void complete(int slot) {
+        assert state[slot] == IN_FLIGHT : "completion of slot " + slot + " in state " + state[slot];
+        inFlightCount--;
+        release(slot);
+    }
+
+    /** IN_FLIGHT ──transient failure──► RETRY_WAIT until {@code retryAt}. */
+    void awaitRetry(int slot, long retryAt) {
+        assert state[slot] == IN_FLIGHT : "retry of slot " + slot + " in state " + state[slot];
+        inFlightCount--;
+        attempts[slot]++;
+        state[slot] = RETRY_WAIT;
+        retryWaitCount++;
+        retryAtNanos[slot] = retryAt;
+    }
+
+    /** IN_FLIGHT ──deadline──► FENCED: the caller hears TIMEOUT, the device still owns the buffer. */
+    void fence(int slot) {
+        assert state[slot] == IN_FLIGHT : "fence of slot " + slot + " in state " + state[slot];
+        inFlightCount--;
+        state[slot] = FENCED;
+        fencedCount++;
+    }
+
+    /** FENCED ──real completion──► FREE. */
+    void releaseFence(int slot) {
+        assert state[slot] == FENCED : "fence release of slot " + slot + " in state " + state[slot];
+        fencedCount--;
+        release(slot);
+    }
+
+    /** RETRY_WAIT ──deadline──► FREE, or PREPARED/RETRY_WAIT ──close──► FREE: the device holds nothing. */
+    void drop(int slot) {
+        byte from = state[slot];
+        assert from == PREPARED || from == RETRY_WAIT : "drop of slot " + slot + " in state " + from;
+        if (from == PREPARED) {
+            preparedCount--;
+        } else {
+            retryWaitCount--;
+        }
+        release(slot);
+    }
+
+    /** IN_FLIGHT or FENCED ──close gave up waiting──► FREE: the backend is closed next, ending the device's use. */
+    void abandon(int slot) {
+        byte from = state[slot];
+        assert from == IN_FLIGHT || from == FENCED : "abandon of slot " + slot + " in state " + from;
+        if (from == IN_FLIGHT) {
+            inFlightCount--;
+        } else {
+            fencedCount--;
+        }
+        release(slot);
+    }
+
+    private void release(int slot) {
         state[slot] = FREE;
         buffer[slot] = null;
         assert freeCount < depth : "free list overflow releasing slot " + slot;
@@ -113,8 +195,7 @@ final class CommandTable {
         return generation[slot] << slotBits | slot;
     }
 
-    /** Advances the slot's generation (on every issue) and returns the new cid. */
-    int nextCid(int slot) {
+    private int nextCid(int slot) {
         if (issues[slot] < Byte.MAX_VALUE) {
             issues[slot]++;
         }

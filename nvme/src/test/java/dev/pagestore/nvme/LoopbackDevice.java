@@ -44,14 +44,14 @@ final class LoopbackDevice implements BlockDevice {
 
     @Override
     public QueuePair openQueuePair(int queueDepth) {
-        return new LoopbackQueuePair(this, queueDepth);
+        return new QueuePair(this, 1, queueDepth, NanoClock.SYSTEM, new LoopbackBackend(queueDepth));
     }
 
     @Override
     public void close() {
     }
 
-    private static final class LoopbackQueuePair extends QueuePair {
+    private static final class LoopbackBackend implements QueueBackend {
         private final int[] issued;
         private final int[] issuedLength;
         private int issuedCount;
@@ -59,8 +59,7 @@ final class LoopbackDevice implements BlockDevice {
         private final int[] doneLength;
         private int doneCount;
 
-        LoopbackQueuePair(BlockDevice device, int depth) {
-            super(device, 1, depth, NanoClock.SYSTEM);
+        LoopbackBackend(int depth) {
             issued = new int[depth];
             issuedLength = new int[depth];
             done = new int[depth];
@@ -68,13 +67,14 @@ final class LoopbackDevice implements BlockDevice {
         }
 
         @Override
-        protected void issue(int cid, IoOpcode opcode, MemorySegment buffer, long deviceOffset, int lengthBytes) {
+        public void issue(int slot, int cid, IoOpcode opcode, MemorySegment buffer, long deviceOffset,
+                int lengthBytes) {
             issuedLength[issuedCount] = lengthBytes;
             issued[issuedCount++] = cid;
         }
 
         @Override
-        protected void ringDoorbell(int issuedCount) {
+        public void ringDoorbell(int issuedCount) {
             for (int i = 0; i < this.issuedCount; i++) {
                 doneLength[doneCount] = issuedLength[i];
                 done[doneCount++] = issued[i];
@@ -83,10 +83,10 @@ final class LoopbackDevice implements BlockDevice {
         }
 
         @Override
-        protected int drainCompletions(int max) {
+        public int drain(int max, Reaped into) {
             int n = 0;
-            while (n < max && doneCount > 0 && reaped(done[doneCount - 1], IoStatus.OK, doneLength[doneCount - 1],
-                    StatusDetail.NONE)) {
+            while (n < max && doneCount > 0 && into.reaped(done[doneCount - 1], IoStatus.OK,
+                    doneLength[doneCount - 1], StatusDetail.NONE)) {
                 doneCount--;
                 n++;
             }
@@ -94,7 +94,7 @@ final class LoopbackDevice implements BlockDevice {
         }
 
         @Override
-        protected void closeBackend() {
+        public void close() {
         }
     }
 }

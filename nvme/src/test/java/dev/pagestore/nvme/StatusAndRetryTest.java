@@ -66,15 +66,17 @@ class StatusAndRetryTest {
     void shouldGiveEachUseOfASlotANewCommandIdWithinSixteenBits() {
         CommandTable table = new CommandTable(128);
         assertEquals(7, table.slotBits);
-        int slot = table.allocate();
-        int first = table.nextCid(slot);
-        int second = table.nextCid(slot);
+        int slot = table.prepare(IoOpcode.FLUSH, 1, null, 0, 0, QueuePair.NO_DEADLINE);
+        int first = table.issue(slot);
+        table.awaitRetry(slot, 0);
+        int second = table.issue(slot);
         assertTrue(first != second);
         assertEquals(slot, table.slotOf(first));
         assertEquals(slot, table.slotOf(second));
         assertEquals(table.generationOf(first), table.previousGeneration(slot));
         for (int i = 0; i < 1000; i++) {
-            int cid = table.nextCid(slot);
+            table.awaitRetry(slot, 0);
+            int cid = table.issue(slot);
             assertTrue(cid >= 0 && cid <= 0xffff, "cid " + cid);
         }
         assertFalse(table.inRange(0x1_0000));

@@ -6,7 +6,6 @@ import dev.pagestore.ipc.ring.RingConsumer;
 import dev.pagestore.ipc.ring.RingDescriptor;
 import dev.pagestore.ipc.wait.WaitPoint;
 import dev.pagestore.nvme.QueuePair;
-import dev.pagestore.nvme.uring.IoUringQueuePair;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -59,7 +58,8 @@ final class ReactorSleep {
     private final List<ChannelSession> watched = new ArrayList<>();
     /** Whether the flags stay raised for a futex watch armed in {@link #uring}. */
     private boolean watchRaised;
-    private IoUringQueuePair uring;
+    /** The reactor's queue pair when it can sleep in the kernel on its completions and futex words (io_uring). */
+    private QueuePair uring;
     private int idleRounds;
     /**
      * Rounds of spinning, then yielding, before a sleep: halved each time they end in a sleep anyway, doubled each
@@ -79,7 +79,7 @@ final class ReactorSleep {
 
     /** The reactor's queue pair: with io_uring, the reactor sleeps on its completions and the rings at once. */
     void sleepIn(QueuePair queuePair) {
-        uring = queuePair instanceof IoUringQueuePair u ? u : null;
+        uring = queuePair.futexWatchSupported() ? queuePair : null;
     }
 
     /**

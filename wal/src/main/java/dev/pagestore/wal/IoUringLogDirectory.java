@@ -29,7 +29,7 @@ import java.nio.file.Path;
  *       {@link QueuePairLogDevice}'s pinned/unpinned rule: recovery and segment preparation on the opening thread use
  *       a short-lived ring per operation, made and closed on the calling thread; when the WAL hands its current
  *       segment to the writer thread ({@link LogDevice#transferOwnership}) the pinned queue pair is transferred, and
- *       {@link dev.pagestore.nvme.uring.IoUringQueuePair} re-creates its (idle) ring on the new owner's first call, so
+ *       {@link dev.pagestore.nvme.uring.IoUringBackend} re-creates its (idle) ring on the new owner's first call, so
  *       {@code SINGLE_ISSUER} holds without creating rings lazily here or dropping the flag.</li>
  *   <li><b>Buffered by default, {@code O_DIRECT} on request.</b> The WAL's writes are aligned
  *       ({@link WalConfig#writeAlignmentBytes()}) from aligned buffers, so {@code O_DIRECT} is possible, and

@@ -7,7 +7,6 @@ import dev.pagestore.nvme.QueuePair;
 import dev.pagestore.nvme.QueuePairMetrics;
 import dev.pagestore.ipc.owner.OwnerThreadException;
 import dev.pagestore.nvme.RetryPolicy;
-import dev.pagestore.nvme.uring.IoUringQueuePair;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -571,11 +570,8 @@ public final class QueuePairLogDevice implements LogDevice {
      * in memory or at submit: a spin hint is enough.
      */
     private void awaitCompletion(QueuePair qp) {
-        if (qp instanceof IoUringQueuePair uring) {
-            uring.awaitCompletions(settings.timeoutNanos());
-        } else {
-            Thread.onSpinWait();
-        }
+        qp.awaitCompletions(settings.timeoutNanos());  // returns at once where nothing can be waited for
+        Thread.onSpinWait();
     }
 
     private void submit(QueuePair qp, int kind, long offset, long length) throws IOException {

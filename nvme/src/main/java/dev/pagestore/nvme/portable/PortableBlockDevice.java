@@ -159,7 +159,8 @@ public final class PortableBlockDevice implements BlockDevice {
 
     @Override
     public QueuePair openQueuePair(int queueDepth) {
-        return new PortableQueuePair(this, nextQueuePairId.getAndIncrement(), queueDepth, clock);
+        return new QueuePair(this, nextQueuePairId.getAndIncrement(), queueDepth, clock,
+                new PortableBackend(this, queueDepth));
     }
 
     @Override

@@ -22,7 +22,7 @@ import java.nio.ByteOrder;
  *
  * {@code flags} holds FUSE (bits 1:0) and PSDT (bits 7:6; 0 = PRPs). {@code nlb} is zero-based. In the simulator
  * {@code prp1} carries an I/O virtual address that the controller translates through the queue pair's DMA window
- * (see {@link SimulatedQueuePair}), as an IOMMU would; {@code prp2} is unused because a window entry is contiguous.
+ * (see {@link SimulatedBackend}), as an IOMMU would; {@code prp2} is unused because a window entry is contiguous.
  */
 public final class NvmeSqeDescriptor {
     public static final int OPCODE_OFFSET;

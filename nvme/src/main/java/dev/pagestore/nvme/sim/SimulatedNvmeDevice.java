@@ -263,7 +263,7 @@ public final class SimulatedNvmeDevice implements BlockDevice {
         MemorySegment cq = queueArena.allocate((long) cqEntries * NvmeCqeDescriptor.SIZE, 4096);
         ControllerQueue queue = new ControllerQueue(this, queueId, sq, sqEntries, cq, cqEntries, queueDepth,
                 seed * 31 + queueId);
-        return new SimulatedQueuePair(this, queueId, queueDepth, clock, queue);
+        return new QueuePair(this, queueId, queueDepth, clock, new SimulatedBackend(this, queueId, queue));
     }
 
     // ------------------------------------------------------------------------------------------------ simulation

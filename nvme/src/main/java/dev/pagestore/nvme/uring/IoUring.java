@@ -119,8 +119,6 @@ public final class IoUring implements AutoCloseable {
     private int inFlight;
     private boolean reaping;
     private boolean closed;
-    private final long[] reapUserData;
-    private final int[] reapResults;
 
     private final RingRegistrations registrations;
 
@@ -173,8 +171,6 @@ public final class IoUring implements AutoCloseable {
         this.timeoutSpecs = arena.allocate((long) TIMESPEC_SIZE * sqEntries, 8);
         this.geteventsArg = arena.allocate(GETEVENTS_ARG_SIZE, 8);
         this.geteventsTimespec = arena.allocate(TIMESPEC_SIZE, 8);
-        this.reapUserData = new long[cqEntries];
-        this.reapResults = new int[cqEntries];
         this.registrations = new RingRegistrations(ringFd);
     }
 
@@ -640,8 +636,8 @@ public final class IoUring implements AutoCloseable {
     }
 
     /**
-     * Drains up to {@code max} completions, releases their CQ slots with one release store of the CQ head, then hands
-     * each to {@code handler} in order. With {@code DEFER_TASKRUN} the kernel posts completions only when the owner
+     * Hands up to {@code max} completions to {@code handler} in order, read straight from the CQ, then releases their
+     * CQ slots with one release store of the CQ head. With {@code DEFER_TASKRUN} the kernel posts completions only when the owner
      * enters it, so when the CQ is empty but operations are in flight this makes one {@code io_uring_enter} with
      * {@code GETEVENTS} (no wait) first.
      *
@@ -667,30 +663,20 @@ public final class IoUring implements AutoCloseable {
             enter(0, true, -1, false);  // run the deferred completion work; prepared entries stay unsubmitted
             ready = completionsReady();
         }
-        int count = Math.min(Math.min(ready, max), reapResults.length);
+        int count = Math.min(ready, max);
         int head = cqHeadLocal;
-        for (int i = 0; i < count; i++) {
-            long cqeOffset = cqesOffset + (long) CqeDescriptor.SIZE * ((head + i) & cqMask);
-            reapUserData[i] = CqeDescriptor.userData(cqRing, cqeOffset);
-            reapResults[i] = CqeDescriptor.res(cqRing, cqeOffset);
-        }
-        if (count > 0) {
-            cqHeadLocal = head + count;
-            // Release: our loads of the drained CQEs complete before the kernel may overwrite those slots.
-            U32.setRelease(cqRing, cqHeadOffset, cqHeadLocal);
-            inFlight -= count;
-            cqesReaped += count;
-            assert inFlight >= 0 : "reaped more completions than were submitted on ring fd=" + ringFd;
-        }
         RuntimeException failure = null;
         reaping = true;
         try {
             for (int i = 0; i < count; i++) {
-                long userData = reapUserData[i];
+                // Straight from the CQE: the slot stays ours until the head store below, so nothing is staged.
+                long cqeOffset = cqesOffset + (long) CqeDescriptor.SIZE * ((head + i) & cqMask);
+                long userData = CqeDescriptor.userData(cqRing, cqeOffset);
+                int result = CqeDescriptor.res(cqRing, cqeOffset);
                 UringOp op = UringOp.ofCode((int) (userData >>> CALLER_ID_BITS));
                 assert op != null : "CQE user_data 0x" + Long.toHexString(userData) + " names no operation";
                 try {
-                    handler.onCompletion(userData & CALLER_ID_MAX, op, reapResults[i]);
+                    handler.onCompletion(userData & CALLER_ID_MAX, op, result);
                 } catch (RuntimeException e) {
                     if (failure == null) {
                         failure = e;
@@ -701,6 +687,14 @@ public final class IoUring implements AutoCloseable {
             }
         } finally {
             reaping = false;
+            if (count > 0) {
+                cqHeadLocal = head + count;
+                // Release: our loads of the drained CQEs complete before the kernel may overwrite those slots.
+                U32.setRelease(cqRing, cqHeadOffset, cqHeadLocal);
+                inFlight -= count;
+                cqesReaped += count;
+                assert inFlight >= 0 : "reaped more completions than were submitted on ring fd=" + ringFd;
+            }
         }
         if (failure != null) {
             throw failure;

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code O_RDWR | O_DIRECT | O_CLOEXEC} descriptor shared by every queue pair (each registers it with its own ring).
  * Where the file system has no {@code O_DIRECT} (tmpfs) {@code DeviceFile} falls back to buffered I/O and says so.
  *
- * <p>Each {@link #openQueuePair} creates one {@link IoUring} on the calling thread (see {@link IoUringQueuePair}).
+ * <p>Each {@link #openQueuePair} creates one {@link IoUring} on the calling thread (see {@link IoUringBackend}).
  * Write-zeroes is {@code IORING_OP_FALLOCATE} with {@code FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE} (ext4, xfs and
  * block devices have it; a file system without it answers the command {@code UNSUPPORTED}).
  *
@@ -191,11 +191,16 @@ public final class IoUringBlockDevice implements BlockDevice {
 
     /** {@inheritDoc} The ring is created here, on the calling thread, with room for {@code queueDepth} commands. */
     @Override
-    public IoUringQueuePair openQueuePair(int queueDepth) throws IOException {
+    public QueuePair openQueuePair(int queueDepth) throws IOException {
         if (closed) {
             throw new IllegalStateException(name() + " is closed");
         }
-        return new IoUringQueuePair(this, nextQueuePairId.getAndIncrement(), queueDepth, clock);
+        if (queueDepth < 1 || queueDepth > 4096) {
+            throw new IllegalArgumentException("queueDepth=" + queueDepth + " is outside 1..4096");
+        }
+        int id = nextQueuePairId.getAndIncrement();
+        return new QueuePair(this, id, queueDepth, clock,
+                new IoUringBackend(this, "QueuePair " + id + " of " + name(), queueDepth));
     }
 
     /** {@inheritDoc} Closes the descriptor, then releases the ownership lock. Idempotent. */

@@ -15,7 +15,7 @@
  * target's own completion is reaped; {@code close()} is {@code close(wait, handler)}, which reports what stayed in
  * flight. Write-zeroes is {@code prepareFallocate} with {@code FALLOC_FL_ZERO_RANGE}.
  *
- * <p>{@link dev.pagestore.nvme.uring.IoUringBlockDevice} and {@link dev.pagestore.nvme.uring.IoUringQueuePair} are that
+ * <p>{@link dev.pagestore.nvme.uring.IoUringBlockDevice} and {@link dev.pagestore.nvme.uring.IoUringBackend} are that
  * backend: the default {@link dev.pagestore.nvme.QueuePair} on Linux.
  *
  * <p>The ring classes own the ring mechanics only. Command ids, outstanding-command tracking, deadlines and retries

@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Test fixture: one simulated controller queue (SQ, CQ, doorbells, DMA window) that several host drivers attach to,
- * each a {@link SimulatedQueuePair} with its own command table, SQ tail and CQ head, owned by the thread that
+ * each a {@link SimulatedBackend} in a {@link dev.pagestore.nvme.QueuePair} with its own command table, SQ tail and CQ head, owned by the thread that
  * attached it. This is what two threads or processes that each believe they own one queue amount to, and it is how a
  * test shows what the owner check prevents now that a {@link QueuePair} cannot be driven by a second thread at all.
  * The device itself never does this: {@link SimulatedNvmeDevice#openQueuePair} gives every queue exactly one driver.
@@ -35,6 +35,6 @@ final class SharedControllerQueue {
 
     /** A new host driver on this queue, owned by the calling thread. */
     QueuePair attachDriver() {
-        return new SimulatedQueuePair(device, queueId, queueDepth, NanoClock.SYSTEM, queue);
+        return new QueuePair(device, queueId, queueDepth, NanoClock.SYSTEM, new SimulatedBackend(device, queueId, queue));
     }
 }

@@ -2,8 +2,7 @@ package dev.pagestore.nvme.portable;
 
 import dev.pagestore.nvme.IoOpcode;
 import dev.pagestore.nvme.IoStatus;
-import dev.pagestore.nvme.NanoClock;
-import dev.pagestore.nvme.QueuePair;
+import dev.pagestore.nvme.QueueBackend;
 import dev.pagestore.nvme.StatusDetail;
 import dev.pagestore.ipc.linux.Errno;
 
@@ -14,11 +13,11 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 
 /**
- * The {@link PortableBlockDevice}'s queue pair: {@link #ringDoorbell} runs the issued commands synchronously and
- * queues their completions for {@link #drainCompletions}. Nothing is allocated per I/O beyond the {@link ByteBuffer}
+ * The {@link PortableBlockDevice}'s queue backend: {@link #ringDoorbell} runs the issued commands synchronously and
+ * queues their completions for {@link #drain}. Nothing is allocated per I/O beyond the {@link ByteBuffer}
  * views the channel API needs.
  */
-final class PortableQueuePair extends QueuePair {
+final class PortableBackend implements QueueBackend {
     private final PortableBlockDevice device;
     private final FileChannel channel;
 
@@ -38,8 +37,7 @@ final class PortableQueuePair extends QueuePair {
     private int doneHead;
     private int doneCount;
 
-    PortableQueuePair(PortableBlockDevice device, int id, int queueDepth, NanoClock clock) {
-        super(device, id, queueDepth, clock);
+    PortableBackend(PortableBlockDevice device, int queueDepth) {
         this.device = device;
         this.channel = device.channel();
         issuedCid = new int[queueDepth];
@@ -54,7 +52,7 @@ final class PortableQueuePair extends QueuePair {
     }
 
     @Override
-    protected void issue(int cid, IoOpcode opcode, MemorySegment buffer, long deviceOffset, int lengthBytes) {
+    public void issue(int slot, int cid, IoOpcode opcode, MemorySegment buffer, long deviceOffset, int lengthBytes) {
         assert issuedCount < issuedCid.length : "more issued than the queue depth";
         int i = issuedCount++;
         issuedCid[i] = cid;
@@ -65,7 +63,7 @@ final class PortableQueuePair extends QueuePair {
     }
 
     @Override
-    protected void ringDoorbell(int count) {
+    public void ringDoorbell(int count) {
         assert count == issuedCount : "doorbell for " + count + " but " + issuedCount + " issued";
         for (int i = 0; i < issuedCount; i++) {
             execute(issuedCid[i], issuedOpcode[i], issuedBuffer[i], issuedOffset[i], issuedLength[i]);
@@ -142,10 +140,10 @@ final class PortableQueuePair extends QueuePair {
     }
 
     @Override
-    protected int drainCompletions(int max) {
+    public int drain(int max, Reaped into) {
         int drained = 0;
         while (drained < max && doneCount > 0) {
-            if (!reaped(doneCid[doneHead], doneStatus[doneHead], doneBytes[doneHead], doneDetail[doneHead])) {
+            if (!into.reaped(doneCid[doneHead], doneStatus[doneHead], doneBytes[doneHead], doneDetail[doneHead])) {
                 break;
             }
             doneStatus[doneHead] = null;
@@ -157,7 +155,7 @@ final class PortableQueuePair extends QueuePair {
     }
 
     @Override
-    protected void closeBackend() {
+    public void close() {
         // Every command ran to completion inside ringDoorbell: no I/O can touch a caller buffer after this.
         issuedCount = 0;
         doneCount = 0;

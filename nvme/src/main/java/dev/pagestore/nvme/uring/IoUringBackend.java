@@ -3,9 +3,8 @@ package dev.pagestore.nvme.uring;
 import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.nvme.IoOpcode;
 import dev.pagestore.nvme.IoStatus;
-import dev.pagestore.nvme.NanoClock;
+import dev.pagestore.nvme.QueueBackend;
 import dev.pagestore.nvme.QueuePair;
-import dev.pagestore.ipc.owner.OwnerThreadException;
 import dev.pagestore.nvme.StatusDetail;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,21 +21,21 @@ import org.slf4j.LoggerFactory;
  * as fixed buffers.
  *
  * <h2>Why it looks like this</h2>
- * The queue pair core (command ids, ownership, deadlines, fences, retries, completion mapping) is backend-neutral; this
- * class only translates. A command's cid is its SQE's caller id, so a CQE names its command without a lookup and the
- * core decides whether it maps to anything outstanding. {@link #submit()} is one {@code io_uring_enter} for the whole
- * batch; {@link #poll} drains the CQ in one pass (with {@code DEFER_TASKRUN} the kernel posts completions only when
- * the owner enters it, so an empty CQ with commands in flight costs one non-blocking {@code io_uring_enter}).
+ * The queue pair (command ids, ownership, deadlines, fences, retries, completion mapping) is backend-neutral; this
+ * class only translates. A command's SQE carries its slot and cid as the caller id, so a CQE names its command without
+ * a lookup and goes straight to the queue pair, which decides whether it maps to anything outstanding. A doorbell is
+ * one {@code io_uring_enter} for the whole batch; {@link #drain} reaps the CQ in one pass (with {@code DEFER_TASKRUN}
+ * the kernel posts completions only when the owner enters it, and says when that is needed).
  *
- * <p>Timeouts: when the core times a command out it calls {@link #cancel}, which submits
+ * <p>Timeouts: when the queue pair times a command out it calls {@link #cancel}, which submits
  * {@code IORING_OP_ASYNC_CANCEL} for it. A request the device has started cannot be stopped; either way its own CQE
- * still arrives (data, or {@code -ECANCELED}) and is passed to the core, which only then releases the fence on the
+ * still arrives (data, or {@code -ECANCELED}) and is passed to the queue pair, which only then releases the fence on the
  * caller's buffer. The cancel request's own CQE is housekeeping, counted here and not passed on.
  *
  * <h2>Contracts</h2>
  * <ul>
  *   <li>Ownership: the ring belongs to the thread that created it, and with {@code SINGLE_ISSUER} the kernel refuses
- *       any other submitter. When the queue pair is handed to another thread ({@link #transferOwnership}), the new
+ *       any other submitter. When the queue pair is handed to another thread ({@link QueuePair#transferOwnership}), the new
  *       owner's first call closes the old, idle ring and creates its own (registrations are redone). Handing over a
  *       queue pair with commands in the kernel is refused at the new owner's first call (the old ring cannot be
  *       drained from another thread).</li>
@@ -45,22 +44,25 @@ import org.slf4j.LoggerFactory;
  *       the kernel refuses ({@code ENOMEM} under {@code RLIMIT_MEMLOCK}, memory it cannot pin), I/O falls back to
  *       unregistered buffers, said once in the log and by {@link #bufferRegistrationFailure()}.</li>
  *   <li>Errno is mapped per operation by {@link IoStatusMapping}; the errno travels in the detail word.</li>
- *   <li>Close: after the core's bounded drain, commands still in the kernel are cancelled and the ring closes,
+ *   <li>Close: after the queue pair's bounded drain, commands still in the kernel are cancelled and the ring closes,
  *       waiting up to {@link IoUringBlockDevice.Settings#closeWaitTimeout()} for the kernel to give their buffers
  *       back; what is still out then is logged (the kernel finishes it after the ring fd closes).</li>
  * </ul>
  * Nothing is allocated per I/O: the per-slot arrays and the completion handler are made here once.
  */
-public final class IoUringQueuePair extends QueuePair {
-    private static final Logger LOG = LoggerFactory.getLogger(IoUringQueuePair.class);
+public final class IoUringBackend implements QueueBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(IoUringBackend.class);
 
     /** {@code FALLOC_FL_KEEP_SIZE | FALLOC_FL_ZERO_RANGE}: zero a range, never change the file's size. */
     static final int ZERO_RANGE_MODE = 0x01 | 0x10;
-    /** The caller id of the ring's housekeeping requests (cancels); outside the 16-bit cid space. */
-    static final long HOUSEKEEPING_ID = 1L << 20;
+    /** A command's caller id is its cid in the low 16 bits and its slot above them (slots are below 2^12). */
+    private static final int SLOT_SHIFT = 16;
+    /** The caller id of the ring's housekeeping requests (cancels); above every command's caller id. */
+    static final long HOUSEKEEPING_ID = 1L << 40;
     private static final long FUTEX_WATCH_ID = HOUSEKEEPING_ID + 1;
 
     private final IoUringBlockDevice device;
+    private final String name;
     private final int ringEntries;
     private IoUring ring;
     private RingFile file;
@@ -83,16 +85,16 @@ public final class IoUringQueuePair extends QueuePair {
     private int refusedCount;
 
     private final CqeHandler cqeHandler = this::onCqe;
+    private Reaped reaped;
 
     private long cancelsSubmitted;
     private long cancelsNotFound;
     private long cancelsTooLate;
     private long programmingErrors;
-    private boolean doorbellDeferred;
 
-    IoUringQueuePair(IoUringBlockDevice device, int id, int queueDepth, NanoClock clock) throws IOException {
-        super(device, id, queueDepth, clock);
+    IoUringBackend(IoUringBlockDevice device, String name, int queueDepth) throws IOException {
         this.device = device;
+        this.name = name;
         // Room for every command plus one cancel per command: the CQ (twice the SQ) never overflows.
         this.ringEntries = Integer.highestOneBit(Math.max(1, 2 * queueDepth - 1)) << 1;
         this.kernelCid = new int[queueDepth];
@@ -125,22 +127,14 @@ public final class IoUringQueuePair extends QueuePair {
     // ---------------------------------------------------------------------------------------------- registration
 
     /**
-     * Registers {@code regions} (native memory: a buffer slab, a {@code /dev/shm} mapping) as fixed buffers of this
-     * queue pair's ring; once per queue pair, owner thread only. Reads and writes whose buffer lies inside a region
-     * then skip the per-I/O page pinning. The regions must stay mapped until this queue pair is closed.
-     *
-     * @return {@code true} when registered; {@code false} when the kernel refused and I/O uses unregistered buffers
-     *         (logged once; {@link #bufferRegistrationFailure()} says why)
-     * @throws OwnerThreadException when called from a thread other than the owner
+     * Registers {@code regions} as fixed buffers of this ring, once; reads and writes whose buffer lies inside a
+     * region then skip the per-I/O page pinning. Returns false when the kernel refused (logged once; I/O then uses
+     * unregistered buffers and {@link #bufferRegistrationFailure()} says why).
      */
-    public boolean registerBuffers(MemorySegment... regions) {
-        checkOwnerThread();
-        Objects.requireNonNull(regions, "regions");
-        if (isClosed()) {
-            throw new IllegalStateException(name() + " is closed");
-        }
+    @Override
+    public boolean registerBuffers(MemorySegment[] regions) {
         if (bufferRegions.length > 0) {
-            throw new IllegalStateException(name() + " already has " + bufferRegions.length + " registered region(s)");
+            throw new IllegalStateException(name + " already has " + bufferRegions.length + " registered region(s)");
         }
         if (regions.length == 0 || regions.length > IoUring.REGISTERED_BUFFERS_MAX) {
             throw new IllegalArgumentException("regions.length=" + regions.length + " must be in [1, "
@@ -154,7 +148,7 @@ public final class IoUringQueuePair extends QueuePair {
                         + IoUring.REGISTERED_BUFFER_BYTES_MAX + " bytes");
             }
         }
-        bufferRegions = regions.clone();
+        bufferRegions = regions;
         return registerWith(ringForCaller());
     }
 
@@ -170,73 +164,76 @@ public final class IoUringQueuePair extends QueuePair {
     }
 
     /** Why {@link #registerBuffers} fell back to unregistered buffers, or empty. */
+    @Override
     public String bufferRegistrationFailure() {
         return bufferRegistrationFailure;
     }
 
-    // ---------------------------------------------------------------------------------------------- hooks
+    // ---------------------------------------------------------------------------------------------- commands
 
     @Override
-    protected void issue(int cid, IoOpcode opcode, MemorySegment buffer, long deviceOffset, int lengthBytes) {
+    public void issue(int slot, int cid, IoOpcode opcode, MemorySegment buffer, long deviceOffset, int lengthBytes) {
         IoUring r = ringForCaller();
+        long callerId = (long) slot << SLOT_SHIFT | cid;
         UringOp op;
         boolean accepted;
         switch (opcode) {
             case READ -> {
                 op = UringOp.READ;
-                accepted = r.prepareRead(file, buffer, lengthBytes, deviceOffset, cid);
+                accepted = r.prepareRead(file, buffer, lengthBytes, deviceOffset, callerId);
             }
             case WRITE -> {
                 op = UringOp.WRITE;
-                accepted = r.prepareWrite(file, buffer, lengthBytes, deviceOffset, cid);
+                accepted = r.prepareWrite(file, buffer, lengthBytes, deviceOffset, callerId);
             }
             case FLUSH -> {
                 op = UringOp.FSYNC;
-                accepted = r.prepareFsync(file, true, cid);  // IORING_FSYNC_DATASYNC: fdatasync
+                accepted = r.prepareFsync(file, true, callerId);  // IORING_FSYNC_DATASYNC: fdatasync
             }
             case WRITE_ZEROES -> {
                 op = UringOp.FALLOCATE;
-                accepted = r.prepareFallocate(file, ZERO_RANGE_MODE, deviceOffset, lengthBytes, cid);
+                accepted = r.prepareFallocate(file, ZERO_RANGE_MODE, deviceOffset, lengthBytes, callerId);
             }
             default -> throw new AssertionError("opcode " + opcode);
         }
         if (!accepted) {
             // The ring is sized for every command plus one cancel each, so this is a bug; still never drop it.
-            assert false : name() + ": ring refused cid " + cid + " although sized for the queue depth";
+            assert false : name + ": ring refused cid " + cid + " although sized for the queue depth";
             refusedCid[refusedCount++] = cid;
             return;
         }
-        int slot = slotOf(cid);
-        assert kernelCid[slot] == -1 : name() + ": slot " + slot + " already in the kernel as cid " + kernelCid[slot];
+        assert kernelCid[slot] == -1 : name + ": slot " + slot + " already in the kernel as cid " + kernelCid[slot];
         kernelCid[slot] = cid;
         kernelOp[slot] = op;
         commandsInKernel++;
     }
 
     @Override
-    protected void ringDoorbell(int issuedCount) {
-        if (doorbellDeferred) {
-            return;  // submitAndAwait makes the one io_uring_enter that submits and waits
-        }
+    public void ringDoorbell(int issuedCount) {
         // One io_uring_enter for the batch. Failures here are programming errors (closed ring, bad argument) and
         // throw; EINTR/EAGAIN/EBUSY are retried inside the ring.
         ringForCaller().submit();
     }
 
     @Override
-    protected int drainCompletions(int max) {
+    public int drain(int max, Reaped into) {
         int moved = 0;
         while (refusedCount > 0 && moved < max) {
             // BUSY is transient: the retry policy issues it again.
-            if (!reaped(refusedCid[--refusedCount], IoStatus.BUSY, 0, StatusDetail.NONE)) {
+            if (!into.reaped(refusedCid[--refusedCount], IoStatus.BUSY, 0, StatusDetail.NONE)) {
                 refusedCount++;
                 return moved;
             }
             moved++;
         }
         if (moved < max) {
-            // Never more CQEs than the core has room for (max is within its raw list), so reaped() cannot refuse.
-            moved += ringForCaller().reap(max - moved, cqeHandler);
+            // Never more CQEs than the queue pair has room for (max is its share), so into.reaped cannot refuse.
+            reaped = into;
+            try {
+                moved += ringForCaller().reap(max - moved, cqeHandler);
+            } finally {
+                reaped = null;
+            }
         }
         return moved;
     }
@@ -261,30 +258,30 @@ public final class IoUringQueuePair extends QueuePair {
                 if (res == -Errno.EINVAL.number() || res == -Errno.EOPNOTSUPP.number()) {
                     futexWatchSupported = false;
                     LOG.info("{}: this kernel cannot wait on futex words through io_uring ({}); the owner polls"
-                            + " instead", name(), CompletionStatus.describe(op, res));
+                            + " instead", name, CompletionStatus.describe(op, res));
                 }
             }
             case READ, WRITE, FSYNC, FALLOCATE -> {
-                int cid = (int) callerId;
-                forgetInKernel(cid);
+                int cid = (int) (callerId & 0xFFFF);
+                forgetInKernel(callerId >>> SLOT_SHIFT, cid);
                 if (IoStatusMapping.isProgrammingError(res)) {
                     programmingErrors++;
-                    LOG.error("{}: {} — a programming error (a buffer or descriptor the kernel cannot use)", name(),
+                    LOG.error("{}: {} — a programming error (a buffer or descriptor the kernel cannot use)", name,
                             CompletionStatus.describe(op, res));
                 }
-                boolean recorded = reaped(cid, IoStatusMapping.of(op, res), Math.max(res, 0),
+                boolean recorded = reaped.reaped(cid, IoStatusMapping.of(op, res), Math.max(res, 0),
                         res < 0 ? StatusDetail.errno(-res) : StatusDetail.NONE);
-                assert recorded : name() + ": reaped more CQEs than the core's raw list holds";
+                assert recorded : name + ": reaped more CQEs than the queue pair's batch holds";
             }
         }
     }
 
-    private void forgetInKernel(int cid) {
-        if (cid < 0 || cid >= (1 << 16)) {
-            return;  // not ours; the core reports it as unmapped
+    private void forgetInKernel(long slotBits, int cid) {
+        if (slotBits >= kernelCid.length) {
+            return;  // not ours; the queue pair reports it as unmapped
         }
-        int slot = slotOf(cid);
-        if (slot < kernelCid.length && kernelCid[slot] == cid) {
+        int slot = (int) slotBits;
+        if (kernelCid[slot] == cid) {
             kernelCid[slot] = -1;
             kernelOp[slot] = null;
             commandsInKernel--;
@@ -292,20 +289,19 @@ public final class IoUringQueuePair extends QueuePair {
     }
 
     @Override
-    protected void cancel(int cid) {
-        int slot = slotOf(cid);
+    public void cancel(int slot, int cid) {
         if (kernelCid[slot] != cid) {
             return;  // its CQE was already reaped
         }
         IoUring r = ringForCaller();
-        if (r.prepareCancel(kernelOp[slot], cid, HOUSEKEEPING_ID)) {
+        if (r.prepareCancel(kernelOp[slot], (long) slot << SLOT_SHIFT | cid, HOUSEKEEPING_ID)) {
             r.submit();
             cancelsSubmitted++;
         }
     }
 
     @Override
-    protected void closeBackend() {
+    public void close() {
         IoUring r = ring;
         if (r == null || r.isClosed()) {
             return;
@@ -323,7 +319,8 @@ public final class IoUringQueuePair extends QueuePair {
         if (commandsInKernel > 0) {
             // The core has already failed these to their callers; ask the kernel to stop what it has not started.
             for (int slot = 0; slot < kernelCid.length; slot++) {
-                if (kernelCid[slot] >= 0 && r.prepareCancel(kernelOp[slot], kernelCid[slot], HOUSEKEEPING_ID)) {
+                if (kernelCid[slot] >= 0 && r.prepareCancel(kernelOp[slot],
+                        (long) slot << SLOT_SHIFT | kernelCid[slot], HOUSEKEEPING_ID)) {
                     cancelsSubmitted++;
                 }
             }
@@ -332,7 +329,7 @@ public final class IoUringQueuePair extends QueuePair {
         int abandoned = r.close(device.settings().closeWaitTimeout(), (callerId, op, res) -> { });
         if (abandoned > 0) {
             LOG.warn("{}: {} io_uring operation(s) still in flight at close; their buffers must not be freed until "
-                    + "the kernel finishes them", name(), abandoned);
+                    + "the kernel finishes them", name, abandoned);
         }
         commandsInKernel = 0;
         Arrays.fill(kernelCid, -1);
@@ -350,10 +347,10 @@ public final class IoUringQueuePair extends QueuePair {
         try {
             ring = openRing();
         } catch (IOException e) {
-            throw new UncheckedIOException(name() + ": creating the io_uring ring on new owner thread '"
+            throw new UncheckedIOException(name + ": creating the io_uring ring on new owner thread '"
                     + Thread.currentThread().getName() + "' failed", e);
         }
-        LOG.debug("{}: ring re-created on thread '{}' after an ownership hand-off", name(),
+        LOG.debug("{}: ring re-created on thread '{}' after an ownership hand-off", name,
                 Thread.currentThread().getName());
         return ring;
     }
@@ -362,7 +359,7 @@ public final class IoUringQueuePair extends QueuePair {
         try {
             old.closeIdleFromSuccessor();
         } catch (IllegalStateException e) {
-            throw new IllegalStateException(name() + " was handed from thread '" + old.owner().getName()
+            throw new IllegalStateException(name + " was handed from thread '" + old.owner().getName()
                     + "' to thread '" + Thread.currentThread().getName() + "' while its io_uring ring was busy ("
                     + e.getMessage() + "); hand a queue pair over only when nothing is in flight", e);
         }
@@ -371,95 +368,58 @@ public final class IoUringQueuePair extends QueuePair {
     // ---------------------------------------------------------------------------------------------- waiting
 
     /**
-     * Arms a wait on futex words in the ring ({@link IoUring#prepareFutexWaitv}), so that {@link #submitAndAwait}
-     * also returns when another thread or process wakes one of them: a reactor then sleeps on the device and on its
-     * request rings at once. The wait stays armed until one of the words is woken (or did not hold its expected value
-     * when the kernel looked), and {@link #futexWatchArmed()} turns false when that completion is polled. Owner
-     * thread only.
-     *
-     * @return whether it is armed; false on a kernel without the operation, or when the ring is full
+     * Arms a wait on futex words in the ring ({@link IoUring#prepareFutexWaitv}); it reaches the kernel with the next
+     * submission, so a {@link #ringDoorbellAndAwait} sleeps on the device and the words in one {@code io_uring_enter}.
      */
+    @Override
     public boolean armFutexWatch(MemorySegment waiters, int count) {
-        checkOwnerThread();
         if (futexWatchArmed) {
             return true;
         }
         if (!futexWatchSupported) {
             return false;
         }
-        IoUring r = ringForCaller();
-        if (!r.prepareFutexWaitv(waiters, count, FUTEX_WATCH_ID)) {
+        if (!ringForCaller().prepareFutexWaitv(waiters, count, FUTEX_WATCH_ID)) {
             return false;
         }
-        futexWatchArmed = true;  // handed to the kernel by the next submit: submitAndAwait sleeps in that same enter
+        futexWatchArmed = true;
         return true;
     }
 
-    /** Whether a futex wait armed by {@link #armFutexWatch} has not completed yet (as far as polled). */
+    @Override
     public boolean futexWatchArmed() {
         return futexWatchArmed;
     }
 
-    /** Whether {@link #armFutexWatch} can work here: false once the kernel refused the operation. */
+    @Override
     public boolean futexWatchSupported() {
         return futexWatchSupported;
     }
 
-    /**
-     * Blocks in {@code io_uring_enter} until at least one completion is ready to {@link #poll}, or {@code timeoutNanos}
-     * has passed, or at once when nothing is in the kernel; for a reactor with nothing else to do, instead of spinning
-     * on {@link #poll}. The caller bounds {@code timeoutNanos} by its nearest command deadline (deadlines are checked
-     * only while polling). Owner thread only; not from a completion handler. Returns the completions ready.
-     */
-    public int awaitCompletions(long timeoutNanos) {
-        checkOwnerThread();
-        if (timeoutNanos < 0) {
-            throw new IllegalArgumentException("timeoutNanos=" + timeoutNanos + " is negative");
-        }
-        if (isClosed()) {
-            throw new IllegalStateException(name() + " is closed");
-        }
+    @Override
+    public void awaitCompletions(long timeoutNanos) {
         IoUring r = ringForCaller();
         if (r.completionsReady() == 0 && r.inFlight() > 0) {
             r.submitAndWait(1, timeoutNanos);
         }
-        return r.completionsReady();
     }
 
-    /**
-     * {@link #submit()} and {@link #awaitCompletions} in one {@code io_uring_enter}: hands every prepared command to
-     * the kernel and, unless completions are already ready (or nothing is in the kernel), waits up to
-     * {@code timeoutNanos} for one. The reactor's loop when it has nothing else to do between batches. Returns the
-     * number of commands submitted.
-     */
-    public int submitAndAwait(long timeoutNanos) {
-        checkOwnerThread();
-        if (timeoutNanos < 0) {
-            throw new IllegalArgumentException("timeoutNanos=" + timeoutNanos + " is negative");
-        }
+    /** The issued commands (and an armed futex watch) reach the kernel in the same enter that waits. */
+    @Override
+    public void ringDoorbellAndAwait(int issuedCount, long timeoutNanos) {
         IoUring r = ringForCaller();
-        int submitted;
-        doorbellDeferred = true;
-        try {
-            submitted = submit();  // issues into the SQ; the doorbell is the enter below
-        } finally {
-            doorbellDeferred = false;
-        }
-        boolean wait = r.completionsReady() == 0 && r.inFlight() + r.prepared() > 0;
-        if (wait) {
+        if (r.completionsReady() == 0 && r.inFlight() + r.prepared() > 0) {
             r.submitAndWait(1, timeoutNanos);
         } else if (r.prepared() > 0) {
             r.submit();
         }
-        return submitted;
     }
 
     // ---------------------------------------------------------------------------------------------- observability
 
     /** The ring's counters ({@code io_uring_enter} calls, fixed vs plain buffer I/Os); owner thread only. */
     public IoUringStats ringStats() {
-        checkOwnerThread();
-        return ringForCaller().stats();
+        return ring.stats();  // not ringForCaller: a call from another thread must fail, not make a ring
     }
 
     /** {@code ASYNC_CANCEL} requests submitted for timed-out (or, at close, abandoned) commands. */
@@ -479,8 +439,7 @@ public final class IoUringQueuePair extends QueuePair {
 
     /** Whether the kernel accepted {@code SINGLE_ISSUER} for the current ring. */
     public boolean kernelEnforcesSingleIssuer() {
-        checkOwnerThread();
-        return ringForCaller().singleIssuer();
+        return ring.singleIssuer();
     }
 
     /** The current ring (tests). */

@@ -1,8 +1,7 @@
 package dev.pagestore.nvme.sim;
 
 import dev.pagestore.nvme.IoOpcode;
-import dev.pagestore.nvme.NanoClock;
-import dev.pagestore.nvme.QueuePair;
+import dev.pagestore.nvme.QueueBackend;
 import dev.pagestore.nvme.StatusDetail;
 
 import java.lang.foreign.MemorySegment;
@@ -16,7 +15,7 @@ import java.lang.foreign.MemorySegment;
  * command slot when issued, PRP1 carries the window address, and the mapping is removed only when the slot is
  * released, so a timed-out command's buffer stays mapped (fenced) until its real completion.
  */
-final class SimulatedQueuePair extends QueuePair {
+final class SimulatedBackend implements QueueBackend {
     private final ControllerQueue queue;
     private final int blockSize;
     private final int queueId;
@@ -24,19 +23,16 @@ final class SimulatedQueuePair extends QueuePair {
     private int cqHead;
     private int expectedPhase = 1;
 
-    SimulatedQueuePair(SimulatedNvmeDevice device, int queueId, int queueDepth, NanoClock clock,
-            ControllerQueue queue) {
-        super(device, queueId, queueDepth, clock);
+    SimulatedBackend(SimulatedNvmeDevice device, int queueId, ControllerQueue queue) {
         this.queue = queue;
         this.queueId = queueId;
         this.blockSize = device.logicalBlockSizeBytes();
     }
 
     @Override
-    protected void issue(int cid, IoOpcode opcode, MemorySegment buffer, long deviceOffset, int lengthBytes) {
+    public void issue(int slot, int cid, IoOpcode opcode, MemorySegment buffer, long deviceOffset, int lengthBytes) {
         long prp1 = 0;
         if (buffer != null) {
-            int slot = slotOf(cid);
             queue.dmaWindow[slot] = buffer;
             prp1 = ControllerQueue.iova(slot);
         }
@@ -46,12 +42,12 @@ final class SimulatedQueuePair extends QueuePair {
     }
 
     @Override
-    protected void ringDoorbell(int issuedCount) {
+    public void ringDoorbell(int issuedCount) {
         queue.ringSqDoorbell(sqTail);
     }
 
     @Override
-    protected int drainCompletions(int max) {
+    public int drain(int max, Reaped into) {
         queue.tick();
         int drained = 0;
         // Bounded by max and by the CQ size (a full pass flips the expected phase).
@@ -64,7 +60,7 @@ final class SimulatedQueuePair extends QueuePair {
             assert NvmeCqeDescriptor.check(queue.cq, base, queueId, queue.sqEntries)
                     : "CQE from another queue or with an impossible SQ head";
             int status = NvmeCqeDescriptor.statusField(dword3);
-            if (!reaped(NvmeCqeDescriptor.cid(dword3), NvmeStatus.toIoStatus(status),
+            if (!into.reaped(NvmeCqeDescriptor.cid(dword3), NvmeStatus.toIoStatus(status),
                     NvmeCqeDescriptor.dw0(queue.cq, base), status == 0 ? StatusDetail.NONE : StatusDetail.nvme(status))) {
                 break;
             }
@@ -82,17 +78,17 @@ final class SimulatedQueuePair extends QueuePair {
     }
 
     @Override
-    protected void cancel(int cid) {
+    public void cancel(int slot, int cid) {
         queue.requestAbort(cid);
     }
 
     @Override
-    protected void onSlotReleased(int slot) {
+    public void released(int slot) {
         queue.dmaWindow[slot] = null;
     }
 
     @Override
-    protected void closeBackend() {
+    public void close() {
         queue.delete();
     }
 }
