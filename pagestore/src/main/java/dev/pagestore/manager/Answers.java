@@ -169,14 +169,32 @@ final class Answers {
                 op.cancelled = true;
                 answerUnstarted(op, CompletionDescriptor.STATUS_TIMEOUT);
             } else {
-                op.timedOut = true;
-                for (int m = 0; m < op.memberCount; m++) {
-                    s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m],
-                            PageStoreProtocol.RESULT_SLOT_FENCED);
-                }
+                answerFenced(op);
             }
         }
         return expired;
+    }
+
+    /**
+     * A read whose device command the queue pair timed out: answered TIMEOUT with its slots fenced, unless it was
+     * answered already; it finishes later, when the device lets go of its buffer. Returns 1 when it answered.
+     */
+    int timedOutOnDevice(Op op) {
+        if (op.answered || op.timedOut || op.cancelled) {
+            return 0;
+        }
+        status.addReactor(reactor, StatusRegionDescriptor.TIMEOUTS, op.memberCount);
+        answerFenced(op);
+        return 1;
+    }
+
+    /** An op in progress past its deadline: the worker hears TIMEOUT now, its slots come back with a second answer. */
+    private static void answerFenced(Op op) {
+        op.timedOut = true;
+        for (int m = 0; m < op.memberCount; m++) {
+            op.session.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m],
+                    PageStoreProtocol.RESULT_SLOT_FENCED);
+        }
     }
 
     /** An op that never reached the WAL or the device: nothing holds its slots, so they go back with the answer. */

@@ -5,6 +5,7 @@ import dev.pagestore.ipc.ring.CompletionDescriptor;
 import dev.pagestore.nvme.CompletionHandler;
 import dev.pagestore.nvme.IoStatus;
 import dev.pagestore.nvme.QueuePair;
+import dev.pagestore.nvme.QueuePairListener;
 import dev.pagestore.status.StatusRegionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
@@ -17,6 +18,12 @@ import org.slf4j.LoggerFactory;
  * the manager's private copy) on the reactor's queue pair, one command per op member, tagged with the op's id and the
  * member; submits them with one doorbell; reaps completions in one drain and hands out the ops that ended, for the
  * loop to answer after the drain.
+ *
+ * <p>Deadlines: once a read's commands are on the queue pair, its deadline is the queue pair's (which also cancels
+ * the command and retries transient failures only within it), and it leaves the reactor's {@link Deadlines}. A read
+ * the queue pair times out is handed out by {@link #takeTimedOut} to be answered TIMEOUT with its slots fenced; it
+ * ends when the queue pair says the device has let go of its buffer. A write's data write has no deadline: its
+ * record is durable, so it must land whatever the worker waits for, or the data file would not match the log.
  *
  * <p>A write reaching here is committed (its record is durable), so its answer is OK whatever the data file says: a
  * failed data write is kept in memory ({@link UnwrittenPages}) for reads and for the checkpointer to retry. A read
@@ -37,13 +44,16 @@ final class DeviceStage {
     private final Consumer<Throwable> onFatal;
     private final ArrayDeque<Op> awaiting = new ArrayDeque<>();
     private final ArrayDeque<Op> ended = new ArrayDeque<>();
+    private final ArrayDeque<Op> timedOut = new ArrayDeque<>();
+    private final Deadlines deadlines;
     private final LogLimiter dataWriteLog = new LogLimiter(1_000_000_000L);
     /** Made once: a method reference written in the loop would allocate on every pass. */
     private final CompletionHandler completions = this::onCompletion;
 
     DeviceStage(int reactor, QueuePair queuePair, int queueDepth, int pageSizeBytes, StatusRegion status, OpPool pool,
-            UnwrittenPages unwritten, Consumer<Throwable> onFatal) {
+            UnwrittenPages unwritten, Deadlines deadlines, Consumer<Throwable> onFatal) {
         this.reactor = reactor;
+        this.deadlines = deadlines;
         this.queuePair = queuePair;
         this.queueDepth = queueDepth;
         this.pageSizeBytes = pageSizeBytes;
@@ -51,6 +61,17 @@ final class DeviceStage {
         this.pool = pool;
         this.unwritten = unwritten;
         this.onFatal = onFatal;
+        queuePair.listener(new QueuePairListener() {
+            @Override
+            public void onUnmappedCompletion(int queuePairId, int cid, IoStatus s, int detail) {
+                status.addReactor(reactor, StatusRegionDescriptor.UNMAPPED_COMPLETIONS, 1);
+            }
+
+            @Override
+            public void onFenceReleased(int queuePairId, int cid, long tag, IoStatus s) {
+                memberDone(pool.byId((int) (tag >>> MEMBER_BITS)));
+            }
+        });
     }
 
     /** A started read: keeps the committed images the data file lacks for its pages, then queues it. */
@@ -89,7 +110,8 @@ final class DeviceStage {
                 long offset = op.firstPages[m] * pageSizeBytes;
                 int length = op.pageCounts[m] * pageSizeBytes;
                 boolean ok = op.kind == Op.READ
-                        ? queuePair.prepareRead(tag, buffer, offset, length, QueuePair.NO_DEADLINE)
+                        ? queuePair.prepareRead(tag, buffer, offset, length,
+                                op.deadlineNanos == 0 ? QueuePair.NO_DEADLINE : op.deadlineNanos)
                         : queuePair.prepareWrite(tag, buffer, offset, length, QueuePair.NO_DEADLINE);
                 if (!ok) {
                     return prepared;  // queue pair full: continue after the next reap
@@ -97,6 +119,9 @@ final class DeviceStage {
                 op.devicePending++;
                 op.nextMemberToPrepare++;
                 prepared++;
+            }
+            if (op.kind == Op.READ) {
+                deadlines.remove(op);  // the queue pair keeps its deadline from here
             }
             awaiting.poll();
         }
@@ -122,6 +147,11 @@ final class DeviceStage {
         return ended.poll();
     }
 
+    /** The next read a command of which the queue pair timed out (its buffer still fenced), or null. */
+    Op takeTimedOut() {
+        return timedOut.poll();
+    }
+
     boolean hasAwaiting() {
         return !awaiting.isEmpty();
     }
@@ -133,16 +163,21 @@ final class DeviceStage {
     private void onCompletion(long tag, IoStatus ioStatus, int transferredBytes, int detail) {
         Op op = pool.byId((int) (tag >>> MEMBER_BITS));
         assert op.devicePending > 0 : "completion for op " + op.id + " with nothing pending";
+        if (ioStatus == IoStatus.TIMEOUT) {
+            timedOut.add(op);  // the device still holds the buffer: the op ends at the fence's release
+            return;
+        }
         if (op.kind == Op.WRITE) {
             onDataWritten(op, (int) (tag & ((1 << MEMBER_BITS) - 1)), ioStatus);
         } else if (!ioStatus.isOk() && op.status == 0) {
-            op.status = switch (ioStatus) {
-                case NO_SPACE -> CompletionDescriptor.STATUS_NO_SPACE;
-                case TIMEOUT -> CompletionDescriptor.STATUS_TIMEOUT;
-                default -> CompletionDescriptor.STATUS_IO_ERROR;
-            };
+            op.status = ioStatus == IoStatus.NO_SPACE ? CompletionDescriptor.STATUS_NO_SPACE
+                    : CompletionDescriptor.STATUS_IO_ERROR;
             status.addReactor(reactor, StatusRegionDescriptor.ERRORS, 1);
         }
+        memberDone(op);
+    }
+
+    private void memberDone(Op op) {
         op.devicePending--;
         if (op.devicePending == 0 && op.nextMemberToPrepare == op.memberCount) {
             ended.add(op);

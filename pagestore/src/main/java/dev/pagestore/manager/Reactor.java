@@ -2,9 +2,7 @@ package dev.pagestore.manager;
 
 import dev.pagestore.ipc.ring.CompletionDescriptor;
 import dev.pagestore.nvme.BlockDevice;
-import dev.pagestore.nvme.IoStatus;
 import dev.pagestore.nvme.QueuePair;
-import dev.pagestore.nvme.QueuePairListener;
 import dev.pagestore.status.StatusRegionDescriptor;
 import dev.pagestore.wal.WalNoSpaceException;
 import dev.pagestore.wal.WriteAheadLog;
@@ -23,9 +21,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link PageOrder}: deferred ops whose pages are free now start;</li>
  *   <li>{@link RequestIntake}: each channel's requests, validated and assembled into ops, go to the page order;</li>
  *   <li>started writes go to the {@link WalStage}, started reads to the {@link DeviceStage};</li>
- *   <li>{@link DeviceStage}: one doorbell for everything prepared, one drain of completions, then the ended ops
- *       are answered ({@link Answers});</li>
- *   <li>{@link Deadlines}: the ops due are answered TIMEOUT;</li>
+ *   <li>{@link DeviceStage}: one doorbell for everything prepared, one drain of completions, then the reads the
+ *       queue pair timed out and the ended ops are answered ({@link Answers});</li>
+ *   <li>{@link Deadlines}: the ops due before they reached the device are answered TIMEOUT;</li>
  *   <li>completions are posted, one publish per channel; channels whose work ended are reclaimed;</li>
  *   <li>a pass without work idles ({@link ReactorSleep}).</li>
  * </ol>
@@ -140,14 +138,8 @@ final class Reactor implements Runnable {
                 LOG.info("reactor {} pinned: {}", index, affinity);
             }
             queuePair = device.openQueuePair(queueDepth);
-            queuePair.listener(new QueuePairListener() {
-                @Override
-                public void onUnmappedCompletion(int queuePairId, int cid, IoStatus s, int detail) {
-                    status.addReactor(index, StatusRegionDescriptor.UNMAPPED_COMPLETIONS, 1);
-                }
-            });
             deviceStage = new DeviceStage(index, queuePair, queueDepth, pageSizeBytes, status, pool, unwritten,
-                    onFatal);
+                    deadlines, onFatal);
             sleep.sleepIn(queuePair);
         } catch (Throwable e) {
             startFailure = e;
@@ -226,6 +218,9 @@ final class Reactor implements Runnable {
         work += deviceStage.submit();
         work += deviceStage.poll();
         sleep.afterReap();
+        for (Op op; (op = deviceStage.takeTimedOut()) != null; ) {
+            work += answers.timedOutOnDevice(op);
+        }
         for (Op op; (op = deviceStage.takeEnded()) != null; ) {
             answers.finish(op);
         }
