@@ -99,8 +99,8 @@ public final class UringLoadDriver {
             long offset = random.nextLong(blockCount) * blockBytes;
             startNanos[slot] = System.nanoTime();
             boolean prepared = write
-                    ? ring.prepareWrite(ringFile, buffers[slot], offset, slot)
-                    : ring.prepareRead(ringFile, buffers[slot], offset, slot);
+                    ? ring.sq().prepareWrite(ringFile, buffers[slot], offset, slot)
+                    : ring.sq().prepareRead(ringFile, buffers[slot], offset, slot);
             if (!prepared) {
                 throw new IllegalStateException("queue full at depth " + queueDepth + "; ring " + ring);
             }
@@ -138,9 +138,9 @@ public final class UringLoadDriver {
             }
             RingFile ringFile = RingFile.unregistered(file.fd());
             if (fixed) {
-                ringFile = ring.registerFiles(file.fd())[0];
-                if (!ring.registerBuffers(slab)) {
-                    System.err.println("WARNING: fixed buffers refused (" + ring.bufferRegistrationFailure()
+                ringFile = ring.registrations().registerFiles(file.fd())[0];
+                if (!ring.registrations().registerBuffers(slab)) {
+                    System.err.println("WARNING: fixed buffers refused (" + ring.registrations().bufferRegistrationFailure()
                             + "); measuring the unregistered fallback");
                 }
             }

@@ -7,10 +7,8 @@ import dev.pagestore.nvme.QueueBackend;
 import dev.pagestore.nvme.QueuePair;
 import dev.pagestore.nvme.StatusDetail;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,11 +32,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Contracts</h2>
  * <ul>
- *   <li>Ownership: the ring belongs to the thread that created it, and with {@code SINGLE_ISSUER} the kernel refuses
- *       any other submitter. When the queue pair is handed to another thread ({@link QueuePair#transferOwnership}), the new
- *       owner's first call closes the old, idle ring and creates its own (registrations are redone). Handing over a
- *       queue pair with commands in the kernel is refused at the new owner's first call (the old ring cannot be
- *       drained from another thread).</li>
+ *   <li>Ownership: the ring belongs to the thread that created it ({@link OwnerRing}); after
+ *       {@link QueuePair#transferOwnership} the new owner's first call makes its own.</li>
  *   <li>Fixed buffers: {@link #registerBuffers} registers caller memory (for example a channel's {@code /dev/shm}
  *       buffer slab) once; reads and writes whose buffer lies inside it then use {@code READ_FIXED/WRITE_FIXED}. If
  *       the kernel refuses ({@code ENOMEM} under {@code RLIMIT_MEMLOCK}, memory it cannot pin), I/O falls back to
@@ -63,14 +58,7 @@ public final class IoUringBackend implements QueueBackend {
 
     private final IoUringBlockDevice device;
     private final String name;
-    private final int ringEntries;
-    private IoUring ring;
-    private RingFile file;
-
-    // Caller memory to register as fixed buffers (redone on a new ring after an ownership hand-off).
-    private MemorySegment[] bufferRegions = new MemorySegment[0];
-    private boolean buffersRegistered;
-    private String bufferRegistrationFailure = "";
+    private final OwnerRing rings;
 
     // Commands the kernel holds, by slot: their cid (-1: none) and ring operation, for cancel and close.
     private final int[] kernelCid;
@@ -95,104 +83,56 @@ public final class IoUringBackend implements QueueBackend {
     IoUringBackend(IoUringBlockDevice device, String name, int queueDepth) throws IOException {
         this.device = device;
         this.name = name;
-        // Room for every command plus one cancel per command: the CQ (twice the SQ) never overflows.
-        this.ringEntries = Integer.highestOneBit(Math.max(1, 2 * queueDepth - 1)) << 1;
         this.kernelCid = new int[queueDepth];
         Arrays.fill(kernelCid, -1);
         this.kernelOp = new UringOp[queueDepth];
         this.refusedCid = new int[queueDepth];
-        this.ring = openRing();
-    }
-
-    private IoUring openRing() throws IOException {
-        IoUringBlockDevice.Settings settings = device.settings();
-        IoUring created = IoUring.open(new IoUringOptions(ringEntries, settings.singleIssuer(),
-                settings.deferTaskrun(), settings.closeWaitTimeout()));
-        boolean success = false;
-        try {
-            file = settings.registerFile() ? created.registerFiles(device.fd())[0]
-                    : RingFile.unregistered(device.fd());
-            if (bufferRegions.length > 0) {
-                registerWith(created);
-            }
-            success = true;
-            return created;
-        } finally {
-            if (!success) {
-                created.close();
-            }
-        }
+        // Room for every command plus one cancel per command: the CQ (twice the SQ) never overflows.
+        this.rings = new OwnerRing(device, name, Integer.highestOneBit(Math.max(1, 2 * queueDepth - 1)) << 1);
     }
 
     // ---------------------------------------------------------------------------------------------- registration
 
-    /**
-     * Registers {@code regions} as fixed buffers of this ring, once; reads and writes whose buffer lies inside a
-     * region then skip the per-I/O page pinning. Returns false when the kernel refused (logged once; I/O then uses
-     * unregistered buffers and {@link #bufferRegistrationFailure()} says why).
-     */
+    /** Registers {@code regions} as fixed buffers of the ring, now and on any ring made after a hand-off. */
     @Override
     public boolean registerBuffers(MemorySegment[] regions) {
-        if (bufferRegions.length > 0) {
-            throw new IllegalStateException(name + " already has " + bufferRegions.length + " registered region(s)");
-        }
-        if (regions.length == 0 || regions.length > IoUring.REGISTERED_BUFFERS_MAX) {
-            throw new IllegalArgumentException("regions.length=" + regions.length + " must be in [1, "
-                    + IoUring.REGISTERED_BUFFERS_MAX + "]");
-        }
-        for (int i = 0; i < regions.length; i++) {
-            MemorySegment region = Objects.requireNonNull(regions[i], "regions[" + i + "]");
-            if (!region.isNative() || region.byteSize() == 0
-                    || region.byteSize() > IoUring.REGISTERED_BUFFER_BYTES_MAX) {
-                throw new IllegalArgumentException("regions[" + i + "]=" + region + " must be native memory of 1.."
-                        + IoUring.REGISTERED_BUFFER_BYTES_MAX + " bytes");
-            }
-        }
-        bufferRegions = regions;
-        return registerWith(ringForCaller());
-    }
-
-    private boolean registerWith(IoUring target) {
-        buffersRegistered = target.registerBuffers(bufferRegions);
-        bufferRegistrationFailure = buffersRegistered ? "" : target.bufferRegistrationFailure();
-        return buffersRegistered;
+        return rings.registerBuffers(regions);
     }
 
     /** Whether {@link #registerBuffers} succeeded on the current ring. */
     public boolean buffersRegistered() {
-        return buffersRegistered;
+        return rings.buffersRegistered();
     }
 
-    /** Why {@link #registerBuffers} fell back to unregistered buffers, or empty. */
     @Override
     public String bufferRegistrationFailure() {
-        return bufferRegistrationFailure;
+        return rings.bufferRegistrationFailure();
     }
 
     // ---------------------------------------------------------------------------------------------- commands
 
     @Override
     public void issue(int slot, int cid, IoOpcode opcode, MemorySegment buffer, long deviceOffset, int lengthBytes) {
-        IoUring r = ringForCaller();
+        IoUring r = rings.forCaller();
         long callerId = (long) slot << SLOT_SHIFT | cid;
         UringOp op;
         boolean accepted;
         switch (opcode) {
             case READ -> {
                 op = UringOp.READ;
-                accepted = r.prepareRead(file, buffer, lengthBytes, deviceOffset, callerId);
+                accepted = r.sq().prepareRead(rings.file(), buffer, lengthBytes, deviceOffset, callerId);
             }
             case WRITE -> {
                 op = UringOp.WRITE;
-                accepted = r.prepareWrite(file, buffer, lengthBytes, deviceOffset, callerId);
+                accepted = r.sq().prepareWrite(rings.file(), buffer, lengthBytes, deviceOffset, callerId);
             }
             case FLUSH -> {
                 op = UringOp.FSYNC;
-                accepted = r.prepareFsync(file, true, callerId);  // IORING_FSYNC_DATASYNC: fdatasync
+                accepted = r.sq().prepareFsync(rings.file(), true, callerId);  // IORING_FSYNC_DATASYNC: fdatasync
             }
             case WRITE_ZEROES -> {
                 op = UringOp.FALLOCATE;
-                accepted = r.prepareFallocate(file, ZERO_RANGE_MODE, deviceOffset, lengthBytes, callerId);
+                accepted = r.sq().prepareFallocate(rings.file(), ZERO_RANGE_MODE, deviceOffset, lengthBytes, callerId);
             }
             default -> throw new AssertionError("opcode " + opcode);
         }
@@ -212,7 +152,7 @@ public final class IoUringBackend implements QueueBackend {
     public void ringDoorbell(int issuedCount) {
         // One io_uring_enter for the batch. Failures here are programming errors (closed ring, bad argument) and
         // throw; EINTR/EAGAIN/EBUSY are retried inside the ring.
-        ringForCaller().submit();
+        rings.forCaller().submit();
     }
 
     @Override
@@ -230,7 +170,7 @@ public final class IoUringBackend implements QueueBackend {
             // Never more CQEs than the queue pair has room for (max is its share), so into.reaped cannot refuse.
             reaped = into;
             try {
-                moved += ringForCaller().reap(max - moved, cqeHandler);
+                moved += rings.forCaller().reap(max - moved, cqeHandler);
             } finally {
                 reaped = null;
             }
@@ -293,8 +233,8 @@ public final class IoUringBackend implements QueueBackend {
         if (kernelCid[slot] != cid) {
             return;  // its CQE was already reaped
         }
-        IoUring r = ringForCaller();
-        if (r.prepareCancel(kernelOp[slot], (long) slot << SLOT_SHIFT | cid, HOUSEKEEPING_ID)) {
+        IoUring r = rings.forCaller();
+        if (r.sq().prepareCancel(kernelOp[slot], (long) slot << SLOT_SHIFT | cid, HOUSEKEEPING_ID)) {
             r.submit();
             cancelsSubmitted++;
         }
@@ -302,24 +242,24 @@ public final class IoUringBackend implements QueueBackend {
 
     @Override
     public void close() {
-        IoUring r = ring;
-        if (r == null || r.isClosed()) {
+        IoUring r = rings.current();
+        if (r.isClosed()) {
             return;
         }
         if (r.owner() != Thread.currentThread()) {
-            closeOldRing(r);
+            rings.closeFromSuccessor(r);
             return;
         }
         if (futexWatchArmed) {
             r.submit();  // it may still be only prepared
-            if (r.prepareCancel(UringOp.FUTEX_WAITV, FUTEX_WATCH_ID, HOUSEKEEPING_ID)) {
+            if (r.sq().prepareCancel(UringOp.FUTEX_WAITV, FUTEX_WATCH_ID, HOUSEKEEPING_ID)) {
                 r.submit();  // a futex wait ends only when woken: cancel it, or the close below waits for nothing
             }
         }
         if (commandsInKernel > 0) {
             // The core has already failed these to their callers; ask the kernel to stop what it has not started.
             for (int slot = 0; slot < kernelCid.length; slot++) {
-                if (kernelCid[slot] >= 0 && r.prepareCancel(kernelOp[slot],
+                if (kernelCid[slot] >= 0 && r.sq().prepareCancel(kernelOp[slot],
                         (long) slot << SLOT_SHIFT | kernelCid[slot], HOUSEKEEPING_ID)) {
                     cancelsSubmitted++;
                 }
@@ -333,36 +273,6 @@ public final class IoUringBackend implements QueueBackend {
         }
         commandsInKernel = 0;
         Arrays.fill(kernelCid, -1);
-    }
-
-    // ---------------------------------------------------------------------------------------------- the ring's owner
-
-    /** The ring, created anew on this thread if the queue pair was handed over since the ring was made. */
-    private IoUring ringForCaller() {
-        IoUring r = ring;
-        if (r.owner() == Thread.currentThread()) {
-            return r;
-        }
-        closeOldRing(r);
-        try {
-            ring = openRing();
-        } catch (IOException e) {
-            throw new UncheckedIOException(name + ": creating the io_uring ring on new owner thread '"
-                    + Thread.currentThread().getName() + "' failed", e);
-        }
-        LOG.debug("{}: ring re-created on thread '{}' after an ownership hand-off", name,
-                Thread.currentThread().getName());
-        return ring;
-    }
-
-    private void closeOldRing(IoUring old) {
-        try {
-            old.closeIdleFromSuccessor();
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException(name + " was handed from thread '" + old.owner().getName()
-                    + "' to thread '" + Thread.currentThread().getName() + "' while its io_uring ring was busy ("
-                    + e.getMessage() + "); hand a queue pair over only when nothing is in flight", e);
-        }
     }
 
     // ---------------------------------------------------------------------------------------------- waiting
@@ -379,7 +289,7 @@ public final class IoUringBackend implements QueueBackend {
         if (!futexWatchSupported) {
             return false;
         }
-        if (!ringForCaller().prepareFutexWaitv(waiters, count, FUTEX_WATCH_ID)) {
+        if (!rings.forCaller().sq().prepareFutexWaitv(waiters, count, FUTEX_WATCH_ID)) {
             return false;
         }
         futexWatchArmed = true;
@@ -398,7 +308,7 @@ public final class IoUringBackend implements QueueBackend {
 
     @Override
     public void awaitCompletions(long timeoutNanos) {
-        IoUring r = ringForCaller();
+        IoUring r = rings.forCaller();
         if (r.completionsReady() == 0 && r.inFlight() > 0) {
             r.submitAndWait(1, timeoutNanos);
         }
@@ -407,7 +317,7 @@ public final class IoUringBackend implements QueueBackend {
     /** The issued commands (and an armed futex watch) reach the kernel in the same enter that waits. */
     @Override
     public void ringDoorbellAndAwait(int issuedCount, long timeoutNanos) {
-        IoUring r = ringForCaller();
+        IoUring r = rings.forCaller();
         if (r.completionsReady() == 0 && r.inFlight() + r.prepared() > 0) {
             r.submitAndWait(1, timeoutNanos);
         } else if (r.prepared() > 0) {
@@ -419,7 +329,7 @@ public final class IoUringBackend implements QueueBackend {
 
     /** The ring's counters ({@code io_uring_enter} calls, fixed vs plain buffer I/Os); owner thread only. */
     public IoUringStats ringStats() {
-        return ring.stats();  // not ringForCaller: a call from another thread must fail, not make a ring
+        return rings.current().stats();  // not forCaller: a call from another thread must fail, not make a ring
     }
 
     /** {@code ASYNC_CANCEL} requests submitted for timed-out (or, at close, abandoned) commands. */
@@ -439,11 +349,11 @@ public final class IoUringBackend implements QueueBackend {
 
     /** Whether the kernel accepted {@code SINGLE_ISSUER} for the current ring. */
     public boolean kernelEnforcesSingleIssuer() {
-        return ring.singleIssuer();
+        return rings.current().singleIssuer();
     }
 
     /** The current ring (tests). */
     IoUring ring() {
-        return ring;
+        return rings.current();
     }
 }

@@ -35,14 +35,20 @@ final class IoUringSetup {
     record Mapped(int ringFd, int setupFlags, MemorySegment params, MemorySegment sqRing, MemorySegment cqRing,
                   MemorySegment sqes, boolean singleMmap) {
 
-        /** Failure path only: unmaps everything and closes the ring fd. */
+        /** Unmaps everything and closes the ring fd, logging what failed (nothing can be done about it then). */
         void unmapAndClose() {
-            Libc.munmap(sqes.address(), sqes.byteSize());
+            logIfFailed(Libc.munmap(sqes.address(), sqes.byteSize()), "munmap SQEs");
             if (!singleMmap) {
-                Libc.munmap(cqRing.address(), cqRing.byteSize());
+                logIfFailed(Libc.munmap(cqRing.address(), cqRing.byteSize()), "munmap CQ ring");
             }
-            Libc.munmap(sqRing.address(), sqRing.byteSize());
-            Libc.close(ringFd);
+            logIfFailed(Libc.munmap(sqRing.address(), sqRing.byteSize()), "munmap SQ ring");
+            logIfFailed(Libc.close(ringFd), "close");
+        }
+
+        private void logIfFailed(long result, String what) {
+            if (result < 0) {
+                LOG.warn("io_uring ring fd={}: {} failed: {}", ringFd, what, Errno.describe((int) -result));
+            }
         }
     }
 

@@ -15,20 +15,27 @@ import org.slf4j.LoggerFactory;
 /**
  * The files and buffers registered with one ring ({@code IORING_REGISTER_FILES}, {@code IORING_REGISTER_BUFFERS}),
  * with the fallback to plain descriptors and buffer addresses when the kernel refuses, said once per JVM in the log.
- * Owned by its {@link IoUring}, which checks the owner thread before every call.
+ * Reached through {@link IoUring#registrations()}; owner thread only, like its ring, which checks it.
  */
-final class RingRegistrations {
+public final class RingRegistrations {
     private static final Logger LOG = LoggerFactory.getLogger(IoUring.class);
     private static final AtomicBoolean LOGGED_BUFFER_FALLBACK = new AtomicBoolean();
     private static final AtomicBoolean LOGGED_FILE_FALLBACK = new AtomicBoolean();
 
+    /** {@code IORING_MAX_REG_BUFFERS}. */
+    public static final int BUFFERS_MAX = 1 << 14;
+    /** The kernel refuses a registered buffer larger than 1 GiB. */
+    public static final long BUFFER_BYTES_MAX = 1L << 30;
+
+    private final IoUring ring;
     private final int ringFd;
     private long[] bufferAddresses = new long[0];
     private long[] bufferSizes = new long[0];
     private int[] registeredFds = new int[0];
     private String bufferRegistrationFailure = "";
 
-    RingRegistrations(int ringFd) {
+    RingRegistrations(IoUring ring, int ringFd) {
+        this.ring = ring;
         this.ringFd = ringFd;
     }
 
@@ -38,7 +45,8 @@ final class RingRegistrations {
      * @return one handle per descriptor, in order: registered ones use {@code IOSQE_FIXED_FILE}; when the kernel
      *         refuses registration the handles are unregistered and the fallback is logged once
      */
-    RingFile[] registerFiles(int... fds) {
+    public RingFile[] registerFiles(int... fds) {
+        ring.checkUsable();
         Objects.requireNonNull(fds, "fds");
         if (fds.length == 0) {
             throw new IllegalArgumentException("fds is empty; nothing to register");
@@ -87,13 +95,14 @@ final class RingRegistrations {
      *
      * @return {@code true} when registered; {@code false} when the kernel refused (for example {@code ENOMEM} from
      *         {@code RLIMIT_MEMLOCK}, or memory it cannot pin), in which case I/O uses plain buffer addresses, the
-     *         fallback is logged once and {@link IoUring#bufferRegistrationFailure()} says why
+     *         fallback is logged once and {@link #bufferRegistrationFailure()} says why
      */
-    boolean registerBuffers(MemorySegment... buffers) {
+    public boolean registerBuffers(MemorySegment... buffers) {
+        ring.checkUsable();
         Objects.requireNonNull(buffers, "buffers");
-        if (buffers.length == 0 || buffers.length > IoUring.REGISTERED_BUFFERS_MAX) {
+        if (buffers.length == 0 || buffers.length > BUFFERS_MAX) {
             throw new IllegalArgumentException("buffers.length=" + buffers.length + " must be in [1, "
-                    + IoUring.REGISTERED_BUFFERS_MAX + "]");
+                    + BUFFERS_MAX + "]");
         }
         if (bufferAddresses.length > 0) {
             throw new IllegalStateException("ring fd=" + ringFd + " already has " + bufferAddresses.length
@@ -144,15 +153,15 @@ final class RingRegistrations {
     }
 
     /** Why the last {@link #registerBuffers} fell back, or empty. */
-    String bufferRegistrationFailure() {
+    public String bufferRegistrationFailure() {
         return bufferRegistrationFailure;
     }
 
-    boolean buffersRegistered() {
+    public boolean buffersRegistered() {
         return bufferAddresses.length > 0;
     }
 
-    boolean filesRegistered() {
+    public boolean filesRegistered() {
         return registeredFds.length > 0;
     }
 

@@ -2,7 +2,7 @@ package dev.pagestore.nvme.uring;
 
 /**
  * The operations an {@link IoUring} prepares, as seen by the caller. The ring stores the operation in the top byte of
- * each SQE's {@code user_data} (the caller id fills the low {@value IoUring#CALLER_ID_BITS} bits), so a completion
+ * each SQE's {@code user_data} (the caller id fills the low {@value SubmissionQueue#CALLER_ID_BITS} bits), so a completion
  * names its operation without a lookup table and errno can be mapped per operation ({@link CompletionStatus}).
  *
  * <p>{@link #READ} and {@link #WRITE} cover both the plain ({@code IORING_OP_READ/WRITE}) and the registered-buffer

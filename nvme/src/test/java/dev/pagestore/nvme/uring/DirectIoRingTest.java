@@ -66,8 +66,8 @@ class DirectIoRingTest {
                 while (next + batch < pages.length) {
                     int i = next + batch;
                     boolean prepared = op == UringOp.WRITE
-                            ? ring.prepareWrite(ringFile, source[i], pages[i] * PAGE, i)
-                            : ring.prepareRead(ringFile, target[i], pages[i] * PAGE, i);
+                            ? ring.sq().prepareWrite(ringFile, source[i], pages[i] * PAGE, i)
+                            : ring.sq().prepareRead(ringFile, target[i], pages[i] * PAGE, i);
                     if (!prepared) {
                         break;
                     }
@@ -119,7 +119,7 @@ class DirectIoRingTest {
             }
             MemorySegment zeros = arena.allocate(PAGE, PAGE);
             zeros.fill((byte) 1);
-            ring.prepareRead(RingFile.unregistered(file.fd()), zeros, untouched * PAGE, 1);
+            ring.sq().prepareRead(RingFile.unregistered(file.fd()), zeros, untouched * PAGE, 1);
             ring.submit();
             assertEquals(PAGE, RecordingHandler.reapAll(ring, 1).completions.getFirst().result());
             assertEquals(-1L, zeros.mismatch(arena.allocate(PAGE)), "never-written page " + untouched + " is zeros");
@@ -135,9 +135,9 @@ class DirectIoRingTest {
         try (SharedMemoryRegion region = SharedMemoryRegion.create(name, 2L * count * PAGE);
              IoUring ring = IoUring.open(IoUringOptions.of(16))) {
             region.unlink();
-            assertTrue(ring.registerBuffers(region.segment()),
-                    "registering /dev/shm memory failed: " + ring.bufferRegistrationFailure());
-            RingFile ringFile = ring.registerFiles(file.fd())[0];
+            assertTrue(ring.registrations().registerBuffers(region.segment()),
+                    "registering /dev/shm memory failed: " + ring.registrations().bufferRegistrationFailure());
+            RingFile ringFile = ring.registrations().registerFiles(file.fd())[0];
             assertTrue(ringFile.registered());
             MemorySegment[] source = new MemorySegment[count];
             MemorySegment[] target = new MemorySegment[count];
@@ -162,9 +162,9 @@ class DirectIoRingTest {
             MemorySegment slab = arena.allocate(2L * count * PAGE, PAGE);
             // An absurd buffer set: one buffer of 2 GiB (the kernel caps a registered buffer at 1 GiB).
             MemorySegment absurd = MemorySegment.ofAddress(slab.address()).reinterpret(2L << 30);
-            assertFalse(ring.registerBuffers(absurd), "the kernel must refuse a 2 GiB registered buffer");
-            assertFalse(ring.buffersRegistered());
-            assertFalse(ring.bufferRegistrationFailure().isEmpty());
+            assertFalse(ring.registrations().registerBuffers(absurd), "the kernel must refuse a 2 GiB registered buffer");
+            assertFalse(ring.registrations().buffersRegistered());
+            assertFalse(ring.registrations().bufferRegistrationFailure().isEmpty());
             MemorySegment[] source = new MemorySegment[count];
             MemorySegment[] target = new MemorySegment[count];
             for (int i = 0; i < count; i++) {
@@ -172,7 +172,7 @@ class DirectIoRingTest {
                 UringTestFiles.fillRandom(source[i], random);
                 target[i] = slab.asSlice((long) (count + i) * PAGE, PAGE);
             }
-            writeThenRead(ring, ring.registerFiles(file.fd())[0], pages, source, target);
+            writeThenRead(ring, ring.registrations().registerFiles(file.fd())[0], pages, source, target);
             assertSameContents(pages, source, target);
             assertEquals(0, ring.stats().fixedBufferIos());
             assertEquals(2L * count, ring.stats().plainBufferIos(), "all I/O went through the fallback");
@@ -193,7 +193,7 @@ class DirectIoRingTest {
             MemorySegment slab = channel.map(FileChannel.MapMode.READ_WRITE, 0, 2L * count * PAGE, arena);
             // Linux 6.x refuses long-term pins of pages in an ext4 MAP_SHARED mapping (EFAULT): a real-world reason
             // for the fallback. Either way, I/O must work.
-            boolean registered = ring.registerBuffers(slab);
+            boolean registered = ring.registrations().registerBuffers(slab);
             MemorySegment[] source = new MemorySegment[count];
             MemorySegment[] target = new MemorySegment[count];
             for (int i = 0; i < count; i++) {
@@ -204,21 +204,21 @@ class DirectIoRingTest {
             writeThenRead(ring, RingFile.unregistered(file.fd()), pages, source, target);
             assertSameContents(pages, source, target);
             assertEquals(registered ? 2L * count : 0, ring.stats().fixedBufferIos(),
-                    "registered=" + registered + " " + ring.bufferRegistrationFailure());
+                    "registered=" + registered + " " + ring.registrations().bufferRegistrationFailure());
         }
     }
 
     @Test
     void shouldCompleteDataOnlyAndFullFsyncAfterWrites() throws Exception {
         try (Arena arena = Arena.ofConfined(); IoUring ring = IoUring.open(IoUringOptions.of(8))) {
-            RingFile ringFile = ring.registerFiles(file.fd())[0];
+            RingFile ringFile = ring.registrations().registerFiles(file.fd())[0];
             MemorySegment page = arena.allocate(PAGE, PAGE);
             UringTestFiles.fillRandom(page, new SplittableRandom(seed));
-            ring.prepareWrite(ringFile, page, 5L * PAGE, 1);
+            ring.sq().prepareWrite(ringFile, page, 5L * PAGE, 1);
             ring.submit();
             assertEquals(PAGE, RecordingHandler.reapAll(ring, 1).completions.getFirst().result());
-            assertTrue(ring.prepareFsync(ringFile, true, 2));
-            assertTrue(ring.prepareFsync(RingFile.unregistered(file.fd()), false, 3));
+            assertTrue(ring.sq().prepareFsync(ringFile, true, 2));
+            assertTrue(ring.sq().prepareFsync(RingFile.unregistered(file.fd()), false, 3));
             ring.submit();
             RecordingHandler handler = RecordingHandler.reapAll(ring, 2);
             assertEquals(CompletionStatus.OK, CompletionStatus.of(UringOp.FSYNC, handler.find(UringOp.FSYNC, 2).result()));
@@ -239,17 +239,17 @@ class DirectIoRingTest {
                 source[i] = arena.allocate(PAGE, PAGE);
                 UringTestFiles.fillRandom(source[i], random);
                 target[i] = arena.allocate(PAGE, PAGE);
-                ring.prepareWrite(ringFile, source[i], pages[i] * PAGE, i);
+                ring.sq().prepareWrite(ringFile, source[i], pages[i] * PAGE, i);
             }
             ring.submit();
             RecordingHandler.reapAll(ring, count);
 
             for (int i = 0; i < count; i++) {
-                assertTrue(ring.prepareRead(ringFile, target[i], pages[i] * PAGE, i));
+                assertTrue(ring.sq().prepareRead(ringFile, target[i], pages[i] * PAGE, i));
             }
             ring.submit();
             for (int i = 0; i < count; i++) {
-                assertTrue(ring.prepareCancel(UringOp.READ, i, 1000 + i));
+                assertTrue(ring.sq().prepareCancel(UringOp.READ, i, 1000 + i));
             }
             ring.submit();
             RecordingHandler handler = RecordingHandler.reapAll(ring, 2 * count);
@@ -283,7 +283,7 @@ class DirectIoRingTest {
             // device's DMA alignment, a few bytes on virtio, so the offset is the portable way to be misaligned).
             assertTrue(file.alignment().offsetAlignBytes() > 1, file.alignment().toString());
             // A write, because ext4 answers a read of an unwritten extent with zeros before checking alignment.
-            ring.prepareWrite(RingFile.unregistered(file.fd()), arena.allocate(PAGE, PAGE), 1, 1);
+            ring.sq().prepareWrite(RingFile.unregistered(file.fd()), arena.allocate(PAGE, PAGE), 1, 1);
             ring.submit();
             int result = RecordingHandler.reapAll(ring, 1).completions.getFirst().result();
             assertEquals(CompletionStatus.INVALID, CompletionStatus.of(UringOp.WRITE, result),
@@ -294,7 +294,7 @@ class DirectIoRingTest {
     @Test
     void shouldTreatACompletionWithABadDescriptorAsAProgrammingError() throws Exception {
         try (Arena arena = Arena.ofConfined(); IoUring ring = IoUring.open(IoUringOptions.of(8))) {
-            ring.prepareRead(RingFile.unregistered(1_000_000), arena.allocate(PAGE, PAGE), 0, 1);
+            ring.sq().prepareRead(RingFile.unregistered(1_000_000), arena.allocate(PAGE, PAGE), 0, 1);
             ring.submit();
             int result = RecordingHandler.reapAll(ring, 1).completions.getFirst().result();
             IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -307,7 +307,7 @@ class DirectIoRingTest {
     void shouldRefuseARingFileThatWasNotRegisteredWithThisRing() throws Exception {
         try (Arena arena = Arena.ofConfined(); IoUring ring = IoUring.open(IoUringOptions.of(8))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> ring.prepareRead(new RingFile(file.fd(), 3), arena.allocate(PAGE, PAGE), 0, 1));
+                    () -> ring.sq().prepareRead(new RingFile(file.fd(), 3), arena.allocate(PAGE, PAGE), 0, 1));
             assertTrue(e.getMessage().contains("not registered"), e.getMessage());
             assertEquals(0, ring.prepared());
         }

@@ -10,7 +10,9 @@ import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.owner.OwnerThreadException;
 import dev.pagestore.ipc.linux.IoUringSyscalls;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,11 +24,11 @@ class IoUringTest {
     @Test
     void shouldRoundTripNopWithCallerIdAndOperation() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
-            assertTrue(ring.prepareNop(IoUring.CALLER_ID_MAX));
-            assertTrue(ring.prepareNop(42));
+            assertTrue(ring.sq().prepareNop(SubmissionQueue.CALLER_ID_MAX));
+            assertTrue(ring.sq().prepareNop(42));
             assertEquals(2, ring.submit());
             RecordingHandler handler = RecordingHandler.reapAll(ring, 2);
-            assertEquals(0, handler.find(UringOp.NOP, IoUring.CALLER_ID_MAX).result());
+            assertEquals(0, handler.find(UringOp.NOP, SubmissionQueue.CALLER_ID_MAX).result());
             assertEquals(0, handler.find(UringOp.NOP, 42).result());
             assertEquals(0, ring.inFlight());
             assertEquals(2, ring.stats().cqesReaped());
@@ -54,7 +56,7 @@ class IoUringTest {
         try (IoUring ring = IoUring.open(IoUringOptions.of(64))) {
             int batch = 48;
             for (int i = 0; i < batch; i++) {
-                assertTrue(ring.prepareNop(i));
+                assertTrue(ring.sq().prepareNop(i));
             }
             long entersBefore = ring.stats().enterCalls();
             assertEquals(batch, ring.submit());
@@ -76,7 +78,7 @@ class IoUringTest {
             AtomicReference<Throwable> thrown = new AtomicReference<>();
             Thread intruder = new Thread(() -> {
                 try {
-                    ring.prepareNop(1);
+                    ring.sq().prepareNop(1);
                 } catch (Throwable t) {
                     thrown.set(t);
                 }
@@ -89,7 +91,7 @@ class IoUringTest {
             assertTrue(t.getMessage().contains("'" + owner + "'"), t.getMessage());
             assertTrue(t.getMessage().contains("'intruder-thread'"), t.getMessage());
             assertEquals(0, ring.prepared(), "the refused call wrote nothing");
-            assertTrue(ring.prepareNop(2), "the owner still uses the ring");
+            assertTrue(ring.sq().prepareNop(2), "the owner still uses the ring");
             ring.submit();
             assertEquals(2, RecordingHandler.reapAll(ring, 1).completions.getFirst().callerId());
         }
@@ -101,11 +103,31 @@ class IoUringTest {
             assumeTrue(ring.singleIssuer(), "kernel without IORING_SETUP_SINGLE_ISSUER");
             AtomicInteger result = new AtomicInteger();
             // Bypass the Java owner check with the raw system call: the kernel's own check must fire.
-            Thread other = new Thread(() -> result.set(IoUringSyscalls.enter(ring.ringFd(), 1, 0, 0)), "second-issuer");
+            int ringFd = onlyIoUringDescriptor();
+            Thread other = new Thread(() -> result.set(IoUringSyscalls.enter(ringFd, 1, 0, 0)), "second-issuer");
             other.start();
             other.join();
             assertEquals(-Errno.EEXIST.number(), result.get(), "kernel answer: " + Errno.describe(-result.get()));
         }
+    }
+
+    /** The one io_uring descriptor this process holds, found as the kernel names it in /proc/self/fd. */
+    private static int onlyIoUringDescriptor() throws java.io.IOException {
+        List<Integer> found = new ArrayList<>();
+        try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(
+                java.nio.file.Path.of("/proc/self/fd"))) {
+            for (java.nio.file.Path fd : fds.toList()) {
+                try {
+                    if (java.nio.file.Files.readSymbolicLink(fd).toString().equals("anon_inode:[io_uring]")) {
+                        found.add(Integer.parseInt(fd.getFileName().toString()));
+                    }
+                } catch (java.io.IOException closedMeanwhile) {
+                    // the listing's own descriptor, or one closed by another thread
+                }
+            }
+        }
+        assertEquals(1, found.size(), "io_uring descriptors of this process: " + found);
+        return found.getFirst();
     }
 
     @Test
@@ -113,15 +135,15 @@ class IoUringTest {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
             int sq = ring.sqEntries();
             for (int i = 0; i < sq; i++) {
-                assertTrue(ring.prepareNop(100 + i));
+                assertTrue(ring.sq().prepareNop(100 + i));
             }
-            assertFalse(ring.prepareNop(999), "SQ full");
+            assertFalse(ring.sq().prepareNop(999), "SQ full");
             assertEquals(1, ring.stats().queueFullRefusals());
             assertEquals(sq, ring.prepared());
             assertEquals(sq, ring.submit());
             // The CQ budget: completions not yet reaped count, so in-flight never exceeds the CQ.
             int accepted = 0;
-            while (ring.prepareNop(200 + accepted)) {
+            while (ring.sq().prepareNop(200 + accepted)) {
                 accepted++;
                 if (ring.prepared() == sq) {
                     ring.submit();
@@ -140,16 +162,16 @@ class IoUringTest {
             }
             assertFalse(ids.contains(999L), "the refused NOP never reached the kernel");
             assertEquals(ring.cqEntries(), ids.size());
-            assertTrue(ring.prepareNop(1), "room again after reaping");
+            assertTrue(ring.sq().prepareNop(1), "room again after reaping");
         }
     }
 
     @Test
     void shouldCancelAnInFlightTimerAndReportBothCompletions() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
-            assertTrue(ring.prepareTimeout(Duration.ofSeconds(30).toNanos(), 7));
+            assertTrue(ring.sq().prepareTimeout(Duration.ofSeconds(30).toNanos(), 7));
             ring.submit();
-            assertTrue(ring.prepareCancel(UringOp.TIMEOUT, 7, 8));
+            assertTrue(ring.sq().prepareCancel(UringOp.TIMEOUT, 7, 8));
             ring.submit();
             RecordingHandler handler = RecordingHandler.reapAll(ring, 2);
             assertEquals(CompletionStatus.OK, CompletionStatus.of(UringOp.ASYNC_CANCEL,
@@ -162,7 +184,7 @@ class IoUringTest {
     @Test
     void shouldReportCancelOfAnUnknownTargetAsNotFound() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
-            assertTrue(ring.prepareCancel(UringOp.READ, 12345, 1));
+            assertTrue(ring.sq().prepareCancel(UringOp.READ, 12345, 1));
             ring.submit();
             int result = RecordingHandler.reapAll(ring, 1).completions.getFirst().result();
             assertEquals(CompletionStatus.CANCEL_TARGET_NOT_FOUND, CompletionStatus.of(UringOp.ASYNC_CANCEL, result));
@@ -172,8 +194,8 @@ class IoUringTest {
     @Test
     void shouldFireATimerAndReturnFromATimedWaitWhenNothingCompletes() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
-            assertTrue(ring.prepareTimeout(Duration.ofMillis(20).toNanos(), 3));
-            assertTrue(ring.prepareTimeout(Duration.ofSeconds(30).toNanos(), 4));
+            assertTrue(ring.sq().prepareTimeout(Duration.ofMillis(20).toNanos(), 3));
+            assertTrue(ring.sq().prepareTimeout(Duration.ofSeconds(30).toNanos(), 4));
             ring.submit();
             RecordingHandler first = RecordingHandler.reapAll(ring, 1);
             assertEquals(3, first.completions.getFirst().callerId());
@@ -185,7 +207,7 @@ class IoUringTest {
             assertEquals(0, ring.completionsReady(), "the 30 s timer is still pending");
             assertTrue(waitedNanos >= Duration.ofMillis(40).toNanos(), "waited " + waitedNanos + " ns");
             assertEquals(1, ring.inFlight());
-            ring.prepareCancel(UringOp.TIMEOUT, 4, 5);
+            ring.sq().prepareCancel(UringOp.TIMEOUT, 4, 5);
             ring.submit();
             RecordingHandler.reapAll(ring, 2);
             assertEquals(0, ring.inFlight());
@@ -198,7 +220,7 @@ class IoUringTest {
             assertEquals(ring.deferTaskrun(), (ring.setupFlags() & IoUringSyscalls.SETUP_TASKRUN_FLAG) != 0,
                     "TASKRUN_FLAG goes with DEFER_TASKRUN on this kernel");
             assumeTrue(ring.deferTaskrun(), "a kernel without DEFER_TASKRUN posts completions without an enter");
-            assertTrue(ring.prepareTimeout(Duration.ofMillis(30).toNanos(), 1));
+            assertTrue(ring.sq().prepareTimeout(Duration.ofMillis(30).toNanos(), 1));
             ring.submit();
             RecordingHandler handler = new RecordingHandler();
             long entersBefore = ring.stats().enterCalls();
@@ -223,8 +245,8 @@ class IoUringTest {
     @Test
     void shouldRefuseToReapFromInsideACompletionHandler() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
-            ring.prepareNop(1);
-            ring.prepareNop(2);
+            ring.sq().prepareNop(1);
+            ring.sq().prepareNop(2);
             ring.submitAndWait(2);
             AtomicInteger delivered = new AtomicInteger();
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> ring.reap(8, (id, op, res) -> {
@@ -240,10 +262,10 @@ class IoUringTest {
     @Test
     void shouldLetAHandlerPrepareAndSubmitFollowUpWork() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
-            ring.prepareNop(1);
+            ring.sq().prepareNop(1);
             ring.submitAndWait(1);
             ring.reap(8, (id, op, res) -> {
-                assertTrue(ring.prepareNop(id + 1));
+                assertTrue(ring.sq().prepareNop(id + 1));
                 ring.submit();
             });
             assertEquals(2, RecordingHandler.reapAll(ring, 1).completions.getFirst().callerId());
@@ -253,9 +275,9 @@ class IoUringTest {
     @Test
     void shouldNotSubmitPreparedEntriesWhenReapingRunsDeferredCompletionWork() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
-            ring.prepareNop(1);
+            ring.sq().prepareNop(1);
             ring.submit();
-            ring.prepareNop(2);  // prepared, not submitted
+            ring.sq().prepareNop(2);  // prepared, not submitted
             RecordingHandler handler = new RecordingHandler();
             while (handler.completions.isEmpty()) {
                 ring.reap(8, handler);  // with DEFER_TASKRUN this enters the kernel to post NOP 1's completion
@@ -289,9 +311,9 @@ class IoUringTest {
     void shouldRefuseToRegisterADescriptorThatIsNotOpen() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> ring.registerFiles(1_000_000));
+                    () -> ring.registrations().registerFiles(1_000_000));
             assertTrue(e.getMessage().contains("not open"), e.getMessage());
-            assertFalse(ring.filesRegistered());
+            assertFalse(ring.registrations().filesRegistered());
         }
     }
 
@@ -299,9 +321,9 @@ class IoUringTest {
     void shouldRejectCallerIdsThatDoNotFitUserData() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> ring.prepareNop(IoUring.CALLER_ID_MAX + 1));
-            assertTrue(e.getMessage().contains("callerId=" + (IoUring.CALLER_ID_MAX + 1)), e.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> ring.prepareNop(-1));
+                    () -> ring.sq().prepareNop(SubmissionQueue.CALLER_ID_MAX + 1));
+            assertTrue(e.getMessage().contains("callerId=" + (SubmissionQueue.CALLER_ID_MAX + 1)), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> ring.sq().prepareNop(-1));
             assertThrows(IllegalArgumentException.class, () -> ring.submitAndWait(1), "nothing in flight");
         }
     }
@@ -309,24 +331,24 @@ class IoUringTest {
     @Test
     void shouldWaitForInFlightOperationsOnCloseAndBeIdempotent() throws Exception {
         IoUring ring = IoUring.open(IoUringOptions.of(8));
-        ring.prepareTimeout(Duration.ofMillis(30).toNanos(), 9);
+        ring.sq().prepareTimeout(Duration.ofMillis(30).toNanos(), 9);
         ring.submit();
         RecordingHandler handler = new RecordingHandler();
         assertEquals(0, ring.close(Duration.ofSeconds(10), handler));
         assertEquals(1, handler.completions.size(), "close drained the timer's completion");
         assertTrue(ring.isClosed());
         ring.close();  // idempotent
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ring.prepareNop(1));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ring.sq().prepareNop(1));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 
     @Test
     void shouldReportOperationsStillInFlightWhenTheCloseWaitRunsOut() throws Exception {
         IoUring ring = IoUring.open(IoUringOptions.of(8));
-        ring.prepareTimeout(Duration.ofSeconds(60).toNanos(), 1);
-        ring.prepareNop(2);
+        ring.sq().prepareTimeout(Duration.ofSeconds(60).toNanos(), 1);
+        ring.sq().prepareNop(2);
         ring.submit();
-        ring.prepareNop(3);  // prepared, never submitted: dropped
+        ring.sq().prepareNop(3);  // prepared, never submitted: dropped
         RecordingHandler handler = new RecordingHandler();
         assertEquals(1, ring.close(Duration.ofMillis(50), handler), "the 60 s timer is reported as abandoned");
         assertEquals(1, handler.completions.size());

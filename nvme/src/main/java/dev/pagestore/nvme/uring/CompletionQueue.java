@@ -1,0 +1,76 @@
+package dev.pagestore.nvme.uring;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The completion queue of one {@link IoUring}: CQEs are read in place and handed to a {@link CqeHandler}, then their
+ * slots go back to the kernel with one release store of the head. Owner thread only, like its ring.
+ */
+final class CompletionQueue {
+    private static final VarHandle U32 = JAVA_INT.varHandle();
+
+    private final MemorySegment cqRing;
+    private final long headOffset;
+    private final long tailOffset;
+    private final int mask;
+    private final long cqesOffset;
+    private int headLocal;
+
+    CompletionQueue(MemorySegment params, MemorySegment cqRing, int entries) {
+        this.cqRing = cqRing;
+        int cq = IoUringParamsDescriptor.CQ_OFF_OFFSET;
+        this.headOffset = IoUringParamsDescriptor.u32(params, cq + IoUringParamsDescriptor.CQ_OFF_HEAD);
+        this.tailOffset = IoUringParamsDescriptor.u32(params, cq + IoUringParamsDescriptor.CQ_OFF_TAIL);
+        this.mask = cqRing.get(JAVA_INT, IoUringParamsDescriptor.u32(params, cq + IoUringParamsDescriptor.CQ_OFF_RING_MASK));
+        this.cqesOffset = IoUringParamsDescriptor.u32(params, cq + IoUringParamsDescriptor.CQ_OFF_CQES);
+        assert mask == entries - 1 : "cq ring_mask " + mask + " for " + entries + " entries";
+        this.headLocal = (int) U32.getAcquire(cqRing, headOffset);
+    }
+
+    /** Completions the kernel has posted and {@link #drain} has not handed out yet. */
+    int ready() {
+        // Acquire: pairs with the kernel's release of the CQ tail after writing the CQEs.
+        return (int) U32.getAcquire(cqRing, tailOffset) - headLocal;
+    }
+
+    /**
+     * Hands the next {@code count} completions (at most {@link #ready()}) to {@code handler} in order, straight from
+     * the CQ, then releases their slots. A handler that throws does not stop the rest; the first exception is thrown
+     * afterwards with later ones suppressed, the slots released either way.
+     */
+    void drain(int count, CqeHandler handler) {
+        int head = headLocal;
+        RuntimeException failure = null;
+        try {
+            for (int i = 0; i < count; i++) {
+                // The slot stays ours until the head store below, so nothing is staged.
+                long cqeOffset = cqesOffset + (long) CqeDescriptor.SIZE * ((head + i) & mask);
+                long userData = CqeDescriptor.userData(cqRing, cqeOffset);
+                int result = CqeDescriptor.res(cqRing, cqeOffset);
+                UringOp op = UringOp.ofCode((int) (userData >>> SubmissionQueue.CALLER_ID_BITS));
+                assert op != null : "CQE user_data 0x" + Long.toHexString(userData) + " names no operation";
+                try {
+                    handler.onCompletion(userData & SubmissionQueue.CALLER_ID_MAX, op, result);
+                } catch (RuntimeException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+        } finally {
+            if (count > 0) {
+                headLocal = head + count;
+                // Release: our loads of the drained CQEs complete before the kernel may overwrite those slots.
+                U32.setRelease(cqRing, headOffset, headLocal);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
