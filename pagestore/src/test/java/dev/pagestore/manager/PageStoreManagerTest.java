@@ -129,20 +129,23 @@ class PageStoreManagerTest {
     void shouldRunTheWalThroughTheIoAskedForAndKeepItsFormatAcrossThem() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(dev.pagestore.ipc.linux.IoUringProbe.run().available(),
                 "io_uring unavailable here");
-        ManagerConfig uring = config().withBackend(DeviceFactory.named("io_uring")).withWalIo("io_uring");
+        java.util.concurrent.atomic.AtomicReference<dev.pagestore.wal.LogDirectory> opened =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        ManagerConfig uring = config().withBackend(DeviceFactory.named("io_uring"))
+                .withWalIo(recording(WalDirectoryFactory.named("io_uring"), opened));
         try (PageStoreManager manager = PageStoreManager.start(uring);
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-            assertTrue(manager.walDirectory() instanceof dev.pagestore.wal.IoUringLogDirectory,
-                    "WAL directory " + manager.walDirectory());
+            assertTrue(opened.get() instanceof dev.pagestore.wal.IoUringLogDirectory,
+                    "WAL directory " + opened.get());
             for (int p = 0; p < 20; p++) {
                 client.write(p, page(4096, p, 9));
             }
         }
         ManagerConfig auto = config().withBackend(DeviceFactory.named("io_uring"));
-        try (PageStoreManager manager = PageStoreManager.start(auto);
+        try (PageStoreManager manager = PageStoreManager.start(auto.withWalIo(recording(auto.walIo(), opened)));
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-            assertTrue(manager.walDirectory() instanceof dev.pagestore.wal.PortableLogDirectory,
-                    "by default the WAL goes through a synchronous queue pair: " + manager.walDirectory());
+            assertTrue(opened.get() instanceof dev.pagestore.wal.PortableLogDirectory,
+                    "by default the WAL goes through a synchronous queue pair: " + opened.get());
             assertEquals(dev.pagestore.wal.StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
                     manager.recoveryReport().detail());
             for (int p = 0; p < 20; p++) {
@@ -151,10 +154,10 @@ class PageStoreManagerTest {
             }
         }
         try (PageStoreManager manager = PageStoreManager.start(config().withBackend(DeviceFactory.portable())
-                .withWalIo("file"));
+                .withWalIo(recording(WalDirectoryFactory.named("file"), opened)));
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-            assertTrue(manager.walDirectory() instanceof dev.pagestore.wal.FileLogDirectory,
-                    "WAL directory " + manager.walDirectory());
+            assertTrue(opened.get() instanceof dev.pagestore.wal.FileLogDirectory,
+                    "WAL directory " + opened.get());
             assertEquals(dev.pagestore.wal.StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
                     manager.recoveryReport().detail());
             for (int p = 0; p < 20; p++) {
@@ -172,10 +175,20 @@ class PageStoreManagerTest {
         }
     }
 
+    /** {@code real}, putting each directory it opens in {@code opened}: which one a start ran its WAL on. */
+    private static WalDirectoryFactory recording(WalDirectoryFactory real,
+            java.util.concurrent.atomic.AtomicReference<dev.pagestore.wal.LogDirectory> opened) {
+        return (walDirectory, dataBackend) -> {
+            dev.pagestore.wal.LogDirectory directory = real.open(walDirectory, dataBackend);
+            opened.set(directory);
+            return directory;
+        };
+    }
+
     @Test
     void shouldRefuseAnUnknownWalIoNamingTheChoices() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> config().withWalIo("aio"));
+                () -> config().withWalIo(WalDirectoryFactory.named("aio")));
         assertTrue(e.getMessage().contains("io_uring, portable, file"), e.getMessage());
     }
 
