@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Start</h2>
  * Nothing is changed before everything is checked, and a start refuses with one line saying what is wrong and what
- * to do ({@link StoreRefusedException}, {@link ManagerAlreadyRunningException}). The first three steps are {@link ClaimedDirectory}'s; the WAL's directory is opened, for the checks and for running,
- * by the configuration's {@link WalDirectoryFactory}, as the data file is by its {@link DeviceFactory}.
+ * to do ({@link StoreRefusedException}, {@link ManagerAlreadyRunningException}). The first three steps are
+ * {@link ClaimedDirectory}'s; the WAL's directory is opened, for the checks and for running, by the configuration's
+ * {@link WalDirectoryFactory}, as the data file is by its {@link DeviceFactory}.
  * <ol>
  *   <li>the directory: refused when missing unless the start may create a store ({@link ManagerConfig#createStore}),
  *       else created 0700 when missing; refused when another user owns it or others may write it, warned about when
@@ -87,7 +88,6 @@ public final class PageStoreManager implements AutoCloseable {
     private volatile boolean accepting = true;
     private WriteAheadLog wal;
     private RecoveryReport recoveryReport;
-    private long recoveryNanos;
     private BlockDevice device;
     private StatusRegion status;
     private final List<Reactor> reactors = new ArrayList<>();
@@ -174,7 +174,7 @@ public final class PageStoreManager implements AutoCloseable {
                     tightened, directory);
         }
         hideFromSameUserProcesses();
-        recoveryNanos = System.nanoTime() - recoveryStart;
+        long recoveryNanos = System.nanoTime() - recoveryStart;
         recoveryReport = wal.recoveryReport();
         LOG.info("recovery of {}: {} pages applied from {} records ({} bytes scanned, {} segments) in {} ms; stopped:"
                         + " {} ({})", directory, recoveryReport.pagesApplied(), recoveryReport.recordsReplayed(),
@@ -274,28 +274,12 @@ public final class PageStoreManager implements AutoCloseable {
         return checkpoints.checkpoint();
     }
 
-    public Path directory() {
-        return directory;
-    }
-
-    public ManagerConfig config() {
-        return config;
-    }
-
     public long epoch() {
         return metadata.epoch();
     }
 
     public RecoveryReport recoveryReport() {
         return recoveryReport;
-    }
-
-    public long recoveryNanos() {
-        return recoveryNanos;
-    }
-
-    public BlockDevice device() {
-        return device;
     }
 
     /** Committed pages whose data-file write failed, waiting for a checkpoint to write them. */

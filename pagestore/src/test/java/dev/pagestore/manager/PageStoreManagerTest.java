@@ -14,6 +14,7 @@ import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.client.PageStoreException;
 import dev.pagestore.nvme.sim.NvmeOpcodes;
 import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
+import dev.pagestore.status.StatusFigures;
 import dev.pagestore.status.StatusRegionDescriptor;
 import dev.pagestore.status.StatusView;
 import java.nio.file.Path;
@@ -70,10 +71,10 @@ class PageStoreManagerTest {
                 assertEquals(StatusRegionDescriptor.STATE_RUNNING, status.state());
                 assertEquals(ProcessHandle.current().pid(), status.managerPid());
                 assertEquals(manager.epoch(), status.epoch());
-                assertTrue(status.sumReactors(StatusRegionDescriptor.WRITE_REQUESTS) >= 41);
-                assertTrue(status.sumReactors(StatusRegionDescriptor.READ_REQUESTS) >= 5);
-                long p50 = status.latencyPercentileNanos(0.5);
-                long p99 = status.latencyPercentileNanos(0.99);
+                assertTrue(StatusFigures.sumReactors(status, StatusRegionDescriptor.WRITE_REQUESTS) >= 41);
+                assertTrue(StatusFigures.sumReactors(status, StatusRegionDescriptor.READ_REQUESTS) >= 5);
+                long p50 = StatusFigures.latencyPercentileNanos(status, 0.5);
+                long p99 = StatusFigures.latencyPercentileNanos(status, 0.99);
                 assertTrue(p50 > 0 && p50 <= p99, "p50=" + p50 + " p99=" + p99);
                 System.out.println("in-process latency (log2 bucket bounds): p50 <= " + p50 + " ns, p99 <= " + p99
                         + " ns");
@@ -216,7 +217,7 @@ class PageStoreManagerTest {
     @Test
     void shouldAnswerTimeoutForHeldCommandAndReleaseSlotLater() throws Exception {
         AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
-        ManagerConfig config = config().withBackend(DeviceFactory.simulated(42, device::set));
+        ManagerConfig config = config().withBackend(SimulatedDevices.simulated(42, device::set));
         try (PageStoreManager manager = PageStoreManager.start(config);
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
             client.write(1, page(4096, 1, 1));
@@ -230,7 +231,7 @@ class PageStoreManagerTest {
             device.get().faults().releaseHeld();
             assertArrayEquals(page(4096, 1, 1), client.read(1), "the store works after the held command");
             try (StatusView status = StatusView.observe(directory)) {
-                assertTrue(status.sumReactors(StatusRegionDescriptor.TIMEOUTS) >= 1);
+                assertTrue(StatusFigures.sumReactors(status, StatusRegionDescriptor.TIMEOUTS) >= 1);
             }
         }
     }
@@ -338,7 +339,7 @@ class PageStoreManagerTest {
         java.util.concurrent.atomic.AtomicReference<dev.pagestore.nvme.sim.SimulatedNvmeDevice> device =
                 new java.util.concurrent.atomic.AtomicReference<>();
         try (PageStoreManager manager = PageStoreManager.start(config().withPageSizeBytes(pageSize)
-                .withReactorCount(2).withBackend(DeviceFactory.simulated(7, device::set)));
+                .withReactorCount(2).withBackend(SimulatedDevices.simulated(7, device::set)));
                 PageStore store = PageStore.open(directory, ClientOptions.defaults())) {
             // Four threads, one channel each, alternating between the two reactors: writers on even channels, readers
             // on odd ones, all on pages 0 and 1. Every image read must be one whole write (or zeros).
@@ -470,7 +471,7 @@ class PageStoreManagerTest {
     @Test
     void shouldFenceTheSlotOfATimedOutReadUntilTheDeviceFinishes() throws Exception {
         AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
-        ManagerConfig config = config().withBackend(DeviceFactory.simulated(7, device::set));
+        ManagerConfig config = config().withBackend(SimulatedDevices.simulated(7, device::set));
         try (PageStoreManager manager = PageStoreManager.start(config);
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults()
                         .withRingCapacity(16))) {
