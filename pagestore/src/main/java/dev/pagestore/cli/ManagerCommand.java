@@ -8,6 +8,7 @@ import dev.pagestore.manager.ManagerConfig;
 import dev.pagestore.manager.PageStoreManager;
 import dev.pagestore.manager.StoreMetadata;
 import dev.pagestore.manager.StoreRefusedException;
+import dev.pagestore.manager.WalDirectoryFactory;
 import dev.pagestore.wal.WalFailedException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -170,8 +171,8 @@ public final class ManagerCommand implements Callable<Integer> {
         try {
             config = ManagerConfig.defaults(directory).withPageSizeBytes(pageSize).withCapacityPages(pages)
                     .withReactorCount(reactors).withQueueDepth(queueDepth).withBackend(DeviceFactory.named(backend))
-                    .withPin(pin).withCheckpointIntervalMillis(checkpointIntervalMillis).withWalIo(walIo)
-                    .withCreateStore(create);
+                    .withPin(pin).withCheckpointIntervalMillis(checkpointIntervalMillis)
+                    .withWalIo(WalDirectoryFactory.named(walIo)).withCreateStore(create);
         } catch (IllegalArgumentException e) {
             err().println("pagestore manager: " + e.getMessage());
             return EXIT_USAGE;

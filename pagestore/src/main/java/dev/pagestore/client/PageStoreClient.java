@@ -14,10 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A worker process's connection to the page store: reads and writes pages through the manager, over one channel.
@@ -47,21 +43,16 @@ import java.util.concurrent.TimeoutException;
  */
 public final class PageStoreClient implements AutoCloseable {
     private final Path directory;
-    private final Path socket;
     private final ClientOptions options;
-    private volatile Connection connection;
-    private volatile Connection nextConnection;
-    private volatile Thread reattacher;
-    private volatile boolean closed;
+    private final Reattachment attachment;
     /** The thread that attached: the only one that may issue requests. */
     private final SingleOwner owner;
     private long nextBatchId = 1;
 
-    private PageStoreClient(Path directory, Path socket, ClientOptions options, Connection connection) {
+    private PageStoreClient(Path directory, ClientOptions options, Reattachment attachment) {
         this.directory = directory;
-        this.socket = socket;
         this.options = options;
-        this.connection = connection;
+        this.attachment = attachment;
         this.owner = SingleOwner.ofCurrentThread("a PageStoreClient (one owner thread, like a queue pair)",
                 "use PageStore for many threads");
     }
@@ -82,27 +73,7 @@ public final class PageStoreClient implements AutoCloseable {
         directory = directory.toRealPath();
         Path socket = Files.isDirectory(directoryOrSocket) ? PageStoreProtocol.socketPath(directory)
                 : directoryOrSocket;
-        PageStoreClient client = new PageStoreClient(directory, socket, options, connect(directory, socket, options));
-        if (client.connection.gone && options.autoReattach()) {
-            client.startReattach();
-        }
-        return client;
-    }
-
-    private static Connection connect(Path directory, Path socket, ClientOptions options)
-            throws PageStoreException {
-        try {
-            return Connection.open(directory, socket, options);
-        } catch (dev.pagestore.ipc.control.AttachRefusedException e) {
-            throw new PageStoreException(e.code() == dev.pagestore.ipc.control.RefusalCode.SHUTTING_DOWN
-                    ? ErrorCode.SHUTTING_DOWN : ErrorCode.INVALID, "the manager refused to attach: "
-                    + e.getMessage(), e);
-        } catch (PageStoreException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new PageStoreException(ErrorCode.MANAGER_GONE, "no manager answers on " + socket + ": "
-                    + e.getMessage(), e);
-        }
+        return new PageStoreClient(directory, options, Reattachment.attach(directory, socket, options));
     }
 
     // ------------------------------------------------------------------------------------------------ reads
@@ -113,7 +84,7 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public byte[] read(long pageNumber, Duration timeout) throws PageStoreException {
-        return await(readAsync(pageNumber, timeout), timeout);
+        return Awaiting.await(readAsync(pageNumber, timeout), timeout);
     }
 
     /**
@@ -123,12 +94,12 @@ public final class PageStoreClient implements AutoCloseable {
      */
     public void read(long pageNumber, MemorySegment destination, Duration timeout) throws PageStoreException {
         checkDestination(destination);
-        if (!current().completionThreadCanFill(destination)) {
+        if (!attachment.current().completionThreadCanFill(destination)) {
             byte[] page = read(pageNumber, timeout);
             MemorySegment.copy(page, 0, destination, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, page.length);
             return;
         }
-        await(readAsync(pageNumber, destination, timeout), timeout);
+        Awaiting.await(readAsync(pageNumber, destination, timeout), timeout);
     }
 
     public CompletableFuture<byte[]> readAsync(long pageNumber) throws PageStoreException {
@@ -150,7 +121,7 @@ public final class PageStoreClient implements AutoCloseable {
     public CompletableFuture<MemorySegment> readAsync(long pageNumber, MemorySegment destination, Duration timeout)
             throws PageStoreException {
         checkDestination(destination);
-        if (!current().completionThreadCanFill(destination)) {
+        if (!attachment.current().completionThreadCanFill(destination)) {
             throw new IllegalArgumentException("destination is confined to another thread's arena; the completion"
                     + " thread cannot fill it: use read(pageNumber, destination, timeout) or a shared, global or"
                     + " automatic arena");
@@ -165,7 +136,7 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public List<byte[]> readMany(long[] pageNumbers, Duration timeout) throws PageStoreException {
-        return await(readManyAsync(pageNumbers, timeout), timeout);
+        return Awaiting.await(readManyAsync(pageNumbers, timeout), timeout);
     }
 
     public CompletableFuture<List<byte[]>> readManyAsync(long[] pageNumbers, Duration timeout)
@@ -186,11 +157,11 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public void write(long pageNumber, byte[] data, Duration timeout) throws PageStoreException {
-        await(writeAsync(pageNumber, data, timeout), timeout);
+        Awaiting.await(writeAsync(pageNumber, data, timeout), timeout);
     }
 
     public void write(long pageNumber, MemorySegment data, Duration timeout) throws PageStoreException {
-        await(writeAsync(pageNumber, data, timeout), timeout);
+        Awaiting.await(writeAsync(pageNumber, data, timeout), timeout);
     }
 
     public CompletableFuture<Void> writeAsync(long pageNumber, byte[] data) throws PageStoreException {
@@ -218,7 +189,7 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public void writeBatch(long[] pageNumbers, byte[][] data, Duration timeout) throws PageStoreException {
-        await(writeBatchAsync(pageNumbers, data, timeout), timeout);
+        Awaiting.await(writeBatchAsync(pageNumbers, data, timeout), timeout);
     }
 
     public CompletableFuture<Void> writeBatchAsync(long[] pageNumbers, byte[][] data, Duration timeout)
@@ -249,8 +220,8 @@ public final class PageStoreClient implements AutoCloseable {
 
     /** Waits until every acknowledged write is durable (they already are) and returns the WAL's durable LSN. */
     public long flush() throws PageStoreException {
-        return (Long) await(submit(RequestDescriptor.OPCODE_FLUSH, 0, null, null, options.defaultTimeout(), (byte) 0,
-                0), options.defaultTimeout());
+        return (Long) Awaiting.await(submit(RequestDescriptor.OPCODE_FLUSH, 0, null, null, options.defaultTimeout(),
+                (byte) 0, 0), options.defaultTimeout());
     }
 
     // ------------------------------------------------------------------------------------------------ core
@@ -259,7 +230,7 @@ public final class PageStoreClient implements AutoCloseable {
             MemorySegment readDestination, Duration timeout, byte flags, long batchId) throws PageStoreException {
         checkOwner();
         Objects.requireNonNull(timeout, "timeout");
-        Connection c = current();
+        Connection c = attachment.current();
         boolean data = opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE;
         if (data && (pageNumber < 0 || pageNumber >= c.capacityPages)) {
             throw new IllegalArgumentException("pageNumber=" + pageNumber + " is outside [0, " + c.capacityPages
@@ -301,29 +272,6 @@ public final class PageStoreClient implements AutoCloseable {
         return (int) crc.getValue();
     }
 
-    private static <T> T await(CompletableFuture<T> future, Duration timeout) throws PageStoreException {
-        try {
-            // The manager answers TIMEOUT at the deadline; the grace covers a manager that cannot answer at all.
-            return future.get(timeout.toNanos() + 2_000_000_000L, TimeUnit.NANOSECONDS);
-        } catch (ExecutionException | CompletionException e) {
-            Throwable cause = e.getCause();
-            while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-                    && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            if (cause instanceof PageStoreException p) {
-                throw new PageStoreException(p.code(), p.getMessage().substring(p.code().name().length() + 2), p);
-            }
-            throw new PageStoreException(ErrorCode.PROTOCOL_ERROR, "unexpected failure: " + cause, cause);
-        } catch (TimeoutException e) {
-            throw new PageStoreException(ErrorCode.TIMEOUT, "no answer from the manager within " + timeout
-                    + " plus 2 s", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PageStoreException(ErrorCode.TIMEOUT, "interrupted while waiting", e);
-        }
-    }
-
     private void checkDestination(MemorySegment destination) {
         checkLength(destination, "destination");
         if (destination.isReadOnly()) {
@@ -336,7 +284,7 @@ public final class PageStoreClient implements AutoCloseable {
 
     private void checkLength(MemorySegment segment, String what) {
         Objects.requireNonNull(segment, what);
-        int pageSize = connection.pageSizeBytes;
+        int pageSize = attachment.connection().pageSizeBytes;
         if (segment.byteSize() != pageSize) {
             throw new IllegalArgumentException(what + " is " + segment.byteSize() + " bytes; pageSizeBytes="
                     + pageSize);
@@ -347,50 +295,6 @@ public final class PageStoreClient implements AutoCloseable {
         owner.check();
     }
 
-    /** The connection to use now: swaps in a re-attached one, or fails with MANAGER_GONE / CLOSED. */
-    private Connection current() throws PageStoreException {
-        if (closed) {
-            throw new PageStoreException(ErrorCode.CLOSED, "the client is closed");
-        }
-        Connection c = connection;
-        if (c.gone) {
-            Connection next = nextConnection;
-            if (next != null) {
-                nextConnection = null;
-                connection = next;
-                c.close(Duration.ofMillis(100));
-                return next;
-            }
-            if (options.autoReattach()) {
-                startReattach();
-            }
-            c.checkUsable();
-        }
-        return c;
-    }
-
-    private synchronized void startReattach() {
-        if (reattacher != null && reattacher.isAlive()) {
-            return;
-        }
-        reattacher = new Thread(() -> {
-            long backoffMillis = 10;
-            while (!closed && nextConnection == null) {
-                try {
-                    Thread.sleep(backoffMillis);
-                    nextConnection = Connection.open(directory, socket, options);
-                    return;
-                } catch (IOException e) {
-                    backoffMillis = Math.min(1000, backoffMillis * 2);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "pagestore-client-reattach");
-        reattacher.setDaemon(true);
-        reattacher.start();
-    }
-
     /**
      * Attaches again now (owner thread), after the manager was gone; waits up to {@code timeout} for a manager.
      *
@@ -398,34 +302,7 @@ public final class PageStoreClient implements AutoCloseable {
      */
     public void reattach(Duration timeout) throws PageStoreException {
         checkOwner();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        PageStoreException last = null;
-        while (System.nanoTime() < deadline) {
-            Connection next = nextConnection;
-            if (next != null) {
-                nextConnection = null;
-                Connection old = connection;
-                connection = next;
-                old.close(Duration.ofMillis(100));
-                return;
-            }
-            try {
-                Connection fresh = connect(directory, socket, options);
-                Connection old = connection;
-                connection = fresh;
-                old.close(Duration.ofMillis(100));
-                return;
-            } catch (PageStoreException e) {
-                last = e;
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
-        throw last != null ? last : new PageStoreException(ErrorCode.MANAGER_GONE, "no manager within " + timeout);
+        attachment.reattach(timeout);
     }
 
     /**
@@ -443,36 +320,36 @@ public final class PageStoreClient implements AutoCloseable {
     // ------------------------------------------------------------------------------------------------ facts
 
     public int pageSizeBytes() {
-        return connection.pageSizeBytes;
+        return attachment.connection().pageSizeBytes;
     }
 
     public long capacityPages() {
-        return connection.capacityPages;
+        return attachment.connection().capacityPages;
     }
 
     /** Pages one atomic batch may hold (two ring entries are the batch's markers). */
     public int batchPagesMax() {
-        return Math.min(64, connection.capacity - 2);
+        return Math.min(64, attachment.connection().capacity - 2);
     }
 
     /** The page-version table of the manager this client is attached to (see {@code StatusRegionDescriptor}). */
     public PageVersions versions() {
-        return connection.status;
+        return attachment.connection().status;
     }
 
     /** The epoch of the manager this client is attached to. */
     public long epoch() {
-        return connection.status.epoch();
+        return attachment.connection().status.epoch();
     }
 
     /** Whether the current connection's manager is still there. */
     public boolean isConnected() {
-        return !connection.gone;
+        return !attachment.connection().gone;
     }
 
     /** Completions that named no outstanding request (a manager protocol violation; should stay 0). */
     public long unmappedCompletions() {
-        return connection.unmappedCompletions.get();
+        return attachment.connection().unmappedCompletions.get();
     }
 
     public Path directory() {
@@ -482,18 +359,6 @@ public final class PageStoreClient implements AutoCloseable {
     /** Detaches and unmaps; pending calls fail with {@code CLOSED}. */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        Thread r = reattacher;
-        if (r != null) {
-            r.interrupt();
-        }
-        connection.close(Duration.ofSeconds(1));
-        Connection next = nextConnection;
-        if (next != null) {
-            next.close(Duration.ofMillis(100));
-        }
+        attachment.close();
     }
 }

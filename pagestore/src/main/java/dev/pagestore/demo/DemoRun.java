@@ -1,7 +1,5 @@
 package dev.pagestore.demo;
 
-import dev.pagestore.client.ClientOptions;
-import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.status.StatusRegionDescriptor;
 import dev.pagestore.status.StatusView;
 import java.io.IOException;
@@ -9,7 +7,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.HdrHistogram.Histogram;
@@ -45,17 +42,6 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
     private static final int PAGE_SIZE_BYTES = 4096;
     /** The manager runs as its own process, by its command line ({@code pagestore manager}). */
     private static final String MANAGER_MAIN = "dev.pagestore.cli.PageStoreCli";
-
-    /** Figures read from a manager's status region. */
-    private record WalFigures(long datasyncs, long batches, long records, long bytes, long writeNanos,
-                              long syncNanos) {
-        static final WalFigures NONE = new WalFigures(0, 0, 0, 0, 0, 0);
-
-        WalFigures plus(WalFigures o) {
-            return new WalFigures(datasyncs + o.datasyncs, batches + o.batches, records + o.records, bytes + o.bytes,
-                    writeNanos + o.writeNanos, syncNanos + o.syncNanos);
-        }
-    }
 
     /** Runs the demo, printing progress and the report to {@code out}; returns the exit code (0 PASS, 1 FAIL). */
     public int run(PrintWriter out, boolean terminal) throws IOException, InterruptedException {
@@ -187,7 +173,7 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 if (!killed && elapsed >= killAtSeconds) {
                     killed = true;
-                    walBeforeKill = walFigures(dir);
+                    walBeforeKill = WalFigures.read(dir);
                     killNanos = System.nanoTime();
                     manager[0].kill9();
                     startRestart(dir, logs);
@@ -272,26 +258,14 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
         return m;
     }
 
-    private static WalFigures walFigures(Path dir) {
-        try (StatusView status = StatusView.observe(dir)) {
-            return new WalFigures(status.global(StatusRegionDescriptor.WAL_DATASYNCS),
-                    status.global(StatusRegionDescriptor.WAL_BATCHES),
-                    status.global(StatusRegionDescriptor.WAL_RECORDS), status.global(StatusRegionDescriptor.WAL_BYTES),
-                    status.global(StatusRegionDescriptor.WAL_WRITE_NANOS),
-                    status.global(StatusRegionDescriptor.WAL_SYNC_NANOS));
-        } catch (IOException e) {
-            return WalFigures.NONE;
-        }
-    }
-
     private int finish(PrintWriter out, Path dir, Loop loop, ChildProcess manager)
             throws IOException, InterruptedException {
         if (loop.failure != null) {
             out.println("FAIL: " + loop.failure);
             return 1;
         }
-        WalFigures wal = loop.walBeforeKill.plus(walFigures(dir));
-        Verification verification = verify(dir, loop.results);
+        WalFigures wal = loop.walBeforeKill.plus(WalFigures.read(dir));
+        AckedWritesCheck verification = AckedWritesCheck.run(dir, pages, workers, loop.results);
         int managerExit = manager.terminate(30_000);
 
         long ops = 0;
@@ -331,9 +305,10 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
         out.printf("  page cache      hit rate %.1f%% (%,d hits, %,d misses; %d MiB per worker, W-TinyLFU)%n",
                 100.0 * hits / Math.max(1, hits + misses), hits, misses, CACHE_BYTES_PER_WORKER >> 20);
         out.printf("  WAL             %,d fdatasyncs, %,d group commits, mean %.2f records per commit, %,d KiB"
-                + " logged, per commit write %.0f us + fdatasync %.0f us (both manager lives)%n", wal.datasyncs,
-                wal.batches, (double) wal.records / Math.max(1, wal.batches), wal.bytes >> 10,
-                wal.writeNanos / 1e3 / Math.max(1, wal.batches), wal.syncNanos / 1e3 / Math.max(1, wal.batches));
+                + " logged, per commit write %.0f us + fdatasync %.0f us (both manager lives)%n", wal.datasyncs(),
+                wal.batches(), (double) wal.records() / Math.max(1, wal.batches()), wal.bytes() >> 10,
+                wal.writeNanos() / 1e3 / Math.max(1, wal.batches()),
+                wal.syncNanos() / 1e3 / Math.max(1, wal.batches()));
         if (loop.killNanos != 0) {
             out.printf("  recovery        manager SIGKILLed at %.1f s; restarted manager ready %d ms after the kill"
                     + " (WAL recovery inside it: %.1f ms, %,d pages replayed); longest worker stall %d ms;"
@@ -342,11 +317,11 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
                     loop.recoveryNanosInManager / 1e6, loop.recoveredPages, outageMillis, retried);
         }
         out.printf("  verification    %,d pages read from a fresh client: %,d with acknowledged writes, all holding"
-                + " the last acknowledged write: %s%n", pages, verification.pagesWithAcks,
-                verification.failures.isEmpty() ? "yes" : "NO");
+                + " the last acknowledged write: %s%n", pages, verification.pagesWithAcks(),
+                verification.failures().isEmpty() ? "yes" : "NO");
         out.printf("                  in-run read checks: %,d violations; operations given up: %,d; manager exit on"
                 + " SIGTERM: %d%n", violations, gaveUp, managerExit);
-        List<String> problems = new ArrayList<>(verification.failures);
+        List<String> problems = new ArrayList<>(verification.failures());
         for (WorkerResult r : loop.results) {
             problems.addAll(r.violations);
         }
@@ -362,42 +337,6 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
         out.println("FAIL: " + problems.size() + " problem(s)");
         out.flush();
         return 1;
-    }
-
-    private record Verification(long pagesWithAcks, List<String> failures) {
-    }
-
-    private Verification verify(Path dir, WorkerResult[] results) throws IOException {
-        List<String> failures = new ArrayList<>();
-        long withAcks = 0;
-        try (PageStoreClient client = PageStoreClient.attach(dir, ClientOptions.defaults()
-                .withClientName("demo-verifier").withDefaultTimeout(Duration.ofSeconds(10)))) {
-            int chunk = 32;
-            for (long first = 0; first < pages; first += chunk) {
-                int n = (int) Math.min(chunk, pages - first);
-                long[] numbers = new long[n];
-                for (int i = 0; i < n; i++) {
-                    numbers[i] = first + i;
-                }
-                List<byte[]> images = client.readMany(numbers);
-                for (int i = 0; i < n; i++) {
-                    long page = numbers[i];
-                    int owner = (int) (page % workers);
-                    long acked = results[owner].acked.getOrDefault(page, 0L);
-                    List<Long> unknown = results[owner].unknown.getOrDefault(page, List.of());
-                    withAcks += acked > 0 ? 1 : 0;
-                    long found = PageStamp.sequenceOf(images.get(i), page, owner);
-                    if (found < 0) {
-                        failures.add("page " + page + " is torn or foreign (owner worker " + owner + ")");
-                    } else if (found != acked && !(found > acked && unknown.contains(found))) {
-                        failures.add("page " + page + " holds sequence " + found + " but worker " + owner
-                                + "'s last acknowledged write is " + acked
-                                + (found < acked ? ": an acknowledged write was LOST" : ""));
-                    }
-                }
-            }
-        }
-        return new Verification(withAcks, failures);
     }
 
     private static String micros(long nanos) {

@@ -7,7 +7,6 @@ import dev.pagestore.nvme.DeviceFile;
 import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.function.Consumer;
 
 /**
  * Opens the data file as a {@link BlockDevice}; the manager then opens one queue pair per reactor, on that reactor's
@@ -43,18 +42,13 @@ public interface DeviceFactory {
         };
     }
 
-    /**
-     * The simulated NVMe controller over the data file (no volatile cache); {@code onOpen} sees the device (tests use
-     * it to inject faults).
-     */
-    static DeviceFactory simulated(long seed, Consumer<SimulatedNvmeDevice> onOpen) {
+    /** The simulated NVMe controller over the data file (no volatile cache), its latencies and faults seeded. */
+    static DeviceFactory simulated(long seed) {
         return new DeviceFactory() {
             @Override
             public BlockDevice open(Path path, long capacityBytes) throws IOException {
-                SimulatedNvmeDevice device = SimulatedNvmeDevice.builder().name("sim:" + path.getFileName())
-                        .capacityBytes(capacityBytes).seed(seed).backingFile(path).build();
-                onOpen.accept(device);
-                return device;
+                return SimulatedNvmeDevice.builder().name("sim:" + path.getFileName()).capacityBytes(capacityBytes)
+                        .seed(seed).backingFile(path).build();
             }
 
             @Override
@@ -72,7 +66,7 @@ public interface DeviceFactory {
     static DeviceFactory named(String name) {
         Backend backend = Backend.named(name);
         return backend == Backend.SIMULATED
-                ? simulated(Long.getLong(SimulatedNvmeDevice.SEED_PROPERTY, 1L), device -> { })
+                ? simulated(Long.getLong(SimulatedNvmeDevice.SEED_PROPERTY, 1L))
                 : of(backend);
     }
 }

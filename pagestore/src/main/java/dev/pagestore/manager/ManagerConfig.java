@@ -1,6 +1,5 @@
 package dev.pagestore.manager;
 
-import dev.pagestore.wal.LogDirectories;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -18,8 +17,9 @@ import java.util.Objects;
  * @param ringCapacity        entries per worker ring and slots per worker channel (power of two, 16..65536)
  * @param versionBucketCount  buckets of the page-version table (power of two)
  * @param checkpointIntervalMillis time between periodic checkpoints (0: only at shutdown)
- * @param walIo               how the WAL's files move their data: {@code auto} (see {@link #walKind()}), or a
- *                            {@link LogDirectories.Kind#cliName()}: {@code io_uring}, {@code portable}, {@code file}
+ * @param walIo               which {@link WalDirectoryFactory} opens the WAL's directory, that is how its files move
+ *                            their data ({@link WalDirectoryFactory#named}: {@code auto}, {@code io_uring},
+ *                            {@code portable}, {@code file})
  * @param createStore         whether a start may create a new store where {@code directory} holds none (it must then
  *                            be missing or empty); false refuses such a start without creating anything. True in
  *                            {@link #defaults}: a program that names its own directory means it. The command line
@@ -29,7 +29,7 @@ import java.util.Objects;
  */
 public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPages, int reactorCount, int queueDepth,
         DeviceFactory backend, boolean pin, int ringCapacity, int versionBucketCount, long checkpointIntervalMillis,
-        String walIo, boolean createStore) {
+        WalDirectoryFactory walIo, boolean createStore) {
 
     public static final int DEFAULT_PAGE_SIZE = 4096;
     public static final long DEFAULT_CAPACITY_PAGES = 262_144;  // 1 GiB of 4 KiB pages
@@ -71,9 +71,6 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
                     + " must be a power of two");
         }
         Objects.requireNonNull(walIo, "walIo");
-        if (!walIo.equals("auto")) {
-            LogDirectories.Kind.named(walIo); // throws, naming the choices
-        }
         if (checkpointIntervalMillis < 0) {
             throw new IllegalArgumentException("checkpointIntervalMillis=" + checkpointIntervalMillis
                     + " must not be negative");
@@ -88,8 +85,8 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
      */
     public static ManagerConfig defaults(Path directory) {
         return new ManagerConfig(directory, DEFAULT_PAGE_SIZE, DEFAULT_CAPACITY_PAGES, 1, DEFAULT_QUEUE_DEPTH,
-                DeviceFactory.named("auto"), false, DEFAULT_RING_CAPACITY, DEFAULT_VERSION_BUCKETS, 30_000, "auto",
-                true);
+                DeviceFactory.named("auto"), false, DEFAULT_RING_CAPACITY, DEFAULT_VERSION_BUCKETS, 30_000,
+                WalDirectoryFactory.auto(), true);
     }
 
     public ManagerConfig withPageSizeBytes(int value) {
@@ -132,7 +129,7 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
                 ringCapacity, versionBucketCount, value, walIo, createStore);
     }
 
-    public ManagerConfig withWalIo(String value) {
+    public ManagerConfig withWalIo(WalDirectoryFactory value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
                 ringCapacity, versionBucketCount, checkpointIntervalMillis, value, createStore);
     }
@@ -140,21 +137,5 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
     public ManagerConfig withCreateStore(boolean value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
                 ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, value);
-    }
-
-    /**
-     * The WAL directory's kind: {@link #walIo} when named; for {@code auto}, a synchronous queue pair
-     * ({@link LogDirectories.Kind#PORTABLE}) when the data path is io_uring or portable, and plain files otherwise
-     * (the simulated backend's tests). The WAL writer's I/O is strictly serial (write the batch, fdatasync, repeat),
-     * so an asynchronous ring overlaps nothing there, and on ext4 io_uring hands both calls to io-wq workers
-     * (bench/HISTORY.md, "2026-11-26, third session").
-     */
-    public LogDirectories.Kind walKind() {
-        if (!walIo.equals("auto")) {
-            return LogDirectories.Kind.named(walIo);
-        }
-        String data = backend.name();
-        return data.equals("io_uring") || data.equals("portable") ? LogDirectories.Kind.PORTABLE
-                : LogDirectories.Kind.FILE;
     }
 }

@@ -7,21 +7,14 @@ import dev.pagestore.ipc.linux.Libc;
 import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.StatusRegionDescriptor;
-import dev.pagestore.wal.LogDirectories;
-import dev.pagestore.wal.LogDirectory;
 import dev.pagestore.wal.RecoveryReport;
-import dev.pagestore.wal.WalMetrics;
 import dev.pagestore.wal.WriteAheadLog;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +23,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Start</h2>
  * Nothing is changed before everything is checked, and a start refuses with one line saying what is wrong and what
- * to do ({@link StoreRefusedException}, {@link ManagerAlreadyRunningException}):
+ * to do ({@link StoreRefusedException}, {@link ManagerAlreadyRunningException}). The first three steps are
+ * {@link ClaimedDirectory}'s; the WAL's directory is opened, for the checks and for running, by the configuration's
+ * {@link WalDirectoryFactory}, as the data file is by its {@link DeviceFactory}.
  * <ol>
  *   <li>the directory: refused when missing unless the start may create a store ({@link ManagerConfig#createStore}),
  *       else created 0700 when missing; refused when another user owns it or others may write it, warned about when
@@ -56,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * Housekeeping checks every second that the directory and {@code DIR/.lock} are still what was locked: a directory
  * deleted, moved or replaced under the manager stops it at once ({@link DataDirectoryLostException}), so that it
  * acknowledges no write nobody can read back. While the WAL has no space for its next segment (writes are answered
- * {@code NO_SPACE}) housekeeping checkpoints, so that segments the checkpoint frees are recycled. Each job runs in a
- * {@link HousekeepingTask}, so that no exception cancels it.
+ * {@code NO_SPACE}) housekeeping checkpoints, so that segments the checkpoint frees are recycled ({@link Housekeeping};
+ * each job runs in a {@link HousekeepingTask}, so that no exception cancels it).
  *
  * <h2>What other processes can reach</h2>
  * Only the control socket (owner-only; a peer whose uid is neither the manager's nor root's is turned away). Every
@@ -81,7 +76,6 @@ public final class PageStoreManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PageStoreManager.class);
     public static final String DATA_FILE = "data.pages";
     public static final String WAL_DIRECTORY = "wal";
-    private static final long OWNERSHIP_CHECK_MILLIS = 1000;
 
     private final ManagerConfig config;
     private final Path directory;
@@ -94,17 +88,15 @@ public final class PageStoreManager implements AutoCloseable {
     private volatile boolean accepting = true;
     private WriteAheadLog wal;
     private RecoveryReport recoveryReport;
-    private long recoveryNanos;
     private BlockDevice device;
     private StatusRegion status;
     private final List<Reactor> reactors = new ArrayList<>();
     private final Attachments attachments;
     private volatile ControlServer control;
-    private ScheduledExecutorService housekeeping;
+    private Housekeeping housekeeping;
     /** Made once recovery has opened the WAL. */
     private volatile Checkpoints checkpoints;
     private final StartPlan.LogOpener logs;
-    private LogDirectory walDirectory;
     /** The start was refused after the plan (by recovery, before any change): close abandons the directory. */
     private boolean refused;
     private volatile Throwable fatalCause;
@@ -132,39 +124,10 @@ public final class PageStoreManager implements AutoCloseable {
      * @throws IOException when the device, WAL or socket cannot be opened
      */
     public static PageStoreManager start(ManagerConfig config) throws IOException {
-        return start(config, UnaryOperator.identity());
-    }
-
-    /**
-     * As {@link #start(ManagerConfig)}, with the WAL's directory ({@code DIR/wal}, opened as {@code config} asks) seen
-     * through {@code walFaults} (tests: a directory whose fdatasyncs fail). Every check runs as for any start.
-     */
-    static PageStoreManager start(ManagerConfig config, UnaryOperator<LogDirectory> walFaults) throws IOException {
-        if (!config.createStore() && !Files.exists(config.directory())) {
-            // before anything is made: a mistyped path is not created, let alone served
-            throw new StoreRefusedException(config.directory() + " does not exist, so it holds no pagestore store;"
-                    + " pass --create to make a new one there");
-        }
-        // Owner-only by default (OwnerOnly): a manager is a process of its own, and nothing it creates, with an
-        // explicit mode or without one (the control socket, a library's temporary file), is for other users.
-        Libc.umask(0077);
-        OwnerOnly.createDirectories(config.directory());
-        Path directory = config.directory().toRealPath();
-        OwnerOnly.checkDataDirectory(directory);
-        String listable = OwnerOnly.othersMayList(directory);
-        if (listable != null) {
-            LOG.warn(listable);
-        }
-        DirectoryOwnership ownership = DirectoryOwnership.acquire(directory);
-        StartPlan.LogOpener logs = wal -> walFaults.apply(LogDirectories.open(wal, config.walKind()));
-        StartPlan plan;
-        try {
-            plan = StartPlan.inspect(directory, config, logs);
-        } catch (IOException | RuntimeException refused) {
-            ownership.abandon();  // a refused start leaves the directory as it was: no .lock it made
-            throw refused;
-        }
-        PageStoreManager manager = new PageStoreManager(config, directory, ownership, plan, logs);
+        StartPlan.LogOpener logs = wal -> config.walIo().open(wal, config.backend());
+        ClaimedDirectory claimed = ClaimedDirectory.claim(config, logs);
+        PageStoreManager manager = new PageStoreManager(config, claimed.directory(), claimed.ownership(),
+                claimed.plan(), logs);
         boolean success = false;
         try {
             manager.open();
@@ -201,7 +164,6 @@ public final class PageStoreManager implements AutoCloseable {
         StoreRecovery.Recovered recovered = StoreRecovery.run(directory, dataFile, plan.log(), logs, found.storeId(),
                 found.capacityPages(), pageSize);
         wal = recovered.wal();
-        walDirectory = recovered.walDirectory();
         checkpoints = new Checkpoints(dataFile, pageSize, wal, unapplied, unwritten, this::onFatal);
         // Every refusal is behind: only now what a start changes beyond the store's own files. The store's files made
         // owner-only where an older pagestore left them readable; and the process non-dumpable before any memfd.
@@ -212,7 +174,7 @@ public final class PageStoreManager implements AutoCloseable {
                     tightened, directory);
         }
         hideFromSameUserProcesses();
-        recoveryNanos = System.nanoTime() - recoveryStart;
+        long recoveryNanos = System.nanoTime() - recoveryStart;
         recoveryReport = wal.recoveryReport();
         LOG.info("recovery of {}: {} pages applied from {} records ({} bytes scanned, {} segments) in {} ms; stopped:"
                         + " {} ({})", directory, recoveryReport.pagesApplied(), recoveryReport.recordsReplayed(),
@@ -224,19 +186,8 @@ public final class PageStoreManager implements AutoCloseable {
         long redo = checkpoint();
         LOG.debug("end-of-recovery checkpoint at lsn {}", redo);
 
-        // 1b. The epoch (the store has now served), and the capacity asked for: recorded as under way before the data
-        // file grows, so that a crash half way is finished by the next start instead of refused as a damaged file.
-        StoreMetadata next = found.withStoreId(recovered.storeId()).withEpoch(found.epoch() + 1);
-        long target = plan.targetCapacityPages();
-        if (target > found.capacityPages()) {
-            next = next.withGrowingToPages(target);
-            next.write(directory);
-            DataFiles.resize(dataFile, target * pageSize);
-            LOG.info("grew {} from {} to {} pages", dataFile, found.capacityPages(), target);
-            next = next.withCapacityPages(target).withGrowingToPages(0);
-        }
-        next.write(directory);
-        metadata = next;
+        // 1b. The epoch and the capacity asked for (NextEpoch).
+        metadata = NextEpoch.begin(directory, dataFile, found, recovered.storeId(), plan.targetCapacityPages());
         long capacityBytes = config.capacityPages() * pageSize;
 
         // 2. The device, the status region and the reactors.
@@ -245,55 +196,16 @@ public final class PageStoreManager implements AutoCloseable {
                 config.versionBucketCount(), metadata.epoch());
         status.setGlobal(StatusRegionDescriptor.RECOVERY_NANOS, recoveryNanos);
         status.setGlobal(StatusRegionDescriptor.RECOVERED_PAGES, recoveryReport.pagesApplied());
-        boolean pin = config.pin();
-        if (pin && Runtime.getRuntime().availableProcessors() <= config.reactorCount() + 2) {
-            LOG.info("not pinning reactors: {} CPUs, need more than {} (reactors + 2)",
-                    Runtime.getRuntime().availableProcessors(), config.reactorCount() + 2);
-            pin = false;
-        }
-        int pageCountMax = Math.min(Math.min(config.ringCapacity(), StoreRecovery.WAL_GROUP_PAGES_MAX),
-                Math.max(1, device.maxTransferBytes() / pageSize));
-        PageStripes stripes = new PageStripes();
-        for (int r = 0; r < config.reactorCount(); r++) {
-            Reactor reactor = new Reactor(r, device, config.queueDepth(), wal, status, stripes, unapplied, unwritten,
-                    pageSize, config.capacityPages(), pageCountMax, pin, this::onFatal, attachments::endSession);
-            reactors.add(reactor);
-            reactor.start();
-        }
-        for (Reactor reactor : reactors) {
-            try {
-                reactor.started.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while starting reactors", e);
-            }
-            if (reactor.startFailure != null) {
-                throw new IOException("reactor " + reactor.index() + " could not open its queue pair on "
-                        + device.name() + ": " + reactor.startFailure, reactor.startFailure);
-            }
-        }
+        ReactorStart.startAll(reactors, config, device, wal, status, unapplied, unwritten, this::onFatal, attachments);
 
         // 3. Listen.
         control = ControlServer.start(ControlServerOptions.at(PageStoreProtocol.socketPath(directory)),
                 attachments, cause -> onFatal(new IllegalStateException("the control thread died (" + cause
                         + "); no worker could attach or be told of anything any more", cause)));
         attachments.servedBy(control);
-        housekeeping = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "pagestore-housekeeping");
-            thread.setDaemon(true);
-            return thread;
-        });
-        // each job in a HousekeepingTask: an exception would otherwise cancel it for good, the directory watch too
-        housekeeping.scheduleWithFixedDelay(new HousekeepingTask("publishing the status region", this::publishGlobals),
-                100, 100, TimeUnit.MILLISECONDS);
-        housekeeping.scheduleWithFixedDelay(new HousekeepingTask("checking that the directory is still this"
-                + " manager's", this::checkEverySecond), OWNERSHIP_CHECK_MILLIS, OWNERSHIP_CHECK_MILLIS,
-                TimeUnit.MILLISECONDS);
-        if (config.checkpointIntervalMillis() > 0) {
-            housekeeping.scheduleWithFixedDelay(new HousekeepingTask("the periodic checkpoint",
-                    () -> checkpoints.checkpointLoggingFailure("periodic")), config.checkpointIntervalMillis(),
-                    config.checkpointIntervalMillis(), TimeUnit.MILLISECONDS);
-        }
+        housekeeping = new Housekeeping(ownership, wal, checkpoints, () -> accepting, this::onFatal);
+        housekeeping.start(new StatusPublisher(status, wal, checkpoints, unwritten, attachments, control),
+                config.checkpointIntervalMillis());
         status.state(StatusRegionDescriptor.STATE_RUNNING);
         LOG.info("pagestore manager pid {} epoch {} serving {} ({} pages of {} bytes, backend {}, {} reactor(s),"
                         + " queue depth {}) on {}", ProcessHandle.current().pid(), metadata.epoch(), directory,
@@ -328,29 +240,6 @@ public final class PageStoreManager implements AutoCloseable {
     }
 
     /**
-     * Every second: is the directory still this manager's ({@link DirectoryOwnership#lostReason}), and, while the WAL
-     * has no space for its next segment, a checkpoint, which hands back every segment before the redo point for
-     * recycling (no new space needed).
-     */
-    private void checkEverySecond() {
-        ownership.drainProbes();
-        String lost = ownership.lostReason();
-        if (lost != null) {
-            onFatal(new DataDirectoryLostException(lost));
-            return;
-        }
-        if (wal.outOfSpace() && wal.failure() == null && accepting) {
-            try {
-                long redo = checkpoint();
-                LOG.info("checkpoint at lsn {} while the WAL has no space for its next segment ({} segment(s) to"
-                        + " recycle)", redo, wal.spareSegmentCount());
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("checkpoint while out of space failed: {}", e.toString());
-            }
-        }
-    }
-
-    /**
      * Why the manager stopped by itself, or null: a WAL failure, a reactor or control thread that died, or a
      * {@link DataDirectoryLostException} when its directory was deleted, moved or replaced under it.
      */
@@ -380,61 +269,17 @@ public final class PageStoreManager implements AutoCloseable {
         Libc.check(Libc.prctl(Libc.PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl", "PR_SET_DUMPABLE 0");
     }
 
-    private void publishGlobals() {
-        try {
-            WalMetrics metrics = wal.metrics();
-            status.setGlobal(StatusRegionDescriptor.ATTACHED_WORKERS, attachments.attachedWorkers());
-            status.setGlobal(StatusRegionDescriptor.WAL_DATASYNCS, metrics.datasyncs());
-            status.setGlobal(StatusRegionDescriptor.WAL_BATCHES, metrics.batches());
-            status.setGlobal(StatusRegionDescriptor.WAL_RECORDS, metrics.records());
-            status.setGlobal(StatusRegionDescriptor.WAL_BYTES, metrics.bytesWritten());
-            status.setGlobal(StatusRegionDescriptor.WAL_WRITE_NANOS, metrics.writeNanos());
-            status.setGlobal(StatusRegionDescriptor.WAL_SYNC_NANOS, metrics.syncNanos());
-            status.setGlobal(StatusRegionDescriptor.WAL_SEGMENTS_ZERO_FILLED, metrics.segmentsZeroFilled());
-            status.setGlobal(StatusRegionDescriptor.WAL_SEGMENTS_RECYCLED, metrics.segmentsRecycled());
-            status.setGlobal(StatusRegionDescriptor.DURABLE_LSN, wal.durableLsn());
-            status.setGlobal(StatusRegionDescriptor.CHECKPOINTS, checkpoints.count());
-            status.setGlobal(StatusRegionDescriptor.UNWRITTEN_PAGES, unwritten.size());
-            status.setGlobal(StatusRegionDescriptor.CONTROL_REFUSALS,
-                    control.protocolErrorCount() + control.refusedPeerCount() + control.refusalCount());
-            status.setGlobal(StatusRegionDescriptor.ATTACHES, control.attachCount());
-        } catch (RuntimeException e) {
-            LOG.warn("publishing status: {}", e.toString());
-        }
-    }
-
     /** Takes a checkpoint now ({@link Checkpoints}) and returns its redo LSN. */
     public long checkpoint() throws IOException {
         return checkpoints.checkpoint();
-    }
-
-    public Path directory() {
-        return directory;
-    }
-
-    public ManagerConfig config() {
-        return config;
     }
 
     public long epoch() {
         return metadata.epoch();
     }
 
-    /** The directory the WAL runs on (tests: which one the backend chose). */
-    LogDirectory walDirectory() {
-        return walDirectory;
-    }
-
     public RecoveryReport recoveryReport() {
         return recoveryReport;
-    }
-
-    public long recoveryNanos() {
-        return recoveryNanos;
-    }
-
-    public BlockDevice device() {
-        return device;
     }
 
     /** Committed pages whose data-file write failed, waiting for a checkpoint to write them. */
@@ -481,7 +326,7 @@ public final class PageStoreManager implements AutoCloseable {
             control.close();
         }
         if (housekeeping != null) {
-            housekeeping.shutdownNow();
+            housekeeping.close();
         }
         if (wal != null) {
             try {

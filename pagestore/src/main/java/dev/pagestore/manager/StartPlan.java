@@ -65,7 +65,7 @@ record StartPlan(StoreMetadata metadata, boolean creates, boolean createsDataFil
     private static final Set<String> IGNORED_WHEN_EMPTY = Set.of(DirectoryOwnership.LOCK_FILE,
             StoreMetadata.FILE + ".tmp");
 
-    /** Opens the store's WAL directory as the manager runs it: the kind it was asked for (and, in tests, faults). */
+    /** Opens the store's WAL directory as the manager runs it (the configuration's {@link WalDirectoryFactory}). */
     @FunctionalInterface
     interface LogOpener {
         LogDirectory open(Path walDirectory) throws IOException;

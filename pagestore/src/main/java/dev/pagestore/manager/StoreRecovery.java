@@ -27,8 +27,8 @@ final class StoreRecovery {
     /** The most pages one WAL record (an atomic batch) may carry. */
     static final int WAL_GROUP_PAGES_MAX = 64;
 
-    /** The open log after recovery, the directory it runs on, and the store's id. */
-    record Recovered(WriteAheadLog wal, LogDirectory walDirectory, UUID storeId) {
+    /** The open log after recovery, and the store's id. */
+    record Recovered(WriteAheadLog wal, UUID storeId) {
     }
 
     private StoreRecovery() {
@@ -58,7 +58,7 @@ final class StoreRecovery {
                 Path walPath = directory.resolve(PageStoreManager.WAL_DIRECTORY);
                 OwnerOnly.createDirectories(walPath);
                 // The WAL writer thread writes and fdatasyncs through a queue pair it owns: synchronous by default,
-                // io_uring or plain files on request (ManagerConfig.walKind). Same files, same format.
+                // io_uring or plain files on request (ManagerConfig.walIo). Same files, same format.
                 logDirectory = logs.open(walPath);
             }
             UUID id = storeId != null ? storeId
@@ -90,7 +90,7 @@ final class StoreRecovery {
                         + " backup", e);
             }
             data.force(false);
-            return new Recovered(wal, logDirectory, id);
+            return new Recovered(wal, id);
         } catch (IOException | RuntimeException e) {
             if (wal != null) {  // failed after the log opened (syncing or closing the data file)
                 closeAfterFailure(wal, e);

@@ -47,7 +47,6 @@ final class UnwrittenPages {
     /** Beyond this many pages the data device is failing, not hiccuping: a quarter of the heap, 65,536 pages at most. */
     private final int pagesMax;
     private volatile int size;
-    private long failuresTotal;
 
     UnwrittenPages(int pageSizeBytes) {
         long quarterOfHeap = Runtime.getRuntime().maxMemory() / 4;
@@ -69,18 +68,12 @@ final class UnwrittenPages {
         return size;
     }
 
-    /** Data-file writes that failed after their record was durable, since start. */
-    synchronized long failuresTotal() {
-        return failuresTotal;
-    }
-
     /** The data-file write of {@code page} (record {@code lsn}) failed: keep {@code image} (copied) for reads. */
     synchronized void failed(long page, long lsn, MemorySegment image) {
         Entry previous = entries.get(page);
         if (previous == null || previous.lsn <= lsn) {
             entries.put(page, new Entry(lsn, image.toArray(ValueLayout.JAVA_BYTE)));
         }
-        failuresTotal++;
         size = entries.size();
     }
 

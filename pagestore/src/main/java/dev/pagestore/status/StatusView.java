@@ -134,46 +134,6 @@ public final class StatusView implements PageVersions, AutoCloseable {
         return reactor(reactor, StatusRegionDescriptor.HISTOGRAM_OFFSET + (long) bucket * Long.BYTES);
     }
 
-    /** Sum of a reactor field over all reactors. */
-    public long sumReactors(long field) {
-        long sum = 0;
-        for (int r = 0; r < reactorCount(); r++) {
-            sum += reactor(r, field);
-        }
-        return sum;
-    }
-
-    /**
-     * The latency below which a fraction {@code quantile} of requests finished, over all reactors since the manager
-     * started, as the upper bound of its log2 histogram bucket (so within a factor of 2); 0 when nothing was counted.
-     */
-    public long latencyPercentileNanos(double quantile) {
-        if (!(quantile > 0 && quantile <= 1)) {
-            throw new IllegalArgumentException("quantile=" + quantile + " must be in (0, 1]");
-        }
-        long[] counts = new long[StatusRegionDescriptor.HISTOGRAM_BUCKETS];
-        long total = 0;
-        for (int r = 0; r < reactorCount(); r++) {
-            for (int b = 0; b < counts.length; b++) {
-                long count = histogram(r, b);
-                counts[b] += count;
-                total += count;
-            }
-        }
-        if (total == 0) {
-            return 0;
-        }
-        long rank = (long) Math.ceil(quantile * total);
-        long seen = 0;
-        for (int b = 0; b < counts.length; b++) {
-            seen += counts[b];
-            if (seen >= rank) {
-                return b >= 62 ? Long.MAX_VALUE : 1L << (b + 1);
-            }
-        }
-        return Long.MAX_VALUE;
-    }
-
     /** Unmaps, and hangs up the observer connection if this view came from {@link #observe}. Idempotent. */
     @Override
     public void close() {

@@ -11,6 +11,7 @@ import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.ipc.testing.ChildJvm;
 import dev.pagestore.manager.ManagerConfig;
 import dev.pagestore.manager.PageStoreManager;
+import dev.pagestore.status.StatusFigures;
 import dev.pagestore.status.StatusRegionDescriptor;
 import dev.pagestore.status.StatusView;
 import java.nio.file.Path;
@@ -86,7 +87,7 @@ class AdversarialSuiteTest {
                 byte[] page = WorkerMain.stamp(4096, 77, 1);
                 client.write(77, page);
                 assertArrayEquals(page, client.read(77), "the manager serves a new worker afterwards");
-                assertTrue(status.sumReactors(StatusRegionDescriptor.CHANNEL_FAULTS) >= 2L * ROUNDS,
+                assertTrue(StatusFigures.sumReactors(status, StatusRegionDescriptor.CHANNEL_FAULTS) >= 2L * ROUNDS,
                         "the two corrupted rings were counted as channel faults");
             }
         }

@@ -15,6 +15,7 @@ import dev.pagestore.ipc.testing.ChildJvm;
 import dev.pagestore.manager.ManagerAlreadyRunningException;
 import dev.pagestore.manager.ManagerConfig;
 import dev.pagestore.manager.PageStoreManager;
+import dev.pagestore.status.StatusFigures;
 import dev.pagestore.status.StatusRegionDescriptor;
 import dev.pagestore.status.StatusView;
 import java.nio.ByteBuffer;
@@ -80,9 +81,9 @@ class MultiProcessTest {
             assertDone(a, "worker a");
             assertDone(b, "worker b");
             try (StatusView status = StatusView.observe(directory)) {
-                assertTrue(status.sumReactors(StatusRegionDescriptor.WRITE_REQUESTS) > 0);
-                assertEquals(0, status.sumReactors(StatusRegionDescriptor.ERRORS));
-                assertEquals(0, status.sumReactors(StatusRegionDescriptor.INVALID_REQUESTS));
+                assertTrue(StatusFigures.sumReactors(status, StatusRegionDescriptor.WRITE_REQUESTS) > 0);
+                assertEquals(0, StatusFigures.sumReactors(status, StatusRegionDescriptor.ERRORS));
+                assertEquals(0, StatusFigures.sumReactors(status, StatusRegionDescriptor.INVALID_REQUESTS));
             }
         }
     }
@@ -105,7 +106,7 @@ class MultiProcessTest {
             assertDone(good, "the well-behaved worker");
             try (StatusView status = StatusView.observe(directory);
                     PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-                assertTrue(status.sumReactors(StatusRegionDescriptor.INVALID_REQUESTS) > descriptors / 4,
+                assertTrue(StatusFigures.sumReactors(status, StatusRegionDescriptor.INVALID_REQUESTS) > descriptors / 4,
                         "most garbage is INVALID");
                 client.write(1, WorkerMain.stamp(4096, 1, 99));
                 assertArrayEquals(WorkerMain.stamp(4096, 1, 99), client.read(1), "the manager still serves");
@@ -128,10 +129,11 @@ class MultiProcessTest {
             assertEquals(1, manager.attachedWorkers(), "the killed worker's session ends");
             try (StatusView status = StatusView.observe(directory)) {
                 deadline = System.nanoTime() + 10_000_000_000L;
-                while (status.sumReactors(StatusRegionDescriptor.CHANNELS) > 1 && System.nanoTime() < deadline) {
+                while (StatusFigures.sumReactors(status, StatusRegionDescriptor.CHANNELS) > 1
+                        && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }
-                assertEquals(1, status.sumReactors(StatusRegionDescriptor.CHANNELS),
+                assertEquals(1, StatusFigures.sumReactors(status, StatusRegionDescriptor.CHANNELS),
                         "the killed worker's channel is reclaimed");
             }
             assertDone(survivor, "the surviving worker");

@@ -74,7 +74,7 @@ class ClientCompletionFailureTest {
         AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
         try (PageStoreManager manager = PageStoreManager.start(ManagerConfig.defaults(directory)
                 .withCapacityPages(64).withCheckpointIntervalMillis(0)
-                .withBackend(DeviceFactory.simulated(3, device::set)));
+                .withBackend(SimulatedDevices.simulated(3, device::set)));
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
             client.write(2, page(4096, 2, 1));
             int injected = device.get().faults().injectedCount();

@@ -10,6 +10,7 @@ import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.nvme.sim.NvmeOpcodes;
 import dev.pagestore.nvme.sim.NvmeStatus;
 import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
+import dev.pagestore.status.StatusFigures;
 import dev.pagestore.status.StatusRegionDescriptor;
 import dev.pagestore.status.StatusView;
 import java.nio.file.Files;
@@ -32,7 +33,7 @@ class CommittedWriteTest {
 
     private ManagerConfig config(AtomicReference<SimulatedNvmeDevice> device) {
         return ManagerConfig.defaults(directory).withCapacityPages(1024).withCheckpointIntervalMillis(0)
-                .withBackend(DeviceFactory.simulated(7, device::set));
+                .withBackend(SimulatedDevices.simulated(7, device::set));
     }
 
     private static int writeFault() {
@@ -51,7 +52,7 @@ class CommittedWriteTest {
             awaitUnwritten(manager, 1, "the failed data write waits for the checkpointer");
             assertArrayEquals(page(4096, 5, 2), client.read(5), "reads see the committed write, not the file");
             try (StatusView status = StatusView.observe(directory)) {
-                assertEquals(1, status.sumReactors(StatusRegionDescriptor.DEFERRED_DATA_WRITES));
+                assertEquals(1, StatusFigures.sumReactors(status, StatusRegionDescriptor.DEFERRED_DATA_WRITES));
                 long deadline = System.nanoTime() + 5_000_000_000L;
                 while (status.global(StatusRegionDescriptor.UNWRITTEN_PAGES) != 1 && System.nanoTime() < deadline) {
                     Thread.sleep(20);  // housekeeping publishes the gauge every 100 ms

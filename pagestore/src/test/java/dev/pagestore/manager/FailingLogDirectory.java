@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.UnaryOperator;
 
 /**
  * A manager's real WAL directory ({@code DIR/wal}) with the faults a test asks for: the next fdatasyncs of a file,
@@ -29,10 +28,13 @@ public final class FailingLogDirectory extends ForwardingLogDirectory {
         this.inner = inner;
     }
 
-    /** What {@link PageStoreManager#start(ManagerConfig, UnaryOperator)} takes; {@code made} gets the directory. */
-    public static UnaryOperator<LogDirectory> into(AtomicReference<FailingLogDirectory> made) {
-        return real -> {
-            FailingLogDirectory faulty = new FailingLogDirectory(real);
+    /**
+     * {@code real}'s directories seen through a new {@code FailingLogDirectory} each, the latest put in {@code made}:
+     * what a test's {@link ManagerConfig#withWalIo} takes.
+     */
+    public static WalDirectoryFactory over(WalDirectoryFactory real, AtomicReference<FailingLogDirectory> made) {
+        return (walDirectory, dataBackend) -> {
+            FailingLogDirectory faulty = new FailingLogDirectory(real.open(walDirectory, dataBackend));
             made.set(faulty);
             return faulty;
         };
@@ -41,7 +43,7 @@ public final class FailingLogDirectory extends ForwardingLogDirectory {
     /** Starts a manager whose WAL directory is seen through a new {@code FailingLogDirectory} put in {@code made}. */
     public static PageStoreManager start(ManagerConfig config, AtomicReference<FailingLogDirectory> made)
             throws IOException {
-        return PageStoreManager.start(config, into(made));
+        return PageStoreManager.start(config.withWalIo(over(config.walIo(), made)));
     }
 
     /** The next {@code count} fdatasyncs of file {@code name} fail. */

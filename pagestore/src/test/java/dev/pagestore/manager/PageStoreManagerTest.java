@@ -3,7 +3,6 @@ package dev.pagestore.manager;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +13,7 @@ import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.client.PageStoreException;
 import dev.pagestore.nvme.sim.NvmeOpcodes;
 import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
+import dev.pagestore.status.StatusFigures;
 import dev.pagestore.status.StatusRegionDescriptor;
 import dev.pagestore.status.StatusView;
 import java.nio.file.Path;
@@ -70,10 +70,10 @@ class PageStoreManagerTest {
                 assertEquals(StatusRegionDescriptor.STATE_RUNNING, status.state());
                 assertEquals(ProcessHandle.current().pid(), status.managerPid());
                 assertEquals(manager.epoch(), status.epoch());
-                assertTrue(status.sumReactors(StatusRegionDescriptor.WRITE_REQUESTS) >= 41);
-                assertTrue(status.sumReactors(StatusRegionDescriptor.READ_REQUESTS) >= 5);
-                long p50 = status.latencyPercentileNanos(0.5);
-                long p99 = status.latencyPercentileNanos(0.99);
+                assertTrue(StatusFigures.sumReactors(status, StatusRegionDescriptor.WRITE_REQUESTS) >= 41);
+                assertTrue(StatusFigures.sumReactors(status, StatusRegionDescriptor.READ_REQUESTS) >= 5);
+                long p50 = StatusFigures.latencyPercentileNanos(status, 0.5);
+                long p99 = StatusFigures.latencyPercentileNanos(status, 0.99);
                 assertTrue(p50 > 0 && p50 <= p99, "p50=" + p50 + " p99=" + p99);
                 System.out.println("in-process latency (log2 bucket bounds): p50 <= " + p50 + " ns, p99 <= " + p99
                         + " ns");
@@ -126,60 +126,6 @@ class PageStoreManagerTest {
     }
 
     @Test
-    void shouldRunTheWalThroughTheIoAskedForAndKeepItsFormatAcrossThem() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(dev.pagestore.ipc.linux.IoUringProbe.run().available(),
-                "io_uring unavailable here");
-        ManagerConfig uring = config().withBackend(DeviceFactory.named("io_uring")).withWalIo("io_uring");
-        try (PageStoreManager manager = PageStoreManager.start(uring);
-                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-            assertTrue(manager.walDirectory() instanceof dev.pagestore.wal.IoUringLogDirectory,
-                    "WAL directory " + manager.walDirectory());
-            for (int p = 0; p < 20; p++) {
-                client.write(p, page(4096, p, 9));
-            }
-        }
-        ManagerConfig auto = config().withBackend(DeviceFactory.named("io_uring"));
-        try (PageStoreManager manager = PageStoreManager.start(auto);
-                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-            assertTrue(manager.walDirectory() instanceof dev.pagestore.wal.PortableLogDirectory,
-                    "by default the WAL goes through a synchronous queue pair: " + manager.walDirectory());
-            assertEquals(dev.pagestore.wal.StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
-                    manager.recoveryReport().detail());
-            for (int p = 0; p < 20; p++) {
-                assertArrayEquals(page(4096, p, 9), client.read(p));
-                client.write(p, page(4096, p, 10));
-            }
-        }
-        try (PageStoreManager manager = PageStoreManager.start(config().withBackend(DeviceFactory.portable())
-                .withWalIo("file"));
-                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-            assertTrue(manager.walDirectory() instanceof dev.pagestore.wal.FileLogDirectory,
-                    "WAL directory " + manager.walDirectory());
-            assertEquals(dev.pagestore.wal.StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
-                    manager.recoveryReport().detail());
-            for (int p = 0; p < 20; p++) {
-                assertArrayEquals(page(4096, p, 10), client.read(p));
-                client.write(p, page(4096, p, 11));
-            }
-        }
-        try (PageStoreManager manager = PageStoreManager.start(uring);
-                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-            assertEquals(dev.pagestore.wal.StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
-                    manager.recoveryReport().detail());
-            for (int p = 0; p < 20; p++) {
-                assertArrayEquals(page(4096, p, 11), client.read(p));
-            }
-        }
-    }
-
-    @Test
-    void shouldRefuseAnUnknownWalIoNamingTheChoices() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> config().withWalIo("aio"));
-        assertTrue(e.getMessage().contains("io_uring, portable, file"), e.getMessage());
-    }
-
-    @Test
     void shouldRecoverAcknowledgedWritesAfterRestart() throws Exception {
         try (PageStoreManager manager = PageStoreManager.start(config());
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
@@ -203,7 +149,7 @@ class PageStoreManagerTest {
     @Test
     void shouldAnswerTimeoutForHeldCommandAndReleaseSlotLater() throws Exception {
         AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
-        ManagerConfig config = config().withBackend(DeviceFactory.simulated(42, device::set));
+        ManagerConfig config = config().withBackend(SimulatedDevices.simulated(42, device::set));
         try (PageStoreManager manager = PageStoreManager.start(config);
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
             client.write(1, page(4096, 1, 1));
@@ -217,7 +163,7 @@ class PageStoreManagerTest {
             device.get().faults().releaseHeld();
             assertArrayEquals(page(4096, 1, 1), client.read(1), "the store works after the held command");
             try (StatusView status = StatusView.observe(directory)) {
-                assertTrue(status.sumReactors(StatusRegionDescriptor.TIMEOUTS) >= 1);
+                assertTrue(StatusFigures.sumReactors(status, StatusRegionDescriptor.TIMEOUTS) >= 1);
             }
         }
     }
@@ -274,154 +220,6 @@ class PageStoreManagerTest {
     }
 
     @Test
-    void shouldKeepSamePageWritesOrderedAcrossTwoReactors() throws Exception {
-        try (PageStoreManager manager = PageStoreManager.start(config().withReactorCount(2));
-                PageStore store = PageStore.open(directory, ClientOptions.defaults())) {
-            // Threads attach one channel each; channels alternate between the two reactors. All hammer pages 0..3.
-            List<Thread> threads = new ArrayList<>();
-            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-            for (int t = 0; t < 4; t++) {
-                int thread = t;
-                Thread worker = new Thread(() -> {
-                    try {
-                        for (int s = 1; s <= 50; s++) {
-                            long p = s % 4;
-                            store.write(p, page(4096, p, thread * 1000L + s));
-                            byte[] back = store.read(p);
-                            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(back);
-                            for (int i = 0; i < 4096; i += 16) {
-                                if (b.getLong(i) != p || b.getLong(i + 8) != b.getLong(8)) {
-                                    throw new AssertionError("page " + p + " torn at " + i);
-                                }
-                            }
-                        }
-                    } catch (Throwable e) {
-                        failures.add(e);
-                    }
-                });
-                threads.add(worker);
-                worker.start();
-            }
-            for (Thread worker : threads) {
-                worker.join();
-            }
-            assertEquals(List.of(), failures);
-        }
-        // The data file and the log agree: after a restart (which replays the log) each page holds a whole write.
-        try (PageStoreManager manager = PageStoreManager.start(config());
-                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-            for (long p = 0; p < 4; p++) {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(client.read(p));
-                assertEquals(p, b.getLong(0));
-            }
-        }
-    }
-
-    @Test
-    void shouldNeverHaveAReadOnTheDeviceWhileAnotherReactorWritesThePage() throws Exception {
-        int pageSize = 16384;
-        // The simulated controller counts commands fetched over a range another in-flight command writes (a real
-        // device may return a torn image there); this machine's disk never showed a torn read either way.
-        java.util.concurrent.atomic.AtomicReference<dev.pagestore.nvme.sim.SimulatedNvmeDevice> device =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        try (PageStoreManager manager = PageStoreManager.start(config().withPageSizeBytes(pageSize)
-                .withReactorCount(2).withBackend(DeviceFactory.simulated(7, device::set)));
-                PageStore store = PageStore.open(directory, ClientOptions.defaults())) {
-            // Four threads, one channel each, alternating between the two reactors: writers on even channels, readers
-            // on odd ones, all on pages 0 and 1. Every image read must be one whole write (or zeros).
-            long end = System.nanoTime() + 2_000_000_000L;
-            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-            java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
-            List<Thread> threads = new ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                boolean writer = t % 2 == 0;
-                int thread = t;
-                Thread worker = new Thread(() -> {
-                    try {
-                        for (long s = 1; System.nanoTime() < end; s++) {
-                            long p = s % 2;
-                            if (writer) {
-                                store.write(p, page(pageSize, p, thread * 1_000_000L + s));
-                                continue;
-                            }
-                            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(store.read(p));
-                            reads.incrementAndGet();
-                            for (int i = 0; i < pageSize; i += 16) {
-                                if (b.getLong(i + 8) != b.getLong(8) || b.getLong(i) != b.getLong(0)) {
-                                    throw new AssertionError("page " + p + " torn at byte " + i + ": sequence "
-                                            + b.getLong(i + 8) + " there, " + b.getLong(8) + " at the start");
-                                }
-                            }
-                        }
-                    } catch (Throwable e) {
-                        failures.add(e);
-                    }
-                });
-                threads.add(worker);
-                worker.start();
-            }
-            for (Thread worker : threads) {
-                worker.join();
-            }
-            assertEquals(List.of(), failures);
-            assertTrue(reads.get() > 100, "the readers read (" + reads.get() + ")");
-            assertEquals(0, device.get().overlappingCommands(), "commands on the device over a page being written");
-        }
-    }
-
-    @Test
-    void shouldServeAPageOnOneReactorWhileAnotherReactorKeepsReadingIt() throws Exception {
-        try (PageStoreManager manager = PageStoreManager.start(config().withReactorCount(2));
-                PageStoreClient other = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-            // Channels alternate between the reactors: "other" is on one, "hot" (attached by its own thread, its
-            // owner) on the other. "hot" keeps 16 overlapping reads of page 7 in flight, so its reactor always has
-            // work on that page's stripe.
-            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-            java.util.concurrent.CountDownLatch attached = new java.util.concurrent.CountDownLatch(1);
-            CompletableFuture<Long> hotReads = new CompletableFuture<>();
-            Thread hotThread = new Thread(() -> {
-                try (PageStoreClient hot = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-                    attached.countDown();
-                    List<CompletableFuture<byte[]>> inFlight = new ArrayList<>();
-                    long reads = 0;
-                    while (!stop.get()) {
-                        reads += inFlight.size();
-                        inFlight.removeIf(CompletableFuture::isDone);
-                        reads -= inFlight.size();
-                        while (inFlight.size() < 16) {
-                            inFlight.add(hot.readAsync(7));
-                        }
-                        Thread.onSpinWait();
-                    }
-                    CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).join();
-                    hotReads.complete(reads);
-                } catch (Throwable e) {
-                    hotReads.completeExceptionally(e);
-                }
-            });
-            hotThread.start();
-            assertTrue(attached.await(30, java.util.concurrent.TimeUnit.SECONDS));
-            Thread.sleep(200);
-            long slowest = 0;
-            try {
-                for (int s = 1; s <= 100; s++) {
-                    long start = System.nanoTime();
-                    other.write(7, page(4096, 7, s), java.time.Duration.ofSeconds(2));
-                    assertArrayEquals(page(4096, 7, s), other.read(7, java.time.Duration.ofSeconds(2)));
-                    slowest = Math.max(slowest, System.nanoTime() - start);
-                }
-            } finally {
-                stop.set(true);
-                hotThread.join();
-            }
-            long reads = hotReads.get(30, java.util.concurrent.TimeUnit.SECONDS);
-            System.out.printf("other reactor's write+read of a page read non-stop elsewhere (%,d reads): slowest"
-                    + " %.2f ms%n", reads, slowest / 1e6);
-            assertTrue(reads > 100, "the hot reader kept reading");
-        }
-    }
-
-    @Test
     void shouldFailWithManagerGoneThenReattachAutomaticallyWhenManagerIsBack() throws Exception {
         PageStoreManager first = PageStoreManager.start(config());
         try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults()
@@ -457,7 +255,7 @@ class PageStoreManagerTest {
     @Test
     void shouldFenceTheSlotOfATimedOutReadUntilTheDeviceFinishes() throws Exception {
         AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
-        ManagerConfig config = config().withBackend(DeviceFactory.simulated(7, device::set));
+        ManagerConfig config = config().withBackend(SimulatedDevices.simulated(7, device::set));
         try (PageStoreManager manager = PageStoreManager.start(config);
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults()
                         .withRingCapacity(16))) {
@@ -489,28 +287,6 @@ class PageStoreManagerTest {
             for (CompletableFuture<byte[]> read : all) {
                 read.get();
             }
-        }
-    }
-
-    @Test
-    void shouldStopItselfWhenTheWalFailsAndAnswerIoError() throws Exception {
-        java.util.concurrent.atomic.AtomicReference<FailingLogDirectory> wal =
-                new java.util.concurrent.atomic.AtomicReference<>();
-        PageStoreManager manager = FailingLogDirectory.start(config(), wal);
-        try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-            client.write(1, page(4096, 1, 1));
-            wal.get().failNextSegmentDatasyncs(1);
-            PageStoreException failed = assertThrows(PageStoreException.class,
-                    () -> client.write(2, page(4096, 2, 1)));
-            assertTrue(failed.code() == ErrorCode.IO_ERROR || failed.code() == ErrorCode.MANAGER_GONE,
-                    "a write the WAL could not make durable is never acknowledged: " + failed.code());
-            assertTrue(manager.awaitStopped(20, java.util.concurrent.TimeUnit.SECONDS),
-                    "the manager stops after a WAL failure (fsyncgate)");
-            assertNotNull(manager.fatalCause());
-            PageStoreException gone = assertThrows(PageStoreException.class, () -> client.read(1));
-            assertEquals(ErrorCode.MANAGER_GONE, gone.code());
-        } finally {
-            manager.close();
         }
     }
 }

@@ -38,11 +38,6 @@ final class RocksRunner implements Runner {
         // the first run's process loads the pages: opening the database twice would only cost time
     }
 
-    /** Its block cache: the store's page caches together, at least {@link RocksWorker#BLOCK_CACHE_BYTES_MIN}. */
-    long blockCacheBytes() {
-        return Math.max(RocksWorker.BLOCK_CACHE_BYTES_MIN, (settings.cacheMiB() << 20) * settings.workers());
-    }
-
     @Override
     public RunResult run(int run) throws IOException, InterruptedException {
         String label = "run " + run + "/" + settings.runs() + " rocksdb";

@@ -9,19 +9,12 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -110,12 +103,6 @@ public class PageStoreBench {
     /** The manager process and its store, shared by all threads of a trial. */
     @State(Scope.Benchmark)
     public static class Store {
-        static final String MANAGER_MAIN = "dev.pagestore.cli.PageStoreCli";
-        /** The heap {@code StoreLoad} and {@code pagestore bench} give their managers. */
-        static final List<String> MANAGER_JVM_OPTIONS = List.of("--enable-native-access=ALL-UNNAMED", "-Xmx256m");
-        static final long MANAGER_START_MILLIS = 60_000;
-        static final long MANAGER_STOP_MILLIS = 130_000;  // a drain and the shutdown checkpoint (ManagerCommand)
-        static final int PREFILL_OUTSTANDING = 32;
         static final long DETACH_WAIT_MILLIS = 60_000;
 
         @Param({"io_uring"})
@@ -127,12 +114,8 @@ public class PageStoreBench {
         @Param({"65536"})
         public long workingSetPages;
 
-        /** Where the trial's directory is made; null: {@code pagestore.jmh.dir}, else bench/target or target. */
-        Path parent;
-        Path directory;
+        ManagerProcess manager;
         Path store;
-        Path log;
-        Process manager;
         /**
          * Worker states attached and not yet detached. JMH's first thread to finish tears this state down right after
          * its own worker, while the others may still be detaching: {@link #stop} waits for them.
@@ -145,94 +128,19 @@ public class PageStoreBench {
                 throw new IllegalArgumentException("workingSetPages=" + workingSetPages + " must be at least 2"
                         + " (a batch takes two distinct pages)");
             }
-            directory = Files.createTempDirectory(parent != null ? parent : defaultParent(), "pagestore-jmh-");
-            store = directory.resolve("store");
-            log = directory.resolve("manager.log");
-            Path out = directory.resolve("manager.out");
-            List<String> command = new ArrayList<>();
-            command.add(ProcessHandle.current().info().command().orElseThrow(
-                    () -> new IOException("cannot find this JVM's java executable")));
-            command.addAll(MANAGER_JVM_OPTIONS);
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), MANAGER_MAIN, "manager",
-                    "--dir", store.toString(), "--create", "--capacity-pages", Long.toString(workingSetPages),
-                    "--page-size", Integer.toString(pageSizeBytes), "--backend", backend,
-                    "--exit-with-parent", Long.toString(ProcessHandle.current().pid())));
-            manager = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(log.toFile()).start();
-            awaitReady(out);
-            prefill();
+            manager = ManagerProcess.start(backend, pageSizeBytes, workingSetPages);
+            store = manager.store;
+            Prefill.everyPage(store, backend, pageSizeBytes, workingSetPages);
         }
 
-        private static Path defaultParent() throws IOException {
-            String configured = System.getProperty("pagestore.jmh.dir");
-            Path parent = configured != null ? Path.of(configured)
-                    : Files.isDirectory(Path.of("bench", "target")) ? Path.of("bench", "target")
-                    : Files.isDirectory(Path.of("target")) ? Path.of("target")
-                    : Path.of(System.getProperty("java.io.tmpdir"));
-            Files.createDirectories(parent);
-            return parent.toAbsolutePath();
-        }
-
-        /** Polls the manager's stdout for its "ready" line (no reader thread to stop afterwards). */
-        private void awaitReady(Path out) throws IOException, InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MANAGER_START_MILLIS);
-            while (!Files.readString(out).contains(" ready ")) {
-                if (!manager.isAlive() || System.nanoTime() > deadline) {
-                    manager.destroyForcibly().waitFor();
-                    throw new IOException("the manager " + (manager.isAlive() ? "printed no 'ready' within "
-                            + MANAGER_START_MILLIS / 1000 + " s" : "exited with code " + manager.exitValue())
-                            + "; see " + log + ":\n" + Files.readString(log));
-                }
-                Thread.sleep(20);
-            }
-        }
-
-        /** Every page once, random bytes stamped with the page number, {@value #PREFILL_OUTSTANDING} in flight. */
-        private void prefill() throws IOException {
-            long started = System.nanoTime();
-            try (Arena arena = Arena.ofConfined();
-                    PageStoreClient client = PageStoreClient.attach(store, options("jmh-prefill"))) {
-                if (client.pageSizeBytes() != pageSizeBytes) {
-                    throw new IllegalStateException("the manager serves pages of " + client.pageSizeBytes()
-                            + " bytes, not pageSizeBytes=" + pageSizeBytes);
-                }
-                MemorySegment image = randomPage(arena, pageSizeBytes, new SplittableRandom(workingSetPages));
-                CompletableFuture<?>[] inFlight = new CompletableFuture<?>[PREFILL_OUTSTANDING];
-                for (long page = 0; page < workingSetPages; page++) {
-                    int i = (int) (page % PREFILL_OUTSTANDING);
-                    if (inFlight[i] != null) {
-                        inFlight[i].join();
-                    }
-                    image.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, page);  // copied into a ring slot at submit
-                    inFlight[i] = client.writeAsync(page, image, CALL_TIMEOUT);
-                }
-                CompletableFuture.allOf(Arrays.stream(inFlight).filter(Objects::nonNull)
-                        .toArray(CompletableFuture[]::new)).join();
-            }
-            System.out.printf("%n[PageStoreBench] %s: wrote %,d pages of %d B in %.1f s%n", backend,
-                    workingSetPages, pageSizeBytes, (System.nanoTime() - started) / 1e9);
-        }
-
-        /**
-         * SIGTERM and wait: a clean stop drains and checkpoints. The directory goes, unless the manager failed:
-         * then it stays with the manager's log, and the trial fails.
-         */
+        /** Waits for the workers to detach, then stops the manager ({@link ManagerProcess#stop}). */
         @TearDown(Level.Trial)
         public void stop() throws IOException, InterruptedException {
             long detachDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DETACH_WAIT_MILLIS);
             while (attachedWorkers.get() > 0 && System.nanoTime() < detachDeadline) {
                 Thread.sleep(1);
             }
-            manager.destroy();
-            if (!manager.waitFor(MANAGER_STOP_MILLIS, TimeUnit.MILLISECONDS)) {
-                manager.destroyForcibly().waitFor();
-                throw new IllegalStateException("the manager did not stop within " + MANAGER_STOP_MILLIS / 1000
-                        + " s of SIGTERM; killed it; its log: " + log);
-            }
-            if (manager.exitValue() != 0) {
-                throw new IllegalStateException("the manager exited with code " + manager.exitValue()
-                        + " (see 'pagestore manager --help'); its log: " + log);
-            }
-            deleteTree(directory);
+            manager.stop();
         }
     }
 
@@ -434,50 +342,5 @@ public class PageStoreBench {
         MemorySegment page = arena.allocate(pageSizeBytes, pageSizeBytes);
         MemorySegment.copy(bytes, 0, page, ValueLayout.JAVA_BYTE, 0, pageSizeBytes);
         return page;
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (root == null || !Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {  // does not follow links
-            for (Path each : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(each);
-            }
-        }
-    }
-
-    /** Uniform random page numbers without allocation: xorshift64* and a multiply-shift into range. */
-    static final class Pages {
-        private final long count;
-        private long state;
-
-        Pages(long count, long seed) {
-            this.count = count;
-            this.state = seed * 0x9E3779B97F4A7C15L | 1;  // never 0: xorshift would stay there
-        }
-
-        private long nextBits() {
-            state ^= state >>> 12;
-            state ^= state << 25;
-            state ^= state >>> 27;
-            return state * 0x2545F4914F6CDD1DL;
-        }
-
-        long next() {
-            return Math.unsignedMultiplyHigh(nextBits(), count);
-        }
-
-        /** In [0, 100). */
-        int percent() {
-            return (int) Math.unsignedMultiplyHigh(nextBits(), 100);
-        }
-
-        /** Two distinct pages into {@code into[0]} and {@code into[1]}. */
-        void distinctPair(long[] into) {
-            long first = next();
-            into[0] = first;
-            into[1] = (first + 1 + Math.unsignedMultiplyHigh(nextBits(), count - 1)) % count;
-        }
     }
 }

@@ -26,8 +26,12 @@ class PageStoreBenchTest {
         store.backend = "auto";
         store.pageSizeBytes = 4096;
         store.workingSetPages = 256;
-        store.parent = parent;
-        store.start();
+        System.setProperty(ManagerProcess.DIRECTORY_PROPERTY, parent.toString());
+        try {
+            store.start();
+        } finally {
+            System.clearProperty(ManagerProcess.DIRECTORY_PROPERTY);
+        }
         PageStoreBench bench = new PageStoreBench();
         try {
             for (int outstanding : new int[] {1, 4}) {
@@ -63,7 +67,7 @@ class PageStoreBenchTest {
         } finally {
             store.stop();
         }
-        assertEquals(0, store.manager.exitValue());
+        assertEquals(0, store.manager.process.exitValue());
         try (Stream<Path> left = Files.list(parent)) {
             assertEquals(0, left.count(), "the trial's directory is removed");
         }

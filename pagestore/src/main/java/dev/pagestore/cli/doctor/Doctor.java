@@ -17,7 +17,7 @@ public final class Doctor {
     }
 
     /**
-     * What the doctor looks at. Production uses {@link #forMachine}; tests point the paths elsewhere.
+     * What the doctor looks at: {@link #forMachine} this machine's.
      *
      * @param dataDir               the directory the store would keep its files in
      * @param dataDirExplicit       whether the user named it (a missing named directory fails; the default is created
@@ -40,10 +40,6 @@ public final class Doctor {
         public static Environment forMachine(Path dataDir, boolean dataDirExplicit) {
             return new Environment(dataDir, dataDirExplicit, SharedMemoryCheck.DEFAULT_PATH,
                     IoUringProbe.DISABLED_SYSCTL, IoUringProbe::run, System.getenv("PATH"));
-        }
-
-        public Environment withIoUringDisabledSysctl(Path sysctl) {
-            return new Environment(dataDir, dataDirExplicit, sharedMemoryDir, sysctl, ioUringProbe, pathEnv);
         }
     }
 

@@ -45,12 +45,6 @@ public record DoctorReport(List<Check> checks) {
         return hasFailures() ? EXIT_FAILED : EXIT_OK;
     }
 
-    /** The first check with this name, for tests and callers that act on one finding. */
-    public Check find(String name) {
-        return checks.stream().filter(check -> check.name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no check named '" + name + "' in " + checks));
-    }
-
     /**
      * Prints one line per check, names and details in aligned columns, advice indented under the detail, then a
      * one-line summary. Text longer than {@code widthChars} wraps at spaces and continues in the detail column.

@@ -1,0 +1,168 @@
+package dev.pagestore.client;
+
+import dev.pagestore.ipc.control.AttachRefusedException;
+import dev.pagestore.ipc.control.RefusalCode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A client's current {@link Connection} and the one that replaces it once the manager is back: attaches, swaps in a
+ * re-attached connection (in the background with {@link ClientOptions#autoReattach()}, or on the owner's
+ * {@link PageStoreClient#reattach} call), and closes both.
+ *
+ * <p>Thread safety: {@link #current()} and {@link #reattach} run on the client's owner thread; the background attach
+ * runs on its own daemon thread and hands its connection over through a volatile field; {@link #close} from any
+ * thread.
+ */
+final class Reattachment {
+    private static final Duration OLD_CONNECTION_DETACH = Duration.ofMillis(100);
+
+    private final Path directory;
+    private final Path socket;
+    private final ClientOptions options;
+    private volatile Connection connection;
+    private volatile Connection nextConnection;
+    private volatile Thread reattacher;
+    private volatile boolean closed;
+
+    private Reattachment(Path directory, Path socket, ClientOptions options, Connection connection) {
+        this.directory = directory;
+        this.socket = socket;
+        this.options = options;
+        this.connection = connection;
+    }
+
+    /**
+     * Attaches to the manager on {@code socket}; when it is already gone and the options ask for it, keeps trying in
+     * the background.
+     *
+     * @throws PageStoreException with {@code MANAGER_GONE} when no manager answers there
+     */
+    static Reattachment attach(Path directory, Path socket, ClientOptions options) throws PageStoreException {
+        Reattachment attachment = new Reattachment(directory, socket, options, connect(directory, socket, options));
+        if (attachment.connection.gone && options.autoReattach()) {
+            attachment.startReattach();
+        }
+        return attachment;
+    }
+
+    private static Connection connect(Path directory, Path socket, ClientOptions options)
+            throws PageStoreException {
+        try {
+            return Connection.open(directory, socket, options);
+        } catch (AttachRefusedException e) {
+            throw new PageStoreException(e.code() == RefusalCode.SHUTTING_DOWN
+                    ? ErrorCode.SHUTTING_DOWN : ErrorCode.INVALID, "the manager refused to attach: "
+                    + e.getMessage(), e);
+        } catch (PageStoreException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new PageStoreException(ErrorCode.MANAGER_GONE, "no manager answers on " + socket + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The connection as it is, usable or not: for facts about the manager last attached to. */
+    Connection connection() {
+        return connection;
+    }
+
+    /** The connection to use now: swaps in a re-attached one, or fails with MANAGER_GONE / CLOSED. */
+    Connection current() throws PageStoreException {
+        if (closed) {
+            throw new PageStoreException(ErrorCode.CLOSED, "the client is closed");
+        }
+        Connection c = connection;
+        if (c.gone) {
+            Connection next = nextConnection;
+            if (next != null) {
+                nextConnection = null;
+                connection = next;
+                c.close(OLD_CONNECTION_DETACH);
+                return next;
+            }
+            if (options.autoReattach()) {
+                startReattach();
+            }
+            c.checkUsable();
+        }
+        return c;
+    }
+
+    private synchronized void startReattach() {
+        if (reattacher != null && reattacher.isAlive()) {
+            return;
+        }
+        reattacher = new Thread(() -> {
+            long backoffMillis = 10;
+            while (!closed && nextConnection == null) {
+                try {
+                    Thread.sleep(backoffMillis);
+                    nextConnection = Connection.open(directory, socket, options);
+                    return;
+                } catch (IOException e) {
+                    backoffMillis = Math.min(1000, backoffMillis * 2);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "pagestore-client-reattach");
+        reattacher.setDaemon(true);
+        reattacher.start();
+    }
+
+    /** See {@link PageStoreClient#reattach}: the owner thread attaches again now, waiting up to {@code timeout}. */
+    void reattach(Duration timeout) throws PageStoreException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        PageStoreException last = null;
+        while (System.nanoTime() < deadline) {
+            Connection next = nextConnection;
+            if (next != null) {
+                nextConnection = null;
+                replaceWith(next);
+                return;
+            }
+            try {
+                replaceWith(connect(directory, socket, options));
+                return;
+            } catch (PageStoreException e) {
+                last = e;
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        throw last != null ? last : new PageStoreException(ErrorCode.MANAGER_GONE, "no manager within " + timeout);
+    }
+
+    private void replaceWith(Connection fresh) {
+        Connection old = connection;
+        connection = fresh;
+        old.close(OLD_CONNECTION_DETACH);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Stops the background attach and detaches both connections; idempotent. */
+    void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Thread r = reattacher;
+        if (r != null) {
+            r.interrupt();
+        }
+        connection.close(Duration.ofSeconds(1));
+        Connection next = nextConnection;
+        if (next != null) {
+            next.close(OLD_CONNECTION_DETACH);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.pagestore.manager;
+
+import dev.pagestore.ipc.control.ControlServer;
+import dev.pagestore.status.StatusRegionDescriptor;
+import dev.pagestore.wal.WalMetrics;
+import dev.pagestore.wal.WriteAheadLog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Copies the manager-wide figures (attached workers, the WAL's metrics and durable LSN, checkpoints, unwritten pages,
+ * control-socket refusals and attaches) into the status region's global words, where {@code pagestore stat} and
+ * workers read them. The reactors publish their own figures themselves.
+ *
+ * <p>Thread safety: run by the one housekeeping thread.
+ */
+final class StatusPublisher implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(StatusPublisher.class);
+
+    private final StatusRegion status;
+    private final WriteAheadLog wal;
+    private final Checkpoints checkpoints;
+    private final UnwrittenPages unwritten;
+    private final Attachments attachments;
+    private final ControlServer control;
+
+    StatusPublisher(StatusRegion status, WriteAheadLog wal, Checkpoints checkpoints, UnwrittenPages unwritten,
+            Attachments attachments, ControlServer control) {
+        this.status = status;
+        this.wal = wal;
+        this.checkpoints = checkpoints;
+        this.unwritten = unwritten;
+        this.attachments = attachments;
+        this.control = control;
+    }
+
+    @Override
+    public void run() {
+        try {
+            WalMetrics metrics = wal.metrics();
+            status.setGlobal(StatusRegionDescriptor.ATTACHED_WORKERS, attachments.attachedWorkers());
+            status.setGlobal(StatusRegionDescriptor.WAL_DATASYNCS, metrics.datasyncs());
+            status.setGlobal(StatusRegionDescriptor.WAL_BATCHES, metrics.batches());
+            status.setGlobal(StatusRegionDescriptor.WAL_RECORDS, metrics.records());
+            status.setGlobal(StatusRegionDescriptor.WAL_BYTES, metrics.bytesWritten());
+            status.setGlobal(StatusRegionDescriptor.WAL_WRITE_NANOS, metrics.writeNanos());
+            status.setGlobal(StatusRegionDescriptor.WAL_SYNC_NANOS, metrics.syncNanos());
+            status.setGlobal(StatusRegionDescriptor.WAL_SEGMENTS_ZERO_FILLED, metrics.segmentsZeroFilled());
+            status.setGlobal(StatusRegionDescriptor.WAL_SEGMENTS_RECYCLED, metrics.segmentsRecycled());
+            status.setGlobal(StatusRegionDescriptor.DURABLE_LSN, wal.durableLsn());
+            status.setGlobal(StatusRegionDescriptor.CHECKPOINTS, checkpoints.count());
+            status.setGlobal(StatusRegionDescriptor.UNWRITTEN_PAGES, unwritten.size());
+            status.setGlobal(StatusRegionDescriptor.CONTROL_REFUSALS,
+                    control.protocolErrorCount() + control.refusedPeerCount() + control.refusalCount());
+            status.setGlobal(StatusRegionDescriptor.ATTACHES, control.attachCount());
+        } catch (RuntimeException e) {
+            LOG.warn("publishing status: {}", e.toString());
+        }
+    }
+}
