@@ -5,7 +5,7 @@ import dev.pagestore.ipc.channel.ChannelParameters;
 import dev.pagestore.ipc.control.AttachRequest;
 import dev.pagestore.ipc.control.ControlClient;
 import dev.pagestore.ipc.control.ManagerGoneEvent;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.ipc.ring.CompletionDescriptor;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.ipc.ring.RingConsumer;
@@ -146,7 +146,7 @@ final class Connection {
         } finally {
             if (!success) {
                 if (statusDescriptor >= 0) {
-                    Libc.close(statusDescriptor);
+                    LibcFiles.close(statusDescriptor);
                 }
                 if (status != null) {
                     status.close();

@@ -4,6 +4,7 @@ import dev.pagestore.ipc.control.ControlServer;
 import dev.pagestore.ipc.control.ControlServerOptions;
 import dev.pagestore.ipc.control.ProcessIdentity;
 import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.StatusRegionDescriptor;
@@ -147,7 +148,7 @@ public final class PageStoreManager implements AutoCloseable {
         }
         // Owner-only by default (OwnerOnly): a manager is a process of its own, and nothing it creates, with an
         // explicit mode or without one (the control socket, a library's temporary file), is for other users.
-        Libc.umask(0077);
+        LibcProcesses.umask(0077);
         OwnerOnly.createDirectories(config.directory());
         Path directory = config.directory().toRealPath();
         OwnerOnly.checkDataDirectory(directory);
@@ -377,7 +378,7 @@ public final class PageStoreManager implements AutoCloseable {
      * memfds) through {@code /proc/PID/fd} nor {@code ptrace} it. Before any memfd exists.
      */
     private static void hideFromSameUserProcesses() throws IOException {
-        Libc.check(Libc.prctl(Libc.PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl", "PR_SET_DUMPABLE 0");
+        Libc.check(LibcProcesses.prctl(LibcProcesses.PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl", "PR_SET_DUMPABLE 0");
     }
 
     private void publishGlobals() {

@@ -1,6 +1,6 @@
 package dev.pagestore.ipc.control;
 
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.ipc.linux.UnixSocket;
 import dev.pagestore.ipc.linux.UnixSocketAddress;
 import java.io.IOException;
@@ -313,11 +313,11 @@ public final class ControlClient implements AutoCloseable {
     /** Caller holds {@code lock}. */
     private void closeUntakenDescriptors() {
         if (channelDescriptor >= 0) {
-            Libc.close(channelDescriptor);
+            LibcFiles.close(channelDescriptor);
             channelDescriptor = -1;
         }
         if (statusDescriptor >= 0) {
-            Libc.close(statusDescriptor);
+            LibcFiles.close(statusDescriptor);
             statusDescriptor = -1;
         }
     }

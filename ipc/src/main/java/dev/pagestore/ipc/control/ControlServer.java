@@ -2,7 +2,8 @@ package dev.pagestore.ipc.control;
 
 import dev.pagestore.ipc.linux.ErrnoException;
 import dev.pagestore.ipc.linux.EventFd;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import dev.pagestore.ipc.linux.PeerCredentials;
 import dev.pagestore.ipc.linux.PollSet;
 import dev.pagestore.ipc.linux.UnixSocket;
@@ -149,7 +150,7 @@ public final class ControlServer implements AutoCloseable {
         this.handler = handler;
         this.onFailure = onFailure;
         this.manager = ProcessIdentity.current();
-        this.managerUid = Libc.geteuid();
+        this.managerUid = LibcProcesses.geteuid();
         this.socketFile = socketFile;
         this.wakeup = wakeup;
         this.thread = new Thread(this::run, "pagestore-control-" + socketFile.path().getFileName());
@@ -283,9 +284,9 @@ public final class ControlServer implements AutoCloseable {
                 endRequestedSessions();
                 int timeoutMillis = pauseTimeout(expireHandshakes(System.nanoTime()));
                 pollSet.clear();
-                pollSet.add(wakeup.pollDescriptor(), Libc.POLLIN);
+                pollSet.add(wakeup.pollDescriptor(), LibcFiles.POLLIN);
                 int listenerIndex = acceptPaused ? -1 : pollSet.add(socketFile.listener().pollDescriptor(),
-                        Libc.POLLIN);
+                        LibcFiles.POLLIN);
                 if (polled.length < connections.size()) {
                     polled = new ServerConnection[2 * connections.size()];
                 }
@@ -439,7 +440,7 @@ public final class ControlServer implements AutoCloseable {
         pending.add(connection);
         pendingByPid.merge(peer.pid(), 1, Integer::sum);
         pendingCount = pending.size();
-        serve(connection, Libc.POLLIN);  // a worker sends ATTACH right after connecting: it is usually here
+        serve(connection, LibcFiles.POLLIN);  // a worker sends ATTACH right after connecting: it is usually here
     }
 
     private void evict(ServerConnection connection, String why) {
@@ -491,7 +492,7 @@ public final class ControlServer implements AutoCloseable {
             if (left > 0) {
                 return (int) Math.min(Integer.MAX_VALUE, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left) + 1));
             }
-            serve(oldest, Libc.POLLIN);  // non-blocking: reads what is there, if anything
+            serve(oldest, LibcFiles.POLLIN);  // non-blocking: reads what is there, if anything
             if (pending.contains(oldest)) {
                 expire(oldest, now);
             }

@@ -120,7 +120,7 @@ public final class ProcessStartTime {
         }
 
         private static long readTicksPerSecond() {
-            long ticks = Libc.sysconf(Libc.SC_CLK_TCK);
+            long ticks = LibcProcesses.sysconf(LibcProcesses.SC_CLK_TCK);
             if (ticks <= 0) {
                 throw new ExceptionInInitializerError("sysconf(_SC_CLK_TCK) returned " + ticks);
             }

@@ -8,7 +8,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.linux.ErrnoException;
 import dev.pagestore.ipc.linux.IoUringSyscalls;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
+import dev.pagestore.ipc.linux.LibcMemory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -886,24 +887,24 @@ public final class IoUring implements AutoCloseable {
                     + " prepared; thread '" + Thread.currentThread().getName() + "' cannot close it");
         }
         closed = true;
-        logIfFailed(Libc.munmap(sqes.address(), sqes.byteSize()), "munmap SQEs");
+        logIfFailed(LibcMemory.munmap(sqes.address(), sqes.byteSize()), "munmap SQEs");
         if (!singleMmap) {
-            logIfFailed(Libc.munmap(cqRing.address(), cqRing.byteSize()), "munmap CQ ring");
+            logIfFailed(LibcMemory.munmap(cqRing.address(), cqRing.byteSize()), "munmap CQ ring");
         }
-        logIfFailed(Libc.munmap(sqRing.address(), sqRing.byteSize()), "munmap SQ ring");
-        logIfFailed(Libc.close(ringFd), "close");
+        logIfFailed(LibcMemory.munmap(sqRing.address(), sqRing.byteSize()), "munmap SQ ring");
+        logIfFailed(LibcFiles.close(ringFd), "close");
         arena.close();
     }
 
     private void release() {
         closed = true;
         registrations.unregisterAll();
-        logIfFailed(Libc.munmap(sqes.address(), sqes.byteSize()), "munmap SQEs");
+        logIfFailed(LibcMemory.munmap(sqes.address(), sqes.byteSize()), "munmap SQEs");
         if (!singleMmap) {
-            logIfFailed(Libc.munmap(cqRing.address(), cqRing.byteSize()), "munmap CQ ring");
+            logIfFailed(LibcMemory.munmap(cqRing.address(), cqRing.byteSize()), "munmap CQ ring");
         }
-        logIfFailed(Libc.munmap(sqRing.address(), sqRing.byteSize()), "munmap SQ ring");
-        logIfFailed(Libc.close(ringFd), "close");
+        logIfFailed(LibcMemory.munmap(sqRing.address(), sqRing.byteSize()), "munmap SQ ring");
+        logIfFailed(LibcFiles.close(ringFd), "close");
         arena.close();
     }
 
