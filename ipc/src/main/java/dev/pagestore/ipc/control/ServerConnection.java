@@ -40,7 +40,7 @@ final class ServerConnection {
 
     private static final int[] NO_DESCRIPTORS = new int[0];
 
-    private final ControlServer server;
+    private final ControlLoop server;
     private final UnixSocket socket;
     private final PeerCredentials peer;
     private final long number;
@@ -54,7 +54,7 @@ final class ServerConnection {
     private ControlSession session;
     private boolean detachReported;
 
-    ServerConnection(ControlServer server, UnixSocket socket, PeerCredentials peer, long number,
+    ServerConnection(ControlLoop server, UnixSocket socket, PeerCredentials peer, long number,
                      long connectedAtNanos, long connectedAtMillis, long handshakeDeadlineNanos) {
         this.server = server;
         this.socket = socket;
