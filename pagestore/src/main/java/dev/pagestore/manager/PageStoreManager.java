@@ -2,7 +2,7 @@ package dev.pagestore.manager;
 
 import dev.pagestore.ipc.control.ControlServer;
 import dev.pagestore.ipc.control.ControlServerOptions;
-import dev.pagestore.ipc.control.ProcessIdentity;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.Libc;
 import dev.pagestore.ipc.linux.LibcProcesses;
 import dev.pagestore.nvme.BlockDevice;

@@ -2,7 +2,7 @@ package dev.pagestore.it;
 
 import dev.pagestore.ipc.control.AttachRequest;
 import dev.pagestore.ipc.control.ControlClient;
-import dev.pagestore.ipc.control.ProcessIdentity;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.LibcFiles;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;

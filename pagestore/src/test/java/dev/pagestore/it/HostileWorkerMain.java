@@ -6,7 +6,7 @@ import dev.pagestore.ipc.channel.Channel;
 import dev.pagestore.ipc.channel.ChannelParameters;
 import dev.pagestore.ipc.control.AttachRequest;
 import dev.pagestore.ipc.control.ControlClient;
-import dev.pagestore.ipc.control.ProcessIdentity;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.ipc.linux.LibcMemory;

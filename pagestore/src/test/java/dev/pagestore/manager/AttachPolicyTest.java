@@ -12,7 +12,7 @@ import dev.pagestore.client.PageStoreException;
 import dev.pagestore.ipc.control.AttachRefusedException;
 import dev.pagestore.ipc.control.AttachRequest;
 import dev.pagestore.ipc.control.ControlClient;
-import dev.pagestore.ipc.control.ProcessIdentity;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.control.RefusalCode;
 import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.protocol.PageStoreProtocol;

@@ -3,6 +3,7 @@ package dev.pagestore.ipc.channel;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.memory.OrderedAccess;
 import dev.pagestore.ipc.ring.CompletionDescriptor;
 import dev.pagestore.ipc.ring.RequestDescriptor;
@@ -217,7 +218,7 @@ public final class ChannelDescriptor {
         long pid = OrderedAccess.getLongAcquire(channel, pidOffset);
         long start = channel.get(JAVA_LONG, startOffset);
         // Validated: written by another process, so it may hold anything.
-        if (pid <= 0 || pid > Integer.MAX_VALUE || start < 0) {
+        if (pid <= 0 || pid > ProcessIdentity.PID_MAX || (start < 0 && start != ProcessIdentity.UNKNOWN_START_TIME)) {
             return Optional.empty();
         }
         return Optional.of(new ProcessIdentity(pid, start));

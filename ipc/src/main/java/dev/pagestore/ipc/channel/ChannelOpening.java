@@ -2,6 +2,7 @@ package dev.pagestore.ipc.channel;
 
 import dev.pagestore.ipc.linux.MappedRegion;
 import dev.pagestore.ipc.linux.MemfdRegion;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.SharedMemoryRegion;
 import dev.pagestore.ipc.memory.OrderedAccess;
 import dev.pagestore.ipc.ring.CompletionDescriptor;

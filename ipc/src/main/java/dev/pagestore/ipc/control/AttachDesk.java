@@ -1,6 +1,7 @@
 package dev.pagestore.ipc.control;
 
 import dev.pagestore.ipc.linux.PeerCredentials;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import java.util.LinkedHashSet;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;

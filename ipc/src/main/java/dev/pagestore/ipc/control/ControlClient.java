@@ -1,5 +1,6 @@
 package dev.pagestore.ipc.control;
 
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.UnixSocket;
 import dev.pagestore.ipc.linux.UnixSocketAddress;
 import java.io.IOException;

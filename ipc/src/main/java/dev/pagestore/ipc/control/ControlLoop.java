@@ -4,6 +4,7 @@ import dev.pagestore.ipc.linux.EventFd;
 import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.ipc.linux.PeerCredentials;
 import dev.pagestore.ipc.linux.PollSet;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.UnixSocket;
 import java.io.IOException;
 import java.lang.foreign.Arena;

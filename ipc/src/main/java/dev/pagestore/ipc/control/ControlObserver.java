@@ -1,6 +1,7 @@
 package dev.pagestore.ipc.control;
 
 import dev.pagestore.ipc.linux.LibcFiles;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.UnixSocket;
 import java.io.IOException;
 import java.nio.file.Path;

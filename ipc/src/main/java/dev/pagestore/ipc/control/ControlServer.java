@@ -2,6 +2,7 @@ package dev.pagestore.ipc.control;
 
 import dev.pagestore.ipc.linux.EventFd;
 import dev.pagestore.ipc.linux.LibcProcesses;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pagestore.ipc.linux.Libc;
 import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.ipc.linux.LibcProcesses;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.testing.ChildJvm;
 import dev.pagestore.ipc.linux.MemfdRegion;
 import java.io.IOException;
