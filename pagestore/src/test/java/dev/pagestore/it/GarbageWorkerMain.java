@@ -103,7 +103,7 @@ public final class GarbageWorkerMain {
                     int status = CompletionDescriptor.status(e, offset);
                     long result = CompletionDescriptor.result(e, offset);
                     if (status == CompletionDescriptor.STATUS_TIMEOUT
-                            && result == PageStoreProtocol.RESULT_SLOT_FENCED) {
+                            && result == CompletionDescriptor.RESULT_SLOT_FENCED) {
                         continue;  // the final one follows
                     }
                     finals++;
