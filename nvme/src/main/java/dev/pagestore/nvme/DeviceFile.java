@@ -2,7 +2,7 @@ package dev.pagestore.nvme;
 
 import dev.pagestore.ipc.linux.DirectIoAlignment;
 import dev.pagestore.ipc.linux.ExclusiveLock;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -204,8 +204,8 @@ public final class DeviceFile implements AutoCloseable {
      * backends that submit to the kernel themselves. Returns the fd or {@code -errno}; the caller closes it.
      */
     public int openDescriptor() {
-        int flags = Libc.O_RDWR | Libc.O_CLOEXEC | (directIo ? Libc.O_DIRECT : 0);
-        return Libc.open(path.toString(), flags, 0);
+        int flags = LibcFiles.O_RDWR | LibcFiles.O_CLOEXEC | (directIo ? LibcFiles.O_DIRECT : 0);
+        return LibcFiles.open(path.toString(), flags, 0);
     }
 
     public Path path() {

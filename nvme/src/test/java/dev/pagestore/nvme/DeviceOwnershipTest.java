@@ -85,7 +85,7 @@ class DeviceOwnershipTest {
                 assertTrue(device.directIo(), device.toString());
                 int fd = device.openDescriptor();
                 assertTrue(fd >= 0, "open O_DIRECT: " + fd);
-                dev.pagestore.ipc.linux.Libc.close(fd);
+                dev.pagestore.ipc.linux.LibcFiles.close(fd);
             }
             assertEquals(file.toAbsolutePath() + ".lock", device.lockFile().toString());
         }

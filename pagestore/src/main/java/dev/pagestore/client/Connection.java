@@ -5,12 +5,11 @@ import dev.pagestore.ipc.channel.ChannelParameters;
 import dev.pagestore.ipc.control.AttachRequest;
 import dev.pagestore.ipc.control.ControlClient;
 import dev.pagestore.ipc.control.ManagerGoneEvent;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.ipc.ring.CompletionDescriptor;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.ipc.ring.RingConsumer;
 import dev.pagestore.ipc.ring.RingProducer;
-import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.StatusView;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -44,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <h2>Slots</h2>
  * Every request holds one permit (at most {@code capacity} outstanding, so the manager can always answer) and every
  * data request one buffer slot, both returned at its final completion. A timed-out request keeps its slot until the
- * manager's {@link PageStoreProtocol#RESULT_SLOT_RELEASED} completion: the device may still be using it.
+ * manager's {@link CompletionDescriptor#RESULT_SLOT_RELEASED} completion: the device may still be using it.
  */
 final class Connection {
     private static final long REAPER_WAIT_NANOS = 20_000_000;
@@ -146,7 +145,7 @@ final class Connection {
         } finally {
             if (!success) {
                 if (statusDescriptor >= 0) {
-                    Libc.close(statusDescriptor);
+                    LibcFiles.close(statusDescriptor);
                 }
                 if (status != null) {
                     status.close();
@@ -264,7 +263,7 @@ final class Connection {
     }
 
     private void onCompletion(long requestId, Pending p, int statusCode, long result) {
-        if (statusCode == CompletionDescriptor.STATUS_TIMEOUT && result == PageStoreProtocol.RESULT_SLOT_FENCED) {
+        if (statusCode == CompletionDescriptor.STATUS_TIMEOUT && result == CompletionDescriptor.RESULT_SLOT_FENCED) {
             p.fenced = true;
             p.future.completeExceptionally(new PageStoreException(ErrorCode.TIMEOUT, "request " + requestId
                     + " (page " + p.pageNumber + ") passed its deadline"));

@@ -2,6 +2,7 @@ package dev.pagestore.client;
 
 import dev.pagestore.ipc.owner.SingleOwner;
 import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.PageVersions;
@@ -314,7 +315,7 @@ public final class PageStoreClient implements AutoCloseable {
      * @throws IOException when the kernel refuses
      */
     public static void protectProcessMemory() throws IOException {
-        Libc.check(Libc.prctl(Libc.PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl", "PR_SET_DUMPABLE 0");
+        Libc.check(LibcProcesses.prctl(LibcProcesses.PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl", "PR_SET_DUMPABLE 0");
     }
 
     // ------------------------------------------------------------------------------------------------ facts

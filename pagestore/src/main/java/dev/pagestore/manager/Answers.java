@@ -2,7 +2,6 @@ package dev.pagestore.manager;
 
 import dev.pagestore.ipc.ring.CompletionDescriptor;
 import dev.pagestore.ipc.ring.RequestDescriptor;
-import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.StatusRegionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -122,7 +121,7 @@ final class Answers {
             s.releaseSlots(op.slots[m], op.pageCounts[m]);  // the final answer: the slot is the worker's again
             if (op.timedOut) {
                 s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m],
-                        PageStoreProtocol.RESULT_SLOT_RELEASED);
+                        CompletionDescriptor.RESULT_SLOT_RELEASED);
             } else {
                 long value = op.opcodes[m] == RequestDescriptor.OPCODE_BATCH_END ? op.lsn
                         : (long) op.pageCounts[m] * pageSizeBytes;
@@ -193,7 +192,7 @@ final class Answers {
         op.timedOut = true;
         for (int m = 0; m < op.memberCount; m++) {
             op.session.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m],
-                    PageStoreProtocol.RESULT_SLOT_FENCED);
+                    CompletionDescriptor.RESULT_SLOT_FENCED);
         }
     }
 

@@ -12,7 +12,7 @@ import dev.pagestore.ipc.control.DetachReason;
 import dev.pagestore.ipc.control.ObserveDecision;
 import dev.pagestore.ipc.control.ObserveGrant;
 import dev.pagestore.ipc.control.ObserveRequest;
-import dev.pagestore.ipc.control.ProcessIdentity;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.control.Refusal;
 import dev.pagestore.ipc.control.RefusalCode;
 import dev.pagestore.ipc.linux.Errno;

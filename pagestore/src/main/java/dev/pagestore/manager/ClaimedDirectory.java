@@ -1,6 +1,6 @@
 package dev.pagestore.manager;
 
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +33,7 @@ record ClaimedDirectory(Path directory, DirectoryOwnership ownership, StartPlan 
         }
         // Owner-only by default (OwnerOnly): a manager is a process of its own, and nothing it creates, with an
         // explicit mode or without one (the control socket, a library's temporary file), is for other users.
-        Libc.umask(0077);
+        LibcProcesses.umask(0077);
         OwnerOnly.createDirectories(config.directory());
         Path directory = config.directory().toRealPath();
         OwnerOnly.checkDataDirectory(directory);

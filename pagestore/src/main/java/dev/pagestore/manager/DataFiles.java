@@ -1,6 +1,7 @@
 package dev.pagestore.manager;
 
 import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -27,13 +28,13 @@ final class DataFiles {
 
     /** Sets {@code file}'s size (never through a symbolic link) and makes it durable. */
     static void resize(Path file, long sizeBytes) throws IOException {
-        int fd = (int) Libc.check(Libc.open(file.toString(), Libc.O_WRONLY | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0),
+        int fd = (int) Libc.check(LibcFiles.open(file.toString(), LibcFiles.O_WRONLY | LibcFiles.O_CLOEXEC | LibcFiles.O_NOFOLLOW, 0),
                 "open", file.toString());
         try {
-            Libc.check(Libc.ftruncate(fd, sizeBytes), "ftruncate", file + " to " + sizeBytes + " bytes");
-            Libc.check(Libc.fsync(fd), "fsync", file.toString());
+            Libc.check(LibcFiles.ftruncate(fd, sizeBytes), "ftruncate", file + " to " + sizeBytes + " bytes");
+            Libc.check(LibcFiles.fsync(fd), "fsync", file.toString());
         } finally {
-            Libc.close(fd);
+            LibcFiles.close(fd);
         }
     }
 }

@@ -6,6 +6,8 @@ import dev.pagestore.ipc.linux.ErrnoException;
 import dev.pagestore.ipc.linux.ExclusiveLock;
 import dev.pagestore.ipc.linux.FileStatus;
 import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import dev.pagestore.ipc.linux.PeerCredentials;
 import dev.pagestore.protocol.PageStoreProtocol;
 import java.io.IOException;
@@ -111,8 +113,8 @@ public final class DirectoryOwnership implements AutoCloseable {
                 case AbstractNameClaim.Unverified unverified -> LOG.warn("@{} is taken but its holder cannot be asked"
                         + " ({}); this manager relies on its locks in {}", nameText, unverified.why(), realDirectory);
             }
-            directoryFd = (int) Libc.check(Libc.open(realDirectory.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY
-                    | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0), "open", realDirectory.toString());
+            directoryFd = (int) Libc.check(LibcFiles.open(realDirectory.toString(), LibcFiles.O_RDONLY | LibcFiles.O_DIRECTORY
+                    | LibcFiles.O_CLOEXEC | LibcFiles.O_NOFOLLOW, 0), "open", realDirectory.toString());
             if (!tryFlock(directoryFd, realDirectory)) {
                 String holder = holderOfLockFile(realDirectory.resolve(LOCK_FILE));
                 throw new ManagerAlreadyRunningException(alreadyRunning(realDirectory, holder), holder, null);
@@ -133,7 +135,7 @@ public final class DirectoryOwnership implements AutoCloseable {
                     lock.close();
                 }
                 if (directoryFd >= 0) {
-                    Libc.close(directoryFd);
+                    LibcFiles.close(directoryFd);
                 }
                 if (name != null) {
                     name.close();
@@ -149,14 +151,14 @@ public final class DirectoryOwnership implements AutoCloseable {
 
     /** A holder of this user's, or root's, is a manager; anyone else's is a squatter. */
     private static boolean isManagerOfThisUser(PeerCredentials holder) {
-        return holder.uid() == Libc.geteuid() || holder.uid() == 0;
+        return holder.uid() == LibcProcesses.geteuid() || holder.uid() == 0;
     }
 
     /** {@code flock(LOCK_EX | LOCK_NB)}: true when taken, false when another holds it. */
     private static boolean tryFlock(int fd, Path what) throws ErrnoException {
         int result;
         do {
-            result = Libc.flock(fd, Libc.LOCK_EX | Libc.LOCK_NB);
+            result = LibcFiles.flock(fd, LibcFiles.LOCK_EX | LibcFiles.LOCK_NB);
         } while (result == -Errno.EINTR.number());  // a signal arrived before the lock was decided: ask again
         if (result == -Errno.EWOULDBLOCK.number()) {
             return false;
@@ -199,25 +201,25 @@ public final class DirectoryOwnership implements AutoCloseable {
                 // cannot be told from a squatter: the locks below decide
             }
         }
-        int fd = (int) Libc.check(Libc.open(real.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC
-                | Libc.O_NOFOLLOW, 0), "open", real.toString());
+        int fd = (int) Libc.check(LibcFiles.open(real.toString(), LibcFiles.O_RDONLY | LibcFiles.O_DIRECTORY | LibcFiles.O_CLOEXEC
+                | LibcFiles.O_NOFOLLOW, 0), "open", real.toString());
         try {
             if (!tryFlock(fd, real)) {
                 return Optional.of(holderOfLockFile(real.resolve(LOCK_FILE)) + ", which locks " + real);
             }
         } finally {
-            Libc.close(fd);  // releases the flock just taken
+            LibcFiles.close(fd);  // releases the flock just taken
         }
         Path lockFile = real.resolve(LOCK_FILE);
         if (Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)) {
-            int lockFd = Libc.open(lockFile.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0);
+            int lockFd = LibcFiles.open(lockFile.toString(), LibcFiles.O_RDONLY | LibcFiles.O_CLOEXEC | LibcFiles.O_NOFOLLOW, 0);
             if (lockFd >= 0) {
                 try {
                     if (!tryFlock(lockFd, lockFile)) {
                         return Optional.of(holderOfLockFile(lockFile) + ", which locks " + lockFile);
                     }
                 } finally {
-                    Libc.close(lockFd);
+                    LibcFiles.close(lockFd);
                 }
             }
         }
@@ -305,7 +307,7 @@ public final class DirectoryOwnership implements AutoCloseable {
         }
         closed = true;
         lock.close();
-        Libc.close(directoryFd);
+        LibcFiles.close(directoryFd);
         if (name != null) {
             name.close();
         }

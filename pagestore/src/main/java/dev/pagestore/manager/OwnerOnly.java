@@ -2,7 +2,7 @@ package dev.pagestore.manager;
 
 import dev.pagestore.ipc.linux.ErrnoException;
 import dev.pagestore.ipc.linux.FileStatus;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -58,7 +58,7 @@ final class OwnerOnly {
         if (!status.isDirectory()) {
             throw new StoreRefusedException(realDirectory + " is not a directory: give a directory as --dir");
         }
-        int uid = Libc.geteuid();
+        int uid = LibcProcesses.geteuid();
         if (status.uid() != uid) {
             throw new StoreRefusedException(realDirectory + " belongs to uid " + status.uid() + ", not to this user"
                     + " (uid " + uid + "): run the manager as the directory's owner, or give it a directory of its own");
@@ -116,7 +116,7 @@ final class OwnerOnly {
         } catch (ErrnoException e) {
             return 0;  // not there (a name that is made later)
         }
-        if ((status.permissions() & 0077) == 0 || status.uid() != Libc.geteuid()
+        if ((status.permissions() & 0077) == 0 || status.uid() != LibcProcesses.geteuid()
                 || !(status.isRegularFile() || status.isDirectory())) {
             return 0;
         }

@@ -2,8 +2,9 @@ package dev.pagestore.manager;
 
 import dev.pagestore.ipc.control.ControlServer;
 import dev.pagestore.ipc.control.ControlServerOptions;
-import dev.pagestore.ipc.control.ProcessIdentity;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.StatusRegionDescriptor;
@@ -266,7 +267,7 @@ public final class PageStoreManager implements AutoCloseable {
      * memfds) through {@code /proc/PID/fd} nor {@code ptrace} it. Before any memfd exists.
      */
     private static void hideFromSameUserProcesses() throws IOException {
-        Libc.check(Libc.prctl(Libc.PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl", "PR_SET_DUMPABLE 0");
+        Libc.check(LibcProcesses.prctl(LibcProcesses.PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl", "PR_SET_DUMPABLE 0");
     }
 
     /** Takes a checkpoint now ({@link Checkpoints}) and returns its redo LSN. */

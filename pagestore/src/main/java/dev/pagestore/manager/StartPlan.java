@@ -3,7 +3,7 @@ package dev.pagestore.manager;
 import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.linux.ErrnoException;
 import dev.pagestore.ipc.linux.FileStatus;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.wal.ControlFileDescriptor;
 import dev.pagestore.wal.LogDirectory;
@@ -231,9 +231,9 @@ record StartPlan(StoreMetadata metadata, boolean creates, boolean createsDataFil
     }
 
     private static void checkOwner(Path path, FileStatus status, String what) throws IOException {
-        if (status.uid() != Libc.geteuid()) {
+        if (status.uid() != LibcProcesses.geteuid()) {
             throw new StoreRefusedException(path + " (" + what + ") belongs to uid " + status.uid() + ", not to this"
-                    + " user (uid " + Libc.geteuid() + "): run the manager as the store's owner, or chown the whole"
+                    + " user (uid " + LibcProcesses.geteuid() + "): run the manager as the store's owner, or chown the whole"
                     + " directory");
         }
     }

@@ -3,7 +3,7 @@ package dev.pagestore.manager;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import dev.pagestore.ipc.channel.ProcessIdentity;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.MemfdRegion;
 import dev.pagestore.ipc.memory.OrderedAccess;
 import dev.pagestore.status.StatusRegionDescriptor;

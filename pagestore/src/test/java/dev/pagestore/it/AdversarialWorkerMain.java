@@ -6,7 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import dev.pagestore.ipc.channel.ChannelDescriptor;
 import dev.pagestore.ipc.control.AttachRefusedException;
 import dev.pagestore.ipc.control.RefusalCode;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.ipc.ring.RingDescriptor;
 import java.lang.foreign.MemorySegment;
@@ -271,7 +271,7 @@ public final class AdversarialWorkerMain {
                 fill(raw.channel.buffer(i), firstPage + i, 20);
                 ids.add(raw.write(firstPage + i, i, false, deadline(5000)));
             }
-            int punched = Libc.fallocate(raw.channelFd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, slab,
+            int punched = LibcFiles.fallocate(raw.channelFd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, slab,
                     raw.channel.slab().byteSize());
             if (punched != 0) {
                 return "FAIL the hole could not be punched (" + punched + "): the attack did not happen";

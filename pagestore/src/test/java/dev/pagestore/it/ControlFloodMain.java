@@ -2,8 +2,8 @@ package dev.pagestore.it;
 
 import dev.pagestore.ipc.control.AttachRequest;
 import dev.pagestore.ipc.control.ControlClient;
-import dev.pagestore.ipc.control.ProcessIdentity;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.ProcessIdentity;
+import dev.pagestore.ipc.linux.LibcFiles;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -66,8 +66,8 @@ public final class ControlFloodMain {
     private static void cycle(Path socket, AttachRequest request) throws Exception {
         ControlClient client = ControlClient.attach(socket, request, event -> {
         }, TIMEOUT);
-        Libc.close(client.takeChannelDescriptor());
-        Libc.close(client.takeStatusDescriptor());
+        LibcFiles.close(client.takeChannelDescriptor());
+        LibcFiles.close(client.takeStatusDescriptor());
         client.detach(TIMEOUT);
     }
 }

@@ -12,7 +12,7 @@ import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.client.PageStoreException;
 import dev.pagestore.ipc.control.AttachRefusedException;
 import dev.pagestore.ipc.control.RefusalCode;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import dev.pagestore.ipc.testing.ChildJvm;
 import dev.pagestore.ipc.testing.Processes;
 import java.io.IOException;
@@ -42,8 +42,8 @@ class ForeignPidNamespaceTest {
 
     @Test
     void shouldRefuseAWorkerItCannotNameWithAReasonAndLogItOnceASecond() throws Exception {
-        assumeTrue(Libc.geteuid() == 0, "needs root to make a pid namespace; this test runs as uid "
-                + Libc.geteuid());
+        assumeTrue(LibcProcesses.geteuid() == 0, "needs root to make a pid namespace; this test runs as uid "
+                + LibcProcesses.geteuid());
         Path unshare = executable("unshare");
         Path nsenter = executable("nsenter");
         assumeTrue(unshare != null && nsenter != null, "unshare and nsenter (util-linux) are not installed");

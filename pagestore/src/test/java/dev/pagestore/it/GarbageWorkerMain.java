@@ -8,7 +8,7 @@ import dev.pagestore.ipc.channel.Channel;
 import dev.pagestore.ipc.channel.ChannelParameters;
 import dev.pagestore.ipc.control.AttachRequest;
 import dev.pagestore.ipc.control.ControlClient;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.ipc.ring.CompletionDescriptor;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.ipc.ring.RingConsumer;
@@ -43,7 +43,7 @@ public final class GarbageWorkerMain {
                     System.exit(1);
                 }, Duration.ofSeconds(5));
         int cap = control.ringCapacity();
-        Libc.close(control.takeStatusDescriptor());
+        LibcFiles.close(control.takeStatusDescriptor());
         try (Channel channel = Channel.attach(control.takeChannelDescriptor(), "garbage",
                 new ChannelParameters(control.pageSizeBytes(), cap, cap, cap))) {
             System.out.println("READY");
@@ -103,7 +103,7 @@ public final class GarbageWorkerMain {
                     int status = CompletionDescriptor.status(e, offset);
                     long result = CompletionDescriptor.result(e, offset);
                     if (status == CompletionDescriptor.STATUS_TIMEOUT
-                            && result == PageStoreProtocol.RESULT_SLOT_FENCED) {
+                            && result == CompletionDescriptor.RESULT_SLOT_FENCED) {
                         continue;  // the final one follows
                     }
                     finals++;

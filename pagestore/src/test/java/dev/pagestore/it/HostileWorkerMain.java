@@ -6,9 +6,10 @@ import dev.pagestore.ipc.channel.Channel;
 import dev.pagestore.ipc.channel.ChannelParameters;
 import dev.pagestore.ipc.control.AttachRequest;
 import dev.pagestore.ipc.control.ControlClient;
-import dev.pagestore.ipc.control.ProcessIdentity;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.Errno;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
+import dev.pagestore.ipc.linux.LibcMemory;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.ipc.ring.RingProducer;
 import dev.pagestore.protocol.PageStoreProtocol;
@@ -58,24 +59,24 @@ public final class HostileWorkerMain {
         int capacity = control.ringCapacity();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment eight = arena.allocate(8);
-            attempts.put("statusShrink", result(Libc.ftruncate(statusFd, 0)));
-            long mapped = Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, statusFd, 0);
+            attempts.put("statusShrink", result(LibcFiles.ftruncate(statusFd, 0)));
+            long mapped = LibcMemory.mmap(0, 4096, LibcMemory.PROT_READ | LibcMemory.PROT_WRITE, LibcMemory.MAP_SHARED, statusFd, 0);
             attempts.put("statusMapWritable", result(mapped));
             if (mapped > 0) {
-                Libc.munmap(mapped, 4096);
+                LibcMemory.munmap(mapped, 4096);
             }
-            attempts.put("statusWrite", result(Libc.pwrite(statusFd, eight, 8, 0)));
-            int statusReopened = Libc.open("/proc/self/fd/" + statusFd, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+            attempts.put("statusWrite", result(LibcFiles.pwrite(statusFd, eight, 8, 0)));
+            int statusReopened = LibcFiles.open("/proc/self/fd/" + statusFd, LibcFiles.O_RDWR | LibcFiles.O_CLOEXEC, 0);
             attempts.put("statusReopen", result(statusReopened));
             if (statusReopened >= 0) {
-                attempts.put("statusReopenWrite", result(Libc.pwrite(statusReopened, eight, 8, 0)));
-                attempts.put("statusPunchHole", result(Libc.fallocate(statusReopened,
+                attempts.put("statusReopenWrite", result(LibcFiles.pwrite(statusReopened, eight, 8, 0)));
+                attempts.put("statusPunchHole", result(LibcFiles.fallocate(statusReopened,
                         FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096)));
-                attempts.put("statusReopenShrink", result(Libc.ftruncate(statusReopened, 0)));
-                Libc.close(statusReopened);
+                attempts.put("statusReopenShrink", result(LibcFiles.ftruncate(statusReopened, 0)));
+                LibcFiles.close(statusReopened);
             }
             // A copy of the channel's descriptor outlives the attach, which closes the one it is given.
-            int channelCopy = Libc.fcntl(channelFd, Libc.F_DUPFD_CLOEXEC, 0);
+            int channelCopy = LibcFiles.fcntl(channelFd, LibcFiles.F_DUPFD_CLOEXEC, 0);
             try (StatusView status = StatusView.map(statusFd);
                  Channel channel = Channel.attach(channelFd, "hostile", new ChannelParameters(
                          control.pageSizeBytes(), capacity, capacity, capacity))) {
@@ -88,16 +89,16 @@ public final class HostileWorkerMain {
                             System.nanoTime() + 5_000_000_000L, 0, 0);
                     requests.publish(1);
                 }
-                attempts.put("channelShrink", result(Libc.ftruncate(channelCopy, 0)));
-                attempts.put("channelShrinkToHeader", result(Libc.ftruncate(channelCopy, 4096)));
-                attempts.put("channelGrow", result(Libc.ftruncate(channelCopy, 1L << 30)));
-                int channelReopened = Libc.open("/proc/self/fd/" + channelCopy, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+                attempts.put("channelShrink", result(LibcFiles.ftruncate(channelCopy, 0)));
+                attempts.put("channelShrinkToHeader", result(LibcFiles.ftruncate(channelCopy, 4096)));
+                attempts.put("channelGrow", result(LibcFiles.ftruncate(channelCopy, 1L << 30)));
+                int channelReopened = LibcFiles.open("/proc/self/fd/" + channelCopy, LibcFiles.O_RDWR | LibcFiles.O_CLOEXEC, 0);
                 attempts.put("channelReopen", result(channelReopened));
                 if (channelReopened >= 0) {
-                    attempts.put("channelReopenShrink", result(Libc.ftruncate(channelReopened, 0)));
-                    Libc.close(channelReopened);
+                    attempts.put("channelReopenShrink", result(LibcFiles.ftruncate(channelReopened, 0)));
+                    LibcFiles.close(channelReopened);
                 }
-                Libc.close(channelCopy);
+                LibcFiles.close(channelCopy);
                 System.out.println("ATTEMPTS " + attempts.entrySet().stream()
                         .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" ")));
                 System.out.flush();

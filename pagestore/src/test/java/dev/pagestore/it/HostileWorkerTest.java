@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.PageStoreClient;
-import dev.pagestore.ipc.control.ProcessIdentity;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.testing.ChildJvm;
 import dev.pagestore.manager.ManagerConfig;
 import dev.pagestore.manager.PageStoreManager;

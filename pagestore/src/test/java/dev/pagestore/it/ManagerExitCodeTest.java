@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.pagestore.cli.PageStoreCli;
 import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.PageStoreClient;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import dev.pagestore.ipc.testing.ChildJvm;
 import dev.pagestore.manager.ManagerConfig;
 import dev.pagestore.manager.PageStoreManager;
@@ -53,7 +53,7 @@ class ManagerExitCodeTest {
 
     @Test
     void shouldExitFourAndSaySoWhenTheShutdownCheckpointFails() throws Exception {
-        assumeTrue(Libc.geteuid() == 0, "needs root for chattr +i, which no permission bit can stand in for");
+        assumeTrue(LibcProcesses.geteuid() == 0, "needs root for chattr +i, which no permission bit can stand in for");
         Path store = root.resolve("store");
         // The checkpoint writes the WAL's control file through a descriptor it holds; an immutable file refuses
         // writes even through that (ext4 since Linux 5.x), so the checkpoint cannot record its redo point.

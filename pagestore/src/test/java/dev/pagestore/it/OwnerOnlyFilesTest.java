@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pagestore.cli.PageStoreCli;
 import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.PageStoreClient;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import dev.pagestore.ipc.testing.ChildJvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,7 +48,7 @@ class OwnerOnlyFilesTest {
     }
 
     private static boolean setprivAvailable() {
-        return Libc.geteuid() == 0 && Files.isExecutable(Path.of("/usr/bin/setpriv"));
+        return LibcProcesses.geteuid() == 0 && Files.isExecutable(Path.of("/usr/bin/setpriv"));
     }
 
     /** {@code cat file} as uid 65534 (nobody): its exit code and output. */

@@ -5,7 +5,7 @@ import dev.pagestore.ipc.channel.ChannelDescriptor;
 import dev.pagestore.ipc.channel.ChannelParameters;
 import dev.pagestore.ipc.control.AttachRequest;
 import dev.pagestore.ipc.control.ControlClient;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.ipc.ring.CompletionDescriptor;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.ipc.ring.RingConsumer;
@@ -51,10 +51,10 @@ final class RawWorker implements AutoCloseable {
     static RawWorker attach(Path directory, String name) throws Exception {
         ControlClient control = ControlClient.attach(PageStoreProtocol.socketPath(directory),
                 AttachRequest.fromCurrentProcess(0, 0, name), event -> { }, Duration.ofSeconds(30));
-        Libc.close(control.takeStatusDescriptor());
+        LibcFiles.close(control.takeStatusDescriptor());
         int capacity = control.ringCapacity();
         int fd = control.takeChannelDescriptor();
-        int copy = Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, 0);
+        int copy = LibcFiles.fcntl(fd, LibcFiles.F_DUPFD_CLOEXEC, 0);
         Channel channel = Channel.attach(fd, name,
                 new ChannelParameters(control.pageSizeBytes(), capacity, capacity, capacity));
         return new RawWorker(control, channel, copy);
@@ -149,7 +149,7 @@ final class RawWorker implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        Libc.close(channelFd);
+        LibcFiles.close(channelFd);
         channel.close();
         control.close();
     }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pagestore.cli.PageStoreCli;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -39,7 +39,7 @@ class SameUserProcessTest {
 
     @Test
     void shouldKeepTheManagersAndWorkersSharedMemoryFromAnotherProcessOfTheSameUser() throws Exception {
-        assumeTrue(Libc.geteuid() == 0, "needs root to run three processes as uid " + UID);
+        assumeTrue(LibcProcesses.geteuid() == 0, "needs root to run three processes as uid " + UID);
         Path setpriv = Stream.of("/usr/bin/setpriv", "/bin/setpriv").map(Path::of).filter(Files::isExecutable)
                 .findFirst().orElse(null);
         assumeTrue(setpriv != null, "setpriv (util-linux) is not installed");

@@ -1,7 +1,8 @@
 package dev.pagestore.it;
 
 import dev.pagestore.ipc.linux.Errno;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,11 +43,11 @@ public final class SnoopMain {
     }
 
     private static String open(String path) {
-        int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        int fd = LibcFiles.open(path, LibcFiles.O_RDONLY | LibcFiles.O_CLOEXEC, 0);
         if (fd < 0) {
             return Errno.of(-fd).name();
         }
-        Libc.close(fd);
+        LibcFiles.close(fd);
         return "OK";
     }
 
@@ -87,7 +88,7 @@ public final class SnoopMain {
 
     /** How many files under /dev/shm belong to this process's user (the manager's and the worker's user too). */
     private static long namesOfThisUser() throws IOException {
-        int uid = Libc.geteuid();
+        int uid = LibcProcesses.geteuid();
         try (Stream<Path> entries = Files.list(Path.of("/dev/shm"))) {
             return entries.filter(p -> {
                 try {

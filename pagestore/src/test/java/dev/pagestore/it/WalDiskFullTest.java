@@ -11,7 +11,7 @@ import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.ErrorCode;
 import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.client.PageStoreException;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import dev.pagestore.ipc.testing.ChildJvm;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -70,7 +70,7 @@ class WalDiskFullTest {
 
     @Test
     void shouldStartOnAFullDiskAnswerNoSpaceAndWriteAgainOnceSpaceIsBack() throws Exception {
-        assumeTrue(Libc.geteuid() == 0, "needs root to mount a small tmpfs");
+        assumeTrue(LibcProcesses.geteuid() == 0, "needs root to mount a small tmpfs");
         Path mount = Files.createDirectory(root.resolve("mnt"));
         assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=160m,mode=0700", "tmpfs", mount.toString()) == 0,
                 "mount -t tmpfs failed (no CAP_SYS_ADMIN here?)");

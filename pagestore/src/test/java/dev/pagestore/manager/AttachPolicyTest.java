@@ -12,9 +12,9 @@ import dev.pagestore.client.PageStoreException;
 import dev.pagestore.ipc.control.AttachRefusedException;
 import dev.pagestore.ipc.control.AttachRequest;
 import dev.pagestore.ipc.control.ControlClient;
-import dev.pagestore.ipc.control.ProcessIdentity;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.control.RefusalCode;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.protocol.PageStoreProtocol;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,8 +63,8 @@ class AttachPolicyTest {
                     AttachRequest.fromCurrentProcess(8192, 32, "exact"), event -> { }, WAIT)) {
                 assertEquals(32, asked.ringCapacity(), "granted as asked, not rounded or clamped");
                 assertEquals(8192, asked.pageSizeBytes());
-                Libc.close(asked.takeChannelDescriptor());
-                Libc.close(asked.takeStatusDescriptor());
+                LibcFiles.close(asked.takeChannelDescriptor());
+                LibcFiles.close(asked.takeStatusDescriptor());
             }
             try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
                 assertEquals(8192, client.pageSizeBytes(), "page size 0 asks for the store's");
@@ -83,8 +83,8 @@ class AttachPolicyTest {
         try (PageStoreManager manager = start();
              ControlClient liar = ControlClient.attach(manager.socketPath(),
                      new AttachRequest(new ProcessIdentity(4_000_000, 0), 0, 0, "liar"), event -> { }, WAIT)) {
-            Libc.close(liar.takeChannelDescriptor());
-            Libc.close(liar.takeStatusDescriptor());
+            LibcFiles.close(liar.takeChannelDescriptor());
+            LibcFiles.close(liar.takeStatusDescriptor());
             assertEquals(ProcessIdentity.current().pid(), manager.attachedWorkerProcesses().getFirst().pid());
             assertEquals(ProcessIdentity.current().startTimeMillis(),
                     manager.attachedWorkerProcesses().getFirst().startTimeMillis());

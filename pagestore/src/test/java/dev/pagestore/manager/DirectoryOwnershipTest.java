@@ -11,7 +11,7 @@ import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.ErrorCode;
 import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.client.PageStoreException;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import dev.pagestore.ipc.testing.ChildJvm;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -108,7 +108,7 @@ class DirectoryOwnershipTest {
 
     @Test
     void shouldStartWhileAnotherUserSquatsTheName() throws Exception {
-        assumeTrue(Libc.geteuid() == 0, "needs root to run a squatter as another user (setpriv)");
+        assumeTrue(LibcProcesses.geteuid() == 0, "needs root to run a squatter as another user (setpriv)");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3 for the squatter");
         Path directory = Files.createDirectory(root.resolve("store"), PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------")));

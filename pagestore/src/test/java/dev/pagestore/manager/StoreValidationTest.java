@@ -368,7 +368,7 @@ class StoreValidationTest {
 
     @Test
     void shouldRefuseADirectoryOfAnotherUser() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(dev.pagestore.ipc.linux.Libc.geteuid() == 0,
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.pagestore.ipc.linux.LibcProcesses.geteuid() == 0,
                 "needs root to give the directory to another user");
         makeStore();
         Files.setAttribute(store(), "unix:uid", 65534);

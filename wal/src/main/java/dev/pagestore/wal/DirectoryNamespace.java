@@ -2,6 +2,7 @@ package dev.pagestore.wal;
 
 import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -67,12 +68,12 @@ abstract class DirectoryNamespace implements LogDirectory {
 
     @Override
     public void sync() throws IOException {
-        int fd = (int) Libc.check(Libc.open(directory.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0),
+        int fd = (int) Libc.check(LibcFiles.open(directory.toString(), LibcFiles.O_RDONLY | LibcFiles.O_DIRECTORY | LibcFiles.O_CLOEXEC, 0),
                 "open", directory.toString());
         try {
-            Libc.check(Libc.fsync(fd), "fsync", directory.toString());
+            Libc.check(LibcFiles.fsync(fd), "fsync", directory.toString());
         } finally {
-            Libc.close(fd);
+            LibcFiles.close(fd);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.pagestore.wal;
 import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.linux.ErrnoException;
 import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -49,13 +50,13 @@ public final class FileLogDevice implements LogDevice {
      * (falls back to buffered reads, silently, where the file system refuses {@code O_DIRECT}).
      */
     public static FileLogDevice open(Path path, boolean create, boolean directReads) throws IOException {
-        int flags = Libc.O_RDWR | Libc.O_CLOEXEC | (create ? Libc.O_CREAT : 0);
-        int fd = (int) Libc.check(Libc.open(path.toString(), flags, 0600), "open", path.toString());
+        int flags = LibcFiles.O_RDWR | LibcFiles.O_CLOEXEC | (create ? LibcFiles.O_CREAT : 0);
+        int fd = (int) Libc.check(LibcFiles.open(path.toString(), flags, 0600), "open", path.toString());
         boolean success = false;
         try {
             int directFd = -1;
             if (directReads) {
-                int result = Libc.open(path.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC | Libc.O_DIRECT, 0);
+                int result = LibcFiles.open(path.toString(), LibcFiles.O_RDONLY | LibcFiles.O_CLOEXEC | LibcFiles.O_DIRECT, 0);
                 directFd = result >= 0 ? result : -1; // EINVAL on tmpfs: documented fallback to buffered reads
             }
             FileLogDevice device = new FileLogDevice(path, fd, directFd);
@@ -63,7 +64,7 @@ public final class FileLogDevice implements LogDevice {
             return device;
         } finally {
             if (!success) {
-                Libc.close(fd);
+                LibcFiles.close(fd);
             }
         }
     }
@@ -78,7 +79,7 @@ public final class FileLogDevice implements LogDevice {
         long done = 0;
         long length = source.byteSize();
         while (done < length) {
-            long n = Libc.pwrite(fd, done == 0 ? source : source.asSlice(done), length - done, offset + done);
+            long n = LibcFiles.pwrite(fd, done == 0 ? source : source.asSlice(done), length - done, offset + done);
             if (n == -Errno.EINTR.number()) {
                 continue; // interrupted before transferring anything: retry is safe
             }
@@ -102,7 +103,7 @@ public final class FileLogDevice implements LogDevice {
         int readFd = aligned ? directFd : fd;
         long done = 0;
         while (done < length) {
-            long n = Libc.pread(readFd, destination.asSlice(done), length - done, offset + done);
+            long n = LibcFiles.pread(readFd, destination.asSlice(done), length - done, offset + done);
             if (n == -Errno.EINTR.number()) {
                 continue; // interrupted before transferring anything: retry is safe
             }
@@ -124,7 +125,7 @@ public final class FileLogDevice implements LogDevice {
         ensureOpen();
         int result;
         do {
-            result = Libc.fdatasync(fd);
+            result = LibcFiles.fdatasync(fd);
         } while (result == -Errno.EINTR.number()); // EINTR: the flush did not run to completion; the kernel restarts it
         Libc.check(result, "fdatasync", path.toString());
     }
@@ -132,7 +133,7 @@ public final class FileLogDevice implements LogDevice {
     /** {@code fsync} (data and metadata such as the size), used after preallocation and truncation. */
     public void fsync() throws IOException {
         ensureOpen();
-        Libc.check(Libc.fsync(fd), "fsync", path.toString());
+        Libc.check(LibcFiles.fsync(fd), "fsync", path.toString());
     }
 
     @Override
@@ -147,7 +148,7 @@ public final class FileLogDevice implements LogDevice {
         if (sizeBytes < 0) {
             throw new IllegalArgumentException("sizeBytes=" + sizeBytes + " is negative");
         }
-        int result = Libc.fallocate(fd, 0, 0, sizeBytes);
+        int result = LibcFiles.fallocate(fd, 0, 0, sizeBytes);
         if (result == -Errno.EOPNOTSUPP.number()) {
             zeroFill(size(), sizeBytes);
         } else {
@@ -167,7 +168,7 @@ public final class FileLogDevice implements LogDevice {
     @Override
     public void truncate(long sizeBytes) throws IOException {
         ensureOpen();
-        Libc.check(Libc.ftruncate(fd, sizeBytes), "ftruncate", path + " size " + sizeBytes);
+        Libc.check(LibcFiles.ftruncate(fd, sizeBytes), "ftruncate", path + " size " + sizeBytes);
     }
 
     private void ensureOpen() throws IOException {
@@ -183,9 +184,9 @@ public final class FileLogDevice implements LogDevice {
         }
         closed = true;
         if (directFd >= 0) {
-            Libc.close(directFd);
+            LibcFiles.close(directFd);
         }
-        Libc.check(Libc.close(fd), "close", path.toString());
+        Libc.check(LibcFiles.close(fd), "close", path.toString());
     }
 
     @Override

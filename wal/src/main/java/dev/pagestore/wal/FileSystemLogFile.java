@@ -2,6 +2,7 @@ package dev.pagestore.wal;
 
 import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.nvme.uring.IoUringBlockDevice;
 import java.io.IOException;
@@ -47,14 +48,14 @@ final class FileSystemLogFile implements LogFile {
 
     @Override
     public long visibleSize() throws IOException {
-        return Libc.check(Libc.lseek(fd, 0, Libc.SEEK_END), "lseek", path);
+        return Libc.check(LibcFiles.lseek(fd, 0, LibcFiles.SEEK_END), "lseek", path);
     }
 
     @Override
     public void visibleSize(long size) throws IOException {
         int result;
         do {
-            result = Libc.ftruncate(fd, size);
+            result = LibcFiles.ftruncate(fd, size);
         } while (result == -Errno.EINTR.number()); // interrupted before the size changed: retry is safe
         Libc.check(result, "ftruncate", path + " to " + size + " bytes");
     }
@@ -78,7 +79,7 @@ final class FileSystemLogFile implements LogFile {
     public void reserve(long sizeBytes) throws IOException {
         int result;
         do {
-            result = Libc.fallocate(fd, 0, 0, sizeBytes);
+            result = LibcFiles.fallocate(fd, 0, 0, sizeBytes);
         } while (result == -Errno.EINTR.number()); // interrupted before allocating: retry is safe
         if (result == -Errno.EOPNOTSUPP.number()) {
             return; // no preallocation here: the file grows by ftruncate and writes allocate as they go
@@ -104,7 +105,7 @@ final class FileSystemLogFile implements LogFile {
             device.close();
         } finally {
             if (!deviceClosesDescriptor) {
-                Libc.close(fd);
+                LibcFiles.close(fd);
             }
         }
     }

@@ -2,7 +2,7 @@ package dev.pagestore.wal;
 
 import dev.pagestore.ipc.linux.DirectIoAlignment;
 import dev.pagestore.ipc.linux.Errno;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.nvme.uring.IoUringBlockDevice;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
@@ -107,12 +107,12 @@ public final class IoUringLogDirectory extends DirectoryNamespace {
     public LogDevice open(String name, boolean create) throws IOException {
         Path path = resolve(name);
         boolean direct = directIo();
-        int baseFlags = Libc.O_RDWR | Libc.O_CLOEXEC | (create ? Libc.O_CREAT : 0);
-        int fd = Libc.open(path.toString(), baseFlags | (direct ? Libc.O_DIRECT : 0), 0600);
+        int baseFlags = LibcFiles.O_RDWR | LibcFiles.O_CLOEXEC | (create ? LibcFiles.O_CREAT : 0);
+        int fd = LibcFiles.open(path.toString(), baseFlags | (direct ? LibcFiles.O_DIRECT : 0), 0600);
         if (fd == -Errno.EINVAL.number() && direct) {
             directIoRefused = true; // tmpfs and the like have no O_DIRECT: documented fallback to buffered I/O
             direct = false;
-            fd = Libc.open(path.toString(), baseFlags, 0600);
+            fd = LibcFiles.open(path.toString(), baseFlags, 0600);
         }
         fd = opened(fd, path, create, direct ? "O_RDWR|O_DIRECT" : "O_RDWR");
         IoUringBlockDevice device = null;
@@ -136,7 +136,7 @@ public final class IoUringLogDirectory extends DirectoryNamespace {
                 if (device != null) {
                     device.close();
                 } else {
-                    Libc.close(fd);
+                    LibcFiles.close(fd);
                 }
             }
         }

@@ -1,6 +1,6 @@
 package dev.pagestore.wal;
 
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.nvme.portable.PortableBlockDevice;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -63,7 +63,7 @@ public final class PortableLogDirectory extends DirectoryNamespace {
     @Override
     public LogDevice open(String name, boolean create) throws IOException {
         Path path = resolve(name);
-        int fd = opened(Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CLOEXEC | (create ? Libc.O_CREAT : 0), 0600),
+        int fd = opened(LibcFiles.open(path.toString(), LibcFiles.O_RDWR | LibcFiles.O_CLOEXEC | (create ? LibcFiles.O_CREAT : 0), 0600),
                 path, create, "O_RDWR");
         FileChannel channel = null;
         boolean success = false;
@@ -80,7 +80,7 @@ public final class PortableLogDirectory extends DirectoryNamespace {
                 if (channel != null) {
                     channel.close();
                 }
-                Libc.close(fd);
+                LibcFiles.close(fd);
             }
         }
     }

@@ -1,6 +1,6 @@
 package dev.pagestore.bench.load;
 
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +11,7 @@ import java.nio.file.Path;
  */
 final class ProcFs {
     /** {@code sysconf(_SC_CLK_TCK)}: the unit of {@code utime} and {@code stime}, 100 on Linux (USER_HZ). */
-    static final long CLOCK_TICKS_PER_SECOND = Libc.sysconf(Libc.SC_CLK_TCK);
+    static final long CLOCK_TICKS_PER_SECOND = LibcProcesses.sysconf(LibcProcesses.SC_CLK_TCK);
 
     static {
         if (CLOCK_TICKS_PER_SECOND <= 0) {

@@ -1,9 +1,8 @@
 package dev.pagestore.ipc.channel;
 
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
 import dev.pagestore.ipc.linux.MappedRegion;
 import dev.pagestore.ipc.linux.MemfdRegion;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.SharedMemoryRegion;
 import dev.pagestore.ipc.memory.OrderedAccess;
 import dev.pagestore.ipc.ring.CompletionDescriptor;
@@ -11,7 +10,6 @@ import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.ipc.ring.RingConsumer;
 import dev.pagestore.ipc.ring.RingDescriptor;
 import dev.pagestore.ipc.ring.RingProducer;
-import dev.pagestore.ipc.ring.RingProtocolException;
 import dev.pagestore.ipc.wait.WaitStrategy;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -68,7 +66,8 @@ public final class Channel implements AutoCloseable {
     /** Worker side: the watch started by {@link #watchManager}, closed before unmapping. */
     private Lifeline.Watch lifelineWatch;
 
-    private Channel(MappedRegion region, Role role, ChannelParameters parameters, WaitStrategy waitStrategy) {
+    /** Opens this side's ring ends over a region {@link ChannelOpening} has formatted (manager) or validated (worker). */
+    Channel(MappedRegion region, Role role, ChannelParameters parameters, WaitStrategy waitStrategy) {
         this.region = region;
         this.segment = region.segment();
         this.role = role;
@@ -118,21 +117,7 @@ public final class Channel implements AutoCloseable {
     /** As {@link #create(String, ChannelParameters)}, in {@code directory}, waiting with {@code waitStrategy}. */
     public static Channel create(Path directory, String name, ChannelParameters parameters,
             WaitStrategy waitStrategy) throws IOException {
-        Objects.requireNonNull(parameters, "parameters");
-        Objects.requireNonNull(waitStrategy, "waitStrategy");
-        ChannelDescriptor.Layout layout = ChannelDescriptor.layoutOf(parameters);
-        SharedMemoryRegion region = SharedMemoryRegion.create(directory, name, layout.totalSizeBytes());
-        boolean success = false;
-        try {
-            Channel channel = format(region, parameters, waitStrategy);
-            success = true;
-            return channel;
-        } finally {
-            if (!success) {
-                region.close();
-                region.unlink();
-            }
-        }
+        return ChannelOpening.createNamed(directory, name, parameters, waitStrategy);
     }
 
     /**
@@ -144,50 +129,12 @@ public final class Channel implements AutoCloseable {
      */
     public static Channel createSealed(String label, ChannelParameters parameters, WaitStrategy waitStrategy)
             throws IOException {
-        Objects.requireNonNull(parameters, "parameters");
-        Objects.requireNonNull(waitStrategy, "waitStrategy");
-        ChannelDescriptor.Layout layout = ChannelDescriptor.layoutOf(parameters);
-        MemfdRegion region = MemfdRegion.create(label, layout.totalSizeBytes(), MemfdRegion.SIZE_SEALS);
-        boolean success = false;
-        try {
-            Channel channel = format(region, parameters, waitStrategy);
-            success = true;
-            return channel;
-        } finally {
-            if (!success) {
-                region.close();
-            }
-        }
+        return ChannelOpening.createSealed(label, parameters, waitStrategy);
     }
 
     /** As {@link #createSealed(String, ChannelParameters, WaitStrategy)} with the default wait strategy. */
     public static Channel createSealed(String label, ChannelParameters parameters) throws IOException {
         return createSealed(label, parameters, WaitStrategy.defaultStrategy());
-    }
-
-    private static Channel format(MappedRegion region, ChannelParameters parameters, WaitStrategy waitStrategy)
-            throws IOException {
-        ChannelDescriptor.Layout layout = ChannelDescriptor.layoutOf(parameters);
-        boolean success = false;
-        try {
-            MemorySegment segment = region.segment();
-            ChannelDescriptor.writeHeader(segment, parameters, layout, ProcessIdentity.current());
-            RingDescriptor.format(segment.asSlice(layout.requestRingOffset()), parameters.requestRingCapacity(),
-                    RequestDescriptor.SIZE_BYTES);
-            RingDescriptor.format(segment.asSlice(layout.completionRingOffset()),
-                    parameters.completionRingCapacity(), CompletionDescriptor.SIZE_BYTES);
-            Channel channel = new Channel(region, Role.MANAGER, parameters, waitStrategy);
-            Lifeline.hold(segment);
-            channel.lifelineHeld = true;
-            // Release, last: a worker that reads CREATED with an acquire load sees every field written above.
-            OrderedAccess.setIntRelease(segment, ChannelDescriptor.STATE_OFFSET, ChannelDescriptor.STATE_CREATED);
-            success = true;
-            return channel;
-        } finally {
-            if (!success) {
-                region.close();  // the caller removes a name, if the region has one
-            }
-        }
     }
 
     /**
@@ -211,21 +158,7 @@ public final class Channel implements AutoCloseable {
     /** As {@link #attach(String, ChannelParameters)}, in {@code directory}, waiting with {@code waitStrategy}. */
     public static Channel attach(Path directory, String name, ChannelParameters expected, WaitStrategy waitStrategy)
             throws IOException {
-        Objects.requireNonNull(waitStrategy, "waitStrategy");
-        SharedMemoryRegion region;
-        try {
-            region = SharedMemoryRegion.attach(directory, name);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw e;
-        } catch (IOException e) {
-            if (java.nio.file.Files.size(directory.resolve(name)) == 0) {
-                throw new ChannelFormatException(ChannelFormatException.Reason.TRUNCATED, "channel " + name
-                        + " is truncated: expected at least a " + ChannelDescriptor.HEADER_SIZE_BYTES
-                        + "-byte header, found an empty file", e);
-            }
-            throw e;
-        }
-        return open(region, name, expected, waitStrategy);
+        return ChannelOpening.attachNamed(directory, name, expected, waitStrategy);
     }
 
     /**
@@ -239,9 +172,7 @@ public final class Channel implements AutoCloseable {
      */
     public static Channel attach(int descriptor, String label, ChannelParameters expected,
             WaitStrategy waitStrategy) throws IOException {
-        Objects.requireNonNull(waitStrategy, "waitStrategy");
-        MemfdRegion region = MemfdRegion.map(descriptor, label, MemfdRegion.SIZE_SEALS, true);
-        return open(region, label, expected, waitStrategy);
+        return ChannelOpening.attachSealed(descriptor, label, expected, waitStrategy);
     }
 
     /** As {@link #attach(int, String, ChannelParameters, WaitStrategy)} with the default wait strategy. */
@@ -249,52 +180,9 @@ public final class Channel implements AutoCloseable {
         return attach(descriptor, label, expected, WaitStrategy.defaultStrategy());
     }
 
-    private static Channel open(MappedRegion region, String name, ChannelParameters expected,
-            WaitStrategy waitStrategy) throws IOException {
-        boolean success = false;
-        try {
-            MemorySegment segment = region.segment();
-            ChannelParameters parameters = ChannelDescriptor.checkHeader(segment, name, expected);
-            Channel channel;
-            try {
-                channel = new Channel(region, Role.WORKER, parameters, waitStrategy);
-            } catch (RingProtocolException e) {
-                throw new ChannelFormatException(ChannelFormatException.Reason.CORRUPT, "channel " + name
-                        + " has a corrupt ring: " + e.getMessage(), e);
-            }
-            int previous = OrderedAccess.compareAndExchangeInt(segment, ChannelDescriptor.STATE_OFFSET,
-                    ChannelDescriptor.STATE_CREATED, ChannelDescriptor.STATE_ATTACHED);
-            if (previous != ChannelDescriptor.STATE_CREATED) {
-                throw new ChannelFormatException(ChannelFormatException.Reason.WRONG_STATE, "channel " + name
-                        + ": expected state CREATED (open for attach), found " + ChannelDescriptor.stateName(previous)
-                        + attacherDescription(segment));
-            }
-            ProcessIdentity self = ProcessIdentity.current();
-            segment.set(JAVA_LONG, ChannelDescriptor.ATTACHER_START_TIME_OFFSET, self.startTimeTicks());
-            // Release: the start time is visible no later than the pid that names it (diagnostics read pid first).
-            OrderedAccess.setLongRelease(segment, ChannelDescriptor.ATTACHER_PID_OFFSET, self.pid());
-            success = true;
-            return channel;
-        } finally {
-            if (!success) {
-                region.close();
-            }
-        }
-    }
-
-    private static String attacherDescription(MemorySegment segment) {
-        return readIdentity(segment, ChannelDescriptor.ATTACHER_PID_OFFSET,
-                ChannelDescriptor.ATTACHER_START_TIME_OFFSET).map(id -> " (attached by " + id + ")").orElse("");
-    }
-
-    private static Optional<ProcessIdentity> readIdentity(MemorySegment segment, long pidOffset, long startOffset) {
-        long pid = OrderedAccess.getLongAcquire(segment, pidOffset);
-        long start = segment.get(JAVA_LONG, startOffset);
-        // Validated: written by another process, so it may hold anything.
-        if (pid <= 0 || pid > Integer.MAX_VALUE || start < 0) {
-            return Optional.empty();
-        }
-        return Optional.of(new ProcessIdentity(pid, start));
+    /** Manager side, while formatting: this process now holds the lifeline, so {@link #close()} releases it. */
+    void lifelineHeld() {
+        lifelineHeld = true;
     }
 
     /** Worker only: the request ring's producing end. */
@@ -386,14 +274,12 @@ public final class Channel implements AutoCloseable {
 
     /** The manager process that created the channel, as recorded in the header (validated; empty if garbage). */
     public Optional<ProcessIdentity> creator() {
-        return readIdentity(segment, ChannelDescriptor.CREATOR_PID_OFFSET,
-                ChannelDescriptor.CREATOR_START_TIME_OFFSET);
+        return ChannelDescriptor.creator(segment);
     }
 
     /** The worker process that attached, as recorded in the header (validated; empty before attach or if garbage). */
     public Optional<ProcessIdentity> attacher() {
-        return readIdentity(segment, ChannelDescriptor.ATTACHER_PID_OFFSET,
-                ChannelDescriptor.ATTACHER_START_TIME_OFFSET);
+        return ChannelDescriptor.attacher(segment);
     }
 
     /**

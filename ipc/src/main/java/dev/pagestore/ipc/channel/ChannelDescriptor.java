@@ -3,10 +3,13 @@ package dev.pagestore.ipc.channel;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.pagestore.ipc.linux.ProcessIdentity;
+import dev.pagestore.ipc.memory.OrderedAccess;
 import dev.pagestore.ipc.ring.CompletionDescriptor;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import dev.pagestore.ipc.ring.RingDescriptor;
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 
 /**
  * Layout of a channel (one per worker: a sealed memfd, or {@code /dev/shm/NAME} in ring tests and benchmarks): a 4 KiB
@@ -194,6 +197,33 @@ public final class ChannelDescriptor {
         channel.set(JAVA_LONG, CREATOR_START_TIME_OFFSET, creator.startTimeTicks());
     }
 
+    /** Records the worker that attached, after its {@code CREATED -> ATTACHED} exchange won. */
+    static void writeAttacher(MemorySegment channel, ProcessIdentity attacher) {
+        channel.set(JAVA_LONG, ATTACHER_START_TIME_OFFSET, attacher.startTimeTicks());
+        // Release: the start time is visible no later than the pid that names it (diagnostics read pid first).
+        OrderedAccess.setLongRelease(channel, ATTACHER_PID_OFFSET, attacher.pid());
+    }
+
+    /** The manager that created the channel, as its header records it; empty if the fields hold garbage. */
+    static Optional<ProcessIdentity> creator(MemorySegment channel) {
+        return readProcess(channel, CREATOR_PID_OFFSET, CREATOR_START_TIME_OFFSET);
+    }
+
+    /** The worker that attached, as the header records it; empty before attach or if the fields hold garbage. */
+    static Optional<ProcessIdentity> attacher(MemorySegment channel) {
+        return readProcess(channel, ATTACHER_PID_OFFSET, ATTACHER_START_TIME_OFFSET);
+    }
+
+    private static Optional<ProcessIdentity> readProcess(MemorySegment channel, long pidOffset, long startOffset) {
+        long pid = OrderedAccess.getLongAcquire(channel, pidOffset);
+        long start = channel.get(JAVA_LONG, startOffset);
+        // Validated: written by another process, so it may hold anything.
+        if (pid <= 0 || pid > ProcessIdentity.PID_MAX || (start < 0 && start != ProcessIdentity.UNKNOWN_START_TIME)) {
+            return Optional.empty();
+        }
+        return Optional.of(new ProcessIdentity(pid, start));
+    }
+
     /**
      * Validates the header of a mapped file and returns the parameters it holds. Reads the state word first (acquire),
      * then every field once, and checks each against the layout these parameters imply. Does not check the state's
@@ -263,7 +293,7 @@ public final class ChannelDescriptor {
 
     /** The state word, acquire load. */
     static int stateAcquire(MemorySegment channel) {
-        return dev.pagestore.ipc.memory.OrderedAccess.getIntAcquire(channel, STATE_OFFSET);
+        return OrderedAccess.getIntAcquire(channel, STATE_OFFSET);
     }
 
     /** A state's name for messages; unknown values keep their number. */

@@ -1,5 +1,7 @@
 package dev.pagestore.ipc.control;
 
+import dev.pagestore.ipc.linux.ProcessIdentity;
+
 /**
  * What the manager does when a worker attaches, when it goes, and when a tool asks to observe: the control server
  * knows nothing about channels, it only asks this handler. The manager implements it to create a worker's channel on

@@ -1,5 +1,7 @@
 package dev.pagestore.ipc.control;
 
+import dev.pagestore.ipc.linux.ProcessIdentity;
+
 /**
  * ATTACH: a worker asks the manager for a channel.
  *

@@ -1,5 +1,7 @@
 package dev.pagestore.ipc.control;
 
+import dev.pagestore.ipc.linux.ProcessIdentity;
+
 /**
  * ATTACHED: the manager's answer to a successful attach. The channel and status-region memfds travel beside it as
  * descriptors ({@link ControlMessageDescriptor#ATTACHED_DESCRIPTORS}); the worker takes them from its

@@ -1,16 +1,14 @@
 package dev.pagestore.ipc.control;
 
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.UnixSocket;
 import dev.pagestore.ipc.linux.UnixSocketAddress;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -29,10 +27,10 @@ import org.slf4j.LoggerFactory;
  * client closes whatever was not taken when it closes.
  *
  * <h2>Liveness</h2>
- * The open connection is the signal, both ways. One daemon reader thread per client sits blocked in {@code read}
- * for the whole attachment; when the manager process dies the kernel closes its end, the read returns end of stream
- * (or fails with a reset) at once, and the thread calls the {@link ManagerGoneListener}, within milliseconds, with
- * no heartbeat. Symmetrically, if this worker dies, the manager sees the same on its side. A manager that ends this
+ * The open connection is the signal, both ways. One daemon reader thread per client ({@link ControlClientReader})
+ * sits blocked in {@code read} for the whole attachment; when the manager process dies the kernel closes its end, the
+ * read returns end of stream (or fails with a reset) at once, and the thread calls the {@link ManagerGoneListener},
+ * within milliseconds, with no heartbeat. Symmetrically, if this worker dies, the manager sees the same on its side. A manager that ends this
  * session while alive ({@link ControlServer#endSession}) says why first (REFUSED, {@link RefusalCode#SESSION_ENDED}),
  * and the listener hears it with {@link ManagerGoneEvent.Cause#SESSION_ENDED} and the reason.
  *
@@ -43,32 +41,20 @@ public final class ControlClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlClient.class);
     private static final Duration CLOSE_DETACH_TIMEOUT = Duration.ofSeconds(1);
 
-    private enum Phase { HANDSHAKE, ATTACHED, DETACHING, ENDED }
-
     private final Path socketPath;
     private final UnixSocket socket;
     private final AttachRequest request;
-    private final ManagerGoneListener listener;
+    private final ClientState state = new ClientState();
+    private final ControlClientReader readerTask;
     private final Thread reader;
-    private final CompletableFuture<ControlMessage> reply = new CompletableFuture<>();
-    private final CompletableFuture<Void> detached = new CompletableFuture<>();
-    private final Object lock = new Object();
     private final Object writeLock = new Object();
-
-    // Guarded by lock.
-    private Phase phase = Phase.HANDSHAKE;
-    private boolean closedByUs;
-    private ManagerGoneEvent goneEvent;
-    private AttachedReply attachment;
-    private int channelDescriptor = -1;
-    private int statusDescriptor = -1;
 
     private ControlClient(Path socketPath, UnixSocket socket, AttachRequest request, ManagerGoneListener listener) {
         this.socketPath = socketPath;
         this.socket = socket;
         this.request = request;
-        this.listener = listener;
-        this.reader = new Thread(this::readLoop, "pagestore-control-client");
+        this.readerTask = new ControlClientReader(socketPath, socket, listener, state);
+        this.reader = new Thread(readerTask, "pagestore-control-client");
         this.reader.setDaemon(true);
     }
 
@@ -102,14 +88,14 @@ public final class ControlClient implements AutoCloseable {
             } catch (IOException e) {
                 // A manager that turns a peer away at accept (one it cannot name) sends REFUSED and closes before
                 // ATTACH is read: the reason may be waiting for the reader. Either it is, or the reader sees the end.
-                if (!client.reply.isDone()) {
+                if (!client.state.reply.isDone()) {
                     try {
-                        client.reply.get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+                        client.state.reply.get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
                     } catch (ExecutionException | TimeoutException | InterruptedException ignored) {
                         // no answer: the failed write is the news
                     }
                 }
-                if (client.reply.getNow(null) instanceof Refusal refusal) {
+                if (client.state.reply.getNow(null) instanceof Refusal refusal) {
                     client.abandon();
                     throw new AttachRefusedException(refusal);
                 }
@@ -143,7 +129,7 @@ public final class ControlClient implements AutoCloseable {
     private void awaitAttached(Duration timeout, Duration requestedTimeout) throws IOException {
         ControlMessage answer;
         try {
-            answer = reply.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            answer = state.reply.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             abandon();
             throw new IOException("the manager at " + socketPath + " did not answer ATTACH within "
@@ -186,28 +172,12 @@ public final class ControlClient implements AutoCloseable {
      * @throws IllegalStateException when it was taken already or the client is closed
      */
     public int takeChannelDescriptor() {
-        synchronized (lock) {
-            int fd = channelDescriptor;
-            if (fd < 0) {
-                throw new IllegalStateException("the channel descriptor of " + socketPath
-                        + " was taken already, or the client is closed");
-            }
-            channelDescriptor = -1;
-            return fd;
-        }
+        return state.takeChannelDescriptor(socketPath);
     }
 
     /** The status region's memfd received with ATTACHED; as {@link #takeChannelDescriptor()}. */
     public int takeStatusDescriptor() {
-        synchronized (lock) {
-            int fd = statusDescriptor;
-            if (fd < 0) {
-                throw new IllegalStateException("the status descriptor of " + socketPath
-                        + " was taken already, or the client is closed");
-            }
-            statusDescriptor = -1;
-            return fd;
-        }
+        return state.takeStatusDescriptor(socketPath);
     }
 
     /** The manager's number for this attachment. */
@@ -231,16 +201,11 @@ public final class ControlClient implements AutoCloseable {
 
     /** Whether the manager has gone (the listener has been or is being called). */
     public boolean isManagerGone() {
-        synchronized (lock) {
-            return goneEvent != null;
-        }
+        return state.isManagerGone();
     }
 
     private AttachedReply attachment() {
-        synchronized (lock) {
-            assert attachment != null : "accessor used before the attach completed";
-            return attachment;
-        }
+        return state.attachment();
     }
 
     // ------------------------------------------------------------------------------------------------- detach
@@ -252,20 +217,21 @@ public final class ControlClient implements AutoCloseable {
      * @throws IOException when the manager is already gone or does not answer within {@code timeout}
      */
     public void detach(Duration timeout) throws IOException {
-        synchronized (lock) {
-            if (goneEvent != null) {
-                throw new IOException(goneEvent.cause() == ManagerGoneEvent.Cause.SESSION_ENDED
-                        ? "cannot detach: the manager ended the session (" + goneEvent.detail() + ")"
-                        : "cannot detach: the manager is gone (" + goneEvent.detail() + ")");
+        synchronized (state) {
+            ManagerGoneEvent gone = state.goneEvent;
+            if (gone != null) {
+                throw new IOException(gone.cause() == ManagerGoneEvent.Cause.SESSION_ENDED
+                        ? "cannot detach: the manager ended the session (" + gone.detail() + ")"
+                        : "cannot detach: the manager is gone (" + gone.detail() + ")");
             }
-            if (phase != Phase.ATTACHED) {
-                throw new IllegalStateException("cannot detach: the client is " + phase);
+            if (state.phase != ClientState.Phase.ATTACHED) {
+                throw new IllegalStateException("cannot detach: the client is " + state.phase);
             }
-            phase = Phase.DETACHING;
+            state.phase = ClientState.Phase.DETACHING;
         }
         try {
             write(new DetachRequest());
-            detached.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            state.detached.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             throw new IOException("the manager did not answer DETACH within " + timeout);
         } catch (ExecutionException e) {
@@ -284,11 +250,7 @@ public final class ControlClient implements AutoCloseable {
      */
     @Override
     public void close() {
-        boolean attached;
-        synchronized (lock) {
-            attached = phase == Phase.ATTACHED && goneEvent == null;
-        }
-        if (attached) {
+        if (state.attachedAndManagerThere()) {
             try {
                 detach(CLOSE_DETACH_TIMEOUT);
                 return;
@@ -302,24 +264,8 @@ public final class ControlClient implements AutoCloseable {
 
     /** Closes the connection without a goodbye and without an event, and any descriptor not taken. */
     private void abandon() {
-        synchronized (lock) {
-            closedByUs = true;
-            phase = Phase.ENDED;
-            closeUntakenDescriptors();
-        }
+        state.abandon();
         socket.close();  // wakes the reader thread with end of stream
-    }
-
-    /** Caller holds {@code lock}. */
-    private void closeUntakenDescriptors() {
-        if (channelDescriptor >= 0) {
-            Libc.close(channelDescriptor);
-            channelDescriptor = -1;
-        }
-        if (statusDescriptor >= 0) {
-            Libc.close(statusDescriptor);
-            statusDescriptor = -1;
-        }
     }
 
     private void write(ControlMessage message) throws IOException {
@@ -341,156 +287,12 @@ public final class ControlClient implements AutoCloseable {
         }
     }
 
-    // ------------------------------------------------------------------------------------------------- reader
-
-    private void readLoop() {
-        FrameReader frames = new FrameReader(socket);
-        try {
-            while (true) {
-                FrameReader.Frame frame = frames.read(Long.MAX_VALUE);
-                if (frame == null) {
-                    ended(ManagerGoneEvent.Cause.CONNECTION_CLOSED, frames.bytesIntoFrame() == 0
-                            ? "end of stream from the manager"
-                            : "end of stream " + frames.bytesIntoFrame() + " bytes into a frame", null);
-                    return;
-                }
-                if (!onMessage(frame)) {
-                    return;
-                }
-            }
-        } catch (ControlProtocolException e) {
-            LOG.error("manager at {} broke the control protocol: {}", socketPath, e.getMessage());
-            ended(ManagerGoneEvent.Cause.PROTOCOL_ERROR, e.getMessage(), e);
-        } catch (ClosedChannelException e) {
-            // This client closed the socket (abandon, detach, close): ended() stays silent for closedByUs.
-            ended(ManagerGoneEvent.Cause.CONNECTION_CLOSED, "connection closed", e);
-        } catch (IOException e) {
-            ended(ManagerGoneEvent.Cause.CONNECTION_RESET, "connection reset (" + e.getMessage() + ")", e);
-        } catch (RuntimeException | Error e) {
-            LOG.error("control client reader of {} failed", socketPath, e);
-            ended(ManagerGoneEvent.Cause.PROTOCOL_ERROR, "reader failed: " + e, null);
-        }
-    }
-
-    /** Checks that {@code frame} carries exactly {@code expected} descriptors; closes them all when not. */
-    private static void expectDescriptors(FrameReader.Frame frame, int expected) throws ControlProtocolException {
-        if (frame.descriptors().length != expected) {
-            frame.closeDescriptors();
-            throw new ControlProtocolException(ProtocolProblem.BAD_FIELD, frame.message().type() + " came with "
-                    + frame.descriptors().length + " descriptors, expected " + expected);
-        }
-    }
-
-    /** Handles one frame; false when the reader should stop. */
-    private boolean onMessage(FrameReader.Frame frame) throws ControlProtocolException {
-        ControlMessage message = frame.message();
-        expectDescriptors(frame, message instanceof AttachedReply ? ControlMessageDescriptor.ATTACHED_DESCRIPTORS : 0);
-        Phase now;
-        synchronized (lock) {
-            now = phase;
-            if (message instanceof AttachedReply attached) {
-                if (now == Phase.HANDSHAKE) {
-                    attachment = attached;
-                    channelDescriptor = frame.descriptors()[0];
-                    statusDescriptor = frame.descriptors()[1];
-                    phase = Phase.ATTACHED;
-                } else {
-                    frame.closeDescriptors();  // out of order: refused below
-                }
-            }
-        }
-        switch (now) {
-            case HANDSHAKE -> {
-                if (message instanceof AttachedReply || message instanceof Refusal) {
-                    reply.complete(message);
-                    return message instanceof AttachedReply;
-                }
-                throw new ControlProtocolException(ProtocolProblem.UNEXPECTED_MESSAGE,
-                        message.type() + " in answer to ATTACH");
-            }
-            case DETACHING -> {
-                if (message instanceof DetachedReply) {
-                    detached.complete(null);
-                    return false;
-                }
-                if (message instanceof Refusal refusal) {
-                    // The manager ended the session (or refused a frame) before it read DETACH: the session is over
-                    // either way, and detach() says why.
-                    detached.completeExceptionally(new IOException("the manager ended the session before it read"
-                            + " DETACH: " + refusal.code() + " " + refusal.message()));
-                    return false;
-                }
-                throw new ControlProtocolException(ProtocolProblem.UNEXPECTED_MESSAGE,
-                        message.type() + " in answer to DETACH");
-            }
-            case ATTACHED -> {
-                if (message instanceof Refusal refusal) {
-                    // The manager closes the connection after it: it ended this session (SESSION_ENDED,
-                    // ControlServer.endSession) or refused something this worker sent. The listener hears why, now,
-                    // rather than from the end of stream a moment later, or from every pending call's deadline.
-                    ended(ManagerGoneEvent.Cause.SESSION_ENDED, refusal.code() + ": " + refusal.message(), null);
-                    return false;
-                }
-                throw new ControlProtocolException(ProtocolProblem.UNEXPECTED_MESSAGE,
-                        message.type() + " sent to an attached worker");
-            }
-            case ENDED -> {
-                return false;
-            }
-        }
-        throw new AssertionError(now);
-    }
-
     /**
      * Reports that the manager process died, learned outside this connection (the channel's lifeline): ends the
      * connection at once and tells the listener, as an end of stream would, without waiting for the socket to close.
      * Does nothing once the connection has ended.
      */
     public void reportManagerDied(String detail) {
-        ended(ManagerGoneEvent.Cause.PROCESS_DIED, detail, null);
-    }
-
-    /** The connection ended (or must end) as seen by the reader; decides who hears of it. */
-    private void ended(ManagerGoneEvent.Cause cause, String detail, Exception error) {
-        long detectedAtNanos = System.nanoTime();
-        ManagerGoneEvent event = null;
-        boolean duringHandshake;
-        synchronized (lock) {
-            duringHandshake = phase == Phase.HANDSHAKE && (cause == ManagerGoneEvent.Cause.CONNECTION_CLOSED
-                    || cause == ManagerGoneEvent.Cause.CONNECTION_RESET);
-            if (!closedByUs && phase == Phase.ATTACHED && goneEvent == null) {
-                event = new ManagerGoneEvent(attachment.attachId(), attachment.manager(), cause, detail,
-                        detectedAtNanos);
-                goneEvent = event;
-            }
-            if (phase != Phase.ENDED) {
-                phase = Phase.ENDED;
-            }
-        }
-        if (event != null) {
-            // The listener first: it fails the worker's pending calls, which must not wait for closing or logging.
-            try {
-                listener.onManagerGone(event);
-            } catch (RuntimeException e) {
-                LOG.error("manager-gone listener failed", e);
-            }
-        }
-        // A manager closes a connection without a word only before it has read an ATTACH: say which cases those are,
-        // or a worker turned away as silent would read "connection reset" as a crash.
-        IOException failure = new IOException("control connection to " + socketPath + " ended: " + detail
-                + (duringHandshake ? " (before the manager answered: it closes a connection whose ATTACH has not"
-                + " arrived within its handshake timeout, or the oldest idle one when too many wait, or it stopped)"
-                : ""), error);
-        reply.completeExceptionally(failure);
-        detached.completeExceptionally(failure);
-        socket.close();
-        if (event != null) {
-            if (cause == ManagerGoneEvent.Cause.SESSION_ENDED) {
-                LOG.warn("manager {} ended attachment {}: {}", event.manager(), event.attachId(), detail);
-            } else {
-                LOG.warn("manager {} gone ({}: {}); attachment {} must be abandoned", event.manager(), cause, detail,
-                        event.attachId());
-            }
-        }
+        readerTask.ended(ManagerGoneEvent.Cause.PROCESS_DIED, detail, null);
     }
 }

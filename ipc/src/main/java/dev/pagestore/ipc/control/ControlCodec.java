@@ -10,6 +10,7 @@ import static dev.pagestore.ipc.control.ControlMessageDescriptor.TYPE_OFFSET;
 import static dev.pagestore.ipc.control.ControlMessageDescriptor.VERSION;
 import static dev.pagestore.ipc.control.ControlMessageDescriptor.VERSION_OFFSET;
 
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -38,7 +39,7 @@ public final class ControlCodec {
         switch (message) {
             case AttachRequest attach -> {
                 body.putLong(attach.claimedWorker().pid());
-                body.putLong(attach.claimedWorker().startTimeMillis());
+                body.putLong(attach.claimedWorker().startTimeTicks());
                 body.putInt(attach.pageSizeBytes());
                 body.putInt(attach.ringCapacity());
                 putString(body, attach.clientName());
@@ -48,7 +49,7 @@ public final class ControlCodec {
             case AttachedReply attached -> {
                 body.putLong(attached.attachId());
                 body.putLong(attached.manager().pid());
-                body.putLong(attached.manager().startTimeMillis());
+                body.putLong(attached.manager().startTimeTicks());
                 body.putInt(attached.pageSizeBytes());
                 body.putInt(attached.ringCapacity());
                 assert body.position() == ControlMessageDescriptor.ATTACHED_LENGTH;
@@ -60,7 +61,7 @@ public final class ControlCodec {
             }
             case ObservedReply observed -> {
                 body.putLong(observed.manager().pid());
-                body.putLong(observed.manager().startTimeMillis());
+                body.putLong(observed.manager().startTimeTicks());
                 assert body.position() == ControlMessageDescriptor.OBSERVED_LENGTH;
             }
             case Refusal refusal -> {
@@ -155,7 +156,7 @@ public final class ControlCodec {
                 int ringCapacity = in.getInt();
                 String name = getString(in, type, "clientName", ControlMessageDescriptor.CLIENT_NAME_BYTES_MAX);
                 check(ControlMessageDescriptor.checkPid("claimedPid", pid));
-                check(ControlMessageDescriptor.checkStartTime("claimedStartTimeMillis", start));
+                check(ControlMessageDescriptor.checkStartTime("claimedStartTimeTicks", start));
                 check(ControlMessageDescriptor.checkClientName(name));
                 yield new AttachRequest(new ProcessIdentity(pid, start), pageSize, ringCapacity, name);
             }
@@ -168,7 +169,7 @@ public final class ControlCodec {
                 int ringCapacity = in.getInt();
                 check(attachId > 0 ? null : "attachId=" + attachId + " must be positive");
                 check(ControlMessageDescriptor.checkPid("managerPid", pid));
-                check(ControlMessageDescriptor.checkStartTime("managerStartTimeMillis", start));
+                check(ControlMessageDescriptor.checkStartTime("managerStartTimeTicks", start));
                 check(ControlMessageDescriptor.checkPageSize(pageSize));
                 check(ControlMessageDescriptor.checkRingCapacity(ringCapacity));
                 yield new AttachedReply(attachId, new ProcessIdentity(pid, start), pageSize, ringCapacity);
@@ -184,7 +185,7 @@ public final class ControlCodec {
                 long pid = in.getLong();
                 long start = in.getLong();
                 check(ControlMessageDescriptor.checkPid("managerPid", pid));
-                check(ControlMessageDescriptor.checkStartTime("managerStartTimeMillis", start));
+                check(ControlMessageDescriptor.checkStartTime("managerStartTimeTicks", start));
                 yield new ObservedReply(new ProcessIdentity(pid, start));
             }
             case REFUSED -> {

@@ -1,5 +1,6 @@
 package dev.pagestore.ipc.control;
 
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
@@ -12,7 +13,7 @@ import java.nio.charset.StandardCharsets;
  * header (every frame)
  *  0        4         6        8              12
  *  +--------+---------+--------+---------------+
- *  | magic  | version | type   | bodyLength    |   magic 'PGCT' 0x50474354, version 3,
+ *  | magic  | version | type   | bodyLength    |   magic 'PGCT' 0x50474354, version 4,
  *  | u32    | u16     | u16    | s32           |   type = MessageType code, 0 <= bodyLength <= 4096
  *  +--------+---------+--------+---------------+
  *
@@ -20,7 +21,7 @@ import java.nio.charset.StandardCharsets;
  *  0              8                16          20            24        26
  *  +--------------+----------------+-----------+-------------+---------+-----------------+
  *  | claimedPid   | claimedStart   | pageSize  | ringCapacity| nameLen | clientName      |
- *  | s64          | s64 epoch ms   | s32 bytes | s32 entries | u16     | UTF-8, 1..64 B  |
+ *  | s64          | s64 ticks      | s32 bytes | s32 entries | u16     | UTF-8, 1..64 B  |
  *  +--------------+----------------+-----------+-------------+---------+-----------------+
  *  claimedPid and claimedStart are what the worker says of itself, for diagnostics only: the manager takes the
  *  worker's identity from the kernel (SO_PEERCRED, /proc/PID/stat). pageSize 0 and ringCapacity 0 ask for the
@@ -30,7 +31,7 @@ import java.nio.charset.StandardCharsets;
  *  0           8             16              24          28            32
  *  +-----------+-------------+---------------+-----------+-------------+
  *  | attachId  | managerPid  | managerStart  | pageSize  | ringCapacity|
- *  | s64 > 0   | s64         | s64 epoch ms  | s32 bytes | s32 entries |
+ *  | s64 > 0   | s64         | s64 ticks     | s32 bytes | s32 entries |
  *  +-----------+-------------+---------------+-----------+-------------+
  *
  * OBSERVE body (a tool → manager): read-only access to the status region, no channel
@@ -44,7 +45,7 @@ import java.nio.charset.StandardCharsets;
  *  0             8               16
  *  +-------------+---------------+
  *  | managerPid  | managerStart  |
- *  | s64         | s64 epoch ms  |
+ *  | s64         | s64 ticks     |
  *  +-------------+---------------+
  *
  * REFUSED body (manager → worker: in answer to ATTACH or OBSERVE, to a bad frame, at accept to a peer it cannot
@@ -65,8 +66,8 @@ import java.nio.charset.StandardCharsets;
  *
  * <h2>Validation</h2>
  * A receiver checks, in this order: magic, version, type, body length, then every field of the body, and that the
- * body holds exactly its fields (no more, no fewer). Pids lie in {@code 1..}{@link #PID_MAX}; a start time is epoch
- * milliseconds or {@link ProcessIdentity#UNKNOWN_START_TIME}. In ATTACH, page size and ring capacity are decoded
+ * body holds exactly its fields (no more, no fewer). Pids lie in {@code 1..}{@link #PID_MAX}; a start time is clock
+ * ticks after boot, as {@code /proc/PID/stat} gives it, or {@link ProcessIdentity#UNKNOWN_START_TIME}. In ATTACH, page size and ring capacity are decoded
  * as sent and judged by the manager, which refuses a bad one with {@link RefusalCode#BAD_PAGE_SIZE} or
  * {@link RefusalCode#BAD_RING_CAPACITY} (a refusal the worker can act on, not a broken frame); in ATTACHED they must
  * be legal.
@@ -79,11 +80,12 @@ public final class ControlMessageDescriptor {
     /** 'PGCT': PaGestore ConTrol. */
     public static final int MAGIC = 0x50474354;
     /**
-     * 3: a REFUSED may also end an attached session ({@link RefusalCode#SESSION_ENDED}) or turn a peer away at accept
+     * 4: start times are clock ticks after boot ({@link ProcessIdentity}), no longer epoch milliseconds, which two
+     * processes derive from a boot time each reads for itself. 3: a REFUSED may also end an attached session ({@link RefusalCode#SESSION_ENDED}) or turn a peer away at accept
      * ({@link RefusalCode#UNIDENTIFIED_PEER}); a version 2 peer would take either code for a broken frame. 2: the
      * channel and status region travel as descriptors (no names), OBSERVE, kernel identities.
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     public static final ByteOrder BYTE_ORDER = ByteOrder.BIG_ENDIAN;
 
     public static final int MAGIC_OFFSET;
@@ -135,8 +137,8 @@ public final class ControlMessageDescriptor {
     public static final int CLIENT_NAME_BYTES_MAX = 64;
     public static final int REFUSAL_MESSAGE_BYTES_MAX = 1024;
 
-    /** Linux's PID_MAX_LIMIT on 64-bit ({@code 4 * 1024 * 1024}); {@code /proc/sys/kernel/pid_max} cannot exceed it. */
-    public static final long PID_MAX = 4L * 1024 * 1024;
+    /** The largest pid a frame may carry ({@link ProcessIdentity#PID_MAX}). */
+    public static final long PID_MAX = ProcessIdentity.PID_MAX;
 
     public static final int[] PAGE_SIZES_BYTES = {4096, 8192, 16384};
     public static final int RING_CAPACITY_MIN = 2;
@@ -244,10 +246,10 @@ public final class ControlMessageDescriptor {
         return pid >= 1 && pid <= PID_MAX ? null : what + "=" + pid + " is not a pid in [1, " + PID_MAX + "]";
     }
 
-    /** {@code null} when {@code startMillis} is epoch milliseconds or unknown, else a message naming the value. */
-    public static String checkStartTime(String what, long startMillis) {
-        return startMillis >= 0 || startMillis == ProcessIdentity.UNKNOWN_START_TIME ? null
-                : what + "=" + startMillis + " is neither epoch milliseconds nor " + ProcessIdentity.UNKNOWN_START_TIME
+    /** {@code null} when {@code startTicks} is clock ticks or unknown, else a message naming the value. */
+    public static String checkStartTime(String what, long startTicks) {
+        return startTicks >= 0 || startTicks == ProcessIdentity.UNKNOWN_START_TIME ? null
+                : what + "=" + startTicks + " is neither clock ticks nor " + ProcessIdentity.UNKNOWN_START_TIME
                         + " (unknown)";
     }
 

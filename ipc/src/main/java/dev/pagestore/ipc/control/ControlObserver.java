@@ -1,6 +1,7 @@
 package dev.pagestore.ipc.control;
 
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.UnixSocket;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -93,7 +94,7 @@ public final class ControlObserver implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (statusDescriptor >= 0) {
-            Libc.close(statusDescriptor);
+            LibcFiles.close(statusDescriptor);
             statusDescriptor = -1;
         }
         socket.close();

@@ -1,6 +1,7 @@
 package dev.pagestore.ipc.control;
 
 import dev.pagestore.ipc.linux.PeerCredentials;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**

@@ -1,6 +1,6 @@
 package dev.pagestore.ipc.control;
 
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.ipc.linux.UnixSocket;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -22,7 +22,7 @@ final class FrameReader {
     record Frame(ControlMessage message, int[] descriptors) {
         void closeDescriptors() {
             for (int fd : descriptors) {
-                Libc.close(fd);
+                LibcFiles.close(fd);
             }
         }
     }

@@ -1,5 +1,7 @@
 package dev.pagestore.ipc.control;
 
+import dev.pagestore.ipc.linux.ProcessIdentity;
+
 /**
  * The manager's end of an attached worker's control connection closed without a DETACHED: the manager died (the
  * kernel closed its sockets), closed its server, broke the protocol, or ended this session itself and said why. The

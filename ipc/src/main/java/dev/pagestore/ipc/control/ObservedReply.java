@@ -1,5 +1,7 @@
 package dev.pagestore.ipc.control;
 
+import dev.pagestore.ipc.linux.ProcessIdentity;
+
 /**
  * OBSERVED: the manager's answer to OBSERVE; the status region's read-only memfd travels beside it as a descriptor
  * ({@link ControlMessageDescriptor#OBSERVED_DESCRIPTORS}).

@@ -2,7 +2,7 @@ package dev.pagestore.ipc.control;
 
 import static dev.pagestore.ipc.control.ControlMessageDescriptor.HEADER_LENGTH;
 
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.ipc.linux.PeerCredentials;
 import dev.pagestore.ipc.linux.UnixSocket;
 import java.io.IOException;
@@ -40,7 +40,7 @@ final class ServerConnection {
 
     private static final int[] NO_DESCRIPTORS = new int[0];
 
-    private final ControlServer server;
+    private final ControlLoop server;
     private final UnixSocket socket;
     private final PeerCredentials peer;
     private final long number;
@@ -54,7 +54,7 @@ final class ServerConnection {
     private ControlSession session;
     private boolean detachReported;
 
-    ServerConnection(ControlServer server, UnixSocket socket, PeerCredentials peer, long number,
+    ServerConnection(ControlLoop server, UnixSocket socket, PeerCredentials peer, long number,
                      long connectedAtNanos, long connectedAtMillis, long handshakeDeadlineNanos) {
         this.server = server;
         this.socket = socket;
@@ -96,8 +96,8 @@ final class ServerConnection {
 
     /** The {@code poll(2)} events this connection waits for now. */
     short interest() {
-        short events = state == State.CLOSING ? 0 : Libc.POLLIN;
-        return out.isEmpty() ? events : (short) (events | Libc.POLLOUT);
+        short events = state == State.CLOSING ? 0 : LibcFiles.POLLIN;
+        return out.isEmpty() ? events : (short) (events | LibcFiles.POLLOUT);
     }
 
     /**
@@ -105,19 +105,19 @@ final class ServerConnection {
      * the server's native buffer of one maximum frame (control thread only).
      */
     void onReady(short events, MemorySegment scratch) {
-        if (!out.isEmpty() && (events & (Libc.POLLOUT | Libc.POLLERR | Libc.POLLHUP)) != 0) {
+        if (!out.isEmpty() && (events & (LibcFiles.POLLOUT | LibcFiles.POLLERR | LibcFiles.POLLHUP)) != 0) {
             flush(scratch);
         }
         if (state == State.CLOSED) {
             return;
         }
         if (state == State.CLOSING) {
-            if ((events & (Libc.POLLERR | Libc.POLLHUP)) != 0 && !out.isEmpty()) {
+            if ((events & (LibcFiles.POLLERR | LibcFiles.POLLHUP)) != 0 && !out.isEmpty()) {
                 peerGone("hung up before the reply was sent");
             }
             return;
         }
-        if ((events & (Libc.POLLIN | Libc.POLLERR | Libc.POLLHUP)) != 0) {
+        if ((events & (LibcFiles.POLLIN | LibcFiles.POLLERR | LibcFiles.POLLHUP)) != 0) {
             readAndHandle(scratch);
         }
     }

@@ -84,7 +84,7 @@
  * detection is the job of request deadlines, not of this layer.
  *
  * <h2>Diagnostics</h2>
- * Processes are named by pid and start time ({@link dev.pagestore.ipc.control.ProcessIdentity}), which names a
+ * Processes are named by pid and start time ({@link dev.pagestore.ipc.linux.ProcessIdentity}), which names a
  * process unambiguously even after pid reuse; the manager's view of a worker comes from the kernel. Every line a peer
  * can cause at will (a bad frame, a refusal, a false pid claim, an eviction, a refused peer) goes through a
  * {@link dev.pagestore.ipc.control.LogLimiter} of its kind, once a second with the count left out; an attach and a

@@ -65,9 +65,9 @@ public final class AbstractNameClaim implements AutoCloseable {
             int fd = newSocket();
             boolean keep = false;
             try (Arena arena = Arena.ofConfined()) {
-                int bound = Libc.bind(fd, address.allocate(arena), address.length());
+                int bound = LibcSockets.bind(fd, address.allocate(arena), address.length());
                 if (bound == 0) {
-                    Libc.check(Libc.listen(fd, BACKLOG), "listen", address.toString());
+                    Libc.check(LibcSockets.listen(fd, BACKLOG), "listen", address.toString());
                     keep = true;
                     return new Claimed(new AbstractNameClaim(name, fd));
                 }
@@ -76,12 +76,12 @@ public final class AbstractNameClaim implements AutoCloseable {
                 }
             } finally {
                 if (!keep) {
-                    Libc.close(fd);
+                    LibcFiles.close(fd);
                 }
             }
             int probe = newSocket();
             try (Arena arena = Arena.ofConfined()) {
-                int connected = Libc.connect(probe, address.allocate(arena), address.length());
+                int connected = LibcSockets.connect(probe, address.allocate(arena), address.length());
                 if (connected == 0) {
                     return new HeldBy(PeerCredentials.of(probe));
                 }
@@ -93,7 +93,7 @@ public final class AbstractNameClaim implements AutoCloseable {
                     Libc.check(connected, "connect", address.toString());
                 }
             } finally {
-                Libc.close(probe);
+                LibcFiles.close(probe);
             }
             sleepQuietly();
         }
@@ -102,7 +102,7 @@ public final class AbstractNameClaim implements AutoCloseable {
 
     private static int newSocket() throws ErrnoException {
         // non-blocking: a connect to a full backlog fails with EAGAIN instead of waiting, accept4 never waits
-        return (int) Libc.check(Libc.socket(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK,
+        return (int) Libc.check(LibcSockets.socket(LibcSockets.AF_UNIX, LibcSockets.SOCK_STREAM | LibcSockets.SOCK_CLOEXEC | LibcSockets.SOCK_NONBLOCK,
                 0), "socket", "AF_UNIX");
     }
 
@@ -126,11 +126,11 @@ public final class AbstractNameClaim implements AutoCloseable {
             return;
         }
         for (int i = 0; i < BACKLOG; i++) {
-            int accepted = Libc.accept4(listener, Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK);
+            int accepted = LibcSockets.accept4(listener, LibcSockets.SOCK_CLOEXEC | LibcSockets.SOCK_NONBLOCK);
             if (accepted < 0) {
                 return;  // EAGAIN: none left; anything else (EMFILE, ECONNABORTED): try again at the next call
             }
-            Libc.close(accepted);
+            LibcFiles.close(accepted);
         }
     }
 
@@ -138,7 +138,7 @@ public final class AbstractNameClaim implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (fd >= 0) {
-            Libc.close(fd);
+            LibcFiles.close(fd);
             fd = -1;
         }
     }

@@ -22,7 +22,7 @@ public final class EventFd implements AutoCloseable {
     }
 
     public static EventFd create() throws ErrnoException {
-        return new EventFd((int) Libc.check(Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK), "eventfd", ""));
+        return new EventFd((int) Libc.check(LibcFiles.eventfd(0, LibcFiles.EFD_CLOEXEC | LibcFiles.EFD_NONBLOCK), "eventfd", ""));
     }
 
     /** Makes the descriptor readable until {@link #drain()}. Does nothing once closed. */
@@ -36,7 +36,7 @@ public final class EventFd implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment one = arena.allocate(JAVA_LONG);
             one.set(JAVA_LONG, 0, 1L);
-            long written = Libc.write(fd, one, Long.BYTES);
+            long written = LibcFiles.write(fd, one, Long.BYTES);
             // EAGAIN: the counter is at its maximum, so the descriptor is readable already.
             assert written == Long.BYTES || written == -Errno.EAGAIN.number() : "eventfd write: " + written;
         } finally {
@@ -48,7 +48,7 @@ public final class EventFd implements AutoCloseable {
     public void drain() throws IOException {
         int fd = descriptor.begin();
         try (Arena arena = Arena.ofConfined()) {
-            long read = Libc.read(fd, arena.allocate(JAVA_LONG), Long.BYTES);
+            long read = LibcFiles.read(fd, arena.allocate(JAVA_LONG), Long.BYTES);
             if (read < 0 && read != -Errno.EAGAIN.number()) {  // EAGAIN: nothing was signalled
                 throw new ErrnoException("read", "eventfd", (int) -read);
             }

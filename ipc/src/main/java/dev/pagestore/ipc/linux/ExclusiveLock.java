@@ -45,13 +45,13 @@ public final class ExclusiveLock implements AutoCloseable {
 
     /** Takes the lock on {@code lockFile} itself, creating it with mode 0600 when missing. */
     public static ExclusiveLock acquireLockFile(Path lockFile, String what) throws IOException {
-        int fd = Libc.open(lockFile.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0600);
+        int fd = LibcFiles.open(lockFile.toString(), LibcFiles.O_RDWR | LibcFiles.O_CREAT | LibcFiles.O_CLOEXEC, 0600);
         Libc.check(fd, "open", lockFile.toString());
         boolean success = false;
         try {
             int result;
             do {
-                result = Libc.flock(fd, Libc.LOCK_EX | Libc.LOCK_NB);
+                result = LibcFiles.flock(fd, LibcFiles.LOCK_EX | LibcFiles.LOCK_NB);
             } while (result == -Errno.EINTR.number());  // retryable: a signal arrived before the lock was decided
             if (result == -Errno.EWOULDBLOCK.number()) {
                 String holder = readHolder(lockFile);
@@ -64,7 +64,7 @@ public final class ExclusiveLock implements AutoCloseable {
             return new ExclusiveLock(lockFile, fd);
         } finally {
             if (!success) {
-                Libc.close(fd);
+                LibcFiles.close(fd);
             }
         }
     }
@@ -87,10 +87,10 @@ public final class ExclusiveLock implements AutoCloseable {
 
     private static void writePid(int fd, Path lockFile) throws ErrnoException {
         byte[] text = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
-        Libc.check(Libc.ftruncate(fd, 0), "ftruncate", lockFile.toString());
+        Libc.check(LibcFiles.ftruncate(fd, 0), "ftruncate", lockFile.toString());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocateFrom(JAVA_BYTE, text);
-            Libc.check(Libc.pwrite(fd, buffer, text.length, 0), "pwrite", lockFile.toString());
+            Libc.check(LibcFiles.pwrite(fd, buffer, text.length, 0), "pwrite", lockFile.toString());
         }
     }
 
@@ -114,7 +114,7 @@ public final class ExclusiveLock implements AutoCloseable {
     @Override
     public void close() {
         if (fd >= 0) {
-            Libc.close(fd);
+            LibcFiles.close(fd);
             fd = -1;
         }
     }

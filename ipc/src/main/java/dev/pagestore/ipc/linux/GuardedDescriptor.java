@@ -44,7 +44,7 @@ final class GuardedDescriptor {
     /** Leaves a call; closes the descriptor if it was marked closed and this was the last call. */
     void end() {
         if (uses.decrementAndGet() == CLOSED) {
-            Libc.close(fd);
+            LibcFiles.close(fd);
         }
     }
 

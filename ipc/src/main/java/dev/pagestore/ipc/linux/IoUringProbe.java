@@ -59,7 +59,7 @@ public record IoUringProbe(boolean available, String unavailableReason, boolean 
             params.set(JAVA_INT, IoUringSyscalls.PARAMS_FLAGS_OFFSET, flags);
             int fd = IoUringSyscalls.setup(4, params);
             if (fd >= 0) {
-                Libc.close(fd);
+                LibcFiles.close(fd);
             }
             return fd;
         }
@@ -82,7 +82,7 @@ public record IoUringProbe(boolean available, String unavailableReason, boolean 
                 iovec.set(JAVA_LONG, 8, 4096);
                 return IoUringSyscalls.register(fd, IoUringSyscalls.REGISTER_BUFFERS, iovec.address(), 1);
             } finally {
-                Libc.close(fd);
+                LibcFiles.close(fd);
             }
         } catch (IOException e) {
             return -Errno.ENOENT.number();

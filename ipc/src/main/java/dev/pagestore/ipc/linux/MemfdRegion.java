@@ -42,9 +42,9 @@ import java.util.Objects;
  */
 public final class MemfdRegion implements MappedRegion {
     /** The size can neither shrink nor grow, and the seals cannot change. */
-    public static final int SIZE_SEALS = Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL;
+    public static final int SIZE_SEALS = LibcMemory.F_SEAL_SHRINK | LibcMemory.F_SEAL_GROW | LibcMemory.F_SEAL_SEAL;
     /** As {@link #SIZE_SEALS}, and nobody can write it except through mappings made before the seal. */
-    public static final int READ_ONLY_SEALS = SIZE_SEALS | Libc.F_SEAL_FUTURE_WRITE;
+    public static final int READ_ONLY_SEALS = SIZE_SEALS | LibcMemory.F_SEAL_FUTURE_WRITE;
     /** memfd names (shown in {@code /proc/PID/fd} and {@code /proc/PID/maps}) are at most 249 bytes. */
     private static final int NAME_BYTES_MAX = 249;
 
@@ -78,24 +78,24 @@ public final class MemfdRegion implements MappedRegion {
         if (sizeBytes <= 0) {
             throw new IllegalArgumentException("sizeBytes=" + sizeBytes + " must be positive");
         }
-        if ((seals & ~READ_ONLY_SEALS & ~Libc.F_SEAL_WRITE) != 0) {
+        if ((seals & ~READ_ONLY_SEALS & ~LibcMemory.F_SEAL_WRITE) != 0) {
             throw new IllegalArgumentException("seals=0x" + Integer.toHexString(seals) + " names unknown seals");
         }
-        int fd = (int) Libc.check(Libc.memfdCreate(name, Libc.MFD_CLOEXEC | Libc.MFD_ALLOW_SEALING),
+        int fd = (int) Libc.check(LibcMemory.memfdCreate(name, LibcMemory.MFD_CLOEXEC | LibcMemory.MFD_ALLOW_SEALING),
                 "memfd_create", name);
         boolean success = false;
         Arena arena = null;
         try {
-            Libc.check(Libc.ftruncate(fd, sizeBytes), "ftruncate", name + " to " + sizeBytes + " bytes");
+            Libc.check(LibcFiles.ftruncate(fd, sizeBytes), "ftruncate", name + " to " + sizeBytes + " bytes");
             // Reserve every page now: a shortage is this call's failure, not a SIGBUS at a later first touch.
-            int reserved = Libc.fallocate(fd, 0, 0, sizeBytes);
+            int reserved = LibcFiles.fallocate(fd, 0, 0, sizeBytes);
             if (reserved < 0) {
                 throw new ErrnoException("fallocate", "reserving " + sizeBytes + " bytes of shared memory for "
                         + name + " (is memory short, or a memory cgroup limit reached?)", -reserved);
             }
             arena = Arena.ofShared();
             MemorySegment segment = map(fd, name, sizeBytes, true, arena);
-            Libc.check(Libc.fcntl(fd, Libc.F_ADD_SEALS, seals), "fcntl(F_ADD_SEALS)", name);
+            Libc.check(LibcFiles.fcntl(fd, LibcMemory.F_ADD_SEALS, seals), "fcntl(F_ADD_SEALS)", name);
             MemfdRegion region = new MemfdRegion(name, arena, segment, fd);
             success = true;
             return region;
@@ -104,7 +104,7 @@ public final class MemfdRegion implements MappedRegion {
                 if (arena != null) {
                     arena.close();
                 }
-                Libc.close(fd);
+                LibcFiles.close(fd);
             }
         }
     }
@@ -126,7 +126,7 @@ public final class MemfdRegion implements MappedRegion {
         Arena arena = null;
         boolean success = false;
         try {
-            int seals = Libc.fcntl(descriptor, Libc.F_GET_SEALS, 0);
+            int seals = LibcFiles.fcntl(descriptor, LibcMemory.F_GET_SEALS, 0);
             if (seals < 0) {
                 throw new ErrnoException("fcntl(F_GET_SEALS)", name + " (descriptor " + descriptor
                         + "; a sealable memfd was expected)", -seals);
@@ -135,7 +135,7 @@ public final class MemfdRegion implements MappedRegion {
                 throw new IOException(name + ": expected seals 0x" + Integer.toHexString(requiredSeals)
                         + ", found 0x" + Integer.toHexString(seals) + ": its size could change under the mapping");
             }
-            long size = Libc.check(Libc.lseek(descriptor, 0, Libc.SEEK_END), "lseek", name);
+            long size = Libc.check(LibcFiles.lseek(descriptor, 0, LibcFiles.SEEK_END), "lseek", name);
             if (size == 0) {
                 throw new IOException(name + ": the shared memory file is empty");
             }
@@ -148,18 +148,18 @@ public final class MemfdRegion implements MappedRegion {
             if (!success && arena != null) {
                 arena.close();
             }
-            Libc.close(descriptor);  // mapped or refused: this process keeps no way to reopen it
+            LibcFiles.close(descriptor);  // mapped or refused: this process keeps no way to reopen it
         }
     }
 
     private static MemorySegment map(int fd, String name, long size, boolean writable, Arena arena)
             throws ErrnoException {
-        int protection = writable ? Libc.PROT_READ | Libc.PROT_WRITE : Libc.PROT_READ;
-        long address = Libc.check(Libc.mmap(0, size, protection, Libc.MAP_SHARED, fd, 0), "mmap",
+        int protection = writable ? LibcMemory.PROT_READ | LibcMemory.PROT_WRITE : LibcMemory.PROT_READ;
+        long address = Libc.check(LibcMemory.mmap(0, size, protection, LibcMemory.MAP_SHARED, fd, 0), "mmap",
                 name + " (" + size + " bytes)");
         // The arena's close unmaps: no access can outlive the mapping.
         MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(size, arena,
-                ignored -> Libc.munmap(address, size));
+                ignored -> LibcMemory.munmap(address, size));
         // A Java store into a PROT_READ page would crash the JVM (SIGSEGV); a read-only segment refuses it instead.
         return writable ? segment : segment.asReadOnly();
     }
@@ -189,14 +189,14 @@ public final class MemfdRegion implements MappedRegion {
     /** Closes the creator's descriptor (nothing more will be passed); the mapping stays. Idempotent. */
     public synchronized void closeDescriptor() {
         if (descriptor >= 0) {
-            Libc.close(descriptor);
+            LibcFiles.close(descriptor);
             descriptor = -1;
         }
     }
 
     /** The seals the file carries now ({@code F_GET_SEALS}); creator side, while it holds the descriptor. */
     public synchronized int seals() throws ErrnoException {
-        return (int) Libc.check(Libc.fcntl(descriptor(), Libc.F_GET_SEALS, 0), "fcntl(F_GET_SEALS)", name);
+        return (int) Libc.check(LibcFiles.fcntl(descriptor(), LibcMemory.F_GET_SEALS, 0), "fcntl(F_GET_SEALS)", name);
     }
 
     @Override

@@ -72,7 +72,7 @@ public final class MessageHeader {
         return message;
     }
 
-    /** The {@code struct msghdr} to pass to {@link Libc#sendmsg} or {@link Libc#recvmsg}. */
+    /** The {@code struct msghdr} to pass to {@link LibcSockets#sendmsg} or {@link LibcSockets#recvmsg}. */
     public MemorySegment segment() {
         return header;
     }
@@ -110,8 +110,8 @@ public final class MessageHeader {
         }
         control.fill((byte) 0);
         control.set(JAVA_LONG, 0, CMSG_HEADER_BYTES + 4L * fds.length);
-        control.set(JAVA_INT, 8, Libc.SOL_SOCKET);
-        control.set(JAVA_INT, 12, Libc.SCM_RIGHTS);
+        control.set(JAVA_INT, 8, LibcSockets.SOL_SOCKET);
+        control.set(JAVA_INT, 12, LibcSockets.SCM_RIGHTS);
         for (int i = 0; i < fds.length; i++) {
             control.set(JAVA_INT, CMSG_HEADER_BYTES + 4L * i, fds[i]);
         }
@@ -144,7 +144,7 @@ public final class MessageHeader {
             }
             int level = control.get(JAVA_INT, offset + 8);
             int type = control.get(JAVA_INT, offset + 12);
-            if (level == Libc.SOL_SOCKET && type == Libc.SCM_RIGHTS) {
+            if (level == LibcSockets.SOL_SOCKET && type == LibcSockets.SCM_RIGHTS) {
                 long n = (length - CMSG_HEADER_BYTES) / 4;
                 for (long i = 0; i < n && count < found.length; i++) {
                     found[count++] = control.get(JAVA_INT, offset + CMSG_HEADER_BYTES + 4 * i);

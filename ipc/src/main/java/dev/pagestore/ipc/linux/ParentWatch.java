@@ -27,13 +27,13 @@ public final class ParentWatch {
         if (parentPid <= 0) {
             throw new IllegalArgumentException("parentPid=" + parentPid + " is not a process id");
         }
-        if (Libc.getppid() != parentPid) {
+        if (LibcProcesses.getppid() != parentPid) {
             onParentGone.run();
             return;
         }
         Thread watch = new Thread(() -> {
             try {
-                while (Libc.getppid() == parentPid) {
+                while (LibcProcesses.getppid() == parentPid) {
                     Thread.sleep(POLL_MILLIS);
                 }
             } catch (InterruptedException e) {

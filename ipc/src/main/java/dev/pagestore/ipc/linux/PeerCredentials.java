@@ -27,7 +27,7 @@ public record PeerCredentials(int pid, int uid, int gid) {
             MemorySegment value = arena.allocate(UCRED_BYTES, 4);
             MemorySegment length = arena.allocate(JAVA_INT);
             length.set(JAVA_INT, 0, UCRED_BYTES);
-            Libc.check(Libc.getsockopt(socketFd, Libc.SOL_SOCKET, Libc.SO_PEERCRED, value, length), "getsockopt",
+            Libc.check(LibcSockets.getsockopt(socketFd, LibcSockets.SOL_SOCKET, LibcSockets.SO_PEERCRED, value, length), "getsockopt",
                     "SO_PEERCRED");
             return new PeerCredentials(value.get(JAVA_INT, 0), value.get(JAVA_INT, 4), value.get(JAVA_INT, 8));
         }

@@ -64,7 +64,7 @@ public final class PollSet {
      *         loops anyway)
      */
     public int poll(int timeoutMillis) throws ErrnoException {
-        int ready = Libc.poll(fds, count, timeoutMillis);
+        int ready = LibcFiles.poll(fds, count, timeoutMillis);
         if (ready == -Errno.EINTR.number()) {
             return 0;  // a signal: the caller re-evaluates its deadlines and polls again
         }

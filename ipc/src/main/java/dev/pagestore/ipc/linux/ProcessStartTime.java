@@ -69,8 +69,15 @@ public final class ProcessStartTime {
      */
     public static OptionalLong epochMillis(long pid) {
         OptionalLong ticks = ticks(pid);
-        return ticks.isPresent() ? OptionalLong.of(Boot.EPOCH_MILLIS + ticks.getAsLong() * 1000 / Boot.TICKS_PER_SECOND)
-                : OptionalLong.empty();
+        return ticks.isPresent() ? OptionalLong.of(epochMillisOfTicks(ticks.getAsLong())) : OptionalLong.empty();
+    }
+
+    /** A start time in clock ticks after boot, as epoch milliseconds (as {@link #epochMillis} computes it). */
+    public static long epochMillisOfTicks(long ticks) {
+        if (ticks < 0) {
+            throw new IllegalArgumentException("ticks=" + ticks + " must not be negative");
+        }
+        return Boot.EPOCH_MILLIS + ticks * 1000 / Boot.TICKS_PER_SECOND;
     }
 
     /**
@@ -120,7 +127,7 @@ public final class ProcessStartTime {
         }
 
         private static long readTicksPerSecond() {
-            long ticks = Libc.sysconf(Libc.SC_CLK_TCK);
+            long ticks = LibcProcesses.sysconf(LibcProcesses.SC_CLK_TCK);
             if (ticks <= 0) {
                 throw new ExceptionInInitializerError("sysconf(_SC_CLK_TCK) returned " + ticks);
             }

@@ -18,13 +18,13 @@ public record ResourceLimits(long softBytes, long hardBytes) {
     public static ResourceLimits memlock() throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment limits = arena.allocate(16, 8);
-            Libc.check(Libc.getrlimit(Libc.RLIMIT_MEMLOCK, limits), "getrlimit", "RLIMIT_MEMLOCK");
+            Libc.check(LibcProcesses.getrlimit(LibcProcesses.RLIMIT_MEMLOCK, limits), "getrlimit", "RLIMIT_MEMLOCK");
             return new ResourceLimits(unsigned(limits.get(JAVA_LONG, 0)), unsigned(limits.get(JAVA_LONG, 8)));
         }
     }
 
     private static long unsigned(long value) {
-        return value == Libc.RLIM_INFINITY || value < 0 ? Long.MAX_VALUE : value;
+        return value == LibcProcesses.RLIM_INFINITY || value < 0 ? Long.MAX_VALUE : value;
     }
 
     public boolean unlimited() {

@@ -25,17 +25,17 @@ public final class UnixListener implements AutoCloseable {
      * @throws ErrnoException EADDRINUSE when the path exists or the abstract name is taken, EACCES, ENOENT
      */
     public static UnixListener bind(UnixSocketAddress address, int backlog) throws ErrnoException {
-        int fd = (int) Libc.check(Libc.socket(Libc.AF_UNIX,
-                Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK, 0), "socket", address.toString());
+        int fd = (int) Libc.check(LibcSockets.socket(LibcSockets.AF_UNIX,
+                LibcSockets.SOCK_STREAM | LibcSockets.SOCK_CLOEXEC | LibcSockets.SOCK_NONBLOCK, 0), "socket", address.toString());
         boolean success = false;
         try (Arena arena = Arena.ofConfined()) {
-            Libc.check(Libc.bind(fd, address.allocate(arena), address.length()), "bind", address.toString());
-            Libc.check(Libc.listen(fd, backlog), "listen", address.toString());
+            Libc.check(LibcSockets.bind(fd, address.allocate(arena), address.length()), "bind", address.toString());
+            Libc.check(LibcSockets.listen(fd, backlog), "listen", address.toString());
             success = true;
             return new UnixListener(fd, address);
         } finally {
             if (!success) {
-                Libc.close(fd);
+                LibcFiles.close(fd);
             }
         }
     }
@@ -49,7 +49,7 @@ public final class UnixListener implements AutoCloseable {
      */
     public UnixSocket accept() throws ErrnoException {
         while (true) {
-            int accepted = Libc.accept4(fd, Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK);
+            int accepted = LibcSockets.accept4(fd, LibcSockets.SOCK_CLOEXEC | LibcSockets.SOCK_NONBLOCK);
             if (accepted >= 0) {
                 return UnixSocket.adopt(accepted, "accepted on " + address);
             }
@@ -77,7 +77,7 @@ public final class UnixListener implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            Libc.close(fd);
+            LibcFiles.close(fd);
         }
     }
 }

@@ -60,7 +60,7 @@ public final class UnixSocket implements AutoCloseable {
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout=" + timeout + " must be positive");
         }
-        int fd = (int) Libc.check(Libc.socket(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0), "socket",
+        int fd = (int) Libc.check(LibcSockets.socket(LibcSockets.AF_UNIX, LibcSockets.SOCK_STREAM | LibcSockets.SOCK_CLOEXEC, 0), "socket",
                 address.toString());
         boolean success = false;
         try (Arena arena = Arena.ofConfined()) {
@@ -68,12 +68,12 @@ public final class UnixSocket implements AutoCloseable {
             MemorySegment timeval = arena.allocate(16, 8);
             timeval.set(JAVA_LONG, 0, timeout.toSeconds());
             timeval.set(JAVA_LONG, 8, Math.max(1, timeout.toNanosPart() / 1_000));
-            Libc.check(Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDTIMEO, timeval, 16), "setsockopt",
+            Libc.check(LibcSockets.setsockopt(fd, LibcSockets.SOL_SOCKET, LibcSockets.SO_SNDTIMEO, timeval, 16), "setsockopt",
                     "SO_SNDTIMEO");
             MemorySegment sockaddr = address.allocate(arena);
             int result;
             do {
-                result = Libc.connect(fd, sockaddr, address.length());
+                result = LibcSockets.connect(fd, sockaddr, address.length());
             } while (result == -Errno.EINTR.number());  // a signal interrupted the wait: try again
             Libc.check(result, "connect", address.toString());
             UnixSocket socket = new UnixSocket(fd, address.toString());
@@ -81,7 +81,7 @@ public final class UnixSocket implements AutoCloseable {
             return socket;
         } finally {
             if (!success) {
-                Libc.close(fd);
+                LibcFiles.close(fd);
             }
         }
     }
@@ -90,7 +90,7 @@ public final class UnixSocket implements AutoCloseable {
     public static UnixSocket[] pair() throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            Libc.check(Libc.socketpair(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, fds), "socketpair",
+            Libc.check(LibcSockets.socketpair(LibcSockets.AF_UNIX, LibcSockets.SOCK_STREAM | LibcSockets.SOCK_CLOEXEC, 0, fds), "socketpair",
                     "");
             return new UnixSocket[] {new UnixSocket(fds.get(JAVA_INT, 0), "socketpair"),
                     new UnixSocket(fds.getAtIndex(JAVA_INT, 1), "socketpair")};
@@ -124,9 +124,9 @@ public final class UnixSocket implements AutoCloseable {
             MessageHeader header = MessageHeader.allocate(arena, data, Math.max(descriptors.length, 1));
             header.buffer(data, length);
             header.descriptors(descriptors);
-            int flags = Libc.MSG_NOSIGNAL | (wait ? 0 : Libc.MSG_DONTWAIT);
+            int flags = LibcSockets.MSG_NOSIGNAL | (wait ? 0 : LibcSockets.MSG_DONTWAIT);
             while (true) {
-                long sent = Libc.sendmsg(fd, header.segment(), flags);
+                long sent = LibcSockets.sendmsg(fd, header.segment(), flags);
                 if (sent >= 0) {
                     return sent;
                 }
@@ -148,7 +148,7 @@ public final class UnixSocket implements AutoCloseable {
         /** Closes every received descriptor (for a caller that keeps none). */
         public void closeDescriptors() {
             for (int fd : descriptors) {
-                Libc.close(fd);
+                LibcFiles.close(fd);
             }
         }
     }
@@ -169,13 +169,13 @@ public final class UnixSocket implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MessageHeader header = MessageHeader.allocate(arena, buffer, DESCRIPTORS_MAX);
             header.buffer(buffer, length);
-            int flags = Libc.MSG_CMSG_CLOEXEC | (wait ? 0 : Libc.MSG_DONTWAIT);
+            int flags = LibcSockets.MSG_CMSG_CLOEXEC | (wait ? 0 : LibcSockets.MSG_DONTWAIT);
             while (true) {
                 header.clearControl();
-                long received = Libc.recvmsg(fd, header.segment(), flags);
+                long received = LibcSockets.recvmsg(fd, header.segment(), flags);
                 if (received >= 0) {
                     int[] descriptors = header.receivedDescriptors();
-                    boolean truncated = (header.flags() & Libc.MSG_CTRUNC) != 0;
+                    boolean truncated = (header.flags() & LibcSockets.MSG_CTRUNC) != 0;
                     return new Received(received, descriptors, truncated);
                 }
                 if (received == -Errno.EINTR.number()) {
@@ -200,7 +200,7 @@ public final class UnixSocket implements AutoCloseable {
         int fd = descriptor.begin();
         try (Arena arena = Arena.ofConfined()) {
             PollSet poll = new PollSet(arena, 1);
-            poll.add(fd, Libc.POLLIN);
+            poll.add(fd, LibcFiles.POLLIN);
             return poll.poll(timeoutMillis) > 0;
         } finally {
             descriptor.end();
@@ -225,7 +225,7 @@ public final class UnixSocket implements AutoCloseable {
      */
     @Override
     public void close() {
-        descriptor.close(fd -> Libc.shutdown(fd, Libc.SHUT_RDWR));  // ENOTCONN if the peer is gone: nothing to wake
+        descriptor.close(fd -> LibcSockets.shutdown(fd, LibcSockets.SHUT_RDWR));  // ENOTCONN if the peer is gone: nothing to wake
     }
 
     @Override

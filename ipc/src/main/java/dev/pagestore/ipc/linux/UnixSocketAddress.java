@@ -54,7 +54,7 @@ public record UnixSocketAddress(byte[] bytes, String text) {
     /** Encodes this address in {@code arena}. */
     public MemorySegment allocate(Arena arena) {
         MemorySegment address = arena.allocate(SUN_PATH_OFFSET + 108, 2);
-        address.set(JAVA_SHORT, 0, (short) Libc.AF_UNIX);
+        address.set(JAVA_SHORT, 0, (short) LibcSockets.AF_UNIX);
         MemorySegment.copy(bytes, 0, address, JAVA_BYTE, SUN_PATH_OFFSET, bytes.length);
         return address;
     }

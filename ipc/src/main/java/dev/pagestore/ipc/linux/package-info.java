@@ -2,7 +2,9 @@
  * Linux bindings through FFM ({@code java.lang.foreign}), the only native interface in pagestore: no JNI, no
  * {@code Unsafe} memory access, nothing to compile.
  *
- * <p>{@link dev.pagestore.ipc.linux.Libc} binds libc once and captures {@code errno} on every call;
+ * <p>{@link dev.pagestore.ipc.linux.Libc} binds libc once and captures {@code errno} on every call; its functions are
+ * grouped by subject in {@link dev.pagestore.ipc.linux.LibcFiles}, {@link dev.pagestore.ipc.linux.LibcMemory},
+ * {@link dev.pagestore.ipc.linux.LibcSockets} and {@link dev.pagestore.ipc.linux.LibcProcesses};
  * {@link dev.pagestore.ipc.linux.Arch} holds the system call numbers. Everything else here is built on those two:
  * {@link dev.pagestore.ipc.linux.Futex} (cross-process wait/wake), {@link dev.pagestore.ipc.linux.MemfdRegion}
  * (sealed anonymous shared memory, the manager's), {@link dev.pagestore.ipc.linux.SharedMemoryRegion} ({@code /dev/shm},

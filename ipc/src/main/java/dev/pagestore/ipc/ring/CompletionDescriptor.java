@@ -15,9 +15,17 @@ import java.lang.foreign.MemorySegment;
  *       0     8  requestId    the request's id, echoed
  *       8     4  status       {@link #STATUS_OK} .. ; 0 is never a status (zeroed memory is not a completion)
  *      12     4  bufferSlot   the request's first buffer slot, echoed (-1 when it had none)
- *      16     8  result       bytes moved for read/write; the durable LSN for flush and BATCH_END
+ *      16     8  result       bytes moved for read/write; the durable LSN for flush and BATCH_END; for
+ *                               TIMEOUT, {@link #RESULT_SLOT_FENCED} or {@link #RESULT_SLOT_RELEASED}
  *      24     8  reserved     zero
  * </pre>
+ *
+ * <h2>Timeouts and fenced slots</h2>
+ * A request whose deadline passes before the manager finished it gets a {@link #STATUS_TIMEOUT} completion at once,
+ * with {@code result = }{@link #RESULT_SLOT_FENCED}: the device (or the WAL) may still be using the request's buffer
+ * slots, so the worker must not reuse them yet. When the work really ends the manager posts a second completion for
+ * the same request id, {@link #STATUS_TIMEOUT} with {@code result = }{@link #RESULT_SLOT_RELEASED}; only then are the
+ * slots the worker's again. A write that timed out may still have been applied (its outcome is unknown).
  *
  * <p>The worker validates what it reads: a completion whose {@code requestId} matches no outstanding request is a
  * protocol violation by the manager, counted and reported, never silently dropped (SPDK issue 3557's error as a test).
@@ -35,6 +43,11 @@ public final class CompletionDescriptor {
     /** The manager is stopping and accepts no new requests. */
     public static final int STATUS_SHUTTING_DOWN = 6;
     public static final int STATUS_MAX = STATUS_SHUTTING_DOWN;
+
+    /** TIMEOUT result: the request's slots stay with the manager until a {@link #RESULT_SLOT_RELEASED} completion. */
+    public static final long RESULT_SLOT_FENCED = -1;
+    /** Second completion of a timed-out request: its slots are the worker's again. */
+    public static final long RESULT_SLOT_RELEASED = -2;
 
     public static final long REQUEST_ID_OFFSET;
     public static final long STATUS_OFFSET;
@@ -58,6 +71,8 @@ public final class CompletionDescriptor {
         assert offset == SIZE_BYTES : "completion descriptor must be 32 bytes, built " + offset;
         assert REQUEST_ID_OFFSET % 8 == 0 && RESULT_OFFSET % 8 == 0 : "longs must be naturally aligned";
         assert Integer.bitCount(SIZE_BYTES) == 1 : "a power-of-two size keeps entries from straddling cache lines";
+        assert RESULT_SLOT_FENCED < 0 && RESULT_SLOT_RELEASED < 0 && RESULT_SLOT_FENCED != RESULT_SLOT_RELEASED
+                : "a timeout's results must differ from each other and from any byte count or LSN";
     }
 
     private CompletionDescriptor() {

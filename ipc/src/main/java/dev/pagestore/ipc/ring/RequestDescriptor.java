@@ -31,6 +31,12 @@ import java.lang.foreign.MemorySegment;
  *      56     8  reserved         zero
  * </pre>
  *
+ * <h2>Batches</h2>
+ * An atomic batch is {@code BATCH_BEGIN(batchId)}, then writes with {@link #FLAG_IN_BATCH} and the same batch id, then
+ * {@code BATCH_END(batchId)}, published in one go. The manager logs all the batch's pages as one WAL group (all or
+ * nothing after a crash), writes them, then completes every write and the END. Any malformed member makes the whole
+ * batch {@code INVALID}.
+ *
  * <p>The worker writes every field of a claimed entry in place before publishing it. The manager validates every
  * field it reads ({@link #validate}) and answers a malformed request with an {@code INVALID} completion; nothing a
  * worker writes can make the manager touch memory outside that worker's channel (DESIGN.md §3).

@@ -11,7 +11,7 @@ import dev.pagestore.ipc.control.DetachReason;
 import dev.pagestore.ipc.control.ObserveDecision;
 import dev.pagestore.ipc.control.ObserveGrant;
 import dev.pagestore.ipc.control.ObserveRequest;
-import dev.pagestore.ipc.control.ProcessIdentity;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.MemfdRegion;
 import dev.pagestore.ipc.ring.RingConsumer;
 import java.nio.file.Path;

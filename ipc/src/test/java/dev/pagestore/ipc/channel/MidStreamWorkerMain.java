@@ -2,7 +2,7 @@ package dev.pagestore.ipc.channel;
 
 import dev.pagestore.ipc.control.AttachRequest;
 import dev.pagestore.ipc.control.ControlClient;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.ipc.ring.RingProducer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +20,7 @@ public final class MidStreamWorkerMain {
         ControlClient client = ControlClient.attach(Path.of(args[0]),
                 AttachRequest.fromCurrentProcess(4096, PeerDeathMidStreamTest.RING_CAPACITY, "mid-stream-producer"),
                 event -> System.out.println("GONE " + event.cause()), Duration.ofSeconds(30));
-        Libc.close(client.takeStatusDescriptor());
+        LibcFiles.close(client.takeStatusDescriptor());
         try (Channel channel = Channel.attach(client.takeChannelDescriptor(), "channel", null)) {
             RingProducer producer = channel.requestProducer();
             System.out.println("streaming");

@@ -16,10 +16,10 @@ import dev.pagestore.ipc.control.ControlSession;
 import dev.pagestore.ipc.control.DetachReason;
 import dev.pagestore.ipc.control.ObserveDecision;
 import dev.pagestore.ipc.control.ObserveRequest;
-import dev.pagestore.ipc.control.ProcessIdentity;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.control.Refusal;
 import dev.pagestore.ipc.control.RefusalCode;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.ipc.linux.MemfdRegion;
 import dev.pagestore.ipc.memory.OrderedAccess;
 import dev.pagestore.ipc.ring.RequestDescriptor;
@@ -107,7 +107,7 @@ class PeerDeathMidStreamTest {
             ControlClient client = ControlClient.attach(socket,
                     AttachRequest.fromCurrentProcess(4096, RING_CAPACITY, "mid-stream-consumer"),
                     event -> goneAtNanos.complete(System.nanoTime()), Duration.ofSeconds(30));
-            Libc.close(client.takeStatusDescriptor());
+            LibcFiles.close(client.takeStatusDescriptor());
             try (Channel channel = Channel.attach(client.takeChannelDescriptor(), "channel", null)) {
                 assertEquals("consuming", manager.awaitLine(Duration.ofSeconds(30)));
                 RingProducer requests = channel.requestProducer();

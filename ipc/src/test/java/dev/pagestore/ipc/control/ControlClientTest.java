@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagestore.ipc.linux.MemfdRegion;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.UnixListener;
 import dev.pagestore.ipc.linux.UnixSocket;
 import dev.pagestore.ipc.linux.UnixSocketAddress;

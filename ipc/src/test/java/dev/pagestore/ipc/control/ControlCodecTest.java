@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +70,8 @@ class ControlCodecTest {
     void shouldRejectUnsupportedVersion() {
         assertProblem(ProtocolProblem.BAD_VERSION, frame(1, MessageType.DETACH.code(), new byte[0]));
         assertProblem(ProtocolProblem.BAD_VERSION, frame(2, MessageType.DETACH.code(), new byte[0]));
-        assertProblem(ProtocolProblem.BAD_VERSION, frame(4, MessageType.DETACH.code(), new byte[0]));
+        assertProblem(ProtocolProblem.BAD_VERSION, frame(3, MessageType.DETACH.code(), new byte[0]));
+        assertProblem(ProtocolProblem.BAD_VERSION, frame(5, MessageType.DETACH.code(), new byte[0]));
         assertProblem(ProtocolProblem.BAD_VERSION, frame(0, MessageType.DETACH.code(), new byte[0]));
     }
 
@@ -201,7 +203,7 @@ class ControlCodecTest {
     /** A valid ATTACH body (name "abc") edited by {@code edit}, framed with its actual length. */
     private static ByteBuffer attach(Consumer<ByteBuffer> edit) {
         ByteBuffer body = ByteBuffer.allocate(256).order(ByteOrder.BIG_ENDIAN);
-        body.putLong(WORKER.pid()).putLong(WORKER.startTimeMillis()).putInt(4096).putInt(64)
+        body.putLong(WORKER.pid()).putLong(WORKER.startTimeTicks()).putInt(4096).putInt(64)
                 .putShort((short) 3).put("abc".getBytes(StandardCharsets.US_ASCII));
         edit.accept(body);
         body.flip();
@@ -210,7 +212,7 @@ class ControlCodecTest {
 
     private static ByteBuffer attachNamed(byte[] name) {
         ByteBuffer body = ByteBuffer.allocate(512).order(ByteOrder.BIG_ENDIAN);
-        body.putLong(WORKER.pid()).putLong(WORKER.startTimeMillis()).putInt(4096).putInt(64)
+        body.putLong(WORKER.pid()).putLong(WORKER.startTimeTicks()).putInt(4096).putInt(64)
                 .putShort((short) name.length).put(name);
         body.flip();
         return ControlCodec.frame(ControlMessageDescriptor.MAGIC, V, MessageType.ATTACH.code(), body);

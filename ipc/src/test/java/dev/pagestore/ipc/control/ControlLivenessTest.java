@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.testing.ChildJvm;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -71,13 +72,12 @@ class ControlLivenessTest {
 
             RecordingHandler.Attach attach = handler.nextAttach();
             // The JDK's figure (which a test may read: it is not serving peers) against the manager's /proc/PID/stat.
-            ProcessIdentity seenByOs = new ProcessIdentity(worker.pid(),
-                    worker.process().info().startInstant().orElseThrow().toEpochMilli());
+            long seenByOsMillis = worker.process().info().startInstant().orElseThrow().toEpochMilli();
             assertEquals(worker.pid(), attach.session().worker().pid(), "the handler sees the child's pid");
-            assertEquals(seenByOs.startTimeMillis(), attach.session().worker().startTimeMillis(),
+            assertEquals(seenByOsMillis, attach.session().worker().startTimeMillis(),
                     "the handler sees the child's start time as the OS reports it: "
-                            + Instant.ofEpochMilli(seenByOs.startTimeMillis()));
-            assertTrue(seenByOs.startTimeMillis() != ProcessIdentity.UNKNOWN_START_TIME);
+                            + Instant.ofEpochMilli(seenByOsMillis));
+            assertTrue(attach.session().worker().startTimeTicks() != ProcessIdentity.UNKNOWN_START_TIME);
             assertEquals("child-worker", attach.request().clientName());
             assertEquals(8192, attach.request().pageSizeBytes());
             assertEquals(128, attach.request().ringCapacity());
@@ -165,8 +165,8 @@ class ControlLivenessTest {
                             events.add(event);
                         }, START);
                 assertEquals(manager.pid(), client.manager().pid());
-                assertEquals(new ProcessIdentity(manager.pid(),
-                                manager.process().info().startInstant().orElseThrow().toEpochMilli()), client.manager(),
+                assertEquals(manager.process().info().startInstant().orElseThrow().toEpochMilli(),
+                        client.manager().startTimeMillis(),
                         "the worker sees the manager's pid and start time as the OS reports them");
                 assertTrue(manager.awaitLineStartingWith("ATTACH ", START)
                         .startsWith("ATTACH " + ProcessHandle.current().pid() + " "));

@@ -16,7 +16,7 @@ class ControlMessageDescriptorTest {
         assertEquals(32, ControlMessageDescriptor.ATTACHED_LENGTH);
         assertEquals(2, ControlMessageDescriptor.OBSERVE_FIXED_LENGTH);
         assertEquals(16, ControlMessageDescriptor.OBSERVED_LENGTH);
-        assertEquals(3, ControlMessageDescriptor.VERSION, "version 3: REFUSED may end an attached session");
+        assertEquals(4, ControlMessageDescriptor.VERSION, "version 4: start times in clock ticks");
         assertEquals(4, ControlMessageDescriptor.REFUSED_FIXED_LENGTH);
         assertEquals(12 + 4096, ControlMessageDescriptor.FRAME_LENGTH_MAX);
     }

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
+import dev.pagestore.ipc.linux.LibcProcesses;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.testing.ChildJvm;
 import dev.pagestore.ipc.linux.MemfdRegion;
 import java.io.IOException;
@@ -120,7 +123,7 @@ class ControlServerTest {
         RecordingHandler.Attach attach = handler.nextAttach();
         assertEquals(ProcessIdentity.current().pid(), attach.session().worker().pid());
         assertEquals(ProcessHandle.current().pid(), attach.session().peer().pid());
-        assertEquals(Libc.geteuid(), attach.session().peer().uid());
+        assertEquals(LibcProcesses.geteuid(), attach.session().peer().uid());
         assertEquals("in-process", attach.request().clientName());
         assertEquals(new AttachedReply(attach.session().attachId(), ProcessIdentity.current(), 4096, 64),
                 client.attached());
@@ -148,7 +151,7 @@ class ControlServerTest {
             assertThrows(IllegalStateException.class, first::takeChannelDescriptor, "a descriptor is taken once");
             int statusFd = first.takeStatusDescriptor();
             IOException writable = assertThrows(IOException.class,
-                    () -> MemfdRegion.map(Libc.fcntl(statusFd, Libc.F_DUPFD_CLOEXEC, 0), "status", MemfdRegion.READ_ONLY_SEALS,
+                    () -> MemfdRegion.map(LibcFiles.fcntl(statusFd, LibcFiles.F_DUPFD_CLOEXEC, 0), "status", MemfdRegion.READ_ONLY_SEALS,
                             true));
             assertTrue(writable.getMessage().contains("mmap"), writable.getMessage());
             try (MemfdRegion status = MemfdRegion.map(statusFd, "status", MemfdRegion.READ_ONLY_SEALS, false)) {
@@ -320,12 +323,12 @@ class ControlServerTest {
         assertEquals(1, ours.size(), "the server's wake-up eventfd: " + ours);
         // Make the control thread's own wake-up descriptor fail under it (a directory: poll says readable, read
         // says EISDIR), a failure no connection can be blamed for.
-        int directory = (int) Libc.check(Libc.open("/", Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0),
+        int directory = (int) Libc.check(LibcFiles.open("/", LibcFiles.O_RDONLY | LibcFiles.O_DIRECTORY | LibcFiles.O_CLOEXEC, 0),
                 "open", "/");
         try {
-            Libc.check(Libc.dup3(directory, Integer.parseInt(ours.iterator().next()), Libc.O_CLOEXEC), "dup3", "");
+            Libc.check(LibcFiles.dup3(directory, Integer.parseInt(ours.iterator().next()), LibcFiles.O_CLOEXEC), "dup3", "");
         } finally {
-            Libc.close(directory);
+            LibcFiles.close(directory);
         }
         RawPeer.connect(socketPath).close();  // wakes the loop, which polls the replaced descriptor next
         Throwable cause = failure.get(10, TimeUnit.SECONDS);

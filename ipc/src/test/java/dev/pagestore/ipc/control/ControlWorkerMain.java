@@ -1,6 +1,6 @@
 package dev.pagestore.ipc.control;
 
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +23,7 @@ public final class ControlWorkerMain {
         ControlClient client = ControlClient.attach(socketPath,
                 AttachRequest.fromCurrentProcess(8192, 128, args[1]),
                 event -> System.out.println("GONE " + event.cause() + " " + event.detail()), Duration.ofSeconds(30));
-        Libc.close(client.takeStatusDescriptor());
+        LibcFiles.close(client.takeStatusDescriptor());
         System.out.println("ATTACHED " + client.attachId() + " " + RecordingHandler.channelMark(client) + " "
                 + client.pageSizeBytes() + " " + client.ringCapacity() + " "
                 + client.manager().pid() + " " + client.manager().startTimeMillis());

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcProcesses;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,8 +69,8 @@ class ForeignUserTest {
 
     @Test
     void shouldKeepAProcessOfAnotherUserOutOfTheControlSocket() throws Exception {
-        assumeTrue(Libc.geteuid() == 0, "needs root to start a child as uid " + FOREIGN_UID + "; this test runs as uid "
-                + Libc.geteuid());
+        assumeTrue(LibcProcesses.geteuid() == 0, "needs root to start a child as uid " + FOREIGN_UID + "; this test runs as uid "
+                + LibcProcesses.geteuid());
         Path setpriv = Stream.of("/usr/bin/setpriv", "/bin/setpriv").map(Path::of).filter(Files::isExecutable)
                 .findFirst().orElse(null);
         assumeTrue(setpriv != null, "setpriv (util-linux) is not installed");

@@ -3,6 +3,7 @@ package dev.pagestore.ipc.control;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.pagestore.ipc.linux.MemfdRegion;
+import dev.pagestore.ipc.linux.ProcessIdentity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;

@@ -29,7 +29,7 @@ class AbstractNameClaimTest {
             AbstractNameClaim.HeldBy held = assertInstanceOf(AbstractNameClaim.HeldBy.class,
                     AbstractNameClaim.claim(name));
             assertEquals(ProcessHandle.current().pid(), held.holder().pid());
-            assertEquals(Libc.geteuid(), held.holder().uid());
+            assertEquals(LibcProcesses.geteuid(), held.holder().uid());
         }
         try (AbstractNameClaim again = assertInstanceOf(AbstractNameClaim.Claimed.class,
                 AbstractNameClaim.claim(name)).claim()) {
@@ -57,15 +57,15 @@ class AbstractNameClaimTest {
     void shouldNotClaimANameBoundBySocketThatDoesNotListen() throws Exception {
         String name = uniqueName();
         UnixSocketAddress address = UnixSocketAddress.ofAbstract(name);
-        int squatter = (int) Libc.check(Libc.socket(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0), "socket",
+        int squatter = (int) Libc.check(LibcSockets.socket(LibcSockets.AF_UNIX, LibcSockets.SOCK_STREAM | LibcSockets.SOCK_CLOEXEC, 0), "socket",
                 "");
         try (Arena arena = Arena.ofConfined()) {
-            Libc.check(Libc.bind(squatter, address.allocate(arena), address.length()), "bind", name);
+            Libc.check(LibcSockets.bind(squatter, address.allocate(arena), address.length()), "bind", name);
             AbstractNameClaim.Unverified unverified = assertInstanceOf(AbstractNameClaim.Unverified.class,
                     AbstractNameClaim.claim(name));
             assertTrue(unverified.why().contains("does not listen"), unverified.why());
         } finally {
-            Libc.close(squatter);
+            LibcFiles.close(squatter);
         }
     }
 
@@ -85,7 +85,7 @@ class AbstractNameClaimTest {
 
     @Test
     void shouldReportAHolderOfAnotherUser() throws Exception {
-        assumeTrue(Libc.geteuid() == 0, "needs root to run a squatter as another user (setpriv)");
+        assumeTrue(LibcProcesses.geteuid() == 0, "needs root to run a squatter as another user (setpriv)");
         // the system's python, readable by every user (a python under root's home is not)
         assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/python3")), "no /usr/bin/python3");
         String name = uniqueName();

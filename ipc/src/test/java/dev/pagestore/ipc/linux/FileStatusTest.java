@@ -20,7 +20,7 @@ class FileStatusTest {
     void shouldSeeTheSameFileThroughItsDescriptorAndItsPath() throws Exception {
         Path file = Files.createFile(dir.resolve("a"));
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r-----"));
-        int fd = (int) Libc.check(Libc.open(file.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open", "a");
+        int fd = (int) Libc.check(LibcFiles.open(file.toString(), LibcFiles.O_RDONLY | LibcFiles.O_CLOEXEC, 0), "open", "a");
         try {
             FileStatus open = FileStatus.of(fd);
             FileStatus named = FileStatus.ofPath(file);
@@ -31,14 +31,14 @@ class FileStatusTest {
             assertEquals(Files.getAttribute(file, "unix:uid"), open.uid());
             assertEquals(((Number) Files.getAttribute(file, "unix:ino")).longValue(), open.inode());
         } finally {
-            Libc.close(fd);
+            LibcFiles.close(fd);
         }
     }
 
     @Test
     void shouldTellADeletedOrReplacedFileFromTheOneStillOpen() throws Exception {
         Path file = Files.createFile(dir.resolve("lock"));
-        int fd = (int) Libc.check(Libc.open(file.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0), "open", "lock");
+        int fd = (int) Libc.check(LibcFiles.open(file.toString(), LibcFiles.O_RDONLY | LibcFiles.O_CLOEXEC, 0), "open", "lock");
         try {
             Files.delete(file);
             assertEquals(0, FileStatus.of(fd).linkCount(), "an unlinked file has no names");
@@ -47,7 +47,7 @@ class FileStatusTest {
             Files.createFile(file);
             assertFalse(FileStatus.of(fd).sameFileAs(FileStatus.ofPath(file)), "a new file under the old name");
         } finally {
-            Libc.close(fd);
+            LibcFiles.close(fd);
         }
     }
 
@@ -57,13 +57,13 @@ class FileStatusTest {
         Path link = Files.createSymbolicLink(dir.resolve("link"), sub);
         assertTrue(FileStatus.ofPath(link).isSymbolicLink(), "the link itself, not what it points at");
         assertTrue(FileStatus.ofPath(sub).isDirectory());
-        int fd = (int) Libc.check(Libc.open(sub.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0),
+        int fd = (int) Libc.check(LibcFiles.open(sub.toString(), LibcFiles.O_RDONLY | LibcFiles.O_DIRECTORY | LibcFiles.O_CLOEXEC, 0),
                 "open", "sub");
         try {
             Files.delete(sub);
             assertEquals(0, FileStatus.of(fd).linkCount(), "a removed directory has no names");
         } finally {
-            Libc.close(fd);
+            LibcFiles.close(fd);
         }
     }
 }

@@ -14,13 +14,13 @@ class LibcTest {
 
     @Test
     void shouldReturnNegativeErrnoForAMissingFile() {
-        int result = Libc.open(dir.resolve("missing").toString(), Libc.O_RDONLY, 0);
+        int result = LibcFiles.open(dir.resolve("missing").toString(), LibcFiles.O_RDONLY, 0);
         assertEquals(-Errno.ENOENT.number(), result);
     }
 
     @Test
     void shouldReportTheProcessId() {
-        assertEquals(ProcessHandle.current().pid(), Libc.getpid());
+        assertEquals(ProcessHandle.current().pid(), LibcProcesses.getpid());
     }
 
     @Test
@@ -35,7 +35,7 @@ class LibcTest {
     @Test
     void shouldNameOperationSubjectAndErrorInExceptions() {
         ErrnoException e = assertThrows(ErrnoException.class,
-                () -> Libc.check(Libc.open("/nonexistent/x", Libc.O_RDONLY, 0), "open", "/nonexistent/x"));
+                () -> Libc.check(LibcFiles.open("/nonexistent/x", LibcFiles.O_RDONLY, 0), "open", "/nonexistent/x"));
         assertEquals("open /nonexistent/x: ENOENT (2): No such file or directory", e.getMessage());
         assertEquals("open", e.operation());
     }

@@ -30,18 +30,18 @@ class MemfdRegionTest {
         try (MemfdRegion region = MemfdRegion.create("test-size", 3 * 4096, MemfdRegion.SIZE_SEALS)) {
             assertEquals(MemfdRegion.SIZE_SEALS, region.seals());
             int fd = region.descriptor();
-            assertEquals(EPERM, Libc.ftruncate(fd, 0), "shrink");
-            assertEquals(EPERM, Libc.ftruncate(fd, 4 * 4096), "grow");
-            assertEquals(EPERM, Libc.fallocate(fd, 0, 0, 8 * 4096), "grow by fallocate");
-            assertEquals(EPERM, Libc.fcntl(fd, Libc.F_ADD_SEALS, Libc.F_SEAL_WRITE), "the seals are sealed");
-            int reopened = (int) Libc.check(Libc.open("/proc/self/fd/" + fd, Libc.O_RDWR | Libc.O_CLOEXEC, 0),
+            assertEquals(EPERM, LibcFiles.ftruncate(fd, 0), "shrink");
+            assertEquals(EPERM, LibcFiles.ftruncate(fd, 4 * 4096), "grow");
+            assertEquals(EPERM, LibcFiles.fallocate(fd, 0, 0, 8 * 4096), "grow by fallocate");
+            assertEquals(EPERM, LibcFiles.fcntl(fd, LibcMemory.F_ADD_SEALS, LibcMemory.F_SEAL_WRITE), "the seals are sealed");
+            int reopened = (int) Libc.check(LibcFiles.open("/proc/self/fd/" + fd, LibcFiles.O_RDWR | LibcFiles.O_CLOEXEC, 0),
                     "open", "/proc/self/fd/" + fd);
             try {
-                assertEquals(EPERM, Libc.ftruncate(reopened, 0), "a reopened descriptor is bound by the same seals");
+                assertEquals(EPERM, LibcFiles.ftruncate(reopened, 0), "a reopened descriptor is bound by the same seals");
             } finally {
-                Libc.close(reopened);
+                LibcFiles.close(reopened);
             }
-            assertEquals(3 * 4096, Libc.lseek(fd, 0, Libc.SEEK_END));
+            assertEquals(3 * 4096, LibcFiles.lseek(fd, 0, LibcFiles.SEEK_END));
             region.segment().set(JAVA_LONG, 3 * 4096 - 8, 42);  // every byte stays backed
         }
     }
@@ -53,25 +53,25 @@ class MemfdRegionTest {
             int fd = region.descriptor();
             region.segment().set(JAVA_LONG, 0, 7);  // the creator's mapping predates the seal
             MemorySegment bytes = arena.allocate(8);
-            assertEquals(EPERM, Libc.pwrite(fd, bytes, 8, 0), "write(2)");
-            assertEquals(-Errno.EPERM.number(), Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE,
-                    Libc.MAP_SHARED, fd, 0), "a new writable shared mapping");
-            assertEquals(EPERM, Libc.fallocate(fd, 0x02 | 0x01, 0, 4096), "punching a hole");
-            int reopened = (int) Libc.check(Libc.open("/proc/self/fd/" + fd, Libc.O_RDWR | Libc.O_CLOEXEC, 0),
+            assertEquals(EPERM, LibcFiles.pwrite(fd, bytes, 8, 0), "write(2)");
+            assertEquals(-Errno.EPERM.number(), LibcMemory.mmap(0, 4096, LibcMemory.PROT_READ | LibcMemory.PROT_WRITE,
+                    LibcMemory.MAP_SHARED, fd, 0), "a new writable shared mapping");
+            assertEquals(EPERM, LibcFiles.fallocate(fd, 0x02 | 0x01, 0, 4096), "punching a hole");
+            int reopened = (int) Libc.check(LibcFiles.open("/proc/self/fd/" + fd, LibcFiles.O_RDWR | LibcFiles.O_CLOEXEC, 0),
                     "open", "/proc/self/fd/" + fd);
             try {
-                assertEquals(EPERM, Libc.pwrite(reopened, bytes, 8, 0), "write(2) through a reopen");
+                assertEquals(EPERM, LibcFiles.pwrite(reopened, bytes, 8, 0), "write(2) through a reopen");
             } finally {
-                Libc.close(reopened);
+                LibcFiles.close(reopened);
             }
-            int passed = (int) Libc.check(Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, 0), "dup", "");
+            int passed = (int) Libc.check(LibcFiles.fcntl(fd, LibcFiles.F_DUPFD_CLOEXEC, 0), "dup", "");
             try (MemfdRegion view = MemfdRegion.map(passed, "view", MemfdRegion.READ_ONLY_SEALS, false)) {
                 assertEquals(7, view.segment().get(JAVA_LONG, 0));
                 region.segment().set(JAVA_LONG, 8, 9);
                 assertEquals(9, view.segment().get(JAVA_LONG, 8), "one file, two mappings");
                 assertTrue(view.segment().isReadOnly(), "a Java store cannot reach the PROT_READ mapping");
                 assertThrows(IllegalArgumentException.class, () -> view.segment().set(JAVA_LONG, 0, 1));
-                assertEquals(-Errno.EBADF.number(), Libc.fcntl(passed, Libc.F_GET_SEALS, 0),
+                assertEquals(-Errno.EBADF.number(), LibcFiles.fcntl(passed, LibcMemory.F_GET_SEALS, 0),
                         "the receiver closed the descriptor once mapped");
             }
         }
@@ -91,54 +91,54 @@ class MemfdRegionTest {
              Arena arena = Arena.ofConfined()) {
             region.segment().set(JAVA_LONG, 0, 7);
             // A dup is what SCM_RIGHTS gives a receiver: another descriptor on the same open file.
-            int passed = (int) Libc.check(Libc.fcntl(region.descriptor(), Libc.F_DUPFD_CLOEXEC, 0), "dup", "");
+            int passed = (int) Libc.check(LibcFiles.fcntl(region.descriptor(), LibcFiles.F_DUPFD_CLOEXEC, 0), "dup", "");
             try (MemfdRegion view = MemfdRegion.map(passed, "view", MemfdRegion.READ_ONLY_SEALS, false)) {
                 long shared = view.segment().address();
-                long copy = Libc.check(Libc.mmap(0, 4096, Libc.PROT_READ, Libc.MAP_PRIVATE, region.descriptor(), 0),
+                long copy = Libc.check(LibcMemory.mmap(0, 4096, LibcMemory.PROT_READ, LibcMemory.MAP_PRIVATE, region.descriptor(), 0),
                         "mmap", "a private copy");
                 try {
                     assertEquals(-Errno.EACCES.number(),
-                            Libc.mprotect(shared, 4096, Libc.PROT_READ | Libc.PROT_WRITE),
+                            LibcMemory.mprotect(shared, 4096, LibcMemory.PROT_READ | LibcMemory.PROT_WRITE),
                             "mprotect of the shared read-only mapping to writable");
-                    assertEquals(0, Libc.mprotect(copy, 4096, Libc.PROT_READ | Libc.PROT_WRITE),
+                    assertEquals(0, LibcMemory.mprotect(copy, 4096, LibcMemory.PROT_READ | LibcMemory.PROT_WRITE),
                             "control: a private mapping of the same file may become writable");
-                    Libc.check(Libc.mprotect(copy, 4096, Libc.PROT_READ), "mprotect", "back to read-only");
+                    Libc.check(LibcMemory.mprotect(copy, 4096, LibcMemory.PROT_READ), "mprotect", "back to read-only");
 
-                    int mem = (int) Libc.check(Libc.open("/proc/self/mem", Libc.O_RDWR | Libc.O_CLOEXEC, 0), "open",
+                    int mem = (int) Libc.check(LibcFiles.open("/proc/self/mem", LibcFiles.O_RDWR | LibcFiles.O_CLOEXEC, 0), "open",
                             "/proc/self/mem");
                     try {
                         MemorySegment bytes = arena.allocate(JAVA_LONG);
                         bytes.set(JAVA_LONG, 0, 666);
-                        assertEquals(-Errno.EIO.number(), Libc.pwrite(mem, bytes, 8, shared),
+                        assertEquals(-Errno.EIO.number(), LibcFiles.pwrite(mem, bytes, 8, shared),
                                 "a forced write through /proc/self/mem into the shared read-only mapping");
-                        assertEquals(8, Libc.pwrite(mem, bytes, 8, copy),
+                        assertEquals(8, LibcFiles.pwrite(mem, bytes, 8, copy),
                                 "control: a forced write into the read-only private mapping goes through");
                         assertEquals(666, MemorySegment.ofAddress(copy).reinterpret(8).get(JAVA_LONG, 0));
                     } finally {
-                        Libc.close(mem);
+                        LibcFiles.close(mem);
                     }
                     assertEquals(7, view.segment().get(JAVA_LONG, 0), "the file is unchanged");
                     assertEquals(7, region.segment().get(JAVA_LONG, 0));
 
-                    int reopened = (int) Libc.check(Libc.open("/proc/self/fd/" + region.descriptor(),
-                            Libc.O_RDWR | Libc.O_CLOEXEC, 0), "open", "/proc/self/fd/" + region.descriptor());
+                    int reopened = (int) Libc.check(LibcFiles.open("/proc/self/fd/" + region.descriptor(),
+                            LibcFiles.O_RDWR | LibcFiles.O_CLOEXEC, 0), "open", "/proc/self/fd/" + region.descriptor());
                     try {
-                        assertEquals(-Errno.EPERM.number(), Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE,
-                                Libc.MAP_SHARED, reopened, 0), "a writable shared mapping of a read-write reopen");
-                        long readOnly = Libc.check(Libc.mmap(0, 4096, Libc.PROT_READ, Libc.MAP_SHARED, reopened, 0),
+                        assertEquals(-Errno.EPERM.number(), LibcMemory.mmap(0, 4096, LibcMemory.PROT_READ | LibcMemory.PROT_WRITE,
+                                LibcMemory.MAP_SHARED, reopened, 0), "a writable shared mapping of a read-write reopen");
+                        long readOnly = Libc.check(LibcMemory.mmap(0, 4096, LibcMemory.PROT_READ, LibcMemory.MAP_SHARED, reopened, 0),
                                 "mmap", "control: a read-only shared mapping of the reopen");
                         try {
                             assertEquals(-Errno.EACCES.number(),
-                                    Libc.mprotect(readOnly, 4096, Libc.PROT_READ | Libc.PROT_WRITE),
+                                    LibcMemory.mprotect(readOnly, 4096, LibcMemory.PROT_READ | LibcMemory.PROT_WRITE),
                                     "nor can that one be made writable, although the descriptor was opened O_RDWR");
                         } finally {
-                            Libc.munmap(readOnly, 4096);
+                            LibcMemory.munmap(readOnly, 4096);
                         }
                     } finally {
-                        Libc.close(reopened);
+                        LibcFiles.close(reopened);
                     }
                 } finally {
-                    Libc.munmap(copy, 4096);
+                    LibcMemory.munmap(copy, 4096);
                 }
             }
         }
@@ -150,20 +150,20 @@ class MemfdRegionTest {
      */
     @Test
     void shouldRefuseAWritableMappingEvenThroughMapFiles() throws Exception {
-        assumeTrue(Libc.geteuid() == 0, "opening /proc/self/map_files needs CAP_SYS_ADMIN; this test runs as uid "
-                + Libc.geteuid());
+        assumeTrue(LibcProcesses.geteuid() == 0, "opening /proc/self/map_files needs CAP_SYS_ADMIN; this test runs as uid "
+                + LibcProcesses.geteuid());
         try (MemfdRegion region = MemfdRegion.create("test-map-files", 4096, MemfdRegion.READ_ONLY_SEALS)) {
-            int passed = (int) Libc.check(Libc.fcntl(region.descriptor(), Libc.F_DUPFD_CLOEXEC, 0), "dup", "");
+            int passed = (int) Libc.check(LibcFiles.fcntl(region.descriptor(), LibcFiles.F_DUPFD_CLOEXEC, 0), "dup", "");
             try (MemfdRegion view = MemfdRegion.map(passed, "view", MemfdRegion.READ_ONLY_SEALS, false)) {
                 long start = view.segment().address();
                 String path = "/proc/self/map_files/" + Long.toHexString(start) + "-" + Long.toHexString(start + 4096);
-                int reopened = (int) Libc.check(Libc.open(path, Libc.O_RDWR | Libc.O_CLOEXEC, 0), "open", path);
+                int reopened = (int) Libc.check(LibcFiles.open(path, LibcFiles.O_RDWR | LibcFiles.O_CLOEXEC, 0), "open", path);
                 try {
-                    assertEquals(-Errno.EPERM.number(), Libc.mmap(0, 4096, Libc.PROT_READ | Libc.PROT_WRITE,
-                            Libc.MAP_SHARED, reopened, 0), "a writable shared mapping through map_files");
-                    assertEquals(-Errno.EPERM.number(), Libc.ftruncate(reopened, 0), "a shrink through map_files");
+                    assertEquals(-Errno.EPERM.number(), LibcMemory.mmap(0, 4096, LibcMemory.PROT_READ | LibcMemory.PROT_WRITE,
+                            LibcMemory.MAP_SHARED, reopened, 0), "a writable shared mapping through map_files");
+                    assertEquals(-Errno.EPERM.number(), LibcFiles.ftruncate(reopened, 0), "a shrink through map_files");
                 } finally {
-                    Libc.close(reopened);
+                    LibcFiles.close(reopened);
                 }
             }
         }
@@ -172,14 +172,14 @@ class MemfdRegionTest {
     @Test
     void shouldRefuseToMapAFileWithoutTheSealsItNeeds() throws Exception {
         try (MemfdRegion unsealed = MemfdRegion.create("test-unsealed", 4096, 0)) {
-            int passed = (int) Libc.check(Libc.fcntl(unsealed.descriptor(), Libc.F_DUPFD_CLOEXEC, 0), "dup", "");
+            int passed = (int) Libc.check(LibcFiles.fcntl(unsealed.descriptor(), LibcFiles.F_DUPFD_CLOEXEC, 0), "dup", "");
             IOException e = assertThrows(IOException.class,
                     () -> MemfdRegion.map(passed, "unsealed", MemfdRegion.SIZE_SEALS, true));
             assertTrue(e.getMessage().contains("expected seals 0x7, found 0x0"), e.getMessage());
-            assertEquals(-Errno.EBADF.number(), Libc.fcntl(passed, Libc.F_GET_SEALS, 0), "closed when refused too");
+            assertEquals(-Errno.EBADF.number(), LibcFiles.fcntl(passed, LibcMemory.F_GET_SEALS, 0), "closed when refused too");
         }
         Path plain = Files.writeString(directory.resolve("plain"), "not shared memory");
-        int fd = (int) Libc.check(Libc.open(plain.toString(), Libc.O_RDWR | Libc.O_CLOEXEC, 0), "open", "");
+        int fd = (int) Libc.check(LibcFiles.open(plain.toString(), LibcFiles.O_RDWR | LibcFiles.O_CLOEXEC, 0), "open", "");
         ErrnoException e = assertThrows(ErrnoException.class,
                 () -> MemfdRegion.map(fd, "plain file", MemfdRegion.SIZE_SEALS, true));
         assertEquals(Errno.EINVAL, e.errno(), e.getMessage());
@@ -193,6 +193,6 @@ class MemfdRegionTest {
         region.close();
         region.close();
         assertThrows(IllegalStateException.class, () -> region.segment().get(JAVA_BYTE, 0));
-        assertEquals(-Errno.EBADF.number(), Libc.fcntl(fd, Libc.F_GET_SEALS, 0));
+        assertEquals(-Errno.EBADF.number(), LibcFiles.fcntl(fd, LibcMemory.F_GET_SEALS, 0));
     }
 }

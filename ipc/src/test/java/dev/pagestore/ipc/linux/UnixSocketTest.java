@@ -81,7 +81,7 @@ class UnixSocketTest {
                  UnixSocket server = listener.accept()) {
                 PeerCredentials peer = server.peerCredentials();
                 assertEquals(ProcessHandle.current().pid(), peer.pid());
-                assertEquals(Libc.geteuid(), peer.uid());
+                assertEquals(LibcProcesses.geteuid(), peer.uid());
                 assertEquals(ProcessHandle.current().pid(), client.peerCredentials().pid());
                 assertFalse(server.awaitReadable(10));
             }

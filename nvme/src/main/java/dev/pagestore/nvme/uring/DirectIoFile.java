@@ -4,6 +4,7 @@ import dev.pagestore.ipc.linux.DirectIoAlignment;
 import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.linux.ErrnoException;
 import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,8 +57,8 @@ public final class DirectIoFile implements AutoCloseable {
         if (sizeBytes < 0) {
             throw new IllegalArgumentException("sizeBytes=" + sizeBytes + " is negative");
         }
-        int flags = Libc.O_RDWR | Libc.O_DIRECT | Libc.O_CLOEXEC | (create ? Libc.O_CREAT : 0);
-        int fd = Libc.open(path.toString(), flags, MODE_OWNER_READ_WRITE);
+        int flags = LibcFiles.O_RDWR | LibcFiles.O_DIRECT | LibcFiles.O_CLOEXEC | (create ? LibcFiles.O_CREAT : 0);
+        int fd = LibcFiles.open(path.toString(), flags, MODE_OWNER_READ_WRITE);
         if (fd < 0) {
             if (-fd == Errno.EINVAL.number()) {
                 throw new IOException("open " + path + " with O_DIRECT: " + Errno.describe(-fd) + " — the file system "
@@ -97,16 +98,16 @@ public final class DirectIoFile implements AutoCloseable {
             return file;
         } finally {
             if (!success) {
-                Libc.close(fd);
+                LibcFiles.close(fd);
             }
         }
     }
 
     private static void grow(int fd, Path path, long sizeBytes) throws ErrnoException {
-        int result = Libc.fallocate(fd, 0, 0, sizeBytes);
+        int result = LibcFiles.fallocate(fd, 0, 0, sizeBytes);
         if (result == -Errno.EOPNOTSUPP.number()) {
             // The file system cannot preallocate: a sparse file still works, writes allocate as they go.
-            Libc.check(Libc.ftruncate(fd, sizeBytes), "ftruncate", path + " to " + sizeBytes + " bytes");
+            Libc.check(LibcFiles.ftruncate(fd, sizeBytes), "ftruncate", path + " to " + sizeBytes + " bytes");
             return;
         }
         if (result == -Errno.ENOSPC.number() || result == -Errno.EDQUOT.number()) {
@@ -156,7 +157,7 @@ public final class DirectIoFile implements AutoCloseable {
             return;
         }
         closed = true;
-        int result = Libc.close(fd);
+        int result = LibcFiles.close(fd);
         // EIO from close can report a failed earlier write on some file systems; O_DIRECT writes reported theirs.
         Libc.check(result, "close", path.toString());
     }

@@ -2,6 +2,7 @@ package dev.pagestore.nvme.uring;
 
 import dev.pagestore.ipc.linux.ErrnoException;
 import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.nvme.DeviceFile;
 import dev.pagestore.nvme.NanoClock;
@@ -211,7 +212,7 @@ public final class IoUringBlockDevice implements BlockDevice {
         }
         closed = true;
         try {
-            Libc.check(Libc.close(fd), "close", name);
+            Libc.check(LibcFiles.close(fd), "close", name);
         } finally {
             if (file != null) {
                 file.close();

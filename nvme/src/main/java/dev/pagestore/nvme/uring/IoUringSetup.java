@@ -7,6 +7,8 @@ import dev.pagestore.ipc.linux.ErrnoException;
 import dev.pagestore.ipc.linux.IoUringProbe;
 import dev.pagestore.ipc.linux.IoUringSyscalls;
 import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcMemory;
+import dev.pagestore.ipc.linux.LibcFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -37,12 +39,12 @@ final class IoUringSetup {
 
         /** Unmaps everything and closes the ring fd, logging what failed (nothing can be done about it then). */
         void unmapAndClose() {
-            logIfFailed(Libc.munmap(sqes.address(), sqes.byteSize()), "munmap SQEs");
+            logIfFailed(LibcMemory.munmap(sqes.address(), sqes.byteSize()), "munmap SQEs");
             if (!singleMmap) {
-                logIfFailed(Libc.munmap(cqRing.address(), cqRing.byteSize()), "munmap CQ ring");
+                logIfFailed(LibcMemory.munmap(cqRing.address(), cqRing.byteSize()), "munmap CQ ring");
             }
-            logIfFailed(Libc.munmap(sqRing.address(), sqRing.byteSize()), "munmap SQ ring");
-            logIfFailed(Libc.close(ringFd), "close");
+            logIfFailed(LibcMemory.munmap(sqRing.address(), sqRing.byteSize()), "munmap SQ ring");
+            logIfFailed(LibcFiles.close(ringFd), "close");
         }
 
         private void logIfFailed(long result, String what) {
@@ -117,16 +119,16 @@ final class IoUringSetup {
         } finally {
             if (!success) {
                 if (sqesAddress > 0) {
-                    Libc.munmap(sqesAddress, sqesSize);
+                    LibcMemory.munmap(sqesAddress, sqesSize);
                 }
                 if (cqRingAddress > 0 && cqRingAddress != sqRingAddress) {
-                    Libc.munmap(cqRingAddress, cqRingSize);
+                    LibcMemory.munmap(cqRingAddress, cqRingSize);
                 }
                 if (sqRingAddress > 0) {
-                    Libc.munmap(sqRingAddress, sqRingSize);
+                    LibcMemory.munmap(sqRingAddress, sqRingSize);
                 }
                 if (ringFd >= 0) {
-                    Libc.close(ringFd);
+                    LibcFiles.close(ringFd);
                 }
             }
         }
@@ -189,7 +191,7 @@ final class IoUringSetup {
     }
 
     private static long map(int ringFd, long size, long offset, String what) throws ErrnoException {
-        long address = Libc.mmap(0, size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_POPULATE,
+        long address = LibcMemory.mmap(0, size, LibcMemory.PROT_READ | LibcMemory.PROT_WRITE, LibcMemory.MAP_SHARED | LibcMemory.MAP_POPULATE,
                 ringFd, offset);
         return Libc.check(address, "mmap", "io_uring " + what + " (" + size + " bytes at 0x"
                 + Long.toHexString(offset) + ")");

@@ -4,6 +4,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.pagestore.ipc.linux.ErrnoException;
 import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
+import dev.pagestore.ipc.linux.LibcSockets;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.LockSupport;
@@ -35,7 +37,7 @@ final class HeldReadDevice implements AutoCloseable {
         int[] fds = new int[2];
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment pair = scratch.allocate(JAVA_INT, 2);
-            Libc.check(Libc.socketpair(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, pair), "socketpair", "");
+            Libc.check(LibcSockets.socketpair(LibcSockets.AF_UNIX, LibcSockets.SOCK_STREAM | LibcSockets.SOCK_CLOEXEC, 0, pair), "socketpair", "");
             fds[0] = pair.getAtIndex(JAVA_INT, 0);
             fds[1] = pair.getAtIndex(JAVA_INT, 1);
         }
@@ -60,7 +62,7 @@ final class HeldReadDevice implements AutoCloseable {
             MemorySegment block = scratch.allocate(BLOCK, BLOCK);
             block.fill(fill);
             // One write of 4 KiB into an empty AF_UNIX stream socket buffer is taken whole.
-            long sent = Libc.check(Libc.write(peerFd, block, BLOCK), "write", "held-read socket peer");
+            long sent = Libc.check(LibcFiles.write(peerFd, block, BLOCK), "write", "held-read socket peer");
             if (sent != BLOCK) {
                 throw new AssertionError("sent " + sent + " of " + BLOCK + " bytes into the held-read socket");
             }
@@ -89,7 +91,7 @@ final class HeldReadDevice implements AutoCloseable {
         try {
             device.close();
         } finally {
-            Libc.close(peerFd);
+            LibcFiles.close(peerFd);
             arena.close();
         }
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.linux.IoUringProbe;
 import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import dev.pagestore.nvme.CompletionHandler;
 import dev.pagestore.nvme.IoStatus;
 import dev.pagestore.nvme.QueuePair;
@@ -37,7 +38,7 @@ class IoUringBlockDeviceOfDescriptorTest {
         Path directory = UringTestFiles.scratchDirectory();
         try (Arena arena = Arena.ofConfined()) {
             Path path = directory.resolve("adopted");
-            int fd = (int) Libc.check(Libc.open(path.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0600),
+            int fd = (int) Libc.check(LibcFiles.open(path.toString(), LibcFiles.O_RDWR | LibcFiles.O_CREAT | LibcFiles.O_CLOEXEC, 0600),
                     "open", path.toString());
             IoUringBlockDevice device = IoUringBlockDevice.ofDescriptor(path.toString(), fd, 1L << 30, 1, 1,
                     IoUringBlockDevice.Settings.defaults());
@@ -64,7 +65,7 @@ class IoUringBlockDeviceOfDescriptorTest {
             assertEquals(-1, written.mismatch(read));
             assertEquals(10_123, Files.size(path), "a write past the end grows a regular file");
             device.close();
-            assertEquals(-Errno.EBADF.number(), Libc.close(fd), "closing the device closed the adopted descriptor");
+            assertEquals(-Errno.EBADF.number(), LibcFiles.close(fd), "closing the device closed the adopted descriptor");
         } finally {
             UringTestFiles.deleteRecursively(directory);
         }

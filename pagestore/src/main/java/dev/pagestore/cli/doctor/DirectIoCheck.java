@@ -3,7 +3,7 @@ package dev.pagestore.cli.doctor;
 import dev.pagestore.ipc.linux.DirectIoAlignment;
 import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.linux.ErrnoException;
-import dev.pagestore.ipc.linux.Libc;
+import dev.pagestore.ipc.linux.LibcFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -67,8 +67,8 @@ public final class DirectIoCheck {
         String fileSystem = fileSystemType(dir);
         String where = subject + " on " + fileSystem;
         Path temp = dir.resolve(".pagestore-doctor-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
-        int fd = Libc.open(temp.toString(),
-                Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL | Libc.O_DIRECT | Libc.O_CLOEXEC, 0600);
+        int fd = LibcFiles.open(temp.toString(),
+                LibcFiles.O_RDWR | LibcFiles.O_CREAT | LibcFiles.O_EXCL | LibcFiles.O_DIRECT | LibcFiles.O_CLOEXEC, 0600);
         try {
             if (fd < 0) {
                 return openFailed(dir, where, -fd);
@@ -98,7 +98,7 @@ public final class DirectIoCheck {
             return Check.fail(NAME, where + ": " + e.getMessage(), PASS_DIR);
         } finally {
             if (fd >= 0) {
-                Libc.close(fd);
+                LibcFiles.close(fd);
             }
             deleteQuietly(temp);
         }
@@ -123,7 +123,7 @@ public final class DirectIoCheck {
         long memoryAlignBytes = Math.max(PAGE_SIZE_BYTES, alignment.memoryAlignBytes());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment page = arena.allocate(sizeBytes, memoryAlignBytes);
-            long written = Libc.pwrite(fd, page, sizeBytes, 0);
+            long written = LibcFiles.pwrite(fd, page, sizeBytes, 0);
             if (written >= 0 && written != sizeBytes) {
                 return -Errno.EIO.number();
             }

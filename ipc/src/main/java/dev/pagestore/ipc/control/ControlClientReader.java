@@ -1,0 +1,173 @@
+package dev.pagestore.ipc.control;
+
+import dev.pagestore.ipc.linux.UnixSocket;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link ControlClient}'s reader thread: blocked in {@code read} for the whole attachment, it applies each frame
+ * from the manager to the {@link ClientState} and turns the connection's end (end of stream, a reset, a protocol
+ * error, a REFUSED that ends the session, or a death learned elsewhere) into one {@link ManagerGoneEvent} for the
+ * listener, unless this client ended the connection itself.
+ *
+ * <p>Thread safety: {@link #run()} on the reader thread; {@link #ended} from any thread.
+ */
+final class ControlClientReader implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlClient.class);
+
+    private final Path socketPath;
+    private final UnixSocket socket;
+    private final ManagerGoneListener listener;
+    private final ClientState state;
+
+    ControlClientReader(Path socketPath, UnixSocket socket, ManagerGoneListener listener, ClientState state) {
+        this.socketPath = socketPath;
+        this.socket = socket;
+        this.listener = listener;
+        this.state = state;
+    }
+
+    @Override
+    public void run() {
+        FrameReader frames = new FrameReader(socket);
+        try {
+            while (true) {
+                FrameReader.Frame frame = frames.read(Long.MAX_VALUE);
+                if (frame == null) {
+                    ended(ManagerGoneEvent.Cause.CONNECTION_CLOSED, frames.bytesIntoFrame() == 0
+                            ? "end of stream from the manager"
+                            : "end of stream " + frames.bytesIntoFrame() + " bytes into a frame", null);
+                    return;
+                }
+                if (!onMessage(frame)) {
+                    return;
+                }
+            }
+        } catch (ControlProtocolException e) {
+            LOG.error("manager at {} broke the control protocol: {}", socketPath, e.getMessage());
+            ended(ManagerGoneEvent.Cause.PROTOCOL_ERROR, e.getMessage(), e);
+        } catch (ClosedChannelException e) {
+            // This client closed the socket (abandon, detach, close): ended() stays silent for closedByUs.
+            ended(ManagerGoneEvent.Cause.CONNECTION_CLOSED, "connection closed", e);
+        } catch (IOException e) {
+            ended(ManagerGoneEvent.Cause.CONNECTION_RESET, "connection reset (" + e.getMessage() + ")", e);
+        } catch (RuntimeException | Error e) {
+            LOG.error("control client reader of {} failed", socketPath, e);
+            ended(ManagerGoneEvent.Cause.PROTOCOL_ERROR, "reader failed: " + e, null);
+        }
+    }
+
+    /** Checks that {@code frame} carries exactly {@code expected} descriptors; closes them all when not. */
+    private static void expectDescriptors(FrameReader.Frame frame, int expected) throws ControlProtocolException {
+        if (frame.descriptors().length != expected) {
+            frame.closeDescriptors();
+            throw new ControlProtocolException(ProtocolProblem.BAD_FIELD, frame.message().type() + " came with "
+                    + frame.descriptors().length + " descriptors, expected " + expected);
+        }
+    }
+
+    /** Handles one frame; false when the reader should stop. */
+    private boolean onMessage(FrameReader.Frame frame) throws ControlProtocolException {
+        ControlMessage message = frame.message();
+        expectDescriptors(frame, message instanceof AttachedReply ? ControlMessageDescriptor.ATTACHED_DESCRIPTORS : 0);
+        ClientState.Phase now;
+        synchronized (state) {
+            now = state.phase;
+            if (message instanceof AttachedReply attached) {
+                if (now == ClientState.Phase.HANDSHAKE) {
+                    state.attached(attached, frame.descriptors()[0], frame.descriptors()[1]);
+                } else {
+                    frame.closeDescriptors();  // out of order: refused below
+                }
+            }
+        }
+        switch (now) {
+            case HANDSHAKE -> {
+                if (message instanceof AttachedReply || message instanceof Refusal) {
+                    state.reply.complete(message);
+                    return message instanceof AttachedReply;
+                }
+                throw new ControlProtocolException(ProtocolProblem.UNEXPECTED_MESSAGE,
+                        message.type() + " in answer to ATTACH");
+            }
+            case DETACHING -> {
+                if (message instanceof DetachedReply) {
+                    state.detached.complete(null);
+                    return false;
+                }
+                if (message instanceof Refusal refusal) {
+                    // The manager ended the session (or refused a frame) before it read DETACH: the session is over
+                    // either way, and detach() says why.
+                    state.detached.completeExceptionally(new IOException("the manager ended the session before it"
+                            + " read DETACH: " + refusal.code() + " " + refusal.message()));
+                    return false;
+                }
+                throw new ControlProtocolException(ProtocolProblem.UNEXPECTED_MESSAGE,
+                        message.type() + " in answer to DETACH");
+            }
+            case ATTACHED -> {
+                if (message instanceof Refusal refusal) {
+                    // The manager closes the connection after it: it ended this session (SESSION_ENDED,
+                    // ControlServer.endSession) or refused something this worker sent. The listener hears why, now,
+                    // rather than from the end of stream a moment later, or from every pending call's deadline.
+                    ended(ManagerGoneEvent.Cause.SESSION_ENDED, refusal.code() + ": " + refusal.message(), null);
+                    return false;
+                }
+                throw new ControlProtocolException(ProtocolProblem.UNEXPECTED_MESSAGE,
+                        message.type() + " sent to an attached worker");
+            }
+            case ENDED -> {
+                return false;
+            }
+        }
+        throw new AssertionError(now);
+    }
+
+    /** The connection ended (or must end) as seen by the reader; decides who hears of it. */
+    void ended(ManagerGoneEvent.Cause cause, String detail, Exception error) {
+        long detectedAtNanos = System.nanoTime();
+        ManagerGoneEvent event = null;
+        boolean duringHandshake;
+        synchronized (state) {
+            duringHandshake = state.phase == ClientState.Phase.HANDSHAKE
+                    && (cause == ManagerGoneEvent.Cause.CONNECTION_CLOSED
+                    || cause == ManagerGoneEvent.Cause.CONNECTION_RESET);
+            if (!state.closedByUs && state.phase == ClientState.Phase.ATTACHED && state.goneEvent == null) {
+                event = new ManagerGoneEvent(state.attachment.attachId(), state.attachment.manager(), cause, detail,
+                        detectedAtNanos);
+                state.goneEvent = event;
+            }
+            if (state.phase != ClientState.Phase.ENDED) {
+                state.phase = ClientState.Phase.ENDED;
+            }
+        }
+        if (event != null) {
+            // The listener first: it fails the worker's pending calls, which must not wait for closing or logging.
+            try {
+                listener.onManagerGone(event);
+            } catch (RuntimeException e) {
+                LOG.error("manager-gone listener failed", e);
+            }
+        }
+        // A manager closes a connection without a word only before it has read an ATTACH: say which cases those are,
+        // or a worker turned away as silent would read "connection reset" as a crash.
+        IOException failure = new IOException("control connection to " + socketPath + " ended: " + detail
+                + (duringHandshake ? " (before the manager answered: it closes a connection whose ATTACH has not"
+                + " arrived within its handshake timeout, or the oldest idle one when too many wait, or it stopped)"
+                : ""), error);
+        state.reply.completeExceptionally(failure);
+        state.detached.completeExceptionally(failure);
+        socket.close();
+        if (event != null) {
+            if (cause == ManagerGoneEvent.Cause.SESSION_ENDED) {
+                LOG.warn("manager {} ended attachment {}: {}", event.manager(), event.attachId(), detail);
+            } else {
+                LOG.warn("manager {} gone ({}: {}); attachment {} must be abandoned", event.manager(), cause, detail,
+                        event.attachId());
+            }
+        }
+    }
+}
