@@ -16,8 +16,8 @@ import java.lang.foreign.MemorySegment;
  * A {@link LogDevice} whose file lives on a {@link BlockDevice} (one device per file, capacity = the largest size the
  * file may reach) and whose every read, write and flush goes through a {@link QueuePair}: prepare the commands, one
  * submit (one doorbell), poll until all complete or their deadline passes. Where the file's size lives is the
- * directory's business ({@link LogFile}): in memory beside a block device ({@link QueuePairLogDirectory}), or the
- * kernel's for a regular file driven through io_uring ({@link IoUringLogDirectory}).
+ * directory's business ({@link LogFile}): the kernel's for a regular file ({@link IoUringLogDirectory},
+ * {@link PortableLogDirectory}), or kept beside a block device that is the whole file.
  *
  * <h2>Ownership: pinned and one-shot queue pairs</h2>
  * A queue pair has one owner thread (SPDK issues 3187, 3557; {@link OwnerThreadException}). The WAL hands its
@@ -46,9 +46,9 @@ import java.lang.foreign.MemorySegment;
  * nothing is retried here.
  *
  * <h2>Failure</h2>
- * Any status other than OK (a {@link QueuePairIoException}; {@link QueuePairTimeoutException} for a deadline) or a
- * power cut fails the handle for good: every later call throws. That is what the WAL needs (a failed write or flush
- * is final, fsyncgate) and what a timeout requires: the device may still use the buffer of a timed-out command until
+ * Any status other than OK (a {@link QueuePairIoException}; {@link QueuePairTimeoutException} for a deadline), or
+ * any other failure of a command, fails the handle for good: every later call throws. That is what the WAL needs (a
+ * failed write or flush is final, fsyncgate) and what a timeout requires: the device may still use the buffer of a timed-out command until
  * {@link #close()} has closed the queue pair, so neither the staging buffer nor the caller's buffer may be reused
  * before that.
  *
@@ -88,7 +88,6 @@ public final class QueuePairLogDevice implements LogDevice {
     private final LogFile file;
     private final BlockDevice device;
     private final HandlePins pins;
-    private final PowerGate gate;
     private final Settings settings;
     private final int block;
     /** Transfers are split into pieces of a multiple of this, so every piece's buffer stays aligned. */
@@ -127,13 +126,12 @@ public final class QueuePairLogDevice implements LogDevice {
         }
     }
 
-    QueuePairLogDevice(String name, LogFile file, HandlePins pins, PowerGate gate, Settings settings,
-                       boolean pinToCaller) throws IOException {
+    QueuePairLogDevice(String name, LogFile file, HandlePins pins, Settings settings, boolean pinToCaller)
+            throws IOException {
         this.name = name;
         this.file = file;
         this.device = file.device();
         this.pins = pins;
-        this.gate = gate;
         this.settings = settings;
         this.block = device.offsetAlignmentBytes();
         this.pieceUnit = Math.max(block, device.memoryAlignmentBytes());
@@ -209,7 +207,7 @@ public final class QueuePairLogDevice implements LogDevice {
     public void datasync() throws IOException {
         QueuePair qp = begin("datasync");
         try {
-            flush(qp, file.visibleSize());
+            flush(qp);
         } catch (IOException | RuntimeException e) {
             throw fail(e);
         } finally {
@@ -368,9 +366,6 @@ public final class QueuePairLogDevice implements LogDevice {
             throw new IOException(operation + " " + name + ": the device failed earlier and is not used again: "
                     + failure.getMessage(), failure);
         }
-        if (gate.isOff()) {
-            throw fail(new IOException("power lost: " + operation + " " + name));
-        }
     }
 
     private void checkOwner() {
@@ -396,12 +391,7 @@ public final class QueuePairLogDevice implements LogDevice {
     }
 
     private void closeQueuePair(QueuePair qp) {
-        gate.enterUnpowered(); // a close drains, i.e. polls: never at the same time as a power cut
-        try {
-            qp.close(CompletionHandler.DISCARD, settings.closeDrainNanos());
-        } finally {
-            gate.exit();
-        }
+        qp.close(CompletionHandler.DISCARD, settings.closeDrainNanos());
     }
 
     private void checkCapacity(String operation, long end) throws IOException {
@@ -445,12 +435,7 @@ public final class QueuePairLogDevice implements LogDevice {
         if (size < dirtyEnd) {
             stagedWrite(qp, size, null, dirtyEnd - size);
         }
-        gate.enter(name);
-        try {
-            file.visibleSize(Math.max(file.visibleSize(), end));
-        } finally {
-            gate.exit();
-        }
+        file.visibleSize(Math.max(file.visibleSize(), end));
         return end;
     }
 
@@ -521,13 +506,13 @@ public final class QueuePairLogDevice implements LogDevice {
             prepareOrPoll(qp, kind, buffer.asSlice(done, piece), offset + done, piece);
             done += piece;
         }
-        submitAndAwait(qp, kind, offset, length, -1);
+        submitAndAwait(qp, kind, offset, length);
     }
 
-    private void flush(QueuePair qp, long durableSize) throws IOException {
+    private void flush(QueuePair qp) throws IOException {
         completions.reset();
         prepareOrPoll(qp, FLUSH, null, 0, 0);
-        submitAndAwait(qp, FLUSH, 0, 0, durableSize);
+        submitAndAwait(qp, FLUSH, 0, 0);
     }
 
     /** Prepares one command; when the queue is full, submits what is prepared and polls for room first. */
@@ -535,8 +520,8 @@ public final class QueuePairLogDevice implements LogDevice {
             throws IOException {
         // Bounded: every submitted command completes or times out, freeing a slot.
         while (!prepare(qp, kind, slice, offset, length)) {
-            submit(qp, kind, offset, length);
-            pollOnce(qp, kind, offset, length, -1);
+            qp.submit();
+            qp.poll(2 * qp.queueDepth(), completions);
             throwIfFailed(kind, offset, length);
         }
         completions.outstanding++;
@@ -552,12 +537,11 @@ public final class QueuePairLogDevice implements LogDevice {
     }
 
     /** Submits, then polls until every command of this call has completed (or timed out). */
-    private void submitAndAwait(QueuePair qp, int kind, long offset, long length, long durableSizeOnSuccess)
-            throws IOException {
-        submit(qp, kind, offset, length);
+    private void submitAndAwait(QueuePair qp, int kind, long offset, long length) throws IOException {
+        qp.submit();
         // Bounded: each command completes, or is completed as TIMEOUT at its deadline.
         while (completions.outstanding > 0) {
-            if (pollOnce(qp, kind, offset, length, durableSizeOnSuccess) == 0) {
+            if (qp.poll(2 * qp.queueDepth(), completions) == 0) {
                 awaitCompletion(qp);
             }
         }
@@ -576,42 +560,6 @@ public final class QueuePairLogDevice implements LogDevice {
         } else {
             Thread.onSpinWait();
         }
-    }
-
-    private void submit(QueuePair qp, int kind, long offset, long length) throws IOException {
-        enterGate(kind, offset, length);
-        try {
-            qp.submit();
-        } finally {
-            gate.exit();
-        }
-        gate.stepDone();
-    }
-
-    /**
-     * One poll under the power gate. When a flush completes without failure, its size becomes durable before the gate
-     * opens ({@code durableSizeOnSuccess >= 0}): the flush and the size it makes durable are one step for a power cut.
-     */
-    private int pollOnce(QueuePair qp, int kind, long offset, long length, long durableSizeOnSuccess)
-            throws IOException {
-        enterGate(kind, offset, length);
-        try {
-            int n = qp.poll(2 * qp.queueDepth(), completions);
-            if (durableSizeOnSuccess >= 0 && completions.outstanding == 0 && completions.failedStatus == null) {
-                file.sizeDurable(durableSizeOnSuccess);
-            }
-            return n;
-        } finally {
-            gate.exit();
-            gate.stepDone();
-        }
-    }
-
-    private void enterGate(int kind, long offset, long length) throws IOException {
-        if (gate.isOff()) {
-            gate.enter(describe(kind, offset, length)); // throws: the message is built only then
-        }
-        gate.enter(name);
     }
 
     private String describe(int kind, long offset, long length) {
