@@ -82,12 +82,6 @@ public final class WalRecovery {
         }
     }
 
-    /** The control file's redo point, or the first record position of a log that has no control file yet. */
-    public static long redoLsnOrStart(LogDirectory directory, WalConfig config) throws IOException {
-        return directory.list().contains(ControlFileDescriptor.FILE_NAME)
-                ? redoLsn(directory, config) : WalSegmentDescriptor.HEADER_REGION_BYTES;
-    }
-
     static Resume scan(LogDirectory directory, WalConfig config, long redoLsn, PageReplayer replayer,
                        RecordVisitor visitor) throws IOException {
         return scan(directory, config, redoLsn, replayer, visitor, false);

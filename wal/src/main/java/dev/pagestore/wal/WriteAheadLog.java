@@ -63,9 +63,8 @@ public final class WriteAheadLog implements AutoCloseable {
     private final WalWriter writer;
     private final WalMetrics metrics;
     private final Sequence durableLsn = new Sequence(0);
-    private final CommitSignal commitSignal = new CommitSignal();
-    private final ThreadLocal<BlockingAppend> blockingAppends =
-            ThreadLocal.withInitial(() -> new BlockingAppend(commitSignal));
+    private final CommitSignal commitSignal;
+    private final ThreadLocal<BlockingAppend> blockingAppends;
     private final Disruptor<AppendEvent> disruptor;
     private final RingBuffer<AppendEvent> ring;
     private final RecoveryReport recoveryReport;
@@ -80,6 +79,8 @@ public final class WriteAheadLog implements AutoCloseable {
                           boolean eraseTail, long oldestLiveSegment, WalMetrics metrics) throws IOException {
         this.directory = directory;
         this.metrics = metrics;
+        this.commitSignal = new CommitSignal(metrics);
+        this.blockingAppends = ThreadLocal.withInitial(() -> new BlockingAppend(commitSignal));
         this.config = config;
         this.controlFile = controlFile;
         this.segments = segments;
@@ -354,11 +355,6 @@ public final class WriteAheadLog implements AutoCloseable {
         } finally {
             appendersInside.decrementAndGet();
         }
-    }
-
-    /** Sleeps of {@link #appendAndWait} callers that ended at their bound instead of a wake-up (tests). */
-    long boundedCommitSleeps() {
-        return commitSignal.boundedSleeps();
     }
 
     /** A task added by {@link #afterEveryBatch}; closing it removes the task. */
