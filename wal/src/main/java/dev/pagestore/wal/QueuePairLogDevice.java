@@ -7,9 +7,7 @@ import dev.pagestore.nvme.QueuePair;
 import dev.pagestore.nvme.QueuePairMetrics;
 import dev.pagestore.ipc.owner.OwnerThreadException;
 import dev.pagestore.nvme.RetryPolicy;
-import dev.pagestore.nvme.uring.IoUringQueuePair;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -39,10 +37,11 @@ import java.lang.foreign.MemorySegment;
  * <h2>I/O</h2>
  * A write whose buffer is native, aligned to {@link BlockDevice#memoryAlignmentBytes()}, and whose offset and length
  * are multiples of {@link BlockDevice#offsetAlignmentBytes()} goes to the device straight from the caller's memory
- * (the WAL writer's case); anything else is copied into an aligned native staging buffer, with the partly covered
- * first and last blocks read first (read-modify-write). Transfers are split at {@link BlockDevice#maxTransferBytes()}
- * and the pieces of one call are submitted together. {@link #datasync} is one flush command; when it completes OK the
- * file's size is durable too. Every command has a deadline ({@link Settings#timeoutNanos}); {@link RetryPolicy#NONE}:
+ * (the WAL writer's case); anything else is copied into an aligned native staging buffer ({@link StagedTransfers}),
+ * with the partly covered first and last blocks read first (read-modify-write). Transfers are split at
+ * {@link BlockDevice#maxTransferBytes()} and the pieces of one call are submitted together
+ * ({@link QueuePairCommands}). {@link #datasync} is one flush command; when it completes OK the file's size is durable
+ * too. Every command has a deadline ({@link Settings#timeoutNanos}); {@link RetryPolicy#NONE}:
  * nothing is retried here.
  *
  * <h2>Failure</h2>
@@ -90,41 +89,11 @@ public final class QueuePairLogDevice implements LogDevice {
     private final HandlePins pins;
     private final Settings settings;
     private final int block;
-    /** Transfers are split into pieces of a multiple of this, so every piece's buffer stays aligned. */
-    private final int pieceUnit;
-    private final Completions completions = new Completions();
-    private Arena arena;
-    private MemorySegment staging;
-    private MemorySegment scratch;
+    private final QueuePairCommands commands;
+    private final StagedTransfers staged;
     private volatile QueuePair pinned; // volatile: ownerThread() and toString() may be read by other threads
     private IOException failure;
     private boolean closed;
-
-    /** Counts the outstanding commands of one call and keeps its first failure. Owner thread only. */
-    private static final class Completions implements CompletionHandler {
-        int outstanding;
-        IoStatus failedStatus;
-        int failedDetail;
-        /** A read reaching past the end of a regular file: fewer bytes than asked is its end, not a failure. */
-        boolean shortReadIsEnd;
-
-        void reset() {
-            outstanding = 0;
-            failedStatus = null;
-            failedDetail = 0;
-            shortReadIsEnd = false;
-        }
-
-        @Override
-        public void onCompletion(long tag, IoStatus status, int transferredBytes, int detail) {
-            outstanding--;
-            boolean ok = status.isOk() || (shortReadIsEnd && status == IoStatus.SHORT_TRANSFER);
-            if (!ok && failedStatus == null) {
-                failedStatus = status;
-                failedDetail = detail;
-            }
-        }
-    }
 
     QueuePairLogDevice(String name, LogFile file, HandlePins pins, Settings settings, boolean pinToCaller)
             throws IOException {
@@ -134,11 +103,8 @@ public final class QueuePairLogDevice implements LogDevice {
         this.pins = pins;
         this.settings = settings;
         this.block = device.offsetAlignmentBytes();
-        this.pieceUnit = Math.max(block, device.memoryAlignmentBytes());
-        if (device.maxTransferBytes() < pieceUnit) {
-            throw new IllegalArgumentException("maxTransferBytes=" + device.maxTransferBytes() + " of " + device.name()
-                    + " is less than its block and memory alignment " + pieceUnit + ": transfers cannot be split");
-        }
+        this.commands = new QueuePairCommands(name, file, settings);
+        this.staged = new StagedTransfers(commands, block, settings.stagingBytes());
         if (pinToCaller) {
             pinned = openQueuePair();
             pins.pinned(Thread.currentThread(), +1);
@@ -163,9 +129,9 @@ public final class QueuePairLogDevice implements LogDevice {
             long size = growTo(qp, end);
             if (source.isNative() && source.address() % device.memoryAlignmentBytes() == 0
                     && offset % block == 0 && length % block == 0) {
-                transfer(qp, true, source, offset, length);
+                commands.transfer(qp, true, source, offset, length);
             } else {
-                stagedWrite(qp, offset, source, length);
+                staged.write(qp, offset, source, length);
                 if (end % block != 0) {
                     file.restoreSize(size); // the partly covered last block was written whole
                 }
@@ -191,9 +157,9 @@ public final class QueuePairLogDevice implements LogDevice {
             }
             if (destination.isNative() && destination.address() % device.memoryAlignmentBytes() == 0
                     && offset % block == 0 && n % block == 0) {
-                transfer(qp, false, destination, offset, n);
+                commands.transfer(qp, false, destination, offset, n);
             } else {
-                stagedRead(qp, offset, destination, n);
+                staged.read(qp, offset, destination, n);
             }
             return n;
         } catch (IOException | RuntimeException e) {
@@ -207,7 +173,7 @@ public final class QueuePairLogDevice implements LogDevice {
     public void datasync() throws IOException {
         QueuePair qp = begin("datasync");
         try {
-            flush(qp);
+            commands.flush(qp);
         } catch (IOException | RuntimeException e) {
             throw fail(e);
         } finally {
@@ -306,9 +272,7 @@ public final class QueuePairLogDevice implements LogDevice {
             }
         } finally {
             pinned = null;
-            if (arena != null) {
-                arena.close();
-            }
+            staged.close();
             file.handleClosed();
         }
     }
@@ -401,26 +365,6 @@ public final class QueuePairLogDevice implements LogDevice {
         }
     }
 
-    private long deadline(QueuePair qp) {
-        long now = qp.clock().nanoTime();
-        return now + settings.timeoutNanos() < now ? QueuePair.NO_DEADLINE : now + settings.timeoutNanos();
-    }
-
-    /**
-     * The staging buffer: a multiple of {@link #pieceUnit} for data, then one aligned scratch unit where the partly
-     * covered last block of a read-modify-write is read (a block inside the data area may not be memory aligned).
-     */
-    private MemorySegment staging() {
-        if (staging == null) {
-            long bytes = Math.max(pieceUnit, settings.stagingBytes() / pieceUnit * pieceUnit);
-            arena = Arena.ofShared(); // the handle may be used by several threads in turn (one at a time)
-            MemorySegment all = arena.allocate(bytes + pieceUnit, pieceUnit);
-            staging = all.asSlice(0, bytes);
-            scratch = all.asSlice(bytes, pieceUnit);
-        }
-        return staging;
-    }
-
     /**
      * Before the file grows to {@code end}: zero what a previous life may have left between its end and there.
      *
@@ -433,153 +377,10 @@ public final class QueuePairLogDevice implements LogDevice {
         }
         long dirtyEnd = Math.min(end, file.writtenLimit());
         if (size < dirtyEnd) {
-            stagedWrite(qp, size, null, dirtyEnd - size);
+            staged.write(qp, size, null, dirtyEnd - size);
         }
         file.visibleSize(Math.max(file.visibleSize(), end));
         return end;
-    }
-
-    /** Writes {@code length} bytes of {@code source} (zeros when null) at {@code offset} through the staging buffer. */
-    private void stagedWrite(QueuePair qp, long offset, MemorySegment source, long length) throws IOException {
-        MemorySegment buffer = staging();
-        long end = offset + length;
-        long at = offset / block * block;
-        while (at < end) {
-            long pieceEnd = Math.min(at + buffer.byteSize(), (end + block - 1) / block * block);
-            long from = Math.max(at, offset);
-            long to = Math.min(pieceEnd, end);
-            if (from > at) {
-                transfer(qp, false, buffer, at, block);
-            }
-            if (to < pieceEnd && (pieceEnd - block > at || from == at)) {
-                transfer(qp, false, scratch, pieceEnd - block, block);
-                MemorySegment.copy(scratch, 0, buffer, pieceEnd - block - at, block);
-            }
-            if (source == null) {
-                buffer.asSlice(from - at, to - from).fill((byte) 0);
-            } else {
-                MemorySegment.copy(source, from - offset, buffer, from - at, to - from);
-            }
-            transfer(qp, true, buffer, at, pieceEnd - at);
-            at = pieceEnd;
-        }
-    }
-
-    private void stagedRead(QueuePair qp, long offset, MemorySegment destination, long length) throws IOException {
-        MemorySegment buffer = staging();
-        long end = offset + length;
-        long at = offset / block * block;
-        while (at < end) {
-            long pieceEnd = Math.min(at + buffer.byteSize(), (end + block - 1) / block * block);
-            transfer(qp, false, buffer, at, pieceEnd - at);
-            long from = Math.max(at, offset);
-            long to = Math.min(pieceEnd, end);
-            MemorySegment.copy(buffer, from - at, destination, from - offset, to - from);
-            at = pieceEnd;
-        }
-    }
-
-    private static final int READ = 0;
-    private static final int WRITE = 1;
-    private static final int FLUSH = 2;
-
-    /**
-     * Moves {@code length} bytes between {@code buffer} and the device at {@code offset}: the pieces (at most
-     * {@link BlockDevice#maxTransferBytes()} each) are prepared, submitted with one doorbell, and awaited. Nothing
-     * is allocated unless a command fails.
-     */
-    private void transfer(QueuePair qp, boolean write, MemorySegment buffer, long offset, long length)
-            throws IOException {
-        int kind = write ? WRITE : READ;
-        completions.reset();
-        if (!write && file.readsEndAtSize()) {
-            long size = file.visibleSize();
-            if (offset + length > size) {
-                // A block read across the end of a regular file transfers only what exists: the rest reads as zeros.
-                buffer.asSlice(Math.max(0, size - offset), length - Math.max(0, size - offset)).fill((byte) 0);
-                completions.shortReadIsEnd = true;
-            }
-        }
-        int max = device.maxTransferBytes() / pieceUnit * pieceUnit;
-        for (long done = 0; done < length; ) {
-            int piece = (int) Math.min(max, length - done);
-            prepareOrPoll(qp, kind, buffer.asSlice(done, piece), offset + done, piece);
-            done += piece;
-        }
-        submitAndAwait(qp, kind, offset, length);
-    }
-
-    private void flush(QueuePair qp) throws IOException {
-        completions.reset();
-        prepareOrPoll(qp, FLUSH, null, 0, 0);
-        submitAndAwait(qp, FLUSH, 0, 0);
-    }
-
-    /** Prepares one command; when the queue is full, submits what is prepared and polls for room first. */
-    private void prepareOrPoll(QueuePair qp, int kind, MemorySegment slice, long offset, int length)
-            throws IOException {
-        // Bounded: every submitted command completes or times out, freeing a slot.
-        while (!prepare(qp, kind, slice, offset, length)) {
-            qp.submit();
-            qp.poll(2 * qp.queueDepth(), completions);
-            throwIfFailed(kind, offset, length);
-        }
-        completions.outstanding++;
-    }
-
-    private boolean prepare(QueuePair qp, int kind, MemorySegment slice, long offset, int length) {
-        long deadline = deadline(qp);
-        return switch (kind) {
-            case WRITE -> qp.prepareWrite(0, slice, offset, length, deadline);
-            case READ -> qp.prepareRead(0, slice, offset, length, deadline);
-            default -> qp.prepareFlush(0, deadline);
-        };
-    }
-
-    /** Submits, then polls until every command of this call has completed (or timed out). */
-    private void submitAndAwait(QueuePair qp, int kind, long offset, long length) throws IOException {
-        qp.submit();
-        // Bounded: each command completes, or is completed as TIMEOUT at its deadline.
-        while (completions.outstanding > 0) {
-            if (qp.poll(2 * qp.queueDepth(), completions) == 0) {
-                awaitCompletion(qp);
-            }
-        }
-        throwIfFailed(kind, offset, length);
-    }
-
-    /**
-     * Waits for a completion without burning a core: an io_uring queue pair blocks in {@code io_uring_enter} (an
-     * {@code fdatasync} takes milliseconds, and the WAL writer shares a 2-core machine with the reactors); deadlines
-     * are still enforced by the next poll, since the wait is bounded by the command timeout. Other backends complete
-     * in memory or at submit: a spin hint is enough.
-     */
-    private void awaitCompletion(QueuePair qp) {
-        if (qp instanceof IoUringQueuePair uring) {
-            uring.awaitCompletions(settings.timeoutNanos());
-        } else {
-            Thread.onSpinWait();
-        }
-    }
-
-    private String describe(int kind, long offset, long length) {
-        return switch (kind) {
-            case WRITE -> "write " + length + " bytes @" + offset + " of " + name;
-            case READ -> "read " + length + " bytes @" + offset + " of " + name;
-            default -> "flush of " + name;
-        };
-    }
-
-    private void throwIfFailed(int kind, long offset, long length) throws IOException {
-        IoStatus status = completions.failedStatus;
-        if (status == null) {
-            return;
-        }
-        String what = describe(kind, offset, length) + " on " + device.name();
-        if (status == IoStatus.TIMEOUT) {
-            throw new QueuePairTimeoutException(what, settings.timeoutNanos());
-        }
-        throw new QueuePairIoException(what, status, completions.failedDetail);
     }
 
     @Override
