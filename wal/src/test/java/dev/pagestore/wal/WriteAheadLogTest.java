@@ -217,6 +217,12 @@ class WriteAheadLogTest {
                     assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "tryAppend waited");
                     if (accepted) {
                         taken.add(callback);
+                        if (i == 1) {
+                            // The writer moves its ring sequence past the previous append only after that append's
+                            // waiter was woken: once it waits for the monitor in this append's write, the ring has
+                            // exactly its size of room, and a refusal can only mean a full ring.
+                            awaitWriterBlocked();
+                        }
                     } else {
                         refused = callback;
                     }
@@ -237,6 +243,15 @@ class WriteAheadLogTest {
                 Thread.onSpinWait();
             }
             refused.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void awaitWriterBlocked() throws InterruptedException {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().equals("wal-writer") && t.getState() == Thread.State.BLOCKED)) {
+            assertTrue(System.nanoTime() < giveUp, "the writer never reached the held device");
+            Thread.sleep(1);
         }
     }
 
