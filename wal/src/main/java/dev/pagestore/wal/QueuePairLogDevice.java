@@ -301,11 +301,6 @@ public final class QueuePairLogDevice implements LogDevice {
         return name;
     }
 
-    /** The block device holding the file. */
-    public BlockDevice blockDevice() {
-        return device;
-    }
-
     // ------------------------------------------------------------------------------------------------ internals
 
     private QueuePair begin(String operation) throws IOException {
