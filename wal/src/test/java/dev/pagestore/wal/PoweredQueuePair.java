@@ -57,14 +57,14 @@ final class PoweredQueuePair extends QueuePair {
 
     @Override
     protected void issue(int cid, IoOpcode opcode, MemorySegment buffer, long deviceOffset, int lengthBytes) {
+        QueuePair q = gate.isOff() ? null : inner();
         int slot = slotOf(cid);
         outstanding[slot] = true;
         cidOfSlot[slot] = cid;
         flushedSizeOfSlot[slot] = opcode == IoOpcode.FLUSH ? file.visibleSize() : -1;
-        if (gate.isOff()) {
+        if (q == null) {
             return; // the doorbell refuses it and the next poll aborts it
         }
-        QueuePair q = inner();
         boolean prepared = switch (opcode) {
             case READ -> q.prepareRead(cid, buffer, deviceOffset, lengthBytes, NO_DEADLINE);
             case WRITE -> q.prepareWrite(cid, buffer, deviceOffset, lengthBytes, NO_DEADLINE);
