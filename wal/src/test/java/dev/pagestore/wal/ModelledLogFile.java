@@ -24,6 +24,7 @@ final class ModelledLogFile {
     private long visibleSize;
     private long durableSize;
     private long writtenLimit;
+    private long queuePairsOpened;
 
     ModelledLogFile(String createdAs, BlockDevice device) {
         this.createdAs = createdAs;
@@ -61,6 +62,16 @@ final class ModelledLogFile {
     /** A flush completed: the size it covered is durable. */
     synchronized void sizeDurable(long size) {
         durableSize = size;
+    }
+
+    /** A handle opened a queue pair on the device. */
+    synchronized void queuePairOpened() {
+        queuePairsOpened++;
+    }
+
+    /** Queue pairs opened on the device so far, by every handle of every incarnation. */
+    synchronized long queuePairsOpened() {
+        return queuePairsOpened;
     }
 
     /** The power was cut: the file is back to its durable size. */

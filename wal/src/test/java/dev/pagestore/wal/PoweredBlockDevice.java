@@ -60,6 +60,7 @@ final class PoweredBlockDevice implements BlockDevice {
         if (gate.isOff()) {
             throw new IOException("power lost: open a queue pair of " + media.name());
         }
+        file.queuePairOpened();
         return new PoweredQueuePair(this, media, gate, file, queueDepth);
     }
 

@@ -158,6 +158,12 @@ final class QueuePairLogDirectory implements LogDirectory {
         return file == null ? null : file.device();
     }
 
+    /** Queue pairs opened so far on the file now named {@code name} (0 when there is none). */
+    synchronized long queuePairsOpened(String name) {
+        ModelledLogFile file = names.get(name);
+        return file == null ? 0 : file.queuePairsOpened();
+    }
+
     /** Whether the power of this directory has been cut. */
     public boolean isPowerCut() {
         return gate.isOff();
