@@ -26,8 +26,9 @@ import java.nio.file.Path;
  *       happen only while a segment is prepared.</li>
  *   <li><b>Owner thread.</b> Every queue pair is one io_uring ring created with {@code IORING_SETUP_SINGLE_ISSUER}
  *       (and {@code DEFER_TASKRUN}), so the kernel itself refuses a second submitter. Handles follow
- *       {@link QueuePairLogDevice}'s pinned/unpinned rule: recovery and segment preparation on the opening thread use
- *       a short-lived ring per operation, made and closed on the calling thread; when the WAL hands its current
+ *       {@link QueuePairLogDevice}'s pinned/unpinned rule: the control file and segment preparation on the opening
+ *       thread use a short-lived ring per operation, made and closed on the calling thread; recovery pins each segment
+ *       to the thread reading it, one ring per segment; when the WAL hands its current
  *       segment to the writer thread ({@link LogDevice#transferOwnership}) the pinned queue pair is transferred, and
  *       {@link dev.pagestore.nvme.uring.IoUringQueuePair} re-creates its (idle) ring on the new owner's first call, so
  *       {@code SINGLE_ISSUER} holds without creating rings lazily here or dropping the flag.</li>

@@ -19,17 +19,17 @@ import java.lang.foreign.MemorySegment;
  *
  * <h2>Ownership: pinned and one-shot queue pairs</h2>
  * A queue pair has one owner thread (SPDK issues 3187, 3557; {@link OwnerThreadException}). The WAL hands its
- * devices between threads (recovery reads on a helper thread, the control file is written by whichever thread
- * checkpoints, the first segment is prepared by the opener and then written by the WAL writer thread), so a handle
- * works in one of two modes:
+ * devices between threads (the control file is written by whichever thread checkpoints, the first segment is
+ * prepared by the opener and then written by the WAL writer thread), so a handle works in one of two modes:
  * <ul>
  *   <li><b>Pinned</b> to one thread, through one long-lived queue pair that thread owns: every call from another
  *       thread is refused with {@link OwnerThreadException} before anything is touched. A handle becomes pinned
  *       by {@link #transferOwnership} (the WAL calls it when it hands the current segment to the writer thread, whose
  *       queue pair is then opened by the current user and transferred with {@link QueuePair#transferOwnership}), or
  *       by being opened on a thread that already holds a pinned handle of the same directory (the writer thread
- *       opening the next segment). So the WAL writer appends and flushes through a queue pair it owns.</li>
- *   <li><b>Unpinned</b> (cold paths: recovery, the control file, segment preparation before the writer starts): each
+ *       opening the next segment). So the WAL writer appends and flushes through a queue pair it owns, and recovery's
+ *       reader thread and its replay, which pin each segment to themselves, read it through one.</li>
+ *   <li><b>Unpinned</b> (cold paths: the control file, segment preparation before the writer starts): each
  *       operation opens a queue pair on the calling thread and closes it before returning, so any thread may use the
  *       handle, one at a time, and no queue pair is ever left owned by a thread that has moved on.</li>
  * </ul>
