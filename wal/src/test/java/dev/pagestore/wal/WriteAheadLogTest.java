@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagestore.nvme.sim.NvmeOpcodes;
+import dev.pagestore.nvme.sim.NvmeStatus;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -255,13 +257,19 @@ class WriteAheadLogTest {
         }
     }
 
+    /** The nvme module's simulated controller as the log's disk, files as large as a segment. */
+    private static SimulatedLogDirectory simulated(long seed) {
+        return new SimulatedLogDirectory(SimulatedLogDirectory.Settings.of(seed, CONFIG.segmentSizeBytes()));
+    }
+
     @Test
     void shouldRefuseCheckpointsAfterAControlFileSyncFailure() throws IOException {
-        FaultyLogDirectory directory = new FaultyLogDirectory(10);
-        try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+        try (SimulatedLogDirectory directory = simulated(10); Arena arena = Arena.ofShared();
+             WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
             appendAndWait(wal, arena, 0, 0);
             long redo = wal.checkpoint(upTo -> { });
-            directory.device(ControlFileDescriptor.FILE_NAME).failNextDatasyncs(1);
+            directory.simulatedDevice(ControlFileDescriptor.FILE_NAME).faults()
+                    .failNext(NvmeOpcodes.FLUSH, 1, NvmeStatus.WRITE_FAULT);
             appendAndWait(wal, arena, 1, 1);
             assertThrows(WalFailedException.class, () -> wal.checkpoint(upTo -> { }));
             assertThrows(WalFailedException.class, () -> wal.checkpoint(upTo -> { }), "never retried");
@@ -272,9 +280,10 @@ class WriteAheadLogTest {
 
     @Test
     void shouldFailAppendsAfterAWriteFailure() throws Exception {
-        FaultyLogDirectory directory = new FaultyLogDirectory(6);
-        try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
-            directory.device(WalSegmentDescriptor.fileName(0)).failNextWrites(1);
+        try (SimulatedLogDirectory directory = simulated(6); Arena arena = Arena.ofShared();
+             WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+            directory.simulatedDevice(WalSegmentDescriptor.fileName(0)).faults()
+                    .failNext(NvmeOpcodes.WRITE, 1, NvmeStatus.WRITE_FAULT);
             CompletionException e = assertThrows(CompletionException.class,
                     () -> wal.append(1, WalTestSupport.page(arena, PAGE, 1, 1)).join());
             assertInstanceOf(WalFailedException.class, e.getCause());
