@@ -1,30 +1,20 @@
 package dev.pagestore.bench;
 
-import dev.pagestore.wal.FileLogDevice;
 import dev.pagestore.wal.FileLogDirectory;
 import dev.pagestore.wal.IoUringLogDirectory;
 import dev.pagestore.wal.LogDirectory;
 import dev.pagestore.wal.PageReplayer;
 import dev.pagestore.wal.PortableLogDirectory;
-import dev.pagestore.wal.RecoveryReport;
 import dev.pagestore.wal.WalConfig;
-import dev.pagestore.wal.WalMetrics;
 import dev.pagestore.wal.WalRecordDescriptor;
-import dev.pagestore.wal.WalRecovery;
 import dev.pagestore.wal.WriteAheadLog;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.HdrHistogram.Histogram;
 
 /**
  * WAL benchmark: durable page-image appends per second with 1, 8 and 64 appenders for 4 KiB and 8 KiB
@@ -65,69 +55,10 @@ public final class WalBench {
         }
     }
 
-    private record Result(double opsPerSecond, double p50Micros, double p99Micros, double p999Micros, double maxMicros,
-                          double meanBatch, CommitTime commitTime) {
-    }
-
-    /**
-     * Where the WAL's commits spent their time while measured, per commit: in the device's writes, in fdatasync, and
-     * elsewhere (waiting for the appends, encoding them, telling the appenders); and how many segments were made
-     * anew by zero-filling instead of recycled. {@link #NONE} for the peers.
-     */
-    private record CommitTime(double writeMicros, double syncMicros, double otherMicros, long segmentsZeroFilled,
-                              long segmentsRecycled) {
-        static final CommitTime NONE = new CommitTime(0, 0, 0, 0, 0);
-
-        static CommitTime between(WalMetrics before, long elapsedNanos, WalMetrics after) {
-            long commits = Math.max(1, after.batches() - before.batches());
-            double write = (after.writeNanos() - before.writeNanos()) / 1e3 / commits;
-            double sync = (after.syncNanos() - before.syncNanos()) / 1e3 / commits;
-            return new CommitTime(write, sync, elapsedNanos / 1e3 / commits - write - sync,
-                    after.segmentsZeroFilled() - before.segmentsZeroFilled(),
-                    after.segmentsRecycled() - before.segmentsRecycled());
-        }
-
-        @Override
-        public String toString() {
-            return String.format("commit %.0f us = write %.0f + fdatasync %.0f + other %.0f; segments zero-filled %d,"
-                    + " recycled %d", writeMicros + syncMicros + otherMicros, writeMicros, syncMicros, otherMicros,
-                    segmentsZeroFilled, segmentsRecycled);
-        }
-    }
-
-    private static final String DIRECTORY_KIND = System.getProperty("pagestore.walbench.directory", "file");
     /** The one warm-up pass before the first measured point of a process (each point also warms up for 1 s). */
     private static final int WARM_UP_SECONDS = 3;
     private static final int WARM_UP_APPENDERS = 8;
-    /**
-     * fio options issuing the ceiling's writes and fdatasyncs the way the WAL's directory issues them, when that is not
-     * fio's default ({@code psync}): the uring directories get a second ceiling through fio's own io_uring engine, so
-     * that what io_uring itself costs on this kernel is measured apart from what the WAL costs.
-     */
-    private static final List<String> ENGINE_CEILING = switch (DIRECTORY_KIND) {
-        case "uring" -> List.of("--ioengine=io_uring");
-        case "uring-direct" -> List.of("--ioengine=io_uring", "--direct=1");
-        default -> List.of();
-    };
-
-    /** The WAL's directory of the kind chosen by {@code -Dpagestore.walbench.directory}. */
-    private static LogDirectory walDirectory(Path directory) throws IOException {
-        return switch (DIRECTORY_KIND) {
-            case "file" -> new FileLogDirectory(directory);
-            case "portable" -> new PortableLogDirectory(directory);
-            case "uring" -> new IoUringLogDirectory(directory);
-            case "uring-direct" -> new IoUringLogDirectory(directory, IoUringLogDirectory.Options.defaults()
-                    .withDirectIo(true));
-            default -> throw new IllegalArgumentException("pagestore.walbench.directory=" + DIRECTORY_KIND
-                    + " is not one of file, portable, uring, uring-direct");
-        };
-    }
-
-    /** The directory the recovery scan reads through, with {@code O_DIRECT}. */
-    private static LogDirectory recoveryDirectory(Path directory) throws IOException {
-        return DIRECTORY_KIND.equals("file") || DIRECTORY_KIND.equals("portable") ? new FileLogDirectory(directory, true)
-                : new IoUringLogDirectory(directory, IoUringLogDirectory.Options.defaults().withDirectIo(true));
-    }
+    private static final List<String> ENGINE_CEILING = WalBenchDirectories.ENGINE_CEILING;
 
     private WalBench() {
     }
@@ -176,21 +107,21 @@ public final class WalBench {
         if (runs == 0) {
             usageError("runs=0: at least one run is needed for a median");
         }
-        if (!List.of("block", "future", "reactor").contains(WAIT)) {
-            usageError("pagestore.walbench.wait=" + WAIT + " is not one of block, future, reactor");
+        if (!List.of("block", "future", "reactor").contains(WalAppendRun.WAIT)) {
+            usageError("pagestore.walbench.wait=" + WalAppendRun.WAIT + " is not one of block, future, reactor");
         }
-        if (CHECKPOINT_MILLIS < 0) {
-            usageError("pagestore.walbench.checkpointMillis=" + CHECKPOINT_MILLIS + " is negative");
+        if (WalAppendRun.CHECKPOINT_MILLIS < 0) {
+            usageError("pagestore.walbench.checkpointMillis=" + WalAppendRun.CHECKPOINT_MILLIS + " is negative");
         }
-        if (REACTORS < 1) {
-            usageError("pagestore.walbench.reactors=" + REACTORS + ": at least one driver thread is needed");
+        if (WalAppendRun.REACTORS < 1) {
+            usageError("pagestore.walbench.reactors=" + WalAppendRun.REACTORS + ": at least one driver thread is needed");
         }
         emptyOwnDirectory(root);
         System.out.printf("# WalBench: %s, %d s per measurement, median of %d runs, nproc=%d, JDK %s%n", root, seconds,
                 runs, Runtime.getRuntime().availableProcessors(), Runtime.version());
         System.out.println("# CPU: " + cpuModel() + "; file system: " + fileSystemOf(root) + "; WAL directory: "
-                + walDirectory(root.resolve("probe")));
-        deleteRecursively(root.resolve("probe"));
+                + WalBenchDirectories.walDirectory(root.resolve("probe")));
+        WalBenchDirectories.deleteRecursively(root.resolve("probe"));
 
         // the 64-appender target is bounded by 0.8x the disk's sequential write bandwidth
         double sequentialWrite = -1;
@@ -199,7 +130,7 @@ public final class WalBench {
             for (int run = 0; run < runs; run++) {
                 rates.add(Fio.sequentialWriteMiBPerSecond(root));
             }
-            sequentialWrite = median(rates);
+            sequentialWrite = Medians.of(rates);
             System.out.printf("fio --rw=write --bs=1M --direct=1 --size=512m (sequential write): %.0f MiB/s (median) "
                     + "runs %s%n", sequentialWrite, rates.stream().map(x -> String.format("%.0f", x)).toList());
         }
@@ -210,8 +141,8 @@ public final class WalBench {
             Path directory = root.resolve("wal-" + pageSize);
             WalConfig config = WalConfig.defaults(pageSize);
             List<Double> fio = new ArrayList<>();
-            List<Result> naive = new ArrayList<>();
-            List<List<Result>> wal = new ArrayList<>();
+            List<AppendResult> naive = new ArrayList<>();
+            List<List<AppendResult>> wal = new ArrayList<>();
             List<List<Double>> ceiling = new ArrayList<>();
             List<List<Double>> engineCeiling = new ArrayList<>();
             for (int ignored : APPENDERS) {
@@ -219,19 +150,19 @@ public final class WalBench {
                 ceiling.add(new ArrayList<>());
                 engineCeiling.add(new ArrayList<>());
             }
-            try (WriteAheadLog log = WriteAheadLog.open(walDirectory(directory), config, PageReplayer.NONE)) {
+            try (WriteAheadLog log = WriteAheadLog.open(WalBenchDirectories.walDirectory(directory), config, PageReplayer.NONE)) {
                 if (pageSize == PAGE_SIZES[0]) {
                     // not measured: whichever point came first lost up to a third to warm-up of the append path
                     // (bench/results/wal/2026-11-26-portable-1app-order.txt)
                     int warmUpSeconds = Math.min(WARM_UP_SECONDS, seconds);
-                    walRun(log, pageSize, WARM_UP_APPENDERS, warmUpSeconds);
+                    WalAppendRun.run(log, pageSize, WARM_UP_APPENDERS, warmUpSeconds);
                     System.out.printf("# warm-up: %d s with %d appenders, not measured%n", warmUpSeconds,
                             WARM_UP_APPENDERS);
                 }
                 for (int run = 0; run < runs; run++) {
                     if (PEERS) {
                         fio.add(Fio.fdatasyncWritesPerSecond(root, pageSize, seconds));
-                        naive.add(naive(root, pageSize, seconds));
+                        naive.add(NaiveLogPeer.run(root, pageSize, seconds));
                         for (int a = 0; a < APPENDERS.length; a++) {
                             ceiling.get(a).add(Fio.ceilingAppendsPerSecond(root, pageSize, APPENDERS[a], seconds,
                                     List.of()));
@@ -242,15 +173,15 @@ public final class WalBench {
                         }
                     }
                     for (int a = 0; a < APPENDERS.length; a++) {
-                        wal.get(a).add(walRun(log, pageSize, APPENDERS[a], seconds));
+                        wal.get(a).add(WalAppendRun.run(log, pageSize, APPENDERS[a], seconds));
                     }
                 }
             }
-            deleteRecursively(directory);
+            WalBenchDirectories.deleteRecursively(directory);
             if (PEERS) {
                 System.out.printf("fio --rw=write --bs=%dk --fdatasync=1: %.0f writes/s (median) runs %s%n",
-                        pageSize / 1024, median(fio), fio.stream().map(x -> String.format("%.0f", x)).toList());
-                Result n = medianResult(naive);
+                        pageSize / 1024, Medians.of(fio), fio.stream().map(x -> String.format("%.0f", x)).toList());
+                AppendResult n = Medians.byRate(naive);
                 System.out.printf("naive pwrite+fdatasync %d KiB: %.0f ops/s p50 %.0f us p99 %.0f us   runs %s%n",
                         pageSize / 1024, n.opsPerSecond(), n.p50Micros(), n.p99Micros(),
                         naive.stream().map(x -> String.format("%.0f", x.opsPerSecond())).toList());
@@ -258,17 +189,17 @@ public final class WalBench {
             for (int a = 0; PEERS && a < APPENDERS.length; a++) {
                 System.out.printf("ceiling for %2d appenders, %d KiB: fio --overwrite=1 --bs=%dk --fdatasync=1: %.0f "
                                 + "appends/s (median) runs %s%n", APPENDERS[a], pageSize / 1024,
-                        Fio.ceilingBlockBytes(pageSize, APPENDERS[a]) / 1024, median(ceiling.get(a)),
+                        Fio.ceilingBlockBytes(pageSize, APPENDERS[a]) / 1024, Medians.of(ceiling.get(a)),
                         ceiling.get(a).stream().map(x -> String.format("%.0f", x)).toList());
                 if (!ENGINE_CEILING.isEmpty()) {
                     System.out.printf("ceiling for %2d appenders, %d KiB, %s: %.0f appends/s (median) runs %s%n",
                             APPENDERS[a], pageSize / 1024, String.join(" ", ENGINE_CEILING),
-                            median(engineCeiling.get(a)),
+                            Medians.of(engineCeiling.get(a)),
                             engineCeiling.get(a).stream().map(x -> String.format("%.0f", x)).toList());
                 }
             }
             for (int a = 0; a < APPENDERS.length; a++) {
-                Result r = medianResult(wal.get(a));
+                AppendResult r = Medians.byRate(wal.get(a));
                 System.out.printf("WAL %d KiB, %2d appenders: %8.0f appends/s  p50 %7.0f us  p99 %7.0f us  "
                                 + "p99.9 %7.0f us  max %7.0f us  mean batch %.1f   runs %s%n", pageSize / 1024,
                         APPENDERS[a], r.opsPerSecond(), r.p50Micros(), r.p99Micros(), r.p999Micros(), r.maxMicros(),
@@ -283,7 +214,7 @@ public final class WalBench {
 
         // sequential bandwidth and recovery
         if (recoveryMiB > 0) {
-            recovery(root, recoveryMiB, runs);
+            WalRecoveryBench.run(root, recoveryMiB, runs);
         }
     }
 
@@ -291,15 +222,15 @@ public final class WalBench {
      * The WAL rows against the ceiling peer, and, when 1 and 64 appenders were measured, against the WAL's target:
      * 64 appenders at least min(20x the 1-appender rate, 0.8x the sequential write bandwidth in records of this size).
      */
-    private static void printAgainstTargets(int pageSize, List<List<Result>> wal, List<List<Double>> ceiling,
+    private static void printAgainstTargets(int pageSize, List<List<AppendResult>> wal, List<List<Double>> ceiling,
                                             List<List<Double>> engineCeiling, double sequentialWriteMiB) {
         double one = -1;
         double sixtyFour = -1;
         for (int a = 0; a < APPENDERS.length; a++) {
-            double rate = medianResult(wal.get(a)).opsPerSecond();
+            double rate = Medians.byRate(wal.get(a)).opsPerSecond();
             System.out.printf("WAL %d KiB, %2d appenders: %.2f of the ceiling%s%n", pageSize / 1024, APPENDERS[a],
-                    rate / median(ceiling.get(a)), ENGINE_CEILING.isEmpty() ? "" : String.format(
-                            ", %.2f of the ceiling with %s", rate / median(engineCeiling.get(a)),
+                    rate / Medians.of(ceiling.get(a)), ENGINE_CEILING.isEmpty() ? "" : String.format(
+                            ", %.2f of the ceiling with %s", rate / Medians.of(engineCeiling.get(a)),
                             String.join(" ", ENGINE_CEILING)));
             one = APPENDERS[a] == 1 ? rate : one;
             sixtyFour = APPENDERS[a] == 64 ? rate : sixtyFour;
@@ -312,227 +243,6 @@ public final class WalBench {
                             + "0.8 x %.0f MiB/s in %d-byte records = %.0f) = %.2f%n", pageSize / 1024, sixtyFour, one,
                     20 * one, sequentialWriteMiB, record, bandwidthBound, sixtyFour / target);
         }
-    }
-
-    /**
-     * How appenders wait: {@code block} (default) a thread per appender in {@code appendAndWait}; {@code future} a
-     * thread per appender joining a {@code CompletableFuture}; {@code reactor} the appends kept in flight by
-     * {@link WalInFlightDriver}s, as the manager's reactors append.
-     */
-    private static final String WAIT = System.getProperty("pagestore.walbench.wait", "block");
-    /** Driver threads in {@code wait=reactor} mode; the appends in flight are split evenly among them. */
-    private static final int REACTORS = Integer.getInteger("pagestore.walbench.reactors", 1);
-    /**
-     * Milliseconds between checkpoints taken beside the appenders (0: none, the log only grows). There are no data
-     * pages here, so a checkpoint is the control-file write and hands the segments before it back for recycling: what
-     * a database's steady state looks like once its checkpoints keep up.
-     */
-    private static final int CHECKPOINT_MILLIS = Integer.getInteger("pagestore.walbench.checkpointMillis", 0);
-
-    private static Result walRun(WriteAheadLog wal, int pageSize, int appenders, int seconds) throws Exception {
-        AtomicBoolean measuring = new AtomicBoolean();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong operations = new AtomicLong();
-        boolean reactor = WAIT.equals("reactor");
-        int threadCount = reactor ? Math.min(REACTORS, appenders) : appenders;
-        Histogram[] histograms = new Histogram[threadCount];
-        List<Thread> threads = new ArrayList<>();
-        Arena arena = Arena.ofShared();
-        for (int t = 0; reactor && t < threadCount; t++) {
-            int thread = t;
-            histograms[t] = new Histogram(3_600_000_000L, 3);
-            int slots = appenders / threadCount + (t < appenders % threadCount ? 1 : 0);
-            WalInFlightDriver driver = new WalInFlightDriver(wal, slots, pageSize, t * 100_000_000_000L, arena);
-            threads.add(Thread.ofPlatform().name("walbench-reactor-" + t).start(
-                    () -> operations.addAndGet(driver.run(measuring, stop, histograms[thread]))));
-        }
-        for (int t = 0; !reactor && t < appenders; t++) {
-            int thread = t;
-            histograms[t] = new Histogram(3_600_000_000L, 3);
-            threads.add(Thread.ofPlatform().start(() -> {
-                MemorySegment image = Arena.ofAuto().allocate(pageSize, 4096);
-                image.fill((byte) thread);
-                long page = thread * 1_000_000L;
-                while (!stop.get()) {
-                    long start = System.nanoTime();
-                    if (!WAIT.equals("future")) {
-                        try {
-                            wal.appendAndWait(page++, image);
-                        } catch (java.io.IOException e) {
-                            throw new java.io.UncheckedIOException(e);
-                        }
-                    } else {
-                        wal.append(page++, image).join();
-                    }
-                    if (measuring.get()) {
-                        histograms[thread].recordValue((System.nanoTime() - start) / 1000);
-                        operations.incrementAndGet();
-                    }
-                }
-            }));
-        }
-        Thread checkpointer = CHECKPOINT_MILLIS <= 0 ? null : Thread.ofPlatform().name("walbench-checkpointer")
-                .start(() -> {
-                    try {
-                        while (!stop.get()) {
-                            Thread.sleep(CHECKPOINT_MILLIS);
-                            wal.checkpoint(redoLsn -> { }); // no data file: nothing to flush before the redo point
-                        }
-                    } catch (InterruptedException | IOException e) {
-                        throw new IllegalStateException("checkpoint failed", e);
-                    }
-                });
-        if (checkpointer != null) {
-            threads.add(checkpointer);
-        }
-        Thread.sleep(1000); // warm-up
-        WalMetrics before = wal.metrics().snapshot();
-        measuring.set(true);
-        long started = System.nanoTime();
-        Thread.sleep(seconds * 1000L);
-        measuring.set(false);
-        long elapsed = System.nanoTime() - started;
-        WalMetrics after = wal.metrics().snapshot();
-        double meanBatch = (double) (after.records() - before.records())
-                / Math.max(1, after.batches() - before.batches());
-        stop.set(true);
-        for (Thread thread : threads) {
-            thread.join();
-        }
-        arena.close();
-        long measured = operations.get();
-        Histogram all = new Histogram(3_600_000_000L, 3);
-        for (Histogram h : histograms) {
-            all.add(h);
-        }
-        return new Result(measured / (elapsed / 1e9), all.getValueAtPercentile(50), all.getValueAtPercentile(99),
-                all.getValueAtPercentile(99.9), all.getMaxValue(),
-                meanBatch, CommitTime.between(before, elapsed, after));
-    }
-
-    private static Result naive(Path root, int pageSize, int seconds) throws IOException {
-        Path file = root.resolve("naive.dat");
-        Files.deleteIfExists(file);
-        Histogram histogram = new Histogram(3_600_000_000L, 3);
-        try (FileLogDevice device = FileLogDevice.open(file, true); Arena arena = Arena.ofConfined()) {
-            MemorySegment record = arena.allocate(pageSize, 4096);
-            record.fill((byte) 7);
-            long offset = 0;
-            long warmEnd = System.nanoTime() + 1_000_000_000L;
-            while (System.nanoTime() < warmEnd) {
-                device.write(offset, record);
-                device.datasync();
-                offset += pageSize;
-            }
-            long count = 0;
-            long started = System.nanoTime();
-            long end = started + seconds * 1_000_000_000L;
-            long now = started;
-            while (now < end) {
-                device.write(offset, record);
-                device.datasync();
-                offset += pageSize;
-                long after = System.nanoTime();
-                histogram.recordValue((after - now) / 1000);
-                now = after;
-                count++;
-            }
-            return new Result(count / ((now - started) / 1e9), histogram.getValueAtPercentile(50),
-                    histogram.getValueAtPercentile(99), histogram.getValueAtPercentile(99.9),
-                    histogram.getMaxValue(), 1, CommitTime.NONE);
-        } finally {
-            Files.deleteIfExists(file);
-        }
-    }
-
-    private static void recovery(Path root, long mebibytes, int runs) throws Exception {
-        Path directory = root.resolve("recovery");
-        int pageSize = 8192;
-        WalConfig config = WalConfig.defaults(pageSize);
-        long target = mebibytes << 20;
-        long pages = 0;
-        long writeStarted = System.nanoTime();
-        try (WriteAheadLog wal = WriteAheadLog.open(walDirectory(directory), config, PageReplayer.NONE);
-             Arena arena = Arena.ofShared()) {
-            int group = config.maxPagesPerGroup();
-            MemorySegment[] images = new MemorySegment[group];
-            for (int i = 0; i < group; i++) {
-                images[i] = arena.allocate(pageSize, 4096);
-                images[i].fill((byte) i);
-            }
-            List<CompletableFuture<Long>> inFlight = new ArrayList<>();
-            while (wal.durableLsn() < target) {
-                long[] numbers = new long[group];
-                for (int i = 0; i < group; i++) {
-                    numbers[i] = (pages++) % 100_000; // 100,000 distinct pages, each logged several times
-                }
-                inFlight.add(wal.appendGroup(numbers, images));
-                if (inFlight.size() == 32) {
-                    inFlight.forEach(CompletableFuture::join);
-                    inFlight.clear();
-                }
-            }
-            inFlight.forEach(CompletableFuture::join);
-        }
-        System.out.printf("recovery: wrote a %d MiB WAL (%d page images) in %.1f s%n", mebibytes, pages,
-                (System.nanoTime() - writeStarted) / 1e9);
-
-        List<String> segments;
-        try (Stream<Path> files = Files.list(directory)) {
-            segments = files.map(Path::toString).filter(n -> n.endsWith(".wal")).sorted().toList();
-        }
-        List<Double> walRates = new ArrayList<>();
-        List<Double> fioRates = new ArrayList<>();
-        List<Double> totalSeconds = new ArrayList<>();
-        RecoveryReport last = null;
-        List<Double> pairRatios = new ArrayList<>();
-        for (int run = 0; run < runs; run++) {
-            // the pair's order alternates: whichever reads second may find the files in the host's cache
-            boolean fioFirst = run % 2 == 0;
-            double fio = fioFirst ? fioSequentialRead(segments) : -1;
-            long[] applied = {0};
-            long started = System.nanoTime();
-            LogDirectory direct = recoveryDirectory(directory);
-            last = WalRecovery.recover(direct, config, WalRecovery.redoLsn(direct, config),
-                    (page, image, lsn) -> applied[0]++);
-            totalSeconds.add((System.nanoTime() - started) / 1e9);
-            double scan = last.bytesScanned() / (last.scanNanos() / 1e9) / (1 << 20);
-            walRates.add(scan);
-            fio = fioFirst ? fio : fioSequentialRead(segments);
-            fioRates.add(fio);
-            pairRatios.add(scan / fio);
-        }
-        System.out.printf("fio --rw=read --bs=1M --direct=1 over the segments: %.0f MiB/s (median) %s%n",
-                median(fioRates), fioRates);
-        System.out.printf("WAL recovery scan (O_DIRECT, CRC-checked, %s): %.0f MiB/s (median) %s; %s%n", DIRECTORY_KIND,
-                median(walRates), walRates, last);
-        System.out.printf("WAL recovery scan / fio, pair by pair (fio first in runs 1, 3, ...; the scan first in runs "
-                + "2, 4, ...): %.2f (median) %s%n", median(pairRatios),
-                pairRatios.stream().map(x -> String.format("%.2f", x)).toList());
-        System.out.printf("WAL recovery total incl. applying %d distinct pages once each: %.1f s (median); %d images "
-                + "scanned%n", last.pagesApplied(), median(totalSeconds), last.pageImagesScanned());
-        System.out.printf("fio --rw=write --bs=1M --direct=1 (sequential write bandwidth): %.0f MiB/s%n",
-                Fio.sequentialWriteMiBPerSecond(root));
-        deleteRecursively(directory);
-    }
-
-    /** {@code fio --rw=read --bs=1M --direct=1} over {@code segments} one after the other, in MiB/s. */
-    private static double fioSequentialRead(List<String> segments) throws IOException, InterruptedException {
-        String json = Fio.run(List.of("fio", "--name=seqread", "--rw=read", "--bs=1M", "--direct=1", "--readonly",
-                "--file_service_type=sequential", "--filename=" + String.join(":", segments),
-                "--output-format=json"));
-        return Fio.value(json, "read", "bw_bytes") / (1 << 20);
-    }
-
-    private static double median(List<Double> values) {
-        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return sorted[sorted.length / 2];
-    }
-
-    private static Result medianResult(List<Result> results) {
-        List<Result> sorted = new ArrayList<>(results);
-        sorted.sort(Comparator.comparingDouble(Result::opsPerSecond));
-        return sorted.get(sorted.size() / 2);
     }
 
     private static String cpuModel() throws IOException {
@@ -579,21 +289,11 @@ public final class WalBench {
                 usageError(root + " is not empty and holds no " + MARKER + " marker from an earlier run: refusing to "
                         + "delete its contents; name an empty or new directory");
             }
-            deleteRecursively(root);
+            WalBenchDirectories.deleteRecursively(root);
         }
         Files.createDirectories(root);
         Files.createFile(root.resolve(MARKER));
     }
 
-    private static void deleteRecursively(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 
 }

@@ -44,8 +44,8 @@ final class CommitSignal {
      */
     private final MemorySegment generation = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
     private final AtomicInteger sleepers = new AtomicInteger();
-    /** Sleeps that ended at their bound rather than by a wake-up: zero unless a wake-up was lost (tests check it). */
-    private final java.util.concurrent.atomic.AtomicLong boundedSleeps = new java.util.concurrent.atomic.AtomicLong();
+    /** Counts sleeps that ended at their bound rather than by a wake-up: near zero unless wake-ups are lost. */
+    private final WalMetrics metrics;
     private static final VarHandle PENDING_BITS;
 
     static {
@@ -64,6 +64,10 @@ final class CommitSignal {
     @SuppressWarnings("unused") // through PENDING_BITS
     private volatile int pendingBits;
     private final AtomicInteger nextBit = new AtomicInteger();
+
+    CommitSignal(WalMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     /** A wake bit for a new waiting thread (spread round-robin over the 32). */
     int assignBit() {
@@ -87,11 +91,6 @@ final class CommitSignal {
         }
     }
 
-    /** How many sleeps ended at the bound, with no wake-up. */
-    long boundedSleeps() {
-        return boundedSleeps.get();
-    }
-
     /** Once the writer has stopped (the log's close): wakes every sleeper, whatever it waits for. */
     void raiseAll() {
         told(-1);
@@ -107,7 +106,7 @@ final class CommitSignal {
                 if (!append.isTold()
                         && Futex.awaitBits(generation, seen, append.wakeBit, SLEEP_BOUND_NANOS)
                                 == Futex.WaitResult.TIMED_OUT) {
-                    boundedSleeps.incrementAndGet();
+                    metrics.onCommitSleepToBound();
                 }
             } finally {
                 sleepers.decrementAndGet();

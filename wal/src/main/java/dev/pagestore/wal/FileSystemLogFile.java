@@ -71,11 +71,6 @@ final class FileSystemLogFile implements LogFile {
     }
 
     @Override
-    public void sizeDurable(long size) {
-        // fdatasync made the size durable together with the data.
-    }
-
-    @Override
     public void reserve(long sizeBytes) throws IOException {
         int result;
         do {

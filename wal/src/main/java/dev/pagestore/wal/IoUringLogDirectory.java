@@ -26,8 +26,9 @@ import java.nio.file.Path;
  *       happen only while a segment is prepared.</li>
  *   <li><b>Owner thread.</b> Every queue pair is one io_uring ring created with {@code IORING_SETUP_SINGLE_ISSUER}
  *       (and {@code DEFER_TASKRUN}), so the kernel itself refuses a second submitter. Handles follow
- *       {@link QueuePairLogDevice}'s pinned/unpinned rule: recovery and segment preparation on the opening thread use
- *       a short-lived ring per operation, made and closed on the calling thread; when the WAL hands its current
+ *       {@link QueuePairLogDevice}'s pinned/unpinned rule: the control file and segment preparation on the opening
+ *       thread use a short-lived ring per operation, made and closed on the calling thread; recovery pins each segment
+ *       to the thread reading it, one ring per segment; when the WAL hands its current
  *       segment to the writer thread ({@link LogDevice#transferOwnership}) the pinned queue pair is transferred, and
  *       {@link dev.pagestore.nvme.uring.IoUringBackend} re-creates its (idle) ring on the new owner's first call, so
  *       {@code SINGLE_ISSUER} holds without creating rings lazily here or dropping the flag.</li>
@@ -41,8 +42,8 @@ import java.nio.file.Path;
  *       file system refuses {@code O_DIRECT} (tmpfs) the file is opened buffered.</li>
  * </ul>
  *
- * <p>Thread safety: safe for use from several threads; each handle follows {@link QueuePairLogDevice}'s rules. There
- * is no power gate to cut: a real crash (kill -9, power loss) is the test of this directory.
+ * <p>Thread safety: safe for use from several threads; each handle follows {@link QueuePairLogDevice}'s rules. A real
+ * crash (kill -9, power loss) is the test of this directory.
  */
 public final class IoUringLogDirectory extends DirectoryNamespace {
     /** The capacity given to each file's device: offsets of commands stay below it (1 TiB; ext4's limit is 16 TiB). */
@@ -72,7 +73,6 @@ public final class IoUringLogDirectory extends DirectoryNamespace {
 
     private final Options options;
     private final HandlePins pins = new HandlePins();
-    private final PowerGate gate = new PowerGate(); // never cut: the power of a real directory is the machine's
     private volatile boolean directIoRefused;
 
     /** A directory with {@link Options#defaults()}; creates it when missing. */
@@ -128,7 +128,7 @@ public final class IoUringLogDirectory extends DirectoryNamespace {
             device = IoUringBlockDevice.ofDescriptor(path.toString(), fd, FILE_CAPACITY_BYTES, memoryAlignment,
                     offsetAlignment, options.ring());
             LogDevice handle = new QueuePairLogDevice(name, new FileSystemLogFile(path.toString(), fd, device, true), pins,
-                    gate, options.queuePair(), pins.holdsAny(Thread.currentThread()));
+                    options.queuePair(), pins.holdsAny(Thread.currentThread()));
             success = true;
             return handle;
         } finally {

@@ -5,17 +5,13 @@ import java.io.IOException;
 
 /**
  * What a {@link QueuePairLogDevice} needs to know about the file it drives, besides the {@link BlockDevice} holding its
- * bytes: where the file's size lives. Two answers:
- * <ul>
- *   <li>{@link ModelledLogFile}: a file that is a whole block device of fixed capacity (the simulated controller); a
- *       block device has no size, so the file's size is kept in memory, with the crash semantics of an inode's.</li>
- *   <li>{@link FileSystemLogFile}: a regular file of a real directory driven through io_uring; its size is the
- *       kernel's ({@code lseek(SEEK_END)} on its descriptor), so it is right after a crash and a reopen, and the file
- *       system keeps it durable ({@code fdatasync} persists a size that reads need).</li>
- * </ul>
+ * bytes: where the file's size lives. For a regular file of a real directory ({@link FileSystemLogFile}) the size is
+ * the kernel's ({@code lseek(SEEK_END)} on its descriptor), so it is right after a crash and a reopen, and the file
+ * system keeps it durable ({@code fdatasync} persists a size that reads need). A file that is a whole block device of
+ * fixed capacity has no size of its own; whoever keeps it for such a file (in memory, with an inode's crash semantics)
+ * implements this interface too.
  *
- * <p>Thread safety: as the handle using it (one thread at a time); {@link ModelledLogFile} is shared by the handles of
- * one name and synchronized.
+ * <p>Thread safety: as the handle using it (one thread at a time).
  */
 interface LogFile {
 
@@ -36,9 +32,6 @@ interface LogFile {
 
     /** A write reached {@code end}; the file is at least that long now. */
     void written(long end);
-
-    /** A flush covering {@code size} completed. */
-    void sizeDurable(long size);
 
     /**
      * Reserves space for {@code [0, sizeBytes)} before {@link QueuePairLogDevice} grows the file there; a file whose

@@ -33,13 +33,12 @@ import java.nio.file.StandardOpenOption;
  *       The channel is buffered; {@code fdatasync} on it covers the whole file.</li>
  * </ul>
  *
- * <p>Thread safety: safe for use from several threads; each handle follows {@link QueuePairLogDevice}'s rules. There
- * is no power gate to cut: a real crash is the test of this directory.
+ * <p>Thread safety: safe for use from several threads; each handle follows {@link QueuePairLogDevice}'s rules. A real
+ * crash is the test of this directory.
  */
 public final class PortableLogDirectory extends DirectoryNamespace {
     private final QueuePairLogDevice.Settings settings;
     private final HandlePins pins = new HandlePins();
-    private final PowerGate gate = new PowerGate(); // never cut: the power of a real directory is the machine's
 
     /** A directory with {@link QueuePairLogDevice.Settings#defaults()}; creates it when missing. */
     public PortableLogDirectory(Path directory) throws IOException {
@@ -72,7 +71,7 @@ public final class PortableLogDirectory extends DirectoryNamespace {
             PortableBlockDevice device = PortableBlockDevice.ofChannel(path.toString(), channel,
                     IoUringLogDirectory.FILE_CAPACITY_BYTES);
             LogDevice handle = new QueuePairLogDevice(name, new FileSystemLogFile(path.toString(), fd, device, false),
-                    pins, gate, settings, pins.holdsAny(Thread.currentThread()));
+                    pins, settings, pins.holdsAny(Thread.currentThread()));
             success = true;
             return handle;
         } finally {

@@ -8,29 +8,28 @@ import dev.pagestore.nvme.QueuePairMetrics;
 import dev.pagestore.ipc.owner.OwnerThreadException;
 import dev.pagestore.nvme.RetryPolicy;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
  * A {@link LogDevice} whose file lives on a {@link BlockDevice} (one device per file, capacity = the largest size the
  * file may reach) and whose every read, write and flush goes through a {@link QueuePair}: prepare the commands, one
  * submit (one doorbell), poll until all complete or their deadline passes. Where the file's size lives is the
- * directory's business ({@link LogFile}): in memory beside a block device ({@link QueuePairLogDirectory}), or the
- * kernel's for a regular file driven through io_uring ({@link IoUringLogDirectory}).
+ * directory's business ({@link LogFile}): the kernel's for a regular file ({@link IoUringLogDirectory},
+ * {@link PortableLogDirectory}), or kept beside a block device that is the whole file.
  *
  * <h2>Ownership: pinned and one-shot queue pairs</h2>
  * A queue pair has one owner thread (SPDK issues 3187, 3557; {@link OwnerThreadException}). The WAL hands its
- * devices between threads (recovery reads on a helper thread, the control file is written by whichever thread
- * checkpoints, the first segment is prepared by the opener and then written by the WAL writer thread), so a handle
- * works in one of two modes:
+ * devices between threads (the control file is written by whichever thread checkpoints, the first segment is
+ * prepared by the opener and then written by the WAL writer thread), so a handle works in one of two modes:
  * <ul>
  *   <li><b>Pinned</b> to one thread, through one long-lived queue pair that thread owns: every call from another
  *       thread is refused with {@link OwnerThreadException} before anything is touched. A handle becomes pinned
  *       by {@link #transferOwnership} (the WAL calls it when it hands the current segment to the writer thread, whose
  *       queue pair is then opened by the current user and transferred with {@link QueuePair#transferOwnership}), or
  *       by being opened on a thread that already holds a pinned handle of the same directory (the writer thread
- *       opening the next segment). So the WAL writer appends and flushes through a queue pair it owns.</li>
- *   <li><b>Unpinned</b> (cold paths: recovery, the control file, segment preparation before the writer starts): each
+ *       opening the next segment). So the WAL writer appends and flushes through a queue pair it owns, and recovery's
+ *       reader thread and its replay, which pin each segment to themselves, read it through one.</li>
+ *   <li><b>Unpinned</b> (cold paths: the control file, segment preparation before the writer starts): each
  *       operation opens a queue pair on the calling thread and closes it before returning, so any thread may use the
  *       handle, one at a time, and no queue pair is ever left owned by a thread that has moved on.</li>
  * </ul>
@@ -38,16 +37,17 @@ import java.lang.foreign.MemorySegment;
  * <h2>I/O</h2>
  * A write whose buffer is native, aligned to {@link BlockDevice#memoryAlignmentBytes()}, and whose offset and length
  * are multiples of {@link BlockDevice#offsetAlignmentBytes()} goes to the device straight from the caller's memory
- * (the WAL writer's case); anything else is copied into an aligned native staging buffer, with the partly covered
- * first and last blocks read first (read-modify-write). Transfers are split at {@link BlockDevice#maxTransferBytes()}
- * and the pieces of one call are submitted together. {@link #datasync} is one flush command; when it completes OK the
- * file's size is durable too. Every command has a deadline ({@link Settings#timeoutNanos}); {@link RetryPolicy#NONE}:
+ * (the WAL writer's case); anything else is copied into an aligned native staging buffer ({@link StagedTransfers}),
+ * with the partly covered first and last blocks read first (read-modify-write). Transfers are split at
+ * {@link BlockDevice#maxTransferBytes()} and the pieces of one call are submitted together
+ * ({@link QueuePairCommands}). {@link #datasync} is one flush command; when it completes OK the file's size is durable
+ * too. Every command has a deadline ({@link Settings#timeoutNanos}); {@link RetryPolicy#NONE}:
  * nothing is retried here.
  *
  * <h2>Failure</h2>
- * Any status other than OK (a {@link QueuePairIoException}; {@link QueuePairTimeoutException} for a deadline) or a
- * power cut fails the handle for good: every later call throws. That is what the WAL needs (a failed write or flush
- * is final, fsyncgate) and what a timeout requires: the device may still use the buffer of a timed-out command until
+ * Any status other than OK (a {@link QueuePairIoException}; {@link QueuePairTimeoutException} for a deadline), or
+ * any other failure of a command, fails the handle for good: every later call throws. That is what the WAL needs (a
+ * failed write or flush is final, fsyncgate) and what a timeout requires: the device may still use the buffer of a timed-out command until
  * {@link #close()} has closed the queue pair, so neither the staging buffer nor the caller's buffer may be reused
  * before that.
  *
@@ -87,59 +87,24 @@ public final class QueuePairLogDevice implements LogDevice {
     private final LogFile file;
     private final BlockDevice device;
     private final HandlePins pins;
-    private final PowerGate gate;
     private final Settings settings;
     private final int block;
-    /** Transfers are split into pieces of a multiple of this, so every piece's buffer stays aligned. */
-    private final int pieceUnit;
-    private final Completions completions = new Completions();
-    private Arena arena;
-    private MemorySegment staging;
-    private MemorySegment scratch;
+    private final QueuePairCommands commands;
+    private final StagedTransfers staged;
     private volatile QueuePair pinned; // volatile: ownerThread() and toString() may be read by other threads
     private IOException failure;
     private boolean closed;
 
-    /** Counts the outstanding commands of one call and keeps its first failure. Owner thread only. */
-    private static final class Completions implements CompletionHandler {
-        int outstanding;
-        IoStatus failedStatus;
-        int failedDetail;
-        /** A read reaching past the end of a regular file: fewer bytes than asked is its end, not a failure. */
-        boolean shortReadIsEnd;
-
-        void reset() {
-            outstanding = 0;
-            failedStatus = null;
-            failedDetail = 0;
-            shortReadIsEnd = false;
-        }
-
-        @Override
-        public void onCompletion(long tag, IoStatus status, int transferredBytes, int detail) {
-            outstanding--;
-            boolean ok = status.isOk() || (shortReadIsEnd && status == IoStatus.SHORT_TRANSFER);
-            if (!ok && failedStatus == null) {
-                failedStatus = status;
-                failedDetail = detail;
-            }
-        }
-    }
-
-    QueuePairLogDevice(String name, LogFile file, HandlePins pins, PowerGate gate, Settings settings,
-                       boolean pinToCaller) throws IOException {
+    QueuePairLogDevice(String name, LogFile file, HandlePins pins, Settings settings, boolean pinToCaller)
+            throws IOException {
         this.name = name;
         this.file = file;
         this.device = file.device();
         this.pins = pins;
-        this.gate = gate;
         this.settings = settings;
         this.block = device.offsetAlignmentBytes();
-        this.pieceUnit = Math.max(block, device.memoryAlignmentBytes());
-        if (device.maxTransferBytes() < pieceUnit) {
-            throw new IllegalArgumentException("maxTransferBytes=" + device.maxTransferBytes() + " of " + device.name()
-                    + " is less than its block and memory alignment " + pieceUnit + ": transfers cannot be split");
-        }
+        this.commands = new QueuePairCommands(name, file, settings);
+        this.staged = new StagedTransfers(commands, block, settings.stagingBytes());
         if (pinToCaller) {
             pinned = openQueuePair();
             pins.pinned(Thread.currentThread(), +1);
@@ -164,9 +129,9 @@ public final class QueuePairLogDevice implements LogDevice {
             long size = growTo(qp, end);
             if (source.isNative() && source.address() % device.memoryAlignmentBytes() == 0
                     && offset % block == 0 && length % block == 0) {
-                transfer(qp, true, source, offset, length);
+                commands.transfer(qp, true, source, offset, length);
             } else {
-                stagedWrite(qp, offset, source, length);
+                staged.write(qp, offset, source, length);
                 if (end % block != 0) {
                     file.restoreSize(size); // the partly covered last block was written whole
                 }
@@ -192,9 +157,9 @@ public final class QueuePairLogDevice implements LogDevice {
             }
             if (destination.isNative() && destination.address() % device.memoryAlignmentBytes() == 0
                     && offset % block == 0 && n % block == 0) {
-                transfer(qp, false, destination, offset, n);
+                commands.transfer(qp, false, destination, offset, n);
             } else {
-                stagedRead(qp, offset, destination, n);
+                staged.read(qp, offset, destination, n);
             }
             return n;
         } catch (IOException | RuntimeException e) {
@@ -208,7 +173,7 @@ public final class QueuePairLogDevice implements LogDevice {
     public void datasync() throws IOException {
         QueuePair qp = begin("datasync");
         try {
-            flush(qp, file.visibleSize());
+            commands.flush(qp);
         } catch (IOException | RuntimeException e) {
             throw fail(e);
         } finally {
@@ -307,9 +272,7 @@ public final class QueuePairLogDevice implements LogDevice {
             }
         } finally {
             pinned = null;
-            if (arena != null) {
-                arena.close();
-            }
+            staged.close();
             file.handleClosed();
         }
     }
@@ -338,11 +301,6 @@ public final class QueuePairLogDevice implements LogDevice {
         return name;
     }
 
-    /** The block device holding the file. */
-    public BlockDevice blockDevice() {
-        return device;
-    }
-
     // ------------------------------------------------------------------------------------------------ internals
 
     private QueuePair begin(String operation) throws IOException {
@@ -366,9 +324,6 @@ public final class QueuePairLogDevice implements LogDevice {
         if (failure != null) {
             throw new IOException(operation + " " + name + ": the device failed earlier and is not used again: "
                     + failure.getMessage(), failure);
-        }
-        if (gate.isOff()) {
-            throw fail(new IOException("power lost: " + operation + " " + name));
         }
     }
 
@@ -395,12 +350,7 @@ public final class QueuePairLogDevice implements LogDevice {
     }
 
     private void closeQueuePair(QueuePair qp) {
-        gate.enterUnpowered(); // a close drains, i.e. polls: never at the same time as a power cut
-        try {
-            qp.close(CompletionHandler.DISCARD, settings.closeDrainNanos());
-        } finally {
-            gate.exit();
-        }
+        qp.close(CompletionHandler.DISCARD, settings.closeDrainNanos());
     }
 
     private void checkCapacity(String operation, long end) throws IOException {
@@ -408,26 +358,6 @@ public final class QueuePairLogDevice implements LogDevice {
             throw new QueuePairIoException(operation + " " + name + " to " + end + " bytes: beyond the "
                     + device.capacityBytes() + "-byte capacity of " + device.name(), IoStatus.NO_SPACE, 0);
         }
-    }
-
-    private long deadline(QueuePair qp) {
-        long now = qp.clock().nanoTime();
-        return now + settings.timeoutNanos() < now ? QueuePair.NO_DEADLINE : now + settings.timeoutNanos();
-    }
-
-    /**
-     * The staging buffer: a multiple of {@link #pieceUnit} for data, then one aligned scratch unit where the partly
-     * covered last block of a read-modify-write is read (a block inside the data area may not be memory aligned).
-     */
-    private MemorySegment staging() {
-        if (staging == null) {
-            long bytes = Math.max(pieceUnit, settings.stagingBytes() / pieceUnit * pieceUnit);
-            arena = Arena.ofShared(); // the handle may be used by several threads in turn (one at a time)
-            MemorySegment all = arena.allocate(bytes + pieceUnit, pieceUnit);
-            staging = all.asSlice(0, bytes);
-            scratch = all.asSlice(bytes, pieceUnit);
-        }
-        return staging;
     }
 
     /**
@@ -442,192 +372,10 @@ public final class QueuePairLogDevice implements LogDevice {
         }
         long dirtyEnd = Math.min(end, file.writtenLimit());
         if (size < dirtyEnd) {
-            stagedWrite(qp, size, null, dirtyEnd - size);
+            staged.write(qp, size, null, dirtyEnd - size);
         }
-        gate.enter(name);
-        try {
-            file.visibleSize(Math.max(file.visibleSize(), end));
-        } finally {
-            gate.exit();
-        }
+        file.visibleSize(Math.max(file.visibleSize(), end));
         return end;
-    }
-
-    /** Writes {@code length} bytes of {@code source} (zeros when null) at {@code offset} through the staging buffer. */
-    private void stagedWrite(QueuePair qp, long offset, MemorySegment source, long length) throws IOException {
-        MemorySegment buffer = staging();
-        long end = offset + length;
-        long at = offset / block * block;
-        while (at < end) {
-            long pieceEnd = Math.min(at + buffer.byteSize(), (end + block - 1) / block * block);
-            long from = Math.max(at, offset);
-            long to = Math.min(pieceEnd, end);
-            if (from > at) {
-                transfer(qp, false, buffer, at, block);
-            }
-            if (to < pieceEnd && (pieceEnd - block > at || from == at)) {
-                transfer(qp, false, scratch, pieceEnd - block, block);
-                MemorySegment.copy(scratch, 0, buffer, pieceEnd - block - at, block);
-            }
-            if (source == null) {
-                buffer.asSlice(from - at, to - from).fill((byte) 0);
-            } else {
-                MemorySegment.copy(source, from - offset, buffer, from - at, to - from);
-            }
-            transfer(qp, true, buffer, at, pieceEnd - at);
-            at = pieceEnd;
-        }
-    }
-
-    private void stagedRead(QueuePair qp, long offset, MemorySegment destination, long length) throws IOException {
-        MemorySegment buffer = staging();
-        long end = offset + length;
-        long at = offset / block * block;
-        while (at < end) {
-            long pieceEnd = Math.min(at + buffer.byteSize(), (end + block - 1) / block * block);
-            transfer(qp, false, buffer, at, pieceEnd - at);
-            long from = Math.max(at, offset);
-            long to = Math.min(pieceEnd, end);
-            MemorySegment.copy(buffer, from - at, destination, from - offset, to - from);
-            at = pieceEnd;
-        }
-    }
-
-    private static final int READ = 0;
-    private static final int WRITE = 1;
-    private static final int FLUSH = 2;
-
-    /**
-     * Moves {@code length} bytes between {@code buffer} and the device at {@code offset}: the pieces (at most
-     * {@link BlockDevice#maxTransferBytes()} each) are prepared, submitted with one doorbell, and awaited. Nothing
-     * is allocated unless a command fails.
-     */
-    private void transfer(QueuePair qp, boolean write, MemorySegment buffer, long offset, long length)
-            throws IOException {
-        int kind = write ? WRITE : READ;
-        completions.reset();
-        if (!write && file.readsEndAtSize()) {
-            long size = file.visibleSize();
-            if (offset + length > size) {
-                // A block read across the end of a regular file transfers only what exists: the rest reads as zeros.
-                buffer.asSlice(Math.max(0, size - offset), length - Math.max(0, size - offset)).fill((byte) 0);
-                completions.shortReadIsEnd = true;
-            }
-        }
-        int max = device.maxTransferBytes() / pieceUnit * pieceUnit;
-        for (long done = 0; done < length; ) {
-            int piece = (int) Math.min(max, length - done);
-            prepareOrPoll(qp, kind, buffer.asSlice(done, piece), offset + done, piece);
-            done += piece;
-        }
-        submitAndAwait(qp, kind, offset, length, -1);
-    }
-
-    private void flush(QueuePair qp, long durableSize) throws IOException {
-        completions.reset();
-        prepareOrPoll(qp, FLUSH, null, 0, 0);
-        submitAndAwait(qp, FLUSH, 0, 0, durableSize);
-    }
-
-    /** Prepares one command; when the queue is full, submits what is prepared and polls for room first. */
-    private void prepareOrPoll(QueuePair qp, int kind, MemorySegment slice, long offset, int length)
-            throws IOException {
-        // Bounded: every submitted command completes or times out, freeing a slot.
-        while (!prepare(qp, kind, slice, offset, length)) {
-            submit(qp, kind, offset, length);
-            pollOnce(qp, kind, offset, length, -1);
-            throwIfFailed(kind, offset, length);
-        }
-        completions.outstanding++;
-    }
-
-    private boolean prepare(QueuePair qp, int kind, MemorySegment slice, long offset, int length) {
-        long deadline = deadline(qp);
-        return switch (kind) {
-            case WRITE -> qp.prepareWrite(0, slice, offset, length, deadline);
-            case READ -> qp.prepareRead(0, slice, offset, length, deadline);
-            default -> qp.prepareFlush(0, deadline);
-        };
-    }
-
-    /** Submits, then polls until every command of this call has completed (or timed out). */
-    private void submitAndAwait(QueuePair qp, int kind, long offset, long length, long durableSizeOnSuccess)
-            throws IOException {
-        submit(qp, kind, offset, length);
-        // Bounded: each command completes, or is completed as TIMEOUT at its deadline.
-        while (completions.outstanding > 0) {
-            if (pollOnce(qp, kind, offset, length, durableSizeOnSuccess) == 0) {
-                awaitCompletion(qp);
-            }
-        }
-        throwIfFailed(kind, offset, length);
-    }
-
-    /**
-     * Waits for a completion without burning a core: an io_uring queue pair blocks in {@code io_uring_enter} (an
-     * {@code fdatasync} takes milliseconds, and the WAL writer shares a 2-core machine with the reactors); deadlines
-     * are still enforced by the next poll, since the wait is bounded by the command timeout. Other backends complete
-     * in memory or at submit: a spin hint is enough.
-     */
-    private void awaitCompletion(QueuePair qp) {
-        qp.awaitCompletions(settings.timeoutNanos());  // returns at once where nothing can be waited for
-        Thread.onSpinWait();
-    }
-
-    private void submit(QueuePair qp, int kind, long offset, long length) throws IOException {
-        enterGate(kind, offset, length);
-        try {
-            qp.submit();
-        } finally {
-            gate.exit();
-        }
-        gate.stepDone();
-    }
-
-    /**
-     * One poll under the power gate. When a flush completes without failure, its size becomes durable before the gate
-     * opens ({@code durableSizeOnSuccess >= 0}): the flush and the size it makes durable are one step for a power cut.
-     */
-    private int pollOnce(QueuePair qp, int kind, long offset, long length, long durableSizeOnSuccess)
-            throws IOException {
-        enterGate(kind, offset, length);
-        try {
-            int n = qp.poll(2 * qp.queueDepth(), completions);
-            if (durableSizeOnSuccess >= 0 && completions.outstanding == 0 && completions.failedStatus == null) {
-                file.sizeDurable(durableSizeOnSuccess);
-            }
-            return n;
-        } finally {
-            gate.exit();
-            gate.stepDone();
-        }
-    }
-
-    private void enterGate(int kind, long offset, long length) throws IOException {
-        if (gate.isOff()) {
-            gate.enter(describe(kind, offset, length)); // throws: the message is built only then
-        }
-        gate.enter(name);
-    }
-
-    private String describe(int kind, long offset, long length) {
-        return switch (kind) {
-            case WRITE -> "write " + length + " bytes @" + offset + " of " + name;
-            case READ -> "read " + length + " bytes @" + offset + " of " + name;
-            default -> "flush of " + name;
-        };
-    }
-
-    private void throwIfFailed(int kind, long offset, long length) throws IOException {
-        IoStatus status = completions.failedStatus;
-        if (status == null) {
-            return;
-        }
-        String what = describe(kind, offset, length) + " on " + device.name();
-        if (status == IoStatus.TIMEOUT) {
-            throw new QueuePairTimeoutException(what, settings.timeoutNanos());
-        }
-        throw new QueuePairIoException(what, status, completions.failedDetail);
     }
 
     @Override

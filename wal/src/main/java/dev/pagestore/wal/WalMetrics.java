@@ -36,6 +36,7 @@ public final class WalMetrics {
     private final AtomicLong segmentsRecycled = new AtomicLong();
     private final AtomicLong segmentsZeroFilled = new AtomicLong();
     private final AtomicLong appendsRefusedForSpace = new AtomicLong();
+    private final AtomicLong commitSleepsToBound = new AtomicLong();
 
     void onCommit(long recordsInBatch, long bytes, int datasyncCount) {
         // single writer: release stores are enough, readers use volatile reads
@@ -65,6 +66,11 @@ public final class WalMetrics {
         appendsRefusedForSpace.lazySet(appendsRefusedForSpace.get() + 1);
     }
 
+    /** A thread blocked in {@code appendAndWait}: one sleep ended at its bound, not woken by the commit. */
+    void onCommitSleepToBound() {
+        commitSleepsToBound.incrementAndGet();
+    }
+
     /** Any thread that makes a segment: how it was made. */
     void onSegmentMade(SegmentFiles.Made how) {
         switch (how) {
@@ -77,6 +83,15 @@ public final class WalMetrics {
     /** Appends that failed with {@link WalNoSpaceException}: no space for the segment they needed. */
     public long appendsRefusedForSpace() {
         return appendsRefusedForSpace.get();
+    }
+
+    /**
+     * Sleeps of {@code appendAndWait} callers that lasted to their bound (100 ms) instead of ending at their commit's
+     * wake-up. A commit takes micro- to milliseconds, so each one is a wake-up lost or a writer stalled that long;
+     * more than a handful mean blocked appenders wait on the bound, not on the disk.
+     */
+    public long commitSleepsToBound() {
+        return commitSleepsToBound.get();
     }
 
     public long batches() {
@@ -140,6 +155,8 @@ public final class WalMetrics {
         copy.segmentsResalted.set(segmentsResalted());
         copy.segmentsRecycled.set(segmentsRecycled());
         copy.segmentsZeroFilled.set(segmentsZeroFilled());
+        copy.appendsRefusedForSpace.set(appendsRefusedForSpace());
+        copy.commitSleepsToBound.set(commitSleepsToBound());
         return copy;
     }
 
@@ -156,6 +173,6 @@ public final class WalMetrics {
                 + datasyncs() + ", writeMillis=" + writeNanos() / 1_000_000 + ", syncMillis=" + syncNanos() / 1_000_000
                 + ", segmentsPrepared=" + segmentsPrepared() + " (resalted=" + segmentsResalted() + ", recycled="
                 + segmentsRecycled() + ", zeroFilled=" + segmentsZeroFilled() + "), appendsRefusedForSpace="
-                + appendsRefusedForSpace() + "]";
+                + appendsRefusedForSpace() + ", commitSleepsToBound=" + commitSleepsToBound() + "]";
     }
 }

@@ -82,12 +82,6 @@ public final class WalRecovery {
         }
     }
 
-    /** The control file's redo point, or the first record position of a log that has no control file yet. */
-    public static long redoLsnOrStart(LogDirectory directory, WalConfig config) throws IOException {
-        return directory.list().contains(ControlFileDescriptor.FILE_NAME)
-                ? redoLsn(directory, config) : WalSegmentDescriptor.HEADER_REGION_BYTES;
-    }
-
     static Resume scan(LogDirectory directory, WalConfig config, long redoLsn, PageReplayer replayer,
                        RecordVisitor visitor) throws IOException {
         return scan(directory, config, redoLsn, replayer, visitor, false);
@@ -122,8 +116,8 @@ public final class WalRecovery {
         // least one largest record, so the record after a damaged maximal group is reached
         long recordWindow = config.maxRecordBytes() + HEADER_LENGTH;
         long scanAheadWindow = Math.max(config.scanAheadBytes(), recordWindow);
-        try (Arena arena = Arena.ofShared()) { // shared: the prefetch thread fills it
-            MemorySegment buffer = arena.allocate(segmentSize, 4096);
+        try (RecoveryReader reader = new RecoveryReader(directory, segmentSize)) {
+            MemorySegment buffer = reader.buffer();
             boolean nextSegmentWasDurable = false;  // the SEGMENT_END that led to this segment says it was made
             scan:
             while (true) {
@@ -154,92 +148,91 @@ public final class WalRecovery {
                     break;
                 }
                 segments++;
-                try (LogDevice device = directory.open(name, false)) {
-                    long size = device.size();
-                    long fileLength = Math.min(size, segmentSize);
+                try {
+                    long size = reader.open(name);
                     // every segment file is made whole (preallocated) before it is named: another size means it was
                     // cut short or replaced
                     String sizeProblem = size == segmentSize ? null : "segment " + name + " is "
                             + (size < segmentSize ? "truncated to " + size + " of " + segmentSize + " bytes"
                             : size + " bytes, longer than a segment's " + segmentSize);
-                    try (SegmentPrefetcher prefetch = new SegmentPrefetcher(device, buffer, fileLength)) {
-                        long length = prefetch.awaitAvailable(WalSegmentDescriptor.HEADER_REGION_BYTES);
-                        String headerProblem = WalSegmentDescriptor.check(
-                                buffer.asSlice(0, Math.min(length, WalSegmentDescriptor.HEADER_REGION_BYTES)),
-                                segmentNumber, segmentSize);
-                        if (headerProblem != null) {
-                            reason = StopReason.CORRUPTION;
-                            detail = "segment " + name + " header invalid: " + headerProblem;
-                            segmentUsable = false;
-                            break;
-                        }
-                        salt = WalSegmentDescriptor.salt(buffer);
-                        segmentUsable = true;
-                        long base = segmentNumber * segmentSize;
-                        while (true) {
-                            long at = position - base;
-                            length = prefetch.awaitAvailable(at + recordWindow);
-                            String problem = checkRecord(buffer, at, length - at, salt, position, expectedPrev, config);
-                            if (problem != null) {
-                                length = prefetch.awaitAvailable(at + scanAheadWindow + recordWindow);
-                                long[] verdict = scanAhead(buffer, at, length, salt, base, position, scanAheadWindow);
-                                boolean zeroed = length - at >= 8 && WalRecordDescriptor.totalLength(buffer, at) == 0
-                                        && WalRecordDescriptor.type(buffer, at) == 0;
-                                if (verdict[0] >= 0) {
-                                    reason = StopReason.CORRUPTION;
-                                    detail = "invalid record at lsn " + position + " (" + problem
-                                            + ") but a valid record at lsn " + (base + verdict[0])
-                                            + " was written after it was durable (syncedLsn="
-                                            + WalRecordDescriptor.syncedLsn(buffer, verdict[0]) + ")";
-                                } else if (verdict[1] >= 0) {
-                                    reason = StopReason.TORN_TAIL;
-                                    detail = "invalid record at lsn " + position + " (" + problem
-                                            + "); the valid record at lsn " + (base + verdict[1])
-                                            + " belongs to the same un-synced write (torn out of order)";
-                                } else if (zeroed) {
-                                    reason = StopReason.END_OF_LOG;
-                                    detail = "zeroed space at lsn " + position;
-                                } else {
-                                    reason = StopReason.TORN_TAIL;
-                                    detail = "invalid record at lsn " + position + " (" + problem
-                                            + "), nothing valid in the next " + scanAheadWindow + " bytes";
-                                }
-                                if (sizeProblem != null) {
-                                    reason = StopReason.CORRUPTION;
-                                    detail = sizeProblem + "; " + detail;
-                                }
-                                break scan;
-                            }
-                            long aligned = WalRecordDescriptor.alignedLength(WalRecordDescriptor.totalLength(buffer, at));
-                            boolean segmentEnd = WalRecordDescriptor.type(buffer, at)
-                                    == WalRecordDescriptor.TYPE_SEGMENT_END;
-                            if (segmentEnd && sizeProblem != null) {
-                                reason = StopReason.CORRUPTION;
-                                detail = sizeProblem + "; its records up to its SEGMENT_END at lsn " + position
-                                        + " are intact";
-                                break scan;
-                            }
-                            records++;
-                            bytes += aligned;
-                            lastValid = position;
-                            expectedPrev = position;
-                            if (segmentEnd) {
-                                nextSegmentWasDurable = (WalRecordDescriptor.flags(buffer, at)
-                                        & WalRecordDescriptor.FLAG_NEXT_SEGMENT_DURABLE) != 0;
-                                segmentNumber++;
-                                position = segmentNumber * segmentSize + WalSegmentDescriptor.HEADER_REGION_BYTES;
-                                continue scan;
-                            }
-                            int count = WalRecordDescriptor.pageCount(buffer, at);
-                            visitor.onRecord(position, buffer.asSlice(at, WalRecordDescriptor.totalLength(buffer, at)));
-                            for (int i = 0; i < count; i++) {
-                                lastImage.put(WalRecordDescriptor.pageNumber(buffer, at, i),
-                                        new ImageLocation(position, i, count));
-                            }
-                            images += count;
-                            position += aligned;
-                        }
+                    long length = reader.awaitAvailable(WalSegmentDescriptor.HEADER_REGION_BYTES);
+                    String headerProblem = WalSegmentDescriptor.check(
+                            buffer.asSlice(0, Math.min(length, WalSegmentDescriptor.HEADER_REGION_BYTES)),
+                            segmentNumber, segmentSize);
+                    if (headerProblem != null) {
+                        reason = StopReason.CORRUPTION;
+                        detail = "segment " + name + " header invalid: " + headerProblem;
+                        segmentUsable = false;
+                        break;
                     }
+                    salt = WalSegmentDescriptor.salt(buffer);
+                    segmentUsable = true;
+                    long base = segmentNumber * segmentSize;
+                    while (true) {
+                        long at = position - base;
+                        length = reader.awaitAvailable(at + recordWindow);
+                        String problem = checkRecord(buffer, at, length - at, salt, position, expectedPrev, config);
+                        if (problem != null) {
+                            length = reader.awaitAvailable(at + scanAheadWindow + recordWindow);
+                            long[] verdict = scanAhead(buffer, at, length, salt, base, position, scanAheadWindow);
+                            boolean zeroed = length - at >= 8 && WalRecordDescriptor.totalLength(buffer, at) == 0
+                                    && WalRecordDescriptor.type(buffer, at) == 0;
+                            if (verdict[0] >= 0) {
+                                reason = StopReason.CORRUPTION;
+                                detail = "invalid record at lsn " + position + " (" + problem
+                                        + ") but a valid record at lsn " + (base + verdict[0])
+                                        + " was written after it was durable (syncedLsn="
+                                        + WalRecordDescriptor.syncedLsn(buffer, verdict[0]) + ")";
+                            } else if (verdict[1] >= 0) {
+                                reason = StopReason.TORN_TAIL;
+                                detail = "invalid record at lsn " + position + " (" + problem
+                                        + "); the valid record at lsn " + (base + verdict[1])
+                                        + " belongs to the same un-synced write (torn out of order)";
+                            } else if (zeroed) {
+                                reason = StopReason.END_OF_LOG;
+                                detail = "zeroed space at lsn " + position;
+                            } else {
+                                reason = StopReason.TORN_TAIL;
+                                detail = "invalid record at lsn " + position + " (" + problem
+                                        + "), nothing valid in the next " + scanAheadWindow + " bytes";
+                            }
+                            if (sizeProblem != null) {
+                                reason = StopReason.CORRUPTION;
+                                detail = sizeProblem + "; " + detail;
+                            }
+                            break scan;
+                        }
+                        long aligned = WalRecordDescriptor.alignedLength(WalRecordDescriptor.totalLength(buffer, at));
+                        boolean segmentEnd = WalRecordDescriptor.type(buffer, at)
+                                == WalRecordDescriptor.TYPE_SEGMENT_END;
+                        if (segmentEnd && sizeProblem != null) {
+                            reason = StopReason.CORRUPTION;
+                            detail = sizeProblem + "; its records up to its SEGMENT_END at lsn " + position
+                                    + " are intact";
+                            break scan;
+                        }
+                        records++;
+                        bytes += aligned;
+                        lastValid = position;
+                        expectedPrev = position;
+                        if (segmentEnd) {
+                            nextSegmentWasDurable = (WalRecordDescriptor.flags(buffer, at)
+                                    & WalRecordDescriptor.FLAG_NEXT_SEGMENT_DURABLE) != 0;
+                            segmentNumber++;
+                            position = segmentNumber * segmentSize + WalSegmentDescriptor.HEADER_REGION_BYTES;
+                            continue scan;
+                        }
+                        int count = WalRecordDescriptor.pageCount(buffer, at);
+                        visitor.onRecord(position, buffer.asSlice(at, WalRecordDescriptor.totalLength(buffer, at)));
+                        for (int i = 0; i < count; i++) {
+                            lastImage.put(WalRecordDescriptor.pageNumber(buffer, at, i),
+                                    new ImageLocation(position, i, count));
+                        }
+                        images += count;
+                        position += aligned;
+                    }
+                } finally {
+                    reader.finish();
                 }
             }
         }

@@ -66,9 +66,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
     private final List<LogDevice> retired = new ArrayList<>();
     private final int maxTakenIn;
     private LongPredicate published = sequence -> false;
-    private final AppendCallback[] pendingCallbacks;
-    private final long[] pendingLsns;
-    private int pendingCount;
+    private final PendingAppends pending;
     private long batchBytes;
 
     private volatile WalFailedException failure;
@@ -80,11 +78,9 @@ final class WalWriter implements EventHandler<AppendEvent> {
      * past it is always read with this already reset.
      */
     private volatile long segmentNotMadeFromLsn = Long.MAX_VALUE;
-    /** Run after every batch ({@link #addAfterBatch}); replaced whole, never changed in place. */
-    private volatile Runnable[] afterBatch = new Runnable[0];
+    private final AfterBatchTasks afterBatch = new AfterBatchTasks();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    @SuppressWarnings("unchecked")
     WalWriter(WalConfig config, SegmentFiles segments, WalMetrics metrics, Sequence durableLsn) {
         this.config = config;
         this.preparer = new SegmentPreparer(segments);
@@ -98,8 +94,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
         this.zeros = arena.allocate(align, align);
         // a commit taking in further batches holds fewer than maxTakenIn records and then at most a ring's worth
         this.maxTakenIn = Math.max(1, config.ringSize() / 4);
-        this.pendingCallbacks = new AppendCallback[maxTakenIn + config.ringSize()];
-        this.pendingLsns = new long[maxTakenIn + config.ringSize()];
+        this.pending = new PendingAppends(maxTakenIn + config.ringSize());
     }
 
     /**
@@ -192,27 +187,24 @@ final class WalWriter implements EventHandler<AppendEvent> {
         AppendCallback callback = event.callback;
         try {
             if (failure != null) {
-                failed(callback, failure);
+                PendingAppends.failed(callback, failure);
             } else {
                 append(event, callback);
             }
         } catch (WalNoSpaceException e) {
             metrics.onNoSpace();
-            failed(callback, e); // nothing of this record was written; the log goes on
+            PendingAppends.failed(callback, e); // nothing of this record was written; the log goes on
         } catch (Throwable t) {
             fail(t);
-            failed(callback, failure);
+            PendingAppends.failed(callback, failure);
         } finally {
             event.clear();
         }
         if (endOfBatch && !takesInNext(sequence)) {
-            if (failure == null && pendingCount > 0) {
+            if (failure == null && pending.count() > 0) {
                 commit();
             }
-            Runnable[] listeners = afterBatch; // after every outcome of the batch, durable or failed, is told
-            for (int i = 0; i < listeners.length; i++) { // indexed: nothing allocated per batch
-                runQuietly(listeners[i]);
-            }
+            afterBatch.runAll(); // after every outcome of the batch, durable or failed, is told
         }
     }
 
@@ -225,7 +217,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
      * ends a batch at the sequence that was published when the batch began (bench/HISTORY.md).
      */
     private boolean takesInNext(long sequence) {
-        return failure == null && pendingCount > 0 && pendingCount < maxTakenIn && published.test(sequence + 1);
+        return failure == null && pending.count() > 0 && pending.count() < maxTakenIn && published.test(sequence + 1);
     }
 
     private void append(AppendEvent event, AppendCallback callback) throws IOException {
@@ -258,10 +250,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
         MemorySegment.copy(zeros, 0, staging, at + length, aligned - length);
         WalRecordDescriptor.sealCrc(staging, at, stagingView, crc);
 
-        assert pendingCount < pendingCallbacks.length : "a commit larger than maxTakenIn plus a ring";
-        pendingCallbacks[pendingCount] = callback;
-        pendingLsns[pendingCount] = nextLsn;
-        pendingCount++;
+        pending.add(callback, nextLsn);
         lastLsn = nextLsn;
         nextLsn += aligned;
         stagingUsed += aligned;
@@ -362,55 +351,17 @@ final class WalWriter implements EventHandler<AppendEvent> {
             retired.clear();
             syncedLsn = nextLsn;
             durableLsn.set(nextLsn); // release: the records below nextLsn are durable before anyone reads the value
-            metrics.onCommit(pendingCount, batchBytes, syncs);
+            metrics.onCommit(pending.count(), batchBytes, syncs);
             batchBytes = 0;
-            for (int i = 0; i < pendingCount; i++) { // in LSN order
-                AppendCallback callback = pendingCallbacks[i];
-                pendingCallbacks[i] = null;
-                durable(callback, pendingLsns[i]);
-            }
-            pendingCount = 0;
+            pending.tellDurable(); // in LSN order
         } catch (Throwable t) {
             fail(t);
         }
     }
 
-    /** Adds a task run on this thread after every batch's outcomes are all told; any thread, at any time. */
-    synchronized void addAfterBatch(Runnable listener) {
-        Runnable[] grown = java.util.Arrays.copyOf(afterBatch, afterBatch.length + 1);
-        grown[afterBatch.length] = listener;
-        afterBatch = grown; // volatile: the writer sees the whole array or the old one
-    }
-
-    /** Removes a task added by {@link #addAfterBatch} (the same object); it may still run once, for a batch under way. */
-    synchronized void removeAfterBatch(Runnable listener) {
-        Runnable[] kept = java.util.Arrays.stream(afterBatch).filter(l -> l != listener).toArray(Runnable[]::new);
-        afterBatch = kept;
-    }
-
-    private static void runQuietly(Runnable listener) {
-        try {
-            listener.run();
-        } catch (RuntimeException e) {
-            LOG.error("an after-batch listener failed; the log goes on", e);
-        }
-    }
-
-    /** A callback that throws must not stop the writer: the append is durable whatever the caller does with it. */
-    private static void durable(AppendCallback callback, long lsn) {
-        try {
-            callback.onDurable(lsn);
-        } catch (RuntimeException e) {
-            LOG.error("an append callback failed on lsn {}; the record is durable", lsn, e);
-        }
-    }
-
-    private static void failed(AppendCallback callback, Throwable failure) {
-        try {
-            callback.onFailed(failure);
-        } catch (RuntimeException e) {
-            LOG.error("an append callback failed while told of a failure", e);
-        }
+    /** The tasks run on this thread after every batch's outcomes are all told; added and removed by any thread. */
+    AfterBatchTasks afterBatch() {
+        return afterBatch;
     }
 
     private void fail(Throwable cause) {
@@ -418,11 +369,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
             failure = new WalFailedException("WAL failed at lsn " + nextLsn + " (durable up to " + syncedLsn
                     + "); no append is accepted until the log is recovered: " + cause, cause);
         }
-        for (int i = 0; i < pendingCount; i++) {
-            failed(pendingCallbacks[i], failure);
-            pendingCallbacks[i] = null;
-        }
-        pendingCount = 0;
+        pending.tellFailed(failure);
     }
 
     @Override

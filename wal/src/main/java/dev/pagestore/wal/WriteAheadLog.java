@@ -8,10 +8,8 @@ import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The write-ahead log (DESIGN.md §5): full page images, atomic multi-page groups, group commit on a Disruptor ring,
@@ -44,7 +42,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * called from any thread (serialised internally). {@link #close} waits for every published append to complete.
  */
 public final class WriteAheadLog implements AutoCloseable {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WriteAheadLog.class);
     /**
      * How the writer waits for appends: a short spin, a short yield, then a lock. Appends that arrive while a commit
      * is on the device join the next commit without any wait; what is left is the gap after a commit until the next
@@ -58,35 +55,34 @@ public final class WriteAheadLog implements AutoCloseable {
 
     private final LogDirectory directory;
     private final WalConfig config;
-    private final ControlFile controlFile;
     private final SegmentFiles segments;
     private final WalWriter writer;
     private final WalMetrics metrics;
     private final Sequence durableLsn = new Sequence(0);
-    private final CommitSignal commitSignal = new CommitSignal();
-    private final ThreadLocal<BlockingAppend> blockingAppends =
-            ThreadLocal.withInitial(() -> new BlockingAppend(commitSignal));
+    private final CommitSignal commitSignal;
+    private final ThreadLocal<BlockingAppend> blockingAppends;
     private final Disruptor<AppendEvent> disruptor;
     private final RingBuffer<AppendEvent> ring;
     private final RecoveryReport recoveryReport;
-    private final ReentrantLock checkpointLock = new ReentrantLock();
+    private final Checkpoints checkpoints;
     private final AtomicInteger appendersInside = new AtomicInteger();
     private volatile boolean closed;
-    private long oldestLiveSegment;
-    private WalFailedException controlFileFailure; // guarded by checkpointLock
 
-    private WriteAheadLog(LogDirectory directory, WalConfig config, ControlFile controlFile, SegmentFiles segments,
-                          RecoveryReport report, SegmentFiles.OpenSegment current, long nextLsn, long lastLsn,
-                          boolean eraseTail, long oldestLiveSegment, WalMetrics metrics) throws IOException {
+    /** The log {@link WalOpening} recovered, resuming at {@code nextLsn} in {@code current} (null: not made yet). */
+    WriteAheadLog(LogDirectory directory, WalConfig config, ControlFile controlFile, SegmentFiles segments,
+                  RecoveryReport report, SegmentFiles.OpenSegment current, long nextLsn, long lastLsn,
+                  boolean eraseTail, long oldestLiveSegment, WalMetrics metrics) throws IOException {
         this.directory = directory;
         this.metrics = metrics;
+        this.commitSignal = new CommitSignal(metrics);
+        this.blockingAppends = ThreadLocal.withInitial(() -> new BlockingAppend(commitSignal));
         this.config = config;
-        this.controlFile = controlFile;
         this.segments = segments;
         this.recoveryReport = report;
-        this.oldestLiveSegment = oldestLiveSegment;
         this.writer = new WalWriter(config, segments, metrics, durableLsn);
-        writer.addAfterBatch(commitSignal::raise); // appendAndWait's sleepers: one wake for the batch's threads
+        this.checkpoints = new Checkpoints(directory, config, controlFile, segments, writer, durableLsn,
+                oldestLiveSegment, () -> closed);
+        writer.afterBatch().add(commitSignal::raise); // appendAndWait's sleepers: one wake for the batch's threads
         writer.resume(current, nextLsn, lastLsn);
         if (eraseTail) {
             writer.eraseTail();
@@ -127,83 +123,7 @@ public final class WriteAheadLog implements AutoCloseable {
      */
     public static WriteAheadLog open(LogDirectory directory, WalConfig config, PageReplayer replayer,
             WalOpenOptions options) throws IOException {
-        long segmentSize = config.segmentSizeBytes();
-        WalMetrics metrics = new WalMetrics();
-        SegmentFiles segments = new SegmentFiles(directory, config, metrics);
-        List<String> found = directory.list();
-        if (!found.contains(ControlFileDescriptor.FILE_NAME)
-                && found.stream().noneMatch(name -> WalSegmentDescriptor.parseFileName(name) >= 0)) {
-            // A new log: its first segment exists before a control file names a redo point in it, so that recovery
-            // can take a missing redo segment for what it always is then, a lost file. Without space for it the log
-            // is not created (WalNoSpaceException), and nothing is left of the attempt.
-            try {
-                segments.create(0, false, () -> false);
-            } catch (IOException e) {
-                if (!WalNoSpaceException.isNoSpace(e) || e instanceof WalNoSpaceException) {
-                    throw e;
-                }
-                throw new WalNoSpaceException("no space for the first segment of a new log in "
-                        + directory.describe() + ": " + e.getMessage(), e);
-            }
-        }
-        ControlFile control = ControlFile.openOrCreate(directory, segmentSize, WalSegmentDescriptor.HEADER_REGION_BYTES,
-                options.logId());
-        boolean success = false;
-        try {
-            long redoLsn = control.current().redoLsn();
-            WalRecovery.Resume resume = WalRecovery.scan(directory, config, redoLsn, replayer, RecordVisitor.NONE,
-                    options.refuseCorruption());
-            long redoSegment = redoLsn / segmentSize;
-            for (String name : directory.list()) {
-                long number = WalSegmentDescriptor.parseFileName(name);
-                if (name.endsWith(".tmp")) {
-                    directory.delete(name); // a creation that never reached its rename
-                } else if (number >= 0 && number < redoSegment) {
-                    segments.offerSpare(number);
-                } else if (number > resume.segmentNumber()
-                        || (number == resume.segmentNumber() && !resume.segmentUsable())) {
-                    // past the end of the log: never acknowledged, must not resurface. Kept for its own number and
-                    // re-salted when the log reaches it (usually the segment the last run prepared ahead)
-                    segments.offerPastTheEnd(number);
-                }
-            }
-            directory.sync();
-            SegmentFiles.OpenSegment current;
-            if (resume.segmentUsable()) {
-                current = new SegmentFiles.OpenSegment(resume.segmentNumber(), resume.salt(),
-                        directory.open(WalSegmentDescriptor.fileName(resume.segmentNumber()), false));
-            } else {
-                current = prepareOrLeaveToWriter(segments, resume.segmentNumber(), directory);
-            }
-            boolean eraseTail = resume.segmentUsable() && resume.report().stopReason() != StopReason.END_OF_LOG;
-            WriteAheadLog wal = new WriteAheadLog(directory, config, control, segments, resume.report(), current,
-                    resume.nextLsn(), resume.lastLsn(), eraseTail, redoSegment, metrics);
-            success = true;
-            return wal;
-        } finally {
-            if (!success) {
-                control.close();
-            }
-        }
-    }
-
-    /**
-     * Segment {@code number}, made now, or null when there is no space for it: a log that ends where a new segment
-     * must begin then opens all the same (recovery only read it), and the writer makes the segment when the first
-     * append needs it, failing appends with {@link WalNoSpaceException} until it can.
-     */
-    private static SegmentFiles.OpenSegment prepareOrLeaveToWriter(SegmentFiles segments, long number,
-            LogDirectory directory) throws IOException {
-        try {
-            return segments.prepare(number);
-        } catch (IOException e) {
-            if (!WalNoSpaceException.isNoSpace(e)) {
-                throw e;
-            }
-            LOG.warn("no space for WAL segment {} in {}: the log opens without it and appends fail (NO_SPACE) until"
-                    + " it can be made ({})", number, directory.describe(), e.getMessage());
-            return null;
-        }
+        return WalOpening.open(directory, config, replayer, options);
     }
 
     /** Logs a full image of one page; the future completes with the record's LSN once it is durable. */
@@ -356,11 +276,6 @@ public final class WriteAheadLog implements AutoCloseable {
         }
     }
 
-    /** Sleeps of {@link #appendAndWait} callers that ended at their bound instead of a wake-up (tests). */
-    long boundedCommitSleeps() {
-        return commitSignal.boundedSleeps();
-    }
-
     /** A task added by {@link #afterEveryBatch}; closing it removes the task. */
     public interface AfterBatch extends AutoCloseable {
         @Override
@@ -375,8 +290,8 @@ public final class WriteAheadLog implements AutoCloseable {
      * the log goes on. Close the returned handle to remove the task (it may run once more, for a batch under way).
      */
     public AfterBatch afterEveryBatch(Runnable afterBatch) {
-        writer.addAfterBatch(java.util.Objects.requireNonNull(afterBatch, "afterBatch"));
-        return () -> writer.removeAfterBatch(afterBatch);
+        writer.afterBatch().add(java.util.Objects.requireNonNull(afterBatch, "afterBatch"));
+        return () -> writer.afterBatch().remove(afterBatch);
     }
 
     /** Every record below this LSN is durable (acquire read of the writer's release store). */
@@ -393,43 +308,7 @@ public final class WriteAheadLog implements AutoCloseable {
      * @return the redo point recorded
      */
     public long checkpoint(DataPageFlusher flusher) throws IOException {
-        checkpointLock.lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("WAL in " + directory.describe() + " is closed");
-            }
-            WalFailedException failure = writer.failure();
-            if (failure != null) {
-                throw failure;
-            }
-            if (controlFileFailure != null) {
-                throw controlFileFailure;
-            }
-            long redoLsn = durableLsn.get();
-            if (redoLsn >= writer.segmentNotMadeFromLsn()) {
-                // The log resumed where a segment must begin and has had no space to make it yet: a redo point there
-                // would name a file that does not exist, which recovery rightly takes for a lost one. The recorded
-                // redo point stays (it is at or before that segment's start, and nothing was logged since).
-                redoLsn = controlFile.current().redoLsn();
-            }
-            flusher.flushDataPagesUpTo(redoLsn);
-            try {
-                controlFile.write(redoLsn);
-            } catch (IOException e) {
-                // fsyncgate again: the slot's state is unknown; no later checkpoint may pretend otherwise
-                controlFileFailure = new WalFailedException("control file write or fdatasync failed; checkpoints "
-                        + "are refused until the log is recovered: " + e, e);
-                throw controlFileFailure;
-            }
-            long redoSegment = redoLsn / config.segmentSizeBytes();
-            for (long number = oldestLiveSegment; number < redoSegment; number++) {
-                segments.offerSpare(number);
-            }
-            oldestLiveSegment = Math.max(oldestLiveSegment, redoSegment);
-            return redoLsn;
-        } finally {
-            checkpointLock.unlock();
-        }
+        return checkpoints.checkpoint(flusher);
     }
 
     /**
@@ -450,12 +329,7 @@ public final class WriteAheadLog implements AutoCloseable {
 
     /** The redo point in the control file. */
     public long redoLsn() {
-        checkpointLock.lock();
-        try {
-            return controlFile.current().redoLsn();
-        } finally {
-            checkpointLock.unlock();
-        }
+        return checkpoints.redoLsn();
     }
 
     public RecoveryReport recoveryReport() {
@@ -498,12 +372,7 @@ public final class WriteAheadLog implements AutoCloseable {
             throw new IOException("interrupted while closing the WAL writer", e);
         } finally {
             commitSignal.raiseAll(); // the writer has stopped: no blocked appender may sleep on
-            checkpointLock.lock();
-            try {
-                controlFile.close();
-            } finally {
-                checkpointLock.unlock();
-            }
+            checkpoints.close();
         }
     }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagestore.nvme.sim.NvmeOpcodes;
+import dev.pagestore.nvme.sim.NvmeStatus;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
@@ -19,15 +21,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** {@link WriteAheadLog#appendAndWait}: the blocking append whose waiters are woken by one {@link CommitSignal}. */
+/**
+ * {@link WriteAheadLog#appendAndWait}: the blocking append whose waiters are woken by one {@link CommitSignal}. The logs
+ * live on the nvme module's simulated controller ({@link SimulatedLogDirectory}): its power cut keeps only what was
+ * flushed, and its fault plan fails the flush.
+ */
 class BlockingAppendTest {
     private static final WalConfig CONFIG = WalTestSupport.smallConfig(11);
     private static final int PAGE = CONFIG.pageSizeBytes();
 
+    /** A machine whose files are simulated controllers with a volatile write cache, each as large as a segment. */
+    private static SimulatedLogDirectory machine(long seed, WalConfig config) {
+        return new SimulatedLogDirectory(SimulatedLogDirectory.Settings.of(seed, config.segmentSizeBytes()));
+    }
+
     @Test
     void shouldReturnTheLsnOnlyOnceTheRecordIsDurable() throws Exception {
-        FaultyLogDirectory directory = new FaultyLogDirectory(21);
-        try (Arena arena = Arena.ofShared()) {
+        try (SimulatedLogDirectory directory = machine(21, CONFIG); Arena arena = Arena.ofShared()) {
             long previous = -1;
             try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
                 long started = System.nanoTime();
@@ -42,10 +52,9 @@ class BlockingAppendTest {
                 assertTrue(elapsed < 50 * CommitSignal.SLEEP_BOUND_NANOS / 2,
                         "50 blocking appends took " + elapsed / 1_000_000 + " ms: the writer's wake-up did not arrive");
             }
-            directory.powerFail(); // only what was fdatasync'ed survives
-            directory.powerOn();
+            directory.powerFail(); // only what was flushed survives
             WriteAheadLogTest.Collector collector = new WriteAheadLogTest.Collector();
-            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, collector)) {
+            try (WriteAheadLog wal = WriteAheadLog.open(directory.reopen(), CONFIG, collector)) {
                 assertEquals(50, wal.recoveryReport().pagesApplied(), wal.recoveryReport().detail());
             }
         }
@@ -53,14 +62,13 @@ class BlockingAppendTest {
 
     @Test
     void shouldWakeEveryBlockedAppenderAndRecoverEveryRecordTheyWereToldOf() throws Exception {
-        FaultyLogDirectory directory = new FaultyLogDirectory(22);
+        WalConfig config = CONFIG.withSegmentSizeBytes(1 << 20);
         int threads = 16;
         int perThread = 300;
         Map<Long, Long> lsnByRecord = new ConcurrentHashMap<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        try (Arena arena = Arena.ofShared()) {
-            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG.withSegmentSizeBytes(1 << 20),
-                    PageReplayer.NONE)) {
+        try (SimulatedLogDirectory directory = machine(22, config); Arena arena = Arena.ofShared()) {
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, config, PageReplayer.NONE)) {
                 List<Thread> appenders = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
                     int thread = t;
@@ -99,16 +107,14 @@ class BlockingAppendTest {
                 // a commit takes microseconds here, so a sleep that lasts to its 100 ms bound missed its wake-up. A
                 // starved CI machine may stall the writer that long once or twice; a lost wake-up does it hundreds of
                 // times (264 in 4,800 appends with a one-thread wake)
-                assertTrue(wal.boundedCommitSleeps() <= 5, wal.boundedCommitSleeps()
-                        + " blocked appenders slept to their bound: wake-ups lost");
+                long sleepsToBound = wal.metrics().commitSleepsToBound();
+                assertTrue(sleepsToBound <= 5, sleepsToBound + " blocked appenders slept to their bound: wake-ups lost");
             }
             assertEquals(threads * perThread, lsnByRecord.size());
             assertEquals(threads * perThread, new java.util.HashSet<>(lsnByRecord.values()).size(), "LSNs are unique");
             directory.powerFail();
-            directory.powerOn();
             WriteAheadLogTest.Collector collector = new WriteAheadLogTest.Collector();
-            try (WriteAheadLog ignored = WriteAheadLog.open(directory, CONFIG.withSegmentSizeBytes(1 << 20),
-                    collector)) {
+            try (WriteAheadLog ignored = WriteAheadLog.open(directory.reopen(), config, collector)) {
                 Map<Long, Long> expected = new HashMap<>();
                 lsnByRecord.forEach((id, lsn) -> {
                     expected.put(2 * id, id);
@@ -123,12 +129,12 @@ class BlockingAppendTest {
 
     @Test
     void shouldThrowWalFailedExceptionToEveryBlockedAppenderWhenADatasyncFails() throws Exception {
-        FaultyLogDirectory directory = new FaultyLogDirectory(23);
         int threads = 8;
-        try (Arena arena = Arena.ofShared();
+        try (SimulatedLogDirectory directory = machine(23, CONFIG); Arena arena = Arena.ofShared();
              WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
             wal.appendAndWait(0, WalTestSupport.page(arena, PAGE, 0, 0));
-            directory.device(WalSegmentDescriptor.fileName(0)).failNextDatasyncs(1);
+            directory.simulatedDevice(WalSegmentDescriptor.fileName(0)).faults()
+                    .failNext(NvmeOpcodes.FLUSH, 1, NvmeStatus.WRITE_FAULT);
             CountDownLatch done = new CountDownLatch(threads);
             List<Throwable> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
             for (int t = 0; t < threads; t++) {

@@ -91,7 +91,7 @@ class PowerLossTest {
             PageReplayer replayer = (pageNumber, image, lsn) ->
                     replayed.put(pageNumber, new FlushedPage(lsn, WalTestSupport.recordIdOf(image)));
 
-            long redo = WalRecovery.redoLsnOrStart(directory, config);
+            long redo = WalTestSupport.redoLsnOrStart(directory, config);
             WalRecovery.recover(directory, config, redo, PageReplayer.NONE, visitor);
             for (Map.Entry<Long, Long> ack : acknowledged.entrySet()) {
                 if (ack.getValue() >= redo) {

@@ -115,7 +115,7 @@ class QueuePairPowerLossTest {
                 PageReplayer replayer = (pageNumber, image, lsn) ->
                         replayed.put(pageNumber, new FlushedPage(lsn, WalTestSupport.recordIdOf(image)));
 
-                long redo = WalRecovery.redoLsnOrStart(directory, config);
+                long redo = WalTestSupport.redoLsnOrStart(directory, config);
                 RecoveryReport report = WalRecovery.recover(directory, config, redo, PageReplayer.NONE, visitor);
                 assertNotEquals(StopReason.CORRUPTION, report.stopReason(), where + "recovery found corruption: "
                         + report);

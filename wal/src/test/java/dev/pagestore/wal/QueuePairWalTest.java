@@ -54,6 +54,36 @@ class QueuePairWalTest {
     }
 
     @Test
+    void shouldReadEachSegmentThroughOneQueuePairForTheScanAndOneForTheReplay() throws Exception {
+        int pageSize = 4096;
+        WalConfig config = WalConfig.defaults(pageSize).withSegmentSizeBytes(16 << 20);
+        try (SimulatedLogDirectory simulated = new SimulatedLogDirectory(settings(config));
+             Arena arena = Arena.ofShared()) {
+            try (WriteAheadLog wal = WriteAheadLog.open(simulated, config, PageReplayer.NONE)) {
+                long[] pages = new long[16];
+                MemorySegment[] images = new MemorySegment[pages.length];
+                for (int i = 0; i < pages.length; i++) {
+                    pages[i] = i;
+                    images[i] = WalTestSupport.page(arena, pageSize, 1, i);
+                }
+                List<CompletableFuture<Long>> appended = new ArrayList<>();
+                for (int r = 0; r < 160; r++) { // 10 MiB: several of the reader's 4 MiB chunks
+                    appended.add(wal.appendGroup(pages, images));
+                }
+                appended.forEach(CompletableFuture::join);
+            }
+            String segment = WalSegmentDescriptor.fileName(0);
+            long before = simulated.queuePairsOpened(segment);
+            RecoveryReport report = WalRecovery.recover(simulated, config, WalRecovery.redoLsn(simulated, config),
+                    PageReplayer.NONE);
+            assertEquals(160, report.recordsReplayed(), report.toString());
+            assertTrue(report.bytesScanned() > 2 * (4L << 20), "the scan spans several chunks: " + report);
+            assertEquals(2, simulated.queuePairsOpened(segment) - before,
+                    "one queue pair for the scan's reads and one for the replay's, not one per chunk: " + report);
+        }
+    }
+
+    @Test
     void shouldAppendThroughAQueuePairOwnedByTheWriterThreadAndRefuseAnyOtherThread() throws Exception {
         WalConfig config = WalTestSupport.smallConfig(SEED);
         try (SimulatedLogDirectory simulated = new SimulatedLogDirectory(settings(config));

@@ -21,6 +21,12 @@ final class WalTestSupport {
      * Fills {@code page} with content that names its origin: record id and page number in the first 16 bytes, then a
      * pattern derived from both, so a page from the wrong record, or a damaged one, is recognised.
      */
+    /** The control file's redo point, or the first record position of a log that has no control file yet. */
+    static long redoLsnOrStart(LogDirectory directory, WalConfig config) throws java.io.IOException {
+        return directory.list().contains(ControlFileDescriptor.FILE_NAME)
+                ? WalRecovery.redoLsn(directory, config) : WalSegmentDescriptor.HEADER_REGION_BYTES;
+    }
+
     static void fill(MemorySegment page, long recordId, long pageNumber) {
         page.set(LONG, 0, recordId);
         page.set(LONG, 8, pageNumber);

@@ -97,7 +97,7 @@ class WalWriterTest {
     @Test
     void theAfterBatchTaskRunsOnceAtTheEndOfEachBatchWhenEveryCallbackOfItHasBeenTold() {
         List<Integer> toldWhenRun = new ArrayList<>();
-        writer.addAfterBatch(() -> toldWhenRun.add(told.size()));
+        writer.afterBatch().add(() -> toldWhenRun.add(told.size()));
         writer.onEvent(event(10), 0, false);
         writer.onEvent(event(11), 1, false);
         assertEquals(List.of(), toldWhenRun, "not in the middle of a batch");
@@ -109,16 +109,16 @@ class WalWriterTest {
     @Test
     void aThrowingAfterBatchTaskIsLoggedAndNeitherStopsTheOthersNorTheLog() {
         List<String> ran = new ArrayList<>();
-        writer.addAfterBatch(() -> {
+        writer.afterBatch().add(() -> {
             ran.add("first");
             throw new IllegalStateException("a broken listener");
         });
         Runnable second = () -> ran.add("second");
-        writer.addAfterBatch(second);
+        writer.afterBatch().add(second);
         writer.onEvent(event(10), 0, true);
         assertEquals(List.of("first", "second"), ran);
 
-        writer.removeAfterBatch(second);
+        writer.afterBatch().remove(second);
         writer.onEvent(event(11), 1, true);
         assertEquals(List.of("first", "second", "first"), ran, "the removed task no longer runs");
         assertEquals(2, told.size(), "both appends durable");

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagestore.nvme.sim.NvmeOpcodes;
+import dev.pagestore.nvme.sim.NvmeStatus;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -217,6 +219,12 @@ class WriteAheadLogTest {
                     assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "tryAppend waited");
                     if (accepted) {
                         taken.add(callback);
+                        if (i == 1) {
+                            // The writer moves its ring sequence past the previous append only after that append's
+                            // waiter was woken: once it waits for the monitor in this append's write, the ring has
+                            // exactly its size of room, and a refusal can only mean a full ring.
+                            awaitWriterBlocked();
+                        }
                     } else {
                         refused = callback;
                     }
@@ -240,13 +248,28 @@ class WriteAheadLogTest {
         }
     }
 
+    private static void awaitWriterBlocked() throws InterruptedException {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().equals("wal-writer") && t.getState() == Thread.State.BLOCKED)) {
+            assertTrue(System.nanoTime() < giveUp, "the writer never reached the held device");
+            Thread.sleep(1);
+        }
+    }
+
+    /** The nvme module's simulated controller as the log's disk, files as large as a segment. */
+    private static SimulatedLogDirectory simulated(long seed) {
+        return new SimulatedLogDirectory(SimulatedLogDirectory.Settings.of(seed, CONFIG.segmentSizeBytes()));
+    }
+
     @Test
     void shouldRefuseCheckpointsAfterAControlFileSyncFailure() throws IOException {
-        FaultyLogDirectory directory = new FaultyLogDirectory(10);
-        try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+        try (SimulatedLogDirectory directory = simulated(10); Arena arena = Arena.ofShared();
+             WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
             appendAndWait(wal, arena, 0, 0);
             long redo = wal.checkpoint(upTo -> { });
-            directory.device(ControlFileDescriptor.FILE_NAME).failNextDatasyncs(1);
+            directory.simulatedDevice(ControlFileDescriptor.FILE_NAME).faults()
+                    .failNext(NvmeOpcodes.FLUSH, 1, NvmeStatus.WRITE_FAULT);
             appendAndWait(wal, arena, 1, 1);
             assertThrows(WalFailedException.class, () -> wal.checkpoint(upTo -> { }));
             assertThrows(WalFailedException.class, () -> wal.checkpoint(upTo -> { }), "never retried");
@@ -257,9 +280,10 @@ class WriteAheadLogTest {
 
     @Test
     void shouldFailAppendsAfterAWriteFailure() throws Exception {
-        FaultyLogDirectory directory = new FaultyLogDirectory(6);
-        try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
-            directory.device(WalSegmentDescriptor.fileName(0)).failNextWrites(1);
+        try (SimulatedLogDirectory directory = simulated(6); Arena arena = Arena.ofShared();
+             WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
+            directory.simulatedDevice(WalSegmentDescriptor.fileName(0)).faults()
+                    .failNext(NvmeOpcodes.WRITE, 1, NvmeStatus.WRITE_FAULT);
             CompletionException e = assertThrows(CompletionException.class,
                     () -> wal.append(1, WalTestSupport.page(arena, PAGE, 1, 1)).join());
             assertInstanceOf(WalFailedException.class, e.getCause());

@@ -5,8 +5,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * The power switch of one {@link QueuePairLogDirectory} incarnation: every device step (a submit, a poll, a size
- * change, a directory operation) runs under the read lock and only while the power is on; a power cut takes the write
+ * The power switch of one {@link QueuePairLogDirectory} incarnation: every device step (a submit or a poll of a
+ * {@link PoweredBackend}, a size change through a {@link PoweredLogFile}, a directory operation) runs under the read
+ * lock and only while the power is on; a power cut takes the write
  * lock, so it falls <em>between</em> two steps and never inside one. Why: a simulated controller executes a command
  * during its queue pair's poll, and a cut racing with that execution could drop the cache and then let a flush that
  * was fetched before the cut report success (an acknowledged record that was never durable). With the gate a cut is

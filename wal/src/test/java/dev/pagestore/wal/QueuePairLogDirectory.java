@@ -25,7 +25,8 @@ import java.util.function.Consumer;
  * {@link #list} shows) and the durable names, copied from the visible ones by {@link #sync()} (the directory fsync).
  * A create, rename or delete not followed by a sync is lost when the power is cut. File data and sizes are volatile
  * until the file's own {@code datasync} (a flush command). A power cut ({@link #cutPower}) is atomic with respect to
- * every device step ({@link PowerGate}); afterwards this directory and every handle from it fail every call with
+ * every device step ({@link PowerGate}, taken by each handle's {@link PoweredLogFile} and its queue pairs,
+ * {@link PoweredBackend}); afterwards this directory and every handle from it fail every call with
  * {@link IOException}, and a new directory over the surviving media is made with {@link #afterPowerCut}.
  *
  * <p>Because the names live in memory, this directory models a namespace rather than persisting one: it is what
@@ -36,7 +37,7 @@ import java.util.function.Consumer;
  *
  * <p>Thread safety: safe for use from several threads; each handle follows {@link QueuePairLogDevice}'s rules.
  */
-public final class QueuePairLogDirectory implements LogDirectory {
+final class QueuePairLogDirectory implements LogDirectory {
     private final String description;
     private final LogBlockDeviceFactory factory;
     private final QueuePairLogDevice.Settings settings;
@@ -47,7 +48,7 @@ public final class QueuePairLogDirectory implements LogDirectory {
     private Map<String, ModelledLogFile> durableNames;
 
     /** An empty directory whose files {@code factory} makes. */
-    public QueuePairLogDirectory(String description, LogBlockDeviceFactory factory,
+    QueuePairLogDirectory(String description, LogBlockDeviceFactory factory,
                                  QueuePairLogDevice.Settings settings) {
         this(description, factory, settings, new HashMap<>(), new ArrayList<>());
     }
@@ -102,7 +103,8 @@ public final class QueuePairLogDirectory implements LogDirectory {
         } finally {
             gate.exit();
         }
-        return new QueuePairLogDevice(name, file, pins, gate, settings, pins.holdsAny(Thread.currentThread()));
+        return new QueuePairLogDevice(name, new PoweredLogFile(name, file, gate), pins, settings,
+                pins.holdsAny(Thread.currentThread()));
     }
 
     @Override
@@ -154,6 +156,12 @@ public final class QueuePairLogDirectory implements LogDirectory {
     public synchronized dev.pagestore.nvme.BlockDevice blockDevice(String name) {
         ModelledLogFile file = names.get(name);
         return file == null ? null : file.device();
+    }
+
+    /** Queue pairs opened so far on the file now named {@code name} (0 when there is none). */
+    synchronized long queuePairsOpened(String name) {
+        ModelledLogFile file = names.get(name);
+        return file == null ? 0 : file.queuePairsOpened();
     }
 
     /** Whether the power of this directory has been cut. */

@@ -136,6 +136,11 @@ public final class SimulatedLogDirectory extends ForwardingLogDirectory implemen
         return (SimulatedNvmeDevice) directory.blockDevice(name);
     }
 
+    /** Queue pairs opened so far on the file now named {@code name}: what a reader costs in queue set-ups. */
+    public long queuePairsOpened(String name) {
+        return directory.queuePairsOpened(name);
+    }
+
     /** Every simulated controller made so far, in creation order. */
     public List<SimulatedNvmeDevice> simulatedDevices() {
         return directory.allDevices().stream().map(d -> (SimulatedNvmeDevice) d).toList();

@@ -13,23 +13,25 @@ import dev.pagestore.nvme.BlockDevice;
  * one): the device reads as zeros beyond it. When a file grows over bytes below it (after a shrink or a power cut),
  * {@link QueuePairLogDevice} zeroes them first, so a grown file always reads as zeros past its old end.
  *
+ * <p>Handles see it through a {@link PoweredLogFile}, which puts its size changes under the power switch.
+ *
  * <p>Thread safety: all methods are {@code synchronized}; the media outlives every handle and every directory
  * incarnation.
  */
-final class ModelledLogFile implements LogFile {
+final class ModelledLogFile {
     private final String createdAs;
     private final BlockDevice device;
     private long visibleSize;
     private long durableSize;
     private long writtenLimit;
+    private long queuePairsOpened;
 
     ModelledLogFile(String createdAs, BlockDevice device) {
         this.createdAs = createdAs;
         this.device = device;
     }
 
-    @Override
-    public BlockDevice device() {
+    BlockDevice device() {
         return device;
     }
 
@@ -37,31 +39,39 @@ final class ModelledLogFile implements LogFile {
         return createdAs;
     }
 
-    @Override
-    public synchronized long visibleSize() {
+    synchronized long visibleSize() {
         return visibleSize;
     }
 
-    @Override
-    public synchronized void visibleSize(long size) {
+    synchronized void visibleSize(long size) {
         visibleSize = size;
     }
 
-    @Override
-    public synchronized long writtenLimit() {
+    synchronized long writtenLimit() {
         return writtenLimit;
     }
 
-    @Override
-    public synchronized void written(long end) {
+    /** A write reached {@code end} on the media; it extends the file only while the power is on. */
+    synchronized void written(long end, boolean powered) {
         writtenLimit = Math.max(writtenLimit, end);
-        visibleSize = Math.max(visibleSize, end);
+        if (powered) {
+            visibleSize = Math.max(visibleSize, end);
+        }
     }
 
     /** A flush completed: the size it covered is durable. */
-    @Override
-    public synchronized void sizeDurable(long size) {
+    synchronized void sizeDurable(long size) {
         durableSize = size;
+    }
+
+    /** A handle opened a queue pair on the device. */
+    synchronized void queuePairOpened() {
+        queuePairsOpened++;
+    }
+
+    /** Queue pairs opened on the device so far, by every handle of every incarnation. */
+    synchronized long queuePairsOpened() {
+        return queuePairsOpened;
     }
 
     /** The power was cut: the file is back to its durable size. */

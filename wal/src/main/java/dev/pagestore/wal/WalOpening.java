@@ -1,0 +1,101 @@
+package dev.pagestore.wal;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * How {@link WriteAheadLog#open} gets a log to append to: a new log's first segment (made before its control file, so
+ * a control file always names a redo point in a segment that was made), the control file, recovery
+ * ({@link WalRecovery}), the sorting of the segment files found (unfinished creations deleted, segments before the
+ * redo point handed back as spares, segments past the end of the log kept to be re-salted), and the segment the
+ * writer resumes in.
+ *
+ * <p>Thread safety: runs on the opening thread, before the writer starts.
+ */
+final class WalOpening {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WalOpening.class);
+
+    private WalOpening() {
+    }
+
+    static WriteAheadLog open(LogDirectory directory, WalConfig config, PageReplayer replayer,
+            WalOpenOptions options) throws IOException {
+        long segmentSize = config.segmentSizeBytes();
+        WalMetrics metrics = new WalMetrics();
+        SegmentFiles segments = new SegmentFiles(directory, config, metrics);
+        List<String> found = directory.list();
+        if (!found.contains(ControlFileDescriptor.FILE_NAME)
+                && found.stream().noneMatch(name -> WalSegmentDescriptor.parseFileName(name) >= 0)) {
+            // A new log: its first segment exists before a control file names a redo point in it, so that recovery
+            // can take a missing redo segment for what it always is then, a lost file. Without space for it the log
+            // is not created (WalNoSpaceException), and nothing is left of the attempt.
+            try {
+                segments.create(0, false, () -> false);
+            } catch (IOException e) {
+                if (!WalNoSpaceException.isNoSpace(e) || e instanceof WalNoSpaceException) {
+                    throw e;
+                }
+                throw new WalNoSpaceException("no space for the first segment of a new log in "
+                        + directory.describe() + ": " + e.getMessage(), e);
+            }
+        }
+        ControlFile control = ControlFile.openOrCreate(directory, segmentSize, WalSegmentDescriptor.HEADER_REGION_BYTES,
+                options.logId());
+        boolean success = false;
+        try {
+            long redoLsn = control.current().redoLsn();
+            WalRecovery.Resume resume = WalRecovery.scan(directory, config, redoLsn, replayer, RecordVisitor.NONE,
+                    options.refuseCorruption());
+            long redoSegment = redoLsn / segmentSize;
+            for (String name : directory.list()) {
+                long number = WalSegmentDescriptor.parseFileName(name);
+                if (name.endsWith(".tmp")) {
+                    directory.delete(name); // a creation that never reached its rename
+                } else if (number >= 0 && number < redoSegment) {
+                    segments.offerSpare(number);
+                } else if (number > resume.segmentNumber()
+                        || (number == resume.segmentNumber() && !resume.segmentUsable())) {
+                    // past the end of the log: never acknowledged, must not resurface. Kept for its own number and
+                    // re-salted when the log reaches it (usually the segment the last run prepared ahead)
+                    segments.offerPastTheEnd(number);
+                }
+            }
+            directory.sync();
+            SegmentFiles.OpenSegment current;
+            if (resume.segmentUsable()) {
+                current = new SegmentFiles.OpenSegment(resume.segmentNumber(), resume.salt(),
+                        directory.open(WalSegmentDescriptor.fileName(resume.segmentNumber()), false));
+            } else {
+                current = prepareOrLeaveToWriter(segments, resume.segmentNumber(), directory);
+            }
+            boolean eraseTail = resume.segmentUsable() && resume.report().stopReason() != StopReason.END_OF_LOG;
+            WriteAheadLog wal = new WriteAheadLog(directory, config, control, segments, resume.report(), current,
+                    resume.nextLsn(), resume.lastLsn(), eraseTail, redoSegment, metrics);
+            success = true;
+            return wal;
+        } finally {
+            if (!success) {
+                control.close();
+            }
+        }
+    }
+
+    /**
+     * Segment {@code number}, made now, or null when there is no space for it: a log that ends where a new segment
+     * must begin then opens all the same (recovery only read it), and the writer makes the segment when the first
+     * append needs it, failing appends with {@link WalNoSpaceException} until it can.
+     */
+    private static SegmentFiles.OpenSegment prepareOrLeaveToWriter(SegmentFiles segments, long number,
+            LogDirectory directory) throws IOException {
+        try {
+            return segments.prepare(number);
+        } catch (IOException e) {
+            if (!WalNoSpaceException.isNoSpace(e)) {
+                throw e;
+            }
+            LOG.warn("no space for WAL segment {} in {}: the log opens without it and appends fail (NO_SPACE) until"
+                    + " it can be made ({})", number, directory.describe(), e.getMessage());
+            return null;
+        }
+    }
+}
