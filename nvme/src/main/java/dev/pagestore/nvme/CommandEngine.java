@@ -59,11 +59,21 @@ final class CommandEngine {
         return true;
     }
 
-    /** Hands every prepared command to the backend, without a doorbell; returns how many. */
+    /**
+     * Hands every prepared command to the backend, without a doorbell; returns how many. When the backend throws, the
+     * command it refused and those after it stay prepared, in order, for the next submit or for close.
+     */
     int issuePrepared() {
         int count = table.preparedCount;
-        for (int i = 0; i < count; i++) {
-            issueSlot(preparedSlots[i]);
+        int issued = 0;
+        try {
+            for (; issued < count; issued++) {
+                issueSlot(preparedSlots[issued]);
+            }
+        } finally {
+            if (issued < count) {
+                System.arraycopy(preparedSlots, issued, preparedSlots, 0, count - issued);
+            }
         }
         return count;
     }
@@ -73,10 +83,16 @@ final class CommandEngine {
         if (deadline < earliestDeadlineNanos) {
             earliestDeadlineNanos = deadline;
         }
+        byte from = table.state[slot];
         int cid = table.issue(slot);
+        try {
+            backend.issue(slot, cid, IoOpcode.ofOrdinal(table.opcode[slot]), table.buffer[slot],
+                    table.deviceOffset[slot], table.length[slot]);
+        } catch (RuntimeException | Error e) {
+            table.unissue(slot, from);
+            throw e;
+        }
         metrics.commandsSubmitted++;
-        backend.issue(slot, cid, IoOpcode.ofOrdinal(table.opcode[slot]), table.buffer[slot],
-                table.deviceOffset[slot], table.length[slot]);
     }
 
     // ---------------------------------------------------------------------------------------------- completion

@@ -127,6 +127,18 @@ final class CommandTable {
         return nextCid(slot);
     }
 
+    /** Undoes {@link #issue} when the backend refused the command by throwing: back to {@code from}, not issued. */
+    void unissue(int slot, byte from) {
+        assert state[slot] == IN_FLIGHT : "unissue of slot " + slot + " in state " + state[slot];
+        inFlightCount--;
+        state[slot] = from;
+        if (from == PREPARED) {
+            preparedCount++;
+        } else {
+            retryWaitCount++;
+        }
+    }
+
     /** IN_FLIGHT ──completion──► FREE. */
     void complete(int slot) {
         assert state[slot] == IN_FLIGHT : "completion of slot " + slot + " in state " + state[slot];

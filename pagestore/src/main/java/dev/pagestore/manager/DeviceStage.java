@@ -164,8 +164,11 @@ final class DeviceStage {
         Op op = pool.byId((int) (tag >>> MEMBER_BITS));
         assert op.devicePending > 0 : "completion for op " + op.id + " with nothing pending";
         if (ioStatus == IoStatus.TIMEOUT) {
-            timedOut.add(op);  // the device still holds the buffer: the op ends at the fence's release
-            return;
+            timedOut.add(op);
+            if (!queuePair.isFenced(tag)) {
+                memberDone(op);  // timed out waiting for a retry: the device holds nothing
+            }
+            return;  // else the device still holds the buffer: the member ends at the fence's release
         }
         if (op.kind == Op.WRITE) {
             onDataWritten(op, (int) (tag & ((1 << MEMBER_BITS) - 1)), ioStatus);

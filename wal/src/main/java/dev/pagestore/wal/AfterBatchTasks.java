@@ -10,7 +10,7 @@ import java.util.Arrays;
  * <p>Thread safety: {@link #add} and {@link #remove} from any thread (synchronized); {@link #runAll} on the writer.
  */
 final class AfterBatchTasks {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AfterBatchTasks.class);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WalWriter.class); // the name operators know
 
     private volatile Runnable[] tasks = new Runnable[0];
 

@@ -8,7 +8,7 @@ package dev.pagestore.wal;
  * <p>Thread safety: the WAL writer thread only.
  */
 final class PendingAppends {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PendingAppends.class);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WalWriter.class); // the name operators know
 
     private final AppendCallback[] callbacks;
     private final long[] lsns;

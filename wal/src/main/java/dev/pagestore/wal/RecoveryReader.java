@@ -95,28 +95,51 @@ final class RecoveryReader implements AutoCloseable {
         return available;
     }
 
-    /** Stops reading the open segment at the next chunk and waits until the helper has closed it. */
-    synchronized void finish() throws IOException {
+    /**
+     * Stops reading the open segment at the next chunk and waits until the helper has closed it: one chunk's read at
+     * most, so not interruptible (an interrupt is kept for the caller), and it never hides the exception a scan that
+     * calls it from a {@code finally} is throwing.
+     */
+    synchronized void finish() {
         cancelled = true;
+        boolean interrupted = false;
         while (!finished) {
-            awaitChange();
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
+    /**
+     * Stops the helper at its next chunk and frees the buffer once it has stopped. Not interruptible: the buffer may
+     * be freed only after the helper's last write into it, and a reader left running would hold it for good (an
+     * interrupt is kept for the caller).
+     */
     @Override
-    public void close() throws IOException {
-        finish();
+    public void close() {
         synchronized (this) {
+            cancelled = true;
             shuttingDown = true;
             notifyAll();
         }
-        try {
-            reader.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while stopping the recovery reader", e);
+        boolean interrupted = false;
+        while (true) {
+            try {
+                reader.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
-        arena.close(); // only once the helper has stopped: it may write the buffer until then
+        arena.close();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void awaitChange() throws IOException {

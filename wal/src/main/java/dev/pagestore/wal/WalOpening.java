@@ -13,7 +13,7 @@ import java.util.List;
  * <p>Thread safety: runs on the opening thread, before the writer starts.
  */
 final class WalOpening {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WalOpening.class);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WriteAheadLog.class); // the name operators know
 
     private WalOpening() {
     }

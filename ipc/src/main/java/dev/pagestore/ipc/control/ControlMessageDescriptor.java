@@ -80,10 +80,10 @@ public final class ControlMessageDescriptor {
     /** 'PGCT': PaGestore ConTrol. */
     public static final int MAGIC = 0x50474354;
     /**
-     * 4: start times are clock ticks after boot ({@link ProcessIdentity}), no longer epoch milliseconds, which two
-     * processes derive from a boot time each reads for itself. 3: a REFUSED may also end an attached session ({@link RefusalCode#SESSION_ENDED}) or turn a peer away at accept
-     * ({@link RefusalCode#UNIDENTIFIED_PEER}); a version 2 peer would take either code for a broken frame. 2: the
-     * channel and status region travel as descriptors (no names), OBSERVE, kernel identities.
+     * The layout described here. A peer of any other version is refused with {@link RefusalCode#BAD_VERSION}: start
+     * times in clock ticks after boot ({@link ProcessIdentity}, which two processes agree on, unlike epoch times each
+     * derives from its own reading of the boot time) and the REFUSED codes a session can end with would both be
+     * misread by a peer that expects another layout.
      */
     public static final int VERSION = 4;
     public static final ByteOrder BYTE_ORDER = ByteOrder.BIG_ENDIAN;

@@ -159,6 +159,9 @@ public final class PortableBlockDevice implements BlockDevice {
 
     @Override
     public QueuePair openQueuePair(int queueDepth) {
+        if (queueDepth < 1 || queueDepth > 4096) {
+            throw new IllegalArgumentException("queueDepth=" + queueDepth + " is outside 1..4096");
+        }
         return new QueuePair(this, nextQueuePairId.getAndIncrement(), queueDepth, clock,
                 new PortableBackend(this, queueDepth));
     }

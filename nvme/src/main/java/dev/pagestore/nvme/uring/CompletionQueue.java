@@ -6,8 +6,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 
 /**
- * The completion queue of one {@link IoUring}: CQEs are read in place and handed to a {@link CqeHandler}, then their
- * slots go back to the kernel with one release store of the head. Owner thread only, like its ring.
+ * The completion queue of one {@link IoUring}: CQEs are read in place, their slots given back to the kernel (a release
+ * store of the head), and handed to a {@link CqeHandler}. Owner thread only, like its ring.
  */
 final class CompletionQueue {
     private static final VarHandle U32 = JAVA_INT.varHandle();
@@ -38,35 +38,30 @@ final class CompletionQueue {
 
     /**
      * Hands the next {@code count} completions (at most {@link #ready()}) to {@code handler} in order, straight from
-     * the CQ, then releases their slots. A handler that throws does not stop the rest; the first exception is thrown
-     * afterwards with later ones suppressed, the slots released either way.
+     * the CQ. Each CQE's slot goes back to the kernel, and {@code released} is told, before its handler runs, so a
+     * handler that prepares again finds the room its completion freed. A handler that throws does not stop the rest;
+     * the first exception is thrown afterwards with later ones suppressed.
      */
-    void drain(int count, CqeHandler handler) {
-        int head = headLocal;
+    void drain(int count, CqeHandler handler, Runnable released) {
         RuntimeException failure = null;
-        try {
-            for (int i = 0; i < count; i++) {
-                // The slot stays ours until the head store below, so nothing is staged.
-                long cqeOffset = cqesOffset + (long) CqeDescriptor.SIZE * ((head + i) & mask);
-                long userData = CqeDescriptor.userData(cqRing, cqeOffset);
-                int result = CqeDescriptor.res(cqRing, cqeOffset);
-                UringOp op = UringOp.ofCode((int) (userData >>> SubmissionQueue.CALLER_ID_BITS));
-                assert op != null : "CQE user_data 0x" + Long.toHexString(userData) + " names no operation";
-                try {
-                    handler.onCompletion(userData & SubmissionQueue.CALLER_ID_MAX, op, result);
-                } catch (RuntimeException e) {
-                    if (failure == null) {
-                        failure = e;
-                    } else {
-                        failure.addSuppressed(e);
-                    }
+        for (int i = 0; i < count; i++) {
+            long cqeOffset = cqesOffset + (long) CqeDescriptor.SIZE * (headLocal & mask);
+            long userData = CqeDescriptor.userData(cqRing, cqeOffset);
+            int result = CqeDescriptor.res(cqRing, cqeOffset);
+            headLocal++;
+            // Release: our loads of this CQE complete before the kernel may overwrite its slot.
+            U32.setRelease(cqRing, headOffset, headLocal);
+            released.run();
+            UringOp op = UringOp.ofCode((int) (userData >>> SubmissionQueue.CALLER_ID_BITS));
+            assert op != null : "CQE user_data 0x" + Long.toHexString(userData) + " names no operation";
+            try {
+                handler.onCompletion(userData & SubmissionQueue.CALLER_ID_MAX, op, result);
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
                 }
-            }
-        } finally {
-            if (count > 0) {
-                headLocal = head + count;
-                // Release: our loads of the drained CQEs complete before the kernel may overwrite those slots.
-                U32.setRelease(cqRing, headOffset, headLocal);
             }
         }
         if (failure != null) {

@@ -63,6 +63,7 @@ public final class IoUring implements AutoCloseable {
     private boolean reaping;
     private boolean closed;
     private long cqesReaped;
+    private final Runnable released = this::released;
 
     private IoUring(IoUringOptions options, IoUringSetup.Mapped mapped, Arena arena) {
         this.ringFd = mapped.ringFd();
@@ -177,6 +178,12 @@ public final class IoUring implements AutoCloseable {
         return entered(enter.timedWait(minComplete, timeoutNanos, (features & IoUringParamsDescriptor.FEAT_EXT_ARG) != 0));
     }
 
+    private void released() {
+        inFlight--;
+        cqesReaped++;
+        assert inFlight >= 0 : "reaped more completions than were submitted on ring fd=" + ringFd;
+    }
+
     /** Counts what the kernel consumed as in flight. */
     private int entered(int consumed) {
         inFlight += consumed;
@@ -223,18 +230,17 @@ public final class IoUring implements AutoCloseable {
         }
         int ready = completionsReady();
         if (ready == 0 && inFlight > 0 && enter.completionWorkMayWait()) {
-            enter.enter(0, true, -1, false);  // run the deferred completion work; prepared entries stay unsubmitted
+            // Runs the deferred completion work; prepared entries stay unsubmitted, but published ones a failed enter
+            // left behind are submitted now, so they count as in flight.
+            entered(enter.enter(0, true, -1, false));
             ready = completionsReady();
         }
         int count = Math.min(ready, max);
         reaping = true;
         try {
-            cq.drain(count, handler);
+            cq.drain(count, handler, released);
         } finally {
             reaping = false;
-            inFlight -= count;
-            cqesReaped += count;
-            assert inFlight >= 0 : "reaped more completions than were submitted on ring fd=" + ringFd;
         }
         return count;
     }

@@ -131,6 +131,29 @@ class IoUringTest {
     }
 
     @Test
+    void shouldLetAHandlerPrepareAgainInTheRoomItsCompletionFreedOnAFullRing() throws Exception {
+        try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
+            int sq = ring.sqEntries();
+            int id = 0;
+            while (ring.inFlight() + ring.prepared() < ring.cqEntries()) {
+                assertTrue(ring.sq().prepareNop(id++));
+                if (ring.prepared() == sq) {
+                    ring.submit();
+                }
+            }
+            ring.submit();
+            assertFalse(ring.sq().prepareNop(999), "the CQ budget is used up");
+            ring.submitAndWait(sq);
+            List<Boolean> prepared = new ArrayList<>();
+            int reaped = ring.reap(sq, (callerId, op, result) -> prepared.add(ring.sq().prepareNop(1000 + callerId)));
+            assertEquals(sq, reaped);
+            assertEquals(sq, prepared.size());
+            assertFalse(prepared.contains(false), "each completion's room was free for its handler: " + prepared);
+            assertEquals(ring.cqEntries(), ring.inFlight() + ring.prepared());
+        }
+    }
+
+    @Test
     void shouldRefusePrepareBeyondQueueCapacityWithoutCorruptingQueuedEntries() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
             int sq = ring.sqEntries();
