@@ -141,8 +141,7 @@ public final class IoUring implements AutoCloseable {
      * @return the number of entries the kernel consumed
      */
     public int submit() {
-        checkOwner();
-        checkOpen();
+        checkUsable();
         if (sq.prepared() == 0) {
             return 0;
         }
@@ -157,8 +156,7 @@ public final class IoUring implements AutoCloseable {
      *                                  return)
      */
     public int submitAndWait(int minComplete) {
-        checkOwner();
-        checkOpen();
+        checkUsable();
         checkWaitable(minComplete);
         return entered(enter.enter(minComplete, true, -1, true));
     }
@@ -169,8 +167,7 @@ public final class IoUring implements AutoCloseable {
      * {@link #completionsReady()}.
      */
     public int submitAndWait(int minComplete, long timeoutNanos) {
-        checkOwner();
-        checkOpen();
+        checkUsable();
         checkWaitable(minComplete);
         if (timeoutNanos < 0) {
             throw new IllegalArgumentException("timeoutNanos=" + timeoutNanos + " is negative");
@@ -218,8 +215,7 @@ public final class IoUring implements AutoCloseable {
      * @throws IllegalStateException when called from a handler (re-entry)
      */
     public int reap(int max, CqeHandler handler) {
-        checkOwner();
-        checkOpen();
+        checkUsable();
         Objects.requireNonNull(handler, "handler");
         if (max < 1) {
             throw new IllegalArgumentException("max=" + max + " must be positive");
