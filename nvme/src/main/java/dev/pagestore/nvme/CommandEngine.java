@@ -189,6 +189,12 @@ final class CommandEngine {
                 batch.add(CompletionBatch.RETRY, table.tag[slot], cid, status, table.attempts[slot], detail, backoff);
                 return;
             }
+            if (backoff >= 0) {
+                // A failure the policy would retry, with no time left to: the command did not complete within its
+                // deadline, and says so, as it would had it waited for the retry (the device holds nothing now).
+                metrics.timeouts++;
+                status = IoStatus.TIMEOUT;
+            }
         }
         batch.add(CompletionBatch.COMPLETION, table.tag[slot], cid, status,
                 status == IoStatus.OK || status == IoStatus.SHORT_TRANSFER ? transferredBytes : 0, detail, 0);

@@ -16,7 +16,8 @@ public interface CompletionHandler {
      * One command finished.
      *
      * @param tag              the caller's tag given when the command was prepared
-     * @param status           the outcome; {@link IoStatus#TIMEOUT} means the buffer is still fenced
+     * @param status           the outcome; {@link IoStatus#TIMEOUT}: not done within its deadline, and the buffer may
+     *                         still be fenced ({@link QueuePair#isFenced}, {@link QueuePairListener#onFenceReleased})
      * @param transferredBytes bytes moved for reads and writes that reached the device, else 0
      * @param detail           the backend's own status, decoded by {@link StatusDetail}
      */

@@ -99,6 +99,14 @@ final class DeviceStage {
         int prepared = 0;
         while (!awaiting.isEmpty()) {
             Op op = awaiting.peek();
+            if (op.kind == Op.READ && op.timedOut && op.nextMemberToPrepare == 0) {
+                // answered TIMEOUT while it waited for room: nobody waits for its data, so the device never sees it
+                awaiting.poll();
+                deadlines.remove(op);
+                op.nextMemberToPrepare = op.memberCount;
+                ended.add(op);
+                continue;
+            }
             while (op.nextMemberToPrepare < op.memberCount) {
                 int m = op.nextMemberToPrepare;
                 if (op.pageCounts[m] == 0) {

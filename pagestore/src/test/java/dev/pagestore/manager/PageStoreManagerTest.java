@@ -12,6 +12,7 @@ import dev.pagestore.client.PageStore;
 import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.client.PageStoreException;
 import dev.pagestore.nvme.sim.NvmeOpcodes;
+import dev.pagestore.nvme.sim.NvmeStatus;
 import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
 import dev.pagestore.status.StatusFigures;
 import dev.pagestore.status.StatusRegionDescriptor;
@@ -249,6 +250,30 @@ class PageStoreManagerTest {
             }
         } finally {
             first.close();
+        }
+    }
+
+    @Test
+    void shouldNeverSendTheDeviceAReadAnsweredTimeoutWhileItWaitedForRoom() throws Exception {
+        AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
+        ManagerConfig config = config().withQueueDepth(1).withBackend(SimulatedDevices.simulated(11, device::set));
+        try (PageStoreManager manager = PageStoreManager.start(config);
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            client.write(3, page(4096, 3, 1));
+            device.get().faults().holdNext(NvmeOpcodes.READ, 1);
+            CompletableFuture<byte[]> held = client.readAsync(1, Duration.ofSeconds(10));
+            PageStoreException late = assertThrows(PageStoreException.class,
+                    () -> client.read(2, Duration.ofMillis(200)), "its read waits behind the held one");
+            assertEquals(ErrorCode.TIMEOUT, late.code());
+            // The next read command the device executes fails. Had the timed-out read been sent once room came, it
+            // would be that command; it must not be sent, so the next read of the store meets the failure.
+            device.get().faults().failNext(NvmeOpcodes.READ, 1,
+                    NvmeStatus.withDoNotRetry(NvmeStatus.DATA_TRANSFER_ERROR));
+            device.get().faults().releaseHeld();
+            held.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            PageStoreException failed = assertThrows(PageStoreException.class, () -> client.read(3));
+            assertEquals(ErrorCode.IO_ERROR, failed.code(), "the failure was left for this read");
+            assertArrayEquals(page(4096, 3, 1), client.read(3));
         }
     }
 

@@ -140,6 +140,20 @@ class SimulatedFaultInjectionTest {
     }
 
     @Test
+    void shouldAnswerTimeoutNotTheTransientStatusWhenTheDeadlineLeavesNoTimeForTheRetry() {
+        qp.retryPolicy(RetryPolicy.exponential(3, 10 * MS, 10 * MS));
+        device.faults().failNext(NvmeOpcodes.READ, 1, NvmeStatus.DATA_TRANSFER_ERROR);
+        MemorySegment b = block(1, 0);
+        qp.prepareRead(2, b, 0, BLOCK, clock.nanoTime() + 5 * MS);
+        qp.submit();
+        h.pollUntil(qp, 1);
+        assertEquals(IoStatus.TIMEOUT, h.get(2).status(), context() + ": a 10 ms back-off does not fit in 5 ms");
+        assertEquals(0, qp.metrics().retries(), context());
+        assertFalse(qp.isFenced(2), context() + ": the device finished with the buffer");
+        assertEquals(qp.queueDepth(), qp.freeSlotCount(), context());
+    }
+
+    @Test
     void shouldStopRetryingAfterTheBoundAndReportTheLastStatus() {
         qp.retryPolicy(RetryPolicy.exponential(2, 0, 0));
         device.faults().failNext(NvmeOpcodes.WRITE, 5, NvmeStatus.INTERNAL_ERROR);
