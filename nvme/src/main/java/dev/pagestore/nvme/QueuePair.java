@@ -35,7 +35,8 @@ import static dev.pagestore.nvme.CommandChecks.requireArgument;
  *       but its slot and buffer stay <em>fenced</em> until the device's real completion arrives (a started DMA
  *       cannot be recalled): the caller must not reuse the buffer until
  *       {@link QueuePairListener#onFenceReleased} or until {@link #isFenced(long)} turns false.</li>
- *   <li>Failures the {@link RetryPolicy} calls transient are retried with back-off, within the deadline.</li>
+ *   <li>Failures the {@link RetryPolicy} calls transient are retried with back-off, within the deadline; one with
+ *       no time left for its retry completes as {@link IoStatus#TIMEOUT}, not fenced.</li>
  *   <li>{@link #close(CompletionHandler, long)} fails prepared commands, drains in-flight ones for a bounded time,
  *       then fails the rest as {@link IoStatus#ABORTED}; after it returns the device touches no caller buffer.</li>
  * </ul>

@@ -73,7 +73,7 @@ class SimulatedQueuePairFuzzTest {
                 if (!completed.add(tag)) {
                     throw new AssertionError(context + ": tag " + tag + " completed twice");
                 }
-                if (status == IoStatus.TIMEOUT) {
+                if (status == IoStatus.TIMEOUT && qp.isFenced(tag)) {
                     fenced.add(tag);  // buffer stays with the device until the fence is released
                     return;
                 }
