@@ -99,8 +99,8 @@ final class ControlClientReader implements Runnable {
                     return false;
                 }
                 if (message instanceof Refusal refusal) {
-                    // The manager ended the session (or refused a frame) before it read DETACH: the session is over
-                    // either way, and detach() says why.
+                    // A REFUSED ends the session as DETACHED would; detach() fails with the manager's reason rather
+                    // than wait for an answer that cannot come.
                     state.detached.completeExceptionally(new IOException("the manager ended the session before it"
                             + " read DETACH: " + refusal.code() + " " + refusal.message()));
                     return false;
@@ -110,9 +110,9 @@ final class ControlClientReader implements Runnable {
             }
             case ATTACHED -> {
                 if (message instanceof Refusal refusal) {
-                    // The manager closes the connection after it: it ended this session (SESSION_ENDED,
-                    // ControlServer.endSession) or refused something this worker sent. The listener hears why, now,
-                    // rather than from the end of stream a moment later, or from every pending call's deadline.
+                    // A REFUSED to an attached worker ends its session (SESSION_ENDED, or a frame it sent was refused)
+                    // and carries the reason, which the end of stream that follows does not: the listener is told
+                    // from here, so pending calls fail with the cause instead of at their deadlines.
                     ended(ManagerGoneEvent.Cause.SESSION_ENDED, refusal.code() + ": " + refusal.message(), null);
                     return false;
                 }
