@@ -78,8 +78,7 @@ final class Reattachment {
             Connection next = nextConnection;
             if (next != null) {
                 nextConnection = null;
-                connection = next;
-                c.close(OLD_CONNECTION_DETACH);
+                replaceWith(next);
                 return next;
             }
             if (options.autoReattach()) {
@@ -143,10 +142,6 @@ final class Reattachment {
         Connection old = connection;
         connection = fresh;
         old.close(OLD_CONNECTION_DETACH);
-    }
-
-    boolean isClosed() {
-        return closed;
     }
 
     /** Stops the background attach and detaches both connections; idempotent. */

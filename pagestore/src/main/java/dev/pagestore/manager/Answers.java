@@ -154,7 +154,7 @@ final class Answers {
         int expired = 0;
         Op op;
         while ((op = deadlines.pollDue(nowNanos)) != null) {
-            if (op.answered || op.timedOut || op.cancelled) {
+            if (settled(op)) {
                 continue;
             }
             ChannelSession s = op.session;
@@ -179,12 +179,17 @@ final class Answers {
      * answered already; it finishes later, when the device lets go of its buffer. Returns 1 when it answered.
      */
     int timedOutOnDevice(Op op) {
-        if (op.answered || op.timedOut || op.cancelled) {
+        if (settled(op)) {
             return 0;
         }
         status.addReactor(reactor, StatusRegionDescriptor.TIMEOUTS, op.memberCount);
         answerFenced(op);
         return 1;
+    }
+
+    /** Whether {@code op} was already answered in full, or TIMEOUT, or cancelled: nothing more to time out. */
+    private static boolean settled(Op op) {
+        return op.answered || op.timedOut || op.cancelled;
     }
 
     /** An op in progress past its deadline: the worker hears TIMEOUT now, its slots come back with a second answer. */

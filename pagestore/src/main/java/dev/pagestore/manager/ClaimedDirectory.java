@@ -20,12 +20,12 @@ record ClaimedDirectory(Path directory, DirectoryOwnership ownership, StartPlan 
     private static final Logger LOG = LoggerFactory.getLogger(ClaimedDirectory.class);
 
     /**
-     * Claims {@code config.directory()}, opening the WAL directory (when there is one) through {@code logs}.
+     * Claims {@code config.directory()}, opening the WAL directory (when there is one) through {@code config.walIo()}.
      *
      * @throws ManagerAlreadyRunningException when another manager runs there
      * @throws StoreRefusedException when the directory or its files refuse a start; nothing was changed
      */
-    static ClaimedDirectory claim(ManagerConfig config, StartPlan.LogOpener logs) throws IOException {
+    static ClaimedDirectory claim(ManagerConfig config) throws IOException {
         if (!config.createStore() && !Files.exists(config.directory())) {
             // before anything is made: a mistyped path is not created, let alone served
             throw new StoreRefusedException(config.directory() + " does not exist, so it holds no pagestore store;"
@@ -43,7 +43,7 @@ record ClaimedDirectory(Path directory, DirectoryOwnership ownership, StartPlan 
         }
         DirectoryOwnership ownership = DirectoryOwnership.acquire(directory);
         try {
-            return new ClaimedDirectory(directory, ownership, StartPlan.inspect(directory, config, logs));
+            return new ClaimedDirectory(directory, ownership, StartPlan.inspect(directory, config));
         } catch (IOException | RuntimeException refused) {
             ownership.abandon();  // a refused start leaves the directory as it was: no .lock it made
             throw refused;

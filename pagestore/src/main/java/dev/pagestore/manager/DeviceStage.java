@@ -101,8 +101,7 @@ final class DeviceStage {
             Op op = awaiting.peek();
             if (op.kind == Op.READ && op.timedOut && op.nextMemberToPrepare == 0) {
                 // answered TIMEOUT while it waited for room: nobody waits for its data, so the device never sees it
-                awaiting.poll();
-                deadlines.remove(op);
+                awaiting.poll();  // expire took it out of the deadlines when it answered it
                 op.nextMemberToPrepare = op.memberCount;
                 ended.add(op);
                 continue;

@@ -97,20 +97,17 @@ public final class PageStoreManager implements AutoCloseable {
     private Housekeeping housekeeping;
     /** Made once recovery has opened the WAL. */
     private volatile Checkpoints checkpoints;
-    private final StartPlan.LogOpener logs;
     /** The start was refused after the plan (by recovery, before any change): close abandons the directory. */
     private boolean refused;
     private volatile Throwable fatalCause;
     private volatile Throwable shutdownCheckpointFailure;
     private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
-    private PageStoreManager(ManagerConfig config, Path directory, DirectoryOwnership ownership, StartPlan plan,
-            StartPlan.LogOpener logs) {
+    private PageStoreManager(ManagerConfig config, Path directory, DirectoryOwnership ownership, StartPlan plan) {
         this.config = config;
         this.directory = directory;
         this.ownership = ownership;
         this.plan = plan;
-        this.logs = logs;
         this.metadata = plan.metadata();
         this.unwritten = new UnwrittenPages(config.pageSizeBytes());
         this.attachments = new Attachments(directory, config, reactors, () -> status.descriptor(), () -> accepting);
@@ -125,17 +122,17 @@ public final class PageStoreManager implements AutoCloseable {
      * @throws IOException when the device, WAL or socket cannot be opened
      */
     public static PageStoreManager start(ManagerConfig config) throws IOException {
-        StartPlan.LogOpener logs = wal -> config.walIo().open(wal, config.backend());
-        ClaimedDirectory claimed = ClaimedDirectory.claim(config, logs);
+        ClaimedDirectory claimed = ClaimedDirectory.claim(config);
         PageStoreManager manager = new PageStoreManager(config, claimed.directory(), claimed.ownership(),
-                claimed.plan(), logs);
+                claimed.plan());
         boolean success = false;
         try {
             manager.open();
             success = true;
             return manager;
         } catch (StoreRefusedException refused) {
-            // refused by recovery before it changed anything (a damaged log): as above, no .lock it made is left
+            // refused by recovery before it changed anything (a damaged log): as in ClaimedDirectory.claim, no .lock it
+            // made is left
             manager.refused = true;
             throw refused;
         } finally {
@@ -162,8 +159,8 @@ public final class PageStoreManager implements AutoCloseable {
 
         // 1. Recovery: replay the log's page images into the data file before anything serves (StoreRecovery).
         long recoveryStart = System.nanoTime();
-        StoreRecovery.Recovered recovered = StoreRecovery.run(directory, dataFile, plan.log(), logs, found.storeId(),
-                found.capacityPages(), pageSize);
+        StoreRecovery.Recovered recovered = StoreRecovery.run(directory, dataFile, plan.log(), config, found.storeId(),
+                found.capacityPages());
         wal = recovered.wal();
         checkpoints = new Checkpoints(dataFile, pageSize, wal, unapplied, unwritten, this::onFatal);
         // Every refusal is behind: only now what a start changes beyond the store's own files. The store's files made

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  *   <li>started writes go to the {@link WalStage}, started reads to the {@link DeviceStage};</li>
  *   <li>{@link DeviceStage}: one doorbell for everything prepared, one drain of completions, then the reads the
  *       queue pair timed out and the ended ops are answered ({@link Answers});</li>
- *   <li>{@link Deadlines}: the ops due before they reached the device are answered TIMEOUT;</li>
+ *   <li>{@link Deadlines}: the ops past their deadline that the queue pair does not time out (reads not yet on it,
+ *       every write) are answered TIMEOUT;</li>
  *   <li>completions are posted, one publish per channel; channels whose work ended are reclaimed;</li>
  *   <li>a pass without work idles ({@link ReactorSleep}).</li>
  * </ol>

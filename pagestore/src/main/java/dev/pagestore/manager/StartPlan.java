@@ -65,19 +65,13 @@ record StartPlan(StoreMetadata metadata, boolean creates, boolean createsDataFil
     private static final Set<String> IGNORED_WHEN_EMPTY = Set.of(DirectoryOwnership.LOCK_FILE,
             StoreMetadata.FILE + ".tmp");
 
-    /** Opens the store's WAL directory as the manager runs it (the configuration's {@link WalDirectoryFactory}). */
-    @FunctionalInterface
-    interface LogOpener {
-        LogDirectory open(Path walDirectory) throws IOException;
-    }
-
     /**
      * Inspects {@code directory} (owned by this process: its {@link DirectoryOwnership} is held) for a start with
-     * {@code config}, opening its WAL directory, when there is one, through {@code logs}.
+     * {@code config}, opening its WAL directory, when there is one, through {@code config.walIo()}.
      *
      * @throws StoreRefusedException when the start must not go on; nothing was changed
      */
-    static StartPlan inspect(Path directory, ManagerConfig config, LogOpener logs) throws IOException {
+    static StartPlan inspect(Path directory, ManagerConfig config) throws IOException {
         StoreMetadata metadata = StoreMetadata.read(directory).orElse(null);
         if (metadata == null) {
             return forCreation(directory, config);
@@ -95,7 +89,7 @@ record StartPlan(StoreMetadata metadata, boolean creates, boolean createsDataFil
                     + " --capacity out, or ask for at least " + metadata.targetCapacityPages() + " pages");
         }
         boolean createsDataFile = checkDataFile(directory, metadata);
-        LogDirectory log = checkWal(directory, metadata, logs);
+        LogDirectory log = checkWal(directory, metadata, config);
         return new StartPlan(metadata, false, createsDataFile, config.capacityPages(), log);
     }
 
@@ -154,8 +148,9 @@ record StartPlan(StoreMetadata metadata, boolean creates, boolean createsDataFil
         return false;
     }
 
-    /** Checks {@code DIR/wal} and the log in it; the log directory opened through {@code logs}, or null. */
-    private static LogDirectory checkWal(Path directory, StoreMetadata metadata, LogOpener logs) throws IOException {
+    /** Checks {@code DIR/wal} and the log in it; the log directory opened as {@code config} says, or null. */
+    private static LogDirectory checkWal(Path directory, StoreMetadata metadata, ManagerConfig config)
+            throws IOException {
         Path wal = directory.resolve(WAL_DIRECTORY);
         FileStatus status = statusOrNull(wal);
         if (status == null) {
@@ -185,7 +180,7 @@ record StartPlan(StoreMetadata metadata, boolean creates, boolean createsDataFil
             throw new StoreRefusedException(wal + " holds symbolic links (" + String.join(", ", links) + "); the WAL"
                     + " uses only files of its own: put the files themselves there");
         }
-        LogDirectory log = logs.open(wal);
+        LogDirectory log = config.walIo().open(wal, config.backend());
         checkLog(log, wal, directory, metadata);
         return log;
     }

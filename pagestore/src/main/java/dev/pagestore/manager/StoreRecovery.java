@@ -49,8 +49,9 @@ final class StoreRecovery {
      * @param log        the store's WAL directory as the plan found it, or null for a new store's (made here)
      * @param storeId    the store's id, or null for a store from before ids (the WAL's id, else a new one)
      */
-    static Recovered run(Path directory, Path dataFile, LogDirectory log, StartPlan.LogOpener logs, UUID storeId,
-            long capacityPages, int pageSize) throws IOException {
+    static Recovered run(Path directory, Path dataFile, LogDirectory log, ManagerConfig config, UUID storeId,
+            long capacityPages) throws IOException {
+        int pageSize = config.pageSizeBytes();
         WriteAheadLog wal = null;
         try (FileChannel data = FileChannel.open(dataFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             LogDirectory logDirectory = log;
@@ -59,7 +60,7 @@ final class StoreRecovery {
                 OwnerOnly.createDirectories(walPath);
                 // The WAL writer thread writes and fdatasyncs through a queue pair it owns: synchronous by default,
                 // io_uring or plain files on request (ManagerConfig.walIo). Same files, same format.
-                logDirectory = logs.open(walPath);
+                logDirectory = config.walIo().open(walPath, config.backend());
             }
             UUID id = storeId != null ? storeId
                     : WriteAheadLog.readLogId(logDirectory).orElseGet(UUID::randomUUID);

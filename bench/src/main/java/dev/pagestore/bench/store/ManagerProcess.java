@@ -100,7 +100,8 @@ final class ManagerProcess {
         deleteTree(directory);
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    /** Removes {@code root} and everything below it, without following links; nothing when it is absent. */
+    static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) {
             return;
         }

@@ -122,7 +122,7 @@ public final class StoreLoad {
             for (Process child : children) {
                 child.destroyForcibly();
             }
-            deleteTree(directory);
+            ManagerProcess.deleteTree(directory);
         }
     }
 
@@ -167,16 +167,5 @@ public final class StoreLoad {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-    }
-
-    private static void deleteTree(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (var walk = Files.walk(directory)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }
