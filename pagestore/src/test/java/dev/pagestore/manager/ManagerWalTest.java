@@ -1,5 +1,6 @@
 package dev.pagestore.manager;
 
+import static dev.pagestore.manager.PageStoreManagerTest.page;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,8 +11,16 @@ import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.ErrorCode;
 import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.client.PageStoreException;
+import dev.pagestore.ipc.linux.IoUringProbe;
+import dev.pagestore.wal.FileLogDirectory;
+import dev.pagestore.wal.IoUringLogDirectory;
+import dev.pagestore.wal.LogDirectory;
+import dev.pagestore.wal.PortableLogDirectory;
+import dev.pagestore.wal.StopReason;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,21 +33,17 @@ class ManagerWalTest {
         return ManagerConfig.defaults(directory).withCapacityPages(1024).withCheckpointIntervalMillis(0);
     }
 
-    private static byte[] page(int size, long pageNumber, long sequence) {
-        return PageStoreManagerTest.page(size, pageNumber, sequence);
-    }
-
     @Test
     void shouldRunTheWalThroughTheIoAskedForAndKeepItsFormatAcrossThem() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(dev.pagestore.ipc.linux.IoUringProbe.run().available(),
+        Assumptions.assumeTrue(IoUringProbe.run().available(),
                 "io_uring unavailable here");
-        java.util.concurrent.atomic.AtomicReference<dev.pagestore.wal.LogDirectory> opened =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<LogDirectory> opened =
+                new AtomicReference<>();
         ManagerConfig uring = config().withBackend(DeviceFactory.named("io_uring"))
                 .withWalIo(recording(WalDirectoryFactory.named("io_uring"), opened));
         try (PageStoreManager manager = PageStoreManager.start(uring);
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-            assertTrue(opened.get() instanceof dev.pagestore.wal.IoUringLogDirectory,
+            assertTrue(opened.get() instanceof IoUringLogDirectory,
                     "WAL directory " + opened.get());
             for (int p = 0; p < 20; p++) {
                 client.write(p, page(4096, p, 9));
@@ -47,9 +52,9 @@ class ManagerWalTest {
         ManagerConfig auto = config().withBackend(DeviceFactory.named("io_uring"));
         try (PageStoreManager manager = PageStoreManager.start(auto.withWalIo(recording(auto.walIo(), opened)));
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-            assertTrue(opened.get() instanceof dev.pagestore.wal.PortableLogDirectory,
+            assertTrue(opened.get() instanceof PortableLogDirectory,
                     "by default the WAL goes through a synchronous queue pair: " + opened.get());
-            assertEquals(dev.pagestore.wal.StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
+            assertEquals(StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
                     manager.recoveryReport().detail());
             for (int p = 0; p < 20; p++) {
                 assertArrayEquals(page(4096, p, 9), client.read(p));
@@ -59,9 +64,9 @@ class ManagerWalTest {
         try (PageStoreManager manager = PageStoreManager.start(config().withBackend(DeviceFactory.portable())
                 .withWalIo(recording(WalDirectoryFactory.named("file"), opened)));
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-            assertTrue(opened.get() instanceof dev.pagestore.wal.FileLogDirectory,
+            assertTrue(opened.get() instanceof FileLogDirectory,
                     "WAL directory " + opened.get());
-            assertEquals(dev.pagestore.wal.StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
+            assertEquals(StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
                     manager.recoveryReport().detail());
             for (int p = 0; p < 20; p++) {
                 assertArrayEquals(page(4096, p, 10), client.read(p));
@@ -70,7 +75,7 @@ class ManagerWalTest {
         }
         try (PageStoreManager manager = PageStoreManager.start(uring);
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-            assertEquals(dev.pagestore.wal.StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
+            assertEquals(StopReason.END_OF_LOG, manager.recoveryReport().stopReason(),
                     manager.recoveryReport().detail());
             for (int p = 0; p < 20; p++) {
                 assertArrayEquals(page(4096, p, 11), client.read(p));
@@ -80,9 +85,9 @@ class ManagerWalTest {
 
     /** {@code real}, putting each directory it opens in {@code opened}: which one a start ran its WAL on. */
     private static WalDirectoryFactory recording(WalDirectoryFactory real,
-            java.util.concurrent.atomic.AtomicReference<dev.pagestore.wal.LogDirectory> opened) {
+            AtomicReference<LogDirectory> opened) {
         return (walDirectory, dataBackend) -> {
-            dev.pagestore.wal.LogDirectory directory = real.open(walDirectory, dataBackend);
+            LogDirectory directory = real.open(walDirectory, dataBackend);
             opened.set(directory);
             return directory;
         };
@@ -97,8 +102,8 @@ class ManagerWalTest {
 
     @Test
     void shouldStopItselfWhenTheWalFailsAndAnswerIoError() throws Exception {
-        java.util.concurrent.atomic.AtomicReference<FailingLogDirectory> wal =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<FailingLogDirectory> wal =
+                new AtomicReference<>();
         PageStoreManager manager = FailingLogDirectory.start(config(), wal);
         try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
             client.write(1, page(4096, 1, 1));
@@ -107,7 +112,7 @@ class ManagerWalTest {
                     () -> client.write(2, page(4096, 2, 1)));
             assertTrue(failed.code() == ErrorCode.IO_ERROR || failed.code() == ErrorCode.MANAGER_GONE,
                     "a write the WAL could not make durable is never acknowledged: " + failed.code());
-            assertTrue(manager.awaitStopped(20, java.util.concurrent.TimeUnit.SECONDS),
+            assertTrue(manager.awaitStopped(20, TimeUnit.SECONDS),
                     "the manager stops after a WAL failure (fsyncgate)");
             assertNotNull(manager.fatalCause());
             PageStoreException gone = assertThrows(PageStoreException.class, () -> client.read(1));

@@ -1,5 +1,6 @@
 package dev.pagestore.manager;
 
+import static dev.pagestore.manager.PageStoreManagerTest.page;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,11 +9,17 @@ import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.PageStore;
 import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,17 +33,13 @@ class ReactorSharingTest {
         return ManagerConfig.defaults(directory).withCapacityPages(1024).withCheckpointIntervalMillis(0);
     }
 
-    private static byte[] page(int size, long pageNumber, long sequence) {
-        return PageStoreManagerTest.page(size, pageNumber, sequence);
-    }
-
     @Test
     void shouldKeepSamePageWritesOrderedAcrossTwoReactors() throws Exception {
         try (PageStoreManager manager = PageStoreManager.start(config().withReactorCount(2));
                 PageStore store = PageStore.open(directory, ClientOptions.defaults())) {
             // Threads attach one channel each; channels alternate between the two reactors. All hammer pages 0..3.
             List<Thread> threads = new ArrayList<>();
-            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
             for (int t = 0; t < 4; t++) {
                 int thread = t;
                 Thread worker = new Thread(() -> {
@@ -45,7 +48,7 @@ class ReactorSharingTest {
                             long p = s % 4;
                             store.write(p, page(4096, p, thread * 1000L + s));
                             byte[] back = store.read(p);
-                            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(back);
+                            ByteBuffer b = ByteBuffer.wrap(back);
                             for (int i = 0; i < 4096; i += 16) {
                                 if (b.getLong(i) != p || b.getLong(i + 8) != b.getLong(8)) {
                                     throw new AssertionError("page " + p + " torn at " + i);
@@ -68,7 +71,7 @@ class ReactorSharingTest {
         try (PageStoreManager manager = PageStoreManager.start(config());
                 PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
             for (long p = 0; p < 4; p++) {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(client.read(p));
+                ByteBuffer b = ByteBuffer.wrap(client.read(p));
                 assertEquals(p, b.getLong(0));
             }
         }
@@ -79,16 +82,16 @@ class ReactorSharingTest {
         int pageSize = 16384;
         // The simulated controller counts commands fetched over a range another in-flight command writes (a real
         // device may return a torn image there); this machine's disk never showed a torn read either way.
-        java.util.concurrent.atomic.AtomicReference<dev.pagestore.nvme.sim.SimulatedNvmeDevice> device =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<SimulatedNvmeDevice> device =
+                new AtomicReference<>();
         try (PageStoreManager manager = PageStoreManager.start(config().withPageSizeBytes(pageSize)
                 .withReactorCount(2).withBackend(SimulatedDevices.simulated(7, device::set)));
                 PageStore store = PageStore.open(directory, ClientOptions.defaults())) {
             // Four threads, one channel each, alternating between the two reactors: writers on even channels, readers
             // on odd ones, all on pages 0 and 1. Every image read must be one whole write (or zeros).
             long end = System.nanoTime() + 2_000_000_000L;
-            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-            java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+            List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+            AtomicLong reads = new AtomicLong();
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 boolean writer = t % 2 == 0;
@@ -101,7 +104,7 @@ class ReactorSharingTest {
                                 store.write(p, page(pageSize, p, thread * 1_000_000L + s));
                                 continue;
                             }
-                            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(store.read(p));
+                            ByteBuffer b = ByteBuffer.wrap(store.read(p));
                             reads.incrementAndGet();
                             for (int i = 0; i < pageSize; i += 16) {
                                 if (b.getLong(i + 8) != b.getLong(8) || b.getLong(i) != b.getLong(0)) {
@@ -133,8 +136,8 @@ class ReactorSharingTest {
             // Channels alternate between the reactors: "other" is on one, "hot" (attached by its own thread, its
             // owner) on the other. "hot" keeps 16 overlapping reads of page 7 in flight, so its reactor always has
             // work on that page's stripe.
-            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-            java.util.concurrent.CountDownLatch attached = new java.util.concurrent.CountDownLatch(1);
+            AtomicBoolean stop = new AtomicBoolean();
+            CountDownLatch attached = new CountDownLatch(1);
             CompletableFuture<Long> hotReads = new CompletableFuture<>();
             Thread hotThread = new Thread(() -> {
                 try (PageStoreClient hot = PageStoreClient.attach(directory, ClientOptions.defaults())) {
@@ -157,21 +160,21 @@ class ReactorSharingTest {
                 }
             });
             hotThread.start();
-            assertTrue(attached.await(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(attached.await(30, TimeUnit.SECONDS));
             Thread.sleep(200);
             long slowest = 0;
             try {
                 for (int s = 1; s <= 100; s++) {
                     long start = System.nanoTime();
-                    other.write(7, page(4096, 7, s), java.time.Duration.ofSeconds(2));
-                    assertArrayEquals(page(4096, 7, s), other.read(7, java.time.Duration.ofSeconds(2)));
+                    other.write(7, page(4096, 7, s), Duration.ofSeconds(2));
+                    assertArrayEquals(page(4096, 7, s), other.read(7, Duration.ofSeconds(2)));
                     slowest = Math.max(slowest, System.nanoTime() - start);
                 }
             } finally {
                 stop.set(true);
                 hotThread.join();
             }
-            long reads = hotReads.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            long reads = hotReads.get(30, TimeUnit.SECONDS);
             System.out.printf("other reactor's write+read of a page read non-stop elsewhere (%,d reads): slowest"
                     + " %.2f ms%n", reads, slowest / 1e6);
             assertTrue(reads > 100, "the hot reader kept reading");
