@@ -40,13 +40,12 @@ final class ChannelOpening {
         SharedMemoryRegion region = SharedMemoryRegion.create(directory, name, layout.totalSizeBytes());
         boolean success = false;
         try {
-            Channel channel = format(region, parameters, waitStrategy);
+            Channel channel = format(region, parameters, layout, waitStrategy);
             success = true;
             return channel;
         } finally {
             if (!success) {
-                region.close();
-                region.unlink();
+                region.unlink();  // format closed the region
             }
         }
     }
@@ -57,17 +56,8 @@ final class ChannelOpening {
         Objects.requireNonNull(parameters, "parameters");
         Objects.requireNonNull(waitStrategy, "waitStrategy");
         ChannelDescriptor.Layout layout = ChannelDescriptor.layoutOf(parameters);
-        MemfdRegion region = MemfdRegion.create(label, layout.totalSizeBytes(), MemfdRegion.SIZE_SEALS);
-        boolean success = false;
-        try {
-            Channel channel = format(region, parameters, waitStrategy);
-            success = true;
-            return channel;
-        } finally {
-            if (!success) {
-                region.close();
-            }
-        }
+        return format(MemfdRegion.create(label, layout.totalSizeBytes(), MemfdRegion.SIZE_SEALS), parameters, layout,
+                waitStrategy);
     }
 
     /** Worker side: the named {@code /dev/shm} channel {@code name} in {@code directory}. */
@@ -98,9 +88,9 @@ final class ChannelOpening {
         return open(region, label, expected, waitStrategy);
     }
 
-    private static Channel format(MappedRegion region, ChannelParameters parameters, WaitStrategy waitStrategy)
-            throws IOException {
-        ChannelDescriptor.Layout layout = ChannelDescriptor.layoutOf(parameters);
+    /** Formats a new channel in {@code region}; on failure the region is closed (a name it has stays). */
+    private static Channel format(MappedRegion region, ChannelParameters parameters, ChannelDescriptor.Layout layout,
+            WaitStrategy waitStrategy) throws IOException {
         boolean success = false;
         try {
             MemorySegment segment = region.segment();

@@ -87,7 +87,6 @@ public final class LibcFiles {
     private static final MethodHandle FCNTL = downcall("fcntl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
             Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle FCHMOD = downcall("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle DUP3 = downcall("dup3",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
 
@@ -247,16 +246,6 @@ public final class LibcFiles {
         MemorySegment state = callState();
         try {
             return (int) orErrno((int) FCNTL.invokeExact(state, fd, command, argument), state);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /** {@code fchmod(2)}; returns 0 or {@code -errno}. */
-    public static int fchmod(int fd, int mode) {
-        MemorySegment state = callState();
-        try {
-            return (int) orErrno((int) FCHMOD.invokeExact(state, fd, mode), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -1,7 +1,6 @@
 package dev.pagestore.ipc.linux;
 
 import java.time.Instant;
-import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -35,9 +34,13 @@ public record ProcessIdentity(long pid, long startTimeTicks) {
         }
     }
 
-    /** This process. */
+    /** This process (read from {@code /proc} once: it cannot change while the process lives). */
     public static ProcessIdentity current() {
-        return of(ProcessHandle.current().pid());
+        return Self.VALUE;
+    }
+
+    private static final class Self {
+        static final ProcessIdentity VALUE = of(ProcessHandle.current().pid());
     }
 
     /**
@@ -46,12 +49,6 @@ public record ProcessIdentity(long pid, long startTimeTicks) {
      */
     public static ProcessIdentity of(long pid) {
         return new ProcessIdentity(pid, ProcessStartTime.ticks(pid).orElse(UNKNOWN_START_TIME));
-    }
-
-    /** The live process with {@code pid}, or empty when there is none (or {@code /proc} cannot say). */
-    public static Optional<ProcessIdentity> ofLive(long pid) {
-        OptionalLong ticks = ProcessStartTime.ticks(pid);
-        return ticks.isPresent() ? Optional.of(new ProcessIdentity(pid, ticks.getAsLong())) : Optional.empty();
     }
 
     /**
