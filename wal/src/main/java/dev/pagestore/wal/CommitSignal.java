@@ -44,7 +44,7 @@ final class CommitSignal {
      */
     private final MemorySegment generation = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
     private final AtomicInteger sleepers = new AtomicInteger();
-    /** Counts sleeps that ended at their bound rather than by a wake-up: near zero unless wake-ups are lost. */
+    /** Counts a sleep that ends at its bound, not at a wake-up ({@link WalMetrics#commitSleepsToBound()}). */
     private final WalMetrics metrics;
     private static final VarHandle PENDING_BITS;
 

@@ -50,7 +50,7 @@ final class PendingAppends {
         count = 0;
     }
 
-    static void durable(AppendCallback callback, long lsn) {
+    private static void durable(AppendCallback callback, long lsn) {
         try {
             callback.onDurable(lsn);
         } catch (RuntimeException e) {

@@ -15,9 +15,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * A queue backend that is a queue pair of the media's own device, with every doorbell and every poll taken
  * under a {@link PowerGate}: the power switch of a simulated machine, kept out of the log's production path. A cut
- * falls between two of these steps, never inside one, because the simulated controller executes commands inside its
- * queue pair's poll, and a cut racing with that execution could drop the cache and still report a flush fetched
- * before the cut as successful.
+ * falls between two of these steps, never inside one ({@link PowerGate} says why).
  *
  * <p>A flush that completes OK makes the file's size at its issue durable in the same step
  * ({@link ModelledLogFile#sizeDurable}), so a cut cannot fall between a flush and the size it covers. Once the power is

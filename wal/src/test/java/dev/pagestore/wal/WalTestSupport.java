@@ -17,16 +17,16 @@ final class WalTestSupport {
         return new WalConfig(64 << 10, 512, 8, 64, 12 << 10, 4096, 4096, seed == 0 ? 1 : seed);
     }
 
-    /**
-     * Fills {@code page} with content that names its origin: record id and page number in the first 16 bytes, then a
-     * pattern derived from both, so a page from the wrong record, or a damaged one, is recognised.
-     */
     /** The control file's redo point, or the first record position of a log that has no control file yet. */
     static long redoLsnOrStart(LogDirectory directory, WalConfig config) throws java.io.IOException {
         return directory.list().contains(ControlFileDescriptor.FILE_NAME)
                 ? WalRecovery.redoLsn(directory, config) : WalSegmentDescriptor.HEADER_REGION_BYTES;
     }
 
+    /**
+     * Fills {@code page} with content that names its origin: record id and page number in the first 16 bytes, then a
+     * pattern derived from both, so a page from the wrong record, or a damaged one, is recognised.
+     */
     static void fill(MemorySegment page, long recordId, long pageNumber) {
         page.set(LONG, 0, recordId);
         page.set(LONG, 8, pageNumber);
