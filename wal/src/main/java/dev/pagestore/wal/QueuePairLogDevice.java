@@ -291,11 +291,6 @@ public final class QueuePairLogDevice implements LogDevice {
         return qp == null ? null : qp.metrics();
     }
 
-    /** The pinned queue pair, or null when unpinned (tests: which ring the owner thread drives). */
-    QueuePair pinnedQueuePair() {
-        return pinned;
-    }
-
     /** The file name this handle was opened under. */
     public String fileName() {
         return name;

@@ -7,7 +7,7 @@ import dev.pagestore.ipc.linux.Errno;
  *
  * <ul>
  *   <li>Expected device and file-system outcomes are typed results: {@link #IO_ERROR} ({@code EIO}),
- *       {@link #NO_SPACE} ({@code ENOSPC}, {@code EDQUOT}), {@link #CANCELED}, {@link #TIMER_EXPIRED}.</li>
+ *       {@link #NO_SPACE} ({@code ENOSPC}, {@code EDQUOT}), {@link #CANCELED}.</li>
  *   <li>{@link #RETRY}: {@code EAGAIN}/{@code EINTR} in a CQE mean the request was not performed and may simply be
  *       issued again (reads and whole-page writes are idempotent).</li>
  *   <li>Programmer errors ({@code EFAULT}: a buffer address the kernel cannot use; {@code EBADF}: a descriptor or
@@ -17,7 +17,7 @@ import dev.pagestore.ipc.linux.Errno;
  * </ul>
  */
 public enum CompletionStatus {
-    /** {@code res >= 0}: bytes transferred, or 0 for NOP, FSYNC and a cancellation that found its target. */
+    /** {@code res >= 0}: bytes transferred, or 0 for FSYNC, a woken futex wait and a cancellation that found its target. */
     OK,
     /** {@code EIO}: the device failed the request. */
     IO_ERROR,
@@ -29,8 +29,6 @@ public enum CompletionStatus {
     RETRY,
     /** {@code ECANCELED}: an {@code ASYNC_CANCEL} (or ring shutdown) cancelled the operation before it ran. */
     CANCELED,
-    /** {@code ETIME} on a TIMEOUT: the timer fired (its normal completion). */
-    TIMER_EXPIRED,
     /** {@code ENOENT} on an ASYNC_CANCEL: the target had already completed (or never existed). */
     CANCEL_TARGET_NOT_FOUND,
     /** {@code EALREADY} on an ASYNC_CANCEL: the target is running and cannot be stopped; its completion will come. */
@@ -40,7 +38,7 @@ public enum CompletionStatus {
     /** An errno this mapping does not know for this operation. */
     UNKNOWN_ERROR;
 
-    /** Linux {@code ETIME}, not in {@link Errno} (only io_uring reports it here). */
+    /** Linux {@code ETIME}, not in {@link Errno}: a timed {@code io_uring_enter} wait ran out. */
     static final int ETIME = 62;
     /** Linux {@code EALREADY}. */
     static final int EALREADY = 114;
@@ -90,14 +88,12 @@ public enum CompletionStatus {
                 }
                 yield errno == Errno.EINVAL.number() ? INVALID : UNKNOWN_ERROR;
             }
-            case TIMEOUT -> errno == ETIME ? TIMER_EXPIRED : UNKNOWN_ERROR;
             case ASYNC_CANCEL -> {
                 if (errno == Errno.ENOENT.number()) {
                     yield CANCEL_TARGET_NOT_FOUND;
                 }
                 yield errno == EALREADY ? CANCEL_TARGET_RUNNING : UNKNOWN_ERROR;
             }
-            case NOP -> UNKNOWN_ERROR;
             case FUTEX_WAITV -> errno == Errno.EINVAL.number() || errno == Errno.EOPNOTSUPP.number() ? UNSUPPORTED
                     : UNKNOWN_ERROR;
         };

@@ -10,7 +10,7 @@ public interface CqeHandler {
     /**
      * @param callerId the id passed when the operation was prepared
      * @param op       the operation that completed
-     * @param result   bytes transferred (READ/WRITE), 0 (NOP/FSYNC/cancel found), or {@code -errno}; classify with
+     * @param result   bytes transferred (READ/WRITE), 0 (FSYNC, a woken futex wait, a cancel that found its target), or {@code -errno}; classify with
      *                 {@link CompletionStatus#of(UringOp, int)}
      */
     void onCompletion(long callerId, UringOp op, int result);

@@ -188,9 +188,6 @@ public final class IoUringBackend implements QueueBackend {
                     cancelsTooLate++;
                 }
             }
-            case TIMEOUT, NOP -> {
-                // never prepared on a queue pair's ring; a CQE of one names no command, so it completes nothing
-            }
             case FUTEX_WAITV -> {
                 futexWatchArmed = false;
                 // Any outcome ends the watch; only a kernel that lacks the operation ends its use (checked by errno:
@@ -350,10 +347,5 @@ public final class IoUringBackend implements QueueBackend {
     /** Whether the kernel accepted {@code SINGLE_ISSUER} for the current ring. */
     public boolean kernelEnforcesSingleIssuer() {
         return rings.current().singleIssuer();
-    }
-
-    /** The current ring (tests). */
-    IoUring ring() {
-        return rings.current();
     }
 }

@@ -51,12 +51,10 @@ public final class SqeDescriptor {
     /** {@code sizeof(struct io_uring_sqe)} without {@code IORING_SETUP_SQE128}. */
     public static final int SIZE;
 
-    // Opcodes (enum io_uring_op).
-    public static final byte IORING_OP_NOP = 0;
+    // The opcodes the store uses (enum io_uring_op).
     public static final byte IORING_OP_FSYNC = 3;
     public static final byte IORING_OP_READ_FIXED = 4;
     public static final byte IORING_OP_WRITE_FIXED = 5;
-    public static final byte IORING_OP_TIMEOUT = 11;
     public static final byte IORING_OP_ASYNC_CANCEL = 14;
     public static final byte IORING_OP_FALLOCATE = 17;
     public static final byte IORING_OP_READ = 22;

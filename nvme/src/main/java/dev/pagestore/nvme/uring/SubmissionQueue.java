@@ -1,7 +1,6 @@
 package dev.pagestore.nvme.uring;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -36,7 +35,6 @@ public final class SubmissionQueue {
     /** The CQ's size: prepared plus in-flight operations never exceed it. */
     private final int completionRoom;
     /** TIMEOUT timespecs, one per SQ slot. */
-    private final MemorySegment timeoutSpecs;
 
     // Owner-thread state (plain fields: one thread only).
     private int tailLocal;
@@ -67,17 +65,6 @@ public final class SubmissionQueue {
         }
         this.tailLocal = (int) U32.getAcquire(sqRing, tailOffset);
         this.tailPublished = tailLocal;
-        this.timeoutSpecs = arena.allocate((long) IoUring.TIMESPEC_SIZE * entries, 8);
-    }
-
-    /** Prepares a NOP; {@code false} (and nothing written) when the queue is full. */
-    public boolean prepareNop(long callerId) {
-        checkCall(callerId);
-        if (!reserve()) {
-            return false;
-        }
-        push(SqeDescriptor.IORING_OP_NOP, (byte) 0, -1, 0, 0, 0, 0, userData(UringOp.NOP, callerId), (short) 0);
-        return true;
     }
 
     /**
@@ -232,30 +219,6 @@ public final class SubmissionQueue {
         }
         push(SqeDescriptor.IORING_OP_FUTEX_WAITV, (byte) 0, 0, 0, waiters.address(), count, 0,
                 userData(UringOp.FUTEX_WAITV, callerId), (short) 0);
-        return true;
-    }
-
-    /**
-     * Prepares a timer that completes with {@code -ETIME} ({@link CompletionStatus#TIMER_EXPIRED}) after
-     * {@code delayNanos}, or {@code -ECANCELED} when cancelled first.
-     *
-     * @return {@code false} (and nothing written) when the queue is full
-     */
-    public boolean prepareTimeout(long delayNanos, long callerId) {
-        checkCall(callerId);
-        if (delayNanos < 0) {
-            throw new IllegalArgumentException("delayNanos=" + delayNanos + " is negative");
-        }
-        if (!reserve()) {
-            return false;
-        }
-        // The kernel copies the timespec while it consumes the SQE (during the next io_uring_enter), so one slot per
-        // SQ index is enough: the slot is not reused before that SQE has been consumed.
-        long specOffset = (long) IoUring.TIMESPEC_SIZE * (tailLocal & mask);
-        timeoutSpecs.set(JAVA_LONG, specOffset, delayNanos / 1_000_000_000L);
-        timeoutSpecs.set(JAVA_LONG, specOffset + 8, delayNanos % 1_000_000_000L);
-        push(SqeDescriptor.IORING_OP_TIMEOUT, (byte) 0, -1, 0, timeoutSpecs.address() + specOffset, 1, 0,
-                userData(UringOp.TIMEOUT, callerId), (short) 0);
         return true;
     }
 

@@ -10,13 +10,10 @@ package dev.pagestore.nvme.uring;
  * a cancellation names the operation the caller asked for.
  */
 public enum UringOp {
-    NOP,
     READ,
     WRITE,
     /** {@code IORING_OP_FSYNC}, with or without {@code IORING_FSYNC_DATASYNC}. */
     FSYNC,
-    /** {@code IORING_OP_TIMEOUT}: a ring-level timer that completes with {@code -ETIME} when it fires. */
-    TIMEOUT,
     /** {@code IORING_OP_ASYNC_CANCEL}: completes with 0, {@code -ENOENT} or {@code -EALREADY}. */
     ASYNC_CANCEL,
     /** {@code IORING_OP_FALLOCATE}: {@code fallocate(2)} through the ring (write-zeroes uses {@code ZERO_RANGE}). */
@@ -30,16 +27,16 @@ public enum UringOp {
     private static final UringOp[] BY_CODE = values();
 
     static {
-        assert BY_CODE.length < 256 : "operation codes must fit the top byte of user_data";
+        assert BY_CODE.length < 255 : "operation codes must fit the top byte of user_data";
     }
 
-    /** The code stored in the top byte of user_data. */
+    /** The code stored in the top byte of user_data; never 0, so a zeroed user_data names no operation. */
     int code() {
-        return ordinal();
+        return ordinal() + 1;
     }
 
     /** The operation for {@code code}, or {@code null} when no operation has it (a corrupt user_data). */
     static UringOp ofCode(int code) {
-        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
+        return code >= 1 && code <= BY_CODE.length ? BY_CODE[code - 1] : null;
     }
 }

@@ -32,7 +32,6 @@ class CompletionStatusTest {
                 CompletionStatus.of(UringOp.ASYNC_CANCEL, -Errno.ENOENT.number()));
         assertEquals(CompletionStatus.CANCEL_TARGET_RUNNING,
                 CompletionStatus.of(UringOp.ASYNC_CANCEL, -CompletionStatus.EALREADY));
-        assertEquals(CompletionStatus.TIMER_EXPIRED, CompletionStatus.of(UringOp.TIMEOUT, -CompletionStatus.ETIME));
         assertEquals(CompletionStatus.UNKNOWN_ERROR, CompletionStatus.of(UringOp.READ, -Errno.ENOENT.number()),
                 "ENOENT means something only for a cancellation");
     }

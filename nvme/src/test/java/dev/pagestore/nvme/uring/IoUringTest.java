@@ -7,8 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pagestore.ipc.linux.Errno;
+import dev.pagestore.ipc.linux.Futex;
+import dev.pagestore.ipc.linux.FutexWaitv;
 import dev.pagestore.ipc.owner.OwnerThreadException;
 import dev.pagestore.ipc.linux.IoUringSyscalls;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -16,20 +20,58 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Ring mechanics that need no data file: NOPs, timers, batching, ownership, capacity, close. */
+/**
+ * Ring mechanics that need no data file: batching, ownership, capacity, cancels, timed waits, close. Two operations
+ * the store itself uses stand in for any: a cancel of a read never issued completes at once, and a futex wait on a
+ * word nobody changes stays in flight until it is woken, cancelled or the ring closes.
+ */
 class IoUringTest {
+    /** No read is ever issued in these tests, so a cancel aimed at one finds nothing and completes at once. */
+    private static final long NO_SUCH_READ = 0xdead;
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment word = arena.allocate(4, 4);
+    private final FutexWaitv waiters = new FutexWaitv();
+
+    @AfterEach
+    void closeArena() {
+        arena.close();
+    }
+
+    private static boolean instant(IoUring ring, long callerId) {
+        return ring.sq().prepareCancel(UringOp.READ, NO_SUCH_READ, callerId);
+    }
+
+    private boolean parked(IoUring ring, long callerId) {
+        if (waiters.count() == 0) {
+            waiters.add(word, 0);
+        }
+        return ring.sq().prepareFutexWaitv(waiters.array(), waiters.count(), callerId);
+    }
+
+    private Thread wakeLater(Duration delay) {
+        return Thread.ofPlatform().start(() -> {
+            LockSupport.parkNanos(delay.toNanos());
+            Futex.wake(word, 1);
+        });
+    }
+
 
     @Test
-    void shouldRoundTripNopWithCallerIdAndOperation() throws Exception {
+    void shouldRoundTripCallerIdAndOperation() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
-            assertTrue(ring.sq().prepareNop(SubmissionQueue.CALLER_ID_MAX));
-            assertTrue(ring.sq().prepareNop(42));
+            assertTrue(instant(ring, SubmissionQueue.CALLER_ID_MAX));
+            assertTrue(instant(ring, 42));
             assertEquals(2, ring.submit());
             RecordingHandler handler = RecordingHandler.reapAll(ring, 2);
-            assertEquals(0, handler.find(UringOp.NOP, SubmissionQueue.CALLER_ID_MAX).result());
-            assertEquals(0, handler.find(UringOp.NOP, 42).result());
+            assertEquals(CompletionStatus.CANCEL_TARGET_NOT_FOUND, CompletionStatus.of(UringOp.ASYNC_CANCEL,
+                    handler.find(UringOp.ASYNC_CANCEL, SubmissionQueue.CALLER_ID_MAX).result()));
+            assertEquals(CompletionStatus.CANCEL_TARGET_NOT_FOUND, CompletionStatus.of(UringOp.ASYNC_CANCEL,
+                    handler.find(UringOp.ASYNC_CANCEL, 42).result()));
             assertEquals(0, ring.inFlight());
             assertEquals(2, ring.stats().cqesReaped());
         }
@@ -56,7 +98,7 @@ class IoUringTest {
         try (IoUring ring = IoUring.open(IoUringOptions.of(64))) {
             int batch = 48;
             for (int i = 0; i < batch; i++) {
-                assertTrue(ring.sq().prepareNop(i));
+                assertTrue(instant(ring, i));
             }
             long entersBefore = ring.stats().enterCalls();
             assertEquals(batch, ring.submit());
@@ -78,7 +120,7 @@ class IoUringTest {
             AtomicReference<Throwable> thrown = new AtomicReference<>();
             Thread intruder = new Thread(() -> {
                 try {
-                    ring.sq().prepareNop(1);
+                    instant(ring, 1);
                 } catch (Throwable t) {
                     thrown.set(t);
                 }
@@ -91,7 +133,7 @@ class IoUringTest {
             assertTrue(t.getMessage().contains("'" + owner + "'"), t.getMessage());
             assertTrue(t.getMessage().contains("'intruder-thread'"), t.getMessage());
             assertEquals(0, ring.prepared(), "the refused call wrote nothing");
-            assertTrue(ring.sq().prepareNop(2), "the owner still uses the ring");
+            assertTrue(instant(ring, 2), "the owner still uses the ring");
             ring.submit();
             assertEquals(2, RecordingHandler.reapAll(ring, 1).completions.getFirst().callerId());
         }
@@ -136,16 +178,16 @@ class IoUringTest {
             int sq = ring.sqEntries();
             int id = 0;
             while (ring.inFlight() + ring.prepared() < ring.cqEntries()) {
-                assertTrue(ring.sq().prepareNop(id++));
+                assertTrue(instant(ring, id++));
                 if (ring.prepared() == sq) {
                     ring.submit();
                 }
             }
             ring.submit();
-            assertFalse(ring.sq().prepareNop(999), "the CQ budget is used up");
+            assertFalse(instant(ring, 999), "the CQ budget is used up");
             ring.submitAndWait(sq);
             List<Boolean> prepared = new ArrayList<>();
-            int reaped = ring.reap(sq, (callerId, op, result) -> prepared.add(ring.sq().prepareNop(1000 + callerId)));
+            int reaped = ring.reap(sq, (callerId, op, result) -> prepared.add(instant(ring, 1000 + callerId)));
             assertEquals(sq, reaped);
             assertEquals(sq, prepared.size());
             assertFalse(prepared.contains(false), "each completion's room was free for its handler: " + prepared);
@@ -158,15 +200,15 @@ class IoUringTest {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
             int sq = ring.sqEntries();
             for (int i = 0; i < sq; i++) {
-                assertTrue(ring.sq().prepareNop(100 + i));
+                assertTrue(instant(ring, 100 + i));
             }
-            assertFalse(ring.sq().prepareNop(999), "SQ full");
+            assertFalse(instant(ring, 999), "SQ full");
             assertEquals(1, ring.stats().queueFullRefusals());
             assertEquals(sq, ring.prepared());
             assertEquals(sq, ring.submit());
             // The CQ budget: completions not yet reaped count, so in-flight never exceeds the CQ.
             int accepted = 0;
-            while (ring.sq().prepareNop(200 + accepted)) {
+            while (instant(ring, 200 + accepted)) {
                 accepted++;
                 if (ring.prepared() == sq) {
                     ring.submit();
@@ -183,24 +225,24 @@ class IoUringTest {
             for (int i = 0; i < accepted; i++) {
                 assertTrue(ids.contains(200L + i), "second batch id " + (200 + i) + " completed");
             }
-            assertFalse(ids.contains(999L), "the refused NOP never reached the kernel");
+            assertFalse(ids.contains(999L), "the refused entry never reached the kernel");
             assertEquals(ring.cqEntries(), ids.size());
-            assertTrue(ring.sq().prepareNop(1), "room again after reaping");
+            assertTrue(instant(ring, 1), "room again after reaping");
         }
     }
 
     @Test
-    void shouldCancelAnInFlightTimerAndReportBothCompletions() throws Exception {
+    void shouldCancelAnInFlightOperationAndReportBothCompletions() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
-            assertTrue(ring.sq().prepareTimeout(Duration.ofSeconds(30).toNanos(), 7));
+            assertTrue(parked(ring, 7));
             ring.submit();
-            assertTrue(ring.sq().prepareCancel(UringOp.TIMEOUT, 7, 8));
+            assertTrue(ring.sq().prepareCancel(UringOp.FUTEX_WAITV, 7, 8));
             ring.submit();
             RecordingHandler handler = RecordingHandler.reapAll(ring, 2);
             assertEquals(CompletionStatus.OK, CompletionStatus.of(UringOp.ASYNC_CANCEL,
                     handler.find(UringOp.ASYNC_CANCEL, 8).result()), "cancel found its target");
-            assertEquals(CompletionStatus.CANCELED, CompletionStatus.of(UringOp.TIMEOUT,
-                    handler.find(UringOp.TIMEOUT, 7).result()));
+            assertEquals(CompletionStatus.CANCELED, CompletionStatus.of(UringOp.FUTEX_WAITV,
+                    handler.find(UringOp.FUTEX_WAITV, 7).result()));
         }
     }
 
@@ -215,22 +257,17 @@ class IoUringTest {
     }
 
     @Test
-    void shouldFireATimerAndReturnFromATimedWaitWhenNothingCompletes() throws Exception {
+    void shouldReturnFromATimedWaitWhenNothingCompletes() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
-            assertTrue(ring.sq().prepareTimeout(Duration.ofMillis(20).toNanos(), 3));
-            assertTrue(ring.sq().prepareTimeout(Duration.ofSeconds(30).toNanos(), 4));
+            assertTrue(parked(ring, 4));
             ring.submit();
-            RecordingHandler first = RecordingHandler.reapAll(ring, 1);
-            assertEquals(3, first.completions.getFirst().callerId());
-            assertEquals(CompletionStatus.TIMER_EXPIRED, CompletionStatus.of(UringOp.TIMEOUT,
-                    first.completions.getFirst().result()));
             long start = System.nanoTime();
             ring.submitAndWait(1, Duration.ofMillis(50).toNanos());
             long waitedNanos = System.nanoTime() - start;
-            assertEquals(0, ring.completionsReady(), "the 30 s timer is still pending");
+            assertEquals(0, ring.completionsReady(), "the futex wait is still pending");
             assertTrue(waitedNanos >= Duration.ofMillis(40).toNanos(), "waited " + waitedNanos + " ns");
             assertEquals(1, ring.inFlight());
-            ring.sq().prepareCancel(UringOp.TIMEOUT, 4, 5);
+            ring.sq().prepareCancel(UringOp.FUTEX_WAITV, 4, 5);
             ring.submit();
             RecordingHandler.reapAll(ring, 2);
             assertEquals(0, ring.inFlight());
@@ -243,22 +280,24 @@ class IoUringTest {
             assertEquals(ring.deferTaskrun(), (ring.setupFlags() & IoUringSyscalls.SETUP_TASKRUN_FLAG) != 0,
                     "TASKRUN_FLAG goes with DEFER_TASKRUN on this kernel");
             assumeTrue(ring.deferTaskrun(), "a kernel without DEFER_TASKRUN posts completions without an enter");
-            assertTrue(ring.sq().prepareTimeout(Duration.ofMillis(30).toNanos(), 1));
+            assertTrue(parked(ring, 1));
             ring.submit();
+            Thread waker = wakeLater(Duration.ofMillis(30));
             RecordingHandler handler = new RecordingHandler();
             long entersBefore = ring.stats().enterCalls();
             for (int i = 0; i < 1_000; i++) {
                 ring.reap(8, handler);
             }
-            if (handler.completions.isEmpty()) {  // else the machine stalled past the timer: one enter took it
-                assertEquals(entersBefore, ring.stats().enterCalls(), "empty reaps with a timer in flight entered");
+            if (handler.completions.isEmpty()) {  // else the machine stalled past the wake: one enter took it
+                assertEquals(entersBefore, ring.stats().enterCalls(), "empty reaps with a wait in flight entered");
             }
             long giveUp = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (handler.completions.isEmpty()) {
-                assertTrue(System.nanoTime() < giveUp, "the timer's completion was never reaped");
+                assertTrue(System.nanoTime() < giveUp, "the woken wait's completion was never reaped");
                 ring.reap(8, handler);
                 Thread.onSpinWait();
             }
+            waker.join();
             assertEquals(1, handler.completions.getFirst().callerId());
             assertTrue(ring.stats().enterCalls() - entersBefore <= 2, "entered "
                     + (ring.stats().enterCalls() - entersBefore) + " times to reap one completion");
@@ -268,8 +307,8 @@ class IoUringTest {
     @Test
     void shouldRefuseToReapFromInsideACompletionHandler() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
-            ring.sq().prepareNop(1);
-            ring.sq().prepareNop(2);
+            instant(ring, 1);
+            instant(ring, 2);
             ring.submitAndWait(2);
             AtomicInteger delivered = new AtomicInteger();
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> ring.reap(8, (id, op, res) -> {
@@ -285,10 +324,10 @@ class IoUringTest {
     @Test
     void shouldLetAHandlerPrepareAndSubmitFollowUpWork() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
-            ring.sq().prepareNop(1);
+            instant(ring, 1);
             ring.submitAndWait(1);
             ring.reap(8, (id, op, res) -> {
-                assertTrue(ring.sq().prepareNop(id + 1));
+                assertTrue(instant(ring, id + 1));
                 ring.submit();
             });
             assertEquals(2, RecordingHandler.reapAll(ring, 1).completions.getFirst().callerId());
@@ -298,16 +337,16 @@ class IoUringTest {
     @Test
     void shouldNotSubmitPreparedEntriesWhenReapingRunsDeferredCompletionWork() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
-            ring.sq().prepareNop(1);
+            instant(ring, 1);
             ring.submit();
-            ring.sq().prepareNop(2);  // prepared, not submitted
+            instant(ring, 2);  // prepared, not submitted
             RecordingHandler handler = new RecordingHandler();
             while (handler.completions.isEmpty()) {
-                ring.reap(8, handler);  // with DEFER_TASKRUN this enters the kernel to post NOP 1's completion
+                ring.reap(8, handler);  // with DEFER_TASKRUN this enters the kernel to post entry 1's completion
             }
             assertEquals(1, handler.completions.size());
             assertEquals(1, handler.completions.getFirst().callerId());
-            assertEquals(1, ring.prepared(), "reap left the prepared NOP for the caller's next submit");
+            assertEquals(1, ring.prepared(), "reap left the prepared entry for the caller's next submit");
             assertEquals(0, ring.inFlight());
             ring.submit();
             assertEquals(2, RecordingHandler.reapAll(ring, 1).completions.getFirst().callerId());
@@ -344,9 +383,9 @@ class IoUringTest {
     void shouldRejectCallerIdsThatDoNotFitUserData() throws Exception {
         try (IoUring ring = IoUring.open(IoUringOptions.of(8))) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> ring.sq().prepareNop(SubmissionQueue.CALLER_ID_MAX + 1));
+                    () -> instant(ring, SubmissionQueue.CALLER_ID_MAX + 1));
             assertTrue(e.getMessage().contains("callerId=" + (SubmissionQueue.CALLER_ID_MAX + 1)), e.getMessage());
-            assertThrows(IllegalArgumentException.class, () -> ring.sq().prepareNop(-1));
+            assertThrows(IllegalArgumentException.class, () -> instant(ring, -1));
             assertThrows(IllegalArgumentException.class, () -> ring.submitAndWait(1), "nothing in flight");
         }
     }
@@ -354,26 +393,28 @@ class IoUringTest {
     @Test
     void shouldWaitForInFlightOperationsOnCloseAndBeIdempotent() throws Exception {
         IoUring ring = IoUring.open(IoUringOptions.of(8));
-        ring.sq().prepareTimeout(Duration.ofMillis(30).toNanos(), 9);
+        parked(ring, 9);
         ring.submit();
+        Thread waker = wakeLater(Duration.ofMillis(30));
         RecordingHandler handler = new RecordingHandler();
         assertEquals(0, ring.close(Duration.ofSeconds(10), handler));
-        assertEquals(1, handler.completions.size(), "close drained the timer's completion");
+        waker.join();
+        assertEquals(1, handler.completions.size(), "close drained the woken wait's completion");
         assertTrue(ring.isClosed());
         ring.close();  // idempotent
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ring.sq().prepareNop(1));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> instant(ring, 1));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
     }
 
     @Test
     void shouldReportOperationsStillInFlightWhenTheCloseWaitRunsOut() throws Exception {
         IoUring ring = IoUring.open(IoUringOptions.of(8));
-        ring.sq().prepareTimeout(Duration.ofSeconds(60).toNanos(), 1);
-        ring.sq().prepareNop(2);
+        parked(ring, 1);
+        instant(ring, 2);
         ring.submit();
-        ring.sq().prepareNop(3);  // prepared, never submitted: dropped
+        instant(ring, 3);  // prepared, never submitted: dropped
         RecordingHandler handler = new RecordingHandler();
-        assertEquals(1, ring.close(Duration.ofMillis(50), handler), "the 60 s timer is reported as abandoned");
+        assertEquals(1, ring.close(Duration.ofMillis(50), handler), "the wait nobody wakes is reported as abandoned");
         assertEquals(1, handler.completions.size());
         assertEquals(2, handler.completions.getFirst().callerId());
     }
