@@ -43,11 +43,6 @@ public final class OrderedAccess {
         LONG.setRelease(segment, offset, value);
     }
 
-    /** Volatile load (sequentially consistent). */
-    public static long getLongVolatile(MemorySegment segment, long offset) {
-        return (long) LONG.getVolatile(segment, offset);
-    }
-
     /** Acquire load of a 32-bit word. */
     public static int getIntAcquire(MemorySegment segment, long offset) {
         return (int) INT.getAcquire(segment, offset);
