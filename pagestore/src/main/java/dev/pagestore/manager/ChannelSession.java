@@ -10,6 +10,10 @@ import dev.pagestore.ipc.ring.RingProducer;
  * The manager's state for one attached worker's channel, owned by the reactor that serves it: the outstanding
  * request ids (a reused id is INVALID), the completions waiting for room in the completion ring, and the atomic batch
  * being collected. Created on the control thread, handed to the reactor through its queue.
+ *
+ * <p>A completion is written once, straight into a claimed entry of the completion ring, and the pass's entries are
+ * published together by {@link #flushCompletions}. Only when the ring is full (the worker is behind) does a
+ * completion wait in the backlog here, and every later one queues behind it, so the worker sees them in order.
  */
 final class ChannelSession {
     final Channel channel;
@@ -33,7 +37,7 @@ final class ChannelSession {
     private final boolean[] slotsHeld;
     /** Requests accepted whose work (device or WAL) has not ended; the channel is reclaimed only at zero. */
     int inProgressOps;
-    /** Completions to post, in order: id, status, slot, result (parallel ring buffer, bounded by capacity*4). */
+    /** Completions that found the ring full, in order: id, status, slot, result (parallel, bounded by capacity*4). */
     private final long[] pendingIds;
     private final int[] pendingStatus;
     private final int[] pendingSlots;
@@ -90,16 +94,24 @@ final class ChannelSession {
 
     /** Requests this reactor still owes an answer or a slot release, plus completions not yet posted. */
     int load() {
-        return outstandingIds.size() + pendingCount;
+        return outstandingIds.size() + pendingCompletions();
     }
 
+    /** Completions written or queued and not yet published. */
     int pendingCompletions() {
-        return pendingCount;
+        return pendingCount + completions.claimed();
     }
 
-    /** Queues a completion; posted by {@link #flushCompletions}. Dropped once the worker is gone. */
+    /** Writes a completion into the ring, or queues it while the ring is full; published by {@link #flushCompletions}. */
     void complete(long requestId, int status, int slot, long result) {
         if (detaching) {
+            return;
+        }
+        int checkedSlot = slot >= 0 && slot < slotCount ? slot : -1;
+        int written = completions.claimed();
+        if (pendingCount == 0 && completions.tryClaim(written + 1) > written) {
+            CompletionDescriptor.write(completions.segment(), completions.entryOffset(written), requestId, status,
+                    checkedSlot, result);
             return;
         }
         if (pendingCount == pendingIds.length) {
@@ -110,18 +122,26 @@ final class ChannelSession {
         int i = (pendingHead + pendingCount) % pendingIds.length;
         pendingIds[i] = requestId;
         pendingStatus[i] = status;
-        pendingSlots[i] = slot >= 0 && slot < slotCount ? slot : -1;
+        pendingSlots[i] = checkedSlot;
         pendingResults[i] = result;
         pendingCount++;
     }
 
-    /** Posts as many queued completions as the ring has room for, with one publish. Returns how many. */
+    /**
+     * Publishes the completions written into the ring and as many queued ones as now fit, with one publish. Returns
+     * how many.
+     */
     int flushCompletions() {
-        if (pendingCount == 0 || detaching) {
+        if (detaching) {
             return 0;
         }
-        int n = completions.tryClaim(Math.min(pendingCount, capacity));
-        for (int k = 0; k < n; k++) {
+        int written = completions.claimed();
+        if (pendingCount == 0) {
+            completions.publish(written);
+            return written;
+        }
+        int n = completions.tryClaim(written + Math.min(pendingCount, capacity));
+        for (int k = written; k < n; k++) {
             int i = pendingHead;
             CompletionDescriptor.write(completions.segment(), completions.entryOffset(k), pendingIds[i],
                     pendingStatus[i], pendingSlots[i], pendingResults[i]);
