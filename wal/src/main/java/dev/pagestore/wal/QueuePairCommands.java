@@ -97,9 +97,12 @@ final class QueuePairCommands {
         };
     }
 
-    /** Submits, then polls until every command of this call has completed (or timed out). */
+    /**
+     * Submits and waits for the first completion in one call (one {@code io_uring_enter} on io_uring, where a
+     * submit and a separate wait took two), then polls until every command of this call has completed (or timed out).
+     */
     private void submitAndAwait(QueuePair qp, int kind, long offset, long length) throws IOException {
-        qp.submit();
+        qp.submitAndAwait(settings.timeoutNanos());
         // Bounded: each command completes, or is completed as TIMEOUT at its deadline.
         while (completions.outstanding > 0) {
             if (qp.poll(2 * qp.queueDepth(), completions) == 0) {
