@@ -30,8 +30,11 @@ import java.util.List;
  *       <td>SHORT_TRANSFER (retried by default)</td></tr>
  *   <tr><td>{@link #tearNextWrite}</td><td>persists only the first {@code persistedBytes}, reports success</td>
  *       <td>OK: the tear is silent, found only by reading back (what checksums are for)</td></tr>
- *   <tr><td>{@link SimulatedNvmeDevice#powerFail()}</td><td>drops the volatile write cache and aborts every
- *       command not yet completed</td><td>ABORTED (NVMe "aborted due to power loss"); unflushed writes are gone</td></tr>
+ *   <tr><td>{@link SimulatedNvmeDevice#powerFail()}</td><td>drops the volatile write cache (or, with the random
+ *       write-back, keeps each cached write whole, torn or not at all) and aborts every command not yet
+ *       completed</td><td>ABORTED (NVMe "aborted due to power loss"); unflushed writes are gone or torn</td></tr>
+ *   <tr><td>{@link SimulatedMedia#flipBit}</td><td>rots a bit on the media (and in the cache's copy)</td>
+ *       <td>OK, and the wrong byte: found only by checksums</td></tr>
  * </table>
  *
  * Thread-safe: tests may add rules from any thread.
