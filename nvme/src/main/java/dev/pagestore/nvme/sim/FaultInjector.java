@@ -45,8 +45,14 @@ public final class FaultInjector {
 
     enum Kind { FAIL, HOLD, LOSE_COMPLETION, DELAY, DUPLICATE_COMPLETION, SHORT_TRANSFER, TORN_WRITE }
 
-    /** One command's fault, as decided when the controller fetched it. */
-    record Fault(Kind kind, int statusField, int ticks, int bytes) {
+    /**
+     * One command's fault, as decided when the controller fetched it; a held command carries the release epoch it
+     * waits out ({@code -1} for other faults).
+     */
+    record Fault(Kind kind, int statusField, int ticks, int bytes, int heldEpoch) {
+        Fault(Kind kind, int statusField, int ticks, int bytes) {
+            this(kind, statusField, ticks, bytes, -1);
+        }
     }
 
     private static final class Rule {
@@ -177,7 +183,10 @@ public final class FaultInjector {
                 }
                 injected++;
                 injectedByKind[rule.fault.kind().ordinal()]++;
-                return rule.fault;
+                // The epoch is read under the lock releaseHeld() takes, with the count: a release made after a test
+                // saw this injection counted always answers the command.
+                Fault f = rule.fault;
+                return f.kind() == Kind.HOLD ? new Fault(f.kind(), 0, 0, 0, releaseEpoch) : f;
             }
         }
         return null;
