@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagestore.ipc.ring.RequestDescriptor;
-import dev.pagestore.wal.FaultyLogDevice;
-import dev.pagestore.wal.FaultyLogDirectory;
 import dev.pagestore.wal.PageReplayer;
+import dev.pagestore.wal.SimulatedFile;
+import dev.pagestore.wal.SimulatedLogDirectory;
 import dev.pagestore.wal.WalConfig;
 import dev.pagestore.wal.WalSegmentDescriptor;
 import dev.pagestore.wal.WriteAheadLog;
@@ -25,9 +25,10 @@ class WalStageTest {
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)  // a hand-off that waits never returns
     void shouldKeepWritesTheFullRingRefusedAndHandThemAllOnInOrderOnceThereIsRoom() throws Exception {
-        FaultyLogDirectory directory = new FaultyLogDirectory(3);
         WalConfig config = new WalConfig(1 << 20, PAGE, 8, RING, 64 << 10, 4096, 4096, 1);
-        try (WriteAheadLog wal = WriteAheadLog.open(directory, config, PageReplayer.NONE);
+        try (SimulatedLogDirectory directory = new SimulatedLogDirectory(
+                        SimulatedLogDirectory.Settings.of(3, config.segmentSizeBytes()));
+                WriteAheadLog wal = WriteAheadLog.open(directory, config, PageReplayer.NONE);
                 StagingBuffers buffers = new StagingBuffers(PAGE, 8)) {
             WalStage stage = new WalStage(wal, new UnappliedWrites(), PAGE, 8);
             List<Op> ops = new ArrayList<>();
@@ -39,16 +40,20 @@ class WalStageTest {
                 op.staging[0].segment.fill((byte) i);
                 ops.add(op);
             }
-            FaultyLogDevice segment = directory.device(WalSegmentDescriptor.fileName(0));
-            // The device's methods hold its monitor: holding it here stops the writer in its next write, so the
-            // ring fills and stays full while the stage is handed more writes than it holds.
-            synchronized (segment) {
+            SimulatedFile segment = directory.file(WalSegmentDescriptor.fileName(0));
+            // The controller holds the writer's next write unanswered, so the ring fills and stays full while the
+            // stage is handed more writes than it holds.
+            segment.holdNextWrite();
+            try {
                 for (Op op : ops) {
                     stage.append(op);
                 }
                 assertTrue(stage.hasWaiting(), "the ring of " + RING + " took all " + ops.size() + " writes");
                 assertEquals(ops.size(), stage.pending());
+                segment.awaitHeldWrite();
                 assertEquals(0, stage.retryWaiting(), "still no room while the writer is stopped");
+            } finally {
+                segment.releaseHeld();
             }
             List<Op> done = new ArrayList<>();
             long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -164,8 +164,8 @@ class BlockingAppendTest {
 
     @Test
     void shouldAllocateNothingPerBlockingAppend() throws Exception {
-        // real files on tmpfs: the whole path with real system calls, and an fdatasync that costs nothing (through
-        // FaultyLogDirectory, whose model copies on every sync, 40,000 appends took 27 s)
+        // real files on tmpfs: the production path, with its real system calls, which the simulated controller
+        // would replace, and an fdatasync that costs nothing
         java.nio.file.Path root = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("/dev/shm"),
                 "pagestore-blocking-append-");
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

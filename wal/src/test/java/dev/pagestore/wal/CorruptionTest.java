@@ -26,7 +26,7 @@ class CorruptionTest {
     }
 
     /** A log of single pages and groups, one commit each, so later records were written after earlier ones synced. */
-    private static List<Written> buildLog(FaultyLogDirectory directory, WalConfig config, SplittableRandom random)
+    private static List<Written> buildLog(LogDirectory directory, WalConfig config, SplittableRandom random)
             throws IOException {
         List<Written> written = new ArrayList<>();
         try (WriteAheadLog wal = WriteAheadLog.open(directory, config, PageReplayer.NONE)) {
@@ -46,7 +46,7 @@ class CorruptionTest {
         return written;
     }
 
-    private static Recovered recover(FaultyLogDirectory directory, WalConfig config) throws IOException {
+    private static Recovered recover(LogDirectory directory, WalConfig config) throws IOException {
         Set<Long> records = new HashSet<>();
         Set<Long> applied = new HashSet<>();
         RecoveryReport report = WalRecovery.recover(directory, config, WalRecovery.redoLsn(directory, config),
@@ -58,6 +58,11 @@ class CorruptionTest {
         return new Recovered(report, records, applied);
     }
 
+    /** The simulated controller as the log's disk, files as large as a segment. */
+    private static SimulatedLogDirectory simulated(long seed, WalConfig config) {
+        return new SimulatedLogDirectory(SimulatedLogDirectory.Settings.of(seed, config.segmentSizeBytes()));
+    }
+
     @Test
     void shouldDetectRandomBitFlipsAndApplyNothingFromTheDamagedRecordOn() throws IOException {
         SplittableRandom seeds = new SplittableRandom(0xB17F_11FL);
@@ -66,15 +71,19 @@ class CorruptionTest {
             long seed = seeds.nextLong();
             SplittableRandom random = new SplittableRandom(seed);
             WalConfig config = WalTestSupport.smallConfig(seed);
-            FaultyLogDirectory directory = new FaultyLogDirectory(seed);
-            List<Written> written = buildLog(directory, config, random);
-            Written victim = written.get(random.nextInt(written.size()));
-            long at = victim.lsn() + random.nextInt(victim.length());
-            long segment = at / config.segmentSizeBytes();
-            directory.device(WalSegmentDescriptor.fileName(segment))
-                    .flipBit(at % config.segmentSizeBytes(), random.nextInt(8));
-
-            Recovered recovered = recover(directory, config);
+            List<Written> written;
+            Written victim;
+            long at;
+            Recovered recovered;
+            try (SimulatedLogDirectory directory = simulated(seed, config)) {
+                written = buildLog(directory, config, random);
+                victim = written.get(random.nextInt(written.size()));
+                at = victim.lsn() + random.nextInt(victim.length());
+                long segment = at / config.segmentSizeBytes();
+                directory.file(WalSegmentDescriptor.fileName(segment))
+                        .flipBit(at % config.segmentSizeBytes(), random.nextInt(8));
+                recovered = recover(directory, config);
+            }
             String where = "seed " + seed + ", flip at lsn " + at + " in record " + victim.lsn() + ": "
                     + recovered.report();
             for (Written w : written) {
@@ -100,15 +109,17 @@ class CorruptionTest {
             long seed = seeds.nextLong();
             SplittableRandom random = new SplittableRandom(seed);
             WalConfig config = WalTestSupport.smallConfig(seed);
-            FaultyLogDirectory directory = new FaultyLogDirectory(seed);
-            List<Written> written = buildLog(directory, config, random);
-            Written victim = written.get(random.nextInt(written.size()));
-            long cutAt = victim.lsn() + random.nextInt(victim.length()); // inside a record: it loses its tail
-            long segment = cutAt / config.segmentSizeBytes();
-            long cut = cutAt % config.segmentSizeBytes();
-            directory.device(WalSegmentDescriptor.fileName(segment)).truncateMedia(cut);
-
-            Recovered recovered = recover(directory, config);
+            List<Written> written;
+            long cutAt;
+            Recovered recovered;
+            try (SimulatedLogDirectory directory = simulated(seed, config)) {
+                written = buildLog(directory, config, random);
+                Written victim = written.get(random.nextInt(written.size()));
+                cutAt = victim.lsn() + random.nextInt(victim.length()); // inside a record: it loses its tail
+                long segment = cutAt / config.segmentSizeBytes();
+                directory.file(WalSegmentDescriptor.fileName(segment)).cutShort(cutAt % config.segmentSizeBytes());
+                recovered = recover(directory, config);
+            }
             String where = "seed " + seed + ", truncated at lsn " + cutAt + ": " + recovered.report();
             assertEquals(StopReason.CORRUPTION, recovered.report().stopReason(), where);
             assertTrue(recovered.report().detail().contains("truncated"), where);
@@ -123,14 +134,15 @@ class CorruptionTest {
     void shouldReportADamagedSegmentHeaderAsCorruption() throws IOException {
         long seed = 42;
         WalConfig config = WalTestSupport.smallConfig(seed);
-        FaultyLogDirectory directory = new FaultyLogDirectory(seed);
-        List<Written> written = buildLog(directory, config, new SplittableRandom(seed));
-        directory.device(WalSegmentDescriptor.fileName(1)).flipBit(WalSegmentDescriptor.SALT_OFFSET, 2);
-        Recovered recovered = recover(directory, config);
-        assertEquals(StopReason.CORRUPTION, recovered.report().stopReason(), recovered.report().toString());
-        assertTrue(recovered.report().detail().contains("header"), recovered.report().detail());
-        for (Written w : written) {
-            assertEquals(w.lsn() < config.segmentSizeBytes(), recovered.recordLsns().contains(w.lsn()));
+        try (SimulatedLogDirectory directory = simulated(seed, config)) {
+            List<Written> written = buildLog(directory, config, new SplittableRandom(seed));
+            directory.file(WalSegmentDescriptor.fileName(1)).flipBit(WalSegmentDescriptor.SALT_OFFSET, 2);
+            Recovered recovered = recover(directory, config);
+            assertEquals(StopReason.CORRUPTION, recovered.report().stopReason(), recovered.report().toString());
+            assertTrue(recovered.report().detail().contains("header"), recovered.report().detail());
+            for (Written w : written) {
+                assertEquals(w.lsn() < config.segmentSizeBytes(), recovered.recordLsns().contains(w.lsn()));
+            }
         }
     }
 
@@ -138,15 +150,16 @@ class CorruptionTest {
     void shouldReportAMissingSegmentFollowedByLaterOnesAsCorruption() throws IOException {
         long seed = 44;
         WalConfig config = WalTestSupport.smallConfig(seed);
-        FaultyLogDirectory directory = new FaultyLogDirectory(seed);
-        List<Written> written = buildLog(directory, config, new SplittableRandom(seed));
-        assertTrue(written.getLast().lsn() >= 2 * config.segmentSizeBytes(), "the log spans three segments");
-        directory.delete(WalSegmentDescriptor.fileName(1));
-        Recovered recovered = recover(directory, config);
-        assertEquals(StopReason.CORRUPTION, recovered.report().stopReason(), recovered.report().toString());
-        assertTrue(recovered.report().detail().contains("later segments"), recovered.report().detail());
-        for (Written w : written) {
-            assertEquals(w.lsn() < config.segmentSizeBytes(), recovered.recordLsns().contains(w.lsn()));
+        try (SimulatedLogDirectory directory = simulated(seed, config)) {
+            List<Written> written = buildLog(directory, config, new SplittableRandom(seed));
+            assertTrue(written.getLast().lsn() >= 2 * config.segmentSizeBytes(), "the log spans three segments");
+            directory.delete(WalSegmentDescriptor.fileName(1));
+            Recovered recovered = recover(directory, config);
+            assertEquals(StopReason.CORRUPTION, recovered.report().stopReason(), recovered.report().toString());
+            assertTrue(recovered.report().detail().contains("later segments"), recovered.report().detail());
+            for (Written w : written) {
+                assertEquals(w.lsn() < config.segmentSizeBytes(), recovered.recordLsns().contains(w.lsn()));
+            }
         }
     }
 
@@ -154,60 +167,55 @@ class CorruptionTest {
     void shouldEraseTheDamagedTailWhenAppendingResumes() throws IOException {
         long seed = 43;
         WalConfig config = WalTestSupport.smallConfig(seed);
-        FaultyLogDirectory directory = new FaultyLogDirectory(seed);
-        List<Written> written = buildLog(directory, config, new SplittableRandom(seed));
-        Written victim = written.get(written.size() - 10);
-        directory.device(WalSegmentDescriptor.fileName(victim.lsn() / config.segmentSizeBytes()))
-                .flipBit(victim.lsn() % config.segmentSizeBytes() + WalRecordDescriptor.HEADER_LENGTH, 0);
-        long resumed;
-        try (WriteAheadLog wal = WriteAheadLog.open(directory, config, PageReplayer.NONE)) {
-            assertEquals(StopReason.CORRUPTION, wal.recoveryReport().stopReason());
-            MemorySegment image = MemorySegment.ofArray(new byte[config.pageSizeBytes()]);
-            WalTestSupport.fill(image, 1000, 5);
-            resumed = wal.append(5, image).join();
-            assertEquals(victim.lsn(), resumed, "appending continues at the damaged record");
+        try (SimulatedLogDirectory directory = simulated(seed, config)) {
+            List<Written> written = buildLog(directory, config, new SplittableRandom(seed));
+            Written victim = written.get(written.size() - 10);
+            directory.file(WalSegmentDescriptor.fileName(victim.lsn() / config.segmentSizeBytes()))
+                    .flipBit(victim.lsn() % config.segmentSizeBytes() + WalRecordDescriptor.HEADER_LENGTH, 0);
+            long resumed;
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, config, PageReplayer.NONE)) {
+                assertEquals(StopReason.CORRUPTION, wal.recoveryReport().stopReason());
+                MemorySegment image = MemorySegment.ofArray(new byte[config.pageSizeBytes()]);
+                WalTestSupport.fill(image, 1000, 5);
+                resumed = wal.append(5, image).join();
+                assertEquals(victim.lsn(), resumed, "appending continues at the damaged record");
+            }
+            Recovered recovered = recover(directory, config);
+            assertEquals(StopReason.END_OF_LOG, recovered.report().stopReason(), recovered.report().toString());
+            assertTrue(recovered.recordLsns().contains(resumed));
+            assertEquals(written.size() - 10 + 1, recovered.recordLsns().size());
         }
-        Recovered recovered = recover(directory, config);
-        assertEquals(StopReason.END_OF_LOG, recovered.report().stopReason(), recovered.report().toString());
-        assertTrue(recovered.recordLsns().contains(resumed));
-        assertEquals(written.size() - 10 + 1, recovered.recordLsns().size());
     }
 
     @Test
     void shouldRefuseACorruptLogBeforeApplyingOrChangingAnythingWhenAskedTo() throws IOException {
         long seed = 45;
         WalConfig config = WalTestSupport.smallConfig(seed);
-        FaultyLogDirectory directory = new FaultyLogDirectory(seed);
-        List<Written> written = buildLog(directory, config, new SplittableRandom(seed));
-        Written victim = written.get(3); // many valid records written after it was durable: CORRUPTION
-        String name = WalSegmentDescriptor.fileName(victim.lsn() / config.segmentSizeBytes());
-        directory.device(name).flipBit(victim.lsn() % config.segmentSizeBytes() + 60, 1);
-        directory.open("0000000000000009.wal.tmp", true).close(); // evidence a lenient open would delete
-        byte[] before = bytes(directory, name);
-        List<Long> applied = new ArrayList<>();
+        try (SimulatedLogDirectory directory = simulated(seed, config)) {
+            List<Written> written = buildLog(directory, config, new SplittableRandom(seed));
+            Written victim = written.get(3); // many valid records written after it was durable: CORRUPTION
+            String name = WalSegmentDescriptor.fileName(victim.lsn() / config.segmentSizeBytes());
+            directory.file(name).flipBit(victim.lsn() % config.segmentSizeBytes() + 60, 1);
+            directory.open("0000000000000009.wal.tmp", true).close(); // evidence a lenient open would delete
+            byte[] before = WalTestSupport.readAll(directory, name);
+            List<Long> applied = new ArrayList<>();
 
-        WalCorruptionException refused = org.junit.jupiter.api.Assertions.assertThrows(WalCorruptionException.class,
-                () -> WriteAheadLog.open(directory, config, (page, image, lsn) -> applied.add(page),
-                        WalOpenOptions.lenient().withRefuseCorruption(true)));
-        assertEquals(StopReason.CORRUPTION, refused.report().stopReason(), refused.report().toString());
-        assertEquals(victim.lsn(), refused.report().endLsn());
-        assertTrue(applied.isEmpty(), "no page applied before refusing: " + applied);
-        assertTrue(java.util.Arrays.equals(before, bytes(directory, name)), "the damaged segment is as it was");
-        assertTrue(directory.list().contains("0000000000000009.wal.tmp"), "no file deleted: " + directory.list());
+            WalCorruptionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                    WalCorruptionException.class, () -> WriteAheadLog.open(directory, config,
+                            (page, image, lsn) -> applied.add(page), WalOpenOptions.lenient().withRefuseCorruption(true)));
+            assertEquals(StopReason.CORRUPTION, refused.report().stopReason(), refused.report().toString());
+            assertEquals(victim.lsn(), refused.report().endLsn());
+            assertTrue(applied.isEmpty(), "no page applied before refusing: " + applied);
+            assertTrue(java.util.Arrays.equals(before, WalTestSupport.readAll(directory, name)),
+                    "the damaged segment is as it was");
+            assertTrue(directory.list().contains("0000000000000009.wal.tmp"), "no file deleted: " + directory.list());
 
-        try (WriteAheadLog wal = WriteAheadLog.open(directory, config, (page, image, lsn) -> applied.add(page))) {
-            assertEquals(StopReason.CORRUPTION, wal.recoveryReport().stopReason(), "lenient: reported, and on");
-            assertTrue(!applied.isEmpty());
-            assertTrue(!java.util.Arrays.equals(before, bytes(directory, name)), "the lenient open erased the tail");
-        }
-    }
-
-    private static byte[] bytes(FaultyLogDirectory directory, String name) throws IOException {
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined();
-                LogDevice device = directory.open(name, false)) {
-            MemorySegment all = arena.allocate(device.size(), 4096);
-            device.read(0, all);
-            return all.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, config, (page, image, lsn) -> applied.add(page))) {
+                assertEquals(StopReason.CORRUPTION, wal.recoveryReport().stopReason(), "lenient: reported, and on");
+                assertTrue(!applied.isEmpty());
+                assertTrue(!java.util.Arrays.equals(before, WalTestSupport.readAll(directory, name)),
+                        "the lenient open erased the tail");
+            }
         }
     }
 }

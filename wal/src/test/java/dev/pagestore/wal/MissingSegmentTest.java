@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,27 @@ class MissingSegmentTest {
     private static final WalConfig CONFIG = WalTestSupport.smallConfig(51);
     private static final int PAGE = CONFIG.pageSizeBytes();
     private static final WalOpenOptions REFUSING = WalOpenOptions.lenient().withRefuseCorruption(true);
+
+    private final List<SimulatedLogDirectory> machines = new ArrayList<>();
+
+    /** A simulated controller per file as the log's disk, files as large as a segment; closed after the test. */
+    private SimulatedLogDirectory simulated(long seed) {
+        return simulated(seed, CONFIG.segmentSizeBytes());
+    }
+
+    private SimulatedLogDirectory simulated(long seed, long fileCapacityBytes) {
+        SimulatedLogDirectory directory = new SimulatedLogDirectory(
+                SimulatedLogDirectory.Settings.of(seed, fileCapacityBytes));
+        machines.add(directory);
+        return directory;
+    }
+
+    @AfterEach
+    void closeMachines() throws IOException {
+        for (SimulatedLogDirectory directory : machines) {
+            directory.close();
+        }
+    }
 
     /** Appends one page per record, each waited for, until the log has moved into segment {@code lastSegment}. */
     private static List<Long> writeInto(LogDirectory directory, long lastSegment) throws IOException {
@@ -38,14 +60,11 @@ class MissingSegmentTest {
     }
 
     /** Every file of the directory with its size and bytes, so that any change shows. */
-    private static Map<String, String> snapshot(FaultyLogDirectory directory) throws IOException {
+    private static Map<String, String> snapshot(LogDirectory directory) throws IOException {
         Map<String, String> files = new TreeMap<>();
         for (String name : directory.list()) {
-            FaultyLogDevice device = directory.device(name);
-            MemorySegment bytes = MemorySegment.ofArray(new byte[(int) device.size()]);
-            device.read(0, bytes);
-            files.put(name, device.size() + " " + java.util.Arrays.hashCode(bytes.toArray(
-                    java.lang.foreign.ValueLayout.JAVA_BYTE)));
+            byte[] bytes = WalTestSupport.readAll(directory, name);
+            files.put(name, bytes.length + " " + java.util.Arrays.hashCode(bytes));
         }
         return files;
     }
@@ -57,7 +76,7 @@ class MissingSegmentTest {
 
     @Test
     void shouldRefuseALogWhoseRedoSegmentWasDeletedAndChangeNothing() throws Exception {
-        FaultyLogDirectory directory = new FaultyLogDirectory(1);
+        SimulatedLogDirectory directory = simulated(1);
         try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG,
                 PageReplayer.NONE)) {
             for (int id = 0; id < 20; id++) {
@@ -81,7 +100,7 @@ class MissingSegmentTest {
 
     @Test
     void shouldReportAMissingRedoSegmentAtASegmentsStartAsCorruption() throws Exception {
-        FaultyLogDirectory directory = new FaultyLogDirectory(2);
+        SimulatedLogDirectory directory = simulated(2);
         writeInto(directory, 2);
         long segmentStart = CONFIG.segmentSizeBytes() + WalSegmentDescriptor.HEADER_REGION_BYTES;
         try (ControlFile control = ControlFile.openOrCreate(directory, CONFIG.segmentSizeBytes(),
@@ -98,7 +117,7 @@ class MissingSegmentTest {
 
     @Test
     void shouldReportTheNewestSegmentLostAfterTheLogMovedIntoItAsCorruption() throws Exception {
-        FaultyLogDirectory directory = new FaultyLogDirectory(3);
+        SimulatedLogDirectory directory = simulated(3);
         List<Long> acknowledged = writeInto(directory, 1);
         assertEquals(1, acknowledged.getLast() / CONFIG.segmentSizeBytes(), "an acknowledged record in segment 1");
         directory.delete(WalSegmentDescriptor.fileName(1));  // the newest segments, the one prepared ahead too
@@ -112,7 +131,7 @@ class MissingSegmentTest {
 
     @Test
     void shouldReportAGapInTheLiveRangeAsCorruption() throws Exception {
-        FaultyLogDirectory directory = new FaultyLogDirectory(4);
+        SimulatedLogDirectory directory = simulated(4);
         writeInto(directory, 2);
         directory.delete(WalSegmentDescriptor.fileName(1));  // segment 0 (the redo segment) and 2 are there
         WalCorruptionException e = refused(directory);
@@ -122,21 +141,23 @@ class MissingSegmentTest {
 
     @Test
     void shouldReportALiveSegmentOfTheWrongSizeAsCorruption() throws Exception {
-        FaultyLogDirectory directory = new FaultyLogDirectory(5);
+        // files may grow past a segment, as on a file system
+        SimulatedLogDirectory directory = simulated(5, 2 * CONFIG.segmentSizeBytes());
         writeInto(directory, 1);
-        FaultyLogDevice first = directory.device(WalSegmentDescriptor.fileName(0));
-        first.preallocate(CONFIG.segmentSizeBytes() + 4096);  // longer: not a segment this log made
-        first.datasync();
+        try (LogDevice first = directory.open(WalSegmentDescriptor.fileName(0), false)) {
+            first.preallocate(CONFIG.segmentSizeBytes() + 4096);  // longer: not a segment this log made
+            first.datasync();
+        }
         WalCorruptionException e = refused(directory);
         assertTrue(e.report().detail().contains("0000000000000000.wal is " + (CONFIG.segmentSizeBytes() + 4096)
                 + " bytes, longer than a segment's"), e.report().detail());
 
-        FaultyLogDirectory cut = new FaultyLogDirectory(6);
+        SimulatedLogDirectory cut = simulated(6);
         writeInto(cut, 1);
         // cut short right after its SEGMENT_END: no record lost, but not the file the log made
-        FaultyLogDevice segment = cut.device(WalSegmentDescriptor.fileName(0));
-        long end = segmentEndOffset(segment, CONFIG) + WalRecordDescriptor.HEADER_LENGTH;
-        segment.truncateMedia(end);
+        String segment = WalSegmentDescriptor.fileName(0);
+        long end = segmentEndOffset(cut, segment, CONFIG) + WalRecordDescriptor.HEADER_LENGTH;
+        cut.file(segment).cutShort(end);
         e = refused(cut);
         assertTrue(e.report().detail().contains("0000000000000000.wal is truncated to " + end)
                 && e.report().detail().contains("SEGMENT_END"), e.report().detail());
@@ -144,7 +165,7 @@ class MissingSegmentTest {
 
     @Test
     void shouldDeleteASpareOfTheWrongSizeInsteadOfRecyclingIt() throws Exception {
-        FaultyLogDirectory directory = new FaultyLogDirectory(7);
+        SimulatedLogDirectory directory = simulated(7);
         try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG,
                 PageReplayer.NONE)) {
             long lsn = 0;
@@ -154,7 +175,7 @@ class MissingSegmentTest {
                 id++;
             }
             wal.checkpoint(redo -> { });  // segment 0 is a spare now
-            directory.device(WalSegmentDescriptor.fileName(0)).truncateMedia(4096);  // and is damaged
+            directory.file(WalSegmentDescriptor.fileName(0)).cutShort(4096);  // and is damaged
             while (lsn / CONFIG.segmentSizeBytes() < 3) {  // segment 2 was prepared ahead; 3 needs a new file
                 lsn = wal.appendAndWait(id, WalTestSupport.page(arena, PAGE, id, id));
                 id++;
@@ -164,7 +185,7 @@ class MissingSegmentTest {
                 "the damaged spare was deleted: " + directory.list());
         for (String name : directory.list()) {
             if (name.endsWith(".wal")) {
-                assertEquals(CONFIG.segmentSizeBytes(), directory.device(name).size(), name);
+                assertEquals(CONFIG.segmentSizeBytes(), directory.file(name).size(), name);
             }
         }
         try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE, REFUSING)) {
@@ -173,25 +194,27 @@ class MissingSegmentTest {
     }
 
     /**
-     * Clears {@link WalRecordDescriptor#FLAG_NEXT_SEGMENT_DURABLE} on the {@code SEGMENT_END} of {@code segment}, as a
-     * pagestore that wrote the record before making the next segment left it, and makes the change durable.
+     * Clears {@link WalRecordDescriptor#FLAG_NEXT_SEGMENT_DURABLE} on the {@code SEGMENT_END} of segment file
+     * {@code name}, as a pagestore that wrote the record before making the next segment left it, and makes the change
+     * durable.
      */
-    static void clearNextSegmentFlag(FaultyLogDevice segment, WalConfig config) throws IOException {
-        MemorySegment bytes = MemorySegment.ofArray(new byte[(int) config.segmentSizeBytes()]);
-        segment.read(0, bytes);
-        long at = segmentEndOffset(segment, config);
+    static void clearNextSegmentFlag(LogDirectory directory, String name, WalConfig config) throws IOException {
+        MemorySegment bytes = MemorySegment.ofArray(WalTestSupport.readAll(directory, name));
+        long at = segmentEndOffset(directory, name, config);
         assertEquals(WalRecordDescriptor.FLAG_NEXT_SEGMENT_DURABLE, WalRecordDescriptor.flags(bytes, at));
         bytes.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN),
                 at + WalRecordDescriptor.FLAGS_OFFSET, (short) 0);
         WalRecordDescriptor.sealCrc(bytes, at);
-        segment.write(at, bytes.asSlice(at, WalRecordDescriptor.HEADER_LENGTH));
-        segment.datasync();
+        try (LogDevice segment = directory.open(name, false)) {
+            segment.write(at, bytes.asSlice(at, WalRecordDescriptor.HEADER_LENGTH));
+            segment.datasync();
+        }
     }
 
     /** Where the {@code SEGMENT_END} of a full segment is, found by walking its records from the first. */
-    private static long segmentEndOffset(FaultyLogDevice segment, WalConfig config) throws IOException {
-        MemorySegment bytes = MemorySegment.ofArray(new byte[(int) config.segmentSizeBytes()]);
-        segment.read(0, bytes);
+    private static long segmentEndOffset(LogDirectory directory, String name, WalConfig config) throws IOException {
+        MemorySegment bytes = MemorySegment.ofArray(WalTestSupport.readAll(directory, name));
+        assertEquals(config.segmentSizeBytes(), bytes.byteSize(), name + " is a whole segment");
         long at = WalSegmentDescriptor.HEADER_REGION_BYTES;
         while (WalRecordDescriptor.type(bytes, at) != WalRecordDescriptor.TYPE_SEGMENT_END) {
             assertEquals(WalRecordDescriptor.TYPE_PAGE_IMAGES, WalRecordDescriptor.type(bytes, at), "record at " + at);

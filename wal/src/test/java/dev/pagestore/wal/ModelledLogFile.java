@@ -78,4 +78,16 @@ final class ModelledLogFile {
     synchronized void powerLost() {
         visibleSize = durableSize;
     }
+
+    /**
+     * The file is cut short to {@code size}, now and durably, as a file system that lost its tail leaves it; the bytes
+     * past it read as zeros if the file grows again ({@code writtenLimit} stays).
+     */
+    synchronized void cutShort(long size) {
+        if (size < 0 || size > visibleSize) {
+            throw new IllegalArgumentException("size=" + size + " is not between 0 and the size " + visibleSize);
+        }
+        visibleSize = size;
+        durableSize = Math.min(durableSize, size);
+    }
 }

@@ -10,9 +10,9 @@ import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.linux.ErrnoException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,60 +24,24 @@ class NoSpaceTest {
     private static final WalConfig CONFIG = WalTestSupport.smallConfig(41);
     private static final int PAGE = CONFIG.pageSizeBytes();
 
+    private final List<SimulatedLogDirectory> machines = new ArrayList<>();
+
     /**
-     * A {@link FaultyLogDirectory} on a disk that can be full: while {@link #full} is set, preallocating a new file
-     * fails with {@code ENOSPC} as {@code fallocate(2)} does. Writes into space a file already has still succeed.
+     * The simulated controller as the log's disk, files as large as a segment, on a file system that can be full
+     * ({@link SimulatedLogDirectory#fileSystemFull}: {@code fallocate} of new space fails with {@code ENOSPC}, writes
+     * into space a file already has succeed); closed after the test.
      */
-    private static final class DiskThatFills extends ForwardingLogDirectory {
-        volatile boolean full;
+    private SimulatedLogDirectory simulated(long seed) {
+        SimulatedLogDirectory directory = new SimulatedLogDirectory(
+                SimulatedLogDirectory.Settings.of(seed, CONFIG.segmentSizeBytes()));
+        machines.add(directory);
+        return directory;
+    }
 
-        DiskThatFills(FaultyLogDirectory inner) {
-            super(inner);
-        }
-
-        @Override
-        public LogDevice open(String name, boolean create) throws IOException {
-            LogDevice device = super.open(name, create);
-            return new LogDevice() {
-                @Override
-                public void write(long offset, MemorySegment source) throws IOException {
-                    device.write(offset, source);
-                }
-
-                @Override
-                public long read(long offset, MemorySegment destination) throws IOException {
-                    return device.read(offset, destination);
-                }
-
-                @Override
-                public void datasync() throws IOException {
-                    device.datasync();
-                }
-
-                @Override
-                public long size() throws IOException {
-                    return device.size();
-                }
-
-                @Override
-                public void preallocate(long sizeBytes) throws IOException {
-                    if (full) {
-                        throw new ErrnoException("fallocate", name + " to " + sizeBytes + " bytes",
-                                Errno.ENOSPC.number());
-                    }
-                    device.preallocate(sizeBytes);
-                }
-
-                @Override
-                public void truncate(long sizeBytes) throws IOException {
-                    device.truncate(sizeBytes);
-                }
-
-                @Override
-                public void close() throws IOException {
-                    device.close();
-                }
-            };
+    @AfterEach
+    void closeMachines() throws IOException {
+        for (SimulatedLogDirectory directory : machines) {
+            directory.close();
         }
     }
 
@@ -97,14 +61,13 @@ class NoSpaceTest {
 
     @Test
     void shouldRefuseOnlyTheAppendsThatNeedANewSegmentAndAcceptThemAgainOnceSpaceIsBack() throws Exception {
-        FaultyLogDirectory faulty = new FaultyLogDirectory(41);
-        DiskThatFills directory = new DiskThatFills(faulty);
+        SimulatedLogDirectory directory = simulated(41);
         List<Long> acknowledged = new ArrayList<>();
         try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG,
                 PageReplayer.NONE)) {
             acknowledged.add(wal.appendAndWait(0, WalTestSupport.page(arena, PAGE, 0, 0))); // segment 0 exists
-            awaitFile(faulty, WalSegmentDescriptor.fileName(1)); // and segment 1, prepared ahead, before the disk fills
-            directory.full = true;
+            awaitFile(directory, WalSegmentDescriptor.fileName(1)); // and segment 1, prepared ahead, before it fills
+            directory.fileSystemFull(true);
             int id = 1;
             long lsn;
             while ((lsn = appendNoSpace(wal, arena, id)) >= 0) {
@@ -120,7 +83,7 @@ class NoSpaceTest {
             }
             assertTrue(wal.metrics().appendsRefusedForSpace() >= 6, wal.metrics().toString());
 
-            directory.full = false; // space freed: no restart
+            directory.fileSystemFull(false); // space freed: no restart
             lsn = appendNoSpace(wal, arena, id);
             assertEquals(2, lsn / CONFIG.segmentSizeBytes(), "the refused append now goes to segment 2");
             acknowledged.add(lsn);
@@ -135,10 +98,10 @@ class NoSpaceTest {
 
     @Test
     void shouldOpenALogThatEndsWhereANewSegmentMustBeginWithoutMakingIt() throws Exception {
-        FaultyLogDirectory faulty = new FaultyLogDirectory(42);
+        SimulatedLogDirectory directory = simulated(42);
         long records = 0;
         try (Arena arena = Arena.ofShared()) {
-            try (WriteAheadLog wal = WriteAheadLog.open(faulty, CONFIG, PageReplayer.NONE)) {
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
                 long lsn = 0;
                 for (int id = 0; lsn / CONFIG.segmentSizeBytes() < 1; id++) {
                     lsn = wal.appendAndWait(id, WalTestSupport.page(arena, PAGE, id, id));
@@ -150,18 +113,17 @@ class NoSpaceTest {
             // pagestore that wrote SEGMENT_END before it made the next segment left such a log; its end record lacks
             // FLAG_NEXT_SEGMENT_DURABLE (with the flag, the missing segment is a lost one: MissingSegmentTest).
             records--;
-            faulty.delete(WalSegmentDescriptor.fileName(1));
-            faulty.delete(WalSegmentDescriptor.fileName(2));
-            MissingSegmentTest.clearNextSegmentFlag(faulty.device(WalSegmentDescriptor.fileName(0)), CONFIG);
-            DiskThatFills directory = new DiskThatFills(faulty);
-            directory.full = true;
+            directory.delete(WalSegmentDescriptor.fileName(1));
+            directory.delete(WalSegmentDescriptor.fileName(2));
+            MissingSegmentTest.clearNextSegmentFlag(directory, WalSegmentDescriptor.fileName(0), CONFIG);
+            directory.fileSystemFull(true);
             List<Long> pages = new ArrayList<>();
             try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, (page, image, lsn) -> pages.add(page))) {
                 assertEquals(StopReason.END_OF_LOG, wal.recoveryReport().stopReason(), wal.recoveryReport().toString());
                 assertEquals(records, pages.size(), "recovery applied segment 0's pages: " + wal.recoveryReport());
-                assertFalse(faulty.list().contains(WalSegmentDescriptor.fileName(1)), "open did not make segment 1");
+                assertFalse(directory.list().contains(WalSegmentDescriptor.fileName(1)), "open did not make segment 1");
                 assertEquals(-1L, appendNoSpace(wal, arena, 99), "no room for segment 1 yet");
-                directory.full = false;
+                directory.fileSystemFull(false);
                 assertEquals(1, appendNoSpace(wal, arena, 99) / CONFIG.segmentSizeBytes());
             }
         }
@@ -169,7 +131,7 @@ class NoSpaceTest {
 
     @Test
     void shouldRecycleASegmentFreedByACheckpointWhileTheDiskStaysFull() throws Exception {
-        DiskThatFills directory = new DiskThatFills(new FaultyLogDirectory(43));
+        SimulatedLogDirectory directory = simulated(43);
         try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG,
                 PageReplayer.NONE)) {
             long lsn = 0;
@@ -178,7 +140,7 @@ class NoSpaceTest {
                 lsn = wal.appendAndWait(id, WalTestSupport.page(arena, PAGE, id, id));
                 id++;
             }
-            directory.full = true;
+            directory.fileSystemFull(true);
             while ((lsn = appendNoSpace(wal, arena, id)) >= 0) {
                 id++;
             }
@@ -197,21 +159,20 @@ class NoSpaceTest {
 
     @Test
     void shouldKeepTheRedoPointOutOfASegmentNotYetMade() throws Exception {
-        FaultyLogDirectory faulty = new FaultyLogDirectory(44);
+        SimulatedLogDirectory directory = simulated(44);
         long redoBefore;
         try (Arena arena = Arena.ofShared()) {
-            try (WriteAheadLog wal = WriteAheadLog.open(faulty, CONFIG, PageReplayer.NONE)) {
+            try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
                 long lsn = 0;
                 for (int id = 0; lsn / CONFIG.segmentSizeBytes() < 1; id++) {
                     lsn = wal.appendAndWait(id, WalTestSupport.page(arena, PAGE, id, id));
                 }
                 redoBefore = wal.redoLsn();
             }
-            faulty.delete(WalSegmentDescriptor.fileName(1));
-            faulty.delete(WalSegmentDescriptor.fileName(2));
-            MissingSegmentTest.clearNextSegmentFlag(faulty.device(WalSegmentDescriptor.fileName(0)), CONFIG);
-            DiskThatFills directory = new DiskThatFills(faulty);
-            directory.full = true;
+            directory.delete(WalSegmentDescriptor.fileName(1));
+            directory.delete(WalSegmentDescriptor.fileName(2));
+            MissingSegmentTest.clearNextSegmentFlag(directory, WalSegmentDescriptor.fileName(0), CONFIG);
+            directory.fileSystemFull(true);
             try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
                 assertEquals(CONFIG.segmentSizeBytes() + WalSegmentDescriptor.HEADER_REGION_BYTES, wal.durableLsn(),
                         "the log resumes where segment 1 must begin");
@@ -224,7 +185,7 @@ class NoSpaceTest {
                 assertEquals(StopReason.END_OF_LOG, wal.recoveryReport().stopReason(),
                         "a restart still finds the log ending where segment 1 must begin, not a lost redo segment: "
                                 + wal.recoveryReport());
-                directory.full = false;
+                directory.fileSystemFull(false);
                 assertEquals(1, appendNoSpace(wal, arena, 99) / CONFIG.segmentSizeBytes());
                 long redo = wal.checkpoint(upTo -> { });
                 assertEquals(1, redo / CONFIG.segmentSizeBytes(), "once segment 1 is made, the redo point moves in");
@@ -237,19 +198,18 @@ class NoSpaceTest {
 
     @Test
     void shouldCreateNoLogWithoutRoomForItsFirstSegment() throws Exception {
-        FaultyLogDirectory faulty = new FaultyLogDirectory(45);
-        DiskThatFills directory = new DiskThatFills(faulty);
-        directory.full = true;
+        SimulatedLogDirectory directory = simulated(45);
+        directory.fileSystemFull(true);
         assertThrows(WalNoSpaceException.class, () -> WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE));
-        assertEquals(List.of(), faulty.list(), "no control file naming a redo point in a segment that was never made");
-        directory.full = false;
+        assertEquals(List.of(), directory.list(), "no control file naming a redo point in a segment that was never made");
+        directory.fileSystemFull(false);
         try (WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG, PageReplayer.NONE)) {
             assertEquals(StopReason.END_OF_LOG, wal.recoveryReport().stopReason());
-            assertTrue(faulty.list().contains(WalSegmentDescriptor.fileName(0)));
+            assertTrue(directory.list().contains(WalSegmentDescriptor.fileName(0)));
         }
     }
 
-    private static void awaitFile(FaultyLogDirectory directory, String name) throws Exception {
+    private static void awaitFile(LogDirectory directory, String name) throws Exception {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!directory.list().contains(name)) {
             assertTrue(System.nanoTime() < deadline, name + " did not appear: " + directory.list());

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -29,6 +30,11 @@ import java.util.function.Consumer;
  * {@link PoweredBackend}); afterwards this directory and every handle from it fail every call with
  * {@link IOException}, and a new directory over the surviving media is made with {@link #afterPowerCut}.
  *
+ * <h2>Space</h2>
+ * The file system may be full ({@link #fileSystemFull}): then reserving new space for a file ({@code fallocate},
+ * {@link LogDevice#preallocate} past the file's size) fails with {@code ENOSPC}, as on a real one. Writes are not
+ * refused: a log writes only into space it preallocated.
+ *
  * <p>Because the names live in memory, this directory models a namespace rather than persisting one: it is what
  * the simulated controller needs ({@link SimulatedLogDirectory}). On real disks the persistent namespace is the file
  * system's: {@link IoUringLogDirectory} keeps names in a real directory (as {@link FileLogDirectory} does) and drives
@@ -44,18 +50,19 @@ final class QueuePairLogDirectory implements LogDirectory {
     private final List<ModelledLogFile> allFiles;
     private final PowerGate gate = new PowerGate();
     private final HandlePins pins = new HandlePins();
+    private final AtomicBoolean fileSystemFull;
     private Map<String, ModelledLogFile> names;
     private Map<String, ModelledLogFile> durableNames;
 
     /** An empty directory whose files {@code factory} makes. */
     QueuePairLogDirectory(String description, LogBlockDeviceFactory factory,
                                  QueuePairLogDevice.Settings settings) {
-        this(description, factory, settings, new HashMap<>(), new ArrayList<>());
+        this(description, factory, settings, new HashMap<>(), new ArrayList<>(), new AtomicBoolean());
     }
 
     private QueuePairLogDirectory(String description, LogBlockDeviceFactory factory,
                                   QueuePairLogDevice.Settings settings, Map<String, ModelledLogFile> durable,
-                                  List<ModelledLogFile> allFiles) {
+                                  List<ModelledLogFile> allFiles, AtomicBoolean fileSystemFull) {
         if (factory == null || settings == null) {
             throw new IllegalArgumentException("factory and settings are required");
         }
@@ -63,6 +70,7 @@ final class QueuePairLogDirectory implements LogDirectory {
         this.factory = factory;
         this.settings = settings;
         this.allFiles = allFiles;
+        this.fileSystemFull = fileSystemFull;
         this.names = new HashMap<>(durable);
         this.durableNames = new HashMap<>(durable);
     }
@@ -103,7 +111,7 @@ final class QueuePairLogDirectory implements LogDirectory {
         } finally {
             gate.exit();
         }
-        return new QueuePairLogDevice(name, new PoweredLogFile(name, file, gate), pins, settings,
+        return new QueuePairLogDevice(name, new PoweredLogFile(name, file, gate, fileSystemFull), pins, settings,
                 pins.holdsAny(Thread.currentThread()));
     }
 
@@ -158,6 +166,16 @@ final class QueuePairLogDirectory implements LogDirectory {
         return file == null ? null : file.device();
     }
 
+    /** The file named {@code name} now, or null. */
+    synchronized ModelledLogFile file(String name) {
+        return names.get(name);
+    }
+
+    /** Whether the file system is full from now on, in this incarnation and the ones after a power cut. */
+    void fileSystemFull(boolean full) {
+        fileSystemFull.set(full);
+    }
+
     /** Queue pairs opened so far on the file now named {@code name} (0 when there is none). */
     synchronized long queuePairsOpened(String name) {
         ModelledLogFile file = names.get(name);
@@ -195,7 +213,7 @@ final class QueuePairLogDirectory implements LogDirectory {
         if (!gate.isOff()) {
             throw new IllegalStateException(description + " still has power; cut it first");
         }
-        return new QueuePairLogDirectory(newDescription, factory, settings, durableNames, allFiles);
+        return new QueuePairLogDirectory(newDescription, factory, settings, durableNames, allFiles, fileSystemFull);
     }
 
     /** Closes the device of every file ever created (handles must be closed, or abandoned after a power cut). */

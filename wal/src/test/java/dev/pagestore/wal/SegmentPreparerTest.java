@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The next segment is prepared ahead, off the writer thread ({@link SegmentPreparer}). */
@@ -16,8 +18,29 @@ class SegmentPreparerTest {
     private static final WalConfig CONFIG = WalTestSupport.smallConfig(31);
     private static final int PAGE = CONFIG.pageSizeBytes();
 
+    private final List<SimulatedLogDirectory> machines = new ArrayList<>();
+
+    /** The simulated controller as the log's disk, files of {@code fileCapacityBytes}; closed after the test. */
+    private SimulatedLogDirectory simulated(long seed, long fileCapacityBytes) {
+        SimulatedLogDirectory directory = new SimulatedLogDirectory(
+                SimulatedLogDirectory.Settings.of(seed, fileCapacityBytes));
+        machines.add(directory);
+        return directory;
+    }
+
+    private SimulatedLogDirectory simulated(long seed) {
+        return simulated(seed, CONFIG.segmentSizeBytes());
+    }
+
+    @AfterEach
+    void closeMachines() throws IOException {
+        for (SimulatedLogDirectory directory : machines) {
+            directory.close();
+        }
+    }
+
     /**
-     * Delegates to a {@link FaultyLogDirectory}, refusing to create one file name the first {@code refusals} times
+     * Delegates to a {@link SimulatedLogDirectory}, refusing to create one file name the first {@code refusals} times
      * with an untyped {@link IOException} (which the log must treat as final; a typed {@code ENOSPC} is not:
      * {@link NoSpaceTest}), and making every write to a temporary file take {@code tempWriteMillis}.
      */
@@ -26,7 +49,7 @@ class SegmentPreparerTest {
         final java.util.concurrent.atomic.AtomicInteger refusals;
         final long tempWriteMillis;
 
-        RefusingDirectory(FaultyLogDirectory inner, String refused, int refusals, long tempWriteMillis) {
+        RefusingDirectory(LogDirectory inner, String refused, int refusals, long tempWriteMillis) {
             super(inner);
             this.refused = refused;
             this.refusals = new java.util.concurrent.atomic.AtomicInteger(refusals);
@@ -48,7 +71,10 @@ class SegmentPreparerTest {
         }
     }
 
-    /** A device whose writes each take a while: a slow disk under a segment being prepared. */
+    /**
+     * A device whose writes each take a while in wall-clock time (the simulated controller's latency is counted in
+     * polls): a slow disk under a segment being prepared.
+     */
     private record SlowWrites(LogDevice inner, long writeMillis) implements LogDevice {
         @Override
         public void write(long offset, java.lang.foreign.MemorySegment source) throws IOException {
@@ -86,6 +112,11 @@ class SegmentPreparerTest {
         }
 
         @Override
+        public void transferOwnership(Thread next) {
+            inner.transferOwnership(next);
+        }
+
+        @Override
         public void close() throws IOException {
             inner.close();
         }
@@ -93,8 +124,8 @@ class SegmentPreparerTest {
 
     @Test
     void shouldPrepareTheSegmentAgainAtTheSwitchWhenThePreparationAheadFailed() throws Exception {
-        FaultyLogDirectory faulty = new FaultyLogDirectory(33);
-        RefusingDirectory directory = new RefusingDirectory(faulty, WalSegmentDescriptor.fileName(1) + ".tmp", 1, 0);
+        RefusingDirectory directory = new RefusingDirectory(simulated(33), WalSegmentDescriptor.fileName(1) + ".tmp",
+                1, 0);
         try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG,
                 PageReplayer.NONE)) {
             long lsn = -1;
@@ -107,31 +138,31 @@ class SegmentPreparerTest {
 
     @Test
     void shouldCancelAPreparationInProgressWhenTheLogCloses() throws Exception {
-        FaultyLogDirectory faulty = new FaultyLogDirectory(34);
         String next = WalSegmentDescriptor.fileName(1);
-        // 8 chunks of 1 MiB at 200 ms each: the preparation of segment 1 is still running when close is called
-        RefusingDirectory directory = new RefusingDirectory(faulty, "none", 0, 200);
         WalConfig config = CONFIG.withSegmentSizeBytes(8 << 20);
+        SimulatedLogDirectory machine = simulated(34, config.segmentSizeBytes());
+        // 8 chunks of 1 MiB at 200 ms each: the preparation of segment 1 is still running when close is called
+        RefusingDirectory directory = new RefusingDirectory(machine, "none", 0, 200);
         WriteAheadLog wal = WriteAheadLog.open(directory, config, PageReplayer.NONE);
         try (Arena arena = Arena.ofShared()) {
             wal.appendAndWait(1, WalTestSupport.page(arena, PAGE, 1, 1));
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!faulty.list().contains(next + ".tmp") && System.nanoTime() < deadline) {
+        while (!machine.list().contains(next + ".tmp") && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        assertTrue(faulty.list().contains(next + ".tmp"), "segment 1 is being prepared: " + faulty.list());
+        assertTrue(machine.list().contains(next + ".tmp"), "segment 1 is being prepared: " + machine.list());
         long started = System.nanoTime();
         wal.close();
         long closeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-        assertTrue(!faulty.list().contains(next) && !faulty.list().contains(next + ".tmp"),
-                "the cancelled preparation left nothing behind: " + faulty.list());
+        assertTrue(!machine.list().contains(next) && !machine.list().contains(next + ".tmp"),
+                "the cancelled preparation left nothing behind: " + machine.list());
         assertTrue(closeMillis < 1_000, "close waited " + closeMillis + " ms, as for the whole 1.6 s preparation");
     }
 
     @Test
     void shouldPrepareTheNextSegmentBeforeTheLogReachesIt() throws Exception {
-        FaultyLogDirectory directory = new FaultyLogDirectory(31);
+        SimulatedLogDirectory directory = simulated(31);
         String next = WalSegmentDescriptor.fileName(1);
         try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG,
                 PageReplayer.NONE)) {
@@ -149,8 +180,7 @@ class SegmentPreparerTest {
 
     @Test
     void shouldFailTheLogAtTheSwitchWhenTheNextSegmentCouldNotBePrepared() throws Exception {
-        FaultyLogDirectory faulty = new FaultyLogDirectory(32);
-        RefusingDirectory directory = new RefusingDirectory(faulty, WalSegmentDescriptor.fileName(1) + ".tmp",
+        RefusingDirectory directory = new RefusingDirectory(simulated(32), WalSegmentDescriptor.fileName(1) + ".tmp",
                 Integer.MAX_VALUE, 0);
         try (Arena arena = Arena.ofShared(); WriteAheadLog wal = WriteAheadLog.open(directory, CONFIG,
                 PageReplayer.NONE)) {
@@ -175,22 +205,22 @@ class SegmentPreparerTest {
 
     @Test
     void shouldResaltTheSegmentPreparedAheadInPlaceWhenTheLogIsReopenedInsteadOfMakingItAnew() throws Exception {
-        FaultyLogDirectory faulty = new FaultyLogDirectory(35);
+        SimulatedLogDirectory machine = simulated(35);
         String next = WalSegmentDescriptor.fileName(1);
         int appended = 0;
         try (Arena arena = Arena.ofShared()) {
-            try (WriteAheadLog wal = WriteAheadLog.open(faulty, CONFIG, PageReplayer.NONE)) {
+            try (WriteAheadLog wal = WriteAheadLog.open(machine, CONFIG, PageReplayer.NONE)) {
                 wal.appendAndWait(appended, WalTestSupport.page(arena, PAGE, appended, appended));
                 appended++;
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (!faulty.list().contains(next) && System.nanoTime() < deadline) {
+                while (!machine.list().contains(next) && System.nanoTime() < deadline) {
                     Thread.sleep(5);
                 }
-                assertTrue(faulty.list().contains(next), "segment 1 was prepared ahead: " + faulty.list());
+                assertTrue(machine.list().contains(next), "segment 1 was prepared ahead: " + machine.list());
             }
-            int saltBefore = headerSalt(faulty, next);
+            int saltBefore = headerSalt(machine, next);
             // from here on a new file for segment 1 cannot be made: only the one prepared ahead can serve
-            RefusingDirectory refusing = new RefusingDirectory(faulty, next + ".tmp", Integer.MAX_VALUE, 0);
+            RefusingDirectory refusing = new RefusingDirectory(machine, next + ".tmp", Integer.MAX_VALUE, 0);
             try (WriteAheadLog wal = WriteAheadLog.open(refusing, CONFIG, PageReplayer.NONE)) {
                 long lsn = -1;
                 while (lsn / CONFIG.segmentSizeBytes() < 1) { // on into segment 1
@@ -200,8 +230,8 @@ class SegmentPreparerTest {
                 assertEquals(null, wal.failure(), "segment 1 served without being made anew");
                 assertEquals(1, wal.metrics().segmentsResalted(), "and counted as re-salted: " + wal.metrics());
             }
-            assertTrue(saltBefore != headerSalt(faulty, next), "segment 1 was given a new salt");
-            try (WriteAheadLog wal = WriteAheadLog.open(faulty, CONFIG, PageReplayer.NONE)) {
+            assertTrue(saltBefore != headerSalt(machine, next), "segment 1 was given a new salt");
+            try (WriteAheadLog wal = WriteAheadLog.open(machine, CONFIG, PageReplayer.NONE)) {
                 assertEquals(appended, wal.recoveryReport().pageImagesScanned(), "every record is recovered: "
                         + wal.recoveryReport());
             }

@@ -18,7 +18,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * several commands is torn at command granularity); every file returns to its durable size; creates, renames and
  * deletes not followed by a directory sync are lost. This directory and all its handles then fail every call.
  * {@link #reopen()} is the restart: a new directory over the same devices (the durable media survives, the queue
- * pairs are gone) for recovery.
+ * pairs are gone) for recovery. With {@link Settings#randomWriteBack} the controllers have written back part of their
+ * caches when the power goes: each unflushed write is lost, on the media whole, or torn at a block boundary (a
+ * 512-byte sector by default), from the seed: the cut of a disk without power-loss protection.
+ *
+ * <h2>Other faults</h2>
+ * A file's damage and media errors are on its {@link SimulatedFile} ({@link #file}); a full file system, which
+ * refuses new space with {@code ENOSPC}, is {@link #fileSystemFull}.
  *
  * <p>Deterministic per seed as far as the devices go (each file's controller gets a seed derived from the directory's
  * and the file's creation order); the WAL's threads are not.
@@ -34,29 +40,36 @@ public final class SimulatedLogDirectory extends ForwardingLogDirectory implemen
      * @param blockSizeBytes   the LBA size, 512 or 4096
      * @param maxTransferBytes the largest command; smaller than the WAL's writes means a batch is several commands
      * @param cacheBlocks      the volatile write cache; smaller than a batch means write-backs before the flush
+     * @param randomWriteBack  whether a power cut leaves part of each cache on the media (each cached write lost, kept
+     *                         or torn at a block, from the seed) instead of none of it
      * @param device           the queue pair settings of every handle
      */
     public record Settings(long seed, long capacityBytes, int blockSizeBytes, int maxTransferBytes, int cacheBlocks,
-                           QueuePairLogDevice.Settings device) {
-        /** Files of {@code capacityBytes}, 512-byte blocks, 4 KiB commands, a 4096-block cache. */
+                           boolean randomWriteBack, QueuePairLogDevice.Settings device) {
+        /** Files of {@code capacityBytes}, 512-byte blocks, 4 KiB commands, a 4096-block cache lost whole at a cut. */
         public static Settings of(long seed, long capacityBytes) {
-            return new Settings(seed, capacityBytes, 512, 4096, 4096, QueuePairLogDevice.Settings.defaults());
+            return new Settings(seed, capacityBytes, 512, 4096, 4096, false, QueuePairLogDevice.Settings.defaults());
         }
 
         public Settings withCacheBlocks(int value) {
-            return new Settings(seed, capacityBytes, blockSizeBytes, maxTransferBytes, value, device);
+            return new Settings(seed, capacityBytes, blockSizeBytes, maxTransferBytes, value, randomWriteBack, device);
         }
 
         public Settings withMaxTransferBytes(int value) {
-            return new Settings(seed, capacityBytes, blockSizeBytes, value, cacheBlocks, device);
+            return new Settings(seed, capacityBytes, blockSizeBytes, value, cacheBlocks, randomWriteBack, device);
         }
 
         public Settings withBlockSizeBytes(int value) {
-            return new Settings(seed, capacityBytes, value, maxTransferBytes, cacheBlocks, device);
+            return new Settings(seed, capacityBytes, value, maxTransferBytes, cacheBlocks, randomWriteBack, device);
+        }
+
+        public Settings withRandomWriteBack(boolean value) {
+            return new Settings(seed, capacityBytes, blockSizeBytes, maxTransferBytes, cacheBlocks, value, device);
         }
 
         public Settings withDevice(QueuePairLogDevice.Settings value) {
-            return new Settings(seed, capacityBytes, blockSizeBytes, maxTransferBytes, cacheBlocks, value);
+            return new Settings(seed, capacityBytes, blockSizeBytes, maxTransferBytes, cacheBlocks, randomWriteBack,
+                    value);
         }
     }
 
@@ -97,6 +110,7 @@ public final class SimulatedLogDirectory extends ForwardingLogDirectory implemen
                 .maxTransferBytes(settings.maxTransferBytes())
                 .volatileWriteCache(true)
                 .cacheBlocks(settings.cacheBlocks())
+                .randomWriteBackOnPowerFail(settings.randomWriteBack())
                 .build();
     }
 
@@ -129,6 +143,23 @@ public final class SimulatedLogDirectory extends ForwardingLogDirectory implemen
     /** After {@link #powerFail()}: the restarted machine, a new directory over the surviving media. */
     public SimulatedLogDirectory reopen() {
         return new SimulatedLogDirectory(settings, life + 1, directory.afterPowerCut(describe(settings, life + 1)));
+    }
+
+    /** The file named {@code name} now, to damage it or inject its faults. */
+    public SimulatedFile file(String name) {
+        ModelledLogFile file = directory.file(name);
+        if (file == null) {
+            throw new IllegalArgumentException("no file " + name + " in " + describe());
+        }
+        return new SimulatedFile(name, file);
+    }
+
+    /**
+     * Whether the file system is full: while it is, new space for a file ({@link LogDevice#preallocate} past its size,
+     * as {@code fallocate(2)}) is refused with {@code ENOSPC}; the space files have stays theirs.
+     */
+    public void fileSystemFull(boolean full) {
+        directory.fileSystemFull(full);
     }
 
     /** The simulated controller behind {@code name} now (for fault injection), or null. */

@@ -70,6 +70,15 @@ final class WalTestSupport {
         return record.asSlice(WalRecordDescriptor.pageImageOffset(index, count, pageSize), pageSize);
     }
 
+    /** Every byte of file {@code name} of {@code directory}, read through a handle of its own. */
+    static byte[] readAll(LogDirectory directory, String name) throws java.io.IOException {
+        try (Arena arena = Arena.ofConfined(); LogDevice device = directory.open(name, false)) {
+            MemorySegment all = arena.allocate(device.size(), 4096);
+            device.read(0, all);
+            return all.toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
     /** Appends records {@code from..to-1}, record i an image of page {@code i % 11}, each waited for. */
     static void appendRoundRobin(WriteAheadLog wal, WalConfig config, Arena arena, int from, int to) {
         for (int i = from; i < to; i++) {

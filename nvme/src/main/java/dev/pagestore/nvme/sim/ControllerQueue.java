@@ -100,7 +100,7 @@ final class ControllerQueue {
             if (p.fault != null) {
                 switch (p.fault.kind()) {
                     case FAIL -> p.statusField = p.fault.statusField();
-                    case HOLD -> p.heldEpoch = device.faults().releaseEpoch();
+                    case HOLD -> p.heldEpoch = p.fault.heldEpoch();
                     case DELAY -> p.dueTick += p.fault.ticks();
                     default -> { }
                 }

@@ -30,8 +30,11 @@ import java.util.List;
  *       <td>SHORT_TRANSFER (retried by default)</td></tr>
  *   <tr><td>{@link #tearNextWrite}</td><td>persists only the first {@code persistedBytes}, reports success</td>
  *       <td>OK: the tear is silent, found only by reading back (what checksums are for)</td></tr>
- *   <tr><td>{@link SimulatedNvmeDevice#powerFail()}</td><td>drops the volatile write cache and aborts every
- *       command not yet completed</td><td>ABORTED (NVMe "aborted due to power loss"); unflushed writes are gone</td></tr>
+ *   <tr><td>{@link SimulatedNvmeDevice#powerFail()}</td><td>drops the volatile write cache (or, with the random
+ *       write-back, keeps each cached write whole, torn or not at all) and aborts every command not yet
+ *       completed</td><td>ABORTED (NVMe "aborted due to power loss"); unflushed writes are gone or torn</td></tr>
+ *   <tr><td>{@link SimulatedMedia#flipBit}</td><td>rots a bit on the media (and in the cache's copy)</td>
+ *       <td>OK, and the wrong byte: found only by checksums</td></tr>
  * </table>
  *
  * Thread-safe: tests may add rules from any thread.
@@ -42,8 +45,14 @@ public final class FaultInjector {
 
     enum Kind { FAIL, HOLD, LOSE_COMPLETION, DELAY, DUPLICATE_COMPLETION, SHORT_TRANSFER, TORN_WRITE }
 
-    /** One command's fault, as decided when the controller fetched it. */
-    record Fault(Kind kind, int statusField, int ticks, int bytes) {
+    /**
+     * One command's fault, as decided when the controller fetched it; a held command carries the release epoch it
+     * waits out ({@code -1} for other faults).
+     */
+    record Fault(Kind kind, int statusField, int ticks, int bytes, int heldEpoch) {
+        Fault(Kind kind, int statusField, int ticks, int bytes) {
+            this(kind, statusField, ticks, bytes, -1);
+        }
     }
 
     private static final class Rule {
@@ -174,7 +183,10 @@ public final class FaultInjector {
                 }
                 injected++;
                 injectedByKind[rule.fault.kind().ordinal()]++;
-                return rule.fault;
+                // The epoch is read under the lock releaseHeld() takes, with the count: a release made after a test
+                // saw this injection counted always answers the command.
+                Fault f = rule.fault;
+                return f.kind() == Kind.HOLD ? new Fault(f.kind(), 0, 0, 0, releaseEpoch) : f;
             }
         }
         return null;

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -17,14 +18,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * A simulated NVMe controller with one namespace: real queue mechanics (64-byte SQEs with command ids, 16-byte CQEs
  * with phase tag and SQ head, doorbells, NVMe status codes with do-not-retry), a seeded latency model and
  * fault injection ({@link FaultInjector}), over memory or a file, optionally with a volatile write cache lost on
- * {@link #powerFail()}.
+ * {@link #powerFail()}, whole or in part ({@link PowerLossWriteBack}); its {@link #media()} can be damaged.
  *
  * <h2>Why</h2>
  * The failures a storage layer must survive (error statuses, hung commands, lost, late, duplicate and spurious
- * completions, short transfers, torn writes, power loss) are rare and unrepeatable on real hardware. Here each is one
- * call, and a run is deterministic for a seed: the controller runs only when its queue pair polls, and latency is
- * counted in polls ({@link LatencyModel}). Every test that fails prints the seed ({@link #toString()} and
- * {@link #name()} include it); rerun with {@code -Dpagestore.nvme.sim.seed=<seed>}.
+ * completions, short transfers, torn writes, power loss, rotten sectors) are rare and unrepeatable on real hardware.
+ * Here each is one call, and a run is deterministic for a seed: the controller runs only when its queue pair polls,
+ * and latency is counted in polls ({@link LatencyModel}). Every test that fails prints the seed
+ * ({@link #toString()} and {@link #name()} include it); rerun with {@code -Dpagestore.nvme.sim.seed=<seed>}.
  *
  * <h2>For other modules' tests</h2>
  * {@code SimulatedNvmeDevice.builder().capacityBytes(64 << 20).seed(42).volatileWriteCache(true).build()} gives a
@@ -90,6 +91,7 @@ public final class SimulatedNvmeDevice implements BlockDevice {
         private LatencyModel latency = LatencyModel.uniformTicks(0, 3);
         private boolean volatileWriteCache;
         private int cacheBlocks = 4096;
+        private boolean randomWriteBackOnPowerFail;
         private boolean honourAborts;
         private Path backingFile;
         private NanoClock clock = NanoClock.SYSTEM;
@@ -142,6 +144,15 @@ public final class SimulatedNvmeDevice implements BlockDevice {
         /** The cache size in blocks (default 4096); when full, the oldest blocks are written back. */
         public Builder cacheBlocks(int cacheBlocks) {
             this.cacheBlocks = cacheBlocks;
+            return this;
+        }
+
+        /**
+         * Whether a power failure leaves part of the cache on the media: each cached write lost, kept whole or torn at
+         * a block boundary, from the seed ({@link PowerLossWriteBack}). Default no: every cached write is lost.
+         */
+        public Builder randomWriteBackOnPowerFail(boolean enabled) {
+            this.randomWriteBackOnPowerFail = enabled;
             return this;
         }
 
@@ -200,8 +211,10 @@ public final class SimulatedNvmeDevice implements BlockDevice {
                         throw new DeviceInUseException(backingFile.toAbsolutePath(), e.holder(), lockFile, e);
                     }
                 }
+                PowerLossWriteBack powerLoss = new PowerLossWriteBack(
+                        randomWriteBackOnPowerFail ? new SplittableRandom(seed) : null);
                 SimulatedMedia media = new SimulatedMedia(blockSize, capacityBytes, backingFile, volatileWriteCache,
-                        cacheBlocks);
+                        cacheBlocks, powerLoss);
                 SimulatedNvmeDevice device = new SimulatedNvmeDevice(this, media, lock);
                 success = true;
                 return device;
@@ -274,9 +287,10 @@ public final class SimulatedNvmeDevice implements BlockDevice {
     }
 
     /**
-     * Simulates a power failure and instant restart: the volatile write cache is dropped and every command fetched
-     * but not completed is aborted ({@link NvmeStatus#ABORTED_POWER_LOSS}) at its queue's next poll, without running.
-     * Returns the number of cached blocks lost.
+     * Simulates a power failure and instant restart: the volatile write cache is dropped (with the random write-back,
+     * after part of it reached the media) and every command fetched but not completed is aborted
+     * ({@link NvmeStatus#ABORTED_POWER_LOSS}) at its queue's next poll, without running. Returns the number of cached
+     * blocks lost.
      */
     public int powerFail() {
         int lost = media.powerFail();
@@ -326,11 +340,12 @@ public final class SimulatedNvmeDevice implements BlockDevice {
                 + latency + ")";
     }
 
-    // ------------------------------------------------------------------------------------------------ package
-
-    SimulatedMedia media() {
+    /** The namespace's media and write cache: to damage it, and to count what flushes and power failures did. */
+    public SimulatedMedia media() {
         return media;
     }
+
+    // ------------------------------------------------------------------------------------------------ package
 
     /**
      * Data commands fetched while a command over an overlapping block range, one of the two a write, was still in

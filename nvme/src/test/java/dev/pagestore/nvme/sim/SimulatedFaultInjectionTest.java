@@ -436,6 +436,28 @@ class SimulatedFaultInjectionTest {
     }
 
     @Test
+    void shouldAnswerAHeldCommandReleasedByAnotherThreadOnceItsInjectionIsCounted() throws InterruptedException {
+        qp.retryPolicy(RetryPolicy.NONE);
+        for (int round = 0; round < 300; round++) {
+            int before = device.faults().injectedCount();
+            device.faults().holdNext(NvmeOpcodes.WRITE, 1);
+            // a test thread that sees the hold counted and releases at once, racing the fetch on the owner thread
+            Thread releaser = Thread.ofPlatform().start(() -> {
+                while (device.faults().injectedCount() == before) {
+                    Thread.onSpinWait();
+                }
+                device.faults().releaseHeld();
+            });
+            qp.prepareWrite(round, block(1, round), 0, BLOCK, QueuePair.NO_DEADLINE);
+            qp.submit();
+            releaser.join();
+            h.pollTimes(qp, 10);  // latency of at most 2 polls: due by now
+            assertTrue(h.byTag.containsKey((long) round), context() + ": round " + round
+                    + ": the write held and released after its injection was counted was never answered");
+        }
+    }
+
+    @Test
     void shouldNotLetAStaleCompletionCompleteTheCommandNowInItsSlot() {
         int slotBits = 3;  // queue depth 8
         write(1, block(1, 0x41), 0);               // slot 0, generation 1
