@@ -44,6 +44,8 @@ final class ChannelSession {
     private final long[] pendingResults;
     private int pendingHead;
     private int pendingCount;
+    /** What went wrong writing into the completion ring, rethrown by the next flush; null while all is well. */
+    private Throwable ringFault;
 
     /** The batch being collected, or null. */
     Op openBatch;
@@ -108,10 +110,7 @@ final class ChannelSession {
             return;
         }
         int checkedSlot = slot >= 0 && slot < slotCount ? slot : -1;
-        int written = completions.claimed();
-        if (pendingCount == 0 && completions.tryClaim(written + 1) > written) {
-            CompletionDescriptor.write(completions.segment(), completions.entryOffset(written), requestId, status,
-                    checkedSlot, result);
+        if (pendingCount == 0 && ringFault == null && writeInPlace(requestId, status, checkedSlot, result)) {
             return;
         }
         if (pendingCount == pendingIds.length) {
@@ -128,12 +127,38 @@ final class ChannelSession {
     }
 
     /**
+     * Writes a completion into the next claimed ring entry; false when the ring is full. Claiming reads the worker's
+     * consumer sequence, which a hostile worker may have set to anything: the fault is kept for
+     * {@link #flushCompletions} to throw, where the reactor stops serving this channel alone (the callers of
+     * {@link #complete} are in the middle of other work).
+     */
+    private boolean writeInPlace(long requestId, int status, int slot, long result) {
+        try {
+            int written = completions.claimed();
+            if (completions.tryClaim(written + 1) == written) {
+                return false;
+            }
+            CompletionDescriptor.write(completions.segment(), completions.entryOffset(written), requestId, status,
+                    slot, result);
+            return true;
+        } catch (Throwable e) {  // worker-controlled memory: Errors included (STYLE.md)
+            ringFault = e;
+            return false;
+        }
+    }
+
+    /**
      * Publishes the completions written into the ring and as many queued ones as now fit, with one publish. Returns
      * how many.
      */
     int flushCompletions() {
         if (detaching) {
             return 0;
+        }
+        if (ringFault instanceof RuntimeException e) {
+            throw e;
+        } else if (ringFault != null) {
+            throw new IllegalStateException("writing into the completion ring of " + this + " failed", ringFault);
         }
         int written = completions.claimed();
         if (pendingCount == 0) {

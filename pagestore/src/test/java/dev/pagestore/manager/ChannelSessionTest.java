@@ -1,12 +1,16 @@
 package dev.pagestore.manager;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.pagestore.ipc.channel.Channel;
 import dev.pagestore.ipc.channel.ChannelParameters;
 import dev.pagestore.ipc.ring.CompletionDescriptor;
 import dev.pagestore.ipc.ring.RingConsumer;
+import dev.pagestore.ipc.ring.RingDescriptor;
+import dev.pagestore.ipc.ring.RingProtocolException;
 import dev.pagestore.ipc.wait.WaitStrategy;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -64,6 +68,21 @@ class ChannelSessionTest {
             session.complete(101, CompletionDescriptor.STATUS_OK, 1, 101);  // the ring has room: written in place
             assertEquals(1, session.flushCompletions());
             assertEquals(List.of(101L), drain(completions));
+        }
+    }
+
+    @Test
+    void shouldKeepAWorkersCorruptConsumerSequenceForTheFlushWhereTheChannelAloneIsDropped() throws Exception {
+        try (Channel manager = Channel.createSealed("session-test", PARAMETERS, WaitStrategy.blocking());
+             Channel worker = Channel.attach(manager.descriptor(), "session-test", PARAMETERS)) {
+            ChannelSession session = new ChannelSession(manager, null, "worker");
+            RingConsumer completions = worker.completionConsumer();
+            for (long id = 1; id <= PARAMETERS.completionRingCapacity(); id++) {
+                session.complete(id, CompletionDescriptor.STATUS_OK, 0, 0);  // fills the ring: the next claim reads
+            }
+            completions.segment().set(ValueLayout.JAVA_LONG, RingDescriptor.CONSUMER_SEQUENCE_OFFSET, 1L << 40);
+            session.complete(99, CompletionDescriptor.STATUS_OK, 0, 0);  // the caller is mid-pass: it must not throw
+            assertThrows(RingProtocolException.class, session::flushCompletions);
         }
     }
 
