@@ -15,7 +15,7 @@ public interface BackingStore {
     /** All pages or none after any crash. */
     void writeBatch(long[] pageNumbers, byte[][] data) throws IOException;
 
-    /** A client's store (calls from the client's owner thread only, like the client itself). */
+    /** A client's store. */
     static BackingStore of(PageStoreClient client) {
         return new BackingStore() {
             @Override

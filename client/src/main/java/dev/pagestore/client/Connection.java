@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * so no other process can hand this worker a channel, and this worker can reach no other's.
  *
  * <h2>Threads</h2>
- * The request ring's producer is the client's owner thread. The completion ring's consumer is this connection's
+ * The request ring's producer is whichever thread holds the client's posting lock. The completion ring's consumer is this connection's
  * reaper thread, which completes the futures (so callbacks run there: keep them short). Every pending future fails
  * with {@code MANAGER_GONE} the moment the manager is known dead: from the channel's lifeline watch thread, which
  * hears of the death within a millisecond, or from the control client's reader thread when the socket closes
@@ -89,7 +89,10 @@ final class Connection {
         this.channel = channel;
         this.status = status;
         ChannelParameters parameters = channel.parameters();
-        this.capacity = Math.min(parameters.completionRingCapacity(), parameters.slotCount());
+        // Outstanding requests never exceed a ring's capacity, so posting never waits for room in the request ring
+        // (a wait there would be a futex wait, pinning a virtual thread's carrier).
+        this.capacity = Math.min(Math.min(parameters.completionRingCapacity(), parameters.requestRingCapacity()),
+                parameters.slotCount());
         this.pageSizeBytes = parameters.pageSizeBytes();
         this.capacityPages = status.capacityPages();
         this.requests = channel.requestProducer();
@@ -99,7 +102,7 @@ final class Connection {
         for (int slot = 0; slot < parameters.slotCount(); slot++) {
             freeSlots.add(slot);
         }
-        // The attaching thread touched no ring end; let the owner and the reaper bind on first use.
+        // The attaching thread touched no ring end; let the posting thread and the reaper bind on first use.
         requests.unbindThread();
         completions.unbindThread();
         this.reaper = new Thread(this::reap, "pagestore-client-reaper-" + channel.name());
@@ -202,12 +205,14 @@ final class Connection {
         }
     }
 
-    /** Writes one request into the ring (owner thread) and publishes it. */
+    /** Writes one request into the ring and publishes it (under the client's posting lock). */
     void publish(byte opcode, byte flags, long requestId, long pageNumber, int pageCount, int slot,
             long deadlineNanos, long batchId, int checksum) throws PageStoreException {
-        int claimed = requests.claim(1, deadlineNanos);
-        if (claimed == 0) {
-            throw new PageStoreException(ErrorCode.TIMEOUT, "request ring full until the deadline");
+        if (requests.tryClaim(1) == 0) {
+            // A permit was taken, so fewer than capacity requests are unanswered: only a manager that answered
+            // without consuming its requests leaves the ring full.
+            throw new PageStoreException(ErrorCode.PROTOCOL_ERROR, "request ring full with a permit in hand: the"
+                    + " manager did not consume requests it answered");
         }
         RequestDescriptor.write(requests.segment(), requests.entryOffset(0), opcode, flags, requestId, pageNumber,
                 pageCount, slot, deadlineNanos, batchId, checksum);
@@ -336,7 +341,7 @@ final class Connection {
         }
     }
 
-    /** Detaches (when the manager is still there) and unmaps everything. Owner thread. */
+    /** Detaches (when the manager is still there) and unmaps everything. */
     void close(Duration detachTimeout) {
         closing = true;
         failAll(ErrorCode.CLOSED, "the client was closed");

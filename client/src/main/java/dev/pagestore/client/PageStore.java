@@ -7,50 +7,79 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * The thread-safe facade: each thread that calls it gets its own {@link PageStoreClient} (its own attach, channel
- * and rings), so the one-owner-thread rule of a channel holds without locks. Attaching happens on a thread's first
- * call.
+ * The facade for a whole process: any number of platform or virtual threads share a fixed, small number of
+ * {@link PageStoreClient}s (channels), each safe from any thread. A thread always uses the same one (chosen by its
+ * thread id), so one thread's requests to one page reach the manager in the order it made them. Threads add no
+ * channel, no thread and no attach: the process holds {@code channels} channels and 3 threads per channel whatever
+ * the number of callers.
  *
  * <p>Thread safety: every method from any thread; {@link #close()} once, after the callers are done.
  */
 public final class PageStore implements AutoCloseable {
-    private final Path directoryOrSocket;
-    private final ClientOptions options;
-    private final ConcurrentLinkedQueue<PageStoreClient> clients = new ConcurrentLinkedQueue<>();
-    private final ThreadLocal<PageStoreClient> perThread = new ThreadLocal<>();
+    private final PageStoreClient[] clients;
     private volatile boolean closed;
 
-    private PageStore(Path directoryOrSocket, ClientOptions options) {
-        this.directoryOrSocket = directoryOrSocket;
-        this.options = options;
+    private PageStore(PageStoreClient[] clients) {
+        this.clients = clients;
     }
 
-    /** Checks that a manager answers (attaching this thread), then serves every thread. */
+    /** As {@link #open(Path, ClientOptions, int)} with {@link #defaultChannels()}. */
     public static PageStore open(Path directoryOrSocket, ClientOptions options) throws IOException {
-        PageStore store = new PageStore(Objects.requireNonNull(directoryOrSocket, "directoryOrSocket"),
-                Objects.requireNonNull(options, "options"));
-        store.client();
-        return store;
+        return open(directoryOrSocket, options, defaultChannels());
     }
 
-    /** This thread's client, attaching it on first use. */
-    public PageStoreClient client() throws IOException {
+    /**
+     * Attaches {@code channels} clients to the manager of {@code directoryOrSocket} (all or none: a failure closes
+     * those already attached).
+     *
+     * @param channels 1 to 64: more lets the manager's reactors and this process's completion threads work in
+     *                 parallel; one is enough for a process that makes few calls
+     */
+    public static PageStore open(Path directoryOrSocket, ClientOptions options, int channels) throws IOException {
+        Objects.requireNonNull(directoryOrSocket, "directoryOrSocket");
+        Objects.requireNonNull(options, "options");
+        if (channels < 1 || channels > 64) {
+            throw new IllegalArgumentException("channels=" + channels + " must be in [1, 64]");
+        }
+        PageStoreClient[] clients = new PageStoreClient[channels];
+        try {
+            for (int i = 0; i < channels; i++) {
+                clients[i] = PageStoreClient.attach(directoryOrSocket, channels == 1 ? options
+                        : options.withClientName(suffixed(options.clientName(), "-c" + i)));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (PageStoreClient client : clients) {
+                if (client != null) {
+                    client.close();
+                }
+            }
+            throw e;
+        }
+        return new PageStore(clients);
+    }
+
+    /** Two channels, or one on a single CPU. */
+    public static int defaultChannels() {
+        return Math.min(2, Runtime.getRuntime().availableProcessors());
+    }
+
+    private static String suffixed(String name, String suffix) {
+        return (name.length() + suffix.length() > 64 ? name.substring(0, 64 - suffix.length()) : name) + suffix;
+    }
+
+    /** The client this thread uses. */
+    public PageStoreClient client() throws PageStoreException {
         if (closed) {
             throw new PageStoreException(ErrorCode.CLOSED, "the page store facade is closed");
         }
-        PageStoreClient client = perThread.get();
-        if (client == null) {
-            String name = options.clientName();
-            String suffix = "-t" + Thread.currentThread().threadId();
-            client = PageStoreClient.attach(directoryOrSocket, options.withClientName(
-                    (name.length() + suffix.length() > 64 ? name.substring(0, 64 - suffix.length()) : name) + suffix));
-            perThread.set(client);
-            clients.add(client);
-        }
-        return client;
+        return clients[(int) Long.remainderUnsigned(Thread.currentThread().threadId(), clients.length)];
+    }
+
+    /** The channels this facade holds. */
+    public int channels() {
+        return clients.length;
     }
 
     public byte[] read(long pageNumber) throws IOException {
@@ -97,12 +126,11 @@ public final class PageStore implements AutoCloseable {
         return client().capacityPages();
     }
 
-    /** Closes every thread's client. */
+    /** Closes every client; calls still in flight fail with {@code CLOSED}. */
     @Override
     public void close() {
         closed = true;
-        PageStoreClient client;
-        while ((client = clients.poll()) != null) {
+        for (PageStoreClient client : clients) {
             client.close();
         }
     }

@@ -1,6 +1,5 @@
 package dev.pagestore.client;
 
-import dev.pagestore.ipc.owner.SingleOwner;
 import dev.pagestore.ipc.linux.Libc;
 import dev.pagestore.ipc.linux.LibcProcesses;
 import dev.pagestore.ipc.ring.RequestDescriptor;
@@ -15,15 +14,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A worker process's connection to the page store: reads and writes pages through the manager, over one channel.
  *
- * <h2>One owner thread</h2>
- * A channel's request ring has one producer, like a queue pair has one owner: the thread that attached owns this
- * client, and any other thread is refused with an {@link IllegalStateException} naming both. Threads that
- * all want the store use {@link PageStore}, which gives each thread its own client. Futures complete on the client's
- * reaper thread; keep callbacks short (or use the {@code ...Async} variants of {@link CompletableFuture}).
+ * <h2>Threads</h2>
+ * Any number of threads, platform or virtual, may share one client. A channel's request ring has one producer, so
+ * posting a request (and the whole of an atomic batch) holds a lock for the few hundred nanoseconds of writing its
+ * descriptor; every wait (for a free slot, for a completion) is a {@link java.util.concurrent} park, which a virtual
+ * thread does without holding its carrier. Only the client's own completion thread waits in the kernel. Futures
+ * complete on that thread; keep callbacks short (or use the {@code ...Async} variants of
+ * {@link CompletableFuture}). {@link PageStore} spreads threads over a few such clients.
  *
  * <h2>Errors and deadlines</h2>
  * Every call has a deadline (its {@code timeout}, or {@link ClientOptions#defaultTimeout()}); failures are
@@ -46,16 +48,17 @@ public final class PageStoreClient implements AutoCloseable {
     private final Path directory;
     private final ClientOptions options;
     private final Reattachment attachment;
-    /** The thread that attached: the only one that may issue requests. */
-    private final SingleOwner owner;
+    /**
+     * Held while a request (or a whole batch) is posted: the request ring's producer, the request ids and the CRC
+     * state have one writer at a time. Never held while waiting for the manager.
+     */
+    private final ReentrantLock posting = new ReentrantLock();
     private long nextBatchId = 1;
 
     private PageStoreClient(Path directory, ClientOptions options, Reattachment attachment) {
         this.directory = directory;
         this.options = options;
         this.attachment = attachment;
-        this.owner = SingleOwner.ofCurrentThread("a PageStoreClient (one owner thread, like a queue pair)",
-                "use PageStore for many threads");
     }
 
     /**
@@ -206,6 +209,16 @@ public final class PageStoreClient implements AutoCloseable {
         for (byte[] page : data) {
             checkLength(MemorySegment.ofArray(page), "data");
         }
+        posting.lock();  // the batch's entries follow each other in the ring
+        try {
+            return postBatch(pageNumbers, data, timeout);
+        } finally {
+            posting.unlock();
+        }
+    }
+
+    private CompletableFuture<Void> postBatch(long[] pageNumbers, byte[][] data, Duration timeout)
+            throws PageStoreException {
         long batchId = nextBatchId++;
         List<CompletableFuture<Object>> parts = new ArrayList<>(pageNumbers.length + 2);
         parts.add(submit(RequestDescriptor.OPCODE_BATCH_BEGIN, 0, null, null, timeout, RequestDescriptor.FLAG_IN_BATCH,
@@ -229,9 +242,27 @@ public final class PageStoreClient implements AutoCloseable {
 
     private CompletableFuture<Object> submit(byte opcode, long pageNumber, MemorySegment writeData,
             MemorySegment readDestination, Duration timeout, byte flags, long batchId) throws PageStoreException {
-        checkOwner();
         Objects.requireNonNull(timeout, "timeout");
+        posting.lock();
+        try {
+            return post(opcode, pageNumber, writeData, readDestination, timeout, flags, batchId);
+        } finally {
+            posting.unlock();
+        }
+    }
+
+    private CompletableFuture<Object> post(byte opcode, long pageNumber, MemorySegment writeData,
+            MemorySegment readDestination, Duration timeout, byte flags, long batchId) throws PageStoreException {
         Connection c = attachment.current();
+        try {
+            return post(c, opcode, pageNumber, writeData, readDestination, timeout, flags, batchId);
+        } finally {
+            c.requests.unbindThread();  // the ring's producer passes on with the lock
+        }
+    }
+
+    private CompletableFuture<Object> post(Connection c, byte opcode, long pageNumber, MemorySegment writeData,
+            MemorySegment readDestination, Duration timeout, byte flags, long batchId) throws PageStoreException {
         boolean data = opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE;
         if (data && (pageNumber < 0 || pageNumber >= c.capacityPages)) {
             throw new IllegalArgumentException("pageNumber=" + pageNumber + " is outside [0, " + c.capacityPages
@@ -292,18 +323,18 @@ public final class PageStoreClient implements AutoCloseable {
         }
     }
 
-    private void checkOwner() {
-        owner.check();
-    }
-
     /**
-     * Attaches again now (owner thread), after the manager was gone; waits up to {@code timeout} for a manager.
+     * Attaches again now, after the manager was gone; waits up to {@code timeout} for a manager.
      *
      * @throws PageStoreException with {@code MANAGER_GONE} when none answered in time
      */
     public void reattach(Duration timeout) throws PageStoreException {
-        checkOwner();
-        attachment.reattach(timeout);
+        posting.lock();
+        try {
+            attachment.reattach(timeout);
+        } finally {
+            posting.unlock();
+        }
     }
 
     /**

@@ -8,12 +8,12 @@ import java.time.Duration;
 
 /**
  * A client's current {@link Connection} and the one that replaces it once the manager is back: attaches, swaps in a
- * re-attached connection (in the background with {@link ClientOptions#autoReattach()}, or on the owner's
+ * re-attached connection (in the background with {@link ClientOptions#autoReattach()}, or on a
  * {@link PageStoreClient#reattach} call), and closes both.
  *
- * <p>Thread safety: {@link #current()} and {@link #reattach} run on the client's owner thread; the background attach
- * runs on its own daemon thread and hands its connection over through a volatile field; {@link #close} from any
- * thread.
+ * <p>Thread safety: any thread. {@link #current()} reads a volatile field and only a connection found gone takes
+ * this object's monitor, where the swap happens once; the background attach runs on its own daemon thread and hands
+ * its connection over through a volatile field.
  */
 final class Reattachment {
     private static final Duration OLD_CONNECTION_DETACH = Duration.ofMillis(100);
@@ -74,18 +74,25 @@ final class Reattachment {
             throw new PageStoreException(ErrorCode.CLOSED, "the client is closed");
         }
         Connection c = connection;
-        if (c.gone) {
-            Connection next = nextConnection;
-            if (next != null) {
-                nextConnection = null;
-                replaceWith(next);
-                return next;
-            }
-            if (options.autoReattach()) {
-                startReattach();
-            }
-            c.checkUsable();
+        return c.gone ? afterGone(c) : c;
+    }
+
+    /** Swaps in the re-attached connection if there is one; one thread at a time, any number asking. */
+    private synchronized Connection afterGone(Connection seen) throws PageStoreException {
+        Connection c = connection;
+        if (c != seen && !c.gone) {
+            return c;  // another thread swapped it in
         }
+        Connection next = nextConnection;
+        if (next != null) {
+            nextConnection = null;
+            replaceWith(next);
+            return next;
+        }
+        if (options.autoReattach()) {
+            startReattach();
+        }
+        c.checkUsable();
         return c;
     }
 
@@ -111,8 +118,8 @@ final class Reattachment {
         reattacher.start();
     }
 
-    /** See {@link PageStoreClient#reattach}: the owner thread attaches again now, waiting up to {@code timeout}. */
-    void reattach(Duration timeout) throws PageStoreException {
+    /** See {@link PageStoreClient#reattach}: attaches again now, waiting up to {@code timeout}. */
+    synchronized void reattach(Duration timeout) throws PageStoreException {
         long deadline = System.nanoTime() + timeout.toNanos();
         PageStoreException last = null;
         while (System.nanoTime() < deadline) {

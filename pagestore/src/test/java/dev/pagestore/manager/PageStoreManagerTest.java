@@ -179,48 +179,6 @@ class PageStoreManagerTest {
     }
 
     @Test
-    void shouldGiveEachThreadItsOwnChannelThroughTheFacade() throws Exception {
-        try (PageStoreManager manager = PageStoreManager.start(config());
-                PageStore store = PageStore.open(directory, ClientOptions.defaults())) {
-            List<Thread> threads = new ArrayList<>();
-            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-            for (int t = 0; t < 3; t++) {
-                int first = t * 100;
-                Thread thread = new Thread(() -> {
-                    try {
-                        for (int p = first; p < first + 30; p++) {
-                            store.write(p, page(4096, p, 3));
-                            assertArrayEquals(page(4096, p, 3), store.read(p));
-                        }
-                    } catch (Throwable e) {
-                        failures.add(e);
-                    }
-                });
-                threads.add(thread);
-                thread.start();
-            }
-            for (Thread thread : threads) {
-                thread.join();
-            }
-            assertEquals(List.of(), failures);
-            PageStoreClient mine = store.client();
-            Thread other = new Thread(() -> {
-                try {
-                    mine.read(0);
-                    failures.add(new AssertionError("a client used from a second thread must refuse"));
-                } catch (IllegalStateException expected) {
-                    // the one-owner rule
-                } catch (Throwable e) {
-                    failures.add(e);
-                }
-            });
-            other.start();
-            other.join();
-            assertEquals(List.of(), failures);
-        }
-    }
-
-    @Test
     void shouldFailWithManagerGoneThenReattachAutomaticallyWhenManagerIsBack() throws Exception {
         PageStoreManager first = PageStoreManager.start(config());
         try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults()

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagestore.client.ClientOptions;
-import dev.pagestore.client.PageStore;
 import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
 import java.nio.ByteBuffer;
@@ -35,19 +34,18 @@ class ReactorSharingTest {
 
     @Test
     void shouldKeepSamePageWritesOrderedAcrossTwoReactors() throws Exception {
-        try (PageStoreManager manager = PageStoreManager.start(config().withReactorCount(2));
-                PageStore store = PageStore.open(directory, ClientOptions.defaults())) {
-            // Threads attach one channel each; channels alternate between the two reactors. All hammer pages 0..3.
+        try (PageStoreManager manager = PageStoreManager.start(config().withReactorCount(2))) {
+            // Threads attach a client (a channel) each; channels alternate between the two reactors. All hammer pages 0..3.
             List<Thread> threads = new ArrayList<>();
             List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
             for (int t = 0; t < 4; t++) {
                 int thread = t;
                 Thread worker = new Thread(() -> {
-                    try {
+                    try (PageStoreClient mine = PageStoreClient.attach(directory, ClientOptions.defaults())) {
                         for (int s = 1; s <= 50; s++) {
                             long p = s % 4;
-                            store.write(p, page(4096, p, thread * 1000L + s));
-                            byte[] back = store.read(p);
+                            mine.write(p, page(4096, p, thread * 1000L + s));
+                            byte[] back = mine.read(p);
                             ByteBuffer b = ByteBuffer.wrap(back);
                             for (int i = 0; i < 4096; i += 16) {
                                 if (b.getLong(i) != p || b.getLong(i + 8) != b.getLong(8)) {
@@ -85,8 +83,7 @@ class ReactorSharingTest {
         AtomicReference<SimulatedNvmeDevice> device =
                 new AtomicReference<>();
         try (PageStoreManager manager = PageStoreManager.start(config().withPageSizeBytes(pageSize)
-                .withReactorCount(2).withBackend(SimulatedDevices.simulated(7, device::set)));
-                PageStore store = PageStore.open(directory, ClientOptions.defaults())) {
+                .withReactorCount(2).withBackend(SimulatedDevices.simulated(7, device::set)))) {
             // Four threads, one channel each, alternating between the two reactors: writers on even channels, readers
             // on odd ones, all on pages 0 and 1. Every image read must be one whole write (or zeros).
             long end = System.nanoTime() + 2_000_000_000L;
@@ -97,14 +94,14 @@ class ReactorSharingTest {
                 boolean writer = t % 2 == 0;
                 int thread = t;
                 Thread worker = new Thread(() -> {
-                    try {
+                    try (PageStoreClient mine = PageStoreClient.attach(directory, ClientOptions.defaults())) {
                         for (long s = 1; System.nanoTime() < end; s++) {
                             long p = s % 2;
                             if (writer) {
-                                store.write(p, page(pageSize, p, thread * 1_000_000L + s));
+                                mine.write(p, page(pageSize, p, thread * 1_000_000L + s));
                                 continue;
                             }
-                            ByteBuffer b = ByteBuffer.wrap(store.read(p));
+                            ByteBuffer b = ByteBuffer.wrap(mine.read(p));
                             reads.incrementAndGet();
                             for (int i = 0; i < pageSize; i += 16) {
                                 if (b.getLong(i + 8) != b.getLong(8) || b.getLong(i) != b.getLong(0)) {

@@ -1,0 +1,111 @@
+package dev.pagestore.manager;
+
+import static dev.pagestore.manager.PageStoreManagerTest.page;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.pagestore.client.ClientOptions;
+import dev.pagestore.client.PageStore;
+import dev.pagestore.client.PageStoreClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Clients shared by many platform and virtual threads: correct answers, and no channel or thread per caller. */
+class SharedClientTest {
+    @TempDir
+    Path directory;
+
+    private ManagerConfig config() {
+        return ManagerConfig.defaults(directory).withCapacityPages(1024).withCheckpointIntervalMillis(0);
+    }
+
+    @Test
+    void shouldServeHundredsOfVirtualAndPlatformThreadsThroughTwoChannelsAddingNone() throws Exception {
+        try (PageStoreManager manager = PageStoreManager.start(config());
+                PageStore store = PageStore.open(directory, ClientOptions.defaults(), 2)) {
+            long threadsBefore = clientThreads();
+            long channelsBefore = mappedChannels();
+            List<Future<?>> calls = new ArrayList<>();
+            try (ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor();
+                    ExecutorService platform = Executors.newFixedThreadPool(4)) {
+                for (int t = 0; t < 200; t++) {
+                    long p = t;
+                    calls.add(virtual.submit(() -> writeThenRead(store, p, 3)));
+                }
+                for (int t = 200; t < 240; t++) {
+                    long p = t;
+                    calls.add(platform.submit(() -> writeThenRead(store, p, 5)));
+                }
+                for (Future<?> call : calls) {
+                    call.get();  // rethrows a thread's failure
+                }
+            }
+            assertEquals(threadsBefore, clientThreads(), "callers added client threads");
+            assertEquals(channelsBefore, mappedChannels(), "callers added channels");
+            assertEquals(2, store.channels());
+        }
+    }
+
+    @Test
+    void shouldLetAnyThreadUseAClientAttachedByAnotherAndKeepManyRequestsInFlightFromMany() throws Exception {
+        try (PageStoreManager manager = PageStoreManager.start(config());
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            client.write(0, page(4096, 0, 1));
+            List<Future<?>> calls = new ArrayList<>();
+            try (ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int t = 0; t < 16; t++) {
+                    long first = 1 + t * 16L;
+                    calls.add(virtual.submit(() -> {
+                        List<CompletableFuture<Void>> writes = new ArrayList<>();
+                        for (long p = first; p < first + 16; p++) {
+                            writes.add(client.writeAsync(p, page(4096, p, 9)));
+                        }
+                        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
+                        for (long p = first; p < first + 16; p++) {
+                            assertArrayEquals(page(4096, p, 9), client.read(p), "page " + p);
+                        }
+                        client.writeBatch(new long[] {first, first + 1}, new byte[][] {page(4096, first, 10),
+                                page(4096, first + 1, 10)});
+                        assertArrayEquals(page(4096, first + 1, 10), client.read(first + 1));
+                        return null;
+                    }));
+                }
+                for (Future<?> call : calls) {
+                    call.get();
+                }
+            }
+            assertArrayEquals(page(4096, 0, 1), client.read(0), "the attaching thread still uses it");
+            assertEquals(0, client.unmappedCompletions());
+        }
+    }
+
+    private static Void writeThenRead(PageStore store, long pageNumber, long sequence) throws IOException {
+        store.write(pageNumber, page(4096, pageNumber, sequence));
+        assertArrayEquals(page(4096, pageNumber, sequence), store.read(pageNumber), "page " + pageNumber);
+        return null;
+    }
+
+    /** Live threads of the client library (completion, lifeline, control threads), by their names. */
+    private static long clientThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("pagestore-client") || t.getName().startsWith("pagestore-lifeline")
+                        || t.getName().startsWith("pagestore-control-client"))
+                .count();
+    }
+
+    /** Shared-memory files this process has mapped (channels and status regions), as the kernel lists them. */
+    private static long mappedChannels() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                .filter(line -> line.contains("/memfd:")).map(line -> line.substring(line.lastIndexOf(' ') + 1))
+                .distinct().count();
+    }
+}
