@@ -121,8 +121,12 @@ for _ in $(seq 1 600); do
 done
 
 step "running the worker"
-OUTPUT=$("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$APP/target/classes:$CLASSPATH_USED" \
-  Example "$WORK/store" 2>&1)
+if ! OUTPUT=$(timeout 120 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+    -cp "$APP/target/classes:$CLASSPATH_USED" Example "$WORK/store" 2>&1); then
+  echo "$OUTPUT"
+  echo "example-project: the worker failed (exit code above)" >&2
+  exit 1
+fi
 echo "$OUTPUT"
 if [[ $OUTPUT != *"page 7 starts with 42; read 3 pages; page 9 has 4096 bytes"* ]]; then
   echo "example-project: the worker did not print what the README's example prints" >&2

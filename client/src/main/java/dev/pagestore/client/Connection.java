@@ -64,6 +64,7 @@ final class Connection {
     volatile String goneDetail;
     private volatile boolean closing;
     final AtomicLong unmappedCompletions = new AtomicLong();
+    /** The next request id; read and advanced under the client's posting lock. */
     long nextRequestId = 1;
 
     /** What a request waits for. */
@@ -89,8 +90,7 @@ final class Connection {
         this.channel = channel;
         this.status = status;
         ChannelParameters parameters = channel.parameters();
-        // Outstanding requests never exceed a ring's capacity, so posting never waits for room in the request ring
-        // (a wait there would be a futex wait, pinning a virtual thread's carrier).
+        // Unanswered requests never exceed either ring's capacity (see claim); the rings are formatted alike today.
         this.capacity = Math.min(Math.min(parameters.completionRingCapacity(), parameters.requestRingCapacity()),
                 parameters.slotCount());
         this.pageSizeBytes = parameters.pageSizeBytes();
@@ -161,39 +161,51 @@ final class Connection {
         }
     }
 
-    /** Takes a permit (and a slot when {@code withSlot}), waiting until {@code deadlineNanos}; -2 when no slot needed. */
-    int acquire(boolean withSlot, long deadlineNanos) throws PageStoreException {
+    /**
+     * Takes {@code count} permits at once, waiting (a park) until {@code deadlineNanos}; on the completion thread it
+     * never waits, since only that thread returns permits.
+     */
+    void acquirePermits(int count, long deadlineNanos) throws PageStoreException {
+        boolean mayWait = Thread.currentThread() != reaper;
         while (true) {
             checkUsable();
+            long leftNanos = deadlineNanos - System.nanoTime();
             try {
-                long waitNanos = Math.min(deadlineNanos - System.nanoTime(), 10_000_000);
-                if (waitNanos <= 0 && deadlineNanos - System.nanoTime() <= 0) {
-                    throw new PageStoreException(ErrorCode.TIMEOUT, "no free request slot before the deadline ("
-                            + capacity + " requests outstanding)");
-                }
-                if (permits.tryAcquire(Math.max(waitNanos, 1), TimeUnit.NANOSECONDS)) {
-                    break;
+                if (permits.tryAcquire(count, mayWait ? Math.max(0, Math.min(leftNanos, 10_000_000)) : 0,
+                        TimeUnit.NANOSECONDS)) {
+                    return;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new PageStoreException(ErrorCode.TIMEOUT, "interrupted while waiting for a request slot", e);
             }
+            if (!mayWait || deadlineNanos - System.nanoTime() <= 0) {
+                throw new PageStoreException(ErrorCode.TIMEOUT, "no free request slot " + (mayWait
+                        ? "before the deadline" : "on the completion thread, which cannot wait for one") + " ("
+                        + capacity + " requests outstanding)");
+            }
         }
-        if (!withSlot) {
-            return -2;
-        }
+    }
+
+    /** A buffer slot; the caller holds a permit for it (there are at least as many slots as permits). */
+    int takeSlot() {
         Integer slot = freeSlots.poll();
         assert slot != null : "a permit guarantees a slot: slots " + channel.parameters().slotCount()
                 + " >= permits " + capacity;
         return slot;
     }
 
-    /** Returns a permit and slot taken by {@link #acquire} for a request that was never published. */
-    void giveBack(int slot) {
-        if (slot >= 0) {
-            freeSlots.add(slot);
+    /** Returns permits and slots taken for requests that were never published. */
+    void giveBack(int permitCount, int[] slots, int slotCount) {
+        for (int i = 0; i < slotCount; i++) {
+            freeSlots.add(slots[i]);
         }
-        permits.release();
+        permits.release(permitCount);
+    }
+
+    /** Whether the calling thread is this connection's completion thread (which must never wait for a completion). */
+    boolean onCompletionThread() {
+        return Thread.currentThread() == reaper;
     }
 
     void checkUsable() throws PageStoreException {
@@ -205,18 +217,29 @@ final class Connection {
         }
     }
 
-    /** Writes one request into the ring and publishes it (under the client's posting lock). */
-    void publish(byte opcode, byte flags, long requestId, long pageNumber, int pageCount, int slot,
-            long deadlineNanos, long batchId, int checksum) throws PageStoreException {
-        if (requests.tryClaim(1) == 0) {
-            // A permit was taken, so fewer than capacity requests are unanswered: only a manager that answered
-            // without consuming its requests leaves the ring full.
-            throw new PageStoreException(ErrorCode.PROTOCOL_ERROR, "request ring full with a permit in hand: the"
+    /**
+     * Claims {@code count} request entries (under the client's posting lock). Permits bound the requests not yet
+     * answered by the smaller ring's capacity, and the manager consumes a request before it answers it, so the ring
+     * always has room here: only a manager that answers without consuming leaves it full.
+     */
+    void claim(int count) throws PageStoreException {
+        if (requests.tryClaim(count) < count) {
+            throw new PageStoreException(ErrorCode.PROTOCOL_ERROR, "request ring full with permits in hand: the"
                     + " manager did not consume requests it answered");
         }
-        RequestDescriptor.write(requests.segment(), requests.entryOffset(0), opcode, flags, requestId, pageNumber,
-                pageCount, slot, deadlineNanos, batchId, checksum);
-        requests.publish(1);
+    }
+
+    /** Writes claimed entry {@code index}. */
+    void write(int index, byte opcode, byte flags, long requestId, long pageNumber, int slot, long deadlineNanos,
+            long batchId, int checksum) {
+        RequestDescriptor.write(requests.segment(), requests.entryOffset(index), opcode, flags, requestId, pageNumber,
+                slot >= 0 ? 1 : 0, Math.max(slot, 0), deadlineNanos, batchId, checksum);
+    }
+
+    /** Publishes the claimed entries with one release store, and hands the ring's producer end to the next poster. */
+    void publishClaimed() {
+        requests.publish(requests.claimed());
+        requests.unbindThread();
     }
 
     MemorySegment buffer(int slot) {

@@ -74,7 +74,9 @@ public final class PageStore implements AutoCloseable {
         if (closed) {
             throw new PageStoreException(ErrorCode.CLOSED, "the page store facade is closed");
         }
-        return clients[(int) Long.remainderUnsigned(Thread.currentThread().threadId(), clients.length)];
+        // Thread ids may come in strides (a pool creating threads in step): mix them before taking the remainder.
+        long mixed = Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L;
+        return clients[(int) Long.remainderUnsigned(mixed ^ (mixed >>> 32), clients.length)];
     }
 
     /** The channels this facade holds. */

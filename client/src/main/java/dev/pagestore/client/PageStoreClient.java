@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A worker process's connection to the page store: reads and writes pages through the manager, over one channel.
@@ -48,12 +47,8 @@ public final class PageStoreClient implements AutoCloseable {
     private final Path directory;
     private final ClientOptions options;
     private final Reattachment attachment;
-    /**
-     * Held while a request (or a whole batch) is posted: the request ring's producer, the request ids and the CRC
-     * state have one writer at a time. Never held while waiting for the manager.
-     */
-    private final ReentrantLock posting = new ReentrantLock();
-    private long nextBatchId = 1;
+    /** Posts requests for any number of threads. */
+    private final Posting posting = new Posting();
 
     private PageStoreClient(Path directory, ClientOptions options, Reattachment attachment) {
         this.directory = directory;
@@ -88,7 +83,7 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public byte[] read(long pageNumber, Duration timeout) throws PageStoreException {
-        return Awaiting.await(readAsync(pageNumber, timeout), timeout);
+        return await(readAsync(pageNumber, timeout), timeout);
     }
 
     /**
@@ -103,7 +98,7 @@ public final class PageStoreClient implements AutoCloseable {
             MemorySegment.copy(page, 0, destination, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, page.length);
             return;
         }
-        Awaiting.await(readAsync(pageNumber, destination, timeout), timeout);
+        await(readAsync(pageNumber, destination, timeout), timeout);
     }
 
     public CompletableFuture<byte[]> readAsync(long pageNumber) throws PageStoreException {
@@ -111,7 +106,7 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public CompletableFuture<byte[]> readAsync(long pageNumber, Duration timeout) throws PageStoreException {
-        return submit(RequestDescriptor.OPCODE_READ, pageNumber, null, null, timeout, (byte) 0, 0)
+        return submit(RequestDescriptor.OPCODE_READ, pageNumber, null, null, timeout)
                 .thenApply(o -> (byte[]) o);
     }
 
@@ -130,7 +125,7 @@ public final class PageStoreClient implements AutoCloseable {
                     + " thread cannot fill it: use read(pageNumber, destination, timeout) or a shared, global or"
                     + " automatic arena");
         }
-        return submit(RequestDescriptor.OPCODE_READ, pageNumber, null, destination, timeout, (byte) 0, 0)
+        return submit(RequestDescriptor.OPCODE_READ, pageNumber, null, destination, timeout)
                 .thenApply(o -> (MemorySegment) o);
     }
 
@@ -140,7 +135,7 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public List<byte[]> readMany(long[] pageNumbers, Duration timeout) throws PageStoreException {
-        return Awaiting.await(readManyAsync(pageNumbers, timeout), timeout);
+        return await(readManyAsync(pageNumbers, timeout), timeout);
     }
 
     public CompletableFuture<List<byte[]>> readManyAsync(long[] pageNumbers, Duration timeout)
@@ -161,11 +156,11 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public void write(long pageNumber, byte[] data, Duration timeout) throws PageStoreException {
-        Awaiting.await(writeAsync(pageNumber, data, timeout), timeout);
+        await(writeAsync(pageNumber, data, timeout), timeout);
     }
 
     public void write(long pageNumber, MemorySegment data, Duration timeout) throws PageStoreException {
-        Awaiting.await(writeAsync(pageNumber, data, timeout), timeout);
+        await(writeAsync(pageNumber, data, timeout), timeout);
     }
 
     public CompletableFuture<Void> writeAsync(long pageNumber, byte[] data) throws PageStoreException {
@@ -180,7 +175,7 @@ public final class PageStoreClient implements AutoCloseable {
     public CompletableFuture<Void> writeAsync(long pageNumber, MemorySegment data, Duration timeout)
             throws PageStoreException {
         checkLength(data, "data");
-        return submit(RequestDescriptor.OPCODE_WRITE, pageNumber, data, null, timeout, (byte) 0, 0)
+        return submit(RequestDescriptor.OPCODE_WRITE, pageNumber, data, null, timeout)
                 .thenApply(o -> null);
     }
 
@@ -193,7 +188,7 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public void writeBatch(long[] pageNumbers, byte[][] data, Duration timeout) throws PageStoreException {
-        Awaiting.await(writeBatchAsync(pageNumbers, data, timeout), timeout);
+        await(writeBatchAsync(pageNumbers, data, timeout), timeout);
     }
 
     public CompletableFuture<Void> writeBatchAsync(long[] pageNumbers, byte[][] data, Duration timeout)
@@ -209,99 +204,42 @@ public final class PageStoreClient implements AutoCloseable {
         for (byte[] page : data) {
             checkLength(MemorySegment.ofArray(page), "data");
         }
-        posting.lock();  // the batch's entries follow each other in the ring
-        try {
-            return postBatch(pageNumbers, data, timeout);
-        } finally {
-            posting.unlock();
-        }
-    }
-
-    private CompletableFuture<Void> postBatch(long[] pageNumbers, byte[][] data, Duration timeout)
-            throws PageStoreException {
-        long batchId = nextBatchId++;
-        List<CompletableFuture<Object>> parts = new ArrayList<>(pageNumbers.length + 2);
-        parts.add(submit(RequestDescriptor.OPCODE_BATCH_BEGIN, 0, null, null, timeout, RequestDescriptor.FLAG_IN_BATCH,
-                batchId));
-        for (int i = 0; i < pageNumbers.length; i++) {
-            parts.add(submit(RequestDescriptor.OPCODE_WRITE, pageNumbers[i], MemorySegment.ofArray(data[i]), null,
-                    timeout, RequestDescriptor.FLAG_IN_BATCH, batchId));
-        }
-        parts.add(submit(RequestDescriptor.OPCODE_BATCH_END, 0, null, null, timeout, RequestDescriptor.FLAG_IN_BATCH,
-                batchId));
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> null);
+        long deadlineNanos = System.nanoTime() + timeout.toNanos();
+        return posting.postBatch(attachment.current(), pageNumbers, data, deadlineNanos);
     }
 
     /** Waits until every acknowledged write is durable (they already are) and returns the WAL's durable LSN. */
     public long flush() throws PageStoreException {
-        return (Long) Awaiting.await(submit(RequestDescriptor.OPCODE_FLUSH, 0, null, null, options.defaultTimeout(),
-                (byte) 0, 0), options.defaultTimeout());
+        return (Long) await(submit(RequestDescriptor.OPCODE_FLUSH, 0, null, null, options.defaultTimeout()),
+                options.defaultTimeout());
     }
 
     // ------------------------------------------------------------------------------------------------ core
 
     private CompletableFuture<Object> submit(byte opcode, long pageNumber, MemorySegment writeData,
-            MemorySegment readDestination, Duration timeout, byte flags, long batchId) throws PageStoreException {
+            MemorySegment readDestination, Duration timeout) throws PageStoreException {
         Objects.requireNonNull(timeout, "timeout");
-        posting.lock();
-        try {
-            return post(opcode, pageNumber, writeData, readDestination, timeout, flags, batchId);
-        } finally {
-            posting.unlock();
-        }
-    }
-
-    private CompletableFuture<Object> post(byte opcode, long pageNumber, MemorySegment writeData,
-            MemorySegment readDestination, Duration timeout, byte flags, long batchId) throws PageStoreException {
+        long deadlineNanos = System.nanoTime() + timeout.toNanos();
         Connection c = attachment.current();
-        try {
-            return post(c, opcode, pageNumber, writeData, readDestination, timeout, flags, batchId);
-        } finally {
-            c.requests.unbindThread();  // the ring's producer passes on with the lock
-        }
-    }
-
-    private CompletableFuture<Object> post(Connection c, byte opcode, long pageNumber, MemorySegment writeData,
-            MemorySegment readDestination, Duration timeout, byte flags, long batchId) throws PageStoreException {
         boolean data = opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE;
         if (data && (pageNumber < 0 || pageNumber >= c.capacityPages)) {
             throw new IllegalArgumentException("pageNumber=" + pageNumber + " is outside [0, " + c.capacityPages
                     + ")");
         }
-        long deadlineNanos = System.nanoTime() + timeout.toNanos();
-        int slot = c.acquire(data, deadlineNanos);
-        long requestId = c.nextRequestId++;
-        Connection.Pending p = new Connection.Pending(data ? slot : -1, opcode, pageNumber, readDestination);
-        int checksum = 0;
-        if (writeData != null) {
-            // The CRC of the caller's data, checked by the manager against its own copy of the slot: a slot changed
-            // between here and the manager's copy (a stray write in this process) fails as INVALID, never lands.
-            checksum = crc32c(writeData);
-            flags |= RequestDescriptor.FLAG_CHECKSUM;
-            c.buffer(slot).copyFrom(writeData);
-        }
-        c.pending.put(requestId, p);
-        try {
-            c.publish(opcode, flags, requestId, data ? pageNumber : 0, data ? 1 : 0, data ? slot : 0, deadlineNanos,
-                    batchId, checksum);
-        } catch (PageStoreException | RuntimeException e) {
-            c.pending.remove(requestId);
-            c.giveBack(data ? slot : -1);
-            throw e;
-        }
-        if (c.gone && c.pending.remove(requestId) != null) {
-            // The manager went between the check and the registration: nobody else will fail this one.
-            p.future.completeExceptionally(new PageStoreException(ErrorCode.MANAGER_GONE, c.goneDetail));
-        }
-        return p.future;
+        return posting.post(c, opcode, pageNumber, writeData, readDestination, deadlineNanos);
     }
 
-    private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-
-    private int crc32c(MemorySegment data) {
-        crc.reset();
-        crc.update(data.asByteBuffer());  // a heap segment's buffer wraps its array: no copy either way
-        return (int) crc.getValue();
+    /**
+     * Waits for a call's answer. Not on the client's completion thread (in a future's callback): only that thread
+     * delivers answers, so it would wait for itself until the deadline while every other call stalled.
+     */
+    private <T> T await(CompletableFuture<T> future, Duration timeout) throws PageStoreException {
+        if (attachment.connection().onCompletionThread()) {
+            future.cancel(false);
+            throw new IllegalStateException("a synchronous call from a completion callback would wait for its own"
+                    + " thread: use the ...Async call and chain on its future");
+        }
+        return Awaiting.await(future, timeout);
     }
 
     private void checkDestination(MemorySegment destination) {
@@ -329,12 +267,7 @@ public final class PageStoreClient implements AutoCloseable {
      * @throws PageStoreException with {@code MANAGER_GONE} when none answered in time
      */
     public void reattach(Duration timeout) throws PageStoreException {
-        posting.lock();
-        try {
-            attachment.reattach(timeout);
-        } finally {
-            posting.unlock();
-        }
+        attachment.reattach(timeout);
     }
 
     /**

@@ -79,6 +79,9 @@ final class Reattachment {
 
     /** Swaps in the re-attached connection if there is one; one thread at a time, any number asking. */
     private synchronized Connection afterGone(Connection seen) throws PageStoreException {
+        if (closed) {
+            throw new PageStoreException(ErrorCode.CLOSED, "the client is closed");
+        }
         Connection c = connection;
         if (c != seen && !c.gone) {
             return c;  // another thread swapped it in
@@ -105,7 +108,14 @@ final class Reattachment {
             while (!closed && nextConnection == null) {
                 try {
                     Thread.sleep(backoffMillis);
-                    nextConnection = Connection.open(directory, socket, options);
+                    Connection fresh = Connection.open(directory, socket, options);
+                    synchronized (Reattachment.this) {
+                        if (closed) {
+                            fresh.close(OLD_CONNECTION_DETACH);  // the client closed while this attached
+                        } else {
+                            nextConnection = fresh;
+                        }
+                    }
                     return;
                 } catch (IOException e) {
                     backoffMillis = Math.min(1000, backoffMillis * 2);
@@ -123,6 +133,9 @@ final class Reattachment {
         long deadline = System.nanoTime() + timeout.toNanos();
         PageStoreException last = null;
         while (System.nanoTime() < deadline) {
+            if (closed) {
+                throw new PageStoreException(ErrorCode.CLOSED, "the client is closed");
+            }
             Connection next = nextConnection;
             if (next != null) {
                 nextConnection = null;
@@ -130,7 +143,12 @@ final class Reattachment {
                 return;
             }
             try {
-                replaceWith(connect(directory, socket, options));
+                Connection fresh = connect(directory, socket, options);
+                if (closed) {
+                    fresh.close(OLD_CONNECTION_DETACH);
+                    throw new PageStoreException(ErrorCode.CLOSED, "the client is closed");
+                }
+                replaceWith(fresh);
                 return;
             } catch (PageStoreException e) {
                 last = e;
@@ -151,7 +169,10 @@ final class Reattachment {
         old.close(OLD_CONNECTION_DETACH);
     }
 
-    /** Stops the background attach and detaches both connections; idempotent. */
+    /**
+     * Stops the background attach and detaches both connections; idempotent. The flag goes up first, so a
+     * {@link #reattach} in progress stops at its next attempt; the swaps and this close then take turns.
+     */
     void close() {
         if (closed) {
             return;
@@ -161,10 +182,13 @@ final class Reattachment {
         if (r != null) {
             r.interrupt();
         }
-        connection.close(Duration.ofSeconds(1));
-        Connection next = nextConnection;
-        if (next != null) {
-            next.close(OLD_CONNECTION_DETACH);
+        synchronized (this) {
+            connection.close(Duration.ofSeconds(1));
+            Connection next = nextConnection;
+            nextConnection = null;
+            if (next != null) {
+                next.close(OLD_CONNECTION_DETACH);
+            }
         }
     }
 }

@@ -52,7 +52,10 @@ class ReadmeExampleTest {
             Process worker = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
                     classes + File.pathSeparator + classPath, "Example", store.toString())
                     .redirectErrorStream(true).start();
-            assertTrue(worker.waitFor(60, TimeUnit.SECONDS), "the example did not finish in 60 s");
+            if (!worker.waitFor(60, TimeUnit.SECONDS)) {
+                worker.destroyForcibly();
+                throw new AssertionError("the example did not finish in 60 s");
+            }
             String output = new String(worker.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, worker.exitValue(), output);
             assertTrue(output.contains("page 7 starts with 42; read 3 pages; page 9 has 4096 bytes"), output);

@@ -3,6 +3,8 @@ package dev.pagestore.manager;
 import static dev.pagestore.manager.PageStoreManagerTest.page;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.PageStore;
@@ -88,6 +90,70 @@ class SharedClientTest {
         }
     }
 
+    @Test
+    void shouldPostAtomicBatchesWholeWhileOtherThreadsCompeteForTheLastPermits() throws Exception {
+        try (PageStoreManager manager = PageStoreManager.start(config());
+                PageStoreClient client = PageStoreClient.attach(directory,
+                        ClientOptions.defaults().withRingCapacity(16))) {
+            int batch = client.batchPagesMax();  // 14: a batch and its markers take every permit
+            List<Future<?>> calls = new ArrayList<>();
+            try (ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int t = 0; t < 12; t++) {
+                    long first = t * 32L;
+                    boolean batches = t % 2 == 0;
+                    calls.add(virtual.submit(() -> {
+                        for (int round = 1; round <= 5; round++) {
+                            if (batches) {
+                                long[] pages = new long[batch];
+                                byte[][] images = new byte[batch][];
+                                for (int i = 0; i < batch; i++) {
+                                    pages[i] = first + i;
+                                    images[i] = page(4096, pages[i], round);
+                                }
+                                client.writeBatch(pages, images);
+                            } else {
+                                client.write(first, page(4096, first, round));
+                            }
+                            assertArrayEquals(page(4096, first, round), client.read(first));
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> call : calls) {
+                    call.get();  // an INVALID (a batch left open, another's request inside it) fails here
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseASynchronousCallFromACompletionCallbackAtOnceAndKeepServing() throws Exception {
+        try (PageStoreManager manager = PageStoreManager.start(config());
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+            long start = System.nanoTime();
+            CompletableFuture<byte[]> chained = client.readAsync(0).thenApply(first -> {
+                try {
+                    return client.read(1);  // would wait for the very thread that runs this callback
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Throwable failure = assertThrows(java.util.concurrent.ExecutionException.class, chained::get).getCause();
+            assertTrue(failure instanceof IllegalStateException && failure.getMessage().contains("completion callback"),
+                    String.valueOf(failure));
+            assertTrue(System.nanoTime() - start < 2_000_000_000L, "refused at once, not at the deadline");
+            CompletableFuture<byte[]> async = client.readAsync(0).thenCompose(first -> {
+                try {
+                    return client.readAsync(1);  // asynchronous from the callback: allowed, never waits
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertEquals(4096, async.get().length);
+            assertEquals(4096, client.read(2).length, "the client still serves");
+        }
+    }
+
     private static Void writeThenRead(PageStore store, long pageNumber, long sequence) throws IOException {
         store.write(pageNumber, page(4096, pageNumber, sequence));
         assertArrayEquals(page(4096, pageNumber, sequence), store.read(pageNumber), "page " + pageNumber);
@@ -102,10 +168,10 @@ class SharedClientTest {
                 .count();
     }
 
-    /** Shared-memory files this process has mapped (channels and status regions), as the kernel lists them. */
+    /** Shared-memory files this process has mapped (channels and status regions): distinct memfd inodes. */
     private static long mappedChannels() throws IOException {
         return Files.readAllLines(Path.of("/proc/self/maps")).stream()
-                .filter(line -> line.contains("/memfd:")).map(line -> line.substring(line.lastIndexOf(' ') + 1))
+                .filter(line -> line.contains("/memfd:")).map(line -> line.trim().split("\\s+")[4])
                 .distinct().count();
     }
 }

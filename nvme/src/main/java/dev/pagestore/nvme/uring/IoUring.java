@@ -287,7 +287,7 @@ public final class IoUring implements AutoCloseable {
     public IoUringStats stats() {
         checkOwner();
         return new IoUringStats(enter.enterCalls, enter.enterRetries, enter.sqesSubmitted, cqesReaped,
-                sq.fixedBufferIos, sq.plainBufferIos, sq.queueFullRefusals);
+                sq.fixedBufferIos, sq.plainBufferIos, sq.queueFullRefusals, cq.unknownOperations());
     }
 
     public boolean isClosed() {

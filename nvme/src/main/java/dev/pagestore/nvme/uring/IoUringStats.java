@@ -10,7 +10,9 @@ package dev.pagestore.nvme.uring;
  * @param fixedBufferIos      reads and writes issued as {@code READ_FIXED/WRITE_FIXED}
  * @param plainBufferIos      reads and writes issued with a plain buffer address
  * @param queueFullRefusals   prepare calls refused because the SQ or the CQ budget was full
+ * @param unknownOperations   completions whose user_data named no operation, skipped (only a corrupted SQE could
+ *                            cause one; should stay 0)
  */
 public record IoUringStats(long enterCalls, long enterRetries, long sqesSubmitted, long cqesReaped,
-                           long fixedBufferIos, long plainBufferIos, long queueFullRefusals) {
+                           long fixedBufferIos, long plainBufferIos, long queueFullRefusals, long unknownOperations) {
 }

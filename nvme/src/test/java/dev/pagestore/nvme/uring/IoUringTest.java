@@ -47,10 +47,18 @@ class IoUringTest {
     }
 
     private boolean parked(IoUring ring, long callerId) {
+        assumeTrue(kernelAtLeast(6, 7), "IORING_OP_FUTEX_WAITV needs Linux 6.7; this is "
+                + System.getProperty("os.version"));
         if (waiters.count() == 0) {
             waiters.add(word, 0);
         }
         return ring.sq().prepareFutexWaitv(waiters.array(), waiters.count(), callerId);
+    }
+
+    private static boolean kernelAtLeast(int major, int minor) {
+        String[] parts = System.getProperty("os.version").split("[.-]");
+        int kernelMajor = Integer.parseInt(parts[0]);
+        return kernelMajor > major || kernelMajor == major && Integer.parseInt(parts[1]) >= minor;
     }
 
     private Thread wakeLater(Duration delay) {
