@@ -1,5 +1,6 @@
 package dev.pagestore.cache;
 
+import dev.pagestore.client.PageStore;
 import dev.pagestore.client.PageStoreClient;
 import java.io.IOException;
 
@@ -14,6 +15,26 @@ public interface BackingStore {
 
     /** All pages or none after any crash. */
     void writeBatch(long[] pageNumbers, byte[][] data) throws IOException;
+
+    /** A whole process's store: any thread, through the facade's shared clients. */
+    static BackingStore of(PageStore store) {
+        return new BackingStore() {
+            @Override
+            public byte[] read(long pageNumber) throws IOException {
+                return store.read(pageNumber);
+            }
+
+            @Override
+            public void write(long pageNumber, byte[] data) throws IOException {
+                store.write(pageNumber, data);
+            }
+
+            @Override
+            public void writeBatch(long[] pageNumbers, byte[][] data) throws IOException {
+                store.writeBatch(pageNumbers, data);
+            }
+        };
+    }
 
     /** A client's store. */
     static BackingStore of(PageStoreClient client) {

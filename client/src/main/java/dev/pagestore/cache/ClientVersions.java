@@ -1,7 +1,10 @@
 package dev.pagestore.cache;
 
+import dev.pagestore.client.PageStore;
 import dev.pagestore.client.PageStoreClient;
+import dev.pagestore.client.PageStoreException;
 import dev.pagestore.status.PageVersions;
+import java.util.Objects;
 
 /**
  * The page-version table of whichever manager a client is attached to now, or {@link PageCache#UNKNOWN_VERSION}
@@ -14,22 +17,41 @@ import dev.pagestore.status.PageVersions;
  * its new {@code epoch << 32}, so no entry cached under the old manager matches again.
  */
 public final class ClientVersions implements PageVersions {
-    private final PageStoreClient client;
+    /** Where the client comes from: one client, or the one a {@link PageStore} gives the calling thread. */
+    @FunctionalInterface
+    private interface Source {
+        PageStoreClient client() throws PageStoreException;
+    }
+
+    private final Source source;
 
     public ClientVersions(PageStoreClient client) {
-        this.client = client;
+        Objects.requireNonNull(client, "client");
+        this.source = () -> client;
+    }
+
+    /** The versions as the calling thread's client of {@code store} sees them (every client has the same manager). */
+    public ClientVersions(PageStore store) {
+        Objects.requireNonNull(store, "store");
+        this.source = store::client;
     }
 
     @Override
     public long version(long pageNumber) {
-        if (!client.isConnected()) {
-            return PageCache.UNKNOWN_VERSION;
+        try {
+            PageStoreClient client = source.client();
+            return client.isConnected() ? client.versions().version(pageNumber) : PageCache.UNKNOWN_VERSION;
+        } catch (PageStoreException closed) {
+            return PageCache.UNKNOWN_VERSION;  // the read that follows fails with the same code
         }
-        return client.versions().version(pageNumber);
     }
 
     @Override
     public long epoch() {
-        return client.epoch();
+        try {
+            return source.client().epoch();
+        } catch (PageStoreException closed) {
+            return PageCache.UNKNOWN_VERSION;
+        }
     }
 }

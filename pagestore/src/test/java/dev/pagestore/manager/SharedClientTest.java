@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagestore.cache.BackingStore;
+import dev.pagestore.cache.ClientVersions;
+import dev.pagestore.cache.PageCache;
 import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.PageStore;
 import dev.pagestore.client.PageStoreClient;
@@ -166,6 +169,33 @@ class SharedClientTest {
             });
             assertEquals(4096, async.get().length);
             assertEquals(4096, client.read(2).length, "the client still serves");
+        }
+    }
+
+    @Test
+    void shouldServeAPageCacheOverTheSharedClientsToManyVirtualThreads() throws Exception {
+        try (PageStoreManager manager = PageStoreManager.start(config());
+                PageStore store = PageStore.open(directory, ClientOptions.defaults(), 2)) {
+            PageCache cache = new PageCache(BackingStore.of(store), new ClientVersions(store), 1 << 20);
+            List<Future<?>> calls = new ArrayList<>();
+            try (ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int t = 0; t < 50; t++) {
+                    long p = t;
+                    calls.add(virtual.submit(() -> {
+                        cache.write(p, page(4096, p, 4));
+                        for (int i = 0; i < 3; i++) {
+                            assertArrayEquals(page(4096, p, 4), cache.read(p), "page " + p);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> call : calls) {
+                    call.get();
+                }
+            }
+            store.write(7, page(4096, 7, 5));  // past the cache: its version moves, the cached image is stale
+            assertArrayEquals(page(4096, 7, 5), cache.read(7));
+            assertTrue(cache.stats().hits() >= 100, "reads after a write-through hit: " + cache.stats());
         }
     }
 
