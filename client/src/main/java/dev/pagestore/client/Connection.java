@@ -75,6 +75,8 @@ final class Connection {
         final long pageNumber;
         /** For reads: where the page goes (null: a new byte[] is the result). */
         final MemorySegment destination;
+        /** For writes: the caller's data, whose CRC goes into the descriptor (cleared once posted). */
+        MemorySegment writeData;
         volatile boolean fenced;
 
         Pending(int slot, byte opcode, long pageNumber, MemorySegment destination) {
@@ -193,6 +195,14 @@ final class Connection {
         assert slot != null : "a permit guarantees a slot: slots " + channel.parameters().slotCount()
                 + " >= permits " + capacity;
         return slot;
+    }
+
+    /** Returns permits and the slot (when not -1) taken for a request that was never published. */
+    void giveBack(int permitCount, int slot) {
+        if (slot >= 0) {
+            freeSlots.add(slot);
+        }
+        permits.release(permitCount);
     }
 
     /** Returns permits and slots taken for requests that were never published. */

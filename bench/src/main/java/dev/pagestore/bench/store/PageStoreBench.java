@@ -58,11 +58,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * manager failed. {@code --exit-with-parent} stops the manager when the JMH fork dies without a tear-down.
  *
  * <p>Each JMH thread is a worker: its {@link Worker} state ({@code Scope.Thread}) attaches its own
- * {@link PageStoreClient}. A client has one owner thread (its request ring has one producer, like a queue pair) and
- * refuses calls from any other, so one shared client cannot serve several JMH threads; {@code PageStore}, the
- * thread-safe facade, would give each thread its own client too, behind a {@code ThreadLocal} lookup per call and
- * without the {@code MemorySegment} variants used here. One client per thread is also how a multi-threaded worker
- * process uses the store.
+ * {@link PageStoreClient}, so each thread has a channel of its own, as separate worker processes do. (A client may
+ * also be shared by many threads; {@code SharedClientBench} measures that.)
  *
  * <h2>Benchmarks (operations per second; each counts completed operations)</h2>
  * <ul>
