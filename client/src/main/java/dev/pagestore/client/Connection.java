@@ -15,10 +15,8 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -58,18 +56,18 @@ final class Connection {
     private final RingConsumer completions;
     private final Semaphore permits;
     private final ArrayBlockingQueue<Integer> freeSlots;
-    final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    final PendingTable pending;
     private final Thread reaper;
     volatile boolean gone;
     volatile String goneDetail;
     private volatile boolean closing;
     final AtomicLong unmappedCompletions = new AtomicLong();
-    /** The next request id; read and advanced under the client's posting lock. */
-    long nextRequestId = 1;
 
     /** What a request waits for. */
     static final class Pending {
         final CompletableFuture<Object> future = new CompletableFuture<>();
+        /** The request id, set when registered ({@link PendingTable#register}). */
+        long id = -1;
         final int slot;
         final byte opcode;
         final long pageNumber;
@@ -100,6 +98,7 @@ final class Connection {
         this.requests = channel.requestProducer();
         this.completions = channel.completionConsumer();
         this.permits = new Semaphore(capacity);
+        this.pending = new PendingTable(capacity);
         this.freeSlots = new ArrayBlockingQueue<>(parameters.slotCount());
         for (int slot = 0; slot < parameters.slotCount(); slot++) {
             freeSlots.add(slot);
@@ -363,14 +362,10 @@ final class Connection {
         if (goneDetail == null) {
             goneDetail = detail;
         }
-        // Remove each entry and fail only what this thread removed: a clear() could drop an entry a submitter put
-        // meanwhile and is about to fail itself (it removes its own entry when it sees `gone`).
-        for (Long requestId : pending.keySet()) {
-            Pending p = pending.remove(requestId);
-            if (p != null) {
-                p.future.completeExceptionally(new PageStoreException(code, "request " + requestId + " ("
-                        + opcodeName(p.opcode) + " page " + p.pageNumber + "): " + detail));
-            }
+        // Fail only what this thread removed: a poster that registers meanwhile sees `gone` and fails its own.
+        for (Pending p : pending.removeAll()) {
+            p.future.completeExceptionally(new PageStoreException(code, "request " + p.id + " ("
+                    + opcodeName(p.opcode) + " page " + p.pageNumber + "): " + detail));
         }
     }
 

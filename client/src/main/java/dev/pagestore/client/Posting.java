@@ -40,22 +40,21 @@ final class Posting {
             throw closedOr(c, e);
         }
         lock(c, deadlineNanos, 1, slot, null, 0);
-        long id = -1;
+        long id;
         try {
             c.checkUsable();
             c.claim(1);
-            id = c.nextRequestId++;
-            c.pending.put(id, p);
+            id = c.pending.register(p);
             describe(c, 0, p, id, (byte) 0, 0, deadlineNanos);
             c.publishClaimed();
         } catch (PageStoreException | RuntimeException e) {
-            forget(c, id, 1);
+            forget(c, p);
             c.giveBack(1, slot);
             throw rethrown(c, e);
         } finally {
             lock.unlock();
         }
-        failIfGone(c, id, p);
+        failIfGone(c, p);
         return p.future;
     }
 
@@ -82,20 +81,17 @@ final class Posting {
             throw closedOr(c, e);
         }
         lock(c, deadlineNanos, n + 2, -1, slots, slotsTaken);
-        long firstId = -1;
         try {
             c.checkUsable();
             c.claim(n + 2);
             long batchId = nextBatchId++;
-            firstId = c.nextRequestId;
-            c.nextRequestId += n + 2;
             for (int i = 0; i < n + 2; i++) {
-                c.pending.put(firstId + i, members[i]);
-                describe(c, i, members[i], firstId + i, RequestDescriptor.FLAG_IN_BATCH, batchId, deadlineNanos);
+                long id = c.pending.register(members[i]);
+                describe(c, i, members[i], id, RequestDescriptor.FLAG_IN_BATCH, batchId, deadlineNanos);
             }
             c.publishClaimed();
         } catch (PageStoreException | RuntimeException e) {
-            forget(c, firstId, n + 2);
+            forget(c, members);
             c.giveBack(n + 2, slots, slotsTaken);
             throw rethrown(c, e);
         } finally {
@@ -103,7 +99,7 @@ final class Posting {
         }
         CompletableFuture<?>[] parts = new CompletableFuture<?>[n + 2];
         for (int i = 0; i < n + 2; i++) {
-            failIfGone(c, firstId + i, members[i]);
+            failIfGone(c, members[i]);
             parts[i] = members[i].future;
         }
         return CompletableFuture.allOf(parts);
@@ -155,18 +151,18 @@ final class Posting {
     }
 
     /** Undoes the registrations of a post that failed before its publish: nothing of it reached the ring. */
-    private static void forget(Connection c, long firstId, int count) {
+    private static void forget(Connection c, Connection.Pending... posted) {
         c.requests.unbindThread();  // entries claimed and not published are claimed again by the next post
-        if (firstId >= 0) {
-            for (int i = 0; i < count; i++) {
-                c.pending.remove(firstId + i);
+        for (Connection.Pending p : posted) {
+            if (p != null && p.id >= 0) {
+                c.pending.remove(p.id);
             }
         }
     }
 
     /** The manager went while this was posted: nobody else will fail it if it is still registered. */
-    private static void failIfGone(Connection c, long id, Connection.Pending p) {
-        if (c.gone && c.pending.remove(id) != null) {
+    private static void failIfGone(Connection c, Connection.Pending p) {
+        if (c.gone && c.pending.remove(p.id) != null) {
             p.future.completeExceptionally(new PageStoreException(ErrorCode.MANAGER_GONE, c.goneDetail));
         }
     }
