@@ -63,28 +63,6 @@ final class Connection {
     private volatile boolean closing;
     final AtomicLong unmappedCompletions = new AtomicLong();
 
-    /** What a request waits for. */
-    static final class Pending {
-        final CompletableFuture<Object> future = new CompletableFuture<>();
-        /** The request id, set when registered ({@link PendingTable#register}). */
-        long id = -1;
-        final int slot;
-        final byte opcode;
-        final long pageNumber;
-        /** For reads: where the page goes (null: a new byte[] is the result). */
-        final MemorySegment destination;
-        /** For writes: the caller's data, whose CRC goes into the descriptor (cleared once posted). */
-        MemorySegment writeData;
-        volatile boolean fenced;
-
-        Pending(int slot, byte opcode, long pageNumber, MemorySegment destination) {
-            this.slot = slot;
-            this.opcode = opcode;
-            this.pageNumber = pageNumber;
-            this.destination = destination;
-        }
-    }
-
     private Connection(ControlClient control, Channel channel, StatusView status) {
         this.control = control;
         this.channel = channel;
@@ -256,6 +234,18 @@ final class Connection {
     }
 
     private void reap() {
+        try {
+            reapUntilGone();
+        } finally {
+            if (!gone && !closing) {
+                // Only this thread answers calls: without it every call would run to its deadline while the client
+                // still looked connected. Failing them all lets the client re-attach.
+                failAll(ErrorCode.PROTOCOL_ERROR, "the completion thread stopped");
+            }
+        }
+    }
+
+    private void reapUntilGone() {
         MemorySegment entries = completions.segment();
         int slotCount = channel.parameters().slotCount();
         while (!gone && !closing) {
@@ -289,7 +279,7 @@ final class Connection {
                         throw e;
                     }
                     p.future.completeExceptionally(new PageStoreException(ErrorCode.INVALID, "request " + requestId
-                            + " (" + opcodeName(p.opcode) + " page " + p.pageNumber + ") completed but its result"
+                            + " (" + p.opcodeName() + " page " + p.pageNumber + ") completed but its result"
                             + " could not be delivered: " + e, e));
                 }
             }
@@ -301,52 +291,51 @@ final class Connection {
 
     private void onCompletion(long requestId, Pending p, int statusCode, long result) {
         if (statusCode == CompletionDescriptor.STATUS_TIMEOUT && result == CompletionDescriptor.RESULT_SLOT_FENCED) {
-            p.fenced = true;
-            p.future.completeExceptionally(new PageStoreException(ErrorCode.TIMEOUT, "request " + requestId
-                    + " (page " + p.pageNumber + ") passed its deadline"));
+            // The device may still write the slot: entry, slot and permit stay until the manager releases them.
+            if (p.finish()) {
+                p.future.completeExceptionally(new PageStoreException(ErrorCode.TIMEOUT, "request " + requestId
+                        + " (page " + p.pageNumber + ") passed its deadline"));
+            }
             return;
         }
-        pending.remove(requestId);
+        if (pending.remove(requestId) == null) {
+            return;  // ended meanwhile by the manager's death or a close: nothing more to give back
+        }
+        boolean deliver = p.finish();
+        Object value = null;
+        PageStoreException failure = null;
         try {
-            if (statusCode == CompletionDescriptor.STATUS_OK) {
-                if (p.opcode == RequestDescriptor.OPCODE_READ) {
-                    MemorySegment source = channel.buffer(p.slot);
-                    if (p.destination != null) {
-                        p.destination.copyFrom(source);
-                        p.future.complete(p.destination);
-                    } else {
-                        p.future.complete(source.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
-                    }
-                } else {
-                    p.future.complete(result);
-                }
+            if (!deliver) {
+                return;  // its caller gave up at its deadline: the answer, and the caller's buffer, are left alone
+            }
+            if (statusCode != CompletionDescriptor.STATUS_OK) {
+                failure = new PageStoreException(ErrorCode.ofStatus(statusCode), "request " + requestId + " ("
+                        + p.opcodeName() + " page " + p.pageNumber + ") failed");
+            } else if (p.opcode != RequestDescriptor.OPCODE_READ) {
+                value = result;
+            } else if (p.destination != null) {
+                p.destination.copyFrom(channel.buffer(p.slot));
+                value = p.destination;
             } else {
-                p.future.completeExceptionally(new PageStoreException(ErrorCode.ofStatus(statusCode), "request "
-                        + requestId + " (" + opcodeName(p.opcode) + " page " + p.pageNumber + ") failed"));
+                value = channel.buffer(p.slot).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
             }
         } finally {
-            // The slot and permit come back whatever happened above (a destination closed meanwhile, say).
+            // Returned before the future completes, so a callback that posts again finds them free.
             if (p.slot >= 0) {
                 freeSlots.add(p.slot);
             }
             permits.release();
+        }
+        if (failure != null) {
+            p.future.completeExceptionally(failure);
+        } else {
+            p.future.complete(value);
         }
     }
 
     /** Whether the completion thread may write into {@code destination} (a confined segment belongs to one thread). */
     boolean completionThreadCanFill(MemorySegment destination) {
         return destination.isAccessibleBy(reaper);
-    }
-
-    static String opcodeName(byte opcode) {
-        return switch (opcode) {
-            case RequestDescriptor.OPCODE_READ -> "read";
-            case RequestDescriptor.OPCODE_WRITE -> "write";
-            case RequestDescriptor.OPCODE_FLUSH -> "flush";
-            case RequestDescriptor.OPCODE_BATCH_BEGIN -> "batch begin";
-            case RequestDescriptor.OPCODE_BATCH_END -> "batch end";
-            default -> "opcode " + opcode;
-        };
     }
 
     private void managerGone(ManagerGoneEvent event) {
@@ -364,8 +353,11 @@ final class Connection {
         }
         // Fail only what this thread removed: a poster that registers meanwhile sees `gone` and fails its own.
         for (Pending p : pending.removeAll()) {
+            if (!p.finish()) {
+                continue;
+            }
             p.future.completeExceptionally(new PageStoreException(code, "request " + p.id + " ("
-                    + opcodeName(p.opcode) + " page " + p.pageNumber + "): " + detail));
+                    + p.opcodeName() + " page " + p.pageNumber + "): " + detail));
         }
     }
 

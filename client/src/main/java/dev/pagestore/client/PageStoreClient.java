@@ -98,7 +98,15 @@ public final class PageStoreClient implements AutoCloseable {
             MemorySegment.copy(page, 0, destination, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, page.length);
             return;
         }
-        await(readAsync(pageNumber, destination, timeout), timeout);
+        Pending p = post(RequestDescriptor.OPCODE_READ, pageNumber, null, destination, timeout);
+        try {
+            await(p.future, timeout);
+        } catch (PageStoreException e) {
+            if (p.future.isDone() || p.finish()) {
+                throw e;  // its answer, or this caller now owns the request: the buffer is never written later
+            }
+            await(p.future, timeout);  // the completion thread is filling the buffer this instant: take its answer
+        }
     }
 
     public CompletableFuture<byte[]> readAsync(long pageNumber) throws PageStoreException {
@@ -218,6 +226,11 @@ public final class PageStoreClient implements AutoCloseable {
 
     private CompletableFuture<Object> submit(byte opcode, long pageNumber, MemorySegment writeData,
             MemorySegment readDestination, Duration timeout) throws PageStoreException {
+        return post(opcode, pageNumber, writeData, readDestination, timeout).future;
+    }
+
+    private Pending post(byte opcode, long pageNumber, MemorySegment writeData, MemorySegment readDestination,
+            Duration timeout) throws PageStoreException {
         Objects.requireNonNull(timeout, "timeout");
         long deadlineNanos = System.nanoTime() + timeout.toNanos();
         Connection c = attachment.current();

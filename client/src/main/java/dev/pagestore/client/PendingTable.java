@@ -18,7 +18,7 @@ final class PendingTable {
     static final int INDEX_BITS = 16;
     private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
 
-    private final Connection.Pending[] entries;
+    private final Pending[] entries;
     private final int[] free;
     private int freeCount;
     private long sequence;
@@ -27,7 +27,7 @@ final class PendingTable {
         if (capacity < 1 || capacity > 1 << INDEX_BITS) {
             throw new IllegalArgumentException("capacity=" + capacity + " must be in [1, 2^" + INDEX_BITS + "]");
         }
-        entries = new Connection.Pending[capacity];
+        entries = new Pending[capacity];
         free = new int[capacity];
         for (int i = 0; i < capacity; i++) {
             free[i] = capacity - 1 - i;
@@ -36,7 +36,7 @@ final class PendingTable {
     }
 
     /** Registers {@code p} under a new request id, stored in {@code p.id} and returned. */
-    synchronized long register(Connection.Pending p) {
+    synchronized long register(Pending p) {
         if (freeCount == 0) {
             throw new IllegalStateException("no free pending entry although a permit was taken (" + entries.length
                     + " entries)");
@@ -49,15 +49,15 @@ final class PendingTable {
     }
 
     /** The request registered under {@code id}, or null. */
-    synchronized Connection.Pending get(long id) {
+    synchronized Pending get(long id) {
         int index = (int) (id & INDEX_MASK);
-        Connection.Pending p = index < entries.length ? entries[index] : null;
+        Pending p = index < entries.length ? entries[index] : null;
         return p != null && p.id == id ? p : null;
     }
 
     /** Removes and returns the request registered under {@code id}, or null when none is (any more). */
-    synchronized Connection.Pending remove(long id) {
-        Connection.Pending p = get(id);
+    synchronized Pending remove(long id) {
+        Pending p = get(id);
         if (p != null) {
             int index = (int) (id & INDEX_MASK);
             entries[index] = null;
@@ -67,8 +67,8 @@ final class PendingTable {
     }
 
     /** Removes every registered request and returns them (the manager is gone or the client closed). */
-    synchronized List<Connection.Pending> removeAll() {
-        List<Connection.Pending> all = new ArrayList<>();
+    synchronized List<Pending> removeAll() {
+        List<Pending> all = new ArrayList<>();
         for (int index = 0; index < entries.length; index++) {
             if (entries[index] != null) {
                 all.add(entries[index]);

@@ -23,17 +23,17 @@ final class Posting {
     private long nextBatchId = 1;
 
     /** One request; {@code writeData} for a write, {@code readDestination} (or null) for a read. */
-    CompletableFuture<Object> post(Connection c, byte opcode, long pageNumber, MemorySegment writeData,
+    Pending post(Connection c, byte opcode, long pageNumber, MemorySegment writeData,
             MemorySegment readDestination, long deadlineNanos) throws PageStoreException {
         boolean data = opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE;
         c.acquirePermits(1, deadlineNanos);
         int slot = -1;
-        Connection.Pending p;
+        Pending p;
         try {
             if (data) {
                 slot = c.takeSlot();
             }
-            p = new Connection.Pending(slot, opcode, data ? pageNumber : 0, readDestination);
+            p = new Pending(slot, opcode, data ? pageNumber : 0, readDestination);
             fill(c, p, writeData);
         } catch (RuntimeException e) {
             c.giveBack(1, slot);
@@ -47,35 +47,34 @@ final class Posting {
             id = c.pending.register(p);
             describe(c, 0, p, id, (byte) 0, 0, deadlineNanos);
             c.publishClaimed();
-        } catch (PageStoreException | RuntimeException e) {
+        } catch (PageStoreException | RuntimeException | Error e) {
             forget(c, p);
-            c.giveBack(1, slot);
             throw rethrown(c, e);
         } finally {
             lock.unlock();
         }
         failIfGone(c, p);
-        return p.future;
+        return p;
     }
 
     /** An atomic batch of whole-page writes: BEGIN, the writes, END, adjacent in the ring and all or none posted. */
     CompletableFuture<Void> postBatch(Connection c, long[] pageNumbers, byte[][] data, long deadlineNanos)
             throws PageStoreException {
         int n = pageNumbers.length;
-        Connection.Pending[] members = new Connection.Pending[n + 2];
+        Pending[] members = new Pending[n + 2];
         c.acquirePermits(n + 2, deadlineNanos);
         int[] slots = new int[n];
         int slotsTaken = 0;
         try {
-            members[0] = new Connection.Pending(-1, RequestDescriptor.OPCODE_BATCH_BEGIN, 0, null);
+            members[0] = new Pending(-1, RequestDescriptor.OPCODE_BATCH_BEGIN, 0, null);
             for (int i = 0; i < n; i++) {
                 slots[slotsTaken] = c.takeSlot();
                 slotsTaken++;
-                members[i + 1] = new Connection.Pending(slots[i], RequestDescriptor.OPCODE_WRITE, pageNumbers[i],
+                members[i + 1] = new Pending(slots[i], RequestDescriptor.OPCODE_WRITE, pageNumbers[i],
                         null);
                 fill(c, members[i + 1], MemorySegment.ofArray(data[i]));
             }
-            members[n + 1] = new Connection.Pending(-1, RequestDescriptor.OPCODE_BATCH_END, 0, null);
+            members[n + 1] = new Pending(-1, RequestDescriptor.OPCODE_BATCH_END, 0, null);
         } catch (RuntimeException e) {
             c.giveBack(n + 2, slots, slotsTaken);
             throw closedOr(c, e);
@@ -90,9 +89,8 @@ final class Posting {
                 describe(c, i, members[i], id, RequestDescriptor.FLAG_IN_BATCH, batchId, deadlineNanos);
             }
             c.publishClaimed();
-        } catch (PageStoreException | RuntimeException e) {
+        } catch (PageStoreException | RuntimeException | Error e) {
             forget(c, members);
-            c.giveBack(n + 2, slots, slotsTaken);
             throw rethrown(c, e);
         } finally {
             lock.unlock();
@@ -106,7 +104,7 @@ final class Posting {
     }
 
     /** Copies a write's data into its slot (outside the lock: the slot is this call's alone). */
-    private static void fill(Connection c, Connection.Pending p, MemorySegment writeData) {
+    private static void fill(Connection c, Pending p, MemorySegment writeData) {
         if (writeData != null) {
             c.buffer(p.slot).copyFrom(writeData);
             p.writeData = writeData;
@@ -114,7 +112,7 @@ final class Posting {
     }
 
     /** Writes claimed entry {@code index} for {@code p}, with its write's CRC (under the lock). */
-    private void describe(Connection c, int index, Connection.Pending p, long id, byte flags, long batchId,
+    private void describe(Connection c, int index, Pending p, long id, byte flags, long batchId,
             long deadlineNanos) {
         int checksum = 0;
         if (p.writeData != null) {
@@ -150,26 +148,33 @@ final class Posting {
         }
     }
 
-    /** Undoes the registrations of a post that failed before its publish: nothing of it reached the ring. */
-    private static void forget(Connection c, Connection.Pending... posted) {
+    /**
+     * Undoes a post that failed before its publish: nothing of it reached the ring. Each request's permit and slot go
+     * back unless another thread ended the request first (the manager answering an id it never received, say), which
+     * then gave them back itself.
+     */
+    private static void forget(Connection c, Pending... posted) {
         c.requests.unbindThread();  // entries claimed and not published are claimed again by the next post
-        for (Connection.Pending p : posted) {
-            if (p != null && p.id >= 0) {
-                c.pending.remove(p.id);
+        for (Pending p : posted) {
+            if (p.id < 0 || c.pending.remove(p.id) != null) {
+                c.giveBack(1, p.slot);
             }
         }
     }
 
     /** The manager went while this was posted: nobody else will fail it if it is still registered. */
-    private static void failIfGone(Connection c, Connection.Pending p) {
-        if (c.gone && c.pending.remove(p.id) != null) {
+    private static void failIfGone(Connection c, Pending p) {
+        if (c.gone && c.pending.remove(p.id) != null && p.finish()) {
             p.future.completeExceptionally(new PageStoreException(ErrorCode.MANAGER_GONE, c.goneDetail));
         }
     }
 
-    private static PageStoreException rethrown(Connection c, Exception e) throws PageStoreException {
+    private static PageStoreException rethrown(Connection c, Throwable e) throws PageStoreException {
         if (e instanceof PageStoreException p) {
             return p;
+        }
+        if (e instanceof Error error) {
+            throw error;
         }
         throw closedOr(c, (RuntimeException) e);
     }

@@ -13,20 +13,20 @@ import org.junit.jupiter.api.Test;
 
 /** Request ids name their table entry, and only the current request of an entry answers to its id. */
 class PendingTableTest {
-    private static Connection.Pending read(long page) {
-        return new Connection.Pending(0, RequestDescriptor.OPCODE_READ, page, null);
+    private static Pending read(long page) {
+        return new Pending(0, RequestDescriptor.OPCODE_READ, page, null);
     }
 
     @Test
     void shouldFindARequestByItsIdAndNeverByAStaleOrForgedOne() {
         PendingTable table = new PendingTable(2);
-        Connection.Pending first = read(1);
+        Pending first = read(1);
         long id = table.register(first);
         assertEquals(id, first.id);
         assertSame(first, table.get(id));
         assertSame(first, table.remove(id));
         assertNull(table.remove(id), "a second completion for the same id finds nothing");
-        Connection.Pending second = read(2);
+        Pending second = read(2);
         long reused = table.register(second);
         assertNotEquals(id, reused, "the entry is reused under a new id");
         assertNull(table.get(id), "the old id does not reach the entry's new request");
