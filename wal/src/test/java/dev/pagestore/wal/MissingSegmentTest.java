@@ -11,8 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A segment the log needs that is missing or of the wrong size is {@link StopReason#CORRUPTION}, and a log opened
@@ -24,7 +24,8 @@ class MissingSegmentTest {
     private static final int PAGE = CONFIG.pageSizeBytes();
     private static final WalOpenOptions REFUSING = WalOpenOptions.lenient().withRefuseCorruption(true);
 
-    private final List<SimulatedLogDirectory> machines = new ArrayList<>();
+    @RegisterExtension
+    final SimulatedMachines machines = new SimulatedMachines();
 
     /** A simulated controller per file as the log's disk, files as large as a segment; closed after the test. */
     private SimulatedLogDirectory simulated(long seed) {
@@ -32,17 +33,7 @@ class MissingSegmentTest {
     }
 
     private SimulatedLogDirectory simulated(long seed, long fileCapacityBytes) {
-        SimulatedLogDirectory directory = new SimulatedLogDirectory(
-                SimulatedLogDirectory.Settings.of(seed, fileCapacityBytes));
-        machines.add(directory);
-        return directory;
-    }
-
-    @AfterEach
-    void closeMachines() throws IOException {
-        for (SimulatedLogDirectory directory : machines) {
-            directory.close();
-        }
+        return machines.make(seed, fileCapacityBytes);
     }
 
     /** Appends one page per record, each waited for, until the log has moved into segment {@code lastSegment}. */

@@ -12,8 +12,8 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A full disk is not a failed log: no space for the next segment fails only the appends that need it, a log that
@@ -24,7 +24,8 @@ class NoSpaceTest {
     private static final WalConfig CONFIG = WalTestSupport.smallConfig(41);
     private static final int PAGE = CONFIG.pageSizeBytes();
 
-    private final List<SimulatedLogDirectory> machines = new ArrayList<>();
+    @RegisterExtension
+    final SimulatedMachines machines = new SimulatedMachines();
 
     /**
      * The simulated controller as the log's disk, files as large as a segment, on a file system that can be full
@@ -32,17 +33,7 @@ class NoSpaceTest {
      * into space a file already has succeed); closed after the test.
      */
     private SimulatedLogDirectory simulated(long seed) {
-        SimulatedLogDirectory directory = new SimulatedLogDirectory(
-                SimulatedLogDirectory.Settings.of(seed, CONFIG.segmentSizeBytes()));
-        machines.add(directory);
-        return directory;
-    }
-
-    @AfterEach
-    void closeMachines() throws IOException {
-        for (SimulatedLogDirectory directory : machines) {
-            directory.close();
-        }
+        return machines.make(seed, CONFIG.segmentSizeBytes());
     }
 
     private static long appendNoSpace(WriteAheadLog wal, Arena arena, int id) {

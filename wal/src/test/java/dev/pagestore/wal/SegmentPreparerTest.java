@@ -7,36 +7,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The next segment is prepared ahead, off the writer thread ({@link SegmentPreparer}). */
 class SegmentPreparerTest {
     private static final WalConfig CONFIG = WalTestSupport.smallConfig(31);
     private static final int PAGE = CONFIG.pageSizeBytes();
 
-    private final List<SimulatedLogDirectory> machines = new ArrayList<>();
+    @RegisterExtension
+    final SimulatedMachines machines = new SimulatedMachines();
 
     /** The simulated controller as the log's disk, files of {@code fileCapacityBytes}; closed after the test. */
     private SimulatedLogDirectory simulated(long seed, long fileCapacityBytes) {
-        SimulatedLogDirectory directory = new SimulatedLogDirectory(
-                SimulatedLogDirectory.Settings.of(seed, fileCapacityBytes));
-        machines.add(directory);
-        return directory;
+        return machines.make(seed, fileCapacityBytes);
     }
 
     private SimulatedLogDirectory simulated(long seed) {
         return simulated(seed, CONFIG.segmentSizeBytes());
-    }
-
-    @AfterEach
-    void closeMachines() throws IOException {
-        for (SimulatedLogDirectory directory : machines) {
-            directory.close();
-        }
     }
 
     /**
