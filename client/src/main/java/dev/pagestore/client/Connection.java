@@ -75,7 +75,7 @@ final class Connection {
         this.capacityPages = status.capacityPages();
         this.requests = channel.requestProducer();
         this.completions = channel.completionConsumer();
-        this.permits = new Semaphore(capacity);
+        this.permits = new Semaphore(capacity, true);
         this.pending = new PendingTable(capacity);
         this.freeSlots = new ArrayBlockingQueue<>(parameters.slotCount());
         for (int slot = 0; slot < parameters.slotCount(); slot++) {
@@ -145,24 +145,26 @@ final class Connection {
      * never waits, since only that thread returns permits.
      */
     void acquirePermits(int count, long deadlineNanos) throws PageStoreException {
-        boolean mayWait = Thread.currentThread() != reaper;
-        while (true) {
+        checkUsable();
+        boolean acquired;
+        try {
+            // One wait for the whole deadline, first come first served (the semaphore is fair), so a batch that
+            // needs many permits is not overtaken forever by single requests.
+            long waitNanos = Thread.currentThread() == reaper ? 0 : Math.max(0, deadlineNanos - System.nanoTime());
+            acquired = permits.tryAcquire(count, waitNanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PageStoreException(ErrorCode.TIMEOUT, "interrupted while waiting for a request slot", e);
+        }
+        if (acquired && (gone || closing)) {
+            permits.release(count);  // woken by failAll: pass the wake-up on to the next waiter
+            acquired = false;
+        }
+        if (!acquired) {
             checkUsable();
-            long leftNanos = deadlineNanos - System.nanoTime();
-            try {
-                if (permits.tryAcquire(count, mayWait ? Math.max(0, Math.min(leftNanos, 10_000_000)) : 0,
-                        TimeUnit.NANOSECONDS)) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new PageStoreException(ErrorCode.TIMEOUT, "interrupted while waiting for a request slot", e);
-            }
-            if (!mayWait || deadlineNanos - System.nanoTime() <= 0) {
-                throw new PageStoreException(ErrorCode.TIMEOUT, "no free request slot " + (mayWait
-                        ? "before the deadline" : "on the completion thread, which cannot wait for one") + " ("
-                        + capacity + " requests outstanding)");
-            }
+            throw new PageStoreException(ErrorCode.TIMEOUT, "no free request slot " + (Thread.currentThread()
+                    == reaper ? "on the completion thread, which cannot wait for one" : "before the deadline") + " ("
+                    + capacity + " requests outstanding)");
         }
     }
 
@@ -351,6 +353,8 @@ final class Connection {
         if (goneDetail == null) {
             goneDetail = detail;
         }
+        // Wakes a poster waiting for permits, which sees `gone`, gives them back and so wakes the next one.
+        permits.release(capacity);
         // Fail only what this thread removed: a poster that registers meanwhile sees `gone` and fails its own.
         for (Pending p : pending.removeAll()) {
             if (!p.finish()) {

@@ -32,8 +32,10 @@ final class Pending {
     final long pageNumber;
     /** For reads: where the page goes (null: a new byte[] is the result). */
     final MemorySegment destination;
-    /** For writes: the caller's data, whose CRC goes into the descriptor (cleared once posted). */
-    MemorySegment writeData;
+    /** For writes: the CRC-32C of the caller's data, which the manager checks its own copy of the slot against. */
+    int checksum;
+    /** Whether {@link #checksum} is set (a write). */
+    boolean checksummed;
     /** 0 while nobody has ended the request, 1 once one party has (see {@link #finish()}). */
     @SuppressWarnings("unused")  // through STATE
     private volatile int state;

@@ -8,17 +8,17 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
 
 /**
- * Posts a client's requests into a connection's request ring, for any number of threads. What may wait happens
- * before the lock: permits (a park until the deadline), buffer slots and the copy of a write's data into its slot.
- * The lock is taken with the call's deadline, and under it happen only the request ids, each write's CRC, the
+ * Posts a client's requests into a connection's request ring, for any number of threads. What may wait or take time
+ * happens before the lock: permits (a park until the deadline), buffer slots, the copy of a write's data into its
+ * slot and its CRC. The lock is taken with the call's deadline, and under it happen only the request ids, the
  * descriptors and one publish: the ring has one producer, and an atomic batch's entries must follow each other in it.
  *
  * <p>An atomic batch reserves the permits and slots of all its members first, so it is posted whole or not at all.
  */
 final class Posting {
     private final ReentrantLock lock = new ReentrantLock();
-    /** Under the lock. */
-    private final CRC32C crc = new CRC32C();
+    /** One CRC engine per posting thread: the CRC is computed outside the lock. */
+    private static final ThreadLocal<CRC32C> CRC = ThreadLocal.withInitial(CRC32C::new);
     /** Under the lock. */
     private long nextBatchId = 1;
 
@@ -103,28 +103,26 @@ final class Posting {
         return CompletableFuture.allOf(parts);
     }
 
-    /** Copies a write's data into its slot (outside the lock: the slot is this call's alone). */
+    /** Copies a write's data into its slot with its CRC (outside the lock: the slot is this call's alone). */
     private static void fill(Connection c, Pending p, MemorySegment writeData) {
         if (writeData != null) {
-            c.buffer(p.slot).copyFrom(writeData);
-            p.writeData = writeData;
+            MemorySegment slot = c.buffer(p.slot);
+            slot.copyFrom(writeData);
+            // The CRC of what the slot holds now, checked by the manager against its own copy of the slot: a slot
+            // changed between here and the manager's copy (a stray write in this process) fails as INVALID.
+            CRC32C crc = CRC.get();
+            crc.reset();
+            crc.update(slot.asByteBuffer());
+            p.checksum = (int) crc.getValue();
+            p.checksummed = true;
         }
     }
 
-    /** Writes claimed entry {@code index} for {@code p}, with its write's CRC (under the lock). */
-    private void describe(Connection c, int index, Pending p, long id, byte flags, long batchId,
+    /** Writes claimed entry {@code index} for {@code p} (under the lock). */
+    private static void describe(Connection c, int index, Pending p, long id, byte flags, long batchId,
             long deadlineNanos) {
-        int checksum = 0;
-        if (p.writeData != null) {
-            // The CRC of the caller's data, checked by the manager against its own copy of the slot: a slot changed
-            // between here and the manager's copy (a stray write in this process) fails as INVALID, never lands.
-            crc.reset();
-            crc.update(p.writeData.asByteBuffer());  // a heap segment's buffer wraps its array: no copy either way
-            checksum = (int) crc.getValue();
-            flags |= RequestDescriptor.FLAG_CHECKSUM;
-            p.writeData = null;
-        }
-        c.write(index, p.opcode, flags, id, p.pageNumber, p.slot, deadlineNanos, batchId, checksum);
+        c.write(index, p.opcode, p.checksummed ? (byte) (flags | RequestDescriptor.FLAG_CHECKSUM) : flags, id,
+                p.pageNumber, p.slot, deadlineNanos, batchId, p.checksum);
     }
 
     /** Takes the lock by the deadline, or gives the reservation back and fails with TIMEOUT. */

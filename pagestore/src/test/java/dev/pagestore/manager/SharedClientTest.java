@@ -10,11 +10,16 @@ import dev.pagestore.cache.BackingStore;
 import dev.pagestore.cache.ClientVersions;
 import dev.pagestore.cache.PageCache;
 import dev.pagestore.client.ClientOptions;
+import dev.pagestore.client.ErrorCode;
 import dev.pagestore.client.PageStore;
 import dev.pagestore.client.PageStoreClient;
+import dev.pagestore.client.PageStoreException;
+import dev.pagestore.nvme.sim.NvmeOpcodes;
+import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -196,6 +201,41 @@ class SharedClientTest {
             store.write(7, page(4096, 7, 5));  // past the cache: its version moves, the cached image is stale
             assertArrayEquals(page(4096, 7, 5), cache.read(7));
             assertTrue(cache.stats().hits() >= 100, "reads after a write-through hit: " + cache.stats());
+        }
+    }
+
+    @Test
+    void shouldFailPostersWaitingForAFreeSlotAtOnceWhenTheManagerGoes() throws Exception {
+        AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
+        PageStoreManager manager = PageStoreManager.start(config().withBackend(SimulatedDevices.simulated(5,
+                device::set)));
+        try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults()
+                .withRingCapacity(16))) {
+            device.get().faults().holdNext(NvmeOpcodes.READ, 16);
+            List<CompletableFuture<byte[]>> held = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                held.add(client.readAsync(i, Duration.ofSeconds(30)));  // every permit, on the device for good
+            }
+            List<Future<?>> waiting = new ArrayList<>();
+            try (ExecutorService virtual = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int t = 0; t < 4; t++) {
+                    waiting.add(virtual.submit(() -> client.read(20, Duration.ofSeconds(30))));
+                }
+                Thread.sleep(300);  // they wait for a permit now
+                manager.close();  // waits for the held commands a while: its going is what the waiters must hear
+                long start = System.nanoTime();
+                for (Future<?> call : waiting) {
+                    Throwable failure = assertThrows(java.util.concurrent.ExecutionException.class, call::get)
+                            .getCause();
+                    assertTrue(failure instanceof PageStoreException e
+                            && (e.code() == ErrorCode.MANAGER_GONE || e.code() == ErrorCode.SHUTTING_DOWN),
+                            String.valueOf(failure));
+                }
+                assertTrue(System.nanoTime() - start < 5_000_000_000L, "the waiters failed when the manager went,"
+                        + " not at their 30 s deadline");
+            }
+        } finally {
+            manager.close();
         }
     }
 
