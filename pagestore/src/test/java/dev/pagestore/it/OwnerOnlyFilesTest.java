@@ -38,7 +38,12 @@ class OwnerOnlyFilesTest {
         List<String> open = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(store)) {
             for (Path p : walk.toList()) {
-                int mode = ((Number) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS)).intValue();
+                int mode;
+                try {
+                    mode = ((Number) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS)).intValue();
+                } catch (java.nio.file.NoSuchFileException renamedMeanwhile) {
+                    continue;  // a segment's temporary file, renamed by the running manager since the listing
+                }
                 if ((mode & 0077) != 0) {
                     open.add(p + " " + Integer.toOctalString(mode & 07777));
                 }
