@@ -33,23 +33,33 @@ class OwnerOnlyFilesTest {
     @TempDir
     Path root;
 
-    /** Every path under {@code store} with group or other permission bits, with its mode. */
+    /**
+     * Every path under {@code store} with group or other permission bits, with its mode. A file renamed by the running
+     * manager between the listing and its stat (a segment's temporary file) sends the walk round again, so every
+     * file is checked under the name it has.
+     */
     private static List<String> notOwnerOnly(Path store) throws Exception {
-        List<String> open = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(store)) {
-            for (Path p : walk.toList()) {
-                int mode;
-                try {
-                    mode = ((Number) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS)).intValue();
-                } catch (java.nio.file.NoSuchFileException renamedMeanwhile) {
-                    continue;  // a segment's temporary file, renamed by the running manager since the listing
-                }
-                if ((mode & 0077) != 0) {
-                    open.add(p + " " + Integer.toOctalString(mode & 07777));
+        for (int attempt = 1; ; attempt++) {
+            List<String> open = new ArrayList<>();
+            boolean renamedMeanwhile = false;
+            try (Stream<Path> walk = Files.walk(store)) {
+                for (Path p : walk.toList()) {
+                    int mode;
+                    try {
+                        mode = ((Number) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS)).intValue();
+                    } catch (java.nio.file.NoSuchFileException gone) {
+                        renamedMeanwhile = true;
+                        continue;
+                    }
+                    if ((mode & 0077) != 0) {
+                        open.add(p + " " + Integer.toOctalString(mode & 07777));
+                    }
                 }
             }
+            if (!renamedMeanwhile || attempt == 5) {
+                return open;
+            }
         }
-        return open;
     }
 
     private static boolean setprivAvailable() {
