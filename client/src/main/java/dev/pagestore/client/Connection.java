@@ -31,12 +31,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * so no other process can hand this worker a channel, and this worker can reach no other's.
  *
  * <h2>Threads</h2>
- * The request ring's producer is whichever thread holds the client's posting lock. The completion ring's consumer is this connection's
- * reaper thread, which completes the futures (so callbacks run there: keep them short). Every pending future fails
- * with {@code MANAGER_GONE} the moment the manager is known dead: from the channel's lifeline watch thread, which
- * hears of the death within a millisecond, or from the control client's reader thread when the socket closes
- * (which, for a large manager, waits tens of milliseconds for the kernel to free its memory). Slots and
- * permits pass between threads through concurrent queues.
+ * The request ring's producer is whichever thread holds the client's posting lock. The completion ring's consumer
+ * is this connection's reaper thread, which completes the futures (so callbacks run there: keep them short). Every
+ * pending future fails with {@code MANAGER_GONE} the moment the manager is known dead: from the channel's lifeline
+ * watch thread, which hears of the death within a millisecond, or from the control client's reader thread when the
+ * socket closes (which, for a large manager, waits tens of milliseconds for the kernel to free its memory). Slots
+ * and permits pass between threads through concurrent queues.
  *
  * <h2>Slots</h2>
  * Every request holds one permit (at most {@code capacity} outstanding, so the manager can always answer) and every
@@ -91,7 +91,8 @@ final class Connection {
     /** Attaches to the manager of {@code directory}. */
     static Connection open(Path directory, Path socket, ClientOptions options) throws IOException {
         // Set once the connection exists; read by the control client's reader thread (hence atomic).
-        java.util.concurrent.atomic.AtomicReference<Connection> self = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Connection> self =
+                new java.util.concurrent.atomic.AtomicReference<>();
         ControlClient control = ControlClient.attach(socket,
                 AttachRequest.fromCurrentProcess(AttachRequest.MANAGER_CHOOSES, options.ringCapacity(),
                         options.clientName()),

@@ -83,7 +83,8 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public byte[] read(long pageNumber, Duration timeout) throws PageStoreException {
-        return await(readAsync(pageNumber, timeout), timeout);
+        refuseOnCompletionThread();
+        return Awaiting.await(readAsync(pageNumber, timeout), timeout);
     }
 
     /**
@@ -92,6 +93,7 @@ public final class PageStoreClient implements AutoCloseable {
      * on this thread).
      */
     public void read(long pageNumber, MemorySegment destination, Duration timeout) throws PageStoreException {
+        refuseOnCompletionThread();
         checkDestination(destination);
         if (!attachment.current().completionThreadCanFill(destination)) {
             byte[] page = read(pageNumber, timeout);
@@ -100,12 +102,13 @@ public final class PageStoreClient implements AutoCloseable {
         }
         Pending p = post(RequestDescriptor.OPCODE_READ, pageNumber, null, destination, timeout);
         try {
-            await(p.future, timeout);
+            Awaiting.await(p.future, timeout);
         } catch (PageStoreException e) {
             if (p.future.isDone() || p.finish()) {
                 throw e;  // its answer, or this caller now owns the request: the buffer is never written later
             }
-            await(p.future, timeout);  // the completion thread is filling the buffer this instant: take its answer
+            // The completion thread is filling the buffer this instant: take its answer.
+            Awaiting.await(p.future, timeout);
         }
     }
 
@@ -143,7 +146,8 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public List<byte[]> readMany(long[] pageNumbers, Duration timeout) throws PageStoreException {
-        return await(readManyAsync(pageNumbers, timeout), timeout);
+        refuseOnCompletionThread();
+        return Awaiting.await(readManyAsync(pageNumbers, timeout), timeout);
     }
 
     public CompletableFuture<List<byte[]>> readManyAsync(long[] pageNumbers, Duration timeout)
@@ -164,11 +168,13 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public void write(long pageNumber, byte[] data, Duration timeout) throws PageStoreException {
-        await(writeAsync(pageNumber, data, timeout), timeout);
+        refuseOnCompletionThread();
+        Awaiting.await(writeAsync(pageNumber, data, timeout), timeout);
     }
 
     public void write(long pageNumber, MemorySegment data, Duration timeout) throws PageStoreException {
-        await(writeAsync(pageNumber, data, timeout), timeout);
+        refuseOnCompletionThread();
+        Awaiting.await(writeAsync(pageNumber, data, timeout), timeout);
     }
 
     public CompletableFuture<Void> writeAsync(long pageNumber, byte[] data) throws PageStoreException {
@@ -196,7 +202,8 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public void writeBatch(long[] pageNumbers, byte[][] data, Duration timeout) throws PageStoreException {
-        await(writeBatchAsync(pageNumbers, data, timeout), timeout);
+        refuseOnCompletionThread();
+        Awaiting.await(writeBatchAsync(pageNumbers, data, timeout), timeout);
     }
 
     public CompletableFuture<Void> writeBatchAsync(long[] pageNumbers, byte[][] data, Duration timeout)
@@ -218,7 +225,8 @@ public final class PageStoreClient implements AutoCloseable {
 
     /** Waits until every acknowledged write is durable (they already are) and returns the WAL's durable LSN. */
     public long flush() throws PageStoreException {
-        return (Long) await(submit(RequestDescriptor.OPCODE_FLUSH, 0, null, null, options.defaultTimeout()),
+        refuseOnCompletionThread();
+        return (Long) Awaiting.await(submit(RequestDescriptor.OPCODE_FLUSH, 0, null, null, options.defaultTimeout()),
                 options.defaultTimeout());
     }
 
@@ -243,16 +251,15 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     /**
-     * Waits for a call's answer. Not on the client's completion thread (in a future's callback): only that thread
-     * delivers answers, so it would wait for itself until the deadline while every other call stalled.
+     * Refuses a synchronous call on the client's completion thread (in a future's callback) before it sends
+     * anything: only that thread delivers answers, so it would wait for itself until the deadline while every other
+     * call stalled.
      */
-    private <T> T await(CompletableFuture<T> future, Duration timeout) throws PageStoreException {
+    private void refuseOnCompletionThread() {
         if (attachment.connection().onCompletionThread()) {
-            future.cancel(false);
             throw new IllegalStateException("a synchronous call from a completion callback would wait for its own"
                     + " thread: use the ...Async call and chain on its future");
         }
-        return Awaiting.await(future, timeout);
     }
 
     private void checkDestination(MemorySegment destination) {

@@ -150,6 +150,9 @@ class SharedClientTest {
                 client.readAsync(0).thenAccept(first -> {
                     onReaper.set(Thread.currentThread().getName().startsWith("pagestore-client-reaper"));
                     try {
+                        if (Thread.currentThread().getName().startsWith("pagestore-client-reaper")) {
+                            client.write(60, page(4096, 60, 1));  // refused before anything is sent
+                        }
                         client.read(1);  // would wait for the very thread that runs this callback
                     } catch (Throwable e) {
                         refused.set(e);
@@ -165,6 +168,7 @@ class SharedClientTest {
                 }
             }
             assertTrue(onCompletionThread > 0, "no callback ran on the completion thread in 200 tries");
+            assertArrayEquals(new byte[4096], client.read(60), "the refused write was never sent");
             CompletableFuture<byte[]> async = client.readAsync(0).thenCompose(first -> {
                 try {
                     return client.readAsync(1);  // asynchronous from the callback: allowed, never waits
