@@ -99,8 +99,8 @@ final class ControlClientReader implements Runnable {
                     return false;
                 }
                 if (message instanceof Refusal refusal) {
-                    // A REFUSED ends the session as DETACHED would; detach() fails with the manager's reason rather
-                    // than wait for an answer that cannot come.
+                    // The manager ended the session before it read DETACH, so no DETACHED will come: detach() fails
+                    // now, with the manager's reason.
                     state.detached.completeExceptionally(new IOException("the manager ended the session before it"
                             + " read DETACH: " + refusal.code() + " " + refusal.message()));
                     return false;
@@ -110,9 +110,9 @@ final class ControlClientReader implements Runnable {
             }
             case ATTACHED -> {
                 if (message instanceof Refusal refusal) {
-                    // A REFUSED to an attached worker ends its session (SESSION_ENDED, or a frame it sent was refused)
-                    // and carries the reason, which the end of stream that follows does not: the listener is told
-                    // from here, so pending calls fail with the cause instead of at their deadlines.
+                    // The manager ended this attached session (SESSION_ENDED, or it refused a frame). Only this message
+                    // carries the reason; the end of stream that follows does not. So the listener hears of it here,
+                    // and pending calls fail with that cause.
                     ended(ManagerGoneEvent.Cause.SESSION_ENDED, refusal.code() + ": " + refusal.message(), null);
                     return false;
                 }
