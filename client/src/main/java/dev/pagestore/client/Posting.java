@@ -39,7 +39,10 @@ final class Posting {
             c.giveBack(1, slot);
             throw closedOr(c, e);
         }
-        lock(c, deadlineNanos, 1, slot, null, 0);
+        if (!tryLock(deadlineNanos)) {
+            c.giveBack(1, slot);
+            throw lockTimedOut();
+        }
         long id;
         try {
             c.checkUsable();
@@ -79,7 +82,10 @@ final class Posting {
             c.giveBack(n + 2, slots, slotsTaken);
             throw closedOr(c, e);
         }
-        lock(c, deadlineNanos, n + 2, -1, slots, slotsTaken);
+        if (!tryLock(deadlineNanos)) {
+            c.giveBack(n + 2, slots, slotsTaken);
+            throw lockTimedOut();
+        }
         try {
             c.checkUsable();
             c.claim(n + 2);
@@ -125,25 +131,19 @@ final class Posting {
                 p.pageNumber, p.slot, deadlineNanos, batchId, p.checksum);
     }
 
-    /** Takes the lock by the deadline, or gives the reservation back and fails with TIMEOUT. */
-    private void lock(Connection c, long deadlineNanos, int permits, int slot, int[] slots, int slotsTaken)
-            throws PageStoreException {
-        boolean locked;
+    /** Takes the lock by the deadline; false when the deadline passed first or the thread was interrupted. */
+    private boolean tryLock(long deadlineNanos) {
         try {
-            locked = lock.tryLock(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return lock.tryLock(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            locked = false;
+            return false;
         }
-        if (!locked) {
-            if (slots != null) {
-                c.giveBack(permits, slots, slotsTaken);
-            } else {
-                c.giveBack(permits, slot);
-            }
-            throw new PageStoreException(ErrorCode.TIMEOUT, Thread.currentThread().isInterrupted()
-                    ? "interrupted while waiting to post" : "other threads kept the request ring until the deadline");
-        }
+    }
+
+    private static PageStoreException lockTimedOut() {
+        return new PageStoreException(ErrorCode.TIMEOUT, Thread.currentThread().isInterrupted()
+                ? "interrupted while waiting to post" : "other threads kept the request ring until the deadline");
     }
 
     /**
