@@ -15,14 +15,12 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One attachment to one manager: the control connection, the channel, the read-only status view, and the reaper
- * thread that consumes completions. A {@link PageStoreClient} replaces its connection when the manager comes back.
+ * One attachment to one manager: the control connection, the channel, the read-only status view, the table of
+ * outstanding requests and the {@link Completions} that answer them. A {@link PageStoreClient} replaces its
+ * connection when the manager comes back.
  *
  * <h2>Memory</h2>
  * The channel and the status region come as two sealed memfds with the manager's ATTACHED: the channel is mapped
@@ -30,20 +28,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * so no other process can hand this worker a channel, and this worker can reach no other's.
  *
  * <h2>Threads</h2>
- * The request ring's producer is whichever thread holds the client's posting lock. The completion ring's consumer
- * is this connection's reaper thread, which completes the futures (so callbacks run there: keep them short). Every
- * pending future fails with {@code MANAGER_GONE} the moment the manager is known dead: from the channel's lifeline
- * watch thread, which hears of the death within a millisecond, or from the control client's reader thread when the
- * socket closes (which, for a large manager, waits tens of milliseconds for the kernel to free its memory). Slots
- * and permits pass between threads through concurrent queues.
+ * The request ring's producer is whichever thread holds the client's posting lock; the completion ring's consumer is
+ * whichever thread holds the reaping lock ({@link Completions}). Every pending call fails with {@code MANAGER_GONE}
+ * the moment the manager is known dead: from the channel's lifeline watch thread, which hears of the death within a
+ * millisecond, or from the control client's reader thread when the socket closes (which, for a large manager, waits
+ * tens of milliseconds for the kernel to free its memory).
  *
  * <h2>Slots</h2>
- * Every request holds one permit (at most {@code capacity} outstanding, so the manager can always answer) and every
- * data request one buffer slot, both returned at its final completion. A timed-out request keeps its slot until the
- * manager's {@link CompletionDescriptor#RESULT_SLOT_RELEASED} completion: the device may still be using it.
+ * Every request holds one permit and one entry of the {@link PendingTable} (at most {@code capacity} outstanding, so
+ * the manager can always answer); a data request's buffer slot is its entry's index. All are returned at its final
+ * completion: a timed-out request keeps them until the manager's {@link CompletionDescriptor#RESULT_SLOT_RELEASED}
+ * completion, since the device may still be using the slot.
  */
 final class Connection {
-    private static final long REAPER_WAIT_NANOS = 20_000_000;
+    /** The manager answers TIMEOUT at the deadline; the grace covers a manager that cannot answer at all. */
+    private static final long GRACE_NANOS = 2_000_000_000L;
 
     final ControlClient control;
     final Channel channel;
@@ -52,39 +51,35 @@ final class Connection {
     final int pageSizeBytes;
     final long capacityPages;
     final RingProducer requests;
-    private final RingConsumer completions;
-    private final Semaphore permits;
-    private final ArrayBlockingQueue<Integer> freeSlots;
     final PendingTable pending;
-    private final Thread reaper;
+    final Completions completions;
+    private final java.nio.ByteBuffer[] slotBuffers;
     volatile boolean gone;
     volatile String goneDetail;
     private volatile boolean closing;
-    final AtomicLong unmappedCompletions = new AtomicLong();
 
     private Connection(ControlClient control, Channel channel, StatusView status) {
         this.control = control;
         this.channel = channel;
         this.status = status;
         ChannelParameters parameters = channel.parameters();
-        // Unanswered requests never exceed either ring's capacity (see claim); the rings are formatted alike today.
+        // Unanswered requests never exceed either ring's capacity (see claim), and a data request's slot is its
+        // pending entry's index; the rings are formatted alike today.
         this.capacity = Math.min(Math.min(parameters.completionRingCapacity(), parameters.requestRingCapacity()),
                 parameters.slotCount());
         this.pageSizeBytes = parameters.pageSizeBytes();
         this.capacityPages = status.capacityPages();
         this.requests = channel.requestProducer();
-        this.completions = channel.completionConsumer();
-        this.permits = new Semaphore(capacity, true);
         this.pending = new PendingTable(capacity);
-        this.freeSlots = new ArrayBlockingQueue<>(parameters.slotCount());
-        for (int slot = 0; slot < parameters.slotCount(); slot++) {
-            freeSlots.add(slot);
+        this.slotBuffers = new java.nio.ByteBuffer[capacity];
+        for (int slot = 0; slot < capacity; slot++) {
+            slotBuffers[slot] = channel.buffer(slot).asByteBuffer();
         }
-        // The attaching thread touched no ring end; let the posting thread and the reaper bind on first use.
+        RingConsumer completionRing = channel.completionConsumer();
+        // The attaching thread touched no ring end; let the posting and reaping threads bind on first use.
         requests.unbindThread();
-        completions.unbindThread();
-        this.reaper = new Thread(this::reap, "pagestore-client-reaper-" + channel.name());
-        this.reaper.setDaemon(true);
+        completionRing.unbindThread();
+        this.completions = new Completions(this, completionRing, pending, parameters.slotCount(), channel.name());
     }
 
     /** Attaches to the manager of {@code directory}. */
@@ -121,7 +116,7 @@ final class Connection {
                 connection.gone = true;
                 connection.goneDetail = "the manager went away during attach";
             }
-            connection.reaper.start();
+            connection.completions.start();
             success = true;
             return connection;
         } finally {
@@ -142,59 +137,54 @@ final class Connection {
 
     /**
      * Takes {@code count} permits at once, waiting (a park) until {@code deadlineNanos}; on the completion thread it
-     * never waits, since only that thread returns permits.
+     * never waits, since only that thread may be the one to return them.
      */
     void acquirePermits(int count, long deadlineNanos) throws PageStoreException {
         checkUsable();
         boolean acquired;
+        boolean completionThread = completions.onCompletionThread();
         try {
             // One wait for the whole deadline, first come first served (the semaphore is fair), so a batch that
             // needs many permits is not overtaken forever by single requests.
-            long waitNanos = Thread.currentThread() == reaper ? 0 : Math.max(0, deadlineNanos - System.nanoTime());
-            acquired = permits.tryAcquire(count, waitNanos, TimeUnit.NANOSECONDS);
+            long waitNanos = completionThread ? 0 : Math.max(0, deadlineNanos - System.nanoTime());
+            acquired = pending.permits.tryAcquire(count, waitNanos, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PageStoreException(ErrorCode.TIMEOUT, "interrupted while waiting for a request slot", e);
         }
-        if (acquired && (gone || closing)) {
-            permits.release(count);  // woken by failAll: pass the wake-up on to the next waiter
+        if (acquired && ended()) {
+            pending.permits.release(count);  // woken by failAll: pass the wake-up on to the next waiter
             acquired = false;
         }
         if (!acquired) {
             checkUsable();
-            throw new PageStoreException(ErrorCode.TIMEOUT, "no free request slot " + (Thread.currentThread()
-                    == reaper ? "on the completion thread, which cannot wait for one" : "before the deadline") + " ("
+            throw new PageStoreException(ErrorCode.TIMEOUT, "no free request slot " + (completionThread
+                    ? "on the completion thread, which cannot wait for one" : "before the deadline") + " ("
                     + capacity + " requests outstanding)");
         }
     }
 
-    /** A buffer slot; the caller holds a permit for it (there are at least as many slots as permits). */
-    int takeSlot() {
-        Integer slot = freeSlots.poll();
-        assert slot != null : "a permit guarantees a slot: slots " + channel.parameters().slotCount()
-                + " >= permits " + capacity;
-        return slot;
-    }
-
-    /** Returns permits and the slot (when not -1) taken for a request that was never published. */
-    void giveBack(int permitCount, int slot) {
-        if (slot >= 0) {
-            freeSlots.add(slot);
-        }
-        permits.release(permitCount);
-    }
-
-    /** Returns permits and slots taken for requests that were never published. */
-    void giveBack(int permitCount, int[] slots, int slotCount) {
-        for (int i = 0; i < slotCount; i++) {
-            freeSlots.add(slots[i]);
-        }
-        permits.release(permitCount);
+    /** Returns permits taken for requests that were never registered. */
+    void giveBack(int permitCount) {
+        pending.permits.release(permitCount);
     }
 
     /** Whether the calling thread is this connection's completion thread (which must never wait for a completion). */
     boolean onCompletionThread() {
-        return Thread.currentThread() == reaper;
+        return completions.onCompletionThread();
+    }
+
+    /** Whether the manager is gone or the client closing: no call can be answered any more. */
+    boolean ended() {
+        return gone || closing;
+    }
+
+    ErrorCode endCode() {
+        return gone ? ErrorCode.MANAGER_GONE : ErrorCode.CLOSED;
+    }
+
+    String endDetail() {
+        return gone ? goneDetail : "the client was closed";
     }
 
     void checkUsable() throws PageStoreException {
@@ -204,6 +194,42 @@ final class Connection {
         if (closing) {
             throw new PageStoreException(ErrorCode.CLOSED, "the client is closed");
         }
+    }
+
+    /**
+     * Waits on the calling thread for synchronous request {@code p} ({@code id}) and collects its outcome: for a read,
+     * its page copied into {@code readInto} on this thread; the completion's result otherwise.
+     *
+     * @throws PageStoreException with the request's error code
+     */
+    long awaitAnswer(Pending p, long id, MemorySegment readInto, long deadlineNanos) throws PageStoreException {
+        if (!completions.await(p, id, deadlineNanos + GRACE_NANOS)) {
+            throw new PageStoreException(ErrorCode.TIMEOUT, Thread.currentThread().isInterrupted()
+                    ? "interrupted while waiting for " + describe(p, id)
+                    : "no answer to " + describe(p, id) + " from the manager by its deadline plus 2 s");
+        }
+        try {
+            int state = pending.stateOf(p, id);
+            if (state == Pending.FAILED) {
+                throw new PageStoreException(p.failure, describe(p, id) + ": " + p.failureDetail);
+            }
+            if (state != Pending.ANSWERED) {
+                throw new PageStoreException(ErrorCode.PROTOCOL_ERROR, describe(p, id) + " ended without an answer");
+            }
+            if (p.status != CompletionDescriptor.STATUS_OK) {
+                throw new PageStoreException(ErrorCode.ofStatus(p.status), describe(p, id) + " failed");
+            }
+            if (readInto != null) {
+                readInto.copyFrom(channel.buffer(p.index));
+            }
+            return p.result;
+        } finally {
+            pending.collected(p, id);
+        }
+    }
+
+    private static String describe(Pending p, long id) {
+        return "request " + id + " (" + Pending.opcodeName(p.opcode) + " page " + p.pageNumber + ")";
     }
 
     /**
@@ -235,109 +261,17 @@ final class Connection {
         return channel.buffer(slot);
     }
 
-    private void reap() {
-        try {
-            reapUntilGone();
-        } finally {
-            if (!gone && !closing) {
-                // Only this thread answers calls: without it every call would run to its deadline while the client
-                // still looked connected. Failing them all lets the client re-attach.
-                failAll(ErrorCode.PROTOCOL_ERROR, "the completion thread stopped");
-            }
-        }
-    }
-
-    private void reapUntilGone() {
-        MemorySegment entries = completions.segment();
-        int slotCount = channel.parameters().slotCount();
-        while (!gone && !closing) {
-            int n;
-            try {
-                n = completions.awaitAvailable(64, System.nanoTime() + REAPER_WAIT_NANOS);
-            } catch (RuntimeException e) {
-                failAll(ErrorCode.PROTOCOL_ERROR, "completion ring broken: " + e.getMessage());
-                return;
-            }
-            for (int i = 0; i < n; i++) {
-                long offset = completions.entryOffset(i);
-                long requestId = CompletionDescriptor.requestId(entries, offset);
-                if (!CompletionDescriptor.isWellFormed(entries, offset, slotCount)) {
-                    unmappedCompletions.incrementAndGet();
-                    continue;
-                }
-                Pending p = pending.get(requestId);
-                if (p == null) {
-                    unmappedCompletions.incrementAndGet();
-                    continue;
-                }
-                try {
-                    onCompletion(requestId, p, CompletionDescriptor.status(entries, offset),
-                            CompletionDescriptor.result(entries, offset));
-                } catch (Throwable e) {
-                    // A completion that cannot be delivered fails that call only: this thread completes every other
-                    // call of the connection, and a dead reaper would leave them to time out while the client
-                    // still looks connected.
-                    if (e instanceof VirtualMachineError && !(e instanceof InternalError)) {
-                        throw e;
-                    }
-                    p.future.completeExceptionally(new PageStoreException(ErrorCode.INVALID, "request " + requestId
-                            + " (" + p.opcodeName() + " page " + p.pageNumber + ") completed but its result"
-                            + " could not be delivered: " + e, e));
-                }
-            }
-            if (n > 0) {
-                completions.release(n);
-            }
-        }
-    }
-
-    private void onCompletion(long requestId, Pending p, int statusCode, long result) {
-        if (statusCode == CompletionDescriptor.STATUS_TIMEOUT && result == CompletionDescriptor.RESULT_SLOT_FENCED) {
-            // The device may still write the slot: entry, slot and permit stay until the manager releases them.
-            if (p.finish()) {
-                p.future.completeExceptionally(new PageStoreException(ErrorCode.TIMEOUT, "request " + requestId
-                        + " (page " + p.pageNumber + ") passed its deadline"));
-            }
-            return;
-        }
-        if (pending.remove(requestId) == null) {
-            return;  // ended meanwhile by the manager's death or a close: nothing more to give back
-        }
-        boolean deliver = p.finish();
-        Object value = null;
-        PageStoreException failure = null;
-        try {
-            if (!deliver) {
-                return;  // its caller gave up at its deadline: the answer, and the caller's buffer, are left alone
-            }
-            if (statusCode != CompletionDescriptor.STATUS_OK) {
-                failure = new PageStoreException(ErrorCode.ofStatus(statusCode), "request " + requestId + " ("
-                        + p.opcodeName() + " page " + p.pageNumber + ") failed");
-            } else if (p.opcode != RequestDescriptor.OPCODE_READ) {
-                value = result;
-            } else if (p.destination != null) {
-                p.destination.copyFrom(channel.buffer(p.slot));
-                value = p.destination;
-            } else {
-                value = channel.buffer(p.slot).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-            }
-        } finally {
-            // Returned before the future completes, so a callback that posts again finds them free.
-            if (p.slot >= 0) {
-                freeSlots.add(p.slot);
-            }
-            permits.release();
-        }
-        if (failure != null) {
-            p.future.completeExceptionally(failure);
-        } else {
-            p.future.complete(value);
-        }
+    /**
+     * Slot {@code slot} as a ByteBuffer of the whole page, position 0 (for the CRC): made once per slot, used only by
+     * the request that holds the slot.
+     */
+    java.nio.ByteBuffer slotBytes(int slot) {
+        return slotBuffers[slot].clear();
     }
 
     /** Whether the completion thread may write into {@code destination} (a confined segment belongs to one thread). */
     boolean completionThreadCanFill(MemorySegment destination) {
-        return destination.isAccessibleBy(reaper);
+        return completions.canFill(destination);
     }
 
     private void managerGone(ManagerGoneEvent event) {
@@ -348,32 +282,22 @@ final class Connection {
         failAll(ErrorCode.MANAGER_GONE, goneDetail);
     }
 
-    private void failAll(ErrorCode code, String detail) {
-        gone = true;
+    /** Ends the connection: every outstanding and every waiting call fails with {@code code}. */
+    void failAll(ErrorCode code, String detail) {
         if (goneDetail == null) {
             goneDetail = detail;
         }
+        gone = true;
         // Wakes a poster waiting for permits, which sees `gone`, gives them back and so wakes the next one.
-        permits.release(capacity);
-        // Fail only what this thread removed: a poster that registers meanwhile sees `gone` and fails its own.
-        for (Pending p : pending.removeAll()) {
-            if (!p.finish()) {
-                continue;
-            }
-            p.future.completeExceptionally(new PageStoreException(code, "request " + p.id + " ("
-                    + p.opcodeName() + " page " + p.pageNumber + "): " + detail));
-        }
+        pending.permits.release(capacity);
+        pending.failAll(code, detail);
     }
 
     /** Detaches (when the manager is still there) and unmaps everything. */
     void close(Duration detachTimeout) {
         closing = true;
         failAll(ErrorCode.CLOSED, "the client was closed");
-        try {
-            reaper.join(1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        boolean ringQuiet = completions.stop();
         try {
             if (!control.isManagerGone()) {
                 control.detach(detachTimeout);
@@ -383,7 +307,7 @@ final class Connection {
         }
         control.close();
         try {
-            if (!reaper.isAlive()) {
+            if (ringQuiet) {
                 channel.close();
             }
         } catch (IOException e) {

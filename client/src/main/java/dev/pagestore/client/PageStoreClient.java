@@ -7,6 +7,7 @@ import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.PageVersions;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,33 +84,31 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public byte[] read(long pageNumber, Duration timeout) throws PageStoreException {
-        refuseOnCompletionThread();
-        return Awaiting.await(readAsync(pageNumber, timeout), timeout);
+        byte[] page = new byte[pageSizeBytes()];
+        call(RequestDescriptor.OPCODE_READ, pageNumber, null, MemorySegment.ofArray(page), timeout);
+        return page;
     }
 
     /**
-     * Reads page {@code pageNumber} into {@code destination} ({@link #pageSizeBytes()} bytes, writable). Any segment
-     * works, including one of a confined {@link java.lang.foreign.Arena} of the calling thread (the page is then copied
-     * on this thread).
+     * Reads page {@code pageNumber} into {@code destination} ({@link #pageSizeBytes()} bytes, writable). The page is
+     * copied on the calling thread, so any segment works, a confined one of this thread's included; the call
+     * allocates nothing.
      */
     public void read(long pageNumber, MemorySegment destination, Duration timeout) throws PageStoreException {
-        refuseOnCompletionThread();
         checkDestination(destination);
-        if (!attachment.current().completionThreadCanFill(destination)) {
-            byte[] page = read(pageNumber, timeout);
-            MemorySegment.copy(page, 0, destination, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, page.length);
-            return;
-        }
-        Pending p = post(RequestDescriptor.OPCODE_READ, pageNumber, null, destination, timeout);
-        try {
-            Awaiting.await(p.future, timeout);
-        } catch (PageStoreException e) {
-            if (p.future.isDone() || p.finish()) {
-                throw e;  // its answer, or this caller now owns the request: the buffer is never written later
-            }
-            // The completion thread is filling the buffer this instant: take its answer.
-            Awaiting.await(p.future, timeout);
-        }
+        call(RequestDescriptor.OPCODE_READ, pageNumber, null, destination, timeout);
+    }
+
+    /**
+     * Reads page {@code pageNumber} into the next {@link #pageSizeBytes()} bytes of {@code destination} (heap or
+     * direct, writable, with at least that many remaining) and advances its position past them, as a channel read
+     * does. On failure the buffer's position is unchanged.
+     */
+    public void read(long pageNumber, ByteBuffer destination, Duration timeout) throws PageStoreException {
+        MemorySegment page = pageOf(destination, "destination");
+        checkDestination(page);
+        call(RequestDescriptor.OPCODE_READ, pageNumber, null, page, timeout);
+        destination.position(destination.position() + (int) page.byteSize());
     }
 
     public CompletableFuture<byte[]> readAsync(long pageNumber) throws PageStoreException {
@@ -168,13 +167,28 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public void write(long pageNumber, byte[] data, Duration timeout) throws PageStoreException {
-        refuseOnCompletionThread();
-        Awaiting.await(writeAsync(pageNumber, data, timeout), timeout);
+        write(pageNumber, MemorySegment.ofArray(Objects.requireNonNull(data, "data")), timeout);
     }
 
+    /**
+     * Writes page {@code pageNumber} from {@code data} ({@link #pageSizeBytes()} bytes); durable (in the WAL) when this
+     * returns. The bytes are copied before the request is posted: {@code data} is the caller's again as soon as the
+     * call returns, or throws. Allocates nothing.
+     */
     public void write(long pageNumber, MemorySegment data, Duration timeout) throws PageStoreException {
-        refuseOnCompletionThread();
-        Awaiting.await(writeAsync(pageNumber, data, timeout), timeout);
+        checkLength(data, "data");
+        call(RequestDescriptor.OPCODE_WRITE, pageNumber, data, null, timeout);
+    }
+
+    /**
+     * Writes page {@code pageNumber} from the next {@link #pageSizeBytes()} bytes of {@code data} (heap or direct, at
+     * least that many remaining) and advances its position past them, as a channel write does. On failure the
+     * buffer's position is unchanged.
+     */
+    public void write(long pageNumber, ByteBuffer data, Duration timeout) throws PageStoreException {
+        MemorySegment page = pageOf(data, "data");
+        call(RequestDescriptor.OPCODE_WRITE, pageNumber, page, null, timeout);
+        data.position(data.position() + (int) page.byteSize());
     }
 
     public CompletableFuture<Void> writeAsync(long pageNumber, byte[] data) throws PageStoreException {
@@ -186,11 +200,21 @@ public final class PageStoreClient implements AutoCloseable {
         return writeAsync(pageNumber, MemorySegment.ofArray(Objects.requireNonNull(data, "data")), timeout);
     }
 
+    /** Posts a write of {@code data}, which is copied before this returns: the caller may reuse it at once. */
     public CompletableFuture<Void> writeAsync(long pageNumber, MemorySegment data, Duration timeout)
             throws PageStoreException {
         checkLength(data, "data");
         return submit(RequestDescriptor.OPCODE_WRITE, pageNumber, data, null, timeout)
                 .thenApply(o -> null);
+    }
+
+    /** As {@link #write(long, ByteBuffer, Duration)}, asynchronous; the bytes are copied and the position advanced. */
+    public CompletableFuture<Void> writeAsync(long pageNumber, ByteBuffer data, Duration timeout)
+            throws PageStoreException {
+        MemorySegment page = pageOf(data, "data");
+        CompletableFuture<Void> written = writeAsync(pageNumber, page, timeout);
+        data.position(data.position() + (int) page.byteSize());
+        return written;
     }
 
     /**
@@ -225,29 +249,41 @@ public final class PageStoreClient implements AutoCloseable {
 
     /** Waits until every acknowledged write is durable (they already are) and returns the WAL's durable LSN. */
     public long flush() throws PageStoreException {
-        refuseOnCompletionThread();
-        return (Long) Awaiting.await(submit(RequestDescriptor.OPCODE_FLUSH, 0, null, null, options.defaultTimeout()),
-                options.defaultTimeout());
+        return call(RequestDescriptor.OPCODE_FLUSH, 0, null, null, options.defaultTimeout());
     }
 
     // ------------------------------------------------------------------------------------------------ core
 
-    private CompletableFuture<Object> submit(byte opcode, long pageNumber, MemorySegment writeData,
-            MemorySegment readDestination, Duration timeout) throws PageStoreException {
-        return post(opcode, pageNumber, writeData, readDestination, timeout).future;
-    }
-
-    private Pending post(byte opcode, long pageNumber, MemorySegment writeData, MemorySegment readDestination,
+    /**
+     * A synchronous call: posts, then waits on this thread (reaping completions itself when it can) and collects the
+     * outcome, copying a read's page into {@code readInto} here. Returns the completion's result.
+     */
+    private long call(byte opcode, long pageNumber, MemorySegment writeData, MemorySegment readInto,
             Duration timeout) throws PageStoreException {
+        refuseOnCompletionThread();
         Objects.requireNonNull(timeout, "timeout");
         long deadlineNanos = System.nanoTime() + timeout.toNanos();
         Connection c = attachment.current();
+        checkPage(c, opcode, pageNumber);
+        Pending p = posting.postSync(c, opcode, pageNumber, writeData, deadlineNanos);
+        return c.awaitAnswer(p, p.id, readInto, deadlineNanos);
+    }
+
+    private CompletableFuture<Object> submit(byte opcode, long pageNumber, MemorySegment writeData,
+            MemorySegment readDestination, Duration timeout) throws PageStoreException {
+        Objects.requireNonNull(timeout, "timeout");
+        long deadlineNanos = System.nanoTime() + timeout.toNanos();
+        Connection c = attachment.current();
+        checkPage(c, opcode, pageNumber);
+        return posting.postAsync(c, opcode, pageNumber, writeData, readDestination, deadlineNanos);
+    }
+
+    private static void checkPage(Connection c, byte opcode, long pageNumber) {
         boolean data = opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE;
         if (data && (pageNumber < 0 || pageNumber >= c.capacityPages)) {
             throw new IllegalArgumentException("pageNumber=" + pageNumber + " is outside [0, " + c.capacityPages
                     + ")");
         }
-        return posting.post(c, opcode, pageNumber, writeData, readDestination, deadlineNanos);
     }
 
     /**
@@ -270,6 +306,17 @@ public final class PageStoreClient implements AutoCloseable {
         if (!destination.scope().isAlive()) {
             throw new IllegalArgumentException("destination's arena is closed");
         }
+    }
+
+    /** The next page of {@code buffer}: a view of the {@link #pageSizeBytes()} bytes from its position. */
+    private MemorySegment pageOf(ByteBuffer buffer, String what) {
+        Objects.requireNonNull(buffer, what);
+        int pageSize = pageSizeBytes();
+        if (buffer.remaining() < pageSize) {
+            throw new IllegalArgumentException(what + " has " + buffer.remaining() + " bytes remaining; pageSizeBytes="
+                    + pageSize);
+        }
+        return MemorySegment.ofBuffer(buffer).asSlice(0, pageSize);
     }
 
     private void checkLength(MemorySegment segment, String what) {
@@ -334,7 +381,7 @@ public final class PageStoreClient implements AutoCloseable {
 
     /** Completions that named no outstanding request (a manager protocol violation; should stay 0). */
     public long unmappedCompletions() {
-        return attachment.connection().unmappedCompletions.get();
+        return attachment.connection().completions.unmapped.get();
     }
 
     public Path directory() {

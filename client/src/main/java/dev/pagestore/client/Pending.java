@@ -2,53 +2,74 @@ package dev.pagestore.client;
 
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One posted request, from its registration in a {@link PendingTable} to its final answer. Several threads may try
- * to end it: the completion thread (the manager's answer), a thread that learns the manager died, the poster whose
- * publish failed, a synchronous caller whose deadline passed. Exactly one wins {@link #finish()}, and only the winner
- * completes the future or, for a read, writes into the caller's destination: a caller told TIMEOUT finds its buffer
- * untouched afterwards.
+ * One entry of a {@link PendingTable}, reused for request after request: a request's description while it is
+ * outstanding, and its answer until its caller collects it. The entry's {@link #index} is also the buffer slot of
+ * its data requests, so a slot is never looked for separately.
+ *
+ * <p>Every field is written and read under the table's monitor, except the description fields, which a poster sets
+ * before it publishes the request and nobody changes until the entry is free again. A party that keeps a reference
+ * to an entry names the request by its id with every call on the table, so an entry reused by a later request is
+ * never mistaken for the one it held.
  */
 final class Pending {
-    private static final VarHandle STATE;
+    /** Not in use. */
+    static final int FREE = 0;
+    /** Posted (or being posted) and not yet answered. */
+    static final int LIVE = 1;
+    /** A synchronous request's answer is recorded; its waiting caller collects it and frees the entry. */
+    static final int ANSWERED = 2;
+    /** A synchronous request failed without an answer (the manager died, the client closed); its caller collects. */
+    static final int FAILED = 3;
+    /** Its caller stopped waiting (or was told TIMEOUT); the manager's final completion frees the entry. */
+    static final int ABANDONED = 4;
+    /** An asynchronous request's answer is being delivered by the thread that read it; that thread frees it. */
+    static final int DELIVERING = 5;
 
-    static {
-        try {
-            STATE = MethodHandles.lookup().findVarHandle(Pending.class, "state", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+    /** Position in the table, and the buffer slot of a data request. */
+    final int index;
+    long id = -1;
+    int state = FREE;
+    byte opcode;
+    long pageNumber;
+    /** Whether the request carries a page in its slot (reads and writes). */
+    boolean data;
+    /** For writes: the CRC-32C of the slot's contents, which the manager checks its own copy against. */
+    int checksum;
+    boolean checksummed;
+    /** The thread waiting in a synchronous call, or null for an asynchronous request. */
+    Thread waiter;
+    /**
+     * Whether a thread that can reap completions itself waits for this request (a platform thread in a synchronous
+     * call). Every other request needs the client's completion thread.
+     */
+    boolean attended;
+    /** For asynchronous requests: completed by the completion thread. */
+    CompletableFuture<Object> future;
+    /** For asynchronous reads: where the page goes (null: a new byte[] is the result). */
+    MemorySegment destination;
+    /** The answer ({@link #ANSWERED}): a completion status and result. */
+    int status;
+    long result;
+    /** For {@link #FAILED}: why. */
+    ErrorCode failure;
+    String failureDetail;
+    /** For a {@link #FAILED} TIMEOUT: the device may still write the slot, so the entry outlives the collect. */
+    boolean fenced;
+
+    Pending(int index) {
+        this.index = index;
     }
 
-    final CompletableFuture<Object> future = new CompletableFuture<>();
-    /** The request id, set when registered ({@link PendingTable#register}). */
-    long id = -1;
-    final int slot;
-    final byte opcode;
-    final long pageNumber;
-    /** For reads: where the page goes (null: a new byte[] is the result). */
-    final MemorySegment destination;
-    /** For writes: the CRC-32C of the caller's data, which the manager checks its own copy of the slot against. */
-    int checksum;
-    /** Whether {@link #checksum} is set (a write). */
-    boolean checksummed;
-    /** 0 while nobody has ended the request, 1 once one party has (see {@link #finish()}). */
-    @SuppressWarnings("unused")  // through STATE
-    private volatile int state;
-
-    Pending(int slot, byte opcode, long pageNumber, MemorySegment destination) {
-        this.slot = slot;
-        this.opcode = opcode;
-        this.pageNumber = pageNumber;
-        this.destination = destination;
+    /** The buffer slot, or -1 for a request without data. */
+    int slot() {
+        return data ? index : -1;
     }
 
     /** The operation's name for messages. */
-    String opcodeName() {
+    static String opcodeName(byte opcode) {
         return switch (opcode) {
             case RequestDescriptor.OPCODE_READ -> "read";
             case RequestDescriptor.OPCODE_WRITE -> "write";
@@ -57,10 +78,5 @@ final class Pending {
             case RequestDescriptor.OPCODE_BATCH_END -> "batch end";
             default -> "opcode " + opcode;
         };
-    }
-
-    /** Takes the one right to end this request; true for the first caller only. */
-    boolean finish() {
-        return STATE.compareAndSet(this, 0, 1);
     }
 }

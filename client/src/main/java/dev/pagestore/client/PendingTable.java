@@ -1,27 +1,76 @@
 package dev.pagestore.client;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * The requests a connection has posted and not yet finally answered, found by request id without a map: a fixed
- * table of {@code capacity} entries. A request id is a sequence number above the entry's index,
- * {@code sequence << INDEX_BITS | index}: unique for the connection's life (the manager refuses an id still
- * outstanding), and a completion names its entry directly. A completion whose id does not match its entry's current
- * request (a stale or forged id) finds nothing.
+ * The requests a connection has posted and not yet finally answered: a fixed table of {@code capacity} reusable
+ * {@link Pending} entries and the permits that bound them, with every change of an entry's state made here, under
+ * this table's monitor. A request id is a sequence number above the entry's index, {@code sequence << INDEX_BITS |
+ * index}: unique for the connection's life (the manager refuses an id still outstanding), and a completion names
+ * its entry directly. Every call names the request by id as well as by entry, so a completion, a caller or a failure
+ * that comes late finds the entry reused by another request and leaves it alone.
  *
- * <p>Every registered request holds one of the connection's permits until its final answer, so a free entry always
- * exists when a poster holds a permit. Thread safety: any thread (posters, the completion thread, the threads that
- * learn of the manager's death); one monitor, held for a few loads and stores, allocation-free.
+ * <h2>States of an entry</h2>
+ * <pre>
+ *            register                answer (synchronous)          collected
+ *   FREE ─────────────► LIVE ─────────────────────────► ANSWERED ───────────► FREE
+ *                        │  │ answer (asynchronous)                 (ABANDONED when the slot is fenced)
+ *                        │  └──────────────────► DELIVERING ─ delivered ─► FREE
+ *                        │ abandon (caller's deadline), or a fenced TIMEOUT of an asynchronous request
+ *                        └──────────────────► ABANDONED ─ the manager's final completion ─► FREE
+ *   LIVE ─ fail (manager gone, closed) ─► FAILED (synchronous: its caller collects) or FREE (asynchronous)
+ * </pre>
+ * An entry returns its permit when it becomes FREE, never earlier: until then the manager may still write its slot.
+ *
+ * <h2>Attended and unattended requests</h2>
+ * A platform thread waiting in a synchronous call reaps completions itself; every other outstanding entry
+ * (asynchronous, a virtual thread's, abandoned) needs the client's completion thread. {@link #unattended()} counts
+ * those, so that the completion thread sleeps while no request needs it.
+ *
+ * <p>Thread safety: any thread; one monitor, held for a few loads and stores. Allocation: none, except an
+ * asynchronous request's future and {@link #failAll}'s list.
  */
 final class PendingTable {
     static final int INDEX_BITS = 16;
     private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
 
+    /** {@link #answer} results: what the thread that read the completion does next. */
+    static final int UNMAPPED = 0;
+    /** An asynchronous request that only the completion thread may deliver: stop here. */
+    static final int LEAVE = 1;
+    /** A synchronous request is answered: unpark {@link Answer#waiter}. */
+    static final int WAKE = 2;
+    /** An asynchronous request: copy its page, call {@link #delivered}, complete {@link Answer#future}. */
+    static final int DELIVER = 3;
+    /** An asynchronous request was fenced at its deadline: fail {@link Answer#future} with TIMEOUT. */
+    static final int FAIL_TIMEOUT = 4;
+    /** Nothing to deliver (the final completion of an abandoned request, now free). */
+    static final int DONE = 5;
+
+    /** What {@link #answer} hands the reaping thread, captured under the monitor (the entry may be reused after). */
+    static final class Answer {
+        Thread waiter;
+        CompletableFuture<Object> future;
+        MemorySegment destination;
+        byte opcode;
+        long pageNumber;
+        int slot;
+    }
+
     private final Pending[] entries;
     private final int[] free;
     private int freeCount;
     private long sequence;
+    private int unattended;
+    /** Unparked when the first request that needs it appears; set once, before any request. */
+    private Thread completionThread;
+    /** One per entry; fair, so a batch waiting for many is not overtaken forever by single requests. */
+    final Semaphore permits;
 
     PendingTable(int capacity) {
         if (capacity < 1 || capacity > 1 << INDEX_BITS) {
@@ -30,52 +79,260 @@ final class PendingTable {
         entries = new Pending[capacity];
         free = new int[capacity];
         for (int i = 0; i < capacity; i++) {
+            entries[i] = new Pending(i);
             free[i] = capacity - 1 - i;
         }
         freeCount = capacity;
+        permits = new Semaphore(capacity, true);
     }
 
-    /** Registers {@code p} under a new request id, stored in {@code p.id} and returned. */
-    synchronized long register(Pending p) {
+    void completionThread(Thread thread) {
+        completionThread = thread;
+    }
+
+    int capacity() {
+        return entries.length;
+    }
+
+    /**
+     * Takes a free entry for a new request (the caller holds a permit for it) and gives it a new id.
+     *
+     * @param waiter the thread that will wait in a synchronous call, or null for an asynchronous request
+     */
+    synchronized Pending register(byte opcode, long pageNumber, boolean data, Thread waiter,
+            MemorySegment destination) {
         if (freeCount == 0) {
             throw new IllegalStateException("no free pending entry although a permit was taken (" + entries.length
                     + " entries)");
         }
         int index = free[--freeCount];
-        long id = ++sequence << INDEX_BITS | index;
-        p.id = id;
-        entries[index] = p;
-        return id;
-    }
-
-    /** The request registered under {@code id}, or null. */
-    synchronized Pending get(long id) {
-        int index = (int) (id & INDEX_MASK);
-        Pending p = index < entries.length ? entries[index] : null;
-        return p != null && p.id == id ? p : null;
-    }
-
-    /** Removes and returns the request registered under {@code id}, or null when none is (any more). */
-    synchronized Pending remove(long id) {
-        Pending p = get(id);
-        if (p != null) {
-            int index = (int) (id & INDEX_MASK);
-            entries[index] = null;
-            free[freeCount++] = index;
+        Pending p = entries[index];
+        p.id = ++sequence << INDEX_BITS | index;
+        p.state = Pending.LIVE;
+        p.opcode = opcode;
+        p.pageNumber = pageNumber;
+        p.data = data;
+        p.checksummed = false;
+        p.waiter = waiter;
+        p.attended = waiter != null && !waiter.isVirtual();
+        p.future = waiter == null ? new CompletableFuture<>() : null;
+        p.destination = destination;
+        p.failure = null;
+        p.failureDetail = null;
+        p.fenced = false;
+        if (!p.attended) {
+            addUnattended();
         }
         return p;
     }
 
-    /** Removes every registered request and returns them (the manager is gone or the client closed). */
-    synchronized List<Pending> removeAll() {
-        List<Pending> all = new ArrayList<>();
-        for (int index = 0; index < entries.length; index++) {
-            if (entries[index] != null) {
-                all.add(entries[index]);
-                entries[index] = null;
-                free[freeCount++] = index;
+    /** The entry whose current request is {@code id}, or null (a stale, duplicate or forged id). */
+    synchronized Pending find(long id) {
+        int index = (int) (id & INDEX_MASK);
+        Pending p = index < entries.length ? entries[index] : null;
+        return p != null && p.id == id && p.state != Pending.FREE ? p : null;
+    }
+
+    /**
+     * Records the manager's answer to request {@code id} and says what the reaping thread does next, filling
+     * {@code out}. {@code fenced}: a TIMEOUT whose slot the device may still write (another completion follows).
+     */
+    synchronized int answer(Pending p, long id, int status, long result, boolean fenced, boolean mayDeliverAsync,
+            Answer out) {
+        if (p.id != id) {
+            return UNMAPPED;
+        }
+        switch (p.state) {
+            case Pending.LIVE -> {
+                if (p.waiter != null) {
+                    if (fenced) {
+                        // Told TIMEOUT now; the entry stays (the slot may still be written) until the release.
+                        p.state = Pending.FAILED;
+                        p.failure = ErrorCode.TIMEOUT;
+                        p.failureDetail = "passed its deadline";
+                        p.fenced = true;
+                    } else {
+                        p.state = Pending.ANSWERED;
+                        p.status = status;
+                        p.result = result;
+                    }
+                    out.waiter = p.waiter;
+                    return WAKE;
+                }
+                if (!mayDeliverAsync) {
+                    return LEAVE;
+                }
+                capture(p, out);
+                if (fenced) {
+                    p.state = Pending.ABANDONED;
+                    return FAIL_TIMEOUT;
+                }
+                p.state = Pending.DELIVERING;
+                return DELIVER;
+            }
+            case Pending.ABANDONED -> {
+                if (!fenced) {
+                    release(p);
+                }
+                return DONE;
+            }
+            default -> {
+                return UNMAPPED;  // answered twice: a manager protocol violation
             }
         }
-        return all;
+    }
+
+    private static void capture(Pending p, Answer out) {
+        out.future = p.future;
+        out.destination = p.destination;
+        out.opcode = p.opcode;
+        out.pageNumber = p.pageNumber;
+        out.slot = p.slot();
+    }
+
+    /** An asynchronous answer has been copied out: the entry and its permit are free. */
+    synchronized void delivered(Pending p, long id) {
+        if (p.id == id && p.state == Pending.DELIVERING) {
+            release(p);
+        }
+    }
+
+    /** The state of request {@code id}'s entry, or FREE when the entry holds another request now. */
+    synchronized int stateOf(Pending p, long id) {
+        return p.id == id ? p.state : Pending.FREE;
+    }
+
+    /** Whether request {@code id} has an outcome its synchronous caller can collect. */
+    synchronized boolean settled(Pending p, long id) {
+        return p.id != id || p.state == Pending.ANSWERED || p.state == Pending.FAILED;
+    }
+
+    /**
+     * The synchronous caller of {@code id} gives up (its deadline passed, or it was interrupted): true when it did
+     * before an outcome arrived, so it reports TIMEOUT and the manager's final completion frees the entry.
+     */
+    synchronized boolean abandon(Pending p, long id) {
+        if (p.id != id || p.state != Pending.LIVE) {
+            return false;
+        }
+        p.state = Pending.ABANDONED;
+        if (p.attended) {
+            p.attended = false;
+            addUnattended();
+        }
+        return true;
+    }
+
+    /**
+     * The synchronous caller has read its outcome (and, for a read, copied its page): the entry is free, or stays
+     * until the manager releases a fenced slot.
+     */
+    synchronized void collected(Pending p, long id) {
+        if (p.id != id) {
+            return;
+        }
+        if (p.state == Pending.FAILED && p.fenced) {
+            p.state = Pending.ABANDONED;
+            if (p.attended) {
+                p.attended = false;
+                addUnattended();
+            }
+            return;
+        }
+        if (p.state == Pending.ANSWERED || p.state == Pending.FAILED) {
+            release(p);
+        }
+    }
+
+    /**
+     * Ends request {@code id} without an answer, if it is still live: a synchronous one becomes FAILED for its
+     * caller to collect (returns its waiter to unpark, or null); an asynchronous one is freed and its future failed.
+     */
+    Thread fail(Pending p, long id, ErrorCode code, String detail) {
+        CompletableFuture<Object> future;
+        byte opcode;
+        synchronized (this) {
+            if (p.id != id || p.state != Pending.LIVE) {
+                return null;
+            }
+            if (p.waiter != null) {
+                p.state = Pending.FAILED;
+                p.failure = code;
+                p.failureDetail = detail;
+                return p.waiter;
+            }
+            future = p.future;
+            opcode = p.opcode;
+            release(p);
+        }
+        future.completeExceptionally(new PageStoreException(code, "request " + id + " (" + Pending.opcodeName(
+                opcode) + "): " + detail));
+        return null;
+    }
+
+    /** Fails every live request (the manager is gone or the client closed), and frees the abandoned ones. */
+    void failAll(ErrorCode code, String detail) {
+        List<Pending> live = new ArrayList<>();
+        synchronized (this) {
+            for (Pending p : entries) {
+                if (p.state == Pending.LIVE) {
+                    live.add(p);
+                } else if (p.state == Pending.ABANDONED) {
+                    release(p);
+                }
+            }
+        }
+        for (Pending p : live) {
+            long id;
+            synchronized (this) {
+                id = p.id;
+            }
+            Thread waiter = fail(p, id, code, detail);
+            if (waiter != null) {
+                LockSupport.unpark(waiter);
+            }
+        }
+    }
+
+    /** A request that was registered but never published: free again. */
+    synchronized void forget(Pending p, long id) {
+        if (p.id == id && p.state == Pending.LIVE) {
+            release(p);
+        }
+    }
+
+    /** Outstanding entries that only the completion thread will reap. */
+    synchronized int unattended() {
+        return unattended;
+    }
+
+    /** The waiter of some live request that reaps for itself, to hand the reaping over to; or null. */
+    synchronized Thread attendedWaiter() {
+        for (Pending p : entries) {
+            if (p.state == Pending.LIVE && p.attended) {
+                return p.waiter;
+            }
+        }
+        return null;
+    }
+
+    /** One more entry needs the completion thread: wake it if it was the first (it sleeps while none does). */
+    private void addUnattended() {
+        if (++unattended == 1 && completionThread != null) {
+            LockSupport.unpark(completionThread);
+        }
+    }
+
+    private void release(Pending p) {
+        if (!p.attended) {
+            unattended--;
+        }
+        p.state = Pending.FREE;
+        p.attended = false;
+        p.waiter = null;
+        p.future = null;
+        p.destination = null;
+        free[freeCount++] = p.index;
+        permits.release();
     }
 }

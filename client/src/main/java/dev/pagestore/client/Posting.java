@@ -4,16 +4,18 @@ import dev.pagestore.ipc.ring.RequestDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
 
 /**
  * Posts a client's requests into a connection's request ring, for any number of threads. What may wait or take time
- * happens before the lock: permits (a park until the deadline), buffer slots, the copy of a write's data into its
- * slot and its CRC. The lock is taken with the call's deadline, and under it happen only the request ids, the
- * descriptors and one publish: the ring has one producer, and an atomic batch's entries must follow each other in it.
+ * happens before the lock: permits (a park until the deadline), the request's entry and id (the entry's index is its
+ * buffer slot), the copy of a write's data into its slot and its CRC. The lock is taken with the call's deadline, and
+ * under it happen only the descriptors and one publish: the ring has one producer, and an atomic batch's entries
+ * must follow each other in it.
  *
- * <p>An atomic batch reserves the permits and slots of all its members first, so it is posted whole or not at all.
+ * <p>An atomic batch reserves the permits and entries of all its members first, so it is posted whole or not at all.
  */
 final class Posting {
     private final ReentrantLock lock = new ReentrantLock();
@@ -22,42 +24,63 @@ final class Posting {
     /** Under the lock. */
     private long nextBatchId = 1;
 
-    /** One request; {@code writeData} for a write, {@code readDestination} (or null) for a read. */
-    Pending post(Connection c, byte opcode, long pageNumber, MemorySegment writeData,
+    /** A synchronous request, awaited by the calling thread ({@link Connection#awaitAnswer}). */
+    Pending postSync(Connection c, byte opcode, long pageNumber, MemorySegment writeData, long deadlineNanos)
+            throws PageStoreException {
+        Pending p = reserve(c, opcode, pageNumber, writeData, Thread.currentThread(), null, deadlineNanos);
+        publish(c, p, p.id, deadlineNanos);  // the entry stays this thread's until it collects the answer
+        return p;
+    }
+
+    /** An asynchronous request; {@code readDestination} (or null) for a read. */
+    CompletableFuture<Object> postAsync(Connection c, byte opcode, long pageNumber, MemorySegment writeData,
             MemorySegment readDestination, long deadlineNanos) throws PageStoreException {
+        Pending p = reserve(c, opcode, pageNumber, writeData, null, readDestination, deadlineNanos);
+        // Taken before the publish: the answer may free the entry, and another request reuse it, at once.
+        CompletableFuture<Object> future = p.future;
+        publish(c, p, p.id, deadlineNanos);
+        return future;
+    }
+
+    /** Everything before the lock: a permit (waiting until the deadline), the entry and id, the data and its CRC. */
+    private static Pending reserve(Connection c, byte opcode, long pageNumber, MemorySegment writeData,
+            Thread waiter, MemorySegment readDestination, long deadlineNanos) throws PageStoreException {
         boolean data = opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE;
         c.acquirePermits(1, deadlineNanos);
-        int slot = -1;
         Pending p;
         try {
-            if (data) {
-                slot = c.takeSlot();
-            }
-            p = new Pending(slot, opcode, data ? pageNumber : 0, readDestination);
-            fill(c, p, writeData);
+            p = c.pending.register(opcode, data ? pageNumber : 0, data, waiter, readDestination);
         } catch (RuntimeException e) {
-            c.giveBack(1, slot);
+            c.giveBack(1);
             throw closedOr(c, e);
         }
+        try {
+            fill(c, p, writeData);
+        } catch (RuntimeException e) {
+            c.pending.forget(p, p.id);
+            throw closedOr(c, e);
+        }
+        return p;
+    }
+
+    /** Under the lock: the descriptor and one publish. */
+    private void publish(Connection c, Pending p, long id, long deadlineNanos) throws PageStoreException {
         if (!tryLock(deadlineNanos)) {
-            c.giveBack(1, slot);
+            c.pending.forget(p, id);
             throw lockTimedOut();
         }
-        long id;
         try {
             c.checkUsable();
             c.claim(1);
-            id = c.pending.register(p);
             describe(c, 0, p, id, (byte) 0, 0, deadlineNanos);
             c.publishClaimed();
         } catch (PageStoreException | RuntimeException | Error e) {
-            forget(c, p);
+            forget(c, new Pending[] {p}, new long[] {id});
             throw rethrown(c, e);
         } finally {
             lock.unlock();
         }
-        failIfGone(c, p);
-        return p;
+        failIfEnded(c, p, id);
     }
 
     /** An atomic batch of whole-page writes: BEGIN, the writes, END, adjacent in the ring and all or none posted. */
@@ -65,25 +88,34 @@ final class Posting {
             throws PageStoreException {
         int n = pageNumbers.length;
         Pending[] members = new Pending[n + 2];
+        long[] ids = new long[n + 2];
+        CompletableFuture<?>[] parts = new CompletableFuture<?>[n + 2];
         c.acquirePermits(n + 2, deadlineNanos);
-        int[] slots = new int[n];
-        int slotsTaken = 0;
+        int registered = 0;
         try {
-            members[0] = new Pending(-1, RequestDescriptor.OPCODE_BATCH_BEGIN, 0, null);
-            for (int i = 0; i < n; i++) {
-                slots[slotsTaken] = c.takeSlot();
-                slotsTaken++;
-                members[i + 1] = new Pending(slots[i], RequestDescriptor.OPCODE_WRITE, pageNumbers[i],
-                        null);
-                fill(c, members[i + 1], MemorySegment.ofArray(data[i]));
+            for (int i = 0; i < n + 2; i++) {
+                byte opcode = i == 0 ? RequestDescriptor.OPCODE_BATCH_BEGIN : i == n + 1
+                        ? RequestDescriptor.OPCODE_BATCH_END : RequestDescriptor.OPCODE_WRITE;
+                boolean write = opcode == RequestDescriptor.OPCODE_WRITE;
+                members[i] = c.pending.register(opcode, write ? pageNumbers[i - 1] : 0, write, null, null);
+                ids[i] = members[i].id;
+                parts[i] = members[i].future;  // taken now: once published, an answer may free the entry
+                registered++;
+                if (write) {
+                    fill(c, members[i], MemorySegment.ofArray(data[i - 1]));
+                }
             }
-            members[n + 1] = new Pending(-1, RequestDescriptor.OPCODE_BATCH_END, 0, null);
         } catch (RuntimeException e) {
-            c.giveBack(n + 2, slots, slotsTaken);
+            for (int i = 0; i < registered; i++) {
+                c.pending.forget(members[i], ids[i]);
+            }
+            c.giveBack(n + 2 - registered);
             throw closedOr(c, e);
         }
         if (!tryLock(deadlineNanos)) {
-            c.giveBack(n + 2, slots, slotsTaken);
+            for (int i = 0; i < n + 2; i++) {
+                c.pending.forget(members[i], ids[i]);
+            }
             throw lockTimedOut();
         }
         try {
@@ -91,20 +123,17 @@ final class Posting {
             c.claim(n + 2);
             long batchId = nextBatchId++;
             for (int i = 0; i < n + 2; i++) {
-                long id = c.pending.register(members[i]);
-                describe(c, i, members[i], id, RequestDescriptor.FLAG_IN_BATCH, batchId, deadlineNanos);
+                describe(c, i, members[i], ids[i], RequestDescriptor.FLAG_IN_BATCH, batchId, deadlineNanos);
             }
             c.publishClaimed();
         } catch (PageStoreException | RuntimeException | Error e) {
-            forget(c, members);
+            forget(c, members, ids);
             throw rethrown(c, e);
         } finally {
             lock.unlock();
         }
-        CompletableFuture<?>[] parts = new CompletableFuture<?>[n + 2];
         for (int i = 0; i < n + 2; i++) {
-            failIfGone(c, members[i]);
-            parts[i] = members[i].future;
+            failIfEnded(c, members[i], ids[i]);
         }
         return CompletableFuture.allOf(parts);
     }
@@ -112,13 +141,12 @@ final class Posting {
     /** Copies a write's data into its slot with its CRC (outside the lock: the slot is this call's alone). */
     private static void fill(Connection c, Pending p, MemorySegment writeData) {
         if (writeData != null) {
-            MemorySegment slot = c.buffer(p.slot);
-            slot.copyFrom(writeData);
+            c.buffer(p.index).copyFrom(writeData);
             // The CRC of what the slot holds now, checked by the manager against its own copy of the slot: a slot
             // changed between here and the manager's copy (a stray write in this process) fails as INVALID.
             CRC32C crc = CRC.get();
             crc.reset();
-            crc.update(slot.asByteBuffer());
+            crc.update(c.slotBytes(p.index));
             p.checksum = (int) crc.getValue();
             p.checksummed = true;
         }
@@ -128,7 +156,7 @@ final class Posting {
     private static void describe(Connection c, int index, Pending p, long id, byte flags, long batchId,
             long deadlineNanos) {
         c.write(index, p.opcode, p.checksummed ? (byte) (flags | RequestDescriptor.FLAG_CHECKSUM) : flags, id,
-                p.pageNumber, p.slot, deadlineNanos, batchId, p.checksum);
+                p.pageNumber, p.slot(), deadlineNanos, batchId, p.checksum);
     }
 
     /** Takes the lock by the deadline; false when the deadline passed first or the thread was interrupted. */
@@ -146,24 +174,21 @@ final class Posting {
                 ? "interrupted while waiting to post" : "other threads kept the request ring until the deadline");
     }
 
-    /**
-     * Undoes a post that failed before its publish: nothing of it reached the ring. Each request's permit and slot go
-     * back unless another thread ended the request first (the manager answering an id it never received, say), which
-     * then gave them back itself.
-     */
-    private static void forget(Connection c, Pending... posted) {
+    /** Undoes a post that failed before its publish: nothing of it reached the ring, and its entries are free. */
+    private static void forget(Connection c, Pending[] posted, long[] ids) {
         c.requests.unbindThread();  // entries claimed and not published are claimed again by the next post
-        for (Pending p : posted) {
-            if (p.id < 0 || c.pending.remove(p.id) != null) {
-                c.giveBack(1, p.slot);
-            }
+        for (int i = 0; i < posted.length; i++) {
+            c.pending.forget(posted[i], ids[i]);
         }
     }
 
-    /** The manager went while this was posted: nobody else will fail it if it is still registered. */
-    private static void failIfGone(Connection c, Pending p) {
-        if (c.gone && c.pending.remove(p.id) != null && p.finish()) {
-            p.future.completeExceptionally(new PageStoreException(ErrorCode.MANAGER_GONE, c.goneDetail));
+    /**
+     * The connection ended while this was posted: the sweep that failed every outstanding request may have run before
+     * this one was registered.
+     */
+    private static void failIfEnded(Connection c, Pending p, long id) {
+        if (c.ended()) {
+            LockSupport.unpark(c.pending.fail(p, id, c.endCode(), c.endDetail()));
         }
     }
 

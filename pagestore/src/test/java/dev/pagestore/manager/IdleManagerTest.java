@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** An idle manager with attached workers sleeps: its reactor and the clients' reapers use almost no CPU. */
+/** An idle manager with attached workers sleeps: its reactor and the clients' completion threads use almost no CPU. */
 class IdleManagerTest {
     @TempDir
     Path directory;
@@ -30,7 +30,7 @@ class IdleManagerTest {
             Thread.sleep(1000);
             long cpu = cpuNanos(threads) - before;
             long wall = System.nanoTime() - wallStart;
-            System.out.println("idle: reactor and reaper threads used " + cpu / 1_000_000 + " ms CPU in "
+            System.out.println("idle: reactor and completion threads used " + cpu / 1_000_000 + " ms CPU in "
                     + wall / 1_000_000 + " ms");
             assertTrue(cpu < wall / 4, "idle pagestore threads used " + cpu / 1_000_000 + " ms CPU in "
                     + wall / 1_000_000 + " ms");
@@ -42,7 +42,7 @@ class IdleManagerTest {
         long total = 0;
         for (Thread thread : Thread.getAllStackTraces().keySet()) {
             String name = thread.getName();
-            if (name.startsWith("pagestore-reactor") || name.startsWith("pagestore-client-reaper")) {
+            if (name.startsWith("pagestore-reactor") || name.startsWith("pagestore-client-completions")) {
                 long cpu = threads.getThreadCpuTime(thread.threadId());
                 if (cpu > 0) {
                     total += cpu;

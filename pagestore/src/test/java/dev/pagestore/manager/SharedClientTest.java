@@ -148,9 +148,9 @@ class SharedClientTest {
                 AtomicBoolean onReaper = new AtomicBoolean();
                 long start = System.nanoTime();
                 client.readAsync(0).thenAccept(first -> {
-                    onReaper.set(Thread.currentThread().getName().startsWith("pagestore-client-reaper"));
+                    onReaper.set(Thread.currentThread().getName().startsWith("pagestore-client-completions"));
                     try {
-                        if (Thread.currentThread().getName().startsWith("pagestore-client-reaper")) {
+                        if (Thread.currentThread().getName().startsWith("pagestore-client-completions")) {
                             client.write(60, page(4096, 60, 1));  // refused before anything is sent
                         }
                         client.read(1);  // would wait for the very thread that runs this callback

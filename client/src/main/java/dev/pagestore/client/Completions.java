@@ -1,0 +1,262 @@
+package dev.pagestore.client;
+
+import dev.pagestore.ipc.ring.CompletionDescriptor;
+import dev.pagestore.ipc.ring.RequestDescriptor;
+import dev.pagestore.ipc.ring.RingConsumer;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Reads a connection's completion ring and hands each answer to its request: whoever waits reaps.
+ *
+ * <h2>Who reads the ring</h2>
+ * The ring has one consumer at a time: the holder of the <em>reaping</em> lock. A platform thread waiting in a
+ * synchronous call takes it when it is free and sleeps on the ring itself, so its answer wakes it directly, with no
+ * second thread in between (the manager's wake is the only one). While it holds the lock it answers other
+ * synchronous callers too (records their outcome and unparks them), and frees abandoned requests; at the first
+ * answer to an asynchronous request it stops and leaves the rest to the completion thread, so futures always
+ * complete on that one thread. Leaving, it hands the lock on to another waiting platform thread.
+ *
+ * <p>The completion thread takes the lock only while some outstanding request needs it
+ * ({@link PendingTable#unattended()}: asynchronous requests, virtual threads' synchronous ones, which must not
+ * sleep in the kernel, and abandoned ones) and otherwise parks, woken by the first such request.
+ *
+ * <p>Every wait is bounded by {@link #SLICE_NANOS}, after which the waiter looks again: a hand-off that went to a
+ * thread no longer waiting, or a failure that cannot interrupt a sleep in {@code futex}, costs a slice at most.
+ */
+final class Completions {
+    static final long SLICE_NANOS = 20_000_000;
+    private static final int BATCH = 64;
+
+    private final Connection connection;
+    private final RingConsumer ring;
+    private final PendingTable pending;
+    private final int slotCount;
+    private final ReentrantLock reaping = new ReentrantLock();
+    /** Scratch for {@link PendingTable#answer}, used by the reaping lock's holder only. */
+    private final PendingTable.Answer answer = new PendingTable.Answer();
+    final AtomicLong unmapped = new AtomicLong();
+    private final Thread completionThread;
+
+    Completions(Connection connection, RingConsumer ring, PendingTable pending, int slotCount, String name) {
+        this.connection = connection;
+        this.ring = ring;
+        this.pending = pending;
+        this.slotCount = slotCount;
+        this.completionThread = new Thread(this::run, "pagestore-client-completions-" + name);
+        this.completionThread.setDaemon(true);
+        pending.completionThread(completionThread);
+    }
+
+    void start() {
+        completionThread.start();
+    }
+
+    boolean onCompletionThread() {
+        return Thread.currentThread() == completionThread;
+    }
+
+    boolean canFill(MemorySegment destination) {
+        return destination.isAccessibleBy(completionThread);
+    }
+
+    /**
+     * After the connection ended: waits a little for the completion thread to stop and for the ring's reader to leave,
+     * then keeps the reaping lock, so that nobody reads the ring again. True when the ring may be unmapped.
+     */
+    boolean stop() {
+        LockSupport.unpark(completionThread);
+        try {
+            completionThread.join(1000);
+            return !completionThread.isAlive() && reaping.tryLock(1, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * Waits on the calling thread until synchronous request {@code id} has an outcome, reaping completions itself when
+     * it can; false when it gave up first ({@code giveUpNanos} passed, or the thread was interrupted).
+     */
+    boolean await(Pending p, long id, long giveUpNanos) {
+        boolean mayReap = !Thread.currentThread().isVirtual();
+        boolean leftToCompletionThread = false;
+        while (!pending.settled(p, id)) {
+            if (connection.ended()) {
+                LockSupport.unpark(pending.fail(p, id, connection.endCode(), connection.endDetail()));
+                continue;
+            }
+            long now = System.nanoTime();
+            if (now - giveUpNanos >= 0 || Thread.currentThread().isInterrupted()) {
+                if (pending.abandon(p, id)) {
+                    return false;
+                }
+                continue;
+            }
+            if (mayReap && !leftToCompletionThread && !reaping.hasQueuedThreads() && reaping.tryLock()) {
+                try {
+                    leftToCompletionThread = !reapFor(p, id, giveUpNanos);
+                } finally {
+                    ring.unbindThread();
+                    reaping.unlock();
+                }
+                handOff();
+                continue;
+            }
+            leftToCompletionThread = false;
+            LockSupport.parkNanos(this, Math.min(giveUpNanos - now, SLICE_NANOS));
+        }
+        return true;
+    }
+
+    /** Reaps until {@code id} is settled or {@code giveUpNanos}; false when it stopped at an asynchronous answer. */
+    private boolean reapFor(Pending p, long id, long giveUpNanos) {
+        while (!pending.settled(p, id) && !connection.ended()) {
+            long now = System.nanoTime();
+            if (now - giveUpNanos >= 0) {
+                return true;
+            }
+            int n = ring.awaitAvailable(BATCH, Math.min(giveUpNanos, now + SLICE_NANOS));
+            if (n == 0) {
+                continue;
+            }
+            int done = deliver(n, false);
+            if (done > 0) {
+                ring.release(done);
+            }
+            if (done < n) {
+                LockSupport.unpark(completionThread);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Wakes a platform thread that waits for its answer, so that it reads the ring now that nobody does. */
+    private void handOff() {
+        Thread next = pending.attendedWaiter();
+        if (next != null && next != Thread.currentThread()) {
+            LockSupport.unpark(next);
+        }
+    }
+
+    private void run() {
+        try {
+            serve();
+        } catch (RuntimeException e) {
+            connection.failAll(ErrorCode.PROTOCOL_ERROR, "completion ring broken: " + e.getMessage());
+        } finally {
+            if (!connection.ended()) {
+                // Without this thread asynchronous calls would run to their deadlines while the client still looked
+                // connected. Failing them all lets the client re-attach.
+                connection.failAll(ErrorCode.PROTOCOL_ERROR, "the completion thread stopped");
+            }
+        }
+    }
+
+    private void serve() {
+        while (!connection.ended()) {
+            if (pending.unattended() == 0) {
+                LockSupport.parkNanos(this, SLICE_NANOS);
+                continue;
+            }
+            reaping.lock();
+            try {
+                long sliceEnd = System.nanoTime() + SLICE_NANOS;
+                while (!connection.ended() && pending.unattended() > 0) {
+                    int n = ring.awaitAvailable(BATCH, sliceEnd);
+                    if (n == 0) {
+                        break;  // a slice without answers: let a waiting caller have the ring
+                    }
+                    ring.release(deliver(n, true));
+                }
+            } finally {
+                ring.unbindThread();
+                reaping.unlock();
+            }
+            handOff();
+        }
+    }
+
+    /**
+     * Hands the first {@code n} available completions to their requests; returns how many it handled, fewer than
+     * {@code n} when it met an asynchronous answer it must leave to the completion thread.
+     */
+    private int deliver(int n, boolean completionThreadHere) {
+        MemorySegment entries = ring.segment();
+        for (int i = 0; i < n; i++) {
+            long offset = ring.entryOffset(i);
+            long id = CompletionDescriptor.requestId(entries, offset);
+            Pending p = CompletionDescriptor.isWellFormed(entries, offset, slotCount) ? pending.find(id) : null;
+            if (p == null) {
+                unmapped.incrementAndGet();
+                continue;
+            }
+            int status = CompletionDescriptor.status(entries, offset);
+            long result = CompletionDescriptor.result(entries, offset);
+            boolean fenced = status == CompletionDescriptor.STATUS_TIMEOUT
+                    && result == CompletionDescriptor.RESULT_SLOT_FENCED;
+            switch (pending.answer(p, id, status, result, fenced, completionThreadHere, answer)) {
+                case PendingTable.LEAVE -> {
+                    return i;
+                }
+                case PendingTable.WAKE -> {
+                    if (answer.waiter != Thread.currentThread()) {
+                        LockSupport.unpark(answer.waiter);
+                    }
+                }
+                case PendingTable.DELIVER -> deliverAsync(p, id, status, result);
+                case PendingTable.FAIL_TIMEOUT -> answer.future.completeExceptionally(new PageStoreException(
+                        ErrorCode.TIMEOUT, "request " + id + " (page " + answer.pageNumber + ") passed its deadline"));
+                case PendingTable.UNMAPPED -> unmapped.incrementAndGet();
+                default -> {
+                    // DONE: the final completion of an abandoned request freed its entry
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Completes an asynchronous request: its page copied out, its entry freed, then its future completed. */
+    private void deliverAsync(Pending p, long id, int status, long result) {
+        CompletableFuture<Object> future = answer.future;
+        Object value = null;
+        PageStoreException failure = null;
+        try {
+            if (status != CompletionDescriptor.STATUS_OK) {
+                failure = new PageStoreException(ErrorCode.ofStatus(status), describe(id) + " failed");
+            } else if (answer.opcode == RequestDescriptor.OPCODE_FLUSH) {
+                value = result;
+            } else if (answer.opcode == RequestDescriptor.OPCODE_READ) {
+                MemorySegment slot = connection.buffer(answer.slot);
+                if (answer.destination != null) {
+                    answer.destination.copyFrom(slot);
+                    value = answer.destination;
+                } else {
+                    value = slot.toArray(ValueLayout.JAVA_BYTE);
+                }
+            }
+        } catch (RuntimeException e) {
+            // A destination closed meanwhile fails that call only: this thread answers every other call.
+            failure = new PageStoreException(ErrorCode.INVALID, describe(id) + " completed but its result could not"
+                    + " be delivered: " + e, e);
+        } finally {
+            // Freed before the future completes, so a callback that posts again finds its permit free.
+            pending.delivered(p, id);
+        }
+        if (failure != null) {
+            future.completeExceptionally(failure);
+        } else {
+            future.complete(value);
+        }
+    }
+
+    private String describe(long id) {
+        return "request " + id + " (" + Pending.opcodeName(answer.opcode) + " page " + answer.pageNumber + ")";
+    }
+}
