@@ -101,6 +101,9 @@ final class Completions {
             if (mayReap && !leftToCompletionThread && !reaping.hasQueuedThreads() && reaping.tryLock()) {
                 try {
                     leftToCompletionThread = !reapFor(p, id, giveUpNanos);
+                } catch (RuntimeException e) {
+                    // The manager broke the ring (a sequence out of bounds): nothing on it can be trusted any more.
+                    connection.failAll(ErrorCode.PROTOCOL_ERROR, "completion ring broken: " + e.getMessage());
                 } finally {
                     ring.unbindThread();
                     reaping.unlock();
@@ -118,7 +121,7 @@ final class Completions {
     private boolean reapFor(Pending p, long id, long giveUpNanos) {
         while (!pending.settled(p, id) && !connection.ended()) {
             long now = System.nanoTime();
-            if (now - giveUpNanos >= 0) {
+            if (now - giveUpNanos >= 0 || Thread.currentThread().isInterrupted()) {
                 return true;
             }
             int n = ring.awaitAvailable(BATCH, Math.min(giveUpNanos, now + SLICE_NANOS));

@@ -136,18 +136,19 @@ final class Connection {
     }
 
     /**
-     * Takes {@code count} permits at once, waiting (a park) until {@code deadlineNanos}; on the completion thread it
-     * never waits, since only that thread may be the one to return them.
+     * Takes {@code count} permits at once. A caller that {@code mayWait} (a synchronous call) waits, a park, until
+     * {@code deadlineNanos}; one that may not (an asynchronous call, and anything on the completion thread, which is
+     * the one to return permits) fails at once with {@code BUSY} when too few are free.
      */
-    void acquirePermits(int count, long deadlineNanos) throws PageStoreException {
+    void acquirePermits(int count, boolean mayWait, long deadlineNanos) throws PageStoreException {
         checkUsable();
         boolean acquired;
-        boolean completionThread = completions.onCompletionThread();
+        boolean waits = mayWait && !completions.onCompletionThread();
         try {
             // One wait for the whole deadline, first come first served (the semaphore is fair), so a batch that
             // needs many permits is not overtaken forever by single requests.
-            long waitNanos = completionThread ? 0 : Math.max(0, deadlineNanos - System.nanoTime());
-            acquired = pending.permits.tryAcquire(count, waitNanos, TimeUnit.NANOSECONDS);
+            acquired = waits ? pending.permits.tryAcquire(count, Math.max(0, deadlineNanos - System.nanoTime()),
+                    TimeUnit.NANOSECONDS) : pending.permits.tryAcquire(count);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PageStoreException(ErrorCode.TIMEOUT, "interrupted while waiting for a request slot", e);
@@ -158,9 +159,10 @@ final class Connection {
         }
         if (!acquired) {
             checkUsable();
-            throw new PageStoreException(ErrorCode.TIMEOUT, "no free request slot " + (completionThread
-                    ? "on the completion thread, which cannot wait for one" : "before the deadline") + " ("
-                    + capacity + " requests outstanding)");
+            throw waits ? new PageStoreException(ErrorCode.TIMEOUT, "no free request slot before the deadline ("
+                    + capacity + " requests outstanding)")
+                    : new PageStoreException(ErrorCode.BUSY, capacity + " requests outstanding, the most this client"
+                    + " holds: an asynchronous call does not wait for one to end");
         }
     }
 

@@ -19,7 +19,12 @@ public enum ErrorCode {
     /** The manager answered something this client cannot accept (a completion for no request, a bad status). */
     PROTOCOL_ERROR,
     /** This client was closed. */
-    CLOSED;
+    CLOSED,
+    /**
+     * An asynchronous call found every request slot of the client taken ({@link PageStoreClient#capacity()}
+     * outstanding) and, as asynchronous calls never wait, was not sent.
+     */
+    BUSY;
 
     /** The code for a completion status other than OK. */
     static ErrorCode ofStatus(int status) {

@@ -146,17 +146,26 @@ public final class PageStoreClient implements AutoCloseable {
 
     public List<byte[]> readMany(long[] pageNumbers, Duration timeout) throws PageStoreException {
         refuseOnCompletionThread();
-        return Awaiting.await(readManyAsync(pageNumbers, timeout), timeout);
+        return Awaiting.await(readMany(pageNumbers, true, timeout), timeout);
     }
 
+    /**
+     * Reads several pages asynchronously; at most {@link #capacity()} at once (beyond that free request slots, the
+     * future fails with {@code BUSY}: see {@link ErrorCode#BUSY}).
+     */
     public CompletableFuture<List<byte[]>> readManyAsync(long[] pageNumbers, Duration timeout)
             throws PageStoreException {
-        List<CompletableFuture<byte[]>> futures = new ArrayList<>(pageNumbers.length);
+        return readMany(pageNumbers, false, timeout);
+    }
+
+    private CompletableFuture<List<byte[]>> readMany(long[] pageNumbers, boolean mayWait, Duration timeout)
+            throws PageStoreException {
+        List<CompletableFuture<Object>> futures = new ArrayList<>(pageNumbers.length);
         for (long page : pageNumbers) {
-            futures.add(readAsync(page, timeout));
+            futures.add(submit(RequestDescriptor.OPCODE_READ, page, null, null, mayWait, timeout));
         }
         return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
-                .thenApply(v -> futures.stream().map(CompletableFuture::join).toList());
+                .thenApply(v -> futures.stream().map(f -> (byte[]) f.join()).toList());
     }
 
     // ------------------------------------------------------------------------------------------------ writes
@@ -227,11 +236,17 @@ public final class PageStoreClient implements AutoCloseable {
 
     public void writeBatch(long[] pageNumbers, byte[][] data, Duration timeout) throws PageStoreException {
         refuseOnCompletionThread();
-        Awaiting.await(writeBatchAsync(pageNumbers, data, timeout), timeout);
+        Awaiting.await(writeBatch(pageNumbers, data, true, timeout), timeout);
     }
 
+    /** As {@link #writeBatch}, asynchronous: when too few request slots are free, the future fails with BUSY. */
     public CompletableFuture<Void> writeBatchAsync(long[] pageNumbers, byte[][] data, Duration timeout)
             throws PageStoreException {
+        return writeBatch(pageNumbers, data, false, timeout);
+    }
+
+    private CompletableFuture<Void> writeBatch(long[] pageNumbers, byte[][] data, boolean mayWait,
+            Duration timeout) throws PageStoreException {
         if (pageNumbers.length != data.length || pageNumbers.length == 0) {
             throw new IllegalArgumentException("pageNumbers.length=" + pageNumbers.length + " and data.length="
                     + data.length + " must be equal and positive");
@@ -244,7 +259,7 @@ public final class PageStoreClient implements AutoCloseable {
             checkLength(MemorySegment.ofArray(page), "data");
         }
         long deadlineNanos = System.nanoTime() + timeout.toNanos();
-        return posting.postBatch(attachment.current(), pageNumbers, data, deadlineNanos);
+        return posting.postBatch(attachment.current(), pageNumbers, data, mayWait, deadlineNanos);
     }
 
     /** Waits until every acknowledged write is durable (they already are) and returns the WAL's durable LSN. */
@@ -271,11 +286,16 @@ public final class PageStoreClient implements AutoCloseable {
 
     private CompletableFuture<Object> submit(byte opcode, long pageNumber, MemorySegment writeData,
             MemorySegment readDestination, Duration timeout) throws PageStoreException {
+        return submit(opcode, pageNumber, writeData, readDestination, false, timeout);
+    }
+
+    private CompletableFuture<Object> submit(byte opcode, long pageNumber, MemorySegment writeData,
+            MemorySegment readDestination, boolean mayWait, Duration timeout) throws PageStoreException {
         Objects.requireNonNull(timeout, "timeout");
         long deadlineNanos = System.nanoTime() + timeout.toNanos();
         Connection c = attachment.current();
         checkPage(c, opcode, pageNumber);
-        return posting.postAsync(c, opcode, pageNumber, writeData, readDestination, deadlineNanos);
+        return posting.postAsync(c, opcode, pageNumber, writeData, readDestination, mayWait, deadlineNanos);
     }
 
     private static void checkPage(Connection c, byte opcode, long pageNumber) {
@@ -357,6 +377,14 @@ public final class PageStoreClient implements AutoCloseable {
 
     public long capacityPages() {
         return attachment.connection().capacityPages;
+    }
+
+    /**
+     * The most requests this client keeps outstanding (its ring capacity): synchronous calls beyond it wait for a
+     * free slot, asynchronous ones fail with {@link ErrorCode#BUSY}. An atomic batch takes its pages plus two.
+     */
+    public int capacity() {
+        return attachment.connection().capacity;
     }
 
     /** Pages one atomic batch may hold (two ring entries are the batch's markers). */

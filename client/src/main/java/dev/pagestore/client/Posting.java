@@ -27,15 +27,26 @@ final class Posting {
     /** A synchronous request, awaited by the calling thread ({@link Connection#awaitAnswer}). */
     Pending postSync(Connection c, byte opcode, long pageNumber, MemorySegment writeData, long deadlineNanos)
             throws PageStoreException {
-        Pending p = reserve(c, opcode, pageNumber, writeData, Thread.currentThread(), null, deadlineNanos);
+        Pending p = reserve(c, opcode, pageNumber, writeData, Thread.currentThread(), null, true, deadlineNanos);
         publish(c, p, p.id, deadlineNanos);  // the entry stays this thread's until it collects the answer
         return p;
     }
 
-    /** An asynchronous request; {@code readDestination} (or null) for a read. */
+    /**
+     * An asynchronous request; {@code readDestination} (or null) for a read. Unless it {@code mayWait} for a free
+     * entry, a full table fails the returned future with {@code BUSY}.
+     */
     CompletableFuture<Object> postAsync(Connection c, byte opcode, long pageNumber, MemorySegment writeData,
-            MemorySegment readDestination, long deadlineNanos) throws PageStoreException {
-        Pending p = reserve(c, opcode, pageNumber, writeData, null, readDestination, deadlineNanos);
+            MemorySegment readDestination, boolean mayWait, long deadlineNanos) throws PageStoreException {
+        Pending p;
+        try {
+            p = reserve(c, opcode, pageNumber, writeData, null, readDestination, mayWait, deadlineNanos);
+        } catch (PageStoreException e) {
+            if (e.code() == ErrorCode.BUSY) {
+                return CompletableFuture.failedFuture(e);
+            }
+            throw e;
+        }
         // Taken before the publish: the answer may free the entry, and another request reuse it, at once.
         CompletableFuture<Object> future = p.future;
         publish(c, p, p.id, deadlineNanos);
@@ -44,9 +55,10 @@ final class Posting {
 
     /** Everything before the lock: a permit (waiting until the deadline), the entry and id, the data and its CRC. */
     private static Pending reserve(Connection c, byte opcode, long pageNumber, MemorySegment writeData,
-            Thread waiter, MemorySegment readDestination, long deadlineNanos) throws PageStoreException {
+            Thread waiter, MemorySegment readDestination, boolean mayWait, long deadlineNanos)
+            throws PageStoreException {
         boolean data = opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE;
-        c.acquirePermits(1, deadlineNanos);
+        c.acquirePermits(1, mayWait, deadlineNanos);
         Pending p;
         try {
             p = c.pending.register(opcode, data ? pageNumber : 0, data, waiter, readDestination);
@@ -84,13 +96,20 @@ final class Posting {
     }
 
     /** An atomic batch of whole-page writes: BEGIN, the writes, END, adjacent in the ring and all or none posted. */
-    CompletableFuture<Void> postBatch(Connection c, long[] pageNumbers, byte[][] data, long deadlineNanos)
-            throws PageStoreException {
+    CompletableFuture<Void> postBatch(Connection c, long[] pageNumbers, byte[][] data, boolean mayWait,
+            long deadlineNanos) throws PageStoreException {
         int n = pageNumbers.length;
         Pending[] members = new Pending[n + 2];
         long[] ids = new long[n + 2];
         CompletableFuture<?>[] parts = new CompletableFuture<?>[n + 2];
-        c.acquirePermits(n + 2, deadlineNanos);
+        try {
+            c.acquirePermits(n + 2, mayWait, deadlineNanos);
+        } catch (PageStoreException e) {
+            if (e.code() == ErrorCode.BUSY) {
+                return CompletableFuture.failedFuture(e);
+            }
+            throw e;
+        }
         int registered = 0;
         try {
             for (int i = 0; i < n + 2; i++) {

@@ -254,9 +254,11 @@ class PageStoreManagerTest {
             for (int i = 0; i < 15; i++) {
                 reads.add(client.readAsync(100 + i, Duration.ofSeconds(5)));
             }
-            PageStoreException full = assertThrows(PageStoreException.class,
-                    () -> client.readAsync(200, Duration.ofMillis(100)));
-            assertEquals(ErrorCode.TIMEOUT, full.code(), "no slot may be handed out while one is fenced");
+            CompletableFuture<byte[]> full = client.readAsync(200, Duration.ofMillis(100));
+            assertTrue(full.isCompletedExceptionally(), "no slot may be handed out while one is fenced");
+            assertEquals(ErrorCode.BUSY, ((PageStoreException) full.exceptionNow()).code());
+            assertThrows(PageStoreException.class, () -> client.read(200, Duration.ofMillis(100)),
+                    "a synchronous call waits for a slot, until its deadline");
             device.get().faults().releaseHeld();
             for (CompletableFuture<byte[]> read : reads) {
                 read.get();

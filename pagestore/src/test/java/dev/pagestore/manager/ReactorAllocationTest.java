@@ -30,19 +30,31 @@ class ReactorAllocationTest {
             com.sun.management.ThreadMXBean threads =
                     (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
             byte[] image = new byte[4096];
-            run(client, image, 20_000);  // warm-up: JIT, pools, maps grown to their working size
-            long before = threads.getThreadAllocatedBytes(reactor.threadId());
-            long walBefore = threads.getThreadAllocatedBytes(walWriter.threadId());
-            int requests = run(client, image, 20_000);
-            long allocated = threads.getThreadAllocatedBytes(reactor.threadId()) - before;
-            long walAllocated = threads.getThreadAllocatedBytes(walWriter.threadId()) - walBefore;
-            // Printed, not asserted: the writer slices its staging buffer once per batch, and with -ea it re-checks
-            // each record's CRC (allocating) in an assert.
-            System.out.printf("WAL writer allocation: %,d bytes over %,d requests%n", walAllocated, requests);
-            double perRequest = (double) allocated / requests;
-            System.out.printf("reactor allocation: %,d bytes over %,d requests = %.1f bytes per request%n", allocated,
-                    requests, perRequest);
-            assertTrue(perRequest < 8, "the reactor allocated " + perRequest + " bytes per request");
+            // Warm-up: JIT (C2 must compile the syscall path, where escape analysis removes the slice FFM makes of
+            // the errno capture segment per call), pools, maps grown to their working size.
+            run(client, image, 60_000);
+            // Three windows: an allocation per request shows in every one; a one-off (a class loaded on first use, a
+            // queue grown to a new peak) in one at most. The median window is judged.
+            double[] perRequest = new double[3];
+            for (int window = 0; window < perRequest.length; window++) {
+                long before = threads.getThreadAllocatedBytes(reactor.threadId());
+                long walBefore = threads.getThreadAllocatedBytes(walWriter.threadId());
+                int requests = run(client, image, 10_000);
+                long allocated = threads.getThreadAllocatedBytes(reactor.threadId()) - before;
+                long walAllocated = threads.getThreadAllocatedBytes(walWriter.threadId()) - walBefore;
+                // Printed, not asserted: the writer slices its staging buffer once per batch, and with -ea it
+                // re-checks each record's CRC (allocating) in an assert.
+                System.out.printf("WAL writer allocation: %,d bytes over %,d requests%n", walAllocated, requests);
+                perRequest[window] = (double) allocated / requests;
+                System.out.printf("reactor allocation: %,d bytes over %,d requests = %.1f bytes per request%n",
+                        allocated, requests, perRequest[window]);
+            }
+            // The bound leaves room for the JDK's own: a downcall that captures errno slices its capture segment
+            // (24 bytes) per system call unless C2 inlined it, up to 7-8 bytes per request at this load in runs
+            // where it did not. An object of the reactor's own per request (16 bytes at least) goes beyond it.
+            java.util.Arrays.sort(perRequest);
+            assertTrue(perRequest[1] < 12, "the reactor allocated " + java.util.Arrays.toString(perRequest)
+                    + " bytes per request in three windows");
         }
     }
 

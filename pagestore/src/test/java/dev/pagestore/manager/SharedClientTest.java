@@ -79,7 +79,11 @@ class SharedClientTest {
                     calls.add(virtual.submit(() -> {
                         List<CompletableFuture<Void>> writes = new ArrayList<>();
                         for (long p = first; p < first + 16; p++) {
-                            writes.add(client.writeAsync(p, page(4096, p, 9)));
+                            long pageNumber = p;
+                            // 16 threads of 16 writes each share 64 slots: an asynchronous call finding none free
+                            // fails with BUSY at once, and is posted again.
+                            writes.add(SelfReapingClientTest.whenRoom(() -> client.writeAsync(pageNumber,
+                                    page(4096, pageNumber, 9))));
                         }
                         CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
                         for (long p = first; p < first + 16; p++) {
