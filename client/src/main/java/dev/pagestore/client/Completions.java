@@ -38,9 +38,11 @@ final class Completions {
     private final int slotCount;
     private final ReentrantLock reaping = new ReentrantLock();
     /** Scratch for {@link PendingTable#answer}, used by the reaping lock's holder only. */
-    private final PendingTable.Answer answer = new PendingTable.Answer();
+    private final PendingAnswer answer = new PendingAnswer();
     final AtomicLong unmapped = new AtomicLong();
     private final Thread completionThread;
+    /** The thread waiting in {@link #poll}, if any: unparked when a polled request is answered. */
+    private volatile Thread poller;
 
     Completions(Connection connection, RingConsumer ring, PendingTable pending, int slotCount, String name) {
         this.connection = connection;
@@ -117,6 +119,85 @@ final class Completions {
         return true;
     }
 
+    /**
+     * Hands up to {@code max} outcomes of polled requests to {@code handler}, waiting until {@code deadlineNanos} for
+     * the first when none is there: reading the ring itself when it can, as a synchronous caller does.
+     */
+    int poll(PollHandler handler, int max, long deadlineNanos) {
+        boolean mayReap = !Thread.currentThread().isVirtual();
+        boolean leftToCompletionThread = false;
+        boolean counted = false;
+        try {
+            while (true) {
+                int collected = collectPolled(handler, max);
+                long now = System.nanoTime();
+                if (collected > 0 || connection.ended() || now - deadlineNanos >= 0) {
+                    return collected;
+                }
+                poller = Thread.currentThread();
+                if (mayReap && !leftToCompletionThread && !reaping.hasQueuedThreads() && reaping.tryLock()) {
+                    try {
+                        int n = ring.awaitAvailable(BATCH, Math.min(deadlineNanos, now + SLICE_NANOS));
+                        int done = n > 0 ? deliver(n, false) : 0;
+                        if (done > 0) {
+                            ring.release(done);
+                        }
+                        if (done < n) {
+                            leftToCompletionThread = true;
+                            LockSupport.unpark(completionThread);
+                        }
+                    } catch (RuntimeException e) {
+                        connection.failAll(ErrorCode.PROTOCOL_ERROR, "completion ring broken: " + e.getMessage());
+                    } finally {
+                        ring.unbindThread();
+                        reaping.unlock();
+                    }
+                    handOff();
+                    continue;
+                }
+                if (!mayReap && !counted) {
+                    pending.pollerNeedsCompletionThread(true);
+                    counted = true;
+                }
+                leftToCompletionThread = false;
+                LockSupport.parkNanos(this, Math.min(deadlineNanos - now, SLICE_NANOS));
+            }
+        } finally {
+            if (counted) {
+                pending.pollerNeedsCompletionThread(false);
+            }
+            poller = null;
+        }
+    }
+
+    /** Hands over up to {@code max} polled outcomes already recorded; on this thread, so a read's copy is here. */
+    private int collectPolled(PollHandler handler, int max) {
+        int delivered = 0;
+        for (int i = 0; i < pending.capacity() && delivered < max; i++) {
+            Pending p = pending.entry(i);
+            long id = pending.claimPolled(p);
+            if (id < 0) {
+                continue;
+            }
+            long tag = p.tag;
+            ErrorCode error = p.failure;
+            try {
+                if (error == null && p.status != CompletionDescriptor.STATUS_OK) {
+                    error = ErrorCode.ofStatus(p.status);
+                } else if (error == null && p.opcode == RequestDescriptor.OPCODE_READ) {
+                    p.destination.copyFrom(connection.buffer(p.index));
+                }
+            } catch (RuntimeException e) {
+                error = ErrorCode.INVALID;  // the destination was closed, or is confined to another thread
+            } finally {
+                pending.polledCollected(p, id);
+            }
+            delivered++;
+            handler.onCompletion(tag, error);
+        }
+        return delivered;
+    }
+
     /** Reaps until {@code id} is settled or {@code giveUpNanos}; false when it stopped at an asynchronous answer. */
     private boolean reapFor(Pending p, long id, long giveUpNanos) {
         while (!pending.settled(p, id) && !connection.ended()) {
@@ -143,6 +224,9 @@ final class Completions {
     /** Wakes a platform thread that waits for its answer, so that it reads the ring now that nobody does. */
     private void handOff() {
         Thread next = pending.attendedWaiter();
+        if (next == null) {
+            next = poller;
+        }
         if (next != null && next != Thread.currentThread()) {
             LockSupport.unpark(next);
         }
@@ -209,8 +293,9 @@ final class Completions {
                     return i;
                 }
                 case PendingTable.WAKE -> {
-                    if (answer.waiter != Thread.currentThread()) {
-                        LockSupport.unpark(answer.waiter);
+                    Thread waiter = answer.waiter != null ? answer.waiter : poller;
+                    if (waiter != Thread.currentThread()) {
+                        LockSupport.unpark(waiter);
                     }
                 }
                 case PendingTable.DELIVER -> deliverAsync(p, id, status, result);

@@ -22,10 +22,13 @@ import java.util.concurrent.CompletableFuture;
  * <h2>Threads</h2>
  * Any number of threads, platform or virtual, may share one client. A channel's request ring has one producer, so
  * posting a request (and the whole of an atomic batch) holds a lock for the few hundred nanoseconds of writing its
- * descriptor; every wait (for a free slot, for a completion) is a {@link java.util.concurrent} park, which a virtual
- * thread does without holding its carrier. Only the client's own completion thread waits in the kernel. Futures
- * complete on that thread; keep callbacks short (or use the {@code ...Async} variants of
- * {@link CompletableFuture}). {@link PageStore} spreads threads over a few such clients.
+ * descriptor. A synchronous call on a platform thread then reads the completion ring itself when nobody else does
+ * (see {@code Completions}): the manager's wake-up reaches the caller directly, and the call allocates nothing when
+ * its buffer is the caller's. A virtual thread parks instead, never holding its carrier in the kernel, and the
+ * client's completion thread answers it. Futures complete on that thread only; keep callbacks short (or use the
+ * {@code ...Async} variants of {@link CompletableFuture}). An asynchronous call never waits for a request slot: with
+ * all {@link #capacity()} taken its future fails with {@link ErrorCode#BUSY}. {@link PageStore} spreads threads over
+ * a few such clients.
  *
  * <h2>Errors and deadlines</h2>
  * Every call has a deadline (its {@code timeout}, or {@link ClientOptions#defaultTimeout()}); failures are
@@ -47,14 +50,16 @@ import java.util.concurrent.CompletableFuture;
 public final class PageStoreClient implements AutoCloseable {
     private final Path directory;
     private final ClientOptions options;
-    private final Reattachment attachment;
+    final Reattachment attachment;
     /** Posts requests for any number of threads. */
-    private final Posting posting = new Posting();
+    final Posting posting = new Posting();
+    private final Poller poller;
 
     private PageStoreClient(Path directory, ClientOptions options, Reattachment attachment) {
         this.directory = directory;
         this.options = options;
         this.attachment = attachment;
+        this.poller = new Poller(this);
     }
 
     /**
@@ -95,7 +100,7 @@ public final class PageStoreClient implements AutoCloseable {
      * allocates nothing.
      */
     public void read(long pageNumber, MemorySegment destination, Duration timeout) throws PageStoreException {
-        checkDestination(destination);
+        PageArguments.checkDestination(pageSizeBytes(), destination);
         call(RequestDescriptor.OPCODE_READ, pageNumber, null, destination, timeout);
     }
 
@@ -105,8 +110,8 @@ public final class PageStoreClient implements AutoCloseable {
      * does. On failure the buffer's position is unchanged.
      */
     public void read(long pageNumber, ByteBuffer destination, Duration timeout) throws PageStoreException {
-        MemorySegment page = pageOf(destination, "destination");
-        checkDestination(page);
+        MemorySegment page = PageArguments.pageOf(pageSizeBytes(), destination, "destination");
+        PageArguments.checkDestination(pageSizeBytes(), page);
         call(RequestDescriptor.OPCODE_READ, pageNumber, null, page, timeout);
         destination.position(destination.position() + (int) page.byteSize());
     }
@@ -129,7 +134,7 @@ public final class PageStoreClient implements AutoCloseable {
      */
     public CompletableFuture<MemorySegment> readAsync(long pageNumber, MemorySegment destination, Duration timeout)
             throws PageStoreException {
-        checkDestination(destination);
+        PageArguments.checkDestination(pageSizeBytes(), destination);
         if (!attachment.current().completionThreadCanFill(destination)) {
             throw new IllegalArgumentException("destination is confined to another thread's arena; the completion"
                     + " thread cannot fill it: use read(pageNumber, destination, timeout) or a shared, global or"
@@ -185,7 +190,7 @@ public final class PageStoreClient implements AutoCloseable {
      * call returns, or throws. Allocates nothing.
      */
     public void write(long pageNumber, MemorySegment data, Duration timeout) throws PageStoreException {
-        checkLength(data, "data");
+        PageArguments.checkLength(pageSizeBytes(), data, "data");
         call(RequestDescriptor.OPCODE_WRITE, pageNumber, data, null, timeout);
     }
 
@@ -195,7 +200,7 @@ public final class PageStoreClient implements AutoCloseable {
      * buffer's position is unchanged.
      */
     public void write(long pageNumber, ByteBuffer data, Duration timeout) throws PageStoreException {
-        MemorySegment page = pageOf(data, "data");
+        MemorySegment page = PageArguments.pageOf(pageSizeBytes(), data, "data");
         call(RequestDescriptor.OPCODE_WRITE, pageNumber, page, null, timeout);
         data.position(data.position() + (int) page.byteSize());
     }
@@ -212,7 +217,7 @@ public final class PageStoreClient implements AutoCloseable {
     /** Posts a write of {@code data}, which is copied before this returns: the caller may reuse it at once. */
     public CompletableFuture<Void> writeAsync(long pageNumber, MemorySegment data, Duration timeout)
             throws PageStoreException {
-        checkLength(data, "data");
+        PageArguments.checkLength(pageSizeBytes(), data, "data");
         return submit(RequestDescriptor.OPCODE_WRITE, pageNumber, data, null, timeout)
                 .thenApply(o -> null);
     }
@@ -220,7 +225,7 @@ public final class PageStoreClient implements AutoCloseable {
     /** As {@link #write(long, ByteBuffer, Duration)}, asynchronous; the bytes are copied and the position advanced. */
     public CompletableFuture<Void> writeAsync(long pageNumber, ByteBuffer data, Duration timeout)
             throws PageStoreException {
-        MemorySegment page = pageOf(data, "data");
+        MemorySegment page = PageArguments.pageOf(pageSizeBytes(), data, "data");
         CompletableFuture<Void> written = writeAsync(pageNumber, page, timeout);
         data.position(data.position() + (int) page.byteSize());
         return written;
@@ -256,7 +261,7 @@ public final class PageStoreClient implements AutoCloseable {
                     + batchPagesMax());
         }
         for (byte[] page : data) {
-            checkLength(MemorySegment.ofArray(page), "data");
+            PageArguments.checkLength(pageSizeBytes(), MemorySegment.ofArray(page), "data");
         }
         long deadlineNanos = System.nanoTime() + timeout.toNanos();
         return posting.postBatch(attachment.current(), pageNumbers, data, mayWait, deadlineNanos);
@@ -265,6 +270,14 @@ public final class PageStoreClient implements AutoCloseable {
     /** Waits until every acknowledged write is durable (they already are) and returns the WAL's durable LSN. */
     public long flush() throws PageStoreException {
         return call(RequestDescriptor.OPCODE_FLUSH, 0, null, null, options.defaultTimeout());
+    }
+
+    /**
+     * The submit-and-poll calls of this client, for an owner that drives its own loop: no future, no callback
+     * thread, no allocation.
+     */
+    public Poller poller() {
+        return poller;
     }
 
     // ------------------------------------------------------------------------------------------------ core
@@ -279,7 +292,7 @@ public final class PageStoreClient implements AutoCloseable {
         Objects.requireNonNull(timeout, "timeout");
         long deadlineNanos = System.nanoTime() + timeout.toNanos();
         Connection c = attachment.current();
-        checkPage(c, opcode, pageNumber);
+        PageArguments.checkPage(c.capacityPages, opcode, pageNumber);
         Pending p = posting.postSync(c, opcode, pageNumber, writeData, deadlineNanos);
         return c.awaitAnswer(p, p.id, readInto, deadlineNanos);
     }
@@ -294,16 +307,8 @@ public final class PageStoreClient implements AutoCloseable {
         Objects.requireNonNull(timeout, "timeout");
         long deadlineNanos = System.nanoTime() + timeout.toNanos();
         Connection c = attachment.current();
-        checkPage(c, opcode, pageNumber);
+        PageArguments.checkPage(c.capacityPages, opcode, pageNumber);
         return posting.postAsync(c, opcode, pageNumber, writeData, readDestination, mayWait, deadlineNanos);
-    }
-
-    private static void checkPage(Connection c, byte opcode, long pageNumber) {
-        boolean data = opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE;
-        if (data && (pageNumber < 0 || pageNumber >= c.capacityPages)) {
-            throw new IllegalArgumentException("pageNumber=" + pageNumber + " is outside [0, " + c.capacityPages
-                    + ")");
-        }
     }
 
     /**
@@ -311,40 +316,10 @@ public final class PageStoreClient implements AutoCloseable {
      * anything: only that thread delivers answers, so it would wait for itself until the deadline while every other
      * call stalled.
      */
-    private void refuseOnCompletionThread() {
+    void refuseOnCompletionThread() {
         if (attachment.connection().onCompletionThread()) {
             throw new IllegalStateException("a synchronous call from a completion callback would wait for its own"
                     + " thread: use the ...Async call and chain on its future");
-        }
-    }
-
-    private void checkDestination(MemorySegment destination) {
-        checkLength(destination, "destination");
-        if (destination.isReadOnly()) {
-            throw new IllegalArgumentException("destination is read-only");
-        }
-        if (!destination.scope().isAlive()) {
-            throw new IllegalArgumentException("destination's arena is closed");
-        }
-    }
-
-    /** The next page of {@code buffer}: a view of the {@link #pageSizeBytes()} bytes from its position. */
-    private MemorySegment pageOf(ByteBuffer buffer, String what) {
-        Objects.requireNonNull(buffer, what);
-        int pageSize = pageSizeBytes();
-        if (buffer.remaining() < pageSize) {
-            throw new IllegalArgumentException(what + " has " + buffer.remaining() + " bytes remaining; pageSizeBytes="
-                    + pageSize);
-        }
-        return MemorySegment.ofBuffer(buffer).asSlice(0, pageSize);
-    }
-
-    private void checkLength(MemorySegment segment, String what) {
-        Objects.requireNonNull(segment, what);
-        int pageSize = attachment.connection().pageSizeBytes;
-        if (segment.byteSize() != pageSize) {
-            throw new IllegalArgumentException(what + " is " + segment.byteSize() + " bytes; pageSizeBytes="
-                    + pageSize);
         }
     }
 

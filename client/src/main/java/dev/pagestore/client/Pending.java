@@ -39,13 +39,17 @@ final class Pending {
     /** For writes: the CRC-32C of the slot's contents, which the manager checks its own copy against. */
     int checksum;
     boolean checksummed;
-    /** The thread waiting in a synchronous call, or null for an asynchronous request. */
+    /** The thread waiting in a synchronous call, or null for an asynchronous or polled request. */
     Thread waiter;
     /**
      * Whether a thread that can reap completions itself waits for this request (a platform thread in a synchronous
      * call). Every other request needs the client's completion thread.
      */
     boolean attended;
+    /** Whether {@link PageStoreClient#poll} collects the outcome (no waiter, no future). */
+    boolean polled;
+    /** For a polled request: the caller's tag, handed back with its outcome. */
+    long tag;
     /** For asynchronous requests: completed by the completion thread. */
     CompletableFuture<Object> future;
     /** For asynchronous reads: where the page goes (null: a new byte[] is the result). */

@@ -43,24 +43,14 @@ final class PendingTable {
     static final int UNMAPPED = 0;
     /** An asynchronous request that only the completion thread may deliver: stop here. */
     static final int LEAVE = 1;
-    /** A synchronous request is answered: unpark {@link Answer#waiter}. */
+    /** A synchronous or polled request is answered: unpark {@link PendingAnswer#waiter} (null for a polled one). */
     static final int WAKE = 2;
-    /** An asynchronous request: copy its page, call {@link #delivered}, complete {@link Answer#future}. */
+    /** An asynchronous request: copy its page, call {@link #delivered}, complete {@link PendingAnswer#future}. */
     static final int DELIVER = 3;
-    /** An asynchronous request was fenced at its deadline: fail {@link Answer#future} with TIMEOUT. */
+    /** An asynchronous request was fenced at its deadline: fail {@link PendingAnswer#future} with TIMEOUT. */
     static final int FAIL_TIMEOUT = 4;
     /** Nothing to deliver (the final completion of an abandoned request, now free). */
     static final int DONE = 5;
-
-    /** What {@link #answer} hands the reaping thread, captured under the monitor (the entry may be reused after). */
-    static final class Answer {
-        Thread waiter;
-        CompletableFuture<Object> future;
-        MemorySegment destination;
-        byte opcode;
-        long pageNumber;
-        int slot;
-    }
 
     private final Pending[] entries;
     private final int[] free;
@@ -101,6 +91,30 @@ final class PendingTable {
      */
     synchronized Pending register(byte opcode, long pageNumber, boolean data, Thread waiter,
             MemorySegment destination) {
+        Pending p = take(opcode, pageNumber, data, destination);
+        p.waiter = waiter;
+        p.attended = waiter != null && !waiter.isVirtual();
+        p.future = waiter == null ? new CompletableFuture<>() : null;
+        if (!p.attended) {
+            addUnattended();
+        }
+        return p;
+    }
+
+    /**
+     * Takes a free entry for a request whose outcome a {@link PageStoreClient#poll} collects, named by the caller's
+     * {@code tag}. Whoever reads the ring records its answer; a thread waiting in poll reads the ring itself.
+     */
+    synchronized Pending registerPolled(byte opcode, long pageNumber, boolean data, MemorySegment destination,
+            long tag) {
+        Pending p = take(opcode, pageNumber, data, destination);
+        p.polled = true;
+        p.tag = tag;
+        p.attended = true;
+        return p;
+    }
+
+    private Pending take(byte opcode, long pageNumber, boolean data, MemorySegment destination) {
         if (freeCount == 0) {
             throw new IllegalStateException("no free pending entry although a permit was taken (" + entries.length
                     + " entries)");
@@ -113,16 +127,14 @@ final class PendingTable {
         p.pageNumber = pageNumber;
         p.data = data;
         p.checksummed = false;
-        p.waiter = waiter;
-        p.attended = waiter != null && !waiter.isVirtual();
-        p.future = waiter == null ? new CompletableFuture<>() : null;
+        p.waiter = null;
+        p.future = null;
+        p.polled = false;
+        p.tag = 0;
         p.destination = destination;
         p.failure = null;
         p.failureDetail = null;
         p.fenced = false;
-        if (!p.attended) {
-            addUnattended();
-        }
         return p;
     }
 
@@ -138,13 +150,13 @@ final class PendingTable {
      * {@code out}. {@code fenced}: a TIMEOUT whose slot the device may still write (another completion follows).
      */
     synchronized int answer(Pending p, long id, int status, long result, boolean fenced, boolean mayDeliverAsync,
-            Answer out) {
+            PendingAnswer out) {
         if (p.id != id) {
             return UNMAPPED;
         }
         switch (p.state) {
             case Pending.LIVE -> {
-                if (p.waiter != null) {
+                if (p.waiter != null || p.polled) {
                     if (fenced) {
                         // Told TIMEOUT now; the entry stays (the slot may still be written) until the release.
                         p.state = Pending.FAILED;
@@ -182,7 +194,7 @@ final class PendingTable {
         }
     }
 
-    private static void capture(Pending p, Answer out) {
+    private static void capture(Pending p, PendingAnswer out) {
         out.future = p.future;
         out.destination = p.destination;
         out.opcode = p.opcode;
@@ -255,7 +267,7 @@ final class PendingTable {
             if (p.id != id || p.state != Pending.LIVE) {
                 return null;
             }
-            if (p.waiter != null) {
+            if (p.waiter != null || p.polled) {
                 p.state = Pending.FAILED;
                 p.failure = code;
                 p.failureDetail = detail;
@@ -301,6 +313,50 @@ final class PendingTable {
         }
     }
 
+    /** Entry {@code index} for a poll's scan; every use names the request by id. */
+    Pending entry(int index) {
+        return entries[index];
+    }
+
+    /**
+     * Claims the outcome of the polled request in {@code p}, if it has one, for the calling poller alone (another
+     * poller scanning at the same time skips it): returns its id, else -1. {@link Pending#failure} is set for a
+     * request that failed without an answer.
+     */
+    synchronized long claimPolled(Pending p) {
+        if (!p.polled || (p.state != Pending.ANSWERED && p.state != Pending.FAILED)) {
+            return -1;
+        }
+        p.state = Pending.DELIVERING;
+        return p.id;
+    }
+
+    /** A claimed polled outcome was handed over: the entry is free, or stays until a fenced slot is released. */
+    synchronized void polledCollected(Pending p, long id) {
+        if (p.id != id || p.state != Pending.DELIVERING) {
+            return;
+        }
+        if (p.fenced) {
+            p.state = Pending.ABANDONED;
+            p.attended = false;
+            addUnattended();
+        } else {
+            release(p);
+        }
+    }
+
+    /**
+     * A thread that cannot sleep in the kernel (a virtual thread) starts or stops waiting in a poll: while it does,
+     * the completion thread reads the ring for it.
+     */
+    synchronized void pollerNeedsCompletionThread(boolean starts) {
+        if (starts) {
+            addUnattended();
+        } else {
+            unattended--;
+        }
+    }
+
     /** Outstanding entries that only the completion thread will reap. */
     synchronized int unattended() {
         return unattended;
@@ -329,6 +385,7 @@ final class PendingTable {
         }
         p.state = Pending.FREE;
         p.attended = false;
+        p.polled = false;
         p.waiter = null;
         p.future = null;
         p.destination = null;

@@ -53,6 +53,37 @@ final class Posting {
         return future;
     }
 
+    /**
+     * A request whose outcome {@link Completions#poll} collects under {@code tag}; false, with nothing sent, when
+     * every entry is taken.
+     */
+    boolean postPolled(Connection c, byte opcode, long pageNumber, MemorySegment writeData,
+            MemorySegment readDestination, long tag, long deadlineNanos) throws PageStoreException {
+        try {
+            c.acquirePermits(1, false, deadlineNanos);
+        } catch (PageStoreException e) {
+            if (e.code() == ErrorCode.BUSY) {
+                return false;
+            }
+            throw e;
+        }
+        Pending p;
+        try {
+            p = c.pending.registerPolled(opcode, pageNumber, true, readDestination, tag);
+        } catch (RuntimeException e) {
+            c.giveBack(1);
+            throw closedOr(c, e);
+        }
+        try {
+            fill(c, p, writeData);
+        } catch (RuntimeException e) {
+            c.pending.forget(p, p.id);
+            throw closedOr(c, e);
+        }
+        publish(c, p, p.id, deadlineNanos);
+        return true;
+    }
+
     /** Everything before the lock: a permit (waiting until the deadline), the entry and id, the data and its CRC. */
     private static Pending reserve(Connection c, byte opcode, long pageNumber, MemorySegment writeData,
             Thread waiter, MemorySegment readDestination, boolean mayWait, long deadlineNanos)

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class PendingTableTest {
     private static final int OK = CompletionDescriptor.STATUS_OK;
-    private final PendingTable.Answer out = new PendingTable.Answer();
+    private final PendingAnswer out = new PendingAnswer();
 
     private static Pending syncRead(PendingTable table, long page) {
         return register(table, page, Thread.currentThread());
