@@ -17,15 +17,19 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Many virtual threads through a few shared clients against a few platform threads with a client each: synchronous
  * 4 KiB reads of random pages from a running manager, the two ways alternating in one worker process. Prints each
- * window's reads per second, the process's live threads and the channels it has mapped.
+ * window's reads per second, the CPU per read of this process and (given its pid) of the manager, the process's live
+ * threads and the channels it has mapped.
  *
  * <pre>
  * bin/pagestore manager --dir DIR --create --capacity-pages 16384 &amp;
  * java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar dev.pagestore.bench.SharedClientBench \
- *     DIR [virtualThreads=1000] [channels=4] [platformThreads=4] [seconds=10] [passes=3]
+ *     DIR [virtualThreads=1000] [channels=4] [platformThreads=4] [seconds=10] [passes=3] [managerPid]
  * </pre>
  */
 public final class SharedClientBench {
+    /** The manager's pid, for its CPU per read; -1 when not given. */
+    private static long managerPid = -1;
+
     private SharedClientBench() {
     }
 
@@ -41,6 +45,7 @@ public final class SharedClientBench {
         int platformThreads = args.length > 3 ? Integer.parseInt(args[3]) : 4;
         int seconds = args.length > 4 ? Integer.parseInt(args[4]) : 10;
         int passes = args.length > 5 ? Integer.parseInt(args[5]) : 3;
+        managerPid = args.length > 6 ? Long.parseLong(args[6]) : -1;
         System.out.printf("# %d virtual threads through %d shared channels vs %d platform threads with a client"
                 + " each; %d s windows after 3 s of warm-up, %d passes%n", virtualThreads, channels, platformThreads,
                 seconds, passes);
@@ -90,7 +95,8 @@ public final class SharedClientBench {
         PageStoreClient get(int thread) throws IOException;
     }
 
-    private record Result(double readsPerSecond, long liveThreads, long channels) {
+    private record Result(double readsPerSecond, double workerMicrosPerRead, double managerMicrosPerRead,
+            long liveThreads, long channels) {
     }
 
     private static Result measure(int threads, int seconds, boolean virtual, ClientFor clientFor, long capacity)
@@ -117,24 +123,43 @@ public final class SharedClientBench {
                 }));
             }
             Thread.sleep(3_000);
+            com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             counting.set(true);
             long start = System.nanoTime();
+            long workerCpuStart = os.getProcessCpuTime();
+            long managerCpuStart = managerCpuNanos();
             Thread.sleep(seconds * 1000L);
             counting.set(false);
             long elapsed = System.nanoTime() - start;
+            long workerCpu = os.getProcessCpuTime() - workerCpuStart;
+            long managerCpu = managerCpuNanos() - managerCpuStart;
             snapshot[0] = Thread.getAllStackTraces().size();
             snapshot[1] = mappedChannels();
             stop.set(true);
             for (java.util.concurrent.Future<?> f : running) {
                 f.get();
             }
-            return new Result(reads.sum() * 1e9 / elapsed, snapshot[0], snapshot[1]);
+            long n = Math.max(1, reads.sum());
+            return new Result(reads.sum() * 1e9 / elapsed, workerCpu / 1e3 / n,
+                    managerPid < 0 ? Double.NaN : managerCpu / 1e3 / n, snapshot[0], snapshot[1]);
         }
     }
 
     private static void report(String mode, int pass, int threads, Result r) {
-        System.out.printf("pass %d %-8s threads=%-5d reads/s=%,10.0f live platform threads=%d mapped memfds=%d%n",
-                pass, mode, threads, r.readsPerSecond(), r.liveThreads(), r.channels());
+        System.out.printf("pass %d %-8s threads=%-5d reads/s=%,10.0f cpu/read: worker %.1f us, manager %.1f us"
+                + "  live platform threads=%d mapped memfds=%d%n", pass, mode, threads, r.readsPerSecond(),
+                r.workerMicrosPerRead(), r.managerMicrosPerRead(), r.liveThreads(), r.channels());
+    }
+
+    /** The manager's user + system CPU from /proc (clock ticks of 10 ms), 0 when no pid was given. */
+    private static long managerCpuNanos() throws IOException {
+        if (managerPid < 0) {
+            return 0;
+        }
+        String stat = Files.readString(Path.of("/proc/" + managerPid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10_000_000L;
     }
 
     /** Distinct memfd inodes this process has mapped: each client maps its channel and the status region. */

@@ -89,9 +89,8 @@ final class Completions {
         boolean mayReap = !Thread.currentThread().isVirtual();
         boolean leftToCompletionThread = false;
         while (!pending.settled(p, id)) {
-            if (connection.ended()) {
-                LockSupport.unpark(pending.fail(p, id, connection.endCode(), connection.endDetail()));
-                continue;
+            if (connection.ended() && pending.fail(p, id, connection.endCode(), connection.endDetail()) != null) {
+                continue;  // failed now: settled (an entry being delivered is left to its deliverer)
             }
             long now = System.nanoTime();
             if (now - giveUpNanos >= 0 || Thread.currentThread().isInterrupted()) {
@@ -279,8 +278,7 @@ final class Completions {
         for (int i = 0; i < n; i++) {
             long offset = ring.entryOffset(i);
             long id = CompletionDescriptor.requestId(entries, offset);
-            Pending p = CompletionDescriptor.isWellFormed(entries, offset, slotCount) ? pending.find(id) : null;
-            if (p == null) {
+            if (!CompletionDescriptor.isWellFormed(entries, offset, slotCount)) {
                 unmapped.incrementAndGet();
                 continue;
             }
@@ -288,20 +286,20 @@ final class Completions {
             long result = CompletionDescriptor.result(entries, offset);
             boolean fenced = status == CompletionDescriptor.STATUS_TIMEOUT
                     && result == CompletionDescriptor.RESULT_SLOT_FENCED;
-            switch (pending.answer(p, id, status, result, fenced, completionThreadHere, answer)) {
-                case PendingTable.LEAVE -> {
+            switch (pending.answer(id, status, result, fenced, completionThreadHere, answer)) {
+                case PendingAnswer.LEAVE -> {
                     return i;
                 }
-                case PendingTable.WAKE -> {
+                case PendingAnswer.WAKE -> {
                     Thread waiter = answer.waiter != null ? answer.waiter : poller;
                     if (waiter != Thread.currentThread()) {
                         LockSupport.unpark(waiter);
                     }
                 }
-                case PendingTable.DELIVER -> deliverAsync(p, id, status, result);
-                case PendingTable.FAIL_TIMEOUT -> answer.future.completeExceptionally(new PageStoreException(
+                case PendingAnswer.DELIVER -> deliverAsync(answer.entry, id, status, result);
+                case PendingAnswer.FAIL_TIMEOUT -> answer.future.completeExceptionally(new PageStoreException(
                         ErrorCode.TIMEOUT, "request " + id + " (page " + answer.pageNumber + ") passed its deadline"));
-                case PendingTable.UNMAPPED -> unmapped.incrementAndGet();
+                case PendingAnswer.UNMAPPED -> unmapped.incrementAndGet();
                 default -> {
                     // DONE: the final completion of an abandoned request freed its entry
                 }

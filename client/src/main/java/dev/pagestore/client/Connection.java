@@ -211,7 +211,7 @@ final class Connection {
                     : "no answer to " + describe(p, id) + " from the manager by its deadline plus 2 s");
         }
         try {
-            int state = pending.stateOf(p, id);
+            int state = p.state;  // settled: visible and fixed until collected (PendingTable.settled)
             if (state == Pending.FAILED) {
                 throw new PageStoreException(p.failure, describe(p, id) + ": " + p.failureDetail);
             }

@@ -13,6 +13,23 @@ import java.util.concurrent.CompletableFuture;
  * before it publishes the request and nobody changes until the entry is free again. A party that keeps a reference
  * to an entry names the request by its id with every call on the table, so an entry reused by a later request is
  * never mistaken for the one it held.
+ *
+ * <h2>States of an entry</h2>
+ * <pre>
+ *            register                answer (synchronous)          collected
+ *   FREE ─────────────► LIVE ─────────────────────────► ANSWERED ───────────► FREE
+ *                        │  │ answer (asynchronous)                 (ABANDONED when the slot is fenced)
+ *                        │  └──────────────────► DELIVERING ─ delivered ─► FREE
+ *                        │ abandon (caller's deadline), or a fenced TIMEOUT of an asynchronous request
+ *                        └──────────────────► ABANDONED ─ the manager's final completion ─► FREE
+ *   LIVE ─ fail (manager gone, closed) ─► FAILED (synchronous: its caller collects) or FREE (asynchronous)
+ *   A polled request goes as a synchronous one, through DELIVERING while a poller hands it over.
+ * </pre>
+ *
+ * <h2>Attended and unattended requests</h2>
+ * A platform thread waiting in a synchronous call reaps completions itself, and so does one waiting in a poll;
+ * every other outstanding entry (asynchronous, a virtual thread's, abandoned) needs the client's completion thread.
+ * {@link PendingTable#unattended()} counts those, so that the completion thread sleeps while no request needs it.
  */
 final class Pending {
     /** Not in use. */
@@ -60,6 +77,11 @@ final class Pending {
     /** For {@link #FAILED}: why. */
     ErrorCode failure;
     String failureDetail;
+    /**
+     * The id of the request whose outcome ({@link #ANSWERED} or {@link #FAILED}) is recorded here, written last
+     * under the table's monitor: a waiter polls it without the monitor.
+     */
+    volatile long settledId = -1;
     /** For a {@link #FAILED} TIMEOUT: the device may still write the slot, so the entry outlives the collect. */
     boolean fenced;
 

@@ -15,22 +15,8 @@ import java.util.concurrent.locks.LockSupport;
  * its entry directly. Every call names the request by id as well as by entry, so a completion, a caller or a failure
  * that comes late finds the entry reused by another request and leaves it alone.
  *
- * <h2>States of an entry</h2>
- * <pre>
- *            register                answer (synchronous)          collected
- *   FREE ─────────────► LIVE ─────────────────────────► ANSWERED ───────────► FREE
- *                        │  │ answer (asynchronous)                 (ABANDONED when the slot is fenced)
- *                        │  └──────────────────► DELIVERING ─ delivered ─► FREE
- *                        │ abandon (caller's deadline), or a fenced TIMEOUT of an asynchronous request
- *                        └──────────────────► ABANDONED ─ the manager's final completion ─► FREE
- *   LIVE ─ fail (manager gone, closed) ─► FAILED (synchronous: its caller collects) or FREE (asynchronous)
- * </pre>
- * An entry returns its permit when it becomes FREE, never earlier: until then the manager may still write its slot.
- *
- * <h2>Attended and unattended requests</h2>
- * A platform thread waiting in a synchronous call reaps completions itself; every other outstanding entry
- * (asynchronous, a virtual thread's, abandoned) needs the client's completion thread. {@link #unattended()} counts
- * those, so that the completion thread sleeps while no request needs it.
+ * <p>The states of an entry and who moves it between them: {@link Pending}. An entry returns its permit when it
+ * becomes FREE, never earlier: until then the manager may still write its slot.
  *
  * <p>Thread safety: any thread; one monitor, held for a few loads and stores. Allocation: none, except an
  * asynchronous request's future and {@link #failAll}'s list.
@@ -38,19 +24,6 @@ import java.util.concurrent.locks.LockSupport;
 final class PendingTable {
     static final int INDEX_BITS = 16;
     private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
-
-    /** {@link #answer} results: what the thread that read the completion does next. */
-    static final int UNMAPPED = 0;
-    /** An asynchronous request that only the completion thread may deliver: stop here. */
-    static final int LEAVE = 1;
-    /** A synchronous or polled request is answered: unpark {@link PendingAnswer#waiter} (null for a polled one). */
-    static final int WAKE = 2;
-    /** An asynchronous request: copy its page, call {@link #delivered}, complete {@link PendingAnswer#future}. */
-    static final int DELIVER = 3;
-    /** An asynchronous request was fenced at its deadline: fail {@link PendingAnswer#future} with TIMEOUT. */
-    static final int FAIL_TIMEOUT = 4;
-    /** Nothing to deliver (the final completion of an abandoned request, now free). */
-    static final int DONE = 5;
 
     private final Pending[] entries;
     private final int[] free;
@@ -135,25 +108,22 @@ final class PendingTable {
         p.failure = null;
         p.failureDetail = null;
         p.fenced = false;
+        p.settledId = -1;
         return p;
-    }
-
-    /** The entry whose current request is {@code id}, or null (a stale, duplicate or forged id). */
-    synchronized Pending find(long id) {
-        int index = (int) (id & INDEX_MASK);
-        Pending p = index < entries.length ? entries[index] : null;
-        return p != null && p.id == id && p.state != Pending.FREE ? p : null;
     }
 
     /**
      * Records the manager's answer to request {@code id} and says what the reaping thread does next, filling
      * {@code out}. {@code fenced}: a TIMEOUT whose slot the device may still write (another completion follows).
      */
-    synchronized int answer(Pending p, long id, int status, long result, boolean fenced, boolean mayDeliverAsync,
+    synchronized int answer(long id, int status, long result, boolean fenced, boolean mayDeliverAsync,
             PendingAnswer out) {
-        if (p.id != id) {
-            return UNMAPPED;
+        int index = (int) (id & INDEX_MASK);
+        Pending p = id >= 0 && index < entries.length ? entries[index] : null;
+        if (p == null || p.id != id || p.state == Pending.FREE) {
+            return PendingAnswer.UNMAPPED;
         }
+        out.entry = p;
         switch (p.state) {
             case Pending.LIVE -> {
                 if (p.waiter != null || p.polled) {
@@ -168,28 +138,29 @@ final class PendingTable {
                         p.status = status;
                         p.result = result;
                     }
+                    p.settledId = id;  // last: what a waiter reads after seeing it is complete
                     out.waiter = p.waiter;
-                    return WAKE;
+                    return PendingAnswer.WAKE;
                 }
                 if (!mayDeliverAsync) {
-                    return LEAVE;
+                    return PendingAnswer.LEAVE;
                 }
                 capture(p, out);
                 if (fenced) {
                     p.state = Pending.ABANDONED;
-                    return FAIL_TIMEOUT;
+                    return PendingAnswer.FAIL_TIMEOUT;
                 }
                 p.state = Pending.DELIVERING;
-                return DELIVER;
+                return PendingAnswer.DELIVER;
             }
             case Pending.ABANDONED -> {
                 if (!fenced) {
                     release(p);
                 }
-                return DONE;
+                return PendingAnswer.DONE;
             }
             default -> {
-                return UNMAPPED;  // answered twice: a manager protocol violation
+                return PendingAnswer.UNMAPPED;  // answered twice: a manager protocol violation
             }
         }
     }
@@ -203,20 +174,21 @@ final class PendingTable {
     }
 
     /** An asynchronous answer has been copied out: the entry and its permit are free. */
-    synchronized void delivered(Pending p, long id) {
-        if (p.id == id && p.state == Pending.DELIVERING) {
-            release(p);
+    void delivered(Pending p, long id) {
+        boolean freed;
+        synchronized (this) {
+            freed = p.id == id && p.state == Pending.DELIVERING && free(p);
         }
+        returnPermit(freed);
     }
 
-    /** The state of request {@code id}'s entry, or FREE when the entry holds another request now. */
-    synchronized int stateOf(Pending p, long id) {
-        return p.id == id ? p.state : Pending.FREE;
-    }
-
-    /** Whether request {@code id} has an outcome its synchronous caller can collect. */
-    synchronized boolean settled(Pending p, long id) {
-        return p.id != id || p.state == Pending.ANSWERED || p.state == Pending.FAILED;
+    /**
+     * Whether request {@code id} has an outcome its synchronous caller can collect: one volatile load, no monitor.
+     * Once true, the outcome's fields ({@link Pending#state}, status, result, failure) are visible and stay as they
+     * are until the caller collects.
+     */
+    boolean settled(Pending p, long id) {
+        return p.settledId == id;
     }
 
     /**
@@ -239,21 +211,23 @@ final class PendingTable {
      * The synchronous caller has read its outcome (and, for a read, copied its page): the entry is free, or stays
      * until the manager releases a fenced slot.
      */
-    synchronized void collected(Pending p, long id) {
-        if (p.id != id) {
-            return;
-        }
-        if (p.state == Pending.FAILED && p.fenced) {
-            p.state = Pending.ABANDONED;
-            if (p.attended) {
-                p.attended = false;
-                addUnattended();
+    void collected(Pending p, long id) {
+        boolean freed = false;
+        synchronized (this) {
+            if (p.id != id) {
+                return;
             }
-            return;
+            if (p.state == Pending.FAILED && p.fenced) {
+                p.state = Pending.ABANDONED;
+                if (p.attended) {
+                    p.attended = false;
+                    addUnattended();
+                }
+            } else if (p.state == Pending.ANSWERED || p.state == Pending.FAILED) {
+                freed = free(p);
+            }
         }
-        if (p.state == Pending.ANSWERED || p.state == Pending.FAILED) {
-            release(p);
-        }
+        returnPermit(freed);
     }
 
     /**
@@ -271,6 +245,7 @@ final class PendingTable {
                 p.state = Pending.FAILED;
                 p.failure = code;
                 p.failureDetail = detail;
+                p.settledId = id;
                 return p.waiter;
             }
             future = p.future;
@@ -332,17 +307,21 @@ final class PendingTable {
     }
 
     /** A claimed polled outcome was handed over: the entry is free, or stays until a fenced slot is released. */
-    synchronized void polledCollected(Pending p, long id) {
-        if (p.id != id || p.state != Pending.DELIVERING) {
-            return;
+    void polledCollected(Pending p, long id) {
+        boolean freed = false;
+        synchronized (this) {
+            if (p.id != id || p.state != Pending.DELIVERING) {
+                return;
+            }
+            if (p.fenced) {
+                p.state = Pending.ABANDONED;
+                p.attended = false;
+                addUnattended();
+            } else {
+                freed = free(p);
+            }
         }
-        if (p.fenced) {
-            p.state = Pending.ABANDONED;
-            p.attended = false;
-            addUnattended();
-        } else {
-            release(p);
-        }
+        returnPermit(freed);
     }
 
     /**
@@ -379,7 +358,17 @@ final class PendingTable {
         }
     }
 
+    /** Frees the entry and returns its permit, under the monitor: for the rare paths (failures, late answers). */
     private void release(Pending p) {
+        free(p);
+        permits.release();
+    }
+
+    /**
+     * Frees the entry; its permit is returned by the caller after it leaves the monitor ({@link #returnPermit}), since
+     * a release may wake a waiting poster, which should not find the monitor held. Always true.
+     */
+    private boolean free(Pending p) {
         if (!p.attended) {
             unattended--;
         }
@@ -390,6 +379,12 @@ final class PendingTable {
         p.future = null;
         p.destination = null;
         free[freeCount++] = p.index;
-        permits.release();
+        return true;
+    }
+
+    private void returnPermit(boolean freed) {
+        if (freed) {
+            permits.release();
+        }
     }
 }

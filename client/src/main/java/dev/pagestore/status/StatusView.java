@@ -129,6 +129,11 @@ public final class StatusView implements PageVersions, AutoCloseable {
         return OrderedAccess.getLongAcquire(segment, StatusRegionDescriptor.reactorOffset(reactor) + field);
     }
 
+    /** Buckets of the page-version table: pages share a version when they hash to one bucket. */
+    public int versionBucketCount() {
+        return bucketCount;
+    }
+
     /** Latency histogram bucket {@code bucket} of reactor {@code reactor}. */
     public long histogram(int reactor, int bucket) {
         return reactor(reactor, StatusRegionDescriptor.HISTOGRAM_OFFSET + (long) bucket * Long.BYTES);

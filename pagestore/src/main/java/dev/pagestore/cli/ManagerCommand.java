@@ -108,6 +108,12 @@ public final class ManagerCommand implements Callable<Integer> {
             description = "Time between periodic checkpoints (0: only at shutdown).")
     long checkpointIntervalMillis;
 
+    @Option(names = "--version-buckets", defaultValue = "0", paramLabel = "N",
+            description = "Buckets of the page-version table that keeps workers' page caches coherent: a power of two"
+                    + " up to 4194304; a write to any page of a bucket drops the cached copies of all its pages."
+                    + " 0 (the default): one per 16 pages of the store, at least 65536.")
+    int versionBuckets;
+
     @Option(names = "--exit-with-parent", paramLabel = "PID",
             description = "Stop (as on SIGTERM) once process PID, which must be the one that started this manager,"
                     + " has ended, however it ended: for supervisors that may be killed (the demo uses it).")
@@ -172,6 +178,7 @@ public final class ManagerCommand implements Callable<Integer> {
             config = ManagerConfig.defaults(directory).withPageSizeBytes(pageSize).withCapacityPages(pages)
                     .withReactorCount(reactors).withQueueDepth(queueDepth).withBackend(DeviceFactory.named(backend))
                     .withPin(pin).withCheckpointIntervalMillis(checkpointIntervalMillis)
+                    .withVersionBucketCount(versionBuckets)
                     .withWalIo(WalDirectoryFactory.named(walIo)).withCreateStore(create);
         } catch (IllegalArgumentException e) {
             err().println("pagestore manager: " + e.getMessage());

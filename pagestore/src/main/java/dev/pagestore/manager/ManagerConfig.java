@@ -35,7 +35,13 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
     public static final long DEFAULT_CAPACITY_PAGES = 262_144;  // 1 GiB of 4 KiB pages
     public static final int DEFAULT_QUEUE_DEPTH = 64;
     public static final int DEFAULT_RING_CAPACITY = 64;
-    public static final int DEFAULT_VERSION_BUCKETS = 1 << 16;
+    /** The version table's size unless told otherwise: {@link #versionBucketsFor} the store's capacity. */
+    public static final int VERSION_BUCKETS_FOLLOW_CAPACITY = 0;
+    static final int VERSION_BUCKETS_MIN = 1 << 16;
+    /** 32 MiB of versions, mapped by every worker (touched only where its pages hash). */
+    static final int VERSION_BUCKETS_MAX = 1 << 22;
+    /** Pages per version bucket the default aims at (a write to one invalidates the cached copies of all). */
+    static final int PAGES_PER_VERSION_BUCKET = 16;
     /**
      * The largest store, 1 PiB: far beyond any one data file this layer is meant for (ext4 stops at 16 TiB), and far
      * from where {@code capacityPages x pageSizeBytes} and page offsets overflow a {@code long}.
@@ -66,9 +72,10 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
             throw new IllegalArgumentException("ringCapacity=" + ringCapacity
                     + " must be a power of two in [16, 65536]");
         }
-        if (versionBucketCount < 1 || Integer.bitCount(versionBucketCount) != 1) {
-            throw new IllegalArgumentException("versionBucketCount=" + versionBucketCount
-                    + " must be a power of two");
+        if (versionBucketCount != VERSION_BUCKETS_FOLLOW_CAPACITY && (versionBucketCount < 1
+                || versionBucketCount > VERSION_BUCKETS_MAX || Integer.bitCount(versionBucketCount) != 1)) {
+            throw new IllegalArgumentException("versionBucketCount=" + versionBucketCount + " must be a power of two"
+                    + " up to " + VERSION_BUCKETS_MAX + ", or 0 to follow the capacity");
         }
         Objects.requireNonNull(walIo, "walIo");
         if (checkpointIntervalMillis < 0) {
@@ -85,7 +92,7 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
      */
     public static ManagerConfig defaults(Path directory) {
         return new ManagerConfig(directory, DEFAULT_PAGE_SIZE, DEFAULT_CAPACITY_PAGES, 1, DEFAULT_QUEUE_DEPTH,
-                DeviceFactory.named("auto"), false, DEFAULT_RING_CAPACITY, DEFAULT_VERSION_BUCKETS, 30_000,
+                DeviceFactory.named("auto"), false, DEFAULT_RING_CAPACITY, VERSION_BUCKETS_FOLLOW_CAPACITY, 30_000,
                 WalDirectoryFactory.auto(), true);
     }
 
@@ -122,6 +129,29 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
     public ManagerConfig withRingCapacity(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
                 value, versionBucketCount, checkpointIntervalMillis, walIo, createStore);
+    }
+
+    /** The page-version table's buckets: a power of two, or {@link #VERSION_BUCKETS_FOLLOW_CAPACITY}. */
+    public ManagerConfig withVersionBucketCount(int value) {
+        return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
+                ringCapacity, value, checkpointIntervalMillis, walIo, createStore);
+    }
+
+    /**
+     * The version buckets for a store of {@code capacityPages}: one per {@value #PAGES_PER_VERSION_BUCKET} pages,
+     * rounded up to a power of two, between 2^16 (512 KiB) and 2^22 (32 MiB; 64 pages a bucket for 1 TiB of 4 KiB
+     * pages).
+     */
+    public static int versionBucketsFor(long capacityPages) {
+        long wanted = Math.max(1, (capacityPages + PAGES_PER_VERSION_BUCKET - 1) / PAGES_PER_VERSION_BUCKET);
+        long buckets = Long.highestOneBit(wanted) == wanted ? wanted : Long.highestOneBit(wanted) << 1;
+        return (int) Math.clamp(buckets, VERSION_BUCKETS_MIN, VERSION_BUCKETS_MAX);
+    }
+
+    /** The version buckets this manager uses: the configured count, or the one its capacity calls for. */
+    public int effectiveVersionBucketCount() {
+        return versionBucketCount != VERSION_BUCKETS_FOLLOW_CAPACITY ? versionBucketCount
+                : versionBucketsFor(capacityPages);
     }
 
     public ManagerConfig withCheckpointIntervalMillis(long value) {

@@ -191,7 +191,7 @@ public final class PageStoreManager implements AutoCloseable {
         // 2. The device, the status region and the reactors.
         device = config.backend().open(dataFile, capacityBytes);
         status = StatusRegion.create(pageSize, config.capacityPages(), config.reactorCount(),
-                config.versionBucketCount(), metadata.epoch());
+                config.effectiveVersionBucketCount(), metadata.epoch());
         status.setGlobal(StatusRegionDescriptor.RECOVERY_NANOS, recoveryNanos);
         status.setGlobal(StatusRegionDescriptor.RECOVERED_PAGES, recoveryReport.pagesApplied());
         ReactorStart.startAll(reactors, config, device, wal, status, unapplied, unwritten, this::onFatal, attachments);

@@ -41,23 +41,29 @@ class PendingTableTest {
         PendingTable table = new PendingTable(2);
         Pending first = syncRead(table, 1);
         long id = first.id;
-        assertSame(first, table.find(id));
-        assertEquals(PendingTable.WAKE, table.answer(first, id, OK, 0, false, false, out));
+        assertFalse(table.settled(first, id));
+        assertEquals(PendingAnswer.WAKE, table.answer(id, OK, 0, false, false, out));
+        assertSame(first, out.entry);
         assertSame(Thread.currentThread(), out.waiter);
-        assertEquals(PendingTable.UNMAPPED, table.answer(first, id, OK, 0, false, false, out),
+        assertTrue(table.settled(first, id));
+        assertEquals(PendingAnswer.UNMAPPED, table.answer(id, OK, 0, false, false, out),
                 "a second completion for the same id");
         table.collected(first, id);
-        assertNull(table.find(id), "collected: free");
+        assertEquals(Pending.FREE, first.state, "collected: free");
+        assertEquals(PendingAnswer.UNMAPPED, table.answer(id, OK, 0, false, true, out), "a completion for a free entry");
         Pending second = syncRead(table, 2);
         assertNotEquals(id, second.id, "the entry is reused under a new id");
-        assertNull(table.find(id), "the old id does not reach the entry's new request");
-        assertNull(table.find(second.id + 1), "an id naming an entry with nothing registered");
-        assertNull(table.find(1L << 40 | 0xffff), "an index beyond the table");
-        assertNull(table.find(-1), "a negative id");
-        assertSame(second, table.find(second.id));
+        assertEquals(PendingAnswer.UNMAPPED, table.answer(id, OK, 0, false, true, out),
+                "the old id does not reach the entry's new request");
+        assertEquals(PendingAnswer.UNMAPPED, table.answer(second.id + 1, OK, 0, false, true, out),
+                "an id naming an entry with nothing registered");
+        assertEquals(PendingAnswer.UNMAPPED, table.answer(1L << 40 | 0xffff, OK, 0, false, true, out),
+                "an index beyond the table");
+        assertEquals(PendingAnswer.UNMAPPED, table.answer(-1, OK, 0, false, true, out), "a negative id");
+        assertFalse(table.settled(second, id), "the old id's outcome is not the new request's");
         assertFalse(table.abandon(first, id), "a stale caller cannot abandon the entry's new request");
         assertNull(table.fail(first, id, ErrorCode.MANAGER_GONE, "stale"), "nor fail it");
-        assertEquals(Pending.LIVE, table.stateOf(second, second.id));
+        assertEquals(Pending.LIVE, second.state);
     }
 
     @Test
@@ -86,20 +92,20 @@ class PendingTableTest {
         Pending p = syncRead(table, 3);
         long id = p.id;
         assertEquals(0, table.unattended(), "a platform thread's synchronous call reaps for itself");
-        assertEquals(PendingTable.WAKE, table.answer(p, id, CompletionDescriptor.STATUS_TIMEOUT,
+        assertEquals(PendingAnswer.WAKE, table.answer(id, CompletionDescriptor.STATUS_TIMEOUT,
                 CompletionDescriptor.RESULT_SLOT_FENCED, true, false, out));
         assertTrue(table.settled(p, id));
-        assertEquals(Pending.FAILED, table.stateOf(p, id));
+        assertEquals(Pending.FAILED, p.state);
         assertEquals(ErrorCode.TIMEOUT, p.failure);
         table.collected(p, id);
-        assertEquals(Pending.ABANDONED, table.stateOf(p, id), "the device may still write the slot");
+        assertEquals(Pending.ABANDONED, p.state, "the device may still write the slot");
         assertEquals(0, table.permits.availablePermits());
         assertEquals(1, table.unattended(), "now only the completion thread will see the release");
-        assertEquals(PendingTable.DONE, table.answer(p, id, CompletionDescriptor.STATUS_TIMEOUT,
+        assertEquals(PendingAnswer.DONE, table.answer(id, CompletionDescriptor.STATUS_TIMEOUT,
                 CompletionDescriptor.RESULT_SLOT_RELEASED, false, false, out));
         assertEquals(1, table.permits.availablePermits(), "the release frees the entry and its permit, once");
         assertEquals(0, table.unattended());
-        assertEquals(PendingTable.UNMAPPED, table.answer(p, id, OK, 0, false, true, out));
+        assertEquals(PendingAnswer.UNMAPPED, table.answer(id, OK, 0, false, true, out));
         assertEquals(1, table.permits.availablePermits());
     }
 
@@ -112,7 +118,7 @@ class PendingTableTest {
         assertFalse(table.abandon(p, id), "once");
         assertEquals(0, table.permits.availablePermits(), "an abandoned request keeps its slot");
         assertEquals(1, table.unattended());
-        assertEquals(PendingTable.DONE, table.answer(p, id, OK, 0, false, false, out));
+        assertEquals(PendingAnswer.DONE, table.answer(id, OK, 0, false, false, out));
         assertEquals(1, table.permits.availablePermits());
         table.collected(p, id);
         assertEquals(1, table.permits.availablePermits(), "a caller that gave up collects nothing");
@@ -124,12 +130,12 @@ class PendingTableTest {
         Pending p = asyncRead(table, 5);
         long id = p.id;
         assertEquals(1, table.unattended());
-        assertEquals(PendingTable.LEAVE, table.answer(p, id, OK, 0, false, false, out));
-        assertEquals(Pending.LIVE, table.stateOf(p, id), "left untouched");
-        assertEquals(PendingTable.DELIVER, table.answer(p, id, OK, 7, false, true, out));
+        assertEquals(PendingAnswer.LEAVE, table.answer(id, OK, 0, false, false, out));
+        assertEquals(Pending.LIVE, p.state, "left untouched");
+        assertEquals(PendingAnswer.DELIVER, table.answer(id, OK, 7, false, true, out));
         assertSame(p.future, out.future);
         assertEquals(1, table.permits.availablePermits(), "held while its page is copied out");
-        assertEquals(Pending.DELIVERING, table.stateOf(p, id));
+        assertEquals(Pending.DELIVERING, p.state);
         assertNull(table.fail(p, id, ErrorCode.MANAGER_GONE, "late"), "a failure cannot overtake the delivery");
         table.delivered(p, id);
         assertEquals(2, table.permits.availablePermits());
@@ -145,7 +151,7 @@ class PendingTableTest {
         Pending abandoned = syncRead(table, 3);
         table.abandon(abandoned, abandoned.id);
         table.failAll(ErrorCode.MANAGER_GONE, "gone");
-        assertEquals(Pending.FAILED, table.stateOf(sync, sync.id));
+        assertEquals(Pending.FAILED, sync.state);
         assertEquals(ErrorCode.MANAGER_GONE, sync.failure);
         ExecutionException failed = assertThrows(ExecutionException.class, future::get);
         assertEquals(ErrorCode.MANAGER_GONE, ((PageStoreException) failed.getCause()).code());
