@@ -3,6 +3,9 @@ package dev.pagestore.cache;
 import dev.pagestore.client.PageStore;
 import dev.pagestore.client.PageStoreClient;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What a {@link PageCache} reads from and writes through: the page store itself. A write returns only once it is
@@ -15,6 +18,20 @@ public interface BackingStore {
 
     /** All pages or none after any crash. */
     void writeBatch(long[] pageNumbers, byte[][] data) throws IOException;
+
+    /** Several pages, all asked for before the first is awaited where the store can; in {@code pageNumbers} order. */
+    default List<byte[]> readMany(long[] pageNumbers) throws IOException {
+        List<byte[]> pages = new ArrayList<>(pageNumbers.length);
+        for (long page : pageNumbers) {
+            pages.add(read(page));
+        }
+        return pages;
+    }
+
+    /** A page, later: the store's asynchronous read where it has one. */
+    default CompletableFuture<byte[]> readAsync(long pageNumber) throws IOException {
+        return CompletableFuture.completedFuture(read(pageNumber));
+    }
 
     /** A whole process's store: any thread, through the facade's shared clients. */
     static BackingStore of(PageStore store) {
@@ -32,6 +49,16 @@ public interface BackingStore {
             @Override
             public void writeBatch(long[] pageNumbers, byte[][] data) throws IOException {
                 store.writeBatch(pageNumbers, data);
+            }
+
+            @Override
+            public List<byte[]> readMany(long[] pageNumbers) throws IOException {
+                return store.readMany(pageNumbers);
+            }
+
+            @Override
+            public CompletableFuture<byte[]> readAsync(long pageNumber) throws IOException {
+                return store.readAsync(pageNumber);
             }
         };
     }
@@ -52,6 +79,16 @@ public interface BackingStore {
             @Override
             public void writeBatch(long[] pageNumbers, byte[][] data) throws IOException {
                 client.writeBatch(pageNumbers, data);
+            }
+
+            @Override
+            public List<byte[]> readMany(long[] pageNumbers) throws IOException {
+                return client.readMany(pageNumbers);
+            }
+
+            @Override
+            public CompletableFuture<byte[]> readAsync(long pageNumber) throws IOException {
+                return client.readAsync(pageNumber);
             }
         };
     }

@@ -4,7 +4,12 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.pagestore.status.PageVersions;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -66,21 +71,118 @@ public final class PageCache {
 
     /** Page {@code pageNumber}: from the cache when its version is current, else from the store (then cached). */
     public byte[] read(long pageNumber) throws IOException {
+        Entry entry = currentEntry(pageNumber);
+        if (entry != null) {
+            return entry.data.clone();
+        }
+        // The version is read BEFORE the page: a write acknowledged after this point moves it past what we store.
+        long version = versions.version(pageNumber);
+        byte[] data = store.read(pageNumber);
+        fill(pageNumber, data.clone(), version);
+        return data;
+    }
+
+    /**
+     * Page {@code pageNumber} copied into {@code destination} (its first page-size bytes): a hit allocates nothing.
+     *
+     * @throws IllegalArgumentException when {@code destination} is smaller than a page
+     */
+    public void read(long pageNumber, MemorySegment destination) throws IOException {
+        Entry entry = currentEntry(pageNumber);
+        byte[] data;
+        if (entry != null) {
+            data = entry.data;
+        } else {
+            long version = versions.version(pageNumber);  // before the page, as in read(long)
+            data = fill(pageNumber, store.read(pageNumber), version);
+        }
+        MemorySegment.copy(data, 0, destination, ValueLayout.JAVA_BYTE, 0, data.length);
+    }
+
+    /**
+     * Page {@code pageNumber} as a read-only view of the cached image, without copying it: for callers that only
+     * read the page. The view stays valid after the page changes (it is that moment's image); read the page again
+     * for a newer one.
+     */
+    public ByteBuffer readView(long pageNumber) throws IOException {
+        Entry entry = currentEntry(pageNumber);
+        if (entry != null) {
+            return ByteBuffer.wrap(entry.data).asReadOnlyBuffer();
+        }
+        long version = versions.version(pageNumber);
+        byte[] data = store.read(pageNumber);
+        fill(pageNumber, data.clone(), version);
+        return ByteBuffer.wrap(data).asReadOnlyBuffer();
+    }
+
+    /**
+     * Several pages, in {@code pageNumbers} order: hits from the cache, the misses from the store in one batch (all
+     * asked for before the first is awaited), then cached.
+     */
+    public List<byte[]> readMany(long[] pageNumbers) throws IOException {
+        byte[][] pages = new byte[pageNumbers.length][];
+        int misses = 0;
+        for (int i = 0; i < pageNumbers.length; i++) {
+            Entry entry = currentEntry(pageNumbers[i]);
+            if (entry != null) {
+                pages[i] = entry.data.clone();
+            } else {
+                misses++;
+            }
+        }
+        if (misses > 0) {
+            long[] missing = new long[misses];
+            long[] missVersions = new long[misses];
+            for (int i = 0, m = 0; i < pageNumbers.length; i++) {
+                if (pages[i] == null) {
+                    missing[m] = pageNumbers[i];
+                    missVersions[m++] = versions.version(pageNumbers[i]);  // before the read, as in read()
+                }
+            }
+            List<byte[]> fetched = store.readMany(missing);
+            for (int i = 0, m = 0; i < pageNumbers.length; i++) {
+                if (pages[i] == null) {
+                    pages[i] = fetched.get(m);
+                    fill(missing[m], pages[i].clone(), missVersions[m]);
+                    m++;
+                }
+            }
+        }
+        return List.of(pages);
+    }
+
+    /** Page {@code pageNumber}, later: a hit at once, a miss through the store's asynchronous read, then cached. */
+    public CompletableFuture<byte[]> readAsync(long pageNumber) throws IOException {
+        Entry entry = currentEntry(pageNumber);
+        if (entry != null) {
+            return CompletableFuture.completedFuture(entry.data.clone());
+        }
+        long version = versions.version(pageNumber);
+        return store.readAsync(pageNumber).thenApply(data -> {
+            fill(pageNumber, data.clone(), version);
+            return data;
+        });
+    }
+
+    /** The cached entry of {@code pageNumber} while its version is current (a hit, counted), else null (a miss). */
+    private Entry currentEntry(long pageNumber) {
         Entry entry = cache.getIfPresent(pageNumber);
         if (entry != null) {
             long current = versions.version(pageNumber);
             if (current != UNKNOWN_VERSION && current == entry.version) {
                 hits.increment();
-                return entry.data.clone();
+                return entry;
             }
             staleEntries.increment();
         }
         misses.increment();
-        // The version is read BEFORE the page: a write acknowledged after this point moves it past what we store.
-        long version = versions.version(pageNumber);
-        byte[] data = store.read(pageNumber);
+        return null;
+    }
+
+    /** Caches {@code data} (not shared with any caller) under the version read before it; returns it. */
+    private byte[] fill(long pageNumber, byte[] data, long version) {
         if (version != UNKNOWN_VERSION) {
-            cache.put(pageNumber, new Entry(version, data.clone()));
+            cache.put(pageNumber, new Entry(version, data));
         } else {
             cache.invalidate(pageNumber);
         }

@@ -197,4 +197,65 @@ class PageCacheTest {
         a.read(1)[0] = 42;
         assertArrayEquals(page(1), a.read(1));
     }
+
+    @Test
+    void shouldFetchOnlyTheMissesOfABatchInOneCallAndCacheThem() throws IOException {
+        store.pages.put(1L, page(1));
+        store.pages.put(2L, page(2));
+        store.pages.put(3L, page(3));
+        assertArrayEquals(page(2), a.read(2));
+        int readsBefore = store.reads;
+        java.util.List<byte[]> pages = a.readMany(new long[] {1, 2, 3});
+        assertArrayEquals(page(1), pages.get(0));
+        assertArrayEquals(page(2), pages.get(1));
+        assertArrayEquals(page(3), pages.get(2));
+        assertEquals(readsBefore + 2, store.reads, "page 2 was a hit; 1 and 3 came from the store");
+        pages.get(0)[0] = 99;  // the caller's copy: the cache keeps its own
+        assertArrayEquals(page(1), a.read(1));
+        assertEquals(readsBefore + 2, store.reads, "the batch's misses are cached");
+    }
+
+    @Test
+    void shouldCacheABatchPageReadWhileAWriteToItWasAcknowledgedOnlyAsStale() throws IOException {
+        store.pages.put(2L, page(1));
+        store.duringRead = () -> {
+            try {
+                a.write(2, page(2));
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        };
+        assertArrayEquals(page(1), b.readMany(new long[] {2}).get(0), "the read itself raced the write");
+        assertArrayEquals(page(2), b.read(2), "the old image read by the batch is never served");
+    }
+
+    @Test
+    void shouldFillAsynchronouslyAndAnswerHitsAtOnce() throws Exception {
+        store.pages.put(7L, page(7));
+        assertArrayEquals(page(7), a.readAsync(7).get());
+        java.util.concurrent.CompletableFuture<byte[]> hit = a.readAsync(7);
+        assertTrue(hit.isDone(), "a hit needs no store");
+        assertArrayEquals(page(7), hit.get());
+        assertEquals(1, store.reads);
+    }
+
+    @Test
+    void shouldCopyIntoCallerMemoryAndLendReadOnlyViewsWithoutCopying() throws IOException {
+        store.pages.put(8L, page(8));
+        java.lang.foreign.MemorySegment destination = java.lang.foreign.MemorySegment.ofArray(new byte[PAGE]);
+        a.read(8, destination);
+        assertArrayEquals(page(8), destination.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        java.nio.ByteBuffer view = a.readView(8);
+        assertTrue(view.isReadOnly());
+        assertEquals(PAGE, view.remaining());
+        assertEquals(8, view.get(0));
+        assertThrows(java.nio.ReadOnlyBufferException.class, () -> view.put(0, (byte) 1));
+        destination.fill((byte) 0);
+        a.read(8, destination);
+        assertArrayEquals(page(8), destination.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), "a view changed nothing");
+        assertEquals(1, store.reads, "the view and the second copy were hits");
+        a.write(8, page(5));
+        assertEquals(8, view.get(0), "a view keeps the image of its moment");
+        assertEquals(5, a.readView(8).get(0));
+    }
 }
