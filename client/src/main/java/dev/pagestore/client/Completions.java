@@ -189,7 +189,7 @@ final class Completions {
             } catch (RuntimeException e) {
                 error = ErrorCode.INVALID;  // the destination was closed, or is confined to another thread
             } finally {
-                pending.polledCollected(p, id);
+                pending.collected(p, id);
             }
             delivered++;
             handler.onCompletion(tag, error);

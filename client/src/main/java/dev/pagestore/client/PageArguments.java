@@ -35,6 +35,21 @@ final class PageArguments {
         }
     }
 
+    /** An atomic batch: as many pages as images, at least one and at most {@code batchPagesMax}, each a whole page. */
+    static void checkBatch(int pageSize, int batchPagesMax, long[] pageNumbers, byte[][] data) {
+        if (pageNumbers.length != data.length || pageNumbers.length == 0) {
+            throw new IllegalArgumentException("pageNumbers.length=" + pageNumbers.length + " and data.length="
+                    + data.length + " must be equal and positive");
+        }
+        if (pageNumbers.length > batchPagesMax) {
+            throw new IllegalArgumentException("a batch of " + pageNumbers.length + " pages exceeds batchPagesMax="
+                    + batchPagesMax);
+        }
+        for (byte[] page : data) {
+            checkLength(pageSize, MemorySegment.ofArray(page), "data");
+        }
+    }
+
     /** The next page of {@code buffer}: a view of the {@code pageSize} bytes from its position. */
     static MemorySegment pageOf(int pageSize, ByteBuffer buffer, String what) {
         Objects.requireNonNull(buffer, what);

@@ -54,12 +54,14 @@ public final class PageStoreClient implements AutoCloseable {
     /** Posts requests for any number of threads. */
     final Posting posting = new Posting();
     private final Poller poller;
+    private final PageClaims claims;
 
     private PageStoreClient(Path directory, ClientOptions options, Reattachment attachment) {
         this.directory = directory;
         this.options = options;
         this.attachment = attachment;
         this.poller = new Poller(this);
+        this.claims = new PageClaims(this);
     }
 
     /**
@@ -252,17 +254,7 @@ public final class PageStoreClient implements AutoCloseable {
 
     private CompletableFuture<Void> writeBatch(long[] pageNumbers, byte[][] data, boolean mayWait,
             Duration timeout) throws PageStoreException {
-        if (pageNumbers.length != data.length || pageNumbers.length == 0) {
-            throw new IllegalArgumentException("pageNumbers.length=" + pageNumbers.length + " and data.length="
-                    + data.length + " must be equal and positive");
-        }
-        if (pageNumbers.length > batchPagesMax()) {
-            throw new IllegalArgumentException("a batch of " + pageNumbers.length + " pages exceeds batchPagesMax="
-                    + batchPagesMax());
-        }
-        for (byte[] page : data) {
-            PageArguments.checkLength(pageSizeBytes(), MemorySegment.ofArray(page), "data");
-        }
+        PageArguments.checkBatch(pageSizeBytes(), batchPagesMax(), pageNumbers, data);
         long deadlineNanos = System.nanoTime() + timeout.toNanos();
         return posting.postBatch(attachment.current(), pageNumbers, data, mayWait, deadlineNanos);
     }
@@ -278,6 +270,11 @@ public final class PageStoreClient implements AutoCloseable {
      */
     public Poller poller() {
         return poller;
+    }
+
+    /** Writes built in place, in the request's own buffer slot: no copy of the page in this process. */
+    public PageClaims claims() {
+        return claims;
     }
 
     // ------------------------------------------------------------------------------------------------ core

@@ -82,11 +82,35 @@ final class Pending {
      * under the table's monitor: a waiter polls it without the monitor.
      */
     volatile long settledId = -1;
+    /** A write claimed for building in place ({@link PageClaims}): registered, its slot lent out, not yet sent. */
+    boolean claimed;
+    /** For a claimed write: its deadline, set at the claim. */
+    long deadlineNanos;
     /** For a {@link #FAILED} TIMEOUT: the device may still write the slot, so the entry outlives the collect. */
     boolean fenced;
 
     Pending(int index) {
         this.index = index;
+    }
+
+    /** Makes this entry request {@code id}'s, everything of the previous request cleared (under the table's monitor). */
+    void reset(long id, byte opcode, long pageNumber, boolean data, MemorySegment destination) {
+        this.id = id;
+        this.state = LIVE;
+        this.opcode = opcode;
+        this.pageNumber = pageNumber;
+        this.data = data;
+        this.destination = destination;
+        checksummed = false;
+        waiter = null;
+        future = null;
+        polled = false;
+        tag = 0;
+        failure = null;
+        failureDetail = null;
+        fenced = false;
+        claimed = false;
+        settledId = -1;
     }
 
     /** The buffer slot, or -1 for a request without data. */

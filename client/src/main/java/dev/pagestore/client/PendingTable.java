@@ -49,6 +49,13 @@ final class PendingTable {
         permits = new Semaphore(capacity, true);
     }
 
+    /** The entry holding request {@code id} now, or null (an id out of range, or of an earlier request). */
+    private Pending entryOf(long id) {
+        int index = (int) (id & INDEX_MASK);
+        Pending p = id >= 0 && index < entries.length ? entries[index] : null;
+        return p != null && p.id == id ? p : null;
+    }
+
     void completionThread(Thread thread) {
         completionThread = thread;
     }
@@ -94,21 +101,7 @@ final class PendingTable {
         }
         int index = free[--freeCount];
         Pending p = entries[index];
-        p.id = ++sequence << INDEX_BITS | index;
-        p.state = Pending.LIVE;
-        p.opcode = opcode;
-        p.pageNumber = pageNumber;
-        p.data = data;
-        p.checksummed = false;
-        p.waiter = null;
-        p.future = null;
-        p.polled = false;
-        p.tag = 0;
-        p.destination = destination;
-        p.failure = null;
-        p.failureDetail = null;
-        p.fenced = false;
-        p.settledId = -1;
+        p.reset(++sequence << INDEX_BITS | index, opcode, pageNumber, data, destination);
         return p;
     }
 
@@ -118,9 +111,8 @@ final class PendingTable {
      */
     synchronized int answer(long id, int status, long result, boolean fenced, boolean mayDeliverAsync,
             PendingAnswer out) {
-        int index = (int) (id & INDEX_MASK);
-        Pending p = id >= 0 && index < entries.length ? entries[index] : null;
-        if (p == null || p.id != id || p.state == Pending.FREE) {
+        Pending p = entryOf(id);
+        if (p == null || p.state == Pending.FREE) {
             return PendingAnswer.UNMAPPED;
         }
         out.entry = p;
@@ -208,22 +200,24 @@ final class PendingTable {
     }
 
     /**
-     * The synchronous caller has read its outcome (and, for a read, copied its page): the entry is free, or stays
-     * until the manager releases a fenced slot.
+     * The synchronous caller (or the poller that claimed a polled outcome) has read the outcome, and a read's page:
+     * the entry is free, or stays until the manager releases a fenced slot.
      */
     void collected(Pending p, long id) {
         boolean freed = false;
         synchronized (this) {
-            if (p.id != id) {
+            boolean outcome = p.state == Pending.ANSWERED || p.state == Pending.FAILED
+                    || p.polled && p.state == Pending.DELIVERING;
+            if (p.id != id || !outcome) {
                 return;
             }
-            if (p.state == Pending.FAILED && p.fenced) {
+            if (p.fenced) {
                 p.state = Pending.ABANDONED;
                 if (p.attended) {
                     p.attended = false;
                     addUnattended();
                 }
-            } else if (p.state == Pending.ANSWERED || p.state == Pending.FAILED) {
+            } else {
                 freed = free(p);
             }
         }
@@ -288,6 +282,30 @@ final class PendingTable {
         }
     }
 
+    /** Marks live request {@code id} as a claim: its slot is lent to its caller until it commits or aborts. */
+    synchronized void claim(Pending p, long id) {
+        if (p.id == id && p.state == Pending.LIVE) {
+            p.claimed = true;
+        }
+    }
+
+    /**
+     * The claimed write {@code id} of thread {@code owner} (live, or failed meanwhile by the manager's death), or
+     * null: never claimed, committed or aborted already, or claimed by another thread.
+     */
+    synchronized Pending claimed(long id, Thread owner) {
+        Pending p = entryOf(id);
+        return p != null && p.claimed && p.waiter == owner
+                && (p.state == Pending.LIVE || p.state == Pending.FAILED) ? p : null;
+    }
+
+    /** A claim is being committed: its slot is no longer the caller's to write. */
+    synchronized void unclaim(Pending p, long id) {
+        if (p.id == id) {
+            p.claimed = false;
+        }
+    }
+
     /** Entry {@code index} for a poll's scan; every use names the request by id. */
     Pending entry(int index) {
         return entries[index];
@@ -304,24 +322,6 @@ final class PendingTable {
         }
         p.state = Pending.DELIVERING;
         return p.id;
-    }
-
-    /** A claimed polled outcome was handed over: the entry is free, or stays until a fenced slot is released. */
-    void polledCollected(Pending p, long id) {
-        boolean freed = false;
-        synchronized (this) {
-            if (p.id != id || p.state != Pending.DELIVERING) {
-                return;
-            }
-            if (p.fenced) {
-                p.state = Pending.ABANDONED;
-                p.attended = false;
-                addUnattended();
-            } else {
-                freed = free(p);
-            }
-        }
-        returnPermit(freed);
     }
 
     /**

@@ -192,14 +192,39 @@ final class Posting {
     private static void fill(Connection c, Pending p, MemorySegment writeData) {
         if (writeData != null) {
             c.buffer(p.index).copyFrom(writeData);
-            // The CRC of what the slot holds now, checked by the manager against its own copy of the slot: a slot
-            // changed between here and the manager's copy (a stray write in this process) fails as INVALID.
-            CRC32C crc = CRC.get();
-            crc.reset();
-            crc.update(c.slotBytes(p.index));
-            p.checksum = (int) crc.getValue();
-            p.checksummed = true;
+            checksum(c, p);
         }
+    }
+
+    /**
+     * The CRC of what the slot holds now, checked by the manager against its own copy of the slot: a slot changed
+     * between here and the manager's copy (a stray write in this process) fails as INVALID.
+     */
+    private static void checksum(Connection c, Pending p) {
+        CRC32C crc = CRC.get();
+        crc.reset();
+        crc.update(c.slotBytes(p.index));
+        p.checksum = (int) crc.getValue();
+        p.checksummed = true;
+    }
+
+    /**
+     * Reserves an entry, and so its slot, for a write of {@code pageNumber} that the caller builds in place
+     * ({@link PageClaims}); nothing is sent until {@link #commitClaimed}.
+     */
+    Pending claimWrite(Connection c, long pageNumber, long deadlineNanos) throws PageStoreException {
+        Pending p = reserve(c, RequestDescriptor.OPCODE_WRITE, pageNumber, null, Thread.currentThread(), null, true,
+                deadlineNanos);
+        p.deadlineNanos = deadlineNanos;
+        c.pending.claim(p, p.id);
+        return p;
+    }
+
+    /** Sends a claimed write: the CRC of what its slot holds now, then its descriptor. */
+    void commitClaimed(Connection c, Pending p, long id) throws PageStoreException {
+        c.pending.unclaim(p, id);
+        checksum(c, p);
+        publish(c, p, id, p.deadlineNanos);
     }
 
     /** Writes claimed entry {@code index} for {@code p} (under the lock). */
