@@ -4,7 +4,10 @@ import dev.pagestore.cache.BackingStore;
 import dev.pagestore.cache.ClientVersions;
 import dev.pagestore.cache.PageCache;
 import dev.pagestore.client.ClientOptions;
+import dev.pagestore.client.PageClaims;
 import dev.pagestore.client.PageStoreClient;
+import dev.pagestore.client.PollHandler;
+import dev.pagestore.client.Poller;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -65,6 +68,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  * <li>{@link #read}: a uniformly random page of the working set, read into a reused {@code MemorySegment}.
  * <li>{@link #write}: a uniformly random page, written durably (in the WAL when the write completes).
+ * <li>{@link #readPolled}: {@link #read} with {@code outstanding} in flight through the client's {@link Poller}.
+ * <li>{@link #writeInPlace}: a synchronous write built in the request's own slot ({@link PageClaims}).
  * <li>{@link #batch}: an atomic batch of two distinct random pages (both or neither after a crash); one operation
  *     is one batch, i.e. two pages.
  * <li>{@link #mix}: 70% reads, 30% durable writes, random pages.
@@ -159,6 +164,12 @@ public class PageStoreBench {
         final long[] batchPageNumbers = new long[2];
         byte[][] batchData;
         CompletableFuture<?>[] inFlight;
+        /** For {@link #readPolled}: the read buffers not in flight (their index is the request's tag). */
+        int[] freeBuffers;
+        int freeCount;
+        long lastTag;
+        /** Made once: a polled completion frees its buffer. */
+        PollHandler onPolled;
         /** The slot of {@link #inFlight} whose request is the oldest, and the next to be replaced. */
         int oldest;
 
@@ -183,6 +194,38 @@ public class PageStoreBench {
             batchData = new byte[][] {randomPage(arena, pageSize, random).toArray(ValueLayout.JAVA_BYTE),
                     randomPage(arena, pageSize, random).toArray(ValueLayout.JAVA_BYTE)};
             inFlight = new CompletableFuture<?>[outstanding];
+            freeBuffers = new int[outstanding];
+            for (int i = 0; i < outstanding; i++) {
+                freeBuffers[freeCount++] = i;
+            }
+            onPolled = (tag, error) -> {
+                if (error != null) {
+                    throw new IllegalStateException("a polled read failed: " + error);
+                }
+                freeBuffers[freeCount++] = (int) tag;
+                lastTag = tag;
+            };
+        }
+
+        /** Keeps {@code outstanding} reads in flight through the client's {@link Poller}; one call, one completion. */
+        long readPolled() throws IOException {
+            Poller poller = client.poller();
+            while (freeCount > 0 && poller.trySubmitRead(pages.next(), readPages[freeBuffers[freeCount - 1]],
+                    freeBuffers[freeCount - 1], CALL_TIMEOUT)) {
+                freeCount--;
+            }
+            if (poller.poll(onPolled, 1, CALL_TIMEOUT) == 0) {
+                throw new IllegalStateException("no read completed within " + CALL_TIMEOUT);
+            }
+            return readPages[(int) lastTag].get(ValueLayout.JAVA_LONG, 0);
+        }
+
+        /** A synchronous write built in the request's own slot ({@link PageClaims}); the copy stands for building. */
+        void writeInPlace() throws IOException {
+            PageClaims claims = client.claims();
+            long claim = claims.claimWrite(pages.next(), CALL_TIMEOUT);
+            claims.page(claim).copyFrom(writePage);
+            claims.commit(claim);
         }
 
         long read() throws IOException {
@@ -245,6 +288,10 @@ public class PageStoreBench {
         @TearDown(Level.Trial)
         public void detach() {
             try {
+                long deadline = System.nanoTime() + CALL_TIMEOUT.toNanos();
+                while (freeCount < outstanding && System.nanoTime() < deadline) {
+                    client.poller().poll(onPolled, outstanding, Duration.ofMillis(100));
+                }
                 for (CompletableFuture<?> request : inFlight) {
                     if (request != null) {
                         request.join();
@@ -305,6 +352,16 @@ public class PageStoreBench {
     @Benchmark
     public void write(Worker worker) throws IOException {
         worker.write();
+    }
+
+    @Benchmark
+    public long readPolled(Worker worker) throws IOException {
+        return worker.readPolled();
+    }
+
+    @Benchmark
+    public void writeInPlace(Worker worker) throws IOException {
+        worker.writeInPlace();
     }
 
     @Benchmark
