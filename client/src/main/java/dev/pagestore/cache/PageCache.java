@@ -88,6 +88,7 @@ public final class PageCache {
      * @throws IllegalArgumentException when {@code destination} is smaller than a page
      */
     public void read(long pageNumber, MemorySegment destination) throws IOException {
+        Objects.requireNonNull(destination, "destination");
         Entry entry = currentEntry(pageNumber);
         byte[] data;
         if (entry != null) {
@@ -95,6 +96,10 @@ public final class PageCache {
         } else {
             long version = versions.version(pageNumber);  // before the page, as in read(long)
             data = fill(pageNumber, store.read(pageNumber), version);
+        }
+        if (destination.byteSize() < data.length) {
+            throw new IllegalArgumentException("destination is " + destination.byteSize() + " bytes, smaller than a"
+                    + " page (" + data.length + ")");
         }
         MemorySegment.copy(data, 0, destination, ValueLayout.JAVA_BYTE, 0, data.length);
     }

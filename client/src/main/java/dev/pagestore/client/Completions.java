@@ -123,20 +123,27 @@ final class Completions {
      * the first when none is there: reading the ring itself when it can, as a synchronous caller does.
      */
     int poll(PollHandler handler, int max, long deadlineNanos) {
-        boolean mayReap = !Thread.currentThread().isVirtual();
+        boolean platform = !Thread.currentThread().isVirtual();
         boolean leftToCompletionThread = false;
+        boolean firstPass = true;
         boolean counted = false;
         try {
             while (true) {
                 int collected = collectPolled(handler, max);
-                long now = System.nanoTime();
-                if (collected > 0 || connection.ended() || now - deadlineNanos >= 0) {
+                if (collected > 0 || connection.ended()) {
                     return collected;
                 }
-                poller = Thread.currentThread();
-                if (mayReap && !leftToCompletionThread && !reaping.hasQueuedThreads() && reaping.tryLock()) {
+                long now = System.nanoTime();
+                boolean timeLeft = now - deadlineNanos < 0;
+                // What the ring holds is read even when no time is left (a zero wait is a poll that never waits); a
+                // platform thread then sleeps on the ring while time is left, a virtual thread never does.
+                boolean mayRead = (platform || firstPass) && !leftToCompletionThread && !reaping.hasQueuedThreads();
+                firstPass = false;
+                if (mayRead && reaping.tryLock()) {
                     try {
-                        int n = ring.awaitAvailable(BATCH, Math.min(deadlineNanos, now + SLICE_NANOS));
+                        int n = platform && timeLeft
+                                ? ring.awaitAvailable(BATCH, Math.min(deadlineNanos, now + SLICE_NANOS))
+                                : ring.available(BATCH);
                         int done = n > 0 ? deliver(n, false) : 0;
                         if (done > 0) {
                             ring.release(done);
@@ -152,9 +159,21 @@ final class Completions {
                         reaping.unlock();
                     }
                     handOff();
-                    continue;
+                    if (!timeLeft || !platform) {
+                        collected = collectPolled(handler, max);
+                        if (collected > 0 || !timeLeft) {
+                            return collected;
+                        }
+                    }
+                    if (platform) {
+                        continue;
+                    }
                 }
-                if (!mayReap && !counted) {
+                if (!timeLeft) {
+                    return 0;
+                }
+                poller = Thread.currentThread();
+                if (!platform && !counted) {
                     pending.pollerNeedsCompletionThread(true);
                     counted = true;
                 }
@@ -173,7 +192,7 @@ final class Completions {
     private int collectPolled(PollHandler handler, int max) {
         int delivered = 0;
         for (int i = 0; i < pending.capacity() && delivered < max; i++) {
-            Pending p = pending.entry(i);
+            Pending p = pending.entryAt(i);
             long id = pending.claimPolled(p);
             if (id < 0) {
                 continue;
@@ -327,8 +346,9 @@ final class Completions {
                     value = slot.toArray(ValueLayout.JAVA_BYTE);
                 }
             }
-        } catch (RuntimeException e) {
-            // A destination closed meanwhile fails that call only: this thread answers every other call.
+        } catch (RuntimeException | Error e) {
+            // A destination closed meanwhile (or no memory for the page) fails that call only: this thread answers
+            // every other call.
             failure = new PageStoreException(ErrorCode.INVALID, describe(id) + " completed but its result could not"
                     + " be delivered: " + e, e);
         } finally {

@@ -204,25 +204,28 @@ final class Connection {
      *
      * @throws PageStoreException with the request's error code
      */
-    long awaitAnswer(Pending p, long id, MemorySegment readInto, long deadlineNanos) throws PageStoreException {
+    long awaitAnswer(Pending p, long id, byte opcode, long pageNumber, MemorySegment readInto, long deadlineNanos)
+            throws PageStoreException {
         if (!completions.await(p, id, deadlineNanos + GRACE_NANOS)) {
             throw new PageStoreException(ErrorCode.TIMEOUT, Thread.currentThread().isInterrupted()
-                    ? "interrupted while waiting for " + describe(p, id)
-                    : "no answer to " + describe(p, id) + " from the manager by its deadline plus 2 s");
+                    ? "interrupted while waiting for " + describe(id, opcode, pageNumber)
+                    : "no answer to " + describe(id, opcode, pageNumber) + " from the manager by its deadline plus 2 s");
         }
         try {
             int state = p.state;  // settled: visible and fixed until collected (PendingTable.settled)
             if (state == Pending.FAILED) {
-                throw new PageStoreException(p.failure, describe(p, id) + ": " + p.failureDetail);
+                throw new PageStoreException(p.failure, describe(id, opcode, pageNumber) + ": " + p.failureDetail);
             }
             if (state != Pending.ANSWERED) {
-                throw new PageStoreException(ErrorCode.PROTOCOL_ERROR, describe(p, id) + " ended without an answer");
+                throw new PageStoreException(ErrorCode.PROTOCOL_ERROR, describe(id, opcode, pageNumber)
+                        + " ended without an answer");
             }
             if (p.status != CompletionDescriptor.STATUS_OK) {
-                throw new PageStoreException(ErrorCode.ofStatus(p.status), describe(p, id) + " failed");
+                throw new PageStoreException(ErrorCode.ofStatus(p.status), describe(id, opcode, pageNumber)
+                        + " failed");
             }
             if (readInto != null) {
-                readInto.copyFrom(channel.buffer(p.index));
+                copyOut(p, readInto);
             }
             return p.result;
         } finally {
@@ -230,8 +233,22 @@ final class Connection {
         }
     }
 
-    private static String describe(Pending p, long id) {
-        return "request " + id + " (" + Pending.opcodeName(p.opcode) + " page " + p.pageNumber + ")";
+    /** A read's page out of its slot; a channel closed meanwhile is the call's MANAGER_GONE or CLOSED. */
+    private void copyOut(Pending p, MemorySegment readInto) throws PageStoreException {
+        try {
+            readInto.copyFrom(channel.buffer(p.index));
+        } catch (RuntimeException e) {
+            if (!ended()) {
+                throw e;  // the caller's destination (closed, confined elsewhere): the caller's mistake
+            }
+            PageStoreException ended = new PageStoreException(endCode(), endDetail());
+            ended.addSuppressed(e);
+            throw ended;
+        }
+    }
+
+    private static String describe(long id, byte opcode, long pageNumber) {
+        return "request " + id + " (" + Pending.opcodeName(opcode) + " page " + pageNumber + ")";
     }
 
     /**

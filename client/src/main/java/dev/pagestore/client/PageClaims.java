@@ -43,7 +43,7 @@ public final class PageClaims {
         long deadlineNanos = System.nanoTime() + timeout.toNanos();
         Connection c = client.attachment.current();
         PageArguments.checkPage(c.capacityPages, RequestDescriptor.OPCODE_WRITE, pageNumber);
-        return client.posting.claimWrite(c, pageNumber, deadlineNanos).id;
+        return client.posting.claimWrite(c, pageNumber, deadlineNanos);
     }
 
     /** The page buffer of open claim {@code claim}: build the page here before {@link #commit}. */
@@ -60,13 +60,15 @@ public final class PageClaims {
     public void commit(long claim) throws PageStoreException {
         Connection c = client.attachment.connection();
         Pending p = open(c, claim);
+        long pageNumber = p.pageNumber;  // this thread's claim: read before the publish hands the entry on
+        long deadlineNanos = p.deadlineNanos;
         try {
             client.posting.commitClaimed(c, p, claim);
         } catch (PageStoreException | RuntimeException e) {
             c.pending.collected(p, claim);  // failed meanwhile by the manager's death: nobody else frees it
             throw e;
         }
-        c.awaitAnswer(p, claim, null, p.deadlineNanos);
+        c.awaitAnswer(p, claim, RequestDescriptor.OPCODE_WRITE, pageNumber, null, deadlineNanos);
     }
 
     /** Gives claim {@code claim}'s slot back unsent. */

@@ -25,8 +25,9 @@ import java.util.concurrent.CompletableFuture;
  * descriptor. A synchronous call on a platform thread then reads the completion ring itself when nobody else does
  * (see {@code Completions}): the manager's wake-up reaches the caller directly, and the call allocates nothing when
  * its buffer is the caller's. A virtual thread parks instead, never holding its carrier in the kernel, and the
- * client's completion thread answers it. Futures complete on that thread only; keep callbacks short (or use the
- * {@code ...Async} variants of {@link CompletableFuture}). An asynchronous call never waits for a request slot: with
+ * client's completion thread answers it. Futures the manager answers complete on that thread (a failure without an
+ * answer, on the thread that found it); keep callbacks short (or use the {@code ...Async} variants of
+ * {@link CompletableFuture}). An asynchronous call never waits for a request slot: with
  * all {@link #capacity()} taken its future fails with {@link ErrorCode#BUSY}. {@link PageStore} spreads threads over
  * a few such clients.
  *
@@ -290,8 +291,8 @@ public final class PageStoreClient implements AutoCloseable {
         long deadlineNanos = System.nanoTime() + timeout.toNanos();
         Connection c = attachment.current();
         PageArguments.checkPage(c.capacityPages, opcode, pageNumber);
-        Pending p = posting.postSync(c, opcode, pageNumber, writeData, deadlineNanos);
-        return c.awaitAnswer(p, p.id, readInto, deadlineNanos);
+        long id = posting.postSync(c, opcode, pageNumber, writeData, deadlineNanos);
+        return c.awaitAnswer(c.pending.entry(id), id, opcode, pageNumber, readInto, deadlineNanos);
     }
 
     private CompletableFuture<Object> submit(byte opcode, long pageNumber, MemorySegment writeData,

@@ -68,30 +68,38 @@ final class PendingTable {
      * Takes a free entry for a new request (the caller holds a permit for it) and gives it a new id.
      *
      * @param waiter the thread that will wait in a synchronous call, or null for an asynchronous request
+     * @param future   an asynchronous request's future (the poster keeps it: the entry may be freed by the manager's
+     *                 death and reused before the poster looks again), or null
+     * @return the request's id; its entry is {@link #entry(long)}
      */
-    synchronized Pending register(byte opcode, long pageNumber, boolean data, Thread waiter,
-            MemorySegment destination) {
+    synchronized long register(byte opcode, long pageNumber, boolean data, Thread waiter,
+            CompletableFuture<Object> future, MemorySegment destination) {
         Pending p = take(opcode, pageNumber, data, destination);
         p.waiter = waiter;
         p.attended = waiter != null && !waiter.isVirtual();
-        p.future = waiter == null ? new CompletableFuture<>() : null;
+        p.future = future;
         if (!p.attended) {
             addUnattended();
         }
-        return p;
+        return p.id;
     }
 
     /**
      * Takes a free entry for a request whose outcome a {@link PageStoreClient#poll} collects, named by the caller's
      * {@code tag}. Whoever reads the ring records its answer; a thread waiting in poll reads the ring itself.
      */
-    synchronized Pending registerPolled(byte opcode, long pageNumber, boolean data, MemorySegment destination,
+    synchronized long registerPolled(byte opcode, long pageNumber, boolean data, MemorySegment destination,
             long tag) {
         Pending p = take(opcode, pageNumber, data, destination);
         p.polled = true;
         p.tag = tag;
         p.attended = true;
-        return p;
+        return p.id;
+    }
+
+    /** The entry of request {@code id} (which may hold a later request by now: every use names {@code id}). */
+    Pending entry(long id) {
+        return entries[(int) (id & INDEX_MASK)];
     }
 
     private Pending take(byte opcode, long pageNumber, boolean data, MemorySegment destination) {
@@ -152,6 +160,11 @@ final class PendingTable {
                 return PendingAnswer.DONE;
             }
             default -> {
+                if (p.fenced && !fenced) {
+                    // The slot's release came before the caller collected its TIMEOUT: the collect frees it now.
+                    p.fenced = false;
+                    return PendingAnswer.DONE;
+                }
                 return PendingAnswer.UNMAPPED;  // answered twice: a manager protocol violation
             }
         }
@@ -277,7 +290,8 @@ final class PendingTable {
 
     /** A request that was registered but never published: free again. */
     synchronized void forget(Pending p, long id) {
-        if (p.id == id && p.state == Pending.LIVE) {
+        // FAILED too: the manager's death may have failed it between its registration and the publish that failed.
+        if (p.id == id && (p.state == Pending.LIVE || p.state == Pending.FAILED)) {
             release(p);
         }
     }
@@ -307,7 +321,7 @@ final class PendingTable {
     }
 
     /** Entry {@code index} for a poll's scan; every use names the request by id. */
-    Pending entry(int index) {
+    Pending entryAt(int index) {
         return entries[index];
     }
 

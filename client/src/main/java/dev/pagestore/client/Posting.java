@@ -24,12 +24,15 @@ final class Posting {
     /** Under the lock. */
     private long nextBatchId = 1;
 
-    /** A synchronous request, awaited by the calling thread ({@link Connection#awaitAnswer}). */
-    Pending postSync(Connection c, byte opcode, long pageNumber, MemorySegment writeData, long deadlineNanos)
+    /**
+     * A synchronous request, awaited by the calling thread ({@link Connection#awaitAnswer}); returns its id. Its entry
+     * ({@link PendingTable#entry}) stays this thread's until it collects the answer.
+     */
+    long postSync(Connection c, byte opcode, long pageNumber, MemorySegment writeData, long deadlineNanos)
             throws PageStoreException {
-        Pending p = reserve(c, opcode, pageNumber, writeData, Thread.currentThread(), null, true, deadlineNanos);
-        publish(c, p, p.id, deadlineNanos);  // the entry stays this thread's until it collects the answer
-        return p;
+        long id = reserve(c, opcode, pageNumber, writeData, Thread.currentThread(), null, null, true, deadlineNanos);
+        publish(c, c.pending.entry(id), id, deadlineNanos);
+        return id;
     }
 
     /**
@@ -38,18 +41,19 @@ final class Posting {
      */
     CompletableFuture<Object> postAsync(Connection c, byte opcode, long pageNumber, MemorySegment writeData,
             MemorySegment readDestination, boolean mayWait, long deadlineNanos) throws PageStoreException {
-        Pending p;
+        // This call's own reference: the answer, or the manager's death, may free the entry and another request
+        // reuse it at any moment after the registration.
+        CompletableFuture<Object> future = new CompletableFuture<>();
+        long id;
         try {
-            p = reserve(c, opcode, pageNumber, writeData, null, readDestination, mayWait, deadlineNanos);
+            id = reserve(c, opcode, pageNumber, writeData, null, future, readDestination, mayWait, deadlineNanos);
         } catch (PageStoreException e) {
             if (e.code() == ErrorCode.BUSY) {
                 return CompletableFuture.failedFuture(e);
             }
             throw e;
         }
-        // Taken before the publish: the answer may free the entry, and another request reuse it, at once.
-        CompletableFuture<Object> future = p.future;
-        publish(c, p, p.id, deadlineNanos);
+        publish(c, c.pending.entry(id), id, deadlineNanos);
         return future;
     }
 
@@ -67,43 +71,47 @@ final class Posting {
             }
             throw e;
         }
-        Pending p;
+        long id;
         try {
-            p = c.pending.registerPolled(opcode, pageNumber, true, readDestination, tag);
+            id = c.pending.registerPolled(opcode, pageNumber, true, readDestination, tag);
         } catch (RuntimeException e) {
             c.giveBack(1);
             throw closedOr(c, e);
         }
+        Pending p = c.pending.entry(id);
         try {
             fill(c, p, writeData);
         } catch (RuntimeException e) {
-            c.pending.forget(p, p.id);
+            c.pending.forget(p, id);
             throw closedOr(c, e);
         }
-        publish(c, p, p.id, deadlineNanos);
+        publish(c, p, id, deadlineNanos);
         return true;
     }
 
-    /** Everything before the lock: a permit (waiting until the deadline), the entry and id, the data and its CRC. */
-    private static Pending reserve(Connection c, byte opcode, long pageNumber, MemorySegment writeData,
-            Thread waiter, MemorySegment readDestination, boolean mayWait, long deadlineNanos)
+    /**
+     * Everything before the lock: a permit (waiting until the deadline), the entry and id, the data and its CRC.
+     * Returns the id.
+     */
+    private static long reserve(Connection c, byte opcode, long pageNumber, MemorySegment writeData, Thread waiter,
+            CompletableFuture<Object> future, MemorySegment readDestination, boolean mayWait, long deadlineNanos)
             throws PageStoreException {
         boolean data = opcode == RequestDescriptor.OPCODE_READ || opcode == RequestDescriptor.OPCODE_WRITE;
         c.acquirePermits(1, mayWait, deadlineNanos);
-        Pending p;
+        long id;
         try {
-            p = c.pending.register(opcode, data ? pageNumber : 0, data, waiter, readDestination);
+            id = c.pending.register(opcode, data ? pageNumber : 0, data, waiter, future, readDestination);
         } catch (RuntimeException e) {
             c.giveBack(1);
             throw closedOr(c, e);
         }
         try {
-            fill(c, p, writeData);
+            fill(c, c.pending.entry(id), writeData);
         } catch (RuntimeException e) {
-            c.pending.forget(p, p.id);
+            c.pending.forget(c.pending.entry(id), id);
             throw closedOr(c, e);
         }
-        return p;
+        return id;
     }
 
     /** Under the lock: the descriptor and one publish. */
@@ -147,9 +155,10 @@ final class Posting {
                 byte opcode = i == 0 ? RequestDescriptor.OPCODE_BATCH_BEGIN : i == n + 1
                         ? RequestDescriptor.OPCODE_BATCH_END : RequestDescriptor.OPCODE_WRITE;
                 boolean write = opcode == RequestDescriptor.OPCODE_WRITE;
-                members[i] = c.pending.register(opcode, write ? pageNumbers[i - 1] : 0, write, null, null);
-                ids[i] = members[i].id;
-                parts[i] = members[i].future;  // taken now: once published, an answer may free the entry
+                CompletableFuture<Object> part = new CompletableFuture<>();
+                parts[i] = part;
+                ids[i] = c.pending.register(opcode, write ? pageNumbers[i - 1] : 0, write, null, part, null);
+                members[i] = c.pending.entry(ids[i]);
                 registered++;
                 if (write) {
                     fill(c, members[i], MemorySegment.ofArray(data[i - 1]));
@@ -212,12 +221,13 @@ final class Posting {
      * Reserves an entry, and so its slot, for a write of {@code pageNumber} that the caller builds in place
      * ({@link PageClaims}); nothing is sent until {@link #commitClaimed}.
      */
-    Pending claimWrite(Connection c, long pageNumber, long deadlineNanos) throws PageStoreException {
-        Pending p = reserve(c, RequestDescriptor.OPCODE_WRITE, pageNumber, null, Thread.currentThread(), null, true,
-                deadlineNanos);
+    long claimWrite(Connection c, long pageNumber, long deadlineNanos) throws PageStoreException {
+        long id = reserve(c, RequestDescriptor.OPCODE_WRITE, pageNumber, null, Thread.currentThread(), null, null,
+                true, deadlineNanos);
+        Pending p = c.pending.entry(id);
         p.deadlineNanos = deadlineNanos;
-        c.pending.claim(p, p.id);
-        return p;
+        c.pending.claim(p, id);
+        return id;
     }
 
     /** Sends a claimed write: the CRC of what its slot holds now, then its descriptor. */

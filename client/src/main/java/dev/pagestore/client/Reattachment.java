@@ -128,29 +128,40 @@ final class Reattachment {
         reattacher.start();
     }
 
-    /** See {@link PageStoreClient#reattach}: attaches again now, waiting up to {@code timeout}. */
-    synchronized void reattach(Duration timeout) throws PageStoreException {
+    /**
+     * See {@link PageStoreClient#reattach}: attaches again now, waiting up to {@code timeout}. The attempts run
+     * without this object's monitor, so other threads' calls fail fast (MANAGER_GONE) meanwhile instead of waiting
+     * behind it; only the swap takes the monitor.
+     */
+    void reattach(Duration timeout) throws PageStoreException {
         long deadline = System.nanoTime() + timeout.toNanos();
         PageStoreException last = null;
         while (System.nanoTime() < deadline) {
-            if (closed) {
-                throw new PageStoreException(ErrorCode.CLOSED, "the client is closed");
-            }
-            Connection next = nextConnection;
-            if (next != null) {
-                nextConnection = null;
-                replaceWith(next);
-                return;
+            synchronized (this) {
+                if (closed) {
+                    throw new PageStoreException(ErrorCode.CLOSED, "the client is closed");
+                }
+                Connection next = nextConnection;
+                if (next != null) {
+                    nextConnection = null;
+                    replaceWith(next);
+                    return;
+                }
             }
             try {
                 Connection fresh = connect(directory, socket, options);
-                if (closed) {
-                    fresh.close(OLD_CONNECTION_DETACH);
-                    throw new PageStoreException(ErrorCode.CLOSED, "the client is closed");
+                synchronized (this) {
+                    if (closed) {
+                        fresh.close(OLD_CONNECTION_DETACH);
+                        throw new PageStoreException(ErrorCode.CLOSED, "the client is closed");
+                    }
+                    replaceWith(fresh);
                 }
-                replaceWith(fresh);
                 return;
             } catch (PageStoreException e) {
+                if (e.code() == ErrorCode.CLOSED) {
+                    throw e;
+                }
                 last = e;
                 try {
                     Thread.sleep(20);

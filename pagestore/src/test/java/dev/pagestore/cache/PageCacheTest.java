@@ -51,6 +51,22 @@ class PageCacheTest {
             }
         }
 
+        int readManyCalls;
+
+        @Override
+        public java.util.List<byte[]> readMany(long[] pageNumbers) throws IOException {
+            readManyCalls++;
+            return BackingStore.super.readMany(pageNumbers);
+        }
+
+        /** Answers later, on another thread, as the client's asynchronous read does. */
+        @Override
+        public java.util.concurrent.CompletableFuture<byte[]> readAsync(long pageNumber) {
+            byte[] data = read(pageNumber);
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> data,
+                    java.util.concurrent.CompletableFuture.delayedExecutor(20, java.util.concurrent.TimeUnit.MILLISECONDS));
+        }
+
         @Override
         public long version(long pageNumber) {
             return (epoch << 32) + versions.getOrDefault(pageNumber % 8, 0L);
@@ -210,6 +226,7 @@ class PageCacheTest {
         assertArrayEquals(page(2), pages.get(1));
         assertArrayEquals(page(3), pages.get(2));
         assertEquals(readsBefore + 2, store.reads, "page 2 was a hit; 1 and 3 came from the store");
+        assertEquals(1, store.readManyCalls, "the misses in one batch");
         pages.get(0)[0] = 99;  // the caller's copy: the cache keeps its own
         assertArrayEquals(page(1), a.read(1));
         assertEquals(readsBefore + 2, store.reads, "the batch's misses are cached");
@@ -232,7 +249,9 @@ class PageCacheTest {
     @Test
     void shouldFillAsynchronouslyAndAnswerHitsAtOnce() throws Exception {
         store.pages.put(7L, page(7));
-        assertArrayEquals(page(7), a.readAsync(7).get());
+        java.util.concurrent.CompletableFuture<byte[]> miss = a.readAsync(7);
+        assertTrue(!miss.isDone(), "a miss waits for the store");
+        assertArrayEquals(page(7), miss.get());
         java.util.concurrent.CompletableFuture<byte[]> hit = a.readAsync(7);
         assertTrue(hit.isDone(), "a hit needs no store");
         assertArrayEquals(page(7), hit.get());
@@ -257,5 +276,7 @@ class PageCacheTest {
         a.write(8, page(5));
         assertEquals(8, view.get(0), "a view keeps the image of its moment");
         assertEquals(5, a.readView(8).get(0));
+        assertThrows(IllegalArgumentException.class,
+                () -> a.read(8, java.lang.foreign.MemorySegment.ofArray(new byte[PAGE - 1])));
     }
 }

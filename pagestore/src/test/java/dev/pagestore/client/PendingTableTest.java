@@ -33,7 +33,8 @@ class PendingTableTest {
 
     private static Pending register(PendingTable table, long page, Thread waiter) {
         assertTrue(table.permits.tryAcquire(), "a permit for every registration");
-        return table.register(RequestDescriptor.OPCODE_READ, page, true, waiter, null);
+        return table.entry(table.register(RequestDescriptor.OPCODE_READ, page, true, waiter,
+                waiter == null ? new java.util.concurrent.CompletableFuture<>() : null, null));
     }
 
     @Test
@@ -73,11 +74,12 @@ class PendingTableTest {
         for (int round = 0; round < 100; round++) {
             Pending[] live = new Pending[4];
             for (int i = 0; i < 4; i++) {
-                live[i] = table.register(RequestDescriptor.OPCODE_READ, i, true, null, null);
+                live[i] = table.entry(table.register(RequestDescriptor.OPCODE_READ, i, true, null, null, null));
                 ids.add(live[i].id);
             }
             assertThrows(IllegalStateException.class,
-                    () -> table.register(RequestDescriptor.OPCODE_READ, 9, true, null, null), "more than the permits");
+                    () -> table.register(RequestDescriptor.OPCODE_READ, 9, true, null, null, null),
+                    "more than the permits");
             for (Pending p : live) {
                 table.forget(p, p.id);
             }
@@ -137,6 +139,8 @@ class PendingTableTest {
         assertEquals(1, table.permits.availablePermits(), "held while its page is copied out");
         assertEquals(Pending.DELIVERING, p.state);
         assertNull(table.fail(p, id, ErrorCode.MANAGER_GONE, "late"), "a failure cannot overtake the delivery");
+        assertEquals(Pending.DELIVERING, p.state);
+        assertFalse(out.future.isDone(), "the deliverer completes it, after the copy");
         table.delivered(p, id);
         assertEquals(2, table.permits.availablePermits());
         assertEquals(0, table.unattended());
@@ -158,6 +162,38 @@ class PendingTableTest {
         assertEquals(2, table.permits.availablePermits(), "the asynchronous and the abandoned entries are free");
         table.collected(sync, sync.id);
         assertEquals(3, table.permits.availablePermits());
+        assertEquals(0, table.unattended());
+    }
+
+    @Test
+    void shouldFreeAFencedEntryWhoseReleaseCameBeforeItsCallerCollected() {
+        PendingTable table = new PendingTable(1);
+        Pending p = syncRead(table, 6);
+        long id = p.id;
+        assertEquals(PendingAnswer.WAKE, table.answer(id, CompletionDescriptor.STATUS_TIMEOUT,
+                CompletionDescriptor.RESULT_SLOT_FENCED, true, false, out));
+        // The release is in the same batch the waiter reaps, before it collects its TIMEOUT.
+        assertEquals(PendingAnswer.DONE, table.answer(id, CompletionDescriptor.STATUS_TIMEOUT,
+                CompletionDescriptor.RESULT_SLOT_RELEASED, false, false, out));
+        assertEquals(0, table.permits.availablePermits(), "still the caller's to collect");
+        table.collected(p, id);
+        assertEquals(Pending.FREE, p.state, "freed by the collect: nothing else would free it");
+        assertEquals(1, table.permits.availablePermits());
+        assertEquals(0, table.unattended());
+    }
+
+    @Test
+    void shouldFreeAPolledEntryWhoseReleaseCameWhileAPollerHandedItsTimeoutOver() {
+        PendingTable table = new PendingTable(1);
+        assertTrue(table.permits.tryAcquire());
+        long id = table.registerPolled(RequestDescriptor.OPCODE_READ, 2, true, null, 77);
+        Pending p = table.entry(id);
+        table.answer(id, CompletionDescriptor.STATUS_TIMEOUT, CompletionDescriptor.RESULT_SLOT_FENCED, true, false, out);
+        assertEquals(id, table.claimPolled(p));
+        assertEquals(PendingAnswer.DONE, table.answer(id, CompletionDescriptor.STATUS_TIMEOUT,
+                CompletionDescriptor.RESULT_SLOT_RELEASED, false, true, out));
+        table.collected(p, id);
+        assertEquals(1, table.permits.availablePermits());
         assertEquals(0, table.unattended());
     }
 }

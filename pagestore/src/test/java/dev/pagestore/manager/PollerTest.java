@@ -142,6 +142,7 @@ class PollerTest {
             assertFalse(poller.trySubmitRead(20, destination, 20, TIMEOUT), "every slot is taken: nothing sent");
             CompletableFuture<byte[]> busy = client.readAsync(20, TIMEOUT);
             assertTrue(busy.isCompletedExceptionally());
+            assertEquals(ErrorCode.BUSY, ((dev.pagestore.client.PageStoreException) busy.exceptionNow()).code());
             manager.close();
             Map<Long, ErrorCode> failed = new HashMap<>();
             long deadline = System.nanoTime() + 10_000_000_000L;
@@ -155,6 +156,27 @@ class PollerTest {
             assertNull(failed.get(20L));
         } finally {
             manager.close();
+        }
+    }
+
+    @Test
+    void shouldHandBackASubmissionToAnOwnerThatOnlyEverPollsWithoutWaiting() throws Exception {
+        try (PageStoreManager manager = PageStoreManager.start(config());
+                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults());
+                Arena arena = Arena.ofConfined()) {
+            client.write(9, page(4096, 9, 3));
+            Poller poller = client.poller();
+            MemorySegment destination = arena.allocate(4096);
+            assertTrue(poller.trySubmitRead(9, destination, 5, TIMEOUT));
+            long[] tags = new long[1];
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            // Nobody else reads the ring: a poll that never waits must read it itself.
+            while (poller.poll((tag, error) -> tags[0] = error == null ? tag : -1, 1, Duration.ZERO) == 0) {
+                assertTrue(System.nanoTime() < deadline, "a zero-wait poll never read the ring");
+                Thread.onSpinWait();
+            }
+            assertEquals(5, tags[0]);
+            assertArrayEquals(page(4096, 9, 3), destination.toArray(ValueLayout.JAVA_BYTE));
         }
     }
 }
