@@ -35,61 +35,11 @@ public interface BackingStore {
 
     /** A whole process's store: any thread, through the facade's shared clients. */
     static BackingStore of(PageStore store) {
-        return new BackingStore() {
-            @Override
-            public byte[] read(long pageNumber) throws IOException {
-                return store.read(pageNumber);
-            }
-
-            @Override
-            public void write(long pageNumber, byte[] data) throws IOException {
-                store.write(pageNumber, data);
-            }
-
-            @Override
-            public void writeBatch(long[] pageNumbers, byte[][] data) throws IOException {
-                store.writeBatch(pageNumbers, data);
-            }
-
-            @Override
-            public List<byte[]> readMany(long[] pageNumbers) throws IOException {
-                return store.readMany(pageNumbers);
-            }
-
-            @Override
-            public CompletableFuture<byte[]> readAsync(long pageNumber) throws IOException {
-                return store.readAsync(pageNumber);
-            }
-        };
+        return new ClientStore(store::client);
     }
 
     /** A client's store. */
     static BackingStore of(PageStoreClient client) {
-        return new BackingStore() {
-            @Override
-            public byte[] read(long pageNumber) throws IOException {
-                return client.read(pageNumber);
-            }
-
-            @Override
-            public void write(long pageNumber, byte[] data) throws IOException {
-                client.write(pageNumber, data);
-            }
-
-            @Override
-            public void writeBatch(long[] pageNumbers, byte[][] data) throws IOException {
-                client.writeBatch(pageNumbers, data);
-            }
-
-            @Override
-            public List<byte[]> readMany(long[] pageNumbers) throws IOException {
-                return client.readMany(pageNumbers);
-            }
-
-            @Override
-            public CompletableFuture<byte[]> readAsync(long pageNumber) throws IOException {
-                return client.readAsync(pageNumber);
-            }
-        };
+        return new ClientStore(() -> client);
     }
 }

@@ -144,14 +144,7 @@ final class Completions {
                         int n = platform && timeLeft
                                 ? ring.awaitAvailable(BATCH, Math.min(deadlineNanos, now + SLICE_NANOS))
                                 : ring.available(BATCH);
-                        int done = n > 0 ? deliver(n, false) : 0;
-                        if (done > 0) {
-                            ring.release(done);
-                        }
-                        if (done < n) {
-                            leftToCompletionThread = true;
-                            LockSupport.unpark(completionThread);
-                        }
+                        leftToCompletionThread = !handOver(n);
                     } catch (RuntimeException e) {
                         connection.failAll(ErrorCode.PROTOCOL_ERROR, "completion ring broken: " + e.getMessage());
                     } finally {
@@ -227,14 +220,25 @@ final class Completions {
             if (n == 0) {
                 continue;
             }
-            int done = deliver(n, false);
-            if (done > 0) {
-                ring.release(done);
-            }
-            if (done < n) {
-                LockSupport.unpark(completionThread);
+            if (!handOver(n)) {
                 return false;
             }
+        }
+        return true;
+    }
+
+    /**
+     * Hands the {@code n} available completions over on a thread that is not the completion thread; false when it
+     * stopped at an asynchronous answer, which it leaves (and wakes) the completion thread for.
+     */
+    private boolean handOver(int n) {
+        int done = n > 0 ? deliver(n, false) : 0;
+        if (done > 0) {
+            ring.release(done);
+        }
+        if (done < n) {
+            LockSupport.unpark(completionThread);
+            return false;
         }
         return true;
     }

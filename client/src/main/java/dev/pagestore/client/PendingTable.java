@@ -68,8 +68,7 @@ final class PendingTable {
      * Takes a free entry for a new request (the caller holds a permit for it) and gives it a new id.
      *
      * @param waiter the thread that will wait in a synchronous call, or null for an asynchronous request
-     * @param future   an asynchronous request's future (the poster keeps it: the entry may be freed by the manager's
-     *                 death and reused before the poster looks again), or null
+     * @param future an asynchronous request's future, which the poster keeps (the entry may be reused at once)
      * @return the request's id; its entry is {@link #entry(long)}
      */
     synchronized long register(byte opcode, long pageNumber, boolean data, Thread waiter,
@@ -296,10 +295,10 @@ final class PendingTable {
         }
     }
 
-    /** Marks live request {@code id} as a claim: its slot is lent to its caller until it commits or aborts. */
-    synchronized void claim(Pending p, long id) {
-        if (p.id == id && p.state == Pending.LIVE) {
-            p.claimed = true;
+    /** Marks live request {@code id} as a claim (its slot lent to its caller until it commits or aborts), or not. */
+    synchronized void claim(Pending p, long id, boolean claimed) {
+        if (p.id == id && (p.state == Pending.LIVE || !claimed)) {
+            p.claimed = claimed;
         }
     }
 
@@ -311,13 +310,6 @@ final class PendingTable {
         Pending p = entryOf(id);
         return p != null && p.claimed && p.waiter == owner
                 && (p.state == Pending.LIVE || p.state == Pending.FAILED) ? p : null;
-    }
-
-    /** A claim is being committed: its slot is no longer the caller's to write. */
-    synchronized void unclaim(Pending p, long id) {
-        if (p.id == id) {
-            p.claimed = false;
-        }
     }
 
     /** Entry {@code index} for a poll's scan; every use names the request by id. */

@@ -226,13 +226,13 @@ final class Posting {
                 true, deadlineNanos);
         Pending p = c.pending.entry(id);
         p.deadlineNanos = deadlineNanos;
-        c.pending.claim(p, id);
+        c.pending.claim(p, id, true);
         return id;
     }
 
     /** Sends a claimed write: the CRC of what its slot holds now, then its descriptor. */
     void commitClaimed(Connection c, Pending p, long id) throws PageStoreException {
-        c.pending.unclaim(p, id);
+        c.pending.claim(p, id, false);
         checksum(c, p);
         publish(c, p, id, p.deadlineNanos);
     }

@@ -85,6 +85,17 @@ class PageCacheTest {
     }
 
     private final FakeStore store = new FakeStore();
+
+    /** Between the store's next read of a page and its return, cache A's write of {@code page} is acknowledged. */
+    private void aWritesDuringTheNextRead(long pageNumber, byte[] data) {
+        store.duringRead = () -> {
+            try {
+                a.write(pageNumber, data);
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        };
+    }
     private final PageCache a = new PageCache(store, store, 16 * PAGE);
     private final PageCache b = new PageCache(store, store, 16 * PAGE);
 
@@ -112,13 +123,7 @@ class PageCacheTest {
     void shouldDropAPageReadWhileAWriteToItWasAcknowledged() throws IOException {
         store.pages.put(2L, page(1));
         // B's read returns the old image, and A's write is acknowledged before B caches it.
-        store.duringRead = () -> {
-            try {
-                a.write(2, page(2));
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        };
+        aWritesDuringTheNextRead(2, page(2));
         assertArrayEquals(page(1), b.read(2), "the read itself raced the write");
         assertArrayEquals(page(2), b.read(2), "the cached old image must not be served");
     }
@@ -235,13 +240,7 @@ class PageCacheTest {
     @Test
     void shouldCacheABatchPageReadWhileAWriteToItWasAcknowledgedOnlyAsStale() throws IOException {
         store.pages.put(2L, page(1));
-        store.duringRead = () -> {
-            try {
-                a.write(2, page(2));
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        };
+        aWritesDuringTheNextRead(2, page(2));
         assertArrayEquals(page(1), b.readMany(new long[] {2}).get(0), "the read itself raced the write");
         assertArrayEquals(page(2), b.read(2), "the old image read by the batch is never served");
     }
