@@ -18,8 +18,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * synchronous call takes it when it is free and sleeps on the ring itself, so its answer wakes it directly, with no
  * second thread in between (the manager's wake is the only one). While it holds the lock it answers other
  * synchronous callers too (records their outcome and unparks them), and frees abandoned requests; at the first
- * answer to an asynchronous request it stops and leaves the rest to the completion thread, so futures always
- * complete on that one thread. Leaving, it hands the lock on to another waiting platform thread.
+ * answer to an asynchronous request it stops and leaves the rest to the completion thread, so the futures the
+ * manager answers complete on that one thread. Leaving, it hands the lock on to another waiting platform thread. A
+ * poller ({@link #poll}) reads the ring the same way.
  *
  * <p>The completion thread takes the lock only while some outstanding request needs it
  * ({@link PendingTable#unattended()}: asynchronous requests, virtual threads' synchronous ones, which must not

@@ -13,6 +13,7 @@ import dev.pagestore.ipc.ring.RingProducer;
 import dev.pagestore.status.StatusView;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +54,7 @@ final class Connection {
     final RingProducer requests;
     final PendingTable pending;
     final Completions completions;
-    private final java.nio.ByteBuffer[] slotBuffers;
+    private final ByteBuffer[] slotBuffers;
     volatile boolean gone;
     volatile String goneDetail;
     private volatile boolean closing;
@@ -64,14 +65,14 @@ final class Connection {
         this.status = status;
         ChannelParameters parameters = channel.parameters();
         // Unanswered requests never exceed either ring's capacity (see claim), and a data request's slot is its
-        // pending entry's index; the rings are formatted alike today.
+        // pending entry's index: the smallest of the three bounds them all.
         this.capacity = Math.min(Math.min(parameters.completionRingCapacity(), parameters.requestRingCapacity()),
                 parameters.slotCount());
         this.pageSizeBytes = parameters.pageSizeBytes();
         this.capacityPages = status.capacityPages();
         this.requests = channel.requestProducer();
         this.pending = new PendingTable(capacity);
-        this.slotBuffers = new java.nio.ByteBuffer[capacity];
+        this.slotBuffers = new ByteBuffer[capacity];
         for (int slot = 0; slot < capacity; slot++) {
             slotBuffers[slot] = channel.buffer(slot).asByteBuffer();
         }
@@ -284,7 +285,7 @@ final class Connection {
      * Slot {@code slot} as a ByteBuffer of the whole page, position 0 (for the CRC): made once per slot, used only by
      * the request that holds the slot.
      */
-    java.nio.ByteBuffer slotBytes(int slot) {
+    ByteBuffer slotBytes(int slot) {
         return slotBuffers[slot].clear();
     }
 
