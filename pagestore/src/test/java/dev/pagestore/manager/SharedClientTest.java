@@ -253,11 +253,10 @@ class SharedClientTest {
         return null;
     }
 
-    /** Live threads of the client library (completion, lifeline, control threads), by their names. */
+    /** Live threads of the client library (completion threads and the manager watch), by their names. */
     private static long clientThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("pagestore-client") || t.getName().startsWith("pagestore-lifeline")
-                        || t.getName().startsWith("pagestore-control-client"))
+                .filter(t -> t.getName().startsWith("pagestore-client") || t.getName().startsWith("pagestore-manager"))
                 .count();
     }
 

@@ -1,7 +1,8 @@
 package dev.pagestore.ipc.channel;
 
+import dev.pagestore.ipc.control.ManagerWatch;
 import dev.pagestore.ipc.linux.ErrnoException;
-import dev.pagestore.ipc.linux.Futex;
+import dev.pagestore.ipc.linux.FutexWaitv;
 import dev.pagestore.ipc.linux.RobustFutexList;
 import dev.pagestore.ipc.memory.OrderedAccess;
 import java.io.IOException;
@@ -25,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * A robust futex belongs to a thread, and a thread that ends holding one reads to the kernel as a death. So the
  * manager holds every channel's lifeline on one thread that lives as long as the process,
  * {@code pagestore-lifeline-holder}, with its own {@link RobustFutexList}; it takes and frees lifelines on request
- * ({@link #hold}, {@link #release}) and never ends. The worker side ({@link Watch}) is one daemon thread per channel
- * that sleeps on the word, woken by a release, a death or its own close, so that closing the channel stops it before
- * the memory is unmapped.
+ * ({@link #hold}, {@link #release}) and never ends. On the worker side the process's one {@link ManagerWatch} thread
+ * sleeps on every channel's word at once, woken by a release or a death; closing a channel's {@link Watch} takes the
+ * word off that watch before the memory is unmapped.
  * Nothing the worker writes into the entry can make the manager write elsewhere: the manager never follows the
  * entry's link (see {@link RobustFutexList}).
  *
@@ -40,12 +41,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Lifeline {
     private static final Logger LOG = LoggerFactory.getLogger(Lifeline.class);
-    /**
-     * The longest worker-side sleep before it checks whether the channel is closing. Closing wakes the watch at once;
-     * the slice only bounds the rare close whose wake lands just before the watch goes to sleep.
-     */
-    static final long WATCH_SLICE_NANOS = 100_000_000L;
-
     private Lifeline() {
     }
 
@@ -60,12 +55,13 @@ public final class Lifeline {
     }
 
     /**
-     * Worker side: starts a thread that tells {@code onManagerDied} (once, with a detail) if the process holding the
-     * lifeline in {@code header} dies. Close the watch before unmapping {@code header}.
+     * Worker side: has the process's {@link ManagerWatch} tell {@code onManagerDied} (once, with a detail, on its
+     * thread) if the process holding the lifeline in {@code header} dies. Close the watch before unmapping
+     * {@code header}.
      */
     static Watch watch(MemorySegment header, String channelName, Consumer<String> onManagerDied) {
         Watch watch = new Watch(lifelineOf(header), channelName, onManagerDied);
-        watch.thread.start();
+        ManagerWatch.get().add(watch);
         return watch;
     }
 
@@ -73,13 +69,15 @@ public final class Lifeline {
         return header.asSlice(ChannelDescriptor.LIFELINE_OFFSET, RobustFutexList.ENTRY_BYTES);
     }
 
-    /** A worker's wait on one channel's lifeline. */
-    public static final class Watch implements AutoCloseable {
+    /**
+     * A worker's watch on one channel's lifeline, looked after by the process's {@link ManagerWatch} (which sleeps on
+     * every channel's lifeline at once).
+     */
+    public static final class Watch implements AutoCloseable, ManagerWatch.Watched {
         private final MemorySegment entry;
         private final MemorySegment word;
         private final String channelName;
         private final Consumer<String> onManagerDied;
-        private final Thread thread;
         private volatile boolean closing;
 
         private Watch(MemorySegment entry, String channelName, Consumer<String> onManagerDied) {
@@ -87,56 +85,47 @@ public final class Lifeline {
             this.word = entry.asSlice(RobustFutexList.WORD_OFFSET, Integer.BYTES);
             this.channelName = channelName;
             this.onManagerDied = onManagerDied;
-            this.thread = new Thread(this::run, "pagestore-lifeline-watch-" + channelName);
-            this.thread.setDaemon(true);
         }
 
-        private void run() {
-            try {
-                while (!closing) {
-                    int value = OrderedAccess.getIntAcquire(entry, RobustFutexList.WORD_OFFSET);
-                    if ((value & RobustFutexList.FUTEX_OWNER_DIED) != 0) {
-                        if (!closing) {
-                            onManagerDied.accept("the manager process died holding the lifeline of channel "
-                                    + channelName + " (robust futex owner-dead)");
-                        }
-                        return;
+        @Override
+        public int descriptor() {
+            return -1;
+        }
+
+        @Override
+        public boolean look(boolean readable, FutexWaitv sleepOn) {
+            while (!closing) {
+                int value = OrderedAccess.getIntAcquire(entry, RobustFutexList.WORD_OFFSET);
+                if ((value & RobustFutexList.FUTEX_OWNER_DIED) != 0) {
+                    try {
+                        onManagerDied.accept("the manager process died holding the lifeline of channel "
+                                + channelName + " (robust futex owner-dead)");
+                    } catch (RuntimeException e) {
+                        LOG.warn("lifeline watch of channel {}: the report of the manager's death failed: {}",
+                                channelName, e.toString());
                     }
-                    if (value == 0) {
-                        return;  // the manager closed the channel and let go: not a death
-                    }
-                    if ((value & RobustFutexList.FUTEX_WAITERS) == 0) {
-                        // Announce the wait, so that a release or the kernel's owner-dead marking wakes this thread.
-                        OrderedAccess.compareAndSetInt(entry, RobustFutexList.WORD_OFFSET, value,
-                                value | RobustFutexList.FUTEX_WAITERS);
-                        continue;
-                    }
-                    Futex.await(word, value, WATCH_SLICE_NANOS);
+                    return false;
                 }
-            } catch (RuntimeException e) {
-                LOG.warn("lifeline watch of channel {} stopped: {}", channelName, e.toString());
+                if (value == 0) {
+                    return false;  // the manager closed the channel and let go: not a death
+                }
+                if ((value & RobustFutexList.FUTEX_WAITERS) == 0) {
+                    // Announce the wait, so that a release or the kernel's owner-dead marking wakes the watch.
+                    OrderedAccess.compareAndSetInt(entry, RobustFutexList.WORD_OFFSET, value,
+                            value | RobustFutexList.FUTEX_WAITERS);
+                    continue;
+                }
+                sleepOn.add(word, value);  // when the array is full, this word is looked at every slice instead
+                return true;
             }
+            return false;
         }
 
-        /** Stops watching; returns once the thread no longer touches the channel's memory. */
+        /** Stops watching; returns once the watch no longer touches the channel's memory. */
         @Override
         public void close() {
             closing = true;
-            if (Thread.currentThread() == thread) {
-                return;
-            }
-            Futex.wake(word, 1);  // the watch re-checks `closing` and ends; the word itself is the manager's
-            boolean interrupted = false;
-            while (thread.isAlive()) {
-                try {
-                    thread.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            ManagerWatch.get().remove(this);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.pagestore.ipc.control;
 
+import dev.pagestore.ipc.linux.FutexWaitv;
 import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.UnixSocket;
 import dev.pagestore.ipc.linux.UnixSocketAddress;
@@ -9,9 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,15 +26,15 @@ import org.slf4j.LoggerFactory;
  * client closes whatever was not taken when it closes.
  *
  * <h2>Liveness</h2>
- * The open connection is the signal, both ways. One daemon reader thread per client ({@link ControlClientReader})
- * sits blocked in {@code read} for the whole attachment; when the manager process dies the kernel closes its end, the
- * read returns end of stream (or fails with a reset) at once, and the thread calls the {@link ManagerGoneListener},
- * within milliseconds, with no heartbeat. Symmetrically, if this worker dies, the manager sees the same on its side. A manager that ends this
+ * The open connection is the signal, both ways. While attached, the process's one {@link ManagerWatch} thread looks
+ * at the socket (at every wake, at least every {@link ManagerWatch#SLICE_NANOS}); when the manager process dies the
+ * kernel closes its end, the read returns end of stream (or fails with a reset), and the watch calls the
+ * {@link ManagerGoneListener}, with no heartbeat. The channel's lifeline, on the same watch, tells of a death sooner. Symmetrically, if this worker dies, the manager sees the same on its side. A manager that ends this
  * session while alive ({@link ControlServer#endSession}) says why first (REFUSED, {@link RefusalCode#SESSION_ENDED}),
  * and the listener hears it with {@link ManagerGoneEvent.Cause#SESSION_ENDED} and the reason.
  *
  * <h2>Thread safety</h2>
- * All methods may be called from any thread. The listener runs on the reader thread.
+ * All methods may be called from any thread. The listener runs on the {@link ManagerWatch} thread.
  */
 public final class ControlClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlClient.class);
@@ -45,17 +44,26 @@ public final class ControlClient implements AutoCloseable {
     private final UnixSocket socket;
     private final AttachRequest request;
     private final ClientState state = new ClientState();
-    private final ControlClientReader readerTask;
-    private final Thread reader;
+    private final ControlClientReader reader;
     private final Object writeLock = new Object();
+    /** This connection as the process's {@link ManagerWatch} sees it, from ATTACHED until detach or close. */
+    private final ManagerWatch.Watched watched = new ManagerWatch.Watched() {
+        @Override
+        public int descriptor() {
+            return socket.isClosed() ? -1 : socket.pollDescriptor();
+        }
+
+        @Override
+        public boolean look(boolean readable, FutexWaitv sleepOn) {
+            return !socket.isClosed() && (!readable || reader.readAvailable());
+        }
+    };
 
     private ControlClient(Path socketPath, UnixSocket socket, AttachRequest request, ManagerGoneListener listener) {
         this.socketPath = socketPath;
         this.socket = socket;
         this.request = request;
-        this.readerTask = new ControlClientReader(socketPath, socket, listener, state);
-        this.reader = new Thread(readerTask, "pagestore-control-client");
-        this.reader.setDaemon(true);
+        this.reader = new ControlClientReader(socketPath, socket, listener, state);
     }
 
     /**
@@ -82,19 +90,12 @@ public final class ControlClient implements AutoCloseable {
         boolean success = false;
         try {
             ControlClient client = new ControlClient(socketPath, socket, request, listener);
-            client.reader.start();
             try {
                 client.write(request);
             } catch (IOException e) {
                 // A manager that turns a peer away at accept (one it cannot name) sends REFUSED and closes before
-                // ATTACH is read: the reason may be waiting for the reader. Either it is, or the reader sees the end.
-                if (!client.state.reply.isDone()) {
-                    try {
-                        client.state.reply.get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    } catch (ExecutionException | TimeoutException | InterruptedException ignored) {
-                        // no answer: the failed write is the news
-                    }
-                }
+                // ATTACH is read: the reason may be waiting to be read. Either it is, or the read sees the end.
+                client.reader.readUntil(client.state.reply, deadlineNanos);
                 if (client.state.reply.getNow(null) instanceof Refusal refusal) {
                     client.abandon();
                     throw new AttachRefusedException(refusal);
@@ -103,7 +104,8 @@ public final class ControlClient implements AutoCloseable {
                 throw new IOException("the manager at " + socketPath + " closed the connection before ATTACH was"
                         + " sent (" + e.getMessage() + ")", e);
             }
-            client.awaitAttached(Duration.ofNanos(Math.max(1, deadlineNanos - System.nanoTime())), timeout);
+            client.awaitAttached(deadlineNanos, timeout);
+            ManagerWatch.get().add(client.watched);
             success = true;
             return client;
         } finally {
@@ -126,21 +128,19 @@ public final class ControlClient implements AutoCloseable {
         }
     }
 
-    private void awaitAttached(Duration timeout, Duration requestedTimeout) throws IOException {
+    private void awaitAttached(long deadlineNanos, Duration requestedTimeout) throws IOException {
+        reader.readUntil(state.reply, deadlineNanos);
         ControlMessage answer;
         try {
-            answer = state.reply.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
+            answer = state.reply.getNow(null);
+        } catch (CompletionException e) {
+            abandon();
+            throw new IOException("attach to " + socketPath + " failed: " + e.getCause().getMessage(), e.getCause());
+        }
+        if (answer == null) {
             abandon();
             throw new IOException("the manager at " + socketPath + " did not answer ATTACH within "
                     + requestedTimeout);
-        } catch (ExecutionException e) {
-            abandon();
-            throw new IOException("attach to " + socketPath + " failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            abandon();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for the manager's answer to ATTACH", e);
         }
         if (answer instanceof Refusal refusal) {
             abandon();
@@ -229,16 +229,17 @@ public final class ControlClient implements AutoCloseable {
             }
             state.phase = ClientState.Phase.DETACHING;
         }
+        long deadlineNanos = System.nanoTime() + timeout.toNanos();
+        ManagerWatch.get().remove(watched);  // this thread reads the answer: one reader at a time
         try {
             write(new DetachRequest());
-            state.detached.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            throw new IOException("the manager did not answer DETACH within " + timeout);
-        } catch (ExecutionException e) {
+            reader.readUntil(state.detached, deadlineNanos);
+            if (!state.detached.isDone()) {
+                throw new IOException("the manager did not answer DETACH within " + timeout);
+            }
+            state.detached.join();
+        } catch (CompletionException e) {
             throw new IOException("detach failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while detaching", e);
         } finally {
             abandon();
         }
@@ -265,7 +266,8 @@ public final class ControlClient implements AutoCloseable {
     /** Closes the connection without a goodbye and without an event, and any descriptor not taken. */
     private void abandon() {
         state.abandon();
-        socket.close();  // wakes the reader thread with end of stream
+        ManagerWatch.get().remove(watched);
+        socket.close();
     }
 
     private void write(ControlMessage message) throws IOException {
@@ -293,6 +295,6 @@ public final class ControlClient implements AutoCloseable {
      * Does nothing once the connection has ended.
      */
     public void reportManagerDied(String detail) {
-        readerTask.ended(ManagerGoneEvent.Cause.PROCESS_DIED, detail, null);
+        reader.ended(ManagerGoneEvent.Cause.PROCESS_DIED, detail, null);
     }
 }

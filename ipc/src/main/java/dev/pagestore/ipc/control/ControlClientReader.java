@@ -4,48 +4,78 @@ import dev.pagestore.ipc.linux.UnixSocket;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link ControlClient}'s reader thread: blocked in {@code read} for the whole attachment, it applies each frame
- * from the manager to the {@link ClientState} and turns the connection's end (end of stream, a reset, a protocol
- * error, a REFUSED that ends the session, or a death learned elsewhere) into one {@link ManagerGoneEvent} for the
- * listener, unless this client ended the connection itself.
+ * A {@link ControlClient}'s reading of the manager's frames: it applies each frame to the {@link ClientState} and
+ * turns the connection's end (end of stream, a reset, a protocol error, a REFUSED that ends the session, or a death
+ * learned elsewhere) into one {@link ManagerGoneEvent} for the listener, unless this client ended the connection
+ * itself. The caller's thread reads while it waits for an answer (ATTACHED, DETACHED); in between, the process's
+ * {@link ManagerWatch} reads whatever arrives, so there is one reader at a time.
  *
- * <p>Thread safety: {@link #run()} on the reader thread; {@link #ended} from any thread.
+ * <p>Thread safety: {@link #readUntil} and {@link #readAvailable} by the one reader of the moment; {@link #ended}
+ * from any thread.
  */
-final class ControlClientReader implements Runnable {
+final class ControlClientReader {
     private static final Logger LOG = LoggerFactory.getLogger(ControlClient.class);
 
     private final Path socketPath;
     private final UnixSocket socket;
     private final ManagerGoneListener listener;
     private final ClientState state;
+    private final FrameReader frames;
 
     ControlClientReader(Path socketPath, UnixSocket socket, ManagerGoneListener listener, ClientState state) {
         this.socketPath = socketPath;
         this.socket = socket;
         this.listener = listener;
         this.state = state;
+        this.frames = new FrameReader(socket);
     }
 
-    @Override
-    public void run() {
-        FrameReader frames = new FrameReader(socket);
+    /**
+     * Caller's thread: reads frames until {@code awaited} is done, the connection ends or {@code deadlineNanos}
+     * passes (then {@code awaited} is left as it is, for the caller to report the time-out).
+     */
+    void readUntil(CompletableFuture<?> awaited, long deadlineNanos) {
+        while (!awaited.isDone()) {
+            if (deadlineNanos - System.nanoTime() <= 0 || !readOne(deadlineNanos, true)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * The watch's thread: reads the frames that have arrived, waiting only for the rest of a frame begun (at most a
+     * watch slice). False once the connection has ended.
+     */
+    boolean readAvailable() {
         try {
-            while (true) {
-                FrameReader.Frame frame = frames.read(Long.MAX_VALUE);
-                if (frame == null) {
-                    ended(ManagerGoneEvent.Cause.CONNECTION_CLOSED, frames.bytesIntoFrame() == 0
-                            ? "end of stream from the manager"
-                            : "end of stream " + frames.bytesIntoFrame() + " bytes into a frame", null);
-                    return;
-                }
-                if (!onMessage(frame)) {
-                    return;
+            while (!socket.isClosed() && socket.awaitReadable(0)) {
+                if (!readOne(System.nanoTime() + ManagerWatch.SLICE_NANOS, false)) {
+                    return false;
                 }
             }
+        } catch (IOException e) {
+            ended(ManagerGoneEvent.Cause.CONNECTION_RESET, "connection reset (" + e.getMessage() + ")", e);
+            return false;
+        }
+        return !socket.isClosed();
+    }
+
+    /** Reads and applies one frame; false when reading should stop (the connection ended, or the deadline passed). */
+    private boolean readOne(long deadlineNanos, boolean deadlineIsTheCallers) {
+        try {
+            FrameReader.Frame frame = frames.read(deadlineNanos);
+            if (frame == null) {
+                ended(ManagerGoneEvent.Cause.CONNECTION_CLOSED, frames.bytesIntoFrame() == 0
+                        ? "end of stream from the manager"
+                        : "end of stream " + frames.bytesIntoFrame() + " bytes into a frame", null);
+                return false;
+            }
+            return onMessage(frame);
         } catch (ControlProtocolException e) {
             LOG.error("manager at {} broke the control protocol: {}", socketPath, e.getMessage());
             ended(ManagerGoneEvent.Cause.PROTOCOL_ERROR, e.getMessage(), e);
@@ -53,11 +83,15 @@ final class ControlClientReader implements Runnable {
             // This client closed the socket (abandon, detach, close): ended() stays silent for closedByUs.
             ended(ManagerGoneEvent.Cause.CONNECTION_CLOSED, "connection closed", e);
         } catch (IOException e) {
+            if (deadlineIsTheCallers && deadlineNanos - System.nanoTime() <= 0) {
+                return false;  // the caller's wait is over; it says so in its own words
+            }
             ended(ManagerGoneEvent.Cause.CONNECTION_RESET, "connection reset (" + e.getMessage() + ")", e);
         } catch (RuntimeException | Error e) {
             LOG.error("control client reader of {} failed", socketPath, e);
             ended(ManagerGoneEvent.Cause.PROTOCOL_ERROR, "reader failed: " + e, null);
         }
+        return false;
     }
 
     /** Checks that {@code frame} carries exactly {@code expected} descriptors; closes them all when not. */
