@@ -51,7 +51,7 @@ class ManagerWatchTest {
             try (PageStoreClient third = PageStoreClient.attach(second, ClientOptions.defaults())) {
                 assertArrayEquals(page((byte) 2), third.read(1));
                 assertEquals(1, threads("pagestore-manager-watch"), "one watch for four attachments");
-                assertEquals(0, threads("pagestore-lifeline") + threads("pagestore-control-client"),
+                assertEquals(0, threads("pagestore-lifeline-watch") + threads("pagestore-control-client"),
                         "no liveness thread per channel");
             }
 
