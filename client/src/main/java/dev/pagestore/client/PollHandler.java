@@ -1,8 +1,8 @@
 package dev.pagestore.client;
 
 /**
- * Receives the outcomes of requests submitted with {@link PageStoreClient#trySubmitRead} and
- * {@link PageStoreClient#trySubmitWrite}, from {@link PageStoreClient#poll}, on the polling thread.
+ * Receives the outcomes of requests submitted with {@link Poller#trySubmitRead} and
+ * {@link Poller#trySubmitWrite}, from {@link Poller#poll}, on the polling thread.
  */
 @FunctionalInterface
 public interface PollHandler {

@@ -128,6 +128,12 @@ public final class BenchCommand implements Callable<Integer> {
                     + " outstanding.")
     boolean sync;
 
+    @Option(names = "--futures",
+            description = "The worker's one thread keeps --depth requests outstanding through futures, whose"
+                    + " callbacks run on the client's completion thread, instead of collecting them itself through"
+                    + " the client's poller (the default: no other thread of the worker runs per request).")
+    boolean futures;
+
     @Option(names = "--page-size", paramLabel = "BYTES", defaultValue = "4096",
             description = "The scratch store's page size: 4096, 8192 or 16384 (default ${DEFAULT-VALUE}); also fio's"
                     + " block size and RocksDB's value size.")
@@ -202,7 +208,7 @@ public final class BenchCommand implements Callable<Integer> {
             return EXIT_USAGE;
         }
         BenchSettings settings = new BenchSettings(workers, depth, warmupSeconds, durationSeconds, readPercent, pages,
-                skew, theta, cacheMiB, sync, pageSizeBytes, runs, peer, fioSync, managerOptions, seed, jsonFile,
+                skew, theta, cacheMiB, sync, futures, pageSizeBytes, runs, peer, fioSync, managerOptions, seed, jsonFile,
                 keep);
         try {
             if (peer == BenchSettings.Peer.FIO) {

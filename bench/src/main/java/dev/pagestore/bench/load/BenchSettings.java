@@ -16,6 +16,7 @@ import java.util.List;
  * @param theta            Zipf's exponent
  * @param cacheMiB         each worker's page cache (0: none)
  * @param sync             synchronous calls from {@code depth} threads per worker
+ * @param futures          asynchronous requests through futures instead of the client's poller
  * @param pageSizeBytes    the page size
  * @param runs             runs of the store (and as many of the peer, alternating)
  * @param peer             what to compare with
@@ -26,7 +27,7 @@ import java.util.List;
  * @param keep             keep the scratch store, the peer's data and the logs
  */
 record BenchSettings(int workers, int depth, double warmupSeconds, double durationSeconds, int readPercent, long pages,
-        Skew skew, double theta, long cacheMiB, boolean sync, int pageSizeBytes, int runs, Peer peer,
+        Skew skew, double theta, long cacheMiB, boolean sync, boolean futures, int pageSizeBytes, int runs, Peer peer,
         FioSync fioSync, List<String> managerOptions, long seed, Path jsonFile, boolean keep) {
 
     /** What the bench compares the store with. */
@@ -64,7 +65,7 @@ record BenchSettings(int workers, int depth, double warmupSeconds, double durati
 
     /** Worker {@code worker}'s workload: the same for all but the seed. */
     Workload workload(int worker) {
-        return new Workload(readPercent, pages, skew, theta, depth, synchronousCalls(), cacheMiB << 20,
+        return new Workload(readPercent, pages, skew, theta, depth, synchronousCalls(), futures, cacheMiB << 20,
                 pageSizeBytes, seed + worker);
     }
 

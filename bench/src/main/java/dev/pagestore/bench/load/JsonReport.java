@@ -72,6 +72,7 @@ final class JsonReport {
         map.put("workers", s.workers());
         map.put("depth", s.depth());
         map.put("sync", s.sync());
+        map.put("futures", s.futures());
         map.put("synchronousCalls", s.synchronousCalls());
         map.put("warmupSeconds", s.warmupSeconds());
         map.put("durationSeconds", s.durationSeconds());

@@ -43,7 +43,7 @@ final class RocksRunner implements Runner {
         String label = "run " + run + "/" + settings.runs() + " rocksdb";
         int threads = settings.workers() * settings.depth();
         Workload workload = new Workload(settings.readPercent(), settings.pages(), settings.skew(), settings.theta(),
-                threads, true, (settings.cacheMiB() << 20) * settings.workers(), settings.pageSizeBytes(),
+                threads, true, false, (settings.cacheMiB() << 20) * settings.workers(), settings.pageSizeBytes(),
                 settings.seed());  // 0 without --cache-mb: the worker then applies its floor and keeps no statistics
         List<String> args = new ArrayList<>(List.of(database.toString(), Long.toString(ProcessHandle.current().pid()),
                 Integer.toString(threads), Boolean.toString(run == 1)));

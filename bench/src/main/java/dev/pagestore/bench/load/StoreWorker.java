@@ -7,8 +7,8 @@ import java.util.Arrays;
 
 /**
  * One worker process of {@code pagestore bench}: attaches to the store's manager through the public client and runs
- * the {@link Workload}, either as one thread keeping {@code depth} asynchronous requests outstanding
- * ({@link AsyncStoreLoad}) or as {@code depth} threads of synchronous calls ({@link SyncStoreLoad}: with {@code sync},
+ * the {@link Workload}, either as one thread keeping {@code depth} asynchronous requests outstanding (collecting
+ * them itself, {@link PolledStoreLoad}, or through futures, {@link AsyncStoreLoad}) or as {@code depth} threads of synchronous calls ({@link SyncStoreLoad}: with {@code sync},
  * and always with a page cache, whose calls are synchronous). Speaks {@link WorkerHarness}'s protocol.
  *
  * <p>Arguments: {@code STORE_DIR BENCH_PID WORKER_INDEX key=value...} (the workload, {@link Workload#toArguments}).
@@ -33,8 +33,10 @@ public final class StoreWorker {
         try {
             if (workload.sync() || workload.cacheBytes() > 0) {
                 new SyncStoreLoad(store, options, workload, harness).run();
-            } else {
+            } else if (workload.futures()) {
                 new AsyncStoreLoad(store, options, workload, harness).run();
+            } else {
+                new PolledStoreLoad(store, options, workload, harness).run();
             }
         } catch (Exception e) {
             e.printStackTrace();

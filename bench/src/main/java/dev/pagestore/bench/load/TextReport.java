@@ -29,7 +29,8 @@ final class TextReport {
                 settings.workers(), settings.synchronousCalls()
                         ? settings.depth() + " threads of synchronous calls" + (settings.sync() ? ""
                         : " (the page cache's calls are synchronous)")
-                        : settings.depth() + " requests outstanding", settings.readPercent(),
+                        : settings.depth() + " requests outstanding (" + (settings.futures() ? "futures" : "polled")
+                        + ")", settings.readPercent(),
                 settings.skew() == Skew.ZIPFIAN ? "zipfian (theta " + settings.theta() + ")" : "uniform",
                 settings.pages(), settings.pageSizeBytes(), bytes(settings.workingSetBytes()));
         out.printf(Locale.ROOT, "  page cache: %s; each run: %s s warm-up, %s s measured; %d run%s%s%n",

@@ -17,11 +17,13 @@ import java.util.Map;
  * @param depth         requests each worker keeps outstanding (asynchronous), or its threads ({@code sync})
  * @param sync          threads making one synchronous call at a time, instead of one thread keeping {@code depth}
  *                      asynchronous requests outstanding
+ * @param futures       the one thread's requests complete futures (their callbacks run on the client's completion
+ *                      thread), instead of being collected by that thread itself through the client's poller
  * @param cacheBytes    each worker's page cache (0: none); reads and writes then go through it
  * @param pageSizeBytes the store's page size, and RocksDB's value size
  * @param seed          the first worker's random seed; worker {@code w} adds {@code w}
  */
-record Workload(int readPercent, long pages, Skew skew, double theta, int depth, boolean sync, long cacheBytes,
+record Workload(int readPercent, long pages, Skew skew, double theta, int depth, boolean sync, boolean futures, long cacheBytes,
         int pageSizeBytes, long seed) {
     Workload {
         if (readPercent < 0 || readPercent > 100) {
@@ -46,6 +48,7 @@ record Workload(int readPercent, long pages, Skew skew, double theta, int depth,
         arguments.add("theta=" + theta);
         arguments.add("depth=" + depth);
         arguments.add("sync=" + sync);
+        arguments.add("futures=" + futures);
         arguments.add("cacheBytes=" + cacheBytes);
         arguments.add("pageSizeBytes=" + pageSizeBytes);
         arguments.add("seed=" + seed);
@@ -65,7 +68,8 @@ record Workload(int readPercent, long pages, Skew skew, double theta, int depth,
         return new Workload(Integer.parseInt(value(values, "readPercent")), Long.parseLong(value(values, "pages")),
                 Skew.valueOf(value(values, "skew").toUpperCase(Locale.ROOT)),
                 Double.parseDouble(value(values, "theta")), Integer.parseInt(value(values, "depth")),
-                Boolean.parseBoolean(value(values, "sync")), Long.parseLong(value(values, "cacheBytes")),
+                Boolean.parseBoolean(value(values, "sync")), Boolean.parseBoolean(value(values, "futures")),
+                Long.parseLong(value(values, "cacheBytes")),
                 Integer.parseInt(value(values, "pageSizeBytes")), Long.parseLong(value(values, "seed")));
     }
 

@@ -70,7 +70,7 @@ class PlotScriptTest {
         List<Path> reports = new ArrayList<>();
         for (int workers : new int[] {1, 2, 4}) {
             Path json = directory.resolve("writes-sync-w" + workers + ".json");
-            BenchSettings settings = new BenchSettings(workers, 8, 15, 10, 0, 65_536, Skew.UNIFORM, 0.99, 0, true,
+            BenchSettings settings = new BenchSettings(workers, 8, 15, 10, 0, 65_536, Skew.UNIFORM, 0.99, 0, true, false,
                     4096, 2, BenchSettings.Peer.ROCKSDB, BenchSettings.FioSync.AUTO, List.of(), 1, json, false);
             JsonReport.write(json, settings, "/scratch", "ext4", List.of(
                     run("pagestore", 1, workers), run("rocksdb", 1, workers),

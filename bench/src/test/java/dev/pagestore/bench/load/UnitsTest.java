@@ -46,7 +46,7 @@ class UnitsTest {
     }
 
     private static BenchSettings settings(int readPercent, BenchSettings.FioSync fioSync) {
-        return new BenchSettings(1, 1, 0, 1, readPercent, 16, Skew.UNIFORM, 0.99, 0, false, 4096, 1,
+        return new BenchSettings(1, 1, 0, 1, readPercent, 16, Skew.UNIFORM, 0.99, 0, false, false, 4096, 1,
                 BenchSettings.Peer.FIO, fioSync, List.of(), 1, null, false);
     }
 
