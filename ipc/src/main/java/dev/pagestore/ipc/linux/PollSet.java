@@ -68,7 +68,10 @@ public final class PollSet {
         if (ready == -Errno.EINTR.number()) {
             return 0;  // a signal: the caller re-evaluates its deadlines and polls again
         }
-        return (int) Libc.check(ready, "poll", count + " descriptors");
+        if (ready < 0) {  // the message only on failure: a poller's every pass would otherwise make garbage
+            Libc.check(ready, "poll", count + " descriptors");
+        }
+        return ready;
     }
 
     /** The events {@code poll} reported for entry {@code index} ({@code POLLIN}, {@code POLLHUP}, ...). */
