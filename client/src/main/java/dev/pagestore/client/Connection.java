@@ -207,6 +207,20 @@ final class Connection {
      */
     long awaitAnswer(Pending p, long id, byte opcode, long pageNumber, MemorySegment readInto, long deadlineNanos)
             throws PageStoreException {
+        return awaitAnswer(p, id, opcode, pageNumber, readInto, null, deadlineNanos);
+    }
+
+    /**
+     * As {@link #awaitAnswer} for synchronous read {@code p}, its page copied into the next
+     * {@link #pageSizeBytes} bytes of {@code readInto} from its position (which is left as it is).
+     */
+    void awaitAnswerInto(Pending p, long id, long pageNumber, ByteBuffer readInto, long deadlineNanos)
+            throws PageStoreException {
+        awaitAnswer(p, id, RequestDescriptor.OPCODE_READ, pageNumber, null, readInto, deadlineNanos);
+    }
+
+    private long awaitAnswer(Pending p, long id, byte opcode, long pageNumber, MemorySegment readInto,
+            ByteBuffer readIntoBuffer, long deadlineNanos) throws PageStoreException {
         if (!completions.await(p, id, deadlineNanos + GRACE_NANOS)) {
             throw new PageStoreException(ErrorCode.TIMEOUT, Thread.currentThread().isInterrupted()
                     ? "interrupted while waiting for " + describe(id, opcode, pageNumber)
@@ -225,8 +239,8 @@ final class Connection {
                 throw new PageStoreException(ErrorCode.ofStatus(p.status), describe(id, opcode, pageNumber)
                         + " failed");
             }
-            if (readInto != null) {
-                copyOut(p, readInto);
+            if (readInto != null || readIntoBuffer != null) {
+                copyOut(p, readInto, readIntoBuffer);
             }
             return p.result;
         } finally {
@@ -235,9 +249,13 @@ final class Connection {
     }
 
     /** A read's page out of its slot; a channel closed meanwhile is the call's MANAGER_GONE or CLOSED. */
-    private void copyOut(Pending p, MemorySegment readInto) throws PageStoreException {
+    private void copyOut(Pending p, MemorySegment readInto, ByteBuffer readIntoBuffer) throws PageStoreException {
         try {
-            readInto.copyFrom(channel.buffer(p.index));
+            if (readInto != null) {
+                readInto.copyFrom(channel.buffer(p.index));
+            } else {
+                readIntoBuffer.put(readIntoBuffer.position(), slotBytes(p.index), 0, pageSizeBytes);
+            }
         } catch (RuntimeException e) {
             if (!ended()) {
                 throw e;  // the caller's destination (closed, confined elsewhere): the caller's mistake

@@ -50,6 +50,18 @@ final class PageArguments {
         }
     }
 
+    /** A buffer whose next {@code pageSize} bytes are a page to read into ({@code writable}) or to write from. */
+    static void checkBuffer(int pageSize, ByteBuffer buffer, String what, boolean writable) {
+        Objects.requireNonNull(buffer, what);
+        if (buffer.remaining() < pageSize) {
+            throw new IllegalArgumentException(what + " has " + buffer.remaining() + " bytes remaining; pageSizeBytes="
+                    + pageSize);
+        }
+        if (writable && buffer.isReadOnly()) {
+            throw new IllegalArgumentException(what + " is read-only");
+        }
+    }
+
     /** The next page of {@code buffer}: a view of the {@code pageSize} bytes from its position. */
     static MemorySegment pageOf(int pageSize, ByteBuffer buffer, String what) {
         Objects.requireNonNull(buffer, what);

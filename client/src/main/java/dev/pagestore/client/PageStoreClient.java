@@ -84,8 +84,6 @@ public final class PageStoreClient implements AutoCloseable {
         return new PageStoreClient(directory, options, Reattachment.attach(directory, socket, options));
     }
 
-    // ------------------------------------------------------------------------------------------------ reads
-
     /** Reads page {@code pageNumber} (never-written pages read as zeros). */
     public byte[] read(long pageNumber) throws PageStoreException {
         return read(pageNumber, options.defaultTimeout());
@@ -113,10 +111,12 @@ public final class PageStoreClient implements AutoCloseable {
      * does. On failure the buffer's position is unchanged.
      */
     public void read(long pageNumber, ByteBuffer destination, Duration timeout) throws PageStoreException {
-        MemorySegment page = PageArguments.pageOf(pageSizeBytes(), destination, "destination");
-        PageArguments.checkDestination(pageSizeBytes(), page);
-        call(RequestDescriptor.OPCODE_READ, pageNumber, null, page, timeout);
-        destination.position(destination.position() + (int) page.byteSize());
+        PageArguments.checkBuffer(pageSizeBytes(), destination, "destination", true);
+        Connection c = begin(RequestDescriptor.OPCODE_READ, pageNumber, timeout);
+        long deadlineNanos = System.nanoTime() + timeout.toNanos();
+        long id = posting.postSync(c, RequestDescriptor.OPCODE_READ, pageNumber, (MemorySegment) null, deadlineNanos);
+        c.awaitAnswerInto(c.pending.entry(id), id, pageNumber, destination, deadlineNanos);
+        destination.position(destination.position() + pageSizeBytes());
     }
 
     public CompletableFuture<byte[]> readAsync(long pageNumber) throws PageStoreException {
@@ -124,7 +124,7 @@ public final class PageStoreClient implements AutoCloseable {
     }
 
     public CompletableFuture<byte[]> readAsync(long pageNumber, Duration timeout) throws PageStoreException {
-        return submit(RequestDescriptor.OPCODE_READ, pageNumber, null, null, timeout)
+        return submit(RequestDescriptor.OPCODE_READ, pageNumber, null, null, false, timeout)
                 .thenApply(o -> (byte[]) o);
     }
 
@@ -143,7 +143,7 @@ public final class PageStoreClient implements AutoCloseable {
                     + " thread cannot fill it: use read(pageNumber, destination, timeout) or a shared, global or"
                     + " automatic arena");
         }
-        return submit(RequestDescriptor.OPCODE_READ, pageNumber, null, destination, timeout)
+        return submit(RequestDescriptor.OPCODE_READ, pageNumber, null, destination, false, timeout)
                 .thenApply(o -> (MemorySegment) o);
     }
 
@@ -176,8 +176,6 @@ public final class PageStoreClient implements AutoCloseable {
                 .thenApply(v -> futures.stream().map(f -> (byte[]) f.join()).toList());
     }
 
-    // ------------------------------------------------------------------------------------------------ writes
-
     /** Writes page {@code pageNumber}; durable (in the WAL) when this returns. */
     public void write(long pageNumber, byte[] data) throws PageStoreException {
         write(pageNumber, data, options.defaultTimeout());
@@ -203,9 +201,12 @@ public final class PageStoreClient implements AutoCloseable {
      * buffer's position is unchanged.
      */
     public void write(long pageNumber, ByteBuffer data, Duration timeout) throws PageStoreException {
-        MemorySegment page = PageArguments.pageOf(pageSizeBytes(), data, "data");
-        call(RequestDescriptor.OPCODE_WRITE, pageNumber, page, null, timeout);
-        data.position(data.position() + (int) page.byteSize());
+        PageArguments.checkBuffer(pageSizeBytes(), data, "data", false);
+        Connection c = begin(RequestDescriptor.OPCODE_WRITE, pageNumber, timeout);
+        long deadlineNanos = System.nanoTime() + timeout.toNanos();
+        long id = posting.postSync(c, pageNumber, data, deadlineNanos);
+        c.awaitAnswer(c.pending.entry(id), id, RequestDescriptor.OPCODE_WRITE, pageNumber, null, deadlineNanos);
+        data.position(data.position() + pageSizeBytes());
     }
 
     public CompletableFuture<Void> writeAsync(long pageNumber, byte[] data) throws PageStoreException {
@@ -221,7 +222,7 @@ public final class PageStoreClient implements AutoCloseable {
     public CompletableFuture<Void> writeAsync(long pageNumber, MemorySegment data, Duration timeout)
             throws PageStoreException {
         PageArguments.checkLength(pageSizeBytes(), data, "data");
-        return submit(RequestDescriptor.OPCODE_WRITE, pageNumber, data, null, timeout)
+        return submit(RequestDescriptor.OPCODE_WRITE, pageNumber, data, null, false, timeout)
                 .thenApply(o -> null);
     }
 
@@ -278,26 +279,25 @@ public final class PageStoreClient implements AutoCloseable {
         return claims;
     }
 
-    // ------------------------------------------------------------------------------------------------ core
-
     /**
      * A synchronous call: posts, then waits on this thread (reaping completions itself when it can) and collects the
      * outcome, copying a read's page into {@code readInto} here. Returns the completion's result.
      */
     private long call(byte opcode, long pageNumber, MemorySegment writeData, MemorySegment readInto,
             Duration timeout) throws PageStoreException {
-        refuseOnCompletionThread();
-        Objects.requireNonNull(timeout, "timeout");
+        Connection c = begin(opcode, pageNumber, timeout);
         long deadlineNanos = System.nanoTime() + timeout.toNanos();
-        Connection c = attachment.current();
-        PageArguments.checkPage(c.capacityPages, opcode, pageNumber);
         long id = posting.postSync(c, opcode, pageNumber, writeData, deadlineNanos);
         return c.awaitAnswer(c.pending.entry(id), id, opcode, pageNumber, readInto, deadlineNanos);
     }
 
-    private CompletableFuture<Object> submit(byte opcode, long pageNumber, MemorySegment writeData,
-            MemorySegment readDestination, Duration timeout) throws PageStoreException {
-        return submit(opcode, pageNumber, writeData, readDestination, false, timeout);
+    /** A synchronous call's checks, before anything is sent; returns the connection to post on. */
+    private Connection begin(byte opcode, long pageNumber, Duration timeout) throws PageStoreException {
+        refuseOnCompletionThread();
+        Objects.requireNonNull(timeout, "timeout");
+        Connection c = attachment.current();
+        PageArguments.checkPage(c.capacityPages, opcode, pageNumber);
+        return c;
     }
 
     private CompletableFuture<Object> submit(byte opcode, long pageNumber, MemorySegment writeData,
@@ -341,8 +341,6 @@ public final class PageStoreClient implements AutoCloseable {
     public static void protectProcessMemory() throws IOException {
         Libc.check(LibcProcesses.prctl(LibcProcesses.PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl", "PR_SET_DUMPABLE 0");
     }
-
-    // ------------------------------------------------------------------------------------------------ facts
 
     public int pageSizeBytes() {
         return attachment.connection().pageSizeBytes;

@@ -2,6 +2,7 @@ package dev.pagestore.client;
 
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -32,6 +33,25 @@ final class Posting {
             throws PageStoreException {
         long id = reserve(c, opcode, pageNumber, writeData, Thread.currentThread(), null, null, true, deadlineNanos);
         publish(c, c.pending.entry(id), id, deadlineNanos);
+        return id;
+    }
+
+    /**
+     * A synchronous write of the {@link Connection#pageSizeBytes} bytes of {@code data} from its position (which is
+     * left as it is), copied straight into the slot: no segment is made of the buffer.
+     */
+    long postSync(Connection c, long pageNumber, ByteBuffer data, long deadlineNanos) throws PageStoreException {
+        long id = reserve(c, RequestDescriptor.OPCODE_WRITE, pageNumber, null, Thread.currentThread(), null, null,
+                true, deadlineNanos);
+        Pending p = c.pending.entry(id);
+        try {
+            c.slotBytes(p.index).put(0, data, data.position(), c.pageSizeBytes);
+            checksum(c, p);
+        } catch (RuntimeException e) {
+            c.pending.forget(p, id);
+            throw closedOr(c, e);
+        }
+        publish(c, p, id, deadlineNanos);
         return id;
     }
 
