@@ -84,6 +84,57 @@ class ManagerWatchTest {
         }
     }
 
+    @Test
+    void shouldLetACallbackOfAFailedCallCloseItsClientAndCallAnotherManagerWithoutStoppingTheWatch()
+            throws Exception {
+        try (ChildJvm doomed = manager(first);
+                ChildJvm survivor = manager(second);
+                PageStoreClient other = PageStoreClient.attach(second, ClientOptions.defaults())) {
+            PageStoreClient victim = PageStoreClient.attach(first, ClientOptions.defaults());
+            other.write(1, page((byte) 5));
+            // Stopped, the manager cannot answer: the read is surely pending when the kill lands.
+            assertEquals(0, new ProcessBuilder("kill", "-STOP", Long.toString(doomed.process().pid())).start()
+                    .waitFor());
+            java.util.concurrent.CompletableFuture<byte[]> pending = victim.readAsync(1, Duration.ofSeconds(30));
+            java.util.concurrent.CompletableFuture<String> callback = new java.util.concurrent.CompletableFuture<>();
+            pending.whenComplete((value, error) -> {
+                try {
+                    victim.close();  // waits for the watch to let go of the victim's attachment
+                    assertArrayEquals(page((byte) 5), other.read(1, Duration.ofSeconds(5)));
+                    callback.complete(Thread.currentThread().getName());
+                } catch (Throwable t) {
+                    callback.completeExceptionally(t);
+                }
+            });
+            doomed.process().destroyForcibly();
+            String thread = callback.get(10, TimeUnit.SECONDS);
+            assertTrue(pending.isCompletedExceptionally(), "the pending read failed");
+            assertTrue(!thread.startsWith("pagestore-manager-watch"), "callback ran on " + thread);
+            // The watch still watches: the survivor's death is told too.
+            DeathProbe probe = new DeathProbe(other);
+            survivor.process().destroyForcibly();
+            assertTrue(probe.failsWithManagerGoneWithin(Duration.ofSeconds(5)), "the survivor's death went unseen");
+        }
+    }
+
+    /** Reads through {@code client} until a read fails with MANAGER_GONE or the time is up. */
+    private record DeathProbe(PageStoreClient client) {
+        boolean failsWithManagerGoneWithin(Duration limit) throws Exception {
+            long giveUp = System.nanoTime() + limit.toNanos();
+            while (System.nanoTime() < giveUp) {
+                try {
+                    client.read(1, Duration.ofSeconds(1));
+                } catch (PageStoreException e) {
+                    if (e.code() == ErrorCode.MANAGER_GONE) {
+                        return true;
+                    }
+                }
+                Thread.sleep(5);
+            }
+            return false;
+        }
+    }
+
     private static byte[] page(byte fill) {
         byte[] page = new byte[4096];
         java.util.Arrays.fill(page, fill);

@@ -283,8 +283,9 @@ public final class Channel implements AutoCloseable {
     }
 
     /**
-     * Worker side: tells {@code onManagerDied} (once, on a daemon thread, with a detail) if the manager process dies
-     * while this channel is attached. A second call is refused.
+     * Worker side: tells {@code onManagerDied} (once, on the process's {@link dev.pagestore.ipc.control.ManagerWatch}
+     * thread, with a detail) if the manager process dies while this channel is attached: it must be short. A second
+     * call is refused.
      */
     public synchronized void watchManager(java.util.function.Consumer<String> onManagerDied) {
         Objects.requireNonNull(onManagerDied, "onManagerDied");

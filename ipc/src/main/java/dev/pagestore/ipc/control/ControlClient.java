@@ -28,13 +28,15 @@ import org.slf4j.LoggerFactory;
  * <h2>Liveness</h2>
  * The open connection is the signal, both ways. While attached, the process's one {@link ManagerWatch} thread looks
  * at the socket (at every wake, at least every {@link ManagerWatch#SLICE_NANOS}); when the manager process dies the
- * kernel closes its end, the read returns end of stream (or fails with a reset), and the watch calls the
- * {@link ManagerGoneListener}, with no heartbeat. The channel's lifeline, on the same watch, tells of a death sooner. Symmetrically, if this worker dies, the manager sees the same on its side. A manager that ends this
+ * kernel closes its end, the read returns end of stream (or fails with a reset), and the watch has the
+ * {@link ManagerGoneListener} called, with no heartbeat. The channel's lifeline, on the same watch, tells of a death
+ * sooner. Symmetrically, if this worker dies, the manager sees the same on its side. A manager that ends this
  * session while alive ({@link ControlServer#endSession}) says why first (REFUSED, {@link RefusalCode#SESSION_ENDED}),
  * and the listener hears it with {@link ManagerGoneEvent.Cause#SESSION_ENDED} and the reason.
  *
  * <h2>Thread safety</h2>
- * All methods may be called from any thread. The listener runs on the {@link ManagerWatch} thread.
+ * All methods may be called from any thread. The listener runs on a thread of its own, started for the event
+ * ({@code pagestore-manager-gone}), so it may close or re-attach clients.
  */
 public final class ControlClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlClient.class);
@@ -96,7 +98,8 @@ public final class ControlClient implements AutoCloseable {
                 // A manager that turns a peer away at accept (one it cannot name) sends REFUSED and closes before
                 // ATTACH is read: the reason may be waiting to be read. Either it is, or the read sees the end.
                 client.reader.readUntil(client.state.reply, deadlineNanos);
-                if (client.state.reply.getNow(null) instanceof Refusal refusal) {
+                if (client.state.reply.isDone() && !client.state.reply.isCompletedExceptionally()
+                        && client.state.reply.getNow(null) instanceof Refusal refusal) {
                     client.abandon();
                     throw new AttachRefusedException(refusal);
                 }
@@ -139,8 +142,9 @@ public final class ControlClient implements AutoCloseable {
         }
         if (answer == null) {
             abandon();
-            throw new IOException("the manager at " + socketPath + " did not answer ATTACH within "
-                    + requestedTimeout);
+            throw new IOException(Thread.currentThread().isInterrupted()
+                    ? "interrupted while waiting for the manager's answer to ATTACH"
+                    : "the manager at " + socketPath + " did not answer ATTACH within " + requestedTimeout);
         }
         if (answer instanceof Refusal refusal) {
             abandon();
@@ -229,13 +233,14 @@ public final class ControlClient implements AutoCloseable {
             }
             state.phase = ClientState.Phase.DETACHING;
         }
-        long deadlineNanos = System.nanoTime() + timeout.toNanos();
         ManagerWatch.get().remove(watched);  // this thread reads the answer: one reader at a time
+        long deadlineNanos = System.nanoTime() + timeout.toNanos();
         try {
             write(new DetachRequest());
             reader.readUntil(state.detached, deadlineNanos);
             if (!state.detached.isDone()) {
-                throw new IOException("the manager did not answer DETACH within " + timeout);
+                throw new IOException(Thread.currentThread().isInterrupted() ? "interrupted while detaching"
+                        : "the manager did not answer DETACH within " + timeout);
             }
             state.detached.join();
         } catch (CompletionException e) {

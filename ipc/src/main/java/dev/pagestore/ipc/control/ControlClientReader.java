@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ControlClientReader {
     private static final Logger LOG = LoggerFactory.getLogger(ControlClient.class);
+    /** How often a caller waiting for an answer looks at its interrupt flag. */
+    private static final int INTERRUPT_CHECK_MILLIS = 50;
 
     private final Path socketPath;
     private final UnixSocket socket;
@@ -36,14 +38,24 @@ final class ControlClientReader {
     }
 
     /**
-     * Caller's thread: reads frames until {@code awaited} is done, the connection ends or {@code deadlineNanos}
-     * passes (then {@code awaited} is left as it is, for the caller to report the time-out).
+     * Caller's thread: reads frames until {@code awaited} is done, the connection ends, {@code deadlineNanos} passes
+     * or the thread is interrupted (then {@code awaited} is left as it is, for the caller to report why).
      */
     void readUntil(CompletableFuture<?> awaited, long deadlineNanos) {
-        while (!awaited.isDone()) {
-            if (deadlineNanos - System.nanoTime() <= 0 || !readOne(deadlineNanos, true)) {
-                return;
+        try {
+            while (!awaited.isDone() && !Thread.currentThread().isInterrupted()) {
+                long leftNanos = deadlineNanos - System.nanoTime();
+                if (leftNanos <= 0) {
+                    return;
+                }
+                // Waits for input in short polls, so that an interrupt is seen; a frame is read once it has begun.
+                if (socket.awaitReadable((int) Math.max(1, Math.min(INTERRUPT_CHECK_MILLIS, leftNanos / 1_000_000)))
+                        && !readOne(deadlineNanos, true)) {
+                    return;
+                }
             }
+        } catch (IOException e) {
+            ended(ManagerGoneEvent.Cause.CONNECTION_RESET, "connection reset (" + e.getMessage() + ")", e);
         }
     }
 
@@ -180,11 +192,17 @@ final class ControlClientReader {
         }
         if (event != null) {
             // The listener first: it fails the worker's pending calls, which must not wait for closing or logging.
-            try {
-                listener.onManagerGone(event);
-            } catch (RuntimeException e) {
-                LOG.error("manager-gone listener failed", e);
-            }
+            // It runs on a thread of its own: it completes the worker's futures, whose callbacks may close or
+            // re-attach clients, which waits for the process's manager watch; on the watch's thread that would wait
+            // for itself, and leave every other attachment unwatched meanwhile. A death is rare; a thread is cheap.
+            ManagerGoneEvent told = event;
+            Thread.ofPlatform().daemon().name("pagestore-manager-gone").start(() -> {
+                try {
+                    listener.onManagerGone(told);
+                } catch (RuntimeException | Error e) {
+                    LOG.error("manager-gone listener failed", e);
+                }
+            });
         }
         // A manager closes a connection without a word only before it has read an ATTACH: say which cases those are,
         // or a worker turned away as silent would read "connection reset" as a crash.

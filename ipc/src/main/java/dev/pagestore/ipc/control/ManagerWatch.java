@@ -27,11 +27,14 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Registration</h2>
  * {@link #add} and {@link #remove} from any thread. {@link #remove} returns only once the watch no longer looks at the
- * removed {@link Watched}, so its memory may be unmapped and its descriptor closed after it; from the watch's own
- * thread (a callback) it returns at once, since that thread is not looking at anything else meanwhile. At most
- * {@link FutexWaitv#WAITERS_MAX}{@code - 1} words are slept on; words beyond those are looked at every slice.
+ * removed {@link Watched}, so its memory may be unmapped and its descriptor closed after it. A pass whose list changed
+ * while it looked does not go to sleep on the words it collected (one of them may be unmapped already); it starts
+ * again. At most {@link FutexWaitv#WAITERS_MAX}{@code - 1} words are slept on; words beyond those are looked at every
+ * slice. Without {@code futex_waitv} (a kernel before 5.16, or a seccomp filter that refuses it) every word is looked
+ * at every slice: a death is then seen within {@link #SLICE_NANOS}.
  *
- * <p>Callbacks (a {@link Watched}'s reports) run on the watch's thread, one at a time: they must be short.
+ * <p>A {@link Watched}'s looks run on the watch's thread, one at a time: they must be short and must not wait for the
+ * watch (a report that runs the worker's code hands it to another thread). One that throws is dropped.
  */
 public final class ManagerWatch {
     /** The longest sleep between two looks at the sockets. */
@@ -174,8 +177,21 @@ public final class ManagerWatch {
         sleep.add(changes, changeValue);
         for (int i = 0; i < now.length; i++) {
             boolean readable = now[i].descriptor() >= 0 && poll.readyEvents(i) != 0;
-            if (!now[i].look(readable, sleep)) {
+            boolean more;
+            try {
+                more = now[i].look(readable, sleep);
+            } catch (RuntimeException | Error e) {
+                // One broken item must not blind the watch to every other: it is dropped, once.
+                LOG.error("manager watch: dropping {} after it failed", now[i], e);
+                more = false;
+            }
+            if (!more) {
                 drop(now[i]);
+            }
+        }
+        synchronized (lock) {
+            if (generation != passGeneration) {
+                return;  // the list changed during the looks: an item removed meanwhile may already be unmapped
             }
         }
         long until = now.length == 0 ? Long.MAX_VALUE : System.nanoTime() + SLICE_NANOS;

@@ -80,8 +80,8 @@ public final class FutexWaitv {
             return;
         }
         int errno = (int) -result;
-        if (errno == Errno.ENOSYS.number()) {
-            available = false;
+        if (errno == Errno.ENOSYS.number() || errno == Errno.EPERM.number()) {
+            available = false;  // no such call, or a seccomp filter (a container's) that predates it
             return;
         }
         if (errno == Errno.EAGAIN.number() || errno == Errno.ETIMEDOUT.number() || errno == Errno.EINTR.number()) {
