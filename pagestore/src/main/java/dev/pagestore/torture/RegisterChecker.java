@@ -112,9 +112,7 @@ public final class RegisterChecker {
             if (v != null) {
                 return v;
             }
-            if (c.write == null && c.value != PageOperation.INITIAL) {
-                throw new AssertionError("settle lets no foreign value through");
-            }
+            assert c.write != null || c.value == PageOperation.INITIAL : "settle lets no foreign value through";
             boolean happened = !c.reads.isEmpty() || (c.write != null
                     && c.write.outcome() == PageOperation.Outcome.OK);
             if (happened) {
