@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = PageStoreCli.VersionProvider.class,
         subcommands = {DoctorCommand.class, ManagerCommand.class, StatCommand.class, DemoCommand.class,
+                CheckHistoryCommand.class,
                 CommandLine.HelpCommand.class},
         headerHeading = "%n",
         header = "pagestore: a page storage layer for databases on NVMe.",
