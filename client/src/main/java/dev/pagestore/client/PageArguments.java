@@ -64,11 +64,7 @@ final class PageArguments {
 
     /** The next page of {@code buffer}: a view of the {@code pageSize} bytes from its position. */
     static MemorySegment pageOf(int pageSize, ByteBuffer buffer, String what) {
-        Objects.requireNonNull(buffer, what);
-        if (buffer.remaining() < pageSize) {
-            throw new IllegalArgumentException(what + " has " + buffer.remaining() + " bytes remaining; pageSizeBytes="
-                    + pageSize);
-        }
+        checkBuffer(pageSize, buffer, what, false);
         return MemorySegment.ofBuffer(buffer).asSlice(0, pageSize);
     }
 }

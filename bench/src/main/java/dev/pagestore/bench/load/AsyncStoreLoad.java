@@ -31,12 +31,11 @@ final class AsyncStoreLoad {
     }
 
     void run() throws IOException, InterruptedException {
-        // Ring slots for every outstanding request (a power of two, at least the client's minimum of 16).
-        int ring = Math.max(16, Integer.highestOneBit(workload.depth() * 2 - 1));
         SplittableRandom random = new SplittableRandom(workload.seed());
         PagePicker picker = PagePicker.of(workload);
         PageImage image = new PageImage(workload.pageSizeBytes(), random.split());
-        try (PageStoreClient client = PageStoreClient.attach(store, options.withRingCapacity(ring))) {
+        ClientOptions ringed = options.withRingCapacity(workload.ringCapacity());
+        try (PageStoreClient client = PageStoreClient.attach(store, ringed)) {
             Semaphore permits = new Semaphore(workload.depth());
             harness.ready();
             Measurement measurement = harness.awaitGo();

@@ -208,8 +208,8 @@ public final class BenchCommand implements Callable<Integer> {
             return EXIT_USAGE;
         }
         BenchSettings settings = new BenchSettings(workers, depth, warmupSeconds, durationSeconds, readPercent, pages,
-                skew, theta, cacheMiB, sync, futures, pageSizeBytes, runs, peer, fioSync, managerOptions, seed, jsonFile,
-                keep);
+                skew, theta, cacheMiB, sync, futures, pageSizeBytes, runs, peer, fioSync, managerOptions, seed,
+                jsonFile, keep);
         try {
             if (peer == BenchSettings.Peer.FIO) {
                 FioRunner.checkInstalled();

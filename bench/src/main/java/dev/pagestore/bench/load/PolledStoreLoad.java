@@ -36,12 +36,12 @@ final class PolledStoreLoad {
 
     void run() throws IOException, InterruptedException {
         int depth = workload.depth();
-        int ring = Math.max(16, Integer.highestOneBit(depth * 2 - 1));
         SplittableRandom random = new SplittableRandom(workload.seed());
         PagePicker picker = PagePicker.of(workload);
         PageImage image = new PageImage(workload.pageSizeBytes(), random.split());
         try (Arena arena = Arena.ofConfined();
-                PageStoreClient client = PageStoreClient.attach(store, options.withRingCapacity(ring))) {
+                PageStoreClient client = PageStoreClient.attach(store,
+                        options.withRingCapacity(workload.ringCapacity()))) {
             Poller poller = client.poller();
             MemorySegment[] buffers = new MemorySegment[depth];
             long[] started = new long[depth];

@@ -8,8 +8,9 @@ import java.util.Arrays;
 /**
  * One worker process of {@code pagestore bench}: attaches to the store's manager through the public client and runs
  * the {@link Workload}, either as one thread keeping {@code depth} asynchronous requests outstanding (collecting
- * them itself, {@link PolledStoreLoad}, or through futures, {@link AsyncStoreLoad}) or as {@code depth} threads of synchronous calls ({@link SyncStoreLoad}: with {@code sync},
- * and always with a page cache, whose calls are synchronous). Speaks {@link WorkerHarness}'s protocol.
+ * them itself, {@link PolledStoreLoad}, or through futures, {@link AsyncStoreLoad}) or as {@code depth} threads of
+ * synchronous calls ({@link SyncStoreLoad}: with {@code sync}, and always with a page cache, whose calls are
+ * synchronous). Speaks {@link WorkerHarness}'s protocol.
  *
  * <p>Arguments: {@code STORE_DIR BENCH_PID WORKER_INDEX key=value...} (the workload, {@link Workload#toArguments}).
  */

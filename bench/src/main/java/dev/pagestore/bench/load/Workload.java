@@ -23,8 +23,8 @@ import java.util.Map;
  * @param pageSizeBytes the store's page size, and RocksDB's value size
  * @param seed          the first worker's random seed; worker {@code w} adds {@code w}
  */
-record Workload(int readPercent, long pages, Skew skew, double theta, int depth, boolean sync, boolean futures, long cacheBytes,
-        int pageSizeBytes, long seed) {
+record Workload(int readPercent, long pages, Skew skew, double theta, int depth, boolean sync, boolean futures,
+        long cacheBytes, int pageSizeBytes, long seed) {
     Workload {
         if (readPercent < 0 || readPercent > 100) {
             throw new IllegalArgumentException("readPercent=" + readPercent + " must be in [0, 100]");
@@ -38,6 +38,11 @@ record Workload(int readPercent, long pages, Skew skew, double theta, int depth,
         if (cacheBytes < 0) {
             throw new IllegalArgumentException("cacheBytes=" + cacheBytes + " must not be negative");
         }
+    }
+
+    /** Ring slots for every outstanding request of one worker: a power of two, at least the client's minimum of 16. */
+    int ringCapacity() {
+        return Math.max(16, Integer.highestOneBit(depth * 2 - 1));
     }
 
     List<String> toArguments() {

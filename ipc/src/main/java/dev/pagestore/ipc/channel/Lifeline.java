@@ -97,13 +97,9 @@ public final class Lifeline {
             while (!closing) {
                 int value = OrderedAccess.getIntAcquire(entry, RobustFutexList.WORD_OFFSET);
                 if ((value & RobustFutexList.FUTEX_OWNER_DIED) != 0) {
-                    try {
-                        onManagerDied.accept("the manager process died holding the lifeline of channel "
-                                + channelName + " (robust futex owner-dead)");
-                    } catch (RuntimeException e) {
-                        LOG.warn("lifeline watch of channel {}: the report of the manager's death failed: {}",
-                                channelName, e.toString());
-                    }
+                    // A report that throws is logged by the watch, which drops this item as it does here.
+                    onManagerDied.accept("the manager process died holding the lifeline of channel " + channelName
+                            + " (robust futex owner-dead)");
                     return false;
                 }
                 if (value == 0) {
