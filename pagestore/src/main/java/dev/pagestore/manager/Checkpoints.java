@@ -1,5 +1,6 @@
 package dev.pagestore.manager;
 
+import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.wal.WriteAheadLog;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -12,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The manager's checkpoints: wait until every write logged before the redo point has been through the data file,
- * write the committed pages whose data-file write failed ({@link UnwrittenPages}), fdatasync the data file, record the
+ * write the committed pages whose data-file write failed ({@link UnwrittenPages}), make the data file durable
+ * (through the data device once the manager serves, {@link DeviceSync}; before that, the file recovery wrote), record the
  * redo point, and let the WAL recycle older segments. If any of those pages still cannot be written, the checkpoint
  * fails and the redo point stays where it was, so recovery still replays them from the log. If the fdatasync itself
  * fails, the manager stops ({@link DataFileSyncException}): the file can no longer be trusted by any later checkpoint.
@@ -34,6 +36,8 @@ final class Checkpoints implements AutoCloseable {
      * once is seen by the checkpoint that follows it (a descriptor opened later would not see it).
      */
     private FileChannel dataSync;
+    /** The data device once the reactors write through it (null before): checkpoints then write and flush there. */
+    private volatile BlockDevice device;
     private volatile long count;
 
     Checkpoints(Path dataFile, int pageSizeBytes, WriteAheadLog wal, UnappliedWrites unapplied,
@@ -46,12 +50,17 @@ final class Checkpoints implements AutoCloseable {
         this.onFatal = onFatal;
     }
 
+    /** From now on the data file is {@code device}, which the reactors write through. */
+    void useDevice(BlockDevice device) {
+        this.device = device;
+    }
+
     /** Takes a checkpoint and returns its redo LSN. */
     synchronized long checkpoint() throws IOException {
         try {
             long redo = wal.checkpoint(redoLsn -> {
                 unapplied.awaitAllBegunBefore(UNAPPLIED_WAIT_NANOS);
-                unwritten.checkpoint(dataFileForSync(), pageSizeBytes);
+                forceDataFile();
             });
             count++;
             return redo;
@@ -72,6 +81,17 @@ final class Checkpoints implements AutoCloseable {
 
     long count() {
         return count;
+    }
+
+    private void forceDataFile() throws IOException {
+        BlockDevice served = device;
+        if (served == null) {
+            unwritten.checkpoint(DataPageSink.of(dataFileForSync(), pageSizeBytes));
+            return;
+        }
+        try (DeviceSync sync = new DeviceSync(served, pageSizeBytes)) {
+            unwritten.checkpoint(sync);
+        }
     }
 
     private FileChannel dataFileForSync() throws IOException {

@@ -190,6 +190,7 @@ public final class PageStoreManager implements AutoCloseable {
 
         // 2. The device, the status region and the reactors.
         device = config.backend().open(dataFile, capacityBytes);
+        checkpoints.useDevice(device);
         status = StatusRegion.create(pageSize, config.capacityPages(), config.reactorCount(),
                 config.effectiveVersionBucketCount(), metadata.epoch());
         status.setGlobal(StatusRegionDescriptor.RECOVERY_NANOS, recoveryNanos);

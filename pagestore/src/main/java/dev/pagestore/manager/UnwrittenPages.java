@@ -3,8 +3,6 @@ package dev.pagestore.manager;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -106,13 +104,13 @@ final class UnwrittenPages {
      * the page cache whose writeback then failed is not in the file, and after a failed {@code fsync} the kernel may
      * have dropped it and will not say so again (PostgreSQL's fsyncgate), so dropping it at the write would lose it.
      *
-     * @param data the data file, one descriptor held for the manager's life (a descriptor opened after a writeback
-     *             error would not see it)
+     * @param data where the images go and what is forced after them (a descriptor or device held for the manager's
+     *             life: one opened after a writeback error would not see it)
      * @throws DataFileSyncException when the force fails: the caller must stop (nothing forced since is trustworthy)
      * @throws IOException when some page still cannot be written (the message counts them and names the first
      *         error); the images stay, and the checkpoint must not move the redo point
      */
-    void checkpoint(FileChannel data, int pageSizeBytes) throws IOException {
+    void checkpoint(DataPageSink data) throws IOException {
         List<Long> pages;
         synchronized (this) {
             pages = new ArrayList<>(entries.keySet());
@@ -128,11 +126,7 @@ final class UnwrittenPages {
                     continue;
                 }
                 try {
-                    ByteBuffer buffer = ByteBuffer.wrap(entry.image);
-                    long position = page * pageSizeBytes;
-                    while (buffer.hasRemaining()) {
-                        position += data.write(buffer, position);
-                    }
+                    data.write(page, entry.image);
                     writtenPages.add(page);
                     writtenEntries.add(entry);
                 } catch (IOException e) {
@@ -144,7 +138,7 @@ final class UnwrittenPages {
             }
         }
         try {
-            data.force(false);
+            data.force();
         } catch (IOException e) {
             throw new DataFileSyncException("fdatasync of the data file failed: " + e.getMessage(), e);
         }

@@ -4,6 +4,7 @@ import static dev.pagestore.manager.PageStoreManagerTest.page;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.PageStoreClient;
@@ -13,6 +14,7 @@ import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
 import dev.pagestore.status.StatusFigures;
 import dev.pagestore.status.StatusRegionDescriptor;
 import dev.pagestore.status.StatusView;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +62,10 @@ class CommittedWriteTest {
                 assertEquals(1, status.global(StatusRegionDescriptor.UNWRITTEN_PAGES), "pagestore stat shows it");
             }
 
+            // The checkpoint writes through the device too: while the device still fails, the image stays.
+            assertThrows(IOException.class, manager::checkpoint);
+            assertEquals(1, manager.unwrittenPages(), "a checkpoint that could not write it keeps it");
+            device.get().faults().clear();
             manager.checkpoint();
             assertEquals(0, manager.unwrittenPages(), "the checkpoint wrote it to the data file");
             assertArrayEquals(page(4096, 5, 2), client.read(5));

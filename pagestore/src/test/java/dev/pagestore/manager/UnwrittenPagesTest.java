@@ -40,14 +40,14 @@ class UnwrittenPagesTest {
         pages.failed(7, 100, image(1));
         DataFile file = new DataFile();
         file.failForce = true;
-        IOException failed = assertThrows(IOException.class, () -> pages.checkpoint(file, PAGE));
+        IOException failed = assertThrows(IOException.class, () -> pages.checkpoint(DataPageSink.of(file, PAGE)));
         assertInstanceOf(DataFileSyncException.class, failed, "a failed fdatasync is not an ordinary failure");
         assertTrue(file.writes.containsKey(7L * PAGE), "the image was written to the page cache");
         assertArrayEquals(image(1).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), pages.imageOf(7),
                 "but kept, since the force that would make it durable failed");
 
         file.failForce = false;
-        pages.checkpoint(file, PAGE);
+        pages.checkpoint(DataPageSink.of(file, PAGE));
         assertNull(pages.imageOf(7), "forgotten once a force after its write succeeded");
         assertTrue(pages.isEmpty());
     }
@@ -58,7 +58,7 @@ class UnwrittenPagesTest {
         pages.failed(3, 100, image(1));
         pages.beginOverwrite(3);  // a newer write of page 3 is on its way to the device
         DataFile file = new DataFile();
-        pages.checkpoint(file, PAGE);
+        pages.checkpoint(DataPageSink.of(file, PAGE));
         assertFalse(file.writes.containsKey(3L * PAGE), "the older image could land after the newer write");
         assertTrue(pages.imageOf(3) != null, "it stays until the newer write's outcome is known");
         pages.written(3, 200);
@@ -85,7 +85,7 @@ class UnwrittenPagesTest {
         pages.failed(2, 101, image(2));
         DataFile file = new DataFile();
         file.failWriteAt = 2L * PAGE;
-        IOException failed = assertThrows(IOException.class, () -> pages.checkpoint(file, PAGE));
+        IOException failed = assertThrows(IOException.class, () -> pages.checkpoint(DataPageSink.of(file, PAGE)));
         assertFalse(failed instanceof DataFileSyncException);
         assertTrue(failed.getMessage().contains("1 committed page(s)"), failed.getMessage());
         assertNull(pages.imageOf(1), "page 1 was written and forced");
