@@ -247,8 +247,8 @@ public final class PageStoreManager implements AutoCloseable {
     }
 
     /**
-     * Why the shutdown checkpoint failed, or null when it succeeded or was not tried (after a WAL failure or the
-     * loss of the directory, see {@link #fatalCause()}). Set by {@link #close()}; the next start replays the WAL
+     * Why the shutdown checkpoint failed, or null when it succeeded or was not tried (after any fatal failure, see
+     * {@link #fatalCause()}). Set by {@link #close()}; the next start replays the WAL
      * instead.
      */
     public Throwable shutdownCheckpointFailure() {
@@ -332,6 +332,10 @@ public final class PageStoreManager implements AutoCloseable {
                 if (fatalCause instanceof DataDirectoryLostException) {
                     // its files are gone or someone else's: nothing of them is to be flushed by path
                     LOG.error("no shutdown checkpoint: {} is no longer this manager's directory", directory);
+                } else if (fatalCause != null) {
+                    // A dead reactor's data-file writes never finish, so a checkpoint would wait for them in vain;
+                    // skipping one is always safe: the next start replays the log.
+                    LOG.error("no shutdown checkpoint after a fatal failure; the next start recovers from the WAL");
                 } else if (wal.failure() == null) {
                     long redo = checkpoint();
                     LOG.info("shutdown checkpoint at lsn {}", redo);
