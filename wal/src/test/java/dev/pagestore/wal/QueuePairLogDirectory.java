@@ -51,18 +51,21 @@ final class QueuePairLogDirectory implements LogDirectory {
     private final PowerGate gate = new PowerGate();
     private final HandlePins pins = new HandlePins();
     private final AtomicBoolean fileSystemFull;
+    /** Devices on this machine's power that are not files of the log (a store's data file), kept across lives. */
+    private final Map<String, ModelledLogFile> attached;
     private Map<String, ModelledLogFile> names;
     private Map<String, ModelledLogFile> durableNames;
 
     /** An empty directory whose files {@code factory} makes. */
     QueuePairLogDirectory(String description, LogBlockDeviceFactory factory,
                                  QueuePairLogDevice.Settings settings) {
-        this(description, factory, settings, new HashMap<>(), new ArrayList<>(), new AtomicBoolean());
+        this(description, factory, settings, new HashMap<>(), new ArrayList<>(), new AtomicBoolean(), new HashMap<>());
     }
 
     private QueuePairLogDirectory(String description, LogBlockDeviceFactory factory,
                                   QueuePairLogDevice.Settings settings, Map<String, ModelledLogFile> durable,
-                                  List<ModelledLogFile> allFiles, AtomicBoolean fileSystemFull) {
+                                  List<ModelledLogFile> allFiles, AtomicBoolean fileSystemFull,
+                                  Map<String, ModelledLogFile> attached) {
         if (factory == null || settings == null) {
             throw new IllegalArgumentException("factory and settings are required");
         }
@@ -71,6 +74,7 @@ final class QueuePairLogDirectory implements LogDirectory {
         this.settings = settings;
         this.allFiles = allFiles;
         this.fileSystemFull = fileSystemFull;
+        this.attached = attached;
         this.names = new HashMap<>(durable);
         this.durableNames = new HashMap<>(durable);
     }
@@ -166,6 +170,25 @@ final class QueuePairLogDirectory implements LogDirectory {
         return file == null ? null : file.device();
     }
 
+    /**
+     * A device of this machine that is not a file of the log (a store's data file): {@code media} makes it on the
+     * first call for {@code name} in any life; a power cut drops its cache with the others, and the handle returned
+     * refuses every step after the cut of this life.
+     */
+    synchronized dev.pagestore.nvme.BlockDevice attachedDevice(String name, LogBlockDeviceFactory media)
+            throws IOException {
+        if (gate.isOff()) {
+            throw new IOException("power lost: open " + name + " in " + description);
+        }
+        ModelledLogFile file = attached.get(name);
+        if (file == null) {
+            file = new ModelledLogFile(name, media.create(name));
+            attached.put(name, file);
+            allFiles.add(file);
+        }
+        return new PoweredBlockDevice(file, gate);
+    }
+
     /** The file named {@code name} now, or null. */
     synchronized ModelledLogFile file(String name) {
         return names.get(name);
@@ -213,7 +236,8 @@ final class QueuePairLogDirectory implements LogDirectory {
         if (!gate.isOff()) {
             throw new IllegalStateException(description + " still has power; cut it first");
         }
-        return new QueuePairLogDirectory(newDescription, factory, settings, durableNames, allFiles, fileSystemFull);
+        return new QueuePairLogDirectory(newDescription, factory, settings, durableNames, allFiles, fileSystemFull,
+                attached);
     }
 
     /** Closes the device of every file ever created (handles must be closed, or abandoned after a power cut). */

@@ -3,6 +3,7 @@ package dev.pagestore.wal;
 import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -143,6 +144,27 @@ public final class SimulatedLogDirectory extends ForwardingLogDirectory implemen
     /** After {@link #powerFail()}: the restarted machine, a new directory over the surviving media. */
     public SimulatedLogDirectory reopen() {
         return new SimulatedLogDirectory(settings, life + 1, directory.afterPowerCut(describe(settings, life + 1)));
+    }
+
+    /**
+     * A device on this machine's power beside the log's files: a store's data file, a simulated controller with the
+     * settings' volatile cache over {@code backingFile} (its non-volatile media), made on the first call for
+     * {@code name} and the same media in every later life. A power cut drops its cache with the log's; the handle
+     * returned refuses every step after the cut of this life ({@link #reopen} and call again).
+     */
+    public BlockDevice attachedDevice(String name, Path backingFile, long capacityBytes) throws IOException {
+        return directory.attachedDevice(name, fileName -> SimulatedNvmeDevice.builder()
+                .name("attached-" + name)
+                .seed(settings.seed() * 1_000_033L + 7)
+                .capacityBytes(capacityBytes)
+                .logicalBlockSizeBytes(settings.blockSizeBytes())
+                .memoryAlignmentBytes(settings.blockSizeBytes())
+                .maxTransferBytes(Math.max(settings.maxTransferBytes(), 4096))
+                .volatileWriteCache(true)
+                .cacheBlocks(settings.cacheBlocks())
+                .randomWriteBackOnPowerFail(settings.randomWriteBack())
+                .backingFile(backingFile)
+                .build());
     }
 
     /** The file named {@code name} now, to damage it or inject its faults. */

@@ -1,0 +1,222 @@
+package dev.pagestore.torture.loop;
+
+import dev.pagestore.client.ClientOptions;
+import dev.pagestore.client.PageStoreClient;
+import dev.pagestore.manager.DeviceFactory;
+import dev.pagestore.manager.ManagerConfig;
+import dev.pagestore.manager.PageStoreManager;
+import dev.pagestore.manager.WalDirectoryFactory;
+import dev.pagestore.nvme.BlockDevice;
+import dev.pagestore.torture.PageOperation;
+import dev.pagestore.wal.SimulatedLogDirectory;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Loop 2: power loss on the simulated controller with a volatile write cache. For each seed a whole store runs
+ * in this process, its data file and its WAL on one simulated machine ({@link SimulatedLogDirectory}): every file a
+ * controller with a volatile cache, one power switch. Writer threads load it through a real client and shared
+ * memory; at a random instant the power goes (after a random time, or after a random number of device steps, so
+ * that it falls between a command's submission and its completion), which drops what the caches had not flushed, or
+ * tears it at sector granularity (half the seeds), loses every completion in flight and stops the manager. The
+ * machine restarts, the manager recovers, and the cycle repeats; at the end every page is read with nothing running.
+ * The writers' histories and those reads must show every page a linearizable register (every acknowledged write
+ * there), no damaged image and no partial batch.
+ *
+ * <p>A seed replays the machine's decisions (cache sizes, write-back, when the cut is armed); the threads' timing
+ * is the scheduler's.
+ */
+final class PowerLossLoop implements TortureLoop {
+    private static final int CYCLES = 3;
+    private static final int WRITERS = 3;
+    private static final int PAGE_SIZE = 4096;
+    private static final long WAL_FILE_BYTES = 64L << 20;
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    private static final long STOP_WAIT_MILLIS = 30_000;
+
+    @Override
+    public String name() {
+        return "power";
+    }
+
+    @Override
+    public LoopResult run(Budget budget, long seed, Path scratch, PrintStream out) throws Exception {
+        Progress progress = new Progress(out, name());
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String count : List.of("power cuts", "acknowledged writes", "unknown writes", "reads",
+                "cached blocks lost", "lost or non-linearizable pages", "damaged reads", "partial batches", "hangs")) {
+            counts.put(count, 0L);
+        }
+        List<String> failures = new ArrayList<>();
+        long done = 0;
+        while (budget.allowsAnother(done)) {
+            long s = seed + done;
+            String failure;
+            try {
+                failure = runSeed(s, scratch, counts);
+            } catch (Exception | AssertionError e) {
+                failure = e.toString();
+            }
+            done++;
+            if (failure != null) {
+                String line = "power seed " + s + " (replay: --loops power --seed " + s + " --iterations 1): "
+                        + failure;
+                failures.add(line);
+                out.println("  FAIL " + line);
+            }
+            long n = done;
+            progress.maybe(() -> String.format("%,d seeds, %,d cuts, %,d acknowledged writes, %d failures", n,
+                    counts.get("power cuts"), counts.get("acknowledged writes"), failures.size()));
+        }
+        return new LoopResult(name(), done, counts, failures, progress.seconds());
+    }
+
+    /** One seed: {@value #CYCLES} power cuts under load, then the final reads and the checks; null when clean. */
+    private String runSeed(long seed, Path scratch, Map<String, Long> counts) throws Exception {
+        SplittableRandom random = new SplittableRandom(seed);
+        int[] caches = {16, 256, 16_384};
+        SimulatedLogDirectory.Settings settings = SimulatedLogDirectory.Settings.of(seed, WAL_FILE_BYTES)
+                .withCacheBlocks(caches[random.nextInt(caches.length)])
+                .withRandomWriteBack(random.nextBoolean());
+        Path directory = Files.createTempDirectory(scratch, "power-" + seed + "-");
+        AtomicReference<SimulatedLogDirectory> machine = new AtomicReference<>(new SimulatedLogDirectory(settings));
+        SimulatedLogDirectory first = machine.get();
+        List<PageOperation> history = Collections.synchronizedList(new ArrayList<>());
+        long[] sequences = new long[WRITERS];
+        ManagerConfig config = ManagerConfig.defaults(directory).withCreateStore(true)
+                .withCapacityPages(PageWorkload.pagesFor(WRITERS))
+                .withCheckpointIntervalMillis(20 + random.nextInt(200))
+                .withBackend(dataDevice(machine))
+                .withWalIo((walDirectory, data) -> machine.get());
+        try {
+            for (int cycle = 0; cycle < CYCLES; cycle++) {
+                String hang = cycle(config, machine.get(), random, history, sequences, counts);
+                if (hang != null) {
+                    counts.merge("hangs", 1L, Long::sum);
+                    return "cycle " + cycle + ": " + hang;
+                }
+                counts.merge("power cuts", 1L, Long::sum);
+                counts.merge("cached blocks lost", machine.get().blocksLost(), Long::sum);
+                machine.set(machine.get().reopen());
+            }
+            Map<Integer, long[]> groups = finalReads(config, history);
+            HistoryVerdict verdict = HistoryVerdict.of(history, groups);
+            counts.merge("reads", history.stream().filter(op -> !op.write()).count(), Long::sum);
+            counts.merge("lost or non-linearizable pages", (long) verdict.violations().size(), Long::sum);
+            counts.merge("damaged reads", verdict.damagedReads(), Long::sum);
+            counts.merge("partial batches", (long) verdict.partialBatches().size(), Long::sum);
+            return verdict.clean() ? null : verdict.describe(5);
+        } finally {
+            first.close();
+            Files.walk(directory).sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /** The data file as a device of {@code machine}'s current life, on its power switch. */
+    private static DeviceFactory dataDevice(AtomicReference<SimulatedLogDirectory> machine) {
+        return new DeviceFactory() {
+            @Override
+            public BlockDevice open(Path path, long capacityBytes) throws IOException {
+                return machine.get().attachedDevice("data.pages", path, capacityBytes);
+            }
+
+            @Override
+            public String name() {
+                return "simulated-with-volatile-cache";
+            }
+        };
+    }
+
+    /** A manager's life from start (recovery) to a power cut; a description of what hung, or null. */
+    private static String cycle(ManagerConfig config, SimulatedLogDirectory life, SplittableRandom random,
+            List<PageOperation> history, long[] sequences, Map<String, Long> counts) throws Exception {
+        PageStoreManager manager = PageStoreManager.start(config);
+        PageStoreClient client = PageStoreClient.attach(config.directory(), ClientOptions.defaults()
+                .withDefaultTimeout(TIMEOUT));
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> writers = new ArrayList<>();
+        PageWorkload[] workloads = new PageWorkload[WRITERS];
+        for (int w = 0; w < WRITERS; w++) {
+            workloads[w] = new PageWorkload(0, w, sequences[w], PAGE_SIZE, random.nextLong(), TIMEOUT, history::add);
+            PageWorkload load = workloads[w];
+            Thread t = Thread.ofPlatform().name("torture-power-writer-" + w).start(() -> {
+                while (!stop.get()) {
+                    load.step(client);
+                }
+            });
+            writers.add(t);
+        }
+        if (random.nextBoolean()) {
+            life.powerFailAfterSteps(50 + random.nextInt(5_000));
+            long until = System.nanoTime() + 2_000_000_000L;  // under load the armed cut lands well within this
+            while (!life.isPowerCut() && System.nanoTime() - until < 0) {
+                Thread.sleep(1);
+            }
+        } else {
+            Thread.sleep(5 + random.nextInt(300));
+        }
+        life.powerFail();
+        stop.set(true);  // calls in flight end as they may; none start after the cut
+        // The manager sees its devices fail and stops by itself.
+        boolean stopped = manager.awaitStopped(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        for (Thread t : writers) {
+            t.join(STOP_WAIT_MILLIS);
+            if (t.isAlive()) {
+                return t.getName() + " still running " + STOP_WAIT_MILLIS + " ms after the power cut";
+            }
+        }
+        client.close();
+        manager.close();  // returns at once when the manager's own stop is under way: wait for that below
+        if (!manager.awaitStopped(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+            return "the manager's close still running " + STOP_WAIT_MILLIS + " ms after the power cut"
+                    + (stopped ? "" : " (it never stopped by itself)");
+        }
+        for (int w = 0; w < WRITERS; w++) {
+            sequences[w] = workloads[w].sequence();
+            counts.merge("acknowledged writes", workloads[w].acknowledged(), Long::sum);
+            counts.merge("unknown writes", workloads[w].unknown(), Long::sum);
+        }
+        return null;
+    }
+
+    /** After the last cut: recovery, then every page read with nothing running; each writer's group's values. */
+    private static Map<Integer, long[]> finalReads(ManagerConfig config, List<PageOperation> history)
+            throws Exception {
+        Map<Integer, long[]> groups = new HashMap<>();
+        try (PageStoreManager manager = PageStoreManager.start(config);
+                PageStoreClient client = PageStoreClient.attach(config.directory(), ClientOptions.defaults())) {
+            PageWorkload reader = new PageWorkload(1, WRITERS, 0, PAGE_SIZE, 0, TIMEOUT, history::add);
+            for (long page = 0; page < PageWorkload.SHARED_PAGES; page++) {
+                if (reader.read(client, page) == null) {
+                    throw new IOException("the final read of page " + page + " failed");
+                }
+            }
+            for (int w = 0; w < WRITERS; w++) {
+                long[] values = new long[PageWorkload.GROUP_PAGES];
+                long[] pages = PageWorkload.groupOf(w);
+                for (int i = 0; i < pages.length; i++) {
+                    Long value = reader.read(client, pages[i]);
+                    if (value == null) {
+                        throw new IOException("the final read of page " + pages[i] + " failed");
+                    }
+                    values[i] = value;
+                }
+                groups.put(w, values);
+            }
+        }
+        return groups;
+    }
+}
