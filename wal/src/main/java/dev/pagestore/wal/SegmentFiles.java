@@ -40,6 +40,7 @@ final class SegmentFiles {
     private static final int ZERO_CHUNK_BYTES = 1 << 20;
 
     private final LogDirectory directory;
+    private final java.util.UUID logId;
     private final WalConfig config;
     private final WalMetrics metrics;
     private final SplittableRandom saltRandom;
@@ -47,8 +48,10 @@ final class SegmentFiles {
     /** Past-the-end segment files, each kept for its own number (never renamed, so no spare's name can collide). */
     private final java.util.Set<Long> pastTheEnd = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    SegmentFiles(LogDirectory directory, WalConfig config, WalMetrics metrics) {
+    /** @param logId the log every segment's header names (null: none) */
+    SegmentFiles(LogDirectory directory, WalConfig config, WalMetrics metrics, java.util.UUID logId) {
         this.directory = directory;
+        this.logId = logId;
         this.config = config;
         this.metrics = metrics;
         this.saltRandom = new SplittableRandom(config.saltSeed() != 0 ? config.saltSeed() : new SecureRandom().nextLong());
@@ -93,7 +96,7 @@ final class SegmentFiles {
         int salt = nextSalt();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment header = arena.allocate(WalSegmentDescriptor.HEADER_REGION_BYTES, config.writeAlignmentBytes());
-            WalSegmentDescriptor.write(header, salt, number, config.segmentSizeBytes());
+            WalSegmentDescriptor.write(header, salt, number, config.segmentSizeBytes(), logId);
             if (pastTheEnd.remove(number) && resaltInPlace(name, header)) {
                 metrics.onSegmentMade(Made.RESALTED);
                 return salt;

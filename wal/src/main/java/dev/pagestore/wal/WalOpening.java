@@ -22,7 +22,10 @@ final class WalOpening {
             WalOpenOptions options) throws IOException {
         long segmentSize = config.segmentSizeBytes();
         WalMetrics metrics = new WalMetrics();
-        SegmentFiles segments = new SegmentFiles(directory, config, metrics);
+        // The log's id is decided before its first segment is made, so that every segment header names it.
+        java.util.UUID logId = options.logId() != null ? options.logId()
+                : ControlFile.readLogId(directory).orElse(null);
+        SegmentFiles segments = new SegmentFiles(directory, config, metrics, logId);
         List<String> found = directory.list();
         if (!found.contains(ControlFileDescriptor.FILE_NAME)
                 && found.stream().noneMatch(name -> WalSegmentDescriptor.parseFileName(name) >= 0)) {
@@ -45,7 +48,7 @@ final class WalOpening {
         try {
             long redoLsn = control.current().redoLsn();
             WalRecovery.Resume resume = WalRecovery.scan(directory, config, redoLsn, replayer, RecordVisitor.NONE,
-                    options.refuseCorruption());
+                    options.refuseCorruption(), logId);
             long redoSegment = redoLsn / segmentSize;
             for (String name : directory.list()) {
                 long number = WalSegmentDescriptor.parseFileName(name);

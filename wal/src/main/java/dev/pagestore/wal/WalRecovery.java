@@ -84,16 +84,17 @@ public final class WalRecovery {
 
     static Resume scan(LogDirectory directory, WalConfig config, long redoLsn, PageReplayer replayer,
                        RecordVisitor visitor) throws IOException {
-        return scan(directory, config, redoLsn, replayer, visitor, false);
+        return scan(directory, config, redoLsn, replayer, visitor, false, null);
     }
 
     /**
      * As {@link #scan(LogDirectory, WalConfig, long, PageReplayer, RecordVisitor)}; with {@code refuseCorruption} a
      * {@link StopReason#CORRUPTION} stop throws {@link WalCorruptionException} after the scan and before any page is
-     * applied (the scan only reads; applying is the first thing recovery changes).
+     * applied (the scan only reads; applying is the first thing recovery changes). A segment whose header names
+     * another log than {@code logId} (null: no check) is a {@link StopReason#CORRUPTION} stop.
      */
     static Resume scan(LogDirectory directory, WalConfig config, long redoLsn, PageReplayer replayer,
-                       RecordVisitor visitor, boolean refuseCorruption) throws IOException {
+                       RecordVisitor visitor, boolean refuseCorruption, java.util.UUID logId) throws IOException {
         long started = System.nanoTime();
         long segmentSize = config.segmentSizeBytes();
         Set<String> names = new HashSet<>(directory.list());
@@ -162,6 +163,15 @@ public final class WalRecovery {
                     if (headerProblem != null) {
                         reason = StopReason.CORRUPTION;
                         detail = "segment " + name + " header invalid: " + headerProblem;
+                        segmentUsable = false;
+                        break;
+                    }
+                    java.util.UUID owner = WalSegmentDescriptor.logId(buffer);
+                    if (logId != null && owner != null && !owner.equals(logId)) {
+                        // another log's segment, valid header and records and all: none of it may be applied here
+                        reason = StopReason.CORRUPTION;
+                        detail = "segment " + name + " belongs to log " + owner + ", not to this log (" + logId
+                                + "): it was copied in from another store";
                         segmentUsable = false;
                         break;
                     }

@@ -3,6 +3,7 @@ package dev.pagestore.wal;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.UUID;
 import java.util.zip.CRC32C;
 
 /**
@@ -18,10 +19,18 @@ import java.util.zip.CRC32C;
  *  16                               24                              32
  *   | segmentNumber                 | segmentSizeBytes              |
  *   +---------------+---------------+-------------------------------+
- *  32               36              40                          4096
- *   | crc32c        | zero          | zero ...    (records start at 4096)
- *   +---------------+---------------+----------------------------...
+ *  32               36              40                              56
+ *   | crc32c        | zero          | logId (most, least significant)|
+ *   +---------------+---------------+-------------------------------+
+ *  56                                                            4096
+ *   | zero ...                                    (records start at 4096)
+ *   +------------------------------------------------------------...
  * </pre>
+ *
+ * <p>The log id (version 2) names the log the segment belongs to, as the control file does: a segment of another
+ * store's log copied in beside this one has a valid header and valid records, and only its id tells recovery not to
+ * apply them. All zeros means none (a log opened without an id, or a version 1 header, written before ids). The CRC
+ * covers the fields before it and, from version 2, the log id.
  *
  * <p>The header is written and fdatasync'ed before a segment's name is made durable, and re-written with a new salt
  * when the segment is recycled; a header whose number disagrees with the file name (a crash mid-recycle) marks the
@@ -29,7 +38,11 @@ import java.util.zip.CRC32C;
  */
 public final class WalSegmentDescriptor {
     public static final long MAGIC = 0x4745_534c_4157_5350L; // "PSWALSEG" little-endian
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** Headers written before the log id: still read, with no id to check. */
+    static final int VERSION_WITHOUT_LOG_ID = 1;
+    static final int LOG_ID_OFFSET = 40;
+    private static final int LOG_ID_END = 56;
     public static final int HEADER_REGION_BYTES = 4096;
 
     public static final int MAGIC_OFFSET;
@@ -86,20 +99,42 @@ public final class WalSegmentDescriptor {
         }
     }
 
-    /** Fills {@code block} (at least {@link #HEADER_REGION_BYTES}) with a sealed header and zeros after it. */
+    /** As {@link #write(MemorySegment, int, long, long, UUID)} with no log id. */
     public static void write(MemorySegment block, int salt, long segmentNumber, long segmentSizeBytes) {
+        write(block, salt, segmentNumber, segmentSizeBytes, null);
+    }
+
+    /**
+     * Fills {@code block} (at least {@link #HEADER_REGION_BYTES}) with a sealed header and zeros after it, naming log
+     * {@code logId} (null: none).
+     */
+    public static void write(MemorySegment block, int salt, long segmentNumber, long segmentSizeBytes, UUID logId) {
         block.asSlice(0, HEADER_REGION_BYTES).fill((byte) 0);
         block.set(LONG, MAGIC_OFFSET, MAGIC);
         block.set(INT, VERSION_OFFSET, VERSION);
         block.set(INT, SALT_OFFSET, salt);
         block.set(LONG, SEGMENT_NUMBER_OFFSET, segmentNumber);
         block.set(LONG, SEGMENT_SIZE_OFFSET, segmentSizeBytes);
+        if (logId != null) {
+            block.set(LONG, LOG_ID_OFFSET, logId.getMostSignificantBits());
+            block.set(LONG, LOG_ID_OFFSET + Long.BYTES, logId.getLeastSignificantBits());
+        }
         block.set(INT, CRC_OFFSET, crc(block));
         assert check(block, segmentNumber, segmentSizeBytes) == null : "segment header fails its own check";
     }
 
     public static int salt(MemorySegment block) {
         return block.get(INT, SALT_OFFSET);
+    }
+
+    /** The log a checked header names, or null (none recorded, or a version 1 header). */
+    public static UUID logId(MemorySegment block) {
+        if (block.get(INT, VERSION_OFFSET) == VERSION_WITHOUT_LOG_ID) {
+            return null;
+        }
+        long most = block.get(LONG, LOG_ID_OFFSET);
+        long least = block.get(LONG, LOG_ID_OFFSET + Long.BYTES);
+        return most == 0 && least == 0 ? null : new UUID(most, least);
     }
 
     public static long segmentNumber(MemorySegment block) {
@@ -118,11 +153,15 @@ public final class WalSegmentDescriptor {
         if (block.get(LONG, MAGIC_OFFSET) != MAGIC) {
             return "bad magic " + Long.toHexString(block.get(LONG, MAGIC_OFFSET));
         }
+        int version = block.get(INT, VERSION_OFFSET);
+        if (version != VERSION && version != VERSION_WITHOUT_LOG_ID) {
+            return "version=" + version + ", expected " + VERSION + " or " + VERSION_WITHOUT_LOG_ID;
+        }
+        if (version == VERSION && block.byteSize() < LOG_ID_END) {
+            return "header truncated to " + block.byteSize() + " bytes";
+        }
         if (block.get(INT, CRC_OFFSET) != crc(block)) {
             return "header CRC mismatch";
-        }
-        if (block.get(INT, VERSION_OFFSET) != VERSION) {
-            return "version=" + block.get(INT, VERSION_OFFSET) + ", expected " + VERSION;
         }
         if (segmentNumber(block) != expectedNumber) {
             return "segmentNumber=" + segmentNumber(block) + " but the file is segment " + expectedNumber;
@@ -137,6 +176,9 @@ public final class WalSegmentDescriptor {
     private static int crc(MemorySegment block) {
         CRC32C crc = new CRC32C();
         crc.update(block.asSlice(0, CRC_OFFSET).asByteBuffer());
+        if (block.get(INT, VERSION_OFFSET) != VERSION_WITHOUT_LOG_ID) {
+            crc.update(block.asSlice(LOG_ID_OFFSET, LOG_ID_END - LOG_ID_OFFSET).asByteBuffer());
+        }
         return (int) crc.getValue();
     }
 }
