@@ -18,7 +18,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A JVM the demo starts with its own {@code java} executable, class path and native access: stdout lines are queued
+ * A JVM the demo (and the torture loops) start with its own {@code java} executable, class path and native access: stdout lines are queued
  * for the demo, stderr goes to a log file (the manager's log, a worker's complaints), created owner-only.
  *
  * <h2>No child outlives the demo</h2>
@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * gone (the demo passes its pid: {@code pagestore manager --exit-with-parent}, {@link DemoWorker}'s last argument;
  * {@link dev.pagestore.ipc.linux.ParentWatch}).
  */
-final class ChildProcess {
+public final class ChildProcess {
     private static final long STOP_WAIT_MILLIS = 10_000;
     /** Children started and not yet ended. */
     private static final Set<ChildProcess> RUNNING = ConcurrentHashMap.newKeySet();
@@ -55,7 +55,8 @@ final class ChildProcess {
     }
 
     /** Starts {@code mainClass args...} in a new JVM, its stderr appended to {@code log}. */
-    static ChildProcess start(String name, List<String> jvmOptions, String mainClass, List<String> args, Path log)
+    public static ChildProcess start(String name, List<String> jvmOptions, String mainClass, List<String> args,
+            Path log)
             throws IOException {
         if (stopping) {
             throw new IOException("the demo is stopping: " + name + " is not started");
@@ -85,7 +86,7 @@ final class ChildProcess {
      * Stops every child still running (the shutdown hook): SIGTERM to all, then SIGKILL to any that has not ended
      * within {@value #STOP_WAIT_MILLIS} ms.
      */
-    static void stopAll() {
+    public static void stopAll() {
         stopping = true;
         List<ChildProcess> children = new ArrayList<>(RUNNING);
         for (ChildProcess child : children) {
@@ -118,7 +119,7 @@ final class ChildProcess {
     }
 
     /** The next stdout line within {@code timeoutMillis}, or null (timeout, or the process's output ended). */
-    String poll(long timeoutMillis) throws InterruptedException {
+    public String poll(long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
         while (true) {
             String line = lines.poll(Math.min(50, Math.max(0, (deadline - System.nanoTime()) / 1_000_000)),
@@ -130,7 +131,7 @@ final class ChildProcess {
     }
 
     /** Waits for a stdout line starting with {@code prefix}; null when none came in time or the output ended. */
-    String awaitLineStartingWith(String prefix, long timeoutMillis) throws InterruptedException {
+    public String awaitLineStartingWith(String prefix, long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
         while (System.nanoTime() < deadline) {
             String line = poll(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
@@ -144,24 +145,24 @@ final class ChildProcess {
         return null;
     }
 
-    void send(String line) throws IOException {
+    public void send(String line) throws IOException {
         stdin.write(line);
         stdin.newLine();
         stdin.flush();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
     /** SIGKILL, and wait until the kernel reaped it. */
-    void kill9() throws InterruptedException {
+    public void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }
 
     /** SIGTERM, then the exit code (SIGKILL and -1 when it does not exit within {@code timeoutMillis}). */
-    int terminate(long timeoutMillis) throws InterruptedException {
+    public int terminate(long timeoutMillis) throws InterruptedException {
         process.destroy();
         if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
@@ -172,7 +173,7 @@ final class ChildProcess {
     }
 
     /** The exit code, waiting at most {@code timeoutMillis}; -1 (after SIGKILL) when it is still running. */
-    int awaitExit(long timeoutMillis) throws InterruptedException {
+    public int awaitExit(long timeoutMillis) throws InterruptedException {
         if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             process.waitFor();
@@ -182,17 +183,17 @@ final class ChildProcess {
     }
 
     /** Kills it if it still runs (the demo's last resort on every path). */
-    void destroy() {
+    public void destroy() {
         if (process.isAlive()) {
             process.destroyForcibly();
         }
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 }

@@ -42,6 +42,7 @@ final class PageWorkload {
     private long acknowledged;
     private long unknown;
     private boolean lastFailed;
+    private int failures;
 
     /**
      * @param process  the process, for the history's messages
@@ -77,8 +78,13 @@ final class PageWorkload {
     /** One operation, chosen at random: a write or a read of a shared page, or a batch of the writer's group. */
     void step(PageStoreClient client) {
         if (lastFailed) {
+            // The manager is gone, stopping or restarting: back off (1 ms doubling to 64 ms) rather than spin on its
+            // absence and fill the history with writes that were never sent.
             lastFailed = false;
-            LockSupport.parkNanos(1_000_000);  // the manager is gone or stopping: do not spin on its absence
+            LockSupport.parkNanos(1_000_000L << Math.min(failures, 6));
+            failures++;
+        } else {
+            failures = 0;
         }
         int choice = random.nextInt(100);
         if (choice < 40) {

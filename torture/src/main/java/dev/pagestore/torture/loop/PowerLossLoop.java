@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,7 +120,7 @@ final class PowerLossLoop implements TortureLoop {
             return verdict.clean() ? null : verdict.describe(5);
         } finally {
             first.close();
-            Files.walk(directory).sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+            TortureFiles.deleteTree(directory);
         }
     }
 
@@ -195,28 +194,8 @@ final class PowerLossLoop implements TortureLoop {
     /** After the last cut: recovery, then every page read with nothing running; each writer's group's values. */
     private static Map<Integer, long[]> finalReads(ManagerConfig config, List<PageOperation> history)
             throws Exception {
-        Map<Integer, long[]> groups = new HashMap<>();
-        try (PageStoreManager manager = PageStoreManager.start(config);
-                PageStoreClient client = PageStoreClient.attach(config.directory(), ClientOptions.defaults())) {
-            PageWorkload reader = new PageWorkload(1, WRITERS, 0, PAGE_SIZE, 0, TIMEOUT, history::add);
-            for (long page = 0; page < PageWorkload.SHARED_PAGES; page++) {
-                if (reader.read(client, page) == null) {
-                    throw new IOException("the final read of page " + page + " failed");
-                }
-            }
-            for (int w = 0; w < WRITERS; w++) {
-                long[] values = new long[PageWorkload.GROUP_PAGES];
-                long[] pages = PageWorkload.groupOf(w);
-                for (int i = 0; i < pages.length; i++) {
-                    Long value = reader.read(client, pages[i]);
-                    if (value == null) {
-                        throw new IOException("the final read of page " + pages[i] + " failed");
-                    }
-                    values[i] = value;
-                }
-                groups.put(w, values);
-            }
+        try (PageStoreManager manager = PageStoreManager.start(config)) {
+            return FinalReads.readAll(config.directory(), WRITERS, history);
         }
-        return groups;
     }
 }

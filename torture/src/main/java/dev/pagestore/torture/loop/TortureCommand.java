@@ -26,7 +26,13 @@ import picocli.CommandLine.Option;
             "",
             "Loops:",
             "  power  power loss on the simulated controller with a volatile write cache (data file and WAL on one"
-                    + " power switch), in this process; 3 cuts per seed",
+                    + " power switch), in this process; 3 cuts per seed; an iteration is a seed",
+            "  kill   SIGKILL of a manager process under load from 3 worker processes, while it serves or inside its"
+                    + " recovery; 25 kills per store; an iteration is a kill",
+            "  fuzz   hostile processes write random descriptors into their channels (200,000 each) while honest"
+                    + " workers run; an iteration is a hostile process",
+            "  wal    the WAL damaged before recovery (bit flips in records, headers and the control file,"
+                    + " truncation, another store's segment, a segment from the future); an iteration is a damage",
             "",
             "Each loop runs until --iterations or --duration ends, prints a progress line every 5 s and a final"
                     + " count, and names the seed that replays each failure. Exit 0 when every loop passed, 1 when"
@@ -59,11 +65,14 @@ public final class TortureCommand implements Callable<Integer> {
 
     /** The loops, by command-line name. */
     enum LoopName {
-        power;
+        power, kill, fuzz, wal;
 
         TortureLoop make() {
             return switch (this) {
                 case power -> new PowerLossLoop();
+                case kill -> new KillLoop();
+                case fuzz -> new FuzzLoop();
+                case wal -> new WalCorruptionLoop();
             };
         }
     }
@@ -118,7 +127,7 @@ public final class TortureCommand implements Callable<Integer> {
             Files.writeString(report, text, StandardCharsets.UTF_8);
         }
         if (passed && madeScratch) {
-            deleteTree(work);
+            TortureFiles.deleteTree(work);
         }
         return passed ? 0 : 1;
     }
@@ -156,11 +165,5 @@ public final class TortureCommand implements Callable<Integer> {
         }
         throw new IllegalArgumentException("--duration " + text + " is not a positive duration such as 500ms, 90s,"
                 + " 10m or 2h");
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (var paths = Files.walk(root)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 }

@@ -1,0 +1,139 @@
+package dev.pagestore.torture.loop;
+
+import dev.pagestore.demo.ChildProcess;
+import dev.pagestore.torture.PageOperation;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Loop 4a: descriptor fuzzing into live channels. A manager process serves {@value #HONEST} honest
+ * {@link TortureWorker} processes while hostile processes ({@code GarbageWorkerMain} of the page store's tests) write
+ * random request descriptors straight into their own request rings, {@value #DESCRIPTORS_PER_HOSTILE} each: half
+ * random bytes, half plausible (every opcode, flags, page counts, pages and slots in and out of range, reused ids,
+ * past deadlines, broken batches). Every hostile request must get its final answer; the manager must never stop; the
+ * honest histories must stay linearizable, with no damaged image and no partial batch; the manager must stop cleanly
+ * at the end. An iteration is one hostile process's run; a store serves {@value #HOSTILE_PER_STORE}.
+ */
+final class FuzzLoop implements TortureLoop {
+    static final int HONEST = 2;
+    static final int HOSTILE_PER_STORE = 5;
+    static final long DESCRIPTORS_PER_HOSTILE = 200_000;
+    private static final int HOSTILE_PAGES = 64;
+
+    @Override
+    public String name() {
+        return "fuzz";
+    }
+
+    @Override
+    public LoopResult run(Budget budget, long seed, Path scratch, PrintStream out) throws Exception {
+        Progress progress = new Progress(out, name());
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String count : List.of("descriptors fuzzed", "answered INVALID", "answered OK", "manager crashes",
+                "acknowledged writes", "reads", "lost or non-linearizable pages", "damaged reads",
+                "partial batches")) {
+            counts.put(count, 0L);
+        }
+        List<String> failures = new ArrayList<>();
+        long runs = 0;
+        long round = 0;
+        while (budget.allowsAnother(runs)) {
+            long s = seed + round++;
+            ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "fuzz-" + s + "-"), 1_000);
+            long before = runs;
+            String failure;
+            try {
+                failure = runStore(s, store, budget, runs, counts, progress, failures);
+            } catch (Exception | AssertionError e) {
+                failure = e.toString();
+            } finally {
+                store.destroyAll();
+            }
+            runs = counts.get("hostile runs") == null ? runs : counts.get("hostile runs");
+            if (failure != null) {
+                String line = "fuzz store seed " + s + " (replay: --loops fuzz --seed " + s + " --iterations "
+                        + HOSTILE_PER_STORE + "; logs: " + store.directory().getParent() + "): " + failure;
+                failures.add(line);
+                out.println("  FAIL " + line);
+            } else {
+                TortureFiles.deleteTree(store.directory().getParent());
+            }
+            if (runs == before) {
+                break;
+            }
+        }
+        counts.remove("hostile runs");
+        return new LoopResult(name(), runs, counts, failures, progress.seconds());
+    }
+
+    private static String runStore(long seed, ProcessStore store, Budget budget, long runsBefore,
+            Map<String, Long> counts, Progress progress, List<String> failures) throws Exception {
+        SplittableRandom random = new SplittableRandom(seed);
+        long honestPages = store.pagesFor(HONEST);
+        long capacity = honestPages + HOSTILE_PAGES;
+        store.startManager(capacity);
+        if (!store.awaitReady()) {
+            return "the manager did not start: see " + store.managerLog();
+        }
+        for (int w = 0; w < HONEST; w++) {
+            store.startWorker(w, random.nextLong());
+        }
+        for (int h = 0; h < HOSTILE_PER_STORE && budget.allowsAnother(runsBefore + h); h++) {
+            Path log = store.directory().resolveSibling("logs").resolve("hostile-" + h + ".log");
+            ChildProcess hostile = ChildProcess.start("hostile-" + h, List.of("-Xmx64m"),
+                    "dev.pagestore.it.GarbageWorkerMain", List.of(store.directory().toString(),
+                            Long.toString(DESCRIPTORS_PER_HOSTILE), Long.toString(random.nextLong()),
+                            Long.toString(honestPages), Long.toString(capacity), "4096"), log);
+            String last = null;
+            String line;
+            while ((line = hostile.poll(180_000)) != null) {
+                last = line;
+                if (line.startsWith("DONE") || line.startsWith("FAIL")) {
+                    break;
+                }
+            }
+            int exit = hostile.awaitExit(30_000);
+            if (!store.manager().isAlive()) {
+                counts.merge("manager crashes", 1L, Long::sum);
+                return "the manager died during hostile run " + h + ": see " + store.managerLog();
+            }
+            if (last == null || !last.startsWith("DONE") || exit != 0) {
+                return "hostile run " + h + " ended with exit " + exit + " and \"" + last + "\" (see " + log + ")";
+            }
+            counts.merge("descriptors fuzzed", field(last, "sent="), Long::sum);
+            counts.merge("answered INVALID", field(last, "invalid="), Long::sum);
+            counts.merge("answered OK", field(last, "ok="), Long::sum);
+            counts.merge("hostile runs", 1L, Long::sum);
+            long runs = counts.get("hostile runs");
+            progress.maybe(() -> String.format("%,d hostile runs, %,d descriptors fuzzed, %d failures", runs,
+                    counts.get("descriptors fuzzed"), failures.size()));
+        }
+        long[] written = store.stopWorkers();
+        counts.merge("acknowledged writes", written[0], Long::sum);
+        List<PageOperation> history = new ArrayList<>(store.histories());
+        Map<Integer, long[]> groups = FinalReads.readAll(store.directory(), HONEST * ProcessStore.THREADS_PER_WORKER,
+                history);
+        int exit = store.manager().terminate(60_000);
+        HistoryVerdict verdict = HistoryVerdict.of(history, groups);
+        counts.merge("reads", history.stream().filter(op -> !op.write()).count(), Long::sum);
+        counts.merge("lost or non-linearizable pages", (long) verdict.violations().size(), Long::sum);
+        counts.merge("damaged reads", verdict.damagedReads(), Long::sum);
+        counts.merge("partial batches", (long) verdict.partialBatches().size(), Long::sum);
+        if (!verdict.clean()) {
+            return verdict.describe(5);
+        }
+        return exit == 0 ? null : "the manager exited " + exit + " on SIGTERM: see " + store.managerLog();
+    }
+
+    private static long field(String line, String name) {
+        int at = line.indexOf(name) + name.length();
+        int end = line.indexOf(' ', at);
+        return Long.parseLong(end < 0 ? line.substring(at) : line.substring(at, end));
+    }
+}

@@ -1,0 +1,131 @@
+package dev.pagestore.torture.loop;
+
+import dev.pagestore.torture.PageOperation;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Loop 1: the manager SIGKILLed under mixed load from worker processes. A round is one store, {@value #WORKERS}
+ * {@link TortureWorker} processes of {@value ProcessStore#THREADS_PER_WORKER} writers each (single-page writes and reads
+ * of shared pages, atomic batches of their own pages), and {@value #KILLS_PER_ROUND} kills of its manager, each either
+ * while it serves (after 50-1500 ms; checkpoints run every {@value #CHECKPOINT_MILLIS} ms, so kills land inside
+ * them, and the WAL's segments fill and are recycled) or inside its start and recovery (after 0-600 ms, before it
+ * serves). After each restart this loop reads every page; at the end of the round, every page once more with the
+ * workers stopped. The workers' histories and these reads must show every page a linearizable register across the
+ * kills: no acknowledged write lost, no damaged image, no partial batch. An iteration is one kill.
+ */
+final class KillLoop implements TortureLoop {
+    static final int WORKERS = 3;
+    static final int KILLS_PER_ROUND = 25;
+    static final long CHECKPOINT_MILLIS = 100;
+
+    @Override
+    public String name() {
+        return "kill";
+    }
+
+    @Override
+    public LoopResult run(Budget budget, long seed, Path scratch, PrintStream out) throws Exception {
+        Progress progress = new Progress(out, name());
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String count : List.of("kills", "kills inside start or recovery", "acknowledged writes",
+                "unknown writes", "reads", "lost or non-linearizable pages", "damaged reads", "partial batches",
+                "failed restarts")) {
+            counts.put(count, 0L);
+        }
+        List<String> failures = new ArrayList<>();
+        long kills = 0;
+        long round = 0;
+        while (budget.allowsAnother(kills)) {
+            long s = seed + round++;
+            long before = kills;
+            String failure;
+            ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "kill-" + s + "-"),
+                    CHECKPOINT_MILLIS);
+            try {
+                failure = runRound(s, store, budget, kills, counts, progress, failures);
+            } catch (Exception | AssertionError e) {
+                failure = e.toString();
+            } finally {
+                store.destroyAll();
+            }
+            kills = counts.get("kills");
+            if (failure != null) {
+                String line = "kill round seed " + s + " (kills " + (before + 1) + "-" + kills + "; replay: --loops kill"
+                        + " --seed " + s + " --iterations " + KILLS_PER_ROUND + "; logs: " + store.directory()
+                        .getParent() + "): " + failure;
+                failures.add(line);
+                out.println("  FAIL " + line);
+            } else {
+                TortureFiles.deleteTree(store.directory().getParent());
+            }
+            if (kills == before) {
+                break;  // a round that could not kill at all would loop for ever
+            }
+        }
+        return new LoopResult(name(), kills, counts, failures, progress.seconds());
+    }
+
+    private static String runRound(long seed, ProcessStore store, Budget budget, long killsBefore,
+            Map<String, Long> counts, Progress progress, List<String> failures) throws Exception {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<PageOperation> history = new ArrayList<>();
+        store.startManager(store.pagesFor(WORKERS));
+        if (!store.awaitReady()) {
+            return "the first manager did not start: see " + store.managerLog();
+        }
+        for (int w = 0; w < WORKERS; w++) {
+            store.startWorker(w, random.nextLong());
+        }
+        int writers = WORKERS * ProcessStore.THREADS_PER_WORKER;
+        for (int k = 0; k < KILLS_PER_ROUND && budget.allowsAnother(killsBefore + k); k++) {
+            if (random.nextInt(100) < 20) {
+                Thread.sleep(random.nextInt(600));  // inside the start: recovery, the end-of-recovery checkpoint
+                counts.merge("kills inside start or recovery", 1L, Long::sum);
+            } else {
+                Thread.sleep(50 + random.nextInt(1450));
+            }
+            store.manager().kill9();
+            counts.merge("kills", 1L, Long::sum);
+            store.startManager(store.pagesFor(WORKERS));
+            if (random.nextInt(100) >= 20 || k == KILLS_PER_ROUND - 1) {
+                if (!store.awaitReady()) {
+                    counts.merge("failed restarts", 1L, Long::sum);
+                    return "the manager did not restart after kill " + (k + 1) + ": see " + store.managerLog();
+                }
+                FinalReads.readAll(store.directory(), writers, history);
+            }
+            long kills = counts.get("kills");
+            progress.maybe(() -> String.format("%,d kills, round %d, %d failures", kills, seed, failures.size()));
+        }
+        if (!store.manager().isAlive() || !store.awaitReadyOrServing()) {
+            counts.merge("failed restarts", 1L, Long::sum);
+            return "the manager does not serve at the end of the round: see " + store.managerLog();
+        }
+        long[] written = store.stopWorkers();
+        counts.merge("acknowledged writes", written[0], Long::sum);
+        counts.merge("unknown writes", written[1], Long::sum);
+        Map<Integer, long[]> groups = FinalReads.readAll(store.directory(), writers, history);
+        history.addAll(store.histories());
+        int exit = store.manager().terminate(60_000);
+        HistoryVerdict verdict = HistoryVerdict.of(history, groups);
+        counts.merge("reads", history.stream().filter(op -> !op.write()).count(), Long::sum);
+        counts.merge("lost or non-linearizable pages", (long) verdict.violations().size(), Long::sum);
+        counts.merge("damaged reads", verdict.damagedReads(), Long::sum);
+        counts.merge("partial batches", (long) verdict.partialBatches().size(), Long::sum);
+        if (!verdict.clean()) {
+            return verdict.describe(5);
+        }
+        if (exit != 0) {
+            return "the manager exited " + exit + " on SIGTERM at the end of the round: see " + store.managerLog();
+        }
+        return null;
+    }
+}

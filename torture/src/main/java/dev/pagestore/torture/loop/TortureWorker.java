@@ -1,0 +1,109 @@
+package dev.pagestore.torture.loop;
+
+import dev.pagestore.client.ClientOptions;
+import dev.pagestore.client.PageStoreClient;
+import dev.pagestore.client.PageStoreException;
+import dev.pagestore.ipc.linux.ParentWatch;
+import dev.pagestore.torture.HistoryFile;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A worker process of the process loops: {@code THREADS} writer threads share one client (re-attached in the
+ * background whenever the manager is gone) and record every operation in {@code HISTORY} ({@link HistoryFile}).
+ * It runs until a line {@code stop} (or the end) on stdin, then prints {@code done ACKNOWLEDGED UNKNOWN} and exits 0.
+ *
+ * <pre>TortureWorker DIR PROCESS THREADS SEED HISTORY PARENT_PID</pre>
+ * Writer {@code t} of process {@code p} is writer {@code p * THREADS + t} ({@link PageWorkload}).
+ */
+public final class TortureWorker {
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+
+    private TortureWorker() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path directory = Path.of(args[0]);
+        int process = Integer.parseInt(args[1]);
+        int threads = Integer.parseInt(args[2]);
+        long seed = Long.parseLong(args[3]);
+        Path historyFile = Path.of(args[4]);
+        ParentWatch.start(Long.parseLong(args[5]), () -> Runtime.getRuntime().halt(3));
+        int pageSize = 4096;
+
+        PageStoreClient client = attach(directory, process);
+        AtomicBoolean stop = new AtomicBoolean();
+        // Streamed as they happen: a long run's history need not fit in memory.
+        BufferedWriter out = Files.newBufferedWriter(historyFile, StandardCharsets.UTF_8);
+        out.write(HistoryFile.HEADER);
+        out.newLine();
+        List<Thread> writers = new ArrayList<>();
+        List<PageWorkload> loads = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            PageWorkload load = new PageWorkload(process, process * threads + t, 0, pageSize, seed * 31 + t, TIMEOUT,
+                    op -> {
+                        synchronized (out) {
+                            try {
+                                out.write(HistoryFile.line(op));
+                                out.newLine();
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        }
+                    });
+            loads.add(load);
+            writers.add(Thread.ofPlatform().name("torture-writer-" + t).start(() -> {
+                while (!stop.get()) {
+                    load.step(client);
+                }
+            }));
+        }
+        System.out.println("running");
+        System.out.flush();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null && !line.equals("stop")) {
+                // only "stop" means anything
+            }
+        }
+        stop.set(true);
+        for (Thread t : writers) {
+            t.join();
+        }
+        client.close();
+        synchronized (out) {
+            out.close();
+        }
+        long acknowledged = loads.stream().mapToLong(PageWorkload::acknowledged).sum();
+        long unknown = loads.stream().mapToLong(PageWorkload::unknown).sum();
+        System.out.println("done " + acknowledged + " " + unknown);
+        System.out.flush();
+        System.exit(0);
+    }
+
+    /** The first attach waits for the manager (it may be starting or recovering). */
+    private static PageStoreClient attach(Path directory, int process) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (true) {
+            try {
+                return PageStoreClient.attach(directory, ClientOptions.defaults().withClientName("torture-" + process)
+                        .withDefaultTimeout(TIMEOUT).withAutoReattach(true));
+            } catch (PageStoreException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("no manager to attach to in 60 s: " + e.getMessage(), e);
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+}
