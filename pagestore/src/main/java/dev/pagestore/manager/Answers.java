@@ -176,9 +176,13 @@ final class Answers {
 
     /**
      * A read whose device command the queue pair timed out: answered TIMEOUT with its slots fenced, unless it was
-     * answered already; it finishes later, when the device lets go of its buffer. Returns 1 when it answered.
+     * answered already; it finishes later, when the device lets go of its buffer, but gives its pages back now.
+     * Returns 1 when it answered.
      */
     int timedOutOnDevice(Op op) {
+        // Its pages are free at once: nobody will use what the device may still put in the fenced slots, and a lost
+        // completion would otherwise keep every later write of these pages waiting until the manager restarts.
+        order.releasePages(op);
         if (settled(op)) {
             return 0;
         }

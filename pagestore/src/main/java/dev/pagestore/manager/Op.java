@@ -29,8 +29,10 @@ final class Op {
     long lsn = -1;
     /** {@link UnappliedWrites} ticket of a write, -1 when none. */
     long ticket = -1;
-    /** Whether this op holds its page stripes and busy marks. */
+    /** Whether this op started: it took its page stripes and busy marks. */
     boolean started;
+    /** Whether it still holds them (a read the device timed out gives them back before it ends). */
+    boolean pagesHeld;
     Throwable walFailure;
     /** Link in the reactor's {@link DurableOps}; set by the pushing thread, read by the reactor. */
     Op nextDurable;
@@ -77,6 +79,7 @@ final class Op {
         this.lsn = -1;
         this.ticket = -1;
         this.started = false;
+        this.pagesHeld = false;
         this.walFailure = null;
         this.memberCount = 0;
         this.overlays = null;

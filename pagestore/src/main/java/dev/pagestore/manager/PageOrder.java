@@ -72,11 +72,12 @@ final class PageOrder {
         return !deferred.isEmpty();
     }
 
-    /** Gives back the marks and stripes of an op that started; nothing for one that never did. */
+    /** Gives back the marks and stripes of an op that holds them; nothing for one that never did or gave them back. */
     void releasePages(Op op) {
-        if (!op.started) {
+        if (!op.pagesHeld) {
             return;
         }
+        op.pagesHeld = false;
         LongCounts marks = op.kind == Op.WRITE ? busyPages : readingPages;
         for (int m = 0; m < op.memberCount; m++) {
             for (int k = 0; k < op.pageCounts[m]; k++) {
@@ -97,6 +98,7 @@ final class PageOrder {
             return false;
         }
         op.started = true;
+        op.pagesHeld = true;
         mark(op.kind == Op.WRITE ? busyPages : readingPages, op);
         started.add(op);
         return true;
