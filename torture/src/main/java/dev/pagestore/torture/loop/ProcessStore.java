@@ -118,6 +118,16 @@ final class ProcessStore {
         return all;
     }
 
+    /** {@link #histories()}, then forgets them and deletes their files (a long run checks them phase by phase). */
+    List<PageOperation> takeHistories() throws IOException {
+        List<PageOperation> all = histories();
+        for (Path history : histories) {
+            Files.deleteIfExists(history);
+        }
+        histories.clear();
+        return all;
+    }
+
     /** Kills whatever still runs (the last resort on every path). */
     void destroyAll() {
         for (ChildProcess worker : workers) {

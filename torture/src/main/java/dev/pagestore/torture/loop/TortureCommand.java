@@ -29,10 +29,17 @@ import picocli.CommandLine.Option;
                     + " power switch), in this process; 3 cuts per seed; an iteration is a seed",
             "  kill   SIGKILL of a manager process under load from 3 worker processes, while it serves or inside its"
                     + " recovery; 25 kills per store; an iteration is a kill",
+            "  faults the device fault matrix on the simulated controller, one new store per cell: read and write"
+                    + " errors, transient errors a retry cures, lost, late, duplicate and spurious completions, held"
+                    + " commands, short transfers, NO_SPACE on the data file and on the WAL, a failing WAL; an"
+                    + " iteration is a pass over every cell",
             "  fuzz   hostile processes write random descriptors into their channels (200,000 each) while honest"
                     + " workers run; an iteration is a hostile process",
             "  wal    the WAL damaged before recovery (bit flips in records, headers and the control file,"
                     + " truncation, another store's segment, a segment from the future); an iteration is a damage",
+            "  soak   one manager for the whole run, checkpoints every second, 3 new worker processes every 20 s;"
+                    + " its memory, descriptors, threads, /dev/shm entries and WAL segments must not grow; an"
+                    + " iteration is a 20 s phase",
             "",
             "Each loop runs until --iterations or --duration ends, prints a progress line every 5 s and a final"
                     + " count, and names the seed that replays each failure. Exit 0 when every loop passed, 1 when"
@@ -65,7 +72,7 @@ public final class TortureCommand implements Callable<Integer> {
 
     /** The loops, by command-line name. */
     enum LoopName {
-        power, kill, fuzz, wal;
+        kill, power, faults, fuzz, wal, soak;
 
         TortureLoop make() {
             return switch (this) {
@@ -73,6 +80,8 @@ public final class TortureCommand implements Callable<Integer> {
                 case kill -> new KillLoop();
                 case fuzz -> new FuzzLoop();
                 case wal -> new WalCorruptionLoop();
+                case soak -> new SoakLoop();
+                case faults -> new FaultMatrixLoop();
             };
         }
     }
