@@ -79,7 +79,7 @@ final class FaultMatrixLoop implements TortureLoop {
 
     private static String runCell(FaultCell cell, long seed, Path scratch, Map<String, Long> counts)
             throws Exception {
-        Path directory = Files.createTempDirectory(scratch, "faults-" + cell + "-");
+        Path directory = Files.createTempDirectory(scratch, "f");
         AtomicReference<SimulatedNvmeDevice> data = new AtomicReference<>();
         SimulatedLogDirectory machine = new SimulatedLogDirectory(SimulatedLogDirectory.Settings.of(seed, 64L << 20)
                 .withCacheBlocks(1 << 20));

@@ -45,7 +45,7 @@ final class FuzzLoop implements TortureLoop {
         long round = 0;
         while (budget.allowsAnother(runs)) {
             long s = seed + round++;
-            ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "fuzz-" + s + "-"), 1_000);
+            ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "z"), 1_000);
             long before = runs;
             String failure;
             try {

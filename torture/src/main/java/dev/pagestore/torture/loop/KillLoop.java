@@ -47,7 +47,7 @@ final class KillLoop implements TortureLoop {
             long s = seed + round++;
             long before = kills;
             String failure;
-            ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "kill-" + s + "-"),
+            ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "k"),
                     CHECKPOINT_MILLIS);
             try {
                 failure = runRound(s, store, budget, kills, counts, progress, failures);

@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
 
 /**
  * Loop 6: the soak. One manager process serves for the whole run, checkpointing every second, under worker churn:
- * each phase of {@value #PHASE_MILLIS} ms starts {@value #WORKERS} new worker processes and stops them at its end.
+ * each phase (20 s by default) starts {@value #WORKERS} new worker processes and stops them at its end.
  * Every 2 s the manager's resident memory, descriptors and threads, the {@code /dev/shm} entries and the WAL's
  * segments are sampled; the maxima of the run's second half must not exceed those of its first half beyond small
  * bounds ({@link ResourceSample#growth}). Each phase's history is checked as it ends (every page a linearizable
@@ -21,11 +21,22 @@ import java.util.SplittableRandom;
  * iteration is a phase.
  */
 final class SoakLoop implements TortureLoop {
-    static final long PHASE_MILLIS = 20_000;
+    static final long DEFAULT_PHASE_MILLIS = 20_000;
     static final int WORKERS = 3;
     static final int MAX_PHASES = 1_000;
     private static final long SAMPLE_MILLIS = 2_000;
     private static final int CARRIED = -1;
+
+    private final long phaseMillis;
+
+    /** Phases of {@code phaseMillis} (at least 4 s: two samples). */
+    SoakLoop(long phaseMillis) {
+        if (phaseMillis < 2 * SAMPLE_MILLIS) {
+            throw new IllegalArgumentException("a soak phase of " + phaseMillis + " ms is shorter than two samples ("
+                    + 2 * SAMPLE_MILLIS + " ms)");
+        }
+        this.phaseMillis = phaseMillis;
+    }
 
     @Override
     public String name() {
@@ -43,7 +54,7 @@ final class SoakLoop implements TortureLoop {
         }
         List<String> failures = new ArrayList<>();
         SplittableRandom random = new SplittableRandom(seed);
-        ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "soak-" + seed + "-"), 1_000);
+        ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "s"), 1_000);
         List<ResourceSample> samples = new ArrayList<>();
         long phase = 0;
         try {
@@ -61,7 +72,7 @@ final class SoakLoop implements TortureLoop {
                     store.startWorker((int) phase * WORKERS + w, random.nextLong());
                 }
                 counts.merge("worker processes", (long) WORKERS, Long::sum);
-                while (System.nanoTime() - phaseStart < PHASE_MILLIS * 1_000_000L) {
+                while (System.nanoTime() - phaseStart < phaseMillis * 1_000_000L) {
                     Thread.sleep(SAMPLE_MILLIS);
                     if (!store.manager().isAlive()) {
                         counts.merge("manager stops", 1L, Long::sum);
@@ -140,8 +151,8 @@ final class SoakLoop implements TortureLoop {
     }
 
     /** The growth from the run's first half to its second (maxima of each), or null; a first phase warms up. */
-    private static String growth(List<ResourceSample> samples) {
-        int warm = (int) (PHASE_MILLIS / SAMPLE_MILLIS);
+    private String growth(List<ResourceSample> samples) {
+        int warm = (int) (phaseMillis / SAMPLE_MILLIS);
         if (samples.size() < warm + 4) {
             return null;  // too short to tell a trend from warming up
         }

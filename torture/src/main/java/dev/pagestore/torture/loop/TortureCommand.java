@@ -37,9 +37,9 @@ import picocli.CommandLine.Option;
                     + " workers run; an iteration is a hostile process",
             "  wal    the WAL damaged before recovery (bit flips in records, headers and the control file,"
                     + " truncation, another store's segment, a segment from the future); an iteration is a damage",
-            "  soak   one manager for the whole run, checkpoints every second, 3 new worker processes every 20 s;"
+            "  soak   one manager for the whole run, checkpoints every second, 3 new worker processes every phase;"
                     + " its memory, descriptors, threads, /dev/shm entries and WAL segments must not grow; an"
-                    + " iteration is a 20 s phase",
+                    + " iteration is a phase (--soak-phase)",
             "",
             "Each loop runs until --iterations or --duration ends, prints a progress line every 5 s and a final"
                     + " count, and names the seed that replays each failure. Exit 0 when every loop passed, 1 when"
@@ -62,6 +62,11 @@ public final class TortureCommand implements Callable<Integer> {
             description = "The first seed; iteration i of a loop runs seed + i (default: from the clock, printed)")
     Long seed;
 
+    @Option(names = "--soak-phase", paramLabel = "DURATION",
+            description = "How long each soak phase runs before its workers are replaced and its history checked"
+                    + " (default: 20s)")
+    String soakPhase = "20s";
+
     @Option(names = "--report", paramLabel = "FILE", description = "Also write the final report to FILE")
     Path report;
 
@@ -74,13 +79,13 @@ public final class TortureCommand implements Callable<Integer> {
     enum LoopName {
         kill, power, faults, fuzz, wal, soak;
 
-        TortureLoop make() {
+        TortureLoop make(Duration soakPhase) {
             return switch (this) {
                 case power -> new PowerLossLoop();
                 case kill -> new KillLoop();
                 case fuzz -> new FuzzLoop();
                 case wal -> new WalCorruptionLoop();
-                case soak -> new SoakLoop();
+                case soak -> new SoakLoop(soakPhase.toMillis());
                 case faults -> new FaultMatrixLoop();
             };
         }
@@ -103,8 +108,13 @@ public final class TortureCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Duration perLoop;
+        Duration phase;
         try {
-            perLoop = parseDuration(duration);
+            perLoop = parseDuration("--duration", duration);
+            phase = parseDuration("--soak-phase", soakPhase);
+            if (phase.toMillis() < 4_000) {
+                throw new IllegalArgumentException("--soak-phase " + soakPhase + " is shorter than 4s (two samples)");
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -125,7 +135,7 @@ public final class TortureCommand implements Callable<Integer> {
         for (LoopName name : loops) {
             Budget budget = new Budget(iterations, System.nanoTime() + perLoop.toNanos());
             out.printf("%s ...%n", name);
-            LoopResult result = name.make().run(budget, firstSeed, work, out);
+            LoopResult result = name.make(phase).run(budget, firstSeed, work, out);
             out.println(result.summary());
             results.add(result);
         }
@@ -155,7 +165,7 @@ public final class TortureCommand implements Callable<Integer> {
         return text.toString();
     }
 
-    static Duration parseDuration(String text) {
+    static Duration parseDuration(String option, String text) {
         Map<String, Long> units = new LinkedHashMap<>();
         units.put("ms", 1L);
         units.put("s", 1_000L);
@@ -172,7 +182,7 @@ public final class TortureCommand implements Callable<Integer> {
                 }
             }
         }
-        throw new IllegalArgumentException("--duration " + text + " is not a positive duration such as 500ms, 90s,"
-                + " 10m or 2h");
+        throw new IllegalArgumentException(option + " " + text + " is not a positive duration such as 500ms, 90s, 10m"
+                + " or 2h");
     }
 }

@@ -52,7 +52,7 @@ final class WalCorruptionLoop implements TortureLoop {
         long done = 0;
         while (budget.allowsAnother(done)) {
             long s = seed + done;
-            ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "wal-" + s + "-"), 3_600_000);
+            ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "w"), 3_600_000);
             String failure;
             Path saved = scratch.resolve("foreign-" + s + ".wal");
             try {

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cache (fixed: {@code DeviceSync}).
  */
 class PowerLossLoopTest {
-    @TempDir
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)  // a failed loop's stores and logs stay for its investigation
     Path scratch;
 
     @Test
