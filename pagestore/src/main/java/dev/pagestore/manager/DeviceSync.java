@@ -20,6 +20,9 @@ import java.lang.foreign.MemorySegment;
  * redo point. On a file the device's flush is an {@code fdatasync} of the device's own descriptor, held for the
  * manager's life, so a writeback error is seen by the checkpoint that follows it.
  *
+ * <p>A command that passes its deadline stops the manager ({@link DataFileSyncException}): it may still reach the
+ * device after a newer write of its page, and nothing forced after it could be trusted.
+ *
  * <p>Thread safety: the thread that made it only.
  */
 final class DeviceSync implements DataPageSink, AutoCloseable {
@@ -76,7 +79,11 @@ final class DeviceSync implements DataPageSink, AutoCloseable {
             }
         }
         if (status == IoStatus.TIMEOUT) {
+            // The command may still land, after a newer write of the page: the data file can no longer be trusted,
+            // and the manager must stop (the WAL holds every page) rather than go on past it.
             timedOut = true;
+            throw new DataFileSyncException(what + " on " + device.name() + " did not complete within "
+                    + TIMEOUT_NANOS / 1_000_000_000L + " s", new IOException("device command timed out"));
         }
         if (status != IoStatus.OK) {
             throw new IOException(what + " on " + device.name() + " failed: " + status);

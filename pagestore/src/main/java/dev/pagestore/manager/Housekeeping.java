@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Housekeeping implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Housekeeping.class);
+    /** Longer than a checkpoint may wait for data-file writes (30 s), shorter than the command's whole stop. */
+    private static final long CLOSE_WAIT_SECONDS = 45;
     private static final long STATUS_PUBLISH_MILLIS = 100;
     private static final long OWNERSHIP_CHECK_MILLIS = 1000;
 
@@ -81,8 +83,29 @@ final class Housekeeping implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops after the task in progress, if any, has finished: a checkpoint interrupted inside its control-file write
+     * (an interruptible channel closes under it) would fail the log's checkpoints, the shutdown checkpoint among them.
+     */
     @Override
     public void close() {
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("housekeeping still running {} s after the stop began; interrupting it", CLOSE_WAIT_SECONDS);
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Stops now, interrupting the task in progress: after a fatal failure a checkpoint may wait for a dead reactor's
+     * writes, which never end, and no shutdown checkpoint follows.
+     */
+    void stopNow() {
         executor.shutdownNow();
     }
 }

@@ -325,7 +325,11 @@ public final class PageStoreManager implements AutoCloseable {
             control.close();
         }
         if (housekeeping != null) {
-            housekeeping.close();
+            if (fatalCause != null) {
+                housekeeping.stopNow();
+            } else {
+                housekeeping.close();
+            }
         }
         if (wal != null) {
             try {

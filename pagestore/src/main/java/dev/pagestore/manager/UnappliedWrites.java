@@ -50,6 +50,12 @@ final class UnappliedWrites {
                 throw new IOException("checkpoint: data-file writes before ticket " + horizon
                         + " did not finish in time (oldest " + oldest + ")");
             }
+            if (Thread.currentThread().isInterrupted()) {
+                // the manager is stopping (its housekeeping is shut down): a dead reactor's writes never end, and an
+                // interrupted park returns at once, so waiting on would spin for the rest of the timeout
+                throw new java.io.InterruptedIOException("checkpoint: interrupted while data-file writes before"
+                        + " ticket " + horizon + " were unfinished (oldest " + oldest + ")");
+            }
             LockSupport.parkNanos(200_000);
         }
     }

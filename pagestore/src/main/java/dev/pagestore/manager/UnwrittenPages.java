@@ -129,6 +129,8 @@ final class UnwrittenPages {
                     data.write(page, entry.image);
                     writtenPages.add(page);
                     writtenEntries.add(entry);
+                } catch (DataFileSyncException e) {
+                    throw e;  // the device itself failed the checkpoint: the caller stops the manager
                 } catch (IOException e) {
                     failedPages++;
                     if (first == null) {

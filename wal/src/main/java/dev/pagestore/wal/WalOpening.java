@@ -47,8 +47,12 @@ final class WalOpening {
         boolean success = false;
         try {
             long redoLsn = control.current().redoLsn();
+            // Segments are checked against the id the control file holds on disk, never against one this open only
+            // proposes: a store from before ids gets its id at the end of its first recovery, and a start cut short
+            // before that must not make the next one refuse the segments it prepared.
+            java.util.UUID recordedId = ControlFile.readLogId(directory).orElse(null);
             WalRecovery.Resume resume = WalRecovery.scan(directory, config, redoLsn, replayer, RecordVisitor.NONE,
-                    options.refuseCorruption(), logId);
+                    options.refuseCorruption(), recordedId);
             long redoSegment = redoLsn / segmentSize;
             for (String name : directory.list()) {
                 long number = WalSegmentDescriptor.parseFileName(name);
