@@ -116,6 +116,9 @@ final class FuzzLoop implements TortureLoop {
         }
         long[] written = store.stopWorkers();
         counts.merge("acknowledged writes", written[0], Long::sum);
+        if (written[0] == 0) {
+            return "the honest workers had no write acknowledged: the load never ran";
+        }
         List<PageOperation> history = new ArrayList<>(store.histories());
         Map<Integer, long[]> groups = FinalReads.readAll(store.directory(), HONEST * ProcessStore.THREADS_PER_WORKER,
                 history);

@@ -16,8 +16,8 @@ import java.util.SplittableRandom;
  * {@link TortureWorker} processes of {@value ProcessStore#THREADS_PER_WORKER} writers each (single-page writes and reads
  * of shared pages, atomic batches of their own pages), and {@value #KILLS_PER_ROUND} kills of its manager, each either
  * while it serves (after 50-1500 ms; checkpoints run every {@value #CHECKPOINT_MILLIS} ms, so kills land inside
- * them, and the WAL's segments fill and are recycled) or inside its start and recovery (after 0-600 ms, before it
- * serves). After each restart this loop reads every page; at the end of the round, every page once more with the
+ * them, and the WAL's segments fill and are recycled) or 0-600 ms into a start not waited for (counted as inside
+ * start or recovery when the manager had not yet said it serves). After each restart this loop reads every page; at the end of the round, every page once more with the
  * workers stopped. The workers' histories and these reads must show every page a linearizable register across the
  * kills: no acknowledged write lost, no damaged image, no partial batch. An iteration is one kill.
  */
@@ -86,16 +86,22 @@ final class KillLoop implements TortureLoop {
         }
         int writers = WORKERS * ProcessStore.THREADS_PER_WORKER;
         for (int k = 0; k < KILLS_PER_ROUND && budget.allowsAnother(killsBefore + k); k++) {
-            if (random.nextInt(100) < 20) {
-                Thread.sleep(random.nextInt(600));  // inside the start: recovery, the end-of-recovery checkpoint
-                counts.merge("kills inside start or recovery", 1L, Long::sum);
-            } else {
-                Thread.sleep(50 + random.nextInt(1450));
+            // One kill in five lands 0-600 ms into a start that was not waited for (inside the JVM's start, the
+            // recovery or the end-of-recovery checkpoint); the others after 50-1500 ms of service.
+            boolean inStart = random.nextInt(100) < 20;
+            if (!inStart && !store.awaitReadyOrServing()) {
+                counts.merge("failed restarts", 1L, Long::sum);
+                return "the manager did not serve before kill " + (k + 1) + ": see " + store.managerLog();
             }
+            Thread.sleep(inStart ? random.nextInt(600) : 50 + random.nextInt(1450));
+            boolean served = store.servesNow();
             store.manager().kill9();
             counts.merge("kills", 1L, Long::sum);
+            if (!served) {
+                counts.merge("kills inside start or recovery", 1L, Long::sum);
+            }
             store.startManager(store.pagesFor(WORKERS));
-            if (random.nextInt(100) >= 20 || k == KILLS_PER_ROUND - 1) {
+            if (!inStart || k == KILLS_PER_ROUND - 1) {
                 if (!store.awaitReady()) {
                     counts.merge("failed restarts", 1L, Long::sum);
                     return "the manager did not restart after kill " + (k + 1) + ": see " + store.managerLog();
@@ -112,6 +118,9 @@ final class KillLoop implements TortureLoop {
         long[] written = store.stopWorkers();
         counts.merge("acknowledged writes", written[0], Long::sum);
         counts.merge("unknown writes", written[1], Long::sum);
+        if (written[0] == 0) {
+            return "no write was acknowledged in the whole round: the load never ran";
+        }
         Map<Integer, long[]> groups = FinalReads.readAll(store.directory(), writers, history);
         history.addAll(store.histories());
         int exit = store.manager().terminate(60_000);

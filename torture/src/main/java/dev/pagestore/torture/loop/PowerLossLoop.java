@@ -80,6 +80,9 @@ final class PowerLossLoop implements TortureLoop {
             progress.maybe(() -> String.format("%,d seeds, %,d cuts, %,d acknowledged writes, %d failures", n,
                     counts.get("power cuts"), counts.get("acknowledged writes"), failures.size()));
         }
+        if (done >= 3 && counts.get("acknowledged writes") == 0) {
+            failures.add("power: no write was acknowledged in " + done + " seeds: the load never ran");
+        }
         return new LoopResult(name(), done, counts, failures, progress.seconds());
     }
 
@@ -148,51 +151,69 @@ final class PowerLossLoop implements TortureLoop {
     private static String cycle(ManagerConfig config, SimulatedLogDirectory life, SplittableRandom random,
             List<PageOperation> history, long[] sequences, Map<String, Long> counts) throws Exception {
         PageStoreManager manager = PageStoreManager.start(config);
-        PageStoreClient client = PageStoreClient.attach(config.directory(), ClientOptions.defaults()
-                .withDefaultTimeout(TIMEOUT));
+        PageStoreClient client = null;
         AtomicBoolean stop = new AtomicBoolean();
         List<Thread> writers = new ArrayList<>();
-        PageWorkload[] workloads = new PageWorkload[WRITERS];
-        for (int w = 0; w < WRITERS; w++) {
-            workloads[w] = new PageWorkload(0, w, sequences[w], PAGE_SIZE, random.nextLong(), TIMEOUT, history::add);
-            PageWorkload load = workloads[w];
-            Thread t = Thread.ofPlatform().name("torture-power-writer-" + w).start(() -> {
-                while (!stop.get()) {
-                    load.step(client);
+        try {
+            client = PageStoreClient.attach(config.directory(), ClientOptions.defaults().withDefaultTimeout(TIMEOUT));
+            PageStoreClient attached = client;
+            AtomicReference<Throwable> died = new AtomicReference<>();
+            PageWorkload[] workloads = new PageWorkload[WRITERS];
+            for (int w = 0; w < WRITERS; w++) {
+                workloads[w] = new PageWorkload(0, w, sequences[w], PAGE_SIZE, random.nextLong(), TIMEOUT,
+                        history::add);
+                PageWorkload load = workloads[w];
+                writers.add(Thread.ofPlatform().name("torture-power-writer-" + w).start(() -> {
+                    try {
+                        while (!stop.get()) {
+                            load.step(attached);
+                        }
+                    } catch (Throwable e) {
+                        died.compareAndSet(null, e);
+                    }
+                }));
+            }
+            if (random.nextBoolean()) {
+                life.powerFailAfterSteps(50 + random.nextInt(5_000));
+                long until = System.nanoTime() + 2_000_000_000L;  // under load the armed cut lands well within this
+                while (!life.isPowerCut() && System.nanoTime() - until < 0) {
+                    Thread.sleep(1);
                 }
-            });
-            writers.add(t);
-        }
-        if (random.nextBoolean()) {
-            life.powerFailAfterSteps(50 + random.nextInt(5_000));
-            long until = System.nanoTime() + 2_000_000_000L;  // under load the armed cut lands well within this
-            while (!life.isPowerCut() && System.nanoTime() - until < 0) {
-                Thread.sleep(1);
+            } else {
+                Thread.sleep(5 + random.nextInt(300));
             }
-        } else {
-            Thread.sleep(5 + random.nextInt(300));
-        }
-        life.powerFail();
-        stop.set(true);  // calls in flight end as they may; none start after the cut
-        for (Thread t : writers) {
-            t.join(STOP_WAIT_MILLIS);
-            if (t.isAlive()) {
-                return t.getName() + " still running " + STOP_WAIT_MILLIS + " ms after the power cut";
+            life.powerFail();
+            stop.set(true);  // calls in flight end as they may; none start after the cut
+            for (Thread t : writers) {
+                t.join(STOP_WAIT_MILLIS);
+                if (t.isAlive()) {
+                    return t.getName() + " still running " + STOP_WAIT_MILLIS + " ms after the power cut";
+                }
             }
+            if (died.get() != null) {
+                return "a writer died: " + died.get();
+            }
+            client.close();
+            // The manager stops by itself if the cut met its I/O; an idle one learns of it here. Either way the stop
+            // must end: its shutdown checkpoint fails on the dead devices, and nothing of it may reach the media.
+            manager.close();
+            if (!manager.awaitStopped(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                return "the manager's stop still running " + STOP_WAIT_MILLIS + " ms after the power cut";
+            }
+            for (int w = 0; w < WRITERS; w++) {
+                sequences[w] = workloads[w].sequence();
+                counts.merge("acknowledged writes", workloads[w].acknowledged(), Long::sum);
+                counts.merge("unknown writes", workloads[w].unknown(), Long::sum);
+            }
+            return null;
+        } finally {
+            stop.set(true);
+            life.powerFail();  // whatever happened, nothing more of this life reaches the media
+            if (client != null) {
+                client.close();
+            }
+            manager.close();
         }
-        client.close();
-        // The manager stops by itself if the cut met its I/O; an idle one learns of it here. Either way the stop must
-        // end: its shutdown checkpoint fails on the dead devices, and nothing of it may reach the media.
-        manager.close();
-        if (!manager.awaitStopped(STOP_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-            return "the manager's stop still running " + STOP_WAIT_MILLIS + " ms after the power cut";
-        }
-        for (int w = 0; w < WRITERS; w++) {
-            sequences[w] = workloads[w].sequence();
-            counts.merge("acknowledged writes", workloads[w].acknowledged(), Long::sum);
-            counts.merge("unknown writes", workloads[w].unknown(), Long::sum);
-        }
-        return null;
     }
 
     /** After the last cut: recovery, then every page read with nothing running; each writer's group's values. */

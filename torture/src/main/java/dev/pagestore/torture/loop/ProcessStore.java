@@ -58,6 +58,14 @@ final class ProcessStore {
         return ready;
     }
 
+    /** Whether the current manager has said it serves, without waiting. */
+    boolean servesNow() throws InterruptedException {
+        if (!ready) {
+            ready = manager.awaitLineStartingWith("pagestore manager pid", 1) != null;
+        }
+        return ready;
+    }
+
     /** Whether the current manager serves, waiting for it when that has not been seen yet. */
     boolean awaitReadyOrServing() throws InterruptedException {
         return ready || awaitReady();
@@ -99,6 +107,9 @@ final class ProcessStore {
             if (done == null) {
                 worker.destroy();
                 throw new IOException(worker.name() + " did not stop within 60 s of being told to");
+            }
+            if (done.contains(" error ")) {
+                throw new IOException(worker.name() + ": " + done.substring(done.indexOf(" error ") + 7));
             }
             String[] fields = done.split(" ");
             counts[0] += Long.parseLong(fields[1]);

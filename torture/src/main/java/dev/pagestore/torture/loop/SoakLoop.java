@@ -87,6 +87,10 @@ final class SoakLoop implements TortureLoop {
                 }
                 long[] written = store.stopWorkers();
                 counts.merge("acknowledged writes", written[0], Long::sum);
+                if (written[0] == 0) {
+                    failures.add("soak seed " + seed + " phase " + phase + ": no write was acknowledged");
+                    break;
+                }
                 List<PageOperation> history = new ArrayList<>(store.takeHistories());
                 long before = phaseStart - 1;
                 carried.forEach((page, value) -> history.add(PageOperation.write(CARRIED, page, value, before, before,

@@ -49,8 +49,13 @@ public final class TortureWorker {
         out.newLine();
         List<Thread> writers = new ArrayList<>();
         List<PageWorkload> loads = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<Throwable> died = new java.util.concurrent.atomic.AtomicReference<>();
+        // Sequences start at a base of this worker's own, so that another store's values (a copied-in segment's)
+        // are not values this store's writers wrote.
+        long firstSequence = (seed >>> 34) & 0x3FFF_FFFFL;
         for (int t = 0; t < threads; t++) {
-            PageWorkload load = new PageWorkload(process, process * threads + t, 0, pageSize, seed * 31 + t, TIMEOUT,
+            PageWorkload load = new PageWorkload(process, process * threads + t, firstSequence, pageSize,
+                    seed * 31 + t, TIMEOUT,
                     op -> {
                         synchronized (out) {
                             try {
@@ -63,8 +68,12 @@ public final class TortureWorker {
                     });
             loads.add(load);
             writers.add(Thread.ofPlatform().name("torture-writer-" + t).start(() -> {
-                while (!stop.get()) {
-                    load.step(client);
+                try {
+                    while (!stop.get()) {
+                        load.step(client);
+                    }
+                } catch (Throwable e) {
+                    died.compareAndSet(null, e);
                 }
             }));
         }
@@ -86,7 +95,9 @@ public final class TortureWorker {
         }
         long acknowledged = loads.stream().mapToLong(PageWorkload::acknowledged).sum();
         long unknown = loads.stream().mapToLong(PageWorkload::unknown).sum();
-        System.out.println("done " + acknowledged + " " + unknown);
+        Throwable death = died.get();
+        System.out.println("done " + acknowledged + " " + unknown + (death == null ? ""
+                : " error a writer died: " + death.toString().replace('\n', ' ')));
         System.out.flush();
         System.exit(0);
     }

@@ -113,17 +113,17 @@ final class WalCorruptionLoop implements TortureLoop {
         if (store.awaitReady()) {
             counts.merge("starts that served", 1L, Long::sum);
             counts.merge("served after recovery stopped at " + recoveryStop(store.managerLog()), 1L, Long::sum);
-            Set<Long> written = new HashSet<>();
+            Set<String> written = new HashSet<>();
             for (PageOperation op : history) {
                 if (op.write()) {
-                    written.add(op.value());
+                    written.add(op.page() + "/" + op.value());
                 }
             }
             List<PageOperation> reads = new ArrayList<>();
             Map<Integer, long[]> groups = FinalReads.readAll(store.directory(), WORKERS
                     * ProcessStore.THREADS_PER_WORKER, reads);
             long applied = reads.stream().filter(op -> op.value() != PageOperation.INITIAL
-                    && !written.contains(op.value())).count();
+                    && !written.contains(op.page() + "/" + op.value())).count();
             counts.merge("damaged or foreign values applied", applied, Long::sum);
             history.addAll(reads);
             HistoryVerdict verdict = HistoryVerdict.of(history, groups);
