@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,11 +44,9 @@ final class FaultMatrixLoop implements TortureLoop {
     @Override
     public LoopResult run(Budget budget, long seed, Path scratch, PrintStream out) throws Exception {
         Progress progress = new Progress(out, name());
-        Map<String, Long> counts = new LinkedHashMap<>();
-        for (String count : List.of("cells", "calls", "calls ok", "typed errors", "wrong outcomes", "hangs",
-                "stores that did not serve afterwards", "stops the cell expected")) {
-            counts.put(count, 0L);
-        }
+        Map<String, Long> counts = LoopResult.zeroCounts("cells", "calls", "calls ok", "typed errors",
+                "wrong outcomes", "hangs",
+                "stores that did not serve afterwards", "stops the cell expected");
         List<String> failures = new ArrayList<>();
         long done = 0;
         while (budget.allowsAnother(done)) {

@@ -30,7 +30,8 @@ final class FinalReads {
         Duration timeout = Duration.ofSeconds(10);
         try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults()
                 .withClientName("torture-reader").withDefaultTimeout(timeout))) {
-            PageWorkload reader = new PageWorkload(READER, writers, 0, client.pageSizeBytes(), 0, timeout, history::add);
+            PageWorkload reader = new PageWorkload(READER, writers, 0, client.pageSizeBytes(), 0, timeout,
+                    history::add);
             for (long page = 0; page < PageWorkload.SHARED_PAGES; page++) {
                 if (reader.read(client, page) == null) {
                     throw new IOException("the read of page " + page + " failed");

@@ -6,7 +6,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -34,12 +33,10 @@ final class FuzzLoop implements TortureLoop {
     @Override
     public LoopResult run(Budget budget, long seed, Path scratch, PrintStream out) throws Exception {
         Progress progress = new Progress(out, name());
-        Map<String, Long> counts = new LinkedHashMap<>();
-        for (String count : List.of("descriptors fuzzed", "answered INVALID", "answered OK", "manager crashes",
+        Map<String, Long> counts = LoopResult.zeroCounts("descriptors fuzzed", "answered INVALID", "answered OK",
+                "manager crashes",
                 "acknowledged writes", "reads", "lost or non-linearizable pages", "damaged reads",
-                "partial batches")) {
-            counts.put(count, 0L);
-        }
+                "partial batches");
         List<String> failures = new ArrayList<>();
         long runs = 0;
         long round = 0;
@@ -124,10 +121,7 @@ final class FuzzLoop implements TortureLoop {
                 history);
         int exit = store.manager().terminate(60_000);
         HistoryVerdict verdict = HistoryVerdict.of(history, groups);
-        counts.merge("reads", history.stream().filter(op -> !op.write()).count(), Long::sum);
-        counts.merge("lost or non-linearizable pages", (long) verdict.violations().size(), Long::sum);
-        counts.merge("damaged reads", verdict.damagedReads(), Long::sum);
-        counts.merge("partial batches", (long) verdict.partialBatches().size(), Long::sum);
+        verdict.countInto(counts, history);
         if (!verdict.clean()) {
             return verdict.describe(5);
         }

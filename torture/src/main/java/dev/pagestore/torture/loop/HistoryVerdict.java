@@ -32,6 +32,14 @@ record HistoryVerdict(List<RegisterChecker.Violation> violations, long damagedRe
         return new HistoryVerdict(new RegisterChecker().check(history), damaged, partial);
     }
 
+    /** Adds {@code history}'s reads and this verdict's problems to a loop's counts. */
+    void countInto(Map<String, Long> counts, List<PageOperation> history) {
+        counts.merge("reads", history.stream().filter(op -> !op.write()).count(), Long::sum);
+        counts.merge("lost or non-linearizable pages", (long) violations.size(), Long::sum);
+        counts.merge("damaged reads", damagedReads, Long::sum);
+        counts.merge("partial batches", (long) partialBatches.size(), Long::sum);
+    }
+
     boolean clean() {
         return violations.isEmpty() && damagedReads == 0 && partialBatches.isEmpty();
     }

@@ -1,25 +1,24 @@
 package dev.pagestore.torture.loop;
 
 import dev.pagestore.torture.PageOperation;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * Loop 1: the manager SIGKILLed under mixed load from worker processes. A round is one store, {@value #WORKERS}
- * {@link TortureWorker} processes of {@value ProcessStore#THREADS_PER_WORKER} writers each (single-page writes and reads
- * of shared pages, atomic batches of their own pages), and {@value #KILLS_PER_ROUND} kills of its manager, each either
- * while it serves (after 50-1500 ms; checkpoints run every {@value #CHECKPOINT_MILLIS} ms, so kills land inside
+ * {@link TortureWorker} processes of {@value ProcessStore#THREADS_PER_WORKER} writers each (single-page writes and
+ * reads of shared pages, atomic batches of their own pages), and {@value #KILLS_PER_ROUND} kills of its manager, each
+ * either while it serves (after 50-1500 ms; checkpoints run every {@value #CHECKPOINT_MILLIS} ms, so kills land inside
  * them, and the WAL's segments fill and are recycled) or 0-600 ms into a start not waited for (counted as inside
- * start or recovery when the manager had not yet said it serves). After each restart this loop reads every page; at the end of the round, every page once more with the
- * workers stopped. The workers' histories and these reads must show every page a linearizable register across the
- * kills: no acknowledged write lost, no damaged image, no partial batch. An iteration is one kill.
+ * start or recovery when the manager had not yet said it serves). After each restart this loop reads every page; at
+ * the end of the round, every page once more with the workers stopped. The workers' histories and these reads must
+ * show every page a linearizable register across the kills: no acknowledged write lost, no damaged image, no partial
+ * batch. An iteration is one kill.
  */
 final class KillLoop implements TortureLoop {
     static final int WORKERS = 3;
@@ -34,12 +33,10 @@ final class KillLoop implements TortureLoop {
     @Override
     public LoopResult run(Budget budget, long seed, Path scratch, PrintStream out) throws Exception {
         Progress progress = new Progress(out, name());
-        Map<String, Long> counts = new LinkedHashMap<>();
-        for (String count : List.of("kills", "kills inside start or recovery", "acknowledged writes",
+        Map<String, Long> counts = LoopResult.zeroCounts("kills", "kills inside start or recovery",
+                "acknowledged writes",
                 "unknown writes", "reads", "lost or non-linearizable pages", "damaged reads", "partial batches",
-                "failed restarts")) {
-            counts.put(count, 0L);
-        }
+                "failed restarts");
         List<String> failures = new ArrayList<>();
         long kills = 0;
         long round = 0;
@@ -58,9 +55,9 @@ final class KillLoop implements TortureLoop {
             }
             kills = counts.get("kills");
             if (failure != null) {
-                String line = "kill round seed " + s + " (kills " + (before + 1) + "-" + kills + "; replay: --loops kill"
-                        + " --seed " + s + " --iterations " + KILLS_PER_ROUND + "; logs: " + store.directory()
-                        .getParent() + "): " + failure;
+                String line = "kill round seed " + s + " (kills " + (before + 1) + "-" + kills
+                        + "; replay: --loops kill --seed " + s + " --iterations " + KILLS_PER_ROUND + "; logs: "
+                        + store.directory().getParent() + "): " + failure;
                 failures.add(line);
                 out.println("  FAIL " + line);
             } else {
@@ -125,10 +122,7 @@ final class KillLoop implements TortureLoop {
         history.addAll(store.histories());
         int exit = store.manager().terminate(60_000);
         HistoryVerdict verdict = HistoryVerdict.of(history, groups);
-        counts.merge("reads", history.stream().filter(op -> !op.write()).count(), Long::sum);
-        counts.merge("lost or non-linearizable pages", (long) verdict.violations().size(), Long::sum);
-        counts.merge("damaged reads", verdict.damagedReads(), Long::sum);
-        counts.merge("partial batches", (long) verdict.partialBatches().size(), Long::sum);
+        verdict.countInto(counts, history);
         if (!verdict.clean()) {
             return verdict.describe(5);
         }

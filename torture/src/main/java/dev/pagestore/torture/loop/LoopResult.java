@@ -14,6 +14,15 @@ record LoopResult(String loop, long iterations, Map<String, Long> counts, List<S
         failures = List.copyOf(failures);
     }
 
+    /** A loop's counts, each at zero, in the order the report shows them. */
+    static Map<String, Long> zeroCounts(String... names) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (String name : names) {
+            counts.put(name, 0L);
+        }
+        return counts;
+    }
+
     boolean passed() {
         return failures.isEmpty();
     }

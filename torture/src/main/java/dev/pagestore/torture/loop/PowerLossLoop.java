@@ -5,7 +5,6 @@ import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.manager.DeviceFactory;
 import dev.pagestore.manager.ManagerConfig;
 import dev.pagestore.manager.PageStoreManager;
-import dev.pagestore.manager.WalDirectoryFactory;
 import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.torture.PageOperation;
 import dev.pagestore.wal.SimulatedLogDirectory;
@@ -16,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -30,10 +28,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * controller with a volatile cache, one power switch. Writer threads load it through a real client and shared
  * memory; at a random instant the power goes (after a random time, or after a random number of device steps, so
  * that it falls between a command's submission and its completion), which drops what the caches had not flushed, or
- * tears it at sector granularity (half the seeds; 512 B or 4 KiB sectors), loses every completion in flight and stops the manager. The
- * machine restarts, the manager recovers, and the cycle repeats; at the end every page is read with nothing running.
- * The writers' histories and those reads must show every page a linearizable register (every acknowledged write
- * there), no damaged image and no partial batch.
+ * tears it at sector granularity (half the seeds; 512 B or 4 KiB sectors), loses every completion in flight and
+ * stops the manager. The machine restarts, the manager recovers, and the cycle repeats; at the end every page is
+ * read with nothing running. The writers' histories and those reads must show every page a linearizable register
+ * (every acknowledged write there), no damaged image and no partial batch.
  *
  * <p>A seed replays the machine's decisions (cache sizes, write-back, when the cut is armed); the threads' timing
  * is the scheduler's.
@@ -54,11 +52,8 @@ final class PowerLossLoop implements TortureLoop {
     @Override
     public LoopResult run(Budget budget, long seed, Path scratch, PrintStream out) throws Exception {
         Progress progress = new Progress(out, name());
-        Map<String, Long> counts = new LinkedHashMap<>();
-        for (String count : List.of("power cuts", "acknowledged writes", "unknown writes", "reads",
-                "cached blocks lost", "lost or non-linearizable pages", "damaged reads", "partial batches", "hangs")) {
-            counts.put(count, 0L);
-        }
+        Map<String, Long> counts = LoopResult.zeroCounts("power cuts", "acknowledged writes", "unknown writes", "reads",
+                "cached blocks lost", "lost or non-linearizable pages", "damaged reads", "partial batches", "hangs");
         List<String> failures = new ArrayList<>();
         long done = 0;
         while (budget.allowsAnother(done)) {
@@ -121,10 +116,7 @@ final class PowerLossLoop implements TortureLoop {
             }
             Map<Integer, long[]> groups = finalReads(config, history);
             HistoryVerdict verdict = HistoryVerdict.of(history, groups);
-            counts.merge("reads", history.stream().filter(op -> !op.write()).count(), Long::sum);
-            counts.merge("lost or non-linearizable pages", (long) verdict.violations().size(), Long::sum);
-            counts.merge("damaged reads", verdict.damagedReads(), Long::sum);
-            counts.merge("partial batches", (long) verdict.partialBatches().size(), Long::sum);
+            verdict.countInto(counts, history);
             return verdict.clean() ? null : verdict.describe(5);
         } finally {
             first.close();

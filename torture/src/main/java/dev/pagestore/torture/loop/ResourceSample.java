@@ -7,7 +7,8 @@ import java.util.stream.Stream;
 
 /**
  * What the manager process holds at one moment: resident memory, descriptors, threads, and what it leaves in the file
- * system ({@code /dev/shm} entries named for pagestore, WAL segments). A soak's samples must not grow beyond their bounds.
+ * system ({@code /dev/shm} entries named for pagestore, WAL segments). A soak's samples must not grow beyond their
+ * bounds.
  */
 record ResourceSample(long rssKiB, long descriptors, long threads, long shmEntries, long walSegments) {
 
@@ -19,7 +20,8 @@ record ResourceSample(long rssKiB, long descriptors, long threads, long shmEntri
             }
         }
         return new ResourceSample(rss, count(Path.of("/proc", Long.toString(pid), "fd")),
-                count(Path.of("/proc", Long.toString(pid), "task")), countMatching(Path.of("/dev/shm"), ".*pagestore.*"),
+                count(Path.of("/proc", Long.toString(pid), "task")), countMatching(Path.of("/dev/shm"),
+                        ".*pagestore.*"),
                 countMatching(walDirectory, "[0-9a-f]{16}\\.wal"));
     }
 

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -46,12 +45,9 @@ final class SoakLoop implements TortureLoop {
     @Override
     public LoopResult run(Budget budget, long seed, Path scratch, PrintStream out) throws Exception {
         Progress progress = new Progress(out, name());
-        Map<String, Long> counts = new LinkedHashMap<>();
-        for (String count : List.of("phases", "worker processes", "acknowledged writes", "reads",
+        Map<String, Long> counts = LoopResult.zeroCounts("phases", "worker processes", "acknowledged writes", "reads",
                 "lost or non-linearizable pages", "damaged reads", "partial batches", "manager stops",
-                "max resident KiB", "max descriptors", "max threads", "max /dev/shm entries", "max WAL segments")) {
-            counts.put(count, 0L);
-        }
+                "max resident KiB", "max descriptors", "max threads", "max /dev/shm entries", "max WAL segments");
         List<String> failures = new ArrayList<>();
         SplittableRandom random = new SplittableRandom(seed);
         ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "s"), 1_000);
@@ -100,10 +96,7 @@ final class SoakLoop implements TortureLoop {
                 Map<Integer, long[]> groups = FinalReads.readAll(store.directory(), writers, reads);
                 history.addAll(reads);
                 HistoryVerdict verdict = HistoryVerdict.of(history, groups);
-                counts.merge("reads", history.stream().filter(op -> !op.write()).count(), Long::sum);
-                counts.merge("lost or non-linearizable pages", (long) verdict.violations().size(), Long::sum);
-                counts.merge("damaged reads", verdict.damagedReads(), Long::sum);
-                counts.merge("partial batches", (long) verdict.partialBatches().size(), Long::sum);
+                verdict.countInto(counts, history);
                 if (!verdict.clean()) {
                     failures.add("soak seed " + seed + " phase " + phase + " (logs: " + store.directory().getParent()
                             + "): " + verdict.describe(5));

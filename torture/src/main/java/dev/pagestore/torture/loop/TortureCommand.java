@@ -1,6 +1,5 @@
 package dev.pagestore.torture.loop;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

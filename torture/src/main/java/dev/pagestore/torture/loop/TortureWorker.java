@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A worker process of the process loops: {@code THREADS} writer threads share one client (re-attached in the
@@ -49,7 +50,7 @@ public final class TortureWorker {
         out.newLine();
         List<Thread> writers = new ArrayList<>();
         List<PageWorkload> loads = new ArrayList<>();
-        java.util.concurrent.atomic.AtomicReference<Throwable> died = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Throwable> died = new AtomicReference<>();
         // Sequences start at a base of this worker's own, so that another store's values (a copied-in segment's)
         // are not values this store's writers wrote.
         long firstSequence = (seed >>> 34) & 0x3FFF_FFFFL;

@@ -11,7 +11,6 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,12 +37,10 @@ final class WalCorruptionLoop implements TortureLoop {
     @Override
     public LoopResult run(Budget budget, long seed, Path scratch, PrintStream out) throws Exception {
         Progress progress = new Progress(out, name());
-        Map<String, Long> counts = new LinkedHashMap<>();
-        for (String count : List.of("damaged logs", "starts that served", "starts refused", "manager crashes",
+        Map<String, Long> counts = LoopResult.zeroCounts("damaged logs", "starts that served", "starts refused",
+                "manager crashes",
                 "damaged or foreign values applied", "partial batches", "files changed by a refused start",
-                "pages that lost acknowledged writes to the damage")) {
-            counts.put(count, 0L);
-        }
+                "pages that lost acknowledged writes to the damage");
         for (WalDamage damage : WalDamage.values()) {
             counts.put(damage.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '), 0L);
         }
