@@ -18,8 +18,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A JVM the demo (and the torture loops) start with its own {@code java} executable, class path and native access: stdout lines are queued
- * for the demo, stderr goes to a log file (the manager's log, a worker's complaints), created owner-only.
+ * A JVM the demo (or a torture loop) starts with its own {@code java} executable, class path and native access:
+ * stdout lines are queued for the demo, stderr goes to a log file (the manager's log, a worker's complaints), created
+ * owner-only.
  *
  * <h2>No child outlives the demo</h2>
  * However the demo ends. On SIGTERM or SIGINT the JVM runs no {@code finally}, so a shutdown hook
@@ -56,8 +57,7 @@ public final class ChildProcess {
 
     /** Starts {@code mainClass args...} in a new JVM, its stderr appended to {@code log}. */
     public static ChildProcess start(String name, List<String> jvmOptions, String mainClass, List<String> args,
-            Path log)
-            throws IOException {
+            Path log) throws IOException {
         if (stopping) {
             throw new IOException("the demo is stopping: " + name + " is not started");
         }
@@ -86,7 +86,7 @@ public final class ChildProcess {
      * Stops every child still running (the shutdown hook): SIGTERM to all, then SIGKILL to any that has not ended
      * within {@value #STOP_WAIT_MILLIS} ms.
      */
-    public static void stopAll() {
+    static void stopAll() {
         stopping = true;
         List<ChildProcess> children = new ArrayList<>(RUNNING);
         for (ChildProcess child : children) {

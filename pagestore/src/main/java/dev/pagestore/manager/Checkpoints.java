@@ -14,10 +14,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The manager's checkpoints: wait until every write logged before the redo point has been through the data file,
  * write the committed pages whose data-file write failed ({@link UnwrittenPages}), make the data file durable
- * (through the data device once the manager serves, {@link DeviceSync}; before that, the file recovery wrote), record the
- * redo point, and let the WAL recycle older segments. If any of those pages still cannot be written, the checkpoint
- * fails and the redo point stays where it was, so recovery still replays them from the log. If the fdatasync itself
- * fails, the manager stops ({@link DataFileSyncException}): the file can no longer be trusted by any later checkpoint.
+ * (through the data device once the manager serves, {@link DeviceSync}; before that, the file recovery wrote),
+ * record the redo point, and let the WAL recycle older segments. If any of those pages still cannot be written, the
+ * checkpoint fails and the redo point stays where it was, so recovery still replays them from the log. If the flush
+ * itself fails, the manager stops ({@link DataFileSyncException}): the file can no longer be trusted by any later checkpoint.
  *
  * <p>Thread safety: any thread; checkpoints are serialised.
  */

@@ -248,8 +248,7 @@ public final class PageStoreManager implements AutoCloseable {
 
     /**
      * Why the shutdown checkpoint failed, or null when it succeeded or was not tried (after any fatal failure, see
-     * {@link #fatalCause()}). Set by {@link #close()}; the next start replays the WAL
-     * instead.
+     * {@link #fatalCause()}). Set by {@link #close()}; the next start replays the WAL instead.
      */
     public Throwable shutdownCheckpointFailure() {
         return shutdownCheckpointFailure;

@@ -1,6 +1,7 @@
 package dev.pagestore.manager;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -53,7 +54,7 @@ final class UnappliedWrites {
             if (Thread.currentThread().isInterrupted()) {
                 // the manager is stopping (its housekeeping is shut down): a dead reactor's writes never end, and an
                 // interrupted park returns at once, so waiting on would spin for the rest of the timeout
-                throw new java.io.InterruptedIOException("checkpoint: interrupted while data-file writes before"
+                throw new InterruptedIOException("checkpoint: interrupted while data-file writes before"
                         + " ticket " + horizon + " were unfinished (oldest " + oldest + ")");
             }
             LockSupport.parkNanos(200_000);

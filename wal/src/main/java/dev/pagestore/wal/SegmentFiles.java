@@ -5,6 +5,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.security.SecureRandom;
 import java.util.SplittableRandom;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -40,7 +41,7 @@ final class SegmentFiles {
     private static final int ZERO_CHUNK_BYTES = 1 << 20;
 
     private final LogDirectory directory;
-    private final java.util.UUID logId;
+    private final UUID logId;
     private final WalConfig config;
     private final WalMetrics metrics;
     private final SplittableRandom saltRandom;
@@ -49,7 +50,7 @@ final class SegmentFiles {
     private final java.util.Set<Long> pastTheEnd = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** @param logId the log every segment's header names (null: none) */
-    SegmentFiles(LogDirectory directory, WalConfig config, WalMetrics metrics, java.util.UUID logId) {
+    SegmentFiles(LogDirectory directory, WalConfig config, WalMetrics metrics, UUID logId) {
         this.directory = directory;
         this.logId = logId;
         this.config = config;

@@ -2,6 +2,7 @@ package dev.pagestore.wal;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * How {@link WriteAheadLog#open} gets a log to append to: a new log's first segment (made before its control file, so
@@ -22,9 +23,12 @@ final class WalOpening {
             WalOpenOptions options) throws IOException {
         long segmentSize = config.segmentSizeBytes();
         WalMetrics metrics = new WalMetrics();
-        // The log's id is decided before its first segment is made, so that every segment header names it.
-        java.util.UUID logId = options.logId() != null ? options.logId()
-                : ControlFile.readLogId(directory).orElse(null);
+        // Segments are checked against the id the control file holds on disk, never against one this open only
+        // proposes: a store from before ids gets its id at the end of its first recovery, and a start cut short
+        // before that must not make the next one refuse the segments it prepared. New segment headers name the id
+        // the log is opened with, decided before its first segment is made.
+        UUID recordedId = ControlFile.readLogId(directory).orElse(null);
+        UUID logId = options.logId() != null ? options.logId() : recordedId;
         SegmentFiles segments = new SegmentFiles(directory, config, metrics, logId);
         List<String> found = directory.list();
         if (!found.contains(ControlFileDescriptor.FILE_NAME)
@@ -47,10 +51,6 @@ final class WalOpening {
         boolean success = false;
         try {
             long redoLsn = control.current().redoLsn();
-            // Segments are checked against the id the control file holds on disk, never against one this open only
-            // proposes: a store from before ids gets its id at the end of its first recovery, and a start cut short
-            // before that must not make the next one refuse the segments it prepared.
-            java.util.UUID recordedId = ControlFile.readLogId(directory).orElse(null);
             WalRecovery.Resume resume = WalRecovery.scan(directory, config, redoLsn, replayer, RecordVisitor.NONE,
                     options.refuseCorruption(), recordedId);
             long redoSegment = redoLsn / segmentSize;

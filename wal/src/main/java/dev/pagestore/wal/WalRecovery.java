@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Crash recovery: scans the log from the redo point and hands each page's last image to a {@link PageReplayer}.
@@ -94,7 +95,7 @@ public final class WalRecovery {
      * another log than {@code logId} (null: no check) is a {@link StopReason#CORRUPTION} stop.
      */
     static Resume scan(LogDirectory directory, WalConfig config, long redoLsn, PageReplayer replayer,
-                       RecordVisitor visitor, boolean refuseCorruption, java.util.UUID logId) throws IOException {
+                       RecordVisitor visitor, boolean refuseCorruption, UUID logId) throws IOException {
         long started = System.nanoTime();
         long segmentSize = config.segmentSizeBytes();
         Set<String> names = new HashSet<>(directory.list());
@@ -166,7 +167,7 @@ public final class WalRecovery {
                         segmentUsable = false;
                         break;
                     }
-                    java.util.UUID owner = WalSegmentDescriptor.logId(buffer);
+                    UUID owner = WalSegmentDescriptor.logId(buffer);
                     if (logId != null && owner != null && !owner.equals(logId)) {
                         // another log's segment, valid header and records and all: none of it may be applied here
                         reason = StopReason.CORRUPTION;

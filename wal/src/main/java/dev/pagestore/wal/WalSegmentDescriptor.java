@@ -99,11 +99,6 @@ public final class WalSegmentDescriptor {
         }
     }
 
-    /** As {@link #write(MemorySegment, int, long, long, UUID)} with no log id. */
-    public static void write(MemorySegment block, int salt, long segmentNumber, long segmentSizeBytes) {
-        write(block, salt, segmentNumber, segmentSizeBytes, null);
-    }
-
     /**
      * Fills {@code block} (at least {@link #HEADER_REGION_BYTES}) with a sealed header and zeros after it, naming log
      * {@code logId} (null: none).

@@ -89,7 +89,7 @@ class WalRecordDescriptorTest {
     void shouldRoundTripSegmentHeaderAndRejectItUnderAnotherName() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment block = arena.allocate(WalSegmentDescriptor.HEADER_REGION_BYTES, 4096);
-            WalSegmentDescriptor.write(block, 42, 7, 1 << 20);
+            WalSegmentDescriptor.write(block, 42, 7, 1 << 20, null);
             assertNull(WalSegmentDescriptor.check(block, 7, 1 << 20));
             assertEquals(42, WalSegmentDescriptor.salt(block));
             assertTrue(WalSegmentDescriptor.check(block, 8, 1 << 20).contains("segmentNumber"));
