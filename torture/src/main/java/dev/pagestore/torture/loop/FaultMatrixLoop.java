@@ -44,9 +44,8 @@ final class FaultMatrixLoop implements TortureLoop {
     @Override
     public LoopResult run(Budget budget, long seed, Path scratch, PrintStream out) throws Exception {
         Progress progress = new Progress(out, name());
-        Map<String, Long> counts = LoopResult.zeroCounts("cells", "calls", "calls ok", "typed errors",
-                "wrong outcomes", "hangs",
-                "stores that did not serve afterwards", "stops the cell expected");
+        Map<String, Long> counts = LoopResult.zeroCounts("cells", "calls", "calls ok", "typed errors", "wrong outcomes",
+                "hangs", "stores that did not serve afterwards", "stops the cell expected");
         List<String> failures = new ArrayList<>();
         long done = 0;
         while (budget.allowsAnother(done)) {
@@ -60,7 +59,8 @@ final class FaultMatrixLoop implements TortureLoop {
                 }
                 counts.merge("cells", 1L, Long::sum);
                 if (failure != null) {
-                    String line = "faults cell " + cell + " seed " + s + " (replay: --loops faults --seed " + s
+                    String line = "faults cell " + cell + " (" + cell.description() + ") seed " + s
+                            + " (replay: --loops faults --seed " + s
                             + " --iterations 1): " + failure;
                     failures.add(line);
                     out.println("  FAIL " + line);

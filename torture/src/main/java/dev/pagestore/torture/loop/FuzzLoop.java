@@ -3,7 +3,6 @@ package dev.pagestore.torture.loop;
 import dev.pagestore.demo.ChildProcess;
 import dev.pagestore.torture.PageOperation;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,32 +33,22 @@ final class FuzzLoop implements TortureLoop {
     public LoopResult run(Budget budget, long seed, Path scratch, PrintStream out) throws Exception {
         Progress progress = new Progress(out, name());
         Map<String, Long> counts = LoopResult.zeroCounts("descriptors fuzzed", "answered INVALID", "answered OK",
-                "manager crashes",
-                "acknowledged writes", "reads", "lost or non-linearizable pages", "damaged reads",
-                "partial batches");
+                "manager crashes", "acknowledged writes", "reads", "lost or non-linearizable pages", "damaged reads",
+                "partial batches", "hostile runs");
         List<String> failures = new ArrayList<>();
         long runs = 0;
         long round = 0;
         while (budget.allowsAnother(runs)) {
             long s = seed + round++;
-            ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "z"), 1_000);
             long before = runs;
-            String failure;
-            try {
-                failure = runStore(s, store, budget, runs, counts, progress, failures);
-            } catch (Exception | AssertionError e) {
-                failure = e.toString();
-            } finally {
-                store.destroyAll();
-            }
-            runs = counts.get("hostile runs") == null ? runs : counts.get("hostile runs");
+            String failure = ProcessStore.runRound(scratch, 1_000,
+                    store -> runStore(s, store, budget, before, counts, progress, failures));
+            runs = counts.get("hostile runs");
             if (failure != null) {
                 String line = "fuzz store seed " + s + " (replay: --loops fuzz --seed " + s + " --iterations "
-                        + HOSTILE_PER_STORE + "; logs: " + store.directory().getParent() + "): " + failure;
+                        + HOSTILE_PER_STORE + "): " + failure;
                 failures.add(line);
                 out.println("  FAIL " + line);
-            } else {
-                TortureFiles.deleteTree(store.directory().getParent());
             }
             if (runs == before) {
                 break;

@@ -2,7 +2,6 @@ package dev.pagestore.torture.loop;
 
 import dev.pagestore.torture.PageOperation;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,34 +33,22 @@ final class KillLoop implements TortureLoop {
     public LoopResult run(Budget budget, long seed, Path scratch, PrintStream out) throws Exception {
         Progress progress = new Progress(out, name());
         Map<String, Long> counts = LoopResult.zeroCounts("kills", "kills inside start or recovery",
-                "acknowledged writes",
-                "unknown writes", "reads", "lost or non-linearizable pages", "damaged reads", "partial batches",
-                "failed restarts");
+                "acknowledged writes", "unknown writes", "reads", "lost or non-linearizable pages", "damaged reads",
+                "partial batches", "failed restarts");
         List<String> failures = new ArrayList<>();
         long kills = 0;
         long round = 0;
         while (budget.allowsAnother(kills)) {
             long s = seed + round++;
             long before = kills;
-            String failure;
-            ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "k"),
-                    CHECKPOINT_MILLIS);
-            try {
-                failure = runRound(s, store, budget, kills, counts, progress, failures);
-            } catch (Exception | AssertionError e) {
-                failure = e.toString();
-            } finally {
-                store.destroyAll();
-            }
+            String failure = ProcessStore.runRound(scratch, CHECKPOINT_MILLIS,
+                    store -> runRound(s, store, budget, before, counts, progress, failures));
             kills = counts.get("kills");
             if (failure != null) {
                 String line = "kill round seed " + s + " (kills " + (before + 1) + "-" + kills
-                        + "; replay: --loops kill --seed " + s + " --iterations " + KILLS_PER_ROUND + "; logs: "
-                        + store.directory().getParent() + "): " + failure;
+                        + "; replay: --loops kill --seed " + s + " --iterations " + KILLS_PER_ROUND + "): " + failure;
                 failures.add(line);
                 out.println("  FAIL " + line);
-            } else {
-                TortureFiles.deleteTree(store.directory().getParent());
             }
             if (kills == before) {
                 break;  // a round that could not kill at all would loop for ever

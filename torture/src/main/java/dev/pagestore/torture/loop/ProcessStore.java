@@ -26,6 +26,36 @@ final class ProcessStore {
     private boolean ready;
     private int lives;
 
+    /** One store's round: its checks, returning a failure or null. */
+    @FunctionalInterface
+    interface Round {
+        String run(ProcessStore store) throws Exception;
+    }
+
+    /**
+     * Runs {@code round} on a new store in a new directory under {@code scratch}: an exception is its failure, every
+     * process it started is killed however it ends, and a passed store's files are removed, a failed one's kept.
+     *
+     * @return null when it passed, else the failure and where its logs are
+     */
+    static String runRound(Path scratch, long checkpointMillis, Round round) throws IOException {
+        Path root = Files.createTempDirectory(scratch, "r");
+        ProcessStore store = new ProcessStore(root, checkpointMillis);
+        String failure;
+        try {
+            failure = round.run(store);
+        } catch (Exception | AssertionError e) {
+            failure = e.toString();
+        } finally {
+            store.destroyAll();
+        }
+        if (failure == null) {
+            TortureFiles.deleteTree(root);
+            return null;
+        }
+        return failure + " (logs: " + root + ")";
+    }
+
     ProcessStore(Path root, long checkpointMillis) throws IOException {
         this.directory = root.resolve("store");
         this.logs = Files.createDirectories(root.resolve("logs"));

@@ -20,7 +20,6 @@ import java.util.SplittableRandom;
  * iteration is a phase.
  */
 final class SoakLoop implements TortureLoop {
-    static final long DEFAULT_PHASE_MILLIS = 20_000;
     static final int WORKERS = 3;
     static final int MAX_PHASES = 1_000;
     private static final long SAMPLE_MILLIS = 2_000;

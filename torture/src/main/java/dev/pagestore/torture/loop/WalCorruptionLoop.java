@@ -38,9 +38,8 @@ final class WalCorruptionLoop implements TortureLoop {
     public LoopResult run(Budget budget, long seed, Path scratch, PrintStream out) throws Exception {
         Progress progress = new Progress(out, name());
         Map<String, Long> counts = LoopResult.zeroCounts("damaged logs", "starts that served", "starts refused",
-                "manager crashes",
-                "damaged or foreign values applied", "partial batches", "files changed by a refused start",
-                "pages that lost acknowledged writes to the damage");
+                "manager crashes", "damaged or foreign values applied", "partial batches",
+                "files changed by a refused start", "pages that lost acknowledged writes to the damage");
         for (WalDamage damage : WalDamage.values()) {
             counts.put(damage.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '), 0L);
         }
@@ -49,28 +48,19 @@ final class WalCorruptionLoop implements TortureLoop {
         long done = 0;
         while (budget.allowsAnother(done)) {
             long s = seed + done;
-            ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "w"), 3_600_000);
-            String failure;
             Path saved = scratch.resolve("foreign-" + s + ".wal");
-            try {
-                failure = runOne(s, store, foreign, saved, counts);
-            } catch (Exception | AssertionError e) {
-                failure = e.toString();
-            } finally {
-                store.destroyAll();
-            }
+            Path other = foreign;
+            String failure = ProcessStore.runRound(scratch, 3_600_000,
+                    store -> runOne(s, store, other, saved, counts));
             done++;
             if (foreign != null) {
                 Files.deleteIfExists(foreign);
             }
             foreign = Files.exists(saved) ? saved : null;
             if (failure != null) {
-                String line = "wal seed " + s + " (replay: --loops wal --seed " + s + " --iterations 1; logs: "
-                        + store.directory().getParent() + "): " + failure;
+                String line = "wal seed " + s + " (replay: --loops wal --seed " + s + " --iterations 1): " + failure;
                 failures.add(line);
                 out.println("  FAIL " + line);
-            } else {
-                TortureFiles.deleteTree(store.directory().getParent());
             }
             long n = done;
             progress.maybe(() -> String.format("%,d damaged logs: %,d served, %,d refused, %d failures", n,
