@@ -1,11 +1,8 @@
 package dev.pagestore.nvme.sim;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -16,7 +13,7 @@ import java.util.Map;
 import static dev.pagestore.nvme.sim.Checks.requireArgument;
 
 /**
- * The storage behind a {@link SimulatedNvmeDevice}: non-volatile media (memory, or a memory-mapped file) and, when
+ * The storage behind a {@link SimulatedNvmeDevice}: non-volatile media ({@link MediaBytes}) and, when
  * enabled, a volatile write cache in front of it.
  *
  * <h2>Volatile write cache</h2>
@@ -40,9 +37,7 @@ public final class SimulatedMedia implements AutoCloseable {
 
     private final int blockSize;
     private final long capacityBytes;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment media;
-    private final boolean fileBacked;
+    private final MediaBytes media;
     private final boolean volatileCache;
     private final int cacheBlocks;
     private final PowerLossWriteBack powerLoss;
@@ -63,31 +58,14 @@ public final class SimulatedMedia implements AutoCloseable {
         this.volatileCache = volatileCache;
         this.cacheBlocks = cacheBlocks;
         this.powerLoss = powerLoss;
-        this.fileBacked = backingFile != null;
-        boolean success = false;
-        try {
-            if (backingFile == null) {
-                media = arena.allocate(capacityBytes, 4096);  // zeroed: a new device reads as zeroes
-            } else {
-                try (RandomAccessFile file = new RandomAccessFile(backingFile.toFile(), "rw")) {
-                    if (file.length() < capacityBytes) {
-                        file.setLength(capacityBytes);
-                    }
-                    media = file.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, capacityBytes, arena);
-                }
-            }
-            success = true;
-        } finally {
-            if (!success) {
-                arena.close();
-            }
-        }
+        this.media = backingFile == null ? MediaBytes.inMemory(capacityBytes)
+                : MediaBytes.mapped(backingFile, capacityBytes);
     }
 
     /** Copies {@code lengthBytes} at {@code offset} into {@code destination}, seeing cached writes. */
     synchronized void read(long offset, MemorySegment destination, int lengthBytes) {
         checkRange(offset, lengthBytes);
-        MemorySegment.copy(media, offset, destination, 0, lengthBytes);
+        media.read(offset, destination, 0, lengthBytes);
         if (cache.isEmpty()) {
             return;
         }
@@ -109,7 +87,7 @@ public final class SimulatedMedia implements AutoCloseable {
         checkRange(offset, lengthBytes);
         assert offset % blockSize == 0 && lengthBytes % blockSize == 0 : "unaligned media write";
         if (!volatileCache) {
-            MemorySegment.copy(source, 0, media, offset, lengthBytes);
+            media.write(source, 0, offset, lengthBytes);
             return;
         }
         long write = ++writes;
@@ -127,7 +105,7 @@ public final class SimulatedMedia implements AutoCloseable {
     synchronized void zero(long offset, int lengthBytes) {
         checkRange(offset, lengthBytes);
         if (!volatileCache) {
-            media.asSlice(offset, lengthBytes).fill((byte) 0);
+            media.zero(offset, lengthBytes);
             return;
         }
         long write = ++writes;
@@ -145,9 +123,7 @@ public final class SimulatedMedia implements AutoCloseable {
             writeBack(it.next());
             it.remove();
         }
-        if (fileBacked) {
-            media.force();  // the mapped file's pages reach the disk: the simulated media is durable
-        }
+        media.force();  // a mapped file's pages reach the disk: the simulated media is durable
         flushes++;
     }
 
@@ -191,7 +167,7 @@ public final class SimulatedMedia implements AutoCloseable {
         requireArgument(offset >= 0 && offset < capacityBytes, "offset=%d is outside the media", offset);
         requireArgument(bit >= 0 && bit < 8, "bit=%d is not a bit of a byte", bit);
         byte mask = (byte) (1 << bit);
-        media.set(ValueLayout.JAVA_BYTE, offset, (byte) (media.get(ValueLayout.JAVA_BYTE, offset) ^ mask));
+        media.set(offset, (byte) (media.get(offset) ^ mask));
         CachedBlock cached = cache.get(offset / blockSize);
         if (cached != null) {
             cached.content()[(int) (offset % blockSize)] ^= mask;
@@ -201,7 +177,7 @@ public final class SimulatedMedia implements AutoCloseable {
     /** Copies what is on the media (not the cache) at {@code offset}: what would survive a power failure now. */
     synchronized void readDurable(long offset, byte[] destination) {
         checkRange(offset, destination.length);
-        MemorySegment.copy(media, ValueLayout.JAVA_BYTE, offset, destination, 0, destination.length);
+        media.read(offset, MemorySegment.ofArray(destination), 0, destination.length);
     }
 
     synchronized int dirtyBlocks() {
@@ -246,8 +222,7 @@ public final class SimulatedMedia implements AutoCloseable {
     }
 
     private void writeBack(Map.Entry<Long, CachedBlock> entry) {
-        MemorySegment.copy(entry.getValue().content(), 0, media, ValueLayout.JAVA_BYTE, entry.getKey() * blockSize,
-                blockSize);
+        media.write(MemorySegment.ofArray(entry.getValue().content()), 0, entry.getKey() * blockSize, blockSize);
         writeBacks++;
     }
 
@@ -261,6 +236,6 @@ public final class SimulatedMedia implements AutoCloseable {
     @Override
     public synchronized void close() {
         cache.clear();
-        arena.close();
+        media.close();
     }
 }
