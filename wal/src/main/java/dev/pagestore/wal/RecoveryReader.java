@@ -1,5 +1,6 @@
 package dev.pagestore.wal;
 
+import dev.pagestore.ipc.linux.LibcMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -40,9 +41,10 @@ final class RecoveryReader implements AutoCloseable {
     private boolean shuttingDown;
 
     /** A reader of the segments of {@code directory}, each read into one buffer of {@code segmentSizeBytes}. */
-    RecoveryReader(LogDirectory directory, long segmentSizeBytes) {
+    RecoveryReader(LogDirectory directory, long segmentSizeBytes) throws IOException {
         this.directory = directory;
-        this.buffer = arena.allocate(segmentSizeBytes, 4096);
+        // touched only as far as the reads go: a scan usually ends in a segment's first chunks
+        this.buffer = LibcMemory.mapAnonymous(segmentSizeBytes, arena);
         this.reader = Thread.ofPlatform().name("wal-recovery-read").daemon().start(this::run);
     }
 
