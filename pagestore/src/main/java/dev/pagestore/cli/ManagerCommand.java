@@ -83,6 +83,12 @@ public final class ManagerCommand implements Callable<Integer> {
     @Option(names = "--capacity", description = "Capacity in bytes, with an optional KiB/MiB/GiB/TiB suffix.")
     String capacity;
 
+    @Option(names = "--wal-segment-size", paramLabel = "SIZE",
+            description = "Size of each WAL segment file of a new store, whole MiB from 1 MiB (2 MiB for 16 KiB"
+                    + " pages) to 1 GiB, with an optional KiB/MiB/GiB suffix (default: 64 MiB). An existing store"
+                    + " keeps the size it was created with (the manager's log says so when this differs).")
+    String walSegmentSize;
+
     @Option(names = "--reactors", defaultValue = "1", description = "Reactor threads, one queue pair each.")
     int reactors;
 
@@ -158,7 +164,7 @@ public final class ManagerCommand implements Callable<Integer> {
             pages = capacityPages;
         } else if (capacity != null) {
             try {
-                long bytes = parseBytes(capacity);
+                long bytes = parseBytes("--capacity", capacity);
                 if (bytes < pageSize || bytes % pageSize != 0) {
                     err().println("pagestore manager: --capacity " + capacity + " is not a whole number of "
                             + pageSize + "-byte pages: give a multiple of the page size");
@@ -175,7 +181,9 @@ public final class ManagerCommand implements Callable<Integer> {
         }
         ManagerConfig config;
         try {
-            config = ManagerConfig.defaults(directory).withPageSizeBytes(pageSize).withCapacityPages(pages)
+            long segmentSize = walSegmentSize == null ? ManagerConfig.DEFAULT_WAL_SEGMENT_SIZE_BYTES
+                    : parseBytes("--wal-segment-size", walSegmentSize);
+            config = ManagerConfig.defaults(directory).withWalSegmentSizeBytes(segmentSize).withPageSizeBytes(pageSize).withCapacityPages(pages)
                     .withReactorCount(reactors).withQueueDepth(queueDepth).withBackend(DeviceFactory.named(backend))
                     .withPin(pin).withCheckpointIntervalMillis(checkpointIntervalMillis)
                     .withVersionBucketCount(versionBuckets)
@@ -270,7 +278,8 @@ public final class ManagerCommand implements Callable<Integer> {
                 + " manager's log";
     }
 
-    static long parseBytes(String text) {
+    /** {@code text}, a size like 1GiB, 64m or 4096, in bytes; {@code option} names it in the error. */
+    static long parseBytes(String option, String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         long unit = 1;
         String[][] suffixes = {{"tib", "1099511627776"}, {"gib", "1073741824"}, {"mib", "1048576"}, {"kib", "1024"},
@@ -286,11 +295,11 @@ public final class ManagerCommand implements Callable<Integer> {
         try {
             value = Long.parseLong(t);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("capacity=" + text + " is not a size like 1GiB or 4096");
+            throw new IllegalArgumentException(option + " " + text + " is not a size like 1GiB or 4096");
         }
         if (value < 0 || value > ManagerConfig.CAPACITY_BYTES_MAX / unit) {
-            throw new IllegalArgumentException("capacity=" + text + " is " + (value < 0 ? "negative" : "more than the"
-                    + " largest store, 1 PiB (" + ManagerConfig.CAPACITY_BYTES_MAX + " bytes)"));
+            throw new IllegalArgumentException(option + " " + text + " is " + (value < 0 ? "negative" : "more than"
+                    + " the largest store, 1 PiB (" + ManagerConfig.CAPACITY_BYTES_MAX + " bytes)"));
         }
         return value * unit;
     }

@@ -26,15 +26,22 @@ import java.util.Objects;
  *                            ({@code pagestore manager}) asks for {@code --create}, so that an operator's mistyped
  *                            path or an unmounted volume's empty mount point is refused instead of served as a new,
  *                            empty store
+ * @param walSegmentSizeBytes the size of each WAL segment file of a new store: whole MiB, at most 1 GiB, at least
+ *                            two of the largest atomic groups (64 pages); an existing store keeps the size its log
+ *                            was made with, which its control file records
  */
 public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPages, int reactorCount, int queueDepth,
         DeviceFactory backend, boolean pin, int ringCapacity, int versionBucketCount, long checkpointIntervalMillis,
-        WalDirectoryFactory walIo, boolean createStore) {
+        WalDirectoryFactory walIo, boolean createStore, long walSegmentSizeBytes) {
 
     public static final int DEFAULT_PAGE_SIZE = 4096;
     public static final long DEFAULT_CAPACITY_PAGES = 262_144;  // 1 GiB of 4 KiB pages
     public static final int DEFAULT_QUEUE_DEPTH = 64;
     public static final int DEFAULT_RING_CAPACITY = 64;
+    public static final long DEFAULT_WAL_SEGMENT_SIZE_BYTES = 64L << 20;
+    /** A WAL segment's size is a whole number of these, at most {@link #WAL_SEGMENT_SIZE_MAX} of them. */
+    public static final long WAL_SEGMENT_SIZE_UNIT = 1L << 20;
+    public static final long WAL_SEGMENT_SIZE_MAX = 1L << 30;
     /** The version table's size unless told otherwise: {@link #versionBucketsFor} the store's capacity. */
     public static final int VERSION_BUCKETS_FOLLOW_CAPACITY = 0;
     static final int VERSION_BUCKETS_MIN = 1 << 16;
@@ -78,6 +85,14 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
                     + " up to " + VERSION_BUCKETS_MAX + ", or 0 to follow the capacity");
         }
         Objects.requireNonNull(walIo, "walIo");
+        // a segment holds at least two of the largest atomic groups (64 pages), so a group never waits for a segment
+        // of its own; powers of two are not needed, whole MiB keep sizes readable
+        if (walSegmentSizeBytes % WAL_SEGMENT_SIZE_UNIT != 0 || walSegmentSizeBytes > WAL_SEGMENT_SIZE_MAX
+                || walSegmentSizeBytes < 2L * StoreRecovery.WAL_GROUP_PAGES_MAX * pageSizeBytes) {
+            throw new IllegalArgumentException("walSegmentSizeBytes=" + walSegmentSizeBytes + " must be a whole"
+                    + " number of MiB, at most 1 GiB and at least " + 2L * StoreRecovery.WAL_GROUP_PAGES_MAX
+                    * pageSizeBytes + " bytes for " + pageSizeBytes + "-byte pages");
+        }
         if (checkpointIntervalMillis < 0) {
             throw new IllegalArgumentException("checkpointIntervalMillis=" + checkpointIntervalMillis
                     + " must not be negative");
@@ -93,48 +108,48 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
     public static ManagerConfig defaults(Path directory) {
         return new ManagerConfig(directory, DEFAULT_PAGE_SIZE, DEFAULT_CAPACITY_PAGES, 1, DEFAULT_QUEUE_DEPTH,
                 DeviceFactory.named("auto"), false, DEFAULT_RING_CAPACITY, VERSION_BUCKETS_FOLLOW_CAPACITY, 30_000,
-                WalDirectoryFactory.auto(), true);
+                WalDirectoryFactory.auto(), true, DEFAULT_WAL_SEGMENT_SIZE_BYTES);
     }
 
     public ManagerConfig withPageSizeBytes(int value) {
         return new ManagerConfig(directory, value, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
     }
 
     public ManagerConfig withCapacityPages(long value) {
         return new ManagerConfig(directory, pageSizeBytes, value, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
     }
 
     public ManagerConfig withReactorCount(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, value, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
     }
 
     public ManagerConfig withQueueDepth(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, value, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
     }
 
     public ManagerConfig withBackend(DeviceFactory value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, value, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
     }
 
     public ManagerConfig withPin(boolean value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, value,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
     }
 
     public ManagerConfig withRingCapacity(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                value, versionBucketCount, checkpointIntervalMillis, walIo, createStore);
+                value, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
     }
 
     /** The page-version table's buckets: a power of two, or {@link #VERSION_BUCKETS_FOLLOW_CAPACITY}. */
     public ManagerConfig withVersionBucketCount(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, value, checkpointIntervalMillis, walIo, createStore);
+                ringCapacity, value, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
     }
 
     /**
@@ -156,16 +171,22 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
 
     public ManagerConfig withCheckpointIntervalMillis(long value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, value, walIo, createStore);
+                ringCapacity, versionBucketCount, value, walIo, createStore, walSegmentSizeBytes);
     }
 
     public ManagerConfig withWalIo(WalDirectoryFactory value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, value, createStore);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, value, createStore, walSegmentSizeBytes);
+    }
+
+    /** The size of a new store's WAL segments (an existing store keeps the size its log was made with). */
+    public ManagerConfig withWalSegmentSizeBytes(long value) {
+        return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, value);
     }
 
     public ManagerConfig withCreateStore(boolean value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, value);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, value, walSegmentSizeBytes);
     }
 }

@@ -65,9 +65,15 @@ final class StoreRecovery {
             UUID id = storeId != null ? storeId
                     : WriteAheadLog.readLogId(logDirectory).orElseGet(UUID::randomUUID);
             LOG.info("WAL in {} through {}", logDirectory.describe(), logDirectory);
+            // a new log's segments have the configured size; an existing log keeps the one it was made with
+            long segmentSize = WriteAheadLog.readSegmentSizeBytes(logDirectory).orElse(config.walSegmentSizeBytes());
+            if (segmentSize != config.walSegmentSizeBytes()) {
+                LOG.info("the WAL keeps the {}-byte segments it was made with (the configured {} bytes apply to new"
+                        + " stores)", segmentSize, config.walSegmentSizeBytes());
+            }
             try {
-                wal = WriteAheadLog.open(logDirectory,
-                        WalConfig.defaults(pageSize).withMaxPagesPerGroup(WAL_GROUP_PAGES_MAX),
+                wal = WriteAheadLog.open(logDirectory, WalConfig.defaults(pageSize).withSegmentSizeBytes(segmentSize)
+                                .withMaxPagesPerGroup(WAL_GROUP_PAGES_MAX),
                         (pageNumber, image, lsn) -> {
                             if (pageNumber < 0 || pageNumber >= capacityPages) {
                                 throw new IOException("WAL record at lsn " + lsn + " names page " + pageNumber

@@ -40,13 +40,13 @@ class ManagerCommandTest {
 
     @Test
     void shouldParseCapacityWithBinarySuffixes() {
-        assertEquals(1L << 30, ManagerCommand.parseBytes("1GiB"));
-        assertEquals(64L << 20, ManagerCommand.parseBytes("64 MiB"));
-        assertEquals(4096, ManagerCommand.parseBytes("4096"));
-        assertEquals(2L << 40, ManagerCommand.parseBytes("2t"));
+        assertEquals(1L << 30, ManagerCommand.parseBytes("--capacity", "1GiB"));
+        assertEquals(64L << 20, ManagerCommand.parseBytes("--capacity", "64 MiB"));
+        assertEquals(4096, ManagerCommand.parseBytes("--capacity", "4096"));
+        assertEquals(2L << 40, ManagerCommand.parseBytes("--capacity", "2t"));
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-                () -> ManagerCommand.parseBytes("lots"));
-        assertTrue(bad.getMessage().contains("capacity=lots"), bad.getMessage());
+                () -> ManagerCommand.parseBytes("--capacity", "lots"));
+        assertTrue(bad.getMessage().contains("--capacity lots"), bad.getMessage());
     }
 
     @Test
@@ -55,6 +55,13 @@ class ManagerCommandTest {
         assertEquals(2, run("manager", "--dir", directory.toString(), "--capacity", "1x"));
         assertEquals(2, run("manager", "--dir", directory.toString(), "--capacity", "1GiB", "--capacity-pages", "9"));
         assertEquals(2, run("manager", "--dir", directory.toString(), "--backend", "floppy"));
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(err, "manager", "--dir", directory.toString(), "--wal-segment-size", "1500k"));
+        assertTrue(err.toString().contains("walSegmentSizeBytes=1536000 must be a whole number of MiB"),
+                err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, run(err, "manager", "--dir", directory.toString(), "--wal-segment-size", "big"));
+        assertTrue(err.toString().contains("--wal-segment-size big is not a size"), err.toString());
     }
 
     @Test
@@ -70,7 +77,7 @@ class ManagerCommandTest {
     void shouldNameTheValueAndTheLimitOfACapacityTooLargeInsteadOfOverflowing() {
         StringWriter err = new StringWriter();
         assertEquals(2, run(err, "manager", "--dir", directory.toString(), "--capacity", "9000000TiB"));
-        assertTrue(err.toString().contains("capacity=9000000TiB is more than the largest store, 1 PiB"),
+        assertTrue(err.toString().contains("--capacity 9000000TiB is more than the largest store, 1 PiB"),
                 err.toString());
         err.getBuffer().setLength(0);
         assertEquals(2, run(err, "manager", "--dir", directory.toString(), "--capacity-pages",

@@ -3,6 +3,7 @@ package dev.pagestore.wal;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -113,14 +114,14 @@ public final class ControlFile implements AutoCloseable {
     }
 
     /**
-     * The owner's id in the control file of {@code directory}, read without changing anything; empty when there is no
-     * control file or it carries no id.
+     * The state the control file of {@code directory} holds, read without changing anything; empty when there is no
+     * control file.
      *
      * @throws IOException when the file has no valid slot
      */
-    public static java.util.Optional<UUID> readLogId(LogDirectory directory) throws IOException {
+    public static Optional<ControlFileDescriptor.State> read(LogDirectory directory) throws IOException {
         if (!directory.list().contains(ControlFileDescriptor.FILE_NAME)) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         try (LogDevice device = directory.open(ControlFileDescriptor.FILE_NAME, false)) {
             ControlFileDescriptor.State state = readState(device);
@@ -128,8 +129,18 @@ public final class ControlFile implements AutoCloseable {
                 throw new IOException("control file " + ControlFileDescriptor.FILE_NAME + " in "
                         + directory.describe() + " has no valid slot: the redo point is lost");
             }
-            return java.util.Optional.ofNullable(state.logId());
+            return Optional.of(state);
         }
+    }
+
+    /**
+     * The owner's id in the control file of {@code directory}, read without changing anything; empty when there is no
+     * control file or it carries no id.
+     *
+     * @throws IOException when the file has no valid slot
+     */
+    public static Optional<UUID> readLogId(LogDirectory directory) throws IOException {
+        return read(directory).map(ControlFileDescriptor.State::logId);
     }
 
     public ControlFileDescriptor.State current() {

@@ -320,6 +320,14 @@ public final class WriteAheadLog implements AutoCloseable {
     }
 
     /**
+     * The segment size the log in {@code directory} was made with, as its control file records it, read without
+     * changing anything: empty when there is no control file yet. A log must be opened with its own size.
+     */
+    public static java.util.Optional<Long> readSegmentSizeBytes(LogDirectory directory) throws IOException {
+        return ControlFile.read(directory).map(ControlFileDescriptor.State::segmentSizeBytes);
+    }
+
+    /**
      * Whether the last attempt to make the next segment found no space: appends that need it fail with
      * {@link WalNoSpaceException} until an attempt succeeds (space freed, or a checkpoint handing a segment back).
      */
