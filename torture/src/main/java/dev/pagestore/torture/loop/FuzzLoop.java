@@ -1,6 +1,7 @@
 package dev.pagestore.torture.loop;
 
 import dev.pagestore.demo.ChildProcess;
+import dev.pagestore.manager.ManagerConfig;
 import dev.pagestore.torture.PageOperation;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ final class FuzzLoop implements TortureLoop {
         while (budget.allowsAnother(runs)) {
             long s = seed + round++;
             long before = runs;
-            String failure = ProcessStore.runRound(scratch, 1_000,
+            String failure = ProcessStore.runRound(scratch, 1_000, ManagerConfig.DEFAULT_WAL_SEGMENT_SIZE_BYTES,
                     store -> runStore(s, store, budget, before, counts, progress, failures));
             runs = counts.get("hostile runs");
             if (failure != null) {

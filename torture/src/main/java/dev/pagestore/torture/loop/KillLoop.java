@@ -1,5 +1,6 @@
 package dev.pagestore.torture.loop;
 
+import dev.pagestore.manager.ManagerConfig;
 import dev.pagestore.torture.PageOperation;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -11,13 +12,13 @@ import java.util.SplittableRandom;
 /**
  * Loop 1: the manager SIGKILLed under mixed load from worker processes. A round is one store, {@value #WORKERS}
  * {@link TortureWorker} processes of {@value ProcessStore#THREADS_PER_WORKER} writers each (single-page writes and
- * reads of shared pages, atomic batches of their own pages), and {@value #KILLS_PER_ROUND} kills of its manager, each
- * either while it serves (after 50-1500 ms; checkpoints run every {@value #CHECKPOINT_MILLIS} ms, so kills land inside
- * them, and the WAL's segments fill and are recycled) or 0-600 ms into a start not waited for (counted as inside
- * start or recovery when the manager had not yet said it serves). After each restart this loop reads every page; at
- * the end of the round, every page once more with the workers stopped. The workers' histories and these reads must
- * show every page a linearizable register across the kills: no acknowledged write lost, no damaged image, no partial
- * batch. An iteration is one kill.
+ * reads of shared pages, atomic batches of their own pages), and {@value #KILLS_PER_ROUND} kills of its manager,
+ * each either while it serves (after 50-1500 ms; checkpoints run every {@value #CHECKPOINT_MILLIS} ms, so kills land
+ * inside them; every other store has 1 MiB WAL segments, so that they are made, switched and recycled under the
+ * kills) or 0-600 ms into a start not waited for (counted as inside start or recovery when the manager had not yet
+ * said it serves). After each restart this loop reads every page; at the end of the round, every page once more with
+ * the workers stopped. The workers' histories and these reads must show every page a linearizable register across
+ * the kills: no acknowledged write lost, no damaged image, no partial batch. An iteration is one kill.
  */
 final class KillLoop implements TortureLoop {
     static final int WORKERS = 3;
@@ -41,7 +42,11 @@ final class KillLoop implements TortureLoop {
         while (budget.allowsAnother(kills)) {
             long s = seed + round++;
             long before = kills;
-            String failure = ProcessStore.runRound(scratch, CHECKPOINT_MILLIS,
+            // every other store has 1 MiB WAL segments, so that kills land while segments are made, switched and
+            // recycled as well as while they fill
+            long segmentBytes = s % 2 == 0 ? ManagerConfig.WAL_SEGMENT_SIZE_UNIT
+                    : ManagerConfig.DEFAULT_WAL_SEGMENT_SIZE_BYTES;
+            String failure = ProcessStore.runRound(scratch, CHECKPOINT_MILLIS, segmentBytes,
                     store -> runRound(s, store, budget, before, counts, progress, failures));
             kills = counts.get("kills");
             if (failure != null) {

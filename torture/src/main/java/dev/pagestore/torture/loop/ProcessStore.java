@@ -20,6 +20,7 @@ final class ProcessStore {
     private final Path directory;
     private final Path logs;
     private final long checkpointMillis;
+    private final long walSegmentBytes;
     private final List<ChildProcess> workers = new ArrayList<>();
     private final List<Path> histories = new ArrayList<>();
     private ChildProcess manager;
@@ -38,9 +39,9 @@ final class ProcessStore {
      *
      * @return null when it passed, else the failure and where its logs are
      */
-    static String runRound(Path scratch, long checkpointMillis, Round round) throws IOException {
+    static String runRound(Path scratch, long checkpointMillis, long walSegmentBytes, Round round) throws IOException {
         Path root = Files.createTempDirectory(scratch, "r");
-        ProcessStore store = new ProcessStore(root, checkpointMillis);
+        ProcessStore store = new ProcessStore(root, checkpointMillis, walSegmentBytes);
         String failure;
         try {
             failure = round.run(store);
@@ -56,10 +57,13 @@ final class ProcessStore {
         return failure + " (logs: " + root + ")";
     }
 
-    ProcessStore(Path root, long checkpointMillis) throws IOException {
+    /** A store under {@code root} whose manager checkpoints every {@code checkpointMillis} with WAL segments of
+     * {@code walSegmentBytes}. */
+    ProcessStore(Path root, long checkpointMillis, long walSegmentBytes) throws IOException {
         this.directory = root.resolve("store");
         this.logs = Files.createDirectories(root.resolve("logs"));
         this.checkpointMillis = checkpointMillis;
+        this.walSegmentBytes = walSegmentBytes;
     }
 
     Path directory() {
@@ -77,6 +81,7 @@ final class ProcessStore {
         manager = ChildProcess.start("manager", List.of("-Xmx256m"), "dev.pagestore.cli.PageStoreCli",
                 List.of("manager", "--dir", directory.toString(), "--create", "--capacity-pages",
                         Long.toString(capacityPages), "--checkpoint-interval-ms", Long.toString(checkpointMillis),
+                        "--wal-segment-size", Long.toString(walSegmentBytes),
                         "--exit-with-parent", Long.toString(ProcessHandle.current().pid())),
                 logs.resolve("manager-" + lives + ".log"));
         return manager;

@@ -1,5 +1,6 @@
 package dev.pagestore.torture.loop;
 
+import dev.pagestore.manager.ManagerConfig;
 import dev.pagestore.torture.PageOperation;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -49,7 +50,8 @@ final class SoakLoop implements TortureLoop {
                 "max resident KiB", "max descriptors", "max threads", "max /dev/shm entries", "max WAL segments");
         List<String> failures = new ArrayList<>();
         SplittableRandom random = new SplittableRandom(seed);
-        ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "s"), 1_000);
+        ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "s"), 1_000,
+                ManagerConfig.DEFAULT_WAL_SEGMENT_SIZE_BYTES);
         List<ResourceSample> samples = new ArrayList<>();
         long phase = 0;
         try {

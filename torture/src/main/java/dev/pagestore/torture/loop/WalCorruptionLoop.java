@@ -1,6 +1,7 @@
 package dev.pagestore.torture.loop;
 
 import dev.pagestore.demo.ChildProcess;
+import dev.pagestore.manager.ManagerConfig;
 import dev.pagestore.torture.PageOperation;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -50,7 +51,7 @@ final class WalCorruptionLoop implements TortureLoop {
             long s = seed + done;
             Path saved = scratch.resolve("foreign-" + s + ".wal");
             Path other = foreign;
-            String failure = ProcessStore.runRound(scratch, 3_600_000,
+            String failure = ProcessStore.runRound(scratch, 3_600_000, ManagerConfig.DEFAULT_WAL_SEGMENT_SIZE_BYTES,
                     store -> runOne(s, store, other, saved, counts));
             done++;
             if (foreign != null) {
