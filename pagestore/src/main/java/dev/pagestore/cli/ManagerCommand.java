@@ -84,9 +84,10 @@ public final class ManagerCommand implements Callable<Integer> {
     String capacity;
 
     @Option(names = "--wal-segment-size", paramLabel = "SIZE",
-            description = "Size of each WAL segment file of a new store, whole MiB from 1 MiB (2 MiB for 16 KiB"
-                    + " pages) to 1 GiB, with an optional KiB/MiB/GiB suffix (default: 64 MiB). An existing store"
-                    + " keeps the size it was created with (the manager's log says so when this differs).")
+            description = "Size of each WAL segment file of a new store: whole MiB from 1 MiB (2 MiB for 8 KiB"
+                    + " pages, 3 MiB for 16 KiB) to 1 GiB, with an optional KiB/MiB/GiB suffix (default: 64 MiB)."
+                    + " An existing store keeps the size it was created with (the manager's log says so when this"
+                    + " differs).")
     String walSegmentSize;
 
     @Option(names = "--reactors", defaultValue = "1", description = "Reactor threads, one queue pair each.")
@@ -183,7 +184,8 @@ public final class ManagerCommand implements Callable<Integer> {
         try {
             long segmentSize = walSegmentSize == null ? ManagerConfig.DEFAULT_WAL_SEGMENT_SIZE_BYTES
                     : parseBytes("--wal-segment-size", walSegmentSize);
-            config = ManagerConfig.defaults(directory).withWalSegmentSizeBytes(segmentSize).withPageSizeBytes(pageSize).withCapacityPages(pages)
+            config = ManagerConfig.defaults(directory).withWalSegmentSizeBytes(segmentSize)
+                    .withPageSizeBytes(pageSize).withCapacityPages(pages)
                     .withReactorCount(reactors).withQueueDepth(queueDepth).withBackend(DeviceFactory.named(backend))
                     .withPin(pin).withCheckpointIntervalMillis(checkpointIntervalMillis)
                     .withVersionBucketCount(versionBuckets)

@@ -1,5 +1,7 @@
 package dev.pagestore.manager;
 
+import dev.pagestore.wal.WalRecordDescriptor;
+import dev.pagestore.wal.WalSegmentDescriptor;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -27,8 +29,8 @@ import java.util.Objects;
  *                            path or an unmounted volume's empty mount point is refused instead of served as a new,
  *                            empty store
  * @param walSegmentSizeBytes the size of each WAL segment file of a new store: whole MiB, at most 1 GiB, at least
- *                            two of the largest atomic groups (64 pages); an existing store keeps the size its log
- *                            was made with, which its control file records
+ *                            {@link #walSegmentSizeMin}; an existing store keeps the size its log was made with,
+ *                            which its control file records
  */
 public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPages, int reactorCount, int queueDepth,
         DeviceFactory backend, boolean pin, int ringCapacity, int versionBucketCount, long checkpointIntervalMillis,
@@ -39,7 +41,7 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
     public static final int DEFAULT_QUEUE_DEPTH = 64;
     public static final int DEFAULT_RING_CAPACITY = 64;
     public static final long DEFAULT_WAL_SEGMENT_SIZE_BYTES = 64L << 20;
-    /** A WAL segment's size is a whole number of these, at most {@link #WAL_SEGMENT_SIZE_MAX} of them. */
+    /** A WAL segment's size is a whole number of these (MiB), at most {@link #WAL_SEGMENT_SIZE_MAX} bytes. */
     public static final long WAL_SEGMENT_SIZE_UNIT = 1L << 20;
     public static final long WAL_SEGMENT_SIZE_MAX = 1L << 30;
     /** The version table's size unless told otherwise: {@link #versionBucketsFor} the store's capacity. */
@@ -85,13 +87,12 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
                     + " up to " + VERSION_BUCKETS_MAX + ", or 0 to follow the capacity");
         }
         Objects.requireNonNull(walIo, "walIo");
-        // a segment holds at least two of the largest atomic groups (64 pages), so a group never waits for a segment
-        // of its own; powers of two are not needed, whole MiB keep sizes readable
+        long segmentMin = walSegmentSizeMin(pageSizeBytes);
         if (walSegmentSizeBytes % WAL_SEGMENT_SIZE_UNIT != 0 || walSegmentSizeBytes > WAL_SEGMENT_SIZE_MAX
-                || walSegmentSizeBytes < 2L * StoreRecovery.WAL_GROUP_PAGES_MAX * pageSizeBytes) {
+                || walSegmentSizeBytes < segmentMin) {
             throw new IllegalArgumentException("walSegmentSizeBytes=" + walSegmentSizeBytes + " must be a whole"
-                    + " number of MiB, at most 1 GiB and at least " + 2L * StoreRecovery.WAL_GROUP_PAGES_MAX
-                    * pageSizeBytes + " bytes for " + pageSizeBytes + "-byte pages");
+                    + " number of MiB from " + (segmentMin >> 20) + " MiB (for " + pageSizeBytes + "-byte pages) to"
+                    + " 1 GiB");
         }
         if (checkpointIntervalMillis < 0) {
             throw new IllegalArgumentException("checkpointIntervalMillis=" + checkpointIntervalMillis
@@ -150,6 +151,17 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
     public ManagerConfig withVersionBucketCount(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
                 ringCapacity, value, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
+    }
+
+    /**
+     * The smallest WAL segment for {@code pageSizeBytes}-byte pages: its header and two records of the largest atomic
+     * group, so that a group never needs a segment of its own, in whole MiB (1, 2 and 3 MiB for 4, 8 and 16 KiB).
+     */
+    public static long walSegmentSizeMin(int pageSizeBytes) {
+        long largestRecord = WalRecordDescriptor.alignedLength(
+                WalRecordDescriptor.pageImagesLength(StoreRecovery.WAL_GROUP_PAGES_MAX, pageSizeBytes));
+        long bytes = WalSegmentDescriptor.HEADER_REGION_BYTES + 2 * largestRecord + WalRecordDescriptor.HEADER_LENGTH;
+        return (bytes + WAL_SEGMENT_SIZE_UNIT - 1) / WAL_SEGMENT_SIZE_UNIT * WAL_SEGMENT_SIZE_UNIT;
     }
 
     /**

@@ -57,7 +57,7 @@ class ManagerCommandTest {
         assertEquals(2, run("manager", "--dir", directory.toString(), "--backend", "floppy"));
         StringWriter err = new StringWriter();
         assertEquals(2, run(err, "manager", "--dir", directory.toString(), "--wal-segment-size", "1500k"));
-        assertTrue(err.toString().contains("walSegmentSizeBytes=1536000 must be a whole number of MiB"),
+        assertTrue(err.toString().contains("walSegmentSizeBytes=1536000 must be a whole number of MiB from 1 MiB"),
                 err.toString());
         err.getBuffer().setLength(0);
         assertEquals(2, run(err, "manager", "--dir", directory.toString(), "--wal-segment-size", "big"));

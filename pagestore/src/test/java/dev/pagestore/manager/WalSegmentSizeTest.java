@@ -35,9 +35,11 @@ class WalSegmentSizeTest {
                 "whole MiB");
         assertThrows(IllegalArgumentException.class, () -> config.withWalSegmentSizeBytes(2L << 30), "at most 1 GiB");
         assertThrows(IllegalArgumentException.class, () -> config.withWalSegmentSizeBytes(0));
+        assertEquals(List.of(1L << 20, 2L << 20, 3L << 20), List.of(ManagerConfig.walSegmentSizeMin(4096),
+                ManagerConfig.walSegmentSizeMin(8192), ManagerConfig.walSegmentSizeMin(16384)));
         IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
-                () -> config.withPageSizeBytes(16384).withWalSegmentSizeBytes(1L << 20));
-        assertTrue(small.getMessage().contains("at least 2097152 bytes for 16384-byte pages"), small.getMessage());
+                () -> config.withPageSizeBytes(16384).withWalSegmentSizeBytes(2L << 20));
+        assertTrue(small.getMessage().contains("from 3 MiB (for 16384-byte pages)"), small.getMessage());
     }
 
     @Test

@@ -43,9 +43,17 @@ final class RecoveryReader implements AutoCloseable {
     /** A reader of the segments of {@code directory}, each read into one buffer of {@code segmentSizeBytes}. */
     RecoveryReader(LogDirectory directory, long segmentSizeBytes) throws IOException {
         this.directory = directory;
-        // touched only as far as the reads go: a scan usually ends in a segment's first chunks
-        this.buffer = LibcMemory.mapAnonymous(segmentSizeBytes, arena);
-        this.reader = Thread.ofPlatform().name("wal-recovery-read").daemon().start(this::run);
+        boolean success = false;
+        try {
+            // touched only as far as the reads go: a scan usually ends in a segment's first chunks
+            this.buffer = LibcMemory.mapAnonymous(segmentSizeBytes, arena);
+            this.reader = Thread.ofPlatform().name("wal-recovery-read").daemon().start(this::run);
+            success = true;
+        } finally {
+            if (!success) {
+                arena.close();
+            }
+        }
     }
 
     /** The buffer segments are read into, valid until {@link #close}; bytes below {@link #awaitAvailable} are read. */

@@ -1,7 +1,10 @@
 package dev.pagestore.wal;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -103,6 +106,31 @@ final class WalOpening {
             LOG.warn("no space for WAL segment {} in {}: the log opens without it and appends fail (NO_SPACE) until"
                     + " it can be made ({})", number, directory.describe(), e.getMessage());
             return null;
+        }
+    }
+
+    /** As {@link WriteAheadLog#readSegmentSizeBytes}. */
+    static Optional<Long> recordedSegmentSize(LogDirectory directory) throws IOException {
+        Optional<ControlFileDescriptor.State> control = ControlFile.read(directory);
+        if (control.isPresent()) {
+            return control.map(ControlFileDescriptor.State::segmentSizeBytes);
+        }
+        long lowest = directory.list().stream().mapToLong(WalSegmentDescriptor::parseFileName).filter(n -> n >= 0)
+                .min().orElse(-1);
+        if (lowest < 0) {
+            return Optional.empty();
+        }
+        try (LogDevice device = directory.open(WalSegmentDescriptor.fileName(lowest), false);
+                Arena arena = Arena.ofConfined()) {
+            MemorySegment header = arena.allocate(WalSegmentDescriptor.HEADER_REGION_BYTES,
+                    WalSegmentDescriptor.HEADER_REGION_BYTES);
+            long read = device.read(0, header);
+            if (read < WalSegmentDescriptor.HEADER_LENGTH) {
+                return Optional.empty();
+            }
+            MemorySegment block = header.asSlice(0, read);
+            long size = WalSegmentDescriptor.segmentSizeBytes(block);
+            return WalSegmentDescriptor.check(block, lowest, size) == null ? Optional.of(size) : Optional.empty();
         }
     }
 }

@@ -132,6 +132,11 @@ public final class WalSegmentDescriptor {
         return most == 0 && least == 0 ? null : new UUID(most, least);
     }
 
+    /** The segment size a header records (trust it only once {@link #check} found the header valid). */
+    public static long segmentSizeBytes(MemorySegment block) {
+        return block.get(LONG, SEGMENT_SIZE_OFFSET);
+    }
+
     public static long segmentNumber(MemorySegment block) {
         return block.get(LONG, SEGMENT_NUMBER_OFFSET);
     }

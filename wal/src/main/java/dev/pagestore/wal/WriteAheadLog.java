@@ -8,6 +8,7 @@ import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -315,17 +316,19 @@ public final class WriteAheadLog implements AutoCloseable {
      * The owner's id in the control file of {@code directory}, read without changing anything: empty when there is no
      * control file yet or it carries no id (written before ids).
      */
-    public static java.util.Optional<java.util.UUID> readLogId(LogDirectory directory) throws IOException {
+    public static Optional<java.util.UUID> readLogId(LogDirectory directory) throws IOException {
         return ControlFile.readLogId(directory);
     }
 
     /**
-     * The segment size the log in {@code directory} was made with, as its control file records it, read without
-     * changing anything: empty when there is no control file yet. A log must be opened with its own size.
+     * The segment size the log in {@code directory} was made with, read without changing anything: what its control
+     * file records, or, before there is one (a creation cut short after its first segment), what the valid header of
+     * its lowest segment does; empty for a new log. A log must be opened with its own size.
      */
-    public static java.util.Optional<Long> readSegmentSizeBytes(LogDirectory directory) throws IOException {
-        return ControlFile.read(directory).map(ControlFileDescriptor.State::segmentSizeBytes);
+    public static Optional<Long> readSegmentSizeBytes(LogDirectory directory) throws IOException {
+        return WalOpening.recordedSegmentSize(directory);
     }
+
 
     /**
      * Whether the last attempt to make the next segment found no space: appends that need it fail with

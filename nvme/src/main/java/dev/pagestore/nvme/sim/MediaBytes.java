@@ -21,6 +21,7 @@ final class MediaBytes implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment mapped;
     private final MemorySegment[] chunks;
+    private boolean closed;
 
     private MediaBytes(Arena arena, MemorySegment mapped, long capacityBytes) {
         this.arena = arena;
@@ -51,6 +52,7 @@ final class MediaBytes implements AutoCloseable {
 
     /** Copies {@code length} bytes at {@code offset} into {@code destination} at {@code destinationOffset}. */
     void read(long offset, MemorySegment destination, long destinationOffset, long length) {
+        checkOpen();
         if (mapped != null) {
             MemorySegment.copy(mapped, offset, destination, destinationOffset, length);
             return;
@@ -70,6 +72,7 @@ final class MediaBytes implements AutoCloseable {
 
     /** Copies {@code length} bytes of {@code source} from {@code sourceOffset} to {@code offset}. */
     void write(MemorySegment source, long sourceOffset, long offset, long length) {
+        checkOpen();
         if (mapped != null) {
             MemorySegment.copy(source, sourceOffset, mapped, offset, length);
             return;
@@ -88,6 +91,7 @@ final class MediaBytes implements AutoCloseable {
 
     /** Writes zeroes over {@code length} bytes at {@code offset}. */
     void zero(long offset, long length) {
+        checkOpen();
         if (mapped != null) {
             mapped.asSlice(offset, length).fill((byte) 0);
             return;
@@ -104,6 +108,7 @@ final class MediaBytes implements AutoCloseable {
     }
 
     byte get(long offset) {
+        checkOpen();
         if (mapped != null) {
             return mapped.get(ValueLayout.JAVA_BYTE, offset);
         }
@@ -112,6 +117,7 @@ final class MediaBytes implements AutoCloseable {
     }
 
     void set(long offset, byte value) {
+        checkOpen();
         if (mapped != null) {
             mapped.set(ValueLayout.JAVA_BYTE, offset, value);
         } else {
@@ -123,6 +129,12 @@ final class MediaBytes implements AutoCloseable {
     void force() {
         if (mapped != null) {
             mapped.force();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {  // as a closed arena's memory would: never zeroes read from a device that is gone
+            throw new IllegalStateException("the simulated media is closed");
         }
     }
 
@@ -153,6 +165,7 @@ final class MediaBytes implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         arena.close();
     }
 }

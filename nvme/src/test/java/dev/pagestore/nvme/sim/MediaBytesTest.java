@@ -2,6 +2,7 @@ package dev.pagestore.nvme.sim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -46,6 +47,34 @@ class MediaBytesTest {
         }
     }
 
+    @Test
+    void aWriteOfZeroesButOneByteIsKeptInChunksNeverWritten() {
+        // {offset, length, index of the one byte}: the last byte of an odd length; in the second chunk of a write
+        // across a boundary, as that slice's last byte; the first byte
+        long[][] cases = {{4096, 4095, 4094}, {(1 << 20) - 100, 303, 302}, {(2 << 20) + 5, 17, 0}};
+        for (long[] c : cases) {
+            try (MediaBytes bytes = MediaBytes.inMemory(CAPACITY)) {
+                byte[] source = new byte[(int) c[1]];
+                source[(int) c[2]] = 0x42;
+                bytes.write(MemorySegment.ofArray(source), 0, c[0], c[1]);
+                byte[] read = new byte[source.length];
+                bytes.read(c[0], MemorySegment.ofArray(read), 0, read.length);
+                assertArrayEquals(source, read, "write of " + c[1] + " bytes at " + c[0]);
+            }
+        }
+    }
+
+    @Test
+    void closedBytesRefuseEveryAccess() {
+        MediaBytes bytes = MediaBytes.inMemory(CAPACITY);
+        bytes.close();
+        MemorySegment page = MemorySegment.ofArray(new byte[4096]);
+        assertThrows(IllegalStateException.class, () -> bytes.read(0, page, 0, 4096), "a chunk never written");
+        assertThrows(IllegalStateException.class, () -> bytes.write(page, 0, 0, 4096), "zeroes");
+        assertThrows(IllegalStateException.class, () -> bytes.zero(0, 4096));
+        assertThrows(IllegalStateException.class, () -> bytes.get(0));
+    }
+
     private static void compareWithArray(MediaBytes bytes, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         byte[] model = new byte[(int) CAPACITY];
@@ -55,8 +84,14 @@ class MediaBytesTest {
             switch (random.nextInt(4)) {
                 case 0 -> {
                     byte[] source = new byte[length + 7];
-                    if (random.nextInt(3) > 0) {  // else zeroes, which allocate no chunk
-                        random.nextBytes(source);
+                    switch (random.nextInt(3)) {
+                        case 0 -> { }  // zeroes, which allocate no chunk
+                        case 1 -> {  // zeroes but one byte, anywhere (the last of a long, another chunk)
+                            if (length > 0) {
+                                source[7 + random.nextInt(length)] = (byte) (1 + random.nextInt(255));
+                            }
+                        }
+                        default -> random.nextBytes(source);
                     }
                     bytes.write(MemorySegment.ofArray(source), 7, offset, length);
                     System.arraycopy(source, 7, model, offset, length);

@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
  * {@link TortureWorker} processes of {@value ProcessStore#THREADS_PER_WORKER} writers each (single-page writes and
  * reads of shared pages, atomic batches of their own pages), and {@value #KILLS_PER_ROUND} kills of its manager,
  * each either while it serves (after 50-1500 ms; checkpoints run every {@value #CHECKPOINT_MILLIS} ms, so kills land
- * inside them; every other store has 1 MiB WAL segments, so that they are made, switched and recycled under the
+ * inside them; every other store (odd seeds) has 1 MiB WAL segments, so that they are made, switched and recycled under the
  * kills) or 0-600 ms into a start not waited for (counted as inside start or recovery when the manager had not yet
  * said it serves). After each restart this loop reads every page; at the end of the round, every page once more with
  * the workers stopped. The workers' histories and these reads must show every page a linearizable register across
@@ -42,9 +42,9 @@ final class KillLoop implements TortureLoop {
         while (budget.allowsAnother(kills)) {
             long s = seed + round++;
             long before = kills;
-            // every other store has 1 MiB WAL segments, so that kills land while segments are made, switched and
+            // every other store (odd seeds) has 1 MiB WAL segments, so that kills land while segments are made, switched and
             // recycled as well as while they fill
-            long segmentBytes = s % 2 == 0 ? ManagerConfig.WAL_SEGMENT_SIZE_UNIT
+            long segmentBytes = Math.floorMod(s, 2) == 1 ? ManagerConfig.WAL_SEGMENT_SIZE_UNIT
                     : ManagerConfig.DEFAULT_WAL_SEGMENT_SIZE_BYTES;
             String failure = ProcessStore.runRound(scratch, CHECKPOINT_MILLIS, segmentBytes,
                     store -> runRound(s, store, budget, before, counts, progress, failures));

@@ -57,8 +57,10 @@ final class ProcessStore {
         return failure + " (logs: " + root + ")";
     }
 
-    /** A store under {@code root} whose manager checkpoints every {@code checkpointMillis} with WAL segments of
-     * {@code walSegmentBytes}. */
+    /**
+     * A store under {@code root} whose manager checkpoints every {@code checkpointMillis} and makes its WAL of
+     * {@code walSegmentBytes} segments.
+     */
     ProcessStore(Path root, long checkpointMillis, long walSegmentBytes) throws IOException {
         this.directory = root.resolve("store");
         this.logs = Files.createDirectories(root.resolve("logs"));
