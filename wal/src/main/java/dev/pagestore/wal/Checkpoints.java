@@ -38,6 +38,8 @@ final class Checkpoints {
 
     /** As {@link WriteAheadLog#checkpoint}. */
     public long checkpoint(DataPageFlusher flusher) throws IOException {
+        CheckpointEvent event = new CheckpointEvent();
+        event.begin();
         lock.lock();
         try {
             if (closed.getAsBoolean()) {
@@ -70,10 +72,14 @@ final class Checkpoints {
             for (long number = oldestLiveSegment; number < redoSegment; number++) {
                 segments.offerSpare(number);
             }
+            event.segmentsHandedBack = Math.max(0, redoSegment - oldestLiveSegment);
             oldestLiveSegment = Math.max(oldestLiveSegment, redoSegment);
+            event.redoLsn = redoLsn;
+            event.succeeded = true;
             return redoLsn;
         } finally {
             lock.unlock();
+            event.commit();  // a failed checkpoint too, with succeeded false
         }
     }
 

@@ -24,6 +24,8 @@ final class WalOpening {
 
     static WriteAheadLog open(LogDirectory directory, WalConfig config, PageReplayer replayer,
             WalOpenOptions options) throws IOException {
+        RecoveryEvent event = new RecoveryEvent();
+        event.begin();
         long segmentSize = config.segmentSizeBytes();
         WalMetrics metrics = new WalMetrics();
         // Segments are checked against the id the control file holds on disk, never against one this open only
@@ -82,6 +84,17 @@ final class WalOpening {
             WriteAheadLog wal = new WriteAheadLog(directory, config, control, segments, resume.report(), current,
                     resume.nextLsn(), resume.lastLsn(), eraseTail, redoSegment, metrics);
             success = true;
+            if (event.shouldCommit()) {
+                RecoveryReport report = resume.report();
+                event.redoLsn = report.redoLsn();
+                event.endLsn = report.endLsn();
+                event.records = report.recordsReplayed();
+                event.pagesApplied = report.pagesApplied();
+                event.bytesScanned = report.bytesScanned();
+                event.segments = report.segmentsScanned();
+                event.stopReason = report.stopReason().name();
+                event.commit();
+            }
             return wal;
         } finally {
             if (!success) {

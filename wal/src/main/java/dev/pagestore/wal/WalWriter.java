@@ -334,6 +334,8 @@ final class WalWriter implements EventHandler<AppendEvent> {
     }
 
     private void commit() {
+        WalCommitEvent event = new WalCommitEvent();
+        event.begin();
         try {
             flushStaging();
             int syncs = 0;
@@ -352,6 +354,13 @@ final class WalWriter implements EventHandler<AppendEvent> {
             syncedLsn = nextLsn;
             durableLsn.set(nextLsn); // release: the records below nextLsn are durable before anyone reads the value
             metrics.onCommit(pending.count(), batchBytes, syncs);
+            if (event.shouldCommit()) {
+                event.records = pending.count();
+                event.bytes = batchBytes;
+                event.datasyncs = syncs;
+                event.durableLsn = nextLsn;
+                event.commit();
+            }
             batchBytes = 0;
             pending.tellDurable(); // in LSN order
         } catch (Throwable t) {
