@@ -310,7 +310,12 @@ final class Completions {
             long result = CompletionDescriptor.result(entries, offset);
             boolean fenced = status == CompletionDescriptor.STATUS_TIMEOUT
                     && result == CompletionDescriptor.RESULT_SLOT_FENCED;
-            switch (pending.answer(id, status, result, fenced, completionThreadHere, answer)) {
+            int outcome = pending.answer(id, status, result, fenced, completionThreadHere, answer);
+            if (status == CompletionDescriptor.STATUS_TIMEOUT && (outcome == PendingAnswer.WAKE
+                    || outcome == PendingAnswer.DELIVER || outcome == PendingAnswer.FAIL_TIMEOUT)) {
+                RequestTimedOutEvent.record(id, "manager", fenced);
+            }
+            switch (outcome) {
                 case PendingAnswer.LEAVE -> {
                     return i;
                 }

@@ -222,6 +222,9 @@ final class Connection {
     private long awaitAnswer(Pending p, long id, byte opcode, long pageNumber, MemorySegment readInto,
             ByteBuffer readIntoBuffer, long deadlineNanos) throws PageStoreException {
         if (!completions.await(p, id, deadlineNanos + GRACE_NANOS)) {
+            if (!Thread.currentThread().isInterrupted()) {
+                RequestTimedOutEvent.record(id, "client", false);
+            }
             throw new PageStoreException(ErrorCode.TIMEOUT, Thread.currentThread().isInterrupted()
                     ? "interrupted while waiting for " + describe(id, opcode, pageNumber)
                     : "no answer to " + describe(id, opcode, pageNumber) + " from the manager by its deadline plus 2 s");
@@ -317,6 +320,14 @@ final class Connection {
                 ? "the manager (" + event.manager() + ") ended this session: " + event.detail()
                 : "the manager (" + event.manager() + ") is gone: " + event.cause() + " (" + event.detail() + ")";
         gone = true;
+        ManagerLostEvent lost = new ManagerLostEvent();
+        if (lost.shouldCommit()) {
+            lost.managerPid = event.manager().pid();
+            lost.managerEpoch = status.epoch();
+            lost.cause = event.cause().name();
+            lost.detail = event.detail();
+            lost.commit();
+        }
         failAll(ErrorCode.MANAGER_GONE, goneDetail);
     }
 

@@ -177,6 +177,13 @@ final class Reattachment {
     private void replaceWith(Connection fresh) {
         Connection old = connection;
         connection = fresh;
+        ReattachedEvent event = new ReattachedEvent();
+        if (event.shouldCommit()) {
+            event.previousManagerPid = old.status.managerPid();
+            event.managerPid = fresh.status.managerPid();
+            event.managerEpoch = fresh.status.epoch();
+            event.commit();
+        }
         old.close(OLD_CONNECTION_DETACH);
     }
 

@@ -47,6 +47,7 @@ final class Answers {
     void invalid(ChannelSession s, long requestId, int slot) {
         s.complete(requestId, CompletionDescriptor.STATUS_INVALID, slot, 0);
         status.addReactor(reactor, StatusRegionDescriptor.INVALID_REQUESTS, 1);
+        InvalidRequestEvent.record(s, 1);
     }
 
     /** Completes every member with {@code statusCode} and frees the op; for ops that never started. */
@@ -54,6 +55,7 @@ final class Answers {
         answerUnstarted(op, statusCode);
         if (statusCode == CompletionDescriptor.STATUS_INVALID) {
             status.addReactor(reactor, StatusRegionDescriptor.INVALID_REQUESTS, op.memberCount);
+            InvalidRequestEvent.record(op.session, op.memberCount);
         }
         pool.release(op);
     }
@@ -159,6 +161,7 @@ final class Answers {
             }
             ChannelSession s = op.session;
             status.addReactor(reactor, StatusRegionDescriptor.TIMEOUTS, op.memberCount);
+            RequestTimeoutEvent.record(s, op.memberCount, op.firstPages[0], op.started ? "in progress" : "waiting");
             expired++;
             if (op == s.openBatch) {
                 s.openBatch = null;
@@ -187,6 +190,7 @@ final class Answers {
             return 0;
         }
         status.addReactor(reactor, StatusRegionDescriptor.TIMEOUTS, op.memberCount);
+        RequestTimeoutEvent.record(op.session, op.memberCount, op.firstPages[0], "device");
         answerFenced(op);
         return 1;
     }

@@ -137,6 +137,7 @@ final class RequestIntake {
                 if (deadline != 0 && deadline <= now) {
                     s.complete(requestId, CompletionDescriptor.STATUS_TIMEOUT, slot, 0);
                     status.addReactor(reactor, StatusRegionDescriptor.TIMEOUTS, 1);
+                    RequestTimeoutEvent.record(s, 1, page, "arrival");
                     return;
                 }
                 if (!s.holdSlots(slot, count)) {
