@@ -1,5 +1,6 @@
 package dev.pagestore.cli;
 
+import dev.pagestore.cli.stat.StatCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;

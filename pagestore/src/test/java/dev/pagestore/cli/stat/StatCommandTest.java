@@ -1,8 +1,9 @@
-package dev.pagestore.cli;
+package dev.pagestore.cli.stat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagestore.cli.PageStoreCli;
 import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.manager.ManagerConfig;
@@ -56,6 +57,7 @@ class StatCommandTest {
             assertTrue(text.contains("reactor 0"), text);
             assertTrue(text.matches("(?s).*workers 2 +WAL \\d+ fdatasyncs/s, mean batch [0-9.]+ records, per commit"
                     + " write \\d+ us \\+ fdatasync \\d+ us, segments zero-filled \\d+ recycled \\d+\n"
+                    + "checkpoints \\d+ \\(\\d+ in the interval\\), durable LSN \\d+\n"
                     + "control  attaches \\d+/s, refused 0/s \\(0 since start\\)\n.*"), text);
             try (StatusView status = StatusView.observe(directory)) {
                 assertTrue(status.global(StatusRegionDescriptor.WAL_SYNC_NANOS) > 0, "the WAL's fdatasync time");
@@ -76,8 +78,8 @@ class StatCommandTest {
 
     @Test
     void shouldGiveTheWalWritersTimePerCommitOrADashWithoutCommits() {
-        assertEquals("write 12 us + fdatasync 600 us", StatCommand.perCommit(10, 120_000, 6_000_000));
-        assertEquals("-", StatCommand.perCommit(0, 0, 0));
+        assertEquals("write 12 us + fdatasync 600 us", StatText.perCommit(10, 120_000, 6_000_000));
+        assertEquals("-", StatText.perCommit(0, 0, 0));
     }
 
     @Test

@@ -1,0 +1,82 @@
+package dev.pagestore.cli.stat;
+
+import static dev.pagestore.cli.stat.StatSample.*;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+
+/**
+ * One JSON object per interval, on one line (JSON Lines): the manager it came from, per reactor the interval's rates,
+ * latency quantiles (upper bounds of log2 buckets, in nanoseconds; null without requests) and totals, and the WAL's
+ * and the control socket's figures. Field names are stable: scripts and the plots read them.
+ */
+final class StatJson {
+    private StatJson() {
+    }
+
+    static void interval(PrintWriter out, StatSample before, StatSample now) {
+        double seconds = (now.nanos() - before.nanos()) / 1e9;
+        StringBuilder json = new StringBuilder(1024);
+        json.append("{\"time\":\"").append(Instant.now()).append('"')
+                .append(",\"intervalSeconds\":").append(number(seconds))
+                .append(",\"managerPid\":").append(now.managerPid())
+                .append(",\"epoch\":").append(now.epoch())
+                .append(",\"reactors\":[");
+        for (int r = 0; r < now.reactorCount(); r++) {
+            long[] a = before.reactors()[r];
+            long[] b = now.reactors()[r];
+            long[] histogram = now.histogramSince(before, r);
+            json.append(r == 0 ? "{" : ",{").append("\"reactor\":").append(r)
+                    .append(",\"readsPerSecond\":").append(number((b[READS] - a[READS]) / seconds))
+                    .append(",\"writesPerSecond\":").append(number((b[WRITES] - a[WRITES]) / seconds))
+                    .append(",\"inFlight\":").append(b[QUEUE])
+                    .append(",\"p50Nanos\":").append(quantile(histogram, 0.50))
+                    .append(",\"p99Nanos\":").append(quantile(histogram, 0.99))
+                    .append(",\"p999Nanos\":").append(quantile(histogram, 0.999))
+                    .append(",\"reads\":").append(b[READS])
+                    .append(",\"writes\":").append(b[WRITES])
+                    .append(",\"errors\":").append(b[ERRORS_INDEX])
+                    .append(",\"invalidRequests\":").append(b[INVALID])
+                    .append(",\"timeouts\":").append(b[TIMEOUTS_INDEX])
+                    .append(",\"unmappedCompletions\":").append(b[UNMAPPED])
+                    .append(",\"channels\":").append(b[CHANNELS_INDEX])
+                    .append(",\"channelFaults\":").append(b[FAULTS])
+                    .append(",\"doorbells\":").append(b[DOORBELLS_INDEX])
+                    .append('}');
+        }
+        long[] g = now.global();
+        long[] p = before.global();
+        long batches = g[BATCHES] - p[BATCHES];
+        json.append("],\"wal\":{\"datasyncsPerSecond\":").append(number((g[DATASYNCS] - p[DATASYNCS]) / seconds))
+                .append(",\"commits\":").append(batches)
+                .append(",\"recordsPerCommit\":").append(batches == 0 ? "null"
+                        : number((double) (g[RECORDS] - p[RECORDS]) / batches))
+                .append(",\"writeMicrosPerCommit\":").append(batches == 0 ? "null"
+                        : number((g[WRITE_NANOS] - p[WRITE_NANOS]) / 1e3 / batches))
+                .append(",\"fdatasyncMicrosPerCommit\":").append(batches == 0 ? "null"
+                        : number((g[SYNC_NANOS] - p[SYNC_NANOS]) / 1e3 / batches))
+                .append(",\"bytes\":").append(g[BYTES])
+                .append(",\"durableLsn\":").append(g[DURABLE])
+                .append(",\"segmentsZeroFilled\":").append(g[ZERO_FILLED])
+                .append(",\"segmentsRecycled\":").append(g[RECYCLED])
+                .append(",\"checkpoints\":").append(g[CHECKPOINTS_INDEX])
+                .append(",\"unwrittenPages\":").append(g[UNWRITTEN])
+                .append(",\"recoveryNanos\":").append(g[RECOVERY])
+                .append(",\"recoveredPages\":").append(g[RECOVERED])
+                .append("},\"control\":{\"attachedWorkers\":").append(g[WORKERS])
+                .append(",\"attaches\":").append(g[ATTACHES_INDEX])
+                .append(",\"refusals\":").append(g[REFUSALS])
+                .append("}}");
+        out.println(json);
+        out.flush();
+    }
+
+    private static String quantile(long[] histogram, double q) {
+        long nanos = quantileNanos(histogram, q);
+        return nanos < 0 ? "null" : Long.toString(nanos);
+    }
+
+    private static String number(double value) {
+        return Double.isFinite(value) ? String.format(java.util.Locale.ROOT, "%.3f", value) : "null";
+    }
+}

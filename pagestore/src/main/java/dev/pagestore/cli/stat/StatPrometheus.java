@@ -1,0 +1,116 @@
+package dev.pagestore.cli.stat;
+
+import static dev.pagestore.cli.stat.StatSample.*;
+
+import dev.pagestore.status.StatusRegionDescriptor;
+import java.io.PrintWriter;
+
+/**
+ * The Prometheus text exposition format (version 0.0.4) of one sample: counters as totals since the manager's start
+ * (Prometheus takes the rates), gauges as they are, and each reactor's latency as a histogram with cumulative
+ * {@code le} buckets at the log2 bounds. Each snapshot ends with a blank line; {@code --count 1} gives one for a
+ * node_exporter textfile collector. Labels: {@code reactor}; every series also carries {@code epoch}, so a restart
+ * starts new series instead of making counters go backwards.
+ */
+final class StatPrometheus {
+    private static final String[][] REACTOR_COUNTERS = {
+            {"reads_total", "Read requests answered", "" + READS},
+            {"writes_total", "Write requests answered", "" + WRITES},
+            {"pages_read_total", "Pages read", "" + PAGES_READ_INDEX},
+            {"pages_written_total", "Pages written", "" + PAGES_WRITTEN_INDEX},
+            {"errors_total", "Requests answered with an I/O error", "" + ERRORS_INDEX},
+            {"invalid_requests_total", "Requests answered INVALID", "" + INVALID},
+            {"timeouts_total", "Requests answered TIMEOUT", "" + TIMEOUTS_INDEX},
+            {"unmapped_completions_total", "Device completions for no command in flight", "" + UNMAPPED},
+            {"channel_faults_total", "Channels no longer served because serving them failed", "" + FAULTS},
+            {"doorbells_total", "Device doorbells rung", "" + DOORBELLS_INDEX}};
+    private static final String[][] REACTOR_GAUGES = {
+            {"in_flight", "Requests in flight", "" + QUEUE},
+            {"channels", "Worker channels served", "" + CHANNELS_INDEX}};
+    private static final String[][] GLOBAL_COUNTERS = {
+            {"wal_datasyncs_total", "WAL fdatasync calls", "" + DATASYNCS},
+            {"wal_commits_total", "WAL group commits", "" + BATCHES},
+            {"wal_records_total", "WAL records", "" + RECORDS},
+            {"wal_bytes_total", "WAL bytes written", "" + BYTES},
+            {"wal_segments_zero_filled_total", "WAL segments made by zero-filling", "" + ZERO_FILLED},
+            {"wal_segments_recycled_total", "WAL segments recycled", "" + RECYCLED},
+            {"checkpoints_total", "Checkpoints", "" + CHECKPOINTS_INDEX},
+            {"attaches_total", "Worker sessions granted", "" + ATTACHES_INDEX},
+            {"control_refusals_total", "Control connections turned away", "" + REFUSALS}};
+    private static final String[][] GLOBAL_GAUGES = {
+            {"attached_workers", "Workers attached", "" + WORKERS},
+            {"durable_lsn", "The WAL's durable LSN", "" + DURABLE},
+            {"unwritten_pages", "Committed pages waiting for the checkpointer", "" + UNWRITTEN},
+            {"recovered_pages", "Pages the last recovery applied", "" + RECOVERED}};
+
+    private StatPrometheus() {
+    }
+
+    static void snapshot(PrintWriter out, StatSample now) {
+        String epoch = "epoch=\"" + now.epoch() + "\"";
+        StringBuilder text = new StringBuilder(8192);
+        for (String[] metric : REACTOR_COUNTERS) {
+            family(text, metric, "counter");
+            for (int r = 0; r < now.reactorCount(); r++) {
+                sample(text, metric[0], epoch + ",reactor=\"" + r + "\"", now.reactors()[r][index(metric)]);
+            }
+        }
+        for (String[] metric : REACTOR_GAUGES) {
+            family(text, metric, "gauge");
+            for (int r = 0; r < now.reactorCount(); r++) {
+                sample(text, metric[0], epoch + ",reactor=\"" + r + "\"", now.reactors()[r][index(metric)]);
+            }
+        }
+        for (String[] metric : GLOBAL_COUNTERS) {
+            family(text, metric, "counter");
+            sample(text, metric[0], epoch, now.global()[index(metric)]);
+        }
+        for (String[] metric : GLOBAL_GAUGES) {
+            family(text, metric, "gauge");
+            sample(text, metric[0], epoch, now.global()[index(metric)]);
+        }
+        text.append("# HELP pagestore_wal_write_seconds_total Time the WAL writer spent in device writes\n")
+                .append("# TYPE pagestore_wal_write_seconds_total counter\n");
+        sample(text, "wal_write_seconds_total", epoch, now.global()[WRITE_NANOS] / 1e9);
+        text.append("# HELP pagestore_wal_fdatasync_seconds_total Time the WAL writer spent in fdatasync\n")
+                .append("# TYPE pagestore_wal_fdatasync_seconds_total counter\n");
+        sample(text, "wal_fdatasync_seconds_total", epoch, now.global()[SYNC_NANOS] / 1e9);
+        text.append("# HELP pagestore_recovery_seconds How long the manager's start-up recovery took\n")
+                .append("# TYPE pagestore_recovery_seconds gauge\n");
+        sample(text, "recovery_seconds", epoch, now.global()[RECOVERY] / 1e9);
+        text.append("# HELP pagestore_request_latency_seconds Request latency, in log2 buckets\n")
+                .append("# TYPE pagestore_request_latency_seconds histogram\n");
+        for (int r = 0; r < now.reactorCount(); r++) {
+            String labels = epoch + ",reactor=\"" + r + "\"";
+            long cumulative = 0;
+            for (int b = 0; b < StatusRegionDescriptor.HISTOGRAM_BUCKETS; b++) {
+                cumulative += now.histograms()[r][b];
+                double le = (1L << Math.min(62, b + 1)) / 1e9;
+                sample(text, "request_latency_seconds_bucket", labels + ",le=\"" + le + "\"", cumulative);
+            }
+            sample(text, "request_latency_seconds_bucket", labels + ",le=\"+Inf\"", cumulative);
+            sample(text, "request_latency_seconds_count", labels, cumulative);
+        }
+        out.print(text.append('\n'));
+        out.flush();
+    }
+
+    private static int index(String[] metric) {
+        return Integer.parseInt(metric[2]);
+    }
+
+    private static void family(StringBuilder text, String[] metric, String type) {
+        text.append("# HELP pagestore_").append(metric[0]).append(' ').append(metric[1]).append('\n')
+                .append("# TYPE pagestore_").append(metric[0]).append(' ').append(type).append('\n');
+    }
+
+    private static void sample(StringBuilder text, String name, String labels, double value) {
+        text.append("pagestore_").append(name).append('{').append(labels).append("} ");
+        if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+            text.append((long) value);
+        } else {
+            text.append(value);
+        }
+        text.append('\n');
+    }
+}

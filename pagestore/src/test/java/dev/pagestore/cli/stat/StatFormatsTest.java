@@ -1,0 +1,139 @@
+package dev.pagestore.cli.stat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pagestore.cli.PageStoreCli;
+import dev.pagestore.client.ClientOptions;
+import dev.pagestore.client.PageStoreClient;
+import dev.pagestore.manager.ManagerConfig;
+import dev.pagestore.manager.PageStoreManager;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code stat --format json} and {@code --format prometheus}, printed under load and parsed back. */
+class StatFormatsTest {
+    private static final Pattern SAMPLE = Pattern.compile(
+            "(pagestore_[a-z0-9_]+)\\{([a-z]+=\"[^\"]*\"(?:,[a-z]+=\"[^\"]*\")*)\\} (-?[0-9.]+(?:[eE][-+]?[0-9]+)?)");
+
+    @TempDir
+    Path directory;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int stat(String... args) {
+        CommandLine cli = PageStoreCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    /** Runs {@code stat args} while a client writes and reads; returns what it printed. */
+    private String underLoad(String... args) throws Exception {
+        try (PageStoreManager manager = PageStoreManager.start(ManagerConfig.defaults(directory)
+                .withCapacityPages(1024).withCheckpointIntervalMillis(200))) {
+            Thread load = Thread.ofPlatform().start(() -> {
+                try (PageStoreClient c = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+                    byte[] page = new byte[c.pageSizeBytes()];
+                    long end = System.nanoTime() + 1_500_000_000L;
+                    for (long p = 0; System.nanoTime() < end; p = (p + 1) % 1024) {
+                        c.write(p, page);
+                        c.read(p);
+                    }
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            int code = stat(args);
+            load.join();
+            assertEquals(0, code, err.toString());
+        }
+        return out.toString();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldPrintOneJsonObjectPerIntervalAndLine() throws Exception {
+        String text = underLoad("stat", "--dir", directory.toString(), "--interval", "400ms", "--count", "2",
+                "--format", "json");
+        List<String> lines = text.lines().toList();
+        assertEquals(2, lines.size(), text);
+        double writesPerSecond = 0;
+        for (String line : lines) {
+            Map<String, Object> report = (Map<String, Object>) MiniJson.parse(line);
+            assertEquals((double) ProcessHandle.current().pid(), report.get("managerPid"));
+            assertEquals(1.0, report.get("epoch"));
+            List<Object> reactors = (List<Object>) report.get("reactors");
+            assertEquals(1, reactors.size());
+            Map<String, Object> reactor = (Map<String, Object>) reactors.getFirst();
+            writesPerSecond += (Double) reactor.get("writesPerSecond");
+            Object p99 = reactor.get("p99Nanos");
+            assertTrue(p99 == null || ((Double) p99 > 0 && Long.bitCount(((Double) p99).longValue()) == 1),
+                    "a log2 bucket's bound: " + p99);
+            Map<String, Object> wal = (Map<String, Object>) report.get("wal");
+            assertTrue((Double) wal.get("durableLsn") > 0, line);
+            assertTrue(wal.containsKey("fdatasyncMicrosPerCommit") && wal.containsKey("checkpoints"), line);
+            Map<String, Object> control = (Map<String, Object>) report.get("control");
+            assertTrue((Double) control.get("attaches") >= 1, line);
+        }
+        assertTrue(writesPerSecond > 0, text);
+    }
+
+    @Test
+    void shouldPrintThePrometheusTextFormat() throws Exception {
+        String text = underLoad("stat", "--dir", directory.toString(), "--interval", "600ms", "--count", "1",
+                "--format", "prometheus");
+        Map<String, String> types = new HashMap<>();
+        Set<String> described = new HashSet<>();
+        Map<String, Double> values = new HashMap<>();
+        long previousBucket = -1;
+        for (String line : text.lines().toList()) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            if (line.startsWith("# HELP ")) {
+                described.add(line.split(" ")[2]);
+                continue;
+            }
+            if (line.startsWith("# TYPE ")) {
+                String[] f = line.split(" ");
+                assertTrue(Set.of("counter", "gauge", "histogram").contains(f[3]), line);
+                assertEquals(null, types.put(f[2], f[3]), "one TYPE per family: " + line);
+                continue;
+            }
+            Matcher m = SAMPLE.matcher(line);
+            assertTrue(m.matches(), "a sample line: " + line);
+            String family = m.group(1).replaceAll("_(bucket|count)$", "");
+            assertTrue(types.containsKey(family), "TYPE before " + line);
+            assertTrue(described.contains(family), "HELP before " + line);
+            if (types.get(family).equals("counter")) {
+                assertTrue(family.endsWith("_total"), "a counter's name ends _total: " + family);
+            }
+            double value = Double.parseDouble(m.group(3));
+            values.put(m.group(1) + "{" + m.group(2) + "}", value);
+            if (m.group(1).endsWith("_bucket")) {
+                assertTrue(value >= previousBucket, "cumulative buckets: " + line);
+                previousBucket = (long) value;
+            }
+        }
+        String reactor0 = "{epoch=\"1\",reactor=\"0\"}";
+        assertTrue(values.get("pagestore_writes_total" + reactor0) > 0, text);
+        assertEquals(values.get("pagestore_request_latency_seconds_count" + reactor0),
+                values.get("pagestore_request_latency_seconds_bucket{epoch=\"1\",reactor=\"0\",le=\"+Inf\"}"));
+        assertTrue(values.get("pagestore_request_latency_seconds_count" + reactor0)
+                >= values.get("pagestore_writes_total" + reactor0), "every answered write timed");
+        assertTrue(values.get("pagestore_checkpoints_total{epoch=\"1\"}") >= 1, text);
+    }
+}
