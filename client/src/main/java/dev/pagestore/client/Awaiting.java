@@ -29,6 +29,7 @@ final class Awaiting {
             }
             throw new PageStoreException(ErrorCode.PROTOCOL_ERROR, "unexpected failure: " + cause, cause);
         } catch (TimeoutException e) {
+            RequestTimedOutEvent.record(-1, "client", false);  // a batch's or a future's wait: no one request's id
             throw new PageStoreException(ErrorCode.TIMEOUT, "no answer from the manager within " + timeout
                     + " plus 2 s", e);
         } catch (InterruptedException e) {

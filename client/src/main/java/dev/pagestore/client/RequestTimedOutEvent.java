@@ -20,6 +20,7 @@ import jdk.jfr.Throttle;
 @Throttle("100/s")
 final class RequestTimedOutEvent extends Event {
     @Label("Request Id")
+    @Description("-1 for a wait on several requests (readMany, writeBatch)")
     long requestId;
 
     @Label("Where")

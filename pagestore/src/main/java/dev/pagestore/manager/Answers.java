@@ -161,7 +161,7 @@ final class Answers {
             }
             ChannelSession s = op.session;
             status.addReactor(reactor, StatusRegionDescriptor.TIMEOUTS, op.memberCount);
-            RequestTimeoutEvent.record(s, op.memberCount, op.firstPages[0], op.started ? "in progress" : "waiting");
+            RequestTimeoutEvent.record(op, op.started ? "in progress" : "waiting");
             expired++;
             if (op == s.openBatch) {
                 s.openBatch = null;
@@ -190,7 +190,7 @@ final class Answers {
             return 0;
         }
         status.addReactor(reactor, StatusRegionDescriptor.TIMEOUTS, op.memberCount);
-        RequestTimeoutEvent.record(op.session, op.memberCount, op.firstPages[0], "device");
+        RequestTimeoutEvent.record(op, "device");
         answerFenced(op);
         return 1;
     }

@@ -33,16 +33,35 @@ final class RequestTimeoutEvent extends Event {
     @Description("arrival, waiting, in progress or device")
     String where;
 
+    /** Records {@code op}'s requests answered TIMEOUT, when the event is enabled. */
+    static void record(Op op, String where) {
+        RequestTimeoutEvent event = new RequestTimeoutEvent();
+        if (event.shouldCommit()) {
+            long page = -1;
+            for (int m = 0; m < op.memberCount && page < 0; m++) {
+                if (op.pageCounts[m] > 0) {  // a batch's BEGIN and END name no page
+                    page = op.firstPages[m];
+                }
+            }
+            record(event, op.session, op.memberCount, page, where);
+        }
+    }
+
     /** Records {@code requests} of {@code session} answered TIMEOUT, when the event is enabled. */
     static void record(ChannelSession session, int requests, long firstPage, String where) {
         RequestTimeoutEvent event = new RequestTimeoutEvent();
         if (event.shouldCommit()) {
-            event.worker = session.workerName;
-            event.workerPid = session.control.worker().pid();
-            event.requests = requests;
-            event.firstPage = firstPage;
-            event.where = where;
-            event.commit();
+            record(event, session, requests, firstPage, where);
         }
+    }
+
+    private static void record(RequestTimeoutEvent event, ChannelSession session, int requests, long firstPage,
+            String where) {
+        event.worker = session.workerName;
+        event.workerPid = session.control.worker().pid();
+        event.requests = requests;
+        event.firstPage = firstPage;
+        event.where = where;
+        event.commit();
     }
 }

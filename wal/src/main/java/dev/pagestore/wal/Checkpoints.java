@@ -39,12 +39,14 @@ final class Checkpoints {
     /** As {@link WriteAheadLog#checkpoint}. */
     public long checkpoint(DataPageFlusher flusher) throws IOException {
         CheckpointEvent event = new CheckpointEvent();
-        event.begin();
+        boolean begun = false;
         lock.lock();
         try {
             if (closed.getAsBoolean()) {
                 throw new IllegalStateException("WAL in " + directory.describe() + " is closed");
             }
+            event.begin();  // after the lock and the closed log: the event is this checkpoint's own work
+            begun = true;
             WalFailedException failure = writer.failure();
             if (failure != null) {
                 throw failure;
@@ -59,6 +61,7 @@ final class Checkpoints {
                 // redo point stays (it is at or before that segment's start, and nothing was logged since).
                 redoLsn = controlFile.current().redoLsn();
             }
+            event.redoLsn = redoLsn;
             flusher.flushDataPagesUpTo(redoLsn);
             try {
                 controlFile.write(redoLsn);
@@ -74,12 +77,13 @@ final class Checkpoints {
             }
             event.segmentsHandedBack = Math.max(0, redoSegment - oldestLiveSegment);
             oldestLiveSegment = Math.max(oldestLiveSegment, redoSegment);
-            event.redoLsn = redoLsn;
             event.succeeded = true;
             return redoLsn;
         } finally {
             lock.unlock();
-            event.commit();  // a failed checkpoint too, with succeeded false
+            if (begun) {
+                event.commit();  // a failed checkpoint too, with succeeded false
+            }
         }
     }
 

@@ -56,8 +56,14 @@ final class WalOpening {
         boolean success = false;
         try {
             long redoLsn = control.current().redoLsn();
-            WalRecovery.Resume resume = WalRecovery.scan(directory, config, redoLsn, replayer, RecordVisitor.NONE,
-                    options.refuseCorruption(), recordedId);
+            WalRecovery.Resume resume;
+            try {
+                resume = WalRecovery.scan(directory, config, redoLsn, replayer, RecordVisitor.NONE,
+                        options.refuseCorruption(), recordedId);
+            } catch (WalCorruptionException e) {
+                commit(event, e.report());  // a refused recovery is the event an operator most needs
+                throw e;
+            }
             long redoSegment = redoLsn / segmentSize;
             for (String name : directory.list()) {
                 long number = WalSegmentDescriptor.parseFileName(name);
@@ -84,17 +90,7 @@ final class WalOpening {
             WriteAheadLog wal = new WriteAheadLog(directory, config, control, segments, resume.report(), current,
                     resume.nextLsn(), resume.lastLsn(), eraseTail, redoSegment, metrics);
             success = true;
-            if (event.shouldCommit()) {
-                RecoveryReport report = resume.report();
-                event.redoLsn = report.redoLsn();
-                event.endLsn = report.endLsn();
-                event.records = report.recordsReplayed();
-                event.pagesApplied = report.pagesApplied();
-                event.bytesScanned = report.bytesScanned();
-                event.segments = report.segmentsScanned();
-                event.stopReason = report.stopReason().name();
-                event.commit();
-            }
+            commit(event, resume.report());
             return wal;
         } finally {
             if (!success) {
@@ -119,6 +115,19 @@ final class WalOpening {
             LOG.warn("no space for WAL segment {} in {}: the log opens without it and appends fail (NO_SPACE) until"
                     + " it can be made ({})", number, directory.describe(), e.getMessage());
             return null;
+        }
+    }
+
+    private static void commit(RecoveryEvent event, RecoveryReport report) {
+        if (event.shouldCommit()) {
+            event.redoLsn = report.redoLsn();
+            event.endLsn = report.endLsn();
+            event.records = report.recordsReplayed();
+            event.pagesApplied = report.pagesApplied();
+            event.bytesScanned = report.bytesScanned();
+            event.segments = report.segmentsScanned();
+            event.stopReason = report.stopReason().name();
+            event.commit();
         }
     }
 

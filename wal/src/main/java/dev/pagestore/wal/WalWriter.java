@@ -33,11 +33,10 @@ import java.util.function.LongPredicate;
  * pretend): every pending and later append completes with {@link WalFailedException}.
  *
  * <p>No space for the next segment is not such a failure. The writer takes the next segment before it writes the
- * current one's {@code SEGMENT_END}, so when the segment cannot be made the log is exactly as it was: the append that
- * needed it fails with {@link WalNoSpaceException}, earlier appends of the batch commit as usual, and the next append
- * that needs the segment tries to make it again (a synchronous attempt on this thread: with the disk full it fails in
- * a few system calls; once space is back it is one segment's preparation, or a header rewrite when a checkpoint has
- * handed back a segment to recycle).
+ * current one's {@code SEGMENT_END}, so when the segment cannot be made the log is as it was: the append that needed
+ * it fails with {@link WalNoSpaceException}, earlier appends of the batch commit, and the next append that needs the
+ * segment tries again on this thread (with the disk full it fails in a few system calls; once space is back it is
+ * one segment's preparation, or a header rewrite of a segment a checkpoint handed back).
  */
 final class WalWriter implements EventHandler<AppendEvent> {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WalWriter.class);
@@ -249,7 +248,6 @@ final class WalWriter implements EventHandler<AppendEvent> {
         }
         MemorySegment.copy(zeros, 0, staging, at + length, aligned - length);
         WalRecordDescriptor.sealCrc(staging, at, stagingView, crc);
-
         pending.add(callback, nextLsn);
         lastLsn = nextLsn;
         nextLsn += aligned;
@@ -334,18 +332,17 @@ final class WalWriter implements EventHandler<AppendEvent> {
     }
 
     private void commit() {
-        WalCommitEvent event = new WalCommitEvent();
-        event.begin();
+        WalCommitEvent event = WalCommitEvent.started();
+        long records = pending.count();
+        int syncs;
         try {
             flushStaging();
-            int syncs = 0;
+            syncs = retired.size() + 1;  // each segment the batch left, then the current one
             long started = System.nanoTime();
             for (int i = 0; i < retired.size(); i++) {  // indexed: an iterator per commit is garbage
                 retired.get(i).datasync();
-                syncs++;
             }
             current.device().datasync();
-            syncs++;
             metrics.onSync(System.nanoTime() - started);
             for (int i = 0; i < retired.size(); i++) {
                 retired.get(i).close();
@@ -353,19 +350,14 @@ final class WalWriter implements EventHandler<AppendEvent> {
             retired.clear();
             syncedLsn = nextLsn;
             durableLsn.set(nextLsn); // release: the records below nextLsn are durable before anyone reads the value
-            metrics.onCommit(pending.count(), batchBytes, syncs);
-            if (event.shouldCommit()) {
-                event.records = pending.count();
-                event.bytes = batchBytes;
-                event.datasyncs = syncs;
-                event.durableLsn = nextLsn;
-                event.commit();
-            }
-            batchBytes = 0;
+            metrics.onCommit(records, batchBytes, syncs);
             pending.tellDurable(); // in LSN order
         } catch (Throwable t) {
             fail(t);
+            return;
         }
+        event.end(records, batchBytes, syncs, syncedLsn);  // after the durable outcome is told, whatever it does
+        batchBytes = 0;
     }
 
     /** The tasks run on this thread after every batch's outcomes are all told; added and removed by any thread. */

@@ -49,7 +49,7 @@ class WalJfrEventsTest {
         List<RecordedEvent> events = RecordingFile.readAllEvents(file);
         List<RecordedEvent> commits = named(events, "pagestore.WalCommit");
         assertFalse(commits.isEmpty(), "commits recorded");
-        assertEquals(10, commits.stream().mapToLong(e -> e.getLong("records")).sum(), "every record in one commit");
+        assertEquals(10, commits.stream().mapToLong(e -> e.getLong("records")).sum(), "every record committed once");
         assertTrue(commits.stream().allMatch(e -> e.getLong("bytes") > 0 && e.getInt("datasyncs") >= 1));
         RecordedEvent checkpoint = named(events, "pagestore.Checkpoint").getFirst();
         assertTrue(checkpoint.getBoolean("succeeded"));

@@ -53,8 +53,8 @@ public final class StatCommand implements Callable<Integer> {
                     + " snapshot per interval, each ending with a blank line).")
     String format;
 
-    @Option(names = "--no-follow", description = "Exit (code 1) when the manager dies instead of waiting for the"
-            + " next one.")
+    @Option(names = "--no-follow", description = "Exit (code 1) when the manager dies or stops instead of waiting"
+            + " for the next one: for jobs that must end, such as a node_exporter textfile collector's.")
     boolean noFollow;
 
     @Override
@@ -84,7 +84,8 @@ public final class StatCommand implements Callable<Integer> {
                     + "); start one with 'pagestore manager --dir " + directory + "'");
             return 1;
         }
-        if (!serves(status)) {
+        ProcessHandle manager = ProcessHandle.of(status.managerPid()).orElse(null);
+        if (!serves(status, manager)) {
             err.println("pagestore stat: no manager runs on " + directory + " (the status region names pid "
                     + status.managerPid() + ", which is " + (status.state() == STATE_STOPPED ? "stopped" : "gone")
                     + ")");
@@ -98,8 +99,9 @@ public final class StatCommand implements Callable<Integer> {
             }
             for (long n = 0; count == 0 || n < count; ) {
                 Thread.sleep(intervalMillis);
-                if (!serves(status)) {
-                    err.println("pagestore stat: manager pid " + status.managerPid() + " is gone"
+                if (!serves(status, manager)) {
+                    err.println("pagestore stat: manager pid " + status.managerPid() + " "
+                            + (status.state() == STATE_STOPPED ? "stopped" : "is gone")
                             + (noFollow ? "" : "; waiting for the next manager on " + directory));
                     err.flush();
                     status.close();
@@ -108,6 +110,7 @@ public final class StatCommand implements Callable<Integer> {
                         return 1;
                     }
                     status = awaitManager(intervalMillis);
+                    manager = ProcessHandle.of(status.managerPid()).orElse(null);
                     previous = StatSample.of(status);
                     err.println("pagestore stat: following manager pid " + status.managerPid() + " (epoch "
                             + status.epoch() + ")");
@@ -134,10 +137,13 @@ public final class StatCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Whether the manager of {@code status} still runs and has not stopped. */
-    private static boolean serves(StatusView status) {
-        return status.state() != STATE_STOPPED
-                && ProcessHandle.of(status.managerPid()).map(ProcessHandle::isAlive).orElse(false);
+    /**
+     * Whether the manager of {@code status} still runs and has not stopped. {@code manager} is the handle taken when
+     * the region was observed: its {@code isAlive} also compares the process's start time, so a pid reused by another
+     * process after the manager's death is not taken for it.
+     */
+    private static boolean serves(StatusView status, ProcessHandle manager) {
+        return status.state() != STATE_STOPPED && manager != null && manager.isAlive();
     }
 
     /** Observes the directory every interval until a manager there serves; interrupted by Ctrl-C only. */
@@ -146,7 +152,7 @@ public final class StatCommand implements Callable<Integer> {
             Thread.sleep(intervalMillis);
             try {
                 StatusView status = StatusView.observe(directory);
-                if (serves(status)) {
+                if (serves(status, ProcessHandle.of(status.managerPid()).orElse(null))) {
                     return status;
                 }
                 status.close();

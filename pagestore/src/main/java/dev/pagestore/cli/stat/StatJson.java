@@ -48,7 +48,7 @@ final class StatJson {
         long[] p = before.global();
         long batches = g[BATCHES] - p[BATCHES];
         json.append("],\"wal\":{\"datasyncsPerSecond\":").append(number((g[DATASYNCS] - p[DATASYNCS]) / seconds))
-                .append(",\"commits\":").append(batches)
+                .append(",\"commitsInInterval\":").append(batches)
                 .append(",\"recordsPerCommit\":").append(batches == 0 ? "null"
                         : number((double) (g[RECORDS] - p[RECORDS]) / batches))
                 .append(",\"writeMicrosPerCommit\":").append(batches == 0 ? "null"

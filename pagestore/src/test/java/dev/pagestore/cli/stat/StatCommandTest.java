@@ -13,6 +13,7 @@ import dev.pagestore.status.StatusView;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -80,6 +81,26 @@ class StatCommandTest {
     void shouldGiveTheWalWritersTimePerCommitOrADashWithoutCommits() {
         assertEquals("write 12 us + fdatasync 600 us", StatText.perCommit(10, 120_000, 6_000_000));
         assertEquals("-", StatText.perCommit(0, 0, 0));
+    }
+
+    @Test
+    void shouldExitWithNoFollowWhenTheManagerStops() throws Exception {
+        AtomicInteger code = new AtomicInteger(-1);
+        Thread stat;
+        try (PageStoreManager manager = PageStoreManager.start(ManagerConfig.defaults(directory)
+                .withCapacityPages(64).withCheckpointIntervalMillis(0))) {
+            stat = Thread.ofPlatform().start(() -> code.set(run("stat", "--dir", directory.toString(), "--interval",
+                    "100ms", "--count", "1000", "--no-follow", "--format", "json")));
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (out.toString().isEmpty() && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+        }
+        stat.join(30_000);
+        assertEquals(1, code.get(), err.toString());
+        assertTrue(err.toString().contains("manager pid " + ProcessHandle.current().pid() + " stopped"),
+                err.toString());
+        assertTrue(!err.toString().contains("waiting"), err.toString());
     }
 
     @Test

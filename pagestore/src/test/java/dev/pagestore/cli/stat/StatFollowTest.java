@@ -48,7 +48,7 @@ class StatFollowTest {
             CommandLine cli = PageStoreCli.commandLine();
             cli.setOut(new PrintWriter(out, true));
             cli.setErr(new PrintWriter(err, true));
-            code.set(cli.execute("stat", "--dir", directory.toString(), "--interval", "200ms", "--count", "6",
+            code.set(cli.execute("stat", "--dir", directory.toString(), "--interval", "200ms", "--count", "10000",
                     "--format", "json"));
         });
         try {
@@ -58,10 +58,15 @@ class StatFollowTest {
             }
             first.kill9();
             second = manager(directory, 2);
-            stat.join(60_000);
-            assertEquals(0, code.get(), "stat ended by its count: " + err);
+            String secondPid = "\"managerPid\":" + second.pid() + ",";
+            until = System.nanoTime() + 60_000_000_000L;
+            while (!out.toString().contains(secondPid) && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
+            assertTrue(stat.isAlive(), "stat still runs after its manager's death: " + err);
         } finally {
-            stat.interrupt();
+            stat.interrupt();  // its sleep ends, and with it the command
+            stat.join(10_000);
             first.destroy();
             if (second != null) {
                 second.destroy();
@@ -69,7 +74,7 @@ class StatFollowTest {
         }
         List<Map<String, Object>> reports = out.toString().lines()
                 .map(line -> (Map<String, Object>) MiniJson.parse(line)).toList();
-        assertEquals(6, reports.size(), out.toString());
+        assertTrue(reports.size() >= 3, out.toString());
         assertEquals((double) first.pid(), reports.getFirst().get("managerPid"));
         assertEquals((double) second.pid(), reports.getLast().get("managerPid"));
         assertTrue((Double) reports.getLast().get("epoch") > (Double) reports.getFirst().get("epoch"));

@@ -14,8 +14,13 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -40,24 +45,31 @@ class StatFormatsTest {
         return cli.execute(args);
     }
 
-    /** Runs {@code stat args} while a client writes and reads; returns what it printed. */
+    /** Runs {@code stat args} once a client writes and reads, until stat ends; returns what it printed. */
     private String underLoad(String... args) throws Exception {
         try (PageStoreManager manager = PageStoreManager.start(ManagerConfig.defaults(directory)
                 .withCapacityPages(1024).withCheckpointIntervalMillis(200))) {
+            CountDownLatch writing = new CountDownLatch(1);
+            AtomicBoolean done = new AtomicBoolean();
+            AtomicReference<Throwable> failed = new AtomicReference<>();
             Thread load = Thread.ofPlatform().start(() -> {
                 try (PageStoreClient c = PageStoreClient.attach(directory, ClientOptions.defaults())) {
                     byte[] page = new byte[c.pageSizeBytes()];
-                    long end = System.nanoTime() + 1_500_000_000L;
-                    for (long p = 0; System.nanoTime() < end; p = (p + 1) % 1024) {
+                    for (long p = 0; !done.get(); p = (p + 1) % 1024) {
                         c.write(p, page);
+                        writing.countDown();
                         c.read(p);
                     }
-                } catch (Exception e) {
-                    throw new AssertionError(e);
+                } catch (Throwable e) {
+                    failed.set(e);
+                    writing.countDown();
                 }
             });
+            assertTrue(writing.await(30, TimeUnit.SECONDS), "the load started");
             int code = stat(args);
+            done.set(true);
             load.join();
+            assertEquals(null, failed.get(), "the load ran");
             assertEquals(0, code, err.toString());
         }
         return out.toString();
@@ -66,8 +78,15 @@ class StatFormatsTest {
     @Test
     @SuppressWarnings("unchecked")
     void shouldPrintOneJsonObjectPerIntervalAndLine() throws Exception {
-        String text = underLoad("stat", "--dir", directory.toString(), "--interval", "400ms", "--count", "2",
-                "--format", "json");
+        Locale locale = Locale.getDefault();
+        String text;
+        try {
+            Locale.setDefault(Locale.GERMANY);  // a decimal comma would break the numbers
+            text = underLoad("stat", "--dir", directory.toString(), "--interval", "400ms", "--count", "2",
+                    "--format", "json");
+        } finally {
+            Locale.setDefault(locale);
+        }
         List<String> lines = text.lines().toList();
         assertEquals(2, lines.size(), text);
         double writesPerSecond = 0;
@@ -99,6 +118,7 @@ class StatFormatsTest {
         Set<String> described = new HashSet<>();
         Map<String, Double> values = new HashMap<>();
         long previousBucket = -1;
+        double previousLe = 0;
         for (String line : text.lines().toList()) {
             if (line.isEmpty()) {
                 continue;
@@ -122,10 +142,16 @@ class StatFormatsTest {
                 assertTrue(family.endsWith("_total"), "a counter's name ends _total: " + family);
             }
             double value = Double.parseDouble(m.group(3));
-            values.put(m.group(1) + "{" + m.group(2) + "}", value);
+            assertEquals(null, values.put(m.group(1) + "{" + m.group(2) + "}", value), "one series once: " + line);
             if (m.group(1).endsWith("_bucket")) {
+                String le = m.group(2).replaceAll(".*le=\"([^\"]+)\".*", "$1");
+                double bound = le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
+                if (bound <= previousLe) {  // a reactor's first bucket
+                    previousBucket = -1;
+                }
                 assertTrue(value >= previousBucket, "cumulative buckets: " + line);
                 previousBucket = (long) value;
+                previousLe = bound;
             }
         }
         String reactor0 = "{epoch=\"1\",reactor=\"0\"}";
