@@ -199,17 +199,18 @@ final class Reactor implements Runnable {
     }
 
     private int loopOnce() {
+        // One clock read serves the busy time and the intake: a request taken in this pass arrived by its start.
+        long start = System.nanoTime();
         int work = channels.takeHandedOver();
         work += committed();
         work += walStage.retryWaiting();
         work += order.startDeferred();
         work += dispatchStarted();
-        long now = System.nanoTime();
         boolean stopping = draining;
         for (int i = 0; i < channels.size(); i++) {
             ChannelSession session = channels.get(i);
             try {
-                work += intake.drain(session, now, stopping);
+                work += intake.drain(session, start, stopping);
             } catch (Throwable e) {
                 channels.fault(session, e);
             }
@@ -217,7 +218,11 @@ final class Reactor implements Runnable {
         work += dispatchStarted();
         work += deviceStage.prepare();
         work += deviceStage.submit();
-        work += deviceStage.poll();
+        int reaped = deviceStage.poll();
+        if (reaped > 0) {
+            work += reaped;
+            status.addReactor(index, StatusRegionDescriptor.REAPS, 1);
+        }
         sleep.afterReap();
         for (Op op; (op = deviceStage.takeTimedOut()) != null; ) {
             work += answers.timedOutOnDevice(op);
@@ -225,7 +230,11 @@ final class Reactor implements Runnable {
         for (Op op; (op = deviceStage.takeEnded()) != null; ) {
             answers.finish(op);
         }
-        work += answers.expire(deadlines, System.nanoTime());
+        long end = System.nanoTime();
+        work += answers.expire(deadlines, end);
+        if (work > 0) {
+            status.addReactor(index, StatusRegionDescriptor.BUSY_NANOS, end - start);
+        }
         work += channels.flushCompletions();
         work += channels.reclaim(sleep);
         status.setReactor(index, StatusRegionDescriptor.IN_FLIGHT, pool.live());

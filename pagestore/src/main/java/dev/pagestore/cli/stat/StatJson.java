@@ -42,6 +42,11 @@ final class StatJson {
                     .append(",\"channels\":").append(b[CHANNELS_INDEX])
                     .append(",\"channelFaults\":").append(b[FAULTS])
                     .append(",\"doorbells\":").append(b[DOORBELLS_INDEX])
+                    .append(",\"busyFraction\":").append(number(now.busyFractionSince(before, r)))
+                    .append(",\"pagesPerDoorbell\":").append(ratio(now.ratioSince(before, r,
+                            new int[] {PAGES_READ_INDEX, PAGES_WRITTEN_INDEX}, DOORBELLS_INDEX)))
+                    .append(",\"pagesPerReap\":").append(ratio(now.ratioSince(before, r,
+                            new int[] {PAGES_READ_INDEX, PAGES_WRITTEN_INDEX}, REAPS_INDEX)))
                     .append('}');
         }
         long[] g = now.global();
@@ -74,6 +79,10 @@ final class StatJson {
     private static String quantile(long[] histogram, double q) {
         long nanos = quantileNanos(histogram, q);
         return nanos < 0 ? "null" : Long.toString(nanos);
+    }
+
+    private static String ratio(double value) {
+        return value < 0 ? "null" : number(value);
     }
 
     private static String number(double value) {

@@ -17,7 +17,7 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
         long[][] reactors, long[][] histograms, long[] global) {
     public static final long[] REACTOR_FIELDS = {READ_REQUESTS, WRITE_REQUESTS, PAGES_READ, PAGES_WRITTEN, ERRORS,
             INVALID_REQUESTS, TIMEOUTS, UNMAPPED_COMPLETIONS, IN_FLIGHT, CHANNELS, CHANNEL_FAULTS,
-            DEFERRED_DATA_WRITES, DOORBELLS, LOOPS};
+            DEFERRED_DATA_WRITES, DOORBELLS, LOOPS, BUSY_NANOS, REAPS};
     static final int READS = 0;
     static final int WRITES = 1;
     static final int PAGES_READ_INDEX = 2;
@@ -32,6 +32,8 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
     static final int DEFERRED = 11;
     static final int DOORBELLS_INDEX = 12;
     static final int LOOPS_INDEX = 13;
+    static final int BUSY = 14;
+    static final int REAPS_INDEX = 15;
 
     public static final long[] GLOBAL_FIELDS = {ATTACHED_WORKERS, WAL_DATASYNCS, WAL_BATCHES, WAL_RECORDS,
             WAL_WRITE_NANOS, WAL_SYNC_NANOS, WAL_SEGMENTS_ZERO_FILLED, WAL_SEGMENTS_RECYCLED, UNWRITTEN_PAGES,
@@ -84,6 +86,25 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
             total += reactor[reactorField];
         }
         return total;
+    }
+
+    /** Reactor {@code r}'s share of the interval since {@code before} spent in passes that found work, 0 to 1. */
+    double busyFractionSince(StatSample before, int r) {
+        double elapsed = nanos - before.nanos;
+        return elapsed <= 0 ? 0 : Math.min(1, (reactors[r][BUSY] - before.reactors[r][BUSY]) / elapsed);
+    }
+
+    /** {@code part} per {@code whole} of reactor {@code r} over the interval since {@code before}; -1 without any. */
+    double ratioSince(StatSample before, int r, int[] part, int whole) {
+        long denominator = reactors[r][whole] - before.reactors[r][whole];
+        if (denominator <= 0) {
+            return -1;
+        }
+        long numerator = 0;
+        for (int field : part) {
+            numerator += reactors[r][field] - before.reactors[r][field];
+        }
+        return (double) numerator / denominator;
     }
 
     /** Reactor {@code r}'s latency buckets counted between {@code before} and this sample. */

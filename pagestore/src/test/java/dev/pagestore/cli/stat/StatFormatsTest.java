@@ -90,6 +90,7 @@ class StatFormatsTest {
         List<String> lines = text.lines().toList();
         assertEquals(2, lines.size(), text);
         double writesPerSecond = 0;
+        double busiest = 0;
         for (String line : lines) {
             Map<String, Object> report = (Map<String, Object>) MiniJson.parse(line);
             assertEquals((double) ProcessHandle.current().pid(), report.get("managerPid"));
@@ -98,6 +99,13 @@ class StatFormatsTest {
             assertEquals(1, reactors.size());
             Map<String, Object> reactor = (Map<String, Object>) reactors.getFirst();
             writesPerSecond += (Double) reactor.get("writesPerSecond");
+            double busy = (Double) reactor.get("busyFraction");
+            assertTrue(busy >= 0 && busy <= 1, "a fraction: " + busy);
+            busiest = Math.max(busiest, busy);
+            Object perReap = reactor.get("pagesPerReap");
+            assertTrue(perReap == null || (Double) perReap > 0, "pages per reap: " + perReap);
+            Object perBell = reactor.get("pagesPerDoorbell");
+            assertTrue(perBell == null || (Double) perBell > 0, "pages per doorbell: " + perBell);
             Object p99 = reactor.get("p99Nanos");
             assertTrue(p99 == null || ((Double) p99 > 0 && Long.bitCount(((Double) p99).longValue()) == 1),
                     "a log2 bucket's bound: " + p99);
@@ -108,6 +116,7 @@ class StatFormatsTest {
             assertTrue((Double) control.get("attaches") >= 1, line);
         }
         assertTrue(writesPerSecond > 0, text);
+        assertTrue(busiest > 0, "a reactor that served writes was busy some of the time: " + text);
     }
 
     @Test
@@ -161,5 +170,7 @@ class StatFormatsTest {
         assertTrue(values.get("pagestore_request_latency_seconds_count" + reactor0)
                 >= values.get("pagestore_writes_total" + reactor0), "every answered write timed");
         assertTrue(values.get("pagestore_checkpoints_total{epoch=\"1\"}") >= 1, text);
+        assertTrue(values.get("pagestore_busy_seconds_total" + reactor0) > 0, text);
+        assertTrue(values.get("pagestore_reaps_total" + reactor0) > 0, text);
     }
 }
