@@ -7,16 +7,18 @@ CAPTURE is what `bin/pagestore stat --dir DIR --format json > CAPTURE.jsonl` pri
 charts land in OUTDIR (made if missing):
 
   stat-throughput.svg   reads and writes per second (all reactors) against the seconds since the first report
-  stat-latency.svg      p50, p99 and p99.9 (the slowest reactor's; upper bounds of log2 buckets) against time
+  stat-latency.svg      p50, p99 and p99.9 (each the highest over the reactors; upper bounds of log2 buckets)
+                        against time
 
 A manager restart (a new epoch; `stat` follows the next manager) is drawn as a gap: the lines break, and the legend
-notes each epoch's first second. Intervals without requests have no latency point.
+notes each epoch's first second. Intervals without requests have no latency point, and the line breaks there.
 
 Prints the files it wrote, one a line. Exit 0; 2 with a one-line message for a bad command line, a missing or
 unreadable file, or a line that is not a `stat --format json` object.
 """
 import json
 import os
+import re
 import sys
 from datetime import datetime
 
@@ -37,7 +39,8 @@ def load(file):
     for number, line in enumerate(lines, 1):
         try:
             report = json.loads(line)
-            when = datetime.fromisoformat(report["time"].replace("Z", "+00:00"))
+            # Java writes nanoseconds; fromisoformat before Python 3.11 takes at most microseconds
+            when = datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", report["time"]).replace("Z", "+00:00"))
             reactors = report["reactors"]
             reports.append({
                 "time": when,
@@ -48,7 +51,7 @@ def load(file):
                 "p99": micros(slowest(reactors, "p99Nanos")),
                 "p999": micros(slowest(reactors, "p999Nanos")),
             })
-        except (ValueError, KeyError, TypeError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise CaptureError(f"{file}:{number}: not a `pagestore stat --format json` object ({e})")
     if not reports:
         raise CaptureError(f"{file}: no reports")
@@ -65,10 +68,10 @@ def micros(nanos):
 
 
 def runs_of(points):
-    """Splits [(x, y, epoch)] where the epoch changes: one polyline per manager."""
+    """Splits [(x, y, epoch)] where the epoch changes or a value is missing: one polyline per stretch."""
     runs, current, epoch = [], [], None
     for x, y, e in points:
-        if e != epoch and current:
+        if (e != epoch or y is None) and current:
             runs.append(current)
             current = []
         epoch = e

@@ -41,8 +41,10 @@ import java.lang.foreign.MemorySegment;
  *       +0  readRequests      +8  writeRequests  +16 pagesRead      +24 pagesWritten   +32 errors
  *      +40  invalidRequests  +48 timeouts       +56 unmappedCompletions +64 inFlight  +72 channels
  *      +80  doorbells        +88 loops          +96 channelFaults  +104 deferredDataWrites
- *     +112  busyNanos (time in loop passes that found work: the reactor's busy fraction is its rate)
- *     +120  reaps (device polls that returned completions: pages moved per reap is a batching figure)
+ *     +112  busyNanos (the length of every loop pass that found work, counted at the next pass's start: the
+ *           reactor's busy fraction is its rate)
+ *     +120  reaps (device polls that delivered completions or queue-pair timeouts: pages moved per reap is a
+ *           batching figure)
  *           (+96..+127 were reserved before: a manager built earlier leaves them 0)
  *     +128  latency histogram: {@link #HISTOGRAM_BUCKETS} x u64; bucket b counts requests whose latency in
  *           nanoseconds has its highest set bit at b (b = 63 - numberOfLeadingZeros(latency|1))
@@ -131,11 +133,15 @@ public final class StatusRegionDescriptor {
     /** Data-file writes that failed after their WAL record was durable (answered OK; retried by the checkpointer). */
     public static final long DEFERRED_DATA_WRITES = 104;
     /**
-     * Nanoseconds the reactor spent in loop passes that found work, from the pass's start to its deadline check: per
-     * second of wall time, its busy fraction (the rest it spent looking for work, spinning or asleep).
+     * Nanoseconds of the reactor's loop passes that found work, each pass whole (its completions' publishing and
+     * wakes included), added at the start of the pass after it: per second of wall time, the busy fraction. The rest
+     * went to passes that found nothing, spinning, yielding and sleeping. A manager built before this field leaves it 0.
      */
     public static final long BUSY_NANOS = 112;
-    /** Device polls that returned at least one completion: with the pages moved, how many a reap brings. */
+    /**
+     * Device polls that delivered at least one completion or queue-pair timeout: with the pages answered, about how
+     * many a reap brings. A manager built before this field leaves it 0.
+     */
     public static final long REAPS = 120;
     public static final long HISTOGRAM_OFFSET = 2 * CACHE_LINE;
     public static final long REACTOR_BLOCK_BYTES;
@@ -175,7 +181,9 @@ public final class StatusRegionDescriptor {
         assert REACTORS_OFFSET % (2 * CACHE_LINE) == 0 && REACTOR_BLOCK_BYTES % (2 * CACHE_LINE) == 0
                 : "reactor blocks (one writer each) must not share cache lines";
         assert ATTACHES + 8 <= GLOBAL_BYTES && CONTROL_REFUSALS < ATTACHES && UNWRITTEN_PAGES < CONTROL_REFUSALS
-                && REAPS + 8 <= HISTOGRAM_OFFSET : "global counters must fit their two lines";
+                && DEFERRED_DATA_WRITES + 8 <= HISTOGRAM_OFFSET : "global counters must fit their two lines";
+        assert DEFERRED_DATA_WRITES < BUSY_NANOS && BUSY_NANOS < REAPS && REAPS + 8 <= HISTOGRAM_OFFSET
+                : "reactor counters end before the histogram";
     }
 
     private StatusRegionDescriptor() {

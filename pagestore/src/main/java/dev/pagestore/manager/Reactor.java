@@ -52,6 +52,9 @@ final class Reactor implements Runnable {
     final CountDownLatch started = new CountDownLatch(1);
     volatile Throwable startFailure;
     private volatile boolean draining;
+    /** The last loop pass's start and whether it found work: its whole length is busy time (status region). */
+    private long lastPassStart;
+    private boolean lastPassWorked;
 
     private final ServedChannels channels;
     private final ReactorSleep sleep;
@@ -199,18 +202,22 @@ final class Reactor implements Runnable {
     }
 
     private int loopOnce() {
-        // One clock read serves the busy time and the intake: a request taken in this pass arrived by its start.
         long start = System.nanoTime();
+        if (lastPassWorked) {  // the whole previous pass, its completions' publishing and wakes included
+            status.addReactor(index, StatusRegionDescriptor.BUSY_NANOS, start - lastPassStart);
+        }
+        lastPassStart = start;
         int work = channels.takeHandedOver();
         work += committed();
         work += walStage.retryWaiting();
         work += order.startDeferred();
         work += dispatchStarted();
+        long now = System.nanoTime();
         boolean stopping = draining;
         for (int i = 0; i < channels.size(); i++) {
             ChannelSession session = channels.get(i);
             try {
-                work += intake.drain(session, start, stopping);
+                work += intake.drain(session, now, stopping);
             } catch (Throwable e) {
                 channels.fault(session, e);
             }
@@ -230,15 +237,12 @@ final class Reactor implements Runnable {
         for (Op op; (op = deviceStage.takeEnded()) != null; ) {
             answers.finish(op);
         }
-        long end = System.nanoTime();
-        work += answers.expire(deadlines, end);
-        if (work > 0) {
-            status.addReactor(index, StatusRegionDescriptor.BUSY_NANOS, end - start);
-        }
+        work += answers.expire(deadlines, System.nanoTime());
         work += channels.flushCompletions();
         work += channels.reclaim(sleep);
         status.setReactor(index, StatusRegionDescriptor.IN_FLIGHT, pool.live());
         status.addReactor(index, StatusRegionDescriptor.LOOPS, 1);
+        lastPassWorked = work > 0;
         return work;
     }
 

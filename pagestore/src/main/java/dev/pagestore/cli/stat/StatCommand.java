@@ -24,8 +24,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "stat",
         mixinStandardHelpOptions = true,
         description = {"Show a running manager's figures every interval, from its read-only status region: per"
-                + " reactor IOPS, in-flight requests, latency p50/p99/p99.9, errors, invalid requests, timeouts and"
-                + " unmapped completions; attached workers, WAL fdatasyncs/s, mean group-commit size, the WAL"
+                + " reactor IOPS, in-flight requests, latency p50/p99/p99.9, busy % (time in loop passes that"
+                + " found work), pages per device doorbell, errors, invalid requests, timeouts and unmapped"
+                + " completions; attached workers, WAL fdatasyncs/s, mean group-commit size, the WAL"
                 + " writer's time in write and fdatasync per commit, WAL segments zero-filled (checkpoints too"
                 + " seldom for the log's rate) or recycled, checkpoints and the durable LSN; attaches per second and"
                 + " control connections refused (bad frames, refused attaches, foreign peers) per second and since"

@@ -42,7 +42,7 @@ final class StatJson {
                     .append(",\"channels\":").append(b[CHANNELS_INDEX])
                     .append(",\"channelFaults\":").append(b[FAULTS])
                     .append(",\"doorbells\":").append(b[DOORBELLS_INDEX])
-                    .append(",\"busyFraction\":").append(number(now.busyFractionSince(before, r)))
+                    .append(",\"busyFraction\":").append(ratio(now.busyFractionSince(before, r)))
                     .append(",\"pagesPerDoorbell\":").append(ratio(now.ratioSince(before, r,
                             new int[] {PAGES_READ_INDEX, PAGES_WRITTEN_INDEX}, DOORBELLS_INDEX)))
                     .append(",\"pagesPerReap\":").append(ratio(now.ratioSince(before, r,

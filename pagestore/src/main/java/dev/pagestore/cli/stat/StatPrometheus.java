@@ -24,7 +24,7 @@ final class StatPrometheus {
             {"unmapped_completions_total", "Device completions for no command in flight", "" + UNMAPPED},
             {"channel_faults_total", "Channels no longer served because serving them failed", "" + FAULTS},
             {"doorbells_total", "Device doorbells rung", "" + DOORBELLS_INDEX},
-            {"reaps_total", "Device polls that returned completions", "" + REAPS_INDEX}};
+            {"reaps_total", "Device polls that delivered completions or timeouts", "" + REAPS_INDEX}};
     private static final String[][] REACTOR_GAUGES = {
             {"in_flight", "Requests in flight", "" + QUEUE},
             {"channels", "Worker channels served", "" + CHANNELS_INDEX}};
@@ -76,7 +76,7 @@ final class StatPrometheus {
         text.append("# HELP pagestore_wal_fdatasync_seconds_total Time the WAL writer spent in fdatasync\n")
                 .append("# TYPE pagestore_wal_fdatasync_seconds_total counter\n");
         sample(text, "wal_fdatasync_seconds_total", epoch, now.global()[SYNC_NANOS] / 1e9);
-        text.append("# HELP pagestore_busy_seconds_total Time reactors spent in loop passes that found work\n")
+        text.append("# HELP pagestore_busy_seconds_total Length of the reactor's loop passes that found work\n")
                 .append("# TYPE pagestore_busy_seconds_total counter\n");
         for (int r = 0; r < now.reactorCount(); r++) {
             sample(text, "busy_seconds_total", epoch + ",reactor=\"" + r + "\"", now.reactors()[r][BUSY] / 1e9);

@@ -88,10 +88,19 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
         return total;
     }
 
-    /** Reactor {@code r}'s share of the interval since {@code before} spent in passes that found work, 0 to 1. */
+    /**
+     * Reactor {@code r}'s share of the interval since {@code before} spent in passes that found work, 0 to 1; -1 when
+     * it answered requests but counted no busy time (a manager built before the field, which leaves it 0).
+     */
     double busyFractionSince(StatSample before, int r) {
         double elapsed = nanos - before.nanos;
-        return elapsed <= 0 ? 0 : Math.min(1, (reactors[r][BUSY] - before.reactors[r][BUSY]) / elapsed);
+        long busy = reactors[r][BUSY] - before.reactors[r][BUSY];
+        long answered = reactors[r][READS] + reactors[r][WRITES] - before.reactors[r][READS]
+                - before.reactors[r][WRITES];
+        if (busy == 0 && answered > 0) {
+            return -1;
+        }
+        return elapsed <= 0 ? 0 : Math.min(1, busy / elapsed);
     }
 
     /** {@code part} per {@code whole} of reactor {@code r} over the interval since {@code before}; -1 without any. */

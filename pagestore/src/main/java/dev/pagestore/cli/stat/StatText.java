@@ -35,10 +35,11 @@ final class StatText {
             long[] histogram = now.histogramSince(before, r);
             double perBell = now.ratioSince(before, r, new int[] {PAGES_READ_INDEX, PAGES_WRITTEN_INDEX},
                     DOORBELLS_INDEX);
-            out.printf("reactor %-2d %8.0f %8.0f %6d %9s %9s %9s %4.0f%% %10s %6d %7d %7d %8d %5d %6d%n", r,
+            double busy = now.busyFractionSince(before, r);
+            out.printf("reactor %-2d %8.0f %8.0f %6d %9s %9s %9s %5s %10s %6d %7d %7d %8d %5d %6d%n", r,
                     (b[READS] - a[READS]) / seconds, (b[WRITES] - a[WRITES]) / seconds, b[QUEUE],
                     below(quantileNanos(histogram, 0.50)), below(quantileNanos(histogram, 0.99)),
-                    below(quantileNanos(histogram, 0.999)), 100 * now.busyFractionSince(before, r),
+                    below(quantileNanos(histogram, 0.999)), busy < 0 ? "-" : String.format("%.0f%%", 100 * busy),
                     perBell < 0 ? "-" : String.format("%.1f", perBell), b[ERRORS_INDEX], b[INVALID],
                     b[TIMEOUTS_INDEX], b[UNMAPPED], b[CHANNELS_INDEX], b[FAULTS]);
         }

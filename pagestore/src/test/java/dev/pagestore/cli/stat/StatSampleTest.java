@@ -1,0 +1,52 @@
+package dev.pagestore.cli.stat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.pagestore.status.StatusRegionDescriptor;
+import org.junit.jupiter.api.Test;
+
+/** The interval figures stat derives from two samples, on hand-made samples: fractions, ratios, quantiles. */
+class StatSampleTest {
+    private static StatSample sample(long nanos, long reads, long writes, long busyNanos, long doorbells) {
+        long[] reactor = new long[StatSample.REACTOR_FIELDS.length];
+        reactor[StatSample.READS] = reads;
+        reactor[StatSample.WRITES] = writes;
+        reactor[StatSample.PAGES_READ_INDEX] = reads;
+        reactor[StatSample.PAGES_WRITTEN_INDEX] = writes;
+        reactor[StatSample.BUSY] = busyNanos;
+        reactor[StatSample.DOORBELLS_INDEX] = doorbells;
+        return new StatSample(nanos, 1, 1, 4096, 64, new long[][] {reactor},
+                new long[1][StatusRegionDescriptor.HISTOGRAM_BUCKETS], new long[StatSample.GLOBAL_FIELDS.length]);
+    }
+
+    @Test
+    void shouldGiveTheBusyFractionOrNoneForAManagerThatDoesNotCountIt() {
+        StatSample before = sample(0, 0, 0, 0, 0);
+        assertEquals(0.25, sample(1_000_000_000L, 10, 10, 250_000_000L, 20).busyFractionSince(before, 0), 1e-9);
+        assertEquals(1.0, sample(1_000_000_000L, 10, 10, 2_000_000_000L, 20).busyFractionSince(before, 0),
+                "at most the whole interval");
+        assertEquals(-1, sample(1_000_000_000L, 10, 10, 0, 20).busyFractionSince(before, 0),
+                "requests answered but no busy time: a manager built before the field");
+        assertEquals(0, sample(1_000_000_000L, 0, 0, 0, 0).busyFractionSince(before, 0), "idle");
+    }
+
+    @Test
+    void shouldDivideOnlyByWhatHappened() {
+        StatSample before = sample(0, 0, 0, 0, 0);
+        int[] pages = {StatSample.PAGES_READ_INDEX, StatSample.PAGES_WRITTEN_INDEX};
+        assertEquals(2.0, sample(1, 30, 10, 1, 20).ratioSince(before, 0, pages, StatSample.DOORBELLS_INDEX), 1e-9);
+        assertEquals(-1, sample(1, 30, 10, 1, 0).ratioSince(before, 0, pages, StatSample.DOORBELLS_INDEX),
+                "no doorbell: nothing to divide by");
+    }
+
+    @Test
+    void shouldGiveTheUpperBoundOfTheBucketHoldingAQuantile() {
+        long[] histogram = new long[StatusRegionDescriptor.HISTOGRAM_BUCKETS];
+        histogram[10] = 99;  // latencies in [1024, 2048) ns
+        histogram[20] = 1;
+        assertEquals(2048, StatSample.quantileNanos(histogram, 0.50));
+        assertEquals(2048, StatSample.quantileNanos(histogram, 0.99));
+        assertEquals(1L << 21, StatSample.quantileNanos(histogram, 0.999));
+        assertEquals(-1, StatSample.quantileNanos(new long[StatusRegionDescriptor.HISTOGRAM_BUCKETS], 0.5));
+    }
+}
