@@ -10,13 +10,11 @@ import dev.pagestore.client.ErrorCode;
 import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.client.PageStoreException;
 import dev.pagestore.ipc.ring.CompletionDescriptor;
-import dev.pagestore.manager.DeviceFactory;
 import dev.pagestore.manager.ManagerConfig;
 import dev.pagestore.manager.PageStoreManager;
-import dev.pagestore.nvme.BlockDevice;
+import dev.pagestore.manager.SimulatedDevices;
 import dev.pagestore.nvme.sim.NvmeOpcodes;
 import dev.pagestore.nvme.sim.SimulatedNvmeDevice;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,7 +43,7 @@ class JfrEventsTest {
     void shouldRecordWhatOperatorsLookFor() throws Exception {
         AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
         ManagerConfig config = ManagerConfig.defaults(directory).withCapacityPages(64).withCheckpointIntervalMillis(0)
-                .withBackend(simulated(device));
+                .withBackend(SimulatedDevices.simulated(7, device::set));
         Path file = recordings.resolve("events.jfr");
         long firstPid;
         try (Recording recording = new Recording()) {
@@ -110,23 +108,6 @@ class JfrEventsTest {
         assertTrue(recoveries.getLast().getLong("redoLsn") > 0, "the second start recovered from a checkpoint");
         RecordedEvent reattached = one(events, "pagestore.Reattached");
         assertEquals(2, reattached.getLong("managerEpoch"), "the second manager's");
-    }
-
-    private static DeviceFactory simulated(AtomicReference<SimulatedNvmeDevice> opened) {
-        DeviceFactory real = DeviceFactory.simulated(7);
-        return new DeviceFactory() {
-            @Override
-            public BlockDevice open(Path path, long capacityBytes) throws IOException {
-                BlockDevice device = real.open(path, capacityBytes);
-                opened.set((SimulatedNvmeDevice) device);
-                return device;
-            }
-
-            @Override
-            public String name() {
-                return real.name();
-            }
-        };
     }
 
     private static RecordedEvent one(List<RecordedEvent> events, String name) {

@@ -7,12 +7,12 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 
 /** The manager's simulated backend with the device handed to the test, which injects faults into it. */
-final class SimulatedDevices {
+public final class SimulatedDevices {
     private SimulatedDevices() {
     }
 
     /** {@link DeviceFactory#simulated(long)}, each device it opens given to {@code onOpen} first. */
-    static DeviceFactory simulated(long seed, Consumer<SimulatedNvmeDevice> onOpen) {
+    public static DeviceFactory simulated(long seed, Consumer<SimulatedNvmeDevice> onOpen) {
         DeviceFactory real = DeviceFactory.simulated(seed);
         return new DeviceFactory() {
             @Override
