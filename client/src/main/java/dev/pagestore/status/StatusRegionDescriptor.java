@@ -135,7 +135,8 @@ public final class StatusRegionDescriptor {
     /**
      * Nanoseconds of the reactor's loop passes that found work, each pass whole (its completions' publishing and
      * wakes included), added at the start of the pass after it: per second of wall time, the busy fraction. The rest
-     * went to passes that found nothing, spinning, yielding and sleeping. A manager built before this field leaves it 0.
+     * went to passes that found nothing, spinning, yielding and sleeping. A manager built before this field leaves
+     * it 0.
      */
     public static final long BUSY_NANOS = 112;
     /**
