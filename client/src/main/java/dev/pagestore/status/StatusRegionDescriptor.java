@@ -46,8 +46,10 @@ import java.lang.foreign.MemorySegment;
  *     +120  reaps (device polls that delivered completions or queue-pair timeouts: pages moved per reap is a
  *           batching figure)
  *           (+96..+127 were reserved before: a manager built earlier leaves them 0)
- *     +128  latency histogram: {@link #HISTOGRAM_BUCKETS} x u64; bucket b counts requests whose latency in
- *           nanoseconds has its highest set bit at b (b = 63 - numberOfLeadingZeros(latency|1))
+ *     +128  read latency histogram: {@link #HISTOGRAM_BUCKETS} x u64; bucket b counts read requests whose latency
+ *           in nanoseconds has its highest set bit at b (b = 63 - numberOfLeadingZeros(latency|1))
+ *     +512  write latency histogram, the same for write requests (a batch's latency counted once)
+ *           (layout version 1 had one histogram, of both, and 512-byte reactor blocks)
  *
  *  page-version table, offset {@link #versionTableOffset} (4096-aligned): versionBucketCount x u64
  *           bucket {@link #bucketOf}(page) holds (epoch << 32) + writes acknowledged to pages hashing there
@@ -63,7 +65,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class StatusRegionDescriptor {
     public static final long MAGIC = 0x5355_5441_5453_4750L;  // "PGSTATUS" read as a little-endian u64
-    public static final int LAYOUT_VERSION = 1;
+    public static final int LAYOUT_VERSION = 2;
     public static final int REACTORS_MAX = 64;
     public static final int HISTOGRAM_BUCKETS = 48;
     public static final int CACHE_LINE = 64;
@@ -144,7 +146,8 @@ public final class StatusRegionDescriptor {
      * many a reap brings. A manager built before this field leaves it 0.
      */
     public static final long REAPS = 120;
-    public static final long HISTOGRAM_OFFSET = 2 * CACHE_LINE;
+    public static final long READ_HISTOGRAM_OFFSET = 2 * CACHE_LINE;
+    public static final long WRITE_HISTOGRAM_OFFSET = READ_HISTOGRAM_OFFSET + (long) HISTOGRAM_BUCKETS * Long.BYTES;
     public static final long REACTOR_BLOCK_BYTES;
 
     static {
@@ -175,15 +178,15 @@ public final class StatusRegionDescriptor {
         GLOBAL_OFFSET = offset;
         offset += GLOBAL_BYTES;
         REACTORS_OFFSET = offset;
-        REACTOR_BLOCK_BYTES = HISTOGRAM_OFFSET + (long) HISTOGRAM_BUCKETS * Long.BYTES;
+        REACTOR_BLOCK_BYTES = WRITE_HISTOGRAM_OFFSET + (long) HISTOGRAM_BUCKETS * Long.BYTES;
 
         assert HEADER_BYTES == 2 * CACHE_LINE : "header must be two cache lines, built " + HEADER_BYTES;
         assert EPOCH_OFFSET % 8 == 0 && CAPACITY_PAGES_OFFSET % 8 == 0 && STATE_OFFSET % 4 == 0;
         assert REACTORS_OFFSET % (2 * CACHE_LINE) == 0 && REACTOR_BLOCK_BYTES % (2 * CACHE_LINE) == 0
                 : "reactor blocks (one writer each) must not share cache lines";
         assert ATTACHES + 8 <= GLOBAL_BYTES && CONTROL_REFUSALS < ATTACHES && UNWRITTEN_PAGES < CONTROL_REFUSALS
-                && DEFERRED_DATA_WRITES + 8 <= HISTOGRAM_OFFSET : "global counters must fit their two lines";
-        assert DEFERRED_DATA_WRITES < BUSY_NANOS && BUSY_NANOS < REAPS && REAPS + 8 <= HISTOGRAM_OFFSET
+                && DEFERRED_DATA_WRITES + 8 <= READ_HISTOGRAM_OFFSET : "global counters must fit their two lines";
+        assert DEFERRED_DATA_WRITES < BUSY_NANOS && BUSY_NANOS < REAPS && REAPS + 8 <= READ_HISTOGRAM_OFFSET
                 : "reactor counters end before the histogram";
     }
 

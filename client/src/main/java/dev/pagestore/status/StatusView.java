@@ -134,9 +134,19 @@ public final class StatusView implements PageVersions, AutoCloseable {
         return bucketCount;
     }
 
-    /** Latency histogram bucket {@code bucket} of reactor {@code reactor}. */
+    /** Latency histogram bucket {@code bucket} of reactor {@code reactor}, reads and writes together. */
     public long histogram(int reactor, int bucket) {
-        return reactor(reactor, StatusRegionDescriptor.HISTOGRAM_OFFSET + (long) bucket * Long.BYTES);
+        return readHistogram(reactor, bucket) + writeHistogram(reactor, bucket);
+    }
+
+    /** Read latency histogram bucket {@code bucket} of reactor {@code reactor}. */
+    public long readHistogram(int reactor, int bucket) {
+        return reactor(reactor, StatusRegionDescriptor.READ_HISTOGRAM_OFFSET + (long) bucket * Long.BYTES);
+    }
+
+    /** Write latency histogram bucket {@code bucket} of reactor {@code reactor}. */
+    public long writeHistogram(int reactor, int bucket) {
+        return reactor(reactor, StatusRegionDescriptor.WRITE_HISTOGRAM_OFFSET + (long) bucket * Long.BYTES);
     }
 
     /** Unmaps, and hangs up the observer connection if this view came from {@link #observe}. Idempotent. */

@@ -117,7 +117,7 @@ final class Answers {
             status.addReactor(reactor, StatusRegionDescriptor.WRITE_REQUESTS, op.memberCount);
             status.addReactor(reactor, StatusRegionDescriptor.PAGES_WRITTEN, pages);
         }
-        status.recordLatency(reactor, System.nanoTime() - op.startNanos);
+        status.recordLatency(reactor, op.kind == Op.WRITE, System.nanoTime() - op.startNanos);
         for (int m = 0; m < op.memberCount; m++) {
             s.outstandingIds.decrement(op.requestIds[m]);
             s.releaseSlots(op.slots[m], op.pageCounts[m]);  // the final answer: the slot is the worker's again

@@ -109,9 +109,10 @@ public final class StatusRegion implements AutoCloseable {
         OrderedAccess.setLongRelease(segment, StatusRegionDescriptor.reactorOffset(reactor) + field, value);
     }
 
-    /** Counts one request latency in reactor {@code reactor}'s histogram (that reactor's thread only). */
-    public void recordLatency(int reactor, long latencyNanos) {
-        addReactor(reactor, StatusRegionDescriptor.HISTOGRAM_OFFSET
+    /** Counts one request latency in reactor {@code reactor}'s read or write histogram (that reactor's thread only). */
+    public void recordLatency(int reactor, boolean write, long latencyNanos) {
+        addReactor(reactor, (write ? StatusRegionDescriptor.WRITE_HISTOGRAM_OFFSET
+                : StatusRegionDescriptor.READ_HISTOGRAM_OFFSET)
                 + (long) StatusRegionDescriptor.histogramBucketOf(latencyNanos) * Long.BYTES, 1);
     }
 

@@ -26,6 +26,8 @@ final class StatJson {
             long[] a = before.reactors()[r];
             long[] b = now.reactors()[r];
             long[] histogram = now.histogramSince(before, r);
+            long[] reads = now.histogramSince(before, r, false);
+            long[] writes = now.histogramSince(before, r, true);
             json.append(r == 0 ? "{" : ",{").append("\"reactor\":").append(r)
                     .append(",\"readsPerSecond\":").append(number((b[READS] - a[READS]) / seconds))
                     .append(",\"writesPerSecond\":").append(number((b[WRITES] - a[WRITES]) / seconds))
@@ -33,6 +35,12 @@ final class StatJson {
                     .append(",\"p50Nanos\":").append(quantile(histogram, 0.50))
                     .append(",\"p99Nanos\":").append(quantile(histogram, 0.99))
                     .append(",\"p999Nanos\":").append(quantile(histogram, 0.999))
+                    .append(",\"readP50Nanos\":").append(quantile(reads, 0.50))
+                    .append(",\"readP99Nanos\":").append(quantile(reads, 0.99))
+                    .append(",\"readP999Nanos\":").append(quantile(reads, 0.999))
+                    .append(",\"writeP50Nanos\":").append(quantile(writes, 0.50))
+                    .append(",\"writeP99Nanos\":").append(quantile(writes, 0.99))
+                    .append(",\"writeP999Nanos\":").append(quantile(writes, 0.999))
                     .append(",\"reads\":").append(b[READS])
                     .append(",\"writes\":").append(b[WRITES])
                     .append(",\"errors\":").append(b[ERRORS_INDEX])

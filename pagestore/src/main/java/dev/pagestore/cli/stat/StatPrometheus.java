@@ -7,10 +7,10 @@ import java.io.PrintWriter;
 
 /**
  * The Prometheus text exposition format (version 0.0.4) of one sample: counters as totals since the manager's start
- * (Prometheus takes the rates), gauges as they are, and each reactor's latency as a histogram with cumulative
- * {@code le} buckets at the log2 bounds. Each snapshot ends with a blank line; {@code --count 1} gives one for a
- * node_exporter textfile collector. Labels: {@code reactor}; every series also carries {@code epoch}, so a restart
- * starts new series instead of making counters go backwards.
+ * (Prometheus takes the rates), gauges as they are, and each reactor's read and write latency as a histogram
+ * (label {@code direction}) with cumulative {@code le} buckets at the log2 bounds. Each snapshot ends with a blank
+ * line; {@code --count 1 --no-follow} gives one for a node_exporter textfile collector. Labels: {@code reactor};
+ * every series also carries {@code epoch}, so a restart starts new series instead of making counters go backwards.
  */
 final class StatPrometheus {
     private static final String[][] REACTOR_COUNTERS = {
@@ -84,18 +84,21 @@ final class StatPrometheus {
         text.append("# HELP pagestore_recovery_seconds How long the manager's start-up recovery took\n")
                 .append("# TYPE pagestore_recovery_seconds gauge\n");
         sample(text, "recovery_seconds", epoch, now.global()[RECOVERY] / 1e9);
-        text.append("# HELP pagestore_request_latency_seconds Request latency, in log2 buckets\n")
+        text.append("# HELP pagestore_request_latency_seconds Request latency by direction, in log2 buckets\n")
                 .append("# TYPE pagestore_request_latency_seconds histogram\n");
         for (int r = 0; r < now.reactorCount(); r++) {
-            String labels = epoch + ",reactor=\"" + r + "\"";
-            long cumulative = 0;
-            for (int b = 0; b < StatusRegionDescriptor.HISTOGRAM_BUCKETS; b++) {
-                cumulative += now.histograms()[r][b];
-                double le = (1L << Math.min(62, b + 1)) / 1e9;
-                sample(text, "request_latency_seconds_bucket", labels + ",le=\"" + le + "\"", cumulative);
+            for (boolean write : new boolean[] {false, true}) {
+                String labels = epoch + ",reactor=\"" + r + "\",direction=\"" + (write ? "write" : "read") + "\"";
+                long[] buckets = (write ? now.writeHistograms() : now.readHistograms())[r];
+                long cumulative = 0;
+                for (int b = 0; b < StatusRegionDescriptor.HISTOGRAM_BUCKETS; b++) {
+                    cumulative += buckets[b];
+                    double le = (1L << Math.min(62, b + 1)) / 1e9;
+                    sample(text, "request_latency_seconds_bucket", labels + ",le=\"" + le + "\"", cumulative);
+                }
+                sample(text, "request_latency_seconds_bucket", labels + ",le=\"+Inf\"", cumulative);
+                sample(text, "request_latency_seconds_count", labels, cumulative);
             }
-            sample(text, "request_latency_seconds_bucket", labels + ",le=\"+Inf\"", cumulative);
-            sample(text, "request_latency_seconds_count", labels, cumulative);
         }
         out.print(text.append('\n'));
         out.flush();

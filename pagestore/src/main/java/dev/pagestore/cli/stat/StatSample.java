@@ -10,11 +10,12 @@ import dev.pagestore.status.StatusView;
  *
  * @param nanos    {@link System#nanoTime()} at the reading
  * @param reactors per reactor, the values of {@link #REACTOR_FIELDS} in that order
- * @param histograms per reactor, the latency buckets
+ * @param readHistograms per reactor, the read latency buckets
+ * @param writeHistograms per reactor, the write latency buckets
  * @param global   the values of {@link #GLOBAL_FIELDS} in that order
  */
 public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBytes, long capacityPages,
-        long[][] reactors, long[][] histograms, long[] global) {
+        long[][] reactors, long[][] readHistograms, long[][] writeHistograms, long[] global) {
     public static final long[] REACTOR_FIELDS = {READ_REQUESTS, WRITE_REQUESTS, PAGES_READ, PAGES_WRITTEN, ERRORS,
             INVALID_REQUESTS, TIMEOUTS, UNMAPPED_COMPLETIONS, IN_FLIGHT, CHANNELS, CHANNEL_FAULTS,
             DEFERRED_DATA_WRITES, DOORBELLS, LOOPS, BUSY_NANOS, REAPS};
@@ -59,13 +60,15 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
     public static StatSample of(StatusView status) {
         int r = status.reactorCount();
         long[][] reactors = new long[r][REACTOR_FIELDS.length];
-        long[][] histograms = new long[r][HISTOGRAM_BUCKETS];
+        long[][] reads = new long[r][HISTOGRAM_BUCKETS];
+        long[][] writes = new long[r][HISTOGRAM_BUCKETS];
         for (int i = 0; i < r; i++) {
             for (int f = 0; f < REACTOR_FIELDS.length; f++) {
                 reactors[i][f] = status.reactor(i, REACTOR_FIELDS[f]);
             }
             for (int b = 0; b < HISTOGRAM_BUCKETS; b++) {
-                histograms[i][b] = status.histogram(i, b);
+                reads[i][b] = status.readHistogram(i, b);
+                writes[i][b] = status.writeHistogram(i, b);
             }
         }
         long[] global = new long[GLOBAL_FIELDS.length];
@@ -73,7 +76,7 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
             global[f] = status.global(GLOBAL_FIELDS[f]);
         }
         return new StatSample(System.nanoTime(), status.managerPid(), status.epoch(), status.pageSizeBytes(),
-                status.capacityPages(), reactors, histograms, global);
+                status.capacityPages(), reactors, reads, writes, global);
     }
 
     int reactorCount() {
@@ -116,11 +119,23 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
         return (double) numerator / denominator;
     }
 
-    /** Reactor {@code r}'s latency buckets counted between {@code before} and this sample. */
+    /** Reactor {@code r}'s latency buckets, reads and writes, counted between {@code before} and this sample. */
     long[] histogramSince(StatSample before, int r) {
         long[] delta = new long[HISTOGRAM_BUCKETS];
         for (int b = 0; b < HISTOGRAM_BUCKETS; b++) {
-            delta[b] = histograms[r][b] - before.histograms[r][b];
+            delta[b] = readHistograms[r][b] - before.readHistograms[r][b] + writeHistograms[r][b]
+                    - before.writeHistograms[r][b];
+        }
+        return delta;
+    }
+
+    /** Reactor {@code r}'s read ({@code write} false) or write latency buckets counted since {@code before}. */
+    long[] histogramSince(StatSample before, int r, boolean write) {
+        long[] now = (write ? writeHistograms : readHistograms)[r];
+        long[] then = (write ? before.writeHistograms : before.readHistograms)[r];
+        long[] delta = new long[HISTOGRAM_BUCKETS];
+        for (int b = 0; b < HISTOGRAM_BUCKETS; b++) {
+            delta[b] = now[b] - then[b];
         }
         return delta;
     }

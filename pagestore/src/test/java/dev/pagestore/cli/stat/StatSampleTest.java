@@ -15,8 +15,9 @@ class StatSampleTest {
         reactor[StatSample.PAGES_WRITTEN_INDEX] = writes;
         reactor[StatSample.BUSY] = busyNanos;
         reactor[StatSample.DOORBELLS_INDEX] = doorbells;
-        return new StatSample(nanos, 1, 1, 4096, 64, new long[][] {reactor},
-                new long[1][StatusRegionDescriptor.HISTOGRAM_BUCKETS], new long[StatSample.GLOBAL_FIELDS.length]);
+        int buckets = StatusRegionDescriptor.HISTOGRAM_BUCKETS;
+        return new StatSample(nanos, 1, 1, 4096, 64, new long[][] {reactor}, new long[1][buckets],
+                new long[1][buckets], new long[StatSample.GLOBAL_FIELDS.length]);
     }
 
     @Test
