@@ -170,9 +170,7 @@ final class Reactor implements Runnable {
             if (affinity != null) {
                 ((net.openhft.affinity.AffinityLock) affinity).release();
             }
-            if (pool.live() == 0 && walStage.pending() == 0) {
-                staging.close();  // else the WAL writer may still read a copy: leave it to the process exit
-            }
+            staging.close();  // its buffers go once nothing refers to them: a copy in flight stays until then
         }
     }
 
