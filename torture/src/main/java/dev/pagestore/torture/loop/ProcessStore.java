@@ -21,6 +21,7 @@ final class ProcessStore {
     private final Path logs;
     private final long checkpointMillis;
     private final long walSegmentBytes;
+    private final List<String> managerJvmOptions;
     private final List<ChildProcess> workers = new ArrayList<>();
     private final List<Path> histories = new ArrayList<>();
     private ChildProcess manager;
@@ -62,6 +63,13 @@ final class ProcessStore {
      * {@code walSegmentBytes} segments.
      */
     ProcessStore(Path root, long checkpointMillis, long walSegmentBytes) throws IOException {
+        this(root, checkpointMillis, walSegmentBytes, List.of("-Xmx256m"));
+    }
+
+    /** As above, the manager's JVM started with {@code managerJvmOptions}. */
+    ProcessStore(Path root, long checkpointMillis, long walSegmentBytes, List<String> managerJvmOptions)
+            throws IOException {
+        this.managerJvmOptions = List.copyOf(managerJvmOptions);
         this.directory = root.resolve("store");
         this.logs = Files.createDirectories(root.resolve("logs"));
         this.checkpointMillis = checkpointMillis;
@@ -80,7 +88,7 @@ final class ProcessStore {
     ChildProcess startManager(long capacityPages) throws IOException {
         lives++;
         ready = false;
-        manager = ChildProcess.start("manager", List.of("-Xmx256m"), "dev.pagestore.cli.PageStoreCli",
+        manager = ChildProcess.start("manager", managerJvmOptions, "dev.pagestore.cli.PageStoreCli",
                 List.of("manager", "--dir", directory.toString(), "--create", "--capacity-pages",
                         Long.toString(capacityPages), "--checkpoint-interval-ms", Long.toString(checkpointMillis),
                         "--wal-segment-size", Long.toString(walSegmentBytes),

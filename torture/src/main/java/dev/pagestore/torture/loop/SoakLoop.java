@@ -50,8 +50,10 @@ final class SoakLoop implements TortureLoop {
                 "max resident KiB", "max descriptors", "max threads", "max /dev/shm entries", "max WAL segments");
         List<String> failures = new ArrayList<>();
         SplittableRandom random = new SplittableRandom(seed);
+        // The manager's heap is committed and touched whole at start, so that resident memory does not grow as the
+        // heap does: any growth the samples show is the manager's own, native or leaked.
         ProcessStore store = new ProcessStore(Files.createTempDirectory(scratch, "s"), 1_000,
-                ManagerConfig.DEFAULT_WAL_SEGMENT_SIZE_BYTES);
+                ManagerConfig.DEFAULT_WAL_SEGMENT_SIZE_BYTES, List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch"));
         List<ResourceSample> samples = new ArrayList<>();
         long phase = 0;
         try {
