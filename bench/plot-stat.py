@@ -133,11 +133,7 @@ def main(argv):
         if figure is None:
             print(f"plot-stat.py: note: no figures for the {kind} chart", file=sys.stderr)
             continue
-        path = os.path.join(out_dir, f"stat-{kind}.svg")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-            f.write(figure.svg())
-        print(path)
+        plot.write_chart(os.path.join(out_dir, f"stat-{kind}.svg"), figure)
     return 0
 
 

@@ -596,12 +596,16 @@ def main(argv):
             if chart is None:
                 print(f"plot.py: note: {name}: no figures for the {kind} chart", file=sys.stderr)
                 continue
-            path = os.path.join(out_dir, f"{name}-{kind}.svg")
-            with open(path, "w", encoding="utf-8") as f:
-                f.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-                f.write(chart.svg())
-            print(path)
+            write_chart(os.path.join(out_dir, f"{name}-{kind}.svg"), chart)
     return 0
+
+
+def write_chart(path, chart):
+    """Writes one chart as an SVG file and prints its path (also for plot-stat.py)."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        f.write(chart.svg())
+    print(path)
 
 
 if __name__ == "__main__":
