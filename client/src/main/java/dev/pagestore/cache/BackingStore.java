@@ -33,6 +33,13 @@ public interface BackingStore {
         return CompletableFuture.completedFuture(read(pageNumber));
     }
 
+    /**
+     * Counts a cache's lookups and evictions where the store reports them: a client's go to its channel, for
+     * {@code pagestore stat --workers}. Cheap, and never throws.
+     */
+    default void countCacheFigures(long hits, long misses, long evictions) {
+    }
+
     /** A whole process's store: any thread, through the facade's shared clients. */
     static BackingStore of(PageStore store) {
         return new ClientStore(store::client);

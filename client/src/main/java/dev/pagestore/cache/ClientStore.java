@@ -1,6 +1,7 @@
 package dev.pagestore.cache;
 
 import dev.pagestore.client.PageStoreClient;
+import dev.pagestore.client.WorkerFigures;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +38,17 @@ final class ClientStore implements BackingStore {
     @Override
     public List<byte[]> readMany(long[] pageNumbers) throws IOException {
         return source.client().readMany(pageNumbers);
+    }
+
+    @Override
+    public void countCacheFigures(long hits, long misses, long evictions) {
+        try {
+            WorkerFigures figures = source.client().figures();
+            figures.cacheLookups(hits, misses);
+            figures.cacheEvictions(evictions);
+        } catch (IOException e) {
+            // A closed store counts nothing; the call that follows says why.
+        }
     }
 
     @Override

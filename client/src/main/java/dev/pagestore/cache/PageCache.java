@@ -2,6 +2,7 @@ package dev.pagestore.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.pagestore.status.PageVersions;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -65,6 +66,11 @@ public final class PageCache {
                 .maximumWeight(capacityBytes)
                 .weigher((Long page, Entry entry) -> entry.data.length)
                 .recordStats()
+                .evictionListener((Long page, Entry entry, RemovalCause cause) -> {
+                    if (cause.wasEvicted()) {
+                        store.countCacheFigures(0, 0, 1);
+                    }
+                })
                 .executor(Runnable::run)  // maintenance on the caller's thread: no hidden pool threads in a worker
                 .build();
     }
@@ -176,11 +182,13 @@ public final class PageCache {
             long current = versions.version(pageNumber);
             if (current != UNKNOWN_VERSION && current == entry.version) {
                 hits.increment();
+                store.countCacheFigures(1, 0, 0);
                 return entry;
             }
             staleEntries.increment();
         }
         misses.increment();
+        store.countCacheFigures(0, 1, 0);
         return null;
     }
 

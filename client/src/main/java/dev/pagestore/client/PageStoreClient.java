@@ -56,6 +56,7 @@ public final class PageStoreClient implements AutoCloseable {
     final Posting posting = new Posting();
     private final Poller poller;
     private final PageClaims claims;
+    private final WorkerFigures figures;
 
     private PageStoreClient(Path directory, ClientOptions options, Reattachment attachment) {
         this.directory = directory;
@@ -63,6 +64,7 @@ public final class PageStoreClient implements AutoCloseable {
         this.attachment = attachment;
         this.poller = new Poller(this);
         this.claims = new PageClaims(this);
+        this.figures = new WorkerFigures(attachment);
     }
 
     /**
@@ -266,10 +268,7 @@ public final class PageStoreClient implements AutoCloseable {
         return call(RequestDescriptor.OPCODE_FLUSH, 0, null, null, options.defaultTimeout());
     }
 
-    /**
-     * The submit-and-poll calls of this client, for an owner that drives its own loop: no future, no callback
-     * thread, no allocation.
-     */
+    /** Submit-and-poll calls for an owner driving its own loop: no future, no callback thread, no allocation. */
     public Poller poller() {
         return poller;
     }
@@ -376,6 +375,11 @@ public final class PageStoreClient implements AutoCloseable {
     /** Whether the current connection's manager is still there. */
     public boolean isConnected() {
         return !attachment.connection().gone;
+    }
+
+    /** Where this worker reports its own figures (a page cache's lookups) for {@code pagestore stat --workers}. */
+    public WorkerFigures figures() {
+        return figures;
     }
 
     /** Completions that named no outstanding request (a manager protocol violation; should stay 0). */

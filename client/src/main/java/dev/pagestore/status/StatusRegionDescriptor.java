@@ -8,7 +8,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * The manager's status region: one sealed, anonymous memfd per manager, written only by the manager and mapped
  * read-only by workers (it comes with ATTACHED) and by {@code pagestore stat} (it comes with OBSERVED). It says who runs the store (pid, start time, epoch), how it is
- * doing (counters, latency histograms per reactor, WAL figures) and, for worker page caches, the page-version table.
+ * doing (counters, latency histograms per reactor, WAL figures, a row per attached worker) and, for worker page
+ * caches, the page-version table.
  *
  * <pre>
  *  header, offset 0 (128 bytes)
@@ -26,7 +27,7 @@ import java.lang.foreign.MemorySegment;
  *      60     4  reserved
  *      64    64  reserved
  *
- *  global counters, offset {@link #GLOBAL_OFFSET} (two cache lines, 16 x u64, each written by the manager's
+ *  global counters, offset {@link #GLOBAL_OFFSET} (four cache lines, 32 x u64, each written by the manager's
  *  housekeeping or control thread with a release store)
  *       +0  attachedWorkers   +8  walDatasyncs   +16 walBatches   +24 walRecords   +32 walBytes
  *      +40  recoveryNanos    +48 recoveredPages  +56 checkpoints  +64 durableLsn
@@ -35,7 +36,11 @@ import java.lang.foreign.MemorySegment;
  *     +112  controlRefusals (control connections turned away: bad frames, handshake timeouts and evictions, peers
  *           of another user or pid namespace, refused ATTACH or OBSERVE)
  *     +120  attaches (sessions granted since start)
- *           (+72..+127 were reserved before: a manager built earlier leaves them 0)
+ *     +128  redoLsn (where recovery would start: durableLsn - redoLsn is the log a restart replays)
+ *     +136  walSpareSegments (segments checkpoints handed back, waiting to be recycled)
+ *     +144  lastCheckpointMillis (wall clock, ms since 1970, of the last checkpoint that completed; 0 before one)
+ *     +152  managerStartMillis (wall clock, ms since 1970, of the manager's start)
+ *     +160 .. +255 reserved (zero)
  *
  *  reactor blocks, offset {@link #REACTORS_OFFSET} + r x {@link #REACTOR_BLOCK_BYTES} (one writer each: reactor r)
  *       +0  readRequests      +8  writeRequests  +16 pagesRead      +24 pagesWritten   +32 errors
@@ -45,11 +50,27 @@ import java.lang.foreign.MemorySegment;
  *           reactor's busy fraction is its rate)
  *     +120  reaps (device polls that delivered completions or queue-pair timeouts: pages moved per reap is a
  *           batching figure)
- *           (+96..+127 were reserved before: a manager built earlier leaves them 0)
- *     +128  read latency histogram: {@link #HISTOGRAM_BUCKETS} x u64; bucket b counts read requests whose latency
- *           in nanoseconds has its highest set bit at b (b = 63 - numberOfLeadingZeros(latency|1))
- *     +512  write latency histogram, the same for write requests (a batch's latency counted once)
- *           (layout version 1 had one histogram, of both, and 512-byte reactor blocks)
+ *     +128 .. +255 reserved (zero)
+ *     +256  read latency histogram: {@link #HISTOGRAM_BUCKETS} x u64, bucket {@link LatencyBuckets#indexOf} of each
+ *           read request's latency in nanoseconds (log-linear: 32 buckets per power of two, within 1.6%)
+ *     +9216 write latency histogram, the same for write requests (a batch's latency counted once)
+ *
+ *  channel rows, offset {@link #CHANNELS_OFFSET} + i x {@link #CHANNEL_ROW_BYTES}, i &lt; {@link #CHANNEL_ROWS_MAX}:
+ *  one per attached worker channel, written only by the manager's housekeeping thread every 100 ms from what the
+ *  channel's reactor counted (so up to 100 ms behind the reactor blocks)
+ *       +0  attachId (0: a free row; cleared first and written last, release, so a reader that reads it before and
+ *           after the other fields and sees the same non-zero value read one worker's row)
+ *       +8  workerPid        +16 workerStartTicks (/proc/PID/stat field 22)   +24 reactor
+ *      +32  clientName: 32 bytes, printable ASCII, zero padded (the worker's own name for itself, cut short)
+ *      +64  readRequests     +72 writeRequests   +80 pagesRead   +88 pagesWritten   +96 inFlight
+ *     +104  timeouts        +112 invalidRequests +120 ioErrors   +128 noSpaceErrors +136 shuttingDownAnswers
+ *     +144 .. +191 reserved (zero)
+ *     +192  cacheHits  +200 cacheMisses  +208 cacheEvictions: what the worker's page cache says of itself (copied
+ *           from the channel's worker-written words; a worker can write any number there)
+ *     +216 .. +255 reserved (zero)
+ *
+ *  (layout version 1 had one histogram of both directions in log2 buckets; version 2 had log2 histograms per
+ *  direction, 16 global counters and no channel rows)
  *
  *  page-version table, offset {@link #versionTableOffset} (4096-aligned): versionBucketCount x u64
  *           bucket {@link #bucketOf}(page) holds (epoch << 32) + writes acknowledged to pages hashing there
@@ -65,9 +86,9 @@ import java.lang.foreign.MemorySegment;
  */
 public final class StatusRegionDescriptor {
     public static final long MAGIC = 0x5355_5441_5453_4750L;  // "PGSTATUS" read as a little-endian u64
-    public static final int LAYOUT_VERSION = 2;
+    public static final int LAYOUT_VERSION = 3;
     public static final int REACTORS_MAX = 64;
-    public static final int HISTOGRAM_BUCKETS = 48;
+    public static final int HISTOGRAM_BUCKETS = LatencyBuckets.COUNT;
     public static final int CACHE_LINE = 64;
 
     public static final int STATE_STARTING = 1;
@@ -115,7 +136,15 @@ public final class StatusRegionDescriptor {
     public static final long CONTROL_REFUSALS = 112;
     /** Sessions granted since start: with {@link #ATTACHED_WORKERS}, how fast workers come and go. */
     public static final long ATTACHES = 120;
-    public static final long GLOBAL_BYTES = 2 * CACHE_LINE;
+    /** The WAL's redo point: a restart replays the log from here to {@link #DURABLE_LSN}. */
+    public static final long REDO_LSN = 128;
+    /** WAL segments checkpoints handed back, waiting to be recycled (a gauge). */
+    public static final long WAL_SPARE_SEGMENTS = 136;
+    /** Wall-clock milliseconds since 1970 of the last checkpoint that completed; 0 before the first. */
+    public static final long LAST_CHECKPOINT_MILLIS = 144;
+    /** Wall-clock milliseconds since 1970 of the manager's start. */
+    public static final long MANAGER_START_MILLIS = 152;
+    public static final long GLOBAL_BYTES = 4 * CACHE_LINE;
 
     public static final long REACTORS_OFFSET;
     public static final long READ_REQUESTS = 0;
@@ -146,9 +175,33 @@ public final class StatusRegionDescriptor {
      * many a reap brings. A manager built before this field leaves it 0.
      */
     public static final long REAPS = 120;
-    public static final long READ_HISTOGRAM_OFFSET = 2 * CACHE_LINE;
+    public static final long READ_HISTOGRAM_OFFSET = 4 * CACHE_LINE;
     public static final long WRITE_HISTOGRAM_OFFSET = READ_HISTOGRAM_OFFSET + (long) HISTOGRAM_BUCKETS * Long.BYTES;
     public static final long REACTOR_BLOCK_BYTES;
+
+    public static final long CHANNELS_OFFSET;
+    /** Attached channels beyond this many have no row; the reactor blocks still count their requests. */
+    public static final int CHANNEL_ROWS_MAX = 256;
+    public static final long CHANNEL_ROW_BYTES = 4 * CACHE_LINE;
+    public static final long ROW_ATTACH_ID = 0;
+    public static final long ROW_WORKER_PID = 8;
+    public static final long ROW_WORKER_START_TICKS = 16;
+    public static final long ROW_REACTOR = 24;
+    public static final long ROW_CLIENT_NAME = 32;
+    public static final int ROW_CLIENT_NAME_BYTES = 32;
+    public static final long ROW_READ_REQUESTS = 64;
+    public static final long ROW_WRITE_REQUESTS = 72;
+    public static final long ROW_PAGES_READ = 80;
+    public static final long ROW_PAGES_WRITTEN = 88;
+    public static final long ROW_IN_FLIGHT = 96;
+    public static final long ROW_TIMEOUTS = 104;
+    public static final long ROW_INVALID_REQUESTS = 112;
+    public static final long ROW_IO_ERRORS = 120;
+    public static final long ROW_NO_SPACE_ERRORS = 128;
+    public static final long ROW_SHUTTING_DOWN = 136;
+    public static final long ROW_CACHE_HITS = 192;
+    public static final long ROW_CACHE_MISSES = 200;
+    public static final long ROW_CACHE_EVICTIONS = 208;
 
     static {
         long offset = 0;
@@ -179,15 +232,19 @@ public final class StatusRegionDescriptor {
         offset += GLOBAL_BYTES;
         REACTORS_OFFSET = offset;
         REACTOR_BLOCK_BYTES = WRITE_HISTOGRAM_OFFSET + (long) HISTOGRAM_BUCKETS * Long.BYTES;
+        CHANNELS_OFFSET = REACTORS_OFFSET + REACTORS_MAX * REACTOR_BLOCK_BYTES;
 
         assert HEADER_BYTES == 2 * CACHE_LINE : "header must be two cache lines, built " + HEADER_BYTES;
         assert EPOCH_OFFSET % 8 == 0 && CAPACITY_PAGES_OFFSET % 8 == 0 && STATE_OFFSET % 4 == 0;
         assert REACTORS_OFFSET % (2 * CACHE_LINE) == 0 && REACTOR_BLOCK_BYTES % (2 * CACHE_LINE) == 0
                 : "reactor blocks (one writer each) must not share cache lines";
-        assert ATTACHES + 8 <= GLOBAL_BYTES && CONTROL_REFUSALS < ATTACHES && UNWRITTEN_PAGES < CONTROL_REFUSALS
-                && DEFERRED_DATA_WRITES + 8 <= READ_HISTOGRAM_OFFSET : "global counters must fit their two lines";
+        assert MANAGER_START_MILLIS + 8 <= GLOBAL_BYTES && CONTROL_REFUSALS < ATTACHES
+                && UNWRITTEN_PAGES < CONTROL_REFUSALS : "global counters must fit their lines";
         assert DEFERRED_DATA_WRITES < BUSY_NANOS && BUSY_NANOS < REAPS && REAPS + 8 <= READ_HISTOGRAM_OFFSET
                 : "reactor counters end before the histogram";
+        assert CHANNELS_OFFSET % (2 * CACHE_LINE) == 0 && ROW_CACHE_EVICTIONS + 8 <= CHANNEL_ROW_BYTES
+                && ROW_CLIENT_NAME + ROW_CLIENT_NAME_BYTES == ROW_READ_REQUESTS
+                && ROW_SHUTTING_DOWN < ROW_CACHE_HITS : "channel rows fit their four lines";
     }
 
     private StatusRegionDescriptor() {
@@ -198,9 +255,14 @@ public final class StatusRegionDescriptor {
         return REACTORS_OFFSET + reactor * REACTOR_BLOCK_BYTES;
     }
 
-    /** Offset of the page-version table: after {@link #REACTORS_MAX} reactor blocks, 4096-aligned. */
+    /** Offset of channel row {@code row}. */
+    public static long channelRowOffset(int row) {
+        return CHANNELS_OFFSET + row * CHANNEL_ROW_BYTES;
+    }
+
+    /** Offset of the page-version table: after the channel rows, 4096-aligned. */
     public static long versionTableOffset() {
-        long end = REACTORS_OFFSET + REACTORS_MAX * REACTOR_BLOCK_BYTES;
+        long end = CHANNELS_OFFSET + CHANNEL_ROWS_MAX * CHANNEL_ROW_BYTES;
         return (end + 4095) & ~4095L;
     }
 
@@ -216,12 +278,6 @@ public final class StatusRegionDescriptor {
         z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
         z = z ^ (z >>> 31);
         return (int) z & (bucketCount - 1);
-    }
-
-    /** The histogram bucket of a latency: the index of its highest set bit. */
-    public static int histogramBucketOf(long latencyNanos) {
-        int bucket = 63 - Long.numberOfLeadingZeros(latencyNanos | 1);
-        return Math.min(bucket, HISTOGRAM_BUCKETS - 1);
     }
 
     /** Checks the header of a mapped region; returns null when it is usable, else what is wrong. */

@@ -149,6 +149,25 @@ public final class StatusView implements PageVersions, AutoCloseable {
         return reactor(reactor, StatusRegionDescriptor.WRITE_HISTOGRAM_OFFSET + (long) bucket * Long.BYTES);
     }
 
+    /** Field {@code field} of channel row {@code row}, one of the descriptor's {@code ROW_} offsets. */
+    public long channelRow(int row, long field) {
+        return OrderedAccess.getLongAcquire(segment, StatusRegionDescriptor.channelRowOffset(row) + field);
+    }
+
+    /** The client name in channel row {@code row}: its bytes up to the first zero, anything but printable ASCII as ?. */
+    public String channelRowName(int row) {
+        long base = StatusRegionDescriptor.channelRowOffset(row) + StatusRegionDescriptor.ROW_CLIENT_NAME;
+        StringBuilder name = new StringBuilder(StatusRegionDescriptor.ROW_CLIENT_NAME_BYTES);
+        for (int i = 0; i < StatusRegionDescriptor.ROW_CLIENT_NAME_BYTES; i++) {
+            byte b = segment.get(java.lang.foreign.ValueLayout.JAVA_BYTE, base + i);
+            if (b == 0) {
+                break;
+            }
+            name.append(b >= 0x20 && b < 0x7f ? (char) b : '?');
+        }
+        return name.toString();
+    }
+
     /** Unmaps, and hangs up the observer connection if this view came from {@link #observe}. Idempotent. */
     @Override
     public void close() {

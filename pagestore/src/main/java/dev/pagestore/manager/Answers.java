@@ -113,13 +113,17 @@ final class Answers {
         if (op.kind == Op.READ) {
             status.addReactor(reactor, StatusRegionDescriptor.READ_REQUESTS, op.memberCount);
             status.addReactor(reactor, StatusRegionDescriptor.PAGES_READ, pages);
+            s.counters.add(ChannelCounters.READS, op.memberCount);
+            s.counters.add(ChannelCounters.PAGES_READ, pages);
         } else {
             status.addReactor(reactor, StatusRegionDescriptor.WRITE_REQUESTS, op.memberCount);
             status.addReactor(reactor, StatusRegionDescriptor.PAGES_WRITTEN, pages);
+            s.counters.add(ChannelCounters.WRITES, op.memberCount);
+            s.counters.add(ChannelCounters.PAGES_WRITTEN, pages);
         }
         status.recordLatency(reactor, op.kind == Op.WRITE, System.nanoTime() - op.startNanos);
         for (int m = 0; m < op.memberCount; m++) {
-            s.outstandingIds.decrement(op.requestIds[m]);
+            s.settle(op.requestIds[m]);
             s.releaseSlots(op.slots[m], op.pageCounts[m]);  // the final answer: the slot is the worker's again
             if (op.timedOut) {
                 s.complete(op.requestIds[m], CompletionDescriptor.STATUS_TIMEOUT, op.slots[m],
@@ -213,7 +217,7 @@ final class Answers {
     private static void answerUnstarted(Op op, int statusCode) {
         ChannelSession s = op.session;
         for (int m = 0; m < op.memberCount; m++) {
-            s.outstandingIds.decrement(op.requestIds[m]);
+            s.settle(op.requestIds[m]);
             s.releaseSlots(op.slots[m], op.pageCounts[m]);
             s.complete(op.requestIds[m], statusCode, op.slots[m], 0);
         }

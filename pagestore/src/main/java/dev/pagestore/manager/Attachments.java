@@ -18,6 +18,7 @@ import dev.pagestore.ipc.control.RefusalCode;
 import dev.pagestore.ipc.linux.Errno;
 import dev.pagestore.ipc.linux.ErrnoException;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,6 +77,11 @@ final class Attachments implements AttachHandler {
         return sessions.size();
     }
 
+    /** The channels attached now (a live view: any thread may iterate it). */
+    Collection<ChannelSession> sessions() {
+        return sessions.values();
+    }
+
     /** The attached workers as the kernel identifies them, never as they describe themselves. */
     List<ProcessIdentity> attachedWorkerProcesses() {
         return sessions.values().stream().map(session -> session.control.worker()).toList();
@@ -117,8 +123,7 @@ final class Attachments implements AttachHandler {
         int channelDescriptor;
         try {
             channelDescriptor = channel.descriptor();
-            channelSession = new ChannelSession(channel, session, request.clientName() + " (pid "
-                    + session.worker().pid() + ")");
+            channelSession = new ChannelSession(channel, session, request.clientName());
             reactor = reactors.get(nextReactor++ % reactors.size());
             channelSession.reactor = reactor;
         } catch (RuntimeException | Error e) {

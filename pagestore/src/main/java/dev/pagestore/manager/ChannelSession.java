@@ -18,6 +18,8 @@ import dev.pagestore.ipc.ring.RingProducer;
 final class ChannelSession {
     final Channel channel;
     final ControlSession control;
+    /** The name the worker gave itself, as it sent it. */
+    final String clientName;
     final String workerName;
     final RingConsumer requests;
     final RingProducer completions;
@@ -26,8 +28,10 @@ final class ChannelSession {
     /** The reactor serving this channel (set once, before the session is handed to it). */
     Reactor reactor;
 
-    /** Ids of requests accepted and not yet finally completed. */
+    /** Ids of requests accepted and not yet finally completed ({@link #admit}, {@link #settle}). */
     final LongCounts outstandingIds;
+    /** This channel's figures for its row of the status region. */
+    final ChannelCounters counters = new ChannelCounters();
     /**
      * Slots named by accepted data requests that are not yet finally completed. A slot belongs to its request until
      * then; a worker that names a held slot again is answered INVALID, which also bounds the manager's private copies
@@ -56,10 +60,11 @@ final class ChannelSession {
     boolean detaching;
     long detachedAtNanos;
 
-    ChannelSession(Channel channel, ControlSession control, String workerName) {
+    ChannelSession(Channel channel, ControlSession control, String clientName) {
         this.channel = channel;
         this.control = control;
-        this.workerName = workerName;
+        this.clientName = clientName;
+        this.workerName = control == null ? clientName : clientName + " (pid " + control.worker().pid() + ")";
         this.requests = channel.requestConsumer();
         this.completions = channel.completionProducer();
         this.slotCount = channel.parameters().slotCount();
@@ -71,6 +76,18 @@ final class ChannelSession {
         pendingStatus = new int[pendingMax];
         pendingSlots = new int[pendingMax];
         pendingResults = new long[pendingMax];
+    }
+
+    /** A request {@code requestId} is accepted: it is outstanding until {@link #settle}. */
+    void admit(long requestId) {
+        outstandingIds.increment(requestId);
+        counters.add(ChannelCounters.ACCEPTED, 1);
+    }
+
+    /** Request {@code requestId} has its final answer. */
+    void settle(long requestId) {
+        outstandingIds.decrement(requestId);
+        counters.add(ChannelCounters.SETTLED, 1);
     }
 
     /** Takes slots [slot, slot + count) for an accepted request; false (taking none) when any is held already. */
@@ -109,6 +126,7 @@ final class ChannelSession {
         if (detaching) {
             return;
         }
+        counters.answered(status, result);
         int checkedSlot = slot >= 0 && slot < slotCount ? slot : -1;
         if (pendingCount == 0 && ringFault == null && writeInPlace(requestId, status, checkedSlot, result)) {
             return;

@@ -39,6 +39,7 @@ final class Checkpoints implements AutoCloseable {
     /** The data device once the reactors write through it (null before): checkpoints then write and flush there. */
     private volatile BlockDevice device;
     private volatile long count;
+    private volatile long lastMillis;
 
     Checkpoints(Path dataFile, int pageSizeBytes, WriteAheadLog wal, UnappliedWrites unapplied,
             UnwrittenPages unwritten, Consumer<Throwable> onFatal) {
@@ -63,6 +64,7 @@ final class Checkpoints implements AutoCloseable {
                 forceDataFile();
             });
             count++;
+            lastMillis = System.currentTimeMillis();
             return redo;
         } catch (DataFileSyncException e) {
             onFatal.accept(e);
@@ -81,6 +83,11 @@ final class Checkpoints implements AutoCloseable {
 
     long count() {
         return count;
+    }
+
+    /** Wall-clock milliseconds since 1970 when the last checkpoint completed; 0 before the first. */
+    long lastMillis() {
+        return lastMillis;
     }
 
     private void forceDataFile() throws IOException {

@@ -154,7 +154,7 @@ final class RequestIntake {
                     }
                 }
                 Op op = pool.allocate(opcode == RequestDescriptor.OPCODE_READ ? Op.READ : Op.WRITE, s, now);
-                s.outstandingIds.increment(requestId);
+                s.admit(requestId);
                 op.addMember(opcode, requestId, slot, page, count, deadline);
                 op.staging[0] = copy;
                 deadlines.track(op);
@@ -165,7 +165,7 @@ final class RequestIntake {
                 s.complete(requestId, CompletionDescriptor.STATUS_OK, -1, durableLsn.getAsLong());
             case RequestDescriptor.OPCODE_BATCH_BEGIN -> {
                 Op batch = pool.allocate(Op.WRITE, s, now);
-                s.outstandingIds.increment(requestId);
+                s.admit(requestId);
                 batch.addMember(opcode, requestId, -1, 0, 0, deadline);
                 deadlines.track(batch);
                 s.openBatch = batch;
@@ -199,7 +199,7 @@ final class RequestIntake {
                 copy = staging.copy(s, e, 0, slot, count, flags);
                 s.openBatchInvalid = copy == null;
             }
-            s.outstandingIds.increment(requestId);
+            s.admit(requestId);
             batch.addMember(opcode, requestId, slot, page, held ? count : 0, deadline);
             batch.staging[batch.memberCount - 1] = copy;
             deadlines.track(batch);
@@ -216,7 +216,7 @@ final class RequestIntake {
             return;
         }
         if (opcode == RequestDescriptor.OPCODE_BATCH_END && RequestDescriptor.batchId(e, 0) == s.openBatchId) {
-            s.outstandingIds.increment(requestId);
+            s.admit(requestId);
             batch.addMember(opcode, requestId, -1, 0, 0, deadline);
             deadlines.track(batch);
             s.openBatch = null;

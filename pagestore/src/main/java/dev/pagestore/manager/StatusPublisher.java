@@ -9,8 +9,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Copies the manager-wide figures (attached workers, the WAL's metrics and durable LSN, checkpoints, unwritten pages,
- * control-socket refusals and attaches) into the status region's global words, where {@code pagestore stat} and
- * workers read them. The reactors publish their own figures themselves.
+ * control-socket refusals and attaches) into the status region's global words, and each attached channel's figures
+ * into its row ({@link ChannelRows}), where {@code pagestore stat} and workers read them. The reactors publish their
+ * own blocks themselves.
  *
  * <p>Thread safety: run by the one housekeeping thread.
  */
@@ -23,6 +24,7 @@ final class StatusPublisher implements Runnable {
     private final UnwrittenPages unwritten;
     private final Attachments attachments;
     private final ControlServer control;
+    private final ChannelRows rows;
 
     StatusPublisher(StatusRegion status, WriteAheadLog wal, Checkpoints checkpoints, UnwrittenPages unwritten,
             Attachments attachments, ControlServer control) {
@@ -32,6 +34,7 @@ final class StatusPublisher implements Runnable {
         this.unwritten = unwritten;
         this.attachments = attachments;
         this.control = control;
+        this.rows = new ChannelRows(status);
     }
 
     @Override
@@ -53,6 +56,10 @@ final class StatusPublisher implements Runnable {
             status.setGlobal(StatusRegionDescriptor.CONTROL_REFUSALS,
                     control.protocolErrorCount() + control.refusedPeerCount() + control.refusalCount());
             status.setGlobal(StatusRegionDescriptor.ATTACHES, control.attachCount());
+            status.setGlobal(StatusRegionDescriptor.REDO_LSN, wal.redoLsn());
+            status.setGlobal(StatusRegionDescriptor.WAL_SPARE_SEGMENTS, wal.spareSegmentCount());
+            status.setGlobal(StatusRegionDescriptor.LAST_CHECKPOINT_MILLIS, checkpoints.lastMillis());
+            rows.publish(attachments.sessions());
         } catch (RuntimeException e) {
             LOG.warn("publishing status: {}", e.toString());
         }

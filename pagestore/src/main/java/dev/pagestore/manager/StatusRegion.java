@@ -1,11 +1,13 @@
 package dev.pagestore.manager;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.pagestore.ipc.linux.ProcessIdentity;
 import dev.pagestore.ipc.linux.MemfdRegion;
 import dev.pagestore.ipc.memory.OrderedAccess;
+import dev.pagestore.status.LatencyBuckets;
 import dev.pagestore.status.StatusRegionDescriptor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -70,6 +72,8 @@ public final class StatusRegion implements AutoCloseable {
         s.set(JAVA_LONG, StatusRegionDescriptor.CAPACITY_PAGES_OFFSET, capacityPages);
         s.set(JAVA_INT, StatusRegionDescriptor.REACTOR_COUNT_OFFSET, reactorCount);
         s.set(JAVA_INT, StatusRegionDescriptor.VERSION_BUCKET_COUNT_OFFSET, bucketCount);
+        s.set(JAVA_LONG, StatusRegionDescriptor.GLOBAL_OFFSET + StatusRegionDescriptor.MANAGER_START_MILLIS,
+                System.currentTimeMillis());
         long table = StatusRegionDescriptor.versionTableOffset();
         for (int b = 0; b < bucketCount; b++) {
             s.set(JAVA_LONG, table + (long) b * Long.BYTES, epoch << 32);
@@ -113,7 +117,38 @@ public final class StatusRegion implements AutoCloseable {
     public void recordLatency(int reactor, boolean write, long latencyNanos) {
         addReactor(reactor, (write ? StatusRegionDescriptor.WRITE_HISTOGRAM_OFFSET
                 : StatusRegionDescriptor.READ_HISTOGRAM_OFFSET)
-                + (long) StatusRegionDescriptor.histogramBucketOf(latencyNanos) * Long.BYTES, 1);
+                + (long) LatencyBuckets.indexOf(latencyNanos) * Long.BYTES, 1);
+    }
+
+    /**
+     * Gives channel row {@code row} to a new channel: its id cleared first, its fields zeroed and written, the id
+     * written last (release), so a reader that sees one id before and after reading a row read that channel's row.
+     * Housekeeping thread only, as every row write.
+     */
+    public void openRow(int row, long attachId, long workerPid, long workerStartTicks, int reactor, String name) {
+        long base = StatusRegionDescriptor.channelRowOffset(row);
+        OrderedAccess.setLongRelease(segment, base + StatusRegionDescriptor.ROW_ATTACH_ID, 0);
+        VarHandle.storeStoreFence();  // the zeroing below may not become visible before the id's clearing
+        segment.asSlice(base + Long.BYTES, StatusRegionDescriptor.CHANNEL_ROW_BYTES - Long.BYTES).fill((byte) 0);
+        segment.set(JAVA_LONG, base + StatusRegionDescriptor.ROW_WORKER_PID, workerPid);
+        segment.set(JAVA_LONG, base + StatusRegionDescriptor.ROW_WORKER_START_TICKS, workerStartTicks);
+        segment.set(JAVA_LONG, base + StatusRegionDescriptor.ROW_REACTOR, reactor);
+        for (int i = 0; i < StatusRegionDescriptor.ROW_CLIENT_NAME_BYTES && i < name.length(); i++) {
+            char c = name.charAt(i);
+            segment.set(JAVA_BYTE, base + StatusRegionDescriptor.ROW_CLIENT_NAME + i,
+                    (byte) (c >= 0x20 && c < 0x7f ? c : '?'));
+        }
+        OrderedAccess.setLongRelease(segment, base + StatusRegionDescriptor.ROW_ATTACH_ID, attachId);
+    }
+
+    /** Sets field {@code field} of channel row {@code row} (release). */
+    public void setRow(int row, long field, long value) {
+        OrderedAccess.setLongRelease(segment, StatusRegionDescriptor.channelRowOffset(row) + field, value);
+    }
+
+    /** Frees channel row {@code row}: readers skip it from now on. */
+    public void closeRow(int row) {
+        setRow(row, StatusRegionDescriptor.ROW_ATTACH_ID, 0);
     }
 
     public long epoch() {

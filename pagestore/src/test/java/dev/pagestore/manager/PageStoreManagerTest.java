@@ -76,7 +76,7 @@ class PageStoreManagerTest {
                 long p50 = StatusFigures.latencyPercentileNanos(status, 0.5);
                 long p99 = StatusFigures.latencyPercentileNanos(status, 0.99);
                 assertTrue(p50 > 0 && p50 <= p99, "p50=" + p50 + " p99=" + p99);
-                System.out.println("in-process latency (log2 bucket bounds): p50 <= " + p50 + " ns, p99 <= " + p99
+                System.out.println("in-process latency: p50 " + p50 + " ns, p99 " + p99
                         + " ns");
             }
             long start = System.nanoTime();

@@ -35,11 +35,14 @@ class StatusRegionDescriptorTest {
     }
 
     @Test
-    void shouldPutLatenciesInLog2Buckets() {
-        assertEquals(0, StatusRegionDescriptor.histogramBucketOf(0));
-        assertEquals(10, StatusRegionDescriptor.histogramBucketOf(1024));
-        assertEquals(StatusRegionDescriptor.HISTOGRAM_BUCKETS - 1, StatusRegionDescriptor.histogramBucketOf(
-                Long.MAX_VALUE));
+    void shouldKeepChannelRowsAndHistogramsOnTheirOwnLines() {
+        assertEquals(0, StatusRegionDescriptor.READ_HISTOGRAM_OFFSET % 128);
+        assertEquals(0, StatusRegionDescriptor.WRITE_HISTOGRAM_OFFSET % 64);
+        assertEquals(0, StatusRegionDescriptor.channelRowOffset(1) % 128);
+        assertTrue(StatusRegionDescriptor.channelRowOffset(0) >= StatusRegionDescriptor.reactorOffset(
+                StatusRegionDescriptor.REACTORS_MAX));
+        assertTrue(StatusRegionDescriptor.versionTableOffset() >= StatusRegionDescriptor.channelRowOffset(
+                StatusRegionDescriptor.CHANNEL_ROWS_MAX));
     }
 
     @Test

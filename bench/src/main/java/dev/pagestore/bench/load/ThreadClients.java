@@ -66,6 +66,16 @@ final class ThreadClients implements BackingStore, PageVersions, AutoCloseable {
         client().writeBatch(pageNumbers, data);
     }
 
+    /** The cache's figures go to the calling thread's channel, where {@code pagestore stat --workers} shows them. */
+    @Override
+    public void countCacheFigures(long hits, long misses, long evictions) {
+        PageStoreClient own = client.get();
+        if (own != null) {
+            own.figures().cacheLookups(hits, misses);
+            own.figures().cacheEvictions(evictions);
+        }
+    }
+
     @Override
     public long version(long pageNumber) {
         client();  // the same check as every call: a thread without a client has no table to read

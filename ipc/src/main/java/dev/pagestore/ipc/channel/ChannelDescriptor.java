@@ -53,7 +53,11 @@ import java.util.Optional;
  *                                                                  of the manager's robust list; never read by Java
  *     520     4  lifelineWord               manager, worker     0 free, else manager thread id | WAITERS | OWNER_DIED
  *     524    52  reserved (zero)
- *     576  3520  reserved (zero)
+ *     576    64  reserved (zero)
+ *     640     8  workerFigure 0             worker              figures the worker reports of itself, for the
+ *     648     8  workerFigure 1             worker              manager's status only ({@link #WORKER_FIGURES}):
+ *     656     8  workerFigure 2             worker              never trusted, never acted on
+ *     664  3432  reserved (zero)
  * </pre>
  *
  * <h2>Design</h2>
@@ -101,6 +105,13 @@ public final class ChannelDescriptor {
     public static final long ATTACHER_START_TIME_OFFSET;
     public static final long STATE_OFFSET;
     public static final long LIFELINE_OFFSET;
+    /**
+     * Where the worker reports figures of its own for {@code pagestore stat}, on a cache line of their own: u64
+     * words the worker writes (atomically: any of its threads) and the manager's housekeeping thread copies into the
+     * status region. A page cache reports its hits, misses and evictions here ({@link #WORKER_FIGURE_COUNT} words).
+     */
+    public static final long WORKER_FIGURES = 640;
+    public static final int WORKER_FIGURE_COUNT = 3;
 
     static {
         long offset = 0;

@@ -24,16 +24,20 @@ import picocli.CommandLine.Spec;
 @Command(name = "stat",
         mixinStandardHelpOptions = true,
         description = {"Show a running manager's figures every interval, from its read-only status region: per"
-                + " reactor IOPS, in-flight requests, latency p50/p99/p99.9, busy % (time in loop passes that"
-                + " found work), pages per device doorbell, errors, invalid requests, timeouts and unmapped"
-                + " completions; attached workers, WAL fdatasyncs/s, mean group-commit size, the WAL"
-                + " writer's time in write and fdatasync per commit, WAL segments zero-filled (checkpoints too"
-                + " seldom for the log's rate) or recycled, checkpoints and the durable LSN; attaches per second and"
-                + " control connections refused (bad frames, refused attaches, foreign peers) per second and since"
-                + " start.",
+                + " reactor IOPS, in-flight requests, latency p50/p99/p99.9 (all requests, reads, writes), busy %%"
+                + " (time in loop passes that found work), pages per device doorbell, errors, invalid requests,"
+                + " timeouts and unmapped completions; attached workers, WAL fdatasyncs/s, mean group-commit size,"
+                + " the WAL writer's time in write and fdatasync per commit, WAL segments zero-filled (checkpoints"
+                + " too seldom for the log's rate) or recycled; checkpoints, the last one's age, the durable LSN and"
+                + " the log a restart would replay; attaches per second and control connections refused (bad"
+                + " frames, refused attaches, foreign peers) per second and since start.",
+                "--workers adds one line per attached worker channel: its pid and name, IOPS and MB/s by direction,"
+                        + " requests in flight, timeouts, invalid requests, errors, and its page cache's hit rate and"
+                        + " evictions as the worker reports them.",
                 "When the manager dies, stat waits for the next one on DIR and follows it (the messages go to"
                         + " standard error; standard output keeps its format).",
-                "Latencies come from log2 buckets: a figure is the upper bound of its bucket."})
+                "Latencies come from log-linear buckets (32 per power of two): a figure is within 1.6%% of the"
+                        + " exact quantile."})
 public final class StatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -53,6 +57,10 @@ public final class StatCommand implements Callable<Integer> {
                     + " or prometheus (the text exposition format: totals, gauges and latency histograms, one"
                     + " snapshot per interval, each ending with a blank line).")
     String format;
+
+    @Option(names = "--workers", description = "Also show one line per attached worker channel (text format; json"
+            + " and prometheus always carry them).")
+    boolean workers;
 
     @Option(names = "--no-follow", description = "Exit (code 1) when the manager dies or stops instead of waiting"
             + " for the next one: for jobs that must end, such as a node_exporter textfile collector's.")
@@ -125,7 +133,12 @@ public final class StatCommand implements Callable<Integer> {
                 switch (kind) {
                     case "json" -> StatJson.interval(out, previous, now);
                     case "prometheus" -> StatPrometheus.snapshot(out, now);
-                    default -> StatText.interval(out, previous, now);
+                    default -> {
+                        StatText.interval(out, previous, now);
+                        if (workers) {
+                            StatText.workers(out, previous, now, now.global()[StatSample.WORKERS]);
+                        }
+                    }
                 }
                 previous = now;
                 n++;

@@ -2,13 +2,16 @@ package dev.pagestore.cli.stat;
 
 import static dev.pagestore.cli.stat.StatSample.*;
 
+import dev.pagestore.status.LatencyBuckets;
 import dev.pagestore.status.StatusRegionDescriptor;
 import java.io.PrintWriter;
 
 /**
  * The Prometheus text exposition format (version 0.0.4) of one sample: counters as totals since the manager's start
  * (Prometheus takes the rates), gauges as they are, and each reactor's read and write latency as a histogram
- * (label {@code direction}) with cumulative {@code le} buckets at the log2 bounds. Each snapshot ends with a blank
+ * (label {@code direction}) with cumulative {@code le} buckets at the powers of two (the region's log-linear buckets
+ * summed; {@code stat --format json} gives quantiles within 1.6%), and per attached worker channel its counters
+ * (labels {@code pid}, {@code worker}, {@code attach}). Each snapshot ends with a blank
  * line; {@code --count 1 --no-follow} gives one for a node_exporter textfile collector. Labels: {@code reactor};
  * every series also carries {@code epoch}, so a restart starts new series instead of making counters go backwards.
  */
@@ -42,7 +45,20 @@ final class StatPrometheus {
             {"attached_workers", "Workers attached", "" + WORKERS},
             {"durable_lsn", "The WAL's durable LSN", "" + DURABLE},
             {"unwritten_pages", "Committed pages waiting for the checkpointer", "" + UNWRITTEN},
-            {"recovered_pages", "Pages the last recovery applied", "" + RECOVERED}};
+            {"recovered_pages", "Pages the last recovery applied", "" + RECOVERED},
+            {"redo_lsn", "The WAL's redo point: a restart replays from here to the durable LSN", "" + REDO},
+            {"wal_spare_segments", "WAL segments waiting to be recycled", "" + SPARES}};
+    private static final String[][] WORKER_COUNTERS = {
+            {"worker_reads_total", "Read requests answered, per worker channel", "" + W_READS},
+            {"worker_writes_total", "Write requests answered, per worker channel", "" + W_WRITES},
+            {"worker_timeouts_total", "Requests answered TIMEOUT, per worker channel", "" + W_TIMEOUTS},
+            {"worker_invalid_requests_total", "Requests answered INVALID, per worker channel", "" + W_INVALID},
+            {"worker_io_errors_total", "Requests answered IO_ERROR, per worker channel", "" + W_IO_ERRORS},
+            {"worker_no_space_total", "Requests answered NO_SPACE, per worker channel", "" + W_NO_SPACE},
+            {"worker_shutting_down_total", "Requests answered SHUTTING_DOWN, per worker channel", "" + W_SHUTTING_DOWN},
+            {"worker_cache_hits_total", "Page-cache hits the worker reports", "" + W_CACHE_HITS},
+            {"worker_cache_misses_total", "Page-cache misses the worker reports", "" + W_CACHE_MISSES},
+            {"worker_cache_evictions_total", "Page-cache evictions the worker reports", "" + W_CACHE_EVICTIONS}};
 
     private StatPrometheus() {
     }
@@ -81,6 +97,12 @@ final class StatPrometheus {
         for (int r = 0; r < now.reactorCount(); r++) {
             sample(text, "busy_seconds_total", epoch + ",reactor=\"" + r + "\"", now.reactors()[r][BUSY] / 1e9);
         }
+        workers(text, now, epoch);
+        if (now.global()[LAST_CHECKPOINT] > 0) {
+            text.append("# HELP pagestore_last_checkpoint_timestamp_seconds When the last checkpoint completed\n")
+                    .append("# TYPE pagestore_last_checkpoint_timestamp_seconds gauge\n");
+            sample(text, "last_checkpoint_timestamp_seconds", epoch, now.global()[LAST_CHECKPOINT] / 1e3);
+        }
         text.append("# HELP pagestore_recovery_seconds How long the manager's start-up recovery took\n")
                 .append("# TYPE pagestore_recovery_seconds gauge\n");
         sample(text, "recovery_seconds", epoch, now.global()[RECOVERY] / 1e9);
@@ -93,8 +115,11 @@ final class StatPrometheus {
                 long cumulative = 0;
                 for (int b = 0; b < StatusRegionDescriptor.HISTOGRAM_BUCKETS; b++) {
                     cumulative += buckets[b];
-                    double le = (1L << Math.min(62, b + 1)) / 1e9;
-                    sample(text, "request_latency_seconds_bucket", labels + ",le=\"" + le + "\"", cumulative);
+                    long upper = LatencyBuckets.upperBound(b);
+                    if (Long.bitCount(upper) == 1 && b < StatusRegionDescriptor.HISTOGRAM_BUCKETS - 1) {
+                        sample(text, "request_latency_seconds_bucket", labels + ",le=\"" + upper / 1e9 + "\"",
+                                cumulative);
+                    }
                 }
                 sample(text, "request_latency_seconds_bucket", labels + ",le=\"+Inf\"", cumulative);
                 sample(text, "request_latency_seconds_count", labels, cumulative);
@@ -102,6 +127,35 @@ final class StatPrometheus {
         }
         out.print(text.append('\n'));
         out.flush();
+    }
+
+    /** Per worker channel, labelled by pid, name and attach id; bytes by direction from pages and the page size. */
+    private static void workers(StringBuilder text, StatSample now, String epoch) {
+        String[] labels = new String[now.workers().size()];
+        for (int i = 0; i < labels.length; i++) {
+            StatSample.Worker w = now.workers().get(i);
+            labels[i] = epoch + ",pid=\"" + w.pid() + "\",worker=\"" + w.name().replace("\\", "\\\\")
+                    .replace("\"", "\\\"") + "\",attach=\"" + w.attachId() + "\"";
+        }
+        for (String[] metric : WORKER_COUNTERS) {
+            family(text, metric, "counter");
+            for (int i = 0; i < labels.length; i++) {
+                sample(text, metric[0], labels[i], now.workers().get(i).values()[index(metric)]);
+            }
+        }
+        text.append("# HELP pagestore_worker_bytes_total Bytes read and written, per worker channel\n")
+                .append("# TYPE pagestore_worker_bytes_total counter\n");
+        for (int i = 0; i < labels.length; i++) {
+            long[] v = now.workers().get(i).values();
+            sample(text, "worker_bytes_total", labels[i] + ",direction=\"read\"", v[W_PAGES_READ] * now.pageSizeBytes());
+            sample(text, "worker_bytes_total", labels[i] + ",direction=\"write\"",
+                    v[W_PAGES_WRITTEN] * now.pageSizeBytes());
+        }
+        text.append("# HELP pagestore_worker_in_flight Requests in flight, per worker channel\n")
+                .append("# TYPE pagestore_worker_in_flight gauge\n");
+        for (int i = 0; i < labels.length; i++) {
+            sample(text, "worker_in_flight", labels[i], now.workers().get(i).values()[W_IN_FLIGHT]);
+        }
     }
 
     private static int index(String[] metric) {

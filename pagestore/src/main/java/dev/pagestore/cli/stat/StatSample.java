@@ -2,7 +2,10 @@ package dev.pagestore.cli.stat;
 
 import static dev.pagestore.status.StatusRegionDescriptor.*;
 
+import dev.pagestore.status.LatencyBuckets;
 import dev.pagestore.status.StatusView;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One reading of every counter of a manager's status region, with the manager it came from. Each field is read with
@@ -13,9 +16,35 @@ import dev.pagestore.status.StatusView;
  * @param readHistograms per reactor, the read latency buckets
  * @param writeHistograms per reactor, the write latency buckets
  * @param global   the values of {@link #GLOBAL_FIELDS} in that order
+ * @param workers  the channel rows in use, in row order
  */
 public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBytes, long capacityPages,
-        long[][] reactors, long[][] readHistograms, long[][] writeHistograms, long[] global) {
+        long[][] reactors, long[][] readHistograms, long[][] writeHistograms, long[] global, List<Worker> workers) {
+    /**
+     * One attached channel's row.
+     *
+     * @param values the values of {@link #WORKER_FIELDS} in that order
+     */
+    public record Worker(long attachId, long pid, int reactor, String name, long[] values) {
+    }
+
+    public static final long[] WORKER_FIELDS = {ROW_READ_REQUESTS, ROW_WRITE_REQUESTS, ROW_PAGES_READ,
+            ROW_PAGES_WRITTEN, ROW_IN_FLIGHT, ROW_TIMEOUTS, ROW_INVALID_REQUESTS, ROW_IO_ERRORS, ROW_NO_SPACE_ERRORS,
+            ROW_SHUTTING_DOWN, ROW_CACHE_HITS, ROW_CACHE_MISSES, ROW_CACHE_EVICTIONS};
+    static final int W_READS = 0;
+    static final int W_WRITES = 1;
+    static final int W_PAGES_READ = 2;
+    static final int W_PAGES_WRITTEN = 3;
+    static final int W_IN_FLIGHT = 4;
+    static final int W_TIMEOUTS = 5;
+    static final int W_INVALID = 6;
+    static final int W_IO_ERRORS = 7;
+    static final int W_NO_SPACE = 8;
+    static final int W_SHUTTING_DOWN = 9;
+    static final int W_CACHE_HITS = 10;
+    static final int W_CACHE_MISSES = 11;
+    static final int W_CACHE_EVICTIONS = 12;
+
     public static final long[] REACTOR_FIELDS = {READ_REQUESTS, WRITE_REQUESTS, PAGES_READ, PAGES_WRITTEN, ERRORS,
             INVALID_REQUESTS, TIMEOUTS, UNMAPPED_COMPLETIONS, IN_FLIGHT, CHANNELS, CHANNEL_FAULTS,
             DEFERRED_DATA_WRITES, DOORBELLS, LOOPS, BUSY_NANOS, REAPS};
@@ -38,7 +67,8 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
 
     public static final long[] GLOBAL_FIELDS = {ATTACHED_WORKERS, WAL_DATASYNCS, WAL_BATCHES, WAL_RECORDS,
             WAL_WRITE_NANOS, WAL_SYNC_NANOS, WAL_SEGMENTS_ZERO_FILLED, WAL_SEGMENTS_RECYCLED, UNWRITTEN_PAGES,
-            ATTACHES, CONTROL_REFUSALS, WAL_BYTES, CHECKPOINTS, DURABLE_LSN, RECOVERY_NANOS, RECOVERED_PAGES};
+            ATTACHES, CONTROL_REFUSALS, WAL_BYTES, CHECKPOINTS, DURABLE_LSN, RECOVERY_NANOS, RECOVERED_PAGES,
+            REDO_LSN, WAL_SPARE_SEGMENTS, LAST_CHECKPOINT_MILLIS, MANAGER_START_MILLIS};
     static final int WORKERS = 0;
     static final int DATASYNCS = 1;
     static final int BATCHES = 2;
@@ -55,6 +85,10 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
     static final int DURABLE = 13;
     static final int RECOVERY = 14;
     static final int RECOVERED = 15;
+    static final int REDO = 16;
+    static final int SPARES = 17;
+    static final int LAST_CHECKPOINT = 18;
+    static final int STARTED = 19;
 
     /** Reads every counter of {@code status} now. */
     public static StatSample of(StatusView status) {
@@ -76,7 +110,42 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
             global[f] = status.global(GLOBAL_FIELDS[f]);
         }
         return new StatSample(System.nanoTime(), status.managerPid(), status.epoch(), status.pageSizeBytes(),
-                status.capacityPages(), reactors, reads, writes, global);
+                status.capacityPages(), reactors, reads, writes, global, workers(status));
+    }
+
+    /**
+     * The rows in use: a row whose id reads the same before and after its fields belongs to one channel (the
+     * manager clears the id before it rewrites a row and sets it last); a row changing hands meanwhile is skipped.
+     */
+    private static List<Worker> workers(StatusView status) {
+        List<Worker> workers = new ArrayList<>();
+        for (int row = 0; row < CHANNEL_ROWS_MAX; row++) {
+            long id = status.channelRow(row, ROW_ATTACH_ID);
+            if (id == 0) {
+                continue;
+            }
+            long pid = status.channelRow(row, ROW_WORKER_PID);
+            int reactor = (int) status.channelRow(row, ROW_REACTOR);
+            String name = status.channelRowName(row);
+            long[] values = new long[WORKER_FIELDS.length];
+            for (int f = 0; f < WORKER_FIELDS.length; f++) {
+                values[f] = status.channelRow(row, WORKER_FIELDS[f]);
+            }
+            if (status.channelRow(row, ROW_ATTACH_ID) == id) {
+                workers.add(new Worker(id, pid, reactor, name, values));
+            }
+        }
+        return workers;
+    }
+
+    /** The same channel's row in {@code before}, or null when it attached since. */
+    Worker before(StatSample before, Worker now) {
+        for (Worker w : before.workers) {
+            if (w.attachId == now.attachId) {
+                return w;
+            }
+        }
+        return null;
     }
 
     int reactorCount() {
@@ -141,25 +210,10 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
     }
 
     /**
-     * The upper bound in nanoseconds of the log2 bucket holding quantile {@code q} of {@code histogram}'s requests, or
-     * -1 when it holds none. Bucket b counts latencies whose highest set bit is b, below 2^(b+1) ns.
+     * Quantile {@code q} of {@code histogram}'s requests in nanoseconds, within 1.6% ({@link LatencyBuckets}), or -1
+     * when it holds none.
      */
     static long quantileNanos(long[] histogram, double q) {
-        long total = 0;
-        for (long c : histogram) {
-            total += c;
-        }
-        if (total == 0) {
-            return -1;
-        }
-        long rank = (long) Math.ceil(q * total);
-        long seen = 0;
-        for (int b = 0; b < histogram.length; b++) {
-            seen += histogram[b];
-            if (seen >= rank) {
-                return 1L << Math.min(62, b + 1);
-            }
-        }
-        return -1;
+        return LatencyBuckets.quantile(histogram, q);
     }
 }

@@ -9,7 +9,8 @@ import java.time.format.DateTimeFormatter;
 
 /**
  * The {@code iostat}-style view: every interval one line per reactor (requests per second, queue, latency quantiles,
- * errors), one for the WAL, one for the control socket, and a line when the data file is behind.
+ * errors), one for the WAL, one for checkpoints, one for the control socket, a line when the data file is behind,
+ * and with {@code --workers} a table of the attached workers' channels.
  */
 final class StatText {
     private StatText() {
@@ -39,10 +40,11 @@ final class StatText {
             out.printf("reactor %-2d %8.0f %8.0f %6d %9s %9s %9s %9s %9s %5s %10s %6d %7d %7d %8d %5d %6d%n",
                     r,
                     (b[READS] - a[READS]) / seconds, (b[WRITES] - a[WRITES]) / seconds, b[QUEUE],
-                    below(quantileNanos(histogram, 0.50)), below(quantileNanos(histogram, 0.99)),
-                    below(quantileNanos(histogram, 0.999)),
-                    below(quantileNanos(now.histogramSince(before, r, false), 0.99)),
-                    below(quantileNanos(now.histogramSince(before, r, true), 0.99)), busy < 0 ? "-" : String.format("%.0f%%", 100 * busy),
+                    latency(quantileNanos(histogram, 0.50)), latency(quantileNanos(histogram, 0.99)),
+                    latency(quantileNanos(histogram, 0.999)),
+                    latency(quantileNanos(now.histogramSince(before, r, false), 0.99)),
+                    latency(quantileNanos(now.histogramSince(before, r, true), 0.99)),
+                    busy < 0 ? "-" : String.format("%.0f%%", 100 * busy),
                     perBell < 0 ? "-" : String.format("%.1f", perBell), b[ERRORS_INDEX], b[INVALID],
                     b[TIMEOUTS_INDEX], b[UNMAPPED], b[CHANNELS_INDEX], b[FAULTS]);
         }
@@ -62,14 +64,51 @@ final class StatText {
                 batches == 0 ? "-" : String.format("%.1f", (double) records / batches),
                 perCommit(batches, g[WRITE_NANOS] - p[WRITE_NANOS], g[SYNC_NANOS] - p[SYNC_NANOS]),
                 g[ZERO_FILLED] - p[ZERO_FILLED], g[RECYCLED] - p[RECYCLED]);
-        out.printf("checkpoints %d (%d in the interval), durable LSN %d%n", g[CHECKPOINTS_INDEX],
-                g[CHECKPOINTS_INDEX] - p[CHECKPOINTS_INDEX], g[DURABLE]);
+        out.printf("checkpoints %d (%d in the interval, last %s), durable LSN %d, %s of log to replay, %d spare"
+                        + " segment(s)%n", g[CHECKPOINTS_INDEX], g[CHECKPOINTS_INDEX] - p[CHECKPOINTS_INDEX],
+                g[LAST_CHECKPOINT] == 0 ? "none yet" : age(System.currentTimeMillis() - g[LAST_CHECKPOINT]) + " ago",
+                g[DURABLE], bytes(Math.max(0, g[DURABLE] - g[REDO])), g[SPARES]);
         // Workers coming and going, and connections turned away (bad frames, refused attaches, foreign peers): the
         // manager logs each kind at most once a second, so a flood shows here rather than in its log.
         out.printf("control  attaches %.0f/s, refused %.0f/s (%d since start)%n",
                 (g[ATTACHES_INDEX] - p[ATTACHES_INDEX]) / seconds, (g[REFUSALS] - p[REFUSALS]) / seconds,
                 g[REFUSALS]);
         out.flush();
+    }
+
+    /**
+     * One line per attached worker channel (the manager's rows are refreshed every 100 ms): rates over the interval,
+     * requests in flight, totals of timeouts, invalid requests and errors, and the page cache's hit rate and
+     * evictions as the worker reports them.
+     */
+    static void workers(PrintWriter out, StatSample before, StatSample now, long attachedWorkers) {
+        double seconds = (now.nanos() - before.nanos()) / 1e9;
+        out.printf("%-8s %-24s %7s %3s %8s %8s %9s %9s %6s %7s %7s %6s %7s %9s%n", "pid", "worker", "attach", "r",
+                "reads/s", "writes/s", "read MB/s", "write MB/s", "queue", "timeout", "invalid", "errors", "cache",
+                "evicted");
+        for (StatSample.Worker w : now.workers()) {
+            StatSample.Worker b = now.before(before, w);
+            long[] then = b == null ? new long[w.values().length] : b.values();
+            long[] v = w.values();
+            double pageMb = now.pageSizeBytes() / 1e6 / seconds;
+            long lookups = v[W_CACHE_HITS] + v[W_CACHE_MISSES];
+            out.printf("%-8d %-24s %7d %3d %8.0f %8.0f %9.1f %9.1f %6d %7d %7d %6d %7s %9d%n", w.pid(),
+                    cut(w.name(), 24), w.attachId(), w.reactor(), (v[W_READS] - then[W_READS]) / seconds,
+                    (v[W_WRITES] - then[W_WRITES]) / seconds, (v[W_PAGES_READ] - then[W_PAGES_READ]) * pageMb,
+                    (v[W_PAGES_WRITTEN] - then[W_PAGES_WRITTEN]) * pageMb, v[W_IN_FLIGHT], v[W_TIMEOUTS],
+                    v[W_INVALID], v[W_IO_ERRORS] + v[W_NO_SPACE] + v[W_SHUTTING_DOWN],
+                    lookups == 0 ? "-" : String.format("%.0f%%", 100.0 * v[W_CACHE_HITS] / lookups),
+                    v[W_CACHE_EVICTIONS]);
+        }
+        if (attachedWorkers > now.workers().size()) {
+            out.printf("(%d more attached channel(s) have no row: the region holds %d)%n",
+                    attachedWorkers - now.workers().size(), dev.pagestore.status.StatusRegionDescriptor.CHANNEL_ROWS_MAX);
+        }
+        out.flush();
+    }
+
+    private static String cut(String text, int width) {
+        return text.length() <= width ? text : text.substring(0, width - 1) + "~";
     }
 
     /** "write W us + fdatasync S us": the WAL writer's time in each, per commit of the interval; "-" without one. */
@@ -81,19 +120,34 @@ final class StatText {
                 syncNanos / 1e3 / batches);
     }
 
-    /** A bucket's upper bound as "<2ms", or "-" for none. */
-    static String below(long nanos) {
-        return nanos < 0 ? "-" : "<" + duration(nanos);
+    /** A latency with three significant digits, as "87.3us", or "-" for none. */
+    static String latency(long nanos) {
+        return nanos < 0 ? "-" : duration(nanos);
     }
 
-    private static String duration(long nanos) {
+    static String duration(long nanos) {
         if (nanos < 1_000) {
             return nanos + "ns";
-        } else if (nanos < 1_000_000) {
-            return nanos / 1_000 + "us";
-        } else if (nanos < 1_000_000_000) {
-            return nanos / 1_000_000 + "ms";
         }
-        return nanos / 1_000_000_000 + "s";
+        double value = nanos;
+        String unit = "s";
+        if (nanos < 1_000_000) {
+            value /= 1e3;
+            unit = "us";
+        } else if (nanos < 1_000_000_000) {
+            value /= 1e6;
+            unit = "ms";
+        } else {
+            value /= 1e9;
+        }
+        return String.format(value < 10 ? "%.2f%s" : value < 100 ? "%.1f%s" : "%.0f%s", value, unit);
+    }
+
+    private static String age(long millis) {
+        return millis < 120_000 ? Math.max(0, millis / 1000) + "s" : millis / 60_000 + "min";
+    }
+
+    private static String bytes(long count) {
+        return count < 1 << 20 ? count / 1024 + " KiB" : count / (1 << 20) + " MiB";
     }
 }

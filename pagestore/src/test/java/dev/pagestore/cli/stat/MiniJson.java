@@ -9,7 +9,7 @@ import java.util.Map;
  * A strict reader of one JSON value (RFC 8259: objects, arrays, strings with escapes, numbers, true, false, null),
  * for tests that parse what {@code stat --format json} prints. Objects become maps, arrays lists, numbers doubles.
  */
-final class MiniJson {
+public final class MiniJson {
     private final String text;
     private int at;
 
@@ -17,7 +17,7 @@ final class MiniJson {
         this.text = text;
     }
 
-    static Object parse(String text) {
+    public static Object parse(String text) {
         MiniJson json = new MiniJson(text);
         Object value = json.value();
         json.space();

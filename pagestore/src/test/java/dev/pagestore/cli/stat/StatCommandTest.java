@@ -36,9 +36,11 @@ class StatCommandTest {
     void shouldPrintOneReportOfARunningManager() throws Exception {
         try (PageStoreManager manager = PageStoreManager.start(ManagerConfig.defaults(directory)
                 .withCapacityPages(1024).withCheckpointIntervalMillis(0));
-                PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+                PageStoreClient client = PageStoreClient.attach(directory,
+                        ClientOptions.defaults().withClientName("idle"))) {
             Thread writer = new Thread(() -> {
-                try (PageStoreClient c = PageStoreClient.attach(directory, ClientOptions.defaults())) {
+                try (PageStoreClient c = PageStoreClient.attach(directory,
+                        ClientOptions.defaults().withClientName("busy"))) {
                     byte[] page = new byte[c.pageSizeBytes()];
                     long end = System.nanoTime() + 1_500_000_000L;
                     for (long p = 0; System.nanoTime() < end; p = (p + 1) % 1024) {
@@ -50,7 +52,7 @@ class StatCommandTest {
                 }
             });
             writer.start();
-            int code = run("stat", "--dir", directory.toString(), "--interval", "500ms", "--count", "1");
+            int code = run("stat", "--dir", directory.toString(), "--interval", "500ms", "--count", "1", "--workers");
             writer.join();
             assertEquals(0, code, err.toString());
             String text = out.toString();
@@ -58,7 +60,8 @@ class StatCommandTest {
             assertTrue(text.contains("reactor 0"), text);
             assertTrue(text.matches("(?s).*workers 2 +WAL \\d+ fdatasyncs/s, mean batch [0-9.]+ records, per commit"
                     + " write \\d+ us \\+ fdatasync \\d+ us, segments zero-filled \\d+ recycled \\d+\n"
-                    + "checkpoints \\d+ \\(\\d+ in the interval\\), durable LSN \\d+\n"
+                    + "checkpoints \\d+ \\(\\d+ in the interval, last (none yet|\\d+s ago)\\), durable LSN \\d+,"
+                    + " \\d+ [KM]iB of log to replay, \\d+ spare segment\\(s\\)\n"
                     + "control  attaches \\d+/s, refused 0/s \\(0 since start\\)\n.*"), text);
             try (StatusView status = StatusView.observe(directory)) {
                 assertTrue(status.global(StatusRegionDescriptor.WAL_SYNC_NANOS) > 0, "the WAL's fdatasync time");
@@ -73,7 +76,13 @@ class StatCommandTest {
             String reactorLine = text.lines().filter(l -> l.startsWith("reactor 0")).findFirst().orElseThrow();
             String[] f = reactorLine.trim().split("\\s+");
             assertTrue(Double.parseDouble(f[3]) > 0, "writes/s in " + reactorLine);
-            assertTrue(f[5].startsWith("<"), "a p50 in " + reactorLine);
+            assertTrue(f[5].matches("[0-9.]+(ns|us|ms|s)"), "a p50 in " + reactorLine);
+            long pid = ProcessHandle.current().pid();
+            String busy = text.lines().filter(l -> l.matches(pid + " +busy .*")).findFirst().orElseThrow();
+            String[] w = busy.trim().split("\\s+");
+            assertTrue(Double.parseDouble(w[5]) > 0 && Double.parseDouble(w[7]) > 0, "writes/s and MB/s: " + busy);
+            String idle = text.lines().filter(l -> l.matches(pid + " +idle .*")).findFirst().orElseThrow();
+            assertEquals("0", idle.trim().split("\\s+")[5], "the idle worker wrote nothing: " + idle);
         }
     }
 

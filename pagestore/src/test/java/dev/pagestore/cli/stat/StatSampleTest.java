@@ -2,6 +2,7 @@ package dev.pagestore.cli.stat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.pagestore.status.LatencyBuckets;
 import dev.pagestore.status.StatusRegionDescriptor;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +18,7 @@ class StatSampleTest {
         reactor[StatSample.DOORBELLS_INDEX] = doorbells;
         int buckets = StatusRegionDescriptor.HISTOGRAM_BUCKETS;
         return new StatSample(nanos, 1, 1, 4096, 64, new long[][] {reactor}, new long[1][buckets],
-                new long[1][buckets], new long[StatSample.GLOBAL_FIELDS.length]);
+                new long[1][buckets], new long[StatSample.GLOBAL_FIELDS.length], java.util.List.of());
     }
 
     @Test
@@ -41,13 +42,13 @@ class StatSampleTest {
     }
 
     @Test
-    void shouldGiveTheUpperBoundOfTheBucketHoldingAQuantile() {
+    void shouldGiveTheMiddleOfTheBucketHoldingAQuantile() {
         long[] histogram = new long[StatusRegionDescriptor.HISTOGRAM_BUCKETS];
-        histogram[10] = 99;  // latencies in [1024, 2048) ns
-        histogram[20] = 1;
-        assertEquals(2048, StatSample.quantileNanos(histogram, 0.50));
-        assertEquals(2048, StatSample.quantileNanos(histogram, 0.99));
-        assertEquals(1L << 21, StatSample.quantileNanos(histogram, 0.999));
+        histogram[LatencyBuckets.indexOf(1_000)] = 99;
+        histogram[LatencyBuckets.indexOf(5_000_000)] = 1;
+        assertEquals(1_000, StatSample.quantileNanos(histogram, 0.50), 1_000 / 64.0);
+        assertEquals(1_000, StatSample.quantileNanos(histogram, 0.99), 1_000 / 64.0);
+        assertEquals(5_000_000, StatSample.quantileNanos(histogram, 0.999), 5_000_000 / 64.0);
         assertEquals(-1, StatSample.quantileNanos(new long[StatusRegionDescriptor.HISTOGRAM_BUCKETS], 0.5));
     }
 }
