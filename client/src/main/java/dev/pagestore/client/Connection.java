@@ -2,6 +2,7 @@ package dev.pagestore.client;
 
 import dev.pagestore.ipc.channel.Channel;
 import dev.pagestore.ipc.channel.ChannelParameters;
+import dev.pagestore.ipc.control.ManagerWatch;
 import dev.pagestore.ipc.control.AttachRequest;
 import dev.pagestore.ipc.control.ControlClient;
 import dev.pagestore.ipc.control.ManagerGoneEvent;
@@ -47,6 +48,8 @@ final class Connection {
 
     final ControlClient control;
     final Channel channel;
+    /** What the worker reports of itself through this channel (a page cache's figures). */
+    final ReportedFigures reported;
     final StatusView status;
     final int capacity;
     final int pageSizeBytes;
@@ -63,6 +66,7 @@ final class Connection {
         this.control = control;
         this.channel = channel;
         this.status = status;
+        this.reported = new ReportedFigures(channel.segment());
         ChannelParameters parameters = channel.parameters();
         // Unanswered requests never exceed either ring's capacity (see claim), and a data request's slot is its
         // pending entry's index: the smallest of the three bounds them all.
@@ -118,6 +122,7 @@ final class Connection {
                 connection.goneDetail = "the manager went away during attach";
             }
             connection.completions.start();
+            ManagerWatch.get().add(connection.reported);
             success = true;
             return connection;
         } finally {
@@ -355,6 +360,7 @@ final class Connection {
             // the manager may be gone already; the socket close below is the goodbye then
         }
         control.close();
+        ManagerWatch.get().remove(reported);  // before the unmap: the watch no longer writes the figures
         try {
             if (ringQuiet) {
                 channel.close();

@@ -4,7 +4,7 @@ package dev.pagestore.status;
  * The buckets of the status region's latency histograms: log-linear, as HdrHistogram lays them out. Values below
  * {@link #LINEAR_LIMIT} nanoseconds have a bucket each; above, every power of two is split into {@link #SUB_BUCKETS}
  * equal buckets, so a bucket is at most 1/32 of its lower bound wide and its midpoint is within 1/64 (1.6%) of any
- * value in it. Latencies of {@code 2^}{@link #TOP_BIT}{@code +1} ns (about 550 s) and more share the last bucket.
+ * value in it. Latencies of 2^39 ns (about 550 s: {@link #TOP_BIT} + 1) and more share the last bucket.
  *
  * <pre>
  *  index i           values

@@ -1,5 +1,6 @@
 package dev.pagestore.status;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -154,12 +155,12 @@ public final class StatusView implements PageVersions, AutoCloseable {
         return OrderedAccess.getLongAcquire(segment, StatusRegionDescriptor.channelRowOffset(row) + field);
     }
 
-    /** The client name in channel row {@code row}: its bytes up to the first zero, anything but printable ASCII as ?. */
+    /** The client name in channel row {@code row}: its bytes up to the first zero, all but printable ASCII as ?. */
     public String channelRowName(int row) {
         long base = StatusRegionDescriptor.channelRowOffset(row) + StatusRegionDescriptor.ROW_CLIENT_NAME;
         StringBuilder name = new StringBuilder(StatusRegionDescriptor.ROW_CLIENT_NAME_BYTES);
         for (int i = 0; i < StatusRegionDescriptor.ROW_CLIENT_NAME_BYTES; i++) {
-            byte b = segment.get(java.lang.foreign.ValueLayout.JAVA_BYTE, base + i);
+            byte b = segment.get(JAVA_BYTE, base + i);
             if (b == 0) {
                 break;
             }

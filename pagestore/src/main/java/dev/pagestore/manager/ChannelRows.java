@@ -5,6 +5,7 @@ import static dev.pagestore.status.StatusRegionDescriptor.*;
 import dev.pagestore.ipc.channel.ChannelDescriptor;
 import dev.pagestore.ipc.memory.OrderedAccess;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -24,13 +25,26 @@ import java.util.Set;
  * <p>Thread safety: the housekeeping thread only.
  */
 final class ChannelRows {
-    private static final long[][] COUNTED = {
-            {ChannelCounters.READS, ROW_READ_REQUESTS}, {ChannelCounters.WRITES, ROW_WRITE_REQUESTS},
-            {ChannelCounters.PAGES_READ, ROW_PAGES_READ}, {ChannelCounters.PAGES_WRITTEN, ROW_PAGES_WRITTEN},
-            {ChannelCounters.TIMEOUTS, ROW_TIMEOUTS}, {ChannelCounters.INVALID, ROW_INVALID_REQUESTS},
-            {ChannelCounters.IO_ERRORS, ROW_IO_ERRORS}, {ChannelCounters.NO_SPACE, ROW_NO_SPACE_ERRORS},
-            {ChannelCounters.SHUTTING_DOWN, ROW_SHUTTING_DOWN}};
+    /** A reactor's count of a channel and the row field it goes to. */
+    private record Copied(int counter, long field) {
+    }
+
+    private static final Copied[] COUNTED = {
+            new Copied(ChannelCounters.READS, ROW_READ_REQUESTS),
+            new Copied(ChannelCounters.WRITES, ROW_WRITE_REQUESTS),
+            new Copied(ChannelCounters.PAGES_READ, ROW_PAGES_READ),
+            new Copied(ChannelCounters.PAGES_WRITTEN, ROW_PAGES_WRITTEN),
+            new Copied(ChannelCounters.TIMEOUTS, ROW_TIMEOUTS),
+            new Copied(ChannelCounters.INVALID, ROW_INVALID_REQUESTS),
+            new Copied(ChannelCounters.IO_ERRORS, ROW_IO_ERRORS),
+            new Copied(ChannelCounters.NO_SPACE, ROW_NO_SPACE_ERRORS),
+            new Copied(ChannelCounters.SHUTTING_DOWN, ROW_SHUTTING_DOWN)};
+    /** The row fields of the worker's figures, in the order of its channel's words. */
     private static final long[] REPORTED = {ROW_CACHE_HITS, ROW_CACHE_MISSES, ROW_CACHE_EVICTIONS};
+
+    static {
+        assert REPORTED.length == ChannelDescriptor.WORKER_FIGURE_COUNT : "a row field for every worker figure";
+    }
 
     private final StatusRegion status;
     private final Map<ChannelSession, Integer> rows = new IdentityHashMap<>();
@@ -46,7 +60,7 @@ final class ChannelRows {
     void publish(Collection<ChannelSession> attached) {
         Set<ChannelSession> live = Collections.newSetFromMap(new IdentityHashMap<>());
         live.addAll(attached);
-        java.util.Arrays.fill(freedNow, false);
+        Arrays.fill(freedNow, false);
         for (Iterator<Map.Entry<ChannelSession, Integer>> i = rows.entrySet().iterator(); i.hasNext(); ) {
             Map.Entry<ChannelSession, Integer> entry = i.next();
             if (!live.contains(entry.getKey())) {
@@ -74,11 +88,6 @@ final class ChannelRows {
         }
     }
 
-    /** Rows in use now. */
-    int size() {
-        return rows.size();
-    }
-
     private int freeRow() {
         for (int row = 0; row < CHANNEL_ROWS_MAX; row++) {
             if (!taken[row] && !freedNow[row]) {
@@ -90,8 +99,8 @@ final class ChannelRows {
 
     private void refresh(ChannelSession session, int row) {
         ChannelCounters counters = session.counters;
-        for (long[] field : COUNTED) {
-            status.setRow(row, field[1], counters.get((int) field[0]));
+        for (Copied copied : COUNTED) {
+            status.setRow(row, copied.field(), counters.get(copied.counter()));
         }
         status.setRow(row, ROW_IN_FLIGHT, counters.inFlight());
         try {

@@ -11,12 +11,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The manager's periodic jobs on one daemon thread, each in a {@link HousekeepingTask} (an exception would otherwise
- * cancel it for good, the directory watch too): the status region's figures every 100 ms; every second, whether the
- * directory is still the manager's ({@link DirectoryOwnership#lostReason}: a directory deleted, moved or replaced
- * stops the manager as a {@link DataDirectoryLostException}) and, while the WAL has no space for its next segment, a
- * checkpoint, which hands back every segment before the redo point for recycling (no new space needed); and the
- * periodic checkpoint when {@link ManagerConfig#checkpointIntervalMillis} asks for one.
+ * The manager's periodic jobs, each in a {@link HousekeepingTask} (an exception would otherwise cancel it for good,
+ * the directory watch too): on a daemon thread of its own, the status region's figures every 100 ms, so that they
+ * stay live while a checkpoint waits for data-file writes (which is when an operator looks); on another, every
+ * second, whether the directory is still the manager's ({@link DirectoryOwnership#lostReason}: a directory deleted,
+ * moved or replaced stops the manager as a {@link DataDirectoryLostException}) and, while the WAL has no space for
+ * its next segment, a checkpoint, which hands back every segment before the redo point for recycling (no new space
+ * needed); and the periodic checkpoint when {@link ManagerConfig#checkpointIntervalMillis} asks for one.
  *
  * <p>Thread safety: {@link #start} once, {@link #close} from any thread.
  */
@@ -37,6 +38,11 @@ final class Housekeeping implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    private final ScheduledExecutorService statusExecutor = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "pagestore-status");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     /**
      * @param accepting whether the manager still takes requests (no out-of-space checkpoint once it drains)
@@ -53,7 +59,7 @@ final class Housekeeping implements AutoCloseable {
 
     /** Schedules every job; {@code publisher} is the status region's. */
     void start(StatusPublisher publisher, long checkpointIntervalMillis) {
-        executor.scheduleWithFixedDelay(new HousekeepingTask("publishing the status region", publisher),
+        statusExecutor.scheduleWithFixedDelay(new HousekeepingTask("publishing the status region", publisher),
                 STATUS_PUBLISH_MILLIS, STATUS_PUBLISH_MILLIS, TimeUnit.MILLISECONDS);
         executor.scheduleWithFixedDelay(new HousekeepingTask("checking that the directory is still this"
                 + " manager's", this::checkEverySecond), OWNERSHIP_CHECK_MILLIS, OWNERSHIP_CHECK_MILLIS,
@@ -89,8 +95,10 @@ final class Housekeeping implements AutoCloseable {
      */
     @Override
     public void close() {
+        statusExecutor.shutdown();  // a publish is short: the region may be unmapped once it is done
         executor.shutdown();
         try {
+            statusExecutor.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
             if (!executor.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 LOG.warn("housekeeping still running {} s after the stop began; interrupting it", CLOSE_WAIT_SECONDS);
                 executor.shutdownNow();
@@ -106,6 +114,7 @@ final class Housekeeping implements AutoCloseable {
      * writes, which never end, and no shutdown checkpoint follows.
      */
     void stopNow() {
+        statusExecutor.shutdownNow();
         executor.shutdownNow();
     }
 }

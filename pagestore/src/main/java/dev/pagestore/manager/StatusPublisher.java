@@ -40,6 +40,7 @@ final class StatusPublisher implements Runnable {
     @Override
     public void run() {
         try {
+            rows.publish(attachments.sessions());
             WalMetrics metrics = wal.metrics();
             status.setGlobal(StatusRegionDescriptor.ATTACHED_WORKERS, attachments.attachedWorkers());
             status.setGlobal(StatusRegionDescriptor.WAL_DATASYNCS, metrics.datasyncs());
@@ -59,7 +60,6 @@ final class StatusPublisher implements Runnable {
             status.setGlobal(StatusRegionDescriptor.REDO_LSN, wal.redoLsn());
             status.setGlobal(StatusRegionDescriptor.WAL_SPARE_SEGMENTS, wal.spareSegmentCount());
             status.setGlobal(StatusRegionDescriptor.LAST_CHECKPOINT_MILLIS, checkpoints.lastMillis());
-            rows.publish(attachments.sessions());
         } catch (RuntimeException e) {
             LOG.warn("publishing status: {}", e.toString());
         }

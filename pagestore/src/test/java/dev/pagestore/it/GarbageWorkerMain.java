@@ -26,7 +26,8 @@ import java.util.SplittableRandom;
  * reused ids, past deadlines, broken batches). Writes that happen to be valid only ever name pages at or above
  * WRITE_FIRST_PAGE (the fuzzer's own range) or beyond the store. It ends with a FLUSH (which closes any open batch)
  * and waits until every request has its final completion, then prints
- * {@code DONE sent=N finals=F invalid=I ok=O}; anything unexpected prints {@code FAIL ...} and exits 1.
+ * {@code DONE sent=N finals=F invalid=I ok=O}; anything unexpected prints {@code FAIL ...} and exits 1. With a
+ * seventh argument {@code linger} it stays attached after DONE until a line arrives on standard input.
  */
 public final class GarbageWorkerMain {
     public static void main(String[] args) throws Exception {
@@ -134,6 +135,9 @@ public final class GarbageWorkerMain {
             }
             System.out.println("DONE sent=" + sent + " finals=" + finals + " invalid=" + invalid + " ok=" + ok);
             System.out.flush();
+            if (args.length > 6 && args[6].equals("linger")) {
+                new java.io.BufferedReader(new java.io.InputStreamReader(System.in)).readLine();
+            }
         }
         control.close();
     }

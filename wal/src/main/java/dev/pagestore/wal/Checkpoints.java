@@ -23,6 +23,8 @@ final class Checkpoints {
     private final ReentrantLock lock = new ReentrantLock();
     private long oldestLiveSegment; // guarded by lock
     private WalFailedException controlFileFailure; // guarded by lock
+    /** The control file's redo point, for readers that must not wait for a checkpoint under way (status). */
+    private volatile long recordedRedoLsn;
 
     Checkpoints(LogDirectory directory, WalConfig config, ControlFile controlFile, SegmentFiles segments,
                 WalWriter writer, Sequence durableLsn, long oldestLiveSegment, BooleanSupplier closed) {
@@ -34,6 +36,7 @@ final class Checkpoints {
         this.durableLsn = durableLsn;
         this.oldestLiveSegment = oldestLiveSegment;
         this.closed = closed;
+        this.recordedRedoLsn = controlFile.current().redoLsn();
     }
 
     /** As {@link WriteAheadLog#checkpoint}. */
@@ -71,6 +74,7 @@ final class Checkpoints {
                         + "are refused until the log is recovered: " + e, e);
                 throw controlFileFailure;
             }
+            recordedRedoLsn = redoLsn;
             long redoSegment = redoLsn / config.segmentSizeBytes();
             for (long number = oldestLiveSegment; number < redoSegment; number++) {
                 segments.offerSpare(number);
@@ -87,14 +91,9 @@ final class Checkpoints {
         }
     }
 
-    /** The redo point in the control file. */
+    /** The redo point in the control file; never waits for a checkpoint under way. */
     long redoLsn() {
-        lock.lock();
-        try {
-            return controlFile.current().redoLsn();
-        } finally {
-            lock.unlock();
-        }
+        return recordedRedoLsn;
     }
 
     /** Closes the control file, after any checkpoint under way. */

@@ -158,6 +158,9 @@ public final class ChannelDescriptor {
         LIFELINE_OFFSET = offset;
         offset += 64;  // a 16-byte robust futex entry on a cache line of its own
         assert dev.pagestore.ipc.linux.RobustFutexList.ENTRY_BYTES <= 64;
+        assert WORKER_FIGURES >= LIFELINE_OFFSET + RingDescriptor.SEPARATION_BYTES
+                && WORKER_FIGURES % 64 == 0 && WORKER_FIGURES + WORKER_FIGURE_COUNT * 8L <= HEADER_SIZE_BYTES
+                : "the worker's figures sit on a line of their own, past the lifeline's pair of lines";
 
         assert offset <= HEADER_SIZE_BYTES;
         assert TOTAL_SIZE_OFFSET == 64 && CREATOR_START_TIME_OFFSET == 80 && ATTACHER_PID_OFFSET == 128

@@ -94,20 +94,21 @@ final class StatJson {
     private static void workers(StringBuilder json, StatSample before, StatSample now, double seconds) {
         boolean first = true;
         for (StatSample.Worker w : now.workers()) {
-            StatSample.Worker b = now.before(before, w);
-            long[] then = b == null ? new long[w.values().length] : b.values();
+            StatSample.Worker b = StatSample.before(before, w);
             long[] v = w.values();
             long page = now.pageSizeBytes();
+            double perSecond = b == null ? Double.NaN : 1 / seconds;  // NaN prints null: rates unknown
+            long[] then = b == null ? v : b.values();
             json.append(first ? "{" : ",{").append("\"attachId\":").append(w.attachId())
                     .append(",\"pid\":").append(w.pid())
                     .append(",\"name\":").append(string(w.name()))
                     .append(",\"reactor\":").append(w.reactor())
-                    .append(",\"readsPerSecond\":").append(number((v[W_READS] - then[W_READS]) / seconds))
-                    .append(",\"writesPerSecond\":").append(number((v[W_WRITES] - then[W_WRITES]) / seconds))
+                    .append(",\"readsPerSecond\":").append(number((v[W_READS] - then[W_READS]) * perSecond))
+                    .append(",\"writesPerSecond\":").append(number((v[W_WRITES] - then[W_WRITES]) * perSecond))
                     .append(",\"readBytesPerSecond\":")
-                    .append(number((v[W_PAGES_READ] - then[W_PAGES_READ]) * page / seconds))
+                    .append(number((v[W_PAGES_READ] - then[W_PAGES_READ]) * page * perSecond))
                     .append(",\"writeBytesPerSecond\":")
-                    .append(number((v[W_PAGES_WRITTEN] - then[W_PAGES_WRITTEN]) * page / seconds))
+                    .append(number((v[W_PAGES_WRITTEN] - then[W_PAGES_WRITTEN]) * page * perSecond))
                     .append(",\"reads\":").append(v[W_READS])
                     .append(",\"writes\":").append(v[W_WRITES])
                     .append(",\"bytesRead\":").append(v[W_PAGES_READ] * page)

@@ -4,6 +4,7 @@ import static dev.pagestore.status.StatusRegionDescriptor.*;
 
 import dev.pagestore.status.LatencyBuckets;
 import dev.pagestore.status.StatusView;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -92,6 +93,9 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
 
     /** Reads every counter of {@code status} now. */
     public static StatSample of(StatusView status) {
+        // The rows first: the reactor counts a request in its block before the channel's counters, so rows read
+        // before the blocks never exceed them.
+        List<Worker> workers = workers(status);
         int r = status.reactorCount();
         long[][] reactors = new long[r][REACTOR_FIELDS.length];
         long[][] reads = new long[r][HISTOGRAM_BUCKETS];
@@ -110,7 +114,7 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
             global[f] = status.global(GLOBAL_FIELDS[f]);
         }
         return new StatSample(System.nanoTime(), status.managerPid(), status.epoch(), status.pageSizeBytes(),
-                status.capacityPages(), reactors, reads, writes, global, workers(status));
+                status.capacityPages(), reactors, reads, writes, global, workers);
     }
 
     /**
@@ -131,6 +135,10 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
             for (int f = 0; f < WORKER_FIELDS.length; f++) {
                 values[f] = status.channelRow(row, WORKER_FIELDS[f]);
             }
+            for (int f = W_CACHE_HITS; f <= W_CACHE_EVICTIONS; f++) {
+                values[f] = Math.max(0, values[f]);  // the worker's word: a negative count means nothing
+            }
+            VarHandle.loadLoadFence();  // the name's plain loads too, before the id is read again
             if (status.channelRow(row, ROW_ATTACH_ID) == id) {
                 workers.add(new Worker(id, pid, reactor, name, values));
             }
@@ -138,14 +146,21 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
         return workers;
     }
 
-    /** The same channel's row in {@code before}, or null when it attached since. */
-    Worker before(StatSample before, Worker now) {
+    /**
+     * The same channel's row in {@code before}; zeros when it attached since; null when it is not there but
+     * {@code before} had every row taken (the channel may have had none then: its rates over the interval are
+     * unknown).
+     */
+    static Worker before(StatSample before, Worker now) {
         for (Worker w : before.workers) {
             if (w.attachId == now.attachId) {
                 return w;
             }
         }
-        return null;
+        if (before.workers.size() >= CHANNEL_ROWS_MAX) {
+            return null;
+        }
+        return new Worker(now.attachId, now.pid, now.reactor, now.name, new long[now.values.length]);
     }
 
     int reactorCount() {

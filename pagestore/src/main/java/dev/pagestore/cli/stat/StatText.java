@@ -2,9 +2,11 @@ package dev.pagestore.cli.stat;
 
 import static dev.pagestore.cli.stat.StatSample.*;
 
+import dev.pagestore.status.StatusRegionDescriptor;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalTime;
+import java.util.Locale;
 import java.time.format.DateTimeFormatter;
 
 /**
@@ -83,28 +85,45 @@ final class StatText {
      */
     static void workers(PrintWriter out, StatSample before, StatSample now, long attachedWorkers) {
         double seconds = (now.nanos() - before.nanos()) / 1e9;
-        out.printf("%-8s %-24s %7s %3s %8s %8s %9s %9s %6s %7s %7s %6s %7s %9s%n", "pid", "worker", "attach", "r",
+        out.printf("%-8s %-24s %7s %3s %8s %8s %9s %10s %6s %7s %7s %6s %6s %9s%n", "pid", "worker", "attach", "r",
                 "reads/s", "writes/s", "read MB/s", "write MB/s", "queue", "timeout", "invalid", "errors", "cache",
                 "evicted");
         for (StatSample.Worker w : now.workers()) {
-            StatSample.Worker b = now.before(before, w);
-            long[] then = b == null ? new long[w.values().length] : b.values();
+            StatSample.Worker b = StatSample.before(before, w);
             long[] v = w.values();
-            double pageMb = now.pageSizeBytes() / 1e6 / seconds;
-            long lookups = v[W_CACHE_HITS] + v[W_CACHE_MISSES];
-            out.printf("%-8d %-24s %7d %3d %8.0f %8.0f %9.1f %9.1f %6d %7d %7d %6d %7s %9d%n", w.pid(),
-                    cut(w.name(), 24), w.attachId(), w.reactor(), (v[W_READS] - then[W_READS]) / seconds,
-                    (v[W_WRITES] - then[W_WRITES]) / seconds, (v[W_PAGES_READ] - then[W_PAGES_READ]) * pageMb,
-                    (v[W_PAGES_WRITTEN] - then[W_PAGES_WRITTEN]) * pageMb, v[W_IN_FLIGHT], v[W_TIMEOUTS],
-                    v[W_INVALID], v[W_IO_ERRORS] + v[W_NO_SPACE] + v[W_SHUTTING_DOWN],
-                    lookups == 0 ? "-" : String.format("%.0f%%", 100.0 * v[W_CACHE_HITS] / lookups),
-                    v[W_CACHE_EVICTIONS]);
+            double perSecond = b == null ? Double.NaN : 1 / seconds;  // NaN: a rate not known, printed "-"
+            long[] then = b == null ? v : b.values();
+            double pageMb = now.pageSizeBytes() / 1e6;
+            out.printf(Locale.ROOT, "%-8d %-24s %7d %3d %8s %8s %9s %10s %6d %7d %7d %6d %6s %9d%n", w.pid(),
+                    cut(w.name(), 24), w.attachId(), w.reactor(),
+                    rate("%.0f", (v[W_READS] - then[W_READS]) * perSecond),
+                    rate("%.0f", (v[W_WRITES] - then[W_WRITES]) * perSecond),
+                    rate("%.1f", (v[W_PAGES_READ] - then[W_PAGES_READ]) * pageMb * perSecond),
+                    rate("%.1f", (v[W_PAGES_WRITTEN] - then[W_PAGES_WRITTEN]) * pageMb * perSecond),
+                    v[W_IN_FLIGHT], v[W_TIMEOUTS], v[W_INVALID], v[W_IO_ERRORS] + v[W_NO_SPACE] + v[W_SHUTTING_DOWN],
+                    hitRate(v[W_CACHE_HITS], v[W_CACHE_MISSES]), v[W_CACHE_EVICTIONS]);
         }
-        if (attachedWorkers > now.workers().size()) {
+        if (now.workers().size() >= StatusRegionDescriptor.CHANNEL_ROWS_MAX && attachedWorkers > now.workers().size()) {
             out.printf("(%d more attached channel(s) have no row: the region holds %d)%n",
-                    attachedWorkers - now.workers().size(), dev.pagestore.status.StatusRegionDescriptor.CHANNEL_ROWS_MAX);
+                    attachedWorkers - now.workers().size(), StatusRegionDescriptor.CHANNEL_ROWS_MAX);
         }
         out.flush();
+    }
+
+    private static String rate(String format, double value) {
+        return Double.isFinite(value) ? String.format(Locale.ROOT, format, value) : "-";
+    }
+
+    /** The worker's own figures as a hit rate: "-" without lookups, "?" when they do not add up. */
+    private static String hitRate(long hits, long misses) {
+        long lookups = hits + misses;
+        if (lookups == 0) {
+            return "-";
+        }
+        if (lookups < 0 || hits > lookups) {
+            return "?";
+        }
+        return String.format(Locale.ROOT, "%.0f%%", 100.0 * hits / lookups);
     }
 
     private static String cut(String text, int width) {
@@ -140,7 +159,7 @@ final class StatText {
         } else {
             value /= 1e9;
         }
-        return String.format(value < 10 ? "%.2f%s" : value < 100 ? "%.1f%s" : "%.0f%s", value, unit);
+        return String.format(Locale.ROOT, value < 10 ? "%.2f%s" : value < 100 ? "%.1f%s" : "%.0f%s", value, unit);
     }
 
     private static String age(long millis) {
