@@ -3,12 +3,14 @@
 
 Usage: bench/plot-stat.py OUTDIR CAPTURE.jsonl
 
-CAPTURE is what `bin/pagestore stat --dir DIR --format json > CAPTURE.jsonl` printed: one object per interval. Two
-charts land in OUTDIR (made if missing):
+CAPTURE is what `bin/pagestore stat --dir DIR --format json > CAPTURE.jsonl` printed (or the `logs/stat.jsonl` of
+`pagestore demo`): one object per interval. The charts land in OUTDIR (made if missing):
 
   stat-throughput.svg   reads and writes per second (all reactors) against the seconds since the first report
-  stat-latency.svg      p50, p99 and p99.9 (each the highest over the reactors; upper bounds of log2 buckets)
-                        against time
+  stat-latency.svg      p50, p99 and p99.9 of all requests, and the p99 of reads and of writes apart (each the
+                        highest over the reactors, within 1.6% of the exact quantile) against time
+  stat-workers.svg      requests per second of each worker channel (the eight busiest), when the capture has
+                        workers (a manager built before per-worker rows has none: no chart, a note)
 
 A manager restart (a new epoch; `stat` follows the next manager) is drawn as a gap: the lines break, and the legend
 notes each epoch's first second. Intervals without requests have no latency point, and the line breaks there.
@@ -50,7 +52,17 @@ def load(file):
                 "p50": micros(slowest(reactors, "p50Nanos")),
                 "p99": micros(slowest(reactors, "p99Nanos")),
                 "p999": micros(slowest(reactors, "p999Nanos")),
+                "readP99": micros(slowest(reactors, "readP99Nanos")),
+                "writeP99": micros(slowest(reactors, "writeP99Nanos")),
             })
+            for w in report.get("workers", []):
+                rate = None
+                if w.get("readsPerSecond") is not None and w.get("writesPerSecond") is not None:
+                    rate = float(w["readsPerSecond"]) + float(w["writesPerSecond"])
+                # By name and pid, not by attachment: a worker that re-attaches to the next manager keeps its line
+                key = f"worker {w['name']} {int(w['pid'])}"
+                reports[-1][key] = (reports[-1].get(key) or 0) + rate if rate is not None else reports[-1].get(key)
+                reports[-1].setdefault("workerNames", {})[key] = (w["name"], int(w["pid"]))
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise CaptureError(f"{file}:{number}: not a `pagestore stat --format json` object ({e})")
     if not reports:
@@ -82,10 +94,23 @@ def runs_of(points):
     return runs
 
 
+def busiest_workers(reports, most):
+    """[(label, key)] of the worker channels with the most requests over the capture, at most `most`."""
+    totals, names = {}, {}
+    for r in reports:
+        for key, name in r.get("workerNames", {}).items():
+            names[key] = name
+            totals[key] = totals.get(key, 0) + (r.get(key) or 0)
+    ranked = sorted(totals, key=lambda k: -totals[k])[:most]
+    shared = {names[k][0] for k in ranked if sum(names[j][0] == names[k][0] for j in ranked) > 1}
+    # the name alone where it names one worker (the legend is narrow), with the pid where two share it
+    return [(names[k][0] if names[k][0] not in shared else f"{names[k][0]} ({names[k][1]})", k) for k in ranked]
+
+
 def chart(title, reports, series, y_label, log):
     start = reports[0]["time"]
     xs = [(r["time"] - start).total_seconds() for r in reports]
-    values = [r[key] for _, key in series for r in reports if r[key] is not None]
+    values = [r.get(key) for _, key in series for r in reports if r.get(key) is not None]
     if not values:
         return None
     epochs = sorted({r["epoch"] for r in reports})
@@ -96,7 +121,7 @@ def chart(title, reports, series, y_label, log):
                         "seconds since the first report", y_label)
     for i, (name, key) in enumerate(series):
         colour = plot.SERIES_COLOURS[i % len(plot.SERIES_COLOURS)]
-        for run in runs_of([(x, r[key], r["epoch"]) for x, r in zip(xs, reports)]):
+        for run in runs_of([(x, r.get(key), r["epoch"]) for x, r in zip(xs, reports)]):
             figure.line(run, colour, None, "circle")
         figure.legend(name, colour, None, "circle")
     previous = None
@@ -126,8 +151,11 @@ def main(argv):
     charts = {
         "throughput": chart("Requests per second", reports, [("reads/s", "reads"), ("writes/s", "writes")],
                             ("requests per second", None), log=False),
-        "latency": chart("Latency", reports, [("p50", "p50"), ("p99", "p99"), ("p99.9", "p999")],
-                         ("upper bound of the bucket", "µs"), log=True),
+        "latency": chart("Latency", reports, [("p50", "p50"), ("p99", "p99"), ("p99.9", "p999"),
+                                              ("read p99", "readP99"), ("write p99", "writeP99")],
+                         ("latency", "µs"), log=True),
+        "workers": chart("Requests per second by worker channel", reports, busiest_workers(reports, 8),
+                         ("requests per second", None), log=False),
     }
     for kind, figure in charts.items():
         if figure is None:

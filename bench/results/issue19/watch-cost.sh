@@ -28,7 +28,8 @@ for p in $(seq 1 "$passes"); do
     fi
     wait "$bench"
     if [[ $mode == watched ]]; then
-      pkill -INT -f "stat --dir $scratch/store" 2>/dev/null  # the JVM under time(1), which ignores SIGINT
+      # SIGTERM: an asynchronous command of a script starts with SIGINT ignored, and the JVM keeps it so
+      pkill -TERM -f "PageStoreCli stat --dir $scratch/store" 2>/dev/null  # the JVM, not time(1)
       wait "$stat" 2>/dev/null
     fi
     echo "$mode pass $p: $(grep -E '^throughput|manager  ' "$out/$mode-$p.txt" | tr -s ' ' | tr '\n' ' ')"

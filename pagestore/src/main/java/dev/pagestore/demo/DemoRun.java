@@ -56,6 +56,7 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
         out.flush();
         List<ChildProcess> children = new ArrayList<>();
         ChildProcess manager = null;
+        StatCapture capture = new StatCapture(logs.resolve(StatCapture.FILE));
         try {
             long t0 = System.nanoTime();
             // Worker JVMs start while the manager starts (2 cores: JVM start-up is most of the wait), and attach
@@ -77,6 +78,7 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
                 return 1;
             }
             out.printf("  manager pid %d ready in %d ms%n", manager.pid(), (System.nanoTime() - t0) / 1_000_000);
+            capture.start(dir);
             for (ChildProcess worker : workerProcesses) {
                 if (worker.awaitLineStartingWith("STARTED", START_TIMEOUT_MILLIS) == null) {
                     out.println("FAIL: " + worker.name() + " did not start; see " + logs);
@@ -103,8 +105,9 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
             if (code != 0) {
                 return code;
             }
-            return finish(out, dir, loop, manager);
+            return finish(out, dir, loop, manager, capture);
         } finally {
+            capture.stop();
             if (manager != null) {
                 manager.destroy();
             }
@@ -258,7 +261,7 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
         return m;
     }
 
-    private int finish(PrintWriter out, Path dir, Loop loop, ChildProcess manager)
+    private int finish(PrintWriter out, Path dir, Loop loop, ChildProcess manager, StatCapture capture)
             throws IOException, InterruptedException {
         if (loop.failure != null) {
             out.println("FAIL: " + loop.failure);
@@ -266,6 +269,7 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
         }
         WalFigures wal = loop.walBeforeKill.plus(WalFigures.read(dir));
         AckedWritesCheck verification = AckedWritesCheck.run(dir, pages, workers, loop.results);
+        long reports = capture.stop();
         int managerExit = manager.terminate(30_000);
 
         long ops = 0;
@@ -316,6 +320,8 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
                     loop.restartReadyMillis,
                     loop.recoveryNanosInManager / 1e6, loop.recoveredPages, outageMillis, retried);
         }
+        out.printf("  status capture  %s: %d reports of 'pagestore stat --format json' across both managers (charts:"
+                + " bench/plot-stat.py OUTDIR %s)%n", capture.file(), reports, capture.file());
         out.printf("  verification    %,d pages read from a fresh client: %,d with acknowledged writes, all holding"
                 + " the last acknowledged write: %s%n", pages, verification.pagesWithAcks(),
                 verification.failures().isEmpty() ? "yes" : "NO");

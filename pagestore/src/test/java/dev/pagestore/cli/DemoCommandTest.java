@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -27,7 +28,7 @@ class DemoCommandTest {
     }
 
     @Test
-    void shouldLoseNoAcknowledgedWriteAcrossAManagerKillAndReport() {
+    void shouldLoseNoAcknowledgedWriteAcrossAManagerKillAndReport() throws Exception {
         Path data = directory.resolve("data");
         long start = System.nanoTime();
         int code = run("demo", "--dir", data.toString(), "--seconds", "6", "--pages", "1024");
@@ -42,6 +43,13 @@ class DemoCommandTest {
         assertTrue(text.matches("(?s).*hit rate [0-9.]+% \\([1-9].*"), "some cache hits: " + text);
         assertTrue(text.matches("(?s).*per commit write [0-9]+ us \\+ fdatasync [0-9]+ us.*"),
                 "the WAL's time in write and fdatasync: " + text);
+        // The run's stat capture follows the restarted manager: both epochs are in it, with the workers' rows.
+        List<String> capture = Files.readAllLines(data.resolve("logs").resolve("stat.jsonl"));
+        assertTrue(text.contains("status capture  " + data.resolve("logs").resolve("stat.jsonl") + ": "
+                + capture.size() + " reports"), text);
+        assertTrue(capture.stream().anyMatch(l -> l.contains("\"epoch\":1,"))
+                && capture.stream().anyMatch(l -> l.contains("\"epoch\":2,")), "both managers: " + capture);
+        assertTrue(capture.stream().anyMatch(l -> l.contains("\"name\":\"demo-worker-")), "workers' rows: " + capture);
     }
 
     @Test

@@ -18,8 +18,9 @@ import org.w3c.dom.Document;
 
 /**
  * {@code bench/plot-stat.py}, the charts over time of a {@code pagestore stat --format json} capture: on a checked-in
- * capture of {@code pagestore demo} (its manager SIGKILLed and restarted half way, which stat followed), and on bad
- * input. Needs python3; skipped without it.
+ * capture of {@code pagestore demo} (its {@code logs/stat.jsonl}: the manager SIGKILLed and restarted half way, which
+ * stat followed, and the workers' rows), on a capture of a manager without rows, and on bad input. Needs python3;
+ * skipped without it.
  */
 class StatPlotScriptTest {
     @TempDir
@@ -44,9 +45,9 @@ class StatPlotScriptTest {
         Path out = directory.resolve("plots");
         List<String> result = run(out.toString(), capture.toString());
         assertEquals("0", result.get(0), result.toString());
-        assertEquals(List.of(out.resolve("stat-throughput.svg").toString(), out.resolve("stat-latency.svg").toString()),
-                result.get(1).lines().toList());
-        for (String chart : List.of("stat-throughput.svg", "stat-latency.svg")) {
+        List<String> charts = List.of("stat-throughput.svg", "stat-latency.svg", "stat-workers.svg");
+        assertEquals(charts.stream().map(c -> out.resolve(c).toString()).toList(), result.get(1).lines().toList());
+        for (String chart : charts) {
             DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
             factory.setNamespaceAware(true);
             factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
@@ -57,6 +58,18 @@ class StatPlotScriptTest {
             assertTrue(text.contains("epoch 2 from"), "the restart is noted in " + chart);
             assertTrue(svg.getElementsByTagName("polyline").getLength() >= 4, "a line per series and manager");
         }
+    }
+
+    @Test
+    void shouldLeaveOutTheWorkersChartWhenTheCaptureHasNoWorkers() throws Exception {
+        Path capture = directory.resolve("old.jsonl");
+        List<String> lines = Files.readAllLines(Path.of(getClass().getClassLoader()
+                .getResource("plot/stat-demo.jsonl").toURI()));
+        Files.write(capture, lines.stream().map(l -> l.replaceAll(",\"workers\":\\[.*\\]}$", "}")).toList());
+        List<String> result = run(directory.resolve("old").toString(), capture.toString());
+        assertEquals("0", result.get(0), result.toString());
+        assertEquals(2, result.get(1).lines().count(), result.toString());
+        assertTrue(result.get(2).contains("no figures for the workers chart"), result.toString());
     }
 
     @Test
