@@ -61,8 +61,11 @@ def load(file):
                     rate = float(w["readsPerSecond"]) + float(w["writesPerSecond"])
                 # By name and pid, not by attachment: a worker that re-attaches to the next manager keeps its line
                 key = f"worker {w['name']} {int(w['pid'])}"
-                reports[-1][key] = (reports[-1].get(key) or 0) + rate if rate is not None else reports[-1].get(key)
-                reports[-1].setdefault("workerNames", {})[key] = (w["name"], int(w["pid"]))
+                names = reports[-1].setdefault("workerNames", {})
+                # a worker's channels add up; one rate not known makes the sum not known
+                reports[-1][key] = None if rate is None or (key in names and reports[-1][key] is None) \
+                    else (reports[-1].get(key) or 0) + rate
+                names[key] = (w["name"], int(w["pid"]))
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise CaptureError(f"{file}:{number}: not a `pagestore stat --format json` object ({e})")
     if not reports:

@@ -28,7 +28,7 @@ import java.lang.foreign.MemorySegment;
  *      64    64  reserved
  *
  *  global counters, offset {@link #GLOBAL_OFFSET} (four cache lines, 32 x u64, each written by the manager's
- *  housekeeping or control thread with a release store)
+ *  status thread with a release store, the recovery figures once at start)
  *       +0  attachedWorkers   +8  walDatasyncs   +16 walBatches   +24 walRecords   +32 walBytes
  *      +40  recoveryNanos    +48 recoveredPages  +56 checkpoints  +64 durableLsn
  *      +72  walWriteNanos    +80 walSyncNanos    +88 walSegmentsZeroFilled  +96 walSegmentsRecycled
@@ -56,7 +56,7 @@ import java.lang.foreign.MemorySegment;
  *     +9216 write latency histogram, the same for write requests (a batch's latency counted once)
  *
  *  channel rows, offset {@link #CHANNELS_OFFSET} + i x {@link #CHANNEL_ROW_BYTES}, i &lt; {@link #CHANNEL_ROWS_MAX}:
- *  one per attached worker channel, written only by the manager's housekeeping thread every 100 ms from what the
+ *  one per attached worker channel, written only by the manager's status thread every 100 ms from what the
  *  channel's reactor counted (so up to 100 ms behind the reactor blocks)
  *       +0  attachId (0: a free row; cleared first and written last, release, so a reader that reads it before and
  *           after the other fields and sees the same non-zero value read one worker's row)

@@ -107,13 +107,13 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
             }
             return finish(out, dir, loop, manager, capture);
         } finally {
-            capture.stop();
             if (manager != null) {
                 manager.destroy();
             }
             for (ChildProcess child : children) {
                 child.destroy();
             }
+            capture.stop();  // after the processes: whatever it throws, none of them outlives the demo
         }
     }
 
@@ -321,7 +321,9 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
                     loop.recoveryNanosInManager / 1e6, loop.recoveredPages, outageMillis, retried);
         }
         out.printf("  status capture  %s: %d reports of 'pagestore stat --format json' across both managers (charts:"
-                + " bench/plot-stat.py OUTDIR %s)%n", capture.file(), reports, capture.file());
+                + " bench/plot-stat.py OUTDIR %s)%s%n", capture.file(), reports, capture.file(),
+                capture.exitCode() == 0 ? "" : "; stat ended with exit code " + capture.exitCode() + ", see "
+                        + capture.file().resolveSibling(StatCapture.ERRORS));
         out.printf("  verification    %,d pages read from a fresh client: %,d with acknowledged writes, all holding"
                 + " the last acknowledged write: %s%n", pages, verification.pagesWithAcks(),
                 verification.failures().isEmpty() ? "yes" : "NO");

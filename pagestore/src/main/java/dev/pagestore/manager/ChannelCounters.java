@@ -6,7 +6,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * What a channel's reactor counted of that channel's requests, for the channel's row in the status region: the
- * housekeeping thread copies these every 100 ms. The reactor is the one writer; its opaque stores cost what a plain
+ * status thread copies these every 100 ms. The reactor is the one writer; its opaque stores cost what a plain
  * store costs on x86 and let the reader see each word whole.
  *
  * <p>Thread safety: {@link #add} and {@link #answered} from the channel's reactor only; {@link #get} from any.

@@ -22,7 +22,7 @@ import java.util.Set;
  * <p>The worker's figures are read from the channel's worker-written words: any value is copied as it is, shown as
  * the worker's word, and never used for anything else.
  *
- * <p>Thread safety: the housekeeping thread only.
+ * <p>Thread safety: the status thread only ({@link StatusPublisher}).
  */
 final class ChannelRows {
     /** A reactor's count of a channel and the row field it goes to. */

@@ -116,5 +116,10 @@ final class Housekeeping implements AutoCloseable {
     void stopNow() {
         statusExecutor.shutdownNow();
         executor.shutdownNow();
+        try {
+            statusExecutor.awaitTermination(1, TimeUnit.SECONDS);  // a publish is short; the region goes next
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

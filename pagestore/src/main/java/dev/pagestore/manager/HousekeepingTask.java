@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * every job runs inside this: whatever it throws, {@code Error}s included, is logged (at most one line a minute per
  * job, which says how many were left out) and the job runs again at its next time.
  *
- * <p>Thread safety: run by the one housekeeping thread.
+ * <p>Thread safety: run by the thread of its executor ({@link Housekeeping}: the status thread or the housekeeping
+ * thread).
  */
 final class HousekeepingTask implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(HousekeepingTask.class);

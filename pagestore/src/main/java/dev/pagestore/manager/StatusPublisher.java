@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * into its row ({@link ChannelRows}), where {@code pagestore stat} and workers read them. The reactors publish their
  * own blocks themselves.
  *
- * <p>Thread safety: run by the one housekeeping thread.
+ * <p>Thread safety: run by the one status thread ({@link Housekeeping}), beside checkpoints: everything it reads of
+ * them is a volatile word.
  */
 final class StatusPublisher implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(StatusPublisher.class);
@@ -51,13 +52,14 @@ final class StatusPublisher implements Runnable {
             status.setGlobal(StatusRegionDescriptor.WAL_SYNC_NANOS, metrics.syncNanos());
             status.setGlobal(StatusRegionDescriptor.WAL_SEGMENTS_ZERO_FILLED, metrics.segmentsZeroFilled());
             status.setGlobal(StatusRegionDescriptor.WAL_SEGMENTS_RECYCLED, metrics.segmentsRecycled());
+            // The redo point first: it never passes the durable LSN, so read in this order they never look crossed.
+            status.setGlobal(StatusRegionDescriptor.REDO_LSN, wal.redoLsn());
             status.setGlobal(StatusRegionDescriptor.DURABLE_LSN, wal.durableLsn());
             status.setGlobal(StatusRegionDescriptor.CHECKPOINTS, checkpoints.count());
             status.setGlobal(StatusRegionDescriptor.UNWRITTEN_PAGES, unwritten.size());
             status.setGlobal(StatusRegionDescriptor.CONTROL_REFUSALS,
                     control.protocolErrorCount() + control.refusedPeerCount() + control.refusalCount());
             status.setGlobal(StatusRegionDescriptor.ATTACHES, control.attachCount());
-            status.setGlobal(StatusRegionDescriptor.REDO_LSN, wal.redoLsn());
             status.setGlobal(StatusRegionDescriptor.WAL_SPARE_SEGMENTS, wal.spareSegmentCount());
             status.setGlobal(StatusRegionDescriptor.LAST_CHECKPOINT_MILLIS, checkpoints.lastMillis());
         } catch (RuntimeException e) {

@@ -26,7 +26,7 @@ import java.lang.invoke.VarHandle;
  * nothing under {@code /dev/shm} to squat, open or truncate.
  *
  * <p>Thread safety: {@link #bumpVersion} from any thread; reactor counters from their reactor only; global counters
- * from one thread at a time (housekeeping or control).
+ * from one thread at a time (the status thread; the recovery figures at start); channel rows from the status thread.
  */
 public final class StatusRegion implements AutoCloseable {
     private static final VarHandle LONG_HANDLE = JAVA_LONG.varHandle();

@@ -73,6 +73,25 @@ class StatPlotScriptTest {
     }
 
     @Test
+    void shouldAddChannelsOfOneWorkerAndSkipRatesNotKnown() throws Exception {
+        Path capture = directory.resolve("two-channels.jsonl");
+        String line = "{\"time\":\"2026-12-04T00:00:0%dZ\",\"epoch\":1,\"reactors\":[{\"readsPerSecond\":10,"
+                + "\"writesPerSecond\":5,\"p50Nanos\":1000}],\"workers\":[{\"attachId\":1,\"pid\":7,\"name\":\"w\","
+                + "\"readsPerSecond\":%s,\"writesPerSecond\":%s},{\"attachId\":2,\"pid\":7,\"name\":\"w\","
+                + "\"readsPerSecond\":3,\"writesPerSecond\":4}]}";
+        Files.write(capture, List.of(String.format(line, 1, "null", "null"), String.format(line, 2, "1", "2")));
+        Path out = directory.resolve("two");
+        List<String> result = run(out.toString(), capture.toString());
+        assertEquals("0", result.get(0), result.toString());
+        String workers = Files.readString(out.resolve("stat-workers.svg"));
+        assertTrue(workers.contains(">w<"), "one line for both channels of one worker: " + workers);
+        // one point (the second report: 1 + 2 + 3 + 4 = 10 per second) and the legend's marker; the first report's
+        // sum is not known, since one of its channels has no rate
+        assertEquals(2, workers.split("<circle").length - 1, workers);
+        assertTrue(workers.contains(">10</text>"), "the axis reaches the sum: " + workers);
+    }
+
+    @Test
     void shouldRefuseWhatIsNotACapture() throws Exception {
         Path bad = directory.resolve("bad.jsonl");
         Files.writeString(bad, "{\"time\":\"2026-12-04T00:00:00Z\",\"epoch\":1}\n");

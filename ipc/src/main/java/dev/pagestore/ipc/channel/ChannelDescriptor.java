@@ -107,8 +107,8 @@ public final class ChannelDescriptor {
     public static final long LIFELINE_OFFSET;
     /**
      * Where the worker reports figures of its own for {@code pagestore stat}, on a cache line of their own: u64
-     * words the worker writes (atomically: any of its threads) and the manager's housekeeping thread copies into the
-     * status region. A page cache reports its hits, misses and evictions here ({@link #WORKER_FIGURE_COUNT} words).
+     * words the worker writes (its manager-watch thread, with release stores) and the manager's status thread copies
+     * into the status region. A page cache reports its hits, misses and evictions here ({@link #WORKER_FIGURE_COUNT} words).
      */
     public static final long WORKER_FIGURES = 640;
     public static final int WORKER_FIGURE_COUNT = 3;

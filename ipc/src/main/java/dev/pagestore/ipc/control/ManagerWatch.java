@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * slice. Without {@code futex_waitv} (a kernel before 5.16, or a seccomp filter that refuses it) every word is looked
  * at every slice: a death is then seen within {@link #SLICE_NANOS}.
  *
+ * <p>Being woken at least every slice, the watch also serves as the process's 100 ms clock: a {@link Watched} with no
+ * descriptor and no words is simply looked at every slice (the client copies the figures it reports this way).
+ *
  * <p>A {@link Watched}'s looks run on the watch's thread, one at a time: they must be short and must not wait for the
  * watch (a report that runs the worker's code hands it to another thread). One that throws is dropped.
  */

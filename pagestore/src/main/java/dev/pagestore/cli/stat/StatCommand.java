@@ -143,6 +143,9 @@ public final class StatCommand implements Callable<Integer> {
                 previous = now;
                 n++;
             }
+        } catch (InterruptedException e) {
+            // Stopped by its caller (a program running stat on a thread): an end like --count's, not a failure.
+            Thread.currentThread().interrupt();
         } finally {
             if (status != null) {
                 status.close();

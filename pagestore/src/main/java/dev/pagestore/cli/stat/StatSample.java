@@ -68,8 +68,8 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
 
     public static final long[] GLOBAL_FIELDS = {ATTACHED_WORKERS, WAL_DATASYNCS, WAL_BATCHES, WAL_RECORDS,
             WAL_WRITE_NANOS, WAL_SYNC_NANOS, WAL_SEGMENTS_ZERO_FILLED, WAL_SEGMENTS_RECYCLED, UNWRITTEN_PAGES,
-            ATTACHES, CONTROL_REFUSALS, WAL_BYTES, CHECKPOINTS, DURABLE_LSN, RECOVERY_NANOS, RECOVERED_PAGES,
-            REDO_LSN, WAL_SPARE_SEGMENTS, LAST_CHECKPOINT_MILLIS, MANAGER_START_MILLIS};
+            ATTACHES, CONTROL_REFUSALS, WAL_BYTES, CHECKPOINTS, REDO_LSN, RECOVERY_NANOS, RECOVERED_PAGES,
+            DURABLE_LSN, WAL_SPARE_SEGMENTS, LAST_CHECKPOINT_MILLIS, MANAGER_START_MILLIS};
     static final int WORKERS = 0;
     static final int DATASYNCS = 1;
     static final int BATCHES = 2;
@@ -83,10 +83,11 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
     static final int REFUSALS = 10;
     static final int BYTES = 11;
     static final int CHECKPOINTS_INDEX = 12;
-    static final int DURABLE = 13;
+    /** Read before {@link #DURABLE}, as the manager writes them: the redo point never looks past the durable LSN. */
+    static final int REDO = 13;
     static final int RECOVERY = 14;
     static final int RECOVERED = 15;
-    static final int REDO = 16;
+    static final int DURABLE = 16;
     static final int SPARES = 17;
     static final int LAST_CHECKPOINT = 18;
     static final int STARTED = 19;
