@@ -25,8 +25,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {"Show a running manager's figures every interval, from its read-only status region: per"
                 + " reactor IOPS, in-flight requests, latency p50/p99/p99.9 (all requests, reads, writes), busy %%"
-                + " (time in loop passes that found work), pages per device doorbell, errors, invalid requests,"
-                + " timeouts and unmapped completions; attached workers, WAL fdatasyncs/s, mean group-commit size,"
+                + " (time in loop passes that found work), pages per device doorbell and per reap of completions,"
+                + " errors, invalid requests, timeouts and unmapped completions; attached workers, WAL fdatasyncs/s,"
+                + " mean group-commit size,"
                 + " the WAL writer's time in write and fdatasync per commit, WAL segments zero-filled (checkpoints"
                 + " too seldom for the log's rate) or recycled; checkpoints, the last one's age, the durable LSN and"
                 + " the log a restart would replay; attaches per second and control connections refused (bad"

@@ -28,18 +28,20 @@ final class StatText {
 
     static void interval(PrintWriter out, StatSample before, StatSample now) {
         double seconds = (now.nanos() - before.nanos()) / 1e9;
-        out.printf("%n%s  %8s %8s %6s %9s %9s %9s %9s %9s %5s %10s %6s %7s %7s %8s %5s %6s%n",
+        out.printf("%n%s  %8s %8s %6s %9s %9s %9s %9s %9s %5s %10s %10s %6s %7s %7s %8s %5s %6s%n",
                 LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")), "reads/s", "writes/s", "queue",
-                "p50", "p99", "p99.9", "read p99", "write p99", "busy", "pages/bell", "errors", "invalid", "timeout",
-                "unmapped", "chans", "faults");
+                "p50", "p99", "p99.9", "read p99", "write p99", "busy", "pages/bell", "pages/reap", "errors", "invalid",
+                "timeout", "unmapped", "chans", "faults");
         for (int r = 0; r < now.reactorCount(); r++) {
             long[] a = before.reactors()[r];
             long[] b = now.reactors()[r];
             long[] histogram = now.histogramSince(before, r);
             double perBell = now.ratioSince(before, r, new int[] {PAGES_READ_INDEX, PAGES_WRITTEN_INDEX},
                     DOORBELLS_INDEX);
+            double perReap = now.ratioSince(before, r, new int[] {PAGES_READ_INDEX, PAGES_WRITTEN_INDEX},
+                    REAPS_INDEX);
             double busy = now.busyFractionSince(before, r);
-            out.printf("reactor %-2d %8.0f %8.0f %6d %9s %9s %9s %9s %9s %5s %10s %6d %7d %7d %8d %5d %6d%n",
+            out.printf("reactor %-2d %8.0f %8.0f %6d %9s %9s %9s %9s %9s %5s %10s %10s %6d %7d %7d %8d %5d %6d%n",
                     r,
                     (b[READS] - a[READS]) / seconds, (b[WRITES] - a[WRITES]) / seconds, b[QUEUE],
                     latency(quantileNanos(histogram, 0.50)), latency(quantileNanos(histogram, 0.99)),
@@ -47,7 +49,8 @@ final class StatText {
                     latency(quantileNanos(now.histogramSince(before, r, false), 0.99)),
                     latency(quantileNanos(now.histogramSince(before, r, true), 0.99)),
                     busy < 0 ? "-" : String.format("%.0f%%", 100 * busy),
-                    perBell < 0 ? "-" : String.format("%.1f", perBell), b[ERRORS_INDEX], b[INVALID],
+                    perBell < 0 ? "-" : String.format("%.1f", perBell),
+                    perReap < 0 ? "-" : String.format("%.1f", perReap), b[ERRORS_INDEX], b[INVALID],
                     b[TIMEOUTS_INDEX], b[UNMAPPED], b[CHANNELS_INDEX], b[FAULTS]);
         }
         long[] g = now.global();

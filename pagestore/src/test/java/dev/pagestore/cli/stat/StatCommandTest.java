@@ -77,6 +77,8 @@ class StatCommandTest {
             String[] f = reactorLine.trim().split("\\s+");
             assertTrue(Double.parseDouble(f[3]) > 0, "writes/s in " + reactorLine);
             assertTrue(f[5].matches("[0-9.]+(ns|us|ms|s)"), "a p50 in " + reactorLine);
+            assertTrue(Double.parseDouble(f[11]) > 0 && Double.parseDouble(f[12]) > 0,
+                    "pages per doorbell and per reap in " + reactorLine);
             long pid = ProcessHandle.current().pid();
             String busy = text.lines().filter(l -> l.matches(pid + " +busy .*")).findFirst().orElseThrow();
             String[] w = busy.trim().split("\\s+");
