@@ -123,7 +123,7 @@ public final class StatusRegion implements AutoCloseable {
     /**
      * Gives channel row {@code row} to a new channel: its id cleared first, its fields zeroed and written, the id
      * written last (release), so a reader that sees one id before and after reading a row read that channel's row.
-     * Housekeeping thread only, as every row write.
+     * Status thread only, as every row write.
      */
     public void openRow(int row, long attachId, long workerPid, long workerStartTicks, int reactor, String name) {
         long base = StatusRegionDescriptor.channelRowOffset(row);

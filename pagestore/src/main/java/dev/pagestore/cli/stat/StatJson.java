@@ -52,10 +52,8 @@ final class StatJson {
                     .append(",\"channelFaults\":").append(b[FAULTS])
                     .append(",\"doorbells\":").append(b[DOORBELLS_INDEX])
                     .append(",\"busyFraction\":").append(ratio(now.busyFractionSince(before, r)))
-                    .append(",\"pagesPerDoorbell\":").append(ratio(now.ratioSince(before, r,
-                            new int[] {PAGES_READ_INDEX, PAGES_WRITTEN_INDEX}, DOORBELLS_INDEX)))
-                    .append(",\"pagesPerReap\":").append(ratio(now.ratioSince(before, r,
-                            new int[] {PAGES_READ_INDEX, PAGES_WRITTEN_INDEX}, REAPS_INDEX)))
+                    .append(",\"pagesPerDoorbell\":").append(ratio(now.pagesPerSince(before, r, DOORBELLS_INDEX)))
+                    .append(",\"pagesPerReap\":").append(ratio(now.pagesPerSince(before, r, REAPS_INDEX)))
                     .append('}');
         }
         long[] g = now.global();
@@ -85,30 +83,28 @@ final class StatJson {
                 .append(",\"attaches\":").append(g[ATTACHES_INDEX])
                 .append(",\"refusals\":").append(g[REFUSALS])
                 .append("},\"workers\":[");
-        workers(json, before, now, seconds);
+        workers(json, before, now);
         json.append("]}");
         out.println(json);
         out.flush();
     }
 
-    private static void workers(StringBuilder json, StatSample before, StatSample now, double seconds) {
+    /** Rates not known (NaN: the channel may have had no row at the last sample) print as null. */
+    private static void workers(StringBuilder json, StatSample before, StatSample now) {
         boolean first = true;
+        long page = now.pageSizeBytes();
         for (StatSample.Worker w : now.workers()) {
-            StatSample.Worker b = StatSample.before(before, w);
             long[] v = w.values();
-            long page = now.pageSizeBytes();
-            double perSecond = b == null ? Double.NaN : 1 / seconds;  // NaN prints null: rates unknown
-            long[] then = b == null ? v : b.values();
             json.append(first ? "{" : ",{").append("\"attachId\":").append(w.attachId())
                     .append(",\"pid\":").append(w.pid())
                     .append(",\"name\":").append(string(w.name()))
                     .append(",\"reactor\":").append(w.reactor())
-                    .append(",\"readsPerSecond\":").append(number((v[W_READS] - then[W_READS]) * perSecond))
-                    .append(",\"writesPerSecond\":").append(number((v[W_WRITES] - then[W_WRITES]) * perSecond))
+                    .append(",\"readsPerSecond\":").append(number(now.workerRateSince(before, w, W_READS)))
+                    .append(",\"writesPerSecond\":").append(number(now.workerRateSince(before, w, W_WRITES)))
                     .append(",\"readBytesPerSecond\":")
-                    .append(number((v[W_PAGES_READ] - then[W_PAGES_READ]) * page * perSecond))
+                    .append(number(now.workerRateSince(before, w, W_PAGES_READ) * page))
                     .append(",\"writeBytesPerSecond\":")
-                    .append(number((v[W_PAGES_WRITTEN] - then[W_PAGES_WRITTEN]) * page * perSecond))
+                    .append(number(now.workerRateSince(before, w, W_PAGES_WRITTEN) * page))
                     .append(",\"reads\":").append(v[W_READS])
                     .append(",\"writes\":").append(v[W_WRITES])
                     .append(",\"bytesRead\":").append(v[W_PAGES_READ] * page)

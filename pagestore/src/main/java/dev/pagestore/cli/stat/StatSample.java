@@ -147,23 +147,6 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
         return workers;
     }
 
-    /**
-     * The same channel's row in {@code before}; zeros when it attached since; null when it is not there but
-     * {@code before} had every row taken (the channel may have had none then: its rates over the interval are
-     * unknown).
-     */
-    static Worker before(StatSample before, Worker now) {
-        for (Worker w : before.workers) {
-            if (w.attachId == now.attachId) {
-                return w;
-            }
-        }
-        if (before.workers.size() >= CHANNEL_ROWS_MAX) {
-            return null;
-        }
-        return new Worker(now.attachId, now.pid, now.reactor, now.name, new long[now.values.length]);
-    }
-
     int reactorCount() {
         return reactors.length;
     }
@@ -189,6 +172,26 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
             return -1;
         }
         return elapsed <= 0 ? 0 : Math.min(1, busy / elapsed);
+    }
+
+    /** Pages reactor {@code r} answered per {@code whole} (doorbells, reaps) since {@code before}; -1 without any. */
+    double pagesPerSince(StatSample before, int r, int whole) {
+        return ratioSince(before, r, new int[] {PAGES_READ_INDEX, PAGES_WRITTEN_INDEX}, whole);
+    }
+
+    /**
+     * Worker {@code w}'s figure {@code field} per second since {@code before}. A channel not in {@code before}
+     * attached since, from zero, unless every row was taken then: it may have had none, and the rate is not known
+     * (NaN).
+     */
+    double workerRateSince(StatSample before, Worker w, int field) {
+        double seconds = (nanos - before.nanos) / 1e9;
+        for (Worker then : before.workers) {
+            if (then.attachId == w.attachId) {
+                return (w.values[field] - then.values[field]) / seconds;
+            }
+        }
+        return before.workers.size() >= CHANNEL_ROWS_MAX ? Double.NaN : w.values[field] / seconds;
     }
 
     /** {@code part} per {@code whole} of reactor {@code r} over the interval since {@code before}; -1 without any. */

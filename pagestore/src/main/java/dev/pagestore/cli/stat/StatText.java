@@ -36,10 +36,8 @@ final class StatText {
             long[] a = before.reactors()[r];
             long[] b = now.reactors()[r];
             long[] histogram = now.histogramSince(before, r);
-            double perBell = now.ratioSince(before, r, new int[] {PAGES_READ_INDEX, PAGES_WRITTEN_INDEX},
-                    DOORBELLS_INDEX);
-            double perReap = now.ratioSince(before, r, new int[] {PAGES_READ_INDEX, PAGES_WRITTEN_INDEX},
-                    REAPS_INDEX);
+            double perBell = now.pagesPerSince(before, r, DOORBELLS_INDEX);
+            double perReap = now.pagesPerSince(before, r, REAPS_INDEX);
             double busy = now.busyFractionSince(before, r);
             out.printf("reactor %-2d %8.0f %8.0f %6d %9s %9s %9s %9s %9s %5s %10s %10s %6d %7d %7d %8d %5d %6d%n",
                     r,
@@ -87,22 +85,18 @@ final class StatText {
      * evictions as the worker reports them.
      */
     static void workers(PrintWriter out, StatSample before, StatSample now, long attachedWorkers) {
-        double seconds = (now.nanos() - before.nanos()) / 1e9;
         out.printf("%-8s %-24s %7s %3s %8s %8s %9s %10s %6s %7s %7s %6s %6s %9s%n", "pid", "worker", "attach", "r",
                 "reads/s", "writes/s", "read MB/s", "write MB/s", "queue", "timeout", "invalid", "errors", "cache",
                 "evicted");
+        double pageMb = now.pageSizeBytes() / 1e6;
         for (StatSample.Worker w : now.workers()) {
-            StatSample.Worker b = StatSample.before(before, w);
             long[] v = w.values();
-            double perSecond = b == null ? Double.NaN : 1 / seconds;  // NaN: a rate not known, printed "-"
-            long[] then = b == null ? v : b.values();
-            double pageMb = now.pageSizeBytes() / 1e6;
             out.printf(Locale.ROOT, "%-8d %-24s %7d %3d %8s %8s %9s %10s %6d %7d %7d %6d %6s %9d%n", w.pid(),
                     cut(w.name(), 24), w.attachId(), w.reactor(),
-                    rate("%.0f", (v[W_READS] - then[W_READS]) * perSecond),
-                    rate("%.0f", (v[W_WRITES] - then[W_WRITES]) * perSecond),
-                    rate("%.1f", (v[W_PAGES_READ] - then[W_PAGES_READ]) * pageMb * perSecond),
-                    rate("%.1f", (v[W_PAGES_WRITTEN] - then[W_PAGES_WRITTEN]) * pageMb * perSecond),
+                    rate("%.0f", now.workerRateSince(before, w, W_READS)),
+                    rate("%.0f", now.workerRateSince(before, w, W_WRITES)),
+                    rate("%.1f", now.workerRateSince(before, w, W_PAGES_READ) * pageMb),
+                    rate("%.1f", now.workerRateSince(before, w, W_PAGES_WRITTEN) * pageMb),
                     v[W_IN_FLIGHT], v[W_TIMEOUTS], v[W_INVALID], v[W_IO_ERRORS] + v[W_NO_SPACE] + v[W_SHUTTING_DOWN],
                     hitRate(v[W_CACHE_HITS], v[W_CACHE_MISSES]), v[W_CACHE_EVICTIONS]);
         }
@@ -113,6 +107,7 @@ final class StatText {
         out.flush();
     }
 
+    /** A rate, or "-" when it is not known (NaN). */
     private static String rate(String format, double value) {
         return Double.isFinite(value) ? String.format(Locale.ROOT, format, value) : "-";
     }

@@ -51,4 +51,32 @@ class StatSampleTest {
         assertEquals(5_000_000, StatSample.quantileNanos(histogram, 0.999), 5_000_000 / 64.0);
         assertEquals(-1, StatSample.quantileNanos(new long[StatusRegionDescriptor.HISTOGRAM_BUCKETS], 0.5));
     }
+
+    private static StatSample withWorkers(long nanos, java.util.List<StatSample.Worker> workers) {
+        int buckets = StatusRegionDescriptor.HISTOGRAM_BUCKETS;
+        return new StatSample(nanos, 1, 1, 4096, 64, new long[1][StatSample.REACTOR_FIELDS.length],
+                new long[1][buckets], new long[1][buckets], new long[StatSample.GLOBAL_FIELDS.length], workers);
+    }
+
+    private static StatSample.Worker worker(long attachId, long reads) {
+        long[] values = new long[StatSample.WORKER_FIELDS.length];
+        values[StatSample.W_READS] = reads;
+        return new StatSample.Worker(attachId, 7, 0, "w" + attachId, values);
+    }
+
+    @Test
+    void shouldGiveAWorkersRateFromItsLastRowFromZeroOrNotAtAll() {
+        StatSample.Worker now = worker(3, 500);
+        StatSample later = withWorkers(2_000_000_000L, java.util.List.of(now));
+        assertEquals(200, later.workerRateSince(withWorkers(0, java.util.List.of(worker(3, 100))), now,
+                StatSample.W_READS), 1e-9, "from its row in the sample before");
+        assertEquals(250, later.workerRateSince(withWorkers(0, java.util.List.of()), now, StatSample.W_READS), 1e-9,
+                "attached since: from zero");
+        java.util.List<StatSample.Worker> full = new java.util.ArrayList<>();
+        for (int i = 0; i < StatusRegionDescriptor.CHANNEL_ROWS_MAX; i++) {
+            full.add(worker(100 + i, 0));
+        }
+        assertEquals(Double.NaN, later.workerRateSince(withWorkers(0, full), now, StatSample.W_READS),
+                "every row taken before: it may have had none, the rate is not known");
+    }
 }
