@@ -212,4 +212,13 @@ final class SegmentFiles {
         } while (salt == 0); // zero-filled space must never carry a matching salt
         return salt;
     }
+
+    /** Closes {@code device}, ignoring a failure: after the last sync, or after a failure, it loses nothing further. */
+    static void closeQuietly(LogDevice device) {
+        try {
+            device.close();
+        } catch (IOException ignored) {
+            // nothing further to lose: see above
+        }
+    }
 }

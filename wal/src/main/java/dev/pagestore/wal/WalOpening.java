@@ -1,6 +1,7 @@
 package dev.pagestore.wal;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -58,11 +59,15 @@ final class WalOpening {
             long redoLsn = control.current().redoLsn();
             WalRecovery.Resume resume;
             try {
-                resume = WalRecovery.scan(directory, config, redoLsn, replayer, RecordVisitor.NONE,
+                resume = WalRecovery.scan(directory, config, redoLsn, replayer, toReplica(options.replica()),
                         options.refuseCorruption(), recordedId);
+                options.replica().send();
+                options.replica().awaitHeld();  // the replica holds what the log holds before the log goes on
             } catch (WalCorruptionException e) {
                 commit(event, e.report());  // a refused recovery is the event an operator most needs
                 throw e;
+            } catch (UncheckedIOException e) {
+                throw e.getCause();  // the replica's, from toReplica
             }
             long redoSegment = redoLsn / segmentSize;
             for (String name : directory.list()) {
@@ -88,7 +93,7 @@ final class WalOpening {
             }
             boolean eraseTail = resume.segmentUsable() && resume.report().stopReason() != StopReason.END_OF_LOG;
             WriteAheadLog wal = new WriteAheadLog(directory, config, control, segments, resume.report(), current,
-                    resume.nextLsn(), resume.lastLsn(), eraseTail, redoSegment, metrics);
+                    resume.nextLsn(), resume.lastLsn(), eraseTail, redoSegment, metrics, options.replica());
             success = true;
             commit(event, resume.report());
             return wal;
@@ -116,6 +121,24 @@ final class WalOpening {
                     + " it can be made ({})", number, directory.describe(), e.getMessage());
             return null;
         }
+    }
+
+    /**
+     * Recovery's records, each given to {@code replica}: the records after the redo point are those a restart
+     * replays, so a replica that missed the last run's tail holds them again (in order; applying a page image twice
+     * leaves the page as once).
+     */
+    private static RecordVisitor toReplica(LogReplica replica) {
+        if (replica == LogReplica.NONE) {
+            return RecordVisitor.NONE;
+        }
+        return (lsn, record) -> {
+            try {
+                replica.add(lsn, record, 0, record.byteSize());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
     }
 
     private static void commit(RecoveryEvent event, RecoveryReport report) {

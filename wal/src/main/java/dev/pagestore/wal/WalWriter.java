@@ -29,6 +29,9 @@ import java.util.function.LongPredicate;
  * filled last block is kept and re-written with the next batch (its bytes unchanged, so a torn re-write at sector
  * granularity cannot damage acknowledged records).
  *
+ * <p>A {@link LogReplica} gets each record as sealed and each commit after its local fdatasync; the commit's appends
+ * are told durable once the replica holds it too. Its failure is a failed fdatasync's.
+ *
  * <p>A failed write or fdatasync puts the writer in the failed state for good (fsyncgate: never retry, never
  * pretend): every pending and later append completes with {@link WalFailedException}.
  *
@@ -66,6 +69,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
     private final int maxTakenIn;
     private LongPredicate published = sequence -> false;
     private final PendingAppends pending;
+    private final LogReplica replica;
     private long batchBytes;
 
     private volatile WalFailedException failure;
@@ -80,8 +84,9 @@ final class WalWriter implements EventHandler<AppendEvent> {
     private final AfterBatchTasks afterBatch = new AfterBatchTasks();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    WalWriter(WalConfig config, SegmentFiles segments, WalMetrics metrics, Sequence durableLsn) {
+    WalWriter(WalConfig config, SegmentFiles segments, WalMetrics metrics, Sequence durableLsn, LogReplica replica) {
         this.config = config;
+        this.replica = replica;
         this.preparer = new SegmentPreparer(segments);
         this.metrics = metrics;
         this.durableLsn = durableLsn;
@@ -248,6 +253,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
         }
         MemorySegment.copy(zeros, 0, staging, at + length, aligned - length);
         WalRecordDescriptor.sealCrc(staging, at, stagingView, crc);
+        replica.add(nextLsn, staging, at, length);
         pending.add(callback, nextLsn);
         lastLsn = nextLsn;
         nextLsn += aligned;
@@ -275,7 +281,7 @@ final class WalWriter implements EventHandler<AppendEvent> {
             switched = true;
         } finally {
             if (!switched) {
-                closeQuietly(next.device());
+                SegmentFiles.closeQuietly(next.device());
             }
         }
         preparer.startAhead(number + 1);
@@ -344,6 +350,8 @@ final class WalWriter implements EventHandler<AppendEvent> {
             }
             current.device().datasync();
             metrics.onSync(System.nanoTime() - started);
+            replica.send();  // after the local sync: the replica never holds a record the local log may lack
+            replica.awaitHeld();
             for (int i = 0; i < retired.size(); i++) {
                 retired.get(i).close();
             }
@@ -378,23 +386,15 @@ final class WalWriter implements EventHandler<AppendEvent> {
         try {
             preparer.close();
             for (LogDevice device : retired) {
-                closeQuietly(device);
+                SegmentFiles.closeQuietly(device);
             }
             retired.clear();
             if (current != null) {
-                closeQuietly(current.device());
+                SegmentFiles.closeQuietly(current.device());
             }
             arena.close();
         } finally {
             stopped.countDown();
-        }
-    }
-
-    private static void closeQuietly(LogDevice device) {
-        try {
-            device.close();
-        } catch (IOException ignored) {
-            // closing after the last sync (or after a failure) loses nothing further
         }
     }
 }

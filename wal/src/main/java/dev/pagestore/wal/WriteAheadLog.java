@@ -72,7 +72,8 @@ public final class WriteAheadLog implements AutoCloseable {
     /** The log {@link WalOpening} recovered, resuming at {@code nextLsn} in {@code current} (null: not made yet). */
     WriteAheadLog(LogDirectory directory, WalConfig config, ControlFile controlFile, SegmentFiles segments,
                   RecoveryReport report, SegmentFiles.OpenSegment current, long nextLsn, long lastLsn,
-                  boolean eraseTail, long oldestLiveSegment, WalMetrics metrics) throws IOException {
+                  boolean eraseTail, long oldestLiveSegment, WalMetrics metrics, LogReplica replica)
+            throws IOException {
         this.directory = directory;
         this.metrics = metrics;
         this.commitSignal = new CommitSignal(metrics);
@@ -80,7 +81,7 @@ public final class WriteAheadLog implements AutoCloseable {
         this.config = config;
         this.segments = segments;
         this.recoveryReport = report;
-        this.writer = new WalWriter(config, segments, metrics, durableLsn);
+        this.writer = new WalWriter(config, segments, metrics, durableLsn, replica);
         this.checkpoints = new Checkpoints(directory, config, controlFile, segments, writer, durableLsn,
                 oldestLiveSegment, () -> closed);
         writer.afterBatch().add(commitSignal::raise); // appendAndWait's sleepers: one wake for the batch's threads

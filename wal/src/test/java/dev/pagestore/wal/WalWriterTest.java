@@ -35,7 +35,7 @@ class WalWriterTest {
     void startWriter() throws Exception {
         LogDirectory logDirectory = new FileLogDirectory(directory);
         SegmentFiles segments = new SegmentFiles(logDirectory, config, metrics, null);
-        writer = new WalWriter(config, segments, metrics, new Sequence());
+        writer = new WalWriter(config, segments, metrics, new Sequence(), LogReplica.NONE);
         writer.resume(segments.prepare(0), WalSegmentDescriptor.HEADER_REGION_BYTES, 0);
         writer.publishedAhead(sequence -> sequence <= publishedUpTo.get());
         writer.onStart();
