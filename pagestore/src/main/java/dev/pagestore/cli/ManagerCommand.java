@@ -9,6 +9,7 @@ import dev.pagestore.manager.PageStoreManager;
 import dev.pagestore.manager.StoreMetadata;
 import dev.pagestore.manager.StoreRefusedException;
 import dev.pagestore.manager.WalDirectoryFactory;
+import dev.pagestore.replication.ReplicationConfig;
 import dev.pagestore.wal.WalFailedException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -126,6 +127,18 @@ public final class ManagerCommand implements Callable<Integer> {
                     + " has ended, however it ended: for supervisors that may be killed (the demo uses it).")
     Long parentPid;
 
+    @Option(names = "--replicate", paramLabel = "URI",
+            description = "Replicate the WAL through Apache BookKeeper: URI is the metadata service,"
+                    + " zk+hierarchical://HOST:PORT/ledgers ('pagestore cluster' starts a local one and prints it). A"
+                    + " write is acknowledged once the local log and the ack quorum of bookies hold it. Only a new"
+                    + " store (--create) starts replicating, and a replicated store always starts with it.")
+    String replicate;
+
+    @Option(names = "--quorum", paramLabel = "E/W/A", defaultValue = "3/3/2",
+            description = "With --replicate: each ledger's ensemble, write quorum and ack quorum"
+                    + " (default ${DEFAULT-VALUE}).")
+    String quorum;
+
     @Spec
     CommandSpec spec;
 
@@ -189,7 +202,8 @@ public final class ManagerCommand implements Callable<Integer> {
                     .withReactorCount(reactors).withQueueDepth(queueDepth).withBackend(DeviceFactory.named(backend))
                     .withPin(pin).withCheckpointIntervalMillis(checkpointIntervalMillis)
                     .withVersionBucketCount(versionBuckets)
-                    .withWalIo(WalDirectoryFactory.named(walIo)).withCreateStore(create);
+                    .withWalIo(WalDirectoryFactory.named(walIo)).withCreateStore(create)
+                    .withReplication(replicate == null ? null : ReplicationConfig.of(replicate).withQuorum(quorum));
         } catch (IllegalArgumentException e) {
             err().println("pagestore manager: " + e.getMessage());
             return EXIT_USAGE;

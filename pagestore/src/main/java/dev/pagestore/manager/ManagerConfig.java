@@ -1,5 +1,6 @@
 package dev.pagestore.manager;
 
+import dev.pagestore.replication.ReplicationConfig;
 import dev.pagestore.wal.WalRecordDescriptor;
 import dev.pagestore.wal.WalSegmentDescriptor;
 import java.nio.file.Path;
@@ -31,10 +32,12 @@ import java.util.Objects;
  * @param walSegmentSizeBytes the size of each WAL segment file of a new store: whole MiB, at most 1 GiB, at least
  *                            {@link #walSegmentSizeMin}; an existing store keeps the size its log was made with,
  *                            which its control file records
+ * @param replication         where the WAL is replicated (BookKeeper), or null: the local log alone. A replicated
+ *                            store is made with it and keeps it
  */
 public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPages, int reactorCount, int queueDepth,
         DeviceFactory backend, boolean pin, int ringCapacity, int versionBucketCount, long checkpointIntervalMillis,
-        WalDirectoryFactory walIo, boolean createStore, long walSegmentSizeBytes) {
+        WalDirectoryFactory walIo, boolean createStore, long walSegmentSizeBytes, ReplicationConfig replication) {
 
     public static final int DEFAULT_PAGE_SIZE = 4096;
     public static final long DEFAULT_CAPACITY_PAGES = 262_144;  // 1 GiB of 4 KiB pages
@@ -109,48 +112,55 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
     public static ManagerConfig defaults(Path directory) {
         return new ManagerConfig(directory, DEFAULT_PAGE_SIZE, DEFAULT_CAPACITY_PAGES, 1, DEFAULT_QUEUE_DEPTH,
                 DeviceFactory.named("auto"), false, DEFAULT_RING_CAPACITY, VERSION_BUCKETS_FOLLOW_CAPACITY, 30_000,
-                WalDirectoryFactory.auto(), true, DEFAULT_WAL_SEGMENT_SIZE_BYTES);
+                WalDirectoryFactory.auto(), true, DEFAULT_WAL_SEGMENT_SIZE_BYTES, null);
     }
 
     public ManagerConfig withPageSizeBytes(int value) {
         return new ManagerConfig(directory, value, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
+                replication);
     }
 
     public ManagerConfig withCapacityPages(long value) {
         return new ManagerConfig(directory, pageSizeBytes, value, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
+                replication);
     }
 
     public ManagerConfig withReactorCount(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, value, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
+                replication);
     }
 
     public ManagerConfig withQueueDepth(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, value, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
+                replication);
     }
 
     public ManagerConfig withBackend(DeviceFactory value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, value, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
+                replication);
     }
 
     public ManagerConfig withPin(boolean value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, value,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
+                replication);
     }
 
     public ManagerConfig withRingCapacity(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                value, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
+                value, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
+                replication);
     }
 
     /** The page-version table's buckets: a power of two, or {@link #VERSION_BUCKETS_FOLLOW_CAPACITY}. */
     public ManagerConfig withVersionBucketCount(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, value, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes);
+                ringCapacity, value, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes, replication);
     }
 
     /**
@@ -183,22 +193,31 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
 
     public ManagerConfig withCheckpointIntervalMillis(long value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, value, walIo, createStore, walSegmentSizeBytes);
+                ringCapacity, versionBucketCount, value, walIo, createStore, walSegmentSizeBytes, replication);
     }
 
     public ManagerConfig withWalIo(WalDirectoryFactory value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, value, createStore, walSegmentSizeBytes);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, value, createStore, walSegmentSizeBytes,
+                replication);
     }
 
     /** The size of a new store's WAL segments (an existing store keeps the size its log was made with). */
     public ManagerConfig withWalSegmentSizeBytes(long value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, value);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, value, replication);
     }
 
     public ManagerConfig withCreateStore(boolean value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, value, walSegmentSizeBytes);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, value, walSegmentSizeBytes,
+                replication);
+    }
+
+    /** The WAL replicated as {@code value} says, or (null) not at all. */
+    public ManagerConfig withReplication(ReplicationConfig value) {
+        return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
+                value);
     }
 }

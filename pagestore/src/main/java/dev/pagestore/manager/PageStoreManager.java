@@ -8,6 +8,8 @@ import dev.pagestore.ipc.linux.LibcProcesses;
 import dev.pagestore.nvme.BlockDevice;
 import dev.pagestore.protocol.PageStoreProtocol;
 import dev.pagestore.status.StatusRegionDescriptor;
+import dev.pagestore.replication.ReplicatedPrimary;
+import dev.pagestore.wal.LogReplica;
 import dev.pagestore.wal.RecoveryReport;
 import dev.pagestore.wal.WriteAheadLog;
 import java.io.IOException;
@@ -88,6 +90,8 @@ public final class PageStoreManager implements AutoCloseable {
     private final UnwrittenPages unwritten;
     private volatile boolean accepting = true;
     private WriteAheadLog wal;
+    /** This manager's hold on its store as primary, when the store is replicated. */
+    private ReplicatedPrimary primary;
     private RecoveryReport recoveryReport;
     private BlockDevice device;
     private StatusRegion status;
@@ -157,10 +161,12 @@ public final class PageStoreManager implements AutoCloseable {
             DataFiles.create(dataFile, found.capacityBytes());
         }
 
-        // 1. Recovery: replay the log's page images into the data file before anything serves (StoreRecovery).
+        // 1. Recovery: replay the log's page images into the data file before anything serves (StoreRecovery); a
+        // replicated store first takes its epoch and a new ledger, which recovery's records go to as well.
         long recoveryStart = System.nanoTime();
+        primary = ReplicatedStart.begin(config, directory, found, plan.creates());
         StoreRecovery.Recovered recovered = StoreRecovery.run(directory, dataFile, plan.log(), config, found.storeId(),
-                found.capacityPages());
+                found.capacityPages(), primary != null ? primary.replica() : LogReplica.NONE);
         wal = recovered.wal();
         checkpoints = new Checkpoints(dataFile, pageSize, wal, unapplied, unwritten, this::onFatal);
         // Every refusal is behind: only now what a start changes beyond the store's own files. The store's files made
@@ -352,6 +358,9 @@ public final class PageStoreManager implements AutoCloseable {
             } catch (IOException e) {
                 LOG.warn("closing the WAL: {}", e.toString());
             }
+        }
+        if (primary != null) {
+            primary.close();  // after the WAL: its last commit is in the ledger
         }
         if (device != null) {
             try {

@@ -2,6 +2,7 @@ package dev.pagestore.manager;
 
 import dev.pagestore.wal.LogDirectory;
 import dev.pagestore.wal.LogIdMismatchException;
+import dev.pagestore.wal.LogReplica;
 import dev.pagestore.wal.WalConfig;
 import dev.pagestore.wal.WalCorruptionException;
 import dev.pagestore.wal.WalOpenOptions;
@@ -48,9 +49,10 @@ final class StoreRecovery {
      *
      * @param log        the store's WAL directory as the plan found it, or null for a new store's (made here)
      * @param storeId    the store's id, or null for a store from before ids (the WAL's id, else a new one)
+     * @param replica    where the log's records go too ({@link LogReplica#NONE}: nowhere)
      */
     static Recovered run(Path directory, Path dataFile, LogDirectory log, ManagerConfig config, UUID storeId,
-            long capacityPages) throws IOException {
+            long capacityPages, LogReplica replica) throws IOException {
         int pageSize = config.pageSizeBytes();
         WriteAheadLog wal = null;
         try (FileChannel data = FileChannel.open(dataFile, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
@@ -84,7 +86,8 @@ final class StoreRecovery {
                             while (buffer.hasRemaining()) {
                                 position += data.write(buffer, position);
                             }
-                        }, WalOpenOptions.lenient().withLogId(id).withRefuseCorruption(true));
+                        }, WalOpenOptions.lenient().withLogId(id).withRefuseCorruption(true)
+                                .withReplica(replica));
             } catch (LogIdMismatchException e) {
                 throw new StoreRefusedException(logDirectory.describe() + " holds the WAL of store " + e.found()
                         + " but " + directory.resolve(StoreMetadata.FILE) + " names store " + e.expected() + ": one"

@@ -1,0 +1,139 @@
+package dev.pagestore.replication;
+
+import dev.pagestore.wal.LogReplica;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.bookkeeper.client.api.BKException;
+import org.apache.bookkeeper.client.api.WriteHandle;
+
+/**
+ * The log's records in a BookKeeper ledger: each commit becomes one entry (or several, past
+ * {@link ReplicationConfig#ENTRY_BYTES_MAX}), appended without waiting, and a commit is held once its last entry is
+ * acknowledged by the ack quorum. BookKeeper acknowledges entries of a ledger in order, so the last entry's
+ * acknowledgement covers every earlier one.
+ *
+ * <p>A ledger fenced by another manager's recovery open ({@code LedgerFencedException}) means the store has another
+ * primary: {@link ReplicaFencedException}, which fails the log and so stops this manager.
+ *
+ * <p>Thread safety: one thread at a time (as {@link LogReplica}).
+ */
+public final class BookKeeperReplica implements LogReplica {
+    private final WriteHandle ledger;
+    private final String storeName;
+    private final long timeoutNanos;
+    private ByteBuf entry;
+    private int records;
+    private long firstLsn;
+    private long lastLsn;
+    private CompletableFuture<Long> lastSent;
+    private long entriesSent;
+    private long bytesSent;
+
+    BookKeeperReplica(WriteHandle ledger, String storeName, Duration addTimeout) {
+        this.ledger = ledger;
+        this.storeName = storeName;
+        // BookKeeper times an add out itself (addEntryTimeout); this bound only keeps a lost callback from hanging
+        this.timeoutNanos = addTimeout.multipliedBy(2).toNanos();
+    }
+
+    @Override
+    public void add(long lsn, MemorySegment buffer, long offset, long length) throws IOException {
+        if (entry != null && entry.writerIndex() + length > ReplicationConfig.ENTRY_BYTES_MAX) {
+            send();
+        }
+        if (entry == null) {
+            int capacity = (int) Math.max(ReplicationEntryDescriptor.HEADER_LENGTH + length, 64 * 1024);
+            entry = PooledByteBufAllocator.DEFAULT.directBuffer(Math.min(capacity, ReplicationConfig.ENTRY_BYTES_MAX),
+                    Math.max(capacity, ReplicationConfig.ENTRY_BYTES_MAX));
+            entry.writerIndex(ReplicationEntryDescriptor.HEADER_LENGTH);
+            firstLsn = lsn;
+        }
+        int at = entry.writerIndex();
+        entry.ensureWritable((int) length);
+        MemorySegment.copy(buffer, offset, MemorySegment.ofBuffer(entry.nioBuffer(at, (int) length)), 0, length);
+        entry.writerIndex(at + (int) length);
+        records++;
+        lastLsn = lsn;
+    }
+
+    @Override
+    public void send() throws IOException {
+        if (entry == null) {
+            return;
+        }
+        ByteBuf sending = entry;
+        entry = null;
+        int payload = sending.writerIndex() - ReplicationEntryDescriptor.HEADER_LENGTH;
+        ReplicationEntryDescriptor.writeHeader(
+                MemorySegment.ofBuffer(sending.nioBuffer(0, ReplicationEntryDescriptor.HEADER_LENGTH)), records,
+                payload, firstLsn, lastLsn);
+        records = 0;
+        entriesSent++;
+        bytesSent += sending.writerIndex();
+        try {
+            lastSent = ledger.appendAsync(sending);  // the client releases the buffer
+        } catch (RuntimeException e) {
+            throw new IOException("replication of " + storeName + ": ledger " + ledger.getId() + " refused an entry: "
+                    + e, e);
+        }
+    }
+
+    @Override
+    public void awaitHeld() throws IOException {
+        CompletableFuture<Long> waiting = lastSent;
+        if (waiting == null) {
+            return;
+        }
+        try {
+            waiting.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted waiting for ledger " + ledger.getId() + "'s quorum");
+        } catch (TimeoutException e) {
+            throw new IOException("replication of " + storeName + ": ledger " + ledger.getId() + " did not answer an"
+                    + " add in " + Duration.ofNanos(timeoutNanos));
+        } catch (ExecutionException e) {
+            throw failure(e.getCause());
+        }
+    }
+
+    private IOException failure(Throwable cause) {
+        if (cause instanceof BKException bk && bk.getCode() == BKException.Code.LedgerFencedException) {
+            return new ReplicaFencedException("replication of " + storeName + ": ledger " + ledger.getId()
+                    + " was fenced by another manager, which has taken the store over; this one must stop", cause);
+        }
+        return new IOException("replication of " + storeName + ": ledger " + ledger.getId() + " could not get an"
+                + " entry held by its ack quorum: " + cause, cause);
+    }
+
+    /** The ledger this replica appends to. */
+    public long ledgerId() {
+        return ledger.getId();
+    }
+
+    /** Entries sent so far (each a commit, or part of one). */
+    public long entriesSent() {
+        return entriesSent;
+    }
+
+    /** Bytes sent so far, headers included. */
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    /** Drops a half-built entry: the log is closed or failed, and nothing after its last send is owed. */
+    void discard() {
+        if (entry != null) {
+            entry.release();
+            entry = null;
+        }
+    }
+}

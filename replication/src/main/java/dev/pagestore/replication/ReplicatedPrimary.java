@@ -1,0 +1,346 @@
+package dev.pagestore.replication;
+
+import dev.pagestore.wal.LogReplica;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.bookkeeper.client.api.BookKeeper;
+import org.apache.bookkeeper.client.api.DigestType;
+import org.apache.bookkeeper.client.api.ReadHandle;
+import org.apache.bookkeeper.client.api.WriteHandle;
+import org.apache.bookkeeper.conf.ClientConfiguration;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A manager's hold on its store as primary: the next epoch taken in ZooKeeper, the ledgers of earlier epochs fenced,
+ * a new ledger added to the store's list, and the {@link LogReplica} that appends to it. Made before the WAL opens,
+ * so that recovery's records already go to the new ledger; closed after the WAL.
+ *
+ * <p>The start, in order (each step changes nothing when an earlier one refused):
+ * <ol>
+ *   <li>{@code DIR/replication.properties} names the store and this directory's id. A new store writes it; a store
+ *       made without replication is refused, since no ledger holds its log before the last checkpoint.</li>
+ *   <li>The store's znode and its page size; made by a new store, checked by every later start.</li>
+ *   <li>The epoch: taken by compare-and-set from the directory that held the last one. If another directory holds
+ *       it, that one was made primary after this one, and this directory's log may hold writes that were never
+ *       acknowledged: refused.</li>
+ *   <li>The last ledger of the list opened with recovery: fenced, so a primary of an earlier epoch still running
+ *       can append nothing more, and closed at what its quorum holds.</li>
+ *   <li>A new ledger, added to the list by compare-and-set; then the ephemeral {@code alive} node.</li>
+ * </ol>
+ */
+public final class ReplicatedPrimary implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicatedPrimary.class);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+    private final ZooKeeper zk;
+    private final BookKeeper bookKeeper;
+    private final WriteHandle ledger;
+    private final BookKeeperReplica replica;
+    private final long epoch;
+
+    private ReplicatedPrimary(ZooKeeper zk, BookKeeper bookKeeper, WriteHandle ledger, BookKeeperReplica replica,
+            long epoch) {
+        this.zk = zk;
+        this.bookKeeper = bookKeeper;
+        this.ledger = ledger;
+        this.replica = replica;
+        this.epoch = epoch;
+    }
+
+    /**
+     * Takes store {@code storeId}, whose directory is {@code directory}, as its primary.
+     *
+     * @param newStore whether this start made the store (its first start); only then may replication begin
+     * @throws ReplicationRefusedException when this directory may not be the store's primary (nothing changed)
+     * @throws IOException when ZooKeeper or the bookies cannot be reached or refuse
+     */
+    public static ReplicatedPrimary start(ReplicationConfig config, Path directory, UUID storeId, int pageSizeBytes,
+            boolean newStore) throws IOException {
+        ReplicationFile local = localFile(config, directory, storeId, newStore);
+        ZooKeeper zk = ZooKeeperSession.connect(config.zookeeperConnectString(), config.sessionTimeout(),
+                CONNECT_TIMEOUT);
+        BookKeeper bookKeeper = null;
+        try {
+            checkStore(zk, local, pageSizeBytes);
+            long epoch = takeEpoch(zk, local, directory);
+            local.withClaimedEpoch(epoch).write(directory);
+            awaitNoOtherSession(zk, storeId, config.sessionTimeout());
+            bookKeeper = BookKeeper.newBuilder(clientConfiguration(config)).build();
+            byte[] password = storeId.toString().getBytes(StandardCharsets.UTF_8);
+            List<StoreZnodes.Ledger> ledgers = fenceLast(zk, bookKeeper, storeId, password);
+            WriteHandle ledger = bookKeeper.newCreateLedgerOp().withEnsembleSize(config.ensembleSize())
+                    .withWriteQuorumSize(config.writeQuorum()).withAckQuorumSize(config.ackQuorum())
+                    .withDigestType(DigestType.CRC32C).withPassword(password)
+                    .withCustomMetadata(Map.of("pagestore-store", bytes(storeId.toString()),
+                            "pagestore-epoch", bytes(Long.toString(epoch))))
+                    .execute().get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            addLedger(zk, storeId, ledgers, new StoreZnodes.Ledger(ledger.getId(), epoch));
+            zk.create(StoreZnodes.alive(storeId), bytes("epoch=" + epoch + "\nowner=" + local.directoryId() + "\n"),
+                    ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL);
+            LOG.info("primary of store {} at epoch {}: its log goes to ledger {} ({}/{}/{}) through {}", storeId,
+                    epoch, ledger.getId(), config.ensembleSize(), config.writeQuorum(), config.ackQuorum(),
+                    config.metadataServiceUri());
+            return new ReplicatedPrimary(zk, bookKeeper, ledger,
+                    new BookKeeperReplica(ledger, "store " + storeId, config.addTimeout()), epoch);
+        } catch (KeeperException e) {
+            closeAll(zk, bookKeeper);
+            throw new IOException("ZooKeeper at " + config.zookeeperConnectString() + " refused " + e.getPath()
+                    + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            closeAll(zk, bookKeeper);
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted taking store " + storeId + " as primary");
+        } catch (ExecutionException | TimeoutException e) {
+            closeAll(zk, bookKeeper);
+            throw new IOException("the bookies at " + config.metadataServiceUri() + " could not make a ledger for"
+                    + " store " + storeId + ": " + (e.getCause() != null ? e.getCause() : e), e);
+        } catch (org.apache.bookkeeper.client.api.BKException e) {
+            closeAll(zk, bookKeeper);
+            throw new IOException("no BookKeeper client for " + config.metadataServiceUri() + ": " + e, e);
+        } catch (IOException | RuntimeException e) {
+            closeAll(zk, bookKeeper);
+            throw e;
+        }
+    }
+
+    private static ReplicationFile localFile(ReplicationConfig config, Path directory, UUID storeId,
+            boolean newStore) throws IOException {
+        Optional<ReplicationFile> found = ReplicationFile.read(directory);
+        if (found.isEmpty()) {
+            if (!newStore) {
+                throw new ReplicationRefusedException("store " + storeId + " in " + directory + " was made without"
+                        + " replication: no ledger holds its log before its last checkpoint, so no standby could"
+                        + " rebuild it. Make a new store with --replicate and copy the pages into it");
+            }
+            ReplicationFile made = new ReplicationFile(storeId, UUID.randomUUID(), config.metadataServiceUri(), 0);
+            made.write(directory);
+            return made;
+        }
+        ReplicationFile file = found.get();
+        if (!file.storeId().equals(storeId)) {
+            throw new ReplicationRefusedException(directory.resolve(ReplicationFile.NAME) + " names store "
+                    + file.storeId() + ", the directory holds store " + storeId + ": it was copied from another"
+                    + " directory; restore the directory whole");
+        }
+        if (!file.metadataServiceUri().equals(config.metadataServiceUri())) {
+            throw new ReplicationRefusedException("store " + storeId + " replicates through "
+                    + file.metadataServiceUri() + ", not " + config.metadataServiceUri() + "; start it with"
+                    + " --replicate " + file.metadataServiceUri());
+        }
+        return file;
+    }
+
+    private static void checkStore(ZooKeeper zk, ReplicationFile local, int pageSizeBytes)
+            throws KeeperException, InterruptedException, IOException {
+        String path = StoreZnodes.store(local.storeId());
+        Stat stat = zk.exists(path, false);
+        if (stat == null) {
+            if (local.claimedEpoch() > 0) {
+                throw new ReplicationRefusedException("the metadata service " + local.metadataServiceUri()
+                        + " has no record of store " + local.storeId() + ", which this directory served at epoch "
+                        + local.claimedEpoch() + ": its ledger list is lost, or this is another ZooKeeper");
+            }
+            ZooKeeperSession.ensure(zk, StoreZnodes.ROOT, new byte[0]);
+            ZooKeeperSession.ensure(zk, StoreZnodes.STORES, new byte[0]);
+            ZooKeeperSession.ensure(zk, path, StoreZnodes.encodeStore(pageSizeBytes));
+            ZooKeeperSession.ensure(zk, StoreZnodes.ledgers(local.storeId()), new byte[0]);
+        }
+        int recorded = StoreZnodes.decodeStorePageSize(path, zk.getData(path, false, null));
+        if (recorded != pageSizeBytes) {
+            throw new ReplicationRefusedException("store " + local.storeId() + " has pages of " + recorded
+                    + " bytes in " + local.metadataServiceUri() + ", this directory's are " + pageSizeBytes);
+        }
+    }
+
+    /** The next epoch, by compare-and-set, if this directory held the last one (or none was taken yet). */
+    private static long takeEpoch(ZooKeeper zk, ReplicationFile local, Path directory)
+            throws KeeperException, InterruptedException, IOException {
+        String path = StoreZnodes.primary(local.storeId());
+        String where = host() + ":" + directory.toAbsolutePath() + " pid " + ProcessHandle.current().pid();
+        while (true) {
+            Stat stat = new Stat();
+            byte[] data;
+            try {
+                data = zk.getData(path, false, stat);
+            } catch (KeeperException.NoNodeException absent) {
+                try {
+                    zk.create(path, new StoreZnodes.Primary(1, local.directoryId(), where).encode(),
+                            ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+                    return 1;
+                } catch (KeeperException.NodeExistsException raced) {
+                    continue;
+                }
+            }
+            StoreZnodes.Primary primary = StoreZnodes.Primary.decode(path, data);
+            if (!primary.owner().equals(local.directoryId())) {
+                throw new ReplicationRefusedException("store " + local.storeId() + " has a newer primary: epoch "
+                        + primary.epoch() + " at " + primary.where() + ". This directory was primary before it, and"
+                        + " its log may hold writes that were never acknowledged, so it cannot serve again; make it"
+                        + " anew from the current primary");
+            }
+            long next = primary.epoch() + 1;
+            try {
+                zk.setData(path, new StoreZnodes.Primary(next, local.directoryId(), where).encode(),
+                        stat.getVersion());
+                return next;
+            } catch (KeeperException.BadVersionException raced) {
+                // changed between read and write: read again, and refuse if another directory took it
+            }
+        }
+    }
+
+    /**
+     * Waits until no session of an earlier run of this directory is alive: after a kill, its ephemeral node lasts
+     * until ZooKeeper expires the session.
+     */
+    private static void awaitNoOtherSession(ZooKeeper zk, UUID storeId, Duration sessionTimeout)
+            throws KeeperException, InterruptedException, IOException {
+        long deadline = System.nanoTime() + sessionTimeout.multipliedBy(3).toNanos();
+        boolean told = false;
+        while (zk.exists(StoreZnodes.alive(storeId), false) != null) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the session of an earlier primary of store " + storeId + " is still alive"
+                        + " after " + sessionTimeout.multipliedBy(3) + " (" + StoreZnodes.alive(storeId) + ")");
+            }
+            if (!told) {
+                LOG.info("waiting for the ZooKeeper session of the last primary of store {} to expire (up to {})",
+                        storeId, sessionTimeout);
+                told = true;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Fences the last ledger of the list (recovery open: the old primary can append nothing more) and closes it. */
+    private static List<StoreZnodes.Ledger> fenceLast(ZooKeeper zk, BookKeeper bookKeeper, UUID storeId,
+            byte[] password) throws KeeperException, InterruptedException, IOException, ExecutionException,
+            TimeoutException {
+        String path = StoreZnodes.ledgers(storeId);
+        List<StoreZnodes.Ledger> ledgers = StoreZnodes.decodeLedgers(path, zk.getData(path, false, null));
+        if (!ledgers.isEmpty()) {
+            long last = ledgers.getLast().ledgerId();
+            long started = System.nanoTime();
+            try (ReadHandle fenced = bookKeeper.newOpenLedgerOp().withLedgerId(last).withPassword(password)
+                    .withRecovery(true).execute().get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.info("fenced ledger {} of store {} at entry {} in {} ms", last, storeId,
+                        fenced.getLastAddConfirmed(), (System.nanoTime() - started) / 1_000_000);
+            } catch (org.apache.bookkeeper.client.api.BKException e) {
+                throw new IOException("closing ledger " + last + ": " + e, e);
+            }
+        }
+        return ledgers;
+    }
+
+    private static void addLedger(ZooKeeper zk, UUID storeId, List<StoreZnodes.Ledger> read, StoreZnodes.Ledger added)
+            throws KeeperException, InterruptedException, IOException {
+        String path = StoreZnodes.ledgers(storeId);
+        while (true) {
+            Stat stat = new Stat();
+            List<StoreZnodes.Ledger> ledgers = new ArrayList<>(
+                    StoreZnodes.decodeLedgers(path, zk.getData(path, false, stat)));
+            ledgers.add(added);
+            try {
+                zk.setData(path, StoreZnodes.encodeLedgers(ledgers), stat.getVersion());
+                return;
+            } catch (KeeperException.BadVersionException raced) {
+                // another writer of the list: only a primary writes it, so read again and let the epoch decide
+            }
+        }
+    }
+
+    private static ClientConfiguration clientConfiguration(ReplicationConfig config) {
+        ClientConfiguration conf = new ClientConfiguration();
+        conf.setMetadataServiceUri(config.metadataServiceUri());
+        conf.setAddEntryTimeout((int) config.addTimeout().toSeconds());
+        conf.setZkTimeout((int) config.sessionTimeout().toMillis());
+        // with no spare bookie an ensemble change fails; change only when the ack quorum can no longer be met
+        conf.setDelayEnsembleChange(true);
+        // tell readers (a standby) the last entry without waiting for the next add
+        conf.setExplictLacInterval(100);  // sic: BookKeeper's spelling
+        conf.setNumWorkerThreads(2);
+        conf.setNumIOThreads(2);
+        return conf;
+    }
+
+    /** The replica the WAL appends to. */
+    public LogReplica replica() {
+        return replica;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    public long ledgerId() {
+        return ledger.getId();
+    }
+
+    /** Entries and bytes sent to the ledger so far. */
+    public long entriesSent() {
+        return replica.entriesSent();
+    }
+
+    public long bytesSent() {
+        return replica.bytesSent();
+    }
+
+    /**
+     * Closes the ledger at what its quorum holds, then the clients; the {@code alive} node goes with the session.
+     * Call after the WAL is closed.
+     */
+    @Override
+    public void close() {
+        replica.discard();
+        try {
+            ledger.closeAsync().get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // a fenced or unreachable ledger: the next primary's recovery closes it
+            LOG.warn("ledger {} not closed ({}); the next primary closes it by recovery", ledger.getId(),
+                    e.getCause() != null ? e.getCause() : e);
+        }
+        closeAll(zk, bookKeeper);
+    }
+
+    private static void closeAll(ZooKeeper zk, BookKeeper bookKeeper) {
+        if (bookKeeper != null) {
+            try {
+                bookKeeper.close();
+            } catch (Exception e) {
+                LOG.debug("closing the BookKeeper client", e);
+            }
+        }
+        ZooKeeperSession.close(zk);
+    }
+
+    private static byte[] bytes(String value) {
+        return value.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}
