@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = PageStoreCli.VersionProvider.class,
         subcommands = {DoctorCommand.class, ManagerCommand.class, StatCommand.class, DemoCommand.class,
-                CheckHistoryCommand.class,
+                CheckHistoryCommand.class, ClusterCommand.class,
                 CommandLine.HelpCommand.class},
         headerHeading = "%n",
         header = "pagestore: a page storage layer for databases on NVMe.",
