@@ -1,0 +1,155 @@
+package dev.pagestore.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pagestore.cli.PageStoreCli;
+import dev.pagestore.client.ClientOptions;
+import dev.pagestore.client.PageStoreClient;
+import dev.pagestore.ipc.testing.ChildJvm;
+import dev.pagestore.manager.StoreMetadata;
+import dev.pagestore.replication.ReplicatedLogReader;
+import dev.pagestore.replication.ReplicationConfig;
+import dev.pagestore.replication.cluster.LocalCluster;
+import dev.pagestore.wal.WalRecordDescriptor;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.Stat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 20 with real processes: a manager replicating its WAL to three local bookies. Every acknowledged write is in
+ * the ledgers across a {@code kill -9} and restart; a primary whose ledger another manager fenced stops, and may not
+ * start again.
+ */
+class ReplicatedManagerTest {
+    private static final Duration STARTUP = Duration.ofSeconds(90);
+    private static final int PAGE = 4096;
+
+    @TempDir
+    static Path root;
+    private static LocalCluster cluster;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = LocalCluster.start(root.resolve("cluster"));
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static ChildJvm manager(Path store, String... more) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("manager", "--dir", store.toString(), "--create",
+                "--capacity-pages", "256", "--checkpoint-interval-ms", "300", "--replicate",
+                cluster.metadataServiceUri()));
+        args.addAll(List.of(more));
+        return ChildJvm.start(PageStoreCli.class, args.toArray(String[]::new));
+    }
+
+    private static void writeAll(Path store, int from, int to, long version) throws Exception {
+        try (PageStoreClient client = PageStoreClient.attach(store, ClientOptions.defaults())) {
+            for (int page = from; page < to; page++) {
+                client.write(page, WorkerMain.stamp(PAGE, page, version));
+            }
+        }
+    }
+
+    /** Page number to its last image in the ledgers, read in log order, fencing each ledger first. */
+    private static Map<Long, byte[]> lastImages(UUID storeId) throws Exception {
+        Map<Long, byte[]> last = new HashMap<>();
+        ReplicatedLogReader.readAll(ReplicationConfig.of(cluster.metadataServiceUri()), storeId, true,
+                (ledger, entry, record) -> {
+                    int count = WalRecordDescriptor.pageCount(record, 0);
+                    for (int i = 0; i < count; i++) {
+                        long page = WalRecordDescriptor.pageNumber(record, 0, i);
+                        last.put(page, record.asSlice(WalRecordDescriptor.pageImageOffset(i, count, PAGE), PAGE)
+                                .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                    }
+                });
+        return last;
+    }
+
+    @Test
+    void shouldHoldEveryAcknowledgedWriteInTheLedgersAcrossAKillAndRestart() throws Exception {
+        Path store = root.resolve("kept");
+        try (ChildJvm first = manager(store)) {
+            assertNotNull(first.awaitLineStartingWith("pagestore manager pid", STARTUP), first.errorLines().toString());
+            writeAll(store, 0, 100, 1);
+            first.kill9();
+        }
+        try (ChildJvm second = manager(store)) {
+            assertNotNull(second.awaitLineStartingWith("pagestore manager pid", STARTUP),
+                    second.errorLines().toString());
+            writeAll(store, 0, 50, 2);
+            second.sigterm();
+            assertEquals(0, second.awaitExit(STARTUP), second.errorLines().toString());
+        }
+        UUID storeId = StoreMetadata.read(store).orElseThrow().storeId();
+        Map<Long, byte[]> last = lastImages(storeId);
+        for (long page = 0; page < 100; page++) {
+            assertArrayEquals(WorkerMain.stamp(PAGE, page, page < 50 ? 2 : 1), last.get(page),
+                    "page " + page + "'s last acknowledged write is the last image in the ledgers");
+        }
+    }
+
+    @Test
+    void shouldStopAndStayStoppedWhenAnotherManagerTakesTheStoreOver() throws Exception {
+        Path store = root.resolve("fenced");
+        try (ChildJvm primary = manager(store)) {
+            assertNotNull(primary.awaitLineStartingWith("pagestore manager pid", STARTUP),
+                    primary.errorLines().toString());
+            writeAll(store, 0, 10, 1);
+            UUID storeId = StoreMetadata.read(store).orElseThrow().storeId();
+            takeOver(storeId);
+            lastImages(storeId);  // recovery opens fence the primary's ledger, as a new primary's start does
+            try (PageStoreClient client = PageStoreClient.attach(store, ClientOptions.defaults())) {
+                assertThrows(Exception.class, () -> client.write(11, WorkerMain.stamp(PAGE, 11, 1)),
+                        "a fenced primary acknowledges nothing more");
+            }
+            assertEquals(3, primary.awaitExit(STARTUP), "a fenced primary's log fails, and the manager stops");
+            assertTrue(primary.errorLines().stream().anyMatch(l -> l.contains("fenced by another manager")),
+                    primary.errorLines().toString());
+        }
+        try (ChildJvm again = manager(store)) {
+            assertEquals(1, again.awaitExit(STARTUP), "a directory that lost its epoch is refused");
+            assertTrue(again.errorLines().stream().anyMatch(l -> l.contains("has a newer primary")),
+                    again.errorLines().toString());
+        }
+    }
+
+    /** What a standby's promotion does first: the next epoch, held by another directory. */
+    private static void takeOver(UUID storeId) throws Exception {
+        CountDownLatch connected = new CountDownLatch(1);
+        ZooKeeper zk = new ZooKeeper(cluster.zookeeperConnectString(), 4000, event -> connected.countDown());
+        try {
+            assertTrue(connected.await(30, TimeUnit.SECONDS));
+            String path = "/pagestore/stores/" + storeId + "/primary";
+            Stat stat = new Stat();
+            String text = new String(zk.getData(path, false, stat), StandardCharsets.UTF_8);
+            long epoch = Long.parseLong(text.lines().filter(l -> l.startsWith("epoch=")).findFirst().orElseThrow()
+                    .substring("epoch=".length()));
+            zk.setData(path, ("epoch=" + (epoch + 1) + "\nowner=" + UUID.randomUUID() + "\nwhere=a test\n")
+                    .getBytes(StandardCharsets.UTF_8), stat.getVersion());
+        } finally {
+            zk.close();
+        }
+    }
+}
