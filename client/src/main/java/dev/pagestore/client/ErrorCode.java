@@ -16,6 +16,8 @@ public enum ErrorCode {
     MANAGER_GONE,
     /** The manager is stopping and accepts no new requests. */
     SHUTTING_DOWN,
+    /** The manager is a standby and serves reads only; the write was not done (write to the primary). */
+    READ_ONLY,
     /** The manager answered something this client cannot accept (a completion for no request, a bad status). */
     PROTOCOL_ERROR,
     /** This client was closed. */
@@ -34,6 +36,7 @@ public enum ErrorCode {
             case CompletionDescriptor.STATUS_TIMEOUT -> TIMEOUT;
             case CompletionDescriptor.STATUS_NO_SPACE -> NO_SPACE;
             case CompletionDescriptor.STATUS_SHUTTING_DOWN -> SHUTTING_DOWN;
+            case CompletionDescriptor.STATUS_READ_ONLY -> READ_ONLY;
             default -> PROTOCOL_ERROR;
         };
     }

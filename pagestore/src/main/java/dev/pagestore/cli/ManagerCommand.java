@@ -7,6 +7,7 @@ import dev.pagestore.manager.ManagerAlreadyRunningException;
 import dev.pagestore.manager.ManagerConfig;
 import dev.pagestore.manager.PageStoreManager;
 import dev.pagestore.manager.StoreMetadata;
+import dev.pagestore.manager.StandbySeed;
 import dev.pagestore.manager.StoreRefusedException;
 import dev.pagestore.manager.WalDirectoryFactory;
 import dev.pagestore.replication.ReplicationConfig;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -139,6 +141,20 @@ public final class ManagerCommand implements Callable<Integer> {
                     + " (default ${DEFAULT-VALUE}).")
     String quorum;
 
+    @Option(names = "--standby", description = "With --replicate: start as a standby that applies the primary's"
+            + " ledgers to this store and serves reads (writes are answered READ_ONLY), and takes the store over when"
+            + " the primary's ZooKeeper session ends. A new standby needs --create and --store.")
+    boolean standby;
+
+    @Option(names = "--store", paramLabel = "ID", description = "With --standby --create: the id of the store to"
+            + " follow (the primary logs it); the new standby is made with its page size and capacity.")
+    String storeId;
+
+    @Option(names = "--session-timeout-ms", paramLabel = "MS", defaultValue = "4000",
+            description = "With --replicate: the ZooKeeper session; a primary gone this long is taken for dead and"
+                    + " its standby takes over (default ${DEFAULT-VALUE}).")
+    long sessionTimeoutMillis;
+
     @Spec
     CommandSpec spec;
 
@@ -159,6 +175,21 @@ public final class ManagerCommand implements Callable<Integer> {
                         + " stopping");
                 System.exit(0);  // the shutdown hook stops the manager as on SIGTERM and sets the exit code
             });
+        }
+        ReplicationConfig replication;
+        try {
+            replication = replication();
+        } catch (IllegalArgumentException e) {
+            err().println("pagestore manager: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        if (replication != null && standby && storeId != null) {
+            try {
+                StandbySeed.seed(directory, replication, UUID.fromString(storeId), create);
+            } catch (IOException e) {
+                err().println("pagestore manager: " + e.getMessage());
+                return EXIT_REFUSED;
+            }
         }
         Optional<StoreMetadata> existing;
         try {
@@ -203,7 +234,7 @@ public final class ManagerCommand implements Callable<Integer> {
                     .withPin(pin).withCheckpointIntervalMillis(checkpointIntervalMillis)
                     .withVersionBucketCount(versionBuckets)
                     .withWalIo(WalDirectoryFactory.named(walIo)).withCreateStore(create)
-                    .withReplication(replicate == null ? null : ReplicationConfig.of(replicate).withQuorum(quorum));
+                    .withReplication(replication);
         } catch (IllegalArgumentException e) {
             err().println("pagestore manager: " + e.getMessage());
             return EXIT_USAGE;
@@ -318,5 +349,23 @@ public final class ManagerCommand implements Callable<Integer> {
                     + " the largest store, 1 PiB (" + ManagerConfig.CAPACITY_BYTES_MAX + " bytes)"));
         }
         return value * unit;
+    }
+
+    /** The replication the options ask for, or null; a standby's options without --replicate are a usage error. */
+    private ReplicationConfig replication() {
+        if (replicate == null) {
+            if (standby || storeId != null) {
+                throw new IllegalArgumentException("--standby and --store need --replicate URI");
+            }
+            return null;
+        }
+        if (storeId != null && !standby) {
+            throw new IllegalArgumentException("--store names the store a new standby follows: add --standby");
+        }
+        if (storeId != null) {
+            UUID.fromString(storeId);  // an IllegalArgumentException naming the value
+        }
+        return ReplicationConfig.of(replicate).withQuorum(quorum).withStandby(standby)
+                .withSessionTimeout(java.time.Duration.ofMillis(sessionTimeoutMillis));
     }
 }

@@ -47,12 +47,14 @@ final class Attachments implements AttachHandler {
     private final IntSupplier statusDescriptor;
     /** Whether the manager still takes attaches (false once it stops). */
     private final BooleanSupplier accepting;
+    private final WriteGate writes;
     private final Map<Long, ChannelSession> sessions = new ConcurrentHashMap<>();
     private volatile ControlServer control;
     private int nextReactor;
 
     Attachments(Path directory, ManagerConfig config, List<Reactor> reactors, IntSupplier statusDescriptor,
-            BooleanSupplier accepting) {
+            BooleanSupplier accepting, WriteGate writes) {
+        this.writes = writes;
         this.directory = directory;
         this.config = config;
         this.reactors = reactors;
@@ -123,7 +125,7 @@ final class Attachments implements AttachHandler {
         int channelDescriptor;
         try {
             channelDescriptor = channel.descriptor();
-            channelSession = new ChannelSession(channel, session, request.clientName());
+            channelSession = new ChannelSession(channel, session, request.clientName(), writes);
             reactor = reactors.get(nextReactor++ % reactors.size());
             channelSession.reactor = reactor;
         } catch (RuntimeException | Error e) {

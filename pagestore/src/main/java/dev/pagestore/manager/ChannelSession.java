@@ -27,6 +27,9 @@ final class ChannelSession {
     final int capacity;
     /** The reactor serving this channel (set once, before the session is handed to it). */
     Reactor reactor;
+    /** Whether workers may write; a channel of the manager's own process (its log applier) always may. */
+    private final WriteGate writes;
+    private final boolean ownProcess;
 
     /** Ids of requests accepted and not yet finally completed ({@link #admit}, {@link #settle}). */
     final LongCounts outstandingIds;
@@ -60,8 +63,11 @@ final class ChannelSession {
     boolean detaching;
     long detachedAtNanos;
 
-    ChannelSession(Channel channel, ControlSession control, String clientName) {
+    ChannelSession(Channel channel, ControlSession control, String clientName, WriteGate writes) {
         this.channel = channel;
+        this.writes = writes;
+        // the kernel's word (SO_PEERCRED): no other process has this manager's pid in its namespace
+        this.ownProcess = control != null && control.worker().pid() == ProcessHandle.current().pid();
         this.control = control;
         this.clientName = clientName;
         this.workerName = control == null ? clientName : clientName + " (pid " + control.worker().pid() + ")";
@@ -198,5 +204,10 @@ final class ChannelSession {
     @Override
     public String toString() {
         return "channel " + channel.name() + " of " + workerName;
+    }
+
+    /** Whether this channel's writes are served now (else they are answered READ_ONLY). */
+    boolean mayWrite() {
+        return ownProcess || writes.isOpen();
     }
 }

@@ -90,8 +90,9 @@ public final class PageStoreManager implements AutoCloseable {
     private final UnwrittenPages unwritten;
     private volatile boolean accepting = true;
     private WriteAheadLog wal;
-    /** This manager's hold on its store as primary, when the store is replicated. */
-    private ReplicatedPrimary primary;
+    private volatile ReplicatedPrimary primary;  // a replicated store's hold as primary (a standby's once it took over)
+    private volatile StandbyService standby;
+    private final WriteGate writes = new WriteGate(false);  // opened by open(); a standby's once it takes over
     private RecoveryReport recoveryReport;
     private BlockDevice device;
     private StatusRegion status;
@@ -114,7 +115,8 @@ public final class PageStoreManager implements AutoCloseable {
         this.plan = plan;
         this.metadata = plan.metadata();
         this.unwritten = new UnwrittenPages(config.pageSizeBytes());
-        this.attachments = new Attachments(directory, config, reactors, () -> status.descriptor(), () -> accepting);
+        this.attachments = new Attachments(directory, config, reactors, () -> status.descriptor(), () -> accepting,
+                writes);
     }
 
     /**
@@ -164,9 +166,12 @@ public final class PageStoreManager implements AutoCloseable {
         // 1. Recovery: replay the log's page images into the data file before anything serves (StoreRecovery); a
         // replicated store first takes its epoch and a new ledger, which recovery's records go to as well.
         long recoveryStart = System.nanoTime();
-        primary = ReplicatedStart.begin(config, directory, found, plan.creates());
+        ReplicatedStart replicated = ReplicatedStart.begin(config, directory, found, plan.creates());
+        if (replicated != null) {
+            primary = replicated.primary();
+        }
         StoreRecovery.Recovered recovered = StoreRecovery.run(directory, dataFile, plan.log(), config, found.storeId(),
-                found.capacityPages(), primary != null ? primary.replica() : LogReplica.NONE);
+                found.capacityPages(), replicated != null ? replicated.replica() : LogReplica.NONE);
         wal = recovered.wal();
         checkpoints = new Checkpoints(dataFile, pageSize, wal, unapplied, unwritten, this::onFatal);
         // Every refusal is behind: only now what a start changes beyond the store's own files. The store's files made
@@ -212,6 +217,12 @@ public final class PageStoreManager implements AutoCloseable {
         housekeeping.start(new StatusPublisher(status, wal, checkpoints, unwritten, attachments, control),
                 config.checkpointIntervalMillis());
         status.state(StatusRegionDescriptor.STATE_RUNNING);
+        if (replicated != null && replicated.handover() != null) {
+            standby = StandbyService.start(config.replication(), directory, recovered.storeId(), replicated.shape(),
+                    replicated.handover(), writes, taken -> primary = taken, this::onFatal);
+        } else {
+            writes.open();
+        }
         LOG.info("pagestore manager pid {} epoch {} serving {} ({} pages of {} bytes, backend {}, {} reactor(s),"
                         + " queue depth {}) on {}", ProcessHandle.current().pid(), metadata.epoch(), directory,
                 config.capacityPages(), pageSize, config.backend().name(), config.reactorCount(),
@@ -325,6 +336,9 @@ public final class PageStoreManager implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (standby != null) {
+            standby.close();  // its client is this manager's: before the control server goes
         }
         if (control != null) {
             control.close();

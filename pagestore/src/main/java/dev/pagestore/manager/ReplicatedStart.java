@@ -1,21 +1,36 @@
 package dev.pagestore.manager;
 
+import dev.pagestore.replication.HandoverReplica;
 import dev.pagestore.replication.ReplicatedPrimary;
 import dev.pagestore.replication.ReplicationRefusedException;
+import dev.pagestore.replication.StandbyDirectory;
+import dev.pagestore.replication.StoreShape;
+import dev.pagestore.wal.LogReplica;
 import java.io.IOException;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The replicated part of a start: before recovery opens the WAL, this manager takes its store as primary
- * ({@link ReplicatedPrimary}), so that recovery's records already go to the new ledger. A refusal is the store's
- * ({@link StoreRefusedException}): the directory may not serve.
+ * The replicated part of a start, before recovery opens the WAL. A primary takes its store ({@link ReplicatedPrimary}),
+ * so that recovery's records already go to the new ledger. A standby takes nothing: its log's replica is a
+ * {@link HandoverReplica} that goes nowhere until a promotion; but a standby directory that holds the store's epoch
+ * (promoted, then restarted) starts as the primary it is. A refusal is the store's ({@link StoreRefusedException}).
+ *
+ * @param primary  the hold on the store as primary, or null (a standby)
+ * @param handover a standby's replica, or null (a primary)
+ * @param shape    the store's page size and capacity
  */
-final class ReplicatedStart {
-    private ReplicatedStart() {
+record ReplicatedStart(ReplicatedPrimary primary, HandoverReplica handover, StoreShape shape) {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicatedStart.class);
+
+    /** What the WAL's records go to. */
+    LogReplica replica() {
+        return primary != null ? primary.replica() : handover;
     }
 
-    /** The hold on the store as primary, or null when {@code config} does not replicate. */
-    static ReplicatedPrimary begin(ManagerConfig config, Path directory, StoreMetadata store, boolean creates)
+    /** The replicated start {@code config} asks for, or null when it does not replicate. */
+    static ReplicatedStart begin(ManagerConfig config, Path directory, StoreMetadata store, boolean creates)
             throws IOException {
         if (config.replication() == null) {
             return null;
@@ -24,9 +39,17 @@ final class ReplicatedStart {
             throw new StoreRefusedException("the store in " + directory + " has no id (made by an older pagestore),"
                     + " so it cannot be replicated; make a new store with --replicate and copy the pages into it");
         }
+        StoreShape shape = new StoreShape(store.pageSizeBytes(), store.capacityPages());
         try {
-            return ReplicatedPrimary.start(config.replication(), directory, store.storeId(), config.pageSizeBytes(),
-                    creates);
+            if (config.replication().standby()) {
+                if (!StandbyDirectory.holdsEpoch(config.replication(), directory, store.storeId())) {
+                    return new ReplicatedStart(null, new HandoverReplica(), shape);
+                }
+                LOG.info("{} holds store {}'s epoch (a standby promoted before): it starts as the primary", directory,
+                        store.storeId());
+            }
+            return new ReplicatedStart(ReplicatedPrimary.start(config.replication(), directory, store.storeId(),
+                    shape, creates, false), null, shape);
         } catch (ReplicationRefusedException e) {
             throw new StoreRefusedException(e.getMessage(), e);
         }

@@ -121,6 +121,10 @@ final class RequestIntake {
             s.complete(requestId, CompletionDescriptor.STATUS_SHUTTING_DOWN, dataSlot, 0);
             return;
         }
+        if (opcode != RequestDescriptor.OPCODE_READ && opcode != RequestDescriptor.OPCODE_FLUSH && !s.mayWrite()) {
+            s.complete(requestId, CompletionDescriptor.STATUS_READ_ONLY, dataSlot, 0);  // a standby's: reads only
+            return;
+        }
         if (s.openBatch != null) {
             inOpenBatch(s, e, opcode, requestId, slot, inBatch, now);
             return;

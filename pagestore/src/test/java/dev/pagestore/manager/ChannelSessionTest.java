@@ -23,7 +23,7 @@ class ChannelSessionTest {
     void shouldWriteCompletionsInPlaceAndPublishThemOncePerFlush() throws Exception {
         try (Channel manager = Channel.createSealed("session-test", PARAMETERS, WaitStrategy.blocking());
              Channel worker = Channel.attach(manager.descriptor(), "session-test", PARAMETERS)) {
-            ChannelSession session = new ChannelSession(manager, null, "worker");
+            ChannelSession session = new ChannelSession(manager, null, "worker", new WriteGate(true));
             RingConsumer completions = worker.completionConsumer();
             session.complete(1, CompletionDescriptor.STATUS_OK, 0, 4096);
             session.complete(2, CompletionDescriptor.STATUS_TIMEOUT, 1, CompletionDescriptor.RESULT_SLOT_FENCED);
@@ -46,7 +46,7 @@ class ChannelSessionTest {
     void shouldHoldCompletionsBackWhileTheRingIsFullAndPostThemInOrder() throws Exception {
         try (Channel manager = Channel.createSealed("session-test", PARAMETERS, WaitStrategy.blocking());
              Channel worker = Channel.attach(manager.descriptor(), "session-test", PARAMETERS)) {
-            ChannelSession session = new ChannelSession(manager, null, "worker");
+            ChannelSession session = new ChannelSession(manager, null, "worker", new WriteGate(true));
             RingConsumer completions = worker.completionConsumer();
             int capacity = PARAMETERS.completionRingCapacity();
             for (long id = 1; id <= capacity + 5; id++) {  // 5 more than the ring holds
@@ -75,7 +75,7 @@ class ChannelSessionTest {
     void shouldKeepAWorkersCorruptConsumerSequenceForTheFlushWhereTheChannelAloneIsDropped() throws Exception {
         try (Channel manager = Channel.createSealed("session-test", PARAMETERS, WaitStrategy.blocking());
              Channel worker = Channel.attach(manager.descriptor(), "session-test", PARAMETERS)) {
-            ChannelSession session = new ChannelSession(manager, null, "worker");
+            ChannelSession session = new ChannelSession(manager, null, "worker", new WriteGate(true));
             RingConsumer completions = worker.completionConsumer();
             for (long id = 1; id <= PARAMETERS.completionRingCapacity(); id++) {
                 session.complete(id, CompletionDescriptor.STATUS_OK, 0, 0);  // fills the ring: the next claim reads

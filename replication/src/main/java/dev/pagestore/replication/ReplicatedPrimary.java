@@ -69,18 +69,20 @@ public final class ReplicatedPrimary implements AutoCloseable {
      * Takes store {@code storeId}, whose directory is {@code directory}, as its primary.
      *
      * @param newStore whether this start made the store (its first start); only then may replication begin
+     * @param takeover  whether the epoch may be taken from another directory: a standby's promotion, once the
+     *                  primary's session has ended; otherwise a directory that lost the epoch is refused
      * @throws ReplicationRefusedException when this directory may not be the store's primary (nothing changed)
      * @throws IOException when ZooKeeper or the bookies cannot be reached or refuse
      */
-    public static ReplicatedPrimary start(ReplicationConfig config, Path directory, UUID storeId, int pageSizeBytes,
-            boolean newStore) throws IOException {
+    public static ReplicatedPrimary start(ReplicationConfig config, Path directory, UUID storeId,
+            StoreShape shape, boolean newStore, boolean takeover) throws IOException {
         ReplicationFile local = localFile(config, directory, storeId, newStore);
         ZooKeeper zk = ZooKeeperSession.connect(config.zookeeperConnectString(), config.sessionTimeout(),
                 CONNECT_TIMEOUT);
         BookKeeper bookKeeper = null;
         try {
-            checkStore(zk, local, pageSizeBytes);
-            long epoch = takeEpoch(zk, local, directory);
+            checkStore(zk, local, shape);
+            long epoch = takeEpoch(zk, local, directory, takeover);
             local.withClaimedEpoch(epoch).write(directory);
             awaitNoOtherSession(zk, storeId, config.sessionTimeout());
             bookKeeper = BookKeeper.newBuilder(clientConfiguration(config)).build();
@@ -148,7 +150,7 @@ public final class ReplicatedPrimary implements AutoCloseable {
         return file;
     }
 
-    private static void checkStore(ZooKeeper zk, ReplicationFile local, int pageSizeBytes)
+    private static void checkStore(ZooKeeper zk, ReplicationFile local, StoreShape shape)
             throws KeeperException, InterruptedException, IOException {
         String path = StoreZnodes.store(local.storeId());
         Stat stat = zk.exists(path, false);
@@ -160,18 +162,19 @@ public final class ReplicatedPrimary implements AutoCloseable {
             }
             ZooKeeperSession.ensure(zk, StoreZnodes.ROOT, new byte[0]);
             ZooKeeperSession.ensure(zk, StoreZnodes.STORES, new byte[0]);
-            ZooKeeperSession.ensure(zk, path, StoreZnodes.encodeStore(pageSizeBytes));
+            ZooKeeperSession.ensure(zk, path, StoreZnodes.encodeShape(shape));
             ZooKeeperSession.ensure(zk, StoreZnodes.ledgers(local.storeId()), new byte[0]);
         }
-        int recorded = StoreZnodes.decodeStorePageSize(path, zk.getData(path, false, null));
-        if (recorded != pageSizeBytes) {
-            throw new ReplicationRefusedException("store " + local.storeId() + " has pages of " + recorded
-                    + " bytes in " + local.metadataServiceUri() + ", this directory's are " + pageSizeBytes);
+        StoreShape recorded = StoreZnodes.decodeShape(path, zk.getData(path, false, null));
+        if (!recorded.equals(shape)) {
+            throw new ReplicationRefusedException("store " + local.storeId() + " has " + recorded.capacityPages()
+                    + " pages of " + recorded.pageSizeBytes() + " bytes in " + local.metadataServiceUri()
+                    + ", this directory " + shape.capacityPages() + " of " + shape.pageSizeBytes());
         }
     }
 
     /** The next epoch, by compare-and-set, if this directory held the last one (or none was taken yet). */
-    private static long takeEpoch(ZooKeeper zk, ReplicationFile local, Path directory)
+    private static long takeEpoch(ZooKeeper zk, ReplicationFile local, Path directory, boolean takeover)
             throws KeeperException, InterruptedException, IOException {
         String path = StoreZnodes.primary(local.storeId());
         String where = host() + ":" + directory.toAbsolutePath() + " pid " + ProcessHandle.current().pid();
@@ -190,7 +193,7 @@ public final class ReplicatedPrimary implements AutoCloseable {
                 }
             }
             StoreZnodes.Primary primary = StoreZnodes.Primary.decode(path, data);
-            if (!primary.owner().equals(local.directoryId())) {
+            if (!primary.owner().equals(local.directoryId()) && !takeover) {
                 throw new ReplicationRefusedException("store " + local.storeId() + " has a newer primary: epoch "
                         + primary.epoch() + " at " + primary.where() + ". This directory was primary before it, and"
                         + " its log may hold writes that were never acknowledged, so it cannot serve again; make it"

@@ -16,9 +16,11 @@ import java.util.Objects;
  * @param ackQuorum          bookies that must hold an entry before a commit is acknowledged
  * @param addTimeout         how long a commit waits for its quorum before the log fails
  * @param sessionTimeout     the ZooKeeper session: how long a dead primary is taken for alive
+ * @param standby            start as a standby: apply the primary's ledgers, serve reads, and take over (become the
+ *                           primary) when the primary's session ends
  */
 public record ReplicationConfig(String metadataServiceUri, int ensembleSize, int writeQuorum, int ackQuorum,
-        Duration addTimeout, Duration sessionTimeout) {
+        Duration addTimeout, Duration sessionTimeout, boolean standby) {
     /** An entry holds the records of one commit, split when larger (BookKeeper's frames stop at 5 MiB). */
     static final int ENTRY_BYTES_MAX = 1 << 20;
 
@@ -42,7 +44,7 @@ public record ReplicationConfig(String metadataServiceUri, int ensembleSize, int
 
     /** Ledgers of 3 bookies, written to 3, acknowledged by 2; a commit waits up to 10 s; sessions of 4 s. */
     public static ReplicationConfig of(String metadataServiceUri) {
-        return new ReplicationConfig(metadataServiceUri, 3, 3, 2, Duration.ofSeconds(10), Duration.ofSeconds(4));
+        return new ReplicationConfig(metadataServiceUri, 3, 3, 2, Duration.ofSeconds(10), Duration.ofSeconds(4), false);
     }
 
     /** As this, with quorums written {@code E/W/A} (for example {@code 3/3/2}). */
@@ -54,18 +56,25 @@ public record ReplicationConfig(String metadataServiceUri, int ensembleSize, int
         }
         try {
             return new ReplicationConfig(metadataServiceUri, Integer.parseInt(parts[0]), Integer.parseInt(parts[1]),
-                    Integer.parseInt(parts[2]), addTimeout, sessionTimeout);
+                    Integer.parseInt(parts[2]), addTimeout, sessionTimeout, standby);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("quorum '" + ensembleWriteAck + "' is not three numbers, such as 3/3/2");
         }
     }
 
     public ReplicationConfig withAddTimeout(Duration value) {
-        return new ReplicationConfig(metadataServiceUri, ensembleSize, writeQuorum, ackQuorum, value, sessionTimeout);
+        return new ReplicationConfig(metadataServiceUri, ensembleSize, writeQuorum, ackQuorum, value, sessionTimeout,
+                standby);
     }
 
     public ReplicationConfig withSessionTimeout(Duration value) {
-        return new ReplicationConfig(metadataServiceUri, ensembleSize, writeQuorum, ackQuorum, addTimeout, value);
+        return new ReplicationConfig(metadataServiceUri, ensembleSize, writeQuorum, ackQuorum, addTimeout, value,
+                standby);
+    }
+
+    public ReplicationConfig withStandby(boolean value) {
+        return new ReplicationConfig(metadataServiceUri, ensembleSize, writeQuorum, ackQuorum, addTimeout,
+                sessionTimeout, value);
     }
 
     /** The ZooKeeper hosts of the metadata service URI, as ZooKeeper's client takes them. */

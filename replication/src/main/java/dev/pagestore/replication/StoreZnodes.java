@@ -11,7 +11,8 @@ import java.util.UUID;
 /**
  * What pagestore keeps in ZooKeeper for a replicated store, under {@code /pagestore/stores/STORE_ID}, as short text:
  * <ul>
- *   <li>the store's own znode: its page size, so a directory of another shape cannot join it;</li>
+ *   <li>the store's own znode: its page size and capacity, so a directory of another shape cannot join it, and a
+ *       standby is made with them;</li>
  *   <li>{@code primary}: the epoch and the directory that holds it; changed only by compare-and-set on its version,
  *       so two managers cannot both take the same epoch;</li>
  *   <li>{@code ledgers}: the store's ledgers in log order, a line {@code LEDGER_ID EPOCH} each, also changed only by
@@ -91,17 +92,17 @@ final class StoreZnodes {
         return ledgers;
     }
 
-    static byte[] encodeStore(int pageSizeBytes) {
-        return text("format=1\npageSizeBytes=" + pageSizeBytes + "\n");
+    static byte[] encodeShape(StoreShape shape) {
+        return text("format=1\npageSizeBytes=" + shape.pageSizeBytes() + "\ncapacityPages=" + shape.capacityPages()
+                + "\n");
     }
 
-    /** The store's page size as its znode records it. */
-    static int decodeStorePageSize(String path, byte[] data) throws IOException {
+    static StoreShape decodeShape(String path, byte[] data) throws IOException {
         Properties p = properties(path, data);
         if (!"1".equals(p.getProperty("format"))) {
             throw new IOException(path + ": format '" + p.getProperty("format") + "', this build reads 1");
         }
-        return (int) positive(path, p, "pageSizeBytes");
+        return new StoreShape((int) positive(path, p, "pageSizeBytes"), positive(path, p, "capacityPages"));
     }
 
     private static byte[] text(String value) {

@@ -42,7 +42,9 @@ public final class CompletionDescriptor {
     public static final int STATUS_NO_SPACE = 5;
     /** The manager is stopping and accepts no new requests. */
     public static final int STATUS_SHUTTING_DOWN = 6;
-    public static final int STATUS_MAX = STATUS_SHUTTING_DOWN;
+    /** The manager serves reads only (a standby): the write was not done. */
+    public static final int STATUS_READ_ONLY = 7;
+    public static final int STATUS_MAX = STATUS_READ_ONLY;
 
     /** TIMEOUT result: the request's slots stay with the manager until a {@link #RESULT_SLOT_RELEASED} completion. */
     public static final long RESULT_SLOT_FENCED = -1;

@@ -1,0 +1,150 @@
+package dev.pagestore.manager;
+
+import dev.pagestore.client.ClientOptions;
+import dev.pagestore.client.PageStoreClient;
+import dev.pagestore.client.PageStoreException;
+import dev.pagestore.replication.HandoverReplica;
+import dev.pagestore.replication.ReplicatedPrimary;
+import dev.pagestore.replication.ReplicationConfig;
+import dev.pagestore.replication.StandbyApplier;
+import dev.pagestore.replication.StoreShape;
+import dev.pagestore.wal.WalRecordDescriptor;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A standby manager's work: the primary's records applied to this store through a client of the manager's own
+ * process (the one channel its write gate lets write), so that they take the path every write takes (this store's
+ * log, page order, the page versions workers' caches check); then, when the primary is gone, the takeover: the next
+ * epoch, the old primary's ledger fenced and its tail applied, this log handed to a new ledger, and the write gate
+ * opened. Until then workers read pages as of the position applied, and their writes are answered READ_ONLY.
+ */
+final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
+    private static final Logger LOG = LoggerFactory.getLogger(StandbyService.class);
+    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(60);
+
+    private final ReplicationConfig config;
+    private final Path directory;
+    private final UUID storeId;
+    private final StoreShape shape;
+    private final HandoverReplica handover;
+    private final WriteGate writes;
+    private final Consumer<ReplicatedPrimary> promoted;
+    private final PageStoreClient client;
+    private final StandbyApplier applier;
+    private final ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
+    private final int window;
+
+    private StandbyService(ReplicationConfig config, Path directory, UUID storeId, StoreShape shape,
+            HandoverReplica handover, WriteGate writes, Consumer<ReplicatedPrimary> promoted) throws IOException {
+        this.config = config;
+        this.directory = directory;
+        this.storeId = storeId;
+        this.shape = shape;
+        this.handover = handover;
+        this.writes = writes;
+        this.promoted = promoted;
+        this.client = PageStoreClient.attach(directory, ClientOptions.defaults().withClientName("standby-applier"));
+        this.window = Math.max(1, client.capacity() / 2);
+        try {
+            this.applier = StandbyApplier.open(config, storeId, directory, this);
+        } catch (IOException | RuntimeException e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /** Starts applying; {@code promoted} is told the new primary, {@code onFatal} a failure of either. */
+    static StandbyService start(ReplicationConfig config, Path directory, UUID storeId, StoreShape shape,
+            HandoverReplica handover, WriteGate writes, Consumer<ReplicatedPrimary> promoted,
+            Consumer<Throwable> onFatal) throws IOException {
+        StandbyService service = new StandbyService(config, directory, storeId, shape, handover, writes, promoted);
+        service.applier.start(() -> {
+            try {
+                service.promote();
+            } catch (Throwable t) {
+                onFatal.accept(new IOException("the standby of store " + storeId + " could not take over: " + t, t));
+            }
+        }, t -> onFatal.accept(new IOException("the standby of store " + storeId + " stopped applying: " + t, t)));
+        LOG.info("standby of store {}: applying its ledgers from {}", storeId, service.applier.position());
+        return service;
+    }
+
+    private void promote() throws IOException {
+        long started = System.nanoTime();
+        ReplicatedPrimary primary = ReplicatedPrimary.start(config, directory, storeId, shape, false, true);
+        boolean done = false;
+        try {
+            applier.applyRest(primary.ledgerId());
+            handover.handOver(primary.replica());
+            promoted.accept(primary);
+            writes.open();
+            done = true;
+        } finally {
+            if (!done) {
+                primary.close();
+            }
+        }
+        LOG.warn("took store {} over: primary at epoch {}, {} records applied, writes served from now on ({} ms"
+                + " after the old primary was found gone)", storeId, primary.epoch(), applier.recordsApplied(),
+                (System.nanoTime() - started) / 1_000_000);
+    }
+
+    @Override
+    public void apply(MemorySegment record) throws IOException {
+        int count = WalRecordDescriptor.pageCount(record, 0);
+        int pageSize = WalRecordDescriptor.pageSize(record, 0);
+        if (pageSize != shape.pageSizeBytes()) {
+            throw new IOException("a record of " + pageSize + "-byte pages in a store of " + shape.pageSizeBytes());
+        }
+        try {
+            if (count == 1) {
+                if (inFlight.size() >= window) {
+                    inFlight.removeFirst().join();
+                }
+                inFlight.addLast(client.writeAsync(WalRecordDescriptor.pageNumber(record, 0, 0),
+                        record.asSlice(WalRecordDescriptor.pageImageOffset(0, 1, pageSize), pageSize),
+                        WRITE_TIMEOUT));
+                return;
+            }
+            sync();  // a group waits for the writes before it: it takes several slots at once
+            long[] pages = new long[count];
+            byte[][] images = new byte[count][];
+            for (int i = 0; i < count; i++) {
+                pages[i] = WalRecordDescriptor.pageNumber(record, 0, i);
+                images[i] = record.asSlice(WalRecordDescriptor.pageImageOffset(i, count, pageSize), pageSize)
+                        .toArray(ValueLayout.JAVA_BYTE);
+            }
+            client.writeBatch(pages, images, WRITE_TIMEOUT);
+        } catch (PageStoreException | CompletionException e) {
+            throw new IOException("applying a record to store " + storeId + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void sync() throws IOException {
+        try {
+            while (!inFlight.isEmpty()) {
+                inFlight.removeFirst().join();
+            }
+        } catch (CompletionException e) {
+            throw new IOException("applying a record to store " + storeId + ": " + e.getCause(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        applier.close();
+        client.close();
+    }
+}

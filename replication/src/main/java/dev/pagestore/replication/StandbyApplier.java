@@ -1,0 +1,275 @@
+package dev.pagestore.replication;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.bookkeeper.client.api.BookKeeper;
+import org.apache.bookkeeper.client.api.LedgerEntries;
+import org.apache.bookkeeper.client.api.LedgerEntry;
+import org.apache.bookkeeper.client.api.ReadHandle;
+import org.apache.bookkeeper.conf.ClientConfiguration;
+import org.apache.zookeeper.ZooKeeper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A standby's reader of the store's log: applies the ledgers' records, in the order of the store's list, to the
+ * standby's own store through a {@link PageSink}, records how far it got ({@link AppliedPosition}) once that is
+ * durable, and watches the primary's {@code alive} node. When the node is gone (the primary's ZooKeeper session
+ * ended), it stops and tells its owner, which takes the store over ({@link ReplicatedPrimary}, with takeover) and
+ * then calls {@link #applyRest} to apply what the old primary's quorum held, before the new primary serves writes.
+ *
+ * <p>It reads only what a ledger's quorum confirmed: the last-add-confirmed the writer publishes (every 100 ms when
+ * idle), and a closed ledger's final length. A ledger the list has moved past was closed by the next primary's
+ * fencing, so it is read to its end before the next one.
+ */
+public final class StandbyApplier implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StandbyApplier.class);
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final int ENTRIES_PER_READ = 64;
+    private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long ALIVE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /** Where the records go: the standby's own store. */
+    public interface PageSink {
+        /** Applies one checked record's pages (a group atomically); may return before they are durable. */
+        void apply(MemorySegment record) throws IOException;
+
+        /** Returns once every record applied so far is durable. */
+        void sync() throws IOException;
+    }
+
+    private final ReplicationConfig config;
+    private final UUID storeId;
+    private final Path directory;
+    private final PageSink sink;
+    private final byte[] password;
+    private final ZooKeeper zk;
+    private final BookKeeper bookKeeper;
+    private AppliedPosition position;
+    private volatile boolean stopping;
+    private volatile long recordsApplied;
+    private Thread thread;
+
+    private StandbyApplier(ReplicationConfig config, UUID storeId, Path directory, PageSink sink, ZooKeeper zk,
+            BookKeeper bookKeeper, AppliedPosition position) {
+        this.config = config;
+        this.storeId = storeId;
+        this.directory = directory;
+        this.sink = sink;
+        this.zk = zk;
+        this.bookKeeper = bookKeeper;
+        this.position = position;
+        this.password = storeId.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Connects and resumes at the position {@code directory} records; call {@link #start} to begin applying. */
+    public static StandbyApplier open(ReplicationConfig config, UUID storeId, Path directory, PageSink sink)
+            throws IOException {
+        AppliedPosition position = AppliedPosition.read(directory);
+        ZooKeeper zk = ZooKeeperSession.connect(config.zookeeperConnectString(), config.sessionTimeout(), TIMEOUT);
+        try {
+            ClientConfiguration conf = new ClientConfiguration();
+            conf.setMetadataServiceUri(config.metadataServiceUri());
+            conf.setZkTimeout((int) config.sessionTimeout().toMillis());
+            return new StandbyApplier(config, storeId, directory, sink, zk, BookKeeper.newBuilder(conf).build(),
+                    position);
+        } catch (Exception e) {
+            ZooKeeperSession.close(zk);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("no BookKeeper client for " + config.metadataServiceUri() + ": " + e, e);
+        }
+    }
+
+    /**
+     * Applies on a thread of its own until the primary is gone or {@link #close}; then runs {@code onPrimaryLost}
+     * (on that thread) when the primary is gone, or {@code onFailure} when applying failed.
+     */
+    public void start(Runnable onPrimaryLost, java.util.function.Consumer<Throwable> onFailure) {
+        thread = new Thread(() -> {
+            try {
+                if (follow()) {
+                    onPrimaryLost.run();
+                }
+            } catch (Throwable t) {
+                if (!stopping) {
+                    onFailure.accept(t);
+                }
+            }
+        }, "pagestore-standby");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Applies until the primary's alive node is gone (true) or this is closed (false). */
+    private boolean follow() throws Exception {
+        long nextCheck = 0;
+        boolean primarySeen = false;
+        List<StoreZnodes.Ledger> ledgers = List.of();
+        ReadHandle open = null;  // the list's last ledger, kept open while its writer appends
+        try {
+            while (!stopping) {
+                long now = System.nanoTime();
+                if (now >= nextCheck) {
+                    nextCheck = now + ALIVE_CHECK_NANOS;
+                    boolean alive = zk.exists(StoreZnodes.alive(storeId), false) != null;
+                    primarySeen |= alive;
+                    if (!alive && primarySeen) {
+                        LOG.warn("the primary of store {} is gone (its ZooKeeper session ended): taking over",
+                                storeId);
+                        return true;
+                    }
+                    String path = StoreZnodes.ledgers(storeId);
+                    ledgers = StoreZnodes.decodeLedgers(path, zk.getData(path, false, null));
+                }
+                if (ledgers.isEmpty()) {
+                    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(ALIVE_CHECK_NANOS));
+                    continue;
+                }
+                int index = indexOf(ledgers, position.ledgerId());
+                if (index < 0) {
+                    index = 0;
+                    position = new AppliedPosition(ledgers.getFirst().ledgerId(), 0);
+                }
+                long ledgerId = ledgers.get(index).ledgerId();
+                boolean applied;
+                if (index < ledgers.size() - 1) {
+                    // closed by the next primary's fencing: read to its end, then go on with the next
+                    if (open != null && open.getId() == ledgerId) {
+                        open.close();
+                        open = null;
+                    }
+                    try (ReadHandle handle = openLedger(ledgerId)) {
+                        applyUpTo(handle, ledgerId, handle.getLastAddConfirmed());
+                    }
+                    position = new AppliedPosition(ledgers.get(index + 1).ledgerId(), 0);
+                    applied = true;
+                } else {
+                    if (open == null || open.getId() != ledgerId) {
+                        if (open != null) {
+                            open.close();
+                        }
+                        open = openLedger(ledgerId);
+                    }
+                    applied = applyUpTo(open, ledgerId, open.readLastAddConfirmed());
+                }
+                if (!applied) {
+                    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(IDLE_NANOS));
+                }
+            }
+            return false;
+        } finally {
+            if (open != null) {
+                open.close();
+            }
+        }
+    }
+
+    private ReadHandle openLedger(long ledgerId) throws Exception {
+        return bookKeeper.newOpenLedgerOp().withLedgerId(ledgerId).withPassword(password).withRecovery(false)
+                .execute().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private boolean applyUpTo(ReadHandle handle, long ledgerId, long lastEntry) throws Exception {
+        boolean applied = false;
+        while (position.nextEntry() <= lastEntry) {
+            long first = position.nextEntry();
+            long to = Math.min(lastEntry, first + ENTRIES_PER_READ - 1);
+            try (LedgerEntries entries = handle.read(first, to)) {
+                for (LedgerEntry entry : entries) {
+                    recordsApplied += EntryRecords.forEach(MemorySegment.ofBuffer(entry.getEntryNioBuffer()),
+                            "ledger " + ledgerId + " entry " + entry.getEntryId(), sink::apply);
+                }
+            }
+            sink.sync();
+            position = new AppliedPosition(ledgerId, to + 1);
+            position.write(directory);
+            applied = true;
+        }
+        return applied;
+    }
+
+    private static int indexOf(List<StoreZnodes.Ledger> ledgers, long ledgerId) {
+        for (int i = 0; i < ledgers.size(); i++) {
+            if (ledgers.get(i).ledgerId() == ledgerId) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * After the takeover made {@code newLedgerId} and fenced the ledgers before it: applies every entry of those
+     * ledgers not yet applied, so the new primary holds every write the old one acknowledged.
+     */
+    public void applyRest(long newLedgerId) throws IOException {
+        awaitStopped();
+        try {
+            String path = StoreZnodes.ledgers(storeId);
+            List<StoreZnodes.Ledger> ledgers = StoreZnodes.decodeLedgers(path, zk.getData(path, false, null));
+            int index = Math.max(0, indexOf(ledgers, position.ledgerId()));
+            for (; index < ledgers.size() && ledgers.get(index).ledgerId() != newLedgerId; index++) {
+                long ledgerId = ledgers.get(index).ledgerId();
+                if (ledgerId != position.ledgerId()) {
+                    position = new AppliedPosition(ledgerId, 0);
+                }
+                try (ReadHandle handle = bookKeeper.newOpenLedgerOp().withLedgerId(ledgerId).withPassword(password)
+                        .withRecovery(true).execute().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    applyUpTo(handle, ledgerId, handle.getLastAddConfirmed());
+                }
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted applying the old primary's tail");
+        } catch (Exception e) {
+            throw new IOException("applying the old primary's tail of store " + storeId + ": " + e, e);
+        }
+    }
+
+    /** Records applied since this standby started. */
+    public long recordsApplied() {
+        return recordsApplied;
+    }
+
+    /** How far it has applied. */
+    public AppliedPosition position() {
+        return position;
+    }
+
+    private void awaitStopped() throws InterruptedIOException {
+        stopping = true;
+        if (thread != null && thread != Thread.currentThread()) {
+            try {
+                thread.join(TIMEOUT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted stopping the standby's applier");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            awaitStopped();
+        } catch (InterruptedIOException ignored) {
+            // closing anyway
+        }
+        try {
+            bookKeeper.close();
+        } catch (Exception e) {
+            LOG.debug("closing the BookKeeper client", e);
+        }
+        ZooKeeperSession.close(zk);
+    }
+}
