@@ -1,6 +1,8 @@
 package dev.pagestore.client;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * How a {@link PageStoreClient} attaches and behaves.
@@ -13,10 +15,15 @@ import java.time.Duration;
  * @param attachTimeout     how long to wait for the manager's answer to ATTACH
  * @param autoReattach      after the manager is gone, attach again in the background (backoff 10 ms doubling to
  *                          1 s); calls fail with MANAGER_GONE until it succeeds
+ * @param failoverDirectories other data directories of the same replicated store (its standbys), tried after the
+ *                          one attached to: the client then attaches to the first whose manager serves writes (the
+ *                          primary), or, at the first attach only, to the first that answers; and re-attaches only to
+ *                          a primary, so after a failover it follows the standby that took over
  */
 public record ClientOptions(String clientName, Duration defaultTimeout, int ringCapacity, Duration attachTimeout,
-        boolean autoReattach) {
+        boolean autoReattach, List<Path> failoverDirectories) {
     public ClientOptions {
+        failoverDirectories = List.copyOf(failoverDirectories);
         if (clientName == null || clientName.isEmpty()) {
             throw new IllegalArgumentException("clientName must not be empty");
         }
@@ -35,22 +42,27 @@ public record ClientOptions(String clientName, Duration defaultTimeout, int ring
     /** 5 s default deadline, the manager's ring capacity (64 by default), no automatic re-attach. */
     public static ClientOptions defaults() {
         return new ClientOptions("worker-" + ProcessHandle.current().pid(), Duration.ofSeconds(5), 0,
-                Duration.ofSeconds(5), false);
+                Duration.ofSeconds(5), false, List.of());
     }
 
     public ClientOptions withClientName(String value) {
-        return new ClientOptions(value, defaultTimeout, ringCapacity, attachTimeout, autoReattach);
+        return new ClientOptions(value, defaultTimeout, ringCapacity, attachTimeout, autoReattach, failoverDirectories);
     }
 
     public ClientOptions withDefaultTimeout(Duration value) {
-        return new ClientOptions(clientName, value, ringCapacity, attachTimeout, autoReattach);
+        return new ClientOptions(clientName, value, ringCapacity, attachTimeout, autoReattach, failoverDirectories);
     }
 
     public ClientOptions withRingCapacity(int value) {
-        return new ClientOptions(clientName, defaultTimeout, value, attachTimeout, autoReattach);
+        return new ClientOptions(clientName, defaultTimeout, value, attachTimeout, autoReattach, failoverDirectories);
     }
 
     public ClientOptions withAutoReattach(boolean value) {
-        return new ClientOptions(clientName, defaultTimeout, ringCapacity, attachTimeout, value);
+        return new ClientOptions(clientName, defaultTimeout, ringCapacity, attachTimeout, value, failoverDirectories);
+    }
+
+    /** The data directories of the store's standbys, tried in order after the first (see the record's comment). */
+    public ClientOptions withFailoverDirectories(List<Path> value) {
+        return new ClientOptions(clientName, defaultTimeout, ringCapacity, attachTimeout, autoReattach, value);
     }
 }

@@ -3,8 +3,12 @@ package dev.pagestore.client;
 import dev.pagestore.ipc.control.AttachRefusedException;
 import dev.pagestore.ipc.control.RefusalCode;
 import java.io.IOException;
+import dev.pagestore.protocol.PageStoreProtocol;
+import dev.pagestore.status.StatusRegionDescriptor;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A client's current {@link Connection} and the one that replaces it once the manager is back: attaches, swaps in a
@@ -18,33 +22,77 @@ import java.time.Duration;
 final class Reattachment {
     private static final Duration OLD_CONNECTION_DETACH = Duration.ofMillis(100);
 
-    private final Path directory;
-    private final Path socket;
+    /** The data directory attached to first, then its standbys ({@link ClientOptions#failoverDirectories}). */
+    private final List<Path> directories;
+    private final List<Path> sockets;
     private final ClientOptions options;
     private volatile Connection connection;
     private volatile Connection nextConnection;
     private volatile Thread reattacher;
     private volatile boolean closed;
 
-    private Reattachment(Path directory, Path socket, ClientOptions options, Connection connection) {
-        this.directory = directory;
-        this.socket = socket;
+    private Reattachment(List<Path> directories, List<Path> sockets, ClientOptions options) {
+        this.directories = directories;
+        this.sockets = sockets;
         this.options = options;
-        this.connection = connection;
     }
 
     /**
-     * Attaches to the manager on {@code socket}; when it is already gone and the options ask for it, keeps trying in
-     * the background.
+     * Attaches to the manager on {@code socket} (or, with failover directories, to the first that serves writes,
+     * else the first that answers); when none is there and the options ask for it, keeps trying in the background.
      *
      * @throws PageStoreException with {@code MANAGER_GONE} when no manager answers there
      */
     static Reattachment attach(Path directory, Path socket, ClientOptions options) throws PageStoreException {
-        Reattachment attachment = new Reattachment(directory, socket, options, connect(directory, socket, options));
+        List<Path> directories = new ArrayList<>(List.of(directory));
+        List<Path> sockets = new ArrayList<>(List.of(socket));
+        for (Path other : options.failoverDirectories()) {
+            directories.add(other);
+            sockets.add(PageStoreProtocol.socketPath(other));
+        }
+        Reattachment attachment = new Reattachment(List.copyOf(directories), List.copyOf(sockets), options);
+        attachment.connection = attachment.connectAny(false);
         if (attachment.connection.gone && options.autoReattach()) {
             attachment.startReattach();
         }
         return attachment;
+    }
+
+    /**
+     * A connection to the first manager that serves writes (state RUNNING) among the directories; with
+     * {@code primaryOnly} false, else to the first that answered. One directory: whatever answers there.
+     */
+    private Connection connectAny(boolean primaryOnly) throws PageStoreException {
+        PageStoreException last = null;
+        Connection fallback = null;
+        for (int i = 0; i < directories.size(); i++) {
+            Connection c;
+            try {
+                c = connect(directories.get(i), sockets.get(i), options);
+            } catch (PageStoreException e) {
+                if (e.code() != ErrorCode.MANAGER_GONE && e.code() != ErrorCode.SHUTTING_DOWN) {
+                    throw e;
+                }
+                last = e;
+                continue;
+            }
+            if (directories.size() == 1 || c.status.state() == StatusRegionDescriptor.STATE_RUNNING) {
+                if (fallback != null) {
+                    fallback.close(OLD_CONNECTION_DETACH);
+                }
+                return c;
+            }
+            if (fallback == null && !primaryOnly) {
+                fallback = c;
+            } else {
+                c.close(OLD_CONNECTION_DETACH);
+            }
+        }
+        if (fallback != null) {
+            return fallback;
+        }
+        throw last != null ? last : new PageStoreException(ErrorCode.MANAGER_GONE, "no manager of " + directories
+                + " serves writes");
     }
 
     private static Connection connect(Path directory, Path socket, ClientOptions options)
@@ -108,7 +156,7 @@ final class Reattachment {
             while (!closed && nextConnection == null) {
                 try {
                     Thread.sleep(backoffMillis);
-                    Connection fresh = Connection.open(directory, socket, options);
+                    Connection fresh = connectAny(true);
                     synchronized (Reattachment.this) {
                         if (closed) {
                             fresh.close(OLD_CONNECTION_DETACH);  // the client closed while this attached
@@ -149,7 +197,7 @@ final class Reattachment {
                 }
             }
             try {
-                Connection fresh = connect(directory, socket, options);
+                Connection fresh = connectAny(true);
                 synchronized (this) {
                     if (closed) {
                         fresh.close(OLD_CONNECTION_DETACH);

@@ -23,7 +23,7 @@ import java.lang.foreign.MemorySegment;
  *      40     8  capacityPages
  *      48     4  reactorCount         in [1, {@link #REACTORS_MAX}]
  *      52     4  versionBucketCount   a power of two
- *      56     4  state                {@link #STATE_STARTING} .. {@link #STATE_STOPPED}, release store, written last
+ *      56     4  state                {@link #STATE_STARTING} .. {@link #STATE_STANDBY}, release store, written last
  *      60     4  reserved
  *      64    64  reserved
  *
@@ -95,6 +95,8 @@ public final class StatusRegionDescriptor {
     public static final int STATE_RUNNING = 2;
     public static final int STATE_STOPPING = 3;
     public static final int STATE_STOPPED = 4;
+    /** Serving reads only: a replicated store's standby, until it takes the store over (then RUNNING). */
+    public static final int STATE_STANDBY = 5;
 
     public static final long MAGIC_OFFSET;
     public static final long LAYOUT_VERSION_OFFSET;

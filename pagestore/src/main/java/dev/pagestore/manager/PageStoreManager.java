@@ -216,13 +216,8 @@ public final class PageStoreManager implements AutoCloseable {
         housekeeping = new Housekeeping(ownership, wal, checkpoints, () -> accepting, this::onFatal);
         housekeeping.start(new StatusPublisher(status, wal, checkpoints, unwritten, attachments, control),
                 config.checkpointIntervalMillis());
-        status.state(StatusRegionDescriptor.STATE_RUNNING);
-        if (replicated != null && replicated.handover() != null) {
-            standby = StandbyService.start(config.replication(), directory, recovered.storeId(), replicated.shape(),
-                    replicated.handover(), writes, taken -> primary = taken, this::onFatal);
-        } else {
-            writes.open();
-        }
+        standby = StandbyService.serve(replicated, config, directory, recovered.storeId(), writes, status,
+                taken -> primary = taken, this::onFatal);
         LOG.info("pagestore manager pid {} epoch {} serving {} ({} pages of {} bytes, backend {}, {} reactor(s),"
                         + " queue depth {}) on {}", ProcessHandle.current().pid(), metadata.epoch(), directory,
                 config.capacityPages(), pageSize, config.backend().name(), config.reactorCount(),

@@ -8,6 +8,7 @@ import dev.pagestore.replication.ReplicatedPrimary;
 import dev.pagestore.replication.ReplicationConfig;
 import dev.pagestore.replication.StandbyApplier;
 import dev.pagestore.replication.StoreShape;
+import dev.pagestore.status.StatusRegionDescriptor;
 import dev.pagestore.wal.WalRecordDescriptor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -64,6 +65,27 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
         }
     }
 
+    /**
+     * Opens the store to its workers: a primary's (or an unreplicated store's) for writes at once, and null; a
+     * standby's for reads, with its service applying the ledgers until it takes over (writes open, state RUNNING,
+     * {@code promoted} told the new primary's hold).
+     */
+    static StandbyService serve(ReplicatedStart replicated, ManagerConfig config, Path directory, UUID storeId,
+            WriteGate writes, StatusRegion status, Consumer<ReplicatedPrimary> promoted, Consumer<Throwable> onFatal)
+            throws IOException {
+        if (replicated == null || replicated.handover() == null) {
+            writes.open();
+            status.state(StatusRegionDescriptor.STATE_RUNNING);
+            return null;
+        }
+        status.state(StatusRegionDescriptor.STATE_STANDBY);
+        return start(config.replication(), directory, storeId, replicated.shape(), replicated.handover(),
+                writes, taken -> {
+                    promoted.accept(taken);
+                    status.state(StatusRegionDescriptor.STATE_RUNNING);  // after the gate: clients may write now
+                }, onFatal);
+    }
+
     /** Starts applying; {@code promoted} is told the new primary, {@code onFatal} a failure of either. */
     static StandbyService start(ReplicationConfig config, Path directory, UUID storeId, StoreShape shape,
             HandoverReplica handover, WriteGate writes, Consumer<ReplicatedPrimary> promoted,
@@ -87,8 +109,8 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
         try {
             applier.applyRest(primary.ledgerId());
             handover.handOver(primary.replica());
-            promoted.accept(primary);
             writes.open();
+            promoted.accept(primary);
             done = true;
         } finally {
             if (!done) {
