@@ -14,7 +14,8 @@ import java.util.List;
  *                          the manager's
  * @param attachTimeout     how long to wait for the manager's answer to ATTACH
  * @param autoReattach      after the manager is gone, attach again in the background (backoff 10 ms doubling to
- *                          1 s); calls fail with MANAGER_GONE until it succeeds
+ *                          1 s, or to 50 ms with failover directories); calls fail with MANAGER_GONE until it
+ *                          succeeds
  * @param failoverDirectories other data directories of the same replicated store (its standbys), tried after the
  *                          one attached to: the client then attaches to the first whose manager serves writes (the
  *                          primary), or, at the first attach only, to the first that answers; and re-attaches only to

@@ -166,7 +166,8 @@ final class Reattachment {
                     }
                     return;
                 } catch (IOException e) {
-                    backoffMillis = Math.min(1000, backoffMillis * 2);
+                    // a failover takes a second or two, and each try is a connect: keep trying often then
+                    backoffMillis = Math.min(directories.size() > 1 ? 50 : 1000, backoffMillis * 2);
                 } catch (InterruptedException e) {
                     return;
                 }

@@ -104,10 +104,9 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
 
     private void promote() throws IOException {
         long started = System.nanoTime();
-        ReplicatedPrimary primary = ReplicatedPrimary.start(config, directory, storeId, shape, false, true);
+        ReplicatedPrimary primary = applier.takeOver(shape);
         boolean done = false;
         try {
-            applier.applyRest(primary.ledgerId());
             handover.handOver(primary.replica());
             writes.open();
             promoted.accept(primary);

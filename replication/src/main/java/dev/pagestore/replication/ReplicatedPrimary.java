@@ -79,13 +79,44 @@ public final class ReplicatedPrimary implements AutoCloseable {
         ReplicationFile local = localFile(config, directory, storeId, newStore);
         ZooKeeper zk = ZooKeeperSession.connect(config.zookeeperConnectString(), config.sessionTimeout(),
                 CONNECT_TIMEOUT);
-        BookKeeper bookKeeper = null;
+        BookKeeper bookKeeper;
+        try {
+            bookKeeper = BookKeeper.newBuilder(clientConfiguration(config)).build();
+        } catch (Exception e) {
+            ZooKeeperSession.close(zk);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("no BookKeeper client for " + config.metadataServiceUri() + ": " + e, e);
+        }
+        return claim(config, directory, local, shape, takeover, zk, bookKeeper);
+    }
+
+    /**
+     * A standby's takeover with the clients it already holds, warm (a new BookKeeper client takes half a second):
+     * they are the new primary's from now on, closed by its {@link #close}.
+     */
+    static ReplicatedPrimary takeOver(ReplicationConfig config, Path directory, UUID storeId, StoreShape shape,
+            ZooKeeper zk, BookKeeper bookKeeper) throws IOException {
+        ReplicationFile local;
+        try {
+            local = localFile(config, directory, storeId, false);
+        } catch (IOException | RuntimeException e) {
+            closeAll(zk, bookKeeper);
+            throw e;
+        }
+        return claim(config, directory, local, shape, true, zk, bookKeeper);
+    }
+
+    /** The claim itself, with clients it owns from now on: closed here when it fails. */
+    private static ReplicatedPrimary claim(ReplicationConfig config, Path directory, ReplicationFile local,
+            StoreShape shape, boolean takeover, ZooKeeper zk, BookKeeper bookKeeper) throws IOException {
+        UUID storeId = local.storeId();
         try {
             checkStore(zk, local, shape);
             long epoch = takeEpoch(zk, local, directory, takeover);
             local.withClaimedEpoch(epoch).write(directory);
             awaitNoOtherSession(zk, storeId, config.sessionTimeout());
-            bookKeeper = BookKeeper.newBuilder(clientConfiguration(config)).build();
             byte[] password = storeId.toString().getBytes(StandardCharsets.UTF_8);
             List<StoreZnodes.Ledger> ledgers = fenceLast(zk, bookKeeper, storeId, password);
             WriteHandle ledger = bookKeeper.newCreateLedgerOp().withEnsembleSize(config.ensembleSize())
@@ -114,9 +145,6 @@ public final class ReplicatedPrimary implements AutoCloseable {
             closeAll(zk, bookKeeper);
             throw new IOException("the bookies at " + config.metadataServiceUri() + " could not make a ledger for"
                     + " store " + storeId + ": " + (e.getCause() != null ? e.getCause() : e), e);
-        } catch (org.apache.bookkeeper.client.api.BKException e) {
-            closeAll(zk, bookKeeper);
-            throw new IOException("no BookKeeper client for " + config.metadataServiceUri() + ": " + e, e);
         } catch (IOException | RuntimeException e) {
             closeAll(zk, bookKeeper);
             throw e;
@@ -269,7 +297,7 @@ public final class ReplicatedPrimary implements AutoCloseable {
         }
     }
 
-    private static ClientConfiguration clientConfiguration(ReplicationConfig config) {
+    static ClientConfiguration clientConfiguration(ReplicationConfig config) {
         ClientConfiguration conf = new ClientConfiguration();
         conf.setMetadataServiceUri(config.metadataServiceUri());
         conf.setAddEntryTimeout((int) config.addTimeout().toSeconds());

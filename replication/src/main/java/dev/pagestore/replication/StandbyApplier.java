@@ -13,7 +13,6 @@ import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.LedgerEntries;
 import org.apache.bookkeeper.client.api.LedgerEntry;
 import org.apache.bookkeeper.client.api.ReadHandle;
-import org.apache.bookkeeper.conf.ClientConfiguration;
 import org.apache.zookeeper.ZooKeeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * standby's own store through a {@link PageSink}, records how far it got ({@link AppliedPosition}) once that is
  * durable, and watches the primary's {@code alive} node. When the node is gone (the primary's ZooKeeper session
  * ended), it stops and tells its owner, which takes the store over ({@link ReplicatedPrimary}, with takeover) and
- * then calls {@link #applyRest} to apply what the old primary's quorum held, before the new primary serves writes.
+ * then calls {@link #takeOver}, which applies what the old primary's quorum held before the new primary serves writes.
+ * A primary never seen alive (the standby started while it was down) is taken for gone after a whole session
+ * timeout without its node.
  *
  * <p>It reads only what a ledger's quorum confirmed: the last-add-confirmed the writer publishes (every 100 ms when
  * idle), and a closed ledger's final length. A ledger the list has moved past was closed by the next primary's
@@ -54,6 +55,8 @@ public final class StandbyApplier implements AutoCloseable {
     private final BookKeeper bookKeeper;
     private AppliedPosition position;
     private volatile boolean stopping;
+    /** The clients went to the new primary at a takeover: {@link #close} leaves them to it. */
+    private boolean clientsHandedOver;
     private volatile long recordsApplied;
     private Thread thread;
 
@@ -75,11 +78,9 @@ public final class StandbyApplier implements AutoCloseable {
         AppliedPosition position = AppliedPosition.read(directory);
         ZooKeeper zk = ZooKeeperSession.connect(config.zookeeperConnectString(), config.sessionTimeout(), TIMEOUT);
         try {
-            ClientConfiguration conf = new ClientConfiguration();
-            conf.setMetadataServiceUri(config.metadataServiceUri());
-            conf.setZkTimeout((int) config.sessionTimeout().toMillis());
-            return new StandbyApplier(config, storeId, directory, sink, zk, BookKeeper.newBuilder(conf).build(),
-                    position);
+            // the primary's configuration: at a takeover this client becomes the new primary's
+            return new StandbyApplier(config, storeId, directory, sink, zk,
+                    BookKeeper.newBuilder(ReplicatedPrimary.clientConfiguration(config)).build(), position);
         } catch (Exception e) {
             ZooKeeperSession.close(zk);
             if (e instanceof InterruptedException) {
@@ -113,6 +114,7 @@ public final class StandbyApplier implements AutoCloseable {
     private boolean follow() throws Exception {
         long nextCheck = 0;
         boolean primarySeen = false;
+        long absentSince = 0;
         List<StoreZnodes.Ledger> ledgers = List.of();
         ReadHandle open = null;  // the list's last ledger, kept open while its writer appends
         try {
@@ -122,7 +124,8 @@ public final class StandbyApplier implements AutoCloseable {
                     nextCheck = now + ALIVE_CHECK_NANOS;
                     boolean alive = zk.exists(StoreZnodes.alive(storeId), false) != null;
                     primarySeen |= alive;
-                    if (!alive && primarySeen) {
+                    absentSince = alive ? 0 : absentSince == 0 ? now : absentSince;
+                    if (!alive && (primarySeen || now - absentSince > config.sessionTimeout().toNanos())) {
                         LOG.warn("the primary of store {} is gone (its ZooKeeper session ended): taking over",
                                 storeId);
                         return true;
@@ -210,7 +213,7 @@ public final class StandbyApplier implements AutoCloseable {
      * After the takeover made {@code newLedgerId} and fenced the ledgers before it: applies every entry of those
      * ledgers not yet applied, so the new primary holds every write the old one acknowledged.
      */
-    public void applyRest(long newLedgerId) throws IOException {
+    private void applyRest(long newLedgerId) throws IOException {
         awaitStopped();
         try {
             String path = StoreZnodes.ledgers(storeId);
@@ -234,6 +237,24 @@ public final class StandbyApplier implements AutoCloseable {
         } catch (Exception e) {
             throw new IOException("applying the old primary's tail of store " + storeId + ": " + e, e);
         }
+    }
+
+    /**
+     * Takes the store over: stops applying, takes the next epoch and a new ledger with this applier's clients (warm:
+     * no new connections on the failover's path), applies what the old primary's ledgers hold beyond the position,
+     * and hands the clients to the new primary.
+     */
+    public ReplicatedPrimary takeOver(StoreShape shape) throws IOException {
+        awaitStopped();
+        clientsHandedOver = true;
+        ReplicatedPrimary primary = ReplicatedPrimary.takeOver(config, directory, storeId, shape, zk, bookKeeper);
+        try {
+            applyRest(primary.ledgerId());
+        } catch (IOException | RuntimeException e) {
+            primary.close();
+            throw e;
+        }
+        return primary;
     }
 
     /** Records applied since this standby started. */
@@ -264,6 +285,9 @@ public final class StandbyApplier implements AutoCloseable {
             awaitStopped();
         } catch (InterruptedIOException ignored) {
             // closing anyway
+        }
+        if (clientsHandedOver) {
+            return;
         }
         try {
             bookKeeper.close();

@@ -39,6 +39,9 @@ import picocli.CommandLine.Option;
             "  soak   one manager for the whole run, checkpoints every second, 3 new worker processes every phase;"
                     + " its memory, descriptors, threads, /dev/shm entries and WAL segments must not grow; an"
                     + " iteration is a phase (--soak-phase)",
+            "  failover a replicated store (primary and standby on a local ZooKeeper and 3 bookies) under load from"
+                    + " 2 worker processes that follow failovers; the primary SIGKILLed, the standby takes over, a new"
+                    + " standby is made; 10 failovers per store; an iteration is a failover (its time is reported)",
             "",
             "Each loop runs until --iterations or --duration ends, prints a progress line every 5 s and a final"
                     + " count, and names the seed that replays each failure. Exit 0 when every loop passed, 1 when"
@@ -76,7 +79,7 @@ public final class TortureCommand implements Callable<Integer> {
 
     /** The loops, by command-line name. */
     enum LoopName {
-        kill, power, faults, fuzz, wal, soak;
+        kill, power, faults, fuzz, wal, soak, failover;
 
         TortureLoop make(Duration soakPhase) {
             return switch (this) {
@@ -86,6 +89,7 @@ public final class TortureCommand implements Callable<Integer> {
                 case wal -> new WalCorruptionLoop();
                 case soak -> new SoakLoop(soakPhase.toMillis());
                 case faults -> new FaultMatrixLoop();
+                case failover -> new FailoverLoop();
             };
         }
     }

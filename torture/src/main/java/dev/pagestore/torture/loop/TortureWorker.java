@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * background whenever the manager is gone) and record every operation in {@code HISTORY} ({@link HistoryFile}).
  * It runs until a line {@code stop} (or the end) on stdin, then prints {@code done ACKNOWLEDGED UNKNOWN} and exits 0.
  *
- * <pre>TortureWorker DIR PROCESS THREADS SEED HISTORY PARENT_PID</pre>
+ * <pre>TortureWorker DIR PROCESS THREADS SEED HISTORY PARENT_PID [FAILOVER_DIR,...]</pre>
+ * With failover directories (a replicated store's standbys, present or to come), the client follows a failover.
  * Writer {@code t} of process {@code p} is writer {@code p * THREADS + t} ({@link PageWorkload}).
  */
 public final class TortureWorker {
@@ -42,7 +43,9 @@ public final class TortureWorker {
         ParentWatch.start(Long.parseLong(args[5]), () -> Runtime.getRuntime().halt(3));
         int pageSize = 4096;
 
-        PageStoreClient client = attach(directory, process);
+        List<Path> failover = args.length > 6 ? java.util.Arrays.stream(args[6].split(",")).map(Path::of).toList()
+                : List.of();
+        PageStoreClient client = attach(directory, process, failover);
         AtomicBoolean stop = new AtomicBoolean();
         // Streamed as they happen: a long run's history need not fit in memory.
         BufferedWriter out = Files.newBufferedWriter(historyFile, StandardCharsets.UTF_8);
@@ -104,12 +107,13 @@ public final class TortureWorker {
     }
 
     /** The first attach waits for the manager (it may be starting or recovering). */
-    private static PageStoreClient attach(Path directory, int process) throws IOException, InterruptedException {
+    private static PageStoreClient attach(Path directory, int process, List<Path> failover)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (true) {
             try {
                 return PageStoreClient.attach(directory, ClientOptions.defaults().withClientName("torture-" + process)
-                        .withDefaultTimeout(TIMEOUT).withAutoReattach(true));
+                        .withDefaultTimeout(TIMEOUT).withAutoReattach(true).withFailoverDirectories(failover));
             } catch (PageStoreException e) {
                 if (System.nanoTime() > deadline) {
                     throw new IOException("no manager to attach to in 60 s: " + e.getMessage(), e);
