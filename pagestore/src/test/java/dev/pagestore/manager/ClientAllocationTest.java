@@ -96,8 +96,8 @@ class ClientAllocationTest {
         com.sun.management.ThreadMXBean threads =
                 (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         // Warm-up: C2 must compile the path (its escape analysis removes the slice the JDK makes of an errno capture
-        // segment per system call while the code is interpreted).
-        calls.run(60_000);
+        // segment per system call while the code is interpreted): twice its invocation threshold and more.
+        calls.run(30_000);
         double[] perRequest = new double[3];
         int requests = 10_000;
         for (int window = 0; window < perRequest.length; window++) {

@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.pagestore.cli.PageStoreCli;
 import dev.pagestore.client.ClientOptions;
+import dev.pagestore.client.ErrorCode;
 import dev.pagestore.client.PageStoreClient;
+import dev.pagestore.client.PageStoreException;
 import dev.pagestore.ipc.testing.ChildJvm;
 import dev.pagestore.manager.StoreMetadata;
 import dev.pagestore.replication.ReplicatedLogReader;
@@ -18,6 +21,7 @@ import dev.pagestore.wal.WalRecordDescriptor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,13 +36,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 20 with real processes: a manager replicating its WAL to three local bookies. Every acknowledged write is in
- * the ledgers across a {@code kill -9} and restart; a primary whose ledger another manager fenced stops, and may not
- * start again.
+ * Issue 20 with real processes, on one local cluster (ZooKeeper and three bookies): a manager replicating its WAL
+ * holds every acknowledged write in the ledgers across a {@code kill -9} and restart; a primary whose ledger another
+ * manager fenced stops, and may not start again; a standby serves reads (its workers' writes are answered
+ * READ_ONLY), and when the primary is killed it takes over holding every write the primary acknowledged, while a
+ * client with failover directories follows it.
  */
-class ReplicatedManagerTest {
+class ReplicatedStoreTest {
     private static final Duration STARTUP = Duration.ofSeconds(90);
     private static final int PAGE = 4096;
+    private static final int PAGES = 64;
 
     @TempDir
     static Path root;
@@ -150,6 +157,84 @@ class ReplicatedManagerTest {
                     .getBytes(StandardCharsets.UTF_8), stat.getVersion());
         } finally {
             zk.close();
+        }
+    }
+
+    @Test
+    void shouldServeReadsThenTakeOverWithEveryAcknowledgedWrite() throws Exception {
+        Path primaryDir = root.resolve("primary");
+        Path standbyDir = root.resolve("standby");
+        try (ChildJvm primary = manager(primaryDir, "--session-timeout-ms", "2000")) {
+            assertNotNull(primary.awaitLineStartingWith("pagestore manager pid", STARTUP),
+                    primary.errorLines().toString());
+            writeAll(primaryDir, 0, PAGES, 1);
+            UUID storeId = StoreMetadata.read(primaryDir).orElseThrow().storeId();
+            try (ChildJvm standby = manager(standbyDir, "--session-timeout-ms", "2000", "--standby", "--store",
+                    storeId.toString())) {
+                assertNotNull(standby.awaitLineStartingWith("pagestore manager pid", STARTUP),
+                        standby.errorLines().toString());
+                writeAll(primaryDir, 0, PAGES / 2, 2);
+                try (PageStoreClient reader = PageStoreClient.attach(standbyDir, ClientOptions.defaults())) {
+                    awaitPage(reader, PAGES / 2 - 1, 2, Duration.ofSeconds(60));
+                    try {
+                        reader.write(3, WorkerMain.stamp(PAGE, 3, 9));
+                        fail("a standby's worker wrote a page");
+                    } catch (PageStoreException e) {
+                        assertEquals(ErrorCode.READ_ONLY, e.code(), e.toString());
+                    }
+                }
+                try (PageStoreClient writer = PageStoreClient.attach(primaryDir, ClientOptions.defaults()
+                        .withAutoReattach(true).withFailoverDirectories(List.of(standbyDir)))) {
+                    writer.write(0, WorkerMain.stamp(PAGE, 0, 2));
+                    primary.kill9();
+                    long tookOverMillis = awaitWritable(writer, Duration.ofSeconds(60));
+                    System.out.printf("failover: first write acknowledged through the failover client %d ms after the"
+                            + " primary's kill -9 (its session timeout: 2000 ms)%n", tookOverMillis);
+                }
+                try (PageStoreClient client = PageStoreClient.attach(standbyDir, ClientOptions.defaults())) {
+                    assertArrayEquals(WorkerMain.stamp(PAGE, 0, 3), client.read(0));
+                    for (int page = 1; page < PAGES; page++) {
+                        assertArrayEquals(WorkerMain.stamp(PAGE, page, page < PAGES / 2 ? 2 : 1), client.read(page),
+                                "page " + page + " holds the last write the old primary acknowledged");
+                    }
+                }
+                try (ChildJvm revived = manager(primaryDir)) {
+                    assertEquals(1, revived.awaitExit(STARTUP), "the old primary is refused");
+                    assertTrue(revived.errorLines().stream().anyMatch(l -> l.contains("has a newer primary")),
+                            revived.errorLines().toString());
+                }
+                standby.sigterm();
+                assertEquals(0, standby.awaitExit(STARTUP), standby.errorLines().toString());
+            }
+        }
+    }
+
+    /** Waits until {@code page} reads as {@code version}'s stamp on {@code reader}. */
+    private static void awaitPage(PageStoreClient reader, long page, long version, Duration timeout)
+            throws Exception {
+        byte[] expected = WorkerMain.stamp(PAGE, page, version);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!Arrays.equals(expected, reader.read(page))) {
+            if (System.nanoTime() > deadline) {
+                fail("the standby did not apply page " + page + " version " + version + " in " + timeout);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Writes page 0 through {@code client} until a write is acknowledged; the milliseconds that took. */
+    private static long awaitWritable(PageStoreClient client, Duration timeout) throws Exception {
+        long started = System.nanoTime();
+        while (true) {
+            try {
+                client.write(0, WorkerMain.stamp(PAGE, 0, 3), Duration.ofSeconds(5));
+                return (System.nanoTime() - started) / 1_000_000;
+            } catch (PageStoreException e) {
+                if (System.nanoTime() - started > timeout.toNanos()) {
+                    throw e;
+                }
+                Thread.sleep(10);  // MANAGER_GONE until it re-attaches to the standby that took over
+            }
         }
     }
 }
