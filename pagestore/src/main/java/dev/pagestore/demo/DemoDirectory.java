@@ -53,6 +53,9 @@ final class DemoDirectory {
     static final String MARKER = ".pagestore-demo";
     static final String LOGS = "logs";
     static final String STORE = "store";
+    /** {@code --replicated}: the standby's store (the same store's copy) and the local cluster's files. */
+    static final String STANDBY = "standby";
+    static final String CLUSTER = "cluster";
     private static final Set<String> STORE_FILES = Set.of(StoreMetadata.FILE, "data.pages", "wal");
     /** In {@code store/}, nothing of a store: the lock a manager (or the demo) takes, a metadata write cut short. */
     private static final Set<String> NOT_STORE_LIKE = Set.of(".lock", StoreMetadata.FILE + ".tmp");
@@ -102,12 +105,22 @@ final class DemoDirectory {
                     + " another --dir");
         }
         Set<String> foreign = new TreeSet<>(entries);
-        foreign.removeAll(Set.of(MARKER, LOGS, STORE));
+        foreign.removeAll(Set.of(MARKER, LOGS, STORE, STANDBY, CLUSTER));
         if (!foreign.isEmpty()) {
             throw new DemoRefusedException(dir + " holds " + String.join(", ", foreign) + ", which the demo did not"
                     + " make; the demo empties its directory: move them away, or give another --dir");
         }
         checkStoreIsTheDemos(dir, store);
+        Path standby = dir.resolve(STANDBY);
+        checkStoreIsTheDemos(dir, standby);  // a copy of the same store: the same id
+        if (Files.isDirectory(standby, LinkOption.NOFOLLOW_LINKS)) {
+            refuseWhileHeld(standby);
+            try (DirectoryOwnership ownership = DirectoryOwnership.acquire(standby)) {
+                emptyContents(standby);
+            }
+        }
+        empty(standby);
+        empty(dir.resolve(CLUSTER));  // a cluster ends with its demo (its processes watch the demo's)
         empty(dir.resolve(LOGS));
         if (Files.isDirectory(store, LinkOption.NOFOLLOW_LINKS)) {
             // held while it is emptied, so that no manager starts on it half way

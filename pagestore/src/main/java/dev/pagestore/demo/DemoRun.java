@@ -32,9 +32,11 @@ import org.HdrHistogram.Histogram;
  * @param seed         the workload's seed
  * @param backend      the manager's {@code --backend}
  * @param walIo        the manager's {@code --wal-io}
+ * @param replicated   replicate the store to a local cluster and fail over to a standby instead of restarting
+ *                     ({@link ReplicatedDemo}); the check then reads the standby that took over
  */
 public record DemoRun(Path directory, double seconds, int workers, long pages, double killAtSeconds, long seed,
-        String backend, String walIo) {
+        String backend, String walIo, boolean replicated) {
     private static final long START_TIMEOUT_MILLIS = 60_000;
     private static final List<String> CHILD_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-Xmx128m", "-Xshare:auto");
@@ -57,25 +59,43 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
         List<ChildProcess> children = new ArrayList<>();
         ChildProcess manager = null;
         StatCapture capture = new StatCapture(logs.resolve(StatCapture.FILE));
+        ReplicatedDemo replication = null;
         try {
+            if (replicated) {
+                replication = ReplicatedDemo.start(dir.getParent());
+                out.printf("  a local cluster of ZooKeeper and 3 bookies; the standby in %s%n",
+                        replication.standbyDirectory());
+            }
             long t0 = System.nanoTime();
             // Worker JVMs start while the manager starts (2 cores: JVM start-up is most of the wait), and attach
             // once it is ready.
             List<ChildProcess> workerProcesses = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
+                List<String> args = new ArrayList<>(List.of(dir.toString(), Integer.toString(w),
+                        Integer.toString(workers), Long.toString(pages), Double.toString(seconds),
+                        Long.toString(seed * 1000 + w), Long.toString(CACHE_BYTES_PER_WORKER),
+                        Long.toString(ProcessHandle.current().pid())));
+                if (replication != null) {
+                    args.add(replication.standbyDirectory().toString());  // the workers follow the failover
+                }
                 ChildProcess worker = ChildProcess.start("worker-" + w, CHILD_JVM_OPTIONS,
-                        DemoWorker.class.getName(), List.of(dir.toString(), Integer.toString(w),
-                                Integer.toString(workers), Long.toString(pages), Double.toString(seconds),
-                                Long.toString(seed * 1000 + w), Long.toString(CACHE_BYTES_PER_WORKER),
-                                Long.toString(ProcessHandle.current().pid())),
-                        logs.resolve("worker-" + w + ".log"));
+                        DemoWorker.class.getName(), args, logs.resolve("worker-" + w + ".log"));
                 workerProcesses.add(worker);
                 children.add(worker);
             }
-            manager = startManager(dir, logs, 1);
+            manager = startManager(dir, logs, 1, replication == null ? List.of() : replication.primaryArguments());
             if (manager == null) {
                 out.println("FAIL: the manager did not start; see " + logs.resolve("manager-1.log"));
                 return 1;
+            }
+            if (replication != null) {
+                ChildProcess standby = replication.startStandby(dir, logs, CHILD_JVM_OPTIONS.subList(0, 1),
+                        MANAGER_MAIN, pages, START_TIMEOUT_MILLIS);
+                if (standby == null) {
+                    out.println("FAIL: the standby did not start; see " + logs.resolve("standby.log"));
+                    return 1;
+                }
+                children.add(standby);
             }
             out.printf("  manager pid %d ready in %d ms%n", manager.pid(), (System.nanoTime() - t0) / 1_000_000);
             capture.start(dir);
@@ -98,14 +118,15 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
             for (ChildProcess worker : workerProcesses) {
                 worker.send("GO");
             }
-            Loop loop = new Loop(workerProcesses, new ProgressBar(out, terminal));
+            Loop loop = new Loop(workerProcesses, new ProgressBar(out, terminal), replication);
             ChildProcess[] managerRef = {manager};
             int code = loop.run(dir, logs, managerRef, children);
             manager = managerRef[0];
             if (code != 0) {
                 return code;
             }
-            return finish(out, dir, loop, manager, capture);
+            return finish(out, loop.replication != null && loop.killNanos != 0 ? loop.replication.standbyDirectory()
+                    : dir, loop, manager, capture);
         } finally {
             if (manager != null) {
                 manager.destroy();
@@ -114,6 +135,9 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
                 child.destroy();
             }
             capture.stop();  // after the processes: whatever it throws, none of them outlives the demo
+            if (replication != null) {
+                replication.close();
+            }
         }
     }
 
@@ -134,7 +158,10 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
         volatile ChildProcess restarted;
         volatile boolean restartFailed;
 
-        Loop(List<ChildProcess> workerProcesses, ProgressBar bar) {
+        final ReplicatedDemo replication;
+
+        Loop(List<ChildProcess> workerProcesses, ProgressBar bar, ReplicatedDemo replication) {
+            this.replication = replication;
             this.workerProcesses = workerProcesses;
             this.bar = bar;
             this.results = new WorkerResult[workerProcesses.size()];
@@ -196,8 +223,10 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
                     return fail("the restarted manager did not become ready; see " + logs.resolve("manager-2.log"));
                 }
                 String state = !killed ? "up (pid " + manager[0].pid() + ")"
-                        : restarted == null ? "KILLED (SIGKILL), restarting..."
-                        : "restarted (pid " + restarted.pid() + ", ready " + restartReadyMillis + " ms after the kill)";
+                        : restarted == null ? (replication != null ? "KILLED (SIGKILL), the standby takes over..."
+                                : "KILLED (SIGKILL), restarting...")
+                        : (replication != null ? "the standby took over (pid " : "restarted (pid ") + restarted.pid()
+                                + ", ready " + restartReadyMillis + " ms after the kill)";
                 bar.draw(Math.min(elapsed, seconds), seconds, sum(progressOps), sum(progressRetried),
                         sum(progressViolations), state);
                 if (allEnded) {
@@ -215,10 +244,16 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
             }
         }
 
+        /** A new manager on the store; with a standby, the standby taking the store over instead. */
         private void startRestart(Path dir, Path logs) {
             Thread t = new Thread(() -> {
                 try {
-                    ChildProcess m = startManager(dir, logs, 2);
+                    ChildProcess m;
+                    if (replication != null) {
+                        m = replication.awaitTakeover(START_TIMEOUT_MILLIS);
+                    } else {
+                        m = startManager(dir, logs, 2, List.of());
+                    }
                     if (m == null) {
                         restartFailed = true;
                     } else {
@@ -248,11 +283,13 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
         return s;
     }
 
-    private ChildProcess startManager(Path dir, Path logs, int incarnation) throws IOException, InterruptedException {
-        ChildProcess m = ChildProcess.start("manager", CHILD_JVM_OPTIONS.subList(0, 1), MANAGER_MAIN,
-                List.of("manager", "--dir", dir.toString(), "--capacity-pages", Long.toString(pages),
-                        "--checkpoint-interval-ms", "5000", "--backend", backend, "--wal-io", walIo,
-                        "--exit-with-parent", Long.toString(ProcessHandle.current().pid())),
+    private ChildProcess startManager(Path dir, Path logs, int incarnation, List<String> more)
+            throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("manager", "--dir", dir.toString(), "--capacity-pages",
+                Long.toString(pages), "--checkpoint-interval-ms", "5000", "--backend", backend, "--wal-io", walIo,
+                "--exit-with-parent", Long.toString(ProcessHandle.current().pid())));
+        args.addAll(more);
+        ChildProcess m = ChildProcess.start("manager", CHILD_JVM_OPTIONS.subList(0, 1), MANAGER_MAIN, args,
                 logs.resolve("manager-" + incarnation + ".log"));
         if (m.awaitLineStartingWith("pagestore manager pid", START_TIMEOUT_MILLIS) == null) {
             m.destroy();
@@ -313,7 +350,11 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
                 wal.batches(), (double) wal.records() / Math.max(1, wal.batches()), wal.bytes() >> 10,
                 wal.writeNanos() / 1e3 / Math.max(1, wal.batches()),
                 wal.syncNanos() / 1e3 / Math.max(1, wal.batches()));
-        if (loop.killNanos != 0) {
+        if (loop.killNanos != 0 && replicated) {
+            out.printf("  failover        primary SIGKILLed at %.1f s; the standby served writes %d ms after the kill;"
+                    + " longest worker stall %d ms; %,d failed attempts retried%n", killAtSeconds,
+                    loop.restartReadyMillis, outageMillis, retried);
+        } else if (loop.killNanos != 0) {
             out.printf("  recovery        manager SIGKILLed at %.1f s; restarted manager ready %d ms after the kill"
                     + " (WAL recovery inside it: %.1f ms, %,d pages replayed); longest worker stall %d ms;"
                     + " %,d failed attempts retried (MANAGER_GONE while no manager ran)%n", killAtSeconds,
@@ -337,7 +378,8 @@ public record DemoRun(Path directory, double seconds, int workers, long pages, d
             problems.add(violations + " in-run read check violations");
         }
         if (problems.isEmpty()) {
-            out.println("PASS: no acknowledged write was lost across the manager's SIGKILL");
+            out.println("PASS: no acknowledged write was lost across the " + (replicated
+                    ? "primary's SIGKILL and the standby's takeover" : "manager's SIGKILL"));
             out.flush();
             return 0;
         }

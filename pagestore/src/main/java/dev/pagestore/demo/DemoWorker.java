@@ -90,8 +90,9 @@ public final class DemoWorker {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 8) {
-            System.err.println("usage: DemoWorker DIR WORKER WORKERS PAGES SECONDS SEED CACHE_BYTES DEMO_PID");
+        if (args.length != 8 && args.length != 9) {
+            System.err.println("usage: DemoWorker DIR WORKER WORKERS PAGES SECONDS SEED CACHE_BYTES DEMO_PID"
+                    + " [STANDBY_DIR]");
             System.exit(2);
         }
         Path directory = Path.of(args[0]);
@@ -104,8 +105,10 @@ public final class DemoWorker {
         // no worker outlives the demo, even one killed with SIGKILL (ChildProcess)
         ParentWatch.start(Long.parseLong(args[7]), () -> Runtime.getRuntime().halt(3));
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+        // with a standby (demo --replicated): follow the failover to it
+        List<Path> failover = args.length > 8 ? List.of(Path.of(args[8])) : List.of();
         ClientOptions options = ClientOptions.defaults().withClientName("demo-worker-" + worker)
-                .withAutoReattach(true).withDefaultTimeout(Duration.ofSeconds(2));
+                .withAutoReattach(true).withDefaultTimeout(Duration.ofSeconds(2)).withFailoverDirectories(failover);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         out.println("STARTED");
         out.flush();

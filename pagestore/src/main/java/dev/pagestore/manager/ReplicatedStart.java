@@ -29,8 +29,12 @@ record ReplicatedStart(ReplicatedPrimary primary, HandoverReplica handover, Stor
         return primary != null ? primary.replica() : handover;
     }
 
-    /** The replicated start {@code config} asks for, or null when it does not replicate. */
-    static ReplicatedStart begin(ManagerConfig config, Path directory, StoreMetadata store, boolean creates)
+    /**
+     * The replicated start {@code config} asks for, or null when it does not replicate.
+     *
+     * @param neverStarted the store has never served (epoch 0): its log is empty, so it may begin replicating
+     */
+    static ReplicatedStart begin(ManagerConfig config, Path directory, StoreMetadata store, boolean neverStarted)
             throws IOException {
         if (config.replication() == null) {
             return null;
@@ -49,7 +53,7 @@ record ReplicatedStart(ReplicatedPrimary primary, HandoverReplica handover, Stor
                         store.storeId());
             }
             return new ReplicatedStart(ReplicatedPrimary.start(config.replication(), directory, store.storeId(),
-                    shape, creates, false), null, shape);
+                    shape, neverStarted, false), null, shape);
         } catch (ReplicationRefusedException e) {
             throw new StoreRefusedException(e.getMessage(), e);
         }

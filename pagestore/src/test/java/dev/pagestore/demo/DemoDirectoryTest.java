@@ -57,6 +57,25 @@ class DemoDirectoryTest {
     }
 
     @Test
+    void shouldEmptyAReplicatedRunsStandbyAndClusterButNoOtherStore() throws Exception {
+        Path home = root.resolve("demo");
+        Path store = DemoDirectory.prepare(home);
+        makeDemosStore(home, store);
+        Path standby = home.resolve(DemoDirectory.STANDBY);
+        Files.createDirectory(standby);
+        StoreMetadata.read(store).orElseThrow().write(standby);  // a copy of the demo's store: the same id
+        Files.createDirectories(home.resolve(DemoDirectory.CLUSTER).resolve("bookie-0/journal"));
+        assertEquals(store, DemoDirectory.prepare(home));
+        assertEquals(List.of(DemoDirectory.MARKER), names(home), "standby and cluster emptied with the rest");
+
+        makeDemosStore(home, store);
+        Files.createDirectory(standby);
+        makeStore(standby);  // another store where the standby was: not the demo's to delete
+        DemoRefusedException e = assertThrows(DemoRefusedException.class, () -> DemoDirectory.prepare(home));
+        assertTrue(e.getMessage().contains("not the store"), e.getMessage());
+    }
+
+    @Test
     void shouldRefuseAStoreInItsDirectoryThatIsNotTheOneItRecorded() throws Exception {
         Path home = root.resolve("demo");
         Path store = DemoDirectory.prepare(home);
