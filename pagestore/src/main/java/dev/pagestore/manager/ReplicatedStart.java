@@ -2,6 +2,7 @@ package dev.pagestore.manager;
 
 import dev.pagestore.replication.HandoverReplica;
 import dev.pagestore.replication.ReplicatedPrimary;
+import dev.pagestore.replication.ReplicationFile;
 import dev.pagestore.replication.ReplicationRefusedException;
 import dev.pagestore.replication.StandbyDirectory;
 import dev.pagestore.replication.StoreShape;
@@ -37,6 +38,13 @@ record ReplicatedStart(ReplicatedPrimary primary, HandoverReplica handover, Stor
     static ReplicatedStart begin(ManagerConfig config, Path directory, StoreMetadata store, boolean neverStarted)
             throws IOException {
         if (config.replication() == null) {
+            var replicated = ReplicationFile.read(directory);
+            if (replicated.isPresent()) {
+                // its commits would reach no ledger: a standby would miss them, and a failover lose them
+                throw new StoreRefusedException("store " + store.storeId() + " in " + directory + " is replicated"
+                        + " through " + replicated.get().metadataServiceUri() + ": start it with --replicate "
+                        + replicated.get().metadataServiceUri());
+            }
             return null;
         }
         if (store.storeId() == null) {

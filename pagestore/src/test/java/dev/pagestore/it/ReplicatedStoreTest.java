@@ -118,6 +118,23 @@ class ReplicatedStoreTest {
     }
 
     @Test
+    void shouldRefuseAReplicatedStoreStartedWithoutReplication() throws Exception {
+        Path store = root.resolve("mistyped");
+        try (ChildJvm primary = manager(store)) {
+            assertNotNull(primary.awaitLineStartingWith("pagestore manager pid", STARTUP),
+                    primary.errorLines().toString());
+            writeAll(store, 0, 4, 1);
+            primary.sigterm();
+            assertEquals(0, primary.awaitExit(STARTUP), primary.errorLines().toString());
+        }
+        try (ChildJvm plain = ChildJvm.start(PageStoreCli.class, "manager", "--dir", store.toString())) {
+            assertEquals(1, plain.awaitExit(STARTUP), "its commits would reach no ledger");
+            assertTrue(plain.errorLines().stream().anyMatch(l -> l.contains("is replicated through "
+                    + cluster.metadataServiceUri() + ": start it with --replicate")), plain.errorLines().toString());
+        }
+    }
+
+    @Test
     void shouldStopAndStayStoppedWhenAnotherManagerTakesTheStoreOver() throws Exception {
         Path store = root.resolve("fenced");
         try (ChildJvm primary = manager(store)) {

@@ -221,6 +221,11 @@ public final class ReplicatedPrimary implements AutoCloseable {
                 }
             }
             StoreZnodes.Primary primary = StoreZnodes.Primary.decode(path, data);
+            if (!primary.owner().equals(local.directoryId()) && !takeover && local.claimedEpoch() == 0) {
+                throw new ReplicationRefusedException(directory + " is a standby of store " + local.storeId()
+                        + ", whose primary is epoch " + primary.epoch() + " at " + primary.where() + ": start it"
+                        + " with --standby");
+            }
             if (!primary.owner().equals(local.directoryId()) && !takeover) {
                 throw new ReplicationRefusedException("store " + local.storeId() + " has a newer primary: epoch "
                         + primary.epoch() + " at " + primary.where() + ". This directory was primary before it, and"

@@ -25,10 +25,11 @@ import java.util.UUID;
  * @param metadataServiceUri where its records are
  * @param claimedEpoch       the last epoch this directory took as primary; 0 before its first
  */
-record ReplicationFile(UUID storeId, UUID directoryId, String metadataServiceUri, long claimedEpoch) {
+public record ReplicationFile(UUID storeId, UUID directoryId, String metadataServiceUri, long claimedEpoch) {
     static final String NAME = "replication.properties";
 
-    static Optional<ReplicationFile> read(Path directory) throws IOException {
+    /** The record of {@code directory}, or empty when the directory's store is not replicated. */
+    public static Optional<ReplicationFile> read(Path directory) throws IOException {
         Path file = directory.resolve(NAME);
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
