@@ -353,17 +353,28 @@ public final class ManagerCommand implements Callable<Integer> {
 
     /** The replication the options ask for, or null; a standby's options without --replicate are a usage error. */
     private ReplicationConfig replication() {
+        var parsed = spec.commandLine().getParseResult();
         if (replicate == null) {
-            if (standby || storeId != null) {
-                throw new IllegalArgumentException("--standby and --store need --replicate URI");
+            for (String option : new String[] {"--standby", "--store", "--quorum", "--session-timeout-ms"}) {
+                if (parsed.hasMatchedOption(option)) {
+                    throw new IllegalArgumentException(option + " needs --replicate URI");
+                }
             }
             return null;
         }
         if (storeId != null && !standby) {
             throw new IllegalArgumentException("--store names the store a new standby follows: add --standby");
         }
+        if (standby && storeId == null && !Files.exists(directory.resolve(StoreMetadata.FILE))) {
+            throw new IllegalArgumentException("a new standby needs --store ID, the id of the store it follows (its"
+                    + " primary logs it)");
+        }
         if (storeId != null) {
-            UUID.fromString(storeId);  // an IllegalArgumentException naming the value
+            try {
+                UUID.fromString(storeId);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--store '" + storeId + "' is not a store id (a UUID)");
+            }
         }
         return ReplicationConfig.of(replicate).withQuorum(quorum).withStandby(standby)
                 .withSessionTimeout(java.time.Duration.ofMillis(sessionTimeoutMillis));

@@ -208,7 +208,10 @@ public final class PageStoreManager implements AutoCloseable {
         status.setGlobal(StatusRegionDescriptor.RECOVERED_PAGES, recoveryReport.pagesApplied());
         ReactorStart.startAll(reactors, config, device, wal, status, unapplied, unwritten, this::onFatal, attachments);
 
-        // 3. Listen.
+        // 3. Listen; a standby's writes stay shut until it takes over.
+        if (replicated == null || replicated.handover() == null) {
+            writes.open();
+        }
         control = ControlServer.start(ControlServerOptions.at(PageStoreProtocol.socketPath(directory)),
                 attachments, cause -> onFatal(new IllegalStateException("the control thread died (" + cause
                         + "); no worker could attach or be told of anything any more", cause)));
@@ -319,6 +322,9 @@ public final class PageStoreManager implements AutoCloseable {
             return;
         }
         accepting = false;
+        if (standby != null) {
+            standby.close();  // first: its writes are this manager's own, and must not fail in the drain below
+        }
         if (status != null) {
             status.state(StatusRegionDescriptor.STATE_STOPPING);
         }
@@ -331,9 +337,6 @@ public final class PageStoreManager implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-        if (standby != null) {
-            standby.close();  // its client is this manager's: before the control server goes
         }
         if (control != null) {
             control.close();

@@ -1,5 +1,6 @@
 package dev.pagestore.manager;
 
+import dev.pagestore.replication.AppliedPosition;
 import dev.pagestore.replication.HandoverReplica;
 import dev.pagestore.replication.ReplicatedPrimary;
 import dev.pagestore.replication.ReplicationFile;
@@ -53,12 +54,23 @@ record ReplicatedStart(ReplicatedPrimary primary, HandoverReplica handover, Stor
         }
         StoreShape shape = new StoreShape(store.pageSizeBytes(), store.capacityPages());
         try {
+            boolean standbyDirectory = AppliedPosition.pending(directory);
             if (config.replication().standby()) {
-                if (!StandbyDirectory.holdsEpoch(config.replication(), directory, store.storeId())) {
+                boolean holds = StandbyDirectory.holdsEpoch(config.replication(), directory, store.storeId());
+                if (standbyDirectory) {  // a standby, or one whose takeover did not finish: it takes over again
                     return new ReplicatedStart(null, new HandoverReplica(), shape);
+                }
+                if (!holds) {
+                    throw new StoreRefusedException(directory + " served store " + store.storeId() + " as its"
+                            + " primary and lost it to another: its log may hold writes that were never"
+                            + " acknowledged, so it cannot follow the store either; make a new standby in an empty"
+                            + " directory");
                 }
                 LOG.info("{} holds store {}'s epoch (a standby promoted before): it starts as the primary", directory,
                         store.storeId());
+            } else if (standbyDirectory) {
+                throw new StoreRefusedException(directory + " is a standby of store " + store.storeId() + ": start it"
+                        + " with --standby");
             }
             return new ReplicatedStart(ReplicatedPrimary.start(config.replication(), directory, store.storeId(),
                     shape, neverStarted, false), null, shape);

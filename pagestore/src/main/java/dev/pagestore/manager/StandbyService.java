@@ -3,6 +3,7 @@ package dev.pagestore.manager;
 import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.client.PageStoreException;
+import dev.pagestore.replication.AppliedPosition;
 import dev.pagestore.replication.HandoverReplica;
 import dev.pagestore.replication.ReplicatedPrimary;
 import dev.pagestore.replication.ReplicationConfig;
@@ -66,16 +67,15 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
     }
 
     /**
-     * Opens the store to its workers: a primary's (or an unreplicated store's) for writes at once, and null; a
-     * standby's for reads, with its service applying the ledgers until it takes over (writes open, state RUNNING,
-     * {@code promoted} told the new primary's hold).
+     * Opens the store to its workers: a primary (or an unreplicated store) is RUNNING, and null; a standby serves
+     * reads, with its service applying the ledgers until it takes over (writes open, state RUNNING, {@code promoted}
+     * told the new primary's hold).
      */
     static StandbyService serve(ReplicatedStart replicated, ManagerConfig config, Path directory, UUID storeId,
             WriteGate writes, StatusRegion status, Consumer<ReplicatedPrimary> promoted, Consumer<Throwable> onFatal)
             throws IOException {
         if (replicated == null || replicated.handover() == null) {
-            writes.open();
-            status.state(StatusRegionDescriptor.STATE_RUNNING);
+            status.state(StatusRegionDescriptor.STATE_RUNNING);  // its writes were opened before it listened
             return null;
         }
         status.state(StatusRegionDescriptor.STATE_STANDBY);
@@ -111,6 +111,7 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
             writes.open();
             promoted.accept(primary);
             done = true;
+            AppliedPosition.finish(directory);  // the takeover is over: a restart starts as the primary
         } finally {
             if (!done) {
                 primary.close();
@@ -127,6 +128,17 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
         int pageSize = WalRecordDescriptor.pageSize(record, 0);
         if (pageSize != shape.pageSizeBytes()) {
             throw new IOException("a record of " + pageSize + "-byte pages in a store of " + shape.pageSizeBytes());
+        }
+        for (int i = 0; i < count; i++) {
+            long page = WalRecordDescriptor.pageNumber(record, 0, i);
+            if (page < 0 || page >= shape.capacityPages()) {
+                throw new IOException("a record names page " + page + ", outside the store's " + shape.capacityPages()
+                        + " pages");
+            }
+        }
+        if (count > client.batchPagesMax()) {
+            throw new IOException("a group of " + count + " pages, more than this standby's " + client.batchPagesMax()
+                    + " (its ring capacity is smaller than the primary's)");
         }
         try {
             if (count == 1) {

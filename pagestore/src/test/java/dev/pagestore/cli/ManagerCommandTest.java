@@ -21,6 +21,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -62,6 +63,39 @@ class ManagerCommandTest {
         err.getBuffer().setLength(0);
         assertEquals(2, run(err, "manager", "--dir", directory.toString(), "--wal-segment-size", "big"));
         assertTrue(err.toString().contains("--wal-segment-size big is not a size"), err.toString());
+    }
+
+    @Test
+    void shouldRejectReplicationOptionsThatCannotBeMeantWithUsageExitCode() {
+        String dir = directory.toString();
+        String uri = "zk+hierarchical://127.0.0.1:1/ledgers";
+        String[][] cases = {
+            {"--standby", "--standby needs --replicate URI"},
+            {"--quorum", "--quorum needs --replicate URI"},
+            {"--session-timeout-ms", "--session-timeout-ms needs --replicate URI"},
+        };
+        for (String[] c : cases) {
+            StringWriter err = new StringWriter();
+            String[] args = c[0].equals("--standby") ? new String[] {"manager", "--dir", dir, c[0]}
+                    : new String[] {"manager", "--dir", dir, c[0], c[0].equals("--quorum") ? "3/3/2" : "1000"};
+            assertEquals(2, run(err, args), c[0]);
+            assertTrue(err.toString().contains(c[1]), err.toString());
+        }
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(err, "manager", "--dir", dir, "--create", "--replicate", uri, "--standby"));
+        assertTrue(err.toString().contains("a new standby needs --store ID"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, run(err, "manager", "--dir", dir, "--replicate", uri, "--standby", "--store", "notauuid"));
+        assertTrue(err.toString().contains("--store 'notauuid' is not a store id"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, run(err, "manager", "--dir", dir, "--replicate", uri, "--store", UUID.randomUUID().toString()));
+        assertTrue(err.toString().contains("add --standby"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, run(err, "manager", "--dir", dir, "--replicate", uri, "--quorum", "1/2/3"));
+        assertTrue(err.toString().contains("is not ensemble >= write quorum >= ack quorum"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, run(err, "manager", "--dir", dir, "--replicate", "http://nowhere"));
+        assertTrue(err.toString().contains("is not zk+hierarchical://HOST:PORT"), err.toString());
     }
 
     @Test

@@ -24,6 +24,19 @@ public record AppliedPosition(long ledgerId, long nextEntry) {
     static final String NAME = "standby.position";
     public static final AppliedPosition START = new AppliedPosition(-1, 0);
 
+    /**
+     * Whether {@code directory} is a standby, or one whose takeover has not finished: the file is made with the
+     * standby and removed once, after a takeover, the new primary serves writes.
+     */
+    public static boolean pending(Path directory) {
+        return Files.exists(directory.resolve(NAME), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Marks the takeover finished: the directory is a primary's from now on. */
+    public static void finish(Path directory) throws IOException {
+        Files.deleteIfExists(directory.resolve(NAME));
+    }
+
     static AppliedPosition read(Path directory) throws IOException {
         Path file = directory.resolve(NAME);
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {

@@ -30,6 +30,10 @@ public final class BookKeeperReplica implements LogReplica {
     private final String storeName;
     private final long timeoutNanos;
     private ByteBuf entry;
+    /** Full entries of the commit under way, sent together after its local fdatasync. */
+    private final java.util.ArrayDeque<ByteBuf> sealed = new java.util.ArrayDeque<>();
+    /** The last LSN the ledgers held when this primary started: recovery's records up to it are not sent again. */
+    private final long heldLsn;
     private int records;
     private long firstLsn;
     private long lastLsn;
@@ -37,8 +41,9 @@ public final class BookKeeperReplica implements LogReplica {
     private long entriesSent;
     private long bytesSent;
 
-    BookKeeperReplica(WriteHandle ledger, String storeName, Duration addTimeout) {
+    BookKeeperReplica(WriteHandle ledger, String storeName, Duration addTimeout, long heldLsn) {
         this.ledger = ledger;
+        this.heldLsn = heldLsn;
         this.storeName = storeName;
         // BookKeeper times an add out itself (addEntryTimeout); this bound only keeps a lost callback from hanging
         this.timeoutNanos = addTimeout.multipliedBy(2).toNanos();
@@ -46,8 +51,12 @@ public final class BookKeeperReplica implements LogReplica {
 
     @Override
     public void add(long lsn, MemorySegment buffer, long offset, long length) throws IOException {
+        if (lsn <= heldLsn) {
+            return;  // a restart's redo record the ledgers already hold (see ReplicatedPrimary): sent again it could
+                     // roll a standby's page back, for good if this start dies half way through sending
+        }
         if (entry != null && entry.writerIndex() + length > ReplicationConfig.ENTRY_BYTES_MAX) {
-            send();
+            seal();  // full: kept until send(), which comes only after the local fdatasync
         }
         if (entry == null) {
             int capacity = (int) Math.max(ReplicationEntryDescriptor.HEADER_LENGTH + length, 64 * 1024);
@@ -64,25 +73,34 @@ public final class BookKeeperReplica implements LogReplica {
         lastLsn = lsn;
     }
 
-    @Override
-    public void send() throws IOException {
+    /** Ends the entry being filled: its header written, it waits in {@link #sealed} for the next send. */
+    private void seal() {
         if (entry == null) {
             return;
         }
-        ByteBuf sending = entry;
-        entry = null;
-        int payload = sending.writerIndex() - ReplicationEntryDescriptor.HEADER_LENGTH;
+        int payload = entry.writerIndex() - ReplicationEntryDescriptor.HEADER_LENGTH;
         ReplicationEntryDescriptor.writeHeader(
-                MemorySegment.ofBuffer(sending.nioBuffer(0, ReplicationEntryDescriptor.HEADER_LENGTH)), records,
+                MemorySegment.ofBuffer(entry.nioBuffer(0, ReplicationEntryDescriptor.HEADER_LENGTH)), records,
                 payload, firstLsn, lastLsn);
+        sealed.addLast(entry);
+        entry = null;
         records = 0;
-        entriesSent++;
-        bytesSent += sending.writerIndex();
-        try {
-            lastSent = ledger.appendAsync(sending);  // the client releases the buffer
-        } catch (RuntimeException e) {
-            throw new IOException("replication of " + storeName + ": ledger " + ledger.getId() + " refused an entry: "
-                    + e, e);
+    }
+
+    @Override
+    public void send() throws IOException {
+        seal();
+        while (!sealed.isEmpty()) {
+            ByteBuf sending = sealed.removeFirst();
+            entriesSent++;
+            bytesSent += sending.writerIndex();
+            try {
+                lastSent = ledger.appendAsync(sending);  // the client releases the buffer
+            } catch (RuntimeException e) {
+                sending.release();
+                throw new IOException("replication of " + storeName + ": ledger " + ledger.getId() + " refused an"
+                        + " entry: " + e, e);
+            }
         }
     }
 
@@ -129,11 +147,11 @@ public final class BookKeeperReplica implements LogReplica {
         return bytesSent;
     }
 
-    /** Drops a half-built entry: the log is closed or failed, and nothing after its last send is owed. */
+    /** Drops entries not sent: the log is closed or failed, and nothing after its last send is owed. */
     void discard() {
-        if (entry != null) {
-            entry.release();
-            entry = null;
+        seal();
+        while (!sealed.isEmpty()) {
+            sealed.removeFirst().release();
         }
     }
 }

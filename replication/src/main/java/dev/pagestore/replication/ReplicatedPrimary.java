@@ -3,11 +3,9 @@ package dev.pagestore.replication;
 import dev.pagestore.wal.LogReplica;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,12 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.DigestType;
-import org.apache.bookkeeper.client.api.ReadHandle;
 import org.apache.bookkeeper.client.api.WriteHandle;
 import org.apache.bookkeeper.conf.ClientConfiguration;
-import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
-import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
@@ -37,13 +32,12 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>{@code DIR/replication.properties} names the store and this directory's id. A new store writes it; a store
  *       made without replication is refused, since no ledger holds its log before the last checkpoint.</li>
- *   <li>The store's znode and its page size; made by a new store, checked by every later start.</li>
- *   <li>The epoch: taken by compare-and-set from the directory that held the last one. If another directory holds
- *       it, that one was made primary after this one, and this directory's log may hold writes that were never
- *       acknowledged: refused.</li>
+ *   <li>The store's znode: its page size and capacity; made by a new store, checked by every later start.</li>
+ *   <li>The epoch and the {@code alive} node, in one transaction ({@link EpochClaim}).</li>
  *   <li>The last ledger of the list opened with recovery: fenced, so a primary of an earlier epoch still running
- *       can append nothing more, and closed at what its quorum holds.</li>
- *   <li>A new ledger, added to the list by compare-and-set; then the ephemeral {@code alive} node.</li>
+ *       can append nothing more, and closed at what its quorum holds. The last LSN this directory's ledgers hold
+ *       ({@link StoreLedgers#heldLsn}): recovery sends only the records above it.</li>
+ *   <li>A new ledger, added to the list in one transaction with a check that the epoch is still this one's.</li>
  * </ol>
  */
 public final class ReplicatedPrimary implements AutoCloseable {
@@ -114,25 +108,25 @@ public final class ReplicatedPrimary implements AutoCloseable {
         UUID storeId = local.storeId();
         try {
             checkStore(zk, local, shape);
-            long epoch = takeEpoch(zk, local, directory, takeover);
+            EpochClaim.Claimed claimed = EpochClaim.take(zk, local, directory, takeover);
+            long epoch = claimed.epoch();
             local.withClaimedEpoch(epoch).write(directory);
-            awaitNoOtherSession(zk, storeId, config.sessionTimeout());
             byte[] password = storeId.toString().getBytes(StandardCharsets.UTF_8);
-            List<StoreZnodes.Ledger> ledgers = fenceLast(zk, bookKeeper, storeId, password);
+            List<StoreZnodes.Ledger> ledgers = StoreLedgers.fenceLast(zk, bookKeeper, storeId, password);
+            long heldLsn = StoreLedgers.heldLsn(bookKeeper, ledgers, local.directoryId(), password);
             WriteHandle ledger = bookKeeper.newCreateLedgerOp().withEnsembleSize(config.ensembleSize())
                     .withWriteQuorumSize(config.writeQuorum()).withAckQuorumSize(config.ackQuorum())
                     .withDigestType(DigestType.CRC32C).withPassword(password)
                     .withCustomMetadata(Map.of("pagestore-store", bytes(storeId.toString()),
-                            "pagestore-epoch", bytes(Long.toString(epoch))))
+                            "pagestore-epoch", bytes(Long.toString(epoch)),
+                            StoreLedgers.OWNER_KEY, bytes(local.directoryId().toString())))
                     .execute().get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            addLedger(zk, storeId, ledgers, new StoreZnodes.Ledger(ledger.getId(), epoch));
-            zk.create(StoreZnodes.alive(storeId), bytes("epoch=" + epoch + "\nowner=" + local.directoryId() + "\n"),
-                    ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL);
+            StoreLedgers.add(zk, storeId, new StoreZnodes.Ledger(ledger.getId(), epoch), claimed.primaryVersion());
             LOG.info("primary of store {} at epoch {}: its log goes to ledger {} ({}/{}/{}) through {}", storeId,
                     epoch, ledger.getId(), config.ensembleSize(), config.writeQuorum(), config.ackQuorum(),
                     config.metadataServiceUri());
             return new ReplicatedPrimary(zk, bookKeeper, ledger,
-                    new BookKeeperReplica(ledger, "store " + storeId, config.addTimeout()), epoch);
+                    new BookKeeperReplica(ledger, "store " + storeId, config.addTimeout(), heldLsn), epoch);
         } catch (KeeperException e) {
             closeAll(zk, bookKeeper);
             throw new IOException("ZooKeeper at " + config.zookeeperConnectString() + " refused " + e.getPath()
@@ -198,107 +192,6 @@ public final class ReplicatedPrimary implements AutoCloseable {
             throw new ReplicationRefusedException("store " + local.storeId() + " has " + recorded.capacityPages()
                     + " pages of " + recorded.pageSizeBytes() + " bytes in " + local.metadataServiceUri()
                     + ", this directory " + shape.capacityPages() + " of " + shape.pageSizeBytes());
-        }
-    }
-
-    /** The next epoch, by compare-and-set, if this directory held the last one (or none was taken yet). */
-    private static long takeEpoch(ZooKeeper zk, ReplicationFile local, Path directory, boolean takeover)
-            throws KeeperException, InterruptedException, IOException {
-        String path = StoreZnodes.primary(local.storeId());
-        String where = host() + ":" + directory.toAbsolutePath() + " pid " + ProcessHandle.current().pid();
-        while (true) {
-            Stat stat = new Stat();
-            byte[] data;
-            try {
-                data = zk.getData(path, false, stat);
-            } catch (KeeperException.NoNodeException absent) {
-                try {
-                    zk.create(path, new StoreZnodes.Primary(1, local.directoryId(), where).encode(),
-                            ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
-                    return 1;
-                } catch (KeeperException.NodeExistsException raced) {
-                    continue;
-                }
-            }
-            StoreZnodes.Primary primary = StoreZnodes.Primary.decode(path, data);
-            if (!primary.owner().equals(local.directoryId()) && !takeover && local.claimedEpoch() == 0) {
-                throw new ReplicationRefusedException(directory + " is a standby of store " + local.storeId()
-                        + ", whose primary is epoch " + primary.epoch() + " at " + primary.where() + ": start it"
-                        + " with --standby");
-            }
-            if (!primary.owner().equals(local.directoryId()) && !takeover) {
-                throw new ReplicationRefusedException("store " + local.storeId() + " has a newer primary: epoch "
-                        + primary.epoch() + " at " + primary.where() + ". This directory was primary before it, and"
-                        + " its log may hold writes that were never acknowledged, so it cannot serve again; make it"
-                        + " anew from the current primary");
-            }
-            long next = primary.epoch() + 1;
-            try {
-                zk.setData(path, new StoreZnodes.Primary(next, local.directoryId(), where).encode(),
-                        stat.getVersion());
-                return next;
-            } catch (KeeperException.BadVersionException raced) {
-                // changed between read and write: read again, and refuse if another directory took it
-            }
-        }
-    }
-
-    /**
-     * Waits until no session of an earlier run of this directory is alive: after a kill, its ephemeral node lasts
-     * until ZooKeeper expires the session.
-     */
-    private static void awaitNoOtherSession(ZooKeeper zk, UUID storeId, Duration sessionTimeout)
-            throws KeeperException, InterruptedException, IOException {
-        long deadline = System.nanoTime() + sessionTimeout.multipliedBy(3).toNanos();
-        boolean told = false;
-        while (zk.exists(StoreZnodes.alive(storeId), false) != null) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("the session of an earlier primary of store " + storeId + " is still alive"
-                        + " after " + sessionTimeout.multipliedBy(3) + " (" + StoreZnodes.alive(storeId) + ")");
-            }
-            if (!told) {
-                LOG.info("waiting for the ZooKeeper session of the last primary of store {} to expire (up to {})",
-                        storeId, sessionTimeout);
-                told = true;
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    /** Fences the last ledger of the list (recovery open: the old primary can append nothing more) and closes it. */
-    private static List<StoreZnodes.Ledger> fenceLast(ZooKeeper zk, BookKeeper bookKeeper, UUID storeId,
-            byte[] password) throws KeeperException, InterruptedException, IOException, ExecutionException,
-            TimeoutException {
-        String path = StoreZnodes.ledgers(storeId);
-        List<StoreZnodes.Ledger> ledgers = StoreZnodes.decodeLedgers(path, zk.getData(path, false, null));
-        if (!ledgers.isEmpty()) {
-            long last = ledgers.getLast().ledgerId();
-            long started = System.nanoTime();
-            try (ReadHandle fenced = bookKeeper.newOpenLedgerOp().withLedgerId(last).withPassword(password)
-                    .withRecovery(true).execute().get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.info("fenced ledger {} of store {} at entry {} in {} ms", last, storeId,
-                        fenced.getLastAddConfirmed(), (System.nanoTime() - started) / 1_000_000);
-            } catch (org.apache.bookkeeper.client.api.BKException e) {
-                throw new IOException("closing ledger " + last + ": " + e, e);
-            }
-        }
-        return ledgers;
-    }
-
-    private static void addLedger(ZooKeeper zk, UUID storeId, List<StoreZnodes.Ledger> read, StoreZnodes.Ledger added)
-            throws KeeperException, InterruptedException, IOException {
-        String path = StoreZnodes.ledgers(storeId);
-        while (true) {
-            Stat stat = new Stat();
-            List<StoreZnodes.Ledger> ledgers = new ArrayList<>(
-                    StoreZnodes.decodeLedgers(path, zk.getData(path, false, stat)));
-            ledgers.add(added);
-            try {
-                zk.setData(path, StoreZnodes.encodeLedgers(ledgers), stat.getVersion());
-                return;
-            } catch (KeeperException.BadVersionException raced) {
-                // another writer of the list: only a primary writes it, so read again and let the epoch decide
-            }
         }
     }
 
@@ -370,13 +263,5 @@ public final class ReplicatedPrimary implements AutoCloseable {
 
     private static byte[] bytes(String value) {
         return value.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
     }
 }

@@ -125,7 +125,7 @@ public final class StandbyApplier implements AutoCloseable {
                     boolean alive = zk.exists(StoreZnodes.alive(storeId), false) != null;
                     primarySeen |= alive;
                     absentSince = alive ? 0 : absentSince == 0 ? now : absentSince;
-                    if (!alive && (primarySeen || now - absentSince > config.sessionTimeout().toNanos())) {
+                    if (!alive && (primarySeen || now - absentSince > zk.getSessionTimeout() * 1_000_000L)) {
                         LOG.warn("the primary of store {} is gone (its ZooKeeper session ended): taking over",
                                 storeId);
                         return true;
@@ -151,6 +151,11 @@ public final class StandbyApplier implements AutoCloseable {
                         open = null;
                     }
                     try (ReadHandle handle = openLedger(ledgerId)) {
+                        if (!handle.isClosed()) {
+                            // a primary's start fences the last ledger before it adds its own: never so
+                            throw new IOException("ledger " + ledgerId + " of store " + storeId + " is followed by "
+                                    + ledgers.get(index + 1).ledgerId() + " but is not closed");
+                        }
                         applyUpTo(handle, ledgerId, handle.getLastAddConfirmed());
                     }
                     position = new AppliedPosition(ledgers.get(index + 1).ledgerId(), 0);
@@ -188,8 +193,15 @@ public final class StandbyApplier implements AutoCloseable {
             long to = Math.min(lastEntry, first + ENTRIES_PER_READ - 1);
             try (LedgerEntries entries = handle.read(first, to)) {
                 for (LedgerEntry entry : entries) {
-                    recordsApplied += EntryRecords.forEach(MemorySegment.ofBuffer(entry.getEntryNioBuffer()),
-                            "ledger " + ledgerId + " entry " + entry.getEntryId(), sink::apply);
+                    String where = "ledger " + ledgerId + " entry " + entry.getEntryId();
+                    recordsApplied += EntryRecords.forEach(MemorySegment.ofBuffer(entry.getEntryNioBuffer()), where,
+                            record -> {
+                                try {
+                                    sink.apply(record);
+                                } catch (IOException | RuntimeException e) {
+                                    throw new IOException(where + " of store " + storeId + ": " + e.getMessage(), e);
+                                }
+                            });
                 }
             }
             sink.sync();

@@ -42,6 +42,7 @@ public final class StandbyDirectory {
     public static void prepare(ReplicationConfig config, Path directory, UUID storeId) throws IOException {
         Optional<ReplicationFile> found = ReplicationFile.read(directory);
         if (found.isEmpty()) {
+            AppliedPosition.START.write(directory);  // first: it marks the directory a standby's
             new ReplicationFile(storeId, UUID.randomUUID(), config.metadataServiceUri(), 0).write(directory);
         } else if (!found.get().storeId().equals(storeId)) {
             throw new ReplicationRefusedException(directory + " replicates store " + found.get().storeId() + ", not "

@@ -102,7 +102,15 @@ final class StoreZnodes {
         if (!"1".equals(p.getProperty("format"))) {
             throw new IOException(path + ": format '" + p.getProperty("format") + "', this build reads 1");
         }
-        return new StoreShape((int) positive(path, p, "pageSizeBytes"), positive(path, p, "capacityPages"));
+        long pageSize = positive(path, p, "pageSizeBytes");
+        long capacity = positive(path, p, "capacityPages");
+        if (pageSize != 4096 && pageSize != 8192 && pageSize != 16384) {
+            throw new IOException(path + ": pageSizeBytes=" + pageSize + " is not 4096, 8192 or 16384");
+        }
+        if (capacity > (1L << 50) / pageSize) {
+            throw new IOException(path + ": capacityPages=" + capacity + " is beyond the largest store (1 PiB)");
+        }
+        return new StoreShape((int) pageSize, capacity);
     }
 
     private static byte[] text(String value) {
