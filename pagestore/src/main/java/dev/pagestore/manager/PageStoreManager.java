@@ -166,7 +166,7 @@ public final class PageStoreManager implements AutoCloseable {
         // 1. Recovery: replay the log's page images into the data file before anything serves (StoreRecovery); a
         // replicated store first takes its epoch and a new ledger, which recovery's records go to as well.
         long recoveryStart = System.nanoTime();
-        ReplicatedStart replicated = ReplicatedStart.begin(config, directory, found, found.epoch() == 0);
+        ReplicatedStart replicated = ReplicatedStart.begin(config, directory, found, found.epoch() == 0, this::onFatal);
         if (replicated != null) {
             primary = replicated.primary();
         }

@@ -10,6 +10,7 @@ import dev.pagestore.replication.StoreShape;
 import dev.pagestore.wal.LogReplica;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +37,8 @@ record ReplicatedStart(ReplicatedPrimary primary, HandoverReplica handover, Stor
      *
      * @param neverStarted the store has never served (epoch 0): its log is empty, so it may begin replicating
      */
-    static ReplicatedStart begin(ManagerConfig config, Path directory, StoreMetadata store, boolean neverStarted)
-            throws IOException {
+    static ReplicatedStart begin(ManagerConfig config, Path directory, StoreMetadata store, boolean neverStarted,
+            Consumer<Throwable> onFatal) throws IOException {
         if (config.replication() == null) {
             var replicated = ReplicationFile.read(directory);
             if (replicated.isPresent()) {
@@ -72,10 +73,18 @@ record ReplicatedStart(ReplicatedPrimary primary, HandoverReplica handover, Stor
                 throw new StoreRefusedException(directory + " is a standby of store " + store.storeId() + ": start it"
                         + " with --standby");
             }
-            return new ReplicatedStart(ReplicatedPrimary.start(config.replication(), directory, store.storeId(),
-                    shape, neverStarted, false), null, shape);
+            ReplicatedPrimary primary = ReplicatedPrimary.start(config.replication(), directory, store.storeId(),
+                    shape, neverStarted, false);
+            primary.whenSessionLost(() -> onFatal.accept(sessionLost(store.storeId())));
+            return new ReplicatedStart(primary, null, shape);
         } catch (ReplicationRefusedException e) {
             throw new StoreRefusedException(e.getMessage(), e);
         }
+    }
+
+    /** Why a primary whose ZooKeeper session expired stops: a standby may be serving the store already. */
+    static IOException sessionLost(java.util.UUID storeId) {
+        return new IOException("the ZooKeeper session of this primary of store " + storeId + " expired: its alive node"
+                + " is gone and a standby may take the store over, so this manager stops serving it");
     }
 }

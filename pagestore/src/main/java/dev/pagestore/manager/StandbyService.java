@@ -46,9 +46,12 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
     private final StandbyApplier applier;
     private final ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
     private final int window;
+    private final Consumer<Throwable> onFatal;
 
     private StandbyService(ReplicationConfig config, Path directory, UUID storeId, StoreShape shape,
-            HandoverReplica handover, WriteGate writes, Consumer<ReplicatedPrimary> promoted) throws IOException {
+            HandoverReplica handover, WriteGate writes, Consumer<ReplicatedPrimary> promoted,
+            Consumer<Throwable> onFatal) throws IOException {
+        this.onFatal = onFatal;
         this.config = config;
         this.directory = directory;
         this.storeId = storeId;
@@ -90,7 +93,8 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
     static StandbyService start(ReplicationConfig config, Path directory, UUID storeId, StoreShape shape,
             HandoverReplica handover, WriteGate writes, Consumer<ReplicatedPrimary> promoted,
             Consumer<Throwable> onFatal) throws IOException {
-        StandbyService service = new StandbyService(config, directory, storeId, shape, handover, writes, promoted);
+        StandbyService service = new StandbyService(config, directory, storeId, shape, handover, writes, promoted,
+                onFatal);
         service.applier.start(() -> {
             try {
                 service.promote();
@@ -105,6 +109,7 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
     private void promote() throws IOException {
         long started = System.nanoTime();
         ReplicatedPrimary primary = applier.takeOver(shape);
+        primary.whenSessionLost(() -> onFatal.accept(ReplicatedStart.sessionLost(storeId)));
         boolean done = false;
         try {
             handover.handOver(primary.replica());

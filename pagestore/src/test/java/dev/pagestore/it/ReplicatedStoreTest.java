@@ -135,6 +135,23 @@ class ReplicatedStoreTest {
     }
 
     @Test
+    void shouldStopAPrimaryWhoseSessionExpired() throws Exception {
+        Path store = root.resolve("expired");
+        try (ChildJvm primary = manager(store, "--session-timeout-ms", "1500")) {
+            assertNotNull(primary.awaitLineStartingWith("pagestore manager pid", STARTUP),
+                    primary.errorLines().toString());
+            writeAll(store, 0, 4, 1);
+            signal("-STOP", primary.pid());  // silent past its session: a standby could be taking over now
+            Thread.sleep(4000);
+            signal("-CONT", primary.pid());
+            int exit = primary.awaitExit(STARTUP);
+            assertTrue(exit != 0, "an idle primary that lost its session stops, and serves no stale read: " + exit);
+            assertTrue(primary.errorLines().stream().anyMatch(l -> l.contains("session of this primary")
+                    && l.contains("expired")), primary.errorLines().toString());
+        }
+    }
+
+    @Test
     void shouldStopAndStayStoppedWhenAnotherManagerTakesTheStoreOver() throws Exception {
         Path store = root.resolve("fenced");
         try (ChildJvm primary = manager(store)) {

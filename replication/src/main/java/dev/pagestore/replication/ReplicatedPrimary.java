@@ -49,9 +49,11 @@ public final class ReplicatedPrimary implements AutoCloseable {
     private final WriteHandle ledger;
     private final BookKeeperReplica replica;
     private final long epoch;
+    private final ZooKeeperSession.ExpiryWatch expiry;
 
     private ReplicatedPrimary(ZooKeeper zk, BookKeeper bookKeeper, WriteHandle ledger, BookKeeperReplica replica,
-            long epoch) {
+            long epoch, ZooKeeperSession.ExpiryWatch expiry) {
+        this.expiry = expiry;
         this.zk = zk;
         this.bookKeeper = bookKeeper;
         this.ledger = ledger;
@@ -71,8 +73,9 @@ public final class ReplicatedPrimary implements AutoCloseable {
     public static ReplicatedPrimary start(ReplicationConfig config, Path directory, UUID storeId,
             StoreShape shape, boolean newStore, boolean takeover) throws IOException {
         ReplicationFile local = localFile(config, directory, storeId, newStore);
+        ZooKeeperSession.ExpiryWatch expiry = new ZooKeeperSession.ExpiryWatch();
         ZooKeeper zk = ZooKeeperSession.connect(config.zookeeperConnectString(), config.sessionTimeout(),
-                CONNECT_TIMEOUT);
+                CONNECT_TIMEOUT, expiry);
         BookKeeper bookKeeper;
         try {
             bookKeeper = BookKeeper.newBuilder(clientConfiguration(config)).build();
@@ -83,7 +86,7 @@ public final class ReplicatedPrimary implements AutoCloseable {
             }
             throw new IOException("no BookKeeper client for " + config.metadataServiceUri() + ": " + e, e);
         }
-        return claim(config, directory, local, shape, takeover, zk, bookKeeper);
+        return claim(config, directory, local, shape, takeover, zk, bookKeeper, expiry);
     }
 
     /**
@@ -91,7 +94,7 @@ public final class ReplicatedPrimary implements AutoCloseable {
      * they are the new primary's from now on, closed by its {@link #close}.
      */
     static ReplicatedPrimary takeOver(ReplicationConfig config, Path directory, UUID storeId, StoreShape shape,
-            ZooKeeper zk, BookKeeper bookKeeper) throws IOException {
+            ZooKeeper zk, BookKeeper bookKeeper, ZooKeeperSession.ExpiryWatch expiry) throws IOException {
         ReplicationFile local;
         try {
             local = localFile(config, directory, storeId, false);
@@ -99,12 +102,13 @@ public final class ReplicatedPrimary implements AutoCloseable {
             closeAll(zk, bookKeeper);
             throw e;
         }
-        return claim(config, directory, local, shape, true, zk, bookKeeper);
+        return claim(config, directory, local, shape, true, zk, bookKeeper, expiry);
     }
 
     /** The claim itself, with clients it owns from now on: closed here when it fails. */
     private static ReplicatedPrimary claim(ReplicationConfig config, Path directory, ReplicationFile local,
-            StoreShape shape, boolean takeover, ZooKeeper zk, BookKeeper bookKeeper) throws IOException {
+            StoreShape shape, boolean takeover, ZooKeeper zk, BookKeeper bookKeeper,
+            ZooKeeperSession.ExpiryWatch expiry) throws IOException {
         UUID storeId = local.storeId();
         try {
             checkStore(zk, local, shape);
@@ -126,7 +130,7 @@ public final class ReplicatedPrimary implements AutoCloseable {
                     epoch, ledger.getId(), config.ensembleSize(), config.writeQuorum(), config.ackQuorum(),
                     config.metadataServiceUri());
             return new ReplicatedPrimary(zk, bookKeeper, ledger,
-                    new BookKeeperReplica(ledger, "store " + storeId, config.addTimeout(), heldLsn), epoch);
+                    new BookKeeperReplica(ledger, "store " + storeId, config.addTimeout(), heldLsn), epoch, expiry);
         } catch (KeeperException e) {
             closeAll(zk, bookKeeper);
             throw new IOException("ZooKeeper at " + config.zookeeperConnectString() + " refused " + e.getPath()
@@ -207,6 +211,15 @@ public final class ReplicatedPrimary implements AutoCloseable {
         conf.setNumWorkerThreads(2);
         conf.setNumIOThreads(2);
         return conf;
+    }
+
+    /**
+     * Runs {@code action} if this primary's ZooKeeper session expires: its {@code alive} node is gone, a standby may
+     * be taking the store over, and this manager must stop serving, even reads (an idle primary would otherwise learn
+     * of the takeover only at its next commit).
+     */
+    public void whenSessionLost(Runnable action) {
+        expiry.set(action);
     }
 
     /** The replica the WAL appends to. */

@@ -53,6 +53,7 @@ public final class StandbyApplier implements AutoCloseable {
     private final byte[] password;
     private final ZooKeeper zk;
     private final BookKeeper bookKeeper;
+    private final ZooKeeperSession.ExpiryWatch expiry;
     private AppliedPosition position;
     private volatile boolean stopping;
     /** The clients went to the new primary at a takeover: {@link #close} leaves them to it. */
@@ -61,7 +62,8 @@ public final class StandbyApplier implements AutoCloseable {
     private Thread thread;
 
     private StandbyApplier(ReplicationConfig config, UUID storeId, Path directory, PageSink sink, ZooKeeper zk,
-            BookKeeper bookKeeper, AppliedPosition position) {
+            BookKeeper bookKeeper, AppliedPosition position, ZooKeeperSession.ExpiryWatch expiry) {
+        this.expiry = expiry;
         this.config = config;
         this.storeId = storeId;
         this.directory = directory;
@@ -76,11 +78,13 @@ public final class StandbyApplier implements AutoCloseable {
     public static StandbyApplier open(ReplicationConfig config, UUID storeId, Path directory, PageSink sink)
             throws IOException {
         AppliedPosition position = AppliedPosition.read(directory);
-        ZooKeeper zk = ZooKeeperSession.connect(config.zookeeperConnectString(), config.sessionTimeout(), TIMEOUT);
+        ZooKeeperSession.ExpiryWatch expiry = new ZooKeeperSession.ExpiryWatch();
+        ZooKeeper zk = ZooKeeperSession.connect(config.zookeeperConnectString(), config.sessionTimeout(), TIMEOUT,
+                expiry);
         try {
             // the primary's configuration: at a takeover this client becomes the new primary's
             return new StandbyApplier(config, storeId, directory, sink, zk,
-                    BookKeeper.newBuilder(ReplicatedPrimary.clientConfiguration(config)).build(), position);
+                    BookKeeper.newBuilder(ReplicatedPrimary.clientConfiguration(config)).build(), position, expiry);
         } catch (Exception e) {
             ZooKeeperSession.close(zk);
             if (e instanceof InterruptedException) {
@@ -259,7 +263,8 @@ public final class StandbyApplier implements AutoCloseable {
     public ReplicatedPrimary takeOver(StoreShape shape) throws IOException {
         awaitStopped();
         clientsHandedOver = true;
-        ReplicatedPrimary primary = ReplicatedPrimary.takeOver(config, directory, storeId, shape, zk, bookKeeper);
+        ReplicatedPrimary primary = ReplicatedPrimary.takeOver(config, directory, storeId, shape, zk, bookKeeper,
+                expiry);
         try {
             applyRest(primary.ledgerId());
         } catch (IOException | RuntimeException e) {

@@ -16,12 +16,29 @@ final class ZooKeeperSession {
     private ZooKeeperSession() {
     }
 
+    /** What to do when a session expires (its ephemeral nodes are gone): set once its holder knows. */
+    static final class ExpiryWatch {
+        private volatile Runnable onExpired = () -> { };
+
+        void set(Runnable value) {
+            onExpired = value;
+        }
+    }
+
     /** A connected session, or an error naming the hosts after {@code timeout}. */
     static ZooKeeper connect(String connectString, Duration sessionTimeout, Duration timeout) throws IOException {
+        return connect(connectString, sessionTimeout, timeout, new ExpiryWatch());
+    }
+
+    /** As above, telling {@code expiry} when the session expires. */
+    static ZooKeeper connect(String connectString, Duration sessionTimeout, Duration timeout, ExpiryWatch expiry)
+            throws IOException {
         CountDownLatch connected = new CountDownLatch(1);
         ZooKeeper zk = new ZooKeeper(connectString, (int) sessionTimeout.toMillis(), event -> {
             if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
                 connected.countDown();
+            } else if (event.getState() == Watcher.Event.KeeperState.Expired) {
+                expiry.onExpired.run();
             }
         });
         try {
