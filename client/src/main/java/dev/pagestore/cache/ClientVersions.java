@@ -4,6 +4,8 @@ import dev.pagestore.client.PageStore;
 import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.client.PageStoreException;
 import dev.pagestore.status.PageVersions;
+import dev.pagestore.status.StatusRegionDescriptor;
+import dev.pagestore.status.StatusView;
 import java.util.Objects;
 
 /**
@@ -40,7 +42,17 @@ public final class ClientVersions implements PageVersions {
     public long version(long pageNumber) {
         try {
             PageStoreClient client = source.client();
-            return client.isConnected() ? client.versions().version(pageNumber) : PageCache.UNKNOWN_VERSION;
+            if (!client.isConnected()) {
+                return PageCache.UNKNOWN_VERSION;
+            }
+            PageVersions versions = client.versions();
+            long version = versions.version(pageNumber);
+            // Which manager numbered it, in the upper half: after a failover the standby that took over (another
+            // directory, with an epoch counted apart) may number a bucket as the old primary did, and an entry cached
+            // under the old one must not match. The pid and start time tell the manager process apart.
+            return versions instanceof StatusView status ? version ^ (managerMark(status.managerPid(),
+                    status.managerStartTicks(), status.global(StatusRegionDescriptor.MANAGER_START_MILLIS)) << 32)
+                    : version;
         } catch (PageStoreException closed) {
             return PageCache.UNKNOWN_VERSION;  // the read that follows fails with the same code
         }
@@ -53,5 +65,15 @@ public final class ClientVersions implements PageVersions {
         } catch (PageStoreException closed) {
             return PageCache.UNKNOWN_VERSION;
         }
+    }
+
+    /**
+     * 32 bits that differ between two managers but for a chance of one in 2^32: the process (pid and start time), and
+     * the manager's own start time (two managers of one process, as in tests).
+     */
+    private static long managerMark(long pid, long startTicks, long startMillis) {
+        long h = (pid * 0x9E37_79B9_7F4A_7C15L) ^ (startTicks * 0xC2B2_AE3D_27D4_EB4FL)
+                ^ (startMillis * 0x1656_67B1_9E37_79F9L);
+        return (h ^ (h >>> 29)) & 0xFFFF_FFFFL;
     }
 }

@@ -104,6 +104,11 @@ public final class StatusView implements PageVersions, AutoCloseable {
         return OrderedAccess.getIntAcquire(segment, StatusRegionDescriptor.STATE_OFFSET);
     }
 
+    /** The manager's start time in clock ticks since boot: with its pid, which process it is. */
+    public long managerStartTicks() {
+        return segment.get(JAVA_LONG, StatusRegionDescriptor.MANAGER_START_TICKS_OFFSET);
+    }
+
     public long managerPid() {
         return segment.get(JAVA_LONG, StatusRegionDescriptor.MANAGER_PID_OFFSET);
     }
