@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
                     + " iteration is a phase (--soak-phase)",
             "  failover a replicated store (primary and standby on a local ZooKeeper and 3 bookies) under load from"
                     + " 2 worker processes that follow failovers; the primary SIGKILLed, the standby takes over, a new"
-                    + " standby is made; 10 failovers per store; an iteration is a failover (its time is reported)",
+                    + " standby is made; 5 failovers per store; an iteration is a failover (its time is reported)",
             "",
             "Each loop runs until --iterations or --duration ends, prints a progress line every 5 s and a final"
                     + " count, and names the seed that replays each failure. Exit 0 when every loop passed, 1 when"
