@@ -165,6 +165,13 @@ class MissingSegmentTest {
                 lsn = wal.appendAndWait(id, WalTestSupport.page(arena, PAGE, id, id));
                 id++;
             }
+            // segment 2 is prepared ahead on another thread once the log enters segment 1: let it finish first, or
+            // it may take segment 0 as its spare the moment the checkpoint hands it back (then there is no spare
+            // left to damage)
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!directory.list().contains(WalSegmentDescriptor.fileName(2)) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
             wal.checkpoint(redo -> { });  // segment 0 is a spare now
             directory.file(WalSegmentDescriptor.fileName(0)).cutShort(4096);  // and is damaged
             while (lsn / CONFIG.segmentSizeBytes() < 3) {  // segment 2 was prepared ahead; 3 needs a new file
