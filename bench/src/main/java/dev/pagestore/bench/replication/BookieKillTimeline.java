@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Issue 20's target, "a bookie killed under load: writes go on (ack quorum), throughput recovers within 1 s of the
+ * The replication target "a bookie killed under load: writes go on (ack quorum), throughput recovers within 1 s of the
  * bookie's return", as a timeline: a {@link LocalCluster} (ZooKeeper and 3 bookies), a manager replicating to it
  * (3/3/2), and {@value #WRITERS} threads of this JVM writing 4 KiB pages durably through one client; at T=10 s bookie
  * 2 is killed with SIGKILL, at T=20 s it is started again (its return is when {@code startBookie} comes back: the

@@ -16,7 +16,7 @@ import java.util.Optional;
  * What one bookie-kill run shows, read from its {@link CompletionTimeline} and {@link StatusSampler}: the median
  * writes/s before the kill, during the outage and after the bookie's return (each the median of its
  * {@value CompletionTimeline#BUCKET_MILLIS} ms buckets, times ten); the time from the return until a rolling 500 ms
- * window again reaches 90% of the pre-kill median (issue 20's measure) and of the after-return median (a stricter one
+ * window again reaches 90% of the pre-kill median (the target's measure) and of the after-return median (a stricter one
  * when the pre-kill figure is low); the stalls (gaps with no write acknowledged), each with the local WAL's fdatasync
  * time and group commits over the buckets it spans; the manager's checkpoints; and the errors. Writes the CSV too.
  *

@@ -1,5 +1,5 @@
 /**
- * Benchmarks of a replicated store (issue 20): a manager started with {@code --replicate} against a
+ * Benchmarks of a replicated store: a manager started with {@code --replicate} against a
  * {@link dev.pagestore.replication.cluster.LocalCluster}, driven through the public client while bookies come and go.
  * {@link dev.pagestore.bench.replication.BookieKillTimeline} is the entry point.
  *

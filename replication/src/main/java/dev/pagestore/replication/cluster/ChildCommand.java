@@ -18,9 +18,9 @@ import java.util.List;
  * <li>{@code -Djava.net.preferIPv4Stack=true}: needed, not tidiness. With {@code listeningInterface=lo} a restarted
  * bookie's cookie check takes the interface's first address, which is {@code ::1} without it, and refuses to start
  * ("BookieId 0:0:0:0:0:0:0:1%lo:PORT is not valid").
- * <li>Bookies only, from BookKeeper's {@code bin/common.sh}: {@code --sun-misc-unsafe-memory-access=allow}, for Netty
- * 4.2 uses {@code sun.misc.Unsafe} (its fast buffer paths) on JDK 25 only when allowed ({@code io.netty.noUnsafe} is
- * true by default on Java 25+); {@code --add-opens java.base/java.nio} and {@code jdk.internal.misc} with
+ * <li>Bookies only, from BookKeeper's {@code bin/common.sh}: the JDK's memory-access permission flag, without which
+ * Netty 4.2 turns its fast buffer paths off on JDK 25 ({@code io.netty.noUnsafe} defaults to true there; the flag is
+ * the bookie process's configuration, not code of ours); {@code --add-opens java.base/java.nio} and {@code jdk.internal.misc} with
  * {@code -Dio.netty.tryReflectionSetAccessible=true} let it allocate direct buffers without a cleaner;
  * {@code java.base/java.io} lets the journal {@code posix_fadvise} what it wrote ({@code PageCacheUtil} warns
  * without); {@code java.base/java.util.zip} serves BookKeeper's CRC32 digest of direct memory and circe-checksum's
