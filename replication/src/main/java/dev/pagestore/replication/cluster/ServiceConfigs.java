@@ -15,14 +15,18 @@ import java.util.List;
  * One machine runs ZooKeeper, the bookies, the manager and its tests (two cores in CI), so threads are few. The
  * durability keys keep BookKeeper's defaults (an ack after the journal's fsync), for the WAL's latency measured here
  * is the real one. The timeouts are short so that a bookie restarted after {@code kill -9} does not wait long for its
- * old ZooKeeper registration to expire: ZooKeeper grants sessions from 2 to 20 ticks, so a {@value #TICK_MILLIS} ms
- * tick allows the bookies' {@value #BOOKIE_ZK_TIMEOUT_MILLIS} ms (BookKeeper's default is 10 s, ZooKeeper's tick
- * 3 s). Sources: BookKeeper's {@code ServerConfiguration} and {@code conf/bk_server.conf} (4.18), ZooKeeper's
- * administrator's guide (3.9).
+ * old ZooKeeper registration to expire ({@value #BOOKIE_ZK_TIMEOUT_MILLIS} ms; BookKeeper's default is 10 s), and the
+ * tick is short because ZooKeeper expires sessions only on tick boundaries: a primary's death is noticed at most one
+ * {@value #TICK_MILLIS} ms tick after its session timeout, not one 3 s default tick after. ZooKeeper grants sessions
+ * from 2 to 20 ticks unless told otherwise, so the range is set explicitly ({@value #MIN_SESSION_MILLIS} ms to
+ * {@value #MAX_SESSION_MILLIS} ms). Sources: BookKeeper's {@code ServerConfiguration} and {@code conf/bk_server.conf}
+ * (4.18), ZooKeeper's administrator's guide (3.9).
  */
 final class ServiceConfigs {
     static final String ZOOKEEPER_FILE = "zookeeper.cfg";
-    static final int TICK_MILLIS = 500;
+    static final int TICK_MILLIS = 100;
+    static final int MIN_SESSION_MILLIS = 1_000;
+    static final int MAX_SESSION_MILLIS = 30_000;
     static final int BOOKIE_ZK_TIMEOUT_MILLIS = 4_000;
     /** BookKeeper's ledger metadata root, the path of {@link LocalCluster#metadataServiceUri()}. */
     static final String LEDGERS_ROOT = "/ledgers";
@@ -43,6 +47,8 @@ final class ServiceConfigs {
     static Path writeZookeeper(ClusterDirectory directory, ClusterRecord record) throws IOException {
         List<String> lines = new ArrayList<>(List.of(
                 "tickTime=" + TICK_MILLIS,
+                "minSessionTimeout=" + MIN_SESSION_MILLIS,
+                "maxSessionTimeout=" + MAX_SESSION_MILLIS,
                 "dataDir=" + directory.zookeeperData(),
                 "clientPort=" + record.zookeeperPort(),
                 "clientPortAddress=127.0.0.1",
