@@ -44,7 +44,11 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
     private final Consumer<ReplicatedPrimary> promoted;
     private final PageStoreClient client;
     private final StandbyApplier applier;
+    /** The applier's writes not yet known complete, oldest first, and how many pages (request slots) they hold. */
     private final ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
+    private final ArrayDeque<Integer> inFlightPages = new ArrayDeque<>();
+    private int pagesInFlight;
+    /** At most this many pages in flight: half the client's request slots, so an asynchronous write finds one. */
     private final int window;
     private final Consumer<Throwable> onFatal;
 
@@ -108,7 +112,9 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
 
     private void promote() throws IOException {
         long started = System.nanoTime();
+        long followed = applier.recordsApplied();
         ReplicatedPrimary primary = applier.takeOver(shape);
+        long tookOver = System.nanoTime();
         primary.whenSessionLost(() -> onFatal.accept(ReplicatedStart.sessionLost(storeId)));
         boolean done = false;
         try {
@@ -122,9 +128,11 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
                 primary.close();
             }
         }
-        LOG.warn("took store {} over: primary at epoch {}, {} records applied, writes served from now on ({} ms"
-                + " after the old primary was found gone)", storeId, primary.epoch(), applier.recordsApplied(),
-                (System.nanoTime() - started) / 1_000_000);
+        long now = System.nanoTime();
+        LOG.warn("took store {} over: primary at epoch {}, writes served from now on ({} ms after the old primary"
+                + " was found gone: epoch, ledgers and a tail of {} records {} ms, hand-over {} ms)", storeId,
+                primary.epoch(), (now - started) / 1_000_000, applier.recordsApplied() - followed,
+                (tookOver - started) / 1_000_000, (now - tookOver) / 1_000_000);
     }
 
     @Override
@@ -146,34 +154,42 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
                     + " (its ring capacity is smaller than the primary's)");
         }
         try {
+            while (pagesInFlight > 0 && pagesInFlight + count > window) {
+                completeOldest();
+            }
+            CompletableFuture<Void> write;
             if (count == 1) {
-                if (inFlight.size() >= window) {
-                    inFlight.removeFirst().join();
+                write = client.writeAsync(WalRecordDescriptor.pageNumber(record, 0, 0),
+                        record.asSlice(WalRecordDescriptor.pageImageOffset(0, 1, pageSize), pageSize), WRITE_TIMEOUT);
+            } else {
+                long[] pages = new long[count];
+                byte[][] images = new byte[count][];
+                for (int i = 0; i < count; i++) {
+                    pages[i] = WalRecordDescriptor.pageNumber(record, 0, i);
+                    images[i] = record.asSlice(WalRecordDescriptor.pageImageOffset(i, count, pageSize), pageSize)
+                            .toArray(ValueLayout.JAVA_BYTE);
                 }
-                inFlight.addLast(client.writeAsync(WalRecordDescriptor.pageNumber(record, 0, 0),
-                        record.asSlice(WalRecordDescriptor.pageImageOffset(0, 1, pageSize), pageSize),
-                        WRITE_TIMEOUT));
-                return;
+                write = client.writeBatchAsync(pages, images, WRITE_TIMEOUT);
             }
-            sync();  // a group waits for the writes before it: it takes several slots at once
-            long[] pages = new long[count];
-            byte[][] images = new byte[count][];
-            for (int i = 0; i < count; i++) {
-                pages[i] = WalRecordDescriptor.pageNumber(record, 0, i);
-                images[i] = record.asSlice(WalRecordDescriptor.pageImageOffset(i, count, pageSize), pageSize)
-                        .toArray(ValueLayout.JAVA_BYTE);
-            }
-            client.writeBatch(pages, images, WRITE_TIMEOUT);
+            inFlight.addLast(write);
+            inFlightPages.addLast(count);
+            pagesInFlight += count;
         } catch (PageStoreException | CompletionException e) {
             throw new IOException("applying a record to store " + storeId + ": " + e, e);
         }
+    }
+
+    private void completeOldest() {
+        CompletableFuture<Void> oldest = inFlight.removeFirst();
+        pagesInFlight -= inFlightPages.removeFirst();
+        oldest.join();
     }
 
     @Override
     public void sync() throws IOException {
         try {
             while (!inFlight.isEmpty()) {
-                inFlight.removeFirst().join();
+                completeOldest();
             }
         } catch (CompletionException e) {
             throw new IOException("applying a record to store " + storeId + ": " + e.getCause(), e);

@@ -110,14 +110,17 @@ public final class ReplicatedPrimary implements AutoCloseable {
             StoreShape shape, boolean takeover, ZooKeeper zk, BookKeeper bookKeeper,
             ZooKeeperSession.ExpiryWatch expiry) throws IOException {
         UUID storeId = local.storeId();
+        long started = System.nanoTime();
         try {
             checkStore(zk, local, shape);
             EpochClaim.Claimed claimed = EpochClaim.take(zk, local, directory, takeover);
             long epoch = claimed.epoch();
             local.withClaimedEpoch(epoch).write(directory);
+            long claimedAt = System.nanoTime();
             byte[] password = storeId.toString().getBytes(StandardCharsets.UTF_8);
             List<StoreZnodes.Ledger> ledgers = StoreLedgers.fenceLast(zk, bookKeeper, storeId, password);
             long heldLsn = StoreLedgers.heldLsn(bookKeeper, ledgers, local.directoryId(), password);
+            long fencedAt = System.nanoTime();
             WriteHandle ledger = bookKeeper.newCreateLedgerOp().withEnsembleSize(config.ensembleSize())
                     .withWriteQuorumSize(config.writeQuorum()).withAckQuorumSize(config.ackQuorum())
                     .withDigestType(DigestType.CRC32C).withPassword(password)
@@ -126,9 +129,11 @@ public final class ReplicatedPrimary implements AutoCloseable {
                             StoreLedgers.OWNER_KEY, bytes(local.directoryId().toString())))
                     .execute().get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             StoreLedgers.add(zk, storeId, new StoreZnodes.Ledger(ledger.getId(), epoch), claimed.primaryVersion());
-            LOG.info("primary of store {} at epoch {}: its log goes to ledger {} ({}/{}/{}) through {}", storeId,
-                    epoch, ledger.getId(), config.ensembleSize(), config.writeQuorum(), config.ackQuorum(),
-                    config.metadataServiceUri());
+            long now = System.nanoTime();
+            LOG.info("primary of store {} at epoch {}: its log goes to ledger {} ({}/{}/{}) through {} (epoch {} ms,"
+                    + " fence {} ms, ledger {} ms)", storeId, epoch, ledger.getId(), config.ensembleSize(),
+                    config.writeQuorum(), config.ackQuorum(), config.metadataServiceUri(),
+                    (claimedAt - started) / 1_000_000, (fencedAt - claimedAt) / 1_000_000, (now - fencedAt) / 1_000_000);
             return new ReplicatedPrimary(zk, bookKeeper, ledger,
                     new BookKeeperReplica(ledger, "store " + storeId, config.addTimeout(), heldLsn), epoch, expiry);
         } catch (KeeperException e) {

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.LedgerEntries;
 import org.apache.bookkeeper.client.api.LedgerEntry;
@@ -36,6 +37,7 @@ public final class StandbyApplier implements AutoCloseable {
     private static final int ENTRIES_PER_READ = 64;
     private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final long ALIVE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long POSITION_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /** Where the records go: the standby's own store. */
     public interface PageSink {
@@ -55,11 +57,26 @@ public final class StandbyApplier implements AutoCloseable {
     private final BookKeeper bookKeeper;
     private final ZooKeeperSession.ExpiryWatch expiry;
     private AppliedPosition position;
+    /** {@link #position} is ahead of {@code DIR/standby.position}; written at {@link #positionWrittenAt}. */
+    private boolean positionDirty;
+    private long positionWrittenAt;
     private volatile boolean stopping;
     /** The clients went to the new primary at a takeover: {@link #close} leaves them to it. */
     private boolean clientsHandedOver;
     private volatile long recordsApplied;
-    private Thread thread;
+    private volatile Thread thread;
+    /**
+     * Set by ZooKeeper's watch on the primary's {@code alive} node: the node changed, so the applier looks at once
+     * rather than at its next check (a failover waits on this).
+     */
+    private volatile boolean aliveChanged;
+    private final org.apache.zookeeper.Watcher aliveWatch = event -> {
+        aliveChanged = true;
+        Thread applier = thread;
+        if (applier != null) {
+            LockSupport.unpark(applier);
+        }
+    };
 
     private StandbyApplier(ReplicationConfig config, UUID storeId, Path directory, PageSink sink, ZooKeeper zk,
             BookKeeper bookKeeper, AppliedPosition position, ZooKeeperSession.ExpiryWatch expiry) {
@@ -124,9 +141,10 @@ public final class StandbyApplier implements AutoCloseable {
         try {
             while (!stopping) {
                 long now = System.nanoTime();
-                if (now >= nextCheck) {
+                if (now >= nextCheck || aliveChanged) {
                     nextCheck = now + ALIVE_CHECK_NANOS;
-                    boolean alive = zk.exists(StoreZnodes.alive(storeId), false) != null;
+                    aliveChanged = false;
+                    boolean alive = zk.exists(StoreZnodes.alive(storeId), aliveWatch) != null;
                     primarySeen |= alive;
                     absentSince = alive ? 0 : absentSince == 0 ? now : absentSince;
                     if (!alive && (primarySeen || now - absentSince > zk.getSessionTimeout() * 1_000_000L)) {
@@ -138,7 +156,7 @@ public final class StandbyApplier implements AutoCloseable {
                     ledgers = StoreZnodes.decodeLedgers(path, zk.getData(path, false, null));
                 }
                 if (ledgers.isEmpty()) {
-                    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(ALIVE_CHECK_NANOS));
+                    idle(ALIVE_CHECK_NANOS);
                     continue;
                 }
                 int index = indexOf(ledgers, position.ledgerId());
@@ -174,7 +192,7 @@ public final class StandbyApplier implements AutoCloseable {
                     applied = applyUpTo(open, ledgerId, open.readLastAddConfirmed());
                 }
                 if (!applied) {
-                    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(IDLE_NANOS));
+                    idle(IDLE_NANOS);
                 }
             }
             return false;
@@ -182,6 +200,16 @@ public final class StandbyApplier implements AutoCloseable {
             if (open != null) {
                 open.close();
             }
+        }
+    }
+
+    /** Waits up to {@code nanos}, or less when the alive node's watch fires. */
+    private void idle(long nanos) throws InterruptedException {
+        if (!aliveChanged) {
+            LockSupport.parkNanos(this, nanos);
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException("the standby's applier was interrupted");
         }
     }
 
@@ -208,12 +236,26 @@ public final class StandbyApplier implements AutoCloseable {
                             });
                 }
             }
-            sink.sync();
             position = new AppliedPosition(ledgerId, to + 1);
-            position.write(directory);
+            positionDirty = true;
             applied = true;
         }
+        if (positionDirty && (!applied || System.nanoTime() - positionWrittenAt >= POSITION_NANOS)) {
+            persistPosition();
+        }
         return applied;
+    }
+
+    /**
+     * Records the position once what it names is durable. Not after every read: the file is a restart's starting
+     * point only, and one further behind costs a restart a few records applied again (page images, so harmless),
+     * while an fsync per read would cost the standby its pace.
+     */
+    private void persistPosition() throws IOException {
+        sink.sync();
+        position.write(directory);
+        positionWrittenAt = System.nanoTime();
+        positionDirty = false;
     }
 
     private static int indexOf(List<StoreZnodes.Ledger> ledgers, long ledgerId) {
@@ -245,6 +287,7 @@ public final class StandbyApplier implements AutoCloseable {
                     applyUpTo(handle, ledgerId, handle.getLastAddConfirmed());
                 }
             }
+            persistPosition();  // the tail is durable before the new primary serves a write
         } catch (IOException e) {
             throw e;
         } catch (InterruptedException e) {
@@ -305,6 +348,14 @@ public final class StandbyApplier implements AutoCloseable {
         }
         if (clientsHandedOver) {
             return;
+        }
+        if (positionDirty && (thread == null || !thread.isAlive())) {
+            try {
+                persistPosition();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("the standby of store {} could not record its position {} ({}): a restart applies again from"
+                        + " the one recorded before", storeId, position, e.toString());
+            }
         }
         try {
             bookKeeper.close();
