@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -49,12 +50,12 @@ final class FailoverLoop implements TortureLoop {
     @Override
     public LoopResult run(Budget budget, long seed, Path scratch, PrintStream out) throws Exception {
         Progress progress = new Progress(out, name());
-        Map<String, Long> counts = LoopResult.zeroCounts("failovers", "acknowledged writes", "unknown writes", "reads",
-                "lost or non-linearizable pages", "damaged reads", "partial batches", "failover ms median",
-                "failover ms p90", "failover ms max", "takeover ms median");
+        List<String> names = new ArrayList<>(List.of("failovers", "acknowledged writes", "unknown writes", "reads",
+                "lost or non-linearizable pages", "damaged reads", "partial batches"));
+        names.addAll(FailoverTimes.names());
+        Map<String, Long> counts = LoopResult.zeroCounts(names.toArray(String[]::new));
         List<String> failures = new ArrayList<>();
-        List<Long> failoverMillis = new ArrayList<>();
-        List<Long> takeover = new ArrayList<>();
+        FailoverTimes times = new FailoverTimes();
         try (LocalCluster cluster = LocalCluster.start(Files.createTempDirectory(scratch, "cluster"))) {
             long round = 0;
             while (budget.allowsAnother(counts.get("failovers"))) {
@@ -63,7 +64,7 @@ final class FailoverLoop implements TortureLoop {
                 Path root = Files.createTempDirectory(scratch, "f");
                 String failure;
                 try {
-                    failure = runStore(s, cluster, root, budget, counts, failoverMillis, takeover, progress);
+                    failure = runStore(s, cluster, root, budget, counts, times, progress);
                 } catch (Exception | AssertionError e) {
                     failure = e.toString();
                 }
@@ -81,20 +82,12 @@ final class FailoverLoop implements TortureLoop {
                 }
             }
         }
-        if (!failoverMillis.isEmpty()) {
-            long[] sorted = failoverMillis.stream().mapToLong(Long::longValue).sorted().toArray();
-            counts.put("failover ms median", sorted[sorted.length / 2]);
-            counts.put("failover ms p90", sorted[(int) Math.min(sorted.length - 1, sorted.length * 9L / 10)]);
-            counts.put("failover ms max", sorted[sorted.length - 1]);
-        }
-        if (!takeover.isEmpty()) {
-            counts.put("takeover ms median", takeover.stream().sorted().toList().get(takeover.size() / 2));
-        }
+        times.putInto(counts);
         return new LoopResult(name(), counts.get("failovers"), counts, failures, progress.seconds());
     }
 
     private static String runStore(long seed, LocalCluster cluster, Path root, Budget budget, Map<String, Long> counts,
-            List<Long> failoverMillis, List<Long> takeover, Progress progress) throws Exception {
+            FailoverTimes times, Progress progress) throws Exception {
         SplittableRandom random = new SplittableRandom(seed);
         int writers = WORKERS * ProcessStore.THREADS_PER_WORKER;
         long pages = PageWorkload.pagesFor(writers) + 1;
@@ -135,18 +128,18 @@ final class FailoverLoop implements TortureLoop {
                 awaitCaughtUp(primaryDir, standbyDir, probePage, seed * 1000 + k);
                 Thread.sleep(300 + random.nextInt(1200));
                 long millis;
+                LocalTime killedAt;
                 try (PageStoreClient probe = PageStoreClient.attach(primaryDir, ClientOptions.defaults()
                         .withClientName("failover-probe").withAutoReattach(true)
                         .withFailoverDirectories(directories.subList(k + 1, directories.size())))) {
                     probe.write(probePage, marker(-2));
                     primary.kill9();
                     long started = System.nanoTime();
+                    killedAt = LocalTime.now();
                     probeWrite(probe, probePage, started);
                     millis = (System.nanoTime() - started) / 1_000_000;
                 }
-                failoverMillis.add(millis);
-                takeoverMillis(logs.resolve("manager-" + standbyDir.getFileName() + ".log"))
-                        .ifPresent(takeover::add);
+                times.add(millis, killedAt, logs.resolve("manager-" + standbyDir.getFileName() + ".log"));
                 counts.merge("failovers", 1L, Long::sum);
                 k++;
                 TortureFiles.deleteTree(primaryDir);  // its log may hold writes never acknowledged: never again
@@ -247,20 +240,6 @@ final class FailoverLoop implements TortureLoop {
                 Thread.sleep(2);  // MANAGER_GONE until the client re-attaches to the standby that took over
             }
         }
-    }
-
-    /**
-     * How long the standby took from finding the primary gone to serving writes, as its log says; the rest of a
-     * failover is ZooKeeper's session timeout and the clients' re-attach.
-     */
-    private static java.util.Optional<Long> takeoverMillis(Path log) throws IOException {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\((\\d+) ms after the old primary was found gone")
-                .matcher(Files.readString(log));
-        Long last = null;
-        while (m.find()) {
-            last = Long.parseLong(m.group(1));
-        }
-        return java.util.Optional.ofNullable(last);
     }
 
     private static byte[] marker(long token) {
