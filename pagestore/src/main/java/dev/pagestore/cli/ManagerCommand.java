@@ -155,6 +155,11 @@ public final class ManagerCommand implements Callable<Integer> {
                     + " its standby takes over (default ${DEFAULT-VALUE}).")
     long sessionTimeoutMillis;
 
+    @Option(names = "--ledger-size", paramLabel = "SIZE",
+            description = "With --replicate: go on in a new ledger at the first checkpoint after the current one"
+                    + " holds this much, with an optional KiB/MiB/GiB suffix (default: 64 MiB; at least 1 MiB).")
+    String ledgerSize;
+
     @Spec
     CommandSpec spec;
 
@@ -355,7 +360,8 @@ public final class ManagerCommand implements Callable<Integer> {
     private ReplicationConfig replication() {
         var parsed = spec.commandLine().getParseResult();
         if (replicate == null) {
-            for (String option : new String[] {"--standby", "--store", "--quorum", "--session-timeout-ms"}) {
+            for (String option : new String[] {"--standby", "--store", "--quorum", "--session-timeout-ms",
+                    "--ledger-size"}) {
                 if (parsed.hasMatchedOption(option)) {
                     throw new IllegalArgumentException(option + " needs --replicate URI");
                 }
@@ -376,7 +382,12 @@ public final class ManagerCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--store '" + storeId + "' is not a store id (a UUID)");
             }
         }
+        long rollBytes = ledgerSize == null ? ReplicationConfig.DEFAULT_LEDGER_ROLL_BYTES
+                : parseBytes("--ledger-size", ledgerSize);
+        if (rollBytes < 1 << 20) {
+            throw new IllegalArgumentException("--ledger-size " + ledgerSize + " is under 1 MiB, the largest entry");
+        }
         return ReplicationConfig.of(replicate).withQuorum(quorum).withStandby(standby)
-                .withSessionTimeout(java.time.Duration.ofMillis(sessionTimeoutMillis));
+                .withSessionTimeout(java.time.Duration.ofMillis(sessionTimeoutMillis)).withLedgerRollBytes(rollBytes);
     }
 }

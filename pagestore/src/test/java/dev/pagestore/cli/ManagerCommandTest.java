@@ -73,6 +73,7 @@ class ManagerCommandTest {
             {"--standby", "--standby needs --replicate URI"},
             {"--quorum", "--quorum needs --replicate URI"},
             {"--session-timeout-ms", "--session-timeout-ms needs --replicate URI"},
+            {"--ledger-size", "--ledger-size needs --replicate URI"},
         };
         for (String[] c : cases) {
             StringWriter err = new StringWriter();
@@ -96,6 +97,12 @@ class ManagerCommandTest {
         err.getBuffer().setLength(0);
         assertEquals(2, run(err, "manager", "--dir", dir, "--replicate", "http://nowhere"));
         assertTrue(err.toString().contains("is not zk+hierarchical://HOST:PORT"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, run(err, "manager", "--dir", dir, "--replicate", uri, "--ledger-size", "64k"));
+        assertTrue(err.toString().contains("--ledger-size 64k is under 1 MiB"), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, run(err, "manager", "--dir", dir, "--replicate", uri, "--ledger-size", "lots"));
+        assertTrue(err.toString().contains("--ledger-size lots is not a size"), err.toString());
     }
 
     @Test

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.bookkeeper.client.api.BKException;
 import org.apache.bookkeeper.client.api.WriteHandle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The log's records in a BookKeeper ledger: each commit becomes one entry (or several, past
@@ -23,10 +25,28 @@ import org.apache.bookkeeper.client.api.WriteHandle;
  * <p>A ledger fenced by another manager's recovery open ({@code LedgerFencedException}) means the store has another
  * primary: {@link ReplicaFencedException}, which fails the log and so stops this manager.
  *
- * <p>Thread safety: one thread at a time (as {@link LogReplica}).
+ * <p>Rollover: at the first checkpoint after the ledger holds {@link ReplicationConfig#ledgerRollBytes}, the next
+ * send closes it (nothing is outstanding: the writer awaited the last send) and goes on in a ledger that
+ * {@link NextLedger} makes and adds to the store's list. Closed first, listed second, so a standby that sees the new
+ * ledger finds the old one closed and reads it to its end; a ledger ends where a checkpoint put the redo point.
+ *
+ * <p>Thread safety: one thread at a time (as {@link LogReplica}); {@link #checkpointed} from any thread.
  */
 public final class BookKeeperReplica implements LogReplica {
-    private final WriteHandle ledger;
+    private static final Logger LOG = LoggerFactory.getLogger(BookKeeperReplica.class);
+
+    /** Makes this primary's next ledger and adds it to the store's list, checking the epoch is still its own. */
+    @FunctionalInterface
+    interface NextLedger {
+        WriteHandle open() throws IOException;
+    }
+
+    private WriteHandle ledger;
+    private final NextLedger nextLedger;
+    private final long rollBytes;
+    /** Bytes sent to the current ledger: read by the checkpointing thread. */
+    private volatile long ledgerBytes;
+    private volatile boolean rollDue;
     private final String storeName;
     private final long timeoutNanos;
     private ByteBuf entry;
@@ -41,8 +61,11 @@ public final class BookKeeperReplica implements LogReplica {
     private long entriesSent;
     private long bytesSent;
 
-    BookKeeperReplica(WriteHandle ledger, String storeName, Duration addTimeout, long heldLsn) {
+    BookKeeperReplica(WriteHandle ledger, NextLedger nextLedger, long rollBytes, String storeName, Duration addTimeout,
+            long heldLsn) {
         this.ledger = ledger;
+        this.nextLedger = nextLedger;
+        this.rollBytes = rollBytes;
         this.heldLsn = heldLsn;
         this.storeName = storeName;
         // BookKeeper times an add out itself (addEntryTimeout); this bound only keeps a lost callback from hanging
@@ -88,12 +111,23 @@ public final class BookKeeperReplica implements LogReplica {
     }
 
     @Override
+    public void checkpointed(long redoLsn) {
+        if (ledgerBytes >= rollBytes) {
+            rollDue = true;
+        }
+    }
+
+    @Override
     public void send() throws IOException {
         seal();
+        if (rollDue && !sealed.isEmpty()) {
+            roll();
+        }
         while (!sealed.isEmpty()) {
             ByteBuf sending = sealed.removeFirst();
             entriesSent++;
             bytesSent += sending.writerIndex();
+            ledgerBytes += sending.writerIndex();
             try {
                 lastSent = ledger.appendAsync(sending);  // the client releases the buffer
             } catch (RuntimeException e) {
@@ -123,6 +157,29 @@ public final class BookKeeperReplica implements LogReplica {
         }
     }
 
+    /** Closes the ledger (everything sent is held: the writer awaited it) and goes on in the next. */
+    private void roll() throws IOException {
+        long started = System.nanoTime();
+        WriteHandle closing = ledger;
+        try {
+            closing.closeAsync().get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted closing ledger " + closing.getId());
+        } catch (TimeoutException e) {
+            throw new IOException("replication of " + storeName + ": ledger " + closing.getId() + " did not close in "
+                    + Duration.ofNanos(timeoutNanos));
+        } catch (ExecutionException e) {
+            throw failure(e.getCause());
+        }
+        ledger = nextLedger.open();
+        long bytes = ledgerBytes;
+        ledgerBytes = 0;
+        rollDue = false;
+        LOG.info("{}: ledger {} closed at {} bytes after a checkpoint; the log goes on in ledger {} ({} ms)",
+                storeName, closing.getId(), bytes, ledger.getId(), (System.nanoTime() - started) / 1_000_000);
+    }
+
     private IOException failure(Throwable cause) {
         if (cause instanceof BKException bk && bk.getCode() == BKException.Code.LedgerFencedException) {
             return new ReplicaFencedException("replication of " + storeName + ": ledger " + ledger.getId()
@@ -145,6 +202,11 @@ public final class BookKeeperReplica implements LogReplica {
     /** Bytes sent so far, headers included. */
     public long bytesSent() {
         return bytesSent;
+    }
+
+    /** Closes the current ledger at what its quorum holds; call after {@link #discard}. */
+    void closeLedger(Duration timeout) throws InterruptedException, ExecutionException, TimeoutException {
+        ledger.closeAsync().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Drops entries not sent: the log is closed or failed, and nothing after its last send is owed. */

@@ -31,4 +31,9 @@ public final class HandoverReplica implements LogReplica {
     public void awaitHeld() throws IOException {
         delegate.awaitHeld();
     }
+
+    @Override
+    public void checkpointed(long redoLsn) {
+        delegate.checkpointed(redoLsn);
+    }
 }

@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
  *       ({@link StoreLedgers#heldLsn}): recovery sends only the records above it.</li>
  *   <li>A new ledger, added to the list in one transaction with a check that the epoch is still this one's.</li>
  * </ol>
+ * Later ledgers of the epoch come the same way, at checkpoints ({@link BookKeeperReplica}'s rollover).
  */
 public final class ReplicatedPrimary implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedPrimary.class);
@@ -46,17 +47,15 @@ public final class ReplicatedPrimary implements AutoCloseable {
 
     private final ZooKeeper zk;
     private final BookKeeper bookKeeper;
-    private final WriteHandle ledger;
     private final BookKeeperReplica replica;
     private final long epoch;
     private final ZooKeeperSession.ExpiryWatch expiry;
 
-    private ReplicatedPrimary(ZooKeeper zk, BookKeeper bookKeeper, WriteHandle ledger, BookKeeperReplica replica,
-            long epoch, ZooKeeperSession.ExpiryWatch expiry) {
+    private ReplicatedPrimary(ZooKeeper zk, BookKeeper bookKeeper, BookKeeperReplica replica, long epoch,
+            ZooKeeperSession.ExpiryWatch expiry) {
         this.expiry = expiry;
         this.zk = zk;
         this.bookKeeper = bookKeeper;
-        this.ledger = ledger;
         this.replica = replica;
         this.epoch = epoch;
     }
@@ -121,21 +120,34 @@ public final class ReplicatedPrimary implements AutoCloseable {
             List<StoreZnodes.Ledger> ledgers = StoreLedgers.fenceLast(zk, bookKeeper, storeId, password);
             long heldLsn = StoreLedgers.heldLsn(bookKeeper, ledgers, local.directoryId(), password);
             long fencedAt = System.nanoTime();
-            WriteHandle ledger = bookKeeper.newCreateLedgerOp().withEnsembleSize(config.ensembleSize())
-                    .withWriteQuorumSize(config.writeQuorum()).withAckQuorumSize(config.ackQuorum())
-                    .withDigestType(DigestType.CRC32C).withPassword(password)
-                    .withCustomMetadata(Map.of("pagestore-store", bytes(storeId.toString()),
-                            "pagestore-epoch", bytes(Long.toString(epoch)),
-                            StoreLedgers.OWNER_KEY, bytes(local.directoryId().toString())))
-                    .execute().get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            StoreLedgers.add(zk, storeId, new StoreZnodes.Ledger(ledger.getId(), epoch), claimed.primaryVersion());
+            UUID directoryId = local.directoryId();
+            int primaryVersion = claimed.primaryVersion();
+            WriteHandle ledger = newLedger(config, bookKeeper, storeId, epoch, directoryId, password);
+            StoreLedgers.add(zk, storeId, new StoreZnodes.Ledger(ledger.getId(), epoch), primaryVersion);
             long now = System.nanoTime();
             LOG.info("primary of store {} at epoch {}: its log goes to ledger {} ({}/{}/{}) through {} (epoch {} ms,"
                     + " fence {} ms, ledger {} ms)", storeId, epoch, ledger.getId(), config.ensembleSize(),
                     config.writeQuorum(), config.ackQuorum(), config.metadataServiceUri(),
                     (claimedAt - started) / 1_000_000, (fencedAt - claimedAt) / 1_000_000, (now - fencedAt) / 1_000_000);
-            return new ReplicatedPrimary(zk, bookKeeper, ledger,
-                    new BookKeeperReplica(ledger, "store " + storeId, config.addTimeout(), heldLsn), epoch, expiry);
+            BookKeeperReplica.NextLedger next = () -> {
+                WriteHandle made = null;
+                try {
+                    made = newLedger(config, bookKeeper, storeId, epoch, directoryId, password);
+                    StoreLedgers.add(zk, storeId, new StoreZnodes.Ledger(made.getId(), epoch), primaryVersion);
+                    return made;
+                } catch (KeeperException e) {
+                    throw new IOException("ZooKeeper at " + config.zookeeperConnectString() + " refused ledger "
+                            + (made == null ? "" : made.getId() + " ") + "of store " + storeId + ": " + e, e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted rolling store " + storeId + " to a new ledger");
+                } catch (ExecutionException | TimeoutException e) {
+                    throw new IOException("the bookies could not make a new ledger for store " + storeId + ": "
+                            + (e.getCause() != null ? e.getCause() : e), e);
+                }
+            };
+            return new ReplicatedPrimary(zk, bookKeeper, new BookKeeperReplica(ledger, next,
+                    config.ledgerRollBytes(), "store " + storeId, config.addTimeout(), heldLsn), epoch, expiry);
         } catch (KeeperException e) {
             closeAll(zk, bookKeeper);
             throw new IOException("ZooKeeper at " + config.zookeeperConnectString() + " refused " + e.getPath()
@@ -152,6 +164,18 @@ public final class ReplicatedPrimary implements AutoCloseable {
             closeAll(zk, bookKeeper);
             throw e;
         }
+    }
+
+    /** A new ledger of this primary's epoch, its custom metadata naming the store, the epoch and the directory. */
+    private static WriteHandle newLedger(ReplicationConfig config, BookKeeper bookKeeper, UUID storeId, long epoch,
+            UUID directoryId, byte[] password) throws ExecutionException, InterruptedException, TimeoutException {
+        return bookKeeper.newCreateLedgerOp().withEnsembleSize(config.ensembleSize())
+                .withWriteQuorumSize(config.writeQuorum()).withAckQuorumSize(config.ackQuorum())
+                .withDigestType(DigestType.CRC32C).withPassword(password)
+                .withCustomMetadata(Map.of("pagestore-store", bytes(storeId.toString()),
+                        "pagestore-epoch", bytes(Long.toString(epoch)),
+                        StoreLedgers.OWNER_KEY, bytes(directoryId.toString())))
+                .execute().get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static ReplicationFile localFile(ReplicationConfig config, Path directory, UUID storeId,
@@ -236,8 +260,9 @@ public final class ReplicatedPrimary implements AutoCloseable {
         return epoch;
     }
 
+    /** The ledger it appends to now: its first until a checkpoint rolls it to the next. */
     public long ledgerId() {
-        return ledger.getId();
+        return replica.ledgerId();
     }
 
     /** Entries and bytes sent to the ledger so far. */
@@ -257,12 +282,12 @@ public final class ReplicatedPrimary implements AutoCloseable {
     public void close() {
         replica.discard();
         try {
-            ledger.closeAsync().get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            replica.closeLedger(CONNECT_TIMEOUT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             // a fenced or unreachable ledger: the next primary's recovery closes it
-            LOG.warn("ledger {} not closed ({}); the next primary closes it by recovery", ledger.getId(),
+            LOG.warn("ledger {} not closed ({}); the next primary closes it by recovery", replica.ledgerId(),
                     e.getCause() != null ? e.getCause() : e);
         }
         closeAll(zk, bookKeeper);

@@ -18,9 +18,13 @@ import java.util.Objects;
  * @param sessionTimeout     the ZooKeeper session: how long a dead primary is taken for alive
  * @param standby            start as a standby: apply the primary's ledgers, serve reads, and take over (become the
  *                           primary) when the primary's session ends
+ * @param ledgerRollBytes    a primary closes its ledger and goes on in a new one at the first checkpoint after the
+ *                           ledger holds this many bytes, so ledgers end where a checkpoint put the redo point
  */
 public record ReplicationConfig(String metadataServiceUri, int ensembleSize, int writeQuorum, int ackQuorum,
-        Duration addTimeout, Duration sessionTimeout, boolean standby) {
+        Duration addTimeout, Duration sessionTimeout, boolean standby, long ledgerRollBytes) {
+    /** A ledger per 64 MiB of log, as a WAL segment (the default). */
+    public static final long DEFAULT_LEDGER_ROLL_BYTES = 64L << 20;
     /** An entry holds the records of one commit, split when larger (BookKeeper's frames stop at 5 MiB). */
     static final int ENTRY_BYTES_MAX = 1 << 20;
 
@@ -40,11 +44,16 @@ public record ReplicationConfig(String metadataServiceUri, int ensembleSize, int
         if (sessionTimeout.toMillis() < 1000) {
             throw new IllegalArgumentException("sessionTimeout=" + sessionTimeout + " is under 1 s");
         }
+        if (ledgerRollBytes < ENTRY_BYTES_MAX) {
+            throw new IllegalArgumentException("ledgerRollBytes=" + ledgerRollBytes + " is under one entry's "
+                    + ENTRY_BYTES_MAX + " bytes");
+        }
     }
 
     /** Ledgers of 3 bookies, written to 3, acknowledged by 2; a commit waits up to 10 s; sessions of 4 s. */
     public static ReplicationConfig of(String metadataServiceUri) {
-        return new ReplicationConfig(metadataServiceUri, 3, 3, 2, Duration.ofSeconds(10), Duration.ofSeconds(4), false);
+        return new ReplicationConfig(metadataServiceUri, 3, 3, 2, Duration.ofSeconds(10), Duration.ofSeconds(4), false,
+                DEFAULT_LEDGER_ROLL_BYTES);
     }
 
     /** As this, with quorums written {@code E/W/A} (for example {@code 3/3/2}). */
@@ -56,7 +65,7 @@ public record ReplicationConfig(String metadataServiceUri, int ensembleSize, int
         }
         try {
             return new ReplicationConfig(metadataServiceUri, Integer.parseInt(parts[0]), Integer.parseInt(parts[1]),
-                    Integer.parseInt(parts[2]), addTimeout, sessionTimeout, standby);
+                    Integer.parseInt(parts[2]), addTimeout, sessionTimeout, standby, ledgerRollBytes);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("quorum '" + ensembleWriteAck + "' is not three numbers, such as 3/3/2");
         }
@@ -64,17 +73,22 @@ public record ReplicationConfig(String metadataServiceUri, int ensembleSize, int
 
     public ReplicationConfig withAddTimeout(Duration value) {
         return new ReplicationConfig(metadataServiceUri, ensembleSize, writeQuorum, ackQuorum, value, sessionTimeout,
-                standby);
+                standby, ledgerRollBytes);
     }
 
     public ReplicationConfig withSessionTimeout(Duration value) {
         return new ReplicationConfig(metadataServiceUri, ensembleSize, writeQuorum, ackQuorum, addTimeout, value,
-                standby);
+                standby, ledgerRollBytes);
     }
 
     public ReplicationConfig withStandby(boolean value) {
         return new ReplicationConfig(metadataServiceUri, ensembleSize, writeQuorum, ackQuorum, addTimeout,
-                sessionTimeout, value);
+                sessionTimeout, value, ledgerRollBytes);
+    }
+
+    public ReplicationConfig withLedgerRollBytes(long value) {
+        return new ReplicationConfig(metadataServiceUri, ensembleSize, writeQuorum, ackQuorum, addTimeout,
+                sessionTimeout, standby, value);
     }
 
     /** The ZooKeeper hosts of the metadata service URI, as ZooKeeper's client takes them. */

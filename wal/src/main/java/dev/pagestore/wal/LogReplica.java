@@ -13,7 +13,8 @@ import java.lang.foreign.MemorySegment;
  * replica that missed the end of the last run (sent but not held when the process died) holds the same records
  * again.
  *
- * <p>Thread safety: one thread at a time: the opening thread during recovery, then the WAL writer thread.
+ * <p>Thread safety: one thread at a time: the opening thread during recovery, then the WAL writer thread; except
+ * {@link #checkpointed}, called by the thread that checkpoints.
  */
 public interface LogReplica {
     /**
@@ -30,6 +31,13 @@ public interface LogReplica {
      * writer fails every pending and later append.
      */
     void awaitHeld() throws IOException;
+
+    /**
+     * Told that a checkpoint recorded {@code redoLsn}: the local log no longer needs its records before it, so a
+     * replica may start a new unit of its own (a new ledger) at its next send. Called by the checkpointing thread.
+     */
+    default void checkpointed(long redoLsn) {
+    }
 
     /** No replica: the local log alone. */
     LogReplica NONE = new LogReplica() {

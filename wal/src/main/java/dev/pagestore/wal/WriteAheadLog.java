@@ -66,6 +66,7 @@ public final class WriteAheadLog implements AutoCloseable {
     private final RingBuffer<AppendEvent> ring;
     private final RecoveryReport recoveryReport;
     private final Checkpoints checkpoints;
+    private final LogReplica replica;
     private final AtomicInteger appendersInside = new AtomicInteger();
     private volatile boolean closed;
 
@@ -81,6 +82,7 @@ public final class WriteAheadLog implements AutoCloseable {
         this.config = config;
         this.segments = segments;
         this.recoveryReport = report;
+        this.replica = replica;
         this.writer = new WalWriter(config, segments, metrics, durableLsn, replica);
         this.checkpoints = new Checkpoints(directory, config, controlFile, segments, writer, durableLsn,
                 oldestLiveSegment, () -> closed);
@@ -310,7 +312,9 @@ public final class WriteAheadLog implements AutoCloseable {
      * @return the redo point recorded
      */
     public long checkpoint(DataPageFlusher flusher) throws IOException {
-        return checkpoints.checkpoint(flusher);
+        long redoLsn = checkpoints.checkpoint(flusher);
+        replica.checkpointed(redoLsn);
+        return redoLsn;
     }
 
     /**
