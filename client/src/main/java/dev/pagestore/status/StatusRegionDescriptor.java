@@ -40,7 +40,11 @@ import java.lang.foreign.MemorySegment;
  *     +136  walSpareSegments (segments checkpoints handed back, waiting to be recycled)
  *     +144  lastCheckpointMillis (wall clock, ms since 1970, of the last checkpoint that completed; 0 before one)
  *     +152  managerStartMillis (wall clock, ms since 1970, of the manager's start)
- *     +160 .. +255 reserved (zero)
+ *     +160  standbyAppliedLsn (a standby's: the LSN of the primary's log it has applied through; 0 before its first
+ *           record and on a primary; written by the standby's applier, not the status thread)
+ *     +168  standbyCaughtUpMillis (a standby's: wall clock, ms since 1970, when it last had applied everything the
+ *           ledgers confirmed, so its lag is at most now minus this; 0 on a primary; written by its applier)
+ *     +176 .. +255 reserved (zero)
  *
  *  reactor blocks, offset {@link #REACTORS_OFFSET} + r x {@link #REACTOR_BLOCK_BYTES} (one writer each: reactor r)
  *       +0  readRequests      +8  writeRequests  +16 pagesRead      +24 pagesWritten   +32 errors
@@ -146,6 +150,13 @@ public final class StatusRegionDescriptor {
     public static final long LAST_CHECKPOINT_MILLIS = 144;
     /** Wall-clock milliseconds since 1970 of the manager's start. */
     public static final long MANAGER_START_MILLIS = 152;
+    /** A standby's: the LSN of the primary's log it has applied through; 0 before its first record, and on a primary. */
+    public static final long STANDBY_APPLIED_LSN = 160;
+    /**
+     * A standby's: wall-clock milliseconds since 1970 when it last had applied everything the ledgers confirmed (its
+     * lag is at most now minus this); 0 on a primary.
+     */
+    public static final long STANDBY_CAUGHT_UP_MILLIS = 168;
     public static final long GLOBAL_BYTES = 4 * CACHE_LINE;
 
     public static final long REACTORS_OFFSET;
@@ -240,7 +251,7 @@ public final class StatusRegionDescriptor {
         assert EPOCH_OFFSET % 8 == 0 && CAPACITY_PAGES_OFFSET % 8 == 0 && STATE_OFFSET % 4 == 0;
         assert REACTORS_OFFSET % (2 * CACHE_LINE) == 0 && REACTOR_BLOCK_BYTES % (2 * CACHE_LINE) == 0
                 : "reactor blocks (one writer each) must not share cache lines";
-        assert MANAGER_START_MILLIS + 8 <= GLOBAL_BYTES && CONTROL_REFUSALS < ATTACHES
+        assert STANDBY_CAUGHT_UP_MILLIS + 8 <= GLOBAL_BYTES && CONTROL_REFUSALS < ATTACHES
                 && UNWRITTEN_PAGES < CONTROL_REFUSALS : "global counters must fit their lines";
         assert DEFERRED_DATA_WRITES < BUSY_NANOS && BUSY_NANOS < REAPS && REAPS + 8 <= READ_HISTOGRAM_OFFSET
                 : "reactor counters end before the histogram";

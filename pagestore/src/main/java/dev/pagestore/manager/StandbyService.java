@@ -51,11 +51,13 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
     /** At most this many pages in flight: half the client's request slots, so an asynchronous write finds one. */
     private final int window;
     private final Consumer<Throwable> onFatal;
+    private final StatusRegion status;
 
     private StandbyService(ReplicationConfig config, Path directory, UUID storeId, StoreShape shape,
-            HandoverReplica handover, WriteGate writes, Consumer<ReplicatedPrimary> promoted,
+            HandoverReplica handover, WriteGate writes, StatusRegion status, Consumer<ReplicatedPrimary> promoted,
             Consumer<Throwable> onFatal) throws IOException {
         this.onFatal = onFatal;
+        this.status = status;
         this.config = config;
         this.directory = directory;
         this.storeId = storeId;
@@ -87,18 +89,20 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
         }
         status.state(StatusRegionDescriptor.STATE_STANDBY);
         return start(config.replication(), directory, storeId, replicated.shape(), replicated.handover(),
-                writes, taken -> {
+                writes, status, taken -> {
                     promoted.accept(taken);
                     status.state(StatusRegionDescriptor.STATE_RUNNING);  // after the gate: clients may write now
+                    status.setGlobal(StatusRegionDescriptor.STANDBY_APPLIED_LSN, 0);  // a primary's are 0
+                    status.setGlobal(StatusRegionDescriptor.STANDBY_CAUGHT_UP_MILLIS, 0);
                 }, onFatal);
     }
 
     /** Starts applying; {@code promoted} is told the new primary, {@code onFatal} a failure of either. */
     static StandbyService start(ReplicationConfig config, Path directory, UUID storeId, StoreShape shape,
-            HandoverReplica handover, WriteGate writes, Consumer<ReplicatedPrimary> promoted,
+            HandoverReplica handover, WriteGate writes, StatusRegion status, Consumer<ReplicatedPrimary> promoted,
             Consumer<Throwable> onFatal) throws IOException {
-        StandbyService service = new StandbyService(config, directory, storeId, shape, handover, writes, promoted,
-                onFatal);
+        StandbyService service = new StandbyService(config, directory, storeId, shape, handover, writes, status,
+                promoted, onFatal);
         service.applier.start(() -> {
             try {
                 service.promote();
@@ -193,6 +197,15 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
             }
         } catch (CompletionException e) {
             throw new IOException("applying a record to store " + storeId + ": " + e.getCause(), e);
+        }
+    }
+
+    /** Publishes how far this standby is in its status region, where {@code pagestore stat} shows it. */
+    @Override
+    public void progress(long appliedLsn, boolean caughtUp) {
+        status.setGlobal(StatusRegionDescriptor.STANDBY_APPLIED_LSN, appliedLsn);
+        if (caughtUp) {
+            status.setGlobal(StatusRegionDescriptor.STANDBY_CAUGHT_UP_MILLIS, System.currentTimeMillis());
         }
     }
 

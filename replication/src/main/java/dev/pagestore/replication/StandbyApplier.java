@@ -9,11 +9,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.LedgerEntries;
 import org.apache.bookkeeper.client.api.LedgerEntry;
 import org.apache.bookkeeper.client.api.ReadHandle;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooKeeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,22 +21,20 @@ import org.slf4j.LoggerFactory;
 /**
  * A standby's reader of the store's log: applies the ledgers' records, in the order of the store's list, to the
  * standby's own store through a {@link PageSink}, records how far it got ({@link AppliedPosition}) once that is
- * durable, and watches the primary's {@code alive} node. When the node is gone (the primary's ZooKeeper session
- * ended), it stops and tells its owner, which takes the store over ({@link ReplicatedPrimary}, with takeover) and
- * then calls {@link #takeOver}, which applies what the old primary's quorum held before the new primary serves writes.
- * A primary never seen alive (the standby started while it was down) is taken for gone after a whole session
- * timeout without its node.
+ * durable, and watches the primary's {@code alive} node ({@link PrimaryWatch}). When the node is gone (the primary's
+ * ZooKeeper session ended), it stops and tells its owner, which takes the store over ({@link ReplicatedPrimary}, with
+ * takeover) and then calls {@link #takeOver}, which applies what the old primary's quorum held before the new primary
+ * serves writes. Failures of ZooKeeper or the bookies that pass are waited out for up to a minute ({@link Retries}).
  *
  * <p>It reads only what a ledger's quorum confirmed: the last-add-confirmed the writer publishes (every 100 ms when
- * idle), and a closed ledger's final length. A ledger the list has moved past was closed by the next primary's
- * fencing, so it is read to its end before the next one.
+ * idle), and a closed ledger's final length. A ledger the list has moved past was closed (by its writer at a
+ * checkpoint, or by the next primary's fencing), so it is read to its end before the next one.
  */
 public final class StandbyApplier implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StandbyApplier.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final int ENTRIES_PER_READ = 64;
     private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    private static final long ALIVE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long POSITION_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /** Where the records go: the standby's own store. */
@@ -46,6 +44,13 @@ public final class StandbyApplier implements AutoCloseable {
 
         /** Returns once every record applied so far is durable. */
         void sync() throws IOException;
+
+        /**
+         * Told, on the applier's thread, the LSN of the primary's log applied through so far (0 before the first
+         * record), and whether that is everything the ledgers confirmed.
+         */
+        default void progress(long appliedLsn, boolean caughtUp) {
+        }
     }
 
     private final ReplicationConfig config;
@@ -53,7 +58,8 @@ public final class StandbyApplier implements AutoCloseable {
     private final Path directory;
     private final PageSink sink;
     private final byte[] password;
-    private final ZooKeeper zk;
+    /** Its own session: replaced (on the applier's thread) if it expires while following, for it holds nothing. */
+    private ZooKeeper zk;
     private final BookKeeper bookKeeper;
     private final ZooKeeperSession.ExpiryWatch expiry;
     private AppliedPosition position;
@@ -64,19 +70,11 @@ public final class StandbyApplier implements AutoCloseable {
     /** The clients went to the new primary at a takeover: {@link #close} leaves them to it. */
     private boolean clientsHandedOver;
     private volatile long recordsApplied;
+    /** The LSN of the primary's log applied through: the last applied entry's. */
+    private long appliedLsn;
     private volatile Thread thread;
-    /**
-     * Set by ZooKeeper's watch on the primary's {@code alive} node: the node changed, so the applier looks at once
-     * rather than at its next check (a failover waits on this).
-     */
-    private volatile boolean aliveChanged;
-    private final org.apache.zookeeper.Watcher aliveWatch = event -> {
-        aliveChanged = true;
-        Thread applier = thread;
-        if (applier != null) {
-            LockSupport.unpark(applier);
-        }
-    };
+    /** The list's last ledger, kept open while its writer appends (the applier's thread only). */
+    private ReadHandle open;
 
     private StandbyApplier(ReplicationConfig config, UUID storeId, Path directory, PageSink sink, ZooKeeper zk,
             BookKeeper bookKeeper, AppliedPosition position, ZooKeeperSession.ExpiryWatch expiry) {
@@ -131,85 +129,109 @@ public final class StandbyApplier implements AutoCloseable {
         thread.start();
     }
 
-    /** Applies until the primary's alive node is gone (true) or this is closed (false). */
+    /**
+     * Applies until the primary's alive node is gone (true) or this is closed (false). Failures of ZooKeeper or the
+     * bookies that pass ({@link Retries}) are waited out, the open ledger opened again.
+     */
     private boolean follow() throws Exception {
-        long nextCheck = 0;
-        boolean primarySeen = false;
-        long absentSince = 0;
+        PrimaryWatch watch = new PrimaryWatch(zk, storeId, Thread.currentThread());
+        Retries retries = new Retries(Retries.GIVE_UP);
         List<StoreZnodes.Ledger> ledgers = List.of();
-        ReadHandle open = null;  // the list's last ledger, kept open while its writer appends
         try {
             while (!stopping) {
                 long now = System.nanoTime();
-                if (now >= nextCheck || aliveChanged) {
-                    nextCheck = now + ALIVE_CHECK_NANOS;
-                    aliveChanged = false;
-                    boolean alive = zk.exists(StoreZnodes.alive(storeId), aliveWatch) != null;
-                    primarySeen |= alive;
-                    absentSince = alive ? 0 : absentSince == 0 ? now : absentSince;
-                    if (!alive && (primarySeen || now - absentSince > zk.getSessionTimeout() * 1_000_000L)) {
-                        LOG.warn("the primary of store {} is gone (its ZooKeeper session ended): taking over",
-                                storeId);
-                        return true;
-                    }
-                    String path = StoreZnodes.ledgers(storeId);
-                    ledgers = StoreZnodes.decodeLedgers(path, zk.getData(path, false, null));
-                }
-                if (ledgers.isEmpty()) {
-                    idle(ALIVE_CHECK_NANOS);
-                    continue;
-                }
-                int index = indexOf(ledgers, position.ledgerId());
-                if (index < 0) {
-                    index = 0;
-                    position = new AppliedPosition(ledgers.getFirst().ledgerId(), 0);
-                }
-                long ledgerId = ledgers.get(index).ledgerId();
-                boolean applied;
-                if (index < ledgers.size() - 1) {
-                    // closed by the next primary's fencing: read to its end, then go on with the next
-                    if (open != null && open.getId() == ledgerId) {
-                        open.close();
-                        open = null;
-                    }
-                    try (ReadHandle handle = openLedger(ledgerId)) {
-                        if (!handle.isClosed()) {
-                            // a primary's start fences the last ledger before it adds its own: never so
-                            throw new IOException("ledger " + ledgerId + " of store " + storeId + " is followed by "
-                                    + ledgers.get(index + 1).ledgerId() + " but is not closed");
+                long waitNanos;
+                try {
+                    if (watch.due(now)) {
+                        if (watch.primaryGone(now)) {
+                            LOG.warn("the primary of store {} is gone (its ZooKeeper session ended): taking over",
+                                    storeId);
+                            return true;
                         }
-                        applyUpTo(handle, ledgerId, handle.getLastAddConfirmed());
+                        String path = StoreZnodes.ledgers(storeId);
+                        ledgers = StoreZnodes.decodeLedgers(path, zk.getData(path, false, null));
                     }
-                    position = new AppliedPosition(ledgers.get(index + 1).ledgerId(), 0);
-                    applied = true;
-                } else {
-                    if (open == null || open.getId() != ledgerId) {
-                        if (open != null) {
-                            open.close();
-                        }
-                        open = openLedger(ledgerId);
+                    waitNanos = ledgers.isEmpty() ? TimeUnit.MILLISECONDS.toNanos(PrimaryWatch.CHECK_MILLIS)
+                            : applyNext(ledgers) ? 0 : IDLE_NANOS;
+                    if (ledgers.isEmpty()) {
+                        sink.progress(appliedLsn, true);
                     }
-                    applied = applyUpTo(open, ledgerId, open.readLastAddConfirmed());
+                    retries.onSuccess();
+                } catch (InterruptedException e) {
+                    throw e;
+                } catch (KeeperException.SessionExpiredException e) {
+                    // A standby's session holds no node: a stall past its timeout (a pause, a loaded machine) costs
+                    // it nothing but the session, so it takes a new one and goes on.
+                    LOG.warn("the ZooKeeper session of the standby of store {} expired: connecting again", storeId);
+                    ZooKeeperSession.close(zk);
+                    zk = ZooKeeperSession.connect(config.zookeeperConnectString(), config.sessionTimeout(), TIMEOUT,
+                            expiry);
+                    watch.reconnected(zk);
+                    waitNanos = 0;
+                } catch (Exception e) {
+                    waitNanos = retries.onFailure(e);
+                    if (retries.failures() == 1 || retries.failures() % 20 == 0) {
+                        LOG.warn("the standby of store {} could not read its ledgers ({}): trying again for up to {}"
+                                + " s ({} failures so far)", storeId, e.toString(), Retries.GIVE_UP.toSeconds(),
+                                retries.failures());
+                    }
+                    closeOpen();  // opened again: its connections may be the broken part
                 }
-                if (!applied) {
-                    idle(IDLE_NANOS);
+                if (waitNanos > 0) {
+                    watch.idle(waitNanos);
                 }
             }
             return false;
         } finally {
-            if (open != null) {
-                open.close();
-            }
+            closeOpen();
         }
     }
 
-    /** Waits up to {@code nanos}, or less when the alive node's watch fires. */
-    private void idle(long nanos) throws InterruptedException {
-        if (!aliveChanged) {
-            LockSupport.parkNanos(this, nanos);
+    /**
+     * Applies what the ledger at the position holds and the list confirms; whether anything was. A ledger the list
+     * has moved past was closed, by its writer's rollover or by the next primary's fencing: it is read to its end,
+     * and the position moves on.
+     */
+    private boolean applyNext(List<StoreZnodes.Ledger> ledgers) throws Exception {
+        int index = indexOf(ledgers, position.ledgerId());
+        if (index < 0) {
+            index = 0;
+            position = new AppliedPosition(ledgers.getFirst().ledgerId(), 0);
         }
-        if (Thread.interrupted()) {
-            throw new InterruptedException("the standby's applier was interrupted");
+        long ledgerId = ledgers.get(index).ledgerId();
+        if (index < ledgers.size() - 1) {
+            if (open != null && open.getId() == ledgerId) {
+                closeOpen();
+            }
+            try (ReadHandle handle = openLedger(ledgerId)) {
+                if (!handle.isClosed()) {
+                    // a primary closes its ledger, or fences the last, before it lists the next: never so
+                    throw new IOException("ledger " + ledgerId + " of store " + storeId + " is followed by "
+                            + ledgers.get(index + 1).ledgerId() + " but is not closed");
+                }
+                applyUpTo(handle, ledgerId, handle.getLastAddConfirmed());
+                sink.progress(appliedLsn, false);
+            }
+            position = new AppliedPosition(ledgers.get(index + 1).ledgerId(), 0);
+            return true;
+        }
+        if (open == null || open.getId() != ledgerId) {
+            closeOpen();
+            open = openLedger(ledgerId);
+        }
+        boolean applied = applyUpTo(open, ledgerId, open.readLastAddConfirmed());
+        sink.progress(appliedLsn, true);
+        return applied;
+    }
+
+    private void closeOpen() {
+        if (open != null) {
+            try {
+                open.close();
+            } catch (Exception e) {
+                LOG.debug("closing a ledger's read handle", e);
+            }
+            open = null;
         }
     }
 
@@ -226,7 +248,8 @@ public final class StandbyApplier implements AutoCloseable {
             try (LedgerEntries entries = handle.read(first, to)) {
                 for (LedgerEntry entry : entries) {
                     String where = "ledger " + ledgerId + " entry " + entry.getEntryId();
-                    recordsApplied += EntryRecords.forEach(MemorySegment.ofBuffer(entry.getEntryNioBuffer()), where,
+                    MemorySegment bytes = MemorySegment.ofBuffer(entry.getEntryNioBuffer());
+                    recordsApplied += EntryRecords.forEach(bytes, where,
                             record -> {
                                 try {
                                     sink.apply(record);
@@ -234,6 +257,7 @@ public final class StandbyApplier implements AutoCloseable {
                                     throw new IOException(where + " of store " + storeId + ": " + e.getMessage(), e);
                                 }
                             });
+                    appliedLsn = ReplicationEntryDescriptor.lastLsn(bytes);  // checked by forEach
                 }
             }
             position = new AppliedPosition(ledgerId, to + 1);

@@ -79,7 +79,10 @@ final class StatJson {
                 .append(",\"spareSegments\":").append(g[SPARES])
                 .append(",\"lastCheckpointMillis\":").append(g[LAST_CHECKPOINT] == 0 ? "null" : g[LAST_CHECKPOINT])
                 .append(",\"managerStartMillis\":").append(g[STARTED])
-                .append("},\"control\":{\"attachedWorkers\":").append(g[WORKERS])
+                .append("},\"standby\":").append(g[STANDBY_LSN] == 0 && g[STANDBY_CAUGHT_UP] == 0 ? "null"
+                        : "{\"appliedLsn\":" + g[STANDBY_LSN] + ",\"caughtUpMillis\":"
+                                + (g[STANDBY_CAUGHT_UP] == 0 ? "null" : g[STANDBY_CAUGHT_UP]) + "}")
+                .append(",\"control\":{\"attachedWorkers\":").append(g[WORKERS])
                 .append(",\"attaches\":").append(g[ATTACHES_INDEX])
                 .append(",\"refusals\":").append(g[REFUSALS])
                 .append("},\"workers\":[");

@@ -103,6 +103,17 @@ final class StatPrometheus {
                     .append("# TYPE pagestore_last_checkpoint_timestamp_seconds gauge\n");
             sample(text, "last_checkpoint_timestamp_seconds", epoch, now.global()[LAST_CHECKPOINT] / 1e3);
         }
+        if (now.global()[STANDBY_LSN] != 0) {
+            text.append("# HELP pagestore_standby_applied_lsn A standby's position in the primary's log\n")
+                    .append("# TYPE pagestore_standby_applied_lsn gauge\n");
+            sample(text, "standby_applied_lsn", epoch, now.global()[STANDBY_LSN]);
+        }
+        if (now.global()[STANDBY_CAUGHT_UP] != 0) {
+            text.append("# HELP pagestore_standby_caught_up_timestamp_seconds When a standby last had applied all the"
+                    + " ledgers confirmed\n")
+                    .append("# TYPE pagestore_standby_caught_up_timestamp_seconds gauge\n");
+            sample(text, "standby_caught_up_timestamp_seconds", epoch, now.global()[STANDBY_CAUGHT_UP] / 1e3);
+        }
         text.append("# HELP pagestore_recovery_seconds How long the manager's start-up recovery took\n")
                 .append("# TYPE pagestore_recovery_seconds gauge\n");
         sample(text, "recovery_seconds", epoch, now.global()[RECOVERY] / 1e9);

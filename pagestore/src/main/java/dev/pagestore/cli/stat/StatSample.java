@@ -69,7 +69,8 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
     public static final long[] GLOBAL_FIELDS = {ATTACHED_WORKERS, WAL_DATASYNCS, WAL_BATCHES, WAL_RECORDS,
             WAL_WRITE_NANOS, WAL_SYNC_NANOS, WAL_SEGMENTS_ZERO_FILLED, WAL_SEGMENTS_RECYCLED, UNWRITTEN_PAGES,
             ATTACHES, CONTROL_REFUSALS, WAL_BYTES, CHECKPOINTS, REDO_LSN, RECOVERY_NANOS, RECOVERED_PAGES,
-            DURABLE_LSN, WAL_SPARE_SEGMENTS, LAST_CHECKPOINT_MILLIS, MANAGER_START_MILLIS};
+            DURABLE_LSN, WAL_SPARE_SEGMENTS, LAST_CHECKPOINT_MILLIS, MANAGER_START_MILLIS, STANDBY_APPLIED_LSN,
+            STANDBY_CAUGHT_UP_MILLIS};
     static final int WORKERS = 0;
     static final int DATASYNCS = 1;
     static final int BATCHES = 2;
@@ -91,6 +92,8 @@ public record StatSample(long nanos, long managerPid, long epoch, int pageSizeBy
     static final int SPARES = 17;
     static final int LAST_CHECKPOINT = 18;
     static final int STARTED = 19;
+    static final int STANDBY_LSN = 20;
+    static final int STANDBY_CAUGHT_UP = 21;
 
     /** Reads every counter of {@code status} now. */
     public static StatSample of(StatusView status) {

@@ -71,6 +71,12 @@ final class StatText {
                         + " segment(s)%n", g[CHECKPOINTS_INDEX], g[CHECKPOINTS_INDEX] - p[CHECKPOINTS_INDEX],
                 g[LAST_CHECKPOINT] == 0 ? "none yet" : age(System.currentTimeMillis() - g[LAST_CHECKPOINT]) + " ago",
                 g[DURABLE], bytes(Math.max(0, g[DURABLE] - g[REDO])), g[SPARES]);
+        if (g[STANDBY_LSN] != 0 || g[STANDBY_CAUGHT_UP] != 0) {
+            // A standby: how far behind the primary it may be (its reads may lag by as much)
+            out.printf("standby  applied through LSN %d of the primary's log, %s%n", g[STANDBY_LSN],
+                    g[STANDBY_CAUGHT_UP] == 0 ? "not yet caught up"
+                            : "caught up " + age(System.currentTimeMillis() - g[STANDBY_CAUGHT_UP]) + " ago");
+        }
         // Workers coming and going, and connections turned away (bad frames, refused attaches, foreign peers): the
         // manager logs each kind at most once a second, so a flood shows here rather than in its log.
         out.printf("control  attaches %.0f/s, refused %.0f/s (%d since start)%n",
