@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.pagestore.cli.PageStoreCli;
+import dev.pagestore.cli.stat.MiniJson;
 import dev.pagestore.client.ClientOptions;
 import dev.pagestore.client.ErrorCode;
 import dev.pagestore.client.PageStoreClient;
@@ -36,11 +37,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 20 with real processes, on one local cluster (ZooKeeper and three bookies): a manager replicating its WAL
+ * Replication with real processes, on one local cluster (ZooKeeper and three bookies): a manager replicating its WAL
  * holds every acknowledged write in the ledgers across a {@code kill -9} and restart; a primary whose ledger another
  * manager fenced stops, and may not start again; a standby serves reads (its workers' writes are answered
  * READ_ONLY), and when the primary is killed it takes over holding every write the primary acknowledged, while a
- * client with failover directories follows it.
+ * client with failover directories follows it; three failovers in a row under a writer lose no acknowledged write.
  */
 class ReplicatedStoreTest {
     private static final Duration STARTUP = Duration.ofSeconds(90);
@@ -176,6 +177,19 @@ class ReplicatedStoreTest {
         }
     }
 
+    /** The store's ledger list as ZooKeeper holds it: {@code LEDGER_ID EPOCH} per ledger, in log order. */
+    private static List<String> ledgerList(UUID storeId) throws Exception {
+        CountDownLatch connected = new CountDownLatch(1);
+        ZooKeeper zk = new ZooKeeper(cluster.zookeeperConnectString(), 4000, event -> connected.countDown());
+        try {
+            assertTrue(connected.await(30, TimeUnit.SECONDS));
+            return new String(zk.getData("/pagestore/stores/" + storeId + "/ledgers", false, null),
+                    StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+        } finally {
+            zk.close();
+        }
+    }
+
     /** What a standby's promotion does first: the next epoch, held by another directory. */
     private static void takeOver(UUID storeId) throws Exception {
         CountDownLatch connected = new CountDownLatch(1);
@@ -210,6 +224,7 @@ class ReplicatedStoreTest {
                         standby.errorLines().toString());
                 try (PageStoreClient reader = PageStoreClient.attach(standbyDir, ClientOptions.defaults())) {
                     awaitPage(reader, PAGES - 1, 1, Duration.ofSeconds(60));
+                    assertStandbyPositionShown(primaryDir, standbyDir);
                     try {
                         reader.write(3, WorkerMain.stamp(PAGE, 3, 9));
                         fail("a standby's worker wrote a page");
@@ -227,7 +242,7 @@ class ReplicatedStoreTest {
                     primary.kill9();
                     Thread.sleep(3500);  // the primary's session expires; the standby's does not
                     signal("-CONT", standby.pid());
-                    long tookOverMillis = awaitWritable(writer, Duration.ofSeconds(60));
+                    long tookOverMillis = awaitWritable(writer, 0, 3, Duration.ofSeconds(60));
                     System.out.printf("failover: first write acknowledged through the failover client %d ms after the"
                             + " standby resumed%n", tookOverMillis);
                 }
@@ -254,6 +269,106 @@ class ReplicatedStoreTest {
         }
     }
 
+    /**
+     * Three failovers in a row under a writer that follows them: each standby is made while the writer runs and
+     * catches up, then its primary is SIGKILLed; a probe times each failover; at the end every page on the last
+     * primary holds its last acknowledged write (or a later attempt). Ledgers are small, so every primary rolls to
+     * new ones at its checkpoints and every standby follows them across.
+     */
+    @Test
+    void shouldFailOverThreeTimesInARowKeepingEveryAcknowledgedWrite() throws Exception {
+        List<Path> directories = new java.util.ArrayList<>();
+        for (int i = 0; i <= 3; i++) {
+            directories.add(root.resolve("chain-" + i));
+        }
+        List<ChildJvm> managers = new java.util.ArrayList<>();
+        long marker = PAGES;  // outside the writer's pages
+        try {
+            // ledgers of 1 MiB: the writer's 4 KiB pages roll them at checkpoints every few hundred writes
+            ChildJvm primary = started(manager(directories.get(0), "--session-timeout-ms", "1000", "--ledger-size",
+                    "1m"), managers);
+            UUID storeId = StoreMetadata.read(directories.get(0)).orElseThrow().storeId();
+            try (FollowingWriter writer = FollowingWriter.start(directories.get(0), directories.subList(1, 4),
+                    PAGES)) {
+                for (int k = 1; k <= 3; k++) {
+                    Path from = directories.get(k - 1);
+                    ChildJvm standby = started(manager(directories.get(k), "--session-timeout-ms", "1000",
+                            "--ledger-size", "1m", "--standby", "--store", storeId.toString()), managers);
+                    if (k == 1) {
+                        // stopped past its own 1 s session: it holds nothing there, so it connects again, goes on
+                        // following and still takes over (a standby stopped on its expiry once, in the failover loop)
+                        signal("-STOP", standby.pid());
+                        Thread.sleep(2500);
+                        signal("-CONT", standby.pid());
+                    }
+                    try (PageStoreClient writes = PageStoreClient.attach(from, ClientOptions.defaults());
+                            PageStoreClient reads = PageStoreClient.attach(directories.get(k),
+                                    ClientOptions.defaults())) {
+                        writes.write(marker, WorkerMain.stamp(PAGE, marker, k));
+                        awaitPage(reads, marker, k, Duration.ofSeconds(60));  // caught up
+                    }
+                    if (k == 1) {
+                        assertTrue(standby.errorLines().stream().anyMatch(l -> l.contains("expired: connecting"
+                                + " again")), "the stopped standby's session expired: " + standby.errorLines());
+                    }
+                    long before = writer.acknowledged();
+                    try (PageStoreClient probe = PageStoreClient.attach(from, ClientOptions.defaults()
+                            .withAutoReattach(true).withFailoverDirectories(directories.subList(k, 4)))) {
+                        primary.kill9();
+                        long millis = awaitWritable(probe, marker, 10 + k, Duration.ofSeconds(60));
+                        System.out.printf("failover %d: first write acknowledged %d ms after the kill%n", k, millis);
+                    }
+                    long after = writer.acknowledged();
+                    Thread.sleep(300);
+                    assertTrue(writer.acknowledged() > after, "the writer follows failover " + k + " (" + before
+                            + " writes acknowledged before it, " + after + " after)");
+                    primary = standby;
+                }
+                writer.stop();
+                writer.check(directories.get(3));
+                List<String> ledgers = ledgerList(storeId);
+                assertTrue(ledgers.size() > 4, "each primary rolled to new ledgers at checkpoints: " + ledgers);
+                assertEquals(4, ledgers.stream().map(l -> l.split(" ")[1]).distinct().count(),
+                        "four epochs, several ledgers each: " + ledgers);
+            }
+        } finally {
+            for (ChildJvm manager : managers) {
+                manager.close();
+            }
+        }
+    }
+
+    private static ChildJvm started(ChildJvm manager, List<ChildJvm> started) throws Exception {
+        started.add(manager);
+        assertNotNull(manager.awaitLineStartingWith("pagestore manager pid", STARTUP), manager.errorLines().toString());
+        return manager;
+    }
+
+    /** {@code pagestore stat} on the standby says how far it applied, in the primary's LSNs; on the primary, nothing. */
+    @SuppressWarnings("unchecked")
+    private static void assertStandbyPositionShown(Path primaryDir, Path standbyDir) {
+        String text = stat("stat", "--dir", standbyDir.toString(), "--interval", "200ms", "--count", "1");
+        assertTrue(text.contains("standby  applied through LSN ") && text.contains("caught up"), text);
+        Map<String, Object> standby = (Map<String, Object>) MiniJson.parse(stat("stat", "--dir",
+                standbyDir.toString(), "--interval", "200ms", "--count", "1", "--format", "json").strip());
+        Map<String, Object> primary = (Map<String, Object>) MiniJson.parse(stat("stat", "--dir",
+                primaryDir.toString(), "--interval", "200ms", "--count", "1", "--format", "json").strip());
+        long applied = ((Number) ((Map<String, Object>) standby.get("standby")).get("appliedLsn")).longValue();
+        long durable = ((Number) ((Map<String, Object>) primary.get("wal")).get("durableLsn")).longValue();
+        assertTrue(applied > 0 && applied <= durable, "applied " + applied + ", the primary's durable LSN " + durable);
+        assertEquals(null, primary.get("standby"), "a primary shows no standby position");
+    }
+
+    private static String stat(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = PageStoreCli.commandLine();
+        cli.setOut(new java.io.PrintWriter(out, true));
+        cli.setErr(new java.io.PrintWriter(err, true));
+        assertEquals(0, cli.execute(args), err.toString());
+        return out.toString();
+    }
+
     private static void signal(String signal, long pid) throws Exception {
         assertEquals(0, new ProcessBuilder("kill", signal, Long.toString(pid)).inheritIO().start().waitFor());
     }
@@ -271,12 +386,13 @@ class ReplicatedStoreTest {
         }
     }
 
-    /** Writes page 0 through {@code client} until a write is acknowledged; the milliseconds that took. */
-    private static long awaitWritable(PageStoreClient client, Duration timeout) throws Exception {
+    /** Writes {@code page} through {@code client} until a write is acknowledged; the milliseconds that took. */
+    private static long awaitWritable(PageStoreClient client, long page, long version, Duration timeout)
+            throws Exception {
         long started = System.nanoTime();
         while (true) {
             try {
-                client.write(0, WorkerMain.stamp(PAGE, 0, 3), Duration.ofSeconds(5));
+                client.write(page, WorkerMain.stamp(PAGE, page, version), Duration.ofSeconds(5));
                 return (System.nanoTime() - started) / 1_000_000;
             } catch (PageStoreException e) {
                 if (System.nanoTime() - started > timeout.toNanos()) {
