@@ -5,6 +5,7 @@ import dev.pagestore.client.PageStoreClient;
 import dev.pagestore.client.PageStoreException;
 import dev.pagestore.replication.AppliedPosition;
 import dev.pagestore.replication.HandoverReplica;
+import dev.pagestore.replication.PageSink;
 import dev.pagestore.replication.ReplicatedPrimary;
 import dev.pagestore.replication.ReplicationConfig;
 import dev.pagestore.replication.StandbyApplier;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * epoch, the old primary's ledger fenced and its tail applied, this log handed to a new ledger, and the write gate
  * opened. Until then workers read pages as of the position applied, and their writes are answered READ_ONLY.
  */
-final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
+final class StandbyService implements AutoCloseable, PageSink {
     private static final Logger LOG = LoggerFactory.getLogger(StandbyService.class);
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(60);
 
@@ -52,6 +53,8 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
     private final int window;
     private final Consumer<Throwable> onFatal;
     private final StatusRegion status;
+    /** The first write of the applier's that failed: every later apply and sync fails with it. */
+    private IOException failed;
 
     private StandbyService(ReplicationConfig config, Path directory, UUID storeId, StoreShape shape,
             HandoverReplica handover, WriteGate writes, StatusRegion status, Consumer<ReplicatedPrimary> promoted,
@@ -157,6 +160,9 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
             throw new IOException("a group of " + count + " pages, more than this standby's " + client.batchPagesMax()
                     + " (its ring capacity is smaller than the primary's)");
         }
+        if (failed != null) {
+            throw failed;
+        }
         try {
             while (pagesInFlight > 0 && pagesInFlight + count > window) {
                 completeOldest();
@@ -178,25 +184,39 @@ final class StandbyService implements AutoCloseable, StandbyApplier.PageSink {
             inFlight.addLast(write);
             inFlightPages.addLast(count);
             pagesInFlight += count;
-        } catch (PageStoreException | CompletionException e) {
-            throw new IOException("applying a record to store " + storeId + ": " + e, e);
+        } catch (PageStoreException e) {
+            throw fail(e);
         }
     }
 
-    private void completeOldest() {
+    /**
+     * Waits for the oldest write. A failed one fails this sink for good: the applier's position may already be past
+     * it, so no later {@link #sync} may say the records before the position are durable.
+     */
+    private void completeOldest() throws IOException {
         CompletableFuture<Void> oldest = inFlight.removeFirst();
         pagesInFlight -= inFlightPages.removeFirst();
-        oldest.join();
+        try {
+            oldest.join();
+        } catch (CompletionException e) {
+            throw fail(e.getCause() != null ? e.getCause() : e);
+        }
+    }
+
+    private IOException fail(Throwable cause) {
+        if (failed == null) {
+            failed = new IOException("applying a record to store " + storeId + ": " + cause, cause);
+        }
+        return failed;
     }
 
     @Override
     public void sync() throws IOException {
-        try {
-            while (!inFlight.isEmpty()) {
-                completeOldest();
-            }
-        } catch (CompletionException e) {
-            throw new IOException("applying a record to store " + storeId + ": " + e.getCause(), e);
+        while (!inFlight.isEmpty()) {
+            completeOldest();
+        }
+        if (failed != null) {
+            throw failed;
         }
     }
 

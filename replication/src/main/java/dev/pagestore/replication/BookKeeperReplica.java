@@ -26,19 +26,23 @@ import org.slf4j.LoggerFactory;
  * primary: {@link ReplicaFencedException}, which fails the log and so stops this manager.
  *
  * <p>Rollover: at the first checkpoint after the ledger holds {@link ReplicationConfig#ledgerRollBytes}, the next
- * send closes it (nothing is outstanding: the writer awaited the last send) and goes on in a ledger that
- * {@link NextLedger} makes and adds to the store's list. Closed first, listed second, so a standby that sees the new
- * ledger finds the old one closed and reads it to its end; a ledger ends where a checkpoint put the redo point.
+ * send makes the next ledger, closes the current one (nothing is outstanding: the writer awaited the last send), adds
+ * the next to the store's list and goes on in it ({@link NextLedger}). Closed first, listed second, so a standby that
+ * sees the new ledger finds the old one closed and reads it to its end. A new ledger the bookies cannot make now only
+ * puts the roll off to the next checkpoint; a close or a listing that fails fails the log.
  *
  * <p>Thread safety: one thread at a time (as {@link LogReplica}); {@link #checkpointed} from any thread.
  */
 public final class BookKeeperReplica implements LogReplica {
     private static final Logger LOG = LoggerFactory.getLogger(BookKeeperReplica.class);
 
-    /** Makes this primary's next ledger and adds it to the store's list, checking the epoch is still its own. */
-    @FunctionalInterface
+    /** This primary's next ledgers. */
     interface NextLedger {
-        WriteHandle open() throws IOException;
+        /** A new ledger of this primary's epoch, not yet in the store's list. */
+        WriteHandle create() throws IOException;
+
+        /** Adds {@code ledger} to the store's list, checking the epoch is still this primary's. */
+        void list(WriteHandle ledger) throws IOException;
     }
 
     private WriteHandle ledger;
@@ -120,7 +124,7 @@ public final class BookKeeperReplica implements LogReplica {
     @Override
     public void send() throws IOException {
         seal();
-        if (rollDue && !sealed.isEmpty()) {
+        if (rollDue && ledgerBytes >= rollBytes && !sealed.isEmpty()) {  // the flag may be a roll's late echo
             roll();
         }
         while (!sealed.isEmpty()) {
@@ -157,9 +161,18 @@ public final class BookKeeperReplica implements LogReplica {
         }
     }
 
-    /** Closes the ledger (everything sent is held: the writer awaited it) and goes on in the next. */
+    /** Makes the next ledger, closes this one (everything sent is held: the writer awaited it) and lists the next. */
     private void roll() throws IOException {
         long started = System.nanoTime();
+        rollDue = false;
+        WriteHandle next;
+        try {
+            next = nextLedger.create();
+        } catch (IOException e) {
+            LOG.warn("{}: no new ledger now ({}); the log stays in ledger {} until the next checkpoint", storeName,
+                    e.toString(), ledger.getId());
+            return;
+        }
         WriteHandle closing = ledger;
         try {
             closing.closeAsync().get(timeoutNanos, TimeUnit.NANOSECONDS);
@@ -172,12 +185,12 @@ public final class BookKeeperReplica implements LogReplica {
         } catch (ExecutionException e) {
             throw failure(e.getCause());
         }
-        ledger = nextLedger.open();
+        nextLedger.list(next);
+        ledger = next;
         long bytes = ledgerBytes;
         ledgerBytes = 0;
-        rollDue = false;
         LOG.info("{}: ledger {} closed at {} bytes after a checkpoint; the log goes on in ledger {} ({} ms)",
-                storeName, closing.getId(), bytes, ledger.getId(), (System.nanoTime() - started) / 1_000_000);
+                storeName, closing.getId(), bytes, next.getId(), (System.nanoTime() - started) / 1_000_000);
     }
 
     private IOException failure(Throwable cause) {

@@ -128,22 +128,33 @@ public final class ReplicatedPrimary implements AutoCloseable {
             LOG.info("primary of store {} at epoch {}: its log goes to ledger {} ({}/{}/{}) through {} (epoch {} ms,"
                     + " fence {} ms, ledger {} ms)", storeId, epoch, ledger.getId(), config.ensembleSize(),
                     config.writeQuorum(), config.ackQuorum(), config.metadataServiceUri(),
-                    (claimedAt - started) / 1_000_000, (fencedAt - claimedAt) / 1_000_000, (now - fencedAt) / 1_000_000);
-            BookKeeperReplica.NextLedger next = () -> {
-                WriteHandle made = null;
-                try {
-                    made = newLedger(config, bookKeeper, storeId, epoch, directoryId, password);
-                    StoreLedgers.add(zk, storeId, new StoreZnodes.Ledger(made.getId(), epoch), primaryVersion);
-                    return made;
-                } catch (KeeperException e) {
-                    throw new IOException("ZooKeeper at " + config.zookeeperConnectString() + " refused ledger "
-                            + (made == null ? "" : made.getId() + " ") + "of store " + storeId + ": " + e, e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted rolling store " + storeId + " to a new ledger");
-                } catch (ExecutionException | TimeoutException e) {
-                    throw new IOException("the bookies could not make a new ledger for store " + storeId + ": "
-                            + (e.getCause() != null ? e.getCause() : e), e);
+                    (claimedAt - started) / 1_000_000, (fencedAt - claimedAt) / 1_000_000,
+                    (now - fencedAt) / 1_000_000);
+            BookKeeperReplica.NextLedger next = new BookKeeperReplica.NextLedger() {
+                @Override
+                public WriteHandle create() throws IOException {
+                    try {
+                        return newLedger(config, bookKeeper, storeId, epoch, directoryId, password);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("interrupted making a new ledger for store " + storeId);
+                    } catch (ExecutionException | TimeoutException e) {
+                        throw new IOException("the bookies could not make a new ledger for store " + storeId + ": "
+                                + (e.getCause() != null ? e.getCause() : e), e);
+                    }
+                }
+
+                @Override
+                public void list(WriteHandle made) throws IOException {
+                    try {
+                        StoreLedgers.add(zk, storeId, new StoreZnodes.Ledger(made.getId(), epoch), primaryVersion);
+                    } catch (KeeperException e) {
+                        throw new IOException("ZooKeeper at " + config.zookeeperConnectString() + " refused ledger "
+                                + made.getId() + " of store " + storeId + ": " + e, e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("interrupted listing ledger " + made.getId());
+                    }
                 }
             };
             return new ReplicatedPrimary(zk, bookKeeper, new BookKeeperReplica(ledger, next,

@@ -1,5 +1,6 @@
 package dev.pagestore.replication;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -8,40 +9,34 @@ import org.apache.bookkeeper.client.api.BKException;
 import org.apache.zookeeper.KeeperException;
 
 /**
- * Which failures of ZooKeeper and the bookies a standby waits out rather than stops for, and for how long: a lost
- * connection, a timed-out request, too few bookies answering, a ledger's metadata not readable for a moment. They
- * pass when the service returns (a ZooKeeper server restarting, a bookie restarting under the read). Anything else
- * (an expired session, a ledger gone or not ours, a damaged entry, the standby's own store failing) is not retried.
+ * Which failures of ZooKeeper and the bookies a standby waits out rather than stops for: a lost connection, no
+ * ZooKeeper server answering, a timed-out request, too few bookies answering, a ledger's metadata not readable or not
+ * yet visible (its ZooKeeper server may lag the one the list came from). They pass when the service returns (a
+ * ZooKeeper server restarting, a bookie restarting under the read), and waiting costs a standby nothing, so it waits
+ * however long, with a backoff up to a second. Anything else (a ledger not ours, a damaged entry, the standby's own
+ * store failing) is not retried.
  *
  * <p>Thread safety: one per thread (the applier's).
  */
 final class Retries {
-    /** How long a standby waits out one run of failures before it stops. */
-    static final Duration GIVE_UP = Duration.ofSeconds(60);
     private static final long BACKOFF_MIN_NANOS = Duration.ofMillis(20).toNanos();
     private static final long BACKOFF_MAX_NANOS = Duration.ofSeconds(1).toNanos();
 
-    private final long giveUpNanos;
-    private long firstNanos;
     private int failures;
 
-    /** Gives up once one run of failures has lasted {@code giveUp}. */
-    Retries(Duration giveUp) {
-        this.giveUpNanos = giveUp.toNanos();
+    /** What a reader saw that another ZooKeeper server's view will soon change: a ledger listed but not yet closed. */
+    static final class NotYetVisible extends IOException {
+        NotYetVisible(String message) {
+            super(message);
+        }
     }
 
-    /**
-     * Counts {@code failure}; returns how long to wait before the next try, or rethrows it when it is not transient
-     * or failures have lasted longer than this gives them.
-     */
+    /** Counts {@code failure}; returns how long to wait before trying again, or rethrows it if it will not pass. */
     long onFailure(Exception failure) throws Exception {
-        long now = System.nanoTime();
-        if (!isTransient(failure) || (failures > 0 && now - firstNanos > giveUpNanos)) {
+        if (!isTransient(failure)) {
             throw failure;
         }
-        if (failures++ == 0) {
-            firstNanos = now;
-        }
+        failures++;
         return Math.min(BACKOFF_MAX_NANOS, BACKOFF_MIN_NANOS << Math.min(failures - 1, 10));
     }
 
@@ -60,7 +55,7 @@ final class Retries {
         while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
             t = t.getCause();
         }
-        if (t instanceof TimeoutException) {
+        if (t instanceof TimeoutException || t instanceof NotYetVisible || t instanceof ZooKeeperSession.Unreachable) {
             return true;
         }
         if (t instanceof KeeperException keeper) {
@@ -72,7 +67,8 @@ final class Retries {
                 case BKException.Code.TimeoutException, BKException.Code.NotEnoughBookiesException,
                         BKException.Code.BookieHandleNotAvailableException, BKException.Code.ReadException,
                         BKException.Code.ZKException, BKException.Code.MetaStoreException,
-                        BKException.Code.LedgerRecoveryException -> true;
+                        BKException.Code.LedgerRecoveryException, BKException.Code.NoSuchLedgerExistsException,
+                        BKException.Code.NoSuchLedgerExistsOnMetadataServerException -> true;
                 default -> false;
             };
         }

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * durable, and watches the primary's {@code alive} node ({@link PrimaryWatch}). When the node is gone (the primary's
  * ZooKeeper session ended), it stops and tells its owner, which takes the store over ({@link ReplicatedPrimary}, with
  * takeover) and then calls {@link #takeOver}, which applies what the old primary's quorum held before the new primary
- * serves writes. Failures of ZooKeeper or the bookies that pass are waited out for up to a minute ({@link Retries}).
+ * serves writes. Failures of ZooKeeper or the bookies that pass are waited out ({@link Retries}), however long.
  *
  * <p>It reads only what a ledger's quorum confirmed: the last-add-confirmed the writer publishes (every 100 ms when
  * idle), and a closed ledger's final length. A ledger the list has moved past was closed (by its writer at a
@@ -37,38 +37,24 @@ public final class StandbyApplier implements AutoCloseable {
     private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final long POSITION_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
-    /** Where the records go: the standby's own store. */
-    public interface PageSink {
-        /** Applies one checked record's pages (a group atomically); may return before they are durable. */
-        void apply(MemorySegment record) throws IOException;
-
-        /** Returns once every record applied so far is durable. */
-        void sync() throws IOException;
-
-        /**
-         * Told, on the applier's thread, the LSN of the primary's log applied through so far (0 before the first
-         * record), and whether that is everything the ledgers confirmed.
-         */
-        default void progress(long appliedLsn, boolean caughtUp) {
-        }
-    }
-
     private final ReplicationConfig config;
     private final UUID storeId;
     private final Path directory;
     private final PageSink sink;
     private final byte[] password;
     /** Its own session: replaced (on the applier's thread) if it expires while following, for it holds nothing. */
-    private ZooKeeper zk;
+    private volatile ZooKeeper zk;
     private final BookKeeper bookKeeper;
     private final ZooKeeperSession.ExpiryWatch expiry;
-    private AppliedPosition position;
+    private volatile AppliedPosition position;
     /** {@link #position} is ahead of {@code DIR/standby.position}; written at {@link #positionWrittenAt}. */
     private boolean positionDirty;
     private long positionWrittenAt;
     private volatile boolean stopping;
     /** The clients went to the new primary at a takeover: {@link #close} leaves them to it. */
-    private boolean clientsHandedOver;
+    private volatile boolean clientsHandedOver;
+    /** Applying failed: the position is not recorded at close (a write before it may have failed). */
+    private volatile boolean failed;
     private volatile long recordsApplied;
     /** The LSN of the primary's log applied through: the last applied entry's. */
     private long appliedLsn;
@@ -120,6 +106,7 @@ public final class StandbyApplier implements AutoCloseable {
                     onPrimaryLost.run();
                 }
             } catch (Throwable t) {
+                failed = true;
                 if (!stopping) {
                     onFailure.accept(t);
                 }
@@ -131,17 +118,22 @@ public final class StandbyApplier implements AutoCloseable {
 
     /**
      * Applies until the primary's alive node is gone (true) or this is closed (false). Failures of ZooKeeper or the
-     * bookies that pass ({@link Retries}) are waited out, the open ledger opened again.
+     * bookies that pass ({@link Retries}) are waited out, the open ledger opened again, an expired session replaced.
      */
     private boolean follow() throws Exception {
         PrimaryWatch watch = new PrimaryWatch(zk, storeId, Thread.currentThread());
-        Retries retries = new Retries(Retries.GIVE_UP);
+        Retries retries = new Retries();
         List<StoreZnodes.Ledger> ledgers = List.of();
         try {
             while (!stopping) {
                 long now = System.nanoTime();
                 long waitNanos;
                 try {
+                    if (zk == null) {
+                        zk = ZooKeeperSession.connect(config.zookeeperConnectString(), config.sessionTimeout(),
+                                TIMEOUT, expiry);
+                        watch.reconnected(zk);
+                    }
                     if (watch.due(now)) {
                         if (watch.primaryGone(now)) {
                             LOG.warn("the primary of store {} is gone (its ZooKeeper session ended): taking over",
@@ -161,19 +153,16 @@ public final class StandbyApplier implements AutoCloseable {
                     throw e;
                 } catch (KeeperException.SessionExpiredException e) {
                     // A standby's session holds no node: a stall past its timeout (a pause, a loaded machine) costs
-                    // it nothing but the session, so it takes a new one and goes on.
+                    // it nothing but the session, so it takes a new one (at the next pass) and goes on.
                     LOG.warn("the ZooKeeper session of the standby of store {} expired: connecting again", storeId);
                     ZooKeeperSession.close(zk);
-                    zk = ZooKeeperSession.connect(config.zookeeperConnectString(), config.sessionTimeout(), TIMEOUT,
-                            expiry);
-                    watch.reconnected(zk);
+                    zk = null;
                     waitNanos = 0;
                 } catch (Exception e) {
                     waitNanos = retries.onFailure(e);
                     if (retries.failures() == 1 || retries.failures() % 20 == 0) {
-                        LOG.warn("the standby of store {} could not read its ledgers ({}): trying again for up to {}"
-                                + " s ({} failures so far)", storeId, e.toString(), Retries.GIVE_UP.toSeconds(),
-                                retries.failures());
+                        LOG.warn("the standby of store {} could not read its ledgers ({}): trying again ({} failures so"
+                                + " far)", storeId, e.toString(), retries.failures());
                     }
                     closeOpen();  // opened again: its connections may be the broken part
                 }
@@ -206,7 +195,8 @@ public final class StandbyApplier implements AutoCloseable {
             try (ReadHandle handle = openLedger(ledgerId)) {
                 if (!handle.isClosed()) {
                     // a primary closes its ledger, or fences the last, before it lists the next: never so
-                    throw new IOException("ledger " + ledgerId + " of store " + storeId + " is followed by "
+                    // or this client's metadata lags the list (another ZooKeeper server): wait for it
+                    throw new Retries.NotYetVisible("ledger " + ledgerId + " of store " + storeId + " is followed by "
                             + ledgers.get(index + 1).ledgerId() + " but is not closed");
                 }
                 applyUpTo(handle, ledgerId, handle.getLastAddConfirmed());
@@ -354,6 +344,7 @@ public final class StandbyApplier implements AutoCloseable {
     private void awaitStopped() throws InterruptedIOException {
         stopping = true;
         if (thread != null && thread != Thread.currentThread()) {
+            java.util.concurrent.locks.LockSupport.unpark(thread);  // out of a backoff or an idle wait now
             try {
                 thread.join(TIMEOUT.toMillis());
             } catch (InterruptedException e) {
@@ -373,7 +364,7 @@ public final class StandbyApplier implements AutoCloseable {
         if (clientsHandedOver) {
             return;
         }
-        if (positionDirty && (thread == null || !thread.isAlive())) {
+        if (positionDirty && !failed && (thread == null || !thread.isAlive())) {
             try {
                 persistPosition();
             } catch (IOException | RuntimeException e) {
@@ -386,6 +377,9 @@ public final class StandbyApplier implements AutoCloseable {
         } catch (Exception e) {
             LOG.debug("closing the BookKeeper client", e);
         }
-        ZooKeeperSession.close(zk);
+        ZooKeeper session = zk;
+        if (session != null) {
+            ZooKeeperSession.close(session);
+        }
     }
 }

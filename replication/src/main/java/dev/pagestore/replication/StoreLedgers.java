@@ -99,6 +99,11 @@ final class StoreLedgers {
                 zk.multi(List.of(Op.check(StoreZnodes.primary(storeId), primaryVersion),
                         Op.setData(path, StoreZnodes.encodeLedgers(ledgers), stat.getVersion())));
                 return;
+            } catch (KeeperException.ConnectionLossException lost) {
+                // the transaction may or may not have happened: look, once ZooKeeper answers again
+                if (listed(zk, path, added)) {
+                    return;
+                }
             } catch (KeeperException.BadVersionException raced) {
                 Stat primary = zk.exists(StoreZnodes.primary(storeId), false);
                 if (primary == null || primary.getVersion() != primaryVersion) {
@@ -106,6 +111,22 @@ final class StoreLedgers {
                             + " its ledger " + added.ledgerId(), raced);
                 }
                 // only the list changed (it cannot while the epoch is ours, but read it again rather than guess)
+            }
+        }
+    }
+
+    /** Whether the list holds {@code added}, asking until ZooKeeper answers or {@link #TIMEOUT} passes. */
+    private static boolean listed(ZooKeeper zk, String path, StoreZnodes.Ledger added)
+            throws KeeperException, InterruptedException, IOException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            try {
+                return StoreZnodes.decodeLedgers(path, zk.getData(path, false, null)).contains(added);
+            } catch (KeeperException.ConnectionLossException lost) {
+                if (System.nanoTime() > deadline) {
+                    throw lost;
+                }
+                Thread.sleep(50);
             }
         }
     }

@@ -16,6 +16,13 @@ final class ZooKeeperSession {
     private ZooKeeperSession() {
     }
 
+    /** No ZooKeeper server answered in time: a failure that may pass. */
+    static final class Unreachable extends IOException {
+        Unreachable(String message) {
+            super(message);
+        }
+    }
+
     /** What to do when a session expires (its ephemeral nodes are gone): set once its holder knows. */
     static final class ExpiryWatch {
         private volatile Runnable onExpired = () -> { };
@@ -44,7 +51,7 @@ final class ZooKeeperSession {
         try {
             if (!connected.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 close(zk);
-                throw new IOException("no ZooKeeper answered at " + connectString + " within " + timeout
+                throw new Unreachable("no ZooKeeper answered at " + connectString + " within " + timeout
                         + " (is the metadata service running? pagestore cluster starts one)");
             }
         } catch (InterruptedException e) {
