@@ -150,7 +150,7 @@ public final class StatusRegionDescriptor {
     public static final long LAST_CHECKPOINT_MILLIS = 144;
     /** Wall-clock milliseconds since 1970 of the manager's start. */
     public static final long MANAGER_START_MILLIS = 152;
-    /** A standby's: the LSN of the primary's log it has applied through; 0 before its first record, and on a primary. */
+    /** A standby's: the LSN of the primary's log it applied through; 0 before its first record, and on a primary. */
     public static final long STANDBY_APPLIED_LSN = 160;
     /**
      * A standby's: wall-clock milliseconds since 1970 when it last had applied everything the ledgers confirmed (its

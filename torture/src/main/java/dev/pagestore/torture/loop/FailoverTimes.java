@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * with the local time of day to the millisecond.
  */
 final class FailoverTimes {
-    private static final Pattern GONE = Pattern.compile("(?m)^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*is gone \\(its ZooKeeper");
+    private static final Pattern GONE =
+            Pattern.compile("(?m)^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*is gone \\(its ZooKeeper");
     private static final Pattern TAKEOVER = Pattern.compile("\\((\\d+) ms after the old primary was found gone");
     private static final long DAY_MILLIS = Duration.ofDays(1).toMillis();
 
