@@ -56,7 +56,8 @@ final class FailoverLoop implements TortureLoop {
         Map<String, Long> counts = LoopResult.zeroCounts(names.toArray(String[]::new));
         List<String> failures = new ArrayList<>();
         FailoverTimes times = new FailoverTimes();
-        try (LocalCluster cluster = LocalCluster.start(Files.createTempDirectory(scratch, "cluster"))) {
+        Path clusterDirectory = Files.createTempDirectory(scratch, "cluster");
+        try (LocalCluster cluster = LocalCluster.start(clusterDirectory)) {
             long round = 0;
             while (budget.allowsAnother(counts.get("failovers"))) {
                 long s = seed + round++;
@@ -81,6 +82,9 @@ final class FailoverLoop implements TortureLoop {
                     break;  // a store that could not fail over at all would loop for ever
                 }
             }
+        }
+        if (failures.isEmpty()) {
+            TortureFiles.deleteTree(clusterDirectory);  // the bookies' ledgers: gigabytes after a long run
         }
         times.putInto(counts);
         return new LoopResult(name(), counts.get("failovers"), counts, failures, progress.seconds());
