@@ -40,6 +40,11 @@ final class FailoverLoop implements TortureLoop {
     static final int FAILOVERS_PER_STORE = 5;
     /** The managers' ZooKeeper session: how long a killed primary is taken for alive. */
     static final long SESSION_MILLIS = 1000;
+    /**
+     * Small ledgers, so that every primary rolls several times between its checkpoints and its death, and takeovers
+     * and new standbys cross many closed ledgers (at the default 64 MiB a primary here never fills one).
+     */
+    static final String LEDGER_SIZE = "8m";
     private static final long READY_MILLIS = 120_000;
 
     @Override
@@ -201,7 +206,7 @@ final class FailoverLoop implements TortureLoop {
         List<String> args = new ArrayList<>(List.of("manager", "--dir", directory.toString(), "--create",
                 "--capacity-pages", Long.toString(pages), "--checkpoint-interval-ms", "200", "--replicate",
                 cluster.metadataServiceUri(), "--session-timeout-ms", Long.toString(SESSION_MILLIS),
-                "--exit-with-parent", Long.toString(ProcessHandle.current().pid())));
+                "--ledger-size", LEDGER_SIZE, "--exit-with-parent", Long.toString(ProcessHandle.current().pid())));
         if (standbyOf != null) {
             args.addAll(List.of("--standby", "--store", standbyOf.toString()));
         }
