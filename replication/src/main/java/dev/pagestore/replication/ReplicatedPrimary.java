@@ -72,20 +72,8 @@ public final class ReplicatedPrimary implements AutoCloseable {
     public static ReplicatedPrimary start(ReplicationConfig config, Path directory, UUID storeId,
             StoreShape shape, boolean newStore, boolean takeover) throws IOException {
         ReplicationFile local = localFile(config, directory, storeId, newStore);
-        ZooKeeperSession.ExpiryWatch expiry = new ZooKeeperSession.ExpiryWatch();
-        ZooKeeper zk = ZooKeeperSession.connect(config.zookeeperConnectString(), config.sessionTimeout(),
-                CONNECT_TIMEOUT, expiry);
-        BookKeeper bookKeeper;
-        try {
-            bookKeeper = BookKeeper.newBuilder(clientConfiguration(config)).build();
-        } catch (Exception e) {
-            ZooKeeperSession.close(zk);
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw new IOException("no BookKeeper client for " + config.metadataServiceUri() + ": " + e, e);
-        }
-        return claim(config, directory, local, shape, takeover, zk, bookKeeper, expiry);
+        ReplicationClients clients = ReplicationClients.connect(config, CONNECT_TIMEOUT);
+        return claim(config, directory, local, shape, takeover, clients.zk(), clients.bookKeeper(), clients.expiry());
     }
 
     /**

@@ -79,20 +79,10 @@ public final class StandbyApplier implements AutoCloseable {
     public static StandbyApplier open(ReplicationConfig config, UUID storeId, Path directory, PageSink sink)
             throws IOException {
         AppliedPosition position = AppliedPosition.read(directory);
-        ZooKeeperSession.ExpiryWatch expiry = new ZooKeeperSession.ExpiryWatch();
-        ZooKeeper zk = ZooKeeperSession.connect(config.zookeeperConnectString(), config.sessionTimeout(), TIMEOUT,
-                expiry);
-        try {
-            // the primary's configuration: at a takeover this client becomes the new primary's
-            return new StandbyApplier(config, storeId, directory, sink, zk,
-                    BookKeeper.newBuilder(ReplicatedPrimary.clientConfiguration(config)).build(), position, expiry);
-        } catch (Exception e) {
-            ZooKeeperSession.close(zk);
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw new IOException("no BookKeeper client for " + config.metadataServiceUri() + ": " + e, e);
-        }
+        // the primary's clients: at a takeover they become the new primary's
+        ReplicationClients clients = ReplicationClients.connect(config, TIMEOUT);
+        return new StandbyApplier(config, storeId, directory, sink, clients.zk(), clients.bookKeeper(), position,
+                clients.expiry());
     }
 
     /**
