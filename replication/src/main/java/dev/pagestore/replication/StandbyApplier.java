@@ -142,8 +142,7 @@ public final class StandbyApplier implements AutoCloseable {
                 } catch (InterruptedException e) {
                     throw e;
                 } catch (KeeperException.SessionExpiredException e) {
-                    // A standby's session holds no node: a stall past its timeout (a pause, a loaded machine) costs
-                    // it nothing but the session, so it takes a new one (at the next pass) and goes on.
+                    // A standby's session holds no node, so losing it loses nothing: a new one will do.
                     LOG.warn("the ZooKeeper session of the standby of store {} expired: connecting again", storeId);
                     ZooKeeperSession.close(zk);
                     zk = null;
