@@ -34,16 +34,21 @@ import java.util.Objects;
  *                            which its control file records
  * @param replication         where the WAL is replicated (BookKeeper), or null: the local log alone. A replicated
  *                            store is made with it and keeps it
+ * @param stopWaitMillis      how long a stopping manager waits for requests already in progress (on the device or in
+ *                            the log) before it stops without them; their workers then hear MANAGER_GONE, and what
+ *                            the log holds is recovered at the next start
  */
 public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPages, int reactorCount, int queueDepth,
         DeviceFactory backend, boolean pin, int ringCapacity, int versionBucketCount, long checkpointIntervalMillis,
-        WalDirectoryFactory walIo, boolean createStore, long walSegmentSizeBytes, ReplicationConfig replication) {
+        WalDirectoryFactory walIo, boolean createStore, long walSegmentSizeBytes, ReplicationConfig replication,
+        long stopWaitMillis) {
 
     public static final int DEFAULT_PAGE_SIZE = 4096;
     public static final long DEFAULT_CAPACITY_PAGES = 262_144;  // 1 GiB of 4 KiB pages
     public static final int DEFAULT_QUEUE_DEPTH = 64;
     public static final int DEFAULT_RING_CAPACITY = 64;
     public static final long DEFAULT_WAL_SEGMENT_SIZE_BYTES = 64L << 20;
+    public static final long DEFAULT_STOP_WAIT_MILLIS = 10_000;
     /** A WAL segment's size is a whole number of these (MiB), at most {@link #WAL_SEGMENT_SIZE_MAX} bytes. */
     public static final long WAL_SEGMENT_SIZE_UNIT = 1L << 20;
     public static final long WAL_SEGMENT_SIZE_MAX = 1L << 30;
@@ -97,6 +102,9 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
                     + " number of MiB from " + (segmentMin >> 20) + " MiB (for " + pageSizeBytes + "-byte pages) to"
                     + " 1 GiB");
         }
+        if (stopWaitMillis < 0) {
+            throw new IllegalArgumentException("stopWaitMillis=" + stopWaitMillis + " must not be negative");
+        }
         if (checkpointIntervalMillis < 0) {
             throw new IllegalArgumentException("checkpointIntervalMillis=" + checkpointIntervalMillis
                     + " must not be negative");
@@ -112,55 +120,56 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
     public static ManagerConfig defaults(Path directory) {
         return new ManagerConfig(directory, DEFAULT_PAGE_SIZE, DEFAULT_CAPACITY_PAGES, 1, DEFAULT_QUEUE_DEPTH,
                 DeviceFactory.named("auto"), false, DEFAULT_RING_CAPACITY, VERSION_BUCKETS_FOLLOW_CAPACITY, 30_000,
-                WalDirectoryFactory.auto(), true, DEFAULT_WAL_SEGMENT_SIZE_BYTES, null);
+                WalDirectoryFactory.auto(), true, DEFAULT_WAL_SEGMENT_SIZE_BYTES, null, DEFAULT_STOP_WAIT_MILLIS);
     }
 
     public ManagerConfig withPageSizeBytes(int value) {
         return new ManagerConfig(directory, value, capacityPages, reactorCount, queueDepth, backend, pin,
                 ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
-                replication);
+                replication, stopWaitMillis);
     }
 
     public ManagerConfig withCapacityPages(long value) {
         return new ManagerConfig(directory, pageSizeBytes, value, reactorCount, queueDepth, backend, pin,
                 ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
-                replication);
+                replication, stopWaitMillis);
     }
 
     public ManagerConfig withReactorCount(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, value, queueDepth, backend, pin,
                 ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
-                replication);
+                replication, stopWaitMillis);
     }
 
     public ManagerConfig withQueueDepth(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, value, backend, pin,
                 ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
-                replication);
+                replication, stopWaitMillis);
     }
 
     public ManagerConfig withBackend(DeviceFactory value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, value, pin,
                 ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
-                replication);
+                replication, stopWaitMillis);
     }
 
     public ManagerConfig withPin(boolean value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, value,
                 ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
-                replication);
+                replication, stopWaitMillis);
     }
 
     public ManagerConfig withRingCapacity(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
                 value, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
-                replication);
+                replication, stopWaitMillis);
     }
 
     /** The page-version table's buckets: a power of two, or {@link #VERSION_BUCKETS_FOLLOW_CAPACITY}. */
     public ManagerConfig withVersionBucketCount(int value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, value, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes, replication);
+                ringCapacity, value, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
+                replication, stopWaitMillis);
     }
 
     /**
@@ -193,31 +202,40 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
 
     public ManagerConfig withCheckpointIntervalMillis(long value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, value, walIo, createStore, walSegmentSizeBytes, replication);
+                ringCapacity, versionBucketCount, value, walIo, createStore, walSegmentSizeBytes,
+                replication, stopWaitMillis);
     }
 
     public ManagerConfig withWalIo(WalDirectoryFactory value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
                 ringCapacity, versionBucketCount, checkpointIntervalMillis, value, createStore, walSegmentSizeBytes,
-                replication);
+                replication, stopWaitMillis);
     }
 
     /** The size of a new store's WAL segments (an existing store keeps the size its log was made with). */
     public ManagerConfig withWalSegmentSizeBytes(long value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
-                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, value, replication);
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, value,
+                replication, stopWaitMillis);
     }
 
     public ManagerConfig withCreateStore(boolean value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
                 ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, value, walSegmentSizeBytes,
-                replication);
+                replication, stopWaitMillis);
     }
 
     /** The WAL replicated as {@code value} says, or (null) not at all. */
     public ManagerConfig withReplication(ReplicationConfig value) {
         return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
                 ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
-                value);
+                value, stopWaitMillis);
+    }
+
+    /** How long a stop waits for requests in progress before it stops without them. */
+    public ManagerConfig withStopWaitMillis(long value) {
+        return new ManagerConfig(directory, pageSizeBytes, capacityPages, reactorCount, queueDepth, backend, pin,
+                ringCapacity, versionBucketCount, checkpointIntervalMillis, walIo, createStore, walSegmentSizeBytes,
+                replication, value);
     }
 }

@@ -329,11 +329,11 @@ public final class PageStoreManager implements AutoCloseable {
             status.state(StatusRegionDescriptor.STATE_STOPPING);
         }
         for (Reactor reactor : reactors) {
-            reactor.beginDrain();
+            reactor.beginDrain(config.stopWaitMillis());
         }
         for (Reactor reactor : reactors) {
             try {
-                reactor.join(15_000);
+                reactor.join(config.stopWaitMillis() + 5_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

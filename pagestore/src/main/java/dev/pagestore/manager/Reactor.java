@@ -7,6 +7,7 @@ import dev.pagestore.status.StatusRegionDescriptor;
 import dev.pagestore.wal.WalNoSpaceException;
 import dev.pagestore.wal.WriteAheadLog;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -33,7 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Reactor implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Reactor.class);
-    private static final long DRAIN_TIMEOUT_NANOS = 10_000_000_000L;
 
     private final int index;
     private final BlockDevice device;
@@ -52,6 +52,8 @@ final class Reactor implements Runnable {
     final CountDownLatch started = new CountDownLatch(1);
     volatile Throwable startFailure;
     private volatile boolean draining;
+    /** How long the drain waits for work in progress; written before {@link #draining}. */
+    private volatile long drainWaitNanos;
     /** The last loop pass's start and whether it found work: its whole length is busy time (status region). */
     private long lastPassStart;
     private boolean lastPassWorked;
@@ -123,8 +125,12 @@ final class Reactor implements Runnable {
         sleep.wake();
     }
 
-    /** Stop accepting requests (answered SHUTTING_DOWN), finish the work in progress, close the queue pair, exit. */
-    void beginDrain() {
+    /**
+     * Stop accepting requests (answered SHUTTING_DOWN), finish the work in progress for up to {@code waitMillis},
+     * close the queue pair, exit.
+     */
+    void beginDrain(long waitMillis) {
+        drainWaitNanos = TimeUnit.MILLISECONDS.toNanos(waitMillis);
         draining = true;
         sleep.wake();
     }
@@ -186,8 +192,9 @@ final class Reactor implements Runnable {
                 if (pool.live() == 0 && walStage.pending() == 0 && channels.allCompletionsPosted()) {
                     return;
                 }
-                if (System.nanoTime() - drainStart > DRAIN_TIMEOUT_NANOS) {
-                    LOG.warn("reactor {}: {} requests still in progress after the drain timeout", index, pool.live());
+                if (System.nanoTime() - drainStart > drainWaitNanos) {
+                    LOG.warn("reactor {}: {} requests still in progress after waiting {} ms for them", index, pool.live(),
+                            TimeUnit.NANOSECONDS.toMillis(drainWaitNanos));
                     return;
                 }
             }

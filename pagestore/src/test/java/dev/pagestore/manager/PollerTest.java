@@ -127,8 +127,9 @@ class PollerTest {
     @Test
     void shouldRefuseASubmissionWithoutAFreeSlotAndFailOutstandingOnesWhenTheManagerGoes() throws Exception {
         AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
+        // The held reads never finish: the stop waits 1 s for them, not the default 10 s.
         PageStoreManager manager = PageStoreManager.start(config().withBackend(SimulatedDevices.simulated(11,
-                device::set)));
+                device::set)).withStopWaitMillis(1000));
         try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults()
                 .withRingCapacity(16));
                 Arena arena = Arena.ofConfined()) {

@@ -215,8 +215,9 @@ class SharedClientTest {
     @Test
     void shouldFailPostersWaitingForAFreeSlotAtOnceWhenTheManagerGoes() throws Exception {
         AtomicReference<SimulatedNvmeDevice> device = new AtomicReference<>();
+        // The held reads never finish: the stop waits 1 s for them, not the default 10 s.
         PageStoreManager manager = PageStoreManager.start(config().withBackend(SimulatedDevices.simulated(5,
-                device::set)));
+                device::set)).withStopWaitMillis(1000));
         try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults()
                 .withRingCapacity(16))) {
             device.get().faults().holdNext(NvmeOpcodes.READ, 16);

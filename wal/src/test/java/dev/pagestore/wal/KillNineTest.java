@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * the previous one runs and receives its work on stdin, so JVM start-up does not add to every kill.
  *
  * <p>{@code -Dpagestore.wal.kill.directory=file} runs the same test through {@link FileLogDirectory}, and
- * {@code =portable} through {@link PortableLogDirectory} (the manager's default WAL I/O). 20 kills in the
+ * {@code =portable} through {@link PortableLogDirectory} (the manager's default WAL I/O). 12 kills in the
  * suite; the long run (1,000 kills, about half an hour on a loaded 2-core machine):
  * <pre>
  * ./mvnw -q -pl wal -am test -Dtest=KillNineTest -Dsurefire.failIfNoSpecifiedTests=false -Dpagestore.wal.kills=1000
@@ -72,7 +72,7 @@ class KillNineTest {
 
     @Test
     void shouldRecoverEveryAcknowledgedRecordAfterKillNine() throws Exception {
-        int kills = Integer.getInteger("pagestore.wal.kills", 20);
+        int kills = Integer.getInteger("pagestore.wal.kills", 12);
         long seed = Long.getLong("pagestore.wal.seed", 0x4B11L);
         SplittableRandom random = new SplittableRandom(seed);
         WalConfig config = config(PAGE_SIZE, SEGMENT_SIZE);

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * several, each with its own fate. ({@link QueuePairPowerLossTest} cuts with the cache lost whole, small caches that
  * write back early, and cuts that land between a command's submission and its completion.)
  *
- * <p>200 seeds run in the suite. The long run (10,000 seeds, about ten minutes):
+ * <p>100 seeds run in the suite. The long run (10,000 seeds, about ten minutes):
  * <pre>
  * ./mvnw -q -pl wal -am test -Dtest=PowerLossTest -Dsurefire.failIfNoSpecifiedTests=false -Dpagestore.wal.seeds=10000
  * </pre>
@@ -50,7 +50,7 @@ class PowerLossTest {
 
     @Test
     void shouldRecoverEveryAcknowledgedRecordAndNoPartialGroupAfterPowerLoss() throws Exception {
-        int seeds = Integer.getInteger("pagestore.wal.seeds", 200);
+        int seeds = Integer.getInteger("pagestore.wal.seeds", 100);
         long firstSeed = Long.getLong("pagestore.wal.seed", 0x5EED_0000L);
         long started = System.nanoTime();
         for (int i = 0; i < seeds; i++) {
