@@ -29,7 +29,11 @@ final class PendingTable {
     private final int[] free;
     private int freeCount;
     private long sequence;
-    private int unattended;
+    /**
+     * Written under the monitor; volatile so that the completion thread, which reads it after every batch it reaps,
+     * need not take the monitor the posting threads take for every request.
+     */
+    private volatile int unattended;
     /** Unparked when the first request that needs it appears; set once, before any request. */
     private Thread completionThread;
     /** One per entry; fair, so a batch waiting for many is not overtaken forever by single requests. */
@@ -342,8 +346,11 @@ final class PendingTable {
         }
     }
 
-    /** Outstanding entries that only the completion thread will reap. */
-    synchronized int unattended() {
+    /**
+     * Outstanding entries that only the completion thread will reap. Read without the monitor: a count that went up
+     * meanwhile has unparked the completion thread ({@link #addUnattended}), so it looks again.
+     */
+    int unattended() {
         return unattended;
     }
 
