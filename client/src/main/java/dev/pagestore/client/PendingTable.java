@@ -29,10 +29,7 @@ final class PendingTable {
     private final int[] free;
     private int freeCount;
     private long sequence;
-    /**
-     * Written under the monitor; volatile so that the completion thread, which reads it after every batch it reaps,
-     * need not take the monitor the posting threads take for every request.
-     */
+    /** Written under the monitor; volatile, so the completion thread reads it after every batch without it. */
     private volatile int unattended;
     /** Unparked when the first request that needs it appears; set once, before any request. */
     private Thread completionThread;
@@ -346,10 +343,7 @@ final class PendingTable {
         }
     }
 
-    /**
-     * Outstanding entries that only the completion thread will reap. Read without the monitor: a count that went up
-     * meanwhile has unparked the completion thread ({@link #addUnattended}), so it looks again.
-     */
+    /** Entries only the completion thread will reap; a rise since unparks it ({@link #addUnattended}). */
     int unattended() {
         return unattended;
     }
