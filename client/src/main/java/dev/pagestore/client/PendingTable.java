@@ -343,7 +343,7 @@ final class PendingTable {
         }
     }
 
-    /** Entries only the completion thread will reap; a rise since unparks it ({@link #addUnattended}). */
+    /** Entries only the completion thread will reap; a rise from zero unparks it ({@link #addUnattended}). */
     int unattended() {
         return unattended;
     }

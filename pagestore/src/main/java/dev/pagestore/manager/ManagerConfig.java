@@ -49,6 +49,8 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
     public static final int DEFAULT_RING_CAPACITY = 64;
     public static final long DEFAULT_WAL_SEGMENT_SIZE_BYTES = 64L << 20;
     public static final long DEFAULT_STOP_WAIT_MILLIS = 10_000;
+    /** An hour: a stop that waits longer is a hang, and a service manager would have killed the process by then. */
+    public static final long STOP_WAIT_MILLIS_MAX = 3_600_000;
     /** A WAL segment's size is a whole number of these (MiB), at most {@link #WAL_SEGMENT_SIZE_MAX} bytes. */
     public static final long WAL_SEGMENT_SIZE_UNIT = 1L << 20;
     public static final long WAL_SEGMENT_SIZE_MAX = 1L << 30;
@@ -102,8 +104,9 @@ public record ManagerConfig(Path directory, int pageSizeBytes, long capacityPage
                     + " number of MiB from " + (segmentMin >> 20) + " MiB (for " + pageSizeBytes + "-byte pages) to"
                     + " 1 GiB");
         }
-        if (stopWaitMillis < 0) {
-            throw new IllegalArgumentException("stopWaitMillis=" + stopWaitMillis + " must not be negative");
+        if (stopWaitMillis < 0 || stopWaitMillis > STOP_WAIT_MILLIS_MAX) {
+            throw new IllegalArgumentException("stopWaitMillis=" + stopWaitMillis + " must be in [0, "
+                    + STOP_WAIT_MILLIS_MAX + "] (an hour)");
         }
         if (checkpointIntervalMillis < 0) {
             throw new IllegalArgumentException("checkpointIntervalMillis=" + checkpointIntervalMillis

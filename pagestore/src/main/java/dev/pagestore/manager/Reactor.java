@@ -193,8 +193,8 @@ final class Reactor implements Runnable {
                     return;
                 }
                 if (System.nanoTime() - drainStart > drainWaitNanos) {
-                    LOG.warn("reactor {}: {} requests still in progress after waiting {} ms for them", index, pool.live(),
-                            TimeUnit.NANOSECONDS.toMillis(drainWaitNanos));
+                    LOG.warn("reactor {}: {} requests still in progress after waiting {} ms for them", index,
+                            pool.live(), TimeUnit.NANOSECONDS.toMillis(drainWaitNanos));
                     return;
                 }
             }
