@@ -45,6 +45,12 @@ class StopWaitTest {
         try (PageStoreClient client = PageStoreClient.attach(directory, ClientOptions.defaults())) {
             device.get().faults().holdNext(NvmeOpcodes.READ, 1);
             CompletableFuture<byte[]> held = client.readAsync(3, Duration.ofSeconds(60));
+            // On the device, not still in the ring: a stop answers what it has not started SHUTTING_DOWN at once.
+            long onDevice = System.nanoTime() + 10_000_000_000L;
+            while (device.get().faults().injectedCount() < 1) {
+                assertTrue(System.nanoTime() < onDevice, "the read never reached the device");
+                Thread.sleep(1);
+            }
             long start = System.nanoTime();
             manager.close();
             long millis = (System.nanoTime() - start) / 1_000_000;
