@@ -52,8 +52,8 @@ final class Reactor implements Runnable {
     final CountDownLatch started = new CountDownLatch(1);
     volatile Throwable startFailure;
     private volatile boolean draining;
-    /** How long the drain waits for work in progress; written before {@link #draining}. */
-    private volatile long drainWaitNanos;
+    /** How long the drain waits for work in progress; published by the volatile write of {@link #draining} after it. */
+    private long drainWaitNanos;
     /** The last loop pass's start and whether it found work: its whole length is busy time (status region). */
     private long lastPassStart;
     private boolean lastPassWorked;

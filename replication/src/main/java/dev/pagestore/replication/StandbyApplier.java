@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.bookkeeper.client.api.BookKeeper;
 import org.apache.bookkeeper.client.api.LedgerEntries;
 import org.apache.bookkeeper.client.api.LedgerEntry;
@@ -142,7 +143,8 @@ public final class StandbyApplier implements AutoCloseable {
                 } catch (InterruptedException e) {
                     throw e;
                 } catch (KeeperException.SessionExpiredException e) {
-                    // A standby's session holds no node, so losing it loses nothing: a new one will do.
+                    // Not a failure to wait out: this session is gone for good. A standby keeps no ephemeral node
+                    // or watch in it that others rely on, so it opens another at the loop's top and goes on.
                     LOG.warn("the ZooKeeper session of the standby of store {} expired: connecting again", storeId);
                     ZooKeeperSession.close(zk);
                     zk = null;
@@ -333,7 +335,7 @@ public final class StandbyApplier implements AutoCloseable {
     private void awaitStopped() throws InterruptedIOException {
         stopping = true;
         if (thread != null && thread != Thread.currentThread()) {
-            java.util.concurrent.locks.LockSupport.unpark(thread);  // out of a backoff or an idle wait now
+            LockSupport.unpark(thread);  // out of a backoff or an idle wait at once
             try {
                 thread.join(TIMEOUT.toMillis());
             } catch (InterruptedException e) {
