@@ -121,7 +121,7 @@ final class QueuePairLoadDriver {
             for (long i = 0; i < slab.byteSize(); i += 8) {
                 slab.set(ValueLayout.JAVA_LONG, i, fill.nextLong());
             }
-            if (fixed && !qp.registerBuffers(slab)) {
+            if (fixed && qp.attachBuffer(slab) < 0) {
                 System.err.println("WARNING: fixed buffers refused (" + qp.bufferRegistrationFailure()
                         + "); measuring the unregistered fallback");
             }

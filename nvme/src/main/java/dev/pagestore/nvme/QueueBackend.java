@@ -73,12 +73,16 @@ public interface QueueBackend {
     default void awaitCompletions(long timeoutNanos) {
     }
 
-    /** Registers caller memory for cheaper I/O into it; {@code false} when this backend or kernel cannot. */
-    default boolean registerBuffers(MemorySegment[] regions) {
-        return false;
+    /** Registers caller memory for cheaper I/O into it: a handle for {@link #detachBuffer}, or -1 when it cannot. */
+    default int attachBuffer(MemorySegment region) {
+        return -1;
     }
 
-    /** Why {@link #registerBuffers} returned false, or empty after a success. */
+    /** Takes back a handle of {@link #attachBuffer}. */
+    default void detachBuffer(int handle) {
+    }
+
+    /** Why {@link #attachBuffer} last returned -1, or empty. */
     default String bufferRegistrationFailure() {
         return "this backend has no buffers to register";
     }

@@ -129,10 +129,7 @@ public final class QueuePair implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------- submission
 
-    /**
-     * Hands every prepared command to the device with one doorbell. Returns how many were submitted (0 rings no
-     * doorbell).
-     */
+    /** Hands every prepared command to the device with one doorbell; returns how many (0 rings none). */
     public int submit() {
         checkCall();
         int count = engine.issuePrepared();
@@ -151,7 +148,7 @@ public final class QueuePair implements AutoCloseable {
      */
     public int submitAndAwait(long timeoutNanos) {
         checkCall();
-        checkTimeout(timeoutNanos);
+        requireArgument(timeoutNanos >= 0, "timeoutNanos=%d is negative", timeoutNanos);
         int count = engine.issuePrepared();
         backend.ringDoorbellAndAwait(count, timeoutNanos);
         if (count > 0) {
@@ -163,12 +160,8 @@ public final class QueuePair implements AutoCloseable {
     /** Waits at most {@code timeoutNanos} until a completion is ready to {@link #poll}; at once when none can come. */
     public void awaitCompletions(long timeoutNanos) {
         checkCall();
-        checkTimeout(timeoutNanos);
-        backend.awaitCompletions(timeoutNanos);
-    }
-
-    private static void checkTimeout(long timeoutNanos) {
         requireArgument(timeoutNanos >= 0, "timeoutNanos=%d is negative", timeoutNanos);
+        backend.awaitCompletions(timeoutNanos);
     }
 
     // ---------------------------------------------------------------------------------------------- completion
@@ -351,17 +344,23 @@ public final class QueuePair implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------- the backend
 
     /**
-     * Registers {@code regions} (native memory: a buffer slab, a {@code /dev/shm} mapping) for cheaper I/O into them,
-     * once; they must stay mapped until this queue pair is closed. Returns false when the backend could not (I/O into
-     * them still works; {@link #bufferRegistrationFailure()} says why).
+     * Registers {@code region} (native memory: a buffer slab, a {@code /dev/shm} mapping, mapped until it is detached)
+     * for cheaper I/O into it while this queue pair runs. Returns a handle for {@link #detachBuffer}, or -1 when the
+     * backend could not (I/O into it still works; {@link #bufferRegistrationFailure()} says why).
      */
-    public boolean registerBuffers(MemorySegment... regions) {
+    public int attachBuffer(MemorySegment region) {
         checkCall();
-        requireArgument(regions != null, "regions is null");
-        return backend.registerBuffers(regions.clone());
+        requireArgument(region != null, "region is null");
+        return backend.attachBuffer(region);
     }
 
-    /** Why {@link #registerBuffers} returned false, or empty. */
+    /** Takes back a handle of {@link #attachBuffer}; commands in flight into the region still complete. */
+    public void detachBuffer(int handle) {
+        checkCall();
+        backend.detachBuffer(handle);
+    }
+
+    /** Why {@link #attachBuffer} last returned -1, or empty. */
     public String bufferRegistrationFailure() {
         return backend.bufferRegistrationFailure();
     }

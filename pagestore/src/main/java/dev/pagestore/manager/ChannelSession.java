@@ -59,6 +59,9 @@ final class ChannelSession {
     long openBatchId;
     boolean openBatchInvalid;
 
+    /** The slab's entry in the reactor's registered buffers ({@code QueuePair.attachBuffer}), or -1. */
+    int bufferHandle = -1;
+
     /** Set by the reactor when the control plane says the worker is gone. */
     boolean detaching;
     long detachedAtNanos;

@@ -212,7 +212,7 @@ final class Reactor implements Runnable {
             status.addReactor(index, StatusRegionDescriptor.BUSY_NANOS, start - lastPassStart);
         }
         lastPassStart = start;
-        int work = channels.takeHandedOver();
+        int work = channels.takeHandedOver(queuePair);
         work += committed();
         work += walStage.retryWaiting();
         work += order.startDeferred();
@@ -244,7 +244,7 @@ final class Reactor implements Runnable {
         }
         work += answers.expire(deadlines, System.nanoTime());
         work += channels.flushCompletions();
-        work += channels.reclaim(sleep);
+        work += channels.reclaim(sleep, queuePair);
         status.setReactor(index, StatusRegionDescriptor.IN_FLIGHT, pool.live());
         status.addReactor(index, StatusRegionDescriptor.LOOPS, 1);
         lastPassWorked = work > 0;

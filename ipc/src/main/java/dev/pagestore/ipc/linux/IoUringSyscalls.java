@@ -31,6 +31,13 @@ public final class IoUringSyscalls {
     public static final int UNREGISTER_BUFFERS = 1;
     public static final int REGISTER_FILES = 2;
     public static final int UNREGISTER_FILES = 3;
+    /** Takes a {@code struct io_uring_rsrc_register} (32 bytes); with {@link #RSRC_REGISTER_SPARSE}, an empty table. */
+    public static final int REGISTER_BUFFERS2 = 15;
+    /** Takes a {@code struct io_uring_rsrc_update2} (32 bytes): replaces entries of the buffer table. */
+    public static final int REGISTER_BUFFERS_UPDATE = 16;
+    public static final int RSRC_REGISTER_SPARSE = 1;
+    /** {@code sizeof(struct io_uring_rsrc_register)} and {@code sizeof(struct io_uring_rsrc_update2)}. */
+    public static final int RSRC_STRUCT_BYTES = 32;
 
     private IoUringSyscalls() {
     }

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>Ownership: the ring belongs to the thread that created it ({@link OwnerRing}); after
  *       {@link QueuePair#transferOwnership} the new owner's first call makes its own.</li>
- *   <li>Fixed buffers: {@link #registerBuffers} registers caller memory (for example a channel's {@code /dev/shm}
- *       buffer slab) once; reads and writes whose buffer lies inside it then use {@code READ_FIXED/WRITE_FIXED}. If
+ *   <li>Fixed buffers: {@link #attachBuffer} registers caller memory (for example a channel's {@code /dev/shm}
+ *       buffer slab) while the queue pair runs, until {@link #detachBuffer}; reads and writes whose buffer lies inside it then use {@code READ_FIXED/WRITE_FIXED}. If
  *       the kernel refuses ({@code ENOMEM} under {@code RLIMIT_MEMLOCK}, memory it cannot pin), I/O falls back to
  *       unregistered buffers, said once in the log and by {@link #bufferRegistrationFailure()}.</li>
  *   <li>Errno is mapped per operation by {@link IoStatusMapping}; the errno travels in the detail word.</li>
@@ -93,13 +93,18 @@ public final class IoUringBackend implements QueueBackend {
 
     // ---------------------------------------------------------------------------------------------- registration
 
-    /** Registers {@code regions} as fixed buffers of the ring, now and on any ring made after a hand-off. */
+    /** Registers {@code region} in a free entry of the ring's buffer table, now and on any ring made after a hand-off. */
     @Override
-    public boolean registerBuffers(MemorySegment[] regions) {
-        return rings.registerBuffers(regions);
+    public int attachBuffer(MemorySegment region) {
+        return rings.attachBuffer(region);
     }
 
-    /** Whether {@link #registerBuffers} succeeded on the current ring. */
+    @Override
+    public void detachBuffer(int handle) {
+        rings.detachBuffer(handle);
+    }
+
+    /** Whether the current ring has a region of {@link #attachBuffer} registered. */
     public boolean buffersRegistered() {
         return rings.buffersRegistered();
     }

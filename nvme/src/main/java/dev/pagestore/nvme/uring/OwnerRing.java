@@ -3,6 +3,7 @@ package dev.pagestore.nvme.uring;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,10 +24,10 @@ final class OwnerRing {
     private IoUring ring;
     private RingFile file;
 
-    // Caller memory to register as fixed buffers (redone on a new ring after an ownership hand-off).
-    private MemorySegment[] bufferRegions = new MemorySegment[0];
-    private boolean buffersRegistered;
     private String bufferRegistrationFailure = "";
+    // Regions attached and detached while the queue pair runs, by handle (their entry in the ring's buffer table);
+    // registered again on a new ring after an ownership hand-off.
+    private MemorySegment[] attached = new MemorySegment[0];
 
     OwnerRing(IoUringBlockDevice device, String name, int ringEntries) throws IOException {
         this.device = device;
@@ -74,42 +75,51 @@ final class OwnerRing {
     }
 
     /**
-     * Registers {@code regions} as fixed buffers of this ring, once; reads and writes whose buffer lies inside a
-     * region then skip the per-I/O page pinning. Returns false when the kernel refused (logged once; I/O then uses
-     * unregistered buffers and {@link #bufferRegistrationFailure()} says why).
+     * Registers {@code region} in a free entry of the ring's buffer table, redone on a new ring after a hand-off.
+     * Returns its handle for {@link #detachBuffer}, or -1 when it is not registered: the kernel refused (logged once)
+     * or the table is full. I/O into it works either way.
      */
-    boolean registerBuffers(MemorySegment[] regions) {
-        if (bufferRegions.length > 0) {
-            throw new IllegalStateException(name + " already has " + bufferRegions.length + " registered region(s)");
+    int attachBuffer(MemorySegment region) {
+        Objects.requireNonNull(region, "region");
+        if (!region.isNative() || region.byteSize() == 0 || region.byteSize() > RingRegistrations.BUFFER_BYTES_MAX) {
+            throw new IllegalArgumentException("region " + region + " must be native memory of 1.."
+                    + RingRegistrations.BUFFER_BYTES_MAX + " bytes");
         }
-        if (regions.length == 0 || regions.length > RingRegistrations.BUFFERS_MAX) {
-            throw new IllegalArgumentException("regions.length=" + regions.length + " must be in [1, "
-                    + RingRegistrations.BUFFERS_MAX + "]");
+        IoUring target = forCaller();
+        int handle = 0;
+        while (handle < attached.length && attached[handle] != null) {
+            handle++;
         }
-        for (int i = 0; i < regions.length; i++) {
-            MemorySegment region = Objects.requireNonNull(regions[i], "regions[" + i + "]");
-            if (!region.isNative() || region.byteSize() == 0
-                    || region.byteSize() > RingRegistrations.BUFFER_BYTES_MAX) {
-                throw new IllegalArgumentException("regions[" + i + "]=" + region + " must be native memory of 1.."
-                        + RingRegistrations.BUFFER_BYTES_MAX + " bytes");
-            }
+        if (handle == RingRegistrations.ATTACHED_MAX) {
+            return -1;
         }
-        bufferRegions = regions;
-        return registerWith(forCaller());
+        if (handle == attached.length) {
+            attached = Arrays.copyOf(attached, Math.min(RingRegistrations.ATTACHED_MAX, Math.max(8, 2 * handle)));
+        }
+        if (!target.registrations().setBuffer(handle, RingRegistrations.ATTACHED_MAX, region)) {
+            bufferRegistrationFailure = target.registrations().bufferRegistrationFailure();
+            return -1;
+        }
+        bufferRegistrationFailure = "";
+        attached[handle] = region;
+        return handle;
     }
 
-    private boolean registerWith(IoUring target) {
-        buffersRegistered = target.registrations().registerBuffers(bufferRegions);
-        bufferRegistrationFailure = buffersRegistered ? "" : target.registrations().bufferRegistrationFailure();
-        return buffersRegistered;
+    /** Takes back a handle of {@link #attachBuffer}; I/O into the region still in flight keeps its pages pinned. */
+    void detachBuffer(int handle) {
+        if (handle < 0 || handle >= attached.length || attached[handle] == null) {
+            throw new IllegalArgumentException(name + ": buffer handle " + handle + " is not attached");
+        }
+        forCaller().registrations().clearBuffer(handle);
+        attached[handle] = null;
     }
 
-    /** Whether {@link #registerBuffers} succeeded on the current ring. */
+    /** Whether the current ring has an attached region registered. */
     boolean buffersRegistered() {
-        return buffersRegistered;
+        return ring.registrations().buffersRegistered();
     }
 
-    /** Why {@link #registerBuffers} fell back to unregistered buffers, or empty. */
+    /** Why {@link #attachBuffer} last fell back to unregistered buffers, or empty. */
     String bufferRegistrationFailure() {
         return bufferRegistrationFailure;
     }
@@ -122,8 +132,10 @@ final class OwnerRing {
         try {
             file = settings.registerFile() ? created.registrations().registerFiles(device.fd())[0]
                     : RingFile.unregistered(device.fd());
-            if (bufferRegions.length > 0) {
-                registerWith(created);
+            for (int handle = 0; handle < attached.length; handle++) {
+                if (attached[handle] != null) {
+                    created.registrations().setBuffer(handle, RingRegistrations.ATTACHED_MAX, attached[handle]);
+                }
             }
             success = true;
             return created;

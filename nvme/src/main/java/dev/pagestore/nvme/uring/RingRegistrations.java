@@ -26,11 +26,17 @@ public final class RingRegistrations {
     public static final int BUFFERS_MAX = 1 << 14;
     /** The kernel refuses a registered buffer larger than 1 GiB. */
     public static final long BUFFER_BYTES_MAX = 1L << 30;
+    /** Entries of the sparse table {@link #setBuffer} fills: buffers attached to one ring at a time. */
+    static final int ATTACHED_MAX = 1024;
 
     private final IoUring ring;
     private final int ringFd;
     private long[] bufferAddresses = new long[0];
     private long[] bufferSizes = new long[0];
+    /** Entries [0, bufferScan) of the table may be in use: what {@link #fixedBufferIndex} looks through. */
+    private int bufferScan;
+    /** Whether the table is the sparse one {@link #setBuffer} fills entry by entry. */
+    private boolean sparseTable;
     private int[] registeredFds = new int[0];
     private String bufferRegistrationFailure = "";
 
@@ -105,7 +111,7 @@ public final class RingRegistrations {
                     + BUFFERS_MAX + "]");
         }
         if (bufferAddresses.length > 0) {
-            throw new IllegalStateException("ring fd=" + ringFd + " already has " + bufferAddresses.length
+            throw new IllegalStateException("ring fd=" + ringFd + " already has a table of " + bufferAddresses.length
                     + " registered buffers");
         }
         long[] addresses = new long[buffers.length];
@@ -131,25 +137,102 @@ public final class RingRegistrations {
                     buffers.length);
         }
         if (result < 0) {
-            int errno = -result;
-            if (errno == Errno.EBUSY.number() || errno == Errno.EBADF.number()) {
-                throw new IllegalStateException("io_uring_register(BUFFERS) on ring fd=" + ringFd + ": "
-                        + Errno.describe(errno));
-            }
-            // ENOMEM (RLIMIT_MEMLOCK), EFAULT/EOPNOTSUPP (memory that cannot be pinned long-term), EINVAL (a buffer
-            // over 1 GiB, an old kernel): all leave the ring fully usable with plain buffer addresses.
-            bufferRegistrationFailure = Errno.describe(errno);
-            if (LOGGED_BUFFER_FALLBACK.compareAndSet(false, true)) {
-                LOG.warn("io_uring: registering {} buffer(s) of {} bytes failed with {}; using unregistered reads and "
-                        + "writes (IORING_OP_READ/WRITE), which pin pages on every I/O. For fixed buffers raise "
-                        + "RLIMIT_MEMLOCK (ulimit -l) or register memory the kernel can pin (anonymous or /dev/shm).",
-                        buffers.length, totalBytes, bufferRegistrationFailure);
-            }
-            return false;
+            return refused(result, buffers.length, totalBytes);
         }
         bufferAddresses = addresses;
         bufferSizes = sizes;
+        bufferScan = addresses.length;
         return true;
+    }
+
+    /**
+     * Registers {@code buffer} as entry {@code index} of a sparse buffer table of {@code tableSize} entries, made at
+     * the first call ({@code IORING_REGISTER_BUFFERS2} with {@code IORING_RSRC_REGISTER_SPARSE}, then
+     * {@code IORING_REGISTER_BUFFERS_UPDATE}; Linux 5.13+). Entries come and go while the ring runs: replacing one
+     * never waits for I/O in flight, which keeps the pages it pinned until it completes.
+     *
+     * @return whether the kernel took it; when not (memory limit, an old kernel, memory it cannot pin) I/O into the
+     *         buffer uses plain addresses, the fallback is logged once and {@link #bufferRegistrationFailure()} says why
+     */
+    boolean setBuffer(int index, int tableSize, MemorySegment buffer) {
+        ring.checkUsable();
+        if (!sparseTable) {
+            if (bufferAddresses.length > 0) {
+                throw new IllegalStateException("ring fd=" + ringFd + " has a whole table registered already");
+            }
+            int result = registerSparse(tableSize);
+            if (result < 0) {
+                return refused(result, 1, buffer.byteSize());
+            }
+            bufferAddresses = new long[tableSize];
+            bufferSizes = new long[tableSize];
+            sparseTable = true;
+        }
+        Objects.checkIndex(index, bufferAddresses.length);
+        int result = update(index, buffer.address(), buffer.byteSize());
+        if (result < 0) {
+            return refused(result, 1, buffer.byteSize());
+        }
+        bufferAddresses[index] = buffer.address();
+        bufferSizes[index] = buffer.byteSize();
+        bufferScan = Math.max(bufferScan, index + 1);
+        return true;
+    }
+
+    /** Empties entry {@code index} set by {@link #setBuffer}; nothing when it is empty. I/O in flight keeps its pages. */
+    void clearBuffer(int index) {
+        ring.checkUsable();
+        if (!sparseTable || index >= bufferAddresses.length || bufferSizes[index] == 0) {
+            return;
+        }
+        logIfFailed(update(index, 0, 0), "clear buffer " + index);
+        bufferAddresses[index] = 0;
+        bufferSizes[index] = 0;
+        while (bufferScan > 0 && bufferSizes[bufferScan - 1] == 0) {
+            bufferScan--;
+        }
+    }
+
+    private int registerSparse(int tableSize) {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment register = scratch.allocate(IoUringSyscalls.RSRC_STRUCT_BYTES, 8);
+            register.set(JAVA_INT, 0, tableSize);                                  // nr
+            register.set(JAVA_INT, 4, IoUringSyscalls.RSRC_REGISTER_SPARSE);      // flags
+            return IoUringSyscalls.register(ringFd, IoUringSyscalls.REGISTER_BUFFERS2, register.address(),
+                    IoUringSyscalls.RSRC_STRUCT_BYTES);
+        }
+    }
+
+    private int update(int index, long address, long bytes) {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment iovec = scratch.allocate(16, 8);
+            iovec.set(JAVA_LONG, 0, address);
+            iovec.set(JAVA_LONG, 8, bytes);
+            MemorySegment update = scratch.allocate(IoUringSyscalls.RSRC_STRUCT_BYTES, 8);
+            update.set(JAVA_INT, 0, index);                                        // offset
+            update.set(JAVA_LONG, 8, iovec.address());                             // data
+            update.set(JAVA_INT, 24, 1);                                           // nr
+            return IoUringSyscalls.register(ringFd, IoUringSyscalls.REGISTER_BUFFERS_UPDATE, update.address(),
+                    IoUringSyscalls.RSRC_STRUCT_BYTES);
+        }
+    }
+
+    private boolean refused(int result, int count, long bytes) {
+        int errno = -result;
+        if (errno == Errno.EBUSY.number() || errno == Errno.EBADF.number()) {
+            throw new IllegalStateException("io_uring_register(BUFFERS) on ring fd=" + ringFd + ": "
+                    + Errno.describe(errno));
+        }
+        // ENOMEM (RLIMIT_MEMLOCK), EFAULT/EOPNOTSUPP (memory that cannot be pinned long-term), EINVAL (a buffer
+        // over 1 GiB, an old kernel): all leave the ring fully usable with plain buffer addresses.
+        bufferRegistrationFailure = Errno.describe(errno);
+        if (LOGGED_BUFFER_FALLBACK.compareAndSet(false, true)) {
+            LOG.warn("io_uring: registering {} buffer(s) of {} bytes failed with {}; using unregistered reads and "
+                    + "writes (IORING_OP_READ/WRITE), which pin pages on every I/O. For fixed buffers raise "
+                    + "RLIMIT_MEMLOCK (ulimit -l) or register memory the kernel can pin (anonymous or /dev/shm).",
+                    count, bytes, bufferRegistrationFailure);
+        }
+        return false;
     }
 
     /** Why the last {@link #registerBuffers} fell back, or empty. */
@@ -158,7 +241,7 @@ public final class RingRegistrations {
     }
 
     public boolean buffersRegistered() {
-        return bufferAddresses.length > 0;
+        return bufferScan > 0;
     }
 
     public boolean filesRegistered() {
@@ -168,7 +251,7 @@ public final class RingRegistrations {
     /** The registered buffer containing {@code [address, address+length)}, or -1. */
     int fixedBufferIndex(long address, long length) {
         long[] starts = bufferAddresses;
-        for (int i = 0; i < starts.length; i++) {
+        for (int i = 0; i < bufferScan; i++) {
             long end = starts[i] + bufferSizes[i];
             if (address >= starts[i] && address < end) {
                 if (address + length > end) {
@@ -200,6 +283,8 @@ public final class RingRegistrations {
             logIfFailed(IoUringSyscalls.register(ringFd, IoUringSyscalls.UNREGISTER_BUFFERS, 0, 0), "unregister buffers");
             bufferAddresses = new long[0];
             bufferSizes = new long[0];
+            bufferScan = 0;
+            sparseTable = false;
         }
         if (registeredFds.length > 0) {
             logIfFailed(IoUringSyscalls.register(ringFd, IoUringSyscalls.UNREGISTER_FILES, 0, 0), "unregister files");

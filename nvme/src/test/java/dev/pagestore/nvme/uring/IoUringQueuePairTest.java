@@ -162,7 +162,7 @@ class IoUringQueuePairTest extends QueuePairContractTest {
              QueuePair qp = open(slots)) {
             channel.truncate((long) slots * BLOCK);
             MemorySegment slab = channel.map(FileChannel.MapMode.READ_WRITE, 0, (long) slots * BLOCK, arena);
-            boolean registered = qp.registerBuffers(slab);
+            boolean registered = qp.attachBuffer(slab) >= 0;
             assumeTrue(registered, "the kernel refused to register a /dev/shm mapping: "
                     + qp.bufferRegistrationFailure());
             assertTrue(uring(qp).buffersRegistered(), context());
@@ -202,7 +202,7 @@ class IoUringQueuePairTest extends QueuePairContractTest {
             channel.truncate(0);
             channel.write(java.nio.ByteBuffer.allocate(1), 4L * BLOCK - 1);
             MemorySegment slab = channel.map(FileChannel.MapMode.READ_WRITE, 0, 4L * BLOCK, mapping);
-            assertFalse(qp.registerBuffers(slab), context() + ": the kernel pinned a MAP_SHARED mapping of a file on "
+            assertEquals(-1, qp.attachBuffer(slab), context() + ": the kernel pinned a MAP_SHARED mapping of a file on "
                     + fileSystem);
             assertFalse(uring(qp).buffersRegistered(), context());
             assertFalse(qp.bufferRegistrationFailure().isEmpty(), context() + ": the fallback says why");
@@ -294,7 +294,7 @@ class IoUringQueuePairTest extends QueuePairContractTest {
             AtomicReference<Throwable> thrown = new AtomicReference<>();
             Thread intruder = new Thread(() -> {
                 try {
-                    qp.registerBuffers(slab);
+                    qp.attachBuffer(slab);
                 } catch (Throwable t) {
                     thrown.set(t);
                 }
