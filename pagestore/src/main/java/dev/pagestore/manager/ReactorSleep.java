@@ -40,8 +40,6 @@ final class ReactorSleep {
     private static final long DEEP_SLEEP_NANOS = 10_000_000;
     private static final long BUSY_SLEEP_NANOS = 1_000_000;
     private static final long RETRY_SLEEP_NANOS = 50_000;
-    /** Commands on the device from which the next completion is near enough to wait for instead of a worker's wake. */
-    private static final int COALESCE_IN_FLIGHT = 4;
     private static final VarHandle DOORBELL = ValueLayout.JAVA_INT.varHandle();
 
     private final Thread reactorThread;
@@ -153,13 +151,6 @@ final class ReactorSleep {
         boolean othersOwe = wal.pending() > 0 || order.hasDeferred();
         long bound = retrySoon ? RETRY_SLEEP_NANOS : workInProgress ? BUSY_SLEEP_NANOS : DEEP_SLEEP_NANOS;
         if (uring != null && uring.futexWatchSupported() && waitv.available() && !draining) {
-            if (!othersOwe && device.inFlight() >= COALESCE_IN_FLIGHT) {
-                // The device's next completion comes soon and wakes the reactor anyway: requests published until then
-                // (50 us at most) wait for it instead of each costing its worker a futex wake and the reactor a wake-up.
-                lowerFlags();
-                uring.awaitCompletions(RETRY_SLEEP_NANOS);
-                return;
-            }
             sleepInRing(bound);
             return;
         }
@@ -184,14 +175,6 @@ final class ReactorSleep {
 
     /** Sleeps in {@code io_uring_enter} until the device completes something or a ring or the doorbell is woken. */
     private void sleepInRing(long bound) {
-        if (uring.futexWatchArmed() && !watchRaised) {
-            // Armed before the reactor waited for the device alone, with its flags lowered since: it may watch a set
-            // of rings that has changed. The doorbell (in every set) ends it, and the next idle round arms it anew.
-            DOORBELL.getAndAdd(doorbell, 0L, 1);
-            Futex.wake(doorbell, 1);
-            uring.awaitCompletions(RETRY_SLEEP_NANOS);
-            return;
-        }
         if (!uring.futexWatchArmed()) {
             if (watchRaised) {
                 lowerFlags();
