@@ -67,8 +67,13 @@ final class ServedChannels {
         int work = 0;
         ChannelSession session;
         while ((session = added.poll()) != null) {
-            session.bufferHandle = device.attachBuffer(session.channel.slab());
             sessions.add(session);
+            try {
+                session.bufferHandle = device.attachBuffer(session.channel.slab());
+            } catch (RuntimeException e) {
+                LOG.warn("{}: registering its buffers failed, reads into them pin pages per read: {}", session,
+                        e.toString());
+            }
             status.setReactor(reactor, StatusRegionDescriptor.CHANNELS, sessions.size());
             work++;
         }
@@ -145,7 +150,11 @@ final class ServedChannels {
             if (session.detaching && session.inProgressOps == 0) {
                 sleep.forget(session);
                 if (session.bufferHandle >= 0) {
-                    device.detachBuffer(session.bufferHandle);
+                    try {
+                        device.detachBuffer(session.bufferHandle);
+                    } catch (RuntimeException e) {
+                        LOG.warn("{}: unregistering its buffers failed: {}", session, e.toString());
+                    }
                     session.bufferHandle = -1;
                 }
                 sessions.remove(i);

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Ownership: the ring belongs to the thread that created it ({@link OwnerRing}); after
  *       {@link QueuePair#transferOwnership} the new owner's first call makes its own.</li>
  *   <li>Fixed buffers: {@link #attachBuffer} registers caller memory (for example a channel's {@code /dev/shm}
- *       buffer slab) while the queue pair runs, until {@link #detachBuffer}; reads and writes whose buffer lies inside it then use {@code READ_FIXED/WRITE_FIXED}. If
+ *       buffer slab) while the queue pair runs, until {@link #detachBuffer}; reads and writes whose buffer lies
+ *       inside it then use {@code READ_FIXED/WRITE_FIXED}. If
  *       the kernel refuses ({@code ENOMEM} under {@code RLIMIT_MEMLOCK}, memory it cannot pin), I/O falls back to
  *       unregistered buffers, said once in the log and by {@link #bufferRegistrationFailure()}.</li>
  *   <li>Errno is mapped per operation by {@link IoStatusMapping}; the errno travels in the detail word.</li>
@@ -93,7 +94,7 @@ public final class IoUringBackend implements QueueBackend {
 
     // ---------------------------------------------------------------------------------------------- registration
 
-    /** Registers {@code region} in a free entry of the ring's buffer table, now and on any ring made after a hand-off. */
+    /** Registers {@code region} in a free entry of the ring's buffer table, also on a ring made after a hand-off. */
     @Override
     public int attachBuffer(MemorySegment region) {
         return rings.attachBuffer(region);

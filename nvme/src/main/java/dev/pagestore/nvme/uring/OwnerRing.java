@@ -91,6 +91,7 @@ final class OwnerRing {
             handle++;
         }
         if (handle == RingRegistrations.ATTACHED_MAX) {
+            bufferRegistrationFailure = "all " + RingRegistrations.ATTACHED_MAX + " entries of the buffer table in use";
             return -1;
         }
         if (handle == attached.length) {

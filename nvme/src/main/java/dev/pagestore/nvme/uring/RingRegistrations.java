@@ -13,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The files and buffers registered with one ring ({@code IORING_REGISTER_FILES}, {@code IORING_REGISTER_BUFFERS}),
- * with the fallback to plain descriptors and buffer addresses when the kernel refuses, said once per JVM in the log.
+ * The files and buffers registered with one ring ({@code IORING_REGISTER_FILES}; {@code IORING_REGISTER_BUFFERS} for a
+ * whole table at once, or a sparse table whose entries {@link OwnerRing} sets and clears while the ring runs), with
+ * the fallback to plain descriptors and buffer addresses when the kernel refuses, said once per JVM in the log.
  * Reached through {@link IoUring#registrations()}; owner thread only, like its ring, which checks it.
  */
 public final class RingRegistrations {
@@ -148,11 +149,12 @@ public final class RingRegistrations {
     /**
      * Registers {@code buffer} as entry {@code index} of a sparse buffer table of {@code tableSize} entries, made at
      * the first call ({@code IORING_REGISTER_BUFFERS2} with {@code IORING_RSRC_REGISTER_SPARSE}, then
-     * {@code IORING_REGISTER_BUFFERS_UPDATE}; Linux 5.13+). Entries come and go while the ring runs: replacing one
+     * {@code IORING_REGISTER_BUFFERS_UPDATE}; Linux 5.19+). Entries come and go while the ring runs: replacing one
      * never waits for I/O in flight, which keeps the pages it pinned until it completes.
      *
      * @return whether the kernel took it; when not (memory limit, an old kernel, memory it cannot pin) I/O into the
-     *         buffer uses plain addresses, the fallback is logged once and {@link #bufferRegistrationFailure()} says why
+     *         buffer uses plain addresses, the fallback is logged once and {@link #bufferRegistrationFailure()} says
+     *         why
      */
     boolean setBuffer(int index, int tableSize, MemorySegment buffer) {
         ring.checkUsable();
@@ -179,7 +181,7 @@ public final class RingRegistrations {
         return true;
     }
 
-    /** Empties entry {@code index} set by {@link #setBuffer}; nothing when it is empty. I/O in flight keeps its pages. */
+    /** Empties entry {@code index} of {@link #setBuffer} (nothing when empty); I/O in flight keeps its pages. */
     void clearBuffer(int index) {
         ring.checkUsable();
         if (!sparseTable || index >= bufferAddresses.length || bufferSizes[index] == 0) {
@@ -235,7 +237,7 @@ public final class RingRegistrations {
         return false;
     }
 
-    /** Why the last {@link #registerBuffers} fell back, or empty. */
+    /** Why the last {@link #registerBuffers} or {@link #setBuffer} fell back, or empty. */
     public String bufferRegistrationFailure() {
         return bufferRegistrationFailure;
     }
@@ -250,6 +252,7 @@ public final class RingRegistrations {
 
     /** The registered buffer containing {@code [address, address+length)}, or -1. */
     int fixedBufferIndex(long address, long length) {
+        // A scan of the entries in use: as many as channels a reactor serves, handles taken lowest first.
         long[] starts = bufferAddresses;
         for (int i = 0; i < bufferScan; i++) {
             long end = starts[i] + bufferSizes[i];
