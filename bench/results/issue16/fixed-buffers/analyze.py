@@ -2,14 +2,9 @@ import json, os, statistics, sys
 # analyze.py OUT: per point, each build's median figure and the medians of the within-pass ratios new/base and
 # new/prev (the host drifts between passes); then fio's CPU per read per pass.
 out = sys.argv[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from paired import read  # noqa: E402  (one parser of the bench's report for every issue-16 script)
 keys = ['throughput ops/s', 'CPU us/op, manager', 'CPU us/op, workers', 'CPU us/op, total']
-def read(path):
-    v = {}
-    for line in open(path):
-        for k in keys:
-            if line.startswith(k):
-                v[k] = float(line[len(k):].split()[0].replace(',', ''))
-    return v
 files = os.listdir(out)
 for point in ['own', 'fut', 'w1']:
     passes = sorted({f.rsplit('-', 1)[1].split('.')[0] for f in files if f.startswith(point + '-')}, key=int)
