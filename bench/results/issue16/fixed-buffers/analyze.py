@@ -6,7 +6,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 from paired import read  # noqa: E402  (one parser of the bench's report for every issue-16 script)
 keys = ['throughput ops/s', 'CPU us/op, manager', 'CPU us/op, workers', 'CPU us/op, total']
 files = os.listdir(out)
-for point in ['own', 'fut', 'w1']:
+points = sorted({f.split('-')[0] for f in files if f.endswith('.txt') and not f.startswith('fio')},
+                key=lambda x: ['own', 'fut', 'w1'].index(x) if x in ['own', 'fut', 'w1'] else 9)
+for point in points:
     passes = sorted({f.rsplit('-', 1)[1].split('.')[0] for f in files if f.startswith(point + '-')}, key=int)
     runs = {(b, p): read(os.path.join(out, f'{point}-{b}-{p}.txt')) for b in ['base', 'prev', 'new'] for p in passes
             if os.path.exists(os.path.join(out, f'{point}-{b}-{p}.txt'))}
@@ -24,6 +26,8 @@ for point in ['own', 'fut', 'w1']:
               f'**{statistics.median(rb):.2f}** ({" ".join(f"{x:.2f}" for x in rb)}) | '
               f'**{statistics.median(rp):.2f}** ({" ".join(f"{x:.2f}" for x in rp)}) |')
     print()
+if not any(f.startswith('fio-') for f in files):
+    sys.exit(0)
 print('| fio | reads/s per pass | CPU us/read per pass |')
 print('|---|---|---|')
 for name, jobs in [('4x8', 4), ('1x32-fixed', 1)]:
