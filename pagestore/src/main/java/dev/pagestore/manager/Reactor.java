@@ -6,7 +6,6 @@ import dev.pagestore.nvme.QueuePair;
 import dev.pagestore.status.StatusRegionDescriptor;
 import dev.pagestore.wal.WalNoSpaceException;
 import dev.pagestore.wal.WriteAheadLog;
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -87,9 +86,7 @@ final class Reactor implements Runnable {
         this.pin = pin;
         this.onFatal = onFatal;
         this.thread = new Thread(this, "pagestore-reactor-" + index);
-        // Private copies are made on this reactor's thread once its queue pair is open; registering each block of them
-        // spares the kernel a page pin per data-page write. The blocks live as long as the reactor.
-        this.staging = new WriteStaging(pageSizeBytes, pageCountMax, this::registerStaging);
+        this.staging = new WriteStaging(pageSizeBytes, pageCountMax);
         this.walStage = new WalStage(wal, unapplied, pageSizeBytes, pageCountMax);
         this.pool = new OpPool(id -> {
             Op op = new Op(id);
@@ -304,11 +301,6 @@ final class Reactor implements Runnable {
         if (walStage.hasDone()) {
             sleep.wake();
         }
-    }
-
-    /** Reactor thread: a new block of private copies, registered with the queue pair's ring where it can be. */
-    private void registerStaging(MemorySegment block) {
-        queuePair.attachBuffer(block);
     }
 
     private boolean nothingHandedOver() {

@@ -4,7 +4,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.function.Consumer;
 
 /**
  * The reactor's private page buffers: every accepted write is copied out of the worker's slot into one of these
@@ -55,21 +54,18 @@ final class StagingBuffers implements AutoCloseable {
     private static final long CHUNK_BYTES = 1L << 20;
 
     private final int pageSizeBytes;
-    /** Told of each block of memory carved, once: the reactor registers it with its ring (no page pin per write). */
-    private final Consumer<MemorySegment> onAllocated;
     private final ArrayDeque<Buffer>[] free;
     private final Arena arena = Arena.ofAuto();
     private MemorySegment chunk = MemorySegment.NULL;
     private long chunkUsed;
 
     @SuppressWarnings("unchecked")
-    StagingBuffers(int pageSizeBytes, int pageCountMax, Consumer<MemorySegment> onAllocated) {
+    StagingBuffers(int pageSizeBytes, int pageCountMax) {
         if (pageSizeBytes <= 0 || pageSizeBytes % ALIGNMENT_BYTES != 0) {
             throw new IllegalArgumentException("pageSizeBytes=" + pageSizeBytes + " must be a multiple of "
                     + ALIGNMENT_BYTES);
         }
         this.pageSizeBytes = pageSizeBytes;
-        this.onAllocated = onAllocated;
         int classes = classOf(Math.max(1, pageCountMax)) + 1;
         this.free = new ArrayDeque[classes];
         for (int c = 0; c < classes; c++) {
@@ -90,14 +86,11 @@ final class StagingBuffers implements AutoCloseable {
         }
         long bytes = (long) pageSizeBytes << sizeClass;
         if (bytes >= CHUNK_BYTES) {
-            MemorySegment large = arena.allocate(bytes, ALIGNMENT_BYTES);
-            onAllocated.accept(large);
-            return new Buffer(large);
+            return new Buffer(arena.allocate(bytes, ALIGNMENT_BYTES));
         }
         if (chunkUsed + bytes > chunk.byteSize()) {
             chunk = arena.allocate(CHUNK_BYTES, ALIGNMENT_BYTES);
             chunkUsed = 0;
-            onAllocated.accept(chunk);
         }
         MemorySegment slice = chunk.asSlice(chunkUsed, bytes);
         chunkUsed += bytes;

@@ -3,7 +3,6 @@ package dev.pagestore.manager;
 import dev.pagestore.ipc.control.LogLimiter;
 import dev.pagestore.ipc.ring.RequestDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,8 +22,8 @@ final class WriteStaging implements AutoCloseable {
     private final CRC32C crc = new CRC32C();
     private final LogLimiter mismatchLog = new LogLimiter(1_000_000_000L);
 
-    WriteStaging(int pageSizeBytes, int pageCountMax, Consumer<MemorySegment> onAllocated) {
-        this.buffers = new StagingBuffers(pageSizeBytes, pageCountMax, onAllocated);
+    WriteStaging(int pageSizeBytes, int pageCountMax) {
+        this.buffers = new StagingBuffers(pageSizeBytes, pageCountMax);
         this.pageSizeBytes = pageSizeBytes;
     }
 

@@ -19,8 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A reactor on io_uring registers each served channel's buffer slab with its ring (the kernel pins its pages once, not
- * on every read into them) and lets go of it when the channel is reclaimed; its own blocks of private write copies
- * stay registered for its life. Seen from outside, in the process's
+ * on every read into them) and lets go of it when the channel is reclaimed. Seen from outside, in the process's
  * {@code VmPin}: it rises by the slabs of the workers attached and falls back when they leave, worker after worker, so
  * a worker attaching and leaving in a loop leaves nothing pinned behind.
  */
@@ -39,10 +38,7 @@ class RegisteredSlabsTest {
                 || "root".equals(System.getProperty("user.name")), "the memlock limit may refuse registration");
         try (PageStoreManager manager = PageStoreManager.start(ManagerConfig.defaults(directory).withCapacityPages(1024)
                 .withCheckpointIntervalMillis(0).withBackend(DeviceFactory.named("io_uring")))) {
-            try (PageStoreClient warmUp = PageStoreClient.attach(directory, ClientOptions.defaults())) {
-                warmUp.write(1000, page(4096, 1000, 1));  // the reactor's first block of private copies, pinned for good
-            }
-            long before = awaitSettled();
+            long before = pinnedKib();
             for (int round = 0; round < 3; round++) {
                 List<PageStoreClient> clients = new ArrayList<>();
                 for (int c = 0; c < 3; c++) {
@@ -63,21 +59,6 @@ class RegisteredSlabsTest {
                 assertEquals(before, awaitPinned(before, false), "round " + round + ": the slabs were let go");
             }
         }
-    }
-
-    /** Waits until VmPin stays the same for 200 ms (the warm-up's slab let go), at most 10 s; returns it. */
-    private static long awaitSettled() throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        long last = pinnedKib();
-        while (System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            long now = pinnedKib();
-            if (now == last) {
-                return now;
-            }
-            last = now;
-        }
-        return last;
     }
 
     /** Waits until VmPin is above {@code base} (or back at it), at most 10 s; returns it. */

@@ -29,7 +29,7 @@ class WalStageTest {
         try (SimulatedLogDirectory directory = new SimulatedLogDirectory(
                         SimulatedLogDirectory.Settings.of(3, config.segmentSizeBytes()));
                 WriteAheadLog wal = WriteAheadLog.open(directory, config, PageReplayer.NONE);
-                StagingBuffers buffers = new StagingBuffers(PAGE, 8, block -> { })) {
+                StagingBuffers buffers = new StagingBuffers(PAGE, 8)) {
             WalStage stage = new WalStage(wal, new UnappliedWrites(), PAGE, 8);
             List<Op> ops = new ArrayList<>();
             for (int i = 0; i < 8 * RING; i++) {
