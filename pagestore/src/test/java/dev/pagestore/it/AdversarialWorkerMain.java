@@ -263,16 +263,18 @@ public final class AdversarialWorkerMain {
     }
 
     /**
-     * Holes punched in its own buffer slab (the seals allow it) while writes are in flight. Every request is answered
-     * and the store keeps what it acknowledged, read back through a fresh channel. The worker's own reads may come
-     * back empty: the manager registered the slab with its io_uring ring, so reads land in the pages it pinned then,
-     * which the hole took out of the worker's mapping.
+     * Holes punched in its own buffer slab (the seals allow it) while writes are in flight. Every write is answered,
+     * and a fresh channel reads back what the store acknowledged: each write around the hole as its data or as the
+     * zeros the hole left (16 bytes at a time, never anyone else's), the one after it whole. The worker's own read
+     * after the hole may come back empty: the manager registered the slab with its io_uring ring, so the read lands in the
+     * pages the registration pinned, which the hole took out of the memfd.
      */
     private String holesPunchedInItsOwnSlab() throws Exception {
         try (RawWorker raw = attach()) {
             long slab = raw.channel.slab().address() - raw.whole().address();
+            int count = Math.min(16, raw.capacity);
             List<Long> ids = new ArrayList<>();
-            for (int i = 0; i < Math.min(16, raw.capacity); i++) {
+            for (int i = 0; i < count; i++) {
                 fill(raw.channel.buffer(i), firstPage + i, 20);
                 ids.add(raw.write(firstPage + i, i, false, deadline(5000)));
             }
@@ -282,26 +284,51 @@ public final class AdversarialWorkerMain {
                 return "FAIL the hole could not be punched (" + punched + "): the attack did not happen";
             }
             for (long id : ids) {
-                if (raw.await(id, ANSWER) == null) {
-                    return "FAIL write " + id + " unanswered after the hole";
+                RawWorker.Answer answer = raw.await(id, ANSWER);
+                if (answer == null || answer.status() != 1) {
+                    return "FAIL write " + id + " answered " + RawWorker.statusName(answer) + " after the hole";
                 }
             }
-            long page = page();
+            long page = firstPage + count + random.nextInt(4096 - count);
             String after = roundTrip(raw, page, 21);
-            if (after != null && !after.contains("read back")) {
+            if (after != null && !(after.contains("read back") && ownOrEmpty(raw.channel.buffer(1), page, 21))) {
                 return "FAIL " + after;
             }
             try (RawWorker fresh = attach()) {
-                RawWorker.Answer read = fresh.await(fresh.read(page, 1, deadline(5000)), ANSWER);
-                MemorySegment back = fresh.channel.buffer(1);
-                if (read == null || read.status() != 1 || back.get(JAVA_LONG, 0) != page
-                        || back.get(JAVA_LONG, 8) != 21) {
-                    return "FAIL page " + page + " written after the hole reads back " + RawWorker.statusName(read)
-                            + " " + back.get(JAVA_LONG, 0) + "/" + back.get(JAVA_LONG, 8) + " through a fresh channel";
+                for (int i = 0; i <= count; i++) {
+                    long p = i < count ? firstPage + i : page;
+                    fresh.channel.buffer(1).fill((byte) 0x5a);
+                    RawWorker.Answer read = fresh.await(fresh.read(p, 1, deadline(5000)), ANSWER);
+                    MemorySegment back = fresh.channel.buffer(1);
+                    boolean right = i < count ? ownOrEmpty(back, p, 20)
+                            : back.mismatch(filled(back.byteSize(), p, 21)) == -1;
+                    if (read == null || read.status() != 1 || !right) {
+                        return "FAIL page " + p + " reads back " + RawWorker.statusName(read) + " "
+                                + back.get(JAVA_LONG, 0) + "/" + back.get(JAVA_LONG, 8) + " through a fresh channel";
+                    }
                 }
             }
             return "PASS every write answered, the channel serves on, the store kept what it acknowledged";
         }
+    }
+
+    /** Whether every 16 bytes of {@code back} are {@code page, stamp} as {@link #fill} writes them, or zeros. */
+    private static boolean ownOrEmpty(MemorySegment back, long page, long stamp) {
+        for (long i = 0; i + 16 <= back.byteSize(); i += 16) {
+            long first = back.get(JAVA_LONG, i);
+            long second = back.get(JAVA_LONG, i + 8);
+            if (!(first == page && second == stamp) && !(first == 0 && second == 0)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A page as {@link #fill} writes it. */
+    private static MemorySegment filled(long bytes, long page, long stamp) {
+        MemorySegment page0 = java.lang.foreign.Arena.ofAuto().allocate(bytes, 8);
+        fill(page0, page, stamp);
+        return page0;
     }
 
     /** A worker that posts a full ring of reads and never takes a completion, then leaves. */
