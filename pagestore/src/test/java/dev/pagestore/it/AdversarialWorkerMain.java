@@ -266,8 +266,8 @@ public final class AdversarialWorkerMain {
      * Holes punched in its own buffer slab (the seals allow it) while writes are in flight. Every write is answered,
      * and a fresh channel reads back what the store acknowledged: each write around the hole as its data or as the
      * zeros the hole left (16 bytes at a time, never anyone else's), the one after it whole. The worker's own read
-     * after the hole may come back empty: the manager registered the slab with its io_uring ring, so the read lands in the
-     * pages the registration pinned, which the hole took out of the memfd.
+     * after the hole may come back empty: the manager registered the slab with its io_uring ring, so the read lands in
+     * the pages the registration pinned, which the hole took out of the memfd.
      */
     private String holesPunchedInItsOwnSlab() throws Exception {
         try (RawWorker raw = attach()) {
