@@ -97,9 +97,13 @@ class JfrEventsTest {
                 .anyMatch(e -> e.getString("where").equals("manager")), "the client's side of the held read");
         assertFalse(named(events, "pagestore.WalCommit").isEmpty());
         assertTrue(named(events, "pagestore.Checkpoint").stream().anyMatch(e -> e.getBoolean("succeeded")));
-        RecordedEvent lost = one(events, "pagestore.ManagerLost");
+        // The second manager stops while the client is still open, so its loss may be recorded too before the recording
+        // stops: only the first manager's is certain, and it is recorded once.
+        List<RecordedEvent> losses = named(events, "pagestore.ManagerLost").stream()
+                .filter(e -> e.getLong("managerEpoch") == 1).toList();
+        assertEquals(1, losses.size(), "the first manager's loss, once: " + losses);
+        RecordedEvent lost = losses.getFirst();
         assertEquals(firstPid, lost.getLong("managerPid"));
-        assertEquals(1, lost.getLong("managerEpoch"), "the first manager's");
         // a stop closes the sessions' sockets; which the watch sees first depends on timing
         assertTrue(List.of("CONNECTION_CLOSED", "SESSION_ENDED", "PROCESS_DIED").contains(lost.getString("cause")),
                 lost.getString("cause"));
