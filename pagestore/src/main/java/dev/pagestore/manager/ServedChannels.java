@@ -60,8 +60,7 @@ final class ServedChannels {
 
     /**
      * Takes what the control thread handed over. A new channel's buffer slab is registered with the reactor's queue
-     * pair: the kernel then pins its pages once, not on every read into them (about a third of the kernel's cost of a
-     * read here).
+     * pair: the kernel then pins its pages once, not on every read into them.
      */
     int takeHandedOver(QueuePair device) {
         int work = 0;

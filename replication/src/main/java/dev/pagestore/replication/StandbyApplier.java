@@ -143,8 +143,8 @@ public final class StandbyApplier implements AutoCloseable {
                 } catch (InterruptedException e) {
                     throw e;
                 } catch (KeeperException.SessionExpiredException e) {
-                    // Not a failure to wait out: this session is gone for good. A standby keeps no ephemeral node
-                    // or watch in it that others rely on, so it opens another at the loop's top and goes on.
+                    // An expired ZooKeeper session never comes back, so retrying on it would fail for ever. A standby
+                    // keeps no ephemeral node or watch that others rely on: a new session at the loop's top is safe.
                     LOG.warn("the ZooKeeper session of the standby of store {} expired: connecting again", storeId);
                     ZooKeeperSession.close(zk);
                     zk = null;

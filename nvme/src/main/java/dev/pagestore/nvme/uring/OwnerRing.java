@@ -3,7 +3,6 @@ package dev.pagestore.nvme.uring;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +26,7 @@ final class OwnerRing {
     private String bufferRegistrationFailure = "";
     // Regions attached and detached while the queue pair runs, by handle (their entry in the ring's buffer table);
     // registered again on a new ring after an ownership hand-off.
-    private MemorySegment[] attached = new MemorySegment[0];
+    private final MemorySegment[] attached = new MemorySegment[RingRegistrations.ATTACHED_MAX];
 
     OwnerRing(IoUringBlockDevice device, String name, int ringEntries) throws IOException {
         this.device = device;
@@ -90,14 +89,11 @@ final class OwnerRing {
         while (handle < attached.length && attached[handle] != null) {
             handle++;
         }
-        if (handle == RingRegistrations.ATTACHED_MAX) {
-            bufferRegistrationFailure = "all " + RingRegistrations.ATTACHED_MAX + " entries of the buffer table in use";
+        if (handle == attached.length) {
+            bufferRegistrationFailure = "all " + attached.length + " entries of the buffer table in use";
             return -1;
         }
-        if (handle == attached.length) {
-            attached = Arrays.copyOf(attached, Math.min(RingRegistrations.ATTACHED_MAX, Math.max(8, 2 * handle)));
-        }
-        if (!target.registrations().setBuffer(handle, RingRegistrations.ATTACHED_MAX, region)) {
+        if (!target.registrations().setBuffer(handle, region)) {
             bufferRegistrationFailure = target.registrations().bufferRegistrationFailure();
             return -1;
         }
@@ -135,7 +131,7 @@ final class OwnerRing {
                     : RingFile.unregistered(device.fd());
             for (int handle = 0; handle < attached.length; handle++) {
                 if (attached[handle] != null) {
-                    created.registrations().setBuffer(handle, RingRegistrations.ATTACHED_MAX, attached[handle]);
+                    created.registrations().setBuffer(handle, attached[handle]);
                 }
             }
             success = true;

@@ -147,8 +147,8 @@ public final class RingRegistrations {
     }
 
     /**
-     * Registers {@code buffer} as entry {@code index} of a sparse buffer table of {@code tableSize} entries, made at
-     * the first call ({@code IORING_REGISTER_BUFFERS2} with {@code IORING_RSRC_REGISTER_SPARSE}, then
+     * Registers {@code buffer} as entry {@code index} of a sparse buffer table of {@link #ATTACHED_MAX} entries, made
+     * at the first call ({@code IORING_REGISTER_BUFFERS2} with {@code IORING_RSRC_REGISTER_SPARSE}, then
      * {@code IORING_REGISTER_BUFFERS_UPDATE}; Linux 5.19+). Entries come and go while the ring runs: replacing one
      * never waits for I/O in flight, which keeps the pages it pinned until it completes.
      *
@@ -156,18 +156,18 @@ public final class RingRegistrations {
      *         buffer uses plain addresses, the fallback is logged once and {@link #bufferRegistrationFailure()} says
      *         why
      */
-    boolean setBuffer(int index, int tableSize, MemorySegment buffer) {
+    boolean setBuffer(int index, MemorySegment buffer) {
         ring.checkUsable();
         if (!sparseTable) {
             if (bufferAddresses.length > 0) {
                 throw new IllegalStateException("ring fd=" + ringFd + " has a whole table registered already");
             }
-            int result = registerSparse(tableSize);
+            int result = registerSparse();
             if (result < 0) {
                 return refused(result, 1, buffer.byteSize());
             }
-            bufferAddresses = new long[tableSize];
-            bufferSizes = new long[tableSize];
+            bufferAddresses = new long[ATTACHED_MAX];
+            bufferSizes = new long[ATTACHED_MAX];
             sparseTable = true;
         }
         Objects.checkIndex(index, bufferAddresses.length);
@@ -195,10 +195,10 @@ public final class RingRegistrations {
         }
     }
 
-    private int registerSparse(int tableSize) {
+    private int registerSparse() {
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment register = scratch.allocate(IoUringSyscalls.RSRC_STRUCT_BYTES, 8);
-            register.set(JAVA_INT, 0, tableSize);                                  // nr
+            register.set(JAVA_INT, 0, ATTACHED_MAX);                               // nr
             register.set(JAVA_INT, 4, IoUringSyscalls.RSRC_REGISTER_SPARSE);      // flags
             return IoUringSyscalls.register(ringFd, IoUringSyscalls.REGISTER_BUFFERS2, register.address(),
                     IoUringSyscalls.RSRC_STRUCT_BYTES);
